@@ -1,0 +1,23 @@
+# Living evidence briefing on pain relief for spinal metastases.
+# Table of contents: validate the data -> one notebook per modality -> combine -> HTML -> PDF -> publish.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/validate.smk"
+include: "workflow/rules/modality.smk"
+include: "workflow/rules/briefing.smk"
+
+
+rule all:
+    input:
+        published_outputs(),
+    default_target: True

@@ -1,0 +1,137 @@
+"""One subcommand per workflow step; the rules call these so that all logic stays in tested
+Python and the Snakefile stays a table of contents."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import combine, evidence, provenance, publish, render, validation
+
+
+def _load_json(path: str | Path) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    problems = validation.validate_package(args.package, args.modalities)
+    if problems:
+        print(validation.format_problems(problems), file=sys.stderr)
+        return 1
+    result = {"package": str(args.package), "checksums": provenance.data_checksums(args.package), "problems": 0}
+    publish.write_atomic(args.output, evidence.dumps(result))
+    print(f"{args.package}: valid ({', '.join(args.modalities)})")
+    return 0
+
+
+def cmd_slice(args: argparse.Namespace) -> int:
+    settings = json.loads(args.settings) if args.settings else {}
+    evidence.write_slice(args.package, args.modality, args.output, settings)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_combine(args: argparse.Namespace) -> int:
+    with open(args.config, encoding="utf-8") as fh:
+        config = yaml.safe_load(fh)
+    summaries = [_load_json(p) for p in args.summaries]
+    order = {m: i for i, m in enumerate(config["modalities"])}
+    summaries.sort(key=lambda s: order[s["modality_id"]])
+    tables = evidence.read_tables(args.package)
+    general = evidence.general_statements(tables)
+    prov = provenance.collect(args.package, config)
+    prov["jobs"] = args.jobs or []
+    context = combine.build(config, summaries, tables, general, prov)
+    publish.write_atomic(args.context, evidence.dumps(context))
+    publish.write_atomic(args.output, evidence.dumps(combine.public_json(context)))
+    print(f"wrote {args.context} and {args.output}")
+    return 0
+
+
+def cmd_html(args: argparse.Namespace) -> int:
+    context = _load_json(args.context)
+    publish.write_atomic(args.output, render.render_html(context))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_pdf(args: argparse.Namespace) -> int:
+    render.render_pdf(args.html, args.output)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_notebook_html(args: argparse.Namespace) -> int:
+    from .notebook import notebook_to_html
+
+    publish.write_atomic(args.output, notebook_to_html(args.notebook))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    if len(args.sources) != len(args.targets):
+        print("publish: as many sources as targets are needed", file=sys.stderr)
+        return 2
+    publish.publish(list(zip(args.sources, args.targets)))
+    print("published " + ", ".join(args.targets))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m briefing", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("validate", help="check the data package; write a validation record")
+    s.add_argument("--package", required=True)
+    s.add_argument("--modalities", nargs="*", default=[])
+    s.add_argument("--output", required=True)
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("slice", help="write one modality's evidence slice")
+    s.add_argument("--package", required=True)
+    s.add_argument("--modality", required=True)
+    s.add_argument("--settings", default="")
+    s.add_argument("--output", required=True)
+    s.set_defaults(func=cmd_slice)
+
+    s = sub.add_parser("combine", help="combine modality summaries into the briefing context and briefing.json")
+    s.add_argument("--config", required=True)
+    s.add_argument("--package", required=True)
+    s.add_argument("--summaries", nargs="+", required=True)
+    s.add_argument("--jobs", nargs="*")
+    s.add_argument("--context", required=True)
+    s.add_argument("--output", required=True)
+    s.set_defaults(func=cmd_combine)
+
+    s = sub.add_parser("html", help="render the briefing HTML")
+    s.add_argument("--context", required=True)
+    s.add_argument("--output", required=True)
+    s.set_defaults(func=cmd_html)
+
+    s = sub.add_parser("pdf", help="render the PDF from the briefing HTML")
+    s.add_argument("--html", required=True)
+    s.add_argument("--output", required=True)
+    s.set_defaults(func=cmd_pdf)
+
+    s = sub.add_parser("notebook-html", help="render an executed notebook to HTML")
+    s.add_argument("--notebook", required=True)
+    s.add_argument("--output", required=True)
+    s.set_defaults(func=cmd_notebook_html)
+
+    s = sub.add_parser("publish", help="copy finished outputs into place, all or nothing")
+    s.add_argument("--sources", nargs="+", required=True)
+    s.add_argument("--targets", nargs="+", required=True)
+    s.set_defaults(func=cmd_publish)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,239 @@
+"""The combined briefing: every modality summary, the comparison across modalities, the clinical
+considerations from the reviews, limitations, references and provenance, as one context that the
+templates render and as `briefing.json`, which lists every figure the briefing shows with its
+locator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import effects
+from .summary import DESIGN_PHRASES, count_words, lower_first
+
+METHODS = {
+    "ci_method": effects.CI_METHOD,
+    "ci_level": "95 %",
+    "derived_count_rule": "round(p × n), kept only when it reproduces the stated percentage at the stated precision",
+    "pooling": "random effects (REML) on logit-transformed proportions and inverse-variance pooling of means, DerSimonian–Laird as sensitivity analysis; only within a modality, for the same outcome definition in the same time window, and only with two or more studies",
+    "certainty": "GRADE: randomised trials start high, other designs low; each domain judged by the curator with a reason",
+}
+
+
+# ----------------------------------------------------------------------------- references
+def vancouver(study: dict[str, Any]) -> str:
+    """A Vancouver-style reference from the fields the source gives; missing parts are left out,
+    never guessed."""
+    authors = [a.strip() for a in study["authors"].split(",")]
+    if len(authors) > 6 and "et al." not in authors:
+        authors = authors[:6] + ["et al."]
+    text = ", ".join(authors).replace(", et al.", ", et al") + ". "
+    text += study["title"].rstrip(".") + ". "
+    if study.get("journal"):
+        text += study["journal"] + ". "
+        text += (study.get("citation_detail") or str(study.get("year") or "")) + "."
+    elif study.get("year"):
+        text += f"{study['year']}."
+    else:
+        text += "Year not stated in the source."
+    return text.strip()
+
+
+def references(summaries: list[dict[str, Any]], general: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Numbered in order of first citation: modality by modality, primary studies before reviews."""
+    order: list[str] = []
+    for s in summaries:
+        for study in s["primary_studies"] + s["reviews"]:
+            if study["study_id"] not in order:
+                order.append(study["study_id"])
+    for statement in general:
+        if statement["study_id"] not in order:
+            order.append(statement["study_id"])
+    refs = []
+    for number, study_id in enumerate(order, start=1):
+        study = studies[study_id]
+        refs.append(
+            {
+                "number": number,
+                "study_id": study_id,
+                "anchor": f"ref-{study_id}",
+                "text": vancouver(study),
+                "pmid": study.get("pmid"),
+                "pmcid": study.get("pmcid"),
+                "doi": study.get("doi"),
+                "source_document": study["source_document"],
+                "source_locator": study["source_locator"],
+            }
+        )
+    return refs
+
+
+# ----------------------------------------------------------------------------- figure registry
+def _entry(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every figure the briefing shows, stated or derived, each traced to its data row and locator."""
+    entries = []
+    for s in summaries:
+        m = s["modality_id"]
+        for study in s["primary_studies"]:
+            for field in ("patients", "lesions", "dose_per_fraction_min_gy", "dose_per_fraction_max_gy", "fractions_min", "fractions_max"):
+                if study.get(field) is not None:
+                    entries.append(_entry(id=f"{study['study_id']}:{field}", modality_id=m, study_id=study["study_id"], table="studies", field=field,
+                                          value_text=str(study.get(f"{field}_text", study[field])), locator=study["source_locator"], source_document=study["source_document"], derived=False))
+        for o in s["outcomes"]:
+            entries.append(_entry(id=o["outcome_id"], modality_id=m, study_id=o["study_id"], table="outcomes", label=o["label"], statistic=o["statistic"],
+                                  value_text=o.get("value_text"), sd_text=o.get("sd_text"), events=o.get("events"), denominator=o.get("denominator"),
+                                  unit=o.get("unit"), timepoint=o.get("timepoint"), p_value=o.get("p_value"), locator=o["locator"], derived=False))
+            est = o.get("estimate")
+            if est:
+                entries.append(_entry(id=f"{o['outcome_id']}:ci", modality_id=m, study_id=o["study_id"], table="outcomes", label=f"{o['label']}: 95 % CI",
+                                      events=est["events"], denominator=est["n"], ci_low_text=effects.percent_text(est["ci_low"]), ci_high_text=effects.percent_text(est["ci_high"]),
+                                      derived=True, derivation=f"{est['ci_method']} 95 % CI of {est['events']}/{est['n']}" + ("; count derived from the stated percentage" if est["count_derived"] else ""),
+                                      derived_from=[o["outcome_id"]], locator=o["locator"]))
+        for g in s["response_groups"]:
+            if g["derived_overall"]:
+                d = g["derived_overall"]
+                entries.append(_entry(id=f"{g['study_id']}:overall-response", modality_id=m, study_id=g["study_id"], table="outcomes", label="Overall response (complete + partial)",
+                                      value_text=d["value_text"], unit="%", derived=True, derivation="complete + partial as reported", derived_from=d["from"], locator=d["locator"]))
+        for domain, series_list in s["trajectories"].items():
+            for series in series_list:
+                for p in series["points"]:
+                    if p["change_pct_text"] is not None:
+                        entries.append(_entry(id=f"{p['outcome_id']}:change", modality_id=m, study_id=series["study_id"], table="outcomes", label=f"{series['measure']}, {p['timepoint']}: change from baseline",
+                                              value_text=p["change_pct_text"], unit="%", derived=True, derivation="(value − baseline) / baseline × 100", derived_from=[p["outcome_id"]], locator=p["locator"]))
+        for pooled in s["pooled"]:
+            if pooled["result"]:
+                entries.append(_entry(id=f"{m}:pooled:{pooled['domain']}:{pooled['definition']}:{pooled['window']}", modality_id=m, table="outcomes", label=f"Pooled {pooled['definition']}",
+                                      derived=True, derivation=pooled["note"], derived_from=pooled["outcome_ids"], result=pooled["result"], locator="pooled from the rows listed"))
+    return entries
+
+
+# ----------------------------------------------------------------------------- sentences
+def _study_count_phrase(summaries: list[dict[str, Any]]) -> str:
+    primary = [st for s in summaries for st in s["primary_studies"]]
+    patients = sum(st.get("patients") or 0 for st in primary)
+    designs: dict[str, int] = {}
+    for st in primary:
+        designs[st["design"]] = designs.get(st["design"], 0) + 1
+    parts = [f"{count_words(n)} {DESIGN_PHRASES[d][0 if n == 1 else 1]}" for d, n in sorted(designs.items())]
+    return f"{count_words(len(primary))} primary {'study' if len(primary) == 1 else 'studies'} ({', '.join(parts)}; {patients} patients in total)"
+
+
+def bottom_line(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    quantitative = [s for s in summaries if s["kind"] == "quantitative"]
+    narrative = [s for s in summaries if s["kind"] == "narrative"]
+    randomised = any(st["design"] == "randomised_trial" for s in summaries for st in s["primary_studies"])
+    levels = sorted({r["level_text"] for s in summaries for r in s["certainty"]})
+    lead = f"The quantitative evidence comes from {_study_count_phrase(summaries)}, each on a different modality."
+    if len({st['modality_id'] for s in quantitative for st in s['primary_studies']}) != sum(len(s["primary_studies"]) for s in quantitative):
+        lead = f"The quantitative evidence comes from {_study_count_phrase(summaries)}."
+    points = [lead]
+    if not randomised:
+        points.append("No randomised trial and no study comparing two modalities was found, so every comparison across modalities is indirect.")
+    if levels:
+        points.append("The certainty of the evidence is " + " or ".join(levels) + " for every outcome rated: the true effects may differ substantially from the figures shown.")
+    if narrative:
+        names = ", ".join(lower_first(s["modality"]["name"]) for s in narrative)
+        points.append(f"For {names}, the briefing has narrative review statements only, no effect estimates.")
+    per_modality = [{"modality_id": s["modality_id"], "name": s["modality"]["name"], "text": s["main_pain"]["text"] if s["main_pain"] else None, "certainty": s["overall_certainty"]} for s in quantitative]
+    return {"points": points, "per_modality": per_modality}
+
+
+def limitations(summaries: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[str]:
+    items = []
+    no_denominator = sorted({o["study_id"] for s in summaries for o in s["outcomes"] if o["statistic"] == "percent" and not o.get("denominator")})
+    if no_denominator:
+        names = ", ".join(studies[i]["short_name"] for i in no_denominator)
+        items.append(f"Some percentages are reported without a denominator ({names}); they are shown as stated, without a confidence interval.")
+    unspecified = sorted({o["study_id"] for s in summaries for o in s["outcomes"] if o["statistic"] == "summary_unspecified"})
+    if unspecified:
+        names = ", ".join(studies[i]["short_name"] for i in unspecified)
+        items.append(f"Some pain scores are not stated to be means or medians and have no measure of spread ({names}).")
+    unmapped = sorted({o["study_id"] for s in summaries for o in s["outcomes"] if o["domain"] == "pain_response" and not o.get("icpr_category")})
+    if unmapped:
+        names = ", ".join(studies[i]["short_name"] for i in unmapped)
+        items.append(f"Pain response is defined differently across studies and not always by the ICPR consensus criteria ({names}); definitions are kept as the sources state them.")
+    unidentified = sorted(st["short_name"] for st in studies.values() if not (st.get("pmid") or st.get("doi")))
+    if unidentified:
+        items.append(f"No PMID or DOI is given in the source for: {', '.join(unidentified)}.")
+    locators = sorted({st["source_locator"] for st in studies.values()})
+    items.append("Figures were extracted from the parts of the sources named in their locators (" + "; ".join(locators) + "); full texts may hold more detail.")
+    items.append("Comparisons across modalities are indirect: different patients, designs, outcome definitions and time points.")
+    return items
+
+
+def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for s in summaries:
+        rows.append(
+            {
+                "modality_id": s["modality_id"],
+                "name": s["modality"]["short_name"],
+                "studies": len(s["primary_studies"]),
+                "reviews": len(s["reviews"]),
+                "study_ids": [st["study_id"] for st in s["primary_studies"]],
+                "review_ids": [st["study_id"] for st in s["reviews"]],
+                "patients": s["patients"],
+                "designs": s["designs"],
+                "main_pain": s["main_pain"],
+                "durability": s["durability"],
+                "safety": s["safety"],
+                "certainty": s["overall_certainty"],
+                "kind": s["kind"],
+            }
+        )
+    return rows
+
+
+def build(config: dict[str, Any], summaries: list[dict[str, Any]], tables: dict[str, list[dict[str, Any]]], general: list[dict[str, Any]], provenance: dict[str, Any]) -> dict[str, Any]:
+    """The context the templates render; `public_json` cuts briefing.json from it."""
+    studies = {s["study_id"]: s for s in tables["studies"]}
+    refs = references(summaries, general, studies)
+    return {
+        "title": config["title"],
+        "subtitle": config.get("subtitle", ""),
+        "question": config["question"],
+        "build_date": provenance["build_date"],
+        "bottom_line": bottom_line(summaries),
+        "comparison": comparison_rows(summaries),
+        "modalities": summaries,
+        "general_statements": general,
+        "limitations": limitations(summaries, studies),
+        "methods": METHODS,
+        "references": refs,
+        "ref_numbers": {r["study_id"]: r["number"] for r in refs},
+        "provenance": provenance,
+        "figures": figure_registry(summaries),
+    }
+
+
+def public_json(context: dict[str, Any]) -> dict[str, Any]:
+    """briefing.json: what a machine needs to check or compare the briefing (no SVG markup)."""
+    modalities = []
+    for s in context["modalities"]:
+        modalities.append(
+            {
+                "modality_id": s["modality_id"],
+                "name": s["modality"]["name"],
+                "kind": s["kind"],
+                "studies": [st["study_id"] for st in s["primary_studies"]],
+                "reviews": [st["study_id"] for st in s["reviews"]],
+                "patients": s["patients"],
+                "certainty": s["certainty"],
+                "pooled": s["pooled"],
+                "figures": [{"id": f["id"], "title": f["title"], "alt": f["alt"], "table": f["table"]} for f in s["figures"]],
+                "sentences": s["sentences"],
+            }
+        )
+    return {
+        "title": context["title"],
+        "build_date": context["build_date"],
+        "provenance": context["provenance"],
+        "methods": context["methods"],
+        "modalities": modalities,
+        "figures": context["figures"],
+        "references": context["references"],
+    }

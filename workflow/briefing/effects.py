@@ -1,0 +1,167 @@
+"""Effect estimates for single studies, computed from the figures exactly as the sources state them.
+
+Rules (../shared/BRIEFING.md): a percentage given without a count becomes a count only when
+round(p x n) reproduces the stated percentage at its stated precision; proportions get a 95 %
+Wilson score interval; means keep the SD the source reports and nothing is invented for changes.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from statsmodels.stats.proportion import proportion_confint
+
+CI_METHOD = "Wilson score"
+LEVEL = 0.95
+
+
+def wilson(events: int, n: int, level: float = LEVEL) -> tuple[float, float]:
+    low, high = proportion_confint(events, n, alpha=1 - level, method="wilson")
+    return float(low), float(high)
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _round_half_up(value: Decimal, decimals: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def derive_count(percent_text: str, n: int) -> int | None:
+    """The count behind a percentage of n, or None when no whole count reproduces it.
+
+    Decimal arithmetic so that 84.5 % of 58 is judged on the digits the source printed, not on
+    binary floating point.
+    """
+    percent = Decimal(percent_text)
+    count = int(_round_half_up(percent * n / 100, 0))
+    if not 0 <= count <= n:
+        return None
+    again = _round_half_up(Decimal(count) * 100 / n, _decimals(percent_text))
+    return count if again == percent else None
+
+
+def proportion_estimate(outcome: dict[str, Any]) -> dict[str, Any] | None:
+    """Events, denominator and 95 % CI for an outcome that is a proportion, or None.
+
+    `derived` says whether the count was computed by the build (from a percentage) rather than
+    stated by the source.
+    """
+    n = outcome.get("denominator")
+    if not n:
+        return None
+    if outcome.get("statistic") == "count" and outcome.get("events") is not None:
+        events, derived = outcome["events"], False
+    elif outcome.get("statistic") == "percent" and outcome.get("value") is not None:
+        if outcome.get("events") is not None:
+            events, derived = outcome["events"], False
+        else:
+            events = derive_count(outcome["value_text"], n)
+            derived = True
+            if events is None:
+                return None
+    else:
+        return None
+    low, high = wilson(events, n)
+    return {
+        "events": events,
+        "n": n,
+        "proportion": events / n,
+        "ci_low": low,
+        "ci_high": high,
+        "ci_method": CI_METHOD,
+        "count_derived": derived,
+    }
+
+
+def percent_text(fraction: float) -> str:
+    """A derived proportion as a percentage with one decimal (derived figures carry one decimal)."""
+    return f"{_round_half_up(Decimal(repr(fraction)) * 100, 1)}"
+
+
+def percent_change(baseline: float, value: float) -> float:
+    return (value - baseline) / baseline * 100
+
+
+def trajectory(outcomes: list[dict[str, Any]], domain: str) -> list[dict[str, Any]]:
+    """One series per study for a repeated measure (pain score, opioid dose), in time order,
+    each point with the % change from the study's baseline (time 0), labelled as derived."""
+    series: dict[str, list[dict[str, Any]]] = {}
+    for o in outcomes:
+        if o.get("domain") != domain or o.get("value") is None or o.get("time_days") is None:
+            continue
+        if o.get("statistic") not in ("mean", "median", "summary_unspecified"):
+            continue
+        series.setdefault(o["study_id"], []).append(o)
+    result = []
+    for study_id, points in series.items():
+        points = sorted(points, key=lambda p: p["time_days"])
+        baseline = next((p for p in points if p["time_days"] == 0), None)
+        rows = []
+        for p in points:
+            change = None
+            if baseline is not None and p is not baseline and baseline["value"]:
+                change = percent_change(baseline["value"], p["value"])
+            rows.append(
+                {
+                    "outcome_id": p["outcome_id"],
+                    "timepoint": p.get("timepoint"),
+                    "time_days": p["time_days"],
+                    "statistic": p["statistic"],
+                    "value": p["value"],
+                    "value_text": p["value_text"],
+                    "sd": p.get("sd"),
+                    "sd_text": p.get("sd_text"),
+                    "unit": p.get("unit"),
+                    "locator": p["locator"],
+                    "change_pct": change,
+                    "change_pct_text": None if change is None else f"{change:.1f}",
+                }
+            )
+        result.append({"study_id": study_id, "measure": points[0]["measure"], "unit": points[0].get("unit"), "points": rows})
+    return sorted(result, key=lambda s: s["study_id"])
+
+
+def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pain-response categories per study and time point as the source reports them, plus the
+    overall response (complete + partial) derived when the source gives both but not the sum."""
+    groups: dict[tuple[str, Any], list[dict[str, Any]]] = {}
+    for o in outcomes:
+        if o.get("domain") == "pain_response" and o.get("statistic") == "percent" and o.get("value") is not None:
+            groups.setdefault((o["study_id"], o.get("timepoint")), []).append(o)
+    result = []
+    for (study_id, timepoint), rows in groups.items():
+        by_category = {o.get("icpr_category"): o for o in rows if o.get("icpr_category")}
+        derived_overall = None
+        if "overall" not in by_category and {"complete", "partial"} <= by_category.keys():
+            complete, partial = by_category["complete"], by_category["partial"]
+            decimals = max(_decimals(complete["value_text"]), _decimals(partial["value_text"]))
+            total = Decimal(complete["value_text"]) + Decimal(partial["value_text"])
+            derived_overall = {
+                "value": float(total),
+                "value_text": f"{_round_half_up(total, decimals)}",
+                "from": [complete["outcome_id"], partial["outcome_id"]],
+                "locator": complete["locator"],
+            }
+        result.append(
+            {
+                "study_id": study_id,
+                "timepoint": timepoint,
+                "categories": [
+                    {
+                        "outcome_id": o["outcome_id"],
+                        "label": o["measure"],
+                        "source_term": o["source_term"],
+                        "icpr_category": o.get("icpr_category"),
+                        "value": o["value"],
+                        "value_text": o["value_text"],
+                        "locator": o["locator"],
+                    }
+                    for o in rows
+                ],
+                "derived_overall": derived_overall,
+            }
+        )
+    return sorted(result, key=lambda g: (g["study_id"], str(g["timepoint"])))

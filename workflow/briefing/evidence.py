@@ -1,0 +1,147 @@
+"""Reading the curated data package and cutting it into one evidence slice per modality.
+
+The slice is what a modality's notebook reads. It is also hashed when Snakemake builds the DAG
+(`slice_digest`), so that editing one study re-runs only the notebook of that study's modality.
+Reading here is deliberately forgiving (no validation): `validation.py` is what judges the data.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Table = list[dict[str, Any]]
+
+# Order in which tables are sliced and written; also the order of the data package resources.
+TABLES = ("modalities", "studies", "outcomes", "statements", "certainty")
+
+
+def read_package_descriptor(package_path: str | Path) -> dict[str, Any]:
+    with open(package_path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def resource_paths(package_path: str | Path) -> dict[str, Path]:
+    """The CSV file behind each resource, resolved relative to the descriptor."""
+    package_path = Path(package_path)
+    descriptor = read_package_descriptor(package_path)
+    return {r["name"]: package_path.parent / r["path"] for r in descriptor["resources"]}
+
+
+def _field_types(descriptor: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {
+        r["name"]: {f["name"]: f.get("type", "string") for f in r["schema"]["fields"]}
+        for r in descriptor["resources"]
+    }
+
+
+def _convert(value: str, kind: str) -> Any:
+    """Typed value for one cell; blanks become None, unparsable text is kept as it is."""
+    value = value.strip()
+    if value == "":
+        return None
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            number = float(value)
+            return int(number) if number.is_integer() and "." not in value else number
+    except ValueError:
+        return value
+    return value
+
+
+def _typed_row(row: dict[str | None, str | None], types: dict[str, str]) -> dict[str, Any]:
+    """Typed cells, plus `<field>_text` for each number as written, so that a figure is always
+    shown with the precision its source stated (28.0 stays 28.0, 2.50 stays 2.50)."""
+    typed: dict[str, Any] = {}
+    for key, raw in row.items():
+        if key is None:  # surplus cells of a ragged row: validation reports them
+            continue
+        kind = types.get(key, "string")
+        typed[key] = _convert(raw or "", kind)
+        if kind == "number" and typed[key] is not None:
+            typed[f"{key}_text"] = (raw or "").strip()
+    return typed
+
+
+def read_tables(package_path: str | Path) -> dict[str, Table]:
+    """Every table of the package as a list of typed rows (dicts), in file order."""
+    package_path = Path(package_path)
+    descriptor = read_package_descriptor(package_path)
+    types = _field_types(descriptor)
+    tables: dict[str, Table] = {}
+    for name, path in resource_paths(package_path).items():
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        tables[name] = [_typed_row(row, types[name]) for row in rows]
+    return tables
+
+
+def slice_for_modality(tables: dict[str, Table], modality_id: str) -> dict[str, Any]:
+    """The evidence one modality's summary is built from.
+
+    Primary studies belong to the modality named in their row; a review belongs to every modality
+    it makes a statement about.
+    """
+    modality = [m for m in tables["modalities"] if m.get("modality_id") == modality_id]
+    statements = [s for s in tables["statements"] if s.get("modality_id") == modality_id]
+    cited = {s.get("study_id") for s in statements}
+    studies = [
+        s for s in tables["studies"] if s.get("modality_id") == modality_id or s.get("study_id") in cited
+    ]
+    study_ids = {s.get("study_id") for s in studies}
+    return {
+        "modality_id": modality_id,
+        "modality": modality[0] if modality else None,
+        "studies": studies,
+        "outcomes": [o for o in tables["outcomes"] if o.get("study_id") in study_ids],
+        "statements": statements,
+        "certainty": [c for c in tables["certainty"] if c.get("modality_id") == modality_id],
+    }
+
+
+def general_statements(tables: dict[str, Table]) -> Table:
+    """Statements that concern no single modality (care pathway, team work)."""
+    return [s for s in tables["statements"] if not s.get("modality_id")]
+
+
+def dumps(obj: Any) -> str:
+    """Canonical JSON: the same data always gives the same bytes."""
+    return json.dumps(obj, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def slice_digest(package_path: str | Path, modality_id: str, settings: dict[str, Any] | None = None) -> str:
+    """Checksum of one modality's slice; any reading failure gives a digest of the raw files,
+    so a broken package always counts as changed and validation gets to report it."""
+    try:
+        payload = dumps(build_slice(package_path, modality_id, settings))
+    except Exception:  # noqa: BLE001 - any failure here must only force a rebuild
+        digest = hashlib.sha256()
+        package_path = Path(package_path)
+        for path in sorted(package_path.parent.glob("*")):
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return "raw-" + digest.hexdigest()
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def build_slice(package_path: str | Path, modality_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The slice plus the analysis settings that shape the summary, so a settings change in the
+    config re-runs the notebooks just as a data change does."""
+    data = slice_for_modality(read_tables(package_path), modality_id)
+    data["settings"] = settings or {}
+    return data
+
+
+def write_slice(package_path: str | Path, modality_id: str, out_path: str | Path, settings: dict[str, Any] | None = None) -> None:
+    data = build_slice(package_path, modality_id, settings)
+    if data["modality"] is None:
+        raise ValueError(f"modality {modality_id!r} is not in the modalities table")
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(out_path).write_text(dumps(data), encoding="utf-8")

@@ -1,0 +1,266 @@
+"""Inverse-variance meta-analysis of proportions, means and generic effects, matching R's metafor.
+
+statsmodels (`combine_effects`) supplies Cochran's Q and the DerSimonian-Laird tau²; it has no
+REML, does not truncate the DL tau² at zero, reports I² as (Q-df)/Q for every model and stops
+Paule-Mandel at |Q-df| < 1e-5. Those parts follow metafor here: REML by Fisher scoring, PM by
+root-finding, I²/H² from the "typical" within-study variance, Knapp-Hartung without truncation,
+and the prediction interval as estimate ± crit·sqrt(se² + tau²).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+from scipy import optimize, special, stats
+from statsmodels.stats.meta_analysis import combine_effects
+from statsmodels.stats.proportion import proportion_confint
+
+METHODS = ("REML", "DL", "PM", "FE")
+
+
+@dataclass(frozen=True)
+class PooledResult:
+    """One pooled estimate. Effects are on the analysis scale (logit, raw proportion, mean);
+    the *_prop fields hold the back-transformed proportion when proportions were pooled."""
+
+    method: str
+    k: int
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    pi_low: float | None  # prediction interval; None for the fixed-effect (FE) model
+    pi_high: float | None
+    tau2: float
+    i2: float  # percent, 0-100
+    h2: float
+    q: float
+    q_df: int
+    q_p: float
+    weights: tuple[float, ...]  # percent, sums to 100
+    knapp_hartung: bool
+    transform: str | None = None  # "logit" / "raw" for proportions, else None
+    estimate_prop: float | None = None
+    ci_low_prop: float | None = None
+    ci_high_prop: float | None = None
+    pi_low_prop: float | None = None
+    pi_high_prop: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python values (float/int/str/bool/None, weights as a list) for JSON/YAML."""
+        out: dict[str, Any] = {}
+        for key, val in asdict(self).items():
+            if isinstance(val, tuple):
+                out[key] = [float(w) for w in val]
+            elif val is None or isinstance(val, (bool, str)):
+                out[key] = val
+            else:
+                out[key] = int(val) if key in ("k", "q_df") else float(val)
+        return out
+
+
+# --- effect sizes (metafor escalc) -------------------------------------------------------------
+
+def _counts(events: Any, n: Any, add: float) -> tuple[np.ndarray, np.ndarray]:
+    """Validated counts, with metafor's default correction (to="only0"): `add` goes to events and
+    non-events (so n grows by 2·add) only in studies with 0 or n events, where the variance or
+    the logit would otherwise be 0 or infinite."""
+    x, m = np.asarray(events, dtype=float), np.asarray(n, dtype=float)
+    if x.ndim != 1 or x.shape != m.shape:
+        raise ValueError("events and n must be 1-D sequences of equal length")
+    if np.any(~np.isfinite(x)) or np.any(~np.isfinite(m)):
+        raise ValueError("events and n must be finite")
+    if np.any(m < 1):
+        raise ValueError("every study needs n >= 1")
+    if np.any(x < 0) or np.any(x > m):
+        raise ValueError("events must lie between 0 and n")
+    edge = (x == 0) | (x == m)
+    return np.where(edge, x + add, x), np.where(edge, m + 2 * add, m)
+
+
+def escalc_logit(events: Any, n: Any, add: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """metafor measure "PLO": yi = log(x/(n-x)), vi = 1/x + 1/(n-x), 0/n studies corrected."""
+    x, m = _counts(events, n, add)
+    return np.log(x / (m - x)), 1 / x + 1 / (m - x)
+
+
+def escalc_raw(
+    events: Any, n: Any, add: float = 0.5, vtype: str = "LS"
+) -> tuple[np.ndarray, np.ndarray]:
+    """metafor measure "PR": yi = x/n, vi = yi(1-yi)/n ("LS").
+
+    Note: despite a common belief, metafor's escalc does apply add=1/2 (to="only0") to "PR" by
+    default (it is switched off only for PAS/PFT and a few others), and the dat.pritz1997 REML
+    result (0.7968) needs it; without it a 10/10 study has vi = 0. vtype="AV" uses the pooled
+    proportion sum(x)/sum(n) for every study's variance (the homogeneity assumption of an
+    equal-effects model), as metafor's vtype="AV"."""
+    x, m = _counts(events, n, add)
+    yi = x / m
+    if vtype == "LS":
+        return yi, yi * (1 - yi) / m
+    if vtype == "AV":
+        p = x.sum() / m.sum()
+        return yi, p * (1 - p) / m
+    raise ValueError(f"vtype must be 'LS' or 'AV', not {vtype!r}")
+
+
+# --- tau² estimators ---------------------------------------------------------------------------
+
+def _tau2_reml(y: np.ndarray, v: np.ndarray, start: float) -> float:
+    """REML by Fisher scoring (metafor's algorithm, intercept-only). P = W - w wᵀ/Σw, so
+    step = (yᵀPPy - tr P) / tr(PP); tau² is kept >= 0 as metafor does."""
+    tau2 = max(start, 0.0)
+    for _ in range(1000):
+        w = 1 / (v + tau2)
+        sw, sw2 = w.sum(), (w**2).sum()
+        mu = (w * y).sum() / sw
+        tr_p = sw - sw2 / sw
+        tr_pp = sw2 - 2 * (w**3).sum() / sw + (sw2 / sw) ** 2
+        new = max(0.0, tau2 + ((w**2 * (y - mu) ** 2).sum() - tr_p) / tr_pp)
+        if abs(new - tau2) < 1e-12:
+            return new
+        tau2 = new
+    raise RuntimeError("REML estimate of tau² did not converge")
+
+
+def _tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
+    """Paule-Mandel: the tau² at which generalised Q equals k-1 (Q falls as tau² grows), found
+    by bracketing + Brent like metafor's uniroot, instead of statsmodels' loose iteration."""
+    def excess(t: float) -> float:
+        w = 1 / (v + t)
+        return float((w * (y - (w * y).sum() / w.sum()) ** 2).sum() - (len(y) - 1))
+
+    if excess(0.0) <= 0:
+        return 0.0
+    hi = max(float(np.var(y)), 1e-8)
+    while excess(hi) > 0:
+        hi *= 2
+    return float(optimize.brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-14))
+
+
+# --- pooling -----------------------------------------------------------------------------------
+
+def pool(
+    yi: Any, vi: Any, method: str = "REML", knapp_hartung: bool = False, level: float = 0.95
+) -> PooledResult:
+    """Pool effects yi with sampling variances vi (fixed effect "FE" or random effects)."""
+    y, v = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
+    if y.ndim != 1 or y.shape != v.shape:
+        raise ValueError("yi and vi must be 1-D sequences of equal length")
+    k = len(y)
+    if k < 2:
+        raise ValueError("pooling needs at least two studies")
+    if np.any(~np.isfinite(y)) or np.any(~np.isfinite(v)):
+        raise ValueError("yi and vi must be finite")
+    if np.any(v <= 0):
+        raise ValueError("every sampling variance vi must be > 0")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+
+    # statsmodels' own derived stats warn when its untruncated DL tau² < 0 or Q = 0; unused here.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sm = combine_effects(y, v, method_re="dl")
+    q, df = float(sm.q), k - 1
+    dl = max(0.0, float(sm.tau2))  # metafor truncates DL at 0; statsmodels does not
+    if method == "FE":
+        tau2 = 0.0
+    elif method == "DL":
+        tau2 = dl
+    elif method == "PM":
+        tau2 = _tau2_pm(y, v)
+    else:
+        tau2 = _tau2_reml(y, v, start=dl)  # DL is a good, cheap starting value
+
+    w = 1 / (v + tau2)
+    est = float((w * y).sum() / w.sum())
+    se = float(np.sqrt(1 / w.sum()))
+    alpha = 1 - level
+    if knapp_hartung:  # metafor test="knha": scale by the weighted residual variance, t_{k-1}
+        se *= float(np.sqrt((w * (y - est) ** 2).sum() / df))
+        crit = float(stats.t.ppf(1 - alpha / 2, df))
+    else:
+        crit = float(stats.norm.ppf(1 - alpha / 2))
+
+    if method == "FE":
+        i2 = max(0.0, (q - df) / q) * 100 if q > 0 else 0.0
+        h2 = q / df
+        pi_low = pi_high = None
+    else:  # metafor: I² relative to the "typical" within-study variance s²
+        w0 = 1 / v
+        s2 = df * w0.sum() / (w0.sum() ** 2 - (w0**2).sum())
+        i2, h2 = 100 * tau2 / (tau2 + s2), (tau2 + s2) / s2
+        half = crit * np.sqrt(se**2 + tau2)
+        pi_low, pi_high = est - half, est + half
+
+    return PooledResult(
+        method=method, k=k, estimate=est, se=se,
+        ci_low=est - crit * se, ci_high=est + crit * se,
+        pi_low=pi_low, pi_high=pi_high, tau2=tau2, i2=float(i2), h2=float(h2),
+        q=q, q_df=df, q_p=float(stats.chi2.sf(q, df)),
+        weights=tuple(float(x) for x in 100 * w / w.sum()), knapp_hartung=knapp_hartung,
+    )
+
+
+def _clip01(p: float) -> float:
+    return float(np.clip(p, 0.0, 1.0))
+
+
+def pool_proportions(
+    events: Any, n: Any, transform: str = "logit", method: str = "REML",
+    knapp_hartung: bool = False, level: float = 0.95,
+) -> PooledResult:
+    """Pool single-arm proportions on the logit or raw scale; *_prop fields are proportions.
+
+    Raw scale, FE: variances come from the pooled proportion (vtype="AV", no correction), so the
+    estimate is sum(x)/sum(n) and Q is Pearson's homogeneity chi-square. Per-study variances
+    would hand near-0/1 studies (e.g. 10/10 -> vi ~ 0.004) most of the weight."""
+    if transform == "logit":
+        yi, vi = escalc_logit(events, n)
+        back = special.expit
+    elif transform == "raw":
+        yi, vi = escalc_raw(events, n, **({"add": 0, "vtype": "AV"} if method == "FE" else {}))
+        back = _clip01  # display only; estimate/ci_* stay unclipped
+    else:
+        raise ValueError(f"transform must be 'logit' or 'raw', not {transform!r}")
+    res = pool(yi, vi, method=method, knapp_hartung=knapp_hartung, level=level)
+    prop = {
+        f"{name}_prop": None if getattr(res, name) is None else float(back(getattr(res, name)))
+        for name in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")
+    }
+    return replace(res, transform=transform, **prop)
+
+
+def pool_means(
+    means: Any, sds: Any, ns: Any, method: str = "REML",
+    knapp_hartung: bool = False, level: float = 0.95,
+) -> PooledResult:
+    """Pool single-arm means (e.g. pain scores), vi = sd²/n (metafor measure "MN")."""
+    mu, sd, nn = (np.asarray(a, dtype=float) for a in (means, sds, ns))
+    if not mu.shape == sd.shape == nn.shape:
+        raise ValueError("means, sds and ns must have equal length")
+    if np.any(nn < 1) or np.any(sd <= 0):
+        raise ValueError("every study needs n >= 1 and sd > 0")
+    return pool(mu, sd**2 / nn, method=method, knapp_hartung=knapp_hartung, level=level)
+
+
+# --- single-study intervals (a study reported unpooled) ----------------------------------------
+
+def _check_one(events: int, n: int) -> None:
+    if n < 1 or events < 0 or events > n:
+        raise ValueError("need n >= 1 and 0 <= events <= n")
+
+
+def wilson_ci(events: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval."""
+    _check_one(events, n)
+    low, high = proportion_confint(events, n, alpha=1 - level, method="wilson")
+    return float(low), float(high)
+
+
+def clopper_pearson_ci(events: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) interval."""
+    _check_one(events, n)
+    low, high = proportion_confint(events, n, alpha=1 - level, method="beta")
+    return float(low), float(high)

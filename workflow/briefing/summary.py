@@ -1,0 +1,287 @@
+"""One modality's evidence summary: studies, every stated outcome with its computed interval,
+trajectories, response categories, pooled results where allowed, certainty, figures and sentences.
+
+The notebook of each modality calls `build_summary` and shows its parts; the combining step reads
+the JSON it writes. Nothing here formats HTML: templates do that.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import certainty, effects, figures, pooling
+
+DESIGN_PHRASES = {
+    "randomised_trial": ("randomised trial", "randomised trials"),
+    "clinical_trial": ("non-randomised clinical trial", "non-randomised clinical trials"),
+    "prospective_cohort": ("prospective cohort study", "prospective cohort studies"),
+    "retrospective_cohort": ("retrospective cohort study", "retrospective cohort studies"),
+    "cohort": ("cohort study", "cohort studies"),
+    "case_series": ("case series", "case series"),
+    "narrative_review": ("narrative review", "narrative reviews"),
+}
+DOMAIN_LABELS = {
+    "pain_response": "Pain response",
+    "pain_score": "Pain score",
+    "opioid_dose": "Opioid use",
+    "time_to_relief": "Time to relief",
+    "durability": "Durability of relief",
+    "relapse": "Relapse",
+    "pain_control": "Pain control",
+    "retreatment": "Re-treatment",
+    "neurological": "Neurological outcome",
+    "toxicity": "Toxicity",
+    "breakthrough_pain": "Breakthrough pain",
+    "function_qol": "Function and quality of life",
+}
+DOMAIN_ORDER = list(DOMAIN_LABELS)
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+QUALIFIERS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+UNIT_TEXT = {"%": "%", "NRS 0-10": "points (NRS 0–10)", "VAS 0-10": "points (VAS 0–10)", "ratio": ""}
+
+
+def count_words(n: int) -> str:
+    return NUMBER_WORDS.get(n, str(n))
+
+
+def p_text(p: str | None) -> str:
+    if not p:
+        return ""
+    if p[0] in "<>=":
+        op, rest = (p[:2], p[2:]) if p[:2] in ("<=", ">=") else (p[0], p[1:])
+        return f"p {QUALIFIERS.get(op, op)} {rest}"
+    return f"p = {p}"
+
+
+def ci_text(est: dict[str, Any]) -> str:
+    return f"95 % CI {effects.percent_text(est['ci_low'])} to {effects.percent_text(est['ci_high'])} %"
+
+
+def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
+    """The outcome as a reader sees it: the figure as the source states it, then what the build
+    computed from it (marked as derived)."""
+    statistic, unit = o["statistic"], o.get("unit") or ""
+    value = o.get("value_text")
+    if statistic == "percent":
+        text = f"{value} %"
+        if est:
+            mark = ", count derived" if est["count_derived"] else ""
+            text += f" ({est['events']}/{est['n']} {o.get('denominator_unit') or ''}{mark}; {ci_text(est)})".replace(" ;", ";")
+        elif not o.get("denominator"):
+            text += " (denominator not stated; no CI computable)"
+        else:
+            text += f" of {o['denominator']} (no whole count reproduces the percentage; no CI shown)"
+    elif statistic == "count":
+        text = f"{o['events']}/{o['denominator']} {o.get('denominator_unit') or ''}".strip()
+        if est:
+            text += f" ({ci_text(est)})"
+    elif statistic == "mean":
+        text = f"mean {value} {UNIT_TEXT.get(unit, unit)}".strip()
+        if o.get("sd_text"):
+            text += f" (SD {o['sd_text']})"
+    elif statistic == "median":
+        text = f"median {value} {UNIT_TEXT.get(unit, unit)}".strip()
+    elif statistic == "minimum":
+        qualifier = QUALIFIERS.get(o.get("value_qualifier") or "", "")
+        text = f"earliest {qualifier}{value} {UNIT_TEXT.get(unit, unit)}".strip()
+    elif statistic == "summary_unspecified":
+        text = f"{value} {UNIT_TEXT.get(unit, unit)} (mean or median not stated)".replace("  ", " ")
+    elif statistic == "hazard_ratio":
+        text = f"hazard ratio {value}"
+    elif statistic == "test_only":
+        text = {"decrease": "decreased", "increase": "increased", "improvement": "improved", "worsening": "worsened", "no_change": "no change"}[o["direction"]]
+        text += " (no figures reported)"
+    else:  # validation only admits the statistics above
+        raise ValueError(f"unknown statistic {statistic!r}")
+    p = p_text(o.get("p_value"))
+    if p:
+        text += f", {p}"
+    return text
+
+
+def outcome_label(o: dict[str, Any]) -> str:
+    when = f", {o['timepoint']}" if o.get("timepoint") else ""
+    return f"{o['measure']}{when}"
+
+
+def _primary(studies: list[dict[str, Any]], modality_id: str) -> list[dict[str, Any]]:
+    return [s for s in studies if s.get("modality_id") == modality_id and s["design"] != "narrative_review"]
+
+
+def design_summary(primary: list[dict[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for s in primary:
+        counts[s["design"]] = counts.get(s["design"], 0) + 1
+    parts = [f"{count_words(n)} {DESIGN_PHRASES[d][0 if n == 1 else 1]}" for d, n in counts.items()]
+    return ", ".join(parts) if parts else "no primary study"
+
+
+def _regimen(s: dict[str, Any]) -> str:
+    return s.get("regimen") or ""
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first letter of ordinary words, not of abbreviations (NRS, CT-guided)."""
+    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+
+
+def _trajectory_phrase(points: list[dict[str, Any]]) -> str:
+    """A repeated measure in one phrase: baseline, lowest point, and last point."""
+    def at(o: dict[str, Any]) -> str:
+        sd = f" (SD {o['sd_text']})" if o.get("sd_text") else ""
+        return f"{o['value_text']}{sd} {o['timepoint']}"
+
+    first, last = points[0], points[-1]
+    lowest = min(points[1:], key=lambda o: o["value"]) if len(points) > 2 else None
+    parts = [at(first)]
+    if lowest is not None and lowest is not last:
+        parts.append(f"lowest {at(lowest)}")
+    parts.append(at(last))
+    statistic = {"mean": "mean", "median": "median"}.get(first["statistic"], "mean or median not stated")
+    unit = UNIT_TEXT.get(first.get("unit") or "", first.get("unit") or "")
+    p = p_text(last.get("p_value"))
+    return f"{lower_first(first['measure'])} ({statistic}, {unit}) {', '.join(parts)}" + (f" ({p})" if p else "")
+
+
+def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates: dict[str, Any]) -> str:
+    design = DESIGN_PHRASES[s["design"]][0]
+    article = "an" if design[0] in "aeiou" else "a"
+    size = f"{s['patients']} patients"
+    if s.get("lesions"):
+        size += f" with {s['lesions']} lesions"
+    regimen = f" treated with {lower_first(s['regimen'])}" if s.get("regimen") else ""
+    findings = []
+    repeated = {o["measure"] for o in outcomes if sum(1 for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None) > 1}
+    done: set[str] = set()
+    for o in outcomes:
+        if o["measure"] in repeated:
+            if o["measure"] not in done:
+                done.add(o["measure"])
+                series = sorted((x for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None), key=lambda x: x["time_days"])
+                findings.append(_trajectory_phrase(series))
+            continue
+        findings.append(f"{lower_first(outcome_label(o))}: {display(o, estimates.get(o['outcome_id']))}")
+    return f"In {article} {design} ({s['short_name']}) of {size}{regimen}, the authors reported " + "; ".join(findings) + "."
+
+
+def _main_pain(primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], groups: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The figure that best answers 'does it relieve pain?', for the comparison table: an overall
+    or otherwise defined response with a CI, else the reported response categories, else the
+    pain-score change."""
+    candidates = [o for o in outcomes if o["study_id"] in primary_ids and o["domain"] == "pain_response"]
+    with_ci = [o for o in candidates if o["outcome_id"] in estimates]
+    if with_ci:
+        o = with_ci[0]
+        return {"outcome_id": o["outcome_id"], "study_id": o["study_id"], "text": f"{outcome_label(o)}: {display(o, estimates[o['outcome_id']])}"}
+    for g in groups:
+        if g["study_id"] in primary_ids:
+            parts = [f"{c['label'].lower()} {c['value_text']} %" for c in g["categories"]]
+            text = ", ".join(parts)
+            if g["derived_overall"]:
+                text += f"; overall (complete + partial, derived) {g['derived_overall']['value_text']} %"
+            return {"outcome_id": g["categories"][0]["outcome_id"], "study_id": g["study_id"], "text": text[0].upper() + text[1:] + " (denominator not stated; no CI computable)"}
+    scores = [o for o in outcomes if o["study_id"] in primary_ids and o["domain"] == "pain_score" and o.get("time_days") is not None]
+    if scores:
+        study = scores[0]["study_id"]
+        points = sorted((o for o in scores if o["study_id"] == study), key=lambda o: o["time_days"])
+        first, last = points[0], points[-1]
+        return {
+            "outcome_id": last["outcome_id"],
+            "study_id": study,
+            "text": f"Pain score {display(first, None)} {first['timepoint']} → {display(last, None)} {last['timepoint']}",
+        }
+    return None
+
+
+def _domain_texts(primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], domains: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        {"outcome_id": o["outcome_id"], "study_id": o["study_id"], "text": f"{outcome_label(o)}: {display(o, estimates.get(o['outcome_id']))}"}
+        for o in outcomes
+        if o["study_id"] in primary_ids and o["domain"] in domains
+    ]
+
+
+def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
+    """The whole summary of one modality from its evidence slice (see evidence.write_slice)."""
+    modality = evidence["modality"]
+    modality_id = evidence["modality_id"]
+    settings = evidence.get("settings", {})
+    studies = evidence["studies"]
+    primary = _primary(studies, modality_id)
+    primary_ids = {s["study_id"] for s in primary}
+    reviews = [s for s in studies if s["design"] == "narrative_review"]
+    outcomes = sorted(
+        (o for o in evidence["outcomes"] if o["study_id"] in primary_ids),
+        key=lambda o: (o["study_id"], DOMAIN_ORDER.index(o["domain"]), o.get("time_days") or 0),
+    )
+    estimates = {o["outcome_id"]: est for o in outcomes if (est := effects.proportion_estimate(o))}
+    for o in outcomes:
+        o["display"] = display(o, estimates.get(o["outcome_id"]))
+        o["label"] = outcome_label(o)
+        o["domain_label"] = DOMAIN_LABELS[o["domain"]]
+        o["estimate"] = estimates.get(o["outcome_id"])
+    groups = effects.response_categories(outcomes)
+    trajectories = {d: effects.trajectory(outcomes, d) for d in ("pain_score", "opioid_dose")}
+    ratings = certainty.rate_modality(studies, evidence["certainty"])
+    pooled = pooling.pool_outcomes(outcomes, estimates, settings.get("timepoint_windows", {}))
+    study_names = {s["study_id"]: s for s in studies}
+
+    figure_list = []
+    if groups:
+        figure_list.append(figures.response_figure(f"fig-{modality_id}-response", groups, study_names, estimates))
+    if trajectories["pain_score"]:
+        figure_list.append(figures.trajectory_figure(f"fig-{modality_id}-pain", trajectories["pain_score"], study_names, "Pain score over time", "Pain score (0–10)"))
+    if trajectories["opioid_dose"]:
+        figure_list.append(figures.trajectory_figure(f"fig-{modality_id}-opioid", trajectories["opioid_dose"], study_names, "Opioid use over time", "Oral morphine equivalent (mg/day)"))
+
+    sentences = [
+        {"text": study_sentence(s, [o for o in outcomes if o["study_id"] == s["study_id"]], estimates), "study_id": s["study_id"]}
+        for s in primary
+    ]
+    sentences += [{"text": certainty_sentence(modality, rating), "study_id": None} for rating in ratings]
+    patients = sum(s.get("patients") or 0 for s in primary)
+    return {
+        "modality_id": modality_id,
+        "modality": modality,
+        "kind": "quantitative" if primary else "narrative",
+        "primary_studies": primary,
+        "reviews": reviews,
+        "patients": patients,
+        "designs": design_summary(primary),
+        "outcomes": outcomes,
+        "estimates": estimates,
+        "response_groups": groups,
+        "trajectories": trajectories,
+        "pooled": pooled,
+        "certainty": ratings,
+        "figures": figure_list,
+        "sentences": sentences,
+        "statements": evidence["statements"],
+        "main_pain": _main_pain(primary_ids, outcomes, estimates, groups),
+        "durability": _domain_texts(primary_ids, outcomes, estimates, ("durability", "pain_control", "relapse")),
+        "safety": _domain_texts(primary_ids, outcomes, estimates, ("toxicity", "neurological")),
+        "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
+    }
+
+
+def certainty_sentence(modality: dict[str, Any], rating: dict[str, Any]) -> str:
+    domain = DOMAIN_LABELS[rating["domain"]].lower()
+    treatment = modality["short_name"].lower() if modality["short_name"][1:].islower() else modality["short_name"]
+    if rating["level_text"] == "very low":
+        return f"The certainty of the evidence on {domain} is very low ({rating['symbols']}): the evidence is very uncertain about the effect of {treatment} on {domain}."
+    phrase = certainty.CONCLUSION[rating["level_text"]].format(verb="improve")
+    return f"The certainty of the evidence on {domain} is {rating['level_text']} ({rating['symbols']}): {treatment} {phrase} {domain}."
+
+
+def write_summary(summary: dict[str, Any], summary_path: str, figures_dir: str) -> None:
+    """The summary JSON and each figure as its own SVG file, written so that a crash leaves no
+    half-written JSON behind."""
+    from pathlib import Path
+
+    from .evidence import dumps
+    from .publish import write_atomic
+
+    Path(figures_dir).mkdir(parents=True, exist_ok=True)
+    for figure in summary["figures"]:
+        write_atomic(Path(figures_dir) / f"{figure['id']}.svg", figure["svg"])
+    write_atomic(Path(summary_path), dumps(summary))

@@ -1,0 +1,504 @@
+"""Validation of the curated data package: the files as CSV first, then the Frictionless schema,
+then the rules that span several cells or rows. Every problem names file, row and column; all
+are reported at once.
+
+Rows are counted as a spreadsheet shows them: the header is row 1, the first record row 2.
+
+The CSV files are parsed here (strictly, with Python's csv module, as `evidence.py` reads them)
+and handed to Frictionless as inline data. Frictionless would otherwise guess the delimiter and
+accept a semicolon file that the rest of the workflow cannot read, and a broken file would bury
+its one real fault under dozens of follow-on errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+import frictionless
+import yaml
+
+from .evidence import read_package_descriptor, resource_paths
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class InvalidData(Exception):
+    """Raised with every problem found, so that one run reports them all."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(format_problems(problems))
+
+
+def format_problems(problems: Iterable[Problem]) -> str:
+    problems = list(problems)
+    lines = [f"The data package has {len(problems)} problem(s) (rows counted with the header as row 1):"]
+    lines += [f"  - {p}" for p in problems]
+    return "\n".join(lines)
+
+
+def _display(path: Path) -> str:
+    """Path as the author would type it: relative to the working directory where possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the files
+
+
+@dataclass
+class _Table:
+    name: str
+    file: str
+    fields: list[dict[str, Any]]
+    key: list[str]
+    broken: bool = False  # unreadable, or a header that does not match: no row can be trusted
+    records: list[list[str]] = field(default_factory=list)  # cells of rows 2, 3, ...
+    skip: set[int] = field(default_factory=set)  # rows already reported as malformed
+
+    @property
+    def names(self) -> list[str]:
+        return [f["name"] for f in self.fields]
+
+
+def _read_table(name: str, path: Path, schema: dict[str, Any]) -> tuple[_Table, list[Problem]]:
+    key = schema.get("primaryKey", [])
+    table = _Table(name, _display(path), schema["fields"], [key] if isinstance(key, str) else list(key))
+    fields = table.fields
+    problems: list[Problem] = []
+
+    def fail(row: int | None, column: str | None, message: str) -> tuple[_Table, list[Problem]]:
+        table.broken = True
+        table.records = []
+        return table, problems + [Problem(table.file, row, column, message)]
+
+    if not path.is_file():
+        return fail(None, None, "file is missing")
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return fail(None, None, "file is saved as UTF-16 (Excel's 'Unicode text'); save it as UTF-8 CSV")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        # Excel's "CSV UTF-8" adds it; strict readers then see a mangled first column name.
+        problems.append(Problem(table.file, 1, None, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM"))
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return fail(*_locate_bad_byte(raw, exc.start))
+    if "\x00" in text:  # valid UTF-8 and accepted by csv, but a sign of UTF-16 or a binary file
+        return fail(*_locate_bad_byte(raw, raw.index(b"\x00")))
+    if not text.strip():
+        return fail(None, None, "file is empty; it needs at least the header row: " + ",".join(table.names))
+
+    rows: list[list[str]] = []
+    lines_read = 0
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        for cells in reader:
+            rows.append(cells)
+            lines_read = reader.line_num  # a record spans several lines if a cell holds line breaks
+    except csv.Error as exc:
+        # The faulty record starts on the line after the last complete one.
+        first_line = io.StringIO(text, newline="").readlines()[lines_read].rstrip("\r\n")
+        index = _unclosed_quote_cell(first_line)
+        header = rows[0] if rows else []
+        column = header[index] if index is not None and index < len(header) else None
+        message = ('a double quote is not balanced: a cell that starts with " must end with " just before '
+                   'the next comma or the end of the row (write "" for a quote inside a cell)')
+        return fail(len(rows) + 1, column, message)
+
+    header = rows[0]
+    if len(header) == 1 and len(fields) > 1:
+        for sep, sep_name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+            if sep in header[0]:
+                return fail(1, None, f"cells are separated by {sep_name}, not commas; save the file as comma-separated CSV")
+    header_problems = _header_problems(table, header)
+    if header_problems:
+        table.broken = True
+        return table, problems + header_problems
+
+    # Empty lines at the very end are what many editors leave behind; they carry no record.
+    while len(rows) > 1 and not rows[-1]:
+        rows.pop()
+    width = len(header)
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            problems.append(Problem(table.file, number, None, "row is blank; delete it"))
+            table.skip.add(number)
+        elif len(cells) != width:
+            hint = ("a cell containing a comma must be put in double quotes" if len(cells) > width
+                    else "every row needs a cell, possibly empty, for each column")
+            problems.append(Problem(table.file, number, None, f"row has {len(cells)} cells but the header has {width} columns; {hint}"))
+            table.skip.add(number)
+        # Padded or cut to the header's width so that Frictionless still sees the row's id,
+        # but its cell errors are dropped (see `skip`): they would only follow from the shift.
+        table.records.append((cells + [""] * width)[:width])
+    return table, problems
+
+
+def _unclosed_quote_cell(line: str) -> int | None:
+    """Index of the cell on this line whose opening quote is not properly closed."""
+    index, i = 0, 0
+    while i <= len(line):
+        if line[i:i + 1] == '"':
+            j = i + 1
+            while True:
+                j = line.find('"', j)
+                if j == -1:
+                    return index  # still open at the end of the line
+                if line[j + 1:j + 2] == '"':
+                    j += 2  # an escaped quote inside the cell
+                    continue
+                break
+            if line[j + 1:j + 2] not in ("", ","):
+                return index  # text after the closing quote
+            i = j + 2
+        else:
+            comma = line.find(",", i)
+            if comma == -1:
+                return None
+            i = comma + 1
+        index += 1
+    return None
+
+
+def _locate_bad_byte(raw: bytes, offset: int) -> tuple[int | None, str | None, str]:
+    """Row and column of a byte that is not UTF-8 text (or a NUL), and a message naming it."""
+    bad = raw[offset]
+    if bad == 0:
+        message = "contains a NUL byte (0x00); the file is not plain text (UTF-16 perhaps); save it as UTF-8"
+    else:
+        try:
+            guess = f" (in Windows-1252 it would be {bytes([bad]).decode('cp1252')!r})"
+        except UnicodeDecodeError:
+            guess = ""
+        message = f"byte 0x{bad:02x} is not valid UTF-8{guess}; save the file as UTF-8"
+    text = raw.decode("utf-8", errors="surrogateescape")  # undecodable bytes become U+DC80..U+DCFF
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    for number, cells in enumerate(rows, start=1):
+        for index, cell in enumerate(cells):
+            if any("\udc80" <= ch <= "\udcff" or ch == "\x00" for ch in cell):
+                header = rows[0]
+                return number, header[index] if number > 1 and index < len(header) else None, message
+    return raw[:offset].count(b"\n") + 1, None, message
+
+
+def _header_problems(table: _Table, header: list[str]) -> list[Problem]:
+    declared = table.names
+    problems = []
+
+    def add(column: str | None, message: str) -> None:
+        problems.append(Problem(table.file, 1, column, message))
+
+    for number, label in enumerate(header, start=1):
+        if not label.strip():
+            add(None, f"column {number} of the header has no name")
+        elif label not in declared:
+            near = f" (did you mean '{label.strip()}'? remove the spaces)" if label.strip() in declared else ""
+            add(label, f"the header has a column {label!r} that datapackage.yaml does not declare{near}")
+        elif header.count(label) > 1 and header.index(label) == number - 1:
+            add(label, f"the header repeats the column {label!r}")
+    for name in declared:
+        if name not in header:
+            add(name, f"the header lacks the column '{name}' declared in datapackage.yaml")
+    if not problems and header != declared:
+        add(None, "columns are not in the order declared in datapackage.yaml: " + ",".join(declared))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# The Frictionless schema: types, required cells, ranges, enums, patterns, ids and links
+
+
+_CONSTRAINT_TEXT = {
+    "required": "is required but empty",
+    "minimum": "must be at least {}",
+    "maximum": "must be at most {}",
+    "enum": "must be one of: {}",
+    "pattern": "must match the pattern {}",
+    "unique": "must be unique, but the value appears more than once",
+    "minLength": "must have at least {} characters",
+    "maxLength": "must have at most {} characters",
+}
+
+# What the regular expressions of datapackage.yaml ask for, in words.
+_PATTERN_TEXT = {
+    "[a-z][a-z0-9_]*": "must be an id of lower-case letters, digits and '_', starting with a letter",
+    "[a-z][a-z0-9_-]*": "must be an id of lower-case letters, digits, '_' and '-', starting with a letter",
+    "[1-9][0-9]{0,8}": "must be a PubMed id: 1 to 9 digits, not starting with 0",
+    "PMC[0-9]+": "must be a PubMed Central id: 'PMC' followed by digits",
+    "10\\.[0-9]{4,9}/\\S+": "must be a bare DOI such as 10.1016/j.jpainsymman.2007.04.020 (no 'doi:' or https://doi.org/ prefix, no spaces)",
+    "(<|<=|>|=)?(0(\\.[0-9]+)?|1(\\.0+)?)": "must be a p-value between 0 and 1, optionally after <, <=, > or =, e.g. 0.03 or <0.001",
+}
+
+_TYPE_TEXT = {
+    "integer": "must be a whole number",
+    "number": "must be a number, written with '.' as the decimal point and no unit (e.g. 4.5)",
+}
+
+
+def _constraint_message(note: str, cell: Any, spec: dict[str, Any]) -> str:
+    match = re.match(r'constraint "(\w+)" is "(.*)"', note or "")
+    if not match:
+        return f"value {cell!r} breaks a constraint ({note})"
+    name = match.group(1)
+    expected = spec.get("constraints", {}).get(name)
+    if name == "required":
+        return _CONSTRAINT_TEXT["required"]
+    if name == "pattern" and expected in _PATTERN_TEXT:
+        return f"value {cell!r} {_PATTERN_TEXT[expected]}"
+    if isinstance(expected, list):
+        expected = ", ".join(map(str, expected))
+    text = _CONSTRAINT_TEXT.get(name, "breaks the constraint " + name + " {}").format(expected)
+    return f"value {cell!r} {text}"
+
+
+def _schema_problems(descriptor: dict[str, Any], tables: dict[str, _Table]) -> tuple[list[Problem], dict[str, set[int]]]:
+    """Problems Frictionless finds, and per table the rows that have any."""
+    resources = []
+    for r in descriptor["resources"]:
+        table = tables[r["name"]]
+        # A broken table is passed as its header alone, so that the links to it still resolve;
+        # the link errors that follow from its emptiness are dropped below.
+        resources.append({"name": r["name"], "type": "table", "schema": r["schema"],
+                          "data": [table.names] + table.records})
+    report = frictionless.Package.from_descriptor({"name": descriptor.get("name", "package"), "resources": resources}).validate()
+    problems, bad_rows = [], defaultdict(set)
+    # Links into a table without rows are summed up in one problem, not one per linking row.
+    into_empty: dict[str, set[str]] = defaultdict(set)
+    for task in report.tasks:
+        table = tables[task.name]
+        for error in task.errors:
+            data = error.to_dict()
+            row = data.get("rowNumber")
+            target = tables.get(data.get("referenceName", ""))
+            if row in table.skip or (target and target.broken):
+                continue
+            if target and not target.records:
+                into_empty[target.name].add(table.file)
+                bad_rows[task.name].add(row)
+                continue
+            if row is not None:
+                bad_rows[task.name].add(row)
+            problem = _translate(data, table, tables)
+            if problem is not None:
+                problems.append(problem)
+    for name, files in into_empty.items():
+        problems.append(Problem(tables[name].file, None, None, f"the table has no rows, but rows of {', '.join(sorted(files))} refer to it"))
+    for report_error in report.errors:  # errors of the package itself, not of a table
+        problems.append(Problem("datapackage.yaml", None, None, report_error.message))
+    return problems, bad_rows
+
+
+def _translate(data: dict[str, Any], table: _Table, tables: dict[str, _Table]) -> Problem | None:
+    kind = data["type"]
+    row = data.get("rowNumber")
+    column = data.get("fieldName")
+    cell = data.get("cell")
+    spec = {f["name"]: f for f in table.fields}.get(column, {})
+    if kind == "type-error":
+        wanted = spec.get("type", "?")
+        message = f"value {cell!r} " + _TYPE_TEXT.get(wanted, f"is not a valid {wanted}")
+    elif kind == "constraint-error":
+        message = _constraint_message(data.get("note", ""), cell, spec)
+    elif kind == "unique-error":
+        first = re.search(r"position (\d+)", data.get("note", ""))
+        message = f"duplicate {column} {cell!r}" + (f": row {first.group(1)} has the same value" if first else "")
+    elif kind == "primary-key":
+        key = table.key
+        single = len(key) == 1 and {f["name"]: f for f in table.fields}[key[0]].get("constraints", {}).get("unique")
+        if single or "None" in data.get("note", ""):
+            return None  # said by the unique or required constraint of the id column
+        first = re.search(r"position (\d+)", data.get("note", ""))
+        cells = data.get("cells", [])
+        values = ", ".join(repr(cells[table.names.index(k)]) for k in key if k in table.names and table.names.index(k) < len(cells))
+        column = ", ".join(key)
+        message = f"the combination ({values}) appears twice" + (f": row {first.group(1)} has it too" if first else "")
+    elif kind == "foreign-key":
+        column = ", ".join(data.get("fieldNames", []))
+        values = ", ".join(repr(v) for v in data.get("fieldCells", []))
+        target = tables.get(data.get("referenceName", ""))
+        where = target.file if target else data.get("referenceName")
+        message = f"{values} is not a {', '.join(data.get('referenceFieldNames', []))} in {where}"
+    else:  # nothing else is expected from well-formed inline rows; keep Frictionless' words
+        message = data.get("message", kind)
+    return Problem(table.file, row, column, message)
+
+
+# --------------------------------------------------------------------------------------------
+# Rules across cells and rows that Table Schema cannot state
+
+
+def _typed_rows(table: _Table, schema: dict[str, Any], bad_rows: set[int], problems: list[Problem]) -> list[tuple[int, dict[str, Any]]]:
+    """Rows with Frictionless' types, leaving out rows that already have a problem."""
+    fields = frictionless.Schema.from_descriptor(schema).fields
+    typed = []
+    for number, cells in enumerate(table.records, start=2):
+        if number in bad_rows or number in table.skip:
+            continue
+        row = {f.name: f.read_cell(c)[0] for f, c in zip(fields, cells)}
+        # Frictionless accepts NaN and Infinity as numbers; the briefing cannot show or sum them.
+        odd = [k for k, v in row.items() if isinstance(v, Decimal) and not v.is_finite()]
+        for name in odd:
+            problems.append(Problem(table.file, number, name, f"value {cells[table.names.index(name)]!r} must be a finite number"))
+        if not odd:
+            typed.append((number, row))
+    return typed
+
+
+def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, dict[str, Any]]]]) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(table: str, row: int | None, column: str | None, message: str) -> None:
+        problems.append(Problem(tables[table].file, row, column, message))
+
+    if "modalities" in tables and not tables["modalities"].broken and not tables["modalities"].records:
+        add("modalities", None, None, "the table has no rows; the briefing needs at least one modality")
+
+    for n, s in rows.get("studies", []):
+        review = s.get("design") == "narrative_review"
+        if not review and not s.get("modality_id"):
+            add("studies", n, "modality_id", "a primary study needs the modality it evaluates")
+        if not review and not s.get("patients"):
+            add("studies", n, "patients", "a primary study needs its number of patients")
+        for low, high in (("dose_per_fraction_min_gy", "dose_per_fraction_max_gy"), ("fractions_min", "fractions_max")):
+            if s.get(low) is not None and s.get(high) is not None and s[low] > s[high]:
+                add("studies", n, low, f"{low} ({s[low]}) is larger than {high} ({s[high]})")
+        if s.get("lesions") is not None and s.get("patients") is not None and s["lesions"] < s["patients"]:
+            add("studies", n, "lesions", f"fewer lesions ({s['lesions']}) than patients ({s['patients']})")
+
+    designs = {s["study_id"]: s.get("design") for _, s in rows.get("studies", [])}
+    response_totals: dict[tuple[Any, ...], list[tuple[int, Any]]] = defaultdict(list)
+    series: dict[tuple[Any, Any], list[tuple[int, Any, Any]]] = defaultdict(list)
+    for n, o in rows.get("outcomes", []):
+        statistic, value, unit = o.get("statistic"), o.get("value"), o.get("unit")
+        if designs.get(o.get("study_id")) == "narrative_review":
+            add("outcomes", n, "study_id", "a narrative review gives statements, not effect estimates; record it in statements.csv")
+        if statistic == "test_only":
+            if value is not None:
+                add("outcomes", n, "value", "statistic 'test_only' carries no value; use another statistic or clear the value")
+            if not o.get("direction"):
+                add("outcomes", n, "direction", "a 'test_only' outcome needs the direction of the change")
+        elif value is None:
+            add("outcomes", n, "value", f"statistic '{statistic}' needs a value")
+        if statistic != "test_only" and not unit:
+            add("outcomes", n, "unit", "a unit is required")
+        if value is not None:
+            if statistic == "percent" and unit != "%":
+                add("outcomes", n, "unit", f"a percent statistic must have unit '%', not {unit!r}")
+            if unit == "%" and not 0 <= value <= 100:
+                add("outcomes", n, "value", f"value {value} is outside 0-100 %")
+            if unit in ("NRS 0-10", "VAS 0-10") and not 0 <= value <= 10:
+                add("outcomes", n, "value", f"pain score {value} is outside 0-10")
+            if statistic == "hazard_ratio" and value <= 0:
+                add("outcomes", n, "value", f"a hazard ratio must be above 0, not {value}")
+            if value < 0 and statistic != "hazard_ratio":
+                add("outcomes", n, "value", f"value {value} is negative")
+        if statistic == "count":
+            if o.get("events") is None:
+                add("outcomes", n, "events", "a count needs its number of events")
+            elif value is not None and value != o["events"]:
+                add("outcomes", n, "value", f"value {value} differs from events {o['events']}")
+        if o.get("events") is not None:
+            if o.get("denominator") is None:
+                add("outcomes", n, "denominator", "events are given, so the denominator is required")
+            elif o["events"] > o["denominator"]:
+                add("outcomes", n, "events", f"events ({o['events']}) exceed the denominator ({o['denominator']})")
+        if o.get("domain") == "pain_response" and unit == "%" and value is not None and o.get("icpr_category") != "overall":
+            # Shares of patients and shares of lesions are different totals.
+            key = (o["study_id"], o.get("timepoint"), o.get("denominator_unit"))
+            response_totals[key].append((n, value))
+        if o.get("time_days") is not None:
+            series[(o["study_id"], o["measure"])].append((n, o.get("timepoint"), o["time_days"]))
+
+    for (study, timepoint, _), entries in response_totals.items():
+        total = sum(v for _, v in entries)
+        # A single category over 100 % is reported by the 0-100 % rule already. The sources round
+        # each category, so allow the rounding of a few of them.
+        if len(entries) > 1 and total > Decimal("100.05"):
+            when = f" at {timepoint}" if timepoint else ""
+            add("outcomes", entries[-1][0], "value", f"response categories of {study}{when} add up to {total:g} %, more than 100 %")
+
+    # A series over time (one study, one measure) is plotted and compared by time_days: every
+    # time point label needs one day count, and two labels cannot share one day count, or the
+    # series would run backwards or fold onto itself.
+    for (study, measure), points in series.items():
+        days_of: dict[Any, tuple[int, Any]] = {}
+        label_of: dict[Any, tuple[int, Any]] = {}
+        for n, label, days in points:
+            if label in days_of and days_of[label][1] != days:
+                add("outcomes", n, "time_days", f"timepoint {label!r} of {study} '{measure}' has time_days {days_of[label][1]} in row {days_of[label][0]} but {days} here")
+            elif days in label_of and label_of[days][1] != label:
+                add("outcomes", n, "time_days", f"time_days {days} is also given to timepoint {label_of[days][1]!r} in row {label_of[days][0]}; each time point of {study} '{measure}' needs its own time_days")
+            days_of.setdefault(label, (n, days))
+            label_of.setdefault(days, (n, label))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def validate_package(package_path: str | Path, modalities: Iterable[str] = ()) -> list[Problem]:
+    """Every problem in the package, sorted by file and row; empty when the data are valid."""
+    package_path = Path(package_path)
+    if not package_path.is_file():
+        return [Problem(_display(package_path), None, None, "data package descriptor is missing")]
+    try:
+        descriptor = read_package_descriptor(package_path)
+        paths = resource_paths(package_path)
+    except (yaml.YAMLError, KeyError, TypeError) as exc:
+        return [Problem(_display(package_path), None, None, f"cannot read the data package descriptor: {exc}")]
+
+    problems: list[Problem] = []
+    tables: dict[str, _Table] = {}
+    for resource in descriptor["resources"]:
+        table, found = _read_table(resource["name"], paths[resource["name"]], resource["schema"])
+        tables[table.name] = table
+        problems += found
+
+    schema_problems, bad_rows = _schema_problems(descriptor, tables)
+    problems += schema_problems
+    rows = {
+        r["name"]: _typed_rows(tables[r["name"]], r["schema"], bad_rows[r["name"]], problems)
+        for r in descriptor["resources"]
+        if not tables[r["name"]].broken
+    }
+    problems += _rule_problems(tables, rows)
+
+    if "modalities" in tables and not tables["modalities"].broken:
+        column = tables["modalities"].names.index("modality_id")
+        known = [m[column] for m in tables["modalities"].records]
+        for modality in modalities:
+            if modality not in known:
+                problems.append(Problem("config", None, "modalities", f"modality {modality!r} is not in the modalities table (known: {', '.join(known)})"))
+    return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
+
+
+def check_package(package_path: str | Path, modalities: Iterable[str] = ()) -> None:
+    problems = validate_package(package_path, modalities)
+    if problems:
+        raise InvalidData(problems)

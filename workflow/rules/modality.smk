@@ -1,0 +1,49 @@
+# One evidence slice, one executed notebook and one HTML page per modality. The slice re-runs only
+# when its own checksum changes (params), so a data edit re-runs the notebooks it touches and no
+# others; ancient() keeps file timestamps from re-running every modality.
+
+
+rule evidence_slice:
+    input:
+        ancient("results/validation.json"),
+        ancient(data_files()),
+    output:
+        "results/evidence/{modality}.json",
+    log:
+        "logs/evidence/{modality}.log",
+    params:
+        digest=modality_digest,
+        settings=SETTINGS,
+    threads: 1
+    shell:
+        "python -m briefing slice --package {PACKAGE} --modality {wildcards.modality}"
+        " --settings '{params.settings}' --output {output} > {log} 2>&1"
+
+
+rule modality_notebook:
+    input:
+        evidence="results/evidence/{modality}.json",
+        notebook="notebooks/modality.ipynb",
+    output:
+        summary="results/modalities/{modality}/summary.json",
+        figures=directory("results/modalities/{modality}/figures"),
+        notebook="results/modalities/{modality}/notebook.ipynb",
+    log:
+        "logs/notebooks/{modality}.log",
+    threads: 1
+    shell:
+        "papermill --no-progress-bar --kernel python3 {input.notebook} {output.notebook}"
+        " -p modality_id {wildcards.modality} -p evidence_path {input.evidence}"
+        " -p summary_path {output.summary} -p figures_dir {output.figures} > {log} 2>&1"
+
+
+rule modality_html:
+    input:
+        "results/modalities/{modality}/notebook.ipynb",
+    output:
+        "results/modalities/{modality}.html",
+    log:
+        "logs/modality_html/{modality}.log",
+    threads: 1
+    shell:
+        "python -m briefing notebook-html --notebook {input} --output {output} > {log} 2>&1"
