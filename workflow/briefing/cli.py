@@ -31,6 +31,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_slice(args: argparse.Namespace) -> int:
+    problems = validation.validate_package(args.package)
+    if problems:
+        print(validation.format_problems(problems), file=sys.stderr)
+        return 1
     settings = json.loads(args.settings) if args.settings else {}
     evidence.write_slice(args.package, args.modality, args.output, settings)
     print(f"wrote {args.output}")

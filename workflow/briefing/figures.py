@@ -118,8 +118,8 @@ def response_figure(figure_id: str, groups: list[dict[str, Any]], studies: dict[
     sns.barplot(x=values, y=labels, ax=ax, color=PALETTE[0], orient="h")
     if any(lows) or any(highs):
         ax.errorbar(values, range(len(values)), xerr=[lows, highs], fmt="none", ecolor="black", capsize=3)
-    for i, v in enumerate(values):
-        ax.text(v + 1, i, f"{rows[i]['Percent']} %", va="center", fontsize=9)
+    for i, v in enumerate(values):  # the label sits right of the interval, not on it
+        ax.text(v + highs[i] + 1.5, i, f"{rows[i]['Percent']} %", va="center", fontsize=9)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Patients or lesions (%)")
     ax.set_ylabel("")

@@ -93,6 +93,8 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
         text += " (no figures reported)"
     else:  # validation only admits the statistics above
         raise ValueError(f"unknown statistic {statistic!r}")
+    if statistic not in ("percent", "count") and o.get("denominator"):
+        text += f"; n = {o['denominator']} {o.get('denominator_unit') or ''}".rstrip()
     p = p_text(o.get("p_value"))
     if p:
         text += f", {p}"
@@ -266,7 +268,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
 
 def certainty_sentence(modality: dict[str, Any], rating: dict[str, Any]) -> str:
     domain = DOMAIN_LABELS[rating["domain"]].lower()
-    treatment = modality["short_name"].lower() if modality["short_name"][1:].islower() else modality["short_name"]
+    treatment = lower_first(modality["name"])
     if rating["level_text"] == "very low":
         return f"The certainty of the evidence on {domain} is very low ({rating['symbols']}): the evidence is very uncertain about the effect of {treatment} on {domain}."
     phrase = certainty.CONCLUSION[rating["level_text"]].format(verb="improve")

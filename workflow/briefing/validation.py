@@ -24,7 +24,7 @@ from typing import Any, Iterable
 import frictionless
 import yaml
 
-from .evidence import read_package_descriptor, resource_paths
+from .evidence import read_package_descriptor
 
 
 @dataclass(frozen=True, order=True)
@@ -88,7 +88,6 @@ class _Table:
 def _read_table(name: str, path: Path, schema: dict[str, Any]) -> tuple[_Table, list[Problem]]:
     key = schema.get("primaryKey", [])
     table = _Table(name, _display(path), schema["fields"], [key] if isinstance(key, str) else list(key))
-    fields = table.fields
     problems: list[Problem] = []
 
     def fail(row: int | None, column: str | None, message: str) -> tuple[_Table, list[Problem]]:
@@ -132,7 +131,7 @@ def _read_table(name: str, path: Path, schema: dict[str, Any]) -> tuple[_Table, 
         return fail(len(rows) + 1, column, message)
 
     header = rows[0]
-    if len(header) == 1 and len(fields) > 1:
+    if len(header) == 1 and len(table.fields) > 1:
         for sep, sep_name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
             if sep in header[0]:
                 return fail(1, None, f"cells are separated by {sep_name}, not commas; save the file as comma-separated CSV")
@@ -277,7 +276,7 @@ def _constraint_message(note: str, cell: Any, spec: dict[str, Any]) -> str:
     return f"value {cell!r} {text}"
 
 
-def _schema_problems(descriptor: dict[str, Any], tables: dict[str, _Table]) -> tuple[list[Problem], dict[str, set[int]]]:
+def _schema_problems(descriptor: dict[str, Any], descriptor_file: str, tables: dict[str, _Table]) -> tuple[list[Problem], dict[str, set[int]]]:
     """Problems Frictionless finds, and per table the rows that have any."""
     resources = []
     for r in descriptor["resources"]:
@@ -310,7 +309,7 @@ def _schema_problems(descriptor: dict[str, Any], tables: dict[str, _Table]) -> t
     for name, files in into_empty.items():
         problems.append(Problem(tables[name].file, None, None, f"the table has no rows, but rows of {', '.join(sorted(files))} refer to it"))
     for report_error in report.errors:  # errors of the package itself, not of a table
-        problems.append(Problem("datapackage.yaml", None, None, report_error.message))
+        problems.append(Problem(descriptor_file, None, None, report_error.message))
     return problems, bad_rows
 
 
@@ -331,7 +330,7 @@ def _translate(data: dict[str, Any], table: _Table, tables: dict[str, _Table]) -
     elif kind == "primary-key":
         key = table.key
         single = len(key) == 1 and {f["name"]: f for f in table.fields}[key[0]].get("constraints", {}).get("unique")
-        if single or "None" in data.get("note", ""):
+        if single or 'all "None"' in data.get("note", ""):
             return None  # said by the unique or required constraint of the id column
         first = re.search(r"position (\d+)", data.get("note", ""))
         cells = data.get("cells", [])
@@ -451,9 +450,13 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
         label_of: dict[Any, tuple[int, Any]] = {}
         for n, label, days in points:
             if label in days_of and days_of[label][1] != days:
-                add("outcomes", n, "time_days", f"timepoint {label!r} of {study} '{measure}' has time_days {days_of[label][1]} in row {days_of[label][0]} but {days} here")
+                first, first_days = days_of[label]
+                add("outcomes", n, "time_days", f"timepoint {label!r} of {study} '{measure}' has time_days "
+                    f"{first_days} in row {first} but {days} here")
             elif days in label_of and label_of[days][1] != label:
-                add("outcomes", n, "time_days", f"time_days {days} is also given to timepoint {label_of[days][1]!r} in row {label_of[days][0]}; each time point of {study} '{measure}' needs its own time_days")
+                first, first_label = label_of[days]
+                add("outcomes", n, "time_days", f"time_days {days} is also given to timepoint {first_label!r} in row "
+                    f"{first}; each time point of {study} '{measure}' needs its own time_days")
             days_of.setdefault(label, (n, days))
             label_of.setdefault(days, (n, label))
     return problems
@@ -469,7 +472,8 @@ def validate_package(package_path: str | Path, modalities: Iterable[str] = ()) -
         return [Problem(_display(package_path), None, None, "data package descriptor is missing")]
     try:
         descriptor = read_package_descriptor(package_path)
-        paths = resource_paths(package_path)
+        # As evidence.resource_paths, without parsing the YAML a second time.
+        paths = {r["name"]: package_path.parent / r["path"] for r in descriptor["resources"]}
     except (yaml.YAMLError, KeyError, TypeError) as exc:
         return [Problem(_display(package_path), None, None, f"cannot read the data package descriptor: {exc}")]
 
@@ -480,13 +484,16 @@ def validate_package(package_path: str | Path, modalities: Iterable[str] = ()) -
         tables[table.name] = table
         problems += found
 
-    schema_problems, bad_rows = _schema_problems(descriptor, tables)
-    problems += schema_problems
-    rows = {
-        r["name"]: _typed_rows(tables[r["name"]], r["schema"], bad_rows[r["name"]], problems)
-        for r in descriptor["resources"]
-        if not tables[r["name"]].broken
-    }
+    try:
+        schema_problems, bad_rows = _schema_problems(descriptor, _display(package_path), tables)
+        problems += schema_problems
+        rows = {
+            r["name"]: _typed_rows(tables[r["name"]], r["schema"], bad_rows[r["name"]], problems)
+            for r in descriptor["resources"]
+            if not tables[r["name"]].broken
+        }
+    except frictionless.FrictionlessException as exc:  # e.g. a field type Table Schema does not know
+        return [Problem(_display(package_path), None, None, f"the schema in the descriptor is not valid: {exc}")]
     problems += _rule_problems(tables, rows)
 
     if "modalities" in tables and not tables["modalities"].broken:
@@ -494,7 +501,8 @@ def validate_package(package_path: str | Path, modalities: Iterable[str] = ()) -
         known = [m[column] for m in tables["modalities"].records]
         for modality in modalities:
             if modality not in known:
-                problems.append(Problem("config", None, "modalities", f"modality {modality!r} is not in the modalities table (known: {', '.join(known)})"))
+                message = f"modality {modality!r} is not in the modalities table (known: {', '.join(known)})"
+                problems.append(Problem("config", None, "modalities", message))
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
 
 

@@ -14,7 +14,8 @@ rule combine:
     threads: 1
     shell:
         "python -m briefing combine --config {input.config} --package {PACKAGE}"
-        " --summaries {input.summaries} --context {output.context} --output {output.json} > {log} 2>&1"
+        " --summaries {input.summaries} --context {output.context} --output {output.json}"
+        + LOGGED
 
 
 rule briefing_html:
@@ -27,7 +28,8 @@ rule briefing_html:
         "logs/briefing_html.log",
     threads: 1
     shell:
-        "python -m briefing html --context {input.context} --output {output} > {log} 2>&1"
+        "python -m briefing html --context {input.context} --output {output}"
+        + LOGGED
 
 
 rule briefing_pdf:
@@ -39,7 +41,8 @@ rule briefing_pdf:
         "logs/briefing_pdf.log",
     threads: 1
     shell:
-        "python -m briefing pdf --html {input} --output {output} > {log} 2>&1"
+        "python -m briefing pdf --html {input} --output {output}"
+        + LOGGED
 
 
 rule publish:
@@ -51,4 +54,5 @@ rule publish:
         "logs/publish.log",
     threads: 1
     shell:
-        "python -m briefing publish --sources {input} --targets {output} > {log} 2>&1"
+        "python -m briefing publish --sources {input} --targets {output}"
+        + LOGGED

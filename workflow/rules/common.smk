@@ -10,6 +10,8 @@ MODALITIES = config["modalities"]
 PACKAGE = config["data"]
 REPORTS = config["outputs"]["dir"]
 SETTINGS = json.dumps(config["analysis"], sort_keys=True)
+# Every job logs to its own file; on failure the end of the log is shown in the terminal too.
+LOGGED = " > {log} 2>&1 || (tail -n 60 {log} >&2; exit 1)"
 
 
 def data_files():

@@ -1,11 +1,11 @@
 # One evidence slice, one executed notebook and one HTML page per modality. The slice re-runs only
 # when its own checksum changes (params), so a data edit re-runs the notebooks it touches and no
-# others; ancient() keeps file timestamps from re-running every modality.
+# others; ancient() keeps file timestamps from re-running every modality. The slice validates the
+# package itself: taking results/validation.json as input would tie every slice to any data edit.
 
 
 rule evidence_slice:
     input:
-        ancient("results/validation.json"),
         ancient(data_files()),
     output:
         "results/evidence/{modality}.json",
@@ -17,7 +17,8 @@ rule evidence_slice:
     threads: 1
     shell:
         "python -m briefing slice --package {PACKAGE} --modality {wildcards.modality}"
-        " --settings '{params.settings}' --output {output} > {log} 2>&1"
+        " --settings {params.settings:q} --output {output}"
+        + LOGGED
 
 
 rule modality_notebook:
@@ -34,7 +35,8 @@ rule modality_notebook:
     shell:
         "papermill --no-progress-bar --kernel python3 {input.notebook} {output.notebook}"
         " -p modality_id {wildcards.modality} -p evidence_path {input.evidence}"
-        " -p summary_path {output.summary} -p figures_dir {output.figures} > {log} 2>&1"
+        " -p summary_path {output.summary} -p figures_dir {output.figures}"
+        + LOGGED
 
 
 rule modality_html:
@@ -46,4 +48,5 @@ rule modality_html:
         "logs/modality_html/{modality}.log",
     threads: 1
     shell:
-        "python -m briefing notebook-html --notebook {input} --output {output} > {log} 2>&1"
+        "python -m briefing notebook-html --notebook {input} --output {output}"
+        + LOGGED

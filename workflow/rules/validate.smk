@@ -1,3 +1,6 @@
+# The whole package at once, every problem reported together; gates the combining steps.
+
+
 rule validate:
     input:
         data_files(),
@@ -10,4 +13,5 @@ rule validate:
     threads: 1
     shell:
         "python -m briefing validate --package {PACKAGE} --modalities {params.modalities}"
-        " --output {output} > {log} 2>&1 || (cat {log} >&2; exit 1)"
+        " --output {output}"
+        + LOGGED

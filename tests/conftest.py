@@ -1,0 +1,54 @@
+"""Shared fixtures: the real workflow, run once on a temporary copy of the project."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+COPIED = ("Snakefile", "config", "data", "notebooks", "templates", "workflow", "pyproject.toml")
+
+
+def copy_project(target: Path) -> Path:
+    """The inputs of a build, without any build output, in a fresh directory."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    return target
+
+
+def workflow_env() -> dict[str, str]:
+    """The environment the rules' shell commands need: this interpreter's scripts first on PATH,
+    and the package importable even without an editable install."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "workflow"), env.get("PYTHONPATH")]))
+    env.setdefault("MPLCONFIGDIR", str(Path(sys.prefix) / "mplconfig"))
+    return env
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        cwd=workdir, env=workflow_env(), capture_output=True, text=True,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project copy on which the whole workflow has run once."""
+    workdir = copy_project(tmp_path_factory.mktemp("build") / "project")
+    snakemake(workdir)
+    return workdir

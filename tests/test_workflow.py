@@ -1,0 +1,175 @@
+"""The real workflow end to end, on a temporary copy: outputs, content, PDF text, incremental
+rebuilds and bad input."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from conftest import ROOT, snakemake
+
+pytestmark = pytest.mark.slow
+
+MODALITIES = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["modalities"]
+
+
+def rows(name: str) -> list[dict[str, str]]:
+    with open(ROOT / "data" / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def html(built: Path) -> BeautifulSoup:
+    return BeautifulSoup((built / "reports" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def visible_text(soup: BeautifulSoup) -> str:
+    soup = BeautifulSoup(str(soup), "html.parser")
+    for tag in soup(["svg", "style", "head", "summary"]):
+        tag.decompose()
+    return " ".join(soup.get_text(" ").split())
+
+
+def test_every_output_is_published(built):
+    expected = ["briefing.html", "briefing.pdf", "briefing.json"] + [f"modalities/{m}.html" for m in MODALITIES]
+    for name in expected:
+        assert (built / "reports" / name).stat().st_size > 0, name
+    assert (built / "reports" / "briefing.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_every_stated_figure_is_in_its_outcome_row(built):
+    soup = html(built)
+    for o in rows("outcomes.csv"):
+        cell = soup.find(id=f"outcome-{o['outcome_id']}")
+        assert cell is not None, f"outcome {o['outcome_id']} missing from the briefing"
+        text = " ".join(cell.get_text(" ").split())
+        for field in ("value", "sd", "events", "denominator"):
+            if o[field]:
+                assert re.search(rf"(?<![\d.]){re.escape(o[field])}(?![\d])", text), f"{o['outcome_id']}: {field} {o[field]} not shown in {text!r}"
+        if o["p_value"]:
+            assert o["p_value"].lstrip("<>=") in text
+        assert o["locator"] in text
+
+
+def test_derived_figures_are_shown_and_labelled(built):
+    text = visible_text(html(built))
+    assert "84.5 % (49/58 patients, count derived; 95 % CI 73.1 to 91.6 %)" in text
+    assert "0/58 patients (95 % CI 0.0 to 6.2 %)" in text
+    assert "overall (complete + partial, derived) 64.9 %" in text
+
+
+def test_every_study_is_described_and_referenced(built):
+    soup = html(built)
+    references = soup.find(id="references").get_text(" ")
+    for s in rows("studies.csv"):
+        assert soup.find(id=f"ref-{s['study_id']}") is not None
+        for identifier in (s["pmid"], s["doi"]):
+            if identifier:
+                assert identifier in references
+        if s["patients"]:
+            row = soup.find(id=f"study-{s['modality_id']}-{s['study_id']}")
+            assert s["patients"] in row.get_text(" ")
+
+
+def test_every_modality_has_a_section_with_content(built):
+    soup = html(built)
+    statements = rows("statements.csv")
+    for m in MODALITIES:
+        section = soup.find(id=f"modality-{m}")
+        assert section is not None, m
+        has_figures = section.find("table", class_="outcomes") is not None
+        has_statements = any(s["modality_id"] == m for s in statements)
+        assert has_figures or has_statements, f"modality {m} has an empty section"
+        if not has_figures:
+            assert "Narrative summary" in section.get_text()
+    for s in statements:
+        assert s["statement"] in visible_text(soup)
+
+
+def test_figures_have_text_alternatives_and_data(built):
+    soup = html(built)
+    figures = soup.find_all("figure")
+    assert len(figures) >= 5
+    for figure in figures:
+        assert figure.find(attrs={"role": "img"})["aria-label"].strip()
+        assert figure.find("svg") is not None
+        assert figure.find("table") is not None
+
+
+def test_html_fetches_nothing_from_the_network(built):
+    pages = [built / "reports" / "briefing.html"] + [built / "reports" / "modalities" / f"{m}.html" for m in MODALITIES]
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        assert not soup.find_all("script"), page.name
+        for tag in soup.find_all(["link", "img", "iframe", "source"]):
+            ref = tag.get("src") or tag.get("href") or ""
+            assert not ref.startswith(("http:", "https:", "//")), (page.name, ref)
+
+
+def test_pdf_has_the_same_text(built):
+    pdf_text = subprocess.run(["pdftotext", "-layout", str(built / "reports" / "briefing.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    pdf_words = Counter(re.findall(r"\w+", pdf_text))
+    html_words = Counter(re.findall(r"\w+", visible_text(html(built))))
+    # Checksums wrap across lines in the PDF; every other word must be there as often.
+    missing = {w: n for w, n in html_words.items() if pdf_words[w] < n and not re.fullmatch(r"[0-9a-f]{16,}", w)}
+    assert not missing
+
+
+def test_briefing_json_traces_every_figure(built):
+    data = json.loads((built / "reports" / "briefing.json").read_text(encoding="utf-8"))
+    ids = {f["id"] for f in data["figures"]}
+    for o in rows("outcomes.csv"):
+        assert o["outcome_id"] in ids
+    for f in data["figures"]:
+        assert f["locator"], f["id"]
+        for source in f.get("derived_from", []):
+            assert source in ids
+    assert data["provenance"]["data"]["package"]
+
+
+def test_one_study_edit_replans_only_its_modality(built, tmp_path):
+    outcomes = built / "data" / "outcomes.csv"
+    original = outcomes.read_bytes()
+    try:
+        outcomes.write_bytes(original.replace(b"shao_i125-nrs-w8,shao_i125,pain_score,Pain score (NRS 0-10),Numerical Rating Scale,,mean,,3.3,", b"shao_i125-nrs-w8,shao_i125,pain_score,Pain score (NRS 0-10),Numerical Rating Scale,,mean,,3.4,"))
+        assert outcomes.read_bytes() != original
+        plan = snakemake(built, "--dry-run", "--quiet", "rules").stdout
+    finally:
+        outcomes.write_bytes(original)
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", plan, flags=re.M))
+    assert counts.pop("evidence_slice") == "1"
+    assert counts.pop("modality_notebook") == "1"
+    assert counts.pop("modality_html") == "1"
+    assert set(counts) <= {"validate", "combine", "briefing_html", "briefing_pdf", "publish", "all", "total"}
+
+
+def digest_tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_bad_input_stops_before_any_notebook_and_keeps_the_reports(built):
+    before = digest_tree(built / "reports")
+    studies = built / "data" / "studies.csv"
+    outcomes = built / "data" / "outcomes.csv"
+    original_studies, original_outcomes = studies.read_bytes(), outcomes.read_bytes()
+    try:
+        studies.write_bytes(original_studies.replace(b",58,,hfrt,", b",fifty-eight,,hfrt,"))
+        outcomes.write_bytes(original_outcomes.replace(b",Pain score (NRS 0-10),Numerical Rating Scale,,mean,,7.3,1.3,", b",Pain score (NRS 0-10),Numerical Rating Scale,,mean,,17.3,1.3,"))
+        result = snakemake(built, check=False)
+    finally:
+        studies.write_bytes(original_studies)
+        outcomes.write_bytes(original_outcomes)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert re.search(r"data/studies.csv, row 3, column 'patients': .*'fifty-eight'", output)
+    assert re.search(r"data/outcomes.csv, row 15, column 'value': .*17.3", output)
+    assert "rule modality_notebook:" not in output  # no notebook was started
+    assert digest_tree(built / "reports") == before
