@@ -18,13 +18,19 @@ FACTOR_LABELS = {
 }
 DOWNGRADE = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 UPGRADE = ("large_effect", "dose_response", "confounding")
-# GRADE's standard phrasing for a conclusion at each level (Santesso et al., informative statements).
+# GRADE's standard phrasing for a conclusion at each level (Santesso et al. 2020, informative
+# statements): "results in", "probably results in", "may result in", "very uncertain".
 CONCLUSION = {
-    "high": "{verb}",
-    "moderate": "probably {verb}",
-    "low": "may {verb}",
-    "very low": "the evidence is very uncertain about the effect of",
+    "high": "{treatment} {verb_s} {outcome}",
+    "moderate": "{treatment} probably {verb} {outcome}",
+    "low": "{treatment} may {verb} {outcome}",
+    "very low": "The evidence is very uncertain about the effect of {treatment} on {outcome}",
 }
+
+
+def conclusion(level_text: str, treatment: str, outcome: str, verb: str = "result in", verb_s: str = "results in") -> str:
+    text = CONCLUSION[level_text].format(treatment=treatment, outcome=outcome, verb=verb, verb_s=verb_s)
+    return text[0].upper() + text[1:] + "."
 
 
 def symbols(level: int) -> str:
@@ -46,13 +52,42 @@ def judgement_text(factor: str, judgement: int) -> str:
     return f"rated up (+{judgement})"
 
 
-def rate(domain: str, designs: list[str], judgements: list[dict[str, Any]]) -> dict[str, Any]:
-    """The certainty of one outcome domain for one modality."""
+# Rule of thumb for the optimal information size of a single-arm proportion or mean (GRADE
+# guidance 6: fewer than about 400 participants is usually imprecise).
+OPTIMAL_INFORMATION_SIZE = 400
+
+
+def propose(participants: int, studies: int, i2: float | None) -> dict[str, dict[str, Any]]:
+    """Judgements the build can propose from the numbers alone; a curator's record always wins."""
+    proposals = {}
+    if participants < 100:
+        proposals["imprecision"] = {"judgement": -2, "reason": f"Proposed by the build: {participants} participants, far below the optimal information size of about {OPTIMAL_INFORMATION_SIZE}."}
+    elif participants < OPTIMAL_INFORMATION_SIZE:
+        proposals["imprecision"] = {"judgement": -1, "reason": f"Proposed by the build: {participants} participants, below the optimal information size of about {OPTIMAL_INFORMATION_SIZE}."}
+    else:
+        proposals["imprecision"] = {"judgement": 0, "reason": f"Proposed by the build: {participants} participants, above the optimal information size."}
+    if studies < 2 or i2 is None:
+        proposals["inconsistency"] = {"judgement": 0, "reason": "Proposed by the build: a single study, so consistency cannot be judged."}
+    elif i2 > 75:
+        proposals["inconsistency"] = {"judgement": -2, "reason": f"Proposed by the build: I² = {i2:.1f} %, considerable heterogeneity."}
+    elif i2 > 50:
+        proposals["inconsistency"] = {"judgement": -1, "reason": f"Proposed by the build: I² = {i2:.1f} %, substantial heterogeneity."}
+    else:
+        proposals["inconsistency"] = {"judgement": 0, "reason": f"Proposed by the build: I² = {i2:.1f} %, no important heterogeneity."}
+    return proposals
+
+
+def rate(domain: str, designs: list[str], judgements: list[dict[str, Any]], proposals: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The certainty of one outcome domain for one modality: the curator's judgements, and the
+    build's proposals for the domains the curator left unrecorded."""
     start, start_reason = starting_level(designs)
     factors = []
     total = 0
     for factor in DOWNGRADE + UPGRADE:
         record = next((j for j in judgements if j["factor"] == factor), None)
+        source = "curator"
+        if record is None and proposals and factor in proposals:
+            record, source = proposals[factor], "build"
         if record is None:
             continue
         total += record["judgement"]
@@ -63,6 +98,7 @@ def rate(domain: str, designs: list[str], judgements: list[dict[str, Any]]) -> d
                 "judgement": record["judgement"],
                 "judgement_text": judgement_text(factor, record["judgement"]),
                 "reason": record["reason"],
+                "source": source,
             }
         )
     level = max(1, min(4, start + total))
@@ -78,7 +114,14 @@ def rate(domain: str, designs: list[str], judgements: list[dict[str, Any]]) -> d
     }
 
 
-def rate_modality(studies: list[dict[str, Any]], certainty_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def rate_modality(studies: list[dict[str, Any]], certainty_rows: list[dict[str, Any]], evidence_size: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """One rating per outcome domain the curator has judged. `evidence_size` gives, per domain,
+    participants, studies and I² for the build's proposals."""
     designs = [s["design"] for s in studies if s["design"] != "narrative_review"]
     domains = sorted({c["outcome_domain"] for c in certainty_rows})
-    return [rate(d, designs, [c for c in certainty_rows if c["outcome_domain"] == d]) for d in domains]
+    ratings = []
+    for d in domains:
+        size = (evidence_size or {}).get(d)
+        proposals = propose(size["participants"], size["studies"], size.get("i2")) if size else None
+        ratings.append(rate(d, designs, [c for c in certainty_rows if c["outcome_domain"] == d], proposals))
+    return ratings

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import effects
+from . import effects, sof
 from .summary import DESIGN_PHRASES, count_words, lower_first
 
 METHODS = {
@@ -199,6 +199,7 @@ def build(config: dict[str, Any], summaries: list[dict[str, Any]], tables: dict[
         "build_date": provenance["build_date"],
         "bottom_line": bottom_line(summaries),
         "comparison": comparison_rows(summaries),
+        "sof_across": sof.across_modalities(summaries),
         "modalities": summaries,
         "general_statements": general,
         "limitations": limitations(summaries, studies),
@@ -224,6 +225,7 @@ def public_json(context: dict[str, Any]) -> dict[str, Any]:
                 "patients": s["patients"],
                 "certainty": s["certainty"],
                 "pooled": s["pooled"],
+                "summary_of_findings": s["sof"]["rows"],
                 "figures": [{"id": f["id"], "title": f["title"], "alt": f["alt"], "table": f["table"]} for f in s["figures"]],
                 "sentences": s["sentences"],
             }

@@ -128,3 +128,91 @@ def response_figure(figure_id: str, groups: list[dict[str, Any]], studies: dict[
         f"{r['Study']}, {r['Category (source term)']}: {r['Percent']} %" for r in rows
     ) + "."
     return {"id": figure_id, "title": "Pain response categories as reported", "alt": alt, "svg": _to_svg(fig, figure_id), "table": rows}
+
+
+def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled: dict[str, Any], scale: str) -> dict[str, Any]:
+    """A forest plot in the field's standard form: one row per study (estimate, 95 % CI, marker
+    sized by weight) with the numbers in columns beside it, the pooled diamond, the prediction
+    interval, and heterogeneity underneath. `scale` is "proportion" (axis 0 to 1, never beyond)
+    or "mean". Height grows with the number of studies so 1 to 200 rows stay legible.
+
+    rows: dicts with label, estimate, ci_low, ci_high, weight (percent), n_text.
+    pooled: PooledResult.to_dict() of the REML model.
+    """
+    _style()
+    k = len(rows)
+    proportion = scale == "proportion"
+    est = pooled["estimate_prop"] if proportion else pooled["estimate"]
+    low = pooled["ci_low_prop"] if proportion else pooled["ci_low"]
+    high = pooled["ci_high_prop"] if proportion else pooled["ci_high"]
+    pi_low = pooled["pi_low_prop"] if proportion else pooled["pi_low"]
+    pi_high = pooled["pi_high_prop"] if proportion else pooled["pi_high"]
+    fmt = (lambda v: f"{v * 100:.1f}") if proportion else (lambda v: f"{v:.2f}")
+
+    # Fixed sizes in inches, so the spacing of rows, axis and footer is the same for 1 or 200 studies.
+    row_area = 0.24 * (k + 3)
+    top, axis_band, footer_band = 0.45, 0.55, 0.35
+    height = top + row_area + axis_band + footer_band
+    fig = plt.figure(figsize=(8.6, height))
+    bottom = (axis_band + footer_band) / height
+    rows_h = row_area / height
+    left = fig.add_axes((0.0, bottom, 0.30, rows_h))
+    ax = fig.add_axes((0.31, bottom, 0.34, rows_h))
+    right = fig.add_axes((0.66, bottom, 0.34, rows_h))
+    ys = list(range(k + 2, 2, -1))  # studies from the top; pooled at 1.5, prediction at 0.5
+    max_weight = max(r["weight"] for r in rows)
+    for y, r in zip(ys, rows):
+        ax.plot([r["ci_low"], r["ci_high"]], [y, y], color="black", linewidth=1)
+        ax.scatter([r["estimate"]], [y], marker="s", s=15 + 120 * r["weight"] / max_weight, color=PALETTE[0], zorder=3)
+    ax.fill([low, est, high, est], [1.5, 1.8, 1.5, 1.2], color=PALETTE[1], zorder=3)
+    if pi_low is not None:
+        ax.plot([pi_low, pi_high], [0.5, 0.5], color=PALETTE[1], linewidth=2)
+    ax.axvline(est, color=PALETTE[1], linestyle=":", linewidth=1)
+    ax.set_ylim(-0.2, k + 3)
+    if proportion:
+        ax.set_xlim(0, 1)
+        ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
+        ax.set_xticklabels(["0", "25", "50", "75", "100"])
+        ax.set_xlabel("Proportion (%)")
+    else:
+        ax.set_xlabel("Mean")
+    ax.set_yticks([])
+    ax.grid(axis="y", visible=False)
+
+    for panel in (left, right):
+        panel.set_xlim(0, 1)
+        panel.set_ylim(-0.2, k + 3)
+        panel.axis("off")
+    header_y = k + 2.7
+    left.text(0, header_y, "Study", fontweight="bold", va="center")
+    left.text(1, header_y, "n", fontweight="bold", va="center", ha="right")
+    right.text(0.05, header_y, "Estimate [95 % CI]", fontweight="bold", va="center")
+    right.text(1, header_y, "Weight", fontweight="bold", va="center", ha="right")
+    table = []
+    for y, r in zip(ys, rows):
+        left.text(0, y, r["label"], va="center", fontsize=9)
+        left.text(1, y, r["n_text"], va="center", ha="right", fontsize=9)
+        interval = f"{fmt(r['estimate'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]"
+        right.text(0.05, y, interval, va="center", fontsize=9)
+        right.text(1, y, f"{r['weight']:.1f} %", va="center", ha="right", fontsize=9)
+        table.append({"Study": r["label"], "n": r["n_text"], "Estimate [95 % CI]": interval, "Weight": f"{r['weight']:.1f} %"})
+    pooled_text = f"{fmt(est)} [{fmt(low)}, {fmt(high)}]"
+    left.text(0, 1.5, "Random effects (REML)", fontweight="bold", va="center", fontsize=9)
+    right.text(0.05, 1.5, pooled_text, fontweight="bold", va="center", fontsize=9)
+    right.text(1, 1.5, "100 %", va="center", ha="right", fontsize=9)
+    table.append({"Study": "Random effects (REML)", "n": "", "Estimate [95 % CI]": pooled_text, "Weight": "100 %"})
+    if pi_low is not None:
+        pi_text = f"[{fmt(pi_low)}, {fmt(pi_high)}]"
+        left.text(0, 0.5, "95 % prediction interval", va="center", fontsize=9)
+        right.text(0.05, 0.5, pi_text, va="center", fontsize=9)
+        table.append({"Study": "95 % prediction interval", "n": "", "Estimate [95 % CI]": pi_text, "Weight": ""})
+    heterogeneity = (
+        f"Heterogeneity: τ² = {pooled['tau2']:.4f}; I² = {pooled['i2']:.1f} %; "
+        f"Q = {pooled['q']:.2f}, df = {pooled['q_df']}, " + (f"p = {pooled['q_p']:.3f}" if pooled["q_p"] >= 0.001 else "p < 0.001")
+    )
+    fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
+    fig.text(0.0, 1 - 0.15 / height, title, fontsize=11, ha="left", va="top")
+    alt = (
+        f"Forest plot of {k} studies. " + "; ".join(f"{r['Study']}: {r['Estimate [95 % CI]']}" for r in table) + ". " + heterogeneity + "."
+    )
+    return {"id": figure_id, "title": title, "alt": alt, "svg": _to_svg(fig, figure_id), "table": table, "heterogeneity": heterogeneity}

@@ -48,6 +48,7 @@ def pool_outcomes(outcomes: list[dict[str, Any]], estimates: dict[str, Any], win
         entry: dict[str, Any] = {
             "domain": domain,
             "definition": definition,
+            "label": rows[0]["measure"],
             "kind": kind,
             "window": window,
             "outcome_ids": [o["outcome_id"] for o in rows],
@@ -56,10 +57,10 @@ def pool_outcomes(outcomes: list[dict[str, Any]], estimates: dict[str, Any], win
             "result": None,
             "sensitivity": None,
         }
-        if len(rows) != len(studies):
-            entry["note"] = "a study reports this outcome more than once in the window; not pooled"
-        elif len(studies) < 2:
+        if len(studies) < 2:
             entry["note"] = "one study: reported as it stands, nothing pooled"
+        elif len(rows) != len(studies):
+            entry["note"] = "a study reports this outcome more than once in the window; not pooled"
         elif kind == "proportion":
             events = [estimates[o["outcome_id"]]["events"] for o in rows]
             ns = [estimates[o["outcome_id"]]["n"] for o in rows]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import certainty, effects, figures, pooling
+from . import certainty, effects, figures, pooling, sof
 
 DESIGN_PHRASES = {
     "randomised_trial": ("randomised trial", "randomised trials"),
@@ -127,7 +127,7 @@ def lower_first(text: str) -> str:
     return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
 
 
-def _trajectory_phrase(points: list[dict[str, Any]]) -> str:
+def _trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -> str:
     """A repeated measure in one phrase: baseline, lowest point, and last point."""
     def at(o: dict[str, Any]) -> str:
         sd = f" (SD {o['sd_text']})" if o.get("sd_text") else ""
@@ -140,9 +140,12 @@ def _trajectory_phrase(points: list[dict[str, Any]]) -> str:
         parts.append(f"lowest {at(lowest)}")
     parts.append(at(last))
     statistic = {"mean": "mean", "median": "median"}.get(first["statistic"], "mean or median not stated")
-    unit = UNIT_TEXT.get(first.get("unit") or "", first.get("unit") or "")
+    unit = first.get("unit") or ""
+    if unit and unit not in first["measure"]:
+        statistic += f", {unit}"
     p = p_text(last.get("p_value"))
-    return f"{lower_first(first['measure'])} ({statistic}, {unit}) {', '.join(parts)}" + (f" ({p})" if p else "")
+    text = f"{statistic[0].upper() + statistic[1:]}: {', '.join(parts)}" if not with_measure else f"{lower_first(first['measure'])} ({statistic}): {', '.join(parts)}"
+    return text + (f" ({p})" if p else "")
 
 
 def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates: dict[str, Any]) -> str:
@@ -186,12 +189,7 @@ def _main_pain(primary_ids: set[str], outcomes: list[dict[str, Any]], estimates:
     if scores:
         study = scores[0]["study_id"]
         points = sorted((o for o in scores if o["study_id"] == study), key=lambda o: o["time_days"])
-        first, last = points[0], points[-1]
-        return {
-            "outcome_id": last["outcome_id"],
-            "study_id": study,
-            "text": f"Pain score {display(first, None)} {first['timepoint']} → {display(last, None)} {last['timepoint']}",
-        }
+        return {"outcome_id": points[-1]["outcome_id"], "study_id": study, "text": _trajectory_phrase(points)[0].upper() + _trajectory_phrase(points)[1:]}
     return None
 
 
@@ -224,8 +222,8 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         o["estimate"] = estimates.get(o["outcome_id"])
     groups = effects.response_categories(outcomes)
     trajectories = {d: effects.trajectory(outcomes, d) for d in ("pain_score", "opioid_dose")}
-    ratings = certainty.rate_modality(studies, evidence["certainty"])
     pooled = pooling.pool_outcomes(outcomes, estimates, settings.get("timepoint_windows", {}))
+    ratings = certainty.rate_modality(studies, evidence["certainty"], evidence_size(outcomes, primary, pooled))
     study_names = {s["study_id"]: s for s in studies}
 
     figure_list = []
@@ -235,14 +233,21 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         figure_list.append(figures.trajectory_figure(f"fig-{modality_id}-pain", trajectories["pain_score"], study_names, "Pain score over time", "Pain score (0–10)"))
     if trajectories["opioid_dose"]:
         figure_list.append(figures.trajectory_figure(f"fig-{modality_id}-opioid", trajectories["opioid_dose"], study_names, "Opioid use over time", "Oral morphine equivalent (mg/day)"))
+    by_id = {o["outcome_id"]: o for o in outcomes}
+    for number, entry in enumerate(p for p in pooled if p["result"]):
+        entry["figure_id"] = f"fig-{modality_id}-forest-{number + 1}"
+        figure_list.append(forest(entry, by_id, estimates, study_names))
 
     sentences = [
         {"text": study_sentence(s, [o for o in outcomes if o["study_id"] == s["study_id"]], estimates), "study_id": s["study_id"]}
         for s in primary
     ]
-    sentences += [{"text": certainty_sentence(modality, rating), "study_id": None} for rating in ratings]
+    for rating in ratings:
+        label = DOMAIN_LABELS[rating["domain"]].lower()
+        sentences.append({"text": f"Certainty of the evidence on {label}: {rating['level_text']} ({rating['symbols']}). "
+                          + certainty.conclusion(rating["level_text"], lower_first(modality["name"]), label)[:-1] + ".", "study_id": None})
     patients = sum(s.get("patients") or 0 for s in primary)
-    return {
+    result = {
         "modality_id": modality_id,
         "modality": modality,
         "kind": "quantitative" if primary else "narrative",
@@ -264,15 +269,40 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "safety": _domain_texts(primary_ids, outcomes, estimates, ("toxicity", "neurological")),
         "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
     }
+    result["sof"] = sof.rows_for_modality(result)
+    return result
 
 
-def certainty_sentence(modality: dict[str, Any], rating: dict[str, Any]) -> str:
-    domain = DOMAIN_LABELS[rating["domain"]].lower()
-    treatment = lower_first(modality["name"])
-    if rating["level_text"] == "very low":
-        return f"The certainty of the evidence on {domain} is very low ({rating['symbols']}): the evidence is very uncertain about the effect of {treatment} on {domain}."
-    phrase = certainty.CONCLUSION[rating["level_text"]].format(verb="improve")
-    return f"The certainty of the evidence on {domain} is {rating['level_text']} ({rating['symbols']}): {treatment} {phrase} {domain}."
+def evidence_size(outcomes: list[dict[str, Any]], primary: list[dict[str, Any]], pooled: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per outcome domain: participants (largest denominator per study, else its size), studies,
+    and the largest I² of its pooled results; what the build's GRADE proposals rest on."""
+    patients = {s["study_id"]: s.get("patients") or 0 for s in primary}
+    sizes: dict[str, dict[str, int]] = {}
+    for o in outcomes:
+        per_study = sizes.setdefault(o["domain"], {})
+        per_study[o["study_id"]] = max(per_study.get(o["study_id"], 0), o.get("denominator") or patients.get(o["study_id"], 0))
+    result = {}
+    for domain, per_study in sizes.items():
+        i2s = [p["result"]["i2"] for p in pooled if p["domain"] == domain and p["result"]]
+        result[domain] = {"participants": sum(per_study.values()), "studies": len(per_study), "i2": max(i2s) if i2s else None}
+    return result
+
+
+def forest(entry: dict[str, Any], outcomes: dict[str, dict[str, Any]], estimates: dict[str, Any], studies: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Forest plot of one pooled result: per-study Wilson intervals (proportions) or mean ± 1.96
+    SD/√n (means), with the REML weights."""
+    rows = []
+    for oid, weight in zip(entry["outcome_ids"], entry["result"]["weights"]):
+        o = outcomes[oid]
+        if entry["kind"] == "proportion":
+            est = estimates[oid]
+            row = {"estimate": est["proportion"], "ci_low": est["ci_low"], "ci_high": est["ci_high"], "n_text": f"{est['events']}/{est['n']}"}
+        else:
+            half = 1.959963984540054 * o["sd"] / o["denominator"] ** 0.5
+            row = {"estimate": o["value"], "ci_low": o["value"] - half, "ci_high": o["value"] + half, "n_text": str(o["denominator"])}
+        rows.append({"label": studies[o["study_id"]]["short_name"], "weight": weight, **row})
+    title = f"{entry['label']}, {entry['window']}: random-effects meta-analysis"
+    return figures.forest_figure(entry["figure_id"], title, rows, entry["result"], "proportion" if entry["kind"] == "proportion" else "mean")
 
 
 def write_summary(summary: dict[str, Any], summary_path: str, figures_dir: str) -> None:

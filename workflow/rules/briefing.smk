@@ -6,6 +6,7 @@ rule combine:
         validation="results/validation.json",
         summaries=modality_summaries(),
         config="config/config.yaml",
+        code=CODE,
     output:
         context="results/briefing_context.json",
         json="results/briefing.json",
@@ -22,6 +23,7 @@ rule briefing_html:
     input:
         context="results/briefing_context.json",
         templates=list(map(str, Path("templates").glob("briefing*"))),
+        code=CODE,
     output:
         "results/briefing.html",
     log:
@@ -34,14 +36,15 @@ rule briefing_html:
 
 rule briefing_pdf:
     input:
-        "results/briefing.html",
+        html="results/briefing.html",
+        code=CODE,
     output:
         "results/briefing.pdf",
     log:
         "logs/briefing_pdf.log",
     threads: 1
     shell:
-        "python -m briefing pdf --html {input} --output {output}"
+        "python -m briefing pdf --html {input.html} --output {output}"
         + LOGGED
 
 

@@ -10,6 +10,8 @@ MODALITIES = config["modalities"]
 PACKAGE = config["data"]
 REPORTS = config["outputs"]["dir"]
 SETTINGS = json.dumps(config["analysis"], sort_keys=True)
+# The package every step runs: a change to it rebuilds what it computes.
+CODE = sorted(str(p) for p in Path("workflow/briefing").glob("*.py"))
 # Every job logs to its own file; on failure the end of the log is shown in the terminal too.
 LOGGED = " > {log} 2>&1 || (tail -n 60 {log} >&2; exit 1)"
 

@@ -25,6 +25,7 @@ rule modality_notebook:
     input:
         evidence="results/evidence/{modality}.json",
         notebook="notebooks/modality.ipynb",
+        code=CODE,
     output:
         summary="results/modalities/{modality}/summary.json",
         figures=directory("results/modalities/{modality}/figures"),
@@ -41,12 +42,13 @@ rule modality_notebook:
 
 rule modality_html:
     input:
-        "results/modalities/{modality}/notebook.ipynb",
+        notebook="results/modalities/{modality}/notebook.ipynb",
+        code=CODE,
     output:
         "results/modalities/{modality}.html",
     log:
         "logs/modality_html/{modality}.log",
     threads: 1
     shell:
-        "python -m briefing notebook-html --notebook {input} --output {output}"
+        "python -m briefing notebook-html --notebook {input.notebook} --output {output}"
         + LOGGED

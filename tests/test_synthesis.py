@@ -1,0 +1,127 @@
+"""A modality with several studies (test data): pooled estimate, forest plot, GRADE proposals
+and summary-of-findings rows; and zero, one or many studies all rendering sensibly."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from briefing import combine, evidence, meta, render, summary, validation
+from conftest import ROOT
+
+SETTINGS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["analysis"]
+# (study, patients, responders at 1 month, mean pain at baseline, SD, at 4 weeks, SD)
+EXTRA = [
+    ("alpha2020", 40, 30, 6.8, 1.2, 3.1, 1.4),
+    ("beta2021", 85, 52, 7.1, 1.5, 3.9, 1.8),
+    ("gamma2022", 22, 20, 6.5, 1.1, 2.2, 0.9),
+]
+
+
+def append(path: Path, rows: list[dict[str, object]]) -> None:
+    with open(path, encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh))
+    with open(path, "a", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        for row in rows:
+            writer.writerow({k: row.get(k, "") for k in header})
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    studies, outcomes = [], []
+    for sid, n, responders, b, bsd, w4, w4sd in EXTRA:
+        studies.append({"study_id": sid, "short_name": sid.capitalize(), "title": f"Test study {sid}", "authors": "Test A", "year": 2020,
+                        "design": "prospective_cohort", "patients": n, "modality_id": "srs", "regimen": "16 Gy in 1 fraction",
+                        "source_document": "test", "source_locator": "test data"})
+        outcomes += [
+            {"outcome_id": f"{sid}-overall", "study_id": sid, "domain": "pain_response", "measure": "Overall response", "source_term": "overall response",
+             "icpr_category": "overall", "statistic": "count", "value": responders, "events": responders, "denominator": n, "denominator_unit": "patients",
+             "unit": "patients", "timepoint": "1 month", "time_days": 30, "locator": "test"},
+            {"outcome_id": f"{sid}-nrs-0", "study_id": sid, "domain": "pain_score", "measure": "Pain score (NRS 0-10)", "source_term": "NRS", "statistic": "mean",
+             "value": b, "sd": bsd, "denominator": n, "denominator_unit": "patients", "unit": "NRS 0-10", "timepoint": "baseline", "time_days": 0, "locator": "test"},
+            {"outcome_id": f"{sid}-nrs-4w", "study_id": sid, "domain": "pain_score", "measure": "Pain score (NRS 0-10)", "source_term": "NRS", "statistic": "mean",
+             "value": w4, "sd": w4sd, "denominator": n, "denominator_unit": "patients", "unit": "NRS 0-10", "timepoint": "4 weeks", "time_days": 28, "locator": "test"},
+        ]
+    append(data / "studies.csv", studies)
+    append(data / "outcomes.csv", outcomes)
+    assert validation.validate_package(data / "datapackage.yaml") == []
+    return data / "datapackage.yaml"
+
+
+def build(package: Path, modality: str) -> dict:
+    return summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, modality, SETTINGS))))
+
+
+def test_several_studies_are_pooled_as_the_reference_module_does(package):
+    s = build(package, "srs")
+    [entry] = [p for p in s["pooled"] if p["result"] and p["domain"] == "pain_response"]
+    expected = meta.pool_proportions([30, 52, 20], [40, 85, 22], transform="logit", method="REML")
+    assert entry["k"] == 3
+    assert entry["result"]["estimate_prop"] == pytest.approx(expected.estimate_prop)
+    assert entry["result"]["pi_low_prop"] == pytest.approx(expected.pi_low_prop)
+    assert entry["sensitivity"]["method"] == "DL"
+    # Ryu 2008's categories have no denominator, so they stay out of the pool.
+    assert all(not oid.startswith("ryu2008") for oid in entry["outcome_ids"])
+
+
+def test_pain_scores_pool_per_time_window(package):
+    s = build(package, "srs")
+    windows = {p["window"]: p for p in s["pooled"] if p["domain"] == "pain_score"}
+    assert windows["baseline"]["k"] == 3 and windows["baseline"]["result"]
+    assert windows["3 to 6 weeks"]["result"]["estimate"] == pytest.approx(
+        meta.pool_means([3.1, 3.9, 2.2], [1.4, 1.8, 0.9], [40, 85, 22], method="REML").estimate
+    )
+
+
+def test_forest_plot_shows_every_study_the_diamond_and_heterogeneity(package):
+    s = build(package, "srs")
+    forest = next(f for f in s["figures"] if "forest" in f["id"] and "Overall" in f["title"])
+    labels = [row["Study"] for row in forest["table"]]
+    assert labels[:3] == ["Alpha2020", "Beta2021", "Gamma2022"]
+    assert "Random effects (REML)" in labels and "95 % prediction interval" in labels
+    assert "75.0 [" in forest["table"][0]["Estimate [95 % CI]"]  # 30/40
+    assert "I² =" in forest["alt"] and "<svg" in forest["svg"]
+    weights = sum(float(r["Weight"].rstrip(" %")) for r in forest["table"][:3])
+    assert weights == pytest.approx(100, abs=0.2)
+
+
+def test_summary_of_findings_row_for_the_pooled_outcome(package):
+    s = build(package, "srs")
+    row = next(r for r in s["sof"]["rows"] if r["domain"] == "pain_response" and r["pooled"])
+    assert row["participants"] == 40 + 85 + 22 and row["studies"] == 3
+    assert row["effect"].startswith("2 to 6 weeks: Pooled ")
+    assert "prediction interval" in row["effect"]
+
+
+def test_build_proposes_inconsistency_from_i2_and_the_curator_wins(package):
+    s = build(package, "srs")
+    rating = next(r for r in s["certainty"] if r["domain"] == "pain_response")
+    factors = {f["factor"]: f for f in rating["factors"]}
+    assert factors["imprecision"]["source"] == "curator"  # recorded in data/certainty.csv
+    assert factors["inconsistency"]["source"] == "curator"
+    hfrt = build(package, "hfrt")
+    tox = next(r for r in hfrt["certainty"] if r["domain"] == "toxicity")
+    proposed = {f["factor"]: f for f in tox["factors"] if f["source"] == "build"}
+    assert proposed["imprecision"]["judgement"] == -2  # 58 participants
+    assert "Proposed by the build" in proposed["imprecision"]["reason"]
+
+
+def test_zero_one_and_many_studies_render(package, tmp_path):
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    summaries = [build(package, m) for m in config["modalities"]]
+    tables = evidence.read_tables(package)
+    provenance = {"build_date": "2026-01-01", "data": {"package": "0" * 64, "files": {}}, "commit": {"sha": None, "dirty": None}, "versions": {}, "config": {}}
+    context = json.loads(evidence.dumps(combine.build(config, summaries, tables, evidence.general_statements(tables), provenance)))
+    html = render.render_html(context)
+    (tmp_path / "briefing.html").write_text(html, encoding="utf-8")
+    assert "fig-srs-forest-1" in html and "Random effects (REML)" in html  # many
+    assert "one study: reported as it stands" in json.dumps(context) or "Nothing pooled" in html  # one
+    assert "Narrative summary" in html  # none
