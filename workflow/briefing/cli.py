@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from . import combine, evidence, provenance, publish, render, validation
+from . import changes, combine, evidence, provenance, publish, render, validation
 
 
 def _load_json(path: str | Path) -> Any:
@@ -42,16 +42,21 @@ def cmd_slice(args: argparse.Namespace) -> int:
 
 
 def cmd_combine(args: argparse.Namespace) -> int:
-    with open(args.config, encoding="utf-8") as fh:
-        config = yaml.safe_load(fh)
+    if args.config_json:
+        config = json.loads(args.config_json)
+    else:
+        with open(args.config, encoding="utf-8") as fh:
+            config = yaml.safe_load(fh)
     summaries = [_load_json(p) for p in args.summaries]
     order = {m: i for i, m in enumerate(config["modalities"])}
     summaries.sort(key=lambda s: order[s["modality_id"]])
     tables = evidence.read_tables(args.package)
     general = evidence.general_statements(tables)
     prov = provenance.collect(args.package, config)
-    prov["jobs"] = args.jobs or []
+    prov["jobs"] = json.loads(args.jobs) if args.jobs else {}
     context = combine.build(config, summaries, tables, general, prov)
+    previous, note = changes.load_previous(config.get("previous_edition"))
+    context["changes"] = changes.compare(previous, combine.public_json(context), note)
     publish.write_atomic(args.context, evidence.dumps(context))
     publish.write_atomic(args.output, evidence.dumps(combine.public_json(context)))
     print(f"wrote {args.context} and {args.output}")
@@ -76,6 +81,21 @@ def cmd_notebook_html(args: argparse.Namespace) -> int:
 
     publish.write_atomic(args.output, notebook_to_html(args.notebook))
     print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from . import audit
+
+    briefing = _load_json(args.json)
+    problems = audit.audit(args.html, args.pdf, briefing, args.package, [Path(t) for t in args.templates])
+    if problems:
+        print(f"{len(problems)} number(s) in the briefing have no provenance in briefing.json or the data:", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 1
+    publish.write_atomic(args.output, evidence.dumps({"checked": ["html", "pdf"], "unsourced_numbers": 0}))
+    print("every number in the briefing traces to briefing.json or the data")
     return 0
 
 
@@ -106,10 +126,12 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_slice)
 
     s = sub.add_parser("combine", help="combine modality summaries into the briefing context and briefing.json")
-    s.add_argument("--config", required=True)
+    config = s.add_mutually_exclusive_group(required=True)
+    config.add_argument("--config", help="the YAML config file")
+    config.add_argument("--config-json", help="the effective config as JSON (what Snakemake resolved)")
     s.add_argument("--package", required=True)
     s.add_argument("--summaries", nargs="+", required=True)
-    s.add_argument("--jobs", nargs="*")
+    s.add_argument("--jobs", help="JSON object: rule -> number of jobs in a full build")
     s.add_argument("--context", required=True)
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_combine)
@@ -128,6 +150,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--notebook", required=True)
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_notebook_html)
+
+    s = sub.add_parser("audit", help="check that every number printed has provenance")
+    s.add_argument("--html", required=True)
+    s.add_argument("--pdf")
+    s.add_argument("--json", required=True)
+    s.add_argument("--package", required=True)
+    s.add_argument("--templates", nargs="*", default=[])
+    s.add_argument("--output", required=True)
+    s.set_defaults(func=cmd_audit)
 
     s = sub.add_parser("publish", help="copy finished outputs into place, all or nothing")
     s.add_argument("--sources", nargs="+", required=True)

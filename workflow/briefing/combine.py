@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import effects, sof
+from . import changes, effects, sof
 from .summary import DESIGN_PHRASES, count_words, lower_first
 
 METHODS = {
@@ -106,8 +106,23 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                               value_text=p["change_pct_text"], unit="%", derived=True, derivation="(value − baseline) / baseline × 100", derived_from=[p["outcome_id"]], locator=p["locator"]))
         for pooled in s["pooled"]:
             if pooled["result"]:
+                shown = [sof.pooled_effect(pooled)]
+                forest = next((f for f in s["figures"] if f["id"] == pooled.get("figure_id")), None)
+                if forest:
+                    shown += [v for row in forest["table"] for v in row.values()] + [forest.get("heterogeneity", "")]
                 entries.append(_entry(id=f"{m}:pooled:{pooled['domain']}:{pooled['definition']}:{pooled['window']}", modality_id=m, table="outcomes", label=f"Pooled {pooled['definition']}",
-                                      derived=True, derivation=pooled["note"], derived_from=pooled["outcome_ids"], result=pooled["result"], locator="pooled from the rows listed"))
+                                      derived=True, derivation=pooled["note"], derived_from=pooled["outcome_ids"], result=pooled["result"], shown=shown, locator="pooled from the rows listed"))
+        primary = [st["study_id"] for st in s["primary_studies"]]
+        if len(primary) > 1:
+            entries.append(_entry(id=f"{m}:patients", modality_id=m, table="studies", label="Patients in primary studies", value_text=str(s["patients"]),
+                                  derived=True, derivation="sum of the studies' patients", derived_from=[f"{sid}:patients" for sid in primary], locator="sum of study rows"))
+        for number, row in enumerate(s["sof"]["rows"], start=1):
+            if row["studies"] > 1:
+                entries.append(_entry(id=f"{m}:sof:{number}:participants", modality_id=m, table="outcomes", label=f"Participants, {row['outcome']}", value_text=str(row["participants"]),
+                                      derived=True, derivation="sum over studies of the largest stated denominator", derived_from=row["outcome_ids"], locator="sum of outcome rows"))
+    primary_all = [st["study_id"] for s in summaries for st in s["primary_studies"]]
+    entries.append(_entry(id="total:patients", table="studies", label="Patients in all primary studies", value_text=str(sum(s["patients"] for s in summaries)),
+                          derived=True, derivation="sum of the studies' patients", derived_from=[f"{sid}:patients" for sid in primary_all], locator="sum of study rows"))
     return entries
 
 
@@ -208,6 +223,7 @@ def build(config: dict[str, Any], summaries: list[dict[str, Any]], tables: dict[
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
         "provenance": provenance,
         "figures": figure_registry(summaries),
+        "changes": changes.compare(None, {}),  # replaced when a previous edition is given
     }
 
 
@@ -238,4 +254,5 @@ def public_json(context: dict[str, Any]) -> dict[str, Any]:
         "modalities": modalities,
         "figures": context["figures"],
         "references": context["references"],
+        "changes": context.get("changes"),
     }

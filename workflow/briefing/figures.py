@@ -80,7 +80,7 @@ def trajectory_figure(figure_id: str, series: list[dict[str, Any]], studies: dic
     ax.set_title(title, loc="left")
     ax.legend(frameon=False, fontsize=8, loc="upper right")
     alt = _trajectory_alt(series, studies, ylabel)
-    return {"id": figure_id, "title": title, "alt": alt, "svg": _to_svg(fig, figure_id), "table": rows}
+    return {"id": figure_id, "title": title, "alt": alt, "svg": _to_svg(fig, figure_id), "table": rows, "columns": list(rows[0])}
 
 
 def _trajectory_alt(series: list[dict[str, Any]], studies: dict[str, dict[str, Any]], ylabel: str) -> str:
@@ -127,7 +127,7 @@ def response_figure(figure_id: str, groups: list[dict[str, Any]], studies: dict[
     alt = "Bar chart of pain response categories. " + "; ".join(
         f"{r['Study']}, {r['Category (source term)']}: {r['Percent']} %" for r in rows
     ) + "."
-    return {"id": figure_id, "title": "Pain response categories as reported", "alt": alt, "svg": _to_svg(fig, figure_id), "table": rows}
+    return {"id": figure_id, "title": "Pain response categories as reported", "alt": alt, "svg": _to_svg(fig, figure_id), "table": rows, "columns": list(rows[0])}
 
 
 def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled: dict[str, Any], scale: str) -> dict[str, Any]:
@@ -215,4 +215,4 @@ def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled
     alt = (
         f"Forest plot of {k} studies. " + "; ".join(f"{r['Study']}: {r['Estimate [95 % CI]']}" for r in table) + ". " + heterogeneity + "."
     )
-    return {"id": figure_id, "title": title, "alt": alt, "svg": _to_svg(fig, figure_id), "table": table, "heterogeneity": heterogeneity}
+    return {"id": figure_id, "title": title, "alt": alt, "svg": _to_svg(fig, figure_id), "table": table, "columns": list(table[0]), "heterogeneity": heterogeneity}

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 
 from .render import TEMPLATES
+
+# What the W3C checker rejects in nbconvert's page and is of no use on a static one: WebKit
+# scrollbar pseudo-classes, a quoted box-shadow and `overflow: overlay` in JupyterLab's CSS, and
+# pandas' <style scoped> inside each table's <div> (the offline template restates its rules).
+INVALID_HTML = (
+    (re.compile(r"^[^{}<\n]*::-webkit-scrollbar-track:(?:horizontal|vertical)\s*\{[^}]*\}\n?", re.M), ""),
+    (re.compile(r"box-shadow: '([^']*)';"), r"box-shadow: \1;"),
+    (re.compile(r"overflow: overlay;"), "overflow: auto;"),
+    (re.compile(r"<style scoped[^>]*>.*?</style>", re.S), ""),
+)
 
 
 def notebook_to_html(notebook_path: str | Path) -> str:
@@ -18,7 +29,11 @@ def notebook_to_html(notebook_path: str | Path) -> str:
     for cell in notebook.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill gives it a random id
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES / "nbconvert")])
     exporter.exclude_anchor_links = True
     body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": Path(notebook_path).stem}})
+    for pattern, replacement in INVALID_HTML:
+        body = pattern.sub(replacement, body)
     return body

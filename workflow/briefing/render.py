@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+SVG_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 
 
 def environment(templates: str | Path = TEMPLATES) -> jinja2.Environment:
@@ -30,7 +32,8 @@ def trusted_svg(svg: str) -> Markup:
     lowered = svg.lower()
     if "<script" in lowered or "javascript:" in lowered or "foreignobject" in lowered:
         raise ValueError("figure SVG contains active content")
-    return Markup(svg)
+    # Matplotlib's RDF <metadata> (creator, format) is not allowed in HTML's inline SVG.
+    return Markup(SVG_METADATA.sub("", svg))
 
 
 def render_html(context: dict[str, Any], template: str = "briefing.html.j2", templates: str | Path = TEMPLATES) -> str:
@@ -45,5 +48,7 @@ def render_pdf(html_path: str | Path, pdf_path: str | Path) -> None:
 
     from .publish import write_atomic
 
-    document = weasyprint.HTML(filename=str(html_path), base_url=str(Path(html_path).parent))
+    # No base URL: the HTML is self-contained, and resolving its relative links (the notebook
+    # pages) would write this machine's absolute paths into the PDF.
+    document = weasyprint.HTML(string=Path(html_path).read_text(encoding="utf-8"), base_url=None)
     write_atomic(pdf_path, document.write_pdf(pdf_variant="pdf/ua-1", custom_metadata=True))

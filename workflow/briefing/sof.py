@@ -39,7 +39,7 @@ def _participants(outcomes: list[dict[str, Any]], studies: dict[str, dict[str, A
     return sum(per_study.values()), len(per_study)
 
 
-def _pooled_effect(entry: dict[str, Any]) -> str:
+def pooled_effect(entry: dict[str, Any]) -> str:
     r = entry["result"]
     if r.get("estimate_prop") is not None:
         pct = effects.percent_text
@@ -89,7 +89,7 @@ def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
         pooled = [p for p in summary["pooled"] if p["result"] and p["domain"] == domain and p["definition"] == definition]
         repeated = len({o.get("time_days") for o in outcomes}) > 1 and all(o.get("time_days") is not None for o in outcomes)
         if pooled:
-            effect = " | ".join(f"{p['window']}: {_pooled_effect(p)}" for p in pooled)
+            effect = " | ".join(f"{p['window']}: {pooled_effect(p)}" for p in pooled)
         elif repeated:
             by_study: dict[str, list[dict[str, Any]]] = {}
             for o in outcomes:

@@ -106,8 +106,16 @@ def outcome_label(o: dict[str, Any]) -> str:
     return f"{o['measure']}{when}"
 
 
+CATEGORY_ORDER = {"overall": 0, "complete": 1, "partial": 2, "progression": 3}
+
+
+def _by_year(studies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Studies oldest first, so results never depend on the order of rows in the CSV."""
+    return sorted(studies, key=lambda s: (s.get("year") or 9999, s["study_id"]))
+
+
 def _primary(studies: list[dict[str, Any]], modality_id: str) -> list[dict[str, Any]]:
-    return [s for s in studies if s.get("modality_id") == modality_id and s["design"] != "narrative_review"]
+    return _by_year([s for s in studies if s.get("modality_id") == modality_id and s["design"] != "narrative_review"])
 
 
 def design_summary(primary: list[dict[str, Any]]) -> str:
@@ -209,10 +217,10 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     studies = evidence["studies"]
     primary = _primary(studies, modality_id)
     primary_ids = {s["study_id"] for s in primary}
-    reviews = [s for s in studies if s["design"] == "narrative_review"]
+    reviews = _by_year([s for s in studies if s["design"] == "narrative_review"])
     outcomes = sorted(
         (o for o in evidence["outcomes"] if o["study_id"] in primary_ids),
-        key=lambda o: (o["study_id"], DOMAIN_ORDER.index(o["domain"]), o.get("time_days") or 0),
+        key=lambda o: (o["study_id"], DOMAIN_ORDER.index(o["domain"]), o.get("time_days") or 0, CATEGORY_ORDER.get(o.get("icpr_category"), 9), o["outcome_id"]),
     )
     estimates = {o["outcome_id"]: est for o in outcomes if (est := effects.proportion_estimate(o))}
     for o in outcomes:

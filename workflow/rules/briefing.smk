@@ -5,17 +5,21 @@ rule combine:
     input:
         validation="results/validation.json",
         summaries=modality_summaries(),
-        config="config/config.yaml",
+        previous=previous_edition_file(),
         code=CODE,
     output:
         context="results/briefing_context.json",
         json="results/briefing.json",
     log:
         "logs/combine.log",
+    params:
+        config=json.dumps(config, sort_keys=True),
+        jobs=job_plan(),
     threads: 1
     shell:
-        "python -m briefing combine --config {input.config} --package {PACKAGE}"
-        " --summaries {input.summaries} --context {output.context} --output {output.json}"
+        "python -m briefing combine --config-json {params.config:q} --package {PACKAGE}"
+        " --summaries {input.summaries} --jobs {params.jobs:q}"
+        " --context {output.context} --output {output.json}"
         + LOGGED
 
 
@@ -48,14 +52,33 @@ rule briefing_pdf:
         + LOGGED
 
 
+rule audit:
+    input:
+        html="results/briefing.html",
+        pdf="results/briefing.pdf",
+        json="results/briefing.json",
+        templates="templates/briefing.html.j2",
+        code=CODE,
+    output:
+        "results/audit.json",
+    log:
+        "logs/audit.log",
+    threads: 1
+    shell:
+        "python -m briefing audit --html {input.html} --pdf {input.pdf} --json {input.json}"
+        " --package {PACKAGE} --templates {input.templates} --output {output}"
+        + LOGGED
+
+
 rule publish:
     input:
-        list(built_outputs().values()),
+        built=list(built_outputs().values()),
+        audit="results/audit.json",
     output:
         published_outputs(),
     log:
         "logs/publish.log",
     threads: 1
     shell:
-        "python -m briefing publish --sources {input} --targets {output}"
+        "python -m briefing publish --sources {input.built} --targets {output}"
         + LOGGED

@@ -1,4 +1,5 @@
 # Input-choosing logic shared by the rules, as small named functions.
+import fcntl
 import json
 import sys
 from pathlib import Path
@@ -16,6 +17,30 @@ CODE = sorted(str(p) for p in Path("workflow/briefing").glob("*.py"))
 LOGGED = " > {log} 2>&1 || (tail -n 60 {log} >&2; exit 1)"
 
 
+def clear_stale_locks():
+    """A build killed with SIGKILL leaves Snakemake's directory locks behind, and the next run
+    would refuse to start. The kernel drops our flock when its process dies, however it dies: if
+    we can take it, no other build is alive here and leftover locks are stale."""
+    if not workflow.is_main_process:
+        return None
+    Path(".snakemake").mkdir(exist_ok=True)
+    handle = open(".snakemake/briefing.lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()  # another build is running: Snakemake's own lock refuses clearly
+        return None
+    stale = list(Path(".snakemake/locks").glob("*"))
+    for lock in stale:
+        lock.unlink()
+    if stale:
+        print("Removed locks left by an interrupted build.", file=sys.stderr)
+    return handle  # held open for the life of this process
+
+
+BUILD_LOCK = clear_stale_locks()
+
+
 def data_files():
     """The descriptor and every CSV it names (missing ones too, so validation reports them)."""
     try:
@@ -28,6 +53,23 @@ def data_files():
 def modality_digest(wildcards):
     """Checksum of the modality's own data: changes only when its evidence or the settings do."""
     return slice_digest(PACKAGE, wildcards.modality, config["analysis"])
+
+
+def previous_edition_file():
+    """The previous edition's briefing.json when it is a local file, so replacing it rebuilds;
+    a URL is fetched by the combine step itself."""
+    location = config.get("previous_edition")
+    if location and not str(location).startswith(("http://", "https://", "file://")):
+        return [location] if Path(location).is_file() else []
+    return []
+
+
+def job_plan():
+    """The jobs of a full build, for the provenance appendix."""
+    per_modality = ["evidence_slice", "modality_notebook", "modality_html"]
+    once = ["validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish"]
+    plan = {rule: 1 for rule in once} | {rule: len(MODALITIES) for rule in per_modality}
+    return json.dumps(plan, sort_keys=True)
 
 
 def modality_summaries(wildcards=None):

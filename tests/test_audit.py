@@ -1,0 +1,33 @@
+"""The numeric audit: a number printed without provenance fails; the built briefing passes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from briefing import audit
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_built_briefing_passes_the_audit(built):
+    reports = built / "reports"
+    briefing = json.loads((reports / "briefing.json").read_text(encoding="utf-8"))
+    assert audit.audit(reports / "briefing.html", reports / "briefing.pdf", briefing, built / "data" / "datapackage.yaml", [built / "templates" / "briefing.html.j2"]) == []
+    assert json.loads((built / "results" / "audit.json").read_text())["unsourced_numbers"] == 0
+
+
+def test_a_number_without_provenance_is_caught(built, tmp_path):
+    reports = built / "reports"
+    html = (reports / "briefing.html").read_text(encoding="utf-8")
+    tampered = tmp_path / "briefing.html"
+    tampered.write_text(html.replace("<h2 id=\"limitations-heading\">Limitations</h2>", "<h2 id=\"limitations-heading\">Limitations</h2><p>Relief in 97.3 % of 212 patients.</p>"), encoding="utf-8")
+    briefing = json.loads((reports / "briefing.json").read_text(encoding="utf-8"))
+    problems = audit.audit(tampered, None, briefing, built / "data" / "datapackage.yaml", [built / "templates" / "briefing.html.j2"])
+    assert [p.split("'")[1] for p in problems] == ["97.3", "212"]
+
+
+def test_numbers_skip_dates_hashes_and_words():
+    assert audit.numbers("Built 2026-11-23 from fbf55ab681e0, NRS 0–10, 84.5 % (49/58), v3.11.7") == ["0", "10", "84.5", "49", "58"]

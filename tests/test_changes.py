@@ -1,0 +1,66 @@
+"""The what-changed section, from two editions built from two data versions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from briefing import changes, combine, evidence, render, summary
+from conftest import ROOT
+
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+PROVENANCE = {"build_date": "2026-01-01", "data": {"package": "a" * 64, "files": {}}, "commit": {"sha": None, "dirty": None}, "versions": {}, "config": {}, "jobs": {}}
+
+
+def edition(package: Path, date: str = "2026-01-01") -> dict:
+    summaries = [summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"])))) for m in CONFIG["modalities"]]
+    tables = evidence.read_tables(package)
+    context = combine.build(CONFIG, summaries, tables, evidence.general_statements(tables), PROVENANCE | {"build_date": date})
+    return json.loads(evidence.dumps(context))
+
+
+def test_first_edition_says_so():
+    section = changes.compare(None, {})
+    assert section["first_edition"] and "first edition" in section["summary"]
+
+
+def test_missing_previous_file_is_a_first_edition_with_a_note(tmp_path):
+    previous, note = changes.load_previous(str(tmp_path / "none.json"))
+    assert previous is None and "No previous edition found" in note
+
+
+def test_edit_shows_old_and_new_values(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    old = edition(data / "datapackage.yaml", "2026-01-01")
+    outcomes = data / "outcomes.csv"
+    outcomes.write_text(outcomes.read_text().replace(",mean,,62.4,17.5,", ",mean,,61.9,17.2,"), encoding="utf-8")
+    certainty = data / "certainty.csv"
+    certainty.write_text(certainty.read_text().replace("i125,opioid_dose,indirectness,-1,", "i125,opioid_dose,indirectness,0,"), encoding="utf-8")
+    new = edition(data / "datapackage.yaml", "2026-02-01")
+    section = changes.compare(combine.public_json(old), combine.public_json(new))
+    changed = {c["id"]: c for c in section["sections"]["figures"]["changed"]}
+    assert "62.4; SD 17.5" in changed["shao_i125-ome-w8"]["old"]
+    assert "61.9; SD 17.2" in changed["shao_i125-ome-w8"]["new"]
+    assert "shao_i125-ome-w8:change" in changed  # the derived % change follows the edit
+    assert section["counts"]["studies"] == {"added": 0, "removed": 0, "changed": 0}
+    assert section["sections"]["certainty"]["changed"] == [] or all("i125" in c["id"] for c in section["sections"]["certainty"]["changed"])
+    assert section["summary"].startswith("Since the edition of 2026-01-01")
+    new["changes"] = section
+    html = render.render_html(new)
+    assert "What changed" in html and "62.4; SD 17.5" in html and "61.9; SD 17.2" in html
+
+
+def test_added_study_is_listed(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    old = combine.public_json(edition(data / "datapackage.yaml"))
+    with open(data / "studies.csv", "a", encoding="utf-8") as fh:
+        fh.write("new2026,New 2026,A new study,New A,2026,,,,,,prospective_cohort,,,30,,srs,,,,,,,,,test,test\n")
+    new = combine.public_json(edition(data / "datapackage.yaml"))
+    section = changes.compare(old, new)
+    assert [a["id"] for a in section["sections"]["studies"]["added"]] == ["new2026"]
+    assert "1 study added" in section["summary"]

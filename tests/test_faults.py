@@ -1,0 +1,106 @@
+"""Failures and interruptions: the published briefing changes only when a whole build succeeds,
+a killed build completes on the next run, and a second concurrent build refuses clearly."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import snakemake, workflow_env
+
+pytestmark = pytest.mark.slow
+
+
+def digest_tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def start(workdir: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "--cores", "2"], cwd=workdir, env=workflow_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+
+
+def wait_for(workdir: Path, pattern: str, process: subprocess.Popen, timeout: float = 600) -> None:
+    """Until a job log matching `pattern` exists (the job has started)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the build ended before {pattern} appeared:\n{process.stdout.read()[-3000:]}")
+        if list(workdir.glob(pattern)):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no {pattern} within {timeout} s")
+
+
+def force_notebooks(workdir: Path) -> None:
+    """Make every modality notebook out of date, as an edit of the notebook would."""
+    os.utime(workdir / "notebooks" / "modality.ipynb")
+    for log in workdir.glob("logs/notebooks/*.log"):
+        log.unlink()
+
+
+def test_failing_notebook_leaves_the_briefing_untouched_and_names_the_step(built):
+    before = digest_tree(built / "reports")
+    notebook = built / "notebooks" / "modality.ipynb"
+    original = notebook.read_bytes()
+    try:
+        broken = original.replace(b'"summaries.write_summary(result, summary_path, figures_dir)', b'"raise RuntimeError(\\"boom in the notebook\\")\\n",\n    "summaries.write_summary(result, summary_path, figures_dir)')
+        assert broken != original
+        notebook.write_bytes(broken)
+        result = snakemake(built, check=False)
+    finally:
+        notebook.write_bytes(original)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Error in rule modality_notebook" in output
+    assert "logs/notebooks/" in output  # where to look
+    assert "boom in the notebook" in output  # the end of the log is shown
+    assert digest_tree(built / "reports") == before
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_build_killed_during_a_notebook_completes_next_time(built, sig):
+    before = digest_tree(built / "reports")
+    force_notebooks(built)
+    process = start(built)
+    wait_for(built, "logs/notebooks/*.log", process)
+    os.killpg(process.pid, sig)
+    process.wait(timeout=60)
+    assert digest_tree(built / "reports") == before  # nothing published half-way
+    result = snakemake(built)  # the project's default profile reruns incomplete jobs
+    assert "Nothing to be done" not in result.stdout + result.stderr
+    assert digest_tree(built / "reports") == before  # same inputs, same bytes
+
+
+def test_build_killed_during_the_pdf_completes_next_time(built):
+    before = digest_tree(built / "reports")
+    os.utime(built / "results" / "briefing.html")
+    (built / "logs" / "briefing_pdf.log").unlink(missing_ok=True)
+    process = start(built)
+    wait_for(built, "logs/briefing_pdf.log", process)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    snakemake(built)
+    assert digest_tree(built / "reports") == before
+
+
+def test_second_concurrent_build_refuses_clearly(built):
+    force_notebooks(built)
+    first = start(built)
+    try:
+        wait_for(built, "logs/notebooks/*.log", first)
+        second = snakemake(built, check=False)
+        assert second.returncode != 0
+        assert "cannot be locked" in (second.stdout + second.stderr)
+    finally:
+        first.wait(timeout=300)
+    assert first.returncode == 0

@@ -1,0 +1,103 @@
+"""Numeric audit: every number printed in the briefing (HTML text and PDF text) must trace to
+briefing.json's figure registry (stated figures with their locators, derived figures with what
+they were derived from), to a curated data cell, or be a date, id, version, checksum, page or
+list number. A number with no provenance fails the build.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Any, Iterable
+
+from bs4 import BeautifulSoup
+
+from . import certainty, evidence
+
+# A number standing alone: not part of a word, a hex checksum or a longer dotted version.
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
+DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# Numbers the code itself prints as part of fixed wording: the 95 % level, the 0-10 scales,
+# the percent axis, GRADE's -1/-2/+1/+2, the optimal information size, ICPR thresholds.
+CONSTANTS = {"0", "1", "2", "4", "10", "25", "50", "75", "95", "100", str(certainty.OPTIMAL_INFORMATION_SIZE)}
+
+
+def numbers(text: str) -> list[str]:
+    return NUMBER.findall(DATE.sub(" ", text))
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+    elif value is not None and not isinstance(value, bool):
+        yield str(value)
+
+
+def allowed_numbers(briefing: dict[str, Any], package_path: str | Path, templates: Iterable[Path] = ()) -> set[str]:
+    """Every number with provenance: the registry, the curated cells, the provenance appendix,
+    and the fixed wording of the templates."""
+    allowed = set(CONSTANTS)
+    for text in _strings(briefing["figures"]):
+        allowed.update(numbers(text))
+    for table in evidence.read_tables(package_path).values():
+        for row in table:
+            for text in _strings(row):
+                allowed.update(numbers(text))
+    allowed.update(n for text in _strings(briefing["provenance"]) for n in numbers(text))
+    for ref in briefing["references"]:
+        allowed.add(str(ref["number"]))
+    for template in templates:
+        allowed.update(numbers(Path(template).read_text(encoding="utf-8")))
+    return allowed
+
+
+def html_text(html: str) -> str:
+    """What a reader sees, minus the SVG drawings (their numbers are in the table beside each)
+    and the provenance config dump (its numbers are the config's own)."""
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["svg", "style", "head", "script"]):
+        tag.decompose()
+    for tag in soup.select("details.config"):
+        tag.decompose()
+    return " ".join(soup.get_text(" ").split())
+
+
+def pdf_pages(pdf_path: str | Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")
+
+
+def unsourced(text: str, allowed: set[str], extra: set[str] = frozenset()) -> list[str]:
+    """Numbers in `text` without provenance, each with the words around it."""
+    found = []
+    clean = DATE.sub(" ", text)
+    for match in NUMBER.finditer(clean):
+        token = match.group(0)
+        if token in allowed or token in extra:
+            continue
+        found.append(f"{token!r} in “…{clean[max(0, match.start() - 50):match.end() + 30]}…”")
+    return found
+
+
+def axis_labels(html: str) -> set[str]:
+    """Numbers drawn inside the figures (axis ticks, bar labels). The PDF keeps them as text, so
+    they are accepted there; the same values are audited in the data table beside each figure."""
+    soup = BeautifulSoup(html, "html.parser")
+    return {n for svg in soup.find_all("svg") for text in svg.find_all("text") for n in numbers(text.get_text(" "))}
+
+
+def audit(html_path: str | Path, pdf_path: str | Path | None, briefing: dict[str, Any], package_path: str | Path, templates: Iterable[Path] = ()) -> list[str]:
+    allowed = allowed_numbers(briefing, package_path, templates)
+    html = Path(html_path).read_text(encoding="utf-8")
+    problems = [f"HTML: {p}" for p in unsourced(html_text(html), allowed)]
+    if pdf_path is not None:
+        pages = pdf_pages(pdf_path)
+        page_numbers = {str(i) for i in range(1, len(pages) + 1)} | axis_labels(html)
+        for number, page in enumerate(pages, start=1):
+            problems += [f"PDF page {number}: {p}" for p in unsourced(page, allowed, page_numbers)]
+    return problems
