@@ -18,6 +18,6 @@ include: "workflow/rules/briefing.smk"
 
 
 rule all:
+    default_target: True
     input:
         published_outputs(),
-    default_target: True

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ("Snakefile", "config", "data", "notebooks", "templates", "workflow", "pyproject.toml")
+COPIED = ("Snakefile", "config", "data", "notebooks", "profiles", "templates", "workflow", "pyproject.toml", "environment.yml")
 
 
 def copy_project(target: Path) -> Path:
@@ -33,6 +33,8 @@ def workflow_env() -> dict[str, str]:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "workflow"), env.get("PYTHONPATH")]))
     env.setdefault("MPLCONFIGDIR", str(Path(sys.prefix) / "mplconfig"))
+    # Copies are not git checkouts, so fix the build date as a release build would.
+    env.setdefault("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
     return env
 
 

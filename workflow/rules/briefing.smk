@@ -5,6 +5,7 @@ rule combine:
     input:
         validation="results/validation.json",
         summaries=modality_summaries(),
+        package=PACKAGE,
         previous=previous_edition_file(),
         code=CODE,
     output:
@@ -12,15 +13,16 @@ rule combine:
         json="results/briefing.json",
     log:
         "logs/combine.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
     params:
         config=json.dumps(config, sort_keys=True),
         jobs=job_plan(),
-    threads: 1
     shell:
-        "python -m briefing combine --config-json {params.config:q} --package {PACKAGE}"
+        "python -m briefing combine --config-json {params.config:q} --package {input.package}"
         " --summaries {input.summaries} --jobs {params.jobs:q}"
-        " --context {output.context} --output {output.json}"
-        + LOGGED
+        " --context {output.context} --output {output.json} > {log} 2>&1"
 
 
 rule briefing_html:
@@ -32,10 +34,11 @@ rule briefing_html:
         "results/briefing.html",
     log:
         "logs/briefing_html.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     shell:
-        "python -m briefing html --context {input.context} --output {output}"
-        + LOGGED
+        "python -m briefing html --context {input.context} --output {output} > {log} 2>&1"
 
 
 rule briefing_pdf:
@@ -46,10 +49,11 @@ rule briefing_pdf:
         "results/briefing.pdf",
     log:
         "logs/briefing_pdf.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     shell:
-        "python -m briefing pdf --html {input.html} --output {output}"
-        + LOGGED
+        "python -m briefing pdf --html {input.html} --output {output} > {log} 2>&1"
 
 
 rule audit:
@@ -57,17 +61,19 @@ rule audit:
         html="results/briefing.html",
         pdf="results/briefing.pdf",
         json="results/briefing.json",
+        package=PACKAGE,
         templates="templates/briefing.html.j2",
         code=CODE,
     output:
         "results/audit.json",
     log:
         "logs/audit.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     shell:
         "python -m briefing audit --html {input.html} --pdf {input.pdf} --json {input.json}"
-        " --package {PACKAGE} --templates {input.templates} --output {output}"
-        + LOGGED
+        " --package {input.package} --templates {input.templates} --output {output} > {log} 2>&1"
 
 
 rule publish:
@@ -78,7 +84,8 @@ rule publish:
         published_outputs(),
     log:
         "logs/publish.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     shell:
-        "python -m briefing publish --sources {input.built} --targets {output}"
-        + LOGGED
+        "python -m briefing publish --sources {input.built} --targets {output} > {log} 2>&1"

@@ -13,8 +13,6 @@ REPORTS = config["outputs"]["dir"]
 SETTINGS = json.dumps(config["analysis"], sort_keys=True)
 # The package every step runs: a change to it rebuilds what it computes.
 CODE = sorted(str(p) for p in Path("workflow/briefing").glob("*.py"))
-# Every job logs to its own file; on failure the end of the log is shown in the terminal too.
-LOGGED = " > {log} 2>&1 || (tail -n 60 {log} >&2; exit 1)"
 
 
 def clear_stale_locks():
@@ -41,13 +39,13 @@ def clear_stale_locks():
 BUILD_LOCK = clear_stale_locks()
 
 
-def data_files():
-    """The descriptor and every CSV it names (missing ones too, so validation reports them)."""
+def data_tables():
+    """The CSV files the descriptor names that exist (validation reports the missing ones)."""
     try:
         tables = [str(p) for p in resource_paths(PACKAGE).values()]
     except Exception:  # an unreadable descriptor: validation says why
         tables = []
-    return [PACKAGE] + [t for t in tables if Path(t).exists()]
+    return [t for t in tables if Path(t).exists()]
 
 
 def modality_digest(wildcards):
@@ -68,7 +66,7 @@ def job_plan():
     """The jobs of a full build, for the provenance appendix."""
     per_modality = ["evidence_slice", "modality_notebook", "modality_html"]
     once = ["validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish"]
-    plan = {rule: 1 for rule in once} | {rule: len(MODALITIES) for rule in per_modality}
+    plan = {step: 1 for step in once} | {step: len(MODALITIES) for step in per_modality}
     return json.dumps(plan, sort_keys=True)
 
 

@@ -6,19 +6,21 @@
 
 rule evidence_slice:
     input:
-        ancient(data_files()),
+        package=ancient(PACKAGE),
+        tables=ancient(data_tables()),
     output:
         "results/evidence/{modality}.json",
     log:
         "logs/evidence/{modality}.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
     params:
         digest=modality_digest,
         settings=SETTINGS,
-    threads: 1
     shell:
-        "python -m briefing slice --package {PACKAGE} --modality {wildcards.modality}"
-        " --settings {params.settings:q} --output {output}"
-        + LOGGED
+        "python -m briefing slice --package {input.package} --modality {wildcards.modality}"
+        " --settings {params.settings:q} --output {output} > {log} 2>&1"
 
 
 rule modality_notebook:
@@ -32,12 +34,13 @@ rule modality_notebook:
         notebook="results/modalities/{modality}/notebook.ipynb",
     log:
         "logs/notebooks/{modality}.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     shell:
         "papermill --no-progress-bar --kernel python3 {input.notebook} {output.notebook}"
         " -p modality_id {wildcards.modality} -p evidence_path {input.evidence}"
-        " -p summary_path {output.summary} -p figures_dir {output.figures}"
-        + LOGGED
+        " -p summary_path {output.summary} -p figures_dir {output.figures} > {log} 2>&1"
 
 
 rule modality_html:
@@ -48,7 +51,8 @@ rule modality_html:
         "results/modalities/{modality}.html",
     log:
         "logs/modality_html/{modality}.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     shell:
-        "python -m briefing notebook-html --notebook {input.notebook} --output {output}"
-        + LOGGED
+        "python -m briefing notebook-html --notebook {input.notebook} --output {output} > {log} 2>&1"

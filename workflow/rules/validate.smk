@@ -3,15 +3,17 @@
 
 rule validate:
     input:
-        data_files(),
+        package=PACKAGE,
+        tables=data_tables(),
     output:
         "results/validation.json",
     log:
         "logs/validate.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
     params:
         modalities=MODALITIES,
-    threads: 1
     shell:
-        "python -m briefing validate --package {PACKAGE} --modalities {params.modalities}"
-        " --output {output}"
-        + LOGGED
+        "python -m briefing validate --package {input.package} --modalities {params.modalities}"
+        " --output {output} > {log} 2>&1"
