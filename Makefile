@@ -8,7 +8,13 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # Matplotlib and fontconfig caches inside the venv: no writes to the home directory.
 export MPLCONFIGDIR := $(abspath $(VENV))/mplconfig
 
-.PHONY: all briefing test system-deps clean dag
+# Debian packages: the build needs poppler (pdftotext, for the numeric audit) and DejaVu fonts
+# (the figures and the PDF); the tests also drive Chromium and run the Nu HTML checker on Java.
+BUILD_DEBS := poppler-utils fonts-dejavu-core
+TEST_DEBS := chromium default-jre-headless
+SNAKEMAKE_ARGS ?=
+
+.PHONY: all briefing test build-deps test-deps clean dag
 all: briefing
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -19,15 +25,18 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (briefing)" > /dev/null
 	touch $(STAMP)
 
-briefing: $(STAMP)
-	$(BIN)/snakemake --cores all
+briefing: $(STAMP) build-deps
+	$(BIN)/snakemake --cores all $(SNAKEMAKE_ARGS)
 
-test: $(STAMP) system-deps
+test: $(STAMP) build-deps test-deps
 	$(BIN)/pytest
 
-# Browser and PDF tools for the tests, from Debian, only when missing.
-system-deps:
-	@command -v pdftotext > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils > /dev/null; }
+# Install only what is missing, so a ready machine needs no network and no root.
+build-deps:
+	@./.ci/debs $(BUILD_DEBS)
+
+test-deps:
+	@./.ci/debs $(TEST_DEBS)
 
 dag: $(STAMP)
 	$(BIN)/snakemake --dag | dot -Tsvg > dag.svg

@@ -17,6 +17,11 @@ include: "workflow/rules/modality.smk"
 include: "workflow/rules/briefing.smk"
 
 
+localrules:
+    all,
+    publish,
+
+
 rule all:
     default_target: True
     input:

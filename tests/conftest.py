@@ -26,12 +26,13 @@ def copy_project(target: Path) -> Path:
     return target
 
 
-def workflow_env() -> dict[str, str]:
+def workflow_env(workdir: Path = ROOT) -> dict[str, str]:
     """The environment the rules' shell commands need: this interpreter's scripts first on PATH,
-    and the package importable even without an editable install."""
+    and the copy's own package first on the import path (not the checkout's, which may change
+    while a test runs)."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "workflow"), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(workdir) / "workflow"), env.get("PYTHONPATH")]))
     env.setdefault("MPLCONFIGDIR", str(Path(sys.prefix) / "mplconfig"))
     # Copies are not git checkouts, so fix the build date as a release build would.
     env.setdefault("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
@@ -41,7 +42,7 @@ def workflow_env() -> dict[str, str]:
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", *args],
-        cwd=workdir, env=workflow_env(), capture_output=True, text=True,
+        cwd=workdir, env=workflow_env(workdir), capture_output=True, text=True,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")

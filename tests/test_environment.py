@@ -24,6 +24,10 @@ def conda_pins() -> dict[str, str]:
         if isinstance(dep, str) and "=" in dep:
             name, version = dep.split("=", 1)
             pins[name.lower()] = version
+        elif isinstance(dep, dict):  # the pip: block, for what conda does not package
+            for line in dep["pip"]:
+                name, version = line.split("==")
+                pins[name.lower().replace("_", "-")] = version
     return pins
 
 

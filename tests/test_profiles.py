@@ -24,7 +24,8 @@ SLURM_COMMANDS = ("sbatch", "srun", "scancel", "sinfo", "squeue", "sacct", "scon
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     workdir = copy_project(tmp_path_factory.mktemp("profiles") / "project")
-    shutil.copytree(ROOT / "profiles", workdir / "profiles")
+    if not (workdir / "profiles").exists():  # copy_project may copy them already
+        shutil.copytree(ROOT / "profiles", workdir / "profiles")
     return workdir
 
 

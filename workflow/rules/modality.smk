@@ -37,6 +37,9 @@ rule modality_notebook:
     conda:
         "../../environment.yml"
     threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=15,
     shell:
         "papermill --no-progress-bar --kernel python3 {input.notebook} {output.notebook}"
         " -p modality_id {wildcards.modality} -p evidence_path {input.evidence}"
@@ -54,5 +57,8 @@ rule modality_html:
     conda:
         "../../environment.yml"
     threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     shell:
         "python -m briefing notebook-html --notebook {input.notebook} --output {output} > {log} 2>&1"

@@ -1,0 +1,103 @@
+"""The PDF as panels receive it: A4, tagged (PDF/UA) with title and language, fonts embedded, page
+numbers and a running header on every page, bookmarks for every part and every modality, and a
+table of contents whose page numbers are the pages the bookmarks lead to."""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+with open(ROOT / "data" / "modalities.csv", encoding="utf-8", newline="") as fh:
+    MODALITY_NAMES = [row["name"] for row in csv.DictReader(fh) if row["modality_id"] in CONFIG["modalities"]]
+PARTS = ["Scope and question", "Bottom line", "Evidence by modality", "Limitations", "Methods", "References"]
+
+
+def pdf(built: Path) -> Path:
+    return built / "reports" / "briefing.pdf"
+
+
+def pdfinfo(path: Path) -> dict[str, str]:
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.splitlines() if ":" in line)}
+
+
+def page_texts(path: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]  # pdftotext ends every page with a form feed
+
+
+def outline(reader: PdfReader) -> list[tuple[str, int]]:
+    """Every bookmark, depth first, with the (1-based) page it leads to."""
+    entries: list[tuple[str, int]] = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                entries.append((item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline)
+    return entries
+
+
+def test_pdf_is_a4_tagged_titled_and_in_english(built):
+    info = pdfinfo(pdf(built))
+    assert info["Tagged"] == "yes"
+    assert "(A4)" in info["Page size"]
+    assert info["Title"] == CONFIG["title"]
+    assert int(info["Pages"]) > 5
+    root = PdfReader(pdf(built)).trailer["/Root"]
+    assert root["/Lang"] == "en"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])  # viewers show the title, not the file name
+
+
+def test_every_font_is_embedded(built):
+    out = subprocess.run(["pdffonts", str(pdf(built))], capture_output=True, text=True, check=True).stdout
+    rows = out.splitlines()[2:]
+    assert rows, out
+    for row in rows:
+        # name, type, encoding, emb, sub, uni, object id: "emb" is the fourth field from the end.
+        assert row.split()[-4] == "yes", row
+
+
+def test_every_page_has_its_number_and_running_header(built):
+    pages = page_texts(pdf(built))
+    total = len(pages)
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {total}" in text, f"page {number}"
+        if number > 1:
+            assert "Spinal metastases: pain relief evidence briefing" in text, f"page {number}"
+            assert re.search(r"Edition of \d{4}-\d{2}-\d{2}", text), f"page {number}"
+
+
+def test_bookmarks_for_every_part_and_every_modality(built):
+    titles = [title for title, _ in outline(PdfReader(pdf(built)))]
+    for name in PARTS + MODALITY_NAMES:
+        assert name in titles, name
+
+
+def test_contents_give_the_pages_the_bookmarks_lead_to(built):
+    pages = page_texts(pdf(built))
+    bookmarks: dict[str, int] = {}
+    for title, page in outline(PdfReader(pdf(built))):
+        bookmarks.setdefault(title, page)  # a modality's own section comes before its considerations
+    contents = pages[0]  # the title page carries the table of contents
+    for name in PARTS + MODALITY_NAMES:
+        match = re.search(rf"{re.escape(name)}[ .]*?(\d+)\s*$", contents, flags=re.M)
+        assert match, f"{name} is not in the contents with a page number"
+        page = int(match.group(1))
+        assert page == bookmarks[name], f"{name}: contents say page {page}, bookmark leads to {bookmarks[name]}"
+        assert name in " ".join(pages[page - 1].split()), f"{name} is not on page {page}"
