@@ -118,7 +118,7 @@ def test_zero_one_and_many_studies_render(package, tmp_path):
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     summaries = [build(package, m) for m in config["modalities"]]
     tables = evidence.read_tables(package)
-    provenance = {"build_date": "2026-01-01", "data": {"package": "0" * 64, "files": {}}, "commit": {"sha": None, "dirty": None}, "versions": {}, "config": {}}
+    provenance = {"build_date": "2026-01-01", "data": {"package": "0" * 64, "files": {}}, "commit": {"sha": None, "dirty": None}, "versions": {}, "config": {}, "jobs": {}}
     context = json.loads(evidence.dumps(combine.build(config, summaries, tables, evidence.general_statements(tables), provenance)))
     html = render.render_html(context)
     (tmp_path / "briefing.html").write_text(html, encoding="utf-8")

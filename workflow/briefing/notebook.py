@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
 
 from .render import TEMPLATES
 
@@ -45,6 +46,9 @@ def notebook_to_html(notebook_path: str | Path) -> str:
                 output["data"]["text/markdown"] = inert_markdown(output["data"]["text/markdown"])
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES / "nbconvert")])
     exporter.exclude_anchor_links = True
+    # The notebook's default parameters (modality "srs") would confuse a reader of another
+    # modality's page; papermill's injected cell below it shows the real ones.
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"parameters"}, enabled=True), enabled=True)
     body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": Path(notebook_path).stem}})
     for pattern, replacement in INVALID_HTML:
         body = pattern.sub(replacement, body)

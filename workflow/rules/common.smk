@@ -11,6 +11,8 @@ MODALITIES = config["modalities"]
 PACKAGE = config["data"]
 REPORTS = config["outputs"]["dir"]
 SETTINGS = json.dumps(config["analysis"], sort_keys=True)
+# The nbconvert template of the notebook pages.
+NOTEBOOK_TEMPLATE = sorted(str(p) for p in Path("templates/nbconvert").rglob("*") if p.is_file())
 # The package every step runs: a change to it rebuilds what it computes.
 CODE = sorted(
     str(p)

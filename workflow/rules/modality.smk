@@ -49,6 +49,7 @@ rule modality_notebook:
 rule modality_html:
     input:
         notebook="results/modalities/{modality}/notebook.ipynb",
+        template=NOTEBOOK_TEMPLATE,
         code=CODE,
     output:
         "results/modalities/{modality}.html",
