@@ -314,6 +314,11 @@ CASES = [
          "statements.csv", None, None, "file is missing"),
     case("modalities-header-only", lambda d: rewrite_bytes(d, "modalities", header_only),
          "modalities.csv", None, None, "the briefing needs at least one modality", count=2),
+    # found by trying mistakes a new user would make
+    case("outcomes-events-contradict-percent", lambda d: set_cell(d, "outcomes", "sun2026-improved-1m", "events", "40"),
+         "outcomes.csv", EDITED, "events", "does not round to the stated 84.5 %"),
+    case("outcomes-study-id-trailing-space", lambda d: set_cell(d, "outcomes", "sun2026-myelitis", "study_id", "sun2026 "),
+         "outcomes.csv", EDITED, "study_id", "leading or trailing space"),
 ]
 
 

@@ -343,6 +343,8 @@ def _translate(data: dict[str, Any], table: _Table, tables: dict[str, _Table]) -
         target = tables.get(data.get("referenceName", ""))
         where = target.file if target else data.get("referenceName")
         message = f"{values} is not a {', '.join(data.get('referenceFieldNames', []))} in {where}"
+        if any(isinstance(v, str) and v != v.strip() for v in data.get("fieldCells", [])):
+            message += " (it has a leading or trailing space)"
     else:  # nothing else is expected from well-formed inline rows; keep Frictionless' words
         message = data.get("message", kind)
     return Problem(table.file, row, column, message)
@@ -367,6 +369,16 @@ def _typed_rows(table: _Table, schema: dict[str, Any], bad_rows: set[int], probl
         if not odd:
             typed.append((number, row))
     return typed
+
+
+def _percent_matches(events: int, n: int, percent: Any) -> bool:
+    """Whether events/n rounds to the percentage at the precision it is written with."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    stated = Decimal(str(percent))
+    exponent = stated.as_tuple().exponent
+    places = Decimal(1).scaleb(exponent if isinstance(exponent, int) and exponent < 0 else 0)
+    return (Decimal(events) * 100 / n).quantize(places, rounding=ROUND_HALF_UP) == stated
 
 
 def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, dict[str, Any]]]]) -> list[Problem]:
@@ -427,6 +439,8 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
                 add("outcomes", n, "denominator", "events are given, so the denominator is required")
             elif o["events"] > o["denominator"]:
                 add("outcomes", n, "events", f"events ({o['events']}) exceed the denominator ({o['denominator']})")
+            elif statistic == "percent" and value is not None and not _percent_matches(o["events"], o["denominator"], value):
+                add("outcomes", n, "events", f"{o['events']}/{o['denominator']} is {100 * o['events'] / o['denominator']:.2f} %, which does not round to the stated {value} %")
         if o.get("domain") == "pain_response" and unit == "%" and value is not None and o.get("icpr_category") != "overall":
             # Shares of patients and shares of lesions are different totals.
             key = (o["study_id"], o.get("timepoint"), o.get("denominator_unit"))
