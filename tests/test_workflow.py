@@ -173,3 +173,10 @@ def test_bad_input_stops_before_any_notebook_and_keeps_the_reports(built):
     assert re.search(r"data/outcomes.csv, row 15, column 'value': .*17.3", output)
     assert "rule modality_notebook:" not in output  # no notebook was started
     assert digest_tree(built / "reports") == before
+
+
+def test_snakemake_report_attaches_the_briefing(built, tmp_path):
+    report = tmp_path / "snakemake-report.html"
+    snakemake(built, "--report", str(report))
+    text = report.read_text(encoding="utf-8", errors="replace")
+    assert "briefing.pdf" in text and "i125.html" in text

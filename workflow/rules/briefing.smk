@@ -84,7 +84,7 @@ rule publish:
         built=list(built_outputs().values()),
         audit="results/audit.json",
     output:
-        published_outputs(),
+        reported_outputs(),
     log:
         "logs/publish.log",
     conda:

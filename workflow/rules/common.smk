@@ -12,7 +12,9 @@ PACKAGE = config["data"]
 REPORTS = config["outputs"]["dir"]
 SETTINGS = json.dumps(config["analysis"], sort_keys=True)
 # The nbconvert template of the notebook pages.
-NOTEBOOK_TEMPLATE = sorted(str(p) for p in Path("templates/nbconvert").rglob("*") if p.is_file())
+NOTEBOOK_TEMPLATE = sorted(
+    str(p) for p in Path("templates/nbconvert").rglob("*") if p.is_file()
+)
 # The package every step runs: a change to it rebuilds what it computes.
 CODE = sorted(
     str(p)
@@ -91,6 +93,15 @@ def built_outputs():
 
 def published_outputs():
     return [published_path(path) for path in built_outputs().values()]
+
+
+def reported_outputs():
+    """The published files, flagged for Snakemake's own report (`snakemake --report`)."""
+    flagged = []
+    for path in published_outputs():
+        category = "Modality notebooks" if "modalities" in path else "Briefing"
+        flagged.append(report(path, category=category))
+    return flagged
 
 
 def published_path(built):
