@@ -9,6 +9,7 @@ with the figure's own id.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from typing import Any
 
@@ -54,7 +55,7 @@ def trajectory_figure(figure_id: str, series: list[dict[str, Any]], studies: dic
     _style()
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     rows = []
-    for colour, s in zip(PALETTE, series):
+    for colour, s in zip(itertools.cycle(PALETTE), series):  # every study, colours repeat
         points = s["points"]
         x = [p["time_days"] / 7 for p in points]
         y = [p["value"] for p in points]
@@ -103,8 +104,9 @@ def response_figure(figure_id: str, groups: list[dict[str, Any]], studies: dict[
             labels.append(f"{study}: {c['label']}")
             values.append(c["value"])
             est = estimates.get(c["outcome_id"])
-            lows.append(c["value"] - est["ci_low"] * 100 if est else 0)
-            highs.append(est["ci_high"] * 100 - c["value"] if est else 0)
+            # max(0, ...): at 0 % or 100 % the interval bound equals the value up to rounding
+            lows.append(max(0.0, c["value"] - est["ci_low"] * 100) if est else 0)
+            highs.append(max(0.0, est["ci_high"] * 100 - c["value"]) if est else 0)
             rows.append(
                 {
                     "Study": study,
