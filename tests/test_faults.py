@@ -3,7 +3,6 @@ a killed build completes on the next run, and a second concurrent build refuses 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -13,13 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import snakemake, workflow_env
+from conftest import digest_tree, snakemake, workflow_env
 
 pytestmark = pytest.mark.slow
-
-
-def digest_tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def start(workdir: Path, *args: str) -> subprocess.Popen:

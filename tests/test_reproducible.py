@@ -3,7 +3,6 @@ byte-identical outputs; the build date never comes from the wall clock."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -11,19 +10,15 @@ from pathlib import Path
 import pytest
 
 from briefing import provenance
-from conftest import copy_project, snakemake
+from conftest import copy_project, digest_tree, snakemake
 
 pytestmark = pytest.mark.slow
-
-
-def checksums(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_second_build_elsewhere_is_byte_identical(built, tmp_path):
     other = copy_project(tmp_path / "a" / "different" / "place")
     snakemake(other)
-    first, second = checksums(built / "reports"), checksums(other / "reports")
+    first, second = digest_tree(built / "reports"), digest_tree(other / "reports")
     assert set(first) == set(second)
     assert {name for name in first if first[name] != second[name]} == set()
     for name in ("briefing.html", "briefing.json"):

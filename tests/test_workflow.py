@@ -4,7 +4,6 @@ rebuilds and bad input."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import re
 import subprocess
@@ -15,7 +14,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, snakemake
+from conftest import ROOT, digest_tree, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -149,10 +148,6 @@ def test_one_study_edit_replans_only_its_modality(built, tmp_path):
     assert counts.pop("modality_notebook") == "1"
     assert counts.pop("modality_html") == "1"
     assert set(counts) <= {"validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish", "all", "total"}
-
-
-def digest_tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_bad_input_stops_before_any_notebook_and_keeps_the_reports(built):

@@ -10,15 +10,16 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from statsmodels.stats.proportion import proportion_confint
-
 CI_METHOD = "Wilson score"
 LEVEL = 0.95
 
 
 def wilson(events: int, n: int, level: float = LEVEL) -> tuple[float, float]:
-    low, high = proportion_confint(events, n, alpha=1 - level, method="wilson")
-    return float(low), float(high)
+    # Imported here: meta pulls in scipy/statsmodels, which validation (importing this module
+    # for `percent_reproduced`) does not need.
+    from .meta import wilson_ci
+
+    return wilson_ci(events, n, level)
 
 
 def _decimals(text: str) -> int:
@@ -35,12 +36,15 @@ def derive_count(percent_text: str, n: int) -> int | None:
     Decimal arithmetic so that 84.5 % of 58 is judged on the digits the source printed, not on
     binary floating point.
     """
-    percent = Decimal(percent_text)
-    count = int(_round_half_up(percent * n / 100, 0))
+    count = int(_round_half_up(Decimal(percent_text) * n / 100, 0))
     if not 0 <= count <= n:
         return None
-    again = _round_half_up(Decimal(count) * 100 / n, _decimals(percent_text))
-    return count if again == percent else None
+    return count if percent_reproduced(count, n, percent_text) else None
+
+
+def percent_reproduced(events: int, n: int, percent_text: str) -> bool:
+    """Whether events/n rounds (half up) to the percentage at the precision it is written with."""
+    return _round_half_up(Decimal(events) * 100 / n, _decimals(percent_text)) == Decimal(percent_text)
 
 
 def proportion_estimate(outcome: dict[str, Any]) -> dict[str, Any] | None:

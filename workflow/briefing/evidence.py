@@ -1,7 +1,7 @@
 """Reading the curated data package and cutting it into one evidence slice per modality.
 
 The slice is what a modality's notebook reads. It is also hashed when Snakemake builds the DAG
-(`slice_digest`), so that editing one study re-runs only the notebook of that study's modality.
+(`slice_digests`), so that editing one study re-runs only the notebook of that study's modality.
 Reading here is deliberately forgiving (no validation): `validation.py` is what judges the data.
 """
 
@@ -116,19 +116,21 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def slice_digest(package_path: str | Path, modality_id: str, settings: dict[str, Any] | None = None) -> str:
-    """Checksum of one modality's slice; any reading failure gives a digest of the raw files,
-    so a broken package always counts as changed and validation gets to report it."""
+def slice_digests(package_path: str | Path, modality_ids: list[str], settings: dict[str, Any] | None = None) -> dict[str, str]:
+    """Checksum of each modality's slice, reading the tables once; any reading failure gives every
+    modality a digest of the raw files, so a broken package always counts as changed and
+    validation gets to report it."""
     try:
-        payload = dumps(build_slice(package_path, modality_id, settings))
+        tables = read_tables(package_path)
+        slices = {m: slice_for_modality(tables, m) | {"settings": settings or {}} for m in modality_ids}
     except Exception:  # noqa: BLE001 - any failure here must only force a rebuild
         digest = hashlib.sha256()
         package_path = Path(package_path)
         for path in sorted(package_path.parent.glob("*")):
             if path.is_file():
                 digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        return "raw-" + digest.hexdigest()
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return dict.fromkeys(modality_ids, "raw-" + digest.hexdigest())
+    return {m: hashlib.sha256(dumps(data).encode("utf-8")).hexdigest() for m, data in slices.items()}
 
 
 def build_slice(package_path: str | Path, modality_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def _mark(index: int) -> str:
     return ascii_lowercase[index] if index < 26 else _mark(index // 26 - 1) + ascii_lowercase[index % 26]
 
 
-def _participants(outcomes: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> tuple[int, int]:
+def participants(outcomes: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> tuple[int, int]:
     """Participants and studies behind a row: per study the largest stated denominator, else the
     study's size."""
     per_study: dict[str, int] = {}
@@ -85,7 +85,7 @@ def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
     # Most important domain first; within it, the order the curator recorded (complete before partial).
     for (_, definition), outcomes in sorted(groups.items(), key=lambda item: item[0][0]):
         domain = outcomes[0]["domain"]
-        participants, k = _participants(outcomes, studies)
+        n_participants, k = participants(outcomes, studies)
         pooled = [p for p in summary["pooled"] if p["result"] and p["domain"] == domain and p["definition"] == definition]
         repeated = len({o.get("time_days") for o in outcomes}) > 1 and all(o.get("time_days") is not None for o in outcomes)
         if pooled:
@@ -116,7 +116,7 @@ def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
                 "domain_label": DOMAIN_LABELS[domain],
                 "outcome": outcome_name,
                 "timepoints": when,
-                "participants": participants,
+                "participants": n_participants,
                 "studies": k,
                 "study_ids": sorted({o["study_id"] for o in outcomes}),
                 "outcome_ids": [o["outcome_id"] for o in outcomes],

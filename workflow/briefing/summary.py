@@ -284,15 +284,15 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
 def evidence_size(outcomes: list[dict[str, Any]], primary: list[dict[str, Any]], pooled: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per outcome domain: participants (largest denominator per study, else its size), studies,
     and the largest I² of its pooled results; what the build's GRADE proposals rest on."""
-    patients = {s["study_id"]: s.get("patients") or 0 for s in primary}
-    sizes: dict[str, dict[str, int]] = {}
+    studies = {s["study_id"]: s for s in primary}
+    by_domain: dict[str, list[dict[str, Any]]] = {}
     for o in outcomes:
-        per_study = sizes.setdefault(o["domain"], {})
-        per_study[o["study_id"]] = max(per_study.get(o["study_id"], 0), o.get("denominator") or patients.get(o["study_id"], 0))
+        by_domain.setdefault(o["domain"], []).append(o)
     result = {}
-    for domain, per_study in sizes.items():
+    for domain, rows in by_domain.items():
+        n, k = sof.participants(rows, studies)
         i2s = [p["result"]["i2"] for p in pooled if p["domain"] == domain and p["result"]]
-        result[domain] = {"participants": sum(per_study.values()), "studies": len(per_study), "i2": max(i2s) if i2s else None}
+        result[domain] = {"participants": n, "studies": k, "i2": max(i2s) if i2s else None}
     return result
 
 

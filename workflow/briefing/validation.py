@@ -24,6 +24,7 @@ from typing import Any, Iterable
 import frictionless
 import yaml
 
+from .effects import percent_reproduced
 from .evidence import read_package_descriptor
 
 
@@ -371,16 +372,6 @@ def _typed_rows(table: _Table, schema: dict[str, Any], bad_rows: set[int], probl
     return typed
 
 
-def _percent_matches(events: int, n: int, percent: Any) -> bool:
-    """Whether events/n rounds to the percentage at the precision it is written with."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    stated = Decimal(str(percent))
-    exponent = stated.as_tuple().exponent
-    places = Decimal(1).scaleb(exponent if isinstance(exponent, int) and exponent < 0 else 0)
-    return (Decimal(events) * 100 / n).quantize(places, rounding=ROUND_HALF_UP) == stated
-
-
 def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, dict[str, Any]]]]) -> list[Problem]:
     problems: list[Problem] = []
 
@@ -439,7 +430,7 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
                 add("outcomes", n, "denominator", "events are given, so the denominator is required")
             elif o["events"] > o["denominator"]:
                 add("outcomes", n, "events", f"events ({o['events']}) exceed the denominator ({o['denominator']})")
-            elif statistic == "percent" and value is not None and not _percent_matches(o["events"], o["denominator"], value):
+            elif statistic == "percent" and value is not None and not percent_reproduced(o["events"], o["denominator"], str(value)):
                 add("outcomes", n, "events", f"{o['events']}/{o['denominator']} is {100 * o['events'] / o['denominator']:.2f} %, which does not round to the stated {value} %")
         if o.get("domain") == "pain_response" and unit == "%" and value is not None and o.get("icpr_category") != "overall":
             # Shares of patients and shares of lesions are different totals.

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
-from briefing.evidence import resource_paths, slice_digest  # noqa: E402
+from briefing.evidence import resource_paths, slice_digests  # noqa: E402
 
 MODALITIES = config["modalities"]
 PACKAGE = config["data"]
@@ -56,9 +56,13 @@ def data_tables():
     return [t for t in tables if Path(t).exists()]
 
 
+# Read once when the workflow is parsed, not once per job.
+MODALITY_DIGESTS = slice_digests(PACKAGE, MODALITIES, config["analysis"])
+
+
 def modality_digest(wildcards):
     """Checksum of the modality's own data: changes only when its evidence or the settings do."""
-    return slice_digest(PACKAGE, wildcards.modality, config["analysis"])
+    return MODALITY_DIGESTS[wildcards.modality]
 
 
 def previous_edition_file():
