@@ -7,7 +7,6 @@ import json
 import pytest
 
 from briefing import audit
-from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -40,6 +40,24 @@ def test_wilson_interval_matches_the_formula(x, n):
     assert high == pytest.approx(exp_high, abs=1e-12)
 
 
+def test_wilson_agrees_with_statsmodels_and_is_exact_at_the_ends():
+    from statsmodels.stats.proportion import proportion_confint
+
+    for n in (1, 2, 3, 7, 58, 61, 400, 5000):
+        for x in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            for level in (0.9, 0.95, 0.99):
+                low, high = effects.wilson(x, n, level)
+                ref_low, ref_high = proportion_confint(x, n, alpha=1 - level, method="wilson")
+                assert low == pytest.approx(ref_low, abs=1e-12) and high == pytest.approx(ref_high, abs=1e-12)
+                assert 0.0 <= low <= x / n <= high <= 1.0
+        assert effects.wilson(0, n)[0] == 0.0 and effects.wilson(n, n)[1] == 1.0
+    assert (round(effects.wilson(49, 58)[0], 4), round(effects.wilson(49, 58)[1], 4)) == (0.7307, 0.9162)
+    with pytest.raises(ValueError):
+        effects.wilson(5, 4)
+    with pytest.raises(ValueError):
+        effects.wilson(0, 0)
+
+
 def test_sun_relief_interval_as_printed():
     est = effects.proportion_estimate({"statistic": "percent", "value": 84.5, "value_text": "84.5", "denominator": 58})
     assert (est["events"], est["n"], est["count_derived"]) == (49, 58, True)

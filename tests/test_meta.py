@@ -18,7 +18,6 @@ from briefing.meta import (
     pool,
     pool_means,
     pool_proportions,
-    wilson_ci,
 )
 
 # metafor dat.pritz1997 (two studies with xi == ni: 10/10 and 12/12)
@@ -234,16 +233,6 @@ def test_to_dict_is_plain_and_json_serialisable():
 
 # --- single-study intervals --------------------------------------------------------------------
 
-def test_wilson_by_hand():
-    x, n = 49, 58
-    p = x / n
-    centre = (p + Z**2 / (2 * n)) / (1 + Z**2 / n)
-    half = Z / (1 + Z**2 / n) * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2))
-    low, high = wilson_ci(x, n)
-    assert low == pytest.approx(centre - half) and high == pytest.approx(centre + half)
-    assert (r4(low), r4(high)) == (0.7307, 0.9162)
-
-
 def test_clopper_pearson_by_hand():
     low, high = clopper_pearson_ci(0, 58)
     assert low == 0.0 and high == pytest.approx(1 - 0.025 ** (1 / 58))
@@ -255,7 +244,5 @@ def test_clopper_pearson_by_hand():
 
 
 def test_single_study_intervals_validate():
-    with pytest.raises(ValueError):
-        wilson_ci(5, 4)
     with pytest.raises(ValueError):
         clopper_pearson_ci(0, 0)

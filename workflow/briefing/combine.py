@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import changes, effects, sof
-from .summary import DESIGN_PHRASES, count_words, lower_first
+from .text import DESIGN_PHRASES, count_words, lower_first
 
 METHODS = {
     "ci_method": effects.CI_METHOD,

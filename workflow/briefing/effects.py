@@ -7,7 +7,9 @@ Wilson score interval; means keep the SD the source reports and nothing is inven
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
+from statistics import NormalDist
 from typing import Any
 
 CI_METHOD = "Wilson score"
@@ -15,11 +17,19 @@ LEVEL = 0.95
 
 
 def wilson(events: int, n: int, level: float = LEVEL) -> tuple[float, float]:
-    # Imported here: meta pulls in scipy/statsmodels, which validation (importing this module
-    # for `percent_reproduced`) does not need.
-    from .meta import wilson_ci
-
-    return wilson_ci(events, n, level)
+    """Wilson score interval. The textbook closed form rather than statsmodels' proportion_confint
+    (tests/test_effects.py checks they agree): importing statsmodels costs every build step about
+    2 s, and its floating point leaves 0/n a lower bound of 5.6e-17 instead of 0."""
+    if n < 1 or not 0 <= events <= n:
+        raise ValueError("need n >= 1 and 0 <= events <= n")
+    z = NormalDist().inv_cdf(1 - (1 - level) / 2)
+    p = events / n
+    scale = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / scale
+    half = z / scale * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    low = 0.0 if events == 0 else max(0.0, centre - half)
+    high = 1.0 if events == n else min(1.0, centre + half)
+    return low, high
 
 
 def _decimals(text: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import re
 from typing import Any
 
@@ -20,6 +21,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 PALETTE = ["#0b5394", "#b45f06", "#38761d", "#741b47", "#434343"]  # colour-blind distinguishable, dark
+# Readability limits: a legend of more studies than this is unreadable, and a figure of more rows
+# than these would not fit one A4 page of the PDF; larger evidence is drawn in parts ("continued").
+LEGEND_MAX = 8
+BARS_PER_PART = 40
+FOREST_ROWS_PER_PART = 35
 
 
 def _style() -> None:
@@ -55,6 +61,7 @@ def trajectory_figure(figure_id: str, series: list[dict[str, Any]], studies: dic
     _style()
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     rows = []
+    crowded = len(series) > LEGEND_MAX
     for colour, s in zip(itertools.cycle(PALETTE), series):  # every study, colours repeat
         points = s["points"]
         x = [p["time_days"] / 7 for p in points]
@@ -64,7 +71,10 @@ def trajectory_figure(figure_id: str, series: list[dict[str, Any]], studies: dic
         label = _study_label(studies, s["study_id"])
         if not has_sd:
             label += " (summary statistic not stated; no SD)"
-        ax.errorbar(x, y, yerr=sds if has_sd else None, marker="o", capsize=3, color=colour, label=label)
+        if crowded:  # one thin line per study: the shape of the evidence, the numbers in the table
+            ax.plot(x, y, marker="o", markersize=2, linewidth=0.8, alpha=0.45, color=PALETTE[0])
+        else:
+            ax.errorbar(x, y, yerr=sds if has_sd else None, marker="o", capsize=3, color=colour, label=label)
         for p in points:
             rows.append(
                 {
@@ -78,8 +88,11 @@ def trajectory_figure(figure_id: str, series: list[dict[str, Any]], studies: dic
     ax.set_xlabel("Weeks after treatment")
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
-    ax.set_title(title, loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    if crowded:
+        ax.set_title(f"{title}: one line per study, values in the table", loc="left")
+    else:
+        ax.set_title(title, loc="left")
+        ax.legend(frameon=False, fontsize=8, loc="upper right")
     alt = _trajectory_alt(series, studies, ylabel)
     return {"id": figure_id, "title": title, "alt": alt, "svg": _to_svg(fig, figure_id), "table": rows, "columns": list(rows[0])}
 
@@ -94,14 +107,30 @@ def _trajectory_alt(series: list[dict[str, Any]], studies: dict[str, dict[str, A
     return f"Line chart of {ylabel.lower()} over time. " + ". ".join(parts) + "."
 
 
-def response_figure(figure_id: str, groups: list[dict[str, Any]], studies: dict[str, dict[str, Any]], estimates: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def response_figures(figure_id: str, groups: list[dict[str, Any]], studies: dict[str, dict[str, Any]], estimates: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The response chart, in parts of at most BARS_PER_PART bars; a study's categories stay together."""
+    parts: list[list[dict[str, Any]]] = [[]]
+    for g in groups:
+        if parts[-1] and sum(len(x["categories"]) for x in parts[-1]) + len(g["categories"]) > BARS_PER_PART:
+            parts.append([])
+        parts[-1].append(g)
+    return [
+        response_figure(figure_id if i == 0 else f"{figure_id}-cont{i}", part, studies, estimates, continued=i > 0)
+        for i, part in enumerate(parts)
+    ]
+
+
+def response_figure(figure_id: str, groups: list[dict[str, Any]], studies: dict[str, dict[str, Any]], estimates: dict[str, dict[str, Any]], continued: bool = False) -> dict[str, Any]:
     """Horizontal bars of each reported response category, with the 95 % CI where computable."""
     _style()
+    title = "Pain response categories as reported" + (" (continued)" if continued else "")
     labels, values, lows, highs, rows = [], [], [], [], []
+    repeated = {g["study_id"] for g in groups if sum(x["study_id"] == g["study_id"] for x in groups) > 1}
     for g in groups:
         for c in g["categories"]:
             study = _study_label(studies, g["study_id"])
-            labels.append(f"{study}: {c['label']}")
+            when = f" ({g['timepoint']})" if g["study_id"] in repeated and g["timepoint"] else ""
+            labels.append(f"{study}{when}: {c['label']}")
             values.append(c["value"])
             est = estimates.get(c["outcome_id"])
             # max(0, ...): at 0 % or 100 % the interval bound equals the value up to rounding
@@ -117,22 +146,48 @@ def response_figure(figure_id: str, groups: list[dict[str, Any]], studies: dict[
                 }
             )
     fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.45 * len(labels)))
-    sns.barplot(x=values, y=labels, ax=ax, color=PALETTE[0], orient="h")
+    # Bars at explicit positions: a categorical bar plot would merge two rows that share a label
+    # (two studies with one short name) and shift every interval below them.
+    positions = list(range(len(values)))
+    ax.barh(positions, values, color=PALETTE[0], height=0.8)
     if any(lows) or any(highs):
-        ax.errorbar(values, range(len(values)), xerr=[lows, highs], fmt="none", ecolor="black", capsize=3)
+        ax.errorbar(values, positions, xerr=[lows, highs], fmt="none", ecolor="black", capsize=3)
     for i, v in enumerate(values):  # the label sits right of the interval, not on it
         ax.text(v + highs[i] + 1.5, i, f"{rows[i]['Percent']} %", va="center", fontsize=9)
+    ax.set_yticks(positions, labels)
+    ax.set_ylim(len(values) - 0.5, -0.5)  # first row at the top, no empty band
+    ax.grid(axis="y", visible=False)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Patients or lesions (%)")
     ax.set_ylabel("")
-    ax.set_title("Pain response categories as reported", loc="left")
+    ax.set_title(title, loc="left")
     alt = "Bar chart of pain response categories. " + "; ".join(
         f"{r['Study']}, {r['Category (source term)']}: {r['Percent']} %" for r in rows
     ) + "."
-    return {"id": figure_id, "title": "Pain response categories as reported", "alt": alt, "svg": _to_svg(fig, figure_id), "table": rows, "columns": list(rows[0])}
+    return {"id": figure_id, "title": title, "alt": alt, "svg": _to_svg(fig, figure_id), "table": rows, "columns": list(rows[0])}
 
 
-def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled: dict[str, Any], scale: str) -> dict[str, Any]:
+def forest_figures(figure_id: str, title: str, rows: list[dict[str, Any]], pooled: dict[str, Any], scale: str) -> list[dict[str, Any]]:
+    """The forest plot, in parts of at most FOREST_ROWS_PER_PART studies on one shared axis; every
+    part repeats the pooled result of all studies so that each can be read alone."""
+    if len(rows) <= FOREST_ROWS_PER_PART:
+        return [forest_figure(figure_id, title, rows, pooled, scale)]
+    xlim = None
+    if scale != "proportion":
+        ends = [v for r in rows for v in (r["ci_low"], r["ci_high"])]
+        ends += [v for v in (pooled["ci_low"], pooled["ci_high"], pooled["pi_low"], pooled["pi_high"]) if v is not None]
+        margin = 0.05 * (max(ends) - min(ends) or 1)
+        xlim = (min(ends) - margin, max(ends) + margin)
+    count = math.ceil(len(rows) / FOREST_ROWS_PER_PART)
+    bounds = [round(i * len(rows) / count) for i in range(count + 1)]  # parts of even length
+    chunks = [rows[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [
+        forest_figure(figure_id if i == 0 else f"{figure_id}-cont{i}", title, chunk, pooled, scale, continued=i > 0, xlim=xlim, all_studies=len(rows))
+        for i, chunk in enumerate(chunks)
+    ]
+
+
+def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled: dict[str, Any], scale: str, continued: bool = False, xlim: tuple[float, float] | None = None, all_studies: int | None = None) -> dict[str, Any]:
     """A forest plot in the field's standard form: one row per study (estimate, 95 % CI, marker
     sized by weight) with the numbers in columns beside it, the pooled diamond, the prediction
     interval, and heterogeneity underneath. `scale` is "proportion" (axis 0 to 1, never beyond)
@@ -143,6 +198,9 @@ def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled
     """
     _style()
     k = len(rows)
+    if continued:
+        title += " (continued)"
+    pooled_label = "Random effects (REML)" + (", all studies" if all_studies else "")
     proportion = scale == "proportion"
     est = pooled["estimate_prop"] if proportion else pooled["estimate"]
     low = pooled["ci_low_prop"] if proportion else pooled["ci_low"]
@@ -177,6 +235,8 @@ def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled
         ax.set_xticklabels(["0", "25", "50", "75", "100"])
         ax.set_xlabel("Proportion (%)")
     else:
+        if xlim is not None:
+            ax.set_xlim(*xlim)
         ax.set_xlabel("Mean")
     ax.set_yticks([])
     ax.grid(axis="y", visible=False)
@@ -199,10 +259,10 @@ def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled
         right.text(1, y, f"{r['weight']:.1f} %", va="center", ha="right", fontsize=9)
         table.append({"Study": r["label"], "n": r["n_text"], "Estimate [95 % CI]": interval, "Weight": f"{r['weight']:.1f} %"})
     pooled_text = f"{fmt(est)} [{fmt(low)}, {fmt(high)}]"
-    left.text(0, 1.5, "Random effects (REML)", fontweight="bold", va="center", fontsize=9)
+    left.text(0, 1.5, pooled_label, fontweight="bold", va="center", fontsize=9)
     right.text(0.05, 1.5, pooled_text, fontweight="bold", va="center", fontsize=9)
     right.text(1, 1.5, "100 %", va="center", ha="right", fontsize=9)
-    table.append({"Study": "Random effects (REML)", "n": "", "Estimate [95 % CI]": pooled_text, "Weight": "100 %"})
+    table.append({"Study": pooled_label, "n": "", "Estimate [95 % CI]": pooled_text, "Weight": "100 %"})
     if pi_low is not None:
         pi_text = f"[{fmt(pi_low)}, {fmt(pi_high)}]"
         left.text(0, 0.5, "95 % prediction interval", va="center", fontsize=9)
@@ -214,7 +274,8 @@ def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled
     )
     fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
     fig.text(0.0, 1 - 0.15 / height, title, fontsize=11, ha="left", va="top")
+    shown = f"{k} of {all_studies} studies" if all_studies else f"{k} studies"
     alt = (
-        f"Forest plot of {k} studies. " + "; ".join(f"{r['Study']}: {r['Estimate [95 % CI]']}" for r in table) + ". " + heterogeneity + "."
+        f"Forest plot of {shown}. " + "; ".join(f"{r['Study']}: {r['Estimate [95 % CI]']}" for r in table) + ". " + heterogeneity + "."
     )
     return {"id": figure_id, "title": title, "alt": alt, "svg": _to_svg(fig, figure_id), "table": table, "columns": list(table[0]), "heterogeneity": heterogeneity}

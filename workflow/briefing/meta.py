@@ -252,13 +252,6 @@ def _check_one(events: int, n: int) -> None:
         raise ValueError("need n >= 1 and 0 <= events <= n")
 
 
-def wilson_ci(events: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval."""
-    _check_one(events, n)
-    low, high = proportion_confint(events, n, alpha=1 - level, method="wilson")
-    return float(low), float(high)
-
-
 def clopper_pearson_ci(events: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Exact (Clopper-Pearson) interval."""
     _check_one(events, n)

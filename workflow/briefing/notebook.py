@@ -1,4 +1,5 @@
-"""The executed notebook of a modality as one offline HTML page (nbconvert, JupyterLab look)."""
+"""A modality's notebook: executed with papermill, then shown as one offline HTML page (nbconvert,
+JupyterLab look). Both in one process, so the page costs no second interpreter and import."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ def inert_markdown(markdown: str | list[str]) -> str:
     holding `<img onerror=...>` or `[x](javascript:...)` shows as written. Emphasis still works."""
     text = "".join(markdown) if isinstance(markdown, list) else markdown
     return re.sub(r"([\[\]])", r"\\\1", html.escape(text, quote=False))
+
+
+def execute(template: str | Path, executed: str | Path, parameters: dict[str, str]) -> None:
+    """Run the parameterized notebook in a fresh Jupyter kernel; a failing cell raises
+    PapermillExecutionError and the executed notebook shows where it stopped."""
+    import papermill
+
+    papermill.execute_notebook(str(template), str(executed), parameters=parameters, kernel_name="python3", progress_bar=False)
 
 
 def notebook_to_html(notebook_path: str | Path) -> str:

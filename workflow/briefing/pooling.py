@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import meta
-
 DEFAULT_WINDOW = {"label": "time point not stated", "min_days": None, "max_days": None}
 
 
@@ -62,12 +60,16 @@ def pool_outcomes(outcomes: list[dict[str, Any]], estimates: dict[str, Any], win
         elif len(rows) != len(studies):
             entry["note"] = "a study reports this outcome more than once in the window; not pooled"
         elif kind == "proportion":
+            from . import meta  # scipy and statsmodels: imported only when something is pooled
+
             events = [estimates[o["outcome_id"]]["events"] for o in rows]
             ns = [estimates[o["outcome_id"]]["n"] for o in rows]
             entry["result"] = meta.pool_proportions(events, ns, transform="logit", method="REML").to_dict()
             entry["sensitivity"] = meta.pool_proportions(events, ns, transform="logit", method="DL").to_dict()
             entry["note"] = "random effects (REML) on logit proportions; DerSimonian–Laird as sensitivity analysis"
         else:
+            from . import meta
+
             means = [o["value"] for o in rows]
             sds = [o["sd"] for o in rows]
             ns = [o["denominator"] for o in rows]

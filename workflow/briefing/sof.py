@@ -11,6 +11,7 @@ from string import ascii_lowercase
 from typing import Any
 
 from . import certainty, effects
+from .text import DOMAIN_LABELS, DOMAIN_ORDER, lower_first, trajectory_phrase
 
 # How each outcome is named in a conclusion, and the verb for it ("may reduce pain scores").
 DOMAIN_PHRASES = {
@@ -54,15 +55,11 @@ def pooled_effect(entry: dict[str, Any]) -> str:
 
 
 def _group_key(o: dict[str, Any]) -> tuple[int, str]:
-    from .summary import DOMAIN_ORDER
-
     return DOMAIN_ORDER.index(o["domain"]), o.get("icpr_category") or o["measure"]
 
 
 def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
     """The modality's SoF rows and their footnotes (letters), plus its evidence profile."""
-    from .summary import DOMAIN_LABELS, _trajectory_phrase, lower_first
-
     studies = {s["study_id"]: s for s in summary["primary_studies"]}
     ratings = {r["domain"]: r for r in summary["certainty"]}
     treatment = lower_first(summary["modality"]["name"])
@@ -95,7 +92,7 @@ def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
             for o in outcomes:
                 by_study.setdefault(o["study_id"], []).append(o)
             effect = "; ".join(
-                (f"{studies[sid]['short_name']}: " if len(by_study) > 1 else "") + _trajectory_phrase(sorted(series, key=lambda x: x["time_days"]), with_measure=False)
+                (f"{studies[sid]['short_name']}: " if len(by_study) > 1 else "") + trajectory_phrase(sorted(series, key=lambda x: x["time_days"]), with_measure=False)
                 for sid, series in by_study.items()
             )
         else:

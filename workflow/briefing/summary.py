@@ -10,47 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import certainty, effects, figures, pooling, sof
+from .text import DESIGN_PHRASES, DOMAIN_LABELS, DOMAIN_ORDER, QUALIFIERS, count_words, lower_first, p_text, trajectory_phrase
 
-DESIGN_PHRASES = {
-    "randomised_trial": ("randomised trial", "randomised trials"),
-    "clinical_trial": ("non-randomised clinical trial", "non-randomised clinical trials"),
-    "prospective_cohort": ("prospective cohort study", "prospective cohort studies"),
-    "retrospective_cohort": ("retrospective cohort study", "retrospective cohort studies"),
-    "cohort": ("cohort study", "cohort studies"),
-    "case_series": ("case series", "case series"),
-    "narrative_review": ("narrative review", "narrative reviews"),
-}
-DOMAIN_LABELS = {
-    "pain_response": "Pain response",
-    "pain_score": "Pain score",
-    "opioid_dose": "Opioid use",
-    "time_to_relief": "Time to relief",
-    "durability": "Durability of relief",
-    "relapse": "Relapse",
-    "pain_control": "Pain control",
-    "retreatment": "Re-treatment",
-    "neurological": "Neurological outcome",
-    "toxicity": "Toxicity",
-    "breakthrough_pain": "Breakthrough pain",
-    "function_qol": "Function and quality of life",
-}
-DOMAIN_ORDER = list(DOMAIN_LABELS)
-NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
-QUALIFIERS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 UNIT_TEXT = {"%": "%", "NRS 0-10": "points (NRS 0–10)", "VAS 0-10": "points (VAS 0–10)", "ratio": ""}
-
-
-def count_words(n: int) -> str:
-    return NUMBER_WORDS.get(n, str(n))
-
-
-def p_text(p: str | None) -> str:
-    if not p:
-        return ""
-    if p[0] in "<>=":
-        op, rest = (p[:2], p[2:]) if p[:2] in ("<=", ">=") else (p[0], p[1:])
-        return f"p {QUALIFIERS.get(op, op)} {rest}"
-    return f"p = {p}"
 
 
 def ci_text(est: dict[str, Any]) -> str:
@@ -130,32 +92,6 @@ def _regimen(s: dict[str, Any]) -> str:
     return s.get("regimen") or ""
 
 
-def lower_first(text: str) -> str:
-    """Lower-case the first letter of ordinary words, not of abbreviations (NRS, CT-guided)."""
-    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
-
-
-def _trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -> str:
-    """A repeated measure in one phrase: baseline, lowest point, and last point."""
-    def at(o: dict[str, Any]) -> str:
-        sd = f" (SD {o['sd_text']})" if o.get("sd_text") else ""
-        return f"{o['value_text']}{sd} {o['timepoint']}"
-
-    first, last = points[0], points[-1]
-    lowest = min(points[1:], key=lambda o: o["value"]) if len(points) > 2 else None
-    parts = [at(first)]
-    if lowest is not None and lowest is not last:
-        parts.append(f"lowest {at(lowest)}")
-    parts.append(at(last))
-    statistic = {"mean": "mean", "median": "median"}.get(first["statistic"], "mean or median not stated")
-    unit = first.get("unit") or ""
-    if unit and unit not in first["measure"]:
-        statistic += f", {unit}"
-    p = p_text(last.get("p_value"))
-    text = f"{statistic[0].upper() + statistic[1:]}: {', '.join(parts)}" if not with_measure else f"{lower_first(first['measure'])} ({statistic}): {', '.join(parts)}"
-    return text + (f" ({p})" if p else "")
-
-
 def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates: dict[str, Any]) -> str:
     design = DESIGN_PHRASES[s["design"]][0]
     article = "an" if design[0] in "aeiou" else "a"
@@ -171,7 +107,7 @@ def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates:
             if o["measure"] not in done:
                 done.add(o["measure"])
                 series = sorted((x for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None), key=lambda x: x["time_days"])
-                findings.append(_trajectory_phrase(series))
+                findings.append(trajectory_phrase(series))
             continue
         findings.append(f"{lower_first(outcome_label(o))}: {display(o, estimates.get(o['outcome_id']))}")
     return f"In {article} {design} ({s['short_name']}) of {size}{regimen}, the authors reported " + "; ".join(findings) + "."
@@ -197,7 +133,7 @@ def _main_pain(primary_ids: set[str], outcomes: list[dict[str, Any]], estimates:
     if scores:
         study = scores[0]["study_id"]
         points = sorted((o for o in scores if o["study_id"] == study), key=lambda o: o["time_days"])
-        return {"outcome_id": points[-1]["outcome_id"], "study_id": study, "text": _trajectory_phrase(points)[0].upper() + _trajectory_phrase(points)[1:]}
+        return {"outcome_id": points[-1]["outcome_id"], "study_id": study, "text": trajectory_phrase(points)[0].upper() + trajectory_phrase(points)[1:]}
     return None
 
 
@@ -236,7 +172,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
 
     figure_list = []
     if groups:
-        figure_list.append(figures.response_figure(f"fig-{modality_id}-response", groups, study_names, estimates))
+        figure_list += figures.response_figures(f"fig-{modality_id}-response", groups, study_names, estimates)
     if trajectories["pain_score"]:
         figure_list.append(figures.trajectory_figure(f"fig-{modality_id}-pain", trajectories["pain_score"], study_names, "Pain score over time", "Pain score (0–10)"))
     if trajectories["opioid_dose"]:
@@ -244,7 +180,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     by_id = {o["outcome_id"]: o for o in outcomes}
     for number, entry in enumerate(p for p in pooled if p["result"]):
         entry["figure_id"] = f"fig-{modality_id}-forest-{number + 1}"
-        figure_list.append(forest(entry, by_id, estimates, study_names))
+        figure_list += forest(entry, by_id, estimates, study_names)
 
     sentences = [
         {"text": study_sentence(s, [o for o in outcomes if o["study_id"] == s["study_id"]], estimates), "study_id": s["study_id"]}
@@ -296,7 +232,7 @@ def evidence_size(outcomes: list[dict[str, Any]], primary: list[dict[str, Any]],
     return result
 
 
-def forest(entry: dict[str, Any], outcomes: dict[str, dict[str, Any]], estimates: dict[str, Any], studies: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def forest(entry: dict[str, Any], outcomes: dict[str, dict[str, Any]], estimates: dict[str, Any], studies: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Forest plot of one pooled result: per-study Wilson intervals (proportions) or mean ± 1.96
     SD/√n (means), with the REML weights."""
     rows = []
@@ -310,7 +246,7 @@ def forest(entry: dict[str, Any], outcomes: dict[str, dict[str, Any]], estimates
             row = {"estimate": o["value"], "ci_low": o["value"] - half, "ci_high": o["value"] + half, "n_text": str(o["denominator"])}
         rows.append({"label": studies[o["study_id"]]["short_name"], "weight": weight, **row})
     title = f"{entry['label']}, {entry['window']}: random-effects meta-analysis"
-    return figures.forest_figure(entry["figure_id"], title, rows, entry["result"], "proportion" if entry["kind"] == "proportion" else "mean")
+    return figures.forest_figures(entry["figure_id"], title, rows, entry["result"], "proportion" if entry["kind"] == "proportion" else "mean")
 
 
 def write_summary(summary: dict[str, Any], summary_path: str, figures_dir: str) -> None:

@@ -1,0 +1,104 @@
+"""Figures stay correct and readable as the evidence grows (issue #7, item 4): two studies with
+one short name, a modality of 200 studies, more series than a legend can hold."""
+
+from __future__ import annotations
+
+import re
+
+from briefing import figures, meta
+
+
+def _studies(n: int) -> dict[str, dict[str, str]]:
+    return {f"s{i}": {"short_name": f"Study {i}"} for i in range(n)}
+
+
+def _group(study_id: str, values: list[float], timepoint: str = "4 weeks") -> dict:
+    labels = ["Complete pain response", "Partial pain response", "Stable pain"]
+    return {
+        "study_id": study_id,
+        "timepoint": timepoint,
+        "categories": [
+            {"outcome_id": f"{study_id}-{timepoint}-{j}", "label": labels[j], "source_term": labels[j], "value": v, "value_text": f"{v:g}"}
+            for j, v in enumerate(values)
+        ],
+    }
+
+
+def _bars(svg: str) -> int:
+    return len(re.findall(r'<g id="[^"]*patch_\d+"', svg))
+
+
+def test_two_studies_with_one_short_name_keep_their_own_bars():
+    studies = {"a": {"short_name": "Smith 2005"}, "b": {"short_name": "Smith 2005"}, "c": {"short_name": "Jones 2001"}, "d": {"short_name": "Brown 2003"}}
+    same = figures.response_figure("f", [_group("a", [10, 20]), _group("b", [70, 25])], studies, {})
+    distinct = figures.response_figure("g", [_group("c", [10, 20]), _group("d", [70, 25])], studies, {})
+    # A categorical bar plot merged equal labels into one averaged bar: fewer bars, shifted labels.
+    assert _bars(same["svg"]) == _bars(distinct["svg"])
+    assert [r["Percent"] for r in same["table"]] == ["10", "20", "70", "25"]
+
+
+def test_a_study_reported_at_two_time_points_names_them():
+    fig = figures.response_figure("f", [_group("s0", [30, 40], "4 weeks"), _group("s0", [50, 20], "12 weeks")], _studies(1), {})
+    assert "Study 0 (4 weeks): Complete pain response" in fig["svg"]
+    assert "Study 0 (12 weeks): Complete pain response" in fig["svg"]
+
+
+def test_response_chart_comes_in_parts_that_keep_every_row_and_each_study_whole():
+    groups = [_group(f"s{i}", [10, 20, 30] if i % 2 else [40, 50]) for i in range(200)]
+    parts = figures.response_figures("fig-x-response", groups, _studies(200), {})
+    assert len(parts) > 1
+    assert parts[0]["id"] == "fig-x-response" and parts[0]["title"] == "Pain response categories as reported"
+    assert all(p["title"].endswith("(continued)") for p in parts[1:])
+    assert all(len(p["table"]) <= figures.BARS_PER_PART for p in parts)
+    assert [r for p in parts for r in p["table"]] == figures.response_figure("all", groups, _studies(200), {})["table"]
+    assert len({p["id"] for p in parts}) == len(parts)
+    for p in parts:  # a study's categories never straddle two parts
+        studies = [r["Study"] for r in p["table"]]
+        assert all(studies.count(s) in (2, 3) for s in studies)
+
+
+def test_forest_plot_of_200_studies_is_drawn_in_even_parts_on_one_axis():
+    k = 200
+    means = [6 + (i % 17) / 8 for i in range(k)]
+    sds = [1.0 + (i % 5) / 10 for i in range(k)]
+    ns = [30 + i % 50 for i in range(k)]
+    pooled = meta.pool_means(means, sds, ns, method="REML").to_dict()
+    rows = [
+        {"label": f"Study {i}", "estimate": m, "ci_low": m - 1.96 * s / n**0.5, "ci_high": m + 1.96 * s / n**0.5, "n_text": str(n), "weight": w}
+        for i, (m, s, n, w) in enumerate(zip(means, sds, ns, pooled["weights"]))
+    ]
+    parts = figures.forest_figures("fig-x-forest-1", "Pain score, baseline", rows, pooled, "mean")
+    sizes = [len(p["table"]) - 2 for p in parts]  # less the pooled row and the prediction interval
+    assert sum(sizes) == k and max(sizes) <= figures.FOREST_ROWS_PER_PART and max(sizes) - min(sizes) <= 1
+    assert [p["id"] for p in parts][:2] == ["fig-x-forest-1", "fig-x-forest-1-cont1"]
+    pooled_rows = {p["table"][-2]["Estimate [95 % CI]"] for p in parts}
+    assert len(pooled_rows) == 1  # every part repeats the one pooled result of all 200 studies
+    assert all(p["table"][-2]["Study"] == "Random effects (REML), all studies" for p in parts)
+    ticks = {tuple(re.findall(r"<!-- ([\d.−-]+) -->", p["svg"])) for p in parts}
+    assert len(ticks) == 1  # the same axis in every part, so rows can be compared across parts
+    height = float(re.search(r'height="([\d.]+)pt"', parts[0]["svg"]).group(1))
+    assert height / 72 < 11  # one part fits an A4 page
+
+
+def test_few_studies_get_one_forest_plot():
+    pooled = meta.pool_means([6.0, 7.0], [1.0, 1.2], [40, 50], method="REML").to_dict()
+    rows = [{"label": f"S{i}", "estimate": 6.0 + i, "ci_low": 5.5 + i, "ci_high": 6.5 + i, "n_text": "40", "weight": w} for i, w in enumerate(pooled["weights"])]
+    (only,) = figures.forest_figures("f", "t", rows, pooled, "mean")
+    assert only["table"][-2]["Study"] == "Random effects (REML)" and "continued" not in only["title"]
+
+
+def test_many_series_are_drawn_without_an_unreadable_legend():
+    def series(n: int) -> list[dict]:
+        return [
+            {"study_id": f"s{i}", "points": [
+                {"time_days": d, "value": v - i / 50, "value_text": f"{v - i / 50:.2f}", "sd": 1.0, "sd_text": "1.0", "timepoint": f"day {d}", "change_pct_text": ""}
+                for d, v in ((0, 7.0), (28, 4.0))
+            ]}
+            for i in range(n)
+        ]
+
+    few = figures.trajectory_figure("few", series(figures.LEGEND_MAX), _studies(200), "Pain", "Pain score")
+    many = figures.trajectory_figure("many", series(200), _studies(200), "Pain", "Pain score")
+    assert "legend" in few["svg"] and "legend" not in many["svg"]
+    assert "Study 199" not in many["svg"] and len(many["table"]) == 400  # every point is in the table
+    assert "one line per study" in many["title"] or "one line per study" in many["svg"]

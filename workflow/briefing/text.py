@@ -1,0 +1,73 @@
+"""Wording shared by the modality summaries, the summary-of-findings tables and the combined
+briefing: plain text only, no computation, so that combining does not import the plotting stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+DESIGN_PHRASES = {
+    "randomised_trial": ("randomised trial", "randomised trials"),
+    "clinical_trial": ("non-randomised clinical trial", "non-randomised clinical trials"),
+    "prospective_cohort": ("prospective cohort study", "prospective cohort studies"),
+    "retrospective_cohort": ("retrospective cohort study", "retrospective cohort studies"),
+    "cohort": ("cohort study", "cohort studies"),
+    "case_series": ("case series", "case series"),
+    "narrative_review": ("narrative review", "narrative reviews"),
+}
+DOMAIN_LABELS = {
+    "pain_response": "Pain response",
+    "pain_score": "Pain score",
+    "opioid_dose": "Opioid use",
+    "time_to_relief": "Time to relief",
+    "durability": "Durability of relief",
+    "relapse": "Relapse",
+    "pain_control": "Pain control",
+    "retreatment": "Re-treatment",
+    "neurological": "Neurological outcome",
+    "toxicity": "Toxicity",
+    "breakthrough_pain": "Breakthrough pain",
+    "function_qol": "Function and quality of life",
+}
+DOMAIN_ORDER = list(DOMAIN_LABELS)
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+QUALIFIERS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+
+
+def count_words(n: int) -> str:
+    return NUMBER_WORDS.get(n, str(n))
+
+
+def p_text(p: str | None) -> str:
+    if not p:
+        return ""
+    if p[0] in "<>=":
+        op, rest = (p[:2], p[2:]) if p[:2] in ("<=", ">=") else (p[0], p[1:])
+        return f"p {QUALIFIERS.get(op, op)} {rest}"
+    return f"p = {p}"
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first letter of ordinary words, not of abbreviations (NRS, CT-guided)."""
+    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+
+
+def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -> str:
+    """A repeated measure in one phrase: baseline, lowest point, and last point."""
+    def at(o: dict[str, Any]) -> str:
+        sd = f" (SD {o['sd_text']})" if o.get("sd_text") else ""
+        return f"{o['value_text']}{sd} {o['timepoint']}"
+
+    first, last = points[0], points[-1]
+    lowest = min(points[1:], key=lambda o: o["value"]) if len(points) > 2 else None
+    parts = [at(first)]
+    if lowest is not None and lowest is not last:
+        parts.append(f"lowest {at(lowest)}")
+    parts.append(at(last))
+    statistic = {"mean": "mean", "median": "median"}.get(first["statistic"], "mean or median not stated")
+    unit = first.get("unit") or ""
+    if unit and unit not in first["measure"]:
+        statistic += f", {unit}"
+    p = p_text(last.get("p_value"))
+    text = f"{statistic[0].upper() + statistic[1:]}: {', '.join(parts)}" if not with_measure else f"{lower_first(first['measure'])} ({statistic}): {', '.join(parts)}"
+    return text + (f" ({p})" if p else "")
