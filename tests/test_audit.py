@@ -30,3 +30,12 @@ def test_a_number_without_provenance_is_caught(built, tmp_path):
 
 def test_numbers_skip_dates_hashes_and_words():
     assert audit.numbers("Built 2026-11-23 from fbf55ab681e0, NRS 0–10, 84.5 % (49/58), v3.11.7") == ["0", "10", "84.5", "49", "58"]
+
+
+def test_a_doi_broken_across_pdf_lines_is_not_a_stray_number():
+    page = "Ahmed J. Title. 1998 Mar;11(11):80-920. doi: 10.1186/syn.\n       1998.18017. PMID: 1.\nend.\n 1998.18017 unsourced"
+    joined = audit.BROKEN_DOI.sub(r"\1", page)
+    assert "doi: 10.1186/syn.1998.18017." in joined
+    # only the DOI is joined: the same digits elsewhere are still audited
+    (problem,) = audit.unsourced(joined, {"1998", "11", "80", "920", "1", "10.1186"})
+    assert problem.startswith("'1998.18017'") and "unsourced" in problem

@@ -101,3 +101,32 @@ def test_contents_give_the_pages_the_bookmarks_lead_to(built):
         page = int(match.group(1))
         assert page == bookmarks[name], f"{name}: contents say page {page}, bookmark leads to {bookmarks[name]}"
         assert name in " ".join(pages[page - 1].split()), f"{name} is not on page {page}"
+
+
+def test_a_modality_of_many_studies_prints_its_synthesis_and_points_to_the_html(built: Path, tmp_path: Path):
+    """outputs.print_detail_max_studies: above it, the PDF leaves a modality's per-study sentences,
+    tables and figures to the HTML (which keeps everything); at the default every seed modality
+    prints in full."""
+    import json
+
+    from briefing import render
+
+    context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
+    assert context["print_detail_max_studies"] == CONFIG["outputs"]["print_detail_max_studies"]
+    full = " ".join(page_texts(pdf(built)))
+    assert "Outcomes as reported" in full and "Pain response categories as reported" in full
+    assert "more studies than the printed edition lists" not in full
+
+    context["print_detail_max_studies"] = 0  # every modality with a primary study is "large"
+    html = render.render_html(context)
+    (tmp_path / "b.html").write_text(html, encoding="utf-8")
+    render.render_pdf(tmp_path / "b.html", tmp_path / "b.pdf")
+    short = " ".join(page_texts(tmp_path / "b.pdf"))
+    assert "Outcomes as reported" in html and "Pain response categories as reported" in html
+    assert "Outcomes as reported" not in short and "Pain response categories as reported" not in short
+    assert "What the data say" not in short
+    assert short.count("more studies than the printed edition lists") == sum(1 for m in context["modalities"] if m["primary_studies"])
+    for kept in ("Summary of findings", "GRADE evidence profile", "Bottom line", "References"):
+        assert kept in short
+    assert len(page_texts(tmp_path / "b.pdf")) < len(page_texts(pdf(built)))
+    assert PdfReader(str(tmp_path / "b.pdf")).outline  # still bookmarked

@@ -112,6 +112,12 @@ def test_build_proposes_inconsistency_from_i2_and_the_curator_wins(package):
     proposed = {f["factor"]: f for f in tox["factors"] if f["source"] == "build"}
     assert proposed["imprecision"]["judgement"] == -2  # 58 participants
     assert "Proposed by the build" in proposed["imprecision"]["reason"]
+    # The count the proposal names is a derived figure with provenance in the registry (the
+    # audit found it missing at scale, where it matched no data cell by chance).
+    registry = {e["id"]: e for e in combine.figure_registry([hfrt])}
+    entry = registry["hfrt:toxicity:participants"]
+    assert entry["derived"] and entry["value_text"] == "58" and f"{entry['value_text']} participants" in proposed["imprecision"]["reason"]
+    assert entry["derived_from"] and all(oid.startswith("sun2026") for oid in entry["derived_from"])
 
 
 def test_zero_one_and_many_studies_render(package, tmp_path):

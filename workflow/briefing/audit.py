@@ -67,9 +67,14 @@ def html_text(html: str) -> str:
     return " ".join(soup.get_text(" ").split())
 
 
+# A DOI that the PDF breaks across two lines ("doi: 10.1186/syn.⏎1998.18017") would read as a
+# stray number at the start of the next line: join it again, and only it.
+BROKEN_DOI = re.compile(r"(doi: \S*[./-])[ \t]*\n\s*(?=\S)")
+
+
 def pdf_pages(pdf_path: str | Path) -> list[str]:
     text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
-    return text.split("\f")
+    return [BROKEN_DOI.sub(r"\1", page) for page in text.split("\f")]
 
 
 def unsourced(text: str, allowed: set[str], extra: set[str] = frozenset()) -> list[str]:

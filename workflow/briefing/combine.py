@@ -107,8 +107,8 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for pooled in s["pooled"]:
             if pooled["result"]:
                 shown = [sof.pooled_effect(pooled)]
-                forest = next((f for f in s["figures"] if f["id"] == pooled.get("figure_id")), None)
-                if forest:
+                parts = [f for f in s["figures"] if pooled.get("figure_id") and (f["id"] == pooled["figure_id"] or f["id"].startswith(pooled["figure_id"] + "-cont"))]
+                for forest in parts:  # a forest plot of many studies comes in parts
                     shown += [v for row in forest["table"] for v in row.values()] + [forest.get("heterogeneity", "")]
                 entries.append(_entry(id=f"{m}:pooled:{pooled['domain']}:{pooled['definition']}:{pooled['window']}", modality_id=m, table="outcomes", label=f"Pooled {pooled['definition']}",
                                       derived=True, derivation=pooled["note"], derived_from=pooled["outcome_ids"], result=pooled["result"], shown=shown, locator="pooled from the rows listed"))
@@ -116,6 +116,12 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(primary) > 1:
             entries.append(_entry(id=f"{m}:patients", modality_id=m, table="studies", label="Patients in primary studies", value_text=str(s["patients"]),
                                   derived=True, derivation="sum of the studies' patients", derived_from=[f"{sid}:patients" for sid in primary], locator="sum of study rows"))
+        rated = {r["domain"] for r in s["certainty"]}
+        for domain, size in sorted(s.get("evidence_size", {}).items()):
+            if domain in rated:  # the participants the build's imprecision proposal names
+                entries.append(_entry(id=f"{m}:{domain}:participants", modality_id=m, table="outcomes", label=f"Participants, {domain.replace('_', ' ')}", value_text=str(size["participants"]),
+                                      derived=True, derivation="sum over studies of the largest stated denominator, else the study's patients",
+                                      derived_from=[o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain], locator="sum of outcome and study rows"))
         for number, row in enumerate(s["sof"]["rows"], start=1):
             if row["studies"] > 1:
                 entries.append(_entry(id=f"{m}:sof:{number}:participants", modality_id=m, table="outcomes", label=f"Participants, {row['outcome']}", value_text=str(row["participants"]),
@@ -223,6 +229,7 @@ def build(config: dict[str, Any], summaries: list[dict[str, Any]], tables: dict[
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
         "provenance": provenance,
         "figures": figure_registry(summaries),
+        "print_detail_max_studies": config.get("outputs", {}).get("print_detail_max_studies"),
         "changes": changes.compare(None, {}),  # replaced when a previous edition is given
     }
 

@@ -167,7 +167,8 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     groups = effects.response_categories(outcomes)
     trajectories = {d: effects.trajectory(outcomes, d) for d in ("pain_score", "opioid_dose")}
     pooled = pooling.pool_outcomes(outcomes, estimates, settings.get("timepoint_windows", {}))
-    ratings = certainty.rate_modality(studies, evidence["certainty"], evidence_size(outcomes, primary, pooled))
+    size = evidence_size(outcomes, primary, pooled)
+    ratings = certainty.rate_modality(studies, evidence["certainty"], size)
     study_names = {s["study_id"]: s for s in studies}
 
     figure_list = []
@@ -205,6 +206,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "trajectories": trajectories,
         "pooled": pooled,
         "certainty": ratings,
+        "evidence_size": size,
         "figures": figure_list,
         "sentences": sentences,
         "statements": evidence["statements"],
