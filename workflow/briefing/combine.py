@@ -107,7 +107,7 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for pooled in s["pooled"]:
             if pooled["result"]:
                 shown = [sof.pooled_effect(pooled)]
-                parts = [f for f in s["figures"] if pooled.get("figure_id") and (f["id"] == pooled["figure_id"] or f["id"].startswith(pooled["figure_id"] + "-cont"))]
+                parts = [f for f in s["figures"] if pooled.get("figure_id") and f.get("part_of") == pooled["figure_id"]]
                 for forest in parts:  # a forest plot of many studies comes in parts
                     shown += [v for row in forest["table"] for v in row.values()] + [forest.get("heterogeneity", "")]
                 entries.append(_entry(id=f"{m}:pooled:{pooled['domain']}:{pooled['definition']}:{pooled['window']}", modality_id=m, table="outcomes", label=f"Pooled {pooled['definition']}",

@@ -12,6 +12,7 @@ import io
 import itertools
 import math
 import re
+from collections import Counter
 from typing import Any
 
 import matplotlib
@@ -114,10 +115,16 @@ def response_figures(figure_id: str, groups: list[dict[str, Any]], studies: dict
         if parts[-1] and sum(len(x["categories"]) for x in parts[-1]) + len(g["categories"]) > BARS_PER_PART:
             parts.append([])
         parts[-1].append(g)
-    return [
-        response_figure(figure_id if i == 0 else f"{figure_id}-cont{i}", part, studies, estimates, continued=i > 0)
-        for i, part in enumerate(parts)
-    ]
+    return _parts(figure_id, [response_figure(_part_id(figure_id, i), part, studies, estimates, continued=i > 0) for i, part in enumerate(parts)])
+
+
+def _part_id(figure_id: str, index: int) -> str:
+    return figure_id if index == 0 else f"{figure_id}-cont{index}"
+
+
+def _parts(figure_id: str, figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parts of one figure, each naming the figure it belongs to (the first keeps its id)."""
+    return [f | {"part_of": figure_id} for f in figures]
 
 
 def response_figure(figure_id: str, groups: list[dict[str, Any]], studies: dict[str, dict[str, Any]], estimates: dict[str, dict[str, Any]], continued: bool = False) -> dict[str, Any]:
@@ -125,7 +132,7 @@ def response_figure(figure_id: str, groups: list[dict[str, Any]], studies: dict[
     _style()
     title = "Pain response categories as reported" + (" (continued)" if continued else "")
     labels, values, lows, highs, rows = [], [], [], [], []
-    repeated = {g["study_id"] for g in groups if sum(x["study_id"] == g["study_id"] for x in groups) > 1}
+    repeated = {sid for sid, n in Counter(g["study_id"] for g in groups).items() if n > 1}
     for g in groups:
         for c in g["categories"]:
             study = _study_label(studies, g["study_id"])
@@ -171,7 +178,7 @@ def forest_figures(figure_id: str, title: str, rows: list[dict[str, Any]], poole
     """The forest plot, in parts of at most FOREST_ROWS_PER_PART studies on one shared axis; every
     part repeats the pooled result of all studies so that each can be read alone."""
     if len(rows) <= FOREST_ROWS_PER_PART:
-        return [forest_figure(figure_id, title, rows, pooled, scale)]
+        return _parts(figure_id, [forest_figure(figure_id, title, rows, pooled, scale)])
     xlim = None
     if scale != "proportion":
         ends = [v for r in rows for v in (r["ci_low"], r["ci_high"])]
@@ -181,10 +188,10 @@ def forest_figures(figure_id: str, title: str, rows: list[dict[str, Any]], poole
     count = math.ceil(len(rows) / FOREST_ROWS_PER_PART)
     bounds = [round(i * len(rows) / count) for i in range(count + 1)]  # parts of even length
     chunks = [rows[a:b] for a, b in zip(bounds, bounds[1:])]
-    return [
-        forest_figure(figure_id if i == 0 else f"{figure_id}-cont{i}", title, chunk, pooled, scale, continued=i > 0, xlim=xlim, all_studies=len(rows))
+    return _parts(figure_id, [
+        forest_figure(_part_id(figure_id, i), title, chunk, pooled, scale, continued=i > 0, xlim=xlim, all_studies=len(rows))
         for i, chunk in enumerate(chunks)
-    ]
+    ])
 
 
 def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled: dict[str, Any], scale: str, continued: bool = False, xlim: tuple[float, float] | None = None, all_studies: int | None = None) -> dict[str, Any]:

@@ -519,19 +519,17 @@ def check_package(package_path: str | Path, modalities: Iterable[str] = ()) -> N
 
 
 def package_fingerprint(package_path: str | Path) -> str:
-    """SHA-256 of the descriptor, every table it names and the code that validates them."""
-    package_path = Path(package_path)
-    digest = hashlib.sha256()
-    here = Path(__file__).parent
-    files = [package_path] + [here / name for name in ("validation.py", "evidence.py", "effects.py")]
+    """SHA-256 of the package's checksum (as in the provenance appendix) and of the code that
+    validates it; empty when a file cannot be read (validation says why)."""
+    from .provenance import data_checksums
+
     try:
-        files += sorted(package_path.parent / r["path"] for r in read_package_descriptor(package_path)["resources"])
-    except Exception:  # unreadable: no fingerprint is ever reused, validation says why
+        data = data_checksums(package_path)["package"]
+    except Exception:  # noqa: BLE001 - no fingerprint is ever reused for an unreadable package
         return ""
-    for path in files:
-        digest.update(str(path.name).encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
-    return digest.hexdigest()
+    here = Path(__file__).parent
+    code = b"".join((here / name).read_bytes() for name in ("validation.py", "evidence.py", "effects.py"))
+    return hashlib.sha256(data.encode() + b"\0" + code).hexdigest()
 
 
 def validate_package_once(package_path: str | Path, stamps: str | Path) -> list[Problem]:
