@@ -131,3 +131,9 @@ def test_zero_one_and_many_studies_render(package, tmp_path):
     assert "fig-srs-forest-1" in html and "Random effects (REML)" in html  # many
     assert "one study: reported as it stands" in json.dumps(context) or "Nothing pooled" in html  # one
     assert "Narrative summary" in html  # none
+
+
+def test_sentence_start_keeps_abbreviations():
+    env = render.environment()
+    assert env.from_string("{{ 'random effects (REML), DerSimonian–Laird' | sentence_start }}").render() == "Random effects (REML), DerSimonian–Laird"
+    assert env.from_string("{{ '' | sentence_start }}").render() == ""

@@ -23,6 +23,8 @@ def environment(templates: str | Path = TEMPLATES) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["svg"] = trusted_svg
+    # Jinja's `capitalize` lower-cases the rest ("REML" -> "reml"); only the first letter changes.
+    env.filters["sentence_start"] = lambda text: text[:1].upper() + text[1:]
     return env
 
 
