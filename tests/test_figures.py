@@ -102,3 +102,41 @@ def test_many_series_are_drawn_without_an_unreadable_legend():
     assert "legend" in few["svg"] and "legend" not in many["svg"]
     assert "Study 199" not in many["svg"] and len(many["table"]) == 400  # every point is in the table
     assert "one line per study" in many["title"] or "one line per study" in many["svg"]
+
+
+def test_the_theme_is_seaborns_whitegrid_without_importing_seaborn():
+    """figures sets seaborn's theme as plain rcParams so that a notebook kernel need not import
+    seaborn; this is what seaborn itself sets, key by key, in a fresh interpreter."""
+    import json
+    import subprocess
+    import sys
+
+    probe = """
+import json, matplotlib
+matplotlib.use("svg")
+import matplotlib.colors as mc
+before = {k: repr(v) for k, v in matplotlib.rcParams.items()}
+import seaborn
+from briefing import figures
+seaborn.set_theme(style="whitegrid", context="notebook", palette=figures.PALETTE)
+def plain(key, value):
+    if key == "axes.prop_cycle":
+        return [mc.to_hex(c) for c in value.by_key()["color"]]
+    return str(value).split(".")[-1].lower() if key == "lines.solid_capstyle" else value
+changed = {k: plain(k, v) for k, v in matplotlib.rcParams.items() if repr(v) != before[k]}
+print(json.dumps(changed, default=str))
+"""
+    seaborn = json.loads(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout)
+    ours = {k: [matplotlib_hex(c) for c in v.by_key()["color"]] if k == "axes.prop_cycle" else v for k, v in figures.SEABORN_WHITEGRID.items()}
+    assert seaborn.pop("image.cmap") == "rocket"  # a colormap seaborn registers, for images we never draw
+    assert json.loads(json.dumps(ours, default=str)) == seaborn
+
+    # And building a figure does not load seaborn (nor the scipy.stats it pulls in).
+    check = "import sys\nfrom briefing import figures\nfigures._style()\nprint('seaborn' in sys.modules, 'scipy.stats' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.split() == ["False", "False"]
+
+
+def matplotlib_hex(colour: str) -> str:
+    import matplotlib.colors
+
+    return matplotlib.colors.to_hex(colour)

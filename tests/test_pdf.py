@@ -130,3 +130,34 @@ def test_a_modality_of_many_studies_prints_its_synthesis_and_points_to_the_html(
         assert kept in short
     assert len(page_texts(tmp_path / "b.pdf")) < len(page_texts(pdf(built)))
     assert PdfReader(str(tmp_path / "b.pdf")).outline  # still bookmarked
+
+
+def test_the_pdf_is_what_weasyprint_makes_of_the_whole_html(built: Path, tmp_path: Path):
+    """render_pdf leaves out what the print stylesheet hides and caches pydyf's page references;
+    neither may change a byte of what WeasyPrint makes of the whole HTML."""
+    import json
+
+    import weasyprint
+
+    from briefing import render
+
+    context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
+    context["print_detail_max_studies"] = 0  # hide every modality's detail in print
+    html = render.render_html(context)
+    pruned = render.without_screen_only(html)
+    assert html.count("<figure") > 0 and pruned.count("<figure") == 0
+    assert len(pruned) < len(html) and "What the data say" not in pruned
+    (tmp_path / "b.html").write_text(html, encoding="utf-8")
+    render.render_pdf(tmp_path / "b.html", tmp_path / "b.pdf")
+    whole = weasyprint.HTML(string=html, base_url=None).write_pdf(**render.PDF_OPTIONS)
+    assert (tmp_path / "b.pdf").read_bytes() == whole
+
+
+def test_screen_only_elements_are_cut_at_their_own_end_tag():
+    from briefing import render
+
+    html = ('<div class="a">keep<div class="table-wrap screen-only"><div>inner</div><div class="x">more</div></div>'
+            '<divider>x</divider><p class="screen-only">gone</p><p class="not-screen-only">stays</p></div>')
+    assert render.without_screen_only(html) == '<div class="a">keep<divider>x</divider><p class="not-screen-only">stays</p></div>'
+    with pytest.raises(ValueError, match="never closed"):
+        render.without_screen_only('<figure class="screen-only"><figure></figure>')

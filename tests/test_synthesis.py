@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -137,3 +138,29 @@ def test_sentence_start_keeps_abbreviations():
     env = render.environment()
     assert env.from_string("{{ 'random effects (REML), DerSimonian–Laird' | sentence_start }}").render() == "Random effects (REML), DerSimonian–Laird"
     assert env.from_string("{{ '' | sentence_start }}").render() == ""
+
+
+def test_citations_group_consecutive_reference_numbers():
+    numbers = {f"s{n}": n for n in range(1, 13)}
+    runs = render.citation_runs(["s9", "s3", "s4", "s5", "s6", "s1", "s11", "s12", "s3"], numbers)
+    assert runs == [("s1",), ("s3", "s6"), ("s9",), ("s11",), ("s12",)]  # sorted, once each; runs of 3+
+    env = render.environment()
+    macro = "{% from 'briefing_macros.html.j2' import cites with context %}{{ cites(ids) }}"
+    html = env.from_string(macro).render(ids=["s1", "s2", "s3", "s5"], ref_numbers=numbers)
+    assert re.sub(r"<[^>]+>", "", html) == "[1–3, 5]"
+    assert html.count('href="#ref-') == 3  # first and last of the run, and 5
+
+
+def test_the_comparison_lists_the_largest_studies_and_counts_the_rest():
+    def study(i: int, patients: int) -> dict:
+        return {"study_id": f"s{i}", "patients": patients}
+
+    studies = [study(1, 10), study(2, 300), study(3, 40), study(4, 300), study(5, 90)]
+    items = [{"study_id": s["study_id"], "text": f"finding {n} of {s['study_id']}"} for s in studies for n in (1, 2)]
+    summary_ = {"modality_id": "m", "modality": {"short_name": "M"}, "primary_studies": studies, "reviews": [], "patients": 740, "designs": "",
+                "main_pain": None, "durability": items, "safety": items[:2], "overall_certainty": None, "kind": "quantitative"}
+    row = combine.comparison_rows([summary_])[0]
+    assert combine.COMPARISON_STUDIES_MAX == 3
+    assert [d["study_id"] for d in row["durability"]] == ["s2", "s2", "s4", "s4", "s5", "s5"]  # largest, ties in order
+    assert row["durability_more"] == 2
+    assert [d["study_id"] for d in row["safety"]] == ["s1", "s1"] and row["safety_more"] == 0

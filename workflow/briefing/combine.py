@@ -41,14 +41,13 @@ def vancouver(study: dict[str, Any]) -> str:
 
 def references(summaries: list[dict[str, Any]], general: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Numbered in order of first citation: modality by modality, primary studies before reviews."""
-    order: list[str] = []
+    first_cited: dict[str, None] = {}  # an ordered set
     for s in summaries:
         for study in s["primary_studies"] + s["reviews"]:
-            if study["study_id"] not in order:
-                order.append(study["study_id"])
+            first_cited.setdefault(study["study_id"])
     for statement in general:
-        if statement["study_id"] not in order:
-            order.append(statement["study_id"])
+        first_cited.setdefault(statement["study_id"])
+    order = list(first_cited)
     refs = []
     for number, study_id in enumerate(order, start=1):
         study = studies[study_id]
@@ -186,9 +185,26 @@ def limitations(summaries: list[dict[str, Any]], studies: dict[str, dict[str, An
     return items
 
 
+# A comparison cell lists the durability or safety findings of at most this many studies, the
+# largest first; beyond, it counts the others and points to the modality's section (at 500
+# studies a row listed some 60 findings, taller than an A4 page).
+COMPARISON_STUDIES_MAX = 3
+
+
+def _largest_studies_first(items: list[dict[str, Any]], patients: dict[str, int]) -> tuple[list[dict[str, Any]], int]:
+    """The items of the COMPARISON_STUDIES_MAX largest studies (in the summary's order within a
+    study), and how many further studies have items."""
+    ids = list(dict.fromkeys(item["study_id"] for item in items))
+    shown = set(sorted(ids, key=lambda i: -patients.get(i, 0))[:COMPARISON_STUDIES_MAX])  # stable: ties keep their order
+    return [item for item in items if item["study_id"] in shown], len(ids) - len(shown)
+
+
 def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for s in summaries:
+        patients = {st["study_id"]: st.get("patients") or 0 for st in s["primary_studies"]}
+        durability, durability_more = _largest_studies_first(s["durability"], patients)
+        safety, safety_more = _largest_studies_first(s["safety"], patients)
         rows.append(
             {
                 "modality_id": s["modality_id"],
@@ -200,8 +216,10 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "patients": s["patients"],
                 "designs": s["designs"],
                 "main_pain": s["main_pain"],
-                "durability": s["durability"],
-                "safety": s["safety"],
+                "durability": durability,
+                "durability_more": durability_more,
+                "safety": safety,
+                "safety_more": safety_more,
                 "certainty": s["overall_certainty"],
                 "kind": s["kind"],
             }

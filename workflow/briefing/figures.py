@@ -1,4 +1,4 @@
-"""Figures of a modality summary: SVG from seaborn/matplotlib, each with a text alternative and
+"""Figures of a modality summary: SVG from matplotlib in seaborn's whitegrid theme, each with a text alternative and
 the numbers behind it as a table.
 
 The SVG must be byte-identical from build to build and safe to inline next to other figures, so
@@ -19,7 +19,7 @@ import matplotlib
 
 matplotlib.use("svg")
 import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
+from cycler import cycler  # noqa: E402
 
 PALETTE = ["#0b5394", "#b45f06", "#38761d", "#741b47", "#434343"]  # colour-blind distinguishable, dark
 # Readability limits: a legend of more studies than this is unreadable, and a figure of more rows
@@ -29,8 +29,48 @@ BARS_PER_PART = 40
 FOREST_ROWS_PER_PART = 35
 
 
+# What seaborn.set_theme(style="whitegrid", context="notebook", palette=PALETTE) sets, as plain
+# rcParams: importing seaborn (and the scipy.stats it loads) to set them cost every notebook
+# kernel about a second and 65 MB (bench/RESULTS.md). tests/test_figures.py checks this against
+# seaborn itself; only seaborn's default colormap ("rocket", for images we never draw) is left out.
+SEABORN_WHITEGRID = {
+    "axes.axisbelow": True,
+    "axes.edgecolor": ".8",
+    "axes.grid": True,
+    "axes.labelcolor": ".15",
+    "axes.labelsize": 12.0,
+    "axes.linewidth": 1.25,
+    "axes.prop_cycle": cycler(color=PALETTE),
+    "axes.titlesize": 12.0,
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "font.size": 12.0,
+    "grid.color": ".8",
+    "grid.linewidth": 1.0,
+    "legend.fontsize": 11.0,
+    "legend.title_fontsize": 12.0,
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "text.color": ".15",
+    "xtick.bottom": False,
+    "xtick.color": ".15",
+    "xtick.labelsize": 11.0,
+    "xtick.major.size": 6.0,
+    "xtick.major.width": 1.25,
+    "xtick.minor.size": 4.0,
+    "xtick.minor.width": 1.0,
+    "ytick.color": ".15",
+    "ytick.labelsize": 11.0,
+    "ytick.left": False,
+    "ytick.major.size": 6.0,
+    "ytick.major.width": 1.25,
+    "ytick.minor.size": 4.0,
+    "ytick.minor.width": 1.0,
+}
+
+
 def _style() -> None:
-    sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
+    matplotlib.rcParams.update(SEABORN_WHITEGRID)
     matplotlib.rcParams.update(
         {
             "svg.hashsalt": "spinal-briefing",

@@ -108,20 +108,40 @@ def escalc_raw(
 
 # --- tau² estimators ---------------------------------------------------------------------------
 
+def _reml_loglik(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
+    """The restricted log-likelihood of tau² (intercept-only), up to a constant."""
+    w = 1 / (v + tau2)
+    sw = w.sum()
+    mu = (w * y).sum() / sw
+    return float(-0.5 * (np.log(v + tau2).sum() + np.log(sw) + (w * (y - mu) ** 2).sum()))
+
+
 def _tau2_reml(y: np.ndarray, v: np.ndarray, start: float) -> float:
     """REML by Fisher scoring (metafor's algorithm, intercept-only). P = W - w wᵀ/Σw, so
-    step = (yᵀPPy - tr P) / tr(PP); tau² is kept >= 0 as metafor does."""
+    step = (yᵀPPy - tr P) / tr(PP); tau² is kept >= 0 as metafor does.
+
+    A full step can overshoot and oscillate for ever around the maximum (8 small studies of
+    synthetic evidence did: 0.0025 <-> 0.0289 around 0.01491, where metafor stops with "did not
+    converge"). So a step that lowers the restricted likelihood is halved until it does not: the
+    fixed point, and so the estimate wherever metafor converges, is unchanged."""
     tau2 = max(start, 0.0)
+    loglik = _reml_loglik(y, v, tau2)
     for _ in range(1000):
         w = 1 / (v + tau2)
         sw, sw2 = w.sum(), (w**2).sum()
         mu = (w * y).sum() / sw
         tr_p = sw - sw2 / sw
         tr_pp = sw2 - 2 * (w**3).sum() / sw + (sw2 / sw) ** 2
-        new = max(0.0, tau2 + ((w**2 * (y - mu) ** 2).sum() - tr_p) / tr_pp)
+        step = ((w**2 * (y - mu) ** 2).sum() - tr_p) / tr_pp
+        new = max(0.0, tau2 + step)
+        new_loglik = _reml_loglik(y, v, new)
+        while new_loglik < loglik and abs(new - tau2) >= 1e-12:
+            step /= 2
+            new = max(0.0, tau2 + step)
+            new_loglik = _reml_loglik(y, v, new)
         if abs(new - tau2) < 1e-12:
             return new
-        tau2 = new
+        tau2, loglik = new, new_loglik
     raise RuntimeError("REML estimate of tau² did not converge")
 
 

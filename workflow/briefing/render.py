@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ from markupsafe import Markup
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 SVG_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+# A start tag whose class list holds "screen-only" (briefing.css hides these in print).
+SCREEN_ONLY = re.compile(r'<([a-z][a-z0-9]*)\b[^>]*\sclass="(?:[^"]*\s)?screen-only(?:\s[^"]*)?"[^>]*>')
 
 
 def environment(templates: str | Path = TEMPLATES) -> jinja2.Environment:
@@ -25,7 +29,23 @@ def environment(templates: str | Path = TEMPLATES) -> jinja2.Environment:
     env.filters["svg"] = trusted_svg
     # Jinja's `capitalize` lower-cases the rest ("REML" -> "reml"); only the first letter changes.
     env.filters["sentence_start"] = lambda text: text[:1].upper() + text[1:]
+    env.filters["citation_runs"] = citation_runs
     return env
+
+
+def citation_runs(study_ids: list[str], numbers: dict[str, int]) -> list[tuple[str, ...]]:
+    """The studies in reference-number order, as Vancouver groups them: a run of three or more
+    consecutive numbers as (first, last), anything else one by one as (study,)."""
+    runs: list[list[str]] = []
+    for study in sorted(dict.fromkeys(study_ids), key=numbers.__getitem__):
+        if runs and numbers[study] == numbers[runs[-1][-1]] + 1:
+            runs[-1].append(study)
+        else:
+            runs.append([study])
+    grouped: list[tuple[str, ...]] = []
+    for run in runs:
+        grouped += [(run[0], run[-1])] if len(run) >= 3 else [(study,) for study in run]
+    return grouped
 
 
 def trusted_svg(svg: str) -> Markup:
@@ -44,13 +64,74 @@ def render_html(context: dict[str, Any], template: str = "briefing.html.j2", tem
     return env.get_template(template).render(css=Markup(css), **context)
 
 
+def without_screen_only(html: str) -> str:
+    """The HTML less the elements the print stylesheet hides (class `screen-only`: the per-study
+    detail of a modality too large to print, which the HTML keeps). Hidden elements draw nothing,
+    but WeasyPrint would still parse and style them: at 5,000 studies 90 of the 94 MB.
+
+    The HTML is the template's own output (autoescaped text, validated in the tests), so a tag
+    name followed by whitespace or ">" is a tag: counting those of the element's own name finds
+    its end."""
+    kept, position = [], 0
+    while match := SCREEN_ONLY.search(html, position):
+        tag = match.group(1)
+        depth, cursor = 1, match.end()
+        for inner in re.compile(rf"<(/?){tag}[\s>]").finditer(html, cursor):
+            depth += -1 if inner.group(1) else 1
+            if depth == 0:
+                end = html.index(">", inner.start()) + 1
+                break
+        else:
+            raise ValueError(f"<{tag} class=screen-only> at character {match.start()} is never closed")
+        kept.append(html[position : match.start()])
+        position = end
+    kept.append(html[position:])
+    return "".join(kept)
+
+
+def _cached_page_references(pdf: Any) -> tuple[bytes, ...]:
+    """pydyf's PDF.page_references, built once per page count instead of on every call."""
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get("_page_references")
+    if cached is None or cached[0] != len(kids):
+        cached = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+        pdf.__dict__["_page_references"] = cached
+    return cached[1]
+
+
+@contextmanager
+def _fast_page_references() -> Iterator[None]:
+    """WeasyPrint's PDF/UA tagging and its links look up one page's reference at a time through
+    pydyf's `page_references`, which builds the tuple of every page's reference on each call:
+    time grows as text boxes x pages (at 5,000 studies, minutes after the layout had finished).
+    Pages are only ever appended to "Kids", so a tuple cached by page count is the same tuple;
+    tests/test_pdf.py checks that the PDF is byte-identical with and without this."""
+    import pydyf
+
+    original = pydyf.PDF.__dict__.get("page_references")
+    if not isinstance(original, property):  # another pydyf: leave it as it is
+        yield
+        return
+    pydyf.PDF.page_references = property(_cached_page_references)
+    try:
+        yield
+    finally:
+        pydyf.PDF.page_references = original
+
+
+# PDF/UA-1: tagged, so that a screen reader follows the structure of the HTML.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "custom_metadata": True}
+
+
 def render_pdf(html_path: str | Path, pdf_path: str | Path) -> None:
     """The PDF of the very HTML file reviewers read, so the two cannot drift apart."""
     import weasyprint
 
     from .publish import write_atomic
 
+    html = without_screen_only(Path(html_path).read_text(encoding="utf-8"))
     # No base URL: the HTML is self-contained, and resolving its relative links (the notebook
     # pages) would write this machine's absolute paths into the PDF.
-    document = weasyprint.HTML(string=Path(html_path).read_text(encoding="utf-8"), base_url=None)
-    write_atomic(pdf_path, document.write_pdf(pdf_variant="pdf/ua-1", custom_metadata=True))
+    with _fast_page_references():
+        pdf = weasyprint.HTML(string=html, base_url=None).write_pdf(**PDF_OPTIONS)
+    write_atomic(pdf_path, pdf)
