@@ -111,24 +111,18 @@ def test_agrees_with_statsmodels_where_it_matches_metafor():
     assert kh.se**2 == pytest.approx(sm_dl.var_hksj_re, rel=1e-12)
 
 
-def test_reml_is_a_stationary_point_of_the_restricted_likelihood():
-    y, v = np.array(KACKER_Y), np.array(KACKER_V)
-    tau2 = pool(y, v, "REML").tau2
-
-    def restricted_loglik(t: float) -> float:
-        w = 1 / (v + t)
-        mu = np.sum(w * y) / np.sum(w)
-        return -0.5 * (np.sum(np.log(v + t)) + np.log(np.sum(w)) + np.sum(w * (y - mu) ** 2))
-
-    assert tau2 > 0
-    assert restricted_loglik(tau2) >= restricted_loglik(tau2 * 1.01)
-    assert restricted_loglik(tau2) >= restricted_loglik(tau2 * 0.99)
-
-
 def _restricted_loglik(y: np.ndarray, v: np.ndarray, t: float) -> float:
     w = 1 / (v + t)
     mu = np.sum(w * y) / np.sum(w)
     return -0.5 * (np.sum(np.log(v + t)) + np.log(np.sum(w)) + np.sum(w * (y - mu) ** 2))
+
+
+def test_reml_is_a_stationary_point_of_the_restricted_likelihood():
+    y, v = np.array(KACKER_Y), np.array(KACKER_V)
+    tau2 = pool(y, v, "REML").tau2
+    assert tau2 > 0
+    assert _restricted_loglik(y, v, tau2) >= _restricted_loglik(y, v, tau2 * 1.01)
+    assert _restricted_loglik(y, v, tau2) >= _restricted_loglik(y, v, tau2 * 0.99)
 
 
 def test_reml_converges_where_full_fisher_steps_oscillate():
