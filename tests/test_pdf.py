@@ -118,16 +118,24 @@ def test_a_modality_of_many_studies_prints_its_synthesis_and_points_to_the_html(
     assert "more studies than the printed edition lists" not in full
 
     context["print_detail_max_studies"] = 0  # every modality with a primary study is "large"
+    # The seed's review statements are all on narrative modalities: give a large one a statement.
+    large = next(m for m in context["modalities"] if m["primary_studies"])
+    review = next(s for m in context["modalities"] for s in m["statements"])
+    large["statements"] = [dict(review, statement_id="test-statement", statement="Placed on a large modality by this test.")]
     html = render.render_html(context)
     (tmp_path / "b.html").write_text(html, encoding="utf-8")
     render.render_pdf(tmp_path / "b.html", tmp_path / "b.pdf")
-    short = " ".join(page_texts(tmp_path / "b.pdf"))
+    short = " ".join(" ".join(page_texts(tmp_path / "b.pdf")).split())
     assert "Outcomes as reported" in html and "Pain response categories as reported" in html
     assert "Outcomes as reported" not in short and "Pain response categories as reported" not in short
     assert "What the data say" not in short
     assert short.count("more studies than the printed edition lists") == sum(1 for m in context["modalities"] if m["primary_studies"])
     for kept in ("Summary of findings", "GRADE evidence profile", "Bottom line", "References"):
         assert kept in short
+    # Its review statements print once, under the clinical considerations, which its note links to.
+    assert html.count("Placed on a large modality by this test.") == 2
+    assert short.count("Placed on a large modality by this test.") == 1
+    assert f'<a href="#considerations-{large["modality_id"]}">Clinical considerations from the reviews</a>' in html
     assert len(page_texts(tmp_path / "b.pdf")) < len(page_texts(pdf(built)))
     assert PdfReader(str(tmp_path / "b.pdf")).outline  # still bookmarked
 
