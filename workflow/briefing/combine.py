@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import changes, effects, sof
+from .summary import design_counts
 from .text import DESIGN_PHRASES, count_words, lower_first
 
 METHODS = {
@@ -125,20 +126,49 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if row["studies"] > 1:
                 entries.append(_entry(id=f"{m}:sof:{number}:participants", modality_id=m, table="outcomes", label=f"Participants, {row['outcome']}", value_text=str(row["participants"]),
                                       derived=True, derivation="sum over studies of the largest stated denominator", derived_from=row["outcome_ids"], locator="sum of outcome rows"))
-    primary_all = [st["study_id"] for s in summaries for st in s["primary_studies"]]
+        entries += _study_counts(m, s["primary_studies"], s["reviews"], s["sof"]["rows"])
+    primary_all = [st for s in summaries for st in s["primary_studies"]]
+    entries += _study_counts("total", primary_all, [], [])
     entries.append(_entry(id="total:patients", table="studies", label="Patients in all primary studies", value_text=str(sum(s["patients"] for s in summaries)),
-                          derived=True, derivation="sum of the studies' patients", derived_from=[f"{sid}:patients" for sid in primary_all], locator="sum of study rows"))
+                          derived=True, derivation="sum of the studies' patients", derived_from=[f"{st['study_id']}:patients" for st in primary_all], locator="sum of study rows"))
     return entries
+
+
+def _count(id: str, modality_id: str | None, label: str, study_ids: list[str], derivation: str, **fields: Any) -> dict[str, Any]:
+    return _entry(id=id, modality_id=modality_id, table="studies", label=label, value_text=str(len(study_ids)), derived=True,
+                  derivation=derivation, derived_from=study_ids, locator="count of study rows", **fields)
+
+
+def _study_counts(scope: str, primary: list[dict[str, Any]], reviews: list[dict[str, Any]], sof_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The counts of studies the briefing prints ("45 case series", "(12 studies)"), each with the
+    studies it counts: at scale they match no data cell by chance, and the audit must trace them."""
+    m = None if scope == "total" else scope
+    entries = []
+    if primary:
+        entries.append(_count(f"{scope}:studies", m, "Primary studies", [st["study_id"] for st in primary], "number of primary studies"))
+    if reviews:
+        entries.append(_count(f"{scope}:reviews", m, "Narrative reviews", [st["study_id"] for st in reviews], "number of narrative reviews"))
+    for design in design_counts(primary):
+        entries.append(_count(f"{scope}:design:{design}", m, f"Primary studies: {design.replace('_', ' ')}",
+                              [st["study_id"] for st in primary if st["design"] == design], "number of primary studies of this design"))
+    for number, row in enumerate(sof_rows, start=1):
+        entries.append(_entry(id=f"{scope}:sof:{number}:studies", modality_id=m, table="outcomes", label=f"Studies, {row['outcome']}", value_text=str(row["studies"]),
+                              derived=True, derivation="number of studies with an outcome in this row", derived_from=row["outcome_ids"], locator="count of outcome rows"))
+    return entries
+
+
+def comparison_counts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """"N more studies" in the comparison: the studies whose findings it leaves to the modality's section."""
+    return [_count(f"{row['modality_id']}:comparison:{part}:more", row["modality_id"], f"Studies with {part} findings not listed in the comparison", row[f"{part}_more"],
+                   f"studies beyond the {COMPARISON_STUDIES_MAX} largest with {part} findings")
+            for row in rows for part in ("durability", "safety") if row[f"{part}_more"]]
 
 
 # ----------------------------------------------------------------------------- sentences
 def _study_count_phrase(summaries: list[dict[str, Any]]) -> str:
     primary = [st for s in summaries for st in s["primary_studies"]]
     patients = sum(st.get("patients") or 0 for st in primary)
-    designs: dict[str, int] = {}
-    for st in primary:
-        designs[st["design"]] = designs.get(st["design"], 0) + 1
-    parts = [f"{count_words(n)} {DESIGN_PHRASES[d][0 if n == 1 else 1]}" for d, n in sorted(designs.items())]
+    parts = [f"{count_words(n)} {DESIGN_PHRASES[d][0 if n == 1 else 1]}" for d, n in sorted(design_counts(primary).items())]
     return f"{count_words(len(primary))} primary {'study' if len(primary) == 1 else 'studies'} ({', '.join(parts)}; {patients} patients in total)"
 
 
@@ -191,12 +221,12 @@ def limitations(summaries: list[dict[str, Any]], studies: dict[str, dict[str, An
 COMPARISON_STUDIES_MAX = 3
 
 
-def _largest_studies_first(items: list[dict[str, Any]], patients: dict[str, int]) -> tuple[list[dict[str, Any]], int]:
+def _largest_studies_first(items: list[dict[str, Any]], patients: dict[str, int]) -> tuple[list[dict[str, Any]], list[str]]:
     """The items of the COMPARISON_STUDIES_MAX largest studies (in the summary's order within a
-    study), and how many further studies have items."""
+    study), and the further studies that have items."""
     ids = list(dict.fromkeys(item["study_id"] for item in items))
     shown = set(sorted(ids, key=lambda i: -patients.get(i, 0))[:COMPARISON_STUDIES_MAX])  # stable: ties keep their order
-    return [item for item in items if item["study_id"] in shown], len(ids) - len(shown)
+    return [item for item in items if item["study_id"] in shown], [i for i in ids if i not in shown]
 
 
 def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -231,13 +261,14 @@ def build(config: dict[str, Any], summaries: list[dict[str, Any]], tables: dict[
     """The context the templates render; `public_json` cuts briefing.json from it."""
     studies = {s["study_id"]: s for s in tables["studies"]}
     refs = references(summaries, general, studies)
+    comparison = comparison_rows(summaries)
     return {
         "title": config["title"],
         "subtitle": config.get("subtitle", ""),
         "question": config["question"],
         "build_date": provenance["build_date"],
         "bottom_line": bottom_line(summaries),
-        "comparison": comparison_rows(summaries),
+        "comparison": comparison,
         "sof_across": sof.across_modalities(summaries),
         "modalities": summaries,
         "general_statements": general,
@@ -246,7 +277,7 @@ def build(config: dict[str, Any], summaries: list[dict[str, Any]], tables: dict[
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
         "provenance": provenance,
-        "figures": figure_registry(summaries),
+        "figures": figure_registry(summaries) + comparison_counts(comparison),
         "print_detail_max_studies": config.get("outputs", {}).get("print_detail_max_studies"),
         "changes": changes.compare(None, {}),  # replaced when a previous edition is given
     }

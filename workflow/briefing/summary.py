@@ -80,11 +80,16 @@ def _primary(studies: list[dict[str, Any]], modality_id: str) -> list[dict[str, 
     return _by_year([s for s in studies if s.get("modality_id") == modality_id and s["design"] != "narrative_review"])
 
 
-def design_summary(primary: list[dict[str, Any]]) -> str:
+def design_counts(primary: list[dict[str, Any]]) -> dict[str, int]:
+    """Primary studies per design, in the order the designs first occur."""
     counts: dict[str, int] = {}
     for s in primary:
         counts[s["design"]] = counts.get(s["design"], 0) + 1
-    parts = [f"{count_words(n)} {DESIGN_PHRASES[d][0 if n == 1 else 1]}" for d, n in counts.items()]
+    return counts
+
+
+def design_summary(primary: list[dict[str, Any]]) -> str:
+    parts = [f"{count_words(n)} {DESIGN_PHRASES[d][0 if n == 1 else 1]}" for d, n in design_counts(primary).items()]
     return ", ".join(parts) if parts else "no primary study"
 
 
