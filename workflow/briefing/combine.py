@@ -123,25 +123,28 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                       derived=True, derivation="sum over studies of the largest stated denominator, else the study's patients",
                                       derived_from=[o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain], locator="sum of outcome and study rows"))
         for number, row in enumerate(s["sof"]["rows"], start=1):
+            entries.append(_entry(id=f"{m}:sof:{number}:studies", modality_id=m, table="outcomes", label=f"Studies, {row['outcome']}", value_text=str(row["studies"]),
+                                  derived=True, derivation="number of studies with an outcome in this row", derived_from=row["outcome_ids"], locator="count of outcome rows"))
             if row["studies"] > 1:
                 entries.append(_entry(id=f"{m}:sof:{number}:participants", modality_id=m, table="outcomes", label=f"Participants, {row['outcome']}", value_text=str(row["participants"]),
                                       derived=True, derivation="sum over studies of the largest stated denominator", derived_from=row["outcome_ids"], locator="sum of outcome rows"))
-        entries += _study_counts(m, s["primary_studies"], s["reviews"], s["sof"]["rows"])
+        entries += _study_counts(m, s["primary_studies"], s["reviews"])
     primary_all = [st for s in summaries for st in s["primary_studies"]]
-    entries += _study_counts("total", primary_all, [], [])
+    entries += _study_counts("total", primary_all, [])
     entries.append(_entry(id="total:patients", table="studies", label="Patients in all primary studies", value_text=str(sum(s["patients"] for s in summaries)),
                           derived=True, derivation="sum of the studies' patients", derived_from=[f"{st['study_id']}:patients" for st in primary_all], locator="sum of study rows"))
     return entries
 
 
-def _count(id: str, modality_id: str | None, label: str, study_ids: list[str], derivation: str, **fields: Any) -> dict[str, Any]:
+def _count(id: str, modality_id: str | None, label: str, study_ids: list[str], derivation: str) -> dict[str, Any]:
     return _entry(id=id, modality_id=modality_id, table="studies", label=label, value_text=str(len(study_ids)), derived=True,
-                  derivation=derivation, derived_from=study_ids, locator="count of study rows", **fields)
+                  derivation=derivation, derived_from=study_ids, locator="count of study rows")
 
 
-def _study_counts(scope: str, primary: list[dict[str, Any]], reviews: list[dict[str, Any]], sof_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The counts of studies the briefing prints ("45 case series", "(12 studies)"), each with the
-    studies it counts: at scale they match no data cell by chance, and the audit must trace them."""
+def _study_counts(scope: str, primary: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The counts of studies the briefing prints ("45 case series", "one review"), each with the
+    studies it counts: derived numbers, which the audit would otherwise pass only when some data
+    cell happens to hold the same number."""
     m = None if scope == "total" else scope
     entries = []
     if primary:
@@ -151,9 +154,6 @@ def _study_counts(scope: str, primary: list[dict[str, Any]], reviews: list[dict[
     for design in design_counts(primary):
         entries.append(_count(f"{scope}:design:{design}", m, f"Primary studies: {design.replace('_', ' ')}",
                               [st["study_id"] for st in primary if st["design"] == design], "number of primary studies of this design"))
-    for number, row in enumerate(sof_rows, start=1):
-        entries.append(_entry(id=f"{scope}:sof:{number}:studies", modality_id=m, table="outcomes", label=f"Studies, {row['outcome']}", value_text=str(row["studies"]),
-                              derived=True, derivation="number of studies with an outcome in this row", derived_from=row["outcome_ids"], locator="count of outcome rows"))
     return entries
 
 
