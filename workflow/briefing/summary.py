@@ -7,6 +7,7 @@ the JSON it writes. Nothing here formats HTML: templates do that.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from . import certainty, effects, figures, pooling, sof
@@ -82,10 +83,7 @@ def _primary(studies: list[dict[str, Any]], modality_id: str) -> list[dict[str, 
 
 def design_counts(primary: list[dict[str, Any]]) -> dict[str, int]:
     """Primary studies per design, in the order the designs first occur."""
-    counts: dict[str, int] = {}
-    for s in primary:
-        counts[s["design"]] = counts.get(s["design"], 0) + 1
-    return counts
+    return dict(Counter(s["design"] for s in primary))
 
 
 def design_summary(primary: list[dict[str, Any]]) -> str:
