@@ -1,5 +1,6 @@
 """Failures and interruptions: the published briefing changes only when a whole build succeeds,
-a killed build completes on the next run, and a second concurrent build refuses clearly."""
+a killed build completes on the next run, a second concurrent build refuses clearly, and a JSON
+output that fails while it is written leaves the old file."""
 
 from __future__ import annotations
 
@@ -13,9 +14,6 @@ from pathlib import Path
 import pytest
 
 from conftest import digest_tree, snakemake, workflow_env
-
-pytestmark = pytest.mark.slow
-
 
 def start(workdir: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
@@ -41,6 +39,7 @@ def clear_logs(workdir: Path, pattern: str) -> None:
         log.unlink()
 
 
+@pytest.mark.slow
 def test_failing_notebook_leaves_the_briefing_untouched_and_names_the_step(built):
     before = digest_tree(built / "reports")
     notebook = built / "notebooks" / "modality.ipynb"
@@ -60,6 +59,7 @@ def test_failing_notebook_leaves_the_briefing_untouched_and_names_the_step(built
     assert digest_tree(built / "reports") == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_build_killed_during_a_notebook_completes_next_time(built, sig):
     before = digest_tree(built / "reports")
@@ -77,6 +77,7 @@ def test_build_killed_during_a_notebook_completes_next_time(built, sig):
     assert "Nothing to be done" in check.stdout + check.stderr  # and the build is complete
 
 
+@pytest.mark.slow
 def test_build_killed_during_the_pdf_completes_next_time(built):
     before = digest_tree(built / "reports")
     clear_logs(built, "logs/briefing_pdf.log")
@@ -88,6 +89,7 @@ def test_build_killed_during_the_pdf_completes_next_time(built):
     assert digest_tree(built / "reports") == before
 
 
+@pytest.mark.slow
 def test_second_concurrent_build_refuses_clearly(built):
     clear_logs(built, "logs/notebooks/*.log")
     first = start(built, "--forcerun", "modality_notebook")
@@ -99,3 +101,18 @@ def test_second_concurrent_build_refuses_clearly(built):
     finally:
         first.wait(timeout=300)
     assert first.returncode == 0
+
+
+def test_streamed_json_is_the_canonical_text_and_a_failure_keeps_the_old_file(tmp_path):
+    from briefing import evidence
+
+    data = {"b": [1, 2.5, None, True], "a": {"τ²": "−0.2 %", "x": []}}
+    path = tmp_path / "out.json"
+    evidence.write_json(path, data)
+    assert path.read_text(encoding="utf-8") == evidence.dumps(data)
+
+    # A value JSON cannot hold turns up after part of the text has been streamed out.
+    with pytest.raises(ValueError, match="Out of range float"):
+        evidence.write_json(path, {"a": ["x" * 100_000], "z": float("nan")})
+    assert path.read_text(encoding="utf-8") == evidence.dumps(data)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temporary file left behind

@@ -19,14 +19,14 @@ def _load_json(path: str | Path) -> Any:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from . import evidence, provenance, publish, validation
+    from . import evidence, provenance, validation
 
     problems = validation.validate_package(args.package, args.modalities)
     if problems:
         print(validation.format_problems(problems), file=sys.stderr)
         return 1
     result = {"package": str(args.package), "checksums": provenance.data_checksums(args.package), "problems": 0}
-    publish.write_atomic(args.output, evidence.dumps(result))
+    evidence.write_json(args.output, result)
     print(f"{args.package}: valid ({', '.join(args.modalities)})")
     return 0
 
@@ -50,7 +50,7 @@ def cmd_slice(args: argparse.Namespace) -> int:
 def cmd_combine(args: argparse.Namespace) -> int:
     import yaml
 
-    from . import changes, combine, evidence, provenance, publish
+    from . import changes, combine, evidence, provenance
 
     if args.config_json:
         config = json.loads(args.config_json)
@@ -67,8 +67,8 @@ def cmd_combine(args: argparse.Namespace) -> int:
     context = combine.build(config, summaries, tables, general, prov)
     previous, note = changes.load_previous(config.get("previous_edition"))
     context["changes"] = changes.compare(previous, combine.public_json(context), note)
-    publish.write_atomic(args.context, evidence.dumps(context))
-    publish.write_atomic(args.output, evidence.dumps(combine.public_json(context)))
+    evidence.write_json(args.context, context)
+    evidence.write_json(args.output, combine.public_json(context))
     print(f"wrote {args.context} and {args.output}")
     return 0
 
@@ -101,7 +101,7 @@ def cmd_notebook(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from . import audit, evidence, publish
+    from . import audit, evidence
 
     briefing = _load_json(args.json)
     problems = audit.audit(args.html, args.pdf, briefing, args.package, [Path(t) for t in args.templates])
@@ -110,7 +110,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return 1
-    publish.write_atomic(args.output, evidence.dumps({"checked": ["html", "pdf"], "unsourced_numbers": 0}))
+    evidence.write_json(args.output, {"checked": ["html", "pdf"], "unsourced_numbers": 0})
     print("every number in the briefing traces to briefing.json or the data")
     return 0
 

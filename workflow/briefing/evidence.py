@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .publish import atomic_file
 
 Table = list[dict[str, Any]]
 
@@ -111,9 +114,23 @@ def general_statements(tables: dict[str, Table]) -> Table:
     return [s for s in tables["statements"] if not s.get("modality_id")]
 
 
+# Canonical JSON: the same data always gives the same bytes.
+CANONICAL = json.JSONEncoder(sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False)
+
+
 def dumps(obj: Any) -> str:
-    """Canonical JSON: the same data always gives the same bytes."""
-    return json.dumps(obj, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    return CANONICAL.encode(obj) + "\n"
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """`dumps(obj)` written atomically, streamed: at 5,000 studies the briefing's context is 195 MB of
+    JSON, and building it as one string first took 1.1 GB more than the data themselves."""
+    with atomic_file(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        text.writelines(CANONICAL.iterencode(obj))
+        text.write("\n")
+        text.flush()
+        text.detach()  # the atomic file closes the handle itself
 
 
 def slice_digests(package_path: str | Path, modality_ids: list[str], settings: dict[str, Any] | None = None) -> dict[str, str]:
@@ -145,5 +162,4 @@ def write_slice(package_path: str | Path, modality_id: str, out_path: str | Path
     data = build_slice(package_path, modality_id, settings)
     if data["modality"] is None:
         raise ValueError(f"modality {modality_id!r} is not in the modalities table")
-    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
-    Path(out_path).write_text(dumps(data), encoding="utf-8")
+    write_json(out_path, data)

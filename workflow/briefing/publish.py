@@ -6,18 +6,22 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
-def write_atomic(path: str | Path, content: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path` (atomic on POSIX)."""
+@contextmanager
+def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary file that replaces `path` only when the block ends without an error: written to a
+    temporary file beside it, then renamed over it (atomic on POSIX)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -25,6 +29,11 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: str | Path, content: str | bytes) -> None:
+    with atomic_file(path) as fh:
+        fh.write(content.encode("utf-8") if isinstance(content, str) else content)
 
 
 def publish(pairs: list[tuple[str | Path, str | Path]]) -> None:

@@ -123,15 +123,23 @@ def _fast_page_references() -> Iterator[None]:
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "custom_metadata": True}
 
 
-def render_pdf(html_path: str | Path, pdf_path: str | Path) -> None:
-    """The PDF of the very HTML file reviewers read, so the two cannot drift apart."""
+def print_layout(html: str) -> Any:
+    """WeasyPrint's laid-out pages (a `weasyprint.Document`) of the briefing HTML as printed: the
+    elements print hides are cut first."""
     import weasyprint
 
-    from .publish import write_atomic
-
-    html = without_screen_only(Path(html_path).read_text(encoding="utf-8"))
     # No base URL: the HTML is self-contained, and resolving its relative links (the notebook
     # pages) would write this machine's absolute paths into the PDF.
+    return weasyprint.HTML(string=without_screen_only(html), base_url=None).render()
+
+
+def pdf_bytes(document: Any) -> bytes:
     with _fast_page_references():
-        pdf = weasyprint.HTML(string=html, base_url=None).write_pdf(**PDF_OPTIONS)
-    write_atomic(pdf_path, pdf)
+        return document.write_pdf(**PDF_OPTIONS)
+
+
+def render_pdf(html_path: str | Path, pdf_path: str | Path) -> None:
+    """The PDF of the very HTML file reviewers read, so the two cannot drift apart."""
+    from .publish import write_atomic
+
+    write_atomic(pdf_path, pdf_bytes(print_layout(Path(html_path).read_text(encoding="utf-8"))))

@@ -259,10 +259,10 @@ def write_summary(summary: dict[str, Any], summary_path: str, figures_dir: str) 
     half-written JSON behind."""
     from pathlib import Path
 
-    from .evidence import dumps
+    from .evidence import write_json
     from .publish import write_atomic
 
     Path(figures_dir).mkdir(parents=True, exist_ok=True)
     for figure in summary["figures"]:
         write_atomic(Path(figures_dir) / f"{figure['id']}.svg", figure["svg"])
-    write_atomic(Path(summary_path), dumps(summary))
+    write_json(summary_path, summary)
