@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import changes, effects, sof
-from .summary import design_counts
-from .text import DESIGN_PHRASES, count_words, lower_first
+from .text import count_words, design_counts, design_phrase, lower_first
 
 METHODS = {
     "ci_method": effects.CI_METHOD,
@@ -168,7 +167,7 @@ def comparison_counts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _study_count_phrase(summaries: list[dict[str, Any]]) -> str:
     primary = [st for s in summaries for st in s["primary_studies"]]
     patients = sum(st.get("patients") or 0 for st in primary)
-    parts = [f"{count_words(n)} {DESIGN_PHRASES[d][0 if n == 1 else 1]}" for d, n in sorted(design_counts(primary).items())]
+    parts = [design_phrase(d, n) for d, n in sorted(design_counts(primary).items())]
     return f"{count_words(len(primary))} primary {'study' if len(primary) == 1 else 'studies'} ({', '.join(parts)}; {patients} patients in total)"
 
 

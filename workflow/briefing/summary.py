@@ -7,11 +7,10 @@ the JSON it writes. Nothing here formats HTML: templates do that.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from . import certainty, effects, figures, pooling, sof
-from .text import DESIGN_PHRASES, DOMAIN_LABELS, DOMAIN_ORDER, QUALIFIERS, count_words, lower_first, p_text, trajectory_phrase
+from .text import DESIGN_PHRASES, DOMAIN_LABELS, DOMAIN_ORDER, QUALIFIERS, design_counts, design_phrase, lower_first, p_text, trajectory_phrase
 
 UNIT_TEXT = {"%": "%", "NRS 0-10": "points (NRS 0–10)", "VAS 0-10": "points (VAS 0–10)", "ratio": ""}
 
@@ -81,13 +80,8 @@ def _primary(studies: list[dict[str, Any]], modality_id: str) -> list[dict[str, 
     return _by_year([s for s in studies if s.get("modality_id") == modality_id and s["design"] != "narrative_review"])
 
 
-def design_counts(primary: list[dict[str, Any]]) -> dict[str, int]:
-    """Primary studies per design, in the order the designs first occur."""
-    return dict(Counter(s["design"] for s in primary))
-
-
 def design_summary(primary: list[dict[str, Any]]) -> str:
-    parts = [f"{count_words(n)} {DESIGN_PHRASES[d][0 if n == 1 else 1]}" for d, n in design_counts(primary).items()]
+    parts = [design_phrase(d, n) for d, n in design_counts(primary).items()]
     return ", ".join(parts) if parts else "no primary study"
 
 

@@ -3,6 +3,7 @@ briefing: plain text only, no computation, so that combining does not import the
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 
@@ -15,6 +16,18 @@ DESIGN_PHRASES = {
     "case_series": ("case series", "case series"),
     "narrative_review": ("narrative review", "narrative reviews"),
 }
+
+
+def design_counts(primary: list[dict[str, Any]]) -> dict[str, int]:
+    """Primary studies per design, in the order the designs first occur."""
+    return dict(Counter(s["design"] for s in primary))
+
+
+def design_phrase(design: str, n: int) -> str:
+    """"one cohort study", "45 case series"."""
+    return f"{count_words(n)} {DESIGN_PHRASES[design][0 if n == 1 else 1]}"
+
+
 DOMAIN_LABELS = {
     "pain_response": "Pain response",
     "pain_score": "Pain score",
