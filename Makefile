@@ -8,10 +8,12 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # Matplotlib and fontconfig caches inside the venv: no writes to the home directory.
 export MPLCONFIGDIR := $(abspath $(VENV))/mplconfig
 
-# Debian packages: the build needs poppler (pdftotext, for the numeric audit) and DejaVu fonts
-# (the figures and the PDF); the tests also drive Chromium and run the Nu HTML checker on Java.
-BUILD_DEBS := poppler-utils fonts-dejavu-core
-TEST_DEBS := chromium default-jre-headless
+# Debian packages: the build needs poppler (pdftotext, for the numeric audit); the PDF and the
+# figures take their fonts from the pinned matplotlib, not from the system. The tests also drive
+# Chromium (DejaVu fonts for what a reviewer sees), run the Nu HTML checker on Java, and render
+# the PDF with HarfBuzz-Subset present to show it changes nothing (tests/test_pdf_bytes.py).
+BUILD_DEBS := poppler-utils
+TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0
 SNAKEMAKE_ARGS ?=
 
 .PHONY: all briefing test build-deps test-deps clean dag

@@ -12,6 +12,12 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"
+
+
+# Every rule runs its step as `briefing <step>` (see shell_prefix in common.smk).
+shell.prefix(shell_prefix())
+
+
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/modality.smk"
 include: "workflow/rules/briefing.smk"
@@ -26,3 +32,4 @@ rule all:
     default_target: True
     input:
         published_outputs(),
+        intermediate_outputs(),

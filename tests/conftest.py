@@ -12,7 +12,34 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ("Snakefile", "config", "data", "notebooks", "profiles", "templates", "workflow", "pyproject.toml", "environment.yml")
+COPIED = (
+    "Snakefile",
+    "config",
+    "data",
+    "notebooks",
+    "profiles",
+    "templates",
+    "workflow",
+    "pyproject.toml",
+    "environment.yml",
+)
+
+
+# A provenance appendix for tests that render a context of their own.
+PROVENANCE = {
+    "build_date": "2026-01-01",
+    "data": {"package": "0" * 64, "files": {}},
+    "commit": {"sha": None, "dirty": None},
+    "versions": {},
+    "config": {},
+    "jobs": {},
+    "pdf": {
+        "fonts": {"folder": "fonts", "sha256": "0" * 64},
+        "subsetter": "fontTools",
+        "packages": {},
+        "libraries": {},
+    },
+}
 
 
 def copy_project(target: Path) -> Path:
@@ -28,12 +55,9 @@ def copy_project(target: Path) -> Path:
 
 
 def workflow_env(workdir: Path = ROOT) -> dict[str, str]:
-    """The environment the rules' shell commands need: this interpreter's scripts first on PATH,
-    and the copy's own package first on the import path (not the checkout's, which may change
-    while a test runs)."""
+    """The environment of a build. The rules find the interpreter and the copy's own package by
+    themselves (workflow/rules/common.smk), so neither PATH nor PYTHONPATH is set up here."""
     env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(workdir) / "workflow"), env.get("PYTHONPATH")]))
     env.setdefault("MPLCONFIGDIR", str(Path(sys.prefix) / "mplconfig"))
     # Copies are not git checkouts, so fix the build date as a release build would.
     env.setdefault("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
@@ -43,7 +67,10 @@ def workflow_env(workdir: Path = ROOT) -> dict[str, str]:
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", *args],
-        cwd=workdir, env=workflow_env(workdir), capture_output=True, text=True,
+        cwd=workdir,
+        env=workflow_env(workdir),
+        capture_output=True,
+        text=True,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
@@ -52,12 +79,30 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
 
 def digest_tree(folder: Path) -> dict[str, str]:
     """SHA-256 of every file below `folder`, by relative path: to compare outputs byte for byte."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project copy on which the whole workflow has run once."""
+    """A project copy on which the whole workflow has run once. Tests only read it: a test that
+    edits, breaks or rebuilds takes a `workspace` of its own."""
     workdir = copy_project(tmp_path_factory.mktemp("build") / "project")
     snakemake(workdir)
     return workdir
+
+
+def copy_build(built: Path, target: Path) -> Path:
+    """The built project with its outputs, logs and Snakemake's records, file times kept: Snakemake
+    sees exactly the state a finished clean build leaves."""
+    shutil.copytree(built, target, symlinks=True)
+    return target
+
+
+@pytest.fixture
+def workspace(built: Path, tmp_path: Path) -> Path:
+    """A private copy of the clean build, for a test that changes things."""
+    return copy_build(built, tmp_path / "project")

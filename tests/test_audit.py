@@ -14,7 +14,16 @@ pytestmark = pytest.mark.slow
 def test_built_briefing_passes_the_audit(built):
     reports = built / "reports"
     briefing = json.loads((reports / "briefing.json").read_text(encoding="utf-8"))
-    assert audit.audit(reports / "briefing.html", reports / "briefing.pdf", briefing, built / "data" / "datapackage.yaml", [built / "templates" / "briefing.html.j2"]) == []
+    assert (
+        audit.audit(
+            reports / "briefing.html",
+            reports / "briefing.pdf",
+            briefing,
+            built / "data" / "datapackage.yaml",
+            [built / "templates" / "briefing.html.j2"],
+        )
+        == []
+    )
     assert json.loads((built / "results" / "audit.json").read_text())["unsourced_numbers"] == 0
 
 
@@ -22,18 +31,35 @@ def test_a_number_without_provenance_is_caught(built, tmp_path):
     reports = built / "reports"
     html = (reports / "briefing.html").read_text(encoding="utf-8")
     tampered = tmp_path / "briefing.html"
-    tampered.write_text(html.replace("<h2 id=\"limitations-heading\">Limitations</h2>", "<h2 id=\"limitations-heading\">Limitations</h2><p>Relief in 97.3 % of 212 patients.</p>"), encoding="utf-8")
+    tampered.write_text(
+        html.replace(
+            '<h2 id="limitations-heading">Limitations</h2>',
+            '<h2 id="limitations-heading">Limitations</h2><p>Relief in 97.3 % of 212 patients.</p>',
+        ),
+        encoding="utf-8",
+    )
     briefing = json.loads((reports / "briefing.json").read_text(encoding="utf-8"))
-    problems = audit.audit(tampered, None, briefing, built / "data" / "datapackage.yaml", [built / "templates" / "briefing.html.j2"])
+    problems = audit.audit(
+        tampered, None, briefing, built / "data" / "datapackage.yaml", [built / "templates" / "briefing.html.j2"]
+    )
     assert [p.split("'")[1] for p in problems] == ["97.3", "212"]
 
 
 def test_numbers_skip_dates_hashes_and_words():
-    assert audit.numbers("Built 2026-11-23 from fbf55ab681e0, NRS 0–10, 84.5 % (49/58), v3.11.7") == ["0", "10", "84.5", "49", "58"]
+    assert audit.numbers("Built 2026-11-23 from fbf55ab681e0, NRS 0–10, 84.5 % (49/58), v3.11.7") == [
+        "0",
+        "10",
+        "84.5",
+        "49",
+        "58",
+    ]
 
 
 def test_a_doi_broken_across_pdf_lines_is_not_a_stray_number():
-    page = "Ahmed J. Title. 1998 Mar;11(11):80-920. doi: 10.1186/syn.\n       1998.18017. PMID: 1.\nend.\n 1998.18017 unsourced"
+    page = (
+        "Ahmed J. Title. 1998 Mar;11(11):80-920. doi: 10.1186/syn.\n"
+        "       1998.18017. PMID: 1.\nend.\n 1998.18017 unsourced"
+    )
     joined = audit.BROKEN_DOI.sub(r"\1", page)
     assert "doi: 10.1186/syn.1998.18017." in joined
     # only the DOI is joined: the same digits elsewhere are still audited

@@ -39,15 +39,26 @@ def test_one_study_edit_is_read_from_the_real_log_as_local(bench, built, tmp_pat
     shutil.copytree(built, work, symlinks=True)
     outcome, study, modality = bench.edit_one_study(work)
     assert outcome.startswith(study) and modality
-    changed = [a != b for a, b in zip((built / "data" / "outcomes.csv").read_text().splitlines(),
-                                      (work / "data" / "outcomes.csv").read_text().splitlines(), strict=True)]
+    changed = [
+        a != b
+        for a, b in zip(
+            (built / "data" / "outcomes.csv").read_text().splitlines(),
+            (work / "data" / "outcomes.csv").read_text().splitlines(),
+            strict=True,
+        )
+    ]
     assert sum(changed) == 1
 
     run = snakemake(work)
     log = bench.newest_log(work, since=0)
     ran = bench.jobs_in_log(log)
     assert ("evidence_slice", modality) in ran and ("modality_notebook", modality) in ran
-    assert {rule for rule, wildcard in ran if wildcard is None} >= {"validate", "combine", "briefing_html", "briefing_pdf"}
+    assert {rule for rule, wildcard in ran if wildcard is None} >= {
+        "validate",
+        "combine",
+        "briefing_html",
+        "briefing_pdf",
+    }
     assert bench.edit_is_local(ran, modality)
     assert bench.job_totals(log) == {rule: sum(r == rule for r, _ in ran) for rule, _ in ran}
     assert run.returncode == 0
@@ -59,7 +70,10 @@ def test_one_study_edit_is_read_from_the_real_log_as_local(bench, built, tmp_pat
         ([("evidence_slice", "srs"), ("modality_notebook", "srs"), ("combine", None)], True),
         ([("evidence_slice", "srs"), ("modality_notebook", "hfrt"), ("combine", None)], False),  # another modality
         ([("modality_notebook", "srs"), ("modality_notebook", "srs"), ("combine", None)], False),  # ran twice
-        ([("modality_notebook", "srs"), ("modality_notebook", None)], False),  # a per-modality rule without its wildcard
+        (
+            [("modality_notebook", "srs"), ("modality_notebook", None)],
+            False,
+        ),  # a per-modality rule without its wildcard
         ([("combine", None), ("briefing_pdf", None)], False),  # the edited modality did not rebuild
     ],
 )
@@ -70,10 +84,11 @@ def test_edit_is_local_only_for_its_own_modality(bench, ran, local):
 def test_profile_summary_counts_work_not_waiting(bench, tmp_path):
     raw = tmp_path / "profile.txt"
     raw.write_text(
-        "process 1:\"python -m briefing pdf\";render_pdf (briefing/render.py:140);layout (weasyprint/layout/block.py:10) 6\n"
-        "process 2:\"snakemake\";<module> (x.py:1);_find_and_load (<frozen importlib._bootstrap>:1) 3\n"
-        "process 2:\"snakemake\";run (threading.py:1);Condition.wait (threading.py:2) 50\n"
-        "process 3:\"ipykernel_launcher\";figure (briefing/figures.py:5) 1\n"
+        'process 1:"python -m briefing pdf";render_pdf (briefing/render.py:140);'
+        "layout (weasyprint/layout/block.py:10) 6\n"
+        'process 2:"snakemake";<module> (x.py:1);_find_and_load (<frozen importlib._bootstrap>:1) 3\n'
+        'process 2:"snakemake";run (threading.py:1);Condition.wait (threading.py:2) 50\n'
+        'process 3:"ipykernel_launcher";figure (briefing/figures.py:5) 1\n'
     )
     summary = bench.summarise_profile(raw, seconds=10.0)
     assert summary.splitlines()[0] == "10 on-CPU samples (50 idle samples dropped); scaled to 10.0 s of CPU"
@@ -85,8 +100,20 @@ def test_profile_summary_counts_work_not_waiting(bench, tmp_path):
 
 def test_pdf_measurement_makes_the_builds_own_pdf(built, tmp_path):
     out = tmp_path / "bench.pdf"
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run"), "--pdf", str(built / "results" / "briefing.html"), "--pdf-out", str(out)],
-                            env=workflow_env(built), capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run"),
+            "--pdf",
+            str(built / "results" / "briefing.html"),
+            "--pdf-out",
+            str(out),
+        ],
+        env=workflow_env(built),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.read_bytes() == (built / "results" / "briefing.pdf").read_bytes()
     import pypdf
 

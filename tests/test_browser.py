@@ -30,8 +30,13 @@ HEIGHT = 900
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # axe-core as packaged in axe-playwright-python: the script is read from disk, never fetched.
 AXE_SCRIPT = (resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
@@ -111,12 +116,16 @@ def inspect_page(browser: Browser, path: Path, shots: Path, *, bypass_csp: bool 
         found["overflow"][width] = page.evaluate(OVERFLOW_JS)
         page.screenshot(path=str(shots / f"{path.stem}-{width}.png"), full_page=True)
         result = page.evaluate(
-            "axe.run(document, {runOnly: {type: 'tag', values: %r}, resultTypes: ['violations']})" % AXE_TAGS
+            f"axe.run(document, {{runOnly: {{type: 'tag', values: {AXE_TAGS!r}}}, resultTypes: ['violations']}})"
         )
         found["axe"][width] = [
-            {"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [{"target": n["target"], "summary": n.get("failureSummary", "")} for n in v["nodes"][:5]],
-             "count": len(v["nodes"])}
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [{"target": n["target"], "summary": n.get("failureSummary", "")} for n in v["nodes"][:5]],
+                "count": len(v["nodes"]),
+            }
             for v in result["violations"]
         ]
     context.close()

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from pathlib import Path
 
 import yaml
 
+import conftest
 from briefing import changes, combine, evidence, render, summary
 from conftest import ROOT
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-PROVENANCE = {"build_date": "2026-01-01", "data": {"package": "a" * 64, "files": {}}, "commit": {"sha": None, "dirty": None}, "versions": {}, "config": {}, "jobs": {}}
+PROVENANCE = copy.deepcopy(conftest.PROVENANCE)
+PROVENANCE["data"]["package"] = "a" * 64
 
 
 def edition(package: Path, date: str = "2026-01-01") -> dict:
-    summaries = [summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"])))) for m in CONFIG["modalities"]]
+    summaries = [
+        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"]))))
+        for m in CONFIG["modalities"]
+    ]
     tables = evidence.read_tables(package)
-    context = combine.build(CONFIG, summaries, tables, evidence.general_statements(tables), PROVENANCE | {"build_date": date})
+    context = combine.build(
+        CONFIG, summaries, tables, evidence.general_statements(tables), PROVENANCE | {"build_date": date}
+    )
     return json.loads(evidence.dumps(context))
 
 
@@ -39,7 +47,10 @@ def test_edit_shows_old_and_new_values(tmp_path):
     outcomes = data / "outcomes.csv"
     outcomes.write_text(outcomes.read_text().replace(",mean,,62.4,17.5,", ",mean,,61.9,17.2,"), encoding="utf-8")
     certainty = data / "certainty.csv"
-    certainty.write_text(certainty.read_text().replace("i125,opioid_dose,indirectness,-1,", "i125,opioid_dose,indirectness,0,"), encoding="utf-8")
+    certainty.write_text(
+        certainty.read_text().replace("i125,opioid_dose,indirectness,-1,", "i125,opioid_dose,indirectness,0,"),
+        encoding="utf-8",
+    )
     new = edition(data / "datapackage.yaml", "2026-02-01")
     section = changes.compare(combine.public_json(old), combine.public_json(new))
     changed = {c["id"]: c for c in section["sections"]["figures"]["changed"]}
@@ -47,7 +58,9 @@ def test_edit_shows_old_and_new_values(tmp_path):
     assert "61.9; SD 17.2" in changed["shao_i125-ome-w8"]["new"]
     assert "shao_i125-ome-w8:change" in changed  # the derived % change follows the edit
     assert section["counts"]["studies"] == {"added": 0, "removed": 0, "changed": 0}
-    assert section["sections"]["certainty"]["changed"] == [] or all("i125" in c["id"] for c in section["sections"]["certainty"]["changed"])
+    assert section["sections"]["certainty"]["changed"] == [] or all(
+        "i125" in c["id"] for c in section["sections"]["certainty"]["changed"]
+    )
     assert section["summary"].startswith("Since the edition of 2026-01-01")
     new["changes"] = section
     html = render.render_html(new)

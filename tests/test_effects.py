@@ -66,19 +66,46 @@ def test_sun_relief_interval_as_printed():
 
 
 def test_zero_events_interval_as_printed():
-    est = effects.proportion_estimate({"statistic": "count", "value": 0, "value_text": "0", "events": 0, "denominator": 58})
+    est = effects.proportion_estimate(
+        {"statistic": "count", "value": 0, "value_text": "0", "events": 0, "denominator": 58}
+    )
     assert est["count_derived"] is False
     assert (effects.percent_text(est["ci_low"]), effects.percent_text(est["ci_high"])) == ("0.0", "6.2")
 
 
 def test_percentage_without_denominator_has_no_interval():
-    assert effects.proportion_estimate({"statistic": "percent", "value": 46, "value_text": "46", "denominator": None}) is None
+    assert (
+        effects.proportion_estimate({"statistic": "percent", "value": 46, "value_text": "46", "denominator": None})
+        is None
+    )
 
 
 def test_overall_response_is_complete_plus_partial_and_labelled():
     rows = [
-        {"outcome_id": "c", "study_id": "s", "domain": "pain_response", "statistic": "percent", "icpr_category": "complete", "value": 46, "value_text": "46", "measure": "Complete", "source_term": "complete", "locator": "L"},
-        {"outcome_id": "p", "study_id": "s", "domain": "pain_response", "statistic": "percent", "icpr_category": "partial", "value": 18.9, "value_text": "18.9", "measure": "Partial", "source_term": "partial", "locator": "L"},
+        {
+            "outcome_id": "c",
+            "study_id": "s",
+            "domain": "pain_response",
+            "statistic": "percent",
+            "icpr_category": "complete",
+            "value": 46,
+            "value_text": "46",
+            "measure": "Complete",
+            "source_term": "complete",
+            "locator": "L",
+        },
+        {
+            "outcome_id": "p",
+            "study_id": "s",
+            "domain": "pain_response",
+            "statistic": "percent",
+            "icpr_category": "partial",
+            "value": 18.9,
+            "value_text": "18.9",
+            "measure": "Partial",
+            "source_term": "partial",
+            "locator": "L",
+        },
     ]
     [group] = effects.response_categories(rows)
     assert group["derived_overall"]["value_text"] == "64.9"
@@ -87,8 +114,21 @@ def test_overall_response_is_complete_plus_partial_and_labelled():
 
 def test_percent_change_from_baseline():
     rows = [
-        {"outcome_id": f"o{d}", "study_id": "s", "domain": "pain_score", "statistic": "mean", "value": v, "value_text": str(v), "sd": 1.0, "sd_text": "1.0",
-         "time_days": d, "timepoint": f"day {d}", "measure": "Pain", "unit": "NRS 0-10", "locator": "L"}
+        {
+            "outcome_id": f"o{d}",
+            "study_id": "s",
+            "domain": "pain_score",
+            "statistic": "mean",
+            "value": v,
+            "value_text": str(v),
+            "sd": 1.0,
+            "sd_text": "1.0",
+            "time_days": d,
+            "timepoint": f"day {d}",
+            "measure": "Pain",
+            "unit": "NRS 0-10",
+            "locator": "L",
+        }
         for d, v in ((56, 3.3), (0, 7.3), (14, 2.6))
     ]
     [series] = effects.trajectory(rows, "pain_score")
@@ -99,8 +139,14 @@ def test_percent_change_from_baseline():
 
 
 def test_grade_level_from_start_and_judgements():
-    judgements = [{"factor": "risk_of_bias", "judgement": -1, "reason": "r"}, {"factor": "imprecision", "judgement": -1, "reason": "r"}]
+    judgements = [
+        {"factor": "risk_of_bias", "judgement": -1, "reason": "r"},
+        {"factor": "imprecision", "judgement": -1, "reason": "r"},
+    ]
     rating = certainty.rate("pain_response", ["retrospective_cohort"], judgements)
     assert (rating["start"], rating["level"], rating["level_text"], rating["symbols"]) == (2, 1, "very low", "⊕◯◯◯")
     assert certainty.rate("pain_response", ["randomised_trial"], judgements[:1])["level_text"] == "moderate"
-    assert certainty.rate("x", ["randomised_trial"], [{"factor": "large_effect", "judgement": 2, "reason": "r"}])["level"] == 4
+    assert (
+        certainty.rate("x", ["randomised_trial"], [{"factor": "large_effect", "judgement": 2, "reason": "r"}])["level"]
+        == 4
+    )

@@ -18,7 +18,13 @@ def _group(study_id: str, values: list[float], timepoint: str = "4 weeks") -> di
         "study_id": study_id,
         "timepoint": timepoint,
         "categories": [
-            {"outcome_id": f"{study_id}-{timepoint}-{j}", "label": labels[j], "source_term": labels[j], "value": v, "value_text": f"{v:g}"}
+            {
+                "outcome_id": f"{study_id}-{timepoint}-{j}",
+                "label": labels[j],
+                "source_term": labels[j],
+                "value": v,
+                "value_text": f"{v:g}",
+            }
             for j, v in enumerate(values)
         ],
     }
@@ -29,7 +35,12 @@ def _bars(svg: str) -> int:
 
 
 def test_two_studies_with_one_short_name_keep_their_own_bars():
-    studies = {"a": {"short_name": "Smith 2005"}, "b": {"short_name": "Smith 2005"}, "c": {"short_name": "Jones 2001"}, "d": {"short_name": "Brown 2003"}}
+    studies = {
+        "a": {"short_name": "Smith 2005"},
+        "b": {"short_name": "Smith 2005"},
+        "c": {"short_name": "Jones 2001"},
+        "d": {"short_name": "Brown 2003"},
+    }
     same = figures.response_figure("f", [_group("a", [10, 20]), _group("b", [70, 25])], studies, {})
     distinct = figures.response_figure("g", [_group("c", [10, 20]), _group("d", [70, 25])], studies, {})
     # A categorical bar plot merged equal labels into one averaged bar: fewer bars, shifted labels.
@@ -38,7 +49,9 @@ def test_two_studies_with_one_short_name_keep_their_own_bars():
 
 
 def test_a_study_reported_at_two_time_points_names_them():
-    fig = figures.response_figure("f", [_group("s0", [30, 40], "4 weeks"), _group("s0", [50, 20], "12 weeks")], _studies(1), {})
+    fig = figures.response_figure(
+        "f", [_group("s0", [30, 40], "4 weeks"), _group("s0", [50, 20], "12 weeks")], _studies(1), {}
+    )
     assert "Study 0 (4 weeks): Complete pain response" in fig["svg"]
     assert "Study 0 (12 weeks): Complete pain response" in fig["svg"]
 
@@ -64,8 +77,15 @@ def test_forest_plot_of_200_studies_is_drawn_in_even_parts_on_one_axis():
     ns = [30 + i % 50 for i in range(k)]
     pooled = meta.pool_means(means, sds, ns, method="REML").to_dict()
     rows = [
-        {"label": f"Study {i}", "estimate": m, "ci_low": m - 1.96 * s / n**0.5, "ci_high": m + 1.96 * s / n**0.5, "n_text": str(n), "weight": w}
-        for i, (m, s, n, w) in enumerate(zip(means, sds, ns, pooled["weights"]))
+        {
+            "label": f"Study {i}",
+            "estimate": m,
+            "ci_low": m - 1.96 * s / n**0.5,
+            "ci_high": m + 1.96 * s / n**0.5,
+            "n_text": str(n),
+            "weight": w,
+        }
+        for i, (m, s, n, w) in enumerate(zip(means, sds, ns, pooled["weights"], strict=False))
     ]
     parts = figures.forest_figures("fig-x-forest-1", "Pain score, baseline", rows, pooled, "mean")
     sizes = [len(p["table"]) - 2 for p in parts]  # less the pooled row and the prediction interval
@@ -82,7 +102,10 @@ def test_forest_plot_of_200_studies_is_drawn_in_even_parts_on_one_axis():
 
 def test_few_studies_get_one_forest_plot():
     pooled = meta.pool_means([6.0, 7.0], [1.0, 1.2], [40, 50], method="REML").to_dict()
-    rows = [{"label": f"S{i}", "estimate": 6.0 + i, "ci_low": 5.5 + i, "ci_high": 6.5 + i, "n_text": "40", "weight": w} for i, w in enumerate(pooled["weights"])]
+    rows = [
+        {"label": f"S{i}", "estimate": 6.0 + i, "ci_low": 5.5 + i, "ci_high": 6.5 + i, "n_text": "40", "weight": w}
+        for i, w in enumerate(pooled["weights"])
+    ]
     (only,) = figures.forest_figures("f", "t", rows, pooled, "mean")
     assert only["table"][-2]["Study"] == "Random effects (REML)" and "continued" not in only["title"]
 
@@ -90,10 +113,21 @@ def test_few_studies_get_one_forest_plot():
 def test_many_series_are_drawn_without_an_unreadable_legend():
     def series(n: int) -> list[dict]:
         return [
-            {"study_id": f"s{i}", "points": [
-                {"time_days": d, "value": v - i / 50, "value_text": f"{v - i / 50:.2f}", "sd": 1.0, "sd_text": "1.0", "timepoint": f"day {d}", "change_pct_text": ""}
-                for d, v in ((0, 7.0), (28, 4.0))
-            ]}
+            {
+                "study_id": f"s{i}",
+                "points": [
+                    {
+                        "time_days": d,
+                        "value": v - i / 50,
+                        "value_text": f"{v - i / 50:.2f}",
+                        "sd": 1.0,
+                        "sd_text": "1.0",
+                        "timepoint": f"day {d}",
+                        "change_pct_text": "",
+                    }
+                    for d, v in ((0, 7.0), (28, 4.0))
+                ],
+            }
             for i in range(n)
         ]
 
@@ -126,14 +160,25 @@ def plain(key, value):
 changed = {k: plain(k, v) for k, v in matplotlib.rcParams.items() if repr(v) != before[k]}
 print(json.dumps(changed, default=str))
 """
-    seaborn = json.loads(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout)
-    ours = {k: [matplotlib_hex(c) for c in v.by_key()["color"]] if k == "axes.prop_cycle" else v for k, v in figures.SEABORN_WHITEGRID.items()}
+    seaborn = json.loads(
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    )
+    ours = {
+        k: [matplotlib_hex(c) for c in v.by_key()["color"]] if k == "axes.prop_cycle" else v
+        for k, v in figures.SEABORN_WHITEGRID.items()
+    }
     assert seaborn.pop("image.cmap") == "rocket"  # a colormap seaborn registers, for images we never draw
     assert json.loads(json.dumps(ours, default=str)) == seaborn
 
     # And building a figure does not load seaborn (nor the scipy.stats it pulls in).
-    check = "import sys\nfrom briefing import figures\nfigures._style()\nprint('seaborn' in sys.modules, 'scipy.stats' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.split() == ["False", "False"]
+    check = (
+        "import sys\nfrom briefing import figures\nfigures._style()\n"
+        "print('seaborn' in sys.modules, 'scipy.stats' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.split() == [
+        "False",
+        "False",
+    ]
 
 
 def matplotlib_hex(colour: str) -> str:

@@ -41,7 +41,9 @@ def messages(built) -> dict[str, list[dict]]:
     paths = [built / "reports" / name for name in PAGES]
     result = subprocess.run(
         [java(), "-jar", str(vnu_jar()), "--errors-only", "--format", "json", *map(str, paths)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     # The checker writes its JSON report to stderr and exits 1 when it finds an error.
     assert result.returncode in (0, 1), result.stderr[-2000:]
@@ -49,7 +51,7 @@ def messages(built) -> dict[str, list[dict]]:
     by_page: dict[str, list[dict]] = {name: [] for name in PAGES}
     for message in report["messages"]:
         url = message.get("url", "")
-        name = next((n for n, p in zip(PAGES, paths) if url.endswith(p.as_posix())), None)
+        name = next((n for n, p in zip(PAGES, paths, strict=False) if url.endswith(p.as_posix())), None)
         assert name is not None, message  # a non-document error (I/O, internal): report it whole
         by_page[name].append(message)
     return by_page
@@ -57,7 +59,9 @@ def messages(built) -> dict[str, list[dict]]:
 
 @pytest.mark.parametrize("name", PAGES)
 def test_nu_checker_finds_no_error(messages, name):
-    errors = [m for m in messages[name] if m.get("type") in ("error", "non-document-error") or m.get("subType") == "fatal"]
+    errors = [
+        m for m in messages[name] if m.get("type") in ("error", "non-document-error") or m.get("subType") == "fatal"
+    ]
     assert errors == [], "\n".join(
         f"line {m.get('lastLine')}: {m['message']}  [{m.get('extract', '').strip()[:100]}]" for m in errors
     )

@@ -36,7 +36,7 @@ def test_wilson_interval_contains_the_estimate_within_0_1(xn):
 @given(st.lists(counts(), min_size=2, max_size=30), st.sampled_from(["REML", "DL", "PM", "FE"]))
 @settings(deadline=None, max_examples=60)
 def test_pooled_proportion_interval_contains_the_estimate_and_ignores_order(studies, method):
-    events, ns = zip(*studies)
+    events, ns = zip(*studies, strict=False)
     result = meta.pool_proportions(list(events), list(ns), method=method)
     assert 0 <= result.ci_low_prop <= result.estimate_prop <= result.ci_high_prop <= 1
     if result.pi_low_prop is not None:
@@ -97,7 +97,10 @@ def test_an_unrelated_modality_changes_no_other_modality(tmp_path_factory, seed_
     with open(data / "studies.csv", "a", encoding="utf-8") as fh:
         fh.write(f"vp2020,Vp 2020,Cement study,Vp A,2020,,,,,,prospective_cohort,,,{n},,vertebro,,,,,,,,,test,test\n")
     with open(data / "outcomes.csv", "a", encoding="utf-8") as fh:
-        fh.write(f"vp2020-relief,vp2020,pain_response,Overall response,overall,overall,count,,{x},,{x},{n},patients,patients,1 month,30,,,,test,\n")
+        fh.write(
+            "vp2020-relief,vp2020,pain_response,Overall response,overall,overall,count,,"
+            f"{x},,{x},{n},patients,patients,1 month,30,,,,test,\n"
+        )
     for m, expected in seed_summaries.items():
         assert results(slice_summary(data / "datapackage.yaml", m)) == expected, m
     assert slice_summary(data / "datapackage.yaml", "vertebro")["outcomes"][0]["estimate"]["events"] == x

@@ -39,6 +39,7 @@ def r4(x: float) -> float:
 
 # --- metafor reference values ------------------------------------------------------------------
 
+
 def test_pritz_logit_reml_back_transformed():
     res = pool_proportions(PRITZ_X, PRITZ_N, transform="logit", method="REML")
     assert res.transform == "logit" and res.k == 14
@@ -158,6 +159,7 @@ def test_i2_metafor_definition_for_random_effects():
 
 # --- effect sizes ------------------------------------------------------------------------------
 
+
 def test_escalc_logit_continuity_correction_only_for_0_or_n():
     yi, vi = escalc_logit([10, 0, 3], [10, 5, 8])
     assert yi[0] == pytest.approx(math.log(10.5 / 0.5))
@@ -174,15 +176,14 @@ def test_escalc_raw():
     assert yi0[1] == 1.0 and vi0[1] == 0.0
 
 
-@pytest.mark.parametrize(
-    "events, n", [([5, 11], [10, 10]), ([5, -1], [10, 10]), ([5, 1], [10, 0]), ([1], [2, 3])]
-)
+@pytest.mark.parametrize("events, n", [([5, 11], [10, 10]), ([5, -1], [10, 10]), ([5, 1], [10, 0]), ([1], [2, 3])])
 def test_escalc_rejects_bad_counts(events, n):
     with pytest.raises(ValueError):
         escalc_logit(events, n)
 
 
 # --- pooling behaviour -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("k", [0, 1])
 def test_needs_two_studies(k):
@@ -257,6 +258,7 @@ def test_to_dict_is_plain_and_json_serialisable():
 
 
 # --- single-study intervals --------------------------------------------------------------------
+
 
 def test_clopper_pearson_by_hand():
     low, high = clopper_pearson_ci(0, 58)

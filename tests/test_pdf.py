@@ -121,7 +121,9 @@ def test_a_modality_of_many_studies_prints_its_synthesis_and_points_to_the_html(
     # The seed's review statements are all on narrative modalities: give a large one a statement.
     large = next(m for m in context["modalities"] if m["primary_studies"])
     review = next(s for m in context["modalities"] for s in m["statements"])
-    large["statements"] = [dict(review, statement_id="test-statement", statement="Placed on a large modality by this test.")]
+    large["statements"] = [
+        dict(review, statement_id="test-statement", statement="Placed on a large modality by this test.")
+    ]
     html = render.render_html(context)
     (tmp_path / "b.html").write_text(html, encoding="utf-8")
     render.render_pdf(tmp_path / "b.html", tmp_path / "b.pdf")
@@ -129,7 +131,9 @@ def test_a_modality_of_many_studies_prints_its_synthesis_and_points_to_the_html(
     assert "Outcomes as reported" in html and "Pain response categories as reported" in html
     assert "Outcomes as reported" not in short and "Pain response categories as reported" not in short
     assert "What the data say" not in short
-    assert short.count("more studies than the printed edition lists") == sum(1 for m in context["modalities"] if m["primary_studies"])
+    assert short.count("more studies than the printed edition lists") == sum(
+        1 for m in context["modalities"] if m["primary_studies"]
+    )
     for kept in ("Summary of findings", "GRADE evidence profile", "Bottom line", "References"):
         assert kept in short
     # Its review statements print once, under the clinical considerations, which its note links to.
@@ -147,7 +151,7 @@ def test_the_pdf_is_what_weasyprint_makes_of_the_whole_html(built: Path, tmp_pat
 
     import weasyprint
 
-    from briefing import render
+    from briefing import render, typesetting
 
     context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
     context["print_detail_max_studies"] = 0  # hide every modality's detail in print
@@ -157,15 +161,21 @@ def test_the_pdf_is_what_weasyprint_makes_of_the_whole_html(built: Path, tmp_pat
     assert len(pruned) < len(html) and "What the data say" not in pruned
     (tmp_path / "b.html").write_text(html, encoding="utf-8")
     render.render_pdf(tmp_path / "b.html", tmp_path / "b.pdf")
-    whole = weasyprint.HTML(string=html, base_url=None).write_pdf(**render.PDF_OPTIONS)
+    with typesetting.pinned_fonts():  # the same fonts and subsetter as the build's PDF
+        whole = weasyprint.HTML(string=html, base_url=None).write_pdf(**render.PDF_OPTIONS)
     assert (tmp_path / "b.pdf").read_bytes() == whole
 
 
 def test_screen_only_elements_are_cut_at_their_own_end_tag():
     from briefing import render
 
-    html = ('<div class="a">keep<div class="table-wrap screen-only"><div>inner</div><div class="x">more</div></div>'
-            '<divider>x</divider><p class="screen-only">gone</p><p class="not-screen-only">stays</p></div>')
-    assert render.without_screen_only(html) == '<div class="a">keep<divider>x</divider><p class="not-screen-only">stays</p></div>'
+    html = (
+        '<div class="a">keep<div class="table-wrap screen-only"><div>inner</div><div class="x">more</div></div>'
+        '<divider>x</divider><p class="screen-only">gone</p><p class="not-screen-only">stays</p></div>'
+    )
+    assert (
+        render.without_screen_only(html)
+        == '<div class="a">keep<divider>x</divider><p class="not-screen-only">stays</p></div>'
+    )
     with pytest.raises(ValueError, match="never closed"):
         render.without_screen_only('<figure class="screen-only"><figure></figure>')

@@ -55,7 +55,9 @@ def profile(name: str) -> dict:
 
 
 def snakemake_options() -> set[str]:
-    help_text = subprocess.run([sys.executable, "-m", "snakemake", "--help"], capture_output=True, text=True, check=True).stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     return set(re.findall(r"--([a-z][a-z0-9-]*)", help_text))
 
 
@@ -67,7 +69,13 @@ def test_every_profile_key_is_a_snakemake_option(name):
 
 def test_default_profile_is_for_a_laptop():
     settings = profile("default")
-    assert settings == {"cores": "all", "keep-going": False, "rerun-incomplete": True, "printshellcmds": True, "show-failed-logs": True}
+    assert settings == {
+        "cores": "all",
+        "keep-going": False,
+        "rerun-incomplete": True,
+        "printshellcmds": True,
+        "show-failed-logs": True,
+    }
 
 
 def test_default_profile_applies_by_itself_and_resolves_every_job(project, all_jobs):
@@ -88,7 +96,11 @@ def test_slurm_profile_settings():
 @pytest.fixture
 def no_slurm(monkeypatch):
     """PATH without any directory that holds a SLURM command: a machine without SLURM."""
-    kept = [d for d in os.environ.get("PATH", "").split(os.pathsep) if not any((Path(d) / c).exists() for c in SLURM_COMMANDS)]
+    kept = [
+        d
+        for d in os.environ.get("PATH", "").split(os.pathsep)
+        if not any((Path(d) / c).exists() for c in SLURM_COMMANDS)
+    ]
     monkeypatch.setenv("PATH", os.pathsep.join(kept))
 
 

@@ -58,7 +58,9 @@ def actionlint() -> str:
 
 def run_actionlint(path: Path) -> subprocess.CompletedProcess:
     # shellcheck (and pyflakes), when installed, are found on PATH and check the run: scripts too.
-    return subprocess.run([actionlint(), "-no-color", str(path)], env=workflow_env(), capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [actionlint(), "-no-color", str(path)], env=workflow_env(), capture_output=True, text=True, timeout=120
+    )
 
 
 def test_actionlint_passes_on_the_publishing_workflow():
@@ -70,7 +72,10 @@ def test_actionlint_does_find_errors(tmp_path):
     """The check above is a real one: a broken workflow fails it."""
     broken = tmp_path / ".github" / "workflows" / "broken.yml"
     broken.parent.mkdir(parents=True)
-    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ steps.nope.outputs.x }}\n        shell: bsh\n")
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ steps.nope.outputs.x }}\n        shell: bsh\n"
+    )
     result = run_actionlint(broken)
     assert result.returncode != 0
     assert "nope" in result.stdout
@@ -91,16 +96,29 @@ def test_workflow_triggers_permissions_and_order():
     assert deploy["environment"]["name"] == "github-pages"
 
     steps = [s.get("uses", "").split("@")[0] or s["name"] for s in build["steps"]]
-    order = ["actions/checkout", "Set up Python 3.11", "Install the Debian packages the build and the tests need", "Test",
-             "Fetch the previous edition", "Download the published site", "Build", "Assemble the site",
-             "actions/upload-pages-artifact"]
+    order = [
+        "actions/checkout",
+        "Set up Python 3.11",
+        "Install the Debian packages the build and the tests need",
+        "Test",
+        "Fetch the previous edition",
+        "Download the published site",
+        "Build",
+        "Assemble the site",
+        "actions/upload-pages-artifact",
+    ]
     assert [s for s in steps if s in order] == order
     checkout = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0  # the build date is the last commit touching the inputs
     debian = step("Install the Debian packages the build and the tests need")["run"].split()
     assert {"chromium", "poppler-utils", "default-jre-headless"} <= set(debian)
     assert "make test" in step("Test")["run"]
-    assert next(s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@"))["with"]["path"] == "site"
+    assert (
+        next(s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@"))["with"][
+            "path"
+        ]
+        == "site"
+    )
     assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
 
 
@@ -140,8 +158,11 @@ def run_step(name: str, workdir: Path, **env: str) -> tuple[subprocess.Completed
     assert not missing, f"step {name!r} needs {missing}"
     result = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", s["run"]],
-        cwd=workdir, env={**workflow_env(workdir), **env, "GITHUB_OUTPUT": str(outputs)},
-        capture_output=True, text=True, timeout=600,
+        cwd=workdir,
+        env={**workflow_env(workdir), **env, "GITHUB_OUTPUT": str(outputs)},
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
     return result, values
@@ -174,14 +195,20 @@ def serve(directory: Path, handler=QuietHandler):
 # --- fixture editions ----------------------------------------------------------------------------
 
 
-def make_edition(root: Path, build_date: str, package: str, epoch: int, modalities=("srs", "hfrt"), title="A briefing") -> Path:
+def make_edition(
+    root: Path, build_date: str, package: str, epoch: int, modalities=("srs", "hfrt"), title="A briefing"
+) -> Path:
     """A small edition as the workflow publishes it in reports/."""
     root.mkdir(parents=True)
     briefing = {
         "title": title,
         "build_date": build_date,
-        "provenance": {"data": {"package": package, "files": {}}, "build_epoch": epoch, "build_date": build_date,
-                       "commit": {"sha": hashlib.sha1(package.encode()).hexdigest(), "dirty": False}},
+        "provenance": {
+            "data": {"package": package, "files": {}},
+            "build_epoch": epoch,
+            "build_date": build_date,
+            "commit": {"sha": hashlib.sha1(package.encode()).hexdigest(), "dirty": False},
+        },
     }
     (root / "briefing.json").write_text(json.dumps(briefing), encoding="utf-8")
     links = "".join(f'<a href="modalities/{m}.html">{m}</a>' for m in modalities)
@@ -189,7 +216,9 @@ def make_edition(root: Path, build_date: str, package: str, epoch: int, modaliti
     (root / "briefing.pdf").write_bytes(b"%PDF-1.7\n% " + build_date.encode() + b"\n%%EOF\n")
     for m in modalities:
         (root / "modalities").mkdir(exist_ok=True)
-        (root / "modalities" / f"{m}.html").write_text(f"<!DOCTYPE html><title>{m} {build_date}</title>", encoding="utf-8")
+        (root / "modalities" / f"{m}.html").write_text(
+            f"<!DOCTYPE html><title>{m} {build_date}</title>", encoding="utf-8"
+        )
     return root
 
 
@@ -203,7 +232,11 @@ def edition_id(spec) -> str:
 
 def tree(root: Path) -> dict[str, str]:
     """Every file under root with its checksum (what a deploy would publish)."""
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -276,7 +309,13 @@ def test_both_editions_are_kept_with_their_files(two_sites):
     assert manifest["latest"] == edition_id(SECOND)
     first = manifest["editions"][1]
     assert first["build_date"] == FIRST[0] and first["data_checksum"] == FIRST[1]
-    assert {f["path"] for f in first["files"]} == {"briefing.html", "briefing.pdf", "briefing.json", "modalities/srs.html", "modalities/hfrt.html"}
+    assert {f["path"] for f in first["files"]} == {
+        "briefing.html",
+        "briefing.pdf",
+        "briefing.json",
+        "modalities/srs.html",
+        "modalities/hfrt.html",
+    }
 
 
 def test_index_lists_editions_newest_first_with_links(two_sites):
@@ -300,7 +339,7 @@ def test_latest_is_the_newest_edition(two_sites):
     assert latest.pop("index.html")
     assert latest == tree(out / "editions" / edition_id(SECOND))
     check_page(out / "latest" / "index.html")
-    assert 'url=briefing.html' in (out / "latest" / "index.html").read_text()
+    assert "url=briefing.html" in (out / "latest" / "index.html").read_text()
 
 
 def test_reassembling_the_same_edition_is_idempotent(two_sites):
@@ -338,7 +377,9 @@ def test_the_index_escapes_what_it_shows(tmp_path):
     check_page(tmp_path / "site" / "index.html")
 
 
-@pytest.mark.parametrize("damage", ["tampered", "missing", "no manifest", "traversal", "edition path", "no such directory"])
+@pytest.mark.parametrize(
+    "damage", ["tampered", "missing", "no manifest", "traversal", "edition path", "no such directory"]
+)
 def test_a_damaged_previous_site_stops_assembly(two_sites, damage):
     previous = two_sites / "site2"
     edition = previous / "editions" / edition_id(FIRST)
@@ -420,7 +461,9 @@ def test_step_fetch_previous_edition_from_a_local_path_or_file_url(two_sites):
         result, outputs = run_step("Fetch the previous edition", workdir, SITE_URL=location)
         assert result.returncode == 0, result.stderr
         assert outputs == {"path": "previous/briefing.json"}
-        assert (workdir / "previous" / "briefing.json").read_bytes() == (published / "latest" / "briefing.json").read_bytes()
+        assert (workdir / "previous" / "briefing.json").read_bytes() == (
+            published / "latest" / "briefing.json"
+        ).read_bytes()
 
 
 def test_step_fetch_previous_edition_over_http(two_sites):
@@ -468,7 +511,9 @@ def test_steps_download_and_assemble_the_site(two_sites):
     manifest = json.loads((workdir / "site" / "editions.json").read_text())
     assert [e["build_date"] for e in manifest["editions"]] == ["2026-09-01", SECOND[0], FIRST[0]]
     for spec in (FIRST, SECOND):
-        assert tree(workdir / "site" / "editions" / edition_id(spec)) == tree(two_sites / "site2" / "editions" / edition_id(spec))
+        assert tree(workdir / "site" / "editions" / edition_id(spec)) == tree(
+            two_sites / "site2" / "editions" / edition_id(spec)
+        )
 
 
 def test_step_download_the_published_site_before_the_first_edition(tmp_path):

@@ -29,8 +29,15 @@ def test_build_date_comes_from_the_last_commit_touching_the_inputs(tmp_path, mon
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "x.csv").write_text("a\n")
-    env = {**os.environ, "GIT_AUTHOR_DATE": "2025-03-04T05:06:07Z", "GIT_COMMITTER_DATE": "2025-03-04T05:06:07Z",
-           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": "2025-03-04T05:06:07Z",
+        "GIT_COMMITTER_DATE": "2025-03-04T05:06:07Z",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
     for cmd in (["git", "init", "-q"], ["git", "add", "."], ["git", "commit", "-qm", "data"]):
         subprocess.run(cmd, cwd=tmp_path, env=env, check=True)
     assert provenance.build_date(provenance.build_epoch(tmp_path, tmp_path / "data")) == "2025-03-04"

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import sync_playwright
+from test_browser import HEIGHT, WIDTHS, launch
 
 from conftest import copy_project, snakemake
-from test_browser import HEIGHT, WIDTHS, launch
 
 pytestmark = pytest.mark.slow
 
@@ -36,12 +36,24 @@ SVG = "'><svg onload=alert(3)>"
 
 # (file, key column, key, column, new value): free-text fields, each shown in the briefing.
 EDITS = [
-    ("studies.csv", "study_id", "ryu2008", "title", f"{SCRIPT} Pain control by image-guided radiosurgery for solitary spinal metastasis"),
+    (
+        "studies.csv",
+        "study_id",
+        "ryu2008",
+        "title",
+        f"{SCRIPT} Pain control by image-guided radiosurgery for solitary spinal metastasis",
+    ),
     ("studies.csv", "study_id", "ryu2008", "authors", f"{JS_URL}, Ryu S, et al."),
     # The short name labels the figures too: matplotlib's SVG text and the aria-label attribute.
     ("studies.csv", "study_id", "ryu2008", "short_name", f"Ryu 2008{QUOTES}"),
     ("studies.csv", "study_id", "ryu2008", "design_note", f"Single arm {QUOTES} & 'single' quotes"),
-    ("statements.csv", "statement_id", "hosono1995-mechanism", "statement", f"{IMG} {MARKDOWN_LINK} The review attributes most spinal pain to instability."),
+    (
+        "statements.csv",
+        "statement_id",
+        "hosono1995-mechanism",
+        "statement",
+        f"{IMG} {MARKDOWN_LINK} The review attributes most spinal pain to instability.",
+    ),
     ("outcomes.csv", "outcome_id", "ryu2008-relief-complete", "note", f"Denominator not stated {SVG}"),
     ("modalities.csv", "modality_id", "hbi", "description", f"Large-field irradiation </p>{SCRIPT}<p>"),
 ]
@@ -108,7 +120,9 @@ def test_no_page_has_active_content(hostile, name):
         assert not handlers, f"<{element.name} {handlers}>"
         for attribute in ("href", "src", "xlink:href", "action", "formaction"):
             value = "".join(str(element.get(attribute, "")).split()).lower()
-            assert not value.startswith(("javascript:", "vbscript:", "data:text/html")), f"<{element.name} {attribute}={value!r}>"
+            assert not value.startswith(("javascript:", "vbscript:", "data:text/html")), (
+                f"<{element.name} {attribute}={value!r}>"
+            )
     if name != "briefing.html":
         assert not page.find_all("img", src=re.compile(r"^(?!data:)")), "an <img> that loads a file"
 
@@ -120,11 +134,15 @@ def test_every_page_forbids_scripts_and_network_loads(hostile, name):
     policy = {d.split()[0]: d.split()[1:] for d in (p.strip() for p in metas[0]["content"].split(";")) if d}
     assert policy["default-src"] == ["'none'"]
     assert "script-src" not in policy and "script-src-attr" not in policy and "script-src-elem" not in policy
-    assert all(source in ("'unsafe-inline'", "data:") for source in policy.get("style-src", []) + policy.get("img-src", []))
+    assert all(
+        source in ("'unsafe-inline'", "data:") for source in policy.get("style-src", []) + policy.get("img-src", [])
+    )
 
 
 def test_hostile_strings_are_text_in_the_pdf(hostile):
-    pdf_text = subprocess.run(["pdftotext", str(hostile / "reports" / "briefing.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    pdf_text = subprocess.run(
+        ["pdftotext", str(hostile / "reports" / "briefing.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     squeezed = re.sub(r"\s+", "", pdf_text)  # table cells wrap long strings across lines
     for value in HOSTILE:
         assert re.sub(r"\s+", "", value) in squeezed, value
@@ -138,7 +156,9 @@ def test_nothing_runs_in_the_browser(hostile, bypass_csp):
         browser = launch(playwright)
         try:
             context = browser.new_context(viewport={"width": WIDTHS[0], "height": HEIGHT}, bypass_csp=bypass_csp)
-            context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+            context.route(
+                "**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort()
+            )
             for name in PAGES:
                 page = context.new_page()
                 page.on("dialog", lambda d, name=name: (dialogs.append(f"{name}: {d.message}"), d.dismiss()))

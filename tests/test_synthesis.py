@@ -3,6 +3,7 @@ and summary-of-findings rows; and zero, one or many studies all rendering sensib
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import re
@@ -13,7 +14,7 @@ import pytest
 import yaml
 
 from briefing import combine, evidence, meta, render, summary, validation
-from conftest import ROOT
+from conftest import PROVENANCE, ROOT
 
 SETTINGS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["analysis"]
 # (study, patients, responders at 1 month, mean pain at baseline, SD, at 4 weeks, SD)
@@ -39,17 +40,71 @@ def package(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "data", data)
     studies, outcomes = [], []
     for sid, n, responders, b, bsd, w4, w4sd in EXTRA:
-        studies.append({"study_id": sid, "short_name": sid.capitalize(), "title": f"Test study {sid}", "authors": "Test A", "year": 2020,
-                        "design": "prospective_cohort", "patients": n, "modality_id": "srs", "regimen": "16 Gy in 1 fraction",
-                        "source_document": "test", "source_locator": "test data"})
+        studies.append(
+            {
+                "study_id": sid,
+                "short_name": sid.capitalize(),
+                "title": f"Test study {sid}",
+                "authors": "Test A",
+                "year": 2020,
+                "design": "prospective_cohort",
+                "patients": n,
+                "modality_id": "srs",
+                "regimen": "16 Gy in 1 fraction",
+                "source_document": "test",
+                "source_locator": "test data",
+            }
+        )
         outcomes += [
-            {"outcome_id": f"{sid}-overall", "study_id": sid, "domain": "pain_response", "measure": "Overall response", "source_term": "overall response",
-             "icpr_category": "overall", "statistic": "count", "value": responders, "events": responders, "denominator": n, "denominator_unit": "patients",
-             "unit": "patients", "timepoint": "1 month", "time_days": 30, "locator": "test"},
-            {"outcome_id": f"{sid}-nrs-0", "study_id": sid, "domain": "pain_score", "measure": "Pain score (NRS 0-10)", "source_term": "NRS", "statistic": "mean",
-             "value": b, "sd": bsd, "denominator": n, "denominator_unit": "patients", "unit": "NRS 0-10", "timepoint": "baseline", "time_days": 0, "locator": "test"},
-            {"outcome_id": f"{sid}-nrs-4w", "study_id": sid, "domain": "pain_score", "measure": "Pain score (NRS 0-10)", "source_term": "NRS", "statistic": "mean",
-             "value": w4, "sd": w4sd, "denominator": n, "denominator_unit": "patients", "unit": "NRS 0-10", "timepoint": "4 weeks", "time_days": 28, "locator": "test"},
+            {
+                "outcome_id": f"{sid}-overall",
+                "study_id": sid,
+                "domain": "pain_response",
+                "measure": "Overall response",
+                "source_term": "overall response",
+                "icpr_category": "overall",
+                "statistic": "count",
+                "value": responders,
+                "events": responders,
+                "denominator": n,
+                "denominator_unit": "patients",
+                "unit": "patients",
+                "timepoint": "1 month",
+                "time_days": 30,
+                "locator": "test",
+            },
+            {
+                "outcome_id": f"{sid}-nrs-0",
+                "study_id": sid,
+                "domain": "pain_score",
+                "measure": "Pain score (NRS 0-10)",
+                "source_term": "NRS",
+                "statistic": "mean",
+                "value": b,
+                "sd": bsd,
+                "denominator": n,
+                "denominator_unit": "patients",
+                "unit": "NRS 0-10",
+                "timepoint": "baseline",
+                "time_days": 0,
+                "locator": "test",
+            },
+            {
+                "outcome_id": f"{sid}-nrs-4w",
+                "study_id": sid,
+                "domain": "pain_score",
+                "measure": "Pain score (NRS 0-10)",
+                "source_term": "NRS",
+                "statistic": "mean",
+                "value": w4,
+                "sd": w4sd,
+                "denominator": n,
+                "denominator_unit": "patients",
+                "unit": "NRS 0-10",
+                "timepoint": "4 weeks",
+                "time_days": 28,
+                "locator": "test",
+            },
         ]
     append(data / "studies.csv", studies)
     append(data / "outcomes.csv", outcomes)
@@ -117,7 +172,11 @@ def test_build_proposes_inconsistency_from_i2_and_the_curator_wins(package):
     # audit found it missing at scale, where it matched no data cell by chance).
     registry = {e["id"]: e for e in combine.figure_registry([hfrt])}
     entry = registry["hfrt:toxicity:participants"]
-    assert entry["derived"] and entry["value_text"] == "58" and f"{entry['value_text']} participants" in proposed["imprecision"]["reason"]
+    assert (
+        entry["derived"]
+        and entry["value_text"] == "58"
+        and f"{entry['value_text']} participants" in proposed["imprecision"]["reason"]
+    )
     assert entry["derived_from"] and all(oid.startswith("sun2026") for oid in entry["derived_from"])
 
 
@@ -125,8 +184,10 @@ def test_zero_one_and_many_studies_render(package, tmp_path):
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     summaries = [build(package, m) for m in config["modalities"]]
     tables = evidence.read_tables(package)
-    provenance = {"build_date": "2026-01-01", "data": {"package": "0" * 64, "files": {}}, "commit": {"sha": None, "dirty": None}, "versions": {}, "config": {}, "jobs": {}}
-    context = json.loads(evidence.dumps(combine.build(config, summaries, tables, evidence.general_statements(tables), provenance)))
+    provenance = copy.deepcopy(PROVENANCE)
+    context = json.loads(
+        evidence.dumps(combine.build(config, summaries, tables, evidence.general_statements(tables), provenance))
+    )
     html = render.render_html(context)
     (tmp_path / "briefing.html").write_text(html, encoding="utf-8")
     assert "fig-srs-forest-1" in html and "Random effects (REML)" in html  # many
@@ -136,7 +197,10 @@ def test_zero_one_and_many_studies_render(package, tmp_path):
 
 def test_sentence_start_keeps_abbreviations():
     env = render.environment()
-    assert env.from_string("{{ 'random effects (REML), DerSimonian–Laird' | sentence_start }}").render() == "Random effects (REML), DerSimonian–Laird"
+    assert (
+        env.from_string("{{ 'random effects (REML), DerSimonian–Laird' | sentence_start }}").render()
+        == "Random effects (REML), DerSimonian–Laird"
+    )
     assert env.from_string("{{ '' | sentence_start }}").render() == ""
 
 
@@ -157,8 +221,19 @@ def test_the_comparison_lists_the_largest_studies_and_counts_the_rest():
 
     studies = [study(1, 10), study(2, 300), study(3, 40), study(4, 300), study(5, 90)]
     items = [{"study_id": s["study_id"], "text": f"finding {n} of {s['study_id']}"} for s in studies for n in (1, 2)]
-    summary_ = {"modality_id": "m", "modality": {"short_name": "M"}, "primary_studies": studies, "reviews": [], "patients": 740, "designs": "",
-                "main_pain": None, "durability": items, "safety": items[:2], "overall_certainty": None, "kind": "quantitative"}
+    summary_ = {
+        "modality_id": "m",
+        "modality": {"short_name": "M"},
+        "primary_studies": studies,
+        "reviews": [],
+        "patients": 740,
+        "designs": "",
+        "main_pain": None,
+        "durability": items,
+        "safety": items[:2],
+        "overall_certainty": None,
+        "kind": "quantitative",
+    }
     row = combine.comparison_rows([summary_])[0]
     assert combine.COMPARISON_STUDIES_MAX == 3
     assert [d["study_id"] for d in row["durability"]] == ["s2", "s2", "s4", "s4", "s5", "s5"]  # largest, ties in order
@@ -167,7 +242,7 @@ def test_the_comparison_lists_the_largest_studies_and_counts_the_rest():
 
 
 def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_path):
-    """"45 case series", "(12 studies)", "20 more studies": each is a derived figure with the studies
+    """ "45 case series", "(12 studies)", "20 more studies": each is a derived figure with the studies
     it counts. The audit's set of allowed numbers passed them before only because, at scale, small
     counts also occur in data cells (checked: this data passes it with or without the entries)."""
     from briefing import audit, synthetic
@@ -178,8 +253,10 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
     config = yaml.safe_load((tmp_path / "config" / "config.yaml").read_text())
     summaries = [build(package, m) for m in config["modalities"]]
     tables = evidence.read_tables(package)
-    provenance = {"build_date": "2026-01-01", "data": {"package": "0" * 64, "files": {}}, "commit": {"sha": None, "dirty": None}, "versions": {}, "config": {}, "jobs": {}}
-    context = json.loads(evidence.dumps(combine.build(config, summaries, tables, evidence.general_statements(tables), provenance)))
+    provenance = copy.deepcopy(PROVENANCE)
+    context = json.loads(
+        evidence.dumps(combine.build(config, summaries, tables, evidence.general_statements(tables), provenance))
+    )
     registry = {f["id"]: f for f in context["figures"]}
     html = render.render_html(context)
     text = audit.html_text(html)

@@ -32,7 +32,9 @@ def test_package_is_valid(tmp_path: Path, studies: int, modalities: int) -> None
     assert config["modalities"] == ids
     # Everything else of the config is the project's.
     original = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
-    assert {k: v for k, v in config.items() if k != "modalities"} == {k: v for k, v in original.items() if k != "modalities"}
+    assert {k: v for k, v in config.items() if k != "modalities"} == {
+        k: v for k, v in original.items() if k != "modalities"
+    }
 
     problems = validate_package(tmp_path / "data" / "datapackage.yaml", config["modalities"])
     assert problems == [], "\n".join(map(str, problems))
@@ -55,8 +57,13 @@ def test_outcome_mix_is_realistic(tmp_path: Path) -> None:
     with open(tmp_path / "data" / "studies.csv", encoding="utf-8", newline="") as fh:
         studies = list(csv.DictReader(fh))
     kinds = {(o["domain"], o["statistic"]) for o in outcomes}
-    for expected in [("pain_response", "percent"), ("pain_score", "mean"), ("opioid_dose", "mean"),
-                     ("toxicity", "count"), ("retreatment", "hazard_ratio")]:
+    for expected in [
+        ("pain_response", "percent"),
+        ("pain_score", "mean"),
+        ("opioid_dose", "mean"),
+        ("toxicity", "count"),
+        ("retreatment", "hazard_ratio"),
+    ]:
         assert expected in kinds, expected
     assert {"complete", "partial"} <= {o["icpr_category"] for o in outcomes}
     assert any(o["domain"] == "pain_response" and o["denominator"] for o in outcomes)
@@ -76,8 +83,22 @@ def test_same_seed_same_bytes_and_another_seed_differs(tmp_path: Path) -> None:
 
 def test_command_line(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "briefing.synthetic", "--studies", "20", "--modalities", "4", "--seed", "5", "--out", str(tmp_path)],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "briefing.synthetic",
+            "--studies",
+            "20",
+            "--modalities",
+            "4",
+            "--seed",
+            "5",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "20 studies" in result.stdout
     assert (tmp_path / "data" / "studies.csv").is_file() and (tmp_path / "config" / "config.yaml").is_file()

@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -102,7 +102,7 @@ def append_row(data: Path, table: str, **values: str) -> int:
 
 def keep_rows(data: Path, table: str, keep: Callable[[dict[str, str]], bool]) -> None:
     rows = _read(data, table)
-    _write(data, table, [rows[0]] + [r for r in rows[1:] if keep(dict(zip(rows[0], r)))])
+    _write(data, table, [rows[0]] + [r for r in rows[1:] if keep(dict(zip(rows[0], r, strict=False)))])
 
 
 def replace_in_row(data: Path, table: str, row_id: str, old: str, new: str) -> int:
@@ -155,8 +155,15 @@ def validate(data: Path, modalities: tuple[str, ...] = ()) -> list[Problem]:
 # --- the catalogue ----------------------------------------------------------------------------------
 
 
-def case(id: str, edit: Callable[[Path], int | None], file: str, row: int | str | None, column: str | None,
-         phrase: str, count: int | None = 1):
+def case(
+    id: str,
+    edit: Callable[[Path], int | None],
+    file: str,
+    row: int | str | None,
+    column: str | None,
+    phrase: str,
+    count: int | None = 1,
+):
     """One bad input: `edit` damages the copy; a problem in `file`, `row`, `column` whose message
     contains `phrase` must be reported, and (unless count is None) nothing else."""
     return pytest.param(edit, file, row, column, phrase, count, id=id)
@@ -164,161 +171,575 @@ def case(id: str, edit: Callable[[Path], int | None], file: str, row: int | str 
 
 CASES = [
     # wrong types
-    case("studies-patients-text", lambda d: set_cell(d, "studies", "ryu2008", "patients", "forty-nine"),
-         "studies.csv", EDITED, "patients", "'forty-nine' must be a whole number"),
-    case("studies-year-decimal", lambda d: set_cell(d, "studies", "ryu2008", "year", "2008.5"),
-         "studies.csv", EDITED, "year", "must be a whole number"),
-    case("outcomes-value-decimal-comma", lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w1", "value", "3,3"),
-         "outcomes.csv", EDITED, "value", "'.' as the decimal point"),
-    case("outcomes-value-with-unit", lambda d: set_cell(d, "outcomes", "ryu2008-relapse", "value", "6.9%"),
-         "outcomes.csv", EDITED, "value", "must be a number"),
-    case("outcomes-value-nan", lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w1", "value", "NaN"),
-         "outcomes.csv", EDITED, "value", "'NaN' must be a finite number"),
-    case("modalities-display-order-text", lambda d: set_cell(d, "modalities", "hfrt", "display_order", "second"),
-         "modalities.csv", EDITED, "display_order", "must be a whole number"),
-    case("certainty-judgement-text", lambda d: set_cell(d, "certainty", "srs/pain_response/imprecision", "judgement", "serious"),
-         "certainty.csv", EDITED, "judgement", "'serious' must be a whole number"),
+    case(
+        "studies-patients-text",
+        lambda d: set_cell(d, "studies", "ryu2008", "patients", "forty-nine"),
+        "studies.csv",
+        EDITED,
+        "patients",
+        "'forty-nine' must be a whole number",
+    ),
+    case(
+        "studies-year-decimal",
+        lambda d: set_cell(d, "studies", "ryu2008", "year", "2008.5"),
+        "studies.csv",
+        EDITED,
+        "year",
+        "must be a whole number",
+    ),
+    case(
+        "outcomes-value-decimal-comma",
+        lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w1", "value", "3,3"),
+        "outcomes.csv",
+        EDITED,
+        "value",
+        "'.' as the decimal point",
+    ),
+    case(
+        "outcomes-value-with-unit",
+        lambda d: set_cell(d, "outcomes", "ryu2008-relapse", "value", "6.9%"),
+        "outcomes.csv",
+        EDITED,
+        "value",
+        "must be a number",
+    ),
+    case(
+        "outcomes-value-nan",
+        lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w1", "value", "NaN"),
+        "outcomes.csv",
+        EDITED,
+        "value",
+        "'NaN' must be a finite number",
+    ),
+    case(
+        "modalities-display-order-text",
+        lambda d: set_cell(d, "modalities", "hfrt", "display_order", "second"),
+        "modalities.csv",
+        EDITED,
+        "display_order",
+        "must be a whole number",
+    ),
+    case(
+        "certainty-judgement-text",
+        lambda d: set_cell(d, "certainty", "srs/pain_response/imprecision", "judgement", "serious"),
+        "certainty.csv",
+        EDITED,
+        "judgement",
+        "'serious' must be a whole number",
+    ),
     # empty required cells
-    case("studies-title-empty", lambda d: set_cell(d, "studies", "sun2026", "title", ""),
-         "studies.csv", EDITED, "title", "is required but empty"),
-    case("outcomes-locator-empty", lambda d: set_cell(d, "outcomes", "sun2026-nrs-0", "locator", ""),
-         "outcomes.csv", EDITED, "locator", "is required but empty"),
-    case("statements-statement-empty", lambda d: set_cell(d, "statements", "lin2006-hbi", "statement", ""),
-         "statements.csv", EDITED, "statement", "is required but empty"),
-    case("modalities-name-empty", lambda d: set_cell(d, "modalities", "i125", "name", ""),
-         "modalities.csv", EDITED, "name", "is required but empty"),
-    case("certainty-reason-empty", lambda d: set_cell(d, "certainty", "hfrt/pain_response/imprecision", "reason", ""),
-         "certainty.csv", EDITED, "reason", "is required but empty"),
-    case("studies-primary-without-patients", lambda d: set_cell(d, "studies", "sun2026", "patients", ""),
-         "studies.csv", EDITED, "patients", "a primary study needs its number of patients"),
+    case(
+        "studies-title-empty",
+        lambda d: set_cell(d, "studies", "sun2026", "title", ""),
+        "studies.csv",
+        EDITED,
+        "title",
+        "is required but empty",
+    ),
+    case(
+        "outcomes-locator-empty",
+        lambda d: set_cell(d, "outcomes", "sun2026-nrs-0", "locator", ""),
+        "outcomes.csv",
+        EDITED,
+        "locator",
+        "is required but empty",
+    ),
+    case(
+        "statements-statement-empty",
+        lambda d: set_cell(d, "statements", "lin2006-hbi", "statement", ""),
+        "statements.csv",
+        EDITED,
+        "statement",
+        "is required but empty",
+    ),
+    case(
+        "modalities-name-empty",
+        lambda d: set_cell(d, "modalities", "i125", "name", ""),
+        "modalities.csv",
+        EDITED,
+        "name",
+        "is required but empty",
+    ),
+    case(
+        "certainty-reason-empty",
+        lambda d: set_cell(d, "certainty", "hfrt/pain_response/imprecision", "reason", ""),
+        "certainty.csv",
+        EDITED,
+        "reason",
+        "is required but empty",
+    ),
+    case(
+        "studies-primary-without-patients",
+        lambda d: set_cell(d, "studies", "sun2026", "patients", ""),
+        "studies.csv",
+        EDITED,
+        "patients",
+        "a primary study needs its number of patients",
+    ),
     # out of range
-    case("studies-patients-negative", lambda d: set_cell(d, "studies", "ryu2008", "patients", "-5"),
-         "studies.csv", EDITED, "patients", "'-5' must be at least 1"),
-    case("studies-year-1800", lambda d: set_cell(d, "studies", "ryu2008", "year", "1800"),
-         "studies.csv", EDITED, "year", "'1800' must be at least 1900"),
-    case("outcomes-percent-over-100", lambda d: set_cell(d, "outcomes", "ryu2008-relapse", "value", "140"),
-         "outcomes.csv", EDITED, "value", "value 140 is outside 0-100 %"),
-    case("outcomes-pain-score-over-10", lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w1", "value", "11"),
-         "outcomes.csv", EDITED, "value", "pain score 11 is outside 0-10"),
-    case("outcomes-sd-negative", lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w1", "sd", "-0.9"),
-         "outcomes.csv", EDITED, "sd", "'-0.9' must be at least 0"),
-    case("outcomes-events-above-denominator", lambda d: set_cell(d, "outcomes", "sun2026-myelitis", "events", "9999"),
-         "outcomes.csv", EDITED, "events", "events (9999) exceed the denominator", count=None),
-    case("outcomes-opioid-dose-negative", lambda d: set_cell(d, "outcomes", "shao_i125-ome-w1", "value", "-45.3"),
-         "outcomes.csv", EDITED, "value", "value -45.3 is negative"),
-    case("certainty-judgement-over-2", lambda d: set_cell(d, "certainty", "i125/pain_score/indirectness", "judgement", "3"),
-         "certainty.csv", EDITED, "judgement", "'3' must be at most 2"),
+    case(
+        "studies-patients-negative",
+        lambda d: set_cell(d, "studies", "ryu2008", "patients", "-5"),
+        "studies.csv",
+        EDITED,
+        "patients",
+        "'-5' must be at least 1",
+    ),
+    case(
+        "studies-year-1800",
+        lambda d: set_cell(d, "studies", "ryu2008", "year", "1800"),
+        "studies.csv",
+        EDITED,
+        "year",
+        "'1800' must be at least 1900",
+    ),
+    case(
+        "outcomes-percent-over-100",
+        lambda d: set_cell(d, "outcomes", "ryu2008-relapse", "value", "140"),
+        "outcomes.csv",
+        EDITED,
+        "value",
+        "value 140 is outside 0-100 %",
+    ),
+    case(
+        "outcomes-pain-score-over-10",
+        lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w1", "value", "11"),
+        "outcomes.csv",
+        EDITED,
+        "value",
+        "pain score 11 is outside 0-10",
+    ),
+    case(
+        "outcomes-sd-negative",
+        lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w1", "sd", "-0.9"),
+        "outcomes.csv",
+        EDITED,
+        "sd",
+        "'-0.9' must be at least 0",
+    ),
+    case(
+        "outcomes-events-above-denominator",
+        lambda d: set_cell(d, "outcomes", "sun2026-myelitis", "events", "9999"),
+        "outcomes.csv",
+        EDITED,
+        "events",
+        "events (9999) exceed the denominator",
+        count=None,
+    ),
+    case(
+        "outcomes-opioid-dose-negative",
+        lambda d: set_cell(d, "outcomes", "shao_i125-ome-w1", "value", "-45.3"),
+        "outcomes.csv",
+        EDITED,
+        "value",
+        "value -45.3 is negative",
+    ),
+    case(
+        "certainty-judgement-over-2",
+        lambda d: set_cell(d, "certainty", "i125/pain_score/indirectness", "judgement", "3"),
+        "certainty.csv",
+        EDITED,
+        "judgement",
+        "'3' must be at most 2",
+    ),
     # a series over time whose time points fold onto each other
-    case("outcomes-time-days-shared-by-two-timepoints", lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w2", "time_days", "7"),
-         "outcomes.csv", EDITED, "time_days", "time_days 7 is also given to timepoint 'week 1'"),
-    case("outcomes-timepoint-with-two-time-days",
-         lambda d: set_cell(d, "outcomes", "shao_i125-ome-w2", "timepoint", "week 1"),
-         "outcomes.csv", EDITED, "time_days", "timepoint 'week 1' of shao_i125 'Daily oral morphine equivalent' has time_days 7"),
+    case(
+        "outcomes-time-days-shared-by-two-timepoints",
+        lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w2", "time_days", "7"),
+        "outcomes.csv",
+        EDITED,
+        "time_days",
+        "time_days 7 is also given to timepoint 'week 1'",
+    ),
+    case(
+        "outcomes-timepoint-with-two-time-days",
+        lambda d: set_cell(d, "outcomes", "shao_i125-ome-w2", "timepoint", "week 1"),
+        "outcomes.csv",
+        EDITED,
+        "time_days",
+        "timepoint 'week 1' of shao_i125 'Daily oral morphine equivalent' has time_days 7",
+    ),
     # rules across cells of a study
-    case("studies-dose-min-above-max", lambda d: set_cell(d, "studies", "sun2026", "dose_per_fraction_min_gy", "50"),
-         "studies.csv", EDITED, "dose_per_fraction_min_gy", "is larger than dose_per_fraction_max_gy (10)"),
-    case("studies-fractions-min-above-max", lambda d: set_cell(d, "studies", "sun2026", "fractions_min", "8"),
-         "studies.csv", EDITED, "fractions_min", "fractions_min (8) is larger than fractions_max (7)"),
-    case("studies-fewer-lesions-than-patients", lambda d: set_cell(d, "studies", "ryu2008", "lesions", "12"),
-         "studies.csv", EDITED, "lesions", "fewer lesions (12) than patients (49)"),
+    case(
+        "studies-dose-min-above-max",
+        lambda d: set_cell(d, "studies", "sun2026", "dose_per_fraction_min_gy", "50"),
+        "studies.csv",
+        EDITED,
+        "dose_per_fraction_min_gy",
+        "is larger than dose_per_fraction_max_gy (10)",
+    ),
+    case(
+        "studies-fractions-min-above-max",
+        lambda d: set_cell(d, "studies", "sun2026", "fractions_min", "8"),
+        "studies.csv",
+        EDITED,
+        "fractions_min",
+        "fractions_min (8) is larger than fractions_max (7)",
+    ),
+    case(
+        "studies-fewer-lesions-than-patients",
+        lambda d: set_cell(d, "studies", "ryu2008", "lesions", "12"),
+        "studies.csv",
+        EDITED,
+        "lesions",
+        "fewer lesions (12) than patients (49)",
+    ),
     # ids and links
-    case("studies-duplicate-id", lambda d: set_cell(d, "studies", "sun2026", "study_id", "ryu2008"),
-         "studies.csv", EDITED, "study_id", "duplicate study_id 'ryu2008': row 2 has the same value", count=None),
-    case("outcomes-duplicate-id", lambda d: set_cell(d, "outcomes", "ryu2008-duration", "outcome_id", "ryu2008-relapse"),
-         "outcomes.csv", EDITED, "outcome_id", "duplicate outcome_id 'ryu2008-relapse'"),
-    case("statements-duplicate-id", lambda d: set_cell(d, "statements", "lin2006-hbi-replaced", "statement_id", "lin2006-hbi"),
-         "statements.csv", EDITED, "statement_id", "duplicate statement_id 'lin2006-hbi'"),
-    case("modalities-duplicate-display-order", lambda d: set_cell(d, "modalities", "hfrt", "display_order", "1"),
-         "modalities.csv", EDITED, "display_order", "duplicate display_order '1'"),
-    case("certainty-duplicate-judgement", lambda d: set_cell(d, "certainty", "srs/pain_response/inconsistency", "factor", "risk_of_bias"),
-         "certainty.csv", EDITED, "modality_id, outcome_domain, factor",
-         "the combination ('srs', 'pain_response', 'risk_of_bias') appears twice"),
-    case("outcomes-dangling-study", lambda d: set_cell(d, "outcomes", "sun2026-myelitis", "study_id", "sun2025"),
-         "outcomes.csv", EDITED, "study_id", "'sun2025' is not a study_id in data/studies.csv"),
-    case("statements-dangling-study", lambda d: set_cell(d, "statements", "lin2006-team", "study_id", "lin2007"),
-         "statements.csv", EDITED, "study_id", "'lin2007' is not a study_id in data/studies.csv"),
-    case("studies-unknown-modality", lambda d: set_cell(d, "studies", "ryu2008", "modality_id", "sbrt"),
-         "studies.csv", EDITED, "modality_id", "'sbrt' is not a modality_id in data/modalities.csv"),
-    case("statements-unknown-modality", lambda d: set_cell(d, "statements", "lin2006-hbi", "modality_id", "hemibody"),
-         "statements.csv", EDITED, "modality_id", "'hemibody' is not a modality_id in data/modalities.csv"),
-    case("certainty-unknown-modality", lambda d: set_cell(d, "certainty", "i125/pain_score/imprecision", "modality_id", "i-125"),
-         "certainty.csv", EDITED, "modality_id", "'i-125' is not a modality_id in data/modalities.csv"),
+    case(
+        "studies-duplicate-id",
+        lambda d: set_cell(d, "studies", "sun2026", "study_id", "ryu2008"),
+        "studies.csv",
+        EDITED,
+        "study_id",
+        "duplicate study_id 'ryu2008': row 2 has the same value",
+        count=None,
+    ),
+    case(
+        "outcomes-duplicate-id",
+        lambda d: set_cell(d, "outcomes", "ryu2008-duration", "outcome_id", "ryu2008-relapse"),
+        "outcomes.csv",
+        EDITED,
+        "outcome_id",
+        "duplicate outcome_id 'ryu2008-relapse'",
+    ),
+    case(
+        "statements-duplicate-id",
+        lambda d: set_cell(d, "statements", "lin2006-hbi-replaced", "statement_id", "lin2006-hbi"),
+        "statements.csv",
+        EDITED,
+        "statement_id",
+        "duplicate statement_id 'lin2006-hbi'",
+    ),
+    case(
+        "modalities-duplicate-display-order",
+        lambda d: set_cell(d, "modalities", "hfrt", "display_order", "1"),
+        "modalities.csv",
+        EDITED,
+        "display_order",
+        "duplicate display_order '1'",
+    ),
+    case(
+        "certainty-duplicate-judgement",
+        lambda d: set_cell(d, "certainty", "srs/pain_response/inconsistency", "factor", "risk_of_bias"),
+        "certainty.csv",
+        EDITED,
+        "modality_id, outcome_domain, factor",
+        "the combination ('srs', 'pain_response', 'risk_of_bias') appears twice",
+    ),
+    case(
+        "outcomes-dangling-study",
+        lambda d: set_cell(d, "outcomes", "sun2026-myelitis", "study_id", "sun2025"),
+        "outcomes.csv",
+        EDITED,
+        "study_id",
+        "'sun2025' is not a study_id in data/studies.csv",
+    ),
+    case(
+        "statements-dangling-study",
+        lambda d: set_cell(d, "statements", "lin2006-team", "study_id", "lin2007"),
+        "statements.csv",
+        EDITED,
+        "study_id",
+        "'lin2007' is not a study_id in data/studies.csv",
+    ),
+    case(
+        "studies-unknown-modality",
+        lambda d: set_cell(d, "studies", "ryu2008", "modality_id", "sbrt"),
+        "studies.csv",
+        EDITED,
+        "modality_id",
+        "'sbrt' is not a modality_id in data/modalities.csv",
+    ),
+    case(
+        "statements-unknown-modality",
+        lambda d: set_cell(d, "statements", "lin2006-hbi", "modality_id", "hemibody"),
+        "statements.csv",
+        EDITED,
+        "modality_id",
+        "'hemibody' is not a modality_id in data/modalities.csv",
+    ),
+    case(
+        "certainty-unknown-modality",
+        lambda d: set_cell(d, "certainty", "i125/pain_score/imprecision", "modality_id", "i-125"),
+        "certainty.csv",
+        EDITED,
+        "modality_id",
+        "'i-125' is not a modality_id in data/modalities.csv",
+    ),
     # unknown enum values
-    case("studies-unknown-design", lambda d: set_cell(d, "studies", "ryu2008", "design", "RCT"),
-         "studies.csv", EDITED, "design", "'RCT' must be one of: randomised_trial, clinical_trial"),
-    case("outcomes-unknown-domain", lambda d: set_cell(d, "outcomes", "ryu2008-relapse", "domain", "pain relapse"),
-         "outcomes.csv", EDITED, "domain", "must be one of: pain_response"),
-    case("outcomes-unknown-statistic", lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w4", "statistic", "average"),
-         "outcomes.csv", EDITED, "statistic", "'average' must be one of: percent, count, mean"),
-    case("outcomes-unknown-unit", lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w4", "unit", "NRS"),
-         "outcomes.csv", EDITED, "unit", "'NRS' must be one of:"),
-    case("certainty-unknown-factor", lambda d: set_cell(d, "certainty", "srs/pain_response/imprecision", "factor", "precision"),
-         "certainty.csv", EDITED, "factor", "'precision' must be one of: risk_of_bias"),
+    case(
+        "studies-unknown-design",
+        lambda d: set_cell(d, "studies", "ryu2008", "design", "RCT"),
+        "studies.csv",
+        EDITED,
+        "design",
+        "'RCT' must be one of: randomised_trial, clinical_trial",
+    ),
+    case(
+        "outcomes-unknown-domain",
+        lambda d: set_cell(d, "outcomes", "ryu2008-relapse", "domain", "pain relapse"),
+        "outcomes.csv",
+        EDITED,
+        "domain",
+        "must be one of: pain_response",
+    ),
+    case(
+        "outcomes-unknown-statistic",
+        lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w4", "statistic", "average"),
+        "outcomes.csv",
+        EDITED,
+        "statistic",
+        "'average' must be one of: percent, count, mean",
+    ),
+    case(
+        "outcomes-unknown-unit",
+        lambda d: set_cell(d, "outcomes", "shao_i125-nrs-w4", "unit", "NRS"),
+        "outcomes.csv",
+        EDITED,
+        "unit",
+        "'NRS' must be one of:",
+    ),
+    case(
+        "certainty-unknown-factor",
+        lambda d: set_cell(d, "certainty", "srs/pain_response/imprecision", "factor", "precision"),
+        "certainty.csv",
+        EDITED,
+        "factor",
+        "'precision' must be one of: risk_of_bias",
+    ),
     # patterns
-    case("studies-pmid-leading-zero", lambda d: set_cell(d, "studies", "hosono1995", "pmid", "07634599"),
-         "studies.csv", EDITED, "pmid", "must be a PubMed id"),
-    case("studies-doi-with-prefix", lambda d: set_cell(d, "studies", "ryu2008", "doi", "https://doi.org/10.1016/j.jpainsymman.2007.04.020"),
-         "studies.csv", EDITED, "doi", "must be a bare DOI"),
-    case("studies-pmcid-without-prefix", lambda d: set_cell(d, "studies", "sun2026", "pmcid", "12853395"),
-         "studies.csv", EDITED, "pmcid", "'PMC' followed by digits"),
-    case("outcomes-p-value-text", lambda d: set_cell(d, "outcomes", "sun2026-nrs-1m", "p_value", "p<0.001"),
-         "outcomes.csv", EDITED, "p_value", "must be a p-value between 0 and 1"),
+    case(
+        "studies-pmid-leading-zero",
+        lambda d: set_cell(d, "studies", "hosono1995", "pmid", "07634599"),
+        "studies.csv",
+        EDITED,
+        "pmid",
+        "must be a PubMed id",
+    ),
+    case(
+        "studies-doi-with-prefix",
+        lambda d: set_cell(d, "studies", "ryu2008", "doi", "https://doi.org/10.1016/j.jpainsymman.2007.04.020"),
+        "studies.csv",
+        EDITED,
+        "doi",
+        "must be a bare DOI",
+    ),
+    case(
+        "studies-pmcid-without-prefix",
+        lambda d: set_cell(d, "studies", "sun2026", "pmcid", "12853395"),
+        "studies.csv",
+        EDITED,
+        "pmcid",
+        "'PMC' followed by digits",
+    ),
+    case(
+        "outcomes-p-value-text",
+        lambda d: set_cell(d, "outcomes", "sun2026-nrs-1m", "p_value", "p<0.001"),
+        "outcomes.csv",
+        EDITED,
+        "p_value",
+        "must be a p-value between 0 and 1",
+    ),
     # outcome rules
-    case("outcomes-response-categories-over-100", lambda d: set_cell(d, "outcomes", "ryu2008-relief-stable", "value", "60"),
-         "outcomes.csv", EDITED, "value", "response categories of ryu2008 add up to 124.9 %, more than 100 %"),
-    case("outcomes-test-only-with-value", lambda d: set_cell(d, "outcomes", "shao_i125-hads", "value", "12"),
-         "outcomes.csv", EDITED, "value", "statistic 'test_only' carries no value"),
-    case("outcomes-count-without-events", lambda d: set_cell(d, "outcomes", "sun2026-myelitis", "events", ""),
-         "outcomes.csv", EDITED, "events", "a count needs its number of events"),
-    case("outcomes-percent-with-wrong-unit", lambda d: set_cell(d, "outcomes", "ryu2008-relapse", "unit", "patients"),
-         "outcomes.csv", EDITED, "unit", "a percent statistic must have unit '%'"),
-    case("outcomes-hazard-ratio-zero", lambda d: set_cell(d, "outcomes", "sun2026-reirradiation-hr", "value", "0"),
-         "outcomes.csv", EDITED, "value", "a hazard ratio must be above 0, not 0"),
-    case("outcomes-hazard-ratio-negative", lambda d: set_cell(d, "outcomes", "sun2026-reirradiation-hr", "value", "-0.43"),
-         "outcomes.csv", EDITED, "value", "a hazard ratio must be above 0, not -0.43"),
-    case("outcomes-of-a-narrative-review", lambda d: set_cell(d, "outcomes", "sun2026-myelitis", "study_id", "hosono1995"),
-         "outcomes.csv", EDITED, "study_id", "a narrative review gives statements, not effect estimates"),
+    case(
+        "outcomes-response-categories-over-100",
+        lambda d: set_cell(d, "outcomes", "ryu2008-relief-stable", "value", "60"),
+        "outcomes.csv",
+        EDITED,
+        "value",
+        "response categories of ryu2008 add up to 124.9 %, more than 100 %",
+    ),
+    case(
+        "outcomes-test-only-with-value",
+        lambda d: set_cell(d, "outcomes", "shao_i125-hads", "value", "12"),
+        "outcomes.csv",
+        EDITED,
+        "value",
+        "statistic 'test_only' carries no value",
+    ),
+    case(
+        "outcomes-count-without-events",
+        lambda d: set_cell(d, "outcomes", "sun2026-myelitis", "events", ""),
+        "outcomes.csv",
+        EDITED,
+        "events",
+        "a count needs its number of events",
+    ),
+    case(
+        "outcomes-percent-with-wrong-unit",
+        lambda d: set_cell(d, "outcomes", "ryu2008-relapse", "unit", "patients"),
+        "outcomes.csv",
+        EDITED,
+        "unit",
+        "a percent statistic must have unit '%'",
+    ),
+    case(
+        "outcomes-hazard-ratio-zero",
+        lambda d: set_cell(d, "outcomes", "sun2026-reirradiation-hr", "value", "0"),
+        "outcomes.csv",
+        EDITED,
+        "value",
+        "a hazard ratio must be above 0, not 0",
+    ),
+    case(
+        "outcomes-hazard-ratio-negative",
+        lambda d: set_cell(d, "outcomes", "sun2026-reirradiation-hr", "value", "-0.43"),
+        "outcomes.csv",
+        EDITED,
+        "value",
+        "a hazard ratio must be above 0, not -0.43",
+    ),
+    case(
+        "outcomes-of-a-narrative-review",
+        lambda d: set_cell(d, "outcomes", "sun2026-myelitis", "study_id", "hosono1995"),
+        "outcomes.csv",
+        EDITED,
+        "study_id",
+        "a narrative review gives statements, not effect estimates",
+    ),
     # malformed CSV
-    case("csv-ragged-row-extra-cell", lambda d: edit_row(d, "modalities", "hfrt", lambda r: r.insert(3, "HFRT")),
-         "modalities.csv", EDITED, None, "row has 6 cells but the header has 5 columns"),
-    case("csv-row-missing-cell", lambda d: edit_row(d, "certainty", "hfrt/pain_response/indirectness", lambda r: r.pop()),
-         "certainty.csv", EDITED, None, "row has 4 cells but the header has 5 columns"),
-    case("csv-unbalanced-quote",
-         lambda d: replace_in_row(d, "statements", "lin2006-hbi", 'substantial toxicity."', "substantial toxicity."),
-         "statements.csv", EDITED, "statement", "a double quote is not balanced"),
-    case("csv-text-after-closing-quote",
-         lambda d: replace_in_row(d, "modalities", "srs", 'one session."', 'one session." (SRS)'),
-         "modalities.csv", EDITED, "description", "a double quote is not balanced"),
-    case("csv-semicolon-delimiter", lambda d: rewrite_bytes(d, "certainty", semicolons),
-         "certainty.csv", 1, None, "cells are separated by semicolons, not commas"),
-    case("csv-byte-order-mark", lambda d: rewrite_bytes(d, "studies", lambda b: b"\xef\xbb\xbf" + b),
-         "studies.csv", 1, None, "byte-order mark (BOM)"),
-    case("csv-windows-1252-byte",
-         lambda d: replace_in_row(d, "studies", "sun2026", "4.5–10 Gy", "4.5\udc9610 Gy"),  # en dash in Windows-1252
-         "studies.csv", EDITED, "regimen", "byte 0x96 is not valid UTF-8"),
-    case("csv-utf16", lambda d: rewrite_bytes(d, "modalities", lambda b: b.decode("utf-8").encode("utf-16")),
-         "modalities.csv", None, None, "saved as UTF-16"),
-    case("csv-nul-byte", lambda d: replace_in_row(d, "statements", "lin2006-team", "work together", "work\x00together"),
-         "statements.csv", EDITED, "statement", "NUL byte"),
-    case("csv-blank-row", lambda d: edit_row(d, "outcomes", "ryu2008-relapse", lambda r: r.__setitem__(slice(None), [""] * len(r))),
-         "outcomes.csv", EDITED, None, "row is blank"),
-    case("csv-missing-column", lambda d: replace_in_header(d, "outcomes", ",sd,", ",standard_deviation,"),
-         "outcomes.csv", 1, "sd", "the header lacks the column 'sd'", count=2),
-    case("csv-extra-column", lambda d: add_column(d, "modalities", "colour", "#336699"),
-         "modalities.csv", 1, "colour", "the header has a column 'colour' that datapackage.yaml does not declare"),
-    case("csv-columns-swapped", lambda d: replace_in_header(d, "statements", "topic,statement", "statement,topic"),
-         "statements.csv", 1, None, "columns are not in the order declared in datapackage.yaml"),
-    case("csv-empty-file", lambda d: rewrite_bytes(d, "studies", lambda b: b""),
-         "studies.csv", None, None, "file is empty; it needs at least the header row"),
-    case("csv-missing-file", lambda d: _path(d, "statements").unlink(),
-         "statements.csv", None, None, "file is missing"),
-    case("modalities-header-only", lambda d: rewrite_bytes(d, "modalities", header_only),
-         "modalities.csv", None, None, "the briefing needs at least one modality", count=2),
+    case(
+        "csv-ragged-row-extra-cell",
+        lambda d: edit_row(d, "modalities", "hfrt", lambda r: r.insert(3, "HFRT")),
+        "modalities.csv",
+        EDITED,
+        None,
+        "row has 6 cells but the header has 5 columns",
+    ),
+    case(
+        "csv-row-missing-cell",
+        lambda d: edit_row(d, "certainty", "hfrt/pain_response/indirectness", lambda r: r.pop()),
+        "certainty.csv",
+        EDITED,
+        None,
+        "row has 4 cells but the header has 5 columns",
+    ),
+    case(
+        "csv-unbalanced-quote",
+        lambda d: replace_in_row(d, "statements", "lin2006-hbi", 'substantial toxicity."', "substantial toxicity."),
+        "statements.csv",
+        EDITED,
+        "statement",
+        "a double quote is not balanced",
+    ),
+    case(
+        "csv-text-after-closing-quote",
+        lambda d: replace_in_row(d, "modalities", "srs", 'one session."', 'one session." (SRS)'),
+        "modalities.csv",
+        EDITED,
+        "description",
+        "a double quote is not balanced",
+    ),
+    case(
+        "csv-semicolon-delimiter",
+        lambda d: rewrite_bytes(d, "certainty", semicolons),
+        "certainty.csv",
+        1,
+        None,
+        "cells are separated by semicolons, not commas",
+    ),
+    case(
+        "csv-byte-order-mark",
+        lambda d: rewrite_bytes(d, "studies", lambda b: b"\xef\xbb\xbf" + b),
+        "studies.csv",
+        1,
+        None,
+        "byte-order mark (BOM)",
+    ),
+    case(
+        "csv-windows-1252-byte",
+        lambda d: replace_in_row(d, "studies", "sun2026", "4.5–10 Gy", "4.5\udc9610 Gy"),  # en dash in Windows-1252
+        "studies.csv",
+        EDITED,
+        "regimen",
+        "byte 0x96 is not valid UTF-8",
+    ),
+    case(
+        "csv-utf16",
+        lambda d: rewrite_bytes(d, "modalities", lambda b: b.decode("utf-8").encode("utf-16")),
+        "modalities.csv",
+        None,
+        None,
+        "saved as UTF-16",
+    ),
+    case(
+        "csv-nul-byte",
+        lambda d: replace_in_row(d, "statements", "lin2006-team", "work together", "work\x00together"),
+        "statements.csv",
+        EDITED,
+        "statement",
+        "NUL byte",
+    ),
+    case(
+        "csv-blank-row",
+        lambda d: edit_row(d, "outcomes", "ryu2008-relapse", lambda r: r.__setitem__(slice(None), [""] * len(r))),
+        "outcomes.csv",
+        EDITED,
+        None,
+        "row is blank",
+    ),
+    case(
+        "csv-missing-column",
+        lambda d: replace_in_header(d, "outcomes", ",sd,", ",standard_deviation,"),
+        "outcomes.csv",
+        1,
+        "sd",
+        "the header lacks the column 'sd'",
+        count=2,
+    ),
+    case(
+        "csv-extra-column",
+        lambda d: add_column(d, "modalities", "colour", "#336699"),
+        "modalities.csv",
+        1,
+        "colour",
+        "the header has a column 'colour' that datapackage.yaml does not declare",
+    ),
+    case(
+        "csv-columns-swapped",
+        lambda d: replace_in_header(d, "statements", "topic,statement", "statement,topic"),
+        "statements.csv",
+        1,
+        None,
+        "columns are not in the order declared in datapackage.yaml",
+    ),
+    case(
+        "csv-empty-file",
+        lambda d: rewrite_bytes(d, "studies", lambda b: b""),
+        "studies.csv",
+        None,
+        None,
+        "file is empty; it needs at least the header row",
+    ),
+    case(
+        "csv-missing-file", lambda d: _path(d, "statements").unlink(), "statements.csv", None, None, "file is missing"
+    ),
+    case(
+        "modalities-header-only",
+        lambda d: rewrite_bytes(d, "modalities", header_only),
+        "modalities.csv",
+        None,
+        None,
+        "the briefing needs at least one modality",
+        count=2,
+    ),
     # found by trying mistakes a new user would make
-    case("outcomes-events-contradict-percent", lambda d: set_cell(d, "outcomes", "sun2026-improved-1m", "events", "40"),
-         "outcomes.csv", EDITED, "events", "does not round to the stated 84.5 %"),
-    case("outcomes-study-id-trailing-space", lambda d: set_cell(d, "outcomes", "sun2026-myelitis", "study_id", "sun2026 "),
-         "outcomes.csv", EDITED, "study_id", "leading or trailing space"),
+    case(
+        "outcomes-events-contradict-percent",
+        lambda d: set_cell(d, "outcomes", "sun2026-improved-1m", "events", "40"),
+        "outcomes.csv",
+        EDITED,
+        "events",
+        "does not round to the stated 84.5 %",
+    ),
+    case(
+        "outcomes-study-id-trailing-space",
+        lambda d: set_cell(d, "outcomes", "sun2026-myelitis", "study_id", "sun2026 "),
+        "outcomes.csv",
+        EDITED,
+        "study_id",
+        "leading or trailing space",
+    ),
 ]
 
 
@@ -329,10 +750,13 @@ def test_bad_input_is_reported(data_dir, edit, file, row, column, phrase, count)
     expected_row = edited if row == EDITED else row
     assert expected_row != EDITED and not (row == EDITED and edited is None)
     wanted = [
-        p for p in problems
+        p
+        for p in problems
         if p.file == f"data/{file}" and p.row == expected_row and p.column == column and phrase in p.message
     ]
-    assert wanted, f"expected data/{file}, row {expected_row}, column {column!r}: ...{phrase}...\n" + format_problems(problems)
+    assert wanted, f"expected data/{file}, row {expected_row}, column {column!r}: ...{phrase}...\n" + format_problems(
+        problems
+    )
     if count is not None:
         assert len(problems) == count, format_problems(problems)
 
@@ -353,21 +777,44 @@ def test_seed_data_are_valid():
 @pytest.mark.parametrize(
     "edit",
     [
-        pytest.param(lambda d: rewrite_bytes(d, "outcomes", lambda b: b.replace(b"\n", b"\r\n")), id="windows-crlf-line-endings"),
-        pytest.param(lambda d: [rewrite_bytes(d, t, lambda b: b.replace(b"\n", b"\r\n")) for t in KEYS], id="crlf-in-every-file"),
-        pytest.param(lambda d: set_cell(d, "studies", "ryu2008", "authors", "Müller J, Øberg K, 李 华, Ryu S"), id="unicode-authors"),
-        pytest.param(lambda d: keep_rows(d, "outcomes", lambda o: o["study_id"] != "sun2026" or o["outcome_id"] == "sun2026-myelitis"),
-                     id="study-with-a-single-outcome"),
-        pytest.param(lambda d: append_row(d, "modalities", modality_id="vertebroplasty", display_order="99",
-                                          name="Percutaneous vertebroplasty", short_name="Vertebroplasty",
-                                          description="Bone cement injected into the vertebral body."),
-                     id="modality-without-studies"),
+        pytest.param(
+            lambda d: rewrite_bytes(d, "outcomes", lambda b: b.replace(b"\n", b"\r\n")), id="windows-crlf-line-endings"
+        ),
+        pytest.param(
+            lambda d: [rewrite_bytes(d, t, lambda b: b.replace(b"\n", b"\r\n")) for t in KEYS], id="crlf-in-every-file"
+        ),
+        pytest.param(
+            lambda d: set_cell(d, "studies", "ryu2008", "authors", "Müller J, Øberg K, 李 华, Ryu S"),
+            id="unicode-authors",
+        ),
+        pytest.param(
+            lambda d: keep_rows(
+                d, "outcomes", lambda o: o["study_id"] != "sun2026" or o["outcome_id"] == "sun2026-myelitis"
+            ),
+            id="study-with-a-single-outcome",
+        ),
+        pytest.param(
+            lambda d: append_row(
+                d,
+                "modalities",
+                modality_id="vertebroplasty",
+                display_order="99",
+                name="Percutaneous vertebroplasty",
+                short_name="Vertebroplasty",
+                description="Bone cement injected into the vertebral body.",
+            ),
+            id="modality-without-studies",
+        ),
         pytest.param(lambda d: rewrite_bytes(d, "outcomes", header_only), id="outcomes-header-only"),
         pytest.param(lambda d: rewrite_bytes(d, "statements", header_only), id="statements-header-only"),
-        pytest.param(lambda d: set_cell(d, "outcomes", "ryu2008-relapse", "note", "First line.\nSecond line, with a comma."),
-                     id="line-break-inside-a-quoted-cell"),
-        pytest.param(lambda d: set_cell(d, "statements", "lin2006-team", "statement", 'The authors call it "team work".'),
-                     id="escaped-quotes-inside-a-cell"),
+        pytest.param(
+            lambda d: set_cell(d, "outcomes", "ryu2008-relapse", "note", "First line.\nSecond line, with a comma."),
+            id="line-break-inside-a-quoted-cell",
+        ),
+        pytest.param(
+            lambda d: set_cell(d, "statements", "lin2006-team", "statement", 'The authors call it "team work".'),
+            id="escaped-quotes-inside-a-cell",
+        ),
         pytest.param(lambda d: rewrite_bytes(d, "modalities", lambda b: b + b"\n\n"), id="trailing-empty-lines"),
         pytest.param(lambda d: rewrite_bytes(d, "certainty", lambda b: b.rstrip(b"\n")), id="no-newline-at-end"),
     ],
@@ -384,8 +831,15 @@ def test_rows_after_a_multiline_cell_keep_their_spreadsheet_number(data_dir):
 
 
 def test_new_modality_can_be_configured(data_dir):
-    append_row(data_dir, "modalities", modality_id="vertebroplasty", display_order="99", name="Percutaneous vertebroplasty",
-               short_name="Vertebroplasty", description="Bone cement injected into the vertebral body.")
+    append_row(
+        data_dir,
+        "modalities",
+        modality_id="vertebroplasty",
+        display_order="99",
+        name="Percutaneous vertebroplasty",
+        short_name="Vertebroplasty",
+        description="Bone cement injected into the vertebral body.",
+    )
     assert validate(data_dir, ("srs", "vertebroplasty")) == []
 
 
@@ -445,7 +899,10 @@ def test_missing_descriptor(tmp_path):
 
 def test_unknown_type_in_the_descriptor_is_reported_not_raised(data_dir):
     descriptor = data_dir / "datapackage.yaml"
-    descriptor.write_text(descriptor.read_text(encoding="utf-8").replace("name: year, type: integer", "name: year, type: int"), encoding="utf-8")
+    descriptor.write_text(
+        descriptor.read_text(encoding="utf-8").replace("name: year, type: integer", "name: year, type: int"),
+        encoding="utf-8",
+    )
     (problem,) = validate(data_dir)
     assert (problem.file, problem.row) == ("data/datapackage.yaml", None)
     assert 'field type "int" is not supported' in problem.message
@@ -465,7 +922,9 @@ def test_slices_validate_each_version_of_the_data_once(data_dir: Path, tmp_path:
     assert calls == []  # the same bytes: the stamp stands in for a second validation
 
     outcomes = _path(data_dir, "outcomes")
-    outcomes.write_text(outcomes.read_text(encoding="utf-8").replace(",mean,,7.3,1.3,", ",mean,,17.3,1.3,", 1), encoding="utf-8")
+    outcomes.write_text(
+        outcomes.read_text(encoding="utf-8").replace(",mean,,7.3,1.3,", ",mean,,17.3,1.3,", 1), encoding="utf-8"
+    )
     problems = validation.validate_package_once(package, stamps)
     assert len(calls) == 1 and problems and problems[0].file.endswith("outcomes.csv")
     assert len(list(stamps.iterdir())) == 1  # invalid data are never stamped

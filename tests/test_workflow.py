@@ -52,7 +52,9 @@ def test_every_stated_figure_is_in_its_outcome_row(built):
         text = " ".join(cell.get_text(" ").split())
         for field in ("value", "sd", "events", "denominator"):
             if o[field]:
-                assert re.search(rf"(?<![\d.]){re.escape(o[field])}(?![\d])", text), f"{o['outcome_id']}: {field} {o[field]} not shown in {text!r}"
+                assert re.search(rf"(?<![\d.]){re.escape(o[field])}(?![\d])", text), (
+                    f"{o['outcome_id']}: {field} {o[field]} not shown in {text!r}"
+                )
         if o["p_value"]:
             assert o["p_value"].lstrip("<>=") in text
         assert o["locator"] in text
@@ -114,7 +116,12 @@ def test_html_fetches_nothing_from_the_network(built):
 
 
 def test_pdf_has_the_same_text(built):
-    pdf_text = subprocess.run(["pdftotext", "-layout", str(built / "reports" / "briefing.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    pdf_text = subprocess.run(
+        ["pdftotext", "-layout", str(built / "reports" / "briefing.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     pdf_words = Counter(re.findall(r"\w+", pdf_text))
     html_words = Counter(re.findall(r"\w+", visible_text(html(built))))
     # Checksums wrap across lines in the PDF; every other word must be there as often.
@@ -135,39 +142,41 @@ def test_briefing_json_traces_every_figure(built):
     assert data["provenance"]["data"]["package"]
 
 
-def test_one_study_edit_replans_only_its_modality(built, tmp_path):
-    outcomes = built / "data" / "outcomes.csv"
+def test_one_study_edit_replans_only_its_modality(workspace):
+    outcomes = workspace / "data" / "outcomes.csv"
     original = outcomes.read_bytes()
-    try:
-        outcomes.write_bytes(original.replace(b"shao_i125-nrs-w8,shao_i125,pain_score,Pain score (NRS 0-10),Numerical Rating Scale,,mean,,3.3,", b"shao_i125-nrs-w8,shao_i125,pain_score,Pain score (NRS 0-10),Numerical Rating Scale,,mean,,3.4,"))
-        assert outcomes.read_bytes() != original
-        plan = snakemake(built, "--dry-run", "--quiet", "rules").stdout
-    finally:
-        outcomes.write_bytes(original)
+    outcomes.write_bytes(
+        original.replace(
+            b"shao_i125-nrs-w8,shao_i125,pain_score,Pain score (NRS 0-10),Numerical Rating Scale,,mean,,3.3,",
+            b"shao_i125-nrs-w8,shao_i125,pain_score,Pain score (NRS 0-10),Numerical Rating Scale,,mean,,3.4,",
+        )
+    )
+    assert outcomes.read_bytes() != original
+    plan = snakemake(workspace, "--dry-run", "--quiet", "rules").stdout
     counts = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", plan, flags=re.M))
     assert counts.pop("evidence_slice") == "1"
     assert counts.pop("modality_notebook") == "1"
     assert set(counts) <= {"validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish", "all", "total"}
 
 
-def test_bad_input_stops_before_any_notebook_and_keeps_the_reports(built):
-    before = digest_tree(built / "reports")
-    studies = built / "data" / "studies.csv"
-    outcomes = built / "data" / "outcomes.csv"
-    original_studies, original_outcomes = studies.read_bytes(), outcomes.read_bytes()
-    try:
-        studies.write_bytes(original_studies.replace(b",58,,hfrt,", b",fifty-eight,,hfrt,"))
-        outcomes.write_bytes(original_outcomes.replace(b",Pain score (NRS 0-10),Numerical Rating Scale,,mean,,7.3,1.3,", b",Pain score (NRS 0-10),Numerical Rating Scale,,mean,,17.3,1.3,"))
-        result = snakemake(built, check=False)
-    finally:
-        studies.write_bytes(original_studies)
-        outcomes.write_bytes(original_outcomes)
+def test_bad_input_stops_before_any_notebook_and_keeps_the_reports(workspace):
+    before = digest_tree(workspace / "reports")
+    studies = workspace / "data" / "studies.csv"
+    outcomes = workspace / "data" / "outcomes.csv"
+    studies.write_bytes(studies.read_bytes().replace(b",58,,hfrt,", b",fifty-eight,,hfrt,"))
+    outcomes.write_bytes(
+        outcomes.read_bytes().replace(
+            b",Pain score (NRS 0-10),Numerical Rating Scale,,mean,,7.3,1.3,",
+            b",Pain score (NRS 0-10),Numerical Rating Scale,,mean,,17.3,1.3,",
+        )
+    )
+    result = snakemake(workspace, check=False)
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert re.search(r"data/studies.csv, row 3, column 'patients': .*'fifty-eight'", output)
     assert re.search(r"data/outcomes.csv, row 15, column 'value': .*17.3", output)
     assert "rule modality_notebook:" not in output  # no notebook was started
-    assert digest_tree(built / "reports") == before
+    assert digest_tree(workspace / "reports") == before
 
 
 def test_snakemake_report_attaches_the_briefing(built, tmp_path):

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from bs4 import BeautifulSoup
 
@@ -73,7 +74,9 @@ BROKEN_DOI = re.compile(r"(doi: \S*[./-])[ \t]*\n\s*(?=\S)")
 
 
 def pdf_pages(pdf_path: str | Path) -> list[str]:
-    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return [BROKEN_DOI.sub(r"\1", page) for page in text.split("\f")]
 
 
@@ -85,7 +88,7 @@ def unsourced(text: str, allowed: set[str], extra: set[str] = frozenset()) -> li
         token = match.group(0)
         if token in allowed or token in extra:
             continue
-        found.append(f"{token!r} in “…{clean[max(0, match.start() - 50):match.end() + 30]}…”")
+        found.append(f"{token!r} in “…{clean[max(0, match.start() - 50) : match.end() + 30]}…”")
     return found
 
 
@@ -96,7 +99,13 @@ def axis_labels(html: str) -> set[str]:
     return {n for svg in soup.find_all("svg") for text in svg.find_all("text") for n in numbers(text.get_text(" "))}
 
 
-def audit(html_path: str | Path, pdf_path: str | Path | None, briefing: dict[str, Any], package_path: str | Path, templates: Iterable[Path] = ()) -> list[str]:
+def audit(
+    html_path: str | Path,
+    pdf_path: str | Path | None,
+    briefing: dict[str, Any],
+    package_path: str | Path,
+    templates: Iterable[Path] = (),
+) -> list[str]:
     allowed = allowed_numbers(briefing, package_path, templates)
     html = Path(html_path).read_text(encoding="utf-8")
     problems = [f"HTML: {p}" for p in unsourced(html_text(html), allowed)]

@@ -28,7 +28,9 @@ CONCLUSION = {
 }
 
 
-def conclusion(level_text: str, treatment: str, outcome: str, verb: str = "result in", verb_s: str = "results in") -> str:
+def conclusion(
+    level_text: str, treatment: str, outcome: str, verb: str = "result in", verb_s: str = "results in"
+) -> str:
     text = CONCLUSION[level_text].format(treatment=treatment, outcome=outcome, verb=verb, verb_s=verb_s)
     return text[0].upper() + text[1:] + "."
 
@@ -61,23 +63,51 @@ def propose(participants: int, studies: int, i2: float | None) -> dict[str, dict
     """Judgements the build can propose from the numbers alone; a curator's record always wins."""
     proposals = {}
     if participants < 100:
-        proposals["imprecision"] = {"judgement": -2, "reason": f"Proposed by the build: {participants} participants, far below the optimal information size of about {OPTIMAL_INFORMATION_SIZE}."}
+        proposals["imprecision"] = {
+            "judgement": -2,
+            "reason": f"Proposed by the build: {participants} participants, far below the optimal information size"
+            f" of about {OPTIMAL_INFORMATION_SIZE}.",
+        }
     elif participants < OPTIMAL_INFORMATION_SIZE:
-        proposals["imprecision"] = {"judgement": -1, "reason": f"Proposed by the build: {participants} participants, below the optimal information size of about {OPTIMAL_INFORMATION_SIZE}."}
+        proposals["imprecision"] = {
+            "judgement": -1,
+            "reason": f"Proposed by the build: {participants} participants, below the optimal information size"
+            f" of about {OPTIMAL_INFORMATION_SIZE}.",
+        }
     else:
-        proposals["imprecision"] = {"judgement": 0, "reason": f"Proposed by the build: {participants} participants, above the optimal information size."}
+        proposals["imprecision"] = {
+            "judgement": 0,
+            "reason": f"Proposed by the build: {participants} participants, above the optimal information size.",
+        }
     if studies < 2 or i2 is None:
-        proposals["inconsistency"] = {"judgement": 0, "reason": "Proposed by the build: a single study, so consistency cannot be judged."}
+        proposals["inconsistency"] = {
+            "judgement": 0,
+            "reason": "Proposed by the build: a single study, so consistency cannot be judged.",
+        }
     elif i2 > 75:
-        proposals["inconsistency"] = {"judgement": -2, "reason": f"Proposed by the build: I² = {i2:.1f} %, considerable heterogeneity."}
+        proposals["inconsistency"] = {
+            "judgement": -2,
+            "reason": f"Proposed by the build: I² = {i2:.1f} %, considerable heterogeneity.",
+        }
     elif i2 > 50:
-        proposals["inconsistency"] = {"judgement": -1, "reason": f"Proposed by the build: I² = {i2:.1f} %, substantial heterogeneity."}
+        proposals["inconsistency"] = {
+            "judgement": -1,
+            "reason": f"Proposed by the build: I² = {i2:.1f} %, substantial heterogeneity.",
+        }
     else:
-        proposals["inconsistency"] = {"judgement": 0, "reason": f"Proposed by the build: I² = {i2:.1f} %, no important heterogeneity."}
+        proposals["inconsistency"] = {
+            "judgement": 0,
+            "reason": f"Proposed by the build: I² = {i2:.1f} %, no important heterogeneity.",
+        }
     return proposals
 
 
-def rate(domain: str, designs: list[str], judgements: list[dict[str, Any]], proposals: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+def rate(
+    domain: str,
+    designs: list[str],
+    judgements: list[dict[str, Any]],
+    proposals: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The certainty of one outcome domain for one modality: the curator's judgements, and the
     build's proposals for the domains the curator left unrecorded."""
     start, start_reason = starting_level(designs)
@@ -114,7 +144,11 @@ def rate(domain: str, designs: list[str], judgements: list[dict[str, Any]], prop
     }
 
 
-def rate_modality(studies: list[dict[str, Any]], certainty_rows: list[dict[str, Any]], evidence_size: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def rate_modality(
+    studies: list[dict[str, Any]],
+    certainty_rows: list[dict[str, Any]],
+    evidence_size: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """One rating per outcome domain the curator has judged. `evidence_size` gives, per domain,
     participants, studies and I² for the build's proposals."""
     designs = [s["design"] for s in studies if s["design"] != "narrative_review"]

@@ -14,7 +14,17 @@ from pathlib import Path
 from typing import Any
 
 # The fields of a figure entry that carry its value; a change in any of them is a changed figure.
-VALUE_FIELDS = ("value_text", "sd_text", "events", "denominator", "ci_low_text", "ci_high_text", "p_value", "unit", "timepoint")
+VALUE_FIELDS = (
+    "value_text",
+    "sd_text",
+    "events",
+    "denominator",
+    "ci_low_text",
+    "ci_high_text",
+    "p_value",
+    "unit",
+    "timepoint",
+)
 
 
 def load_previous(location: str | None) -> tuple[dict[str, Any] | None, str | None]:
@@ -31,7 +41,10 @@ def load_previous(location: str | None) -> tuple[dict[str, Any] | None, str | No
             return None, f"No previous edition found at {location}; this is treated as a first edition."
         return json.loads(path.read_text(encoding="utf-8")), None
     except (urllib.error.URLError, TimeoutError) as exc:
-        return None, f"The previous edition could not be fetched from {location} ({exc}); this is treated as a first edition."
+        return (
+            None,
+            f"The previous edition could not be fetched from {location} ({exc}); this is treated as a first edition.",
+        )
 
 
 def _studies(edition: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -70,7 +83,10 @@ def _pooled(edition: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def _pooled_text(result: dict[str, Any]) -> str:
     if result.get("estimate_prop") is not None:
-        return f"{result['estimate_prop'] * 100:.1f} % (95 % CI {result['ci_low_prop'] * 100:.1f} to {result['ci_high_prop'] * 100:.1f} %), k = {result['k']}"
+        return (
+            f"{result['estimate_prop'] * 100:.1f} % (95 % CI {result['ci_low_prop'] * 100:.1f} to "
+            f"{result['ci_high_prop'] * 100:.1f} %), k = {result['k']}"
+        )
     return f"{result['estimate']:.2f} (95 % CI {result['ci_low']:.2f} to {result['ci_high']:.2f}), k = {result['k']}"
 
 
@@ -86,14 +102,22 @@ def _diff(old: dict[str, Any], new: dict[str, Any], show) -> dict[str, list[dict
     return {
         "added": [{"id": k, "new": show(new[k])} for k in sorted(new.keys() - old.keys())],
         "removed": [{"id": k, "old": show(old[k])} for k in sorted(old.keys() - new.keys())],
-        "changed": [{"id": k, "old": show(old[k]), "new": show(new[k])} for k in sorted(old.keys() & new.keys()) if show(old[k]) != show(new[k])],
+        "changed": [
+            {"id": k, "old": show(old[k]), "new": show(new[k])}
+            for k in sorted(old.keys() & new.keys())
+            if show(old[k]) != show(new[k])
+        ],
     }
 
 
 def compare(previous: dict[str, Any] | None, current: dict[str, Any], note: str | None = None) -> dict[str, Any]:
     """The what-changed section; `first_edition` when there is nothing to compare with."""
     if previous is None:
-        return {"first_edition": True, "note": note, "summary": note or "This is the first edition: there is no earlier edition to compare with."}
+        return {
+            "first_edition": True,
+            "note": note,
+            "summary": note or "This is the first edition: there is no earlier edition to compare with.",
+        }
     studies = _diff(_studies(previous), _studies(current), lambda r: r["text"])
     figures = _diff(
         {k: v for k, v in _figures(previous).items()},
@@ -129,11 +153,19 @@ def summary(previous: dict[str, Any], counts: dict[str, dict[str, int]]) -> str:
     if s["changed"]:
         parts.append(f"{_phrase(s['changed'], 'reference', 'references')} corrected")
     if f["added"] or f["removed"] or f["changed"]:
-        parts.append(f"{_phrase(f['added'], 'figure', 'figures')} added, {f['removed']} removed and {f['changed']} changed")
+        parts.append(
+            f"{_phrase(f['added'], 'figure', 'figures')} added, {f['removed']} removed and {f['changed']} changed"
+        )
     if p["added"] or p["removed"] or p["changed"]:
-        parts.append(f"{_phrase(p['added'] + p['removed'] + p['changed'], 'pooled estimate', 'pooled estimates')} new, dropped or changed")
+        parts.append(
+            _phrase(p["added"] + p["removed"] + p["changed"], "pooled estimate", "pooled estimates")
+            + " new, dropped or changed"
+        )
     if c["added"] or c["removed"] or c["changed"]:
-        parts.append(f"{_phrase(c['added'] + c['removed'] + c['changed'], 'certainty rating', 'certainty ratings')} new, dropped or changed")
+        parts.append(
+            _phrase(c["added"] + c["removed"] + c["changed"], "certainty rating", "certainty ratings")
+            + " new, dropped or changed"
+        )
     since = f"Since the edition of {date} (data {checksum})"
     if not parts:
         return f"{since}, the evidence shown is unchanged."

@@ -93,7 +93,12 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 def cmd_notebook(args: argparse.Namespace) -> int:
     from . import notebook, publish
 
-    parameters = {"modality_id": args.modality, "evidence_path": args.evidence, "summary_path": args.summary, "figures_dir": args.figures}
+    parameters = {
+        "modality_id": args.modality,
+        "evidence_path": args.evidence,
+        "summary_path": args.summary,
+        "figures_dir": args.figures,
+    }
     notebook.execute(args.notebook, args.executed, parameters)
     publish.write_atomic(args.html, notebook.notebook_to_html(args.executed))
     print(f"wrote {args.summary}, {args.executed} and {args.html}")
@@ -106,7 +111,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     briefing = _load_json(args.json)
     problems = audit.audit(args.html, args.pdf, briefing, args.package, [Path(t) for t in args.templates])
     if problems:
-        print(f"{len(problems)} number(s) in the briefing have no provenance in briefing.json or the data:", file=sys.stderr)
+        print(
+            f"{len(problems)} number(s) in the briefing have no provenance in briefing.json or the data:",
+            file=sys.stderr,
+        )
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return 1
@@ -121,7 +129,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if len(args.sources) != len(args.targets):
         print("publish: as many sources as targets are needed", file=sys.stderr)
         return 2
-    publish.publish(list(zip(args.sources, args.targets)))
+    publish.publish(list(zip(args.sources, args.targets, strict=False)))
     print("published " + ", ".join(args.targets))
     return 0
 

@@ -15,8 +15,14 @@ METHODS = {
     "ci_method": effects.CI_METHOD,
     "ci_level": "95 %",
     "derived_count_rule": "round(p × n), kept only when it reproduces the stated percentage at the stated precision",
-    "pooling": "random effects (REML) on logit-transformed proportions and inverse-variance pooling of means, DerSimonian–Laird as sensitivity analysis; only within a modality, for the same outcome definition in the same time window, and only with two or more studies",
-    "certainty": "GRADE: randomised trials start high, other designs low; each domain judged by the curator with a reason",
+    "pooling": (
+        "random effects (REML) on logit-transformed proportions and inverse-variance pooling of means, "
+        "DerSimonian–Laird as sensitivity analysis; only within a modality, for the same outcome definition "
+        "in the same time window, and only with two or more studies"
+    ),
+    "certainty": (
+        "GRADE: randomised trials start high, other designs low; each domain judged by the curator with a reason"
+    ),
 }
 
 
@@ -39,7 +45,9 @@ def vancouver(study: dict[str, Any]) -> str:
     return text.strip()
 
 
-def references(summaries: list[dict[str, Any]], general: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def references(
+    summaries: list[dict[str, Any]], general: list[dict[str, Any]], studies: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Numbered in order of first citation: modality by modality, primary studies before reviews."""
     first_cited: dict[str, None] = {}  # an ordered set
     for s in summaries:
@@ -78,66 +86,214 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for s in summaries:
         m = s["modality_id"]
         for study in s["primary_studies"]:
-            for field in ("patients", "lesions", "dose_per_fraction_min_gy", "dose_per_fraction_max_gy", "fractions_min", "fractions_max"):
+            for field in (
+                "patients",
+                "lesions",
+                "dose_per_fraction_min_gy",
+                "dose_per_fraction_max_gy",
+                "fractions_min",
+                "fractions_max",
+            ):
                 if study.get(field) is not None:
-                    entries.append(_entry(id=f"{study['study_id']}:{field}", modality_id=m, study_id=study["study_id"], table="studies", field=field,
-                                          value_text=str(study.get(f"{field}_text", study[field])), locator=study["source_locator"], source_document=study["source_document"], derived=False))
+                    entries.append(
+                        _entry(
+                            id=f"{study['study_id']}:{field}",
+                            modality_id=m,
+                            study_id=study["study_id"],
+                            table="studies",
+                            field=field,
+                            value_text=str(study.get(f"{field}_text", study[field])),
+                            locator=study["source_locator"],
+                            source_document=study["source_document"],
+                            derived=False,
+                        )
+                    )
         for o in s["outcomes"]:
-            entries.append(_entry(id=o["outcome_id"], modality_id=m, study_id=o["study_id"], table="outcomes", label=o["label"], statistic=o["statistic"],
-                                  value_text=o.get("value_text"), sd_text=o.get("sd_text"), events=o.get("events"), denominator=o.get("denominator"),
-                                  unit=o.get("unit"), timepoint=o.get("timepoint"), p_value=o.get("p_value"), locator=o["locator"], derived=False))
+            entries.append(
+                _entry(
+                    id=o["outcome_id"],
+                    modality_id=m,
+                    study_id=o["study_id"],
+                    table="outcomes",
+                    label=o["label"],
+                    statistic=o["statistic"],
+                    value_text=o.get("value_text"),
+                    sd_text=o.get("sd_text"),
+                    events=o.get("events"),
+                    denominator=o.get("denominator"),
+                    unit=o.get("unit"),
+                    timepoint=o.get("timepoint"),
+                    p_value=o.get("p_value"),
+                    locator=o["locator"],
+                    derived=False,
+                )
+            )
             est = o.get("estimate")
             if est:
-                entries.append(_entry(id=f"{o['outcome_id']}:ci", modality_id=m, study_id=o["study_id"], table="outcomes", label=f"{o['label']}: 95 % CI",
-                                      events=est["events"], denominator=est["n"], ci_low_text=effects.percent_text(est["ci_low"]), ci_high_text=effects.percent_text(est["ci_high"]),
-                                      derived=True, derivation=f"{est['ci_method']} 95 % CI of {est['events']}/{est['n']}" + ("; count derived from the stated percentage" if est["count_derived"] else ""),
-                                      derived_from=[o["outcome_id"]], locator=o["locator"]))
+                entries.append(
+                    _entry(
+                        id=f"{o['outcome_id']}:ci",
+                        modality_id=m,
+                        study_id=o["study_id"],
+                        table="outcomes",
+                        label=f"{o['label']}: 95 % CI",
+                        events=est["events"],
+                        denominator=est["n"],
+                        ci_low_text=effects.percent_text(est["ci_low"]),
+                        ci_high_text=effects.percent_text(est["ci_high"]),
+                        derived=True,
+                        derivation=f"{est['ci_method']} 95 % CI of {est['events']}/{est['n']}"
+                        + ("; count derived from the stated percentage" if est["count_derived"] else ""),
+                        derived_from=[o["outcome_id"]],
+                        locator=o["locator"],
+                    )
+                )
         for g in s["response_groups"]:
             if g["derived_overall"]:
                 d = g["derived_overall"]
-                entries.append(_entry(id=f"{g['study_id']}:overall-response", modality_id=m, study_id=g["study_id"], table="outcomes", label="Overall response (complete + partial)",
-                                      value_text=d["value_text"], unit="%", derived=True, derivation="complete + partial as reported", derived_from=d["from"], locator=d["locator"]))
-        for domain, series_list in s["trajectories"].items():
+                entries.append(
+                    _entry(
+                        id=f"{g['study_id']}:overall-response",
+                        modality_id=m,
+                        study_id=g["study_id"],
+                        table="outcomes",
+                        label="Overall response (complete + partial)",
+                        value_text=d["value_text"],
+                        unit="%",
+                        derived=True,
+                        derivation="complete + partial as reported",
+                        derived_from=d["from"],
+                        locator=d["locator"],
+                    )
+                )
+        for series_list in s["trajectories"].values():
             for series in series_list:
                 for p in series["points"]:
                     if p["change_pct_text"] is not None:
-                        entries.append(_entry(id=f"{p['outcome_id']}:change", modality_id=m, study_id=series["study_id"], table="outcomes", label=f"{series['measure']}, {p['timepoint']}: change from baseline",
-                                              value_text=p["change_pct_text"], unit="%", derived=True, derivation="(value − baseline) / baseline × 100", derived_from=[p["outcome_id"]], locator=p["locator"]))
+                        entries.append(
+                            _entry(
+                                id=f"{p['outcome_id']}:change",
+                                modality_id=m,
+                                study_id=series["study_id"],
+                                table="outcomes",
+                                label=f"{series['measure']}, {p['timepoint']}: change from baseline",
+                                value_text=p["change_pct_text"],
+                                unit="%",
+                                derived=True,
+                                derivation="(value − baseline) / baseline × 100",
+                                derived_from=[p["outcome_id"]],
+                                locator=p["locator"],
+                            )
+                        )
         for pooled in s["pooled"]:
             if pooled["result"]:
                 shown = [sof.pooled_effect(pooled)]
                 parts = [f for f in s["figures"] if pooled.get("figure_id") and f.get("part_of") == pooled["figure_id"]]
                 for forest in parts:  # a forest plot of many studies comes in parts
                     shown += [v for row in forest["table"] for v in row.values()] + [forest.get("heterogeneity", "")]
-                entries.append(_entry(id=f"{m}:pooled:{pooled['domain']}:{pooled['definition']}:{pooled['window']}", modality_id=m, table="outcomes", label=f"Pooled {pooled['definition']}",
-                                      derived=True, derivation=pooled["note"], derived_from=pooled["outcome_ids"], result=pooled["result"], shown=shown, locator="pooled from the rows listed"))
+                entries.append(
+                    _entry(
+                        id=f"{m}:pooled:{pooled['domain']}:{pooled['definition']}:{pooled['window']}",
+                        modality_id=m,
+                        table="outcomes",
+                        label=f"Pooled {pooled['definition']}",
+                        derived=True,
+                        derivation=pooled["note"],
+                        derived_from=pooled["outcome_ids"],
+                        result=pooled["result"],
+                        shown=shown,
+                        locator="pooled from the rows listed",
+                    )
+                )
         primary = [st["study_id"] for st in s["primary_studies"]]
         if len(primary) > 1:
-            entries.append(_entry(id=f"{m}:patients", modality_id=m, table="studies", label="Patients in primary studies", value_text=str(s["patients"]),
-                                  derived=True, derivation="sum of the studies' patients", derived_from=[f"{sid}:patients" for sid in primary], locator="sum of study rows"))
+            entries.append(
+                _entry(
+                    id=f"{m}:patients",
+                    modality_id=m,
+                    table="studies",
+                    label="Patients in primary studies",
+                    value_text=str(s["patients"]),
+                    derived=True,
+                    derivation="sum of the studies' patients",
+                    derived_from=[f"{sid}:patients" for sid in primary],
+                    locator="sum of study rows",
+                )
+            )
         rated = {r["domain"] for r in s["certainty"]}
         for domain, size in sorted(s.get("evidence_size", {}).items()):
             if domain in rated:  # the participants the build's imprecision proposal names
-                entries.append(_entry(id=f"{m}:{domain}:participants", modality_id=m, table="outcomes", label=f"Participants, {domain.replace('_', ' ')}", value_text=str(size["participants"]),
-                                      derived=True, derivation="sum over studies of the largest stated denominator, else the study's patients",
-                                      derived_from=[o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain], locator="sum of outcome and study rows"))
+                entries.append(
+                    _entry(
+                        id=f"{m}:{domain}:participants",
+                        modality_id=m,
+                        table="outcomes",
+                        label=f"Participants, {domain.replace('_', ' ')}",
+                        value_text=str(size["participants"]),
+                        derived=True,
+                        derivation="sum over studies of the largest stated denominator, else the study's patients",
+                        derived_from=[o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
+                        locator="sum of outcome and study rows",
+                    )
+                )
         for number, row in enumerate(s["sof"]["rows"], start=1):
-            entries.append(_entry(id=f"{m}:sof:{number}:studies", modality_id=m, table="outcomes", label=f"Studies, {row['outcome']}", value_text=str(row["studies"]),
-                                  derived=True, derivation="number of studies with an outcome in this row", derived_from=row["outcome_ids"], locator="count of outcome rows"))
+            entries.append(
+                _entry(
+                    id=f"{m}:sof:{number}:studies",
+                    modality_id=m,
+                    table="outcomes",
+                    label=f"Studies, {row['outcome']}",
+                    value_text=str(row["studies"]),
+                    derived=True,
+                    derivation="number of studies with an outcome in this row",
+                    derived_from=row["outcome_ids"],
+                    locator="count of outcome rows",
+                )
+            )
             if row["studies"] > 1:
-                entries.append(_entry(id=f"{m}:sof:{number}:participants", modality_id=m, table="outcomes", label=f"Participants, {row['outcome']}", value_text=str(row["participants"]),
-                                      derived=True, derivation="sum over studies of the largest stated denominator", derived_from=row["outcome_ids"], locator="sum of outcome rows"))
+                entries.append(
+                    _entry(
+                        id=f"{m}:sof:{number}:participants",
+                        modality_id=m,
+                        table="outcomes",
+                        label=f"Participants, {row['outcome']}",
+                        value_text=str(row["participants"]),
+                        derived=True,
+                        derivation="sum over studies of the largest stated denominator",
+                        derived_from=row["outcome_ids"],
+                        locator="sum of outcome rows",
+                    )
+                )
         entries += _study_counts(m, s["primary_studies"], s["reviews"])
     primary_all = [st for s in summaries for st in s["primary_studies"]]
     entries += _study_counts("total", primary_all, [])
-    entries.append(_entry(id="total:patients", table="studies", label="Patients in all primary studies", value_text=str(sum(s["patients"] for s in summaries)),
-                          derived=True, derivation="sum of the studies' patients", derived_from=[f"{st['study_id']}:patients" for st in primary_all], locator="sum of study rows"))
+    entries.append(
+        _entry(
+            id="total:patients",
+            table="studies",
+            label="Patients in all primary studies",
+            value_text=str(sum(s["patients"] for s in summaries)),
+            derived=True,
+            derivation="sum of the studies' patients",
+            derived_from=[f"{st['study_id']}:patients" for st in primary_all],
+            locator="sum of study rows",
+        )
+    )
     return entries
 
 
 def _count(id: str, modality_id: str | None, label: str, study_ids: list[str], derivation: str) -> dict[str, Any]:
-    return _entry(id=id, modality_id=modality_id, table="studies", label=label, value_text=str(len(study_ids)), derived=True,
-                  derivation=derivation, derived_from=study_ids, locator="count of study rows")
+    return _entry(
+        id=id,
+        modality_id=modality_id,
+        table="studies",
+        label=label,
+        value_text=str(len(study_ids)),
+        derived=True,
+        derivation=derivation,
+        derived_from=study_ids,
+        locator="count of study rows",
+    )
 
 
 def _study_counts(scope: str, primary: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -147,20 +303,52 @@ def _study_counts(scope: str, primary: list[dict[str, Any]], reviews: list[dict[
     m = None if scope == "total" else scope
     entries = []
     if primary:
-        entries.append(_count(f"{scope}:studies", m, "Primary studies", [st["study_id"] for st in primary], "number of primary studies"))
+        entries.append(
+            _count(
+                f"{scope}:studies",
+                m,
+                "Primary studies",
+                [st["study_id"] for st in primary],
+                "number of primary studies",
+            )
+        )
     if reviews:
-        entries.append(_count(f"{scope}:reviews", m, "Narrative reviews", [st["study_id"] for st in reviews], "number of narrative reviews"))
+        entries.append(
+            _count(
+                f"{scope}:reviews",
+                m,
+                "Narrative reviews",
+                [st["study_id"] for st in reviews],
+                "number of narrative reviews",
+            )
+        )
     for design in design_counts(primary):
-        entries.append(_count(f"{scope}:design:{design}", m, f"Primary studies: {design.replace('_', ' ')}",
-                              [st["study_id"] for st in primary if st["design"] == design], "number of primary studies of this design"))
+        entries.append(
+            _count(
+                f"{scope}:design:{design}",
+                m,
+                f"Primary studies: {design.replace('_', ' ')}",
+                [st["study_id"] for st in primary if st["design"] == design],
+                "number of primary studies of this design",
+            )
+        )
     return entries
 
 
 def comparison_counts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """"N more studies" in the comparison: the studies whose findings it leaves to the modality's section."""
-    return [_count(f"{row['modality_id']}:comparison:{part}:more", row["modality_id"], f"Studies with {part} findings not listed in the comparison", row[f"{part}_more"],
-                   f"studies beyond the {COMPARISON_STUDIES_MAX} largest with {part} findings")
-            for row in rows for part in ("durability", "safety") if row[f"{part}_more"]]
+    """ "N more studies" in the comparison: the studies whose findings it leaves to the modality's section."""
+    return [
+        _count(
+            f"{row['modality_id']}:comparison:{part}:more",
+            row["modality_id"],
+            f"Studies with {part} findings not listed in the comparison",
+            row[f"{part}_more"],
+            f"studies beyond the {COMPARISON_STUDIES_MAX} largest with {part} findings",
+        )
+        for row in rows
+        for part in ("durability", "safety")
+        if row[f"{part}_more"]
+    ]
 
 
 # ----------------------------------------------------------------------------- sentences
@@ -168,7 +356,8 @@ def _study_count_phrase(summaries: list[dict[str, Any]]) -> str:
     primary = [st for s in summaries for st in s["primary_studies"]]
     patients = sum(st.get("patients") or 0 for st in primary)
     parts = [design_phrase(d, n) for d, n in sorted(design_counts(primary).items())]
-    return f"{count_words(len(primary))} primary {'study' if len(primary) == 1 else 'studies'} ({', '.join(parts)}; {patients} patients in total)"
+    noun = "study" if len(primary) == 1 else "studies"
+    return f"{count_words(len(primary))} primary {noun} ({', '.join(parts)}; {patients} patients in total)"
 
 
 def bottom_line(summaries: list[dict[str, Any]]) -> dict[str, Any]:
@@ -177,40 +366,85 @@ def bottom_line(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     randomised = any(st["design"] == "randomised_trial" for s in summaries for st in s["primary_studies"])
     levels = sorted({r["level_text"] for s in summaries for r in s["certainty"]})
     lead = f"The quantitative evidence comes from {_study_count_phrase(summaries)}, each on a different modality."
-    if len({st['modality_id'] for s in quantitative for st in s['primary_studies']}) != sum(len(s["primary_studies"]) for s in quantitative):
+    if len({st["modality_id"] for s in quantitative for st in s["primary_studies"]}) != sum(
+        len(s["primary_studies"]) for s in quantitative
+    ):
         lead = f"The quantitative evidence comes from {_study_count_phrase(summaries)}."
     points = [lead]
     if not randomised:
-        points.append("No randomised trial and no study comparing two modalities was found, so every comparison across modalities is indirect.")
+        points.append(
+            "No randomised trial and no study comparing two modalities was found, "
+            "so every comparison across modalities is indirect."
+        )
     if levels:
-        points.append("The certainty of the evidence is " + " or ".join(levels) + " for every outcome rated: the true effects may differ substantially from the figures shown.")
+        points.append(
+            "The certainty of the evidence is "
+            + " or ".join(levels)
+            + " for every outcome rated: the true effects may differ substantially from the figures shown."
+        )
     if narrative:
         names = ", ".join(lower_first(s["modality"]["name"]) for s in narrative)
         points.append(f"For {names}, the briefing has narrative review statements only, no effect estimates.")
-    per_modality = [{"modality_id": s["modality_id"], "name": s["modality"]["name"], "text": s["main_pain"]["text"] if s["main_pain"] else None, "certainty": s["overall_certainty"]} for s in quantitative]
+    per_modality = [
+        {
+            "modality_id": s["modality_id"],
+            "name": s["modality"]["name"],
+            "text": s["main_pain"]["text"] if s["main_pain"] else None,
+            "certainty": s["overall_certainty"],
+        }
+        for s in quantitative
+    ]
     return {"points": points, "per_modality": per_modality}
 
 
 def limitations(summaries: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[str]:
     items = []
-    no_denominator = sorted({o["study_id"] for s in summaries for o in s["outcomes"] if o["statistic"] == "percent" and not o.get("denominator")})
+    no_denominator = sorted(
+        {
+            o["study_id"]
+            for s in summaries
+            for o in s["outcomes"]
+            if o["statistic"] == "percent" and not o.get("denominator")
+        }
+    )
     if no_denominator:
         names = ", ".join(studies[i]["short_name"] for i in no_denominator)
-        items.append(f"Some percentages are reported without a denominator ({names}); they are shown as stated, without a confidence interval.")
-    unspecified = sorted({o["study_id"] for s in summaries for o in s["outcomes"] if o["statistic"] == "summary_unspecified"})
+        items.append(
+            f"Some percentages are reported without a denominator ({names}); "
+            "they are shown as stated, without a confidence interval."
+        )
+    unspecified = sorted(
+        {o["study_id"] for s in summaries for o in s["outcomes"] if o["statistic"] == "summary_unspecified"}
+    )
     if unspecified:
         names = ", ".join(studies[i]["short_name"] for i in unspecified)
         items.append(f"Some pain scores are not stated to be means or medians and have no measure of spread ({names}).")
-    unmapped = sorted({o["study_id"] for s in summaries for o in s["outcomes"] if o["domain"] == "pain_response" and not o.get("icpr_category")})
+    unmapped = sorted(
+        {
+            o["study_id"]
+            for s in summaries
+            for o in s["outcomes"]
+            if o["domain"] == "pain_response" and not o.get("icpr_category")
+        }
+    )
     if unmapped:
         names = ", ".join(studies[i]["short_name"] for i in unmapped)
-        items.append(f"Pain response is defined differently across studies and not always by the ICPR consensus criteria ({names}); definitions are kept as the sources state them.")
+        items.append(
+            "Pain response is defined differently across studies and not always by the ICPR consensus criteria "
+            f"({names}); definitions are kept as the sources state them."
+        )
     unidentified = sorted(st["short_name"] for st in studies.values() if not (st.get("pmid") or st.get("doi")))
     if unidentified:
         items.append(f"No PMID or DOI is given in the source for: {', '.join(unidentified)}.")
     locators = sorted({st["source_locator"] for st in studies.values()})
-    items.append("Figures were extracted from the parts of the sources named in their locators (" + "; ".join(locators) + "); full texts may hold more detail.")
-    items.append("Comparisons across modalities are indirect: different patients, designs, outcome definitions and time points.")
+    items.append(
+        "Figures were extracted from the parts of the sources named in their locators ("
+        + "; ".join(locators)
+        + "); full texts may hold more detail."
+    )
+    items.append(
+        "Comparisons across modalities are indirect: different patients, designs, outcome definitions and time points."
+    )
     return items
 
 
@@ -220,11 +454,15 @@ def limitations(summaries: list[dict[str, Any]], studies: dict[str, dict[str, An
 COMPARISON_STUDIES_MAX = 3
 
 
-def _largest_studies_first(items: list[dict[str, Any]], patients: dict[str, int]) -> tuple[list[dict[str, Any]], list[str]]:
+def _largest_studies_first(
+    items: list[dict[str, Any]], patients: dict[str, int]
+) -> tuple[list[dict[str, Any]], list[str]]:
     """The items of the COMPARISON_STUDIES_MAX largest studies (in the summary's order within a
     study), and the further studies that have items."""
     ids = list(dict.fromkeys(item["study_id"] for item in items))
-    shown = set(sorted(ids, key=lambda i: -patients.get(i, 0))[:COMPARISON_STUDIES_MAX])  # stable: ties keep their order
+    shown = set(
+        sorted(ids, key=lambda i: -patients.get(i, 0))[:COMPARISON_STUDIES_MAX]
+    )  # stable: ties keep their order
     return [item for item in items if item["study_id"] in shown], [i for i in ids if i not in shown]
 
 
@@ -256,7 +494,13 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def build(config: dict[str, Any], summaries: list[dict[str, Any]], tables: dict[str, list[dict[str, Any]]], general: list[dict[str, Any]], provenance: dict[str, Any]) -> dict[str, Any]:
+def build(
+    config: dict[str, Any],
+    summaries: list[dict[str, Any]],
+    tables: dict[str, list[dict[str, Any]]],
+    general: list[dict[str, Any]],
+    provenance: dict[str, Any],
+) -> dict[str, Any]:
     """The context the templates render; `public_json` cuts briefing.json from it."""
     studies = {s["study_id"]: s for s in tables["studies"]}
     refs = references(summaries, general, studies)
@@ -297,7 +541,9 @@ def public_json(context: dict[str, Any]) -> dict[str, Any]:
                 "certainty": s["certainty"],
                 "pooled": s["pooled"],
                 "summary_of_findings": s["sof"]["rows"],
-                "figures": [{"id": f["id"], "title": f["title"], "alt": f["alt"], "table": f["table"]} for f in s["figures"]],
+                "figures": [
+                    {"id": f["id"], "title": f["title"], "alt": f["alt"], "table": f["table"]} for f in s["figures"]
+                ],
                 "sentences": s["sentences"],
             }
         )

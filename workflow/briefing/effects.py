@@ -134,7 +134,9 @@ def trajectory(outcomes: list[dict[str, Any]], domain: str) -> list[dict[str, An
                     "change_pct_text": None if change is None else f"{change:.1f}",
                 }
             )
-        result.append({"study_id": study_id, "measure": points[0]["measure"], "unit": points[0].get("unit"), "points": rows})
+        result.append(
+            {"study_id": study_id, "measure": points[0]["measure"], "unit": points[0].get("unit"), "points": rows}
+        )
     return sorted(result, key=lambda s: s["study_id"])
 
 

@@ -38,8 +38,7 @@ def resource_paths(package_path: str | Path) -> dict[str, Path]:
 
 def _field_types(descriptor: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {
-        r["name"]: {f["name"]: f.get("type", "string") for f in r["schema"]["fields"]}
-        for r in descriptor["resources"]
+        r["name"]: {f["name"]: f.get("type", "string") for f in r["schema"]["fields"]} for r in descriptor["resources"]
     }
 
 
@@ -95,9 +94,7 @@ def slice_for_modality(tables: dict[str, Table], modality_id: str) -> dict[str, 
     modality = [m for m in tables["modalities"] if m.get("modality_id") == modality_id]
     statements = [s for s in tables["statements"] if s.get("modality_id") == modality_id]
     cited = {s.get("study_id") for s in statements}
-    studies = [
-        s for s in tables["studies"] if s.get("modality_id") == modality_id or s.get("study_id") in cited
-    ]
+    studies = [s for s in tables["studies"] if s.get("modality_id") == modality_id or s.get("study_id") in cited]
     study_ids = {s.get("study_id") for s in studies}
     return {
         "modality_id": modality_id,
@@ -133,7 +130,9 @@ def write_json(path: str | Path, obj: Any) -> None:
         text.detach()  # the atomic file closes the handle itself
 
 
-def slice_digests(package_path: str | Path, modality_ids: list[str], settings: dict[str, Any] | None = None) -> dict[str, str]:
+def slice_digests(
+    package_path: str | Path, modality_ids: list[str], settings: dict[str, Any] | None = None
+) -> dict[str, str]:
     """Checksum of each modality's slice, reading the tables once; any reading failure gives every
     modality a digest of the raw files, so a broken package always counts as changed and
     validation gets to report it."""
@@ -158,7 +157,9 @@ def build_slice(package_path: str | Path, modality_id: str, settings: dict[str, 
     return data
 
 
-def write_slice(package_path: str | Path, modality_id: str, out_path: str | Path, settings: dict[str, Any] | None = None) -> None:
+def write_slice(
+    package_path: str | Path, modality_id: str, out_path: str | Path, settings: dict[str, Any] | None = None
+) -> None:
     data = build_slice(package_path, modality_id, settings)
     if data["modality"] is None:
         raise ValueError(f"modality {modality_id!r} is not in the modalities table")

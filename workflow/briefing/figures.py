@@ -97,7 +97,9 @@ def _study_label(studies: dict[str, dict[str, Any]], study_id: str) -> str:
     return studies.get(study_id, {}).get("short_name", study_id)
 
 
-def trajectory_figure(figure_id: str, series: list[dict[str, Any]], studies: dict[str, dict[str, Any]], title: str, ylabel: str) -> dict[str, Any]:
+def trajectory_figure(
+    figure_id: str, series: list[dict[str, Any]], studies: dict[str, dict[str, Any]], title: str, ylabel: str
+) -> dict[str, Any]:
     """Mean (or reported summary) at each time point with error bars of ±1 SD where reported."""
     _style()
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
@@ -135,27 +137,46 @@ def trajectory_figure(figure_id: str, series: list[dict[str, Any]], studies: dic
         ax.set_title(title, loc="left")
         ax.legend(frameon=False, fontsize=8, loc="upper right")
     alt = _trajectory_alt(series, studies, ylabel)
-    return {"id": figure_id, "title": title, "alt": alt, "svg": _to_svg(fig, figure_id), "table": rows, "columns": list(rows[0])}
+    return {
+        "id": figure_id,
+        "title": title,
+        "alt": alt,
+        "svg": _to_svg(fig, figure_id),
+        "table": rows,
+        "columns": list(rows[0]),
+    }
 
 
 def _trajectory_alt(series: list[dict[str, Any]], studies: dict[str, dict[str, Any]], ylabel: str) -> str:
     parts = []
     for s in series:
         points = "; ".join(
-            f"{p['timepoint']}: {p['value_text']}" + (f" (SD {p['sd_text']})" if p["sd_text"] else "") for p in s["points"]
+            f"{p['timepoint']}: {p['value_text']}" + (f" (SD {p['sd_text']})" if p["sd_text"] else "")
+            for p in s["points"]
         )
         parts.append(f"{_study_label(studies, s['study_id'])}: {points}")
     return f"Line chart of {ylabel.lower()} over time. " + ". ".join(parts) + "."
 
 
-def response_figures(figure_id: str, groups: list[dict[str, Any]], studies: dict[str, dict[str, Any]], estimates: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def response_figures(
+    figure_id: str,
+    groups: list[dict[str, Any]],
+    studies: dict[str, dict[str, Any]],
+    estimates: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
     """The response chart, in parts of at most BARS_PER_PART bars; a study's categories stay together."""
     parts: list[list[dict[str, Any]]] = [[]]
     for g in groups:
         if parts[-1] and sum(len(x["categories"]) for x in parts[-1]) + len(g["categories"]) > BARS_PER_PART:
             parts.append([])
         parts[-1].append(g)
-    return _parts(figure_id, [response_figure(_part_id(figure_id, i), part, studies, estimates, continued=i > 0) for i, part in enumerate(parts)])
+    return _parts(
+        figure_id,
+        [
+            response_figure(_part_id(figure_id, i), part, studies, estimates, continued=i > 0)
+            for i, part in enumerate(parts)
+        ],
+    )
 
 
 def _part_id(figure_id: str, index: int) -> str:
@@ -167,7 +188,13 @@ def _parts(figure_id: str, figures: list[dict[str, Any]]) -> list[dict[str, Any]
     return [f | {"part_of": figure_id} for f in figures]
 
 
-def response_figure(figure_id: str, groups: list[dict[str, Any]], studies: dict[str, dict[str, Any]], estimates: dict[str, dict[str, Any]], continued: bool = False) -> dict[str, Any]:
+def response_figure(
+    figure_id: str,
+    groups: list[dict[str, Any]],
+    studies: dict[str, dict[str, Any]],
+    estimates: dict[str, dict[str, Any]],
+    continued: bool = False,
+) -> dict[str, Any]:
     """Horizontal bars of each reported response category, with the 95 % CI where computable."""
     _style()
     title = "Pain response categories as reported" + (" (continued)" if continued else "")
@@ -189,7 +216,9 @@ def response_figure(figure_id: str, groups: list[dict[str, Any]], studies: dict[
                     "Category (source term)": f"{c['label']} ({c['source_term']})",
                     "Time point": g["timepoint"] or "not stated",
                     "Percent": c["value_text"],
-                    "95 % CI": f"{est['ci_low'] * 100:.1f} to {est['ci_high'] * 100:.1f}" if est else "not computable (no denominator)",
+                    "95 % CI": f"{est['ci_low'] * 100:.1f} to {est['ci_high'] * 100:.1f}"
+                    if est
+                    else "not computable (no denominator)",
                 }
             )
     fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.45 * len(labels)))
@@ -208,13 +237,24 @@ def response_figure(figure_id: str, groups: list[dict[str, Any]], studies: dict[
     ax.set_xlabel("Patients or lesions (%)")
     ax.set_ylabel("")
     ax.set_title(title, loc="left")
-    alt = "Bar chart of pain response categories. " + "; ".join(
-        f"{r['Study']}, {r['Category (source term)']}: {r['Percent']} %" for r in rows
-    ) + "."
-    return {"id": figure_id, "title": title, "alt": alt, "svg": _to_svg(fig, figure_id), "table": rows, "columns": list(rows[0])}
+    alt = (
+        "Bar chart of pain response categories. "
+        + "; ".join(f"{r['Study']}, {r['Category (source term)']}: {r['Percent']} %" for r in rows)
+        + "."
+    )
+    return {
+        "id": figure_id,
+        "title": title,
+        "alt": alt,
+        "svg": _to_svg(fig, figure_id),
+        "table": rows,
+        "columns": list(rows[0]),
+    }
 
 
-def forest_figures(figure_id: str, title: str, rows: list[dict[str, Any]], pooled: dict[str, Any], scale: str) -> list[dict[str, Any]]:
+def forest_figures(
+    figure_id: str, title: str, rows: list[dict[str, Any]], pooled: dict[str, Any], scale: str
+) -> list[dict[str, Any]]:
     """The forest plot, in parts of at most FOREST_ROWS_PER_PART studies on one shared axis; every
     part repeats the pooled result of all studies so that each can be read alone."""
     if len(rows) <= FOREST_ROWS_PER_PART:
@@ -227,14 +267,28 @@ def forest_figures(figure_id: str, title: str, rows: list[dict[str, Any]], poole
         xlim = (min(ends) - margin, max(ends) + margin)
     count = math.ceil(len(rows) / FOREST_ROWS_PER_PART)
     bounds = [round(i * len(rows) / count) for i in range(count + 1)]  # parts of even length
-    chunks = [rows[a:b] for a, b in zip(bounds, bounds[1:])]
-    return _parts(figure_id, [
-        forest_figure(_part_id(figure_id, i), title, chunk, pooled, scale, continued=i > 0, xlim=xlim, all_studies=len(rows))
-        for i, chunk in enumerate(chunks)
-    ])
+    chunks = [rows[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return _parts(
+        figure_id,
+        [
+            forest_figure(
+                _part_id(figure_id, i), title, chunk, pooled, scale, continued=i > 0, xlim=xlim, all_studies=len(rows)
+            )
+            for i, chunk in enumerate(chunks)
+        ],
+    )
 
 
-def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled: dict[str, Any], scale: str, continued: bool = False, xlim: tuple[float, float] | None = None, all_studies: int | None = None) -> dict[str, Any]:
+def forest_figure(
+    figure_id: str,
+    title: str,
+    rows: list[dict[str, Any]],
+    pooled: dict[str, Any],
+    scale: str,
+    continued: bool = False,
+    xlim: tuple[float, float] | None = None,
+    all_studies: int | None = None,
+) -> dict[str, Any]:
     """A forest plot in the field's standard form: one row per study (estimate, 95 % CI, marker
     sized by weight) with the numbers in columns beside it, the pooled diamond, the prediction
     interval, and heterogeneity underneath. `scale` is "proportion" (axis 0 to 1, never beyond)
@@ -268,7 +322,7 @@ def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled
     right = fig.add_axes((0.66, bottom, 0.34, rows_h))
     ys = list(range(k + 2, 2, -1))  # studies from the top; pooled at 1.5, prediction at 0.5
     max_weight = max(r["weight"] for r in rows)
-    for y, r in zip(ys, rows):
+    for y, r in zip(ys, rows, strict=False):
         ax.plot([r["ci_low"], r["ci_high"]], [y, y], color="black", linewidth=1)
         ax.scatter([r["estimate"]], [y], marker="s", s=15 + 120 * r["weight"] / max_weight, color=PALETTE[0], zorder=3)
     ax.fill([low, est, high, est], [1.5, 1.8, 1.5, 1.2], color=PALETTE[1], zorder=3)
@@ -298,13 +352,15 @@ def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled
     right.text(0.05, header_y, "Estimate [95 % CI]", fontweight="bold", va="center")
     right.text(1, header_y, "Weight", fontweight="bold", va="center", ha="right")
     table = []
-    for y, r in zip(ys, rows):
+    for y, r in zip(ys, rows, strict=False):
         left.text(0, y, r["label"], va="center", fontsize=9)
         left.text(1, y, r["n_text"], va="center", ha="right", fontsize=9)
         interval = f"{fmt(r['estimate'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]"
         right.text(0.05, y, interval, va="center", fontsize=9)
         right.text(1, y, f"{r['weight']:.1f} %", va="center", ha="right", fontsize=9)
-        table.append({"Study": r["label"], "n": r["n_text"], "Estimate [95 % CI]": interval, "Weight": f"{r['weight']:.1f} %"})
+        table.append(
+            {"Study": r["label"], "n": r["n_text"], "Estimate [95 % CI]": interval, "Weight": f"{r['weight']:.1f} %"}
+        )
     pooled_text = f"{fmt(est)} [{fmt(low)}, {fmt(high)}]"
     left.text(0, 1.5, pooled_label, fontweight="bold", va="center", fontsize=9)
     right.text(0.05, 1.5, pooled_text, fontweight="bold", va="center", fontsize=9)
@@ -317,12 +373,25 @@ def forest_figure(figure_id: str, title: str, rows: list[dict[str, Any]], pooled
         table.append({"Study": "95 % prediction interval", "n": "", "Estimate [95 % CI]": pi_text, "Weight": ""})
     heterogeneity = (
         f"Heterogeneity: τ² = {pooled['tau2']:.4f}; I² = {pooled['i2']:.1f} %; "
-        f"Q = {pooled['q']:.2f}, df = {pooled['q_df']}, " + (f"p = {pooled['q_p']:.3f}" if pooled["q_p"] >= 0.001 else "p < 0.001")
+        f"Q = {pooled['q']:.2f}, df = {pooled['q_df']}, "
+        + (f"p = {pooled['q_p']:.3f}" if pooled["q_p"] >= 0.001 else "p < 0.001")
     )
     fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
     fig.text(0.0, 1 - 0.15 / height, title, fontsize=11, ha="left", va="top")
     shown = f"{k} of {all_studies} studies" if all_studies else f"{k} studies"
     alt = (
-        f"Forest plot of {shown}. " + "; ".join(f"{r['Study']}: {r['Estimate [95 % CI]']}" for r in table) + ". " + heterogeneity + "."
+        f"Forest plot of {shown}. "
+        + "; ".join(f"{r['Study']}: {r['Estimate [95 % CI]']}" for r in table)
+        + ". "
+        + heterogeneity
+        + "."
     )
-    return {"id": figure_id, "title": title, "alt": alt, "svg": _to_svg(fig, figure_id), "table": table, "columns": list(table[0]), "heterogeneity": heterogeneity}
+    return {
+        "id": figure_id,
+        "title": title,
+        "alt": alt,
+        "svg": _to_svg(fig, figure_id),
+        "table": table,
+        "columns": list(table[0]),
+        "heterogeneity": heterogeneity,
+    }

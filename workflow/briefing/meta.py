@@ -63,6 +63,7 @@ class PooledResult:
 
 # --- effect sizes (metafor escalc) -------------------------------------------------------------
 
+
 def _counts(events: Any, n: Any, add: float) -> tuple[np.ndarray, np.ndarray]:
     """Validated counts, with metafor's default correction (to="only0"): `add` goes to events and
     non-events (so n grows by 2·add) only in studies with 0 or n events, where the variance or
@@ -86,9 +87,7 @@ def escalc_logit(events: Any, n: Any, add: float = 0.5) -> tuple[np.ndarray, np.
     return np.log(x / (m - x)), 1 / x + 1 / (m - x)
 
 
-def escalc_raw(
-    events: Any, n: Any, add: float = 0.5, vtype: str = "LS"
-) -> tuple[np.ndarray, np.ndarray]:
+def escalc_raw(events: Any, n: Any, add: float = 0.5, vtype: str = "LS") -> tuple[np.ndarray, np.ndarray]:
     """metafor measure "PR": yi = x/n, vi = yi(1-yi)/n ("LS").
 
     Note: despite a common belief, metafor's escalc does apply add=1/2 (to="only0") to "PR" by
@@ -107,6 +106,7 @@ def escalc_raw(
 
 
 # --- tau² estimators ---------------------------------------------------------------------------
+
 
 def _reml_loglik(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
     """The restricted log-likelihood of tau² (intercept-only), up to a constant."""
@@ -148,6 +148,7 @@ def _tau2_reml(y: np.ndarray, v: np.ndarray, start: float) -> float:
 def _tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
     """Paule-Mandel: the tau² at which generalised Q equals k-1 (Q falls as tau² grows), found
     by bracketing + Brent like metafor's uniroot, instead of statsmodels' loose iteration."""
+
     def excess(t: float) -> float:
         w = 1 / (v + t)
         return float((w * (y - (w * y).sum() / w.sum()) ** 2).sum() - (len(y) - 1))
@@ -162,9 +163,8 @@ def _tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
 
 # --- pooling -----------------------------------------------------------------------------------
 
-def pool(
-    yi: Any, vi: Any, method: str = "REML", knapp_hartung: bool = False, level: float = 0.95
-) -> PooledResult:
+
+def pool(yi: Any, vi: Any, method: str = "REML", knapp_hartung: bool = False, level: float = 0.95) -> PooledResult:
     """Pool effects yi with sampling variances vi (fixed effect "FE" or random effects)."""
     y, v = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
     if y.ndim != 1 or y.shape != v.shape:
@@ -215,11 +215,22 @@ def pool(
         pi_low, pi_high = est - half, est + half
 
     return PooledResult(
-        method=method, k=k, estimate=est, se=se,
-        ci_low=est - crit * se, ci_high=est + crit * se,
-        pi_low=pi_low, pi_high=pi_high, tau2=tau2, i2=float(i2), h2=float(h2),
-        q=q, q_df=df, q_p=float(stats.chi2.sf(q, df)),
-        weights=tuple(float(x) for x in 100 * w / w.sum()), knapp_hartung=knapp_hartung,
+        method=method,
+        k=k,
+        estimate=est,
+        se=se,
+        ci_low=est - crit * se,
+        ci_high=est + crit * se,
+        pi_low=pi_low,
+        pi_high=pi_high,
+        tau2=tau2,
+        i2=float(i2),
+        h2=float(h2),
+        q=q,
+        q_df=df,
+        q_p=float(stats.chi2.sf(q, df)),
+        weights=tuple(float(x) for x in 100 * w / w.sum()),
+        knapp_hartung=knapp_hartung,
     )
 
 
@@ -228,8 +239,12 @@ def _clip01(p: float) -> float:
 
 
 def pool_proportions(
-    events: Any, n: Any, transform: str = "logit", method: str = "REML",
-    knapp_hartung: bool = False, level: float = 0.95,
+    events: Any,
+    n: Any,
+    transform: str = "logit",
+    method: str = "REML",
+    knapp_hartung: bool = False,
+    level: float = 0.95,
 ) -> PooledResult:
     """Pool single-arm proportions on the logit or raw scale; *_prop fields are proportions.
 
@@ -253,8 +268,12 @@ def pool_proportions(
 
 
 def pool_means(
-    means: Any, sds: Any, ns: Any, method: str = "REML",
-    knapp_hartung: bool = False, level: float = 0.95,
+    means: Any,
+    sds: Any,
+    ns: Any,
+    method: str = "REML",
+    knapp_hartung: bool = False,
+    level: float = 0.95,
 ) -> PooledResult:
     """Pool single-arm means (e.g. pain scores), vi = sd²/n (metafor measure "MN")."""
     mu, sd, nn = (np.asarray(a, dtype=float) for a in (means, sds, ns))
@@ -266,6 +285,7 @@ def pool_means(
 
 
 # --- single-study intervals (a study reported unpooled) ----------------------------------------
+
 
 def _check_one(events: int, n: int) -> None:
     if n < 1 or events < 0 or events > n:

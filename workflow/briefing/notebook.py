@@ -32,12 +32,41 @@ def inert_markdown(markdown: str | list[str]) -> str:
     return re.sub(r"([\[\]])", r"\\\1", html.escape(text, quote=False))
 
 
+def _socket_kernel_manager() -> type:
+    """A kernel manager whose kernel listens on Unix sockets named after its own connection file.
+    Over TCP, jupyter_client picks each port by binding it and letting it go, so two notebook jobs
+    starting their kernels at once can pick the same port: "Address already in use", and the
+    kernel dies (seen in this project's tests on 2 cores)."""
+    import tempfile
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum, default
+
+    class SocketKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("connection_file")
+        def _unique_connection_file(self) -> str:
+            # The sockets are named after this file, so it must be unique per kernel.
+            return str(Path(tempfile.gettempdir()) / f"briefing-kernel-{uuid.uuid4().hex}.json")
+
+    return SocketKernelManager
+
+
 def execute(template: str | Path, executed: str | Path, parameters: dict[str, str]) -> None:
     """Run the parameterized notebook in a fresh Jupyter kernel; a failing cell raises
     PapermillExecutionError and the executed notebook shows where it stopped."""
     import papermill
 
-    papermill.execute_notebook(str(template), str(executed), parameters=parameters, kernel_name="python3", progress_bar=False)
+    papermill.execute_notebook(
+        str(template),
+        str(executed),
+        parameters=parameters,
+        kernel_name="python3",
+        progress_bar=False,
+        kernel_manager_class=_socket_kernel_manager(),
+    )
 
 
 def notebook_to_html(notebook_path: str | Path) -> str:

@@ -26,7 +26,9 @@ def _definition(o: dict[str, Any]) -> str:
     return o.get("icpr_category") or o["measure"]
 
 
-def pool_outcomes(outcomes: list[dict[str, Any]], estimates: dict[str, Any], windows: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def pool_outcomes(
+    outcomes: list[dict[str, Any]], estimates: dict[str, Any], windows: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
     for o in outcomes:
         if o["outcome_id"] in estimates:

@@ -11,12 +11,26 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from . import typesetting
 from .evidence import resource_paths
 
 # The libraries whose versions shape the output (numbers, figures, HTML, PDF).
 LIBRARIES = (
-    "snakemake", "papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "numpy", "scipy",
-    "statsmodels", "matplotlib", "seaborn", "Jinja2", "weasyprint", "frictionless", "PyYAML",
+    "snakemake",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "Jinja2",
+    "weasyprint",
+    "frictionless",
+    "PyYAML",
 )
 # Inputs whose last commit dates the build when SOURCE_DATE_EPOCH is not set.
 INPUTS = ("data", "config", "notebooks", "templates", "workflow", "Snakefile")
@@ -64,7 +78,7 @@ def build_epoch(cwd: str | Path = ".", data_dir: str | Path = "data") -> int:
 
 
 def build_date(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc).strftime("%Y-%m-%d")
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).strftime("%Y-%m-%d")
 
 
 def versions() -> dict[str, str]:
@@ -85,5 +99,6 @@ def collect(package_path: str | Path, config: dict[str, Any], cwd: str | Path = 
         "build_epoch": epoch,
         "build_date": build_date(epoch),
         "versions": versions(),
+        "pdf": typesetting.dependencies(),
         "config": config,
     }

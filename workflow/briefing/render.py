@@ -128,13 +128,18 @@ def print_layout(html: str) -> Any:
     elements print hides are cut first."""
     import weasyprint
 
+    from .typesetting import pinned_fonts
+
     # No base URL: the HTML is self-contained, and resolving its relative links (the notebook
     # pages) would write this machine's absolute paths into the PDF.
-    return weasyprint.HTML(string=without_screen_only(html), base_url=None).render()
+    with pinned_fonts():
+        return weasyprint.HTML(string=without_screen_only(html), base_url=None).render()
 
 
 def pdf_bytes(document: Any) -> bytes:
-    with _fast_page_references():
+    from .typesetting import pinned_fonts
+
+    with pinned_fonts(), _fast_page_references():
         return document.write_pdf(**PDF_OPTIONS)
 
 

@@ -123,7 +123,11 @@ def _check_entry(entry: Any, where: str) -> dict[str, Any]:
     if not isinstance(entry.get("build_date"), str) or not entry["id"].startswith(entry["build_date"] + "-"):
         raise SiteError(f"{where}: edition {entry['id']} has build_date {entry.get('build_date')!r}")
     checksum = entry.get("data_checksum")
-    if not isinstance(checksum, str) or not CHECKSUM_PATTERN.match(checksum) or not entry["id"].endswith("-" + checksum[:12]):
+    if (
+        not isinstance(checksum, str)
+        or not CHECKSUM_PATTERN.match(checksum)
+        or not entry["id"].endswith("-" + checksum[:12])
+    ):
         raise SiteError(f"{where}: edition {entry['id']} has data_checksum {checksum!r}")
     if entry.get("path") != f"editions/{entry['id']}/":
         raise SiteError(f"{where}: edition {entry['id']} is not under editions/{entry['id']}/")
@@ -133,8 +137,13 @@ def _check_entry(entry: Any, where: str) -> dict[str, Any]:
     if not isinstance(files, list) or not files:
         raise SiteError(f"{where}: edition {entry['id']} lists no files")
     for f in files:
-        if not (isinstance(f, dict) and isinstance(f.get("path"), str) and FILE_PATTERN.match(f["path"])
-                and isinstance(f.get("sha256"), str) and isinstance(f.get("bytes"), int)):
+        if not (
+            isinstance(f, dict)
+            and isinstance(f.get("path"), str)
+            and FILE_PATTERN.match(f["path"])
+            and isinstance(f.get("sha256"), str)
+            and isinstance(f.get("bytes"), int)
+        ):
             raise SiteError(f"{where}: edition {entry['id']} lists an unexpected file {f!r:.200}")
     names = {f["path"] for f in files}
     if not set(CORE_FILES) <= names:
@@ -147,7 +156,11 @@ def read_manifest(text: str, where: str) -> list[dict[str, Any]]:
         manifest = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SiteError(f"{where}: not JSON ({exc})") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT or not isinstance(manifest.get("editions"), list):
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != MANIFEST_FORMAT
+        or not isinstance(manifest.get("editions"), list)
+    ):
         raise SiteError(f"{where}: not an editions manifest of format {MANIFEST_FORMAT}")
     entries = [_check_entry(e, where) for e in manifest["editions"]]
     ids = [e["id"] for e in entries]
@@ -330,7 +343,11 @@ def _environment():
     import jinja2  # only assembling needs it; fetching runs on the standard library alone
 
     return jinja2.Environment(
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
 
 
@@ -426,13 +443,26 @@ def fetch(location: str, dest: Path) -> list[dict[str, Any]]:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m briefing.site", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m briefing.site",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     mode = p.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--reports", type=Path, help="assemble: the new edition (briefing.html, .pdf, .json, modalities/)")
-    mode.add_argument("--fetch", metavar="URL_OR_DIR", help="download the published site (its editions.json and every file it lists)")
-    p.add_argument("--previous-site", default="", help="assemble: the previous site's directory (as --fetch wrote it); empty for a first edition")
-    p.add_argument("--out", type=Path, required=True, help="the site directory to write (assemble) or to download into (fetch)")
+    mode.add_argument(
+        "--reports", type=Path, help="assemble: the new edition (briefing.html, .pdf, .json, modalities/)"
+    )
+    mode.add_argument(
+        "--fetch", metavar="URL_OR_DIR", help="download the published site (its editions.json and every file it lists)"
+    )
+    p.add_argument(
+        "--previous-site",
+        default="",
+        help="assemble: the previous site's directory (as --fetch wrote it); empty for a first edition",
+    )
+    p.add_argument(
+        "--out", type=Path, required=True, help="the site directory to write (assemble) or to download into (fetch)"
+    )
     return p
 
 

@@ -22,7 +22,12 @@ DOMAIN_PHRASES = {
 }
 
 
-DOMAIN_LABELS_SHORT = {"pain_response": "Pain response", "pain_score": "Pain score", "opioid_dose": "Opioid use", "toxicity": "Toxicity"}
+DOMAIN_LABELS_SHORT = {
+    "pain_response": "Pain response",
+    "pain_score": "Pain score",
+    "opioid_dose": "Opioid use",
+    "toxicity": "Toxicity",
+}
 
 
 def _mark(index: int) -> str:
@@ -69,7 +74,13 @@ def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
         marks = []
         for f in rating["factors"]:  # every judgement gets its footnote, "not serious" ones too
             letter = _mark(len(footnotes))
-            footnotes.append({"mark": letter, "text": f"{DOMAIN_LABELS_SHORT.get(domain, domain)}, {f['label'].lower()} ({f['judgement_text']}): {f['reason']}"})
+            footnotes.append(
+                {
+                    "mark": letter,
+                    "text": f"{DOMAIN_LABELS_SHORT.get(domain, domain)}, {f['label'].lower()} "
+                    f"({f['judgement_text']}): {f['reason']}",
+                }
+            )
             f["mark"] = letter
             marks.append(letter)
         rating_marks[domain] = marks
@@ -83,8 +94,12 @@ def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
     for (_, definition), outcomes in sorted(groups.items(), key=lambda item: item[0][0]):
         domain = outcomes[0]["domain"]
         n_participants, k = participants(outcomes, studies)
-        pooled = [p for p in summary["pooled"] if p["result"] and p["domain"] == domain and p["definition"] == definition]
-        repeated = len({o.get("time_days") for o in outcomes}) > 1 and all(o.get("time_days") is not None for o in outcomes)
+        pooled = [
+            p for p in summary["pooled"] if p["result"] and p["domain"] == domain and p["definition"] == definition
+        ]
+        repeated = len({o.get("time_days") for o in outcomes}) > 1 and all(
+            o.get("time_days") is not None for o in outcomes
+        )
         if pooled:
             effect = " | ".join(f"{p['window']}: {pooled_effect(p)}" for p in pooled)
         elif repeated:
@@ -92,18 +107,34 @@ def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
             for o in outcomes:
                 by_study.setdefault(o["study_id"], []).append(o)
             effect = "; ".join(
-                (f"{studies[sid]['short_name']}: " if len(by_study) > 1 else "") + trajectory_phrase(sorted(series, key=lambda x: x["time_days"]), with_measure=False)
+                (f"{studies[sid]['short_name']}: " if len(by_study) > 1 else "")
+                + trajectory_phrase(sorted(series, key=lambda x: x["time_days"]), with_measure=False)
                 for sid, series in by_study.items()
             )
         else:
-            effect = "; ".join((f"{studies[o['study_id']]['short_name']}: " if k > 1 else "") + o["display"] for o in outcomes)
-        timepoints = sorted({o["timepoint"] for o in outcomes if o.get("timepoint")}, key=lambda t: next(o.get("time_days") or 0 for o in outcomes if o.get("timepoint") == t))
-        when = timepoints[0] + (f" to {timepoints[-1]}" if len(timepoints) > 1 else "") if timepoints else "time point not stated"
+            effect = "; ".join(
+                (f"{studies[o['study_id']]['short_name']}: " if k > 1 else "") + o["display"] for o in outcomes
+            )
+        timepoints = sorted(
+            {o["timepoint"] for o in outcomes if o.get("timepoint")},
+            key=lambda t: next(o.get("time_days") or 0 for o in outcomes if o.get("timepoint") == t),
+        )
+        when = (
+            timepoints[0] + (f" to {timepoints[-1]}" if len(timepoints) > 1 else "")
+            if timepoints
+            else "time point not stated"
+        )
         rating = ratings.get(domain)
         outcome_name = outcomes[0]["measure"]
         if rating:
             noun, verb, verb_s = DOMAIN_PHRASES.get(domain, (lower_first(outcome_name), "result in", "results in"))
-            conclusion = certainty.conclusion(rating["level_text"], treatment, noun if domain in DOMAIN_PHRASES else lower_first(outcome_name), verb, verb_s)
+            conclusion = certainty.conclusion(
+                rating["level_text"],
+                treatment,
+                noun if domain in DOMAIN_PHRASES else lower_first(outcome_name),
+                verb,
+                verb_s,
+            )
         else:
             conclusion = "Certainty not rated by the curator for this outcome; the figures are reported as stated."
         comments = [o["note"] for o in outcomes if o.get("note")]
@@ -147,6 +178,8 @@ def across_modalities(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not rows:
             continue
         rated = [r for r in rows if r["certainty"]]
-        chosen = next((r for r in rated if r["domain"] in ("pain_response", "pain_score")), rated[0] if rated else rows[0])
+        chosen = next(
+            (r for r in rated if r["domain"] in ("pain_response", "pain_score")), rated[0] if rated else rows[0]
+        )
         table.append({"modality_id": s["modality_id"], "name": s["modality"]["short_name"], **chosen})
     return table

@@ -10,7 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from . import certainty, effects, figures, pooling, sof
-from .text import DESIGN_PHRASES, DOMAIN_LABELS, DOMAIN_ORDER, QUALIFIERS, design_counts, design_phrase, lower_first, p_text, trajectory_phrase
+from .text import (
+    DESIGN_PHRASES,
+    DOMAIN_LABELS,
+    DOMAIN_ORDER,
+    QUALIFIERS,
+    design_counts,
+    design_phrase,
+    lower_first,
+    p_text,
+    trajectory_phrase,
+)
 
 UNIT_TEXT = {"%": "%", "NRS 0-10": "points (NRS 0–10)", "VAS 0-10": "points (VAS 0–10)", "ratio": ""}
 
@@ -28,7 +38,9 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
         text = f"{value} %"
         if est:
             mark = ", count derived" if est["count_derived"] else ""
-            text += f" ({est['events']}/{est['n']} {o.get('denominator_unit') or ''}{mark}; {ci_text(est)})".replace(" ;", ";")
+            text += f" ({est['events']}/{est['n']} {o.get('denominator_unit') or ''}{mark}; {ci_text(est)})".replace(
+                " ;", ";"
+            )
         elif not o.get("denominator"):
             text += " (denominator not stated; no CI computable)"
         else:
@@ -51,7 +63,13 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     elif statistic == "hazard_ratio":
         text = f"hazard ratio {value}"
     elif statistic == "test_only":
-        text = {"decrease": "decreased", "increase": "increased", "improvement": "improved", "worsening": "worsened", "no_change": "no change"}[o["direction"]]
+        text = {
+            "decrease": "decreased",
+            "increase": "increased",
+            "improvement": "improved",
+            "worsening": "worsened",
+            "no_change": "no change",
+        }[o["direction"]]
         text += " (no figures reported)"
     else:  # validation only admits the statistics above
         raise ValueError(f"unknown statistic {statistic!r}")
@@ -97,20 +115,33 @@ def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates:
         size += f" with {s['lesions']} lesions"
     regimen = f" treated with {lower_first(s['regimen'])}" if s.get("regimen") else ""
     findings = []
-    repeated = {o["measure"] for o in outcomes if sum(1 for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None) > 1}
+    repeated = {
+        o["measure"]
+        for o in outcomes
+        if sum(1 for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None) > 1
+    }
     done: set[str] = set()
     for o in outcomes:
         if o["measure"] in repeated:
             if o["measure"] not in done:
                 done.add(o["measure"])
-                series = sorted((x for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None), key=lambda x: x["time_days"])
+                series = sorted(
+                    (x for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None),
+                    key=lambda x: x["time_days"],
+                )
                 findings.append(trajectory_phrase(series))
             continue
         findings.append(f"{lower_first(outcome_label(o))}: {display(o, estimates.get(o['outcome_id']))}")
-    return f"In {article} {design} ({s['short_name']}) of {size}{regimen}, the authors reported " + "; ".join(findings) + "."
+    return (
+        f"In {article} {design} ({s['short_name']}) of {size}{regimen}, the authors reported "
+        + "; ".join(findings)
+        + "."
+    )
 
 
-def _main_pain(primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], groups: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _main_pain(
+    primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], groups: list[dict[str, Any]]
+) -> dict[str, Any] | None:
     """The figure that best answers 'does it relieve pain?', for the comparison table: an overall
     or otherwise defined response with a CI, else the reported response categories, else the
     pain-score change."""
@@ -118,25 +149,47 @@ def _main_pain(primary_ids: set[str], outcomes: list[dict[str, Any]], estimates:
     with_ci = [o for o in candidates if o["outcome_id"] in estimates]
     if with_ci:
         o = with_ci[0]
-        return {"outcome_id": o["outcome_id"], "study_id": o["study_id"], "text": f"{outcome_label(o)}: {display(o, estimates[o['outcome_id']])}"}
+        return {
+            "outcome_id": o["outcome_id"],
+            "study_id": o["study_id"],
+            "text": f"{outcome_label(o)}: {display(o, estimates[o['outcome_id']])}",
+        }
     for g in groups:
         if g["study_id"] in primary_ids:
             parts = [f"{c['label'].lower()} {c['value_text']} %" for c in g["categories"]]
             text = ", ".join(parts)
             if g["derived_overall"]:
                 text += f"; overall (complete + partial, derived) {g['derived_overall']['value_text']} %"
-            return {"outcome_id": g["categories"][0]["outcome_id"], "study_id": g["study_id"], "text": text[0].upper() + text[1:] + " (denominator not stated; no CI computable)"}
-    scores = [o for o in outcomes if o["study_id"] in primary_ids and o["domain"] == "pain_score" and o.get("time_days") is not None]
+            return {
+                "outcome_id": g["categories"][0]["outcome_id"],
+                "study_id": g["study_id"],
+                "text": text[0].upper() + text[1:] + " (denominator not stated; no CI computable)",
+            }
+    scores = [
+        o
+        for o in outcomes
+        if o["study_id"] in primary_ids and o["domain"] == "pain_score" and o.get("time_days") is not None
+    ]
     if scores:
         study = scores[0]["study_id"]
         points = sorted((o for o in scores if o["study_id"] == study), key=lambda o: o["time_days"])
-        return {"outcome_id": points[-1]["outcome_id"], "study_id": study, "text": trajectory_phrase(points)[0].upper() + trajectory_phrase(points)[1:]}
+        return {
+            "outcome_id": points[-1]["outcome_id"],
+            "study_id": study,
+            "text": trajectory_phrase(points)[0].upper() + trajectory_phrase(points)[1:],
+        }
     return None
 
 
-def _domain_texts(primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], domains: tuple[str, ...]) -> list[dict[str, Any]]:
+def _domain_texts(
+    primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], domains: tuple[str, ...]
+) -> list[dict[str, Any]]:
     return [
-        {"outcome_id": o["outcome_id"], "study_id": o["study_id"], "text": f"{outcome_label(o)}: {display(o, estimates.get(o['outcome_id']))}"}
+        {
+            "outcome_id": o["outcome_id"],
+            "study_id": o["study_id"],
+            "text": f"{outcome_label(o)}: {display(o, estimates.get(o['outcome_id']))}",
+        }
         for o in outcomes
         if o["study_id"] in primary_ids and o["domain"] in domains
     ]
@@ -153,7 +206,13 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     reviews = _by_year([s for s in studies if s["design"] == "narrative_review"])
     outcomes = sorted(
         (o for o in evidence["outcomes"] if o["study_id"] in primary_ids),
-        key=lambda o: (o["study_id"], DOMAIN_ORDER.index(o["domain"]), o.get("time_days") or 0, CATEGORY_ORDER.get(o.get("icpr_category"), 9), o["outcome_id"]),
+        key=lambda o: (
+            o["study_id"],
+            DOMAIN_ORDER.index(o["domain"]),
+            o.get("time_days") or 0,
+            CATEGORY_ORDER.get(o.get("icpr_category"), 9),
+            o["outcome_id"],
+        ),
     )
     estimates = {o["outcome_id"]: est for o in outcomes if (est := effects.proportion_estimate(o))}
     for o in outcomes:
@@ -172,22 +231,47 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     if groups:
         figure_list += figures.response_figures(f"fig-{modality_id}-response", groups, study_names, estimates)
     if trajectories["pain_score"]:
-        figure_list.append(figures.trajectory_figure(f"fig-{modality_id}-pain", trajectories["pain_score"], study_names, "Pain score over time", "Pain score (0–10)"))
+        figure_list.append(
+            figures.trajectory_figure(
+                f"fig-{modality_id}-pain",
+                trajectories["pain_score"],
+                study_names,
+                "Pain score over time",
+                "Pain score (0–10)",
+            )
+        )
     if trajectories["opioid_dose"]:
-        figure_list.append(figures.trajectory_figure(f"fig-{modality_id}-opioid", trajectories["opioid_dose"], study_names, "Opioid use over time", "Oral morphine equivalent (mg/day)"))
+        figure_list.append(
+            figures.trajectory_figure(
+                f"fig-{modality_id}-opioid",
+                trajectories["opioid_dose"],
+                study_names,
+                "Opioid use over time",
+                "Oral morphine equivalent (mg/day)",
+            )
+        )
     by_id = {o["outcome_id"]: o for o in outcomes}
     for number, entry in enumerate(p for p in pooled if p["result"]):
         entry["figure_id"] = f"fig-{modality_id}-forest-{number + 1}"
         figure_list += forest(entry, by_id, estimates, study_names)
 
     sentences = [
-        {"text": study_sentence(s, [o for o in outcomes if o["study_id"] == s["study_id"]], estimates), "study_id": s["study_id"]}
+        {
+            "text": study_sentence(s, [o for o in outcomes if o["study_id"] == s["study_id"]], estimates),
+            "study_id": s["study_id"],
+        }
         for s in primary
     ]
     for rating in ratings:
         label = DOMAIN_LABELS[rating["domain"]].lower()
-        sentences.append({"text": f"Certainty of the evidence on {label}: {rating['level_text']} ({rating['symbols']}). "
-                          + certainty.conclusion(rating["level_text"], lower_first(modality["name"]), label)[:-1] + ".", "study_id": None})
+        sentences.append(
+            {
+                "text": f"Certainty of the evidence on {label}: {rating['level_text']} ({rating['symbols']}). "
+                + certainty.conclusion(rating["level_text"], lower_first(modality["name"]), label)[:-1]
+                + ".",
+                "study_id": None,
+            }
+        )
     patients = sum(s.get("patients") or 0 for s in primary)
     result = {
         "modality_id": modality_id,
@@ -216,7 +300,9 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def evidence_size(outcomes: list[dict[str, Any]], primary: list[dict[str, Any]], pooled: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def evidence_size(
+    outcomes: list[dict[str, Any]], primary: list[dict[str, Any]], pooled: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """Per outcome domain: participants (largest denominator per study, else its size), studies,
     and the largest I² of its pooled results; what the build's GRADE proposals rest on."""
     studies = {s["study_id"]: s for s in primary}
@@ -231,21 +317,38 @@ def evidence_size(outcomes: list[dict[str, Any]], primary: list[dict[str, Any]],
     return result
 
 
-def forest(entry: dict[str, Any], outcomes: dict[str, dict[str, Any]], estimates: dict[str, Any], studies: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def forest(
+    entry: dict[str, Any],
+    outcomes: dict[str, dict[str, Any]],
+    estimates: dict[str, Any],
+    studies: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
     """Forest plot of one pooled result: per-study Wilson intervals (proportions) or mean ± 1.96
     SD/√n (means), with the REML weights."""
     rows = []
-    for oid, weight in zip(entry["outcome_ids"], entry["result"]["weights"]):
+    for oid, weight in zip(entry["outcome_ids"], entry["result"]["weights"], strict=False):
         o = outcomes[oid]
         if entry["kind"] == "proportion":
             est = estimates[oid]
-            row = {"estimate": est["proportion"], "ci_low": est["ci_low"], "ci_high": est["ci_high"], "n_text": f"{est['events']}/{est['n']}"}
+            row = {
+                "estimate": est["proportion"],
+                "ci_low": est["ci_low"],
+                "ci_high": est["ci_high"],
+                "n_text": f"{est['events']}/{est['n']}",
+            }
         else:
             half = 1.959963984540054 * o["sd"] / o["denominator"] ** 0.5
-            row = {"estimate": o["value"], "ci_low": o["value"] - half, "ci_high": o["value"] + half, "n_text": str(o["denominator"])}
+            row = {
+                "estimate": o["value"],
+                "ci_low": o["value"] - half,
+                "ci_high": o["value"] + half,
+                "n_text": str(o["denominator"]),
+            }
         rows.append({"label": studies[o["study_id"]]["short_name"], "weight": weight, **row})
     title = f"{entry['label']}, {entry['window']}: random-effects meta-analysis"
-    return figures.forest_figures(entry["figure_id"], title, rows, entry["result"], "proportion" if entry["kind"] == "proportion" else "mean")
+    return figures.forest_figures(
+        entry["figure_id"], title, rows, entry["result"], "proportion" if entry["kind"] == "proportion" else "mean"
+    )
 
 
 def write_summary(summary: dict[str, Any], summary_path: str, figures_dir: str) -> None:

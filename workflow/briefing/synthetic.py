@@ -52,20 +52,96 @@ SEED_MODALITIES = [
     ("hbi", "Hemibody irradiation", "Hemibody irradiation"),
     ("radionuclide", "Systemic radionuclides (strontium-89, samarium-153)", "Radionuclides (Sr-89/Sm-153)"),
 ]
-TECHNIQUES = ["Stereotactic", "Hypofractionated", "Conventional", "Image-guided", "Proton", "Carbon-ion",
-              "Cementoplasty plus", "Radiofrequency ablation plus", "Percutaneous", "Adaptive", "Split-course"]
-TREATMENTS = ["body radiotherapy", "radiosurgery", "brachytherapy", "vertebroplasty", "kyphoplasty",
-              "cryoablation", "microwave ablation", "stabilisation", "radionuclide therapy", "re-irradiation"]
-SURNAMES = ["Ryu", "Sun", "Shao", "Hosono", "Lin", "Chow", "Sahgal", "Gerszten", "Lutz", "Hartsell",
-            "Rades", "Patchell", "Bilsky", "Laufer", "Yamada", "Zeng", "Wang", "Li", "Zhang", "Chen",
-            "Kim", "Park", "Nguyen", "Tanaka", "Sato", "Müller", "Schmidt", "Rossi", "Garcia", "Silva",
-            "Johansson", "Novak", "Kowalski", "Dubois", "O'Brien", "Smith", "Jones", "Brown", "Ahmed", "Singh"]
-JOURNALS = ["J Pain Symptom Manage", "Int J Radiat Oncol Biol Phys", "Radiother Oncol", "Spine (Phila Pa 1976)",
-            "J Neurosurg Spine", "Cancer", "Support Care Cancer", "Clin Oncol (R Coll Radiol)",
-            "Pain Physician", "Cancer Med", "Pract Radiat Oncol", "Eur Spine J"]
+TECHNIQUES = [
+    "Stereotactic",
+    "Hypofractionated",
+    "Conventional",
+    "Image-guided",
+    "Proton",
+    "Carbon-ion",
+    "Cementoplasty plus",
+    "Radiofrequency ablation plus",
+    "Percutaneous",
+    "Adaptive",
+    "Split-course",
+]
+TREATMENTS = [
+    "body radiotherapy",
+    "radiosurgery",
+    "brachytherapy",
+    "vertebroplasty",
+    "kyphoplasty",
+    "cryoablation",
+    "microwave ablation",
+    "stabilisation",
+    "radionuclide therapy",
+    "re-irradiation",
+]
+SURNAMES = [
+    "Ryu",
+    "Sun",
+    "Shao",
+    "Hosono",
+    "Lin",
+    "Chow",
+    "Sahgal",
+    "Gerszten",
+    "Lutz",
+    "Hartsell",
+    "Rades",
+    "Patchell",
+    "Bilsky",
+    "Laufer",
+    "Yamada",
+    "Zeng",
+    "Wang",
+    "Li",
+    "Zhang",
+    "Chen",
+    "Kim",
+    "Park",
+    "Nguyen",
+    "Tanaka",
+    "Sato",
+    "Müller",
+    "Schmidt",
+    "Rossi",
+    "Garcia",
+    "Silva",
+    "Johansson",
+    "Novak",
+    "Kowalski",
+    "Dubois",
+    "O'Brien",
+    "Smith",
+    "Jones",
+    "Brown",
+    "Ahmed",
+    "Singh",
+]
+JOURNALS = [
+    "J Pain Symptom Manage",
+    "Int J Radiat Oncol Biol Phys",
+    "Radiother Oncol",
+    "Spine (Phila Pa 1976)",
+    "J Neurosurg Spine",
+    "Cancer",
+    "Support Care Cancer",
+    "Clin Oncol (R Coll Radiol)",
+    "Pain Physician",
+    "Cancer Med",
+    "Pract Radiat Oncol",
+    "Eur Spine J",
+]
 DOI_PREFIXES = ["10.1016", "10.1002", "10.1007", "10.3171", "10.1097", "10.1186"]
-DESIGNS = [("randomised_trial", 0.10), ("clinical_trial", 0.10), ("prospective_cohort", 0.25),
-           ("retrospective_cohort", 0.35), ("cohort", 0.10), ("case_series", 0.10)]
+DESIGNS = [
+    ("randomised_trial", 0.10),
+    ("clinical_trial", 0.10),
+    ("prospective_cohort", 0.25),
+    ("retrospective_cohort", 0.35),
+    ("cohort", 0.10),
+    ("case_series", 0.10),
+]
 DESIGN_NOTES = {
     "randomised_trial": "Randomised; the arm of this modality is summarised.",
     "clinical_trial": "Single-arm clinical trial; no comparison group.",
@@ -76,11 +152,24 @@ DESIGN_NOTES = {
 }
 TOPICS = ["rationale", "indications", "technique", "patient selection", "toxicity", "role", "outcome"]
 LOCATORS = ["Abstract (results)", "Abstract", "Results, Table 2", "Results, Figure 3", "Key findings"]
-TOXICITIES = ["Vertebral compression fracture", "Radiation myelitis", "Pain flare", "Grade 3 or higher toxicity",
-              "Nausea", "Wound complication"]
+TOXICITIES = [
+    "Vertebral compression fracture",
+    "Radiation myelitis",
+    "Pain flare",
+    "Grade 3 or higher toxicity",
+    "Nausea",
+    "Wound complication",
+]
 # The time points of repeated measures: (label, days). Baseline first.
-SCORE_TIMES = [("before treatment", 0), ("week 1", 7), ("week 2", 14), ("week 4", 28), ("week 6", 42),
-               ("week 8", 56), ("week 12", 84)]
+SCORE_TIMES = [
+    ("before treatment", 0),
+    ("week 1", 7),
+    ("week 2", 14),
+    ("week 4", 28),
+    ("week 6", 42),
+    ("week 8", 56),
+    ("week 12", 84),
+]
 RESPONSE_TIMES = [("1 month after treatment", 30), ("3 months after treatment", 90), ("6 weeks after treatment", 42)]
 FACTORS = ["risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"]
 UPGRADES = ["large_effect", "dose_response", "confounding"]
@@ -117,8 +206,15 @@ class _Generator:
                 mid = f"syn_m{i + 1:03d}"
                 name = f"{technique} {treatment} (synthetic modality {i + 1})"
                 short = f"{technique} {treatment.split()[0]} {i + 1}"
-            rows.append({"modality_id": mid, "display_order": i + 1, "name": name, "short_name": short,
-                         "description": f"Synthetic evidence for benchmarking: {name.lower()}."})
+            rows.append(
+                {
+                    "modality_id": mid,
+                    "display_order": i + 1,
+                    "name": name,
+                    "short_name": short,
+                    "description": f"Synthetic evidence for benchmarking: {name.lower()}.",
+                }
+            )
         return rows
 
     # ------------------------------------------------------------------ studies
@@ -147,19 +243,33 @@ class _Generator:
         row: dict[str, Any] = {
             "study_id": f"s{number:05d}",
             "short_name": f"{first} {year}",
-            "title": (f"Management of painful spinal metastases: a review ({number})" if review
-                      else f"Pain relief after treatment of spinal metastases: a {design.replace('_', ' ')} ({number})"),
+            "title": (
+                f"Management of painful spinal metastases: a review ({number})"
+                if review
+                else f"Pain relief after treatment of spinal metastases: a {design.replace('_', ' ')} ({number})"
+            ),
             "authors": authors,
             "year": year,
             "journal": journal,
-            "citation_detail": f"{year} {rng.choice(['Jan', 'Mar', 'Jun', 'Sep', 'Nov'])};{rng.randint(1, 120)}({rng.randint(1, 12)}):{rng.randint(1, 900)}-{rng.randint(901, 999)}" if journal else "",
+            "citation_detail": f"{year} {rng.choice(['Jan', 'Mar', 'Jun', 'Sep', 'Nov'])};{rng.randint(1, 120)}"
+            f"({rng.randint(1, 12)}):{rng.randint(1, 900)}-{rng.randint(901, 999)}"
+            if journal
+            else "",
             **self._identifiers(year),
             "design": design,
             "design_note": "Narrative review; no figures in the abstract." if review else DESIGN_NOTES[design],
             "population": "" if review else "Adults with painful spinal metastases from solid tumours.",
-            "patients": "", "lesions": "", "modality_id": "", "regimen": "",
-            "dose_per_fraction_min_gy": "", "dose_per_fraction_max_gy": "", "fractions_min": "", "fractions_max": "",
-            "enrolment_period": "", "follow_up": "", "funding": "",
+            "patients": "",
+            "lesions": "",
+            "modality_id": "",
+            "regimen": "",
+            "dose_per_fraction_min_gy": "",
+            "dose_per_fraction_max_gy": "",
+            "fractions_min": "",
+            "fractions_max": "",
+            "enrolment_period": "",
+            "follow_up": "",
+            "funding": "",
             "source_document": f"syn_{number:05d}.txt",
             "source_locator": "PubMed record: citation line and abstract",
         }
@@ -174,16 +284,24 @@ class _Generator:
             dmax = dmin if rng.random() < 0.6 else round(dmin + rng.choice([1, 2, 4, 6]), 1)
             fmin = rng.choice([1, 1, 1, 3, 5, 10])
             fmax = fmin if rng.random() < 0.6 else fmin + rng.choice([1, 2, 4])
-            row.update(dose_per_fraction_min_gy=dmin, dose_per_fraction_max_gy=dmax, fractions_min=fmin, fractions_max=fmax,
-                       regimen=f"{dmin}–{dmax} Gy per fraction in {fmin}–{fmax} fractions" if (dmin, fmin) != (dmax, fmax)
-                       else f"{dmin} Gy in {fmin} fraction{'s' if fmin > 1 else ''}")
+            row.update(
+                dose_per_fraction_min_gy=dmin,
+                dose_per_fraction_max_gy=dmax,
+                fractions_min=fmin,
+                fractions_max=fmax,
+                regimen=f"{dmin}–{dmax} Gy per fraction in {fmin}–{fmax} fractions"
+                if (dmin, fmin) != (dmax, fmax)
+                else f"{dmin} Gy in {fmin} fraction{'s' if fmin > 1 else ''}",
+            )
         if rng.random() < 0.6:
             start = rng.randint(1985, year - 1) if year > 1985 else 1985
             row["enrolment_period"] = f"{start} to {min(year, start + rng.randint(1, 6))}"
         if rng.random() < 0.5:
             row["follow_up"] = f"Median {rng.randint(3, 36)} months"
         if rng.random() < 0.3:
-            row["funding"] = "Not stated" if rng.random() < 0.5 else f"Grant {rng.randint(100, 999)}-{rng.randint(10, 99)}"
+            row["funding"] = (
+                "Not stated" if rng.random() < 0.5 else f"Grant {rng.randint(100, 999)}-{rng.randint(10, 99)}"
+            )
         return row
 
     # ------------------------------------------------------------------ outcomes
@@ -216,26 +334,72 @@ class _Generator:
                     if Decimal(c_text) + Decimal(p_text) > 100:
                         partial = max(1, partial - 1)
                         p_text = _pct(partial, denominator)
-                    add(f"cr-{days}", measure="Complete pain response", source_term="complete response", icpr_category="complete",
-                        value=c_text, denominator=denominator, denominator_unit=dunit, **common)
-                    add(f"pr-{days}", measure="Partial pain response", source_term="partial response", icpr_category="partial",
-                        value=p_text, denominator=denominator, denominator_unit=dunit, **common)
+                    add(
+                        f"cr-{days}",
+                        measure="Complete pain response",
+                        source_term="complete response",
+                        icpr_category="complete",
+                        value=c_text,
+                        denominator=denominator,
+                        denominator_unit=dunit,
+                        **common,
+                    )
+                    add(
+                        f"pr-{days}",
+                        measure="Partial pain response",
+                        source_term="partial response",
+                        icpr_category="partial",
+                        value=p_text,
+                        denominator=denominator,
+                        denominator_unit=dunit,
+                        **common,
+                    )
                 elif kind < 0.85:
                     events = rng.randint(denominator // 3, denominator - 1)
                     stated = rng.random() < 0.5
-                    add(f"or-{days}", measure="Overall pain response", source_term="overall response (ICPR)", icpr_category="overall",
-                        value=_pct(events, denominator), events=events if stated else "", denominator=denominator, denominator_unit=dunit,
-                        note="" if stated else "Count not stated; derived by the build from the percentage.", **common)
+                    add(
+                        f"or-{days}",
+                        measure="Overall pain response",
+                        source_term="overall response (ICPR)",
+                        icpr_category="overall",
+                        value=_pct(events, denominator),
+                        events=events if stated else "",
+                        denominator=denominator,
+                        denominator_unit=dunit,
+                        note="" if stated else "Count not stated; derived by the build from the percentage.",
+                        **common,
+                    )
                 else:
                     complete = rng.randint(10, 50)
                     partial = rng.randint(5, 100 - complete - 10)
                     stable = rng.randint(0, 100 - complete - partial)
-                    add(f"cr-{days}", measure="Complete pain relief", source_term="complete pain relief", icpr_category="complete",
-                        value=str(complete), note="Denominator not stated.", **common)
-                    add(f"pr-{days}", measure="Partial pain relief", source_term="partial relief", icpr_category="partial",
-                        value=str(partial), note="Denominator not stated.", **common)
-                    add(f"stable-{days}", measure="Stable symptoms", source_term="stable symptoms", icpr_category="",
-                        value=str(stable), note="Not an ICPR response category; kept as reported.", **common)
+                    add(
+                        f"cr-{days}",
+                        measure="Complete pain relief",
+                        source_term="complete pain relief",
+                        icpr_category="complete",
+                        value=str(complete),
+                        note="Denominator not stated.",
+                        **common,
+                    )
+                    add(
+                        f"pr-{days}",
+                        measure="Partial pain relief",
+                        source_term="partial relief",
+                        icpr_category="partial",
+                        value=str(partial),
+                        note="Denominator not stated.",
+                        **common,
+                    )
+                    add(
+                        f"stable-{days}",
+                        measure="Stable symptoms",
+                        source_term="stable symptoms",
+                        icpr_category="",
+                        value=str(stable),
+                        note="Not an ICPR response category; kept as reported.",
+                        **common,
+                    )
 
         # Repeated measures: pain score and opioid dose over time, mean (SD) or unspecified summary.
         for domain, chance, measure, unit, start, floor, spread in (
@@ -256,39 +420,111 @@ class _Generator:
                     value = max(floor, value * rng.uniform(0.55, 1.05))
                 if unit.endswith("0-10"):
                     value = min(value, 10.0)
-                sd = "" if unspecified else _num(rng.uniform(*spread) * (1 if unit.endswith("0-10") else value / 100 + 0.3))
+                sd = (
+                    ""
+                    if unspecified
+                    else _num(rng.uniform(*spread) * (1 if unit.endswith("0-10") else value / 100 + 0.3))
+                )
                 last = index == len(points) - 1
-                add(f"{domain.split('_')[0]}-{days}", domain=domain, measure=measure, source_term=measure.split(" (")[0].lower(),
-                    statistic="summary_unspecified" if unspecified else "mean", value=_num(value),
-                    sd=sd, denominator=assessed, denominator_unit="patients", unit=unit, timepoint=label, time_days=days,
-                    comparison="before treatment" if last and index else "", direction="decrease" if last and index else "",
+                add(
+                    f"{domain.split('_')[0]}-{days}",
+                    domain=domain,
+                    measure=measure,
+                    source_term=measure.split(" (")[0].lower(),
+                    statistic="summary_unspecified" if unspecified else "mean",
+                    value=_num(value),
+                    sd=sd,
+                    denominator=assessed,
+                    denominator_unit="patients",
+                    unit=unit,
+                    timepoint=label,
+                    time_days=days,
+                    comparison="before treatment" if last and index else "",
+                    direction="decrease" if last and index else "",
                     p_value=rng.choice(["<0.001", "0.002", "0.03", "0.2"]) if last and index else "",
-                    note="The abstract does not say whether these are means or medians." if unspecified else "")
+                    note="The abstract does not say whether these are means or medians." if unspecified else "",
+                )
 
         # Toxicity counts of patients.
         if rng.random() < 0.6:
             for j, name in enumerate(rng.sample(TOXICITIES, rng.randint(1, 3))):
                 events = rng.randint(0, max(1, n // 6))
-                add(f"tox-{j + 1}", domain="toxicity", measure=name, source_term=name.lower(), statistic="count", value=events,
-                    events=events, denominator=n, denominator_unit="patients", unit="patients", timepoint="during follow-up")
+                add(
+                    f"tox-{j + 1}",
+                    domain="toxicity",
+                    measure=name,
+                    source_term=name.lower(),
+                    statistic="count",
+                    value=events,
+                    events=events,
+                    denominator=n,
+                    denominator_unit="patients",
+                    unit="patients",
+                    timepoint="during follow-up",
+                )
         if rng.random() < 0.1:
             events = rng.randint(0, max(1, n // 10))
-            add("neuro", domain="neurological", measure="Neurological deterioration", source_term="neurological deterioration",
-                statistic="count", value=events, events=events, denominator=n, denominator_unit="patients", unit="patients")
+            add(
+                "neuro",
+                domain="neurological",
+                measure="Neurological deterioration",
+                source_term="neurological deterioration",
+                statistic="count",
+                value=events,
+                events=events,
+                denominator=n,
+                denominator_unit="patients",
+                unit="patients",
+            )
         if rng.random() < 0.3:
-            add("ttr", domain="time_to_relief", measure="Time to pain relief", source_term="median time to pain relief",
-                statistic="median", value=rng.randint(2, 30), unit="days")
+            add(
+                "ttr",
+                domain="time_to_relief",
+                measure="Time to pain relief",
+                source_term="median time to pain relief",
+                statistic="median",
+                value=rng.randint(2, 30),
+                unit="days",
+            )
         if rng.random() < 0.2:
-            add("dur", domain="durability", measure="Duration of pain relief", source_term="median duration of pain relief",
-                statistic="median", value=_num(rng.uniform(2, 24)), unit="months")
+            add(
+                "dur",
+                domain="durability",
+                measure="Duration of pain relief",
+                source_term="median duration of pain relief",
+                statistic="median",
+                value=_num(rng.uniform(2, 24)),
+                unit="months",
+            )
         if rng.random() < 0.15:
-            add("retreat-hr", domain="retreatment", measure="Re-treatment", source_term="re-irradiation", statistic="hazard_ratio",
-                value=f"{rng.uniform(0.3, 1.6):.2f}", denominator=n, denominator_unit="patients", unit="ratio",
-                timepoint="during follow-up", comparison="higher versus lower dose per fraction", p_value=rng.choice(["0.01", "0.04", "0.3"]))
+            add(
+                "retreat-hr",
+                domain="retreatment",
+                measure="Re-treatment",
+                source_term="re-irradiation",
+                statistic="hazard_ratio",
+                value=f"{rng.uniform(0.3, 1.6):.2f}",
+                denominator=n,
+                denominator_unit="patients",
+                unit="ratio",
+                timepoint="during follow-up",
+                comparison="higher versus lower dose per fraction",
+                p_value=rng.choice(["0.01", "0.04", "0.3"]),
+            )
         if rng.random() < 0.1:
-            add("qol", domain="function_qol", measure="Quality of life", source_term="quality of life", statistic="test_only",
-                denominator=n, denominator_unit="patients", timepoint="after versus before treatment",
-                comparison="before treatment", direction="improvement", note="Reported as improved; no scores given.")
+            add(
+                "qol",
+                domain="function_qol",
+                measure="Quality of life",
+                source_term="quality of life",
+                statistic="test_only",
+                denominator=n,
+                denominator_unit="patients",
+                timepoint="after versus before treatment",
+                comparison="before treatment",
+                direction="improvement",
+                note="Reported as improved; no scores given.",
+            )
         return rows
 
     # ------------------------------------------------------------------ certainty
@@ -302,16 +538,37 @@ class _Generator:
                     continue  # left to the build's proposal
                 judgement = rng.choice([-1, -1, 0, 0, 0, -2]) if factor != "publication_bias" else 0
                 reason = {
-                    "risk_of_bias": "Non-randomised studies without a comparison group." if not randomised else "Allocation concealment unclear.",
+                    "risk_of_bias": "Non-randomised studies without a comparison group."
+                    if not randomised
+                    else "Allocation concealment unclear.",
                     "inconsistency": "Estimates differ between studies." if judgement else "Estimates are consistent.",
-                    "indirectness": "Population partly outside the question." if judgement else "Population and outcome match the question.",
-                    "imprecision": "Few participants; wide intervals." if judgement else "Enough participants; narrow intervals.",
+                    "indirectness": "Population partly outside the question."
+                    if judgement
+                    else "Population and outcome match the question.",
+                    "imprecision": "Few participants; wide intervals."
+                    if judgement
+                    else "Enough participants; narrow intervals.",
                     "publication_bias": "Not assessable; not rated down.",
                 }[factor]
-                rows.append({"modality_id": modality_id, "outcome_domain": domain, "factor": factor, "judgement": judgement, "reason": reason})
+                rows.append(
+                    {
+                        "modality_id": modality_id,
+                        "outcome_domain": domain,
+                        "factor": factor,
+                        "judgement": judgement,
+                        "reason": reason,
+                    }
+                )
             if rng.random() < 0.1:
-                rows.append({"modality_id": modality_id, "outcome_domain": domain, "factor": rng.choice(UPGRADES), "judgement": 1,
-                             "reason": "A large and consistent effect."})
+                rows.append(
+                    {
+                        "modality_id": modality_id,
+                        "outcome_domain": domain,
+                        "factor": rng.choice(UPGRADES),
+                        "judgement": 1,
+                        "reason": "A large and consistent effect.",
+                    }
+                )
         return rows
 
     # ------------------------------------------------------------------ the package
@@ -327,7 +584,7 @@ class _Generator:
         # Reviews also cover the modalities that get no primary study.
         n_reviews = min(self.n_studies - 1, max(1, round(self.n_studies / 12))) if self.n_studies > 1 else 0
         n_primary = self.n_studies - n_reviews
-        designs, weights = zip(*DESIGNS)
+        designs, weights = zip(*DESIGNS, strict=False)
 
         studies, outcomes = [], []
         assignment = []
@@ -353,7 +610,9 @@ class _Generator:
         reviews = [s for s in studies if s["design"] == "narrative_review"]
         statements = []
         if reviews:
-            about: dict[str, list[str]] = {r["study_id"]: rng.sample(ids, min(len(ids), rng.randint(1, 3))) for r in reviews}
+            about: dict[str, list[str]] = {
+                r["study_id"]: rng.sample(ids, min(len(ids), rng.randint(1, 3))) for r in reviews
+            }
             uncovered = [m for m in ids if not primary_by_modality[m] and not any(m in v for v in about.values())]
             for i, m in enumerate(uncovered):
                 about[reviews[i % len(reviews)]["study_id"]].append(m)
@@ -361,13 +620,30 @@ class _Generator:
                 for m in about[r["study_id"]]:
                     for j in range(rng.randint(1, 3)):
                         topic = rng.choice(TOPICS)
-                        statements.append({"statement_id": f"{r['study_id']}-{m.replace('_', '-')}-{j + 1}", "study_id": r["study_id"],
-                                           "modality_id": m, "topic": topic,
-                                           "statement": f"The review discusses the {topic} of {m.replace('_', ' ')} for painful spinal metastases (synthetic statement {j + 1}).",
-                                           "locator": "Abstract"})
-            statements.append({"statement_id": f"{reviews[0]['study_id']}-team", "study_id": reviews[0]["study_id"], "modality_id": "",
-                               "topic": "care pathway", "statement": "Treatment of spinal metastases needs medical, surgical and radiation oncologists to work together.",
-                               "locator": "Abstract"})
+                        statements.append(
+                            {
+                                "statement_id": f"{r['study_id']}-{m.replace('_', '-')}-{j + 1}",
+                                "study_id": r["study_id"],
+                                "modality_id": m,
+                                "topic": topic,
+                                "statement": f"The review discusses the {topic} of {m.replace('_', ' ')} "
+                                f"for painful spinal metastases (synthetic statement {j + 1}).",
+                                "locator": "Abstract",
+                            }
+                        )
+            statements.append(
+                {
+                    "statement_id": f"{reviews[0]['study_id']}-team",
+                    "study_id": reviews[0]["study_id"],
+                    "modality_id": "",
+                    "topic": "care pathway",
+                    "statement": (
+                        "Treatment of spinal metastases needs medical, surgical and radiation oncologists "
+                        "to work together."
+                    ),
+                    "locator": "Abstract",
+                }
+            )
 
         domains: dict[str, set[str]] = {m: set() for m in ids}
         study_modality = {s["study_id"]: s["modality_id"] for s in studies}
@@ -376,7 +652,13 @@ class _Generator:
         certainty = []
         for m in ids:
             certainty += self.certainty(m, domains[m], [s["design"] for s in primary_by_modality[m]])
-        return {"modalities": modalities, "studies": studies, "outcomes": outcomes, "statements": statements, "certainty": certainty}
+        return {
+            "modalities": modalities,
+            "studies": studies,
+            "outcomes": outcomes,
+            "statements": statements,
+            "certainty": certainty,
+        }
 
 
 def _csv_text(fields: list[str], rows: list[dict[str, Any]]) -> str:
@@ -420,8 +702,9 @@ def generate(studies: int, modalities: int, seed: int, out: str | Path, source: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m briefing.synthetic", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m briefing.synthetic", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--studies", type=int, required=True, help="number of studies (primary studies and reviews)")
     p.add_argument("--modalities", type=int, required=True, help="number of modalities")
     p.add_argument("--seed", type=int, default=0)

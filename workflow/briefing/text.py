@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-
 DESIGN_PHRASES = {
     "randomised_trial": ("randomised trial", "randomised trials"),
     "clinical_trial": ("non-randomised clinical trial", "non-randomised clinical trials"),
@@ -24,7 +23,7 @@ def design_counts(primary: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def design_phrase(design: str, n: int) -> str:
-    """"one cohort study", "45 case series"."""
+    """ "one cohort study", "45 case series"."""
     return f"{count_words(n)} {DESIGN_PHRASES[design][0 if n == 1 else 1]}"
 
 
@@ -67,6 +66,7 @@ def lower_first(text: str) -> str:
 
 def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -> str:
     """A repeated measure in one phrase: baseline, lowest point, and last point."""
+
     def at(o: dict[str, Any]) -> str:
         sd = f" (SD {o['sd_text']})" if o.get("sd_text") else ""
         return f"{o['value_text']}{sd} {o['timepoint']}"
@@ -82,5 +82,9 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -
     if unit and unit not in first["measure"]:
         statistic += f", {unit}"
     p = p_text(last.get("p_value"))
-    text = f"{statistic[0].upper() + statistic[1:]}: {', '.join(parts)}" if not with_measure else f"{lower_first(first['measure'])} ({statistic}): {', '.join(parts)}"
+    text = (
+        f"{statistic[0].upper() + statistic[1:]}: {', '.join(parts)}"
+        if not with_measure
+        else f"{lower_first(first['measure'])} ({statistic}): {', '.join(parts)}"
+    )
     return text + (f" ({p})" if p else "")

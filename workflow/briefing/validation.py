@@ -17,10 +17,11 @@ import hashlib
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import frictionless
 import yaml
@@ -104,7 +105,9 @@ def _read_table(name: str, path: Path, schema: dict[str, Any]) -> tuple[_Table, 
         return fail(None, None, "file is saved as UTF-16 (Excel's 'Unicode text'); save it as UTF-8 CSV")
     if raw.startswith(b"\xef\xbb\xbf"):
         # Excel's "CSV UTF-8" adds it; strict readers then see a mangled first column name.
-        problems.append(Problem(table.file, 1, None, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM"))
+        problems.append(
+            Problem(table.file, 1, None, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
+        )
         raw = raw[3:]
     try:
         text = raw.decode("utf-8")
@@ -128,15 +131,19 @@ def _read_table(name: str, path: Path, schema: dict[str, Any]) -> tuple[_Table, 
         index = _unclosed_quote_cell(first_line)
         header = rows[0] if rows else []
         column = header[index] if index is not None and index < len(header) else None
-        message = ('a double quote is not balanced: a cell that starts with " must end with " just before '
-                   'the next comma or the end of the row (write "" for a quote inside a cell)')
+        message = (
+            'a double quote is not balanced: a cell that starts with " must end with " just before '
+            'the next comma or the end of the row (write "" for a quote inside a cell)'
+        )
         return fail(len(rows) + 1, column, message)
 
     header = rows[0]
     if len(header) == 1 and len(table.fields) > 1:
         for sep, sep_name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
             if sep in header[0]:
-                return fail(1, None, f"cells are separated by {sep_name}, not commas; save the file as comma-separated CSV")
+                return fail(
+                    1, None, f"cells are separated by {sep_name}, not commas; save the file as comma-separated CSV"
+                )
     header_problems = _header_problems(table, header)
     if header_problems:
         table.broken = True
@@ -151,9 +158,16 @@ def _read_table(name: str, path: Path, schema: dict[str, Any]) -> tuple[_Table, 
             problems.append(Problem(table.file, number, None, "row is blank; delete it"))
             table.skip.add(number)
         elif len(cells) != width:
-            hint = ("a cell containing a comma must be put in double quotes" if len(cells) > width
-                    else "every row needs a cell, possibly empty, for each column")
-            problems.append(Problem(table.file, number, None, f"row has {len(cells)} cells but the header has {width} columns; {hint}"))
+            hint = (
+                "a cell containing a comma must be put in double quotes"
+                if len(cells) > width
+                else "every row needs a cell, possibly empty, for each column"
+            )
+            problems.append(
+                Problem(
+                    table.file, number, None, f"row has {len(cells)} cells but the header has {width} columns; {hint}"
+                )
+            )
             table.skip.add(number)
         # Padded or cut to the header's width so that Frictionless still sees the row's id,
         # but its cell errors are dropped (see `skip`): they would only follow from the shift.
@@ -165,17 +179,17 @@ def _unclosed_quote_cell(line: str) -> int | None:
     """Index of the cell on this line whose opening quote is not properly closed."""
     index, i = 0, 0
     while i <= len(line):
-        if line[i:i + 1] == '"':
+        if line[i : i + 1] == '"':
             j = i + 1
             while True:
                 j = line.find('"', j)
                 if j == -1:
                     return index  # still open at the end of the line
-                if line[j + 1:j + 2] == '"':
+                if line[j + 1 : j + 2] == '"':
                     j += 2  # an escaped quote inside the cell
                     continue
                 break
-            if line[j + 1:j + 2] not in ("", ","):
+            if line[j + 1 : j + 2] not in ("", ","):
                 return index  # text after the closing quote
             i = j + 2
         else:
@@ -252,8 +266,12 @@ _PATTERN_TEXT = {
     "[a-z][a-z0-9_-]*": "must be an id of lower-case letters, digits, '_' and '-', starting with a letter",
     "[1-9][0-9]{0,8}": "must be a PubMed id: 1 to 9 digits, not starting with 0",
     "PMC[0-9]+": "must be a PubMed Central id: 'PMC' followed by digits",
-    "10\\.[0-9]{4,9}/\\S+": "must be a bare DOI such as 10.1016/j.jpainsymman.2007.04.020 (no 'doi:' or https://doi.org/ prefix, no spaces)",
-    "(<|<=|>|=)?(0(\\.[0-9]+)?|1(\\.0+)?)": "must be a p-value between 0 and 1, optionally after <, <=, > or =, e.g. 0.03 or <0.001",
+    "10\\.[0-9]{4,9}/\\S+": (
+        "must be a bare DOI such as 10.1016/j.jpainsymman.2007.04.020 (no 'doi:' or https://doi.org/ prefix, no spaces)"
+    ),
+    "(<|<=|>|=)?(0(\\.[0-9]+)?|1(\\.0+)?)": (
+        "must be a p-value between 0 and 1, optionally after <, <=, > or =, e.g. 0.03 or <0.001"
+    ),
 }
 
 _TYPE_TEXT = {
@@ -278,16 +296,21 @@ def _constraint_message(note: str, cell: Any, spec: dict[str, Any]) -> str:
     return f"value {cell!r} {text}"
 
 
-def _schema_problems(descriptor: dict[str, Any], descriptor_file: str, tables: dict[str, _Table]) -> tuple[list[Problem], dict[str, set[int]]]:
+def _schema_problems(
+    descriptor: dict[str, Any], descriptor_file: str, tables: dict[str, _Table]
+) -> tuple[list[Problem], dict[str, set[int]]]:
     """Problems Frictionless finds, and per table the rows that have any."""
     resources = []
     for r in descriptor["resources"]:
         table = tables[r["name"]]
         # A broken table is passed as its header alone, so that the links to it still resolve;
         # the link errors that follow from its emptiness are dropped below.
-        resources.append({"name": r["name"], "type": "table", "schema": r["schema"],
-                          "data": [table.names] + table.records})
-    report = frictionless.Package.from_descriptor({"name": descriptor.get("name", "package"), "resources": resources}).validate()
+        resources.append(
+            {"name": r["name"], "type": "table", "schema": r["schema"], "data": [table.names] + table.records}
+        )
+    report = frictionless.Package.from_descriptor(
+        {"name": descriptor.get("name", "package"), "resources": resources}
+    ).validate()
     problems, bad_rows = [], defaultdict(set)
     # Links into a table without rows are summed up in one problem, not one per linking row.
     into_empty: dict[str, set[str]] = defaultdict(set)
@@ -309,7 +332,14 @@ def _schema_problems(descriptor: dict[str, Any], descriptor_file: str, tables: d
             if problem is not None:
                 problems.append(problem)
     for name, files in into_empty.items():
-        problems.append(Problem(tables[name].file, None, None, f"the table has no rows, but rows of {', '.join(sorted(files))} refer to it"))
+        problems.append(
+            Problem(
+                tables[name].file,
+                None,
+                None,
+                f"the table has no rows, but rows of {', '.join(sorted(files))} refer to it",
+            )
+        )
     for report_error in report.errors:  # errors of the package itself, not of a table
         problems.append(Problem(descriptor_file, None, None, report_error.message))
     return problems, bad_rows
@@ -336,7 +366,9 @@ def _translate(data: dict[str, Any], table: _Table, tables: dict[str, _Table]) -
             return None  # said by the unique or required constraint of the id column
         first = re.search(r"position (\d+)", data.get("note", ""))
         cells = data.get("cells", [])
-        values = ", ".join(repr(cells[table.names.index(k)]) for k in key if k in table.names and table.names.index(k) < len(cells))
+        values = ", ".join(
+            repr(cells[table.names.index(k)]) for k in key if k in table.names and table.names.index(k) < len(cells)
+        )
         column = ", ".join(key)
         message = f"the combination ({values}) appears twice" + (f": row {first.group(1)} has it too" if first else "")
     elif kind == "foreign-key":
@@ -356,18 +388,22 @@ def _translate(data: dict[str, Any], table: _Table, tables: dict[str, _Table]) -
 # Rules across cells and rows that Table Schema cannot state
 
 
-def _typed_rows(table: _Table, schema: dict[str, Any], bad_rows: set[int], problems: list[Problem]) -> list[tuple[int, dict[str, Any]]]:
+def _typed_rows(
+    table: _Table, schema: dict[str, Any], bad_rows: set[int], problems: list[Problem]
+) -> list[tuple[int, dict[str, Any]]]:
     """Rows with Frictionless' types, leaving out rows that already have a problem."""
     fields = frictionless.Schema.from_descriptor(schema).fields
     typed = []
     for number, cells in enumerate(table.records, start=2):
         if number in bad_rows or number in table.skip:
             continue
-        row = {f.name: f.read_cell(c)[0] for f, c in zip(fields, cells)}
+        row = {f.name: f.read_cell(c)[0] for f, c in zip(fields, cells, strict=False)}
         # Frictionless accepts NaN and Infinity as numbers; the briefing cannot show or sum them.
         odd = [k for k, v in row.items() if isinstance(v, Decimal) and not v.is_finite()]
         for name in odd:
-            problems.append(Problem(table.file, number, name, f"value {cells[table.names.index(name)]!r} must be a finite number"))
+            problems.append(
+                Problem(table.file, number, name, f"value {cells[table.names.index(name)]!r} must be a finite number")
+            )
         if not odd:
             typed.append((number, row))
     return typed
@@ -400,10 +436,20 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
     for n, o in rows.get("outcomes", []):
         statistic, value, unit = o.get("statistic"), o.get("value"), o.get("unit")
         if designs.get(o.get("study_id")) == "narrative_review":
-            add("outcomes", n, "study_id", "a narrative review gives statements, not effect estimates; record it in statements.csv")
+            add(
+                "outcomes",
+                n,
+                "study_id",
+                "a narrative review gives statements, not effect estimates; record it in statements.csv",
+            )
         if statistic == "test_only":
             if value is not None:
-                add("outcomes", n, "value", "statistic 'test_only' carries no value; use another statistic or clear the value")
+                add(
+                    "outcomes",
+                    n,
+                    "value",
+                    "statistic 'test_only' carries no value; use another statistic or clear the value",
+                )
             if not o.get("direction"):
                 add("outcomes", n, "direction", "a 'test_only' outcome needs the direction of the change")
         elif value is None:
@@ -431,9 +477,24 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
                 add("outcomes", n, "denominator", "events are given, so the denominator is required")
             elif o["events"] > o["denominator"]:
                 add("outcomes", n, "events", f"events ({o['events']}) exceed the denominator ({o['denominator']})")
-            elif statistic == "percent" and value is not None and not percent_reproduced(o["events"], o["denominator"], str(value)):
-                add("outcomes", n, "events", f"{o['events']}/{o['denominator']} is {100 * o['events'] / o['denominator']:.2f} %, which does not round to the stated {value} %")
-        if o.get("domain") == "pain_response" and unit == "%" and value is not None and o.get("icpr_category") != "overall":
+            elif (
+                statistic == "percent"
+                and value is not None
+                and not percent_reproduced(o["events"], o["denominator"], str(value))
+            ):
+                add(
+                    "outcomes",
+                    n,
+                    "events",
+                    f"{o['events']}/{o['denominator']} is {100 * o['events'] / o['denominator']:.2f} %, "
+                    f"which does not round to the stated {value} %",
+                )
+        if (
+            o.get("domain") == "pain_response"
+            and unit == "%"
+            and value is not None
+            and o.get("icpr_category") != "overall"
+        ):
             # Shares of patients and shares of lesions are different totals.
             key = (o["study_id"], o.get("timepoint"), o.get("denominator_unit"))
             response_totals[key].append((n, value))
@@ -446,7 +507,12 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
         # each category, so allow the rounding of a few of them.
         if len(entries) > 1 and total > Decimal("100.05"):
             when = f" at {timepoint}" if timepoint else ""
-            add("outcomes", entries[-1][0], "value", f"response categories of {study}{when} add up to {total:g} %, more than 100 %")
+            add(
+                "outcomes",
+                entries[-1][0],
+                "value",
+                f"response categories of {study}{when} add up to {total:g} %, more than 100 %",
+            )
 
     # A series over time (one study, one measure) is plotted and compared by time_days: every
     # time point label needs one day count, and two labels cannot share one day count, or the
@@ -457,12 +523,22 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
         for n, label, days in points:
             if label in days_of and days_of[label][1] != days:
                 first, first_days = days_of[label]
-                add("outcomes", n, "time_days", f"timepoint {label!r} of {study} '{measure}' has time_days "
-                    f"{first_days} in row {first} but {days} here")
+                add(
+                    "outcomes",
+                    n,
+                    "time_days",
+                    f"timepoint {label!r} of {study} '{measure}' has time_days "
+                    f"{first_days} in row {first} but {days} here",
+                )
             elif days in label_of and label_of[days][1] != label:
                 first, first_label = label_of[days]
-                add("outcomes", n, "time_days", f"time_days {days} is also given to timepoint {first_label!r} in row "
-                    f"{first}; each time point of {study} '{measure}' needs its own time_days")
+                add(
+                    "outcomes",
+                    n,
+                    "time_days",
+                    f"time_days {days} is also given to timepoint {first_label!r} in row "
+                    f"{first}; each time point of {study} '{measure}' needs its own time_days",
+                )
             days_of.setdefault(label, (n, days))
             label_of.setdefault(days, (n, label))
     return problems

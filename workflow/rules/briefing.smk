@@ -14,13 +14,13 @@ rule combine:
     log:
         "logs/combine.log",
     conda:
-        "../../environment.yml"
+        "../envs/briefing.yaml"
     threads: 1
     params:
         config=json.dumps(config, sort_keys=True),
         jobs=job_plan(),
     shell:
-        "python -m briefing combine --config-json {params.config:q} --package {input.package}"
+        "briefing combine --config-json {params.config:q} --package {input.package}"
         " --summaries {input.summaries} --jobs {params.jobs:q}"
         " --context {output.context} --output {output.json} > {log} 2>&1"
 
@@ -35,10 +35,10 @@ rule briefing_html:
     log:
         "logs/briefing_html.log",
     conda:
-        "../../environment.yml"
+        "../envs/briefing.yaml"
     threads: 1
     shell:
-        "python -m briefing html --context {input.context} --output {output} > {log} 2>&1"
+        "briefing html --context {input.context} --output {output} > {log} 2>&1"
 
 
 rule briefing_pdf:
@@ -50,13 +50,13 @@ rule briefing_pdf:
     log:
         "logs/briefing_pdf.log",
     conda:
-        "../../environment.yml"
+        "../envs/briefing.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "python -m briefing pdf --html {input.html} --output {output} > {log} 2>&1"
+        "briefing pdf --html {input.html} --output {output} > {log} 2>&1"
 
 
 rule audit:
@@ -72,10 +72,10 @@ rule audit:
     log:
         "logs/audit.log",
     conda:
-        "../../environment.yml"
+        "../envs/briefing.yaml"
     threads: 1
     shell:
-        "python -m briefing audit --html {input.html} --pdf {input.pdf} --json {input.json}"
+        "briefing audit --html {input.html} --pdf {input.pdf} --json {input.json}"
         " --package {input.package} --templates {input.templates} --output {output} > {log} 2>&1"
 
 
@@ -88,7 +88,7 @@ rule publish:
     log:
         "logs/publish.log",
     conda:
-        "../../environment.yml"
+        "../envs/briefing.yaml"
     threads: 1
     shell:
-        "python -m briefing publish --sources {input.built} --targets {output} > {log} 2>&1"
+        "briefing publish --sources {input.built} --targets {output} > {log} 2>&1"

@@ -1,8 +1,11 @@
 # Input-choosing logic shared by the rules, as small named functions.
 import fcntl
 import json
+import shlex
 import sys
 from pathlib import Path
+
+from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from briefing.evidence import resource_paths, slice_digests  # noqa: E402
@@ -15,6 +18,25 @@ SETTINGS = json.dumps(config["analysis"], sort_keys=True)
 NOTEBOOK_TEMPLATE = sorted(
     str(p) for p in Path("templates/nbconvert").rglob("*") if p.is_file()
 )
+
+
+def shell_prefix():
+    """Each step runs as `briefing <step>`, a shell function that runs this workflow's own package
+    with the interpreter Snakemake runs on, so a venv need not be activated, or, under
+    `--sdm conda`, with the python of the environment Snakemake activates for the job. Not a
+    job parameter, since the path would then re-run every job whenever the project folder moved.
+    shell.prefix() formats its text as a shell command is formatted, hence the doubled braces.
+    """
+    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+        python = "python"
+    else:
+        python = shlex.quote(sys.executable)
+    package = shlex.quote(str(Path(workflow.basedir) / "workflow"))
+    pythonpath = f'{package}"${{PYTHONPATH:+:$PYTHONPATH}}"'
+    function = f'briefing() {{ PYTHONPATH={pythonpath} {python} -m briefing "$@"; }}'
+    return f"set -euo pipefail; {function}; ".replace("{", "{{").replace("}", "}}")
+
+
 # The package every step runs: a change to it rebuilds what it computes.
 CODE = sorted(
     str(p)
@@ -97,6 +119,26 @@ def built_outputs():
 
 def published_outputs():
     return [published_path(path) for path in built_outputs().values()]
+
+
+def intermediate_outputs():
+    """Every file a build makes on its way to the published ones. They are targets too: Snakemake
+    does not remake a missing intermediate file when the files after it are up to date, so after a
+    failed or interrupted run (which deletes the outputs of the jobs it stopped, or leaves them
+    marked incomplete) it would publish nothing new, or leave results/ incomplete."""
+    per_modality = [
+        "results/evidence/{modality}.json",
+        "results/modalities/{modality}/summary.json",
+        "results/modalities/{modality}/figures",
+        "results/modalities/{modality}/notebook.ipynb",
+    ]
+    once = [
+        "results/validation.json",
+        "results/briefing_context.json",
+        "results/audit.json",
+    ]
+    built = list(built_outputs().values())
+    return once + expand(per_modality, modality=MODALITIES) + built
 
 
 def reported_outputs():

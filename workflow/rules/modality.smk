@@ -15,14 +15,14 @@ rule evidence_slice:
     log:
         "logs/evidence/{modality}.log",
     conda:
-        "../../environment.yml"
+        "../envs/briefing.yaml"
     threads: 1
     params:
         digest=modality_digest,
         settings=SETTINGS,
         stamps="results/validated",
     shell:
-        "python -m briefing slice --package {input.package} --modality {wildcards.modality}"
+        "briefing slice --package {input.package} --modality {wildcards.modality}"
         " --settings {params.settings:q} --stamps {params.stamps} --output {output} > {log} 2>&1"
 
 
@@ -40,12 +40,12 @@ rule modality_notebook:
     log:
         "logs/notebooks/{modality}.log",
     conda:
-        "../../environment.yml"
+        "../envs/briefing.yaml"
     threads: 1
     resources:
         mem_mb=1500,
         runtime=15,
     shell:
-        "python -m briefing notebook --notebook {input.notebook} --modality {wildcards.modality}"
+        "briefing notebook --notebook {input.notebook} --modality {wildcards.modality}"
         " --evidence {input.evidence} --summary {output.summary} --figures {output.figures}"
         " --executed {output.notebook} --html {output.html} > {log} 2>&1"

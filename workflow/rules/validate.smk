@@ -10,10 +10,10 @@ rule validate:
     log:
         "logs/validate.log",
     conda:
-        "../../environment.yml"
+        "../envs/briefing.yaml"
     threads: 1
     params:
         modalities=MODALITIES,
     shell:
-        "python -m briefing validate --package {input.package} --modalities {params.modalities}"
+        "briefing validate --package {input.package} --modalities {params.modalities}"
         " --output {output} > {log} 2>&1"
