@@ -16,7 +16,7 @@ BUILD_DEBS := poppler-utils
 TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0
 SNAKEMAKE_ARGS ?=
 
-.PHONY: all briefing test build-deps test-deps clean dag
+.PHONY: all briefing test check new-study dictionary build-deps test-deps clean dag
 all: briefing
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -32,6 +32,18 @@ briefing: $(STAMP) build-deps
 
 test: $(STAMP) build-deps test-deps
 	$(BIN)/pytest
+
+# For curators: validate the data only (seconds), and template rows for a new study:
+#   make new-study STUDY=zhang2016_i125 MODALITY=i125 FIGURES=2
+check: $(STAMP)
+	$(BIN)/python -m briefing check
+
+new-study: $(STAMP)
+	$(BIN)/python -m briefing new-study --study "$(STUDY)" --modality "$(MODALITY)" --figures "$(or $(FIGURES),1)"
+
+# data/README.md from the descriptions in data/datapackage.yaml.
+dictionary: $(STAMP)
+	$(BIN)/python -m briefing dictionary
 
 # Install only what is missing, so a ready machine needs no network and no root.
 build-deps:

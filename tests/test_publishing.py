@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 
 from briefing import site
 from conftest import ROOT, workflow_env
@@ -556,3 +557,49 @@ def test_steps_build_with_the_previous_edition_and_publish_the_real_edition(buil
         assert (out / "editions" / new_id / href).is_file(), href
     check_page(out / "index.html")
     assert (out / "latest" / "briefing.pdf").read_bytes() == (workdir / "reports" / "briefing.pdf").read_bytes()
+
+
+@pytest.mark.slow
+def test_an_edition_that_adds_a_study_publishes_through_the_ci_path(built, workspace):
+    """The publishing workflow's own steps after a real data change that moves the totals: the
+    site holds the seeds' edition; a curator adds a real study (Zhang 2016, iodine-125); the run
+    fetches the published edition over HTTP, builds (with the audit), and assembles the site. The
+    previous edition's figures are accepted as the old values, under their readers' labels."""
+    from real_studies import add_studies
+
+    published = workspace.parent / "published"
+    site.assemble(built / "reports", None, published)
+    add_studies(workspace, {"zhang2016_i125"})
+    fake_venv(workspace)
+    with serve(published) as url:
+        result, outputs = run_step("Fetch the previous edition", workspace, SITE_URL=url)
+        assert result.returncode == 0, result.stderr
+        result, _ = run_step("Build", workspace, PREVIOUS_EDITION=outputs["path"])
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        result, _ = run_step("Download the published site", workspace, SITE_URL=url)
+        assert result.returncode == 0, result.stderr
+    result, _ = run_step("Assemble the site", workspace)
+    assert result.returncode == 0, result.stderr
+
+    edition = json.loads((workspace / "reports" / "briefing.json").read_text())
+    changes = edition["changes"]
+    assert (
+        changes["previous"]["build_date"] == json.loads((built / "reports" / "briefing.json").read_text())["build_date"]
+    )
+    assert [a["label"] for a in changes["sections"]["studies"]["added"]] == ["Zhang 2016"]
+    changed = {c["label"]: c for c in changes["sections"]["figures"]["changed"]}
+    old_total = json.loads((built / "reports" / "briefing.json").read_text())
+    old_total = next(f["value_text"] for f in old_total["figures"] if f["id"] == "total:patients")
+    assert changed["All modalities: Patients in all primary studies"]["old"] == old_total
+    assert int(changed["All modalities: Patients in all primary studies"]["new"]) == int(old_total) + 20
+    # Only what really changed: figures of the new study, of its modality, and the totals.
+    i125_name = next(m["name"] for m in edition["modalities"] if m["modality_id"] == "i125")
+    for kind in ("changed", "added"):
+        for item in changes["sections"]["figures"][kind]:
+            assert item["label"].startswith(("Zhang 2016: ", f"{i125_name}: ", "All modalities: ")), item
+    (i125,) = [m for m in changes["per_modality"] if m["modality_id"] == "i125"]
+    assert "Studies added: Zhang 2016." in i125["lines"]
+    assert [m["modality_id"] for m in changes["per_modality"]] == ["i125"]
+    html = (workspace / "reports" / "briefing.html").read_text(encoding="utf-8")
+    assert "zhang2016_i125-relief" not in BeautifulSoup(html, "html.parser").find(id="what-changed").get_text()
+    assert len(json.loads((workspace / "site" / "editions.json").read_text())["editions"]) == 2

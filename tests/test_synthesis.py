@@ -277,5 +277,5 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
         assert (f"{m}:reviews" in registry) == bool(s["reviews"])
         for design, n in summary.design_counts(s["primary_studies"]).items():
             assert registry[f"{m}:design:{design}"]["value_text"] == str(n)
-        for number, row in enumerate(s["sof"]["rows"], start=1):
-            assert registry[f"{m}:sof:{number}:studies"]["value_text"] == str(row["studies"])
+        for row in s["sof"]["rows"]:
+            assert registry[f"{m}:sof:{combine.slug(row['outcome'])}:studies"]["value_text"] == str(row["studies"])

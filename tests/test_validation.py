@@ -805,8 +805,6 @@ def test_seed_data_are_valid():
             ),
             id="modality-without-studies",
         ),
-        pytest.param(lambda d: rewrite_bytes(d, "outcomes", header_only), id="outcomes-header-only"),
-        pytest.param(lambda d: rewrite_bytes(d, "statements", header_only), id="statements-header-only"),
         pytest.param(
             lambda d: set_cell(d, "outcomes", "ryu2008-relapse", "note", "First line.\nSecond line, with a comma."),
             id="line-break-inside-a-quoted-cell",
@@ -917,7 +915,7 @@ def test_slices_validate_each_version_of_the_data_once(data_dir: Path, tmp_path:
 
     calls = []
     real = validation.validate_package
-    monkeypatch.setattr(validation, "validate_package", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(validation, "validate_package", lambda *a, **k: calls.append(a) or real(*a, **k))
     assert validation.validate_package_once(package, stamps) == []
     assert calls == []  # the same bytes: the stamp stands in for a second validation
 
@@ -929,3 +927,12 @@ def test_slices_validate_each_version_of_the_data_once(data_dir: Path, tmp_path:
     assert len(calls) == 1 and problems and problems[0].file.endswith("outcomes.csv")
     assert len(list(stamps.iterdir())) == 1  # invalid data are never stamped
     assert validation.validate_package_once(package, stamps) == problems and len(calls) == 2
+
+
+def test_a_change_of_the_curation_settings_validates_again(data_dir: Path, tmp_path: Path):
+    from briefing import validation
+
+    package, stamps = data_dir / "datapackage.yaml", tmp_path / "stamps"
+    rewrite_bytes(data_dir, "statements", header_only)
+    assert validation.validate_package_once(package, stamps, {"allow_empty_tables": ["statements"]}) == []
+    assert validation.validate_package_once(package, stamps, {}) != []  # not the stamp of the other setting

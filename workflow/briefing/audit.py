@@ -1,7 +1,8 @@
 """Numeric audit: every number printed in the briefing (HTML text and PDF text) must trace to
 briefing.json's figure registry (stated figures with their locators, derived figures with what
-they were derived from), to a curated data cell, or be a date, id, version, checksum, page or
-list number. A number with no provenance fails the build.
+they were derived from), to a curated data cell, to the previous edition (the old values of What
+changed), or be a date, id, version, checksum, page or list number. A number with no provenance
+fails the build.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def allowed_numbers(briefing: dict[str, Any], package_path: str | Path, template
             for text in _strings(row):
                 allowed.update(numbers(text))
     allowed.update(n for text in _strings(briefing["provenance"]) for n in numbers(text))
+    # What changed: old values come from the previous edition's briefing.json, which the section
+    # names (date, data checksum, location); counts of changes are counts of the items it lists.
+    allowed.update(n for text in _strings(briefing.get("changes") or {}) for n in numbers(text))
     for ref in briefing["references"]:
         allowed.add(str(ref["number"]))
     for template in templates:

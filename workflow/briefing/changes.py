@@ -1,8 +1,12 @@
-"""What changed since the previous edition: studies, figures, pooled estimates and certainty
-ratings added, removed or changed, old and new values side by side, and a one-paragraph summary.
+"""What changed since the previous edition. It leads with a short summary per modality (studies
+added or removed, the headline and the certainty ratings that moved, old -> new), then lists every
+study, figure, pooled estimate, certainty rating and review statement added, removed or changed,
+under the labels a reader knows (never an internal id), old and new values side by side.
 
 Both editions are compared through their `briefing.json`, so any published edition can serve as
-the previous one, whichever code built it.
+the previous one, whichever code built it. Every old value comes from the previous edition's
+`briefing.json`, which is named (date, data checksum, where it was read): that is the provenance
+the numeric audit accepts for it.
 """
 
 from __future__ import annotations
@@ -10,21 +14,11 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# The fields of a figure entry that carry its value; a change in any of them is a changed figure.
-VALUE_FIELDS = (
-    "value_text",
-    "sd_text",
-    "events",
-    "denominator",
-    "ci_low_text",
-    "ci_high_text",
-    "p_value",
-    "unit",
-    "timepoint",
-)
+SECTIONS = ("studies", "figures", "pooled", "certainty", "statements")
 
 
 def load_previous(location: str | None) -> tuple[dict[str, Any] | None, str | None]:
@@ -47,6 +41,40 @@ def load_previous(location: str | None) -> tuple[dict[str, Any] | None, str | No
         )
 
 
+# ----------------------------------------------------------------------------- labels
+class Names:
+    """Human names for the ids of one edition: studies by their short name, modalities by name."""
+
+    def __init__(self, *editions: dict[str, Any]) -> None:
+        self.studies: dict[str, str] = {}
+        self.modalities: dict[str, str] = {}
+        for edition in editions:
+            for ref in edition.get("references", []):
+                self.studies.setdefault(ref["study_id"], ref.get("short_name") or _authors(ref.get("text", "")))
+            for m in edition.get("modalities", []):
+                self.modalities.setdefault(m["modality_id"], m.get("name", m["modality_id"]))
+
+    def study(self, study_id: str | None) -> str:
+        return self.studies.get(study_id or "", study_id or "")
+
+    def modality(self, modality_id: str | None) -> str:
+        return self.modalities.get(modality_id or "", "All modalities") if modality_id else "All modalities"
+
+    def figure(self, f: dict[str, Any]) -> str:
+        what = f.get("label") or f.get("field", "").replace("_", " ")
+        if f.get("timepoint"):
+            what = f"{what}, {f['timepoint']}"
+        scope = self.study(f["study_id"]) if f.get("study_id") else self.modality(f.get("modality_id"))
+        return f"{scope}: {what}"
+
+
+def _authors(vancouver: str) -> str:
+    """An old edition's reference has no short name: its first author, from the citation."""
+    first = vancouver.split(",")[0].split(".")[0].strip()
+    return first.rsplit(" ", 1)[0] if " " in first else first
+
+
+# ----------------------------------------------------------------------------- what is compared
 def _studies(edition: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["study_id"]: r for r in edition.get("references", [])}
 
@@ -55,10 +83,23 @@ def _figures(edition: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["id"]: f for f in edition.get("figures", []) if "result" not in f}
 
 
+def _figures_by_label(edition: dict[str, Any], names: Names) -> dict[str, dict[str, Any]]:
+    """Figures under their readers' labels: the same figure has the same label in editions built
+    by different code, where internal ids may differ. A label shared by two figures keeps its id."""
+    figures = list(_figures(edition).values())
+    labels = [names.figure(f) for f in figures]
+    return {
+        label if labels.count(label) == 1 else f"{label} [{f['id']}]": f
+        for label, f in zip(labels, figures, strict=True)
+    }
+
+
 def _value(entry: dict[str, Any]) -> str:
     parts = []
     if entry.get("value_text") is not None:
-        parts.append(str(entry["value_text"]) + (f" {entry['unit']}" if entry.get("unit") in ("%",) else ""))
+        qualifier = entry.get("value_qualifier") or ""
+        unit = f" {entry['unit']}" if entry.get("unit") in ("%",) else ""
+        parts.append(f"{qualifier} {entry['value_text']}{unit}".strip())
     if entry.get("sd_text"):
         parts.append(f"SD {entry['sd_text']}")
     if entry.get("events") is not None and entry.get("denominator") is not None:
@@ -72,12 +113,12 @@ def _value(entry: dict[str, Any]) -> str:
     return "; ".join(parts) or "—"
 
 
-def _pooled(edition: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _pooled(edition: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     found = {}
     for m in edition.get("modalities", []):
         for p in m.get("pooled", []):
             if p.get("result"):
-                found[f"{m['modality_id']}: {p.get('label', p['definition'])}, {p['window']}"] = p["result"]
+                found[(m["modality_id"], f"{p.get('label', p['definition'])}, {p['window']}")] = p["result"]
     return found
 
 
@@ -90,27 +131,129 @@ def _pooled_text(result: dict[str, Any]) -> str:
     return f"{result['estimate']:.2f} (95 % CI {result['ci_low']:.2f} to {result['ci_high']:.2f}), k = {result['k']}"
 
 
-def _ratings(edition: dict[str, Any]) -> dict[str, str]:
+def _ratings(edition: dict[str, Any]) -> dict[tuple[str, str], str]:
     return {
-        f"{m['modality_id']}: {r['domain'].replace('_', ' ')}": f"{r['symbols']} {r['level_text']}"
+        (m["modality_id"], r["domain"]): f"{r['symbols']} {r['level_text']}"
         for m in edition.get("modalities", [])
         for r in m.get("certainty", [])
     }
 
 
-def _diff(old: dict[str, Any], new: dict[str, Any], show) -> dict[str, list[dict[str, Any]]]:
+def _statements(edition: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["statement_id"]: s for s in edition.get("statements", [])}
+
+
+def _diff(
+    old: dict[Any, Any], new: dict[Any, Any], show: Callable[[Any], str], label: Callable[[Any, Any], str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Added, removed and changed items, each with its id, a human label and its shown values;
+    an item whose shown value is the same in both editions is not a change."""
+
+    def item(key: Any, entry: Any, **values: str) -> dict[str, Any]:
+        found = entry.get("id") if isinstance(entry, dict) and "id" in entry else None
+        key_text = key if isinstance(key, str) else ":".join(key)
+        return {"id": found or key_text, "label": label(key, entry), **values}
+
     return {
-        "added": [{"id": k, "new": show(new[k])} for k in sorted(new.keys() - old.keys())],
-        "removed": [{"id": k, "old": show(old[k])} for k in sorted(old.keys() - new.keys())],
+        "added": [item(k, new[k], new=show(new[k])) for k in sorted(new.keys() - old.keys())],
+        "removed": [item(k, old[k], old=show(old[k])) for k in sorted(old.keys() - new.keys())],
         "changed": [
-            {"id": k, "old": show(old[k]), "new": show(new[k])}
+            item(k, new[k], old=show(old[k]), new=show(new[k]))
             for k in sorted(old.keys() & new.keys())
             if show(old[k]) != show(new[k])
         ],
     }
 
 
-def compare(previous: dict[str, Any] | None, current: dict[str, Any], note: str | None = None) -> dict[str, Any]:
+def _sections(previous: dict[str, Any], current: dict[str, Any], names: Names) -> dict[str, Any]:
+    domain_label = {r["domain"]: r.get("domain_label") or r["domain"].replace("_", " ") for r in _sof_rows(current)}
+    domain_label |= {
+        r["domain"]: r.get("domain_label") or r["domain"].replace("_", " ")
+        for r in _sof_rows(previous)
+        if r["domain"] not in domain_label
+    }
+    return {
+        "studies": _diff(_studies(previous), _studies(current), lambda r: r["text"], lambda k, r: names.study(k)),
+        "figures": _diff(
+            _figures_by_label(previous, names),
+            _figures_by_label(current, names),
+            _value,
+            lambda k, f: k,
+        ),
+        "pooled": _diff(
+            _pooled(previous), _pooled(current), _pooled_text, lambda k, r: f"{names.modality(k[0])}: {k[1]}"
+        ),
+        "certainty": _diff(
+            _ratings(previous),
+            _ratings(current),
+            lambda r: r,
+            lambda k, r: f"{names.modality(k[0])}: {domain_label.get(k[1], k[1].replace('_', ' '))}",
+        ),
+        "statements": _diff(
+            _statements(previous) if "statements" in previous else _statements(current),  # an older edition
+            _statements(current),
+            lambda s: s["statement"],
+            lambda k, s: f"{names.study(s.get('study_id'))}, {s.get('topic', 'statement')}",
+        ),
+    }
+
+
+def _sof_rows(edition: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for m in edition.get("modalities", []) for r in m.get("summary_of_findings", [])]
+
+
+# ----------------------------------------------------------------------------- per modality
+def per_modality(
+    previous: dict[str, Any], current: dict[str, Any], sections: dict[str, Any], names: Names
+) -> list[dict[str, Any]]:
+    """For each modality that changed: studies added or removed, its headline and certainty
+    ratings old -> new, and how many of its figures changed."""
+    before = {m["modality_id"]: m for m in previous.get("modalities", [])}
+    after = {m["modality_id"]: m for m in current.get("modalities", [])}
+    figures = {**_figures_by_label(previous, names), **_figures_by_label(current, names)}
+    out = []
+    for modality_id in list(after) + [m for m in before if m not in after]:
+        old, new = before.get(modality_id, {}), after.get(modality_id, {})
+        lines = []
+        added = [s for s in new.get("studies", []) + new.get("reviews", []) if s not in _all_studies(old)]
+        removed = [s for s in old.get("studies", []) + old.get("reviews", []) if s not in _all_studies(new)]
+        if added:
+            lines.append("Studies added: " + ", ".join(names.study(s) for s in added) + ".")
+        if removed:
+            lines.append("Studies removed: " + ", ".join(names.study(s) for s in removed) + ".")
+        if old.get("patients") != new.get("patients") and old and new:
+            lines.append(f"Patients in its primary studies: {old.get('patients')} → {new.get('patients')}.")
+        if "headline" in old and old.get("headline") != new.get("headline"):
+            lines.append(f"Headline pain outcome: {old.get('headline') or 'none'} → {new.get('headline') or 'none'}.")
+        for c in sections["certainty"]["changed"]:
+            if c["id"].startswith(f"{modality_id}:"):
+                lines.append(f"Certainty, {c['label'].split(': ', 1)[1]}: {c['old']} → {c['new']}.")
+        moved = sum(
+            1
+            for kind in ("added", "removed", "changed")
+            for f in sections["figures"][kind]
+            if figures[f["label"]].get("modality_id") == modality_id
+        )
+        if moved and lines:
+            lines.append(f"Figures added, removed or changed: {moved} (listed below).")
+        elif moved:
+            lines.append(f"Figures changed: {moved} (listed below); no study added or removed.")
+        if lines:
+            out.append({"modality_id": modality_id, "name": names.modality(modality_id), "lines": lines})
+    return out
+
+
+def _all_studies(modality: dict[str, Any]) -> list[str]:
+    return modality.get("studies", []) + modality.get("reviews", [])
+
+
+# ----------------------------------------------------------------------------- the section
+def compare(
+    previous: dict[str, Any] | None,
+    current: dict[str, Any],
+    note: str | None = None,
+    location: str | None = None,
+) -> dict[str, Any]:
     """The what-changed section; `first_edition` when there is nothing to compare with."""
     if previous is None:
         return {
@@ -118,22 +261,22 @@ def compare(previous: dict[str, Any] | None, current: dict[str, Any], note: str 
             "note": note,
             "summary": note or "This is the first edition: there is no earlier edition to compare with.",
         }
-    studies = _diff(_studies(previous), _studies(current), lambda r: r["text"])
-    figures = _diff(
-        {k: v for k, v in _figures(previous).items()},
-        _figures(current),
-        lambda f: f"{f.get('label') or f.get('field', '')}: {_value(f)}",
-    )
-    pooled = _diff(_pooled(previous), _pooled(current), _pooled_text)
-    certainty = _diff(_ratings(previous), _ratings(current), lambda r: r)
-    sections = {"studies": studies, "figures": figures, "pooled": pooled, "certainty": certainty}
+    names = Names(current, previous)
+    sections = _sections(previous, current, names)
     counts = {name: {kind: len(items) for kind, items in diff.items()} for name, diff in sections.items()}
+    source = {
+        "build_date": previous.get("build_date"),
+        "package": previous.get("provenance", {}).get("data", {}).get("package"),
+        "location": location,
+    }
     return {
         "first_edition": False,
-        "previous_date": previous.get("build_date"),
-        "previous_checksum": previous.get("provenance", {}).get("data", {}).get("package"),
+        "previous": source,
+        "previous_date": source["build_date"],
+        "previous_checksum": source["package"],
         "sections": sections,
         "counts": counts,
+        "per_modality": per_modality(previous, current, sections, names),
         "summary": summary(previous, counts),
         "note": note,
     }
@@ -147,25 +290,22 @@ def summary(previous: dict[str, Any], counts: dict[str, dict[str, int]]) -> str:
     date = previous.get("build_date", "an unknown date")
     checksum = (previous.get("provenance", {}).get("data", {}).get("package") or "")[:12]
     parts = []
-    s, f, p, c = counts["studies"], counts["figures"], counts["pooled"], counts["certainty"]
+    s = counts["studies"]
     if s["added"] or s["removed"]:
         parts.append(f"{_phrase(s['added'], 'study', 'studies')} added and {s['removed']} removed")
     if s["changed"]:
         parts.append(f"{_phrase(s['changed'], 'reference', 'references')} corrected")
-    if f["added"] or f["removed"] or f["changed"]:
-        parts.append(
-            f"{_phrase(f['added'], 'figure', 'figures')} added, {f['removed']} removed and {f['changed']} changed"
-        )
-    if p["added"] or p["removed"] or p["changed"]:
-        parts.append(
-            _phrase(p["added"] + p["removed"] + p["changed"], "pooled estimate", "pooled estimates")
-            + " new, dropped or changed"
-        )
-    if c["added"] or c["removed"] or c["changed"]:
-        parts.append(
-            _phrase(c["added"] + c["removed"] + c["changed"], "certainty rating", "certainty ratings")
-            + " new, dropped or changed"
-        )
+    for name, singular, plural in (
+        ("figures", "figure", "figures"),
+        ("pooled", "pooled estimate", "pooled estimates"),
+        ("certainty", "certainty rating", "certainty ratings"),
+        ("statements", "review statement", "review statements"),
+    ):
+        c = counts.get(name, {"added": 0, "removed": 0, "changed": 0})
+        if c["added"] or c["removed"] or c["changed"]:
+            parts.append(
+                f"{_phrase(c['added'], singular, plural)} added, {c['removed']} removed and {c['changed']} changed"
+            )
     since = f"Since the edition of {date} (data {checksum})"
     if not parts:
         return f"{since}, the evidence shown is unchanged."

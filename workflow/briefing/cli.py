@@ -21,7 +21,7 @@ def _load_json(path: str | Path) -> Any:
 def cmd_validate(args: argparse.Namespace) -> int:
     from . import evidence, provenance, validation
 
-    problems = validation.validate_package(args.package, args.modalities)
+    problems = validation.validate_package(args.package, args.modalities, json.loads(args.curation or "{}"))
     if problems:
         print(validation.format_problems(problems), file=sys.stderr)
         return 1
@@ -34,10 +34,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_slice(args: argparse.Namespace) -> int:
     from . import evidence, validation
 
+    rules = json.loads(args.curation or "{}")
     if args.stamps:
-        problems = validation.validate_package_once(args.package, args.stamps)
+        problems = validation.validate_package_once(args.package, args.stamps, rules)
     else:
-        problems = validation.validate_package(args.package)
+        problems = validation.validate_package(args.package, rules=rules)
     if problems:
         print(validation.format_problems(problems), file=sys.stderr)
         return 1
@@ -50,7 +51,7 @@ def cmd_slice(args: argparse.Namespace) -> int:
 def cmd_combine(args: argparse.Namespace) -> int:
     import yaml
 
-    from . import changes, combine, evidence, provenance
+    from . import changes, combine, curation, evidence, provenance
 
     if args.config_json:
         config = json.loads(args.config_json)
@@ -66,7 +67,11 @@ def cmd_combine(args: argparse.Namespace) -> int:
     prov["jobs"] = json.loads(args.jobs) if args.jobs else {}
     context = combine.build(config, summaries, tables, general, prov)
     previous, note = changes.load_previous(config.get("previous_edition"))
-    context["changes"] = changes.compare(previous, combine.public_json(context), note)
+    removal = curation.removed_figures(previous, combine.public_json(context), config)
+    if removal:
+        print(removal, file=sys.stderr)
+        return 1
+    context["changes"] = changes.compare(previous, combine.public_json(context), note, config.get("previous_edition"))
     evidence.write_json(args.context, context)
     evidence.write_json(args.output, combine.public_json(context))
     print(f"wrote {args.context} and {args.output}")
@@ -134,6 +139,45 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config(path: str) -> dict[str, Any]:
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validation only, as the build does it, with the config's modalities and curation rules."""
+    from . import validation
+
+    config = _config(args.config)
+    problems = validation.validate_package(config["data"], config["modalities"], config.get("curation") or {})
+    if problems:
+        print(validation.format_problems(problems), file=sys.stderr)
+        return 1
+    print(f"{config['data']}: the data are valid ({len(config['modalities'])} modalities)")
+    return 0
+
+
+def cmd_new_study(args: argparse.Namespace) -> int:
+    from . import scaffold
+
+    try:
+        print(scaffold.new_study(_config(args.config)["data"], args.study, args.modality, args.figures))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_dictionary(args: argparse.Namespace) -> int:
+    from . import dictionary
+
+    dictionary.write(args.package, args.output)
+    print(f"wrote {args.output}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m briefing", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -141,6 +185,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("validate", help="check the data package; write a validation record")
     s.add_argument("--package", required=True)
     s.add_argument("--modalities", nargs="*", default=[])
+    s.add_argument("--curation", default="", help="the config's curation settings as JSON")
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_validate)
 
@@ -149,6 +194,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--modality", required=True)
     s.add_argument("--settings", default="")
     s.add_argument("--stamps", help="directory of stamps of data already found valid (skips validating them again)")
+    s.add_argument("--curation", default="", help="the config's curation settings as JSON")
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_slice)
 
@@ -196,6 +242,23 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--sources", nargs="+", required=True)
     s.add_argument("--targets", nargs="+", required=True)
     s.set_defaults(func=cmd_publish)
+
+    # For curators, outside the workflow.
+    s = sub.add_parser("check", help="validate the data as the build does, and nothing else (make check)")
+    s.add_argument("--config", default="config/config.yaml")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("new-study", help="append template rows for a new study (make new-study)")
+    s.add_argument("--config", default="config/config.yaml")
+    s.add_argument("--study", required=True, help="the new study_id, e.g. zhang2016")
+    s.add_argument("--modality", required=True)
+    s.add_argument("--figures", type=int, default=1, help="how many outcome rows to add")
+    s.set_defaults(func=cmd_new_study)
+
+    s = sub.add_parser("dictionary", help="write the data dictionary from the descriptor")
+    s.add_argument("--package", default="data/datapackage.yaml")
+    s.add_argument("--output", default="data/README.md")
+    s.set_defaults(func=cmd_dictionary)
     return p
 
 

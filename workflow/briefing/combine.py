@@ -6,6 +6,7 @@ locator.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import changes, effects, sof
@@ -63,6 +64,7 @@ def references(
             {
                 "number": number,
                 "study_id": study_id,
+                "short_name": study["short_name"],
                 "anchor": f"ref-{study_id}",
                 "text": vancouver(study),
                 "pmid": study.get("pmid"),
@@ -236,10 +238,16 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         locator="sum of outcome and study rows",
                     )
                 )
-        for number, row in enumerate(s["sof"]["rows"], start=1):
+        seen: set[str] = set()
+        for row in s["sof"]["rows"]:
+            # Keyed by the row's outcome, not its position: a row added above must not make the
+            # rows below look changed in the next edition's "What changed".
+            key = f"{m}:sof:{slug(row['outcome'])}"
+            key = key if key not in seen else f"{key}-{len(seen)}"
+            seen.add(key)
             entries.append(
                 _entry(
-                    id=f"{m}:sof:{number}:studies",
+                    id=f"{key}:studies",
                     modality_id=m,
                     table="outcomes",
                     label=f"Studies, {row['outcome']}",
@@ -253,7 +261,7 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if row["studies"] > 1:
                 entries.append(
                     _entry(
-                        id=f"{m}:sof:{number}:participants",
+                        id=f"{key}:participants",
                         modality_id=m,
                         table="outcomes",
                         label=f"Participants, {row['outcome']}",
@@ -280,6 +288,10 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
     )
     return entries
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def _count(id: str, modality_id: str | None, label: str, study_ids: list[str], derivation: str) -> dict[str, Any]:
@@ -538,6 +550,7 @@ def public_json(context: dict[str, Any]) -> dict[str, Any]:
                 "studies": [st["study_id"] for st in s["primary_studies"]],
                 "reviews": [st["study_id"] for st in s["reviews"]],
                 "patients": s["patients"],
+                "headline": s["main_pain"]["text"] if s["main_pain"] else None,
                 "certainty": s["certainty"],
                 "pooled": s["pooled"],
                 "summary_of_findings": s["sof"]["rows"],
@@ -555,5 +568,6 @@ def public_json(context: dict[str, Any]) -> dict[str, Any]:
         "modalities": modalities,
         "figures": context["figures"],
         "references": context["references"],
+        "statements": [st for s in context["modalities"] for st in s["statements"]] + context["general_statements"],
         "changes": context.get("changes"),
     }

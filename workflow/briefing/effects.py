@@ -71,6 +71,8 @@ def proportion_estimate(outcome: dict[str, Any]) -> dict[str, Any] | None:
     elif outcome.get("statistic") == "percent" and outcome.get("value") is not None:
         if outcome.get("events") is not None:
             events, derived = outcome["events"], False
+        elif outcome.get("value_qualifier"):
+            return None  # a bound ("> 80 %") gives no count
         else:
             events = derive_count(outcome["value_text"], n)
             derived = True
@@ -105,6 +107,8 @@ def trajectory(outcomes: list[dict[str, Any]], domain: str) -> list[dict[str, An
     series: dict[str, list[dict[str, Any]]] = {}
     for o in outcomes:
         if o.get("domain") != domain or o.get("value") is None or o.get("time_days") is None:
+            continue
+        if o.get("value_qualifier"):  # a bound is no point of a trajectory
             continue
         if o.get("statistic") not in ("mean", "median", "summary_unspecified"):
             continue
@@ -151,7 +155,8 @@ def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for (study_id, timepoint), rows in groups.items():
         by_category = {o.get("icpr_category"): o for o in rows if o.get("icpr_category")}
         derived_overall = None
-        if "overall" not in by_category and {"complete", "partial"} <= by_category.keys():
+        parts = [by_category.get("complete"), by_category.get("partial")]
+        if "overall" not in by_category and all(p and not p.get("value_qualifier") for p in parts):
             complete, partial = by_category["complete"], by_category["partial"]
             decimals = max(_decimals(complete["value_text"]), _decimals(partial["value_text"]))
             total = Decimal(complete["value_text"]) + Decimal(partial["value_text"])

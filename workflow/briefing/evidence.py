@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .publish import atomic_file
+from .text import QUALIFIERS
 
 Table = list[dict[str, Any]]
 
@@ -53,6 +54,8 @@ def _convert(value: str, kind: str) -> Any:
         if kind == "number":
             number = float(value)
             return int(number) if number.is_integer() and "." not in value else number
+        if kind == "boolean":  # Table Schema's default true and false values
+            return {"true": True, "True": True, "TRUE": True, "1": True}.get(value, False)
     except ValueError:
         return value
     return value
@@ -82,7 +85,18 @@ def read_tables(package_path: str | Path) -> dict[str, Table]:
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
             rows = list(csv.DictReader(fh))
         tables[name] = [_typed_row(row, types[name]) for row in rows]
+    for outcome in tables.get("outcomes", []):
+        _as_printed(outcome)
     return tables
+
+
+def _as_printed(outcome: dict[str, Any]) -> None:
+    """A figure the source states as a bound ("> 80 %") keeps its qualifier wherever it is shown:
+    it is part of the figure's text. Its number is a bound, not an estimate, so nothing is derived
+    from it (no count, interval, change from baseline or pooled estimate: see effects, pooling)."""
+    qualifier = outcome.get("value_qualifier")
+    if qualifier and outcome.get("value_text"):
+        outcome["value_text"] = f"{QUALIFIERS.get(qualifier, qualifier)} {outcome['value_text']}"
 
 
 def slice_for_modality(tables: dict[str, Table], modality_id: str) -> dict[str, Any]:

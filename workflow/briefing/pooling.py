@@ -33,7 +33,12 @@ def pool_outcomes(
     for o in outcomes:
         if o["outcome_id"] in estimates:
             kind = "proportion"
-        elif o["statistic"] == "mean" and o.get("sd") is not None and o.get("denominator"):
+        elif (
+            o["statistic"] == "mean"
+            and o.get("sd") is not None
+            and o.get("denominator")
+            and not o.get("value_qualifier")  # a bound cannot be pooled
+        ):
             kind = "mean"
         else:
             continue

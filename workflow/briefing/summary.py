@@ -14,7 +14,6 @@ from .text import (
     DESIGN_PHRASES,
     DOMAIN_LABELS,
     DOMAIN_ORDER,
-    QUALIFIERS,
     design_counts,
     design_phrase,
     lower_first,
@@ -36,11 +35,24 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     value = o.get("value_text")
     if statistic == "percent":
         text = f"{value} %"
-        if est:
+        if (
+            est
+            and o.get("as_printed")
+            and not o.get("value_qualifier")
+            and not effects.percent_reproduced(est["events"], est["n"], value)
+        ):
+            exact = effects.percent_text(est["events"] / est["n"])
+            text += (
+                f" as printed ({est['events']}/{est['n']} {o.get('denominator_unit') or ''} is {exact} %; "
+                f"{ci_text(est)} from the stated count)"
+            ).replace("  ", " ")
+        elif est:
             mark = ", count derived" if est["count_derived"] else ""
             text += f" ({est['events']}/{est['n']} {o.get('denominator_unit') or ''}{mark}; {ci_text(est)})".replace(
                 " ;", ";"
             )
+        elif o.get("value_qualifier"):
+            text += " (a bound as stated; no count or CI derived)"
         elif not o.get("denominator"):
             text += " (denominator not stated; no CI computable)"
         else:
@@ -56,8 +68,7 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     elif statistic == "median":
         text = f"median {value} {UNIT_TEXT.get(unit, unit)}".strip()
     elif statistic == "minimum":
-        qualifier = QUALIFIERS.get(o.get("value_qualifier") or "", "")
-        text = f"earliest {qualifier}{value} {UNIT_TEXT.get(unit, unit)}".strip()
+        text = f"earliest {value} {UNIT_TEXT.get(unit, unit)}".strip()
     elif statistic == "summary_unspecified":
         text = f"{value} {UNIT_TEXT.get(unit, unit)} (mean or median not stated)".replace("  ", " ")
     elif statistic == "hazard_ratio":

@@ -44,6 +44,8 @@ DOMAIN_LABELS = {
 DOMAIN_ORDER = list(DOMAIN_LABELS)
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
 QUALIFIERS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+# How a series' statistic is named beside it ("pain score (mean): ..."); a percentage has none.
+STATISTIC_WORDS = {"mean": "mean", "median": "median", "summary_unspecified": "mean or median not stated"}
 
 
 def count_words(n: int) -> str:
@@ -77,10 +79,10 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -
     if lowest is not None and lowest is not last:
         parts.append(f"lowest {at(lowest)}")
     parts.append(at(last))
-    statistic = {"mean": "mean", "median": "median"}.get(first["statistic"], "mean or median not stated")
+    statistic = STATISTIC_WORDS.get(first["statistic"], "")
     unit = first.get("unit") or ""
     if unit and unit not in first["measure"]:
-        statistic += f", {unit}"
+        statistic = f"{statistic}, {unit}" if statistic else unit
     p = p_text(last.get("p_value"))
     text = (
         f"{statistic[0].upper() + statistic[1:]}: {', '.join(parts)}"

@@ -108,13 +108,13 @@ def _library_versions() -> dict[str, str]:
     from weasyprint.text.ffi import pango
 
     number = pango.pango_version()  # major * 10000 + minor * 100 + micro
-    found = {"Pango": f"{number // 10000}.{number // 100 % 100}.{number % 100}"}
+    found = {"Pango, text layout": f"{number // 10000}.{number // 100 % 100}.{number % 100}"}
     try:
         harfbuzz = ctypes.CDLL(ctypes.util.find_library("harfbuzz") or "libharfbuzz.so.0")
         harfbuzz.hb_version_string.restype = ctypes.c_char_p
-        found["HarfBuzz (shaping only)"] = harfbuzz.hb_version_string().decode()
+        found["HarfBuzz, text shaping"] = harfbuzz.hb_version_string().decode()
     except (OSError, AttributeError):
-        found["HarfBuzz (shaping only)"] = "version not found"
+        found["HarfBuzz, text shaping"] = "version not found"
     return found
 
 

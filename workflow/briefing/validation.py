@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ from typing import Any
 import frictionless
 import yaml
 
+from . import curation
 from .effects import percent_reproduced
 from .evidence import read_package_descriptor
 
@@ -466,7 +468,13 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
             if statistic == "hazard_ratio" and value <= 0:
                 add("outcomes", n, "value", f"a hazard ratio must be above 0, not {value}")
             if value < 0 and statistic != "hazard_ratio":
-                add("outcomes", n, "value", f"value {value} is negative")
+                add(
+                    "outcomes",
+                    n,
+                    "value",
+                    f"value {value} is negative; the briefing records levels (a score, a dose, a share), not "
+                    "changes: enter the level at each time point, or give a change in 'note'",
+                )
         if statistic == "count":
             if o.get("events") is None:
                 add("outcomes", n, "events", "a count needs its number of events")
@@ -474,12 +482,20 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
                 add("outcomes", n, "value", f"value {value} differs from events {o['events']}")
         if o.get("events") is not None:
             if o.get("denominator") is None:
-                add("outcomes", n, "denominator", "events are given, so the denominator is required")
+                add(
+                    "outcomes",
+                    n,
+                    "denominator",
+                    "events are given, so the denominator is required: enter the number of patients (or lesions) "
+                    "the source says were assessed; if it gives none (e.g. 'no cord complications'), leave events "
+                    "empty, use statistic 'test_only' with a direction, and quote the finding in 'note'",
+                )
             elif o["events"] > o["denominator"]:
                 add("outcomes", n, "events", f"events ({o['events']}) exceed the denominator ({o['denominator']})")
             elif (
                 statistic == "percent"
                 and value is not None
+                and not o.get("as_printed")
                 and not percent_reproduced(o["events"], o["denominator"], str(value))
             ):
                 add(
@@ -487,7 +503,9 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
                     n,
                     "events",
                     f"{o['events']}/{o['denominator']} is {100 * o['events'] / o['denominator']:.2f} %, "
-                    f"which does not round to the stated {value} %",
+                    f"which does not round to the stated {value} %. Check both against the source; if the "
+                    "source prints them so, set as_printed to true: the briefing then shows the figures as "
+                    "printed and says that they disagree",
                 )
         if (
             o.get("domain") == "pain_response"
@@ -507,11 +525,15 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
         # each category, so allow the rounding of a few of them.
         if len(entries) > 1 and total > Decimal("100.05"):
             when = f" at {timepoint}" if timepoint else ""
+            listed = ", ".join(f"row {row} ({v:g} %)" for row, v in entries)
             add(
                 "outcomes",
                 entries[-1][0],
                 "value",
-                f"response categories of {study}{when} add up to {total:g} %, more than 100 %",
+                f"response categories of {study}{when} add up to {total:g} %, more than 100 %: {listed}. "
+                "Categories of one group of patients cannot add up to more than all of them; if some rows "
+                "are of a subgroup or of another time point, give them their own 'timepoint' (or leave "
+                "them out until subgroups can be recorded)",
             )
 
     # A series over time (one study, one measure) is plotted and compared by time_days: every
@@ -547,8 +569,26 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
 # --------------------------------------------------------------------------------------------
 
 
-def validate_package(package_path: str | Path, modalities: Iterable[str] = ()) -> list[Problem]:
-    """Every problem in the package, sorted by file and row; empty when the data are valid."""
+def _curation_problems(
+    tables: dict[str, _Table], rows: dict[str, list[tuple[int, dict[str, Any]]]], rules: dict[str, Any]
+) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(table: str, row: int | None, column: str | None, message: str) -> None:
+        problems.append(Problem(tables[table].file, row, column, message))
+
+    curation.emptied_tables(tables, rules, add)
+    if "studies" in rows and "outcomes" in rows:
+        curation.duplicate_studies(rows["studies"], rows["outcomes"], add)
+        curation.studies_without_outcomes(rows["studies"], rows["outcomes"], rules, add)
+    return problems
+
+
+def validate_package(
+    package_path: str | Path, modalities: Iterable[str] = (), rules: dict[str, Any] | None = None
+) -> list[Problem]:
+    """Every problem in the package, sorted by file and row; empty when the data are valid.
+    `rules` is the config's `curation:` (which removals are intended)."""
     package_path = Path(package_path)
     if not package_path.is_file():
         return [Problem(_display(package_path), None, None, "data package descriptor is missing")]
@@ -577,6 +617,7 @@ def validate_package(package_path: str | Path, modalities: Iterable[str] = ()) -
     except frictionless.FrictionlessException as exc:  # e.g. a field type Table Schema does not know
         return [Problem(_display(package_path), None, None, f"the schema in the descriptor is not valid: {exc}")]
     problems += _rule_problems(tables, rows)
+    problems += _curation_problems(tables, rows, curation.settings({"curation": rules}))
 
     if "modalities" in tables and not tables["modalities"].broken:
         column = tables["modalities"].names.index("modality_id")
@@ -594,7 +635,7 @@ def check_package(package_path: str | Path, modalities: Iterable[str] = ()) -> N
         raise InvalidData(problems)
 
 
-def package_fingerprint(package_path: str | Path) -> str:
+def package_fingerprint(package_path: str | Path, rules: dict[str, Any] | None = None) -> str:
     """SHA-256 of the package's checksum (as in the provenance appendix) and of the code that
     validates it; empty when a file cannot be read (validation says why)."""
     from .provenance import data_checksums
@@ -604,20 +645,25 @@ def package_fingerprint(package_path: str | Path) -> str:
     except Exception:  # noqa: BLE001 - no fingerprint is ever reused for an unreadable package
         return ""
     here = Path(__file__).parent
-    code = b"".join((here / name).read_bytes() for name in ("validation.py", "evidence.py", "effects.py"))
-    return hashlib.sha256(data.encode() + b"\0" + code).hexdigest()
+    code = b"".join(
+        (here / name).read_bytes() for name in ("validation.py", "curation.py", "evidence.py", "effects.py")
+    )
+    settings = json.dumps(rules or {}, sort_keys=True).encode()
+    return hashlib.sha256(data.encode() + b"\0" + code + b"\0" + settings).hexdigest()
 
 
-def validate_package_once(package_path: str | Path, stamps: str | Path) -> list[Problem]:
+def validate_package_once(
+    package_path: str | Path, stamps: str | Path, rules: dict[str, Any] | None = None
+) -> list[Problem]:
     """validate_package, skipped when these exact bytes were already found valid. Every evidence
     slice must refuse invalid data, but validating the whole package again in each slice made a
     build grow as modalities x studies (bench/RESULTS.md); a stamp named by the fingerprint
     records a clean result, so any change to the data or the code validates again."""
-    fingerprint = package_fingerprint(package_path)
+    fingerprint = package_fingerprint(package_path, rules)
     stamp = Path(stamps) / fingerprint if fingerprint else None
     if stamp is not None and stamp.is_file():
         return []
-    problems = validate_package(package_path)
+    problems = validate_package(package_path, rules=rules)
     if not problems and stamp is not None:
         stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.touch()

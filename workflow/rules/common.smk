@@ -14,6 +14,8 @@ MODALITIES = config["modalities"]
 PACKAGE = config["data"]
 REPORTS = config["outputs"]["dir"]
 SETTINGS = json.dumps(config["analysis"], sort_keys=True)
+# Which removals of data a curator intends (empty tables, studies without figures, ...).
+CURATION = json.dumps(config.get("curation") or {}, sort_keys=True)
 # The nbconvert template of the notebook pages.
 NOTEBOOK_TEMPLATE = sorted(
     str(p) for p in Path("templates/nbconvert").rglob("*") if p.is_file()

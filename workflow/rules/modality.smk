@@ -20,10 +20,12 @@ rule evidence_slice:
     params:
         digest=modality_digest,
         settings=SETTINGS,
+        curation=CURATION,
         stamps="results/validated",
     shell:
         "briefing slice --package {input.package} --modality {wildcards.modality}"
-        " --settings {params.settings:q} --stamps {params.stamps} --output {output} > {log} 2>&1"
+        " --settings {params.settings:q} --curation {params.curation:q} --stamps {params.stamps}"
+        " --output {output} > {log} 2>&1"
 
 
 rule modality_notebook:

@@ -14,6 +14,8 @@ rule validate:
     threads: 1
     params:
         modalities=MODALITIES,
+        curation=CURATION,
     shell:
         "briefing validate --package {input.package} --modalities {params.modalities}"
+        " --curation {params.curation:q}"
         " --output {output} > {log} 2>&1"
