@@ -168,30 +168,44 @@ def test_second_concurrent_build_refuses_clearly(workspace):
 
 @pytest.mark.slow
 def test_data_edit_after_failures_in_two_modalities_is_published_as_a_clean_build_would(workspace, tmp_path):
-    """A curator's edit touches two modalities; the build fails (one edit is invalid), then a
-    notebook fails, then the fixed data build. The published edition must be the one a clean build
-    of the final data publishes, with the valid modality's edit in it."""
+    """A curator's edit touches two modalities; the build fails (one edit is invalid), then fails
+    for an environment reason (a broken tool), then is killed during a notebook, then the fixed
+    data build. The published edition must be the one a clean build of the final data publishes,
+    with the valid modality's edit in it."""
     outcomes = workspace / "data" / "outcomes.csv"
     text = outcomes.read_text(encoding="utf-8")
     valid_edit = (
         "shao_i125-nrs-w8,shao_i125,pain_score,Pain score (NRS 0-10),Numerical Rating Scale,,mean,,3.3,",
         "shao_i125-nrs-w8,shao_i125,pain_score,Pain score (NRS 0-10),Numerical Rating Scale,,mean,,3.4,",
     )
-    invalid_edit = (
-        ",Pain score (NRS 0-10),Numerical Rating Scale,,mean,,7.3,1.3,",
-        ",Pain score (NRS 0-10),Numerical Rating Scale,,mean,,17.3,1.3,",
-    )
-    assert text.count(valid_edit[0]) == 1 and text.count(invalid_edit[0]) == 1
+    studies = workspace / "data" / "studies.csv"
+    original_studies = studies.read_text(encoding="utf-8")
+    assert text.count(valid_edit[0]) == 1 and original_studies.count(",58,,hfrt,") == 1
     edited = text.replace(*valid_edit)
     before = digest_tree(workspace / "reports")
 
-    outcomes.write_text(edited.replace(*invalid_edit), encoding="utf-8")
+    outcomes.write_text(edited, encoding="utf-8")  # i125: valid; hfrt (another modality): invalid
+    studies.write_text(original_studies.replace(",58,,hfrt,", ",fifty-eight,,hfrt,"), encoding="utf-8")
     failed = snakemake(workspace, check=False)
-    assert failed.returncode != 0 and "column 'value'" in failed.stdout + failed.stderr
+    assert failed.returncode != 0 and "column 'patients'" in failed.stdout + failed.stderr
     assert digest_tree(workspace / "reports") == before
 
-    outcomes.write_text(edited, encoding="utf-8")  # the invalid value fixed
-    original, stat = hold_notebooks(workspace)  # ...and then the run is interrupted
+    studies.write_text(original_studies, encoding="utf-8")
+    # The invalid value fixed, but the machine fails:
+    tools = tmp_path / "broken-tools"  # a pdftotext that cannot run (the numeric audit needs it)
+    tools.mkdir()
+    (tools / "pdftotext").write_text(
+        "#!/bin/sh\necho 'pdftotext: error while loading shared libraries' >&2\nexit 127\n"
+    )
+    (tools / "pdftotext").chmod(0o755)
+    env = workflow_env(workspace) | {"PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    failed = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2"], cwd=workspace, env=env, capture_output=True, text=True
+    )
+    assert failed.returncode != 0 and "Error in rule audit" in failed.stdout + failed.stderr
+    assert digest_tree(workspace / "reports") == before
+
+    original, stat = hold_notebooks(workspace)  # ...and then a run is interrupted
     process = start(workspace)
     wait_for(workspace, f"{HOLD}/started-*", process)
     os.killpg(process.pid, signal.SIGKILL)

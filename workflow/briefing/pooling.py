@@ -85,3 +85,39 @@ def pool_outcomes(
             entry["note"] = "random effects (REML), inverse-variance weights; DerSimonian–Laird as sensitivity analysis"
         results.append(entry)
     return results
+
+
+def unpooled(
+    outcomes: list[dict[str, Any]],
+    estimates: dict[str, Any],
+    windows: dict[str, list[dict[str, Any]]],
+    pooled: list[dict[str, Any]],
+) -> list[dict[str, str]]:
+    """Why each pain outcome was not pooled, in a reader's words: what "nothing pooled" rests on."""
+    reasons = []
+    for o in outcomes:
+        if o["domain"] not in ("pain_response", "pain_score"):
+            continue
+        entry = next((p for p in pooled if o["outcome_id"] in p["outcome_ids"]), None)
+        if entry is not None and entry["result"]:
+            continue
+        missing = []
+        if o.get("value_qualifier"):
+            missing.append("stated as a bound")
+        elif o["domain"] == "pain_response" and o["outcome_id"] not in estimates:
+            missing.append(
+                "no denominator stated" if not o.get("denominator") else "no count reproduces the percentage"
+            )
+        elif o["domain"] == "pain_score" and (o.get("sd") is None or not o.get("denominator")):
+            missing.append("no SD or no number assessed stated")
+        if o.get("time_days") is None:
+            missing.append("no time point (time_days)")
+        elif window_for(o["time_days"], windows.get(o["domain"], [])) is None:
+            missing.append("time point outside the pooling windows")
+        if not missing:
+            missing.append("one study only" if entry is None or entry["k"] < 2 else entry["note"])
+        why = " and ".join(missing)
+        reasons.append(
+            {"outcome_id": o["outcome_id"], "study_id": o["study_id"], "measure": o["measure"], "reason": why}
+        )
+    return reasons

@@ -151,45 +151,50 @@ def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates:
 
 
 def _main_pain(
-    primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], groups: list[dict[str, Any]]
+    primary: list[dict[str, Any]],
+    outcomes: list[dict[str, Any]],
+    estimates: dict[str, Any],
+    groups: list[dict[str, Any]],
 ) -> dict[str, Any] | None:
-    """The figure that best answers 'does it relieve pain?', for the comparison table: an overall
-    or otherwise defined response with a CI, else the reported response categories, else the
-    pain-score change."""
-    candidates = [o for o in outcomes if o["study_id"] in primary_ids and o["domain"] == "pain_response"]
-    with_ci = [o for o in candidates if o["outcome_id"] in estimates]
-    if with_ci:
-        o = with_ci[0]
-        return {
-            "outcome_id": o["outcome_id"],
-            "study_id": o["study_id"],
-            "text": f"{outcome_label(o)}: {display(o, estimates[o['outcome_id']])}",
-        }
+    """The headline pain outcome, by rule: among the pain outcomes (a response with its interval,
+    or a pain-score trajectory), the one with the most participants; only when there is none, the
+    reported response categories without an interval (again the largest study's). Never an outcome
+    of another domain. Ties keep a response before a trajectory, and the older study first."""
+    patients = {s["study_id"]: s.get("patients") or 0 for s in primary}
+    order = {s["study_id"]: i for i, s in enumerate(primary)}
+    computable, reported = [], []
+    for o in outcomes:
+        if o["study_id"] in patients and o["domain"] == "pain_response" and o["outcome_id"] in estimates:
+            text = f"{outcome_label(o)}: {display(o, estimates[o['outcome_id']])}"
+            computable.append((estimates[o["outcome_id"]]["n"], 0, order[o["study_id"]], o, text))
+    for study, points in _score_series(outcomes, patients).items():
+        n = max((p.get("denominator") or 0 for p in points), default=0) or patients[study]
+        text = trajectory_phrase(points)[0].upper() + trajectory_phrase(points)[1:]
+        computable.append((n, 1, order[study], points[-1], text))
     for g in groups:
-        if g["study_id"] in primary_ids:
+        if g["study_id"] in patients:
             parts = [f"{c['label'].lower()} {c['value_text']} %" for c in g["categories"]]
             text = ", ".join(parts)
             if g["derived_overall"]:
                 text += f"; overall (complete + partial, derived) {g['derived_overall']['value_text']} %"
-            return {
-                "outcome_id": g["categories"][0]["outcome_id"],
-                "study_id": g["study_id"],
-                "text": text[0].upper() + text[1:] + " (denominator not stated; no CI computable)",
-            }
-    scores = [
-        o
-        for o in outcomes
-        if o["study_id"] in primary_ids and o["domain"] == "pain_score" and o.get("time_days") is not None
-    ]
-    if scores:
-        study = scores[0]["study_id"]
-        points = sorted((o for o in scores if o["study_id"] == study), key=lambda o: o["time_days"])
-        return {
-            "outcome_id": points[-1]["outcome_id"],
-            "study_id": study,
-            "text": trajectory_phrase(points)[0].upper() + trajectory_phrase(points)[1:],
-        }
-    return None
+            text = text[0].upper() + text[1:] + " (denominator not stated; no CI computable)"
+            first = next(o for o in outcomes if o["outcome_id"] == g["categories"][0]["outcome_id"])
+            reported.append((patients[g["study_id"]], 0, order[g["study_id"]], first, text))
+    ranked = sorted(computable or reported, key=lambda c: (-c[0], c[1], c[2]))
+    if not ranked:
+        return None
+    _, _, _, o, text = ranked[0]
+    return {"outcome_id": o["outcome_id"], "study_id": o["study_id"], "text": text}
+
+
+def _score_series(outcomes: list[dict[str, Any]], patients: dict[str, int]) -> dict[str, list[dict[str, Any]]]:
+    """Each primary study's pain scores over time, in time order (two points or more)."""
+    series: dict[str, list[dict[str, Any]]] = {}
+    for o in outcomes:
+        if o["study_id"] in patients and o["domain"] == "pain_score" and o.get("time_days") is not None:
+            if not o.get("value_qualifier"):
+                series.setdefault(o["study_id"], []).append(o)
+    return {k: sorted(v, key=lambda o: o["time_days"]) for k, v in series.items() if len(v) >= 2}
 
 
 def _domain_texts(
@@ -302,7 +307,8 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "figures": figure_list,
         "sentences": sentences,
         "statements": evidence["statements"],
-        "main_pain": _main_pain(primary_ids, outcomes, estimates, groups),
+        "main_pain": _main_pain(primary, outcomes, estimates, groups),
+        "unpooled": pooling.unpooled(outcomes, estimates, settings.get("timepoint_windows", {}), pooled),
         "durability": _domain_texts(primary_ids, outcomes, estimates, ("durability", "pain_control", "relapse")),
         "safety": _domain_texts(primary_ids, outcomes, estimates, ("toxicity", "neurological")),
         "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
