@@ -57,7 +57,7 @@ def test_nothing_pooled_says_why(project):
     assert not [p for p in s["pooled"] if p["result"]]
     reasons = {u["outcome_id"]: u["reason"] for u in s["unpooled"]}
     assert reasons["zhang2016_i125-relief"] == "no denominator stated and no time point (time_days)"
-    assert reasons["li2023_i125-nrs-w4"] == "no SD or no number assessed stated"
+    assert reasons["li2023_i125-nrs-w4"] == "no number assessed stated"
     assert reasons["shao_i125-nrs-w1"] == "one study only"
 
 

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .text import p_text
+
 SECTIONS = ("studies", "figures", "pooled", "certainty", "statements")
 
 
@@ -62,7 +64,7 @@ class Names:
 
     def figure(self, f: dict[str, Any]) -> str:
         what = f.get("label") or f.get("field", "").replace("_", " ")
-        if f.get("timepoint"):
+        if f.get("timepoint") and not what.endswith(f["timepoint"]):  # outcome labels carry it already
             what = f"{what}, {f['timepoint']}"
         scope = self.study(f["study_id"]) if f.get("study_id") else self.modality(f.get("modality_id"))
         return f"{scope}: {what}"
@@ -109,7 +111,7 @@ def _value(entry: dict[str, Any]) -> str:
     if entry.get("ci_low_text") is not None:
         parts.append(f"95 % CI {entry['ci_low_text']} to {entry['ci_high_text']} %")
     if entry.get("p_value"):
-        parts.append(f"p {entry['p_value']}")
+        parts.append(p_text(entry["p_value"]))
     return "; ".join(parts) or "—"
 
 
@@ -225,9 +227,11 @@ def per_modality(
             lines.append(f"Patients in its primary studies: {old.get('patients')} → {new.get('patients')}.")
         if "headline" in old and old.get("headline") != new.get("headline"):
             lines.append(f"Headline pain outcome: {old.get('headline') or 'none'} → {new.get('headline') or 'none'}.")
-        for c in sections["certainty"]["changed"]:
-            if c["id"].startswith(f"{modality_id}:"):
-                lines.append(f"Certainty, {c['label'].split(': ', 1)[1]}: {c['old']} → {c['new']}.")
+        for kind in ("changed", "added", "removed"):
+            for c in sections["certainty"][kind]:
+                if c["id"].startswith(f"{modality_id}:"):
+                    old_new = f"{c.get('old') or 'not rated'} → {c.get('new') or 'not rated'}"
+                    lines.append(f"Certainty, {c['label'].split(': ', 1)[1]}: {old_new}.")
         moved = sum(
             1
             for kind in ("added", "removed", "changed")
@@ -260,6 +264,7 @@ def compare(
             "first_edition": True,
             "note": note,
             "summary": note or "This is the first edition: there is no earlier edition to compare with.",
+            "short": "this is the first edition.",
         }
     names = Names(current, previous)
     sections = _sections(previous, current, names)
@@ -278,6 +283,7 @@ def compare(
         "counts": counts,
         "per_modality": per_modality(previous, current, sections, names),
         "summary": summary(previous, counts),
+        "short": short_summary(previous, counts),
         "note": note,
     }
 
@@ -309,4 +315,17 @@ def summary(previous: dict[str, Any], counts: dict[str, dict[str, int]]) -> str:
     since = f"Since the edition of {date} (data {checksum})"
     if not parts:
         return f"{since}, the evidence shown is unchanged."
-    return f"{since}: " + "; ".join(parts) + ". The details, with old and new values, are in the section What changed."
+    return f"{since}: " + "; ".join(parts) + "."
+
+
+def short_summary(previous: dict[str, Any], counts: dict[str, dict[str, int]]) -> str:
+    """The one line the bottom line carries: studies added or removed, else what else moved."""
+    s = counts["studies"]
+    date = previous.get("build_date", "an unknown date")
+    if s["added"] or s["removed"]:
+        moved = f"{_phrase(s['added'], 'study', 'studies')} added, {s['removed']} removed"
+    elif any(sum(c.values()) for c in counts.values()):
+        moved = "figures or ratings changed, no study added or removed"
+    else:
+        moved = "nothing changed in the evidence shown"
+    return f"since the edition of {date}, {moved}."

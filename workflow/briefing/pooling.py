@@ -108,8 +108,11 @@ def unpooled(
             missing.append(
                 "no denominator stated" if not o.get("denominator") else "no count reproduces the percentage"
             )
-        elif o["domain"] == "pain_score" and (o.get("sd") is None or not o.get("denominator")):
-            missing.append("no SD or no number assessed stated")
+        elif o["domain"] == "pain_score":
+            if o.get("sd") is None:
+                missing.append("no SD stated")
+            if not o.get("denominator"):
+                missing.append("no number assessed stated")
         if o.get("time_days") is None:
             missing.append("no time point (time_days)")
         elif window_for(o["time_days"], windows.get(o["domain"], [])) is None:
