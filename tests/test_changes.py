@@ -77,3 +77,27 @@ def test_added_study_is_listed(tmp_path):
     section = changes.compare(old, new)
     assert [a["id"] for a in section["sections"]["studies"]["added"]] == ["new2026"]
     assert "1 study added" in section["summary"]
+
+
+def test_an_edition_built_by_older_code_compares_without_false_changes(tmp_path):
+    """Editions published before this code have no short names, statements or headlines, and
+    positional ids for summary-of-findings counts: nothing may look changed because of that."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    new = combine.public_json(edition(data / "datapackage.yaml"))
+    old = copy.deepcopy(new)
+    old.pop("statements")
+    for ref in old["references"]:
+        ref.pop("short_name")
+    for m in old["modalities"]:
+        m.pop("headline")
+    counter: dict[str, int] = {}
+    for f in old["figures"]:
+        if ":sof:" in f["id"]:
+            m, _, _, what = f["id"].split(":")
+            counter[f"{m}{what}"] = counter.get(f"{m}{what}", 0) + 1
+            f["id"] = f"{m}:sof:{counter[f'{m}{what}']}:{what}"
+    section = changes.compare(old, new)
+    assert section["counts"] == {name: {"added": 0, "removed": 0, "changed": 0} for name in changes.SECTIONS}
+    assert section["per_modality"] == []
+    assert section["summary"].endswith("the evidence shown is unchanged.")
