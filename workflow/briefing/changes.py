@@ -167,7 +167,9 @@ def _diff(
     }
 
 
-def _sections(previous: dict[str, Any], current: dict[str, Any], names: Names) -> dict[str, Any]:
+def _sections(
+    previous: dict[str, Any], current: dict[str, Any], names: Names, figures: tuple[dict[str, Any], dict[str, Any]]
+) -> dict[str, Any]:
     domain_label = {r["domain"]: r.get("domain_label") or r["domain"].replace("_", " ") for r in _sof_rows(current)}
     domain_label |= {
         r["domain"]: r.get("domain_label") or r["domain"].replace("_", " ")
@@ -176,12 +178,7 @@ def _sections(previous: dict[str, Any], current: dict[str, Any], names: Names) -
     }
     return {
         "studies": _diff(_studies(previous), _studies(current), lambda r: r["text"], lambda k, r: names.study(k)),
-        "figures": _diff(
-            _figures_by_label(previous, names),
-            _figures_by_label(current, names),
-            _value,
-            lambda k, f: k,
-        ),
+        "figures": _diff(*figures, _value, lambda k, f: k),
         "pooled": _diff(
             _pooled(previous), _pooled(current), _pooled_text, lambda k, r: f"{names.modality(k[0])}: {k[1]}"
         ),
@@ -206,13 +203,16 @@ def _sof_rows(edition: dict[str, Any]) -> list[dict[str, Any]]:
 
 # ----------------------------------------------------------------------------- per modality
 def per_modality(
-    previous: dict[str, Any], current: dict[str, Any], sections: dict[str, Any], names: Names
+    previous: dict[str, Any],
+    current: dict[str, Any],
+    sections: dict[str, Any],
+    names: Names,
+    figures: dict[str, dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """For each modality that changed: studies added or removed, its headline and certainty
     ratings old -> new, and how many of its figures changed."""
     before = {m["modality_id"]: m for m in previous.get("modalities", [])}
     after = {m["modality_id"]: m for m in current.get("modalities", [])}
-    figures = {**_figures_by_label(previous, names), **_figures_by_label(current, names)}
     out = []
     for modality_id in list(after) + [m for m in before if m not in after]:
         old, new = before.get(modality_id, {}), after.get(modality_id, {})
@@ -267,7 +267,8 @@ def compare(
             "short": "this is the first edition.",
         }
     names = Names(current, previous)
-    sections = _sections(previous, current, names)
+    figures = (_figures_by_label(previous, names), _figures_by_label(current, names))
+    sections = _sections(previous, current, names, figures)
     counts = {name: {kind: len(items) for kind, items in diff.items()} for name, diff in sections.items()}
     source = {
         "build_date": previous.get("build_date"),
@@ -281,7 +282,7 @@ def compare(
         "previous_checksum": source["package"],
         "sections": sections,
         "counts": counts,
-        "per_modality": per_modality(previous, current, sections, names),
+        "per_modality": per_modality(previous, current, sections, names, {**figures[0], **figures[1]}),
         "summary": summary(previous, counts),
         "short": short_summary(previous, counts),
         "note": note,
