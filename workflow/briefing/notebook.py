@@ -48,8 +48,9 @@ def _socket_kernel_manager() -> type:
 
         @default("connection_file")
         def _unique_connection_file(self) -> str:
-            # The sockets are named after this file, so it must be unique per kernel.
-            return str(Path(tempfile.gettempdir()) / f"briefing-kernel-{uuid.uuid4().hex}.json")
+            # The sockets are named after this file, so it must be unique per kernel; short, as a
+            # socket's path may not exceed about 100 characters (macOS's temporary folder is long).
+            return str(Path(tempfile.gettempdir()) / f"kernel-{uuid.uuid4().hex[:16]}.json")
 
     return SocketKernelManager
 

@@ -39,11 +39,12 @@ def shell_prefix():
     return f"set -euo pipefail; {function}; ".replace("{", "{{").replace("}", "}}")
 
 
-# The package every step runs: a change to it rebuilds what it computes.
+# The package every step runs: a change to it rebuilds what it computes. The site builder, the
+# synthetic generator and the curators' tools (data dictionary, new-study rows) are not steps.
 CODE = sorted(
     str(p)
     for p in Path("workflow/briefing").glob("*.py")
-    if p.name not in ("site.py", "synthetic.py")
+    if p.name not in ("site.py", "synthetic.py", "dictionary.py", "scaffold.py")
 )
 
 
