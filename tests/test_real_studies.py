@@ -69,3 +69,12 @@ def test_a_first_primary_study_makes_a_narrative_modality_quantitative(project):
     assert s["kind"] == "quantitative" and s["patients"] == 7
     assert s["main_pain"]["text"].startswith("Pain score (VAS) (mean, VAS 0-10): 7.43 (SD 0.98) before the operation")
     assert [r["domain"] for r in s["certainty"]] == ["pain_score"]
+
+
+def test_the_bottom_line_words_very_low_certainty_as_grade_defines_it(project):
+    from briefing import combine
+
+    summaries = [modality_summary(project, m) for m in CONFIG["modalities"]]
+    points = " ".join(combine.bottom_line(summaries)["points"])
+    assert "very low for every outcome rated: the true effect is likely to be substantially different" in points
+    assert "may differ substantially" not in points  # GRADE's words for low, not very low

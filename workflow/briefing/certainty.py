@@ -28,6 +28,15 @@ CONCLUSION = {
 }
 
 
+# What each level means, in the GRADE Working Group's words (Balshem et al., J Clin Epidemiol 2011).
+MEANING = {
+    "high": "the true effect lies close to the estimate",
+    "moderate": "the true effect is likely to be close to the estimate, but may be substantially different",
+    "low": "the true effect may be substantially different from the estimate",
+    "very low": "the true effect is likely to be substantially different from the estimate",
+}
+
+
 def conclusion(
     level_text: str, treatment: str, outcome: str, verb: str = "result in", verb_s: str = "results in"
 ) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import changes, effects, sof
+from . import certainty, changes, effects, sof
 from .text import count_words, design_counts, design_phrase, lower_first
 
 METHODS = {
@@ -388,12 +388,13 @@ def bottom_line(summaries: list[dict[str, Any]]) -> dict[str, Any]:
             "No randomised trial and no study comparing two modalities was found, "
             "so every comparison across modalities is indirect."
         )
-    if levels:
+    if len(levels) == 1:
         points.append(
-            "The certainty of the evidence is "
-            + " or ".join(levels)
-            + " for every outcome rated: the true effects may differ substantially from the figures shown."
+            f"The certainty of the evidence is {levels[0]} for every outcome rated: {certainty.MEANING[levels[0]]}."
         )
+    elif levels:
+        meanings = "; ".join(f"where it is {level}, {certainty.MEANING[level]}" for level in levels)
+        points.append(f"The certainty of the evidence is {' or '.join(levels)} for the outcomes rated: {meanings}.")
     if narrative:
         names = ", ".join(lower_first(s["modality"]["name"]) for s in narrative)
         points.append(f"For {names}, the briefing has narrative review statements only, no effect estimates.")
