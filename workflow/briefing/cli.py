@@ -25,10 +25,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if problems:
         print(validation.format_problems(problems), file=sys.stderr)
         return 1
-    result = {"package": str(args.package), "checksums": provenance.data_checksums(args.package), "problems": 0}
+    found = _findings(args.package)
+    result = {
+        "package": str(args.package),
+        "checksums": provenance.data_checksums(args.package),
+        "problems": 0,
+        "findings": found,
+    }
     evidence.write_json(args.output, result)
     print(f"{args.package}: valid ({', '.join(args.modalities)})")
     return 0
+
+
+def _findings(package: str | Path) -> list[str]:
+    """What valid data still ask of the curator (denominators the percentages do not fit)."""
+    from . import denominators, evidence
+
+    found = denominators.findings(evidence.read_tables(package), str(Path(package).parent / "outcomes.csv"))
+    if found:
+        print("Findings for the curator (the data are valid; nothing is changed):")
+        for finding in found:
+            print(f"  - {finding}")
+    return found
 
 
 def cmd_slice(args: argparse.Namespace) -> int:
@@ -156,6 +174,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(validation.format_problems(problems), file=sys.stderr)
         return 1
     print(f"{config['data']}: the data are valid ({len(config['modalities'])} modalities)")
+    _findings(config["data"])
     return 0
 
 

@@ -1,0 +1,68 @@
+"""Which denominators stated percentages are consistent with: a finding for the curator, never data.
+
+A source often prints percentages without saying of how many. When the study's stated counts
+(patients, lesions, a stated denominator) cannot give every percentage of a group at the precision
+printed, the percentages are of some other group, often an unreported subgroup, and showing the
+study's enrolled count beside them would mislead. `make check` and the validation step report the
+smallest denominators that do reproduce all of them; nothing in the data or the briefing changes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+# Percentages are checked against denominators up to this size (a large trial's arm).
+SEARCH_LIMIT = 5000
+
+
+def reproduces(percent_text: str, n: int) -> bool:
+    """Whether some whole count out of n rounds (half up) to the percentage as printed."""
+    printed = Decimal(percent_text)
+    places = Decimal(1).scaleb(-max(0, -printed.as_tuple().exponent))
+    nearest = int((printed * n / 100).to_integral_value(rounding=ROUND_HALF_UP))
+    return any(
+        0 <= k <= n and (Decimal(k) * 100 / n).quantize(places, rounding=ROUND_HALF_UP) == printed
+        for k in (nearest - 1, nearest, nearest + 1)
+    )
+
+
+def smallest(percent_texts: list[str], limit: int = SEARCH_LIMIT) -> list[int]:
+    """The smallest denominator that reproduces every percentage, and its double when that does too
+    (a count of lesions, or of patients on both sides, is often twice a count of patients)."""
+    for n in range(1, limit + 1):
+        if all(reproduces(p, n) for p in percent_texts):
+            return [n, 2 * n] if all(reproduces(p, 2 * n) for p in percent_texts) else [n]
+    return []
+
+
+def findings(tables: dict[str, list[dict[str, Any]]], outcomes_file: str = "data/outcomes.csv") -> list[str]:
+    """One finding per group of percentages (a study's outcome domain at one time point, stated
+    without a denominator) that none of the study's stated counts reproduces."""
+    studies = {s["study_id"]: s for s in tables["studies"]}
+    groups: dict[tuple[str, str, Any], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for row, o in enumerate(tables["outcomes"], start=2):
+        if o.get("statistic") == "percent" and o.get("value") is not None and not o.get("denominator"):
+            if not o.get("value_qualifier") and o.get("study_id") in studies:
+                groups[(o["study_id"], o["domain"], o.get("timepoint"))].append((row, o))
+    out = []
+    for (study_id, domain, timepoint), rows in groups.items():
+        printed = [o["value_text"] for _, o in rows]
+        s = studies[study_id]
+        stated = [(s[f], f) for f in ("patients", "lesions") if s.get(f)]
+        if any(all(reproduces(p, n) for p in printed) for n, _ in stated):
+            continue
+        fits = smallest(printed)
+        where = f"{outcomes_file}, row{'s' if len(rows) > 1 else ''} {', '.join(str(r) for r, _ in rows)}"
+        what = ", ".join(f"{p} %" for p in printed)
+        when = f" at {timepoint}" if timepoint else ""
+        consistent = " or ".join(map(str, fits)) if fits else f"no denominator up to {SEARCH_LIMIT}"
+        against = " or ".join(f"{n} {field}" for n, field in stated) or "any stated count"
+        out.append(
+            f"{where} ({study_id}, {domain.replace('_', ' ')}{when}): {what} {'are' if len(rows) > 1 else 'is'} "
+            f"consistent with {consistent}, "
+            f"not with {against}. They are probably of a group the source does not name; the "
+            "briefing shows them without a denominator. A finding for the curator: nothing in the data changes."
+        )
+    return out
