@@ -229,16 +229,16 @@ def test_the_comparison_lists_the_largest_studies_and_counts_the_rest():
         "patients": 740,
         "designs": "",
         "main_pain": None,
-        "durability": items,
-        "safety": items[:2],
+        "findings": {"lasting": items, "safety": items[:2]},
         "overall_certainty": None,
         "kind": "quantitative",
     }
     row = combine.comparison_rows([summary_])[0]
     assert combine.COMPARISON_STUDIES_MAX == 3
-    assert [d["study_id"] for d in row["durability"]] == ["s2", "s2", "s4", "s4", "s5", "s5"]  # largest, ties in order
-    assert row["durability_more"] == ["s1", "s3"]
-    assert [d["study_id"] for d in row["safety"]] == ["s1", "s1"] and row["safety_more"] == []
+    lasting, safety = row["columns"]["lasting"], row["columns"]["safety"]
+    assert [d["study_id"] for d in lasting["shown"]] == ["s2", "s2", "s4", "s4", "s5", "s5"]  # largest, ties in order
+    assert lasting["more"] == ["s1", "s3"]
+    assert [d["study_id"] for d in safety["shown"]] == ["s1", "s1"] and safety["more"] == []
 
 
 def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_path):
@@ -246,7 +246,7 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
     it counts. The audit's set of allowed numbers passed them before only because, at scale, small
     counts also occur in data cells (checked: this data passes it with or without the entries)."""
     from briefing import audit, synthetic
-    from briefing.text import DESIGN_PHRASES, count_words
+    from briefing.text import count_words, design_phrase
 
     synthetic.generate(90, 2, seed=3, out=tmp_path)
     package = tmp_path / "data" / "datapackage.yaml"
@@ -264,12 +264,14 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
     primary = [st for s in summaries for st in s["primary_studies"]]
     for design, n in summary.design_counts(primary).items():
         assert registry[f"total:design:{design}"]["value_text"] == str(n)
-        assert f"{count_words(n)} {DESIGN_PHRASES[design][0 if n == 1 else 1]}" in text
-    more = [(row, part) for row in context["comparison"] for part in ("durability", "safety") if row[f"{part}_more"]]
+        assert design_phrase(design, n) in text and count_words(n) in design_phrase(design, n)
+    words = {"lasting": "durability", "safety": "safety"}
+    more = [(row, part) for row in context["comparison"] for part in words if row["columns"][part]["more"]]
     assert more, "90 studies over 2 modalities leave findings out of the comparison"
     for row, part in more:
-        entry = registry[f"{row['modality_id']}:comparison:{part}:more"]
-        assert entry["value_text"] == str(len(row[f"{part}_more"])) and entry["derived_from"] == row[f"{part}_more"]
+        entry = registry[f"{row['modality_id']}:comparison:{words[part]}:more"]
+        left_out = row["columns"][part]["more"]
+        assert entry["value_text"] == str(len(left_out)) and entry["derived_from"] == left_out
         assert f"{entry['value_text']} more studies: see the modality's section" in text
     for s in summaries:
         m = s["modality_id"]

@@ -5,19 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .vocabulary import DESIGNS, FACTORS
+
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
-FACTOR_LABELS = {
-    "risk_of_bias": "Risk of bias",
-    "inconsistency": "Inconsistency",
-    "indirectness": "Indirectness",
-    "imprecision": "Imprecision",
-    "publication_bias": "Publication bias",
-    "large_effect": "Large effect",
-    "dose_response": "Dose-response gradient",
-    "confounding": "Plausible confounding",
-}
-DOWNGRADE = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
-UPGRADE = ("large_effect", "dose_response", "confounding")
+DOWNGRADE = tuple(f.id for f in FACTORS.where(direction="down"))
+UPGRADE = tuple(f.id for f in FACTORS.where(direction="up"))
 # GRADE's standard phrasing for a conclusion at each level (Santesso et al. 2020, informative
 # statements): "results in", "probably results in", "may result in", "very uncertain".
 CONCLUSION = {
@@ -50,7 +42,7 @@ def symbols(level: int) -> str:
 
 def starting_level(designs: list[str]) -> tuple[int, str]:
     """Randomised evidence starts high; anything else starts low."""
-    if designs and all(d == "randomised_trial" for d in designs):
+    if designs and all(DESIGNS[d].randomised for d in designs):
         return 4, "randomised trials start at high certainty"
     return 2, "non-randomised studies start at low certainty"
 
@@ -133,7 +125,7 @@ def rate(
         factors.append(
             {
                 "factor": factor,
-                "label": FACTOR_LABELS[factor],
+                "label": FACTORS[factor].label,
                 "judgement": record["judgement"],
                 "judgement_text": judgement_text(factor, record["judgement"]),
                 "reason": record["reason"],
@@ -160,7 +152,7 @@ def rate_modality(
 ) -> list[dict[str, Any]]:
     """One rating per outcome domain the curator has judged. `evidence_size` gives, per domain,
     participants, studies and I² for the build's proposals."""
-    designs = [s["design"] for s in studies if s["design"] != "narrative_review"]
+    designs = [s["design"] for s in studies if not DESIGNS[s["design"]].review]
     domains = sorted({c["outcome_domain"] for c in certainty_rows})
     ratings = []
     for d in domains:

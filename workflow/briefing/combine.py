@@ -11,6 +11,7 @@ from typing import Any
 
 from . import certainty, changes, effects, sof
 from .text import count_words, design_counts, design_phrase, lower_first
+from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS
 
 METHODS = {
     "ci_method": effects.CI_METHOD,
@@ -351,15 +352,15 @@ def comparison_counts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """ "N more studies" in the comparison: the studies whose findings it leaves to the modality's section."""
     return [
         _count(
-            f"{row['modality_id']}:comparison:{part}:more",
+            f"{row['modality_id']}:comparison:{column.text}:more",
             row["modality_id"],
-            f"Studies with {part} findings not listed in the comparison",
-            row[f"{part}_more"],
-            f"studies beyond the {COMPARISON_STUDIES_MAX} largest with {part} findings",
+            f"Studies with {column.text} findings not listed in the comparison",
+            row["columns"][column.id]["more"],
+            f"studies beyond the {COMPARISON_STUDIES_MAX} largest with {column.text} findings",
         )
         for row in rows
-        for part in ("durability", "safety")
-        if row[f"{part}_more"]
+        for column in COMPARISON_COLUMNS
+        if row["columns"][column.id]["more"]
     ]
 
 
@@ -375,7 +376,7 @@ def _study_count_phrase(summaries: list[dict[str, Any]]) -> str:
 def bottom_line(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     quantitative = [s for s in summaries if s["kind"] == "quantitative"]
     narrative = [s for s in summaries if s["kind"] == "narrative"]
-    randomised = any(st["design"] == "randomised_trial" for s in summaries for st in s["primary_studies"])
+    randomised = any(DESIGNS[st["design"]].randomised for s in summaries for st in s["primary_studies"])
     levels = sorted({r["level_text"] for s in summaries for r in s["certainty"]})
     lead = f"The quantitative evidence comes from {_study_count_phrase(summaries)}, each on a different modality."
     if len({st["modality_id"] for s in quantitative for st in s["primary_studies"]}) != sum(
@@ -437,14 +438,15 @@ def limitations(summaries: list[dict[str, Any]], studies: dict[str, dict[str, An
             o["study_id"]
             for s in summaries
             for o in s["outcomes"]
-            if o["domain"] == "pain_response" and not o.get("icpr_category")
+            if DOMAINS[o["domain"]].shape == "response" and not o.get("icpr_category")
         }
     )
     if unmapped:
         names = ", ".join(studies[i]["short_name"] for i in unmapped)
+        responses = [d.label for d in DOMAINS.where(shape="response")]
         items.append(
-            "Pain response is defined differently across studies and not always by the ICPR consensus criteria "
-            f"({names}); definitions are kept as the sources state them."
+            f"{' and '.join(responses)} is defined differently across studies and not always by the ICPR "
+            f"consensus criteria ({names}); definitions are kept as the sources state them."
         )
     unidentified = sorted(st["short_name"] for st in studies.values() if not (st.get("pmid") or st.get("doi")))
     if unidentified:
@@ -461,7 +463,7 @@ def limitations(summaries: list[dict[str, Any]], studies: dict[str, dict[str, An
     return items
 
 
-# A comparison cell lists the durability or safety findings of at most this many studies, the
+# A comparison cell lists the findings (durability, safety) of at most this many studies, the
 # largest first; beyond, it counts the others and points to the modality's section (at 500
 # studies a row listed some 60 findings, taller than an A4 page).
 COMPARISON_STUDIES_MAX = 3
@@ -483,8 +485,10 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for s in summaries:
         patients = {st["study_id"]: st.get("patients") or 0 for st in s["primary_studies"]}
-        durability, durability_more = _largest_studies_first(s["durability"], patients)
-        safety, safety_more = _largest_studies_first(s["safety"], patients)
+        columns = {}
+        for column in COMPARISON_COLUMNS:
+            shown, more = _largest_studies_first(s["findings"][column.id], patients)
+            columns[column.id] = {"shown": shown, "more": more}
         rows.append(
             {
                 "modality_id": s["modality_id"],
@@ -496,10 +500,7 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "patients": s["patients"],
                 "designs": s["designs"],
                 "main_pain": s["main_pain"],
-                "durability": durability,
-                "durability_more": durability_more,
-                "safety": safety,
-                "safety_more": safety_more,
+                "columns": columns,
                 "certainty": s["overall_certainty"],
                 "kind": s["kind"],
             }
@@ -536,6 +537,17 @@ def build(
         "figures": figure_registry(summaries) + comparison_counts(comparison),
         "print_detail_max_studies": config.get("outputs", {}).get("print_detail_max_studies"),
         "changes": changes.compare(None, {}),  # replaced when a previous edition is given
+        "vocabulary": vocabulary_context(),
+    }
+
+
+def vocabulary_context() -> dict[str, Any]:
+    """The words of the vocabulary the template shows: design labels, GRADE factor columns."""
+    return {
+        "designs": {d.id: d.label for d in DESIGNS},
+        "rate_down": [{"id": f.id, "label": f.label} for f in FACTORS.where(direction="down")],
+        "rate_up": [{"id": f.id, "label": f.label} for f in FACTORS.where(direction="up")],
+        "response_domains": [d.label for d in DOMAINS.where(shape="response")],
     }
 
 

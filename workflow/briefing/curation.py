@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from .vocabulary import DESIGNS
+
 DEFAULTS: dict[str, Any] = {
     "allow_empty_tables": [],
     "studies_without_outcomes": [],
@@ -114,7 +116,7 @@ def studies_without_outcomes(
         return  # every figure removed on purpose: said once, for the table
     with_figures = {o.get("study_id") for _, o in outcomes}
     for n, s in studies:
-        if s.get("design") == "narrative_review" or s["study_id"] in with_figures:
+        if DESIGNS[s["design"]].review or s["study_id"] in with_figures:
             continue
         if s["study_id"] in rules["studies_without_outcomes"]:
             continue

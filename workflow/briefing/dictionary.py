@@ -9,15 +9,16 @@ from typing import Any
 
 from .evidence import read_package_descriptor
 from .render import environment
+from .vocabulary import COLUMNS, labels
 
 TEMPLATE = "data_dictionary.md.j2"
 
 
-def _allowed(field: dict[str, Any]) -> str:
+def _allowed(field: dict[str, Any], words: dict[str, str]) -> str:
     c = field.get("constraints", {})
     parts = []
     if "enum" in c:
-        parts.append("one of " + ", ".join(f"`{v}`" for v in c["enum"]))
+        parts.append("one of " + ", ".join(f"`{v}`" + (f" ({words[v]})" if words.get(v) else "") for v in c["enum"]))
     if "minimum" in c or "maximum" in c:
         parts.append(f"{c.get('minimum', '')}–{c.get('maximum', '')}".strip("–"))
     if c.get("unique"):
@@ -27,6 +28,7 @@ def _allowed(field: dict[str, Any]) -> str:
 
 def columns(resource: dict[str, Any]) -> list[dict[str, str]]:
     schema = resource["schema"]
+    vocabulary = {name: labels(registry) for (table, name), registry in COLUMNS.items() if table == resource["name"]}
     links = {
         fk["fields"][0]: f"{fk['reference']['resource']}.{fk['reference']['fields'][0]}"
         for fk in schema.get("foreignKeys", [])
@@ -36,7 +38,15 @@ def columns(resource: dict[str, Any]) -> list[dict[str, str]]:
             "name": f["name"],
             "type": f.get("type", "string"),
             "required": "yes" if f.get("constraints", {}).get("required") else "",
-            "allowed": "; ".join(filter(None, [_allowed(f), links.get(f["name"]) and f"an id in {links[f['name']]}"])),
+            "allowed": "; ".join(
+                filter(
+                    None,
+                    [
+                        _allowed(f, vocabulary.get(f["name"], {})),
+                        links.get(f["name"]) and f"an id in {links[f['name']]}",
+                    ],
+                )
+            ),
             "description": f.get("description", ""),
         }
         for f in schema["fields"]

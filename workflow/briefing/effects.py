@@ -12,7 +12,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from statistics import NormalDist
 from typing import Any
 
+from .vocabulary import DOMAINS, STATISTICS
+
 CI_METHOD = "Wilson score"
+# The statistics a level measured over time is drawn from.
+SERIES_STATISTICS = {s.id for s in STATISTICS.where(series=True)}
 LEVEL = 0.95
 
 
@@ -110,7 +114,7 @@ def trajectory(outcomes: list[dict[str, Any]], domain: str) -> list[dict[str, An
             continue
         if o.get("value_qualifier"):  # a bound is no point of a trajectory
             continue
-        if o.get("statistic") not in ("mean", "median", "summary_unspecified"):
+        if o.get("statistic") not in SERIES_STATISTICS:
             continue
         series.setdefault(o["study_id"], []).append(o)
     result = []
@@ -147,9 +151,10 @@ def trajectory(outcomes: list[dict[str, Any]], domain: str) -> list[dict[str, An
 def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Pain-response categories per study and time point as the source reports them, plus the
     overall response (complete + partial) derived when the source gives both but not the sum."""
+    responses = {d.id for d in DOMAINS.where(shape="response")}
     groups: dict[tuple[str, Any], list[dict[str, Any]]] = {}
     for o in outcomes:
-        if o.get("domain") == "pain_response" and o.get("statistic") == "percent" and o.get("value") is not None:
+        if o.get("domain") in responses and o.get("statistic") == "percent" and o.get("value") is not None:
             groups.setdefault((o["study_id"], o.get("timepoint")), []).append(o)
     result = []
     for (study_id, timepoint), rows in groups.items():

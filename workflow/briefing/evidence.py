@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from .publish import atomic_file
-from .text import QUALIFIERS
+from .vocabulary import QUALIFIERS, complete_descriptor
 
 Table = list[dict[str, Any]]
 
@@ -26,8 +26,10 @@ TABLES = ("modalities", "studies", "outcomes", "statements", "certainty")
 
 
 def read_package_descriptor(package_path: str | Path) -> dict[str, Any]:
+    """The descriptor, with the enums of the vocabulary's columns filled in (vocabulary.py)."""
     with open(package_path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        descriptor = yaml.safe_load(fh)
+    return complete_descriptor(descriptor) if isinstance(descriptor, dict) else descriptor
 
 
 def resource_paths(package_path: str | Path) -> dict[str, Path]:
@@ -96,7 +98,8 @@ def _as_printed(outcome: dict[str, Any]) -> None:
     from it (no count, interval, change from baseline or pooled estimate: see effects, pooling)."""
     qualifier = outcome.get("value_qualifier")
     if qualifier and outcome.get("value_text"):
-        outcome["value_text"] = f"{QUALIFIERS.get(qualifier, qualifier)} {outcome['value_text']}"
+        shown = QUALIFIERS[qualifier].text if qualifier in QUALIFIERS else qualifier
+        outcome["value_text"] = f"{shown} {outcome['value_text']}"
 
 
 def slice_for_modality(tables: dict[str, Table], modality_id: str) -> dict[str, Any]:

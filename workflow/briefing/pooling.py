@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .vocabulary import DOMAINS
+
 DEFAULT_WINDOW = {"label": "time point not stated", "min_days": None, "max_days": None}
 
 
@@ -96,7 +98,7 @@ def unpooled(
     """Why each pain outcome was not pooled, in a reader's words: what "nothing pooled" rests on."""
     reasons = []
     for o in outcomes:
-        if o["domain"] not in ("pain_response", "pain_score"):
+        if DOMAINS[o["domain"]].role != "pain":
             continue
         entry = next((p for p in pooled if o["outcome_id"] in p["outcome_ids"]), None)
         if entry is not None and entry["result"]:
@@ -104,11 +106,11 @@ def unpooled(
         missing = []
         if o.get("value_qualifier"):
             missing.append("stated as a bound")
-        elif o["domain"] == "pain_response" and o["outcome_id"] not in estimates:
+        elif DOMAINS[o["domain"]].shape == "response" and o["outcome_id"] not in estimates:
             missing.append(
                 "no denominator stated" if not o.get("denominator") else "no count reproduces the percentage"
             )
-        elif o["domain"] == "pain_score":
+        elif DOMAINS[o["domain"]].shape == "series":
             if o.get("sd") is None:
                 missing.append("no SD stated")
             if not o.get("denominator"):

@@ -11,23 +11,8 @@ from string import ascii_lowercase
 from typing import Any
 
 from . import certainty, effects
-from .text import DOMAIN_LABELS, DOMAIN_ORDER, lower_first, trajectory_phrase
-
-# How each outcome is named in a conclusion, and the verb for it ("may reduce pain scores").
-DOMAIN_PHRASES = {
-    "pain_response": ("pain", "relieve", "relieves"),
-    "pain_score": ("pain scores", "reduce", "reduces"),
-    "opioid_dose": ("opioid use", "reduce", "reduces"),
-    "breakthrough_pain": ("breakthrough pain", "reduce", "reduces"),
-}
-
-
-DOMAIN_LABELS_SHORT = {
-    "pain_response": "Pain response",
-    "pain_score": "Pain score",
-    "opioid_dose": "Opioid use",
-    "toxicity": "Toxicity",
-}
+from .text import domain_label, lower_first, trajectory_phrase
+from .vocabulary import DOMAINS
 
 
 def _mark(index: int) -> str:
@@ -60,113 +45,118 @@ def pooled_effect(entry: dict[str, Any]) -> str:
 
 
 def _group_key(o: dict[str, Any]) -> tuple[int, str]:
-    return DOMAIN_ORDER.index(o["domain"]), o.get("icpr_category") or o["measure"]
+    return DOMAINS.order(o["domain"]), o.get("icpr_category") or o["measure"]
+
+
+def _footnotes(ratings: dict[str, dict[str, Any]]) -> tuple[list[dict[str, str]], dict[str, dict[str, str]]]:
+    """One footnote per GRADE judgement, "not serious" ones too, lettered in order; and the letter
+    of each (domain, factor)."""
+    footnotes: list[dict[str, str]] = []
+    marks: dict[str, dict[str, str]] = {}
+    for domain, rating in ratings.items():
+        marks[domain] = {}
+        for f in rating["factors"]:
+            letter = _mark(len(footnotes))
+            text = f"{domain_label(domain)}, {f['label'].lower()} ({f['judgement_text']}): {f['reason']}"
+            footnotes.append({"mark": letter, "text": text})
+            marks[domain][f["factor"]] = letter
+    return footnotes, marks
 
 
 def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
     """The modality's SoF rows and their footnotes (letters), plus its evidence profile."""
     studies = {s["study_id"]: s for s in summary["primary_studies"]}
     ratings = {r["domain"]: r for r in summary["certainty"]}
-    treatment = lower_first(summary["modality"]["name"])
-    footnotes: list[dict[str, str]] = []
-    rating_marks: dict[str, list[str]] = {}
-    for domain, rating in ratings.items():
-        marks = []
-        for f in rating["factors"]:  # every judgement gets its footnote, "not serious" ones too
-            letter = _mark(len(footnotes))
-            footnotes.append(
-                {
-                    "mark": letter,
-                    "text": f"{DOMAIN_LABELS_SHORT.get(domain, domain)}, {f['label'].lower()} "
-                    f"({f['judgement_text']}): {f['reason']}",
-                }
-            )
-            f["mark"] = letter
-            marks.append(letter)
-        rating_marks[domain] = marks
-
+    footnotes, marks = _footnotes(ratings)
     groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for o in summary["outcomes"]:
         groups.setdefault(_group_key(o), []).append(o)
-
-    rows = []
     # Most important domain first; within it, the order the curator recorded (complete before partial).
-    for (_, definition), outcomes in sorted(groups.items(), key=lambda item: item[0][0]):
-        domain = outcomes[0]["domain"]
-        n_participants, k = participants(outcomes, studies)
-        pooled = [
-            p for p in summary["pooled"] if p["result"] and p["domain"] == domain and p["definition"] == definition
-        ]
-        repeated = len({o.get("time_days") for o in outcomes}) > 1 and all(
-            o.get("time_days") is not None for o in outcomes
-        )
-        if pooled:
-            effect = " | ".join(f"{p['window']}: {pooled_effect(p)}" for p in pooled)
-        elif repeated:
-            by_study: dict[str, list[dict[str, Any]]] = {}
-            for o in outcomes:
-                by_study.setdefault(o["study_id"], []).append(o)
-            effect = "; ".join(
-                (f"{studies[sid]['short_name']}: " if len(by_study) > 1 else "")
-                + trajectory_phrase(sorted(series, key=lambda x: x["time_days"]), with_measure=False)
-                for sid, series in by_study.items()
-            )
-        else:
-            effect = "; ".join(
-                (f"{studies[o['study_id']]['short_name']}: " if k > 1 else "") + o["display"] for o in outcomes
-            )
-        timepoints = sorted(
-            {o["timepoint"] for o in outcomes if o.get("timepoint")},
-            key=lambda t: next(o.get("time_days") or 0 for o in outcomes if o.get("timepoint") == t),
-        )
-        when = (
-            timepoints[0] + (f" to {timepoints[-1]}" if len(timepoints) > 1 else "")
-            if timepoints
-            else "time point not stated"
-        )
-        rating = ratings.get(domain)
-        outcome_name = outcomes[0]["measure"]
-        if rating:
-            noun, verb, verb_s = DOMAIN_PHRASES.get(domain, (lower_first(outcome_name), "result in", "results in"))
-            conclusion = certainty.conclusion(
-                rating["level_text"],
-                treatment,
-                noun if domain in DOMAIN_PHRASES else lower_first(outcome_name),
-                verb,
-                verb_s,
-            )
-        else:
-            conclusion = "Certainty not rated by the curator for this outcome; the figures are reported as stated."
-        comments = [o["note"] for o in outcomes if o.get("note")]
-        rows.append(
-            {
-                "domain": domain,
-                "domain_label": DOMAIN_LABELS[domain],
-                "outcome": outcome_name,
-                "timepoints": when,
-                "participants": n_participants,
-                "studies": k,
-                "study_ids": sorted({o["study_id"] for o in outcomes}),
-                "outcome_ids": [o["outcome_id"] for o in outcomes],
-                "effect": effect,
-                "pooled": bool(pooled),
-                "certainty": rating,
-                "marks": rating_marks.get(domain, []),
-                "comments": sorted(set(comments)),
-                "conclusion": conclusion,
-            }
-        )
+    rows = [
+        _row(outcomes, definition, summary, studies, ratings.get(outcomes[0]["domain"]), marks)
+        for (_, definition), outcomes in sorted(groups.items(), key=lambda item: item[0][0])
+    ]
     profile = [
         {
             "domain": r["domain"],
-            "label": DOMAIN_LABELS[r["domain"]],
+            "label": domain_label(r["domain"]),
             "designs": summary["designs"],
-            "factors": {f["factor"]: f for f in r["factors"]},
+            "factors": {f["factor"]: f | {"mark": marks[r["domain"]][f["factor"]]} for f in r["factors"]},
             "rating": r,
         }
         for r in summary["certainty"]
     ]
     return {"rows": rows, "footnotes": footnotes, "profile": profile}
+
+
+def _effect(
+    outcomes: list[dict[str, Any]], pooled: list[dict[str, Any]], studies: dict[str, dict[str, Any]], k: int
+) -> str:
+    """The row's effect: its pooled results; else each study's series over time; else each figure."""
+    repeated = len({o.get("time_days") for o in outcomes}) > 1 and all(o.get("time_days") is not None for o in outcomes)
+    if pooled:
+        return " | ".join(f"{p['window']}: {pooled_effect(p)}" for p in pooled)
+    if repeated:
+        by_study: dict[str, list[dict[str, Any]]] = {}
+        for o in outcomes:
+            by_study.setdefault(o["study_id"], []).append(o)
+        return "; ".join(
+            (f"{studies[sid]['short_name']}: " if len(by_study) > 1 else "")
+            + trajectory_phrase(sorted(series, key=lambda x: x["time_days"]), with_measure=False)
+            for sid, series in by_study.items()
+        )
+    return "; ".join((f"{studies[o['study_id']]['short_name']}: " if k > 1 else "") + o["display"] for o in outcomes)
+
+
+def _timepoints(outcomes: list[dict[str, Any]]) -> str:
+    timepoints = sorted(
+        {o["timepoint"] for o in outcomes if o.get("timepoint")},
+        key=lambda t: next(o.get("time_days") or 0 for o in outcomes if o.get("timepoint") == t),
+    )
+    if not timepoints:
+        return "time point not stated"
+    return timepoints[0] + (f" to {timepoints[-1]}" if len(timepoints) > 1 else "")
+
+
+def _conclusion(rating: dict[str, Any] | None, treatment: str, domain: str, outcome_name: str) -> str:
+    if not rating:
+        return "Certainty not rated by the curator for this outcome; the figures are reported as stated."
+    phrase = DOMAINS[domain].phrase
+    if phrase:
+        noun, verb, verb_s = phrase
+        return certainty.conclusion(rating["level_text"], treatment, noun, verb, verb_s)
+    return certainty.conclusion(rating["level_text"], treatment, lower_first(outcome_name), "result in", "results in")
+
+
+def _row(
+    outcomes: list[dict[str, Any]],
+    definition: str,
+    summary: dict[str, Any],
+    studies: dict[str, dict[str, Any]],
+    rating: dict[str, Any] | None,
+    marks: dict[str, dict[str, str]],
+) -> dict[str, Any]:
+    """One SoF row: the outcomes of one domain with one definition."""
+    domain = outcomes[0]["domain"]
+    n_participants, k = participants(outcomes, studies)
+    pooled = [p for p in summary["pooled"] if p["result"] and p["domain"] == domain and p["definition"] == definition]
+    treatment = lower_first(summary["modality"]["name"])
+    return {
+        "domain": domain,
+        "domain_label": domain_label(domain),
+        "outcome": outcomes[0]["measure"],
+        "timepoints": _timepoints(outcomes),
+        "participants": n_participants,
+        "studies": k,
+        "study_ids": sorted({o["study_id"] for o in outcomes}),
+        "outcome_ids": [o["outcome_id"] for o in outcomes],
+        "effect": _effect(outcomes, pooled, studies, k),
+        "pooled": bool(pooled),
+        "certainty": rating,
+        "marks": list(marks.get(domain, {}).values()),
+        "comments": sorted({o["note"] for o in outcomes if o.get("note")}),
+        "conclusion": _conclusion(rating, treatment, domain, outcomes[0]["measure"]),
+    }
 
 
 def across_modalities(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -178,8 +168,7 @@ def across_modalities(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not rows:
             continue
         rated = [r for r in rows if r["certainty"]]
-        chosen = next(
-            (r for r in rated if r["domain"] in ("pain_response", "pain_score")), rated[0] if rated else rows[0]
-        )
+        pain = {d.id for d in DOMAINS.where(role="pain")}
+        chosen = next((r for r in rated if r["domain"] in pain), rated[0] if rated else rows[0])
         table.append({"modality_id": s["modality_id"], "name": s["modality"]["short_name"], **chosen})
     return table

@@ -11,17 +11,14 @@ from typing import Any
 
 from . import certainty, effects, figures, pooling, sof
 from .text import (
-    DESIGN_PHRASES,
-    DOMAIN_LABELS,
-    DOMAIN_ORDER,
     design_counts,
     design_phrase,
+    domain_label,
     lower_first,
     p_text,
     trajectory_phrase,
 )
-
-UNIT_TEXT = {"%": "%", "NRS 0-10": "points (NRS 0–10)", "VAS 0-10": "points (VAS 0–10)", "ratio": ""}
+from .vocabulary import CATEGORIES, COMPARISON_COLUMNS, DESIGNS, DIRECTIONS, DOMAINS, STATISTICS, UNITS
 
 
 def ci_text(est: dict[str, Any]) -> str:
@@ -61,29 +58,15 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
         text = f"{o['events']}/{o['denominator']} {o.get('denominator_unit') or ''}".strip()
         if est:
             text += f" ({ci_text(est)})"
-    elif statistic == "mean":
-        text = f"mean {value} {UNIT_TEXT.get(unit, unit)}".strip()
-        if o.get("sd_text"):
-            text += f" (SD {o['sd_text']})"
-    elif statistic == "median":
-        text = f"median {value} {UNIT_TEXT.get(unit, unit)}".strip()
-    elif statistic == "minimum":
-        text = f"earliest {value} {UNIT_TEXT.get(unit, unit)}".strip()
-    elif statistic == "summary_unspecified":
-        text = f"{value} {UNIT_TEXT.get(unit, unit)} (mean or median not stated)".replace("  ", " ")
-    elif statistic == "hazard_ratio":
-        text = f"hazard ratio {value}"
     elif statistic == "test_only":
-        text = {
-            "decrease": "decreased",
-            "increase": "increased",
-            "improvement": "improved",
-            "worsening": "worsened",
-            "no_change": "no change",
-        }[o["direction"]]
-        text += " (no figures reported)"
-    else:  # validation only admits the statistics above
-        raise ValueError(f"unknown statistic {statistic!r}")
+        text = DIRECTIONS[o["direction"]].text + " (no figures reported)"
+    elif STATISTICS[statistic].display:
+        words = UNITS[unit].text if unit in UNITS else unit
+        text = STATISTICS[statistic].display.format(value=value, unit=words).replace("  ", " ").strip()
+        if statistic == "mean" and o.get("sd_text"):
+            text += f" (SD {o['sd_text']})"
+    else:  # validation only admits the statistics of the vocabulary
+        raise ValueError(f"statistic {statistic!r} has no display in vocabulary.py")
     if statistic not in ("percent", "count") and o.get("denominator"):
         text += f"; n = {o['denominator']} {o.get('denominator_unit') or ''}".rstrip()
     p = p_text(o.get("p_value"))
@@ -97,16 +80,13 @@ def outcome_label(o: dict[str, Any]) -> str:
     return f"{o['measure']}{when}"
 
 
-CATEGORY_ORDER = {"overall": 0, "complete": 1, "partial": 2, "progression": 3}
-
-
 def _by_year(studies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Studies oldest first, so results never depend on the order of rows in the CSV."""
     return sorted(studies, key=lambda s: (s.get("year") or 9999, s["study_id"]))
 
 
 def _primary(studies: list[dict[str, Any]], modality_id: str) -> list[dict[str, Any]]:
-    return _by_year([s for s in studies if s.get("modality_id") == modality_id and s["design"] != "narrative_review"])
+    return _by_year([s for s in studies if s.get("modality_id") == modality_id and not DESIGNS[s["design"]].review])
 
 
 def design_summary(primary: list[dict[str, Any]]) -> str:
@@ -114,12 +94,8 @@ def design_summary(primary: list[dict[str, Any]]) -> str:
     return ", ".join(parts) if parts else "no primary study"
 
 
-def _regimen(s: dict[str, Any]) -> str:
-    return s.get("regimen") or ""
-
-
 def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates: dict[str, Any]) -> str:
-    design = DESIGN_PHRASES[s["design"]][0]
+    design = DESIGNS[s["design"]].singular
     article = "an" if design[0] in "aeiou" else "a"
     size = f"{s['patients']} patients"
     if s.get("lesions"):
@@ -162,9 +138,10 @@ def _main_pain(
     of another domain. Ties keep a response before a trajectory, and the older study first."""
     patients = {s["study_id"]: s.get("patients") or 0 for s in primary}
     order = {s["study_id"]: i for i, s in enumerate(primary)}
+    responses = {d.id for d in DOMAINS.where(role="pain", shape="response")}
     computable, reported = [], []
     for o in outcomes:
-        if o["study_id"] in patients and o["domain"] == "pain_response" and o["outcome_id"] in estimates:
+        if o["study_id"] in patients and o["domain"] in responses and o["outcome_id"] in estimates:
             text = f"{outcome_label(o)}: {display(o, estimates[o['outcome_id']])}"
             computable.append((estimates[o["outcome_id"]]["n"], 0, order[o["study_id"]], o, text))
     for study, points in _score_series(outcomes, patients).items():
@@ -189,17 +166,20 @@ def _main_pain(
 
 def _score_series(outcomes: list[dict[str, Any]], patients: dict[str, int]) -> dict[str, list[dict[str, Any]]]:
     """Each primary study's pain scores over time, in time order (two points or more)."""
+    scores = {d.id for d in DOMAINS.where(role="pain", shape="series")}
     series: dict[str, list[dict[str, Any]]] = {}
     for o in outcomes:
-        if o["study_id"] in patients and o["domain"] == "pain_score" and o.get("time_days") is not None:
+        if o["study_id"] in patients and o["domain"] in scores and o.get("time_days") is not None:
             if not o.get("value_qualifier"):
                 series.setdefault(o["study_id"], []).append(o)
     return {k: sorted(v, key=lambda o: o["time_days"]) for k, v in series.items() if len(v) >= 2}
 
 
-def _domain_texts(
-    primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], domains: tuple[str, ...]
+def _role_texts(
+    primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], role: str
 ) -> list[dict[str, Any]]:
+    """The findings of the domains with this role (a column of the side-by-side table), in words."""
+    domains = {d.id for d in DOMAINS.where(role=role)}
     return [
         {
             "outcome_id": o["outcome_id"],
@@ -213,89 +193,25 @@ def _domain_texts(
 
 def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     """The whole summary of one modality from its evidence slice (see evidence.write_slice)."""
-    modality = evidence["modality"]
     modality_id = evidence["modality_id"]
-    settings = evidence.get("settings", {})
+    windows = evidence.get("settings", {}).get("timepoint_windows", {})
     studies = evidence["studies"]
     primary = _primary(studies, modality_id)
     primary_ids = {s["study_id"] for s in primary}
-    reviews = _by_year([s for s in studies if s["design"] == "narrative_review"])
-    outcomes = sorted(
-        (o for o in evidence["outcomes"] if o["study_id"] in primary_ids),
-        key=lambda o: (
-            o["study_id"],
-            DOMAIN_ORDER.index(o["domain"]),
-            o.get("time_days") or 0,
-            CATEGORY_ORDER.get(o.get("icpr_category"), 9),
-            o["outcome_id"],
-        ),
-    )
-    estimates = {o["outcome_id"]: est for o in outcomes if (est := effects.proportion_estimate(o))}
-    for o in outcomes:
-        o["display"] = display(o, estimates.get(o["outcome_id"]))
-        o["label"] = outcome_label(o)
-        o["domain_label"] = DOMAIN_LABELS[o["domain"]]
-        o["estimate"] = estimates.get(o["outcome_id"])
+    outcomes, estimates = _outcomes(evidence["outcomes"], primary_ids)
     groups = effects.response_categories(outcomes)
-    trajectories = {d: effects.trajectory(outcomes, d) for d in ("pain_score", "opioid_dose")}
-    pooled = pooling.pool_outcomes(outcomes, estimates, settings.get("timepoint_windows", {}))
+    trajectories = {d.id: effects.trajectory(outcomes, d.id) for d in DOMAINS.where(shape="series")}
+    pooled = _figure_ids(pooling.pool_outcomes(outcomes, estimates, windows), modality_id)
     size = evidence_size(outcomes, primary, pooled)
     ratings = certainty.rate_modality(studies, evidence["certainty"], size)
     study_names = {s["study_id"]: s for s in studies}
-
-    figure_list = []
-    if groups:
-        figure_list += figures.response_figures(f"fig-{modality_id}-response", groups, study_names, estimates)
-    if trajectories["pain_score"]:
-        figure_list.append(
-            figures.trajectory_figure(
-                f"fig-{modality_id}-pain",
-                trajectories["pain_score"],
-                study_names,
-                "Pain score over time",
-                "Pain score (0–10)",
-            )
-        )
-    if trajectories["opioid_dose"]:
-        figure_list.append(
-            figures.trajectory_figure(
-                f"fig-{modality_id}-opioid",
-                trajectories["opioid_dose"],
-                study_names,
-                "Opioid use over time",
-                "Oral morphine equivalent (mg/day)",
-            )
-        )
-    by_id = {o["outcome_id"]: o for o in outcomes}
-    for number, entry in enumerate(p for p in pooled if p["result"]):
-        entry["figure_id"] = f"fig-{modality_id}-forest-{number + 1}"
-        figure_list += forest(entry, by_id, estimates, study_names)
-
-    sentences = [
-        {
-            "text": study_sentence(s, [o for o in outcomes if o["study_id"] == s["study_id"]], estimates),
-            "study_id": s["study_id"],
-        }
-        for s in primary
-    ]
-    for rating in ratings:
-        label = DOMAIN_LABELS[rating["domain"]].lower()
-        sentences.append(
-            {
-                "text": f"Certainty of the evidence on {label}: {rating['level_text']} ({rating['symbols']}). "
-                + certainty.conclusion(rating["level_text"], lower_first(modality["name"]), label)[:-1]
-                + ".",
-                "study_id": None,
-            }
-        )
-    patients = sum(s.get("patients") or 0 for s in primary)
     result = {
         "modality_id": modality_id,
-        "modality": modality,
+        "modality": evidence["modality"],
         "kind": "quantitative" if primary else "narrative",
         "primary_studies": primary,
-        "reviews": reviews,
-        "patients": patients,
+        "reviews": _by_year([s for s in studies if DESIGNS[s["design"]].review]),
+        "patients": sum(s.get("patients") or 0 for s in primary),
         "designs": design_summary(primary),
         "outcomes": outcomes,
         "estimates": estimates,
@@ -304,17 +220,104 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "pooled": pooled,
         "certainty": ratings,
         "evidence_size": size,
-        "figures": figure_list,
-        "sentences": sentences,
+        "figures": _figures(modality_id, groups, trajectories, pooled, outcomes, estimates, study_names),
+        "sentences": _sentences(primary, outcomes, estimates, ratings, evidence["modality"]),
         "statements": evidence["statements"],
         "main_pain": _main_pain(primary, outcomes, estimates, groups),
-        "unpooled": pooling.unpooled(outcomes, estimates, settings.get("timepoint_windows", {}), pooled),
-        "durability": _domain_texts(primary_ids, outcomes, estimates, ("durability", "pain_control", "relapse")),
-        "safety": _domain_texts(primary_ids, outcomes, estimates, ("toxicity", "neurological")),
+        "unpooled": pooling.unpooled(outcomes, estimates, windows, pooled),
+        "findings": {c.id: _role_texts(primary_ids, outcomes, estimates, c.id) for c in COMPARISON_COLUMNS},
         "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
     }
-    result["sof"] = sof.rows_for_modality(result)
-    return result
+    return result | {"sof": sof.rows_for_modality(result)}
+
+
+def _outcomes(rows: list[dict[str, Any]], primary_ids: set[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The primary studies' outcomes in reading order (study, domain, time, ICPR category), each
+    with its label, words and estimate; and the estimates by outcome id."""
+    outcomes = sorted(
+        (o for o in rows if o["study_id"] in primary_ids),
+        key=lambda o: (
+            o["study_id"],
+            DOMAINS.order(o["domain"]),
+            o.get("time_days") or 0,
+            CATEGORIES.order(o.get("icpr_category")) if o.get("icpr_category") else 9,
+            o["outcome_id"],
+        ),
+    )
+    estimates = {o["outcome_id"]: est for o in outcomes if (est := effects.proportion_estimate(o))}
+    described = [
+        o
+        | {
+            "display": display(o, estimates.get(o["outcome_id"])),
+            "label": outcome_label(o),
+            "domain_label": domain_label(o["domain"]),
+            "estimate": estimates.get(o["outcome_id"]),
+        }
+        for o in outcomes
+    ]
+    return described, estimates
+
+
+def _figure_ids(pooled: list[dict[str, Any]], modality_id: str) -> list[dict[str, Any]]:
+    """Each pooled result with the id of its forest plot, numbered in order."""
+    numbers = iter(range(1, len(pooled) + 1))
+    return [p | {"figure_id": f"fig-{modality_id}-forest-{next(numbers)}"} if p["result"] else p for p in pooled]
+
+
+def _figures(
+    modality_id: str,
+    groups: list[dict[str, Any]],
+    trajectories: dict[str, list[dict[str, Any]]],
+    pooled: list[dict[str, Any]],
+    outcomes: list[dict[str, Any]],
+    estimates: dict[str, Any],
+    study_names: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The response chart, one chart per measure over time, then a forest plot per pooled result."""
+    figure_list = []
+    if groups:
+        figure_list += figures.response_figures(f"fig-{modality_id}-response", groups, study_names, estimates)
+    for domain in DOMAINS.where(shape="series"):
+        if trajectories[domain.id]:
+            figure_id = f"fig-{modality_id}-{domain.figure_id}"
+            figure_list.append(
+                figures.trajectory_figure(
+                    figure_id, trajectories[domain.id], study_names, domain.figure_title, domain.axis_label
+                )
+            )
+    by_id = {o["outcome_id"]: o for o in outcomes}
+    for entry in pooled:
+        if entry["result"]:
+            figure_list += forest(entry, by_id, estimates, study_names)
+    return figure_list
+
+
+def _sentences(
+    primary: list[dict[str, Any]],
+    outcomes: list[dict[str, Any]],
+    estimates: dict[str, Any],
+    ratings: list[dict[str, Any]],
+    modality: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """What the data say: one sentence per primary study, then one per certainty rating."""
+    sentences: list[dict[str, Any]] = [
+        {
+            "text": study_sentence(s, [o for o in outcomes if o["study_id"] == s["study_id"]], estimates),
+            "study_id": s["study_id"],
+        }
+        for s in primary
+    ]
+    for rating in ratings:
+        label = domain_label(rating["domain"]).lower()
+        sentences.append(
+            {
+                "text": f"Certainty of the evidence on {label}: {rating['level_text']} ({rating['symbols']}). "
+                + certainty.conclusion(rating["level_text"], lower_first(modality["name"]), label)[:-1]
+                + ".",
+                "study_id": None,
+            }
+        )
+    return sentences
 
 
 def evidence_size(

@@ -40,6 +40,8 @@ from typing import Any
 
 import yaml
 
+from . import vocabulary
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Seed modalities are reused (in their order) for the first modalities; the rest are synthetic.
@@ -171,8 +173,8 @@ SCORE_TIMES = [
     ("week 12", 84),
 ]
 RESPONSE_TIMES = [("1 month after treatment", 30), ("3 months after treatment", 90), ("6 weeks after treatment", 42)]
-FACTORS = ["risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"]
-UPGRADES = ["large_effect", "dose_response", "confounding"]
+FACTORS = [f.id for f in vocabulary.FACTORS.where(direction="down")]
+UPGRADES = [f.id for f in vocabulary.FACTORS.where(direction="up")]
 RATED_DOMAINS = ("pain_response", "pain_score", "opioid_dose", "toxicity")
 
 
@@ -239,7 +241,7 @@ class _Generator:
         year = rng.randint(1990, 2025)
         authors, first = self._authors()
         journal = rng.choice(JOURNALS) if rng.random() < 0.85 else ""
-        review = design == "narrative_review"
+        review = vocabulary.DESIGNS[design].review
         row: dict[str, Any] = {
             "study_id": f"s{number:05d}",
             "short_name": f"{first} {year}",
@@ -531,7 +533,7 @@ class _Generator:
     def certainty(self, modality_id: str, domains: set[str], designs: list[str]) -> list[dict[str, Any]]:
         rng = self.rng
         rows = []
-        randomised = designs and all(d == "randomised_trial" for d in designs)
+        randomised = designs and all(vocabulary.DESIGNS[d].randomised for d in designs)
         for domain in (d for d in RATED_DOMAINS if d in domains):
             for factor in FACTORS:
                 if factor in ("inconsistency", "imprecision") and rng.random() < 0.3:
@@ -607,7 +609,7 @@ class _Generator:
 
         # Statements: each review speaks about one to three modalities; every modality without a
         # primary study gets at least one statement; the first review also gives a general one.
-        reviews = [s for s in studies if s["design"] == "narrative_review"]
+        reviews = [s for s in studies if vocabulary.DESIGNS[s["design"]].review]
         statements = []
         if reviews:
             about: dict[str, list[str]] = {

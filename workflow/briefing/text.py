@@ -6,15 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-DESIGN_PHRASES = {
-    "randomised_trial": ("randomised trial", "randomised trials"),
-    "clinical_trial": ("non-randomised clinical trial", "non-randomised clinical trials"),
-    "prospective_cohort": ("prospective cohort study", "prospective cohort studies"),
-    "retrospective_cohort": ("retrospective cohort study", "retrospective cohort studies"),
-    "cohort": ("cohort study", "cohort studies"),
-    "case_series": ("case series", "case series"),
-    "narrative_review": ("narrative review", "narrative reviews"),
-}
+from .vocabulary import DESIGNS, DOMAINS, STATISTICS
+from .vocabulary import QUALIFIERS as _QUALIFIERS
 
 
 def design_counts(primary: list[dict[str, Any]]) -> dict[str, int]:
@@ -24,28 +17,16 @@ def design_counts(primary: list[dict[str, Any]]) -> dict[str, int]:
 
 def design_phrase(design: str, n: int) -> str:
     """ "one cohort study", "45 case series"."""
-    return f"{count_words(n)} {DESIGN_PHRASES[design][0 if n == 1 else 1]}"
+    entry = DESIGNS[design]
+    return f"{count_words(n)} {entry.singular if n == 1 else entry.plural}"
 
 
-DOMAIN_LABELS = {
-    "pain_response": "Pain response",
-    "pain_score": "Pain score",
-    "opioid_dose": "Opioid use",
-    "time_to_relief": "Time to relief",
-    "durability": "Durability of relief",
-    "relapse": "Relapse",
-    "pain_control": "Pain control",
-    "retreatment": "Re-treatment",
-    "neurological": "Neurological outcome",
-    "toxicity": "Toxicity",
-    "breakthrough_pain": "Breakthrough pain",
-    "function_qol": "Function and quality of life",
-}
-DOMAIN_ORDER = list(DOMAIN_LABELS)
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
-QUALIFIERS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
-# How a series' statistic is named beside it ("pain score (mean): ..."); a percentage has none.
-STATISTIC_WORDS = {"mean": "mean", "median": "median", "summary_unspecified": "mean or median not stated"}
+QUALIFIERS = {q.id: q.text for q in _QUALIFIERS}
+
+
+def domain_label(domain: str) -> str:
+    return DOMAINS[domain].label
 
 
 def count_words(n: int) -> str:
@@ -79,7 +60,8 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -
     if lowest is not None and lowest is not last:
         parts.append(f"lowest {at(lowest)}")
     parts.append(at(last))
-    statistic = STATISTIC_WORDS.get(first["statistic"], "")
+    # How a series' statistic is named beside it ("pain score (mean): ..."); a percentage has none.
+    statistic = STATISTICS[first["statistic"]].word if first["statistic"] in STATISTICS else ""
     unit = first.get("unit") or ""
     if unit and unit not in first["measure"]:
         statistic = f"{statistic}, {unit}" if statistic else unit

@@ -1,0 +1,285 @@
+"""The words of the domain, each declared once: outcome domains, statistics, units, study designs,
+pain-response categories and GRADE factors.
+
+Everything else reads them from here: the validator (through the enums `complete_descriptor` fills
+into the data package's schema, so an unknown id is a validation error naming file, row and
+column), the summaries, the summary-of-findings tables, the figures, the combined briefing and the
+synthetic generator. To add an outcome domain, add one `Domain` to DOMAINS below and use its id in
+data/outcomes.csv; nothing else needs to change (CONTRIBUTING.md, tests/test_vocabulary.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+
+@dataclass(frozen=True)
+class Domain:
+    """An outcome domain. Figures are compared, pooled and rated per domain.
+
+    role: "pain" (a candidate for the headline and the cross-modality summary of findings; reasons
+    for not pooling are given), or a column of the side-by-side table (COMPARISON_COLUMNS), or ""
+    for none.
+    shape: "response" (categories of patients, ICPR-mapped, drawn as bars), "series" (a level
+    measured over time, drawn as one line per study), or "" (each figure on its own).
+    phrase: how a GRADE conclusion names the outcome and its verb, as (noun, verb, verb with s):
+    "may relieve pain"; empty to use the outcome's own measure with "result in".
+    """
+
+    id: str
+    label: str
+    role: str = ""
+    shape: str = ""
+    phrase: tuple[str, str, str] | tuple[()] = ()
+    figure_id: str = ""  # for a series: its figure's id (fig-<modality>-<figure_id>), title and axis
+    figure_title: str = ""
+    axis_label: str = ""
+
+
+DOMAIN_LIST = (
+    Domain(
+        "pain_response",
+        "Pain response",
+        role="pain",
+        shape="response",
+        phrase=("pain", "relieve", "relieves"),
+    ),
+    Domain(
+        "pain_score",
+        "Pain score",
+        role="pain",
+        shape="series",
+        phrase=("pain scores", "reduce", "reduces"),
+        figure_id="pain",
+        figure_title="Pain score over time",
+        axis_label="Pain score (0–10)",
+    ),
+    Domain(
+        "opioid_dose",
+        "Opioid use",
+        shape="series",
+        phrase=("opioid use", "reduce", "reduces"),
+        figure_id="opioid",
+        figure_title="Opioid use over time",
+        axis_label="Oral morphine equivalent (mg/day)",
+    ),
+    Domain("time_to_relief", "Time to relief"),
+    Domain("durability", "Durability of relief", role="lasting"),
+    Domain("relapse", "Relapse", role="lasting"),
+    Domain("pain_control", "Pain control", role="lasting"),
+    Domain("retreatment", "Re-treatment"),
+    Domain("neurological", "Neurological outcome", role="safety"),
+    Domain("toxicity", "Toxicity", role="safety"),
+    Domain("breakthrough_pain", "Breakthrough pain", phrase=("breakthrough pain", "reduce", "reduces")),
+    Domain("function_qol", "Function and quality of life"),
+)
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """What a value is. `display` words the figure ({value} as printed, {unit} in words); a
+    percent and a count are worded from their estimate instead. `series`: a point of a level
+    measured over time. `word`: how a series names its statistic beside it."""
+
+    id: str
+    display: str = ""
+    series: bool = False
+    word: str = ""
+
+
+STATISTIC_LIST = (
+    Statistic("percent"),
+    Statistic("count"),
+    Statistic("mean", "mean {value} {unit}", series=True, word="mean"),
+    Statistic("median", "median {value} {unit}", series=True, word="median"),
+    Statistic("minimum", "earliest {value} {unit}"),
+    Statistic(
+        "summary_unspecified",
+        "{value} {unit} (mean or median not stated)",
+        series=True,
+        word="mean or median not stated",
+    ),
+    Statistic("hazard_ratio", "hazard ratio {value}"),
+    Statistic("test_only"),
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of outcomes.csv, how it is written after a number, and the range a value in it must
+    lie in (None: no bound)."""
+
+    id: str
+    text: str
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+UNIT_LIST = (
+    Unit("%", "%", 0, 100),
+    Unit("patients", "patients"),
+    Unit("days", "days"),
+    Unit("hours", "hours"),
+    Unit("weeks", "weeks"),
+    Unit("months", "months"),
+    Unit("NRS 0-10", "points (NRS 0–10)", 0, 10),
+    Unit("VAS 0-10", "points (VAS 0–10)", 0, 10),
+    Unit("mg/day", "mg/day"),
+    Unit("ratio", ""),
+)
+
+
+@dataclass(frozen=True)
+class Design:
+    """A study design: how tables name it, how sentences count it, and what it means for GRADE
+    (randomised evidence starts high) and for the data (a review gives statements, not figures)."""
+
+    id: str
+    label: str
+    singular: str
+    plural: str
+    randomised: bool = False
+    review: bool = False
+
+
+DESIGN_LIST = (
+    Design("randomised_trial", "randomised trial", "randomised trial", "randomised trials", randomised=True),
+    Design("clinical_trial", "clinical trial", "non-randomised clinical trial", "non-randomised clinical trials"),
+    Design("prospective_cohort", "prospective cohort", "prospective cohort study", "prospective cohort studies"),
+    Design(
+        "retrospective_cohort", "retrospective cohort", "retrospective cohort study", "retrospective cohort studies"
+    ),
+    Design("cohort", "cohort", "cohort study", "cohort studies"),
+    Design("case_series", "case series", "case series", "case series"),
+    Design("narrative_review", "narrative review", "narrative review", "narrative reviews", review=True),
+)
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A GRADE domain of certainty: rated down ("down") or up ("up")."""
+
+    id: str
+    label: str
+    direction: str
+
+
+FACTOR_LIST = (
+    Factor("risk_of_bias", "Risk of bias", "down"),
+    Factor("inconsistency", "Inconsistency", "down"),
+    Factor("indirectness", "Indirectness", "down"),
+    Factor("imprecision", "Imprecision", "down"),
+    Factor("publication_bias", "Publication bias", "down"),
+    Factor("large_effect", "Large effect", "up"),
+    Factor("dose_response", "Dose-response gradient", "up"),
+    Factor("confounding", "Plausible confounding", "up"),
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A value of a small closed list, and its words."""
+
+    id: str
+    text: str = ""
+
+
+# ICPR consensus categories of pain response, in the order a study's categories are listed.
+CATEGORY_LIST = (Term("overall"), Term("complete"), Term("partial"), Term("progression"))
+# A bound the source states ("> 80 %"), as printed.
+QUALIFIER_LIST = (Term("<", "<"), Term("<=", "≤"), Term(">", ">"), Term(">=", "≥"))
+# The change a test_only outcome reports without figures.
+DIRECTION_LIST = (
+    Term("decrease", "decreased"),
+    Term("increase", "increased"),
+    Term("improvement", "improved"),
+    Term("worsening", "worsened"),
+    Term("no_change", "no change"),
+)
+DENOMINATOR_UNIT_LIST = (Term("patients"), Term("lesions"))
+# The columns of the side-by-side table that list findings of the domains with that role.
+COMPARISON_COLUMN_LIST = (Term("lasting", "durability"), Term("safety", "safety"))
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Entries by id, in their declared order (the order the briefing shows them)."""
+
+    def __init__(self, kind: str, entries: tuple[T, ...]) -> None:
+        self.kind = kind
+        self._entries = {e.id: e for e in entries}  # type: ignore[attr-defined]
+        if len(self._entries) != len(entries):
+            raise ValueError(f"two {kind} entries share an id")
+
+    def __getitem__(self, id: str) -> T:
+        try:
+            return self._entries[id]
+        except KeyError:
+            known = ", ".join(self._entries)
+            raise KeyError(f"unknown {self.kind} {id!r} (declared in vocabulary.py: {known})") from None
+
+    def __contains__(self, id: object) -> bool:
+        return id in self._entries
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._entries)
+
+    def order(self, id: str) -> int:
+        """Position in the declared order; unknown ids last."""
+        return self.ids.index(id) if id in self._entries else len(self._entries)
+
+    def where(self, **wanted: Any) -> list[T]:
+        return [e for e in self if all(getattr(e, k) == v for k, v in wanted.items())]
+
+
+DOMAINS: Registry[Domain] = Registry("outcome domain", DOMAIN_LIST)
+STATISTICS: Registry[Statistic] = Registry("statistic", STATISTIC_LIST)
+UNITS: Registry[Unit] = Registry("unit", UNIT_LIST)
+DESIGNS: Registry[Design] = Registry("study design", DESIGN_LIST)
+FACTORS: Registry[Factor] = Registry("GRADE factor", FACTOR_LIST)
+CATEGORIES: Registry[Term] = Registry("ICPR category", CATEGORY_LIST)
+QUALIFIERS: Registry[Term] = Registry("value qualifier", QUALIFIER_LIST)
+DIRECTIONS: Registry[Term] = Registry("direction", DIRECTION_LIST)
+DENOMINATOR_UNITS: Registry[Term] = Registry("denominator unit", DENOMINATOR_UNIT_LIST)
+COMPARISON_COLUMNS: Registry[Term] = Registry("comparison column", COMPARISON_COLUMN_LIST)
+
+# The columns of the data package whose values are these lists: their enums are filled in here, so
+# data/datapackage.yaml does not repeat them.
+COLUMNS: dict[tuple[str, str], Registry[Any]] = {
+    ("studies", "design"): DESIGNS,
+    ("outcomes", "domain"): DOMAINS,
+    ("outcomes", "icpr_category"): CATEGORIES,
+    ("outcomes", "statistic"): STATISTICS,
+    ("outcomes", "value_qualifier"): QUALIFIERS,
+    ("outcomes", "denominator_unit"): DENOMINATOR_UNITS,
+    ("outcomes", "unit"): UNITS,
+    ("outcomes", "direction"): DIRECTIONS,
+    ("certainty", "outcome_domain"): DOMAINS,
+    ("certainty", "factor"): FACTORS,
+}
+
+
+def complete_descriptor(descriptor: dict[str, Any]) -> dict[str, Any]:
+    """The data package descriptor with each vocabulary column's enum filled in from the registry."""
+    for resource in descriptor.get("resources", []):
+        for field in resource.get("schema", {}).get("fields", []):
+            registry = COLUMNS.get((resource.get("name"), field.get("name")))
+            if registry is not None:
+                field.setdefault("constraints", {})["enum"] = registry.ids
+    return descriptor
+
+
+def labels(registry: Registry[Any]) -> dict[str, str]:
+    """id -> the words the briefing uses for it, where they differ from the id (data dictionary)."""
+    words = {e.id: getattr(e, "label", "") or getattr(e, "text", "") for e in registry}
+    return {k: v for k, v in words.items() if v and v != k}
