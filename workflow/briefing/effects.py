@@ -14,6 +14,8 @@ from typing import Any
 
 CI_METHOD = "Wilson score"
 LEVEL = 0.95
+# The standard normal quantile of a two-sided 95 % interval, as wilson() computes it.
+Z_95 = NormalDist().inv_cdf(1 - (1 - LEVEL) / 2)
 
 
 def wilson(events: int, n: int, level: float = LEVEL) -> tuple[float, float]:

@@ -21,9 +21,6 @@ from .text import QUALIFIERS
 
 Table = list[dict[str, Any]]
 
-# Order in which tables are sliced and written; also the order of the data package resources.
-TABLES = ("modalities", "studies", "outcomes", "statements", "certainty")
-
 
 def read_package_descriptor(package_path: str | Path) -> dict[str, Any]:
     with open(package_path, encoding="utf-8") as fh:

@@ -114,10 +114,6 @@ def design_summary(primary: list[dict[str, Any]]) -> str:
     return ", ".join(parts) if parts else "no primary study"
 
 
-def _regimen(s: dict[str, Any]) -> str:
-    return s.get("regimen") or ""
-
-
 def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates: dict[str, Any]) -> str:
     design = DESIGN_PHRASES[s["design"]][0]
     article = "an" if design[0] in "aeiou" else "a"
@@ -354,7 +350,7 @@ def forest(
                 "n_text": f"{est['events']}/{est['n']}",
             }
         else:
-            half = 1.959963984540054 * o["sd"] / o["denominator"] ** 0.5
+            half = effects.Z_95 * o["sd"] / o["denominator"] ** 0.5
             row = {
                 "estimate": o["value"],
                 "ci_low": o["value"] - half,
