@@ -212,14 +212,6 @@ CASES = [
         "'NaN' must be a finite number",
     ),
     case(
-        "modalities-display-order-text",
-        lambda d: set_cell(d, "modalities", "hfrt", "display_order", "second"),
-        "modalities.csv",
-        EDITED,
-        "display_order",
-        "must be a whole number",
-    ),
-    case(
         "certainty-judgement-text",
         lambda d: set_cell(d, "certainty", "srs/pain_response/imprecision", "judgement", "serious"),
         "certainty.csv",
@@ -411,12 +403,13 @@ CASES = [
         "duplicate statement_id 'lin2006-hbi'",
     ),
     case(
-        "modalities-duplicate-display-order",
-        lambda d: set_cell(d, "modalities", "hfrt", "display_order", "1"),
+        "modalities-duplicate-id",
+        lambda d: set_cell(d, "modalities", "hfrt", "modality_id", "srs"),
         "modalities.csv",
         EDITED,
-        "display_order",
-        "duplicate display_order '1'",
+        "modality_id",
+        "duplicate modality_id 'srs': row 2 has the same value",
+        count=None,  # and the rows that name hfrt no longer find it
     ),
     case(
         "certainty-duplicate-judgement",
@@ -604,7 +597,7 @@ CASES = [
         "modalities.csv",
         EDITED,
         None,
-        "row has 6 cells but the header has 5 columns",
+        "row has 5 cells but the header has 4 columns",
     ),
     case(
         "csv-row-missing-cell",
@@ -798,7 +791,6 @@ def test_seed_data_are_valid():
                 d,
                 "modalities",
                 modality_id="vertebroplasty",
-                display_order="99",
                 name="Percutaneous vertebroplasty",
                 short_name="Vertebroplasty",
                 description="Bone cement injected into the vertebral body.",
@@ -833,7 +825,6 @@ def test_new_modality_can_be_configured(data_dir):
         data_dir,
         "modalities",
         modality_id="vertebroplasty",
-        display_order="99",
         name="Percutaneous vertebroplasty",
         short_name="Vertebroplasty",
         description="Bone cement injected into the vertebral body.",
