@@ -120,7 +120,6 @@ def cmd_notebook(args: argparse.Namespace) -> int:
         "modality_id": args.modality,
         "evidence_path": args.evidence,
         "summary_path": args.summary,
-        "figures_dir": args.figures,
     }
     notebook.execute(args.notebook, args.executed, parameters)
     publish.write_atomic(args.html, notebook.notebook_to_html(args.executed))
@@ -243,7 +242,6 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--modality", required=True)
     s.add_argument("--evidence", required=True, help="the modality's evidence slice")
     s.add_argument("--summary", required=True, help="where the notebook writes the summary JSON")
-    s.add_argument("--figures", required=True, help="where the notebook writes the figures")
     s.add_argument("--executed", required=True, help="the executed notebook")
     s.add_argument("--html", required=True, help="the notebook page")
     s.set_defaults(func=cmd_notebook)

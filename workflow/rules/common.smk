@@ -132,7 +132,6 @@ def intermediate_outputs():
     per_modality = [
         "results/evidence/{modality}.json",
         "results/modalities/{modality}/summary.json",
-        "results/modalities/{modality}/figures",
         "results/modalities/{modality}/notebook.ipynb",
     ]
     once = [

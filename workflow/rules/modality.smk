@@ -36,7 +36,6 @@ rule modality_notebook:
         code=CODE,
     output:
         summary="results/modalities/{modality}/summary.json",
-        figures=directory("results/modalities/{modality}/figures"),
         notebook="results/modalities/{modality}/notebook.ipynb",
         html="results/modalities/{modality}.html",
     log:
@@ -49,5 +48,5 @@ rule modality_notebook:
         runtime=15,
     shell:
         "briefing notebook --notebook {input.notebook} --modality {wildcards.modality}"
-        " --evidence {input.evidence} --summary {output.summary} --figures {output.figures}"
+        " --evidence {input.evidence} --summary {output.summary}"
         " --executed {output.notebook} --html {output.html} > {log} 2>&1"
