@@ -50,16 +50,9 @@ def _findings(package: str | Path) -> list[str]:
 
 
 def cmd_slice(args: argparse.Namespace) -> int:
-    from . import evidence, validation
+    """One modality's evidence, cut from data the validate step has already found valid."""
+    from . import evidence
 
-    rules = json.loads(args.curation or "{}")
-    if args.stamps:
-        problems = validation.validate_package_once(args.package, args.stamps, rules)
-    else:
-        problems = validation.validate_package(args.package, rules=rules)
-    if problems:
-        print(validation.format_problems(problems), file=sys.stderr)
-        return 1
     settings = json.loads(args.settings) if args.settings else {}
     evidence.write_slice(args.package, args.modality, args.output, settings)
     print(f"wrote {args.output}")
@@ -211,8 +204,6 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--package", required=True)
     s.add_argument("--modality", required=True)
     s.add_argument("--settings", default="")
-    s.add_argument("--stamps", help="directory of stamps of data already found valid (skips validating them again)")
-    s.add_argument("--curation", default="", help="the config's curation settings as JSON")
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_slice)
 
