@@ -93,7 +93,7 @@ def cmd_html(args: argparse.Namespace) -> int:
     from . import publish, render
 
     context = _load_json(args.context)
-    publish.write_atomic(args.output, render.render_html(context))
+    publish.write_atomic(args.output, render.render_html(context, args.templates))
     print(f"wrote {args.output}")
     return 0
 
@@ -115,7 +115,7 @@ def cmd_notebook(args: argparse.Namespace) -> int:
         "summary_path": args.summary,
     }
     notebook.execute(args.notebook, args.executed, parameters)
-    publish.write_atomic(args.html, notebook.notebook_to_html(args.executed))
+    publish.write_atomic(args.html, notebook.notebook_to_html(args.executed, args.templates))
     print(f"wrote {args.summary}, {args.executed} and {args.html}")
     return 0
 
@@ -184,7 +184,7 @@ def cmd_new_study(args: argparse.Namespace) -> int:
 def cmd_dictionary(args: argparse.Namespace) -> int:
     from . import dictionary
 
-    dictionary.write(args.package, args.output)
+    dictionary.write(args.package, args.output, args.templates)
     print(f"wrote {args.output}")
     return 0
 
@@ -220,6 +220,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("html", help="render the briefing HTML")
     s.add_argument("--context", required=True)
+    s.add_argument("--templates", required=True, help="the folder of the briefing's templates and CSS")
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_html)
 
@@ -235,6 +236,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--summary", required=True, help="where the notebook writes the summary JSON")
     s.add_argument("--executed", required=True, help="the executed notebook")
     s.add_argument("--html", required=True, help="the notebook page")
+    s.add_argument("--templates", required=True, help="the folder of the nbconvert template 'offline'")
     s.set_defaults(func=cmd_notebook)
 
     s = sub.add_parser("audit", help="check that every number printed has provenance")
@@ -266,6 +268,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("dictionary", help="write the data dictionary from the descriptor")
     s.add_argument("--package", default="data/datapackage.yaml")
     s.add_argument("--output", default="data/README.md")
+    s.add_argument("--templates", default="templates", help="the folder of data_dictionary.md.j2")
     s.set_defaults(func=cmd_dictionary)
     return p
 

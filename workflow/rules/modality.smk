@@ -43,7 +43,9 @@ rule modality_notebook:
     resources:
         mem_mb=1500,
         runtime=15,
+    params:
+        templates=NBCONVERT_TEMPLATES,
     shell:
         "briefing notebook --notebook {input.notebook} --modality {wildcards.modality}"
-        " --evidence {input.evidence} --summary {output.summary}"
+        " --evidence {input.evidence} --summary {output.summary} --templates {params.templates}"
         " --executed {output.notebook} --html {output.html} > {log} 2>&1"
