@@ -209,7 +209,7 @@ def test_the_printed_editions_note_is_for_print_only(built, tmp_path):
     context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
     context["print_detail_max_studies"] = 0
     page_path = tmp_path / "briefing.html"
-    page_path.write_text(render.render_html(context), encoding="utf-8")
+    page_path.write_text(render.render_html(context, ROOT / "templates"), encoding="utf-8")
     with sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_page()

@@ -63,7 +63,7 @@ def test_edit_shows_old_and_new_values(tmp_path):
     )
     assert section["summary"].startswith("Since the edition of 2026-01-01")
     new["changes"] = section
-    html = render.render_html(new)
+    html = render.render_html(new, ROOT / "templates")
     assert "What changed" in html and "62.4; SD 17.5" in html and "61.9; SD 17.2" in html
 
 

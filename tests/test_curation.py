@@ -220,7 +220,7 @@ def test_the_data_dictionary_is_generated_from_the_descriptor():
     from briefing import dictionary
 
     committed = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
-    assert committed == dictionary.render(ROOT / "data" / "datapackage.yaml"), (
+    assert committed == dictionary.render(ROOT / "data" / "datapackage.yaml", ROOT / "templates"), (
         "data/README.md is not what data/datapackage.yaml gives: run `make dictionary`"
     )
     descriptor = evidence.read_package_descriptor(ROOT / "data" / "datapackage.yaml")

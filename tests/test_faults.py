@@ -105,9 +105,8 @@ def test_failing_notebook_leaves_the_briefing_untouched_and_names_the_step(works
     notebook = workspace / "notebooks" / "modality.ipynb"
     original, stat = notebook.read_bytes(), notebook.stat()
     broken = original.replace(
-        b'"summaries.write_summary(result, summary_path, figures_dir)',
-        b'"raise RuntimeError(\\"boom in the notebook\\")\\n",\n'
-        b'    "summaries.write_summary(result, summary_path, figures_dir)',
+        b'"summaries.write_summary(result, summary_path)',
+        b'"raise RuntimeError(\\"boom in the notebook\\")\\n",\n    "summaries.write_summary(result, summary_path)',
     )
     assert broken != original
     notebook.write_bytes(broken)

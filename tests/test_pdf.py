@@ -124,7 +124,7 @@ def test_a_modality_of_many_studies_prints_its_synthesis_and_points_to_the_html(
     large["statements"] = [
         dict(review, statement_id="test-statement", statement="Placed on a large modality by this test.")
     ]
-    html = render.render_html(context)
+    html = render.render_html(context, ROOT / "templates")
     (tmp_path / "b.html").write_text(html, encoding="utf-8")
     render.render_pdf(tmp_path / "b.html", tmp_path / "b.pdf")
     short = " ".join(" ".join(page_texts(tmp_path / "b.pdf")).split())
@@ -155,7 +155,7 @@ def test_the_pdf_is_what_weasyprint_makes_of_the_whole_html(built: Path, tmp_pat
 
     context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
     context["print_detail_max_studies"] = 0  # hide every modality's detail in print
-    html = render.render_html(context)
+    html = render.render_html(context, ROOT / "templates")
     pruned = render.without_screen_only(html)
     assert html.count("<figure") > 0 and pruned.count("<figure") == 0
     assert len(pruned) < len(html) and "What the data say" not in pruned

@@ -188,7 +188,7 @@ def test_zero_one_and_many_studies_render(package, tmp_path):
     context = json.loads(
         evidence.dumps(combine.build(config, summaries, tables, evidence.general_statements(tables), provenance))
     )
-    html = render.render_html(context)
+    html = render.render_html(context, ROOT / "templates")
     (tmp_path / "briefing.html").write_text(html, encoding="utf-8")
     assert "fig-srs-forest-1" in html and "Random effects (REML)" in html  # many
     assert "one study: reported as it stands" in json.dumps(context) or "Nothing pooled" in html  # one
@@ -196,7 +196,7 @@ def test_zero_one_and_many_studies_render(package, tmp_path):
 
 
 def test_sentence_start_keeps_abbreviations():
-    env = render.environment()
+    env = render.environment(ROOT / "templates")
     assert (
         env.from_string("{{ 'random effects (REML), DerSimonian–Laird' | sentence_start }}").render()
         == "Random effects (REML), DerSimonian–Laird"
@@ -208,7 +208,7 @@ def test_citations_group_consecutive_reference_numbers():
     numbers = {f"s{n}": n for n in range(1, 13)}
     runs = render.citation_runs(["s9", "s3", "s4", "s5", "s6", "s1", "s11", "s12", "s3"], numbers)
     assert runs == [("s1",), ("s3", "s6"), ("s9",), ("s11",), ("s12",)]  # sorted, once each; runs of 3+
-    env = render.environment()
+    env = render.environment(ROOT / "templates")
     macro = "{% from 'briefing_macros.html.j2' import cites with context %}{{ cites(ids) }}"
     html = env.from_string(macro).render(ids=["s1", "s2", "s3", "s5"], ref_numbers=numbers)
     assert re.sub(r"<[^>]+>", "", html) == "[1–3, 5]"
@@ -258,7 +258,7 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
         evidence.dumps(combine.build(config, summaries, tables, evidence.general_statements(tables), provenance))
     )
     registry = {f["id"]: f for f in context["figures"]}
-    html = render.render_html(context)
+    html = render.render_html(context, ROOT / "templates")
     text = audit.html_text(html)
 
     primary = [st for s in summaries for st in s["primary_studies"]]

@@ -212,14 +212,6 @@ CASES = [
         "'NaN' must be a finite number",
     ),
     case(
-        "modalities-display-order-text",
-        lambda d: set_cell(d, "modalities", "hfrt", "display_order", "second"),
-        "modalities.csv",
-        EDITED,
-        "display_order",
-        "must be a whole number",
-    ),
-    case(
         "certainty-judgement-text",
         lambda d: set_cell(d, "certainty", "srs/pain_response/imprecision", "judgement", "serious"),
         "certainty.csv",
@@ -411,12 +403,13 @@ CASES = [
         "duplicate statement_id 'lin2006-hbi'",
     ),
     case(
-        "modalities-duplicate-display-order",
-        lambda d: set_cell(d, "modalities", "hfrt", "display_order", "1"),
+        "modalities-duplicate-id",
+        lambda d: set_cell(d, "modalities", "hfrt", "modality_id", "srs"),
         "modalities.csv",
         EDITED,
-        "display_order",
-        "duplicate display_order '1'",
+        "modality_id",
+        "duplicate modality_id 'srs': row 2 has the same value",
+        count=None,  # and the rows that name hfrt no longer find it
     ),
     case(
         "certainty-duplicate-judgement",
@@ -604,7 +597,7 @@ CASES = [
         "modalities.csv",
         EDITED,
         None,
-        "row has 6 cells but the header has 5 columns",
+        "row has 5 cells but the header has 4 columns",
     ),
     case(
         "csv-row-missing-cell",
@@ -798,7 +791,6 @@ def test_seed_data_are_valid():
                 d,
                 "modalities",
                 modality_id="vertebroplasty",
-                display_order="99",
                 name="Percutaneous vertebroplasty",
                 short_name="Vertebroplasty",
                 description="Bone cement injected into the vertebral body.",
@@ -833,7 +825,6 @@ def test_new_modality_can_be_configured(data_dir):
         data_dir,
         "modalities",
         modality_id="vertebroplasty",
-        display_order="99",
         name="Percutaneous vertebroplasty",
         short_name="Vertebroplasty",
         description="Bone cement injected into the vertebral body.",
@@ -904,35 +895,3 @@ def test_unknown_type_in_the_descriptor_is_reported_not_raised(data_dir):
     (problem,) = validate(data_dir)
     assert (problem.file, problem.row) == ("data/datapackage.yaml", None)
     assert 'field type "int" is not supported' in problem.message
-
-
-def test_slices_validate_each_version_of_the_data_once(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from briefing import validation
-
-    package, stamps = data_dir / "datapackage.yaml", tmp_path / "stamps"
-    assert validation.validate_package_once(package, stamps) == []
-    assert len(list(stamps.iterdir())) == 1
-
-    calls = []
-    real = validation.validate_package
-    monkeypatch.setattr(validation, "validate_package", lambda *a, **k: calls.append(a) or real(*a, **k))
-    assert validation.validate_package_once(package, stamps) == []
-    assert calls == []  # the same bytes: the stamp stands in for a second validation
-
-    outcomes = _path(data_dir, "outcomes")
-    outcomes.write_text(
-        outcomes.read_text(encoding="utf-8").replace(",mean,,7.3,1.3,", ",mean,,17.3,1.3,", 1), encoding="utf-8"
-    )
-    problems = validation.validate_package_once(package, stamps)
-    assert len(calls) == 1 and problems and problems[0].file.endswith("outcomes.csv")
-    assert len(list(stamps.iterdir())) == 1  # invalid data are never stamped
-    assert validation.validate_package_once(package, stamps) == problems and len(calls) == 2
-
-
-def test_a_change_of_the_curation_settings_validates_again(data_dir: Path, tmp_path: Path):
-    from briefing import validation
-
-    package, stamps = data_dir / "datapackage.yaml", tmp_path / "stamps"
-    rewrite_bytes(data_dir, "statements", header_only)
-    assert validation.validate_package_once(package, stamps, {"allow_empty_tables": ["statements"]}) == []
-    assert validation.validate_package_once(package, stamps, {}) != []  # not the stamp of the other setting

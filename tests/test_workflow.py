@@ -175,7 +175,8 @@ def test_bad_input_stops_before_any_notebook_and_keeps_the_reports(workspace):
     output = result.stdout + result.stderr
     assert re.search(r"data/studies.csv, row 3, column 'patients': .*'fifty-eight'", output)
     assert re.search(r"data/outcomes.csv, row 15, column 'value': .*17.3", output)
-    assert "rule modality_notebook:" not in output  # no notebook was started
+    assert "rule evidence_slice:" not in output  # validation gates the slices...
+    assert "rule modality_notebook:" not in output  # ...and so every notebook
     assert digest_tree(workspace / "reports") == before
 
 

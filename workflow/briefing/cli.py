@@ -50,16 +50,9 @@ def _findings(package: str | Path) -> list[str]:
 
 
 def cmd_slice(args: argparse.Namespace) -> int:
-    from . import evidence, validation
+    """One modality's evidence, cut from data the validate step has already found valid."""
+    from . import evidence
 
-    rules = json.loads(args.curation or "{}")
-    if args.stamps:
-        problems = validation.validate_package_once(args.package, args.stamps, rules)
-    else:
-        problems = validation.validate_package(args.package, rules=rules)
-    if problems:
-        print(validation.format_problems(problems), file=sys.stderr)
-        return 1
     settings = json.loads(args.settings) if args.settings else {}
     evidence.write_slice(args.package, args.modality, args.output, settings)
     print(f"wrote {args.output}")
@@ -100,7 +93,7 @@ def cmd_html(args: argparse.Namespace) -> int:
     from . import publish, render
 
     context = _load_json(args.context)
-    publish.write_atomic(args.output, render.render_html(context))
+    publish.write_atomic(args.output, render.render_html(context, args.templates))
     print(f"wrote {args.output}")
     return 0
 
@@ -120,10 +113,9 @@ def cmd_notebook(args: argparse.Namespace) -> int:
         "modality_id": args.modality,
         "evidence_path": args.evidence,
         "summary_path": args.summary,
-        "figures_dir": args.figures,
     }
     notebook.execute(args.notebook, args.executed, parameters)
-    publish.write_atomic(args.html, notebook.notebook_to_html(args.executed))
+    publish.write_atomic(args.html, notebook.notebook_to_html(args.executed, args.templates))
     print(f"wrote {args.summary}, {args.executed} and {args.html}")
     return 0
 
@@ -192,7 +184,7 @@ def cmd_new_study(args: argparse.Namespace) -> int:
 def cmd_dictionary(args: argparse.Namespace) -> int:
     from . import dictionary
 
-    dictionary.write(args.package, args.output)
+    dictionary.write(args.package, args.output, args.templates)
     print(f"wrote {args.output}")
     return 0
 
@@ -212,8 +204,6 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--package", required=True)
     s.add_argument("--modality", required=True)
     s.add_argument("--settings", default="")
-    s.add_argument("--stamps", help="directory of stamps of data already found valid (skips validating them again)")
-    s.add_argument("--curation", default="", help="the config's curation settings as JSON")
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_slice)
 
@@ -230,6 +220,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("html", help="render the briefing HTML")
     s.add_argument("--context", required=True)
+    s.add_argument("--templates", required=True, help="the folder of the briefing's templates and CSS")
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_html)
 
@@ -243,9 +234,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--modality", required=True)
     s.add_argument("--evidence", required=True, help="the modality's evidence slice")
     s.add_argument("--summary", required=True, help="where the notebook writes the summary JSON")
-    s.add_argument("--figures", required=True, help="where the notebook writes the figures")
     s.add_argument("--executed", required=True, help="the executed notebook")
     s.add_argument("--html", required=True, help="the notebook page")
+    s.add_argument("--templates", required=True, help="the folder of the nbconvert template 'offline'")
     s.set_defaults(func=cmd_notebook)
 
     s = sub.add_parser("audit", help="check that every number printed has provenance")
@@ -277,6 +268,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("dictionary", help="write the data dictionary from the descriptor")
     s.add_argument("--package", default="data/datapackage.yaml")
     s.add_argument("--output", default="data/README.md")
+    s.add_argument("--templates", default="templates", help="the folder of data_dictionary.md.j2")
     s.set_defaults(func=cmd_dictionary)
     return p
 

@@ -53,15 +53,15 @@ def columns(resource: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
-def render(package_path: str | Path) -> str:
+def render(package_path: str | Path, templates: str | Path) -> str:
     descriptor = read_package_descriptor(Path(package_path))
-    env = environment()
+    env = environment(templates)
     env.autoescape = False  # Markdown, not HTML
     tables = [{"name": r["name"], "path": r["path"], "columns": columns(r)} for r in descriptor["resources"]]
     return env.get_template(TEMPLATE).render(tables=tables).rstrip() + "\n"
 
 
-def write(package_path: str | Path, out: str | Path) -> None:
+def write(package_path: str | Path, out: str | Path, templates: str | Path) -> None:
     from .publish import write_atomic
 
-    write_atomic(out, render(package_path))
+    write_atomic(out, render(package_path, templates))

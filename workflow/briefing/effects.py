@@ -18,6 +18,8 @@ CI_METHOD = "Wilson score"
 # The statistics a level measured over time is drawn from.
 SERIES_STATISTICS = {s.id for s in STATISTICS.where(series=True)}
 LEVEL = 0.95
+# The standard normal quantile of a two-sided 95 % interval, as wilson() computes it.
+Z_95 = NormalDist().inv_cdf(1 - (1 - LEVEL) / 2)
 
 
 def wilson(events: int, n: int, level: float = LEVEL) -> tuple[float, float]:

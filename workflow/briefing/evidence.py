@@ -21,9 +21,6 @@ from .vocabulary import QUALIFIERS, complete_descriptor
 
 Table = list[dict[str, Any]]
 
-# Order in which tables are sliced and written; also the order of the data package resources.
-TABLES = ("modalities", "studies", "outcomes", "statements", "certainty")
-
 
 def read_package_descriptor(package_path: str | Path) -> dict[str, Any]:
     """The descriptor, with the enums of the vocabulary's columns filled in (vocabulary.py)."""

@@ -11,8 +11,6 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from .render import TEMPLATES
-
 # What the W3C checker rejects in nbconvert's page and is of no use on a static one: WebKit
 # scrollbar pseudo-classes, a quoted box-shadow and `overflow: overlay` in JupyterLab's CSS, and
 # pandas' <style scoped> inside each table's <div> (the offline template restates its rules).
@@ -70,7 +68,9 @@ def execute(template: str | Path, executed: str | Path, parameters: dict[str, st
     )
 
 
-def notebook_to_html(notebook_path: str | Path) -> str:
+def notebook_to_html(notebook_path: str | Path, templates: str | Path) -> str:
+    """The executed notebook as one offline page, with the nbconvert template "offline" found in the
+    folder `templates`."""
     notebook = nbformat.read(str(notebook_path), as_version=4)
     # papermill records start/end times and durations; they are not part of the evidence and
     # would make every rebuild differ.
@@ -83,7 +83,7 @@ def notebook_to_html(notebook_path: str | Path) -> str:
         for output in cell.get("outputs", []):
             if "text/markdown" in output.get("data", {}):
                 output["data"]["text/markdown"] = inert_markdown(output["data"]["text/markdown"])
-    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES / "nbconvert")])
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(templates)])
     exporter.exclude_anchor_links = True
     # The notebook's default parameters (modality "srs") would confuse a reader of another
     # modality's page; papermill's injected cell below it shows the real ones.

@@ -26,7 +26,6 @@ LIBRARIES = (
     "scipy",
     "statsmodels",
     "matplotlib",
-    "seaborn",
     "Jinja2",
     "weasyprint",
     "frictionless",

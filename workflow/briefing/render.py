@@ -11,13 +11,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 SVG_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 # A start tag whose class list holds "screen-only" (briefing.css hides these in print).
 SCREEN_ONLY = re.compile(r'<([a-z][a-z0-9]*)\b[^>]*\sclass="(?:[^"]*\s)?screen-only(?:\s[^"]*)?"[^>]*>')
 
 
-def environment(templates: str | Path = TEMPLATES) -> jinja2.Environment:
+def environment(templates: str | Path) -> jinja2.Environment:
+    """Jinja for the templates in the folder `templates` (the caller says where: the workflow passes
+    the project's templates/, so that the package need not be installed in place)."""
     # Autoescape everything: every string in the context comes from curated data.
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
@@ -58,7 +59,7 @@ def trusted_svg(svg: str) -> Markup:
     return Markup(SVG_METADATA.sub("", svg))
 
 
-def render_html(context: dict[str, Any], template: str = "briefing.html.j2", templates: str | Path = TEMPLATES) -> str:
+def render_html(context: dict[str, Any], templates: str | Path, template: str = "briefing.html.j2") -> str:
     env = environment(templates)
     css = (Path(templates) / "briefing.css").read_text(encoding="utf-8")
     return env.get_template(template).render(css=Markup(css), **context)

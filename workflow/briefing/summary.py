@@ -357,7 +357,7 @@ def forest(
                 "n_text": f"{est['events']}/{est['n']}",
             }
         else:
-            half = 1.959963984540054 * o["sd"] / o["denominator"] ** 0.5
+            half = effects.Z_95 * o["sd"] / o["denominator"] ** 0.5
             row = {
                 "estimate": o["value"],
                 "ci_low": o["value"] - half,
@@ -371,15 +371,9 @@ def forest(
     )
 
 
-def write_summary(summary: dict[str, Any], summary_path: str, figures_dir: str) -> None:
-    """The summary JSON and each figure as its own SVG file, written so that a crash leaves no
-    half-written JSON behind."""
-    from pathlib import Path
-
+def write_summary(summary: dict[str, Any], summary_path: str) -> None:
+    """The summary JSON, figures inline as SVG, written so that a crash leaves no half-written JSON
+    behind."""
     from .evidence import write_json
-    from .publish import write_atomic
 
-    Path(figures_dir).mkdir(parents=True, exist_ok=True)
-    for figure in summary["figures"]:
-        write_atomic(Path(figures_dir) / f"{figure['id']}.svg", figure["svg"])
     write_json(summary_path, summary)

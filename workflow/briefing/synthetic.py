@@ -211,7 +211,6 @@ class _Generator:
             rows.append(
                 {
                     "modality_id": mid,
-                    "display_order": i + 1,
                     "name": name,
                     "short_name": short,
                     "description": f"Synthetic evidence for benchmarking: {name.lower()}.",

@@ -13,9 +13,7 @@ its one real fault under dozens of follow-on errors.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -633,38 +631,3 @@ def check_package(package_path: str | Path, modalities: Iterable[str] = ()) -> N
     problems = validate_package(package_path, modalities)
     if problems:
         raise InvalidData(problems)
-
-
-def package_fingerprint(package_path: str | Path, rules: dict[str, Any] | None = None) -> str:
-    """SHA-256 of the package's checksum (as in the provenance appendix) and of the code that
-    validates it; empty when a file cannot be read (validation says why)."""
-    from .provenance import data_checksums
-
-    try:
-        data = data_checksums(package_path)["package"]
-    except Exception:  # noqa: BLE001 - no fingerprint is ever reused for an unreadable package
-        return ""
-    here = Path(__file__).parent
-    code = b"".join(
-        (here / name).read_bytes() for name in ("validation.py", "curation.py", "evidence.py", "effects.py")
-    )
-    settings = json.dumps(rules or {}, sort_keys=True).encode()
-    return hashlib.sha256(data.encode() + b"\0" + code + b"\0" + settings).hexdigest()
-
-
-def validate_package_once(
-    package_path: str | Path, stamps: str | Path, rules: dict[str, Any] | None = None
-) -> list[Problem]:
-    """validate_package, skipped when these exact bytes were already found valid. Every evidence
-    slice must refuse invalid data, but validating the whole package again in each slice made a
-    build grow as modalities x studies (bench/RESULTS.md); a stamp named by the fingerprint
-    records a clean result, so any change to the data or the code validates again."""
-    fingerprint = package_fingerprint(package_path, rules)
-    stamp = Path(stamps) / fingerprint if fingerprint else None
-    if stamp is not None and stamp.is_file():
-        return []
-    problems = validate_package(package_path, rules=rules)
-    if not problems and stamp is not None:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.touch()
-    return problems

@@ -28,7 +28,7 @@ rule combine:
 rule briefing_html:
     input:
         context="results/briefing_context.json",
-        templates=list(map(str, Path("templates").glob("briefing*"))),
+        templates=BRIEFING_TEMPLATES,
         code=CODE,
     output:
         "results/briefing.html",
@@ -37,8 +37,11 @@ rule briefing_html:
     conda:
         "../envs/briefing.yaml"
     threads: 1
+    params:
+        templates=TEMPLATES,
     shell:
-        "briefing html --context {input.context} --output {output} > {log} 2>&1"
+        "briefing html --context {input.context} --templates {params.templates}"
+        " --output {output} > {log} 2>&1"
 
 
 rule briefing_pdf:

@@ -16,9 +16,13 @@ REPORTS = config["outputs"]["dir"]
 SETTINGS = json.dumps(config["analysis"], sort_keys=True)
 # Which removals of data a curator intends (empty tables, studies without figures, ...).
 CURATION = json.dumps(config.get("curation") or {}, sort_keys=True)
-# The nbconvert template of the notebook pages.
+# Template folders are passed to the steps (the package does not look for them); the files in them
+# that a step reads are its inputs. The briefing's templates and CSS; nbconvert's for notebook pages.
+TEMPLATES = "templates"
+BRIEFING_TEMPLATES = sorted(str(p) for p in Path(TEMPLATES).glob("briefing*"))
+NBCONVERT_TEMPLATES = f"{TEMPLATES}/nbconvert"
 NOTEBOOK_TEMPLATE = sorted(
-    str(p) for p in Path("templates/nbconvert").rglob("*") if p.is_file()
+    str(p) for p in Path(NBCONVERT_TEMPLATES).rglob("*") if p.is_file()
 )
 
 
@@ -132,7 +136,6 @@ def intermediate_outputs():
     per_modality = [
         "results/evidence/{modality}.json",
         "results/modalities/{modality}/summary.json",
-        "results/modalities/{modality}/figures",
         "results/modalities/{modality}/notebook.ipynb",
     ]
     once = [

@@ -1,13 +1,13 @@
 # Per modality: one evidence slice, then one job that executes the notebook and renders its page.
 # The slice re-runs only when its own checksum changes (params), so a data edit re-runs the
 # notebooks it touches and no others; ancient() keeps file timestamps from re-running every
-# modality. The slice validates the package itself, once per version of the data (later slices
-# find the stamp of the first): taking results/validation.json as input would tie every slice to
-# any data edit.
+# modality. The validation record is ancient too: no slice starts before the data are found valid,
+# yet re-validating edited data does not re-run the slices of the modalities the edit left alone.
 
 
 rule evidence_slice:
     input:
+        validation=ancient("results/validation.json"),
         package=ancient(PACKAGE),
         tables=ancient(data_tables()),
     output:
@@ -20,12 +20,9 @@ rule evidence_slice:
     params:
         digest=modality_digest,
         settings=SETTINGS,
-        curation=CURATION,
-        stamps="results/validated",
     shell:
         "briefing slice --package {input.package} --modality {wildcards.modality}"
-        " --settings {params.settings:q} --curation {params.curation:q} --stamps {params.stamps}"
-        " --output {output} > {log} 2>&1"
+        " --settings {params.settings:q} --output {output} > {log} 2>&1"
 
 
 rule modality_notebook:
@@ -36,7 +33,6 @@ rule modality_notebook:
         code=CODE,
     output:
         summary="results/modalities/{modality}/summary.json",
-        figures=directory("results/modalities/{modality}/figures"),
         notebook="results/modalities/{modality}/notebook.ipynb",
         html="results/modalities/{modality}.html",
     log:
@@ -47,7 +43,9 @@ rule modality_notebook:
     resources:
         mem_mb=1500,
         runtime=15,
+    params:
+        templates=NBCONVERT_TEMPLATES,
     shell:
         "briefing notebook --notebook {input.notebook} --modality {wildcards.modality}"
-        " --evidence {input.evidence} --summary {output.summary} --figures {output.figures}"
+        " --evidence {input.evidence} --summary {output.summary} --templates {params.templates}"
         " --executed {output.notebook} --html {output.html} > {log} 2>&1"
