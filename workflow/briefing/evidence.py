@@ -177,4 +177,6 @@ def write_slice(
     data = build_slice(package_path, modality_id, settings)
     if data["modality"] is None:
         raise ValueError(f"modality {modality_id!r} is not in the modalities table")
-    write_json(out_path, data)
+    from . import models
+
+    models.write(out_path, models.Slice, data)

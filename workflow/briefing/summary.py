@@ -372,8 +372,8 @@ def forest(
 
 
 def write_summary(summary: dict[str, Any], summary_path: str) -> None:
-    """The summary JSON, figures inline as SVG, written so that a crash leaves no half-written JSON
-    behind."""
-    from .evidence import write_json
+    """The summary JSON, figures inline as SVG, checked against its model and written so that a
+    crash leaves no half-written JSON behind."""
+    from . import models
 
-    write_json(summary_path, summary)
+    models.write(summary_path, models.ModalitySummary, summary)

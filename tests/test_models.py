@@ -1,0 +1,99 @@
+"""The typed models of what the steps write: every step's JSON has its model's shape, the JSON
+Schema generated from the models is committed and current, and no step changes what it was given."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import jsonschema
+import pytest
+
+from briefing import combine, evidence, models, summary
+from conftest import PROVENANCE, ROOT
+
+PACKAGE = ROOT / "data" / "datapackage.yaml"
+MODALITIES = ["srs", "hfrt", "cebrt", "i125", "surgery", "hbi", "radionuclide"]
+
+
+def test_the_committed_schema_is_the_one_the_models_give():
+    committed = json.loads((ROOT / "workflow" / "schemas" / models.SCHEMA_FILE).read_text(encoding="utf-8"))
+    assert committed == models.json_schema(), "run `python -m briefing schemas` and commit the result"
+
+
+def _validator(definition: str) -> jsonschema.protocols.Validator:
+    schema = models.json_schema()
+    return jsonschema.Draft202012Validator({"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]})
+
+
+@pytest.mark.parametrize(
+    ("pattern", "definition"),
+    [
+        ("results/evidence/*.json", "Slice"),
+        ("results/modalities/*/summary.json", "ModalitySummary"),
+        ("results/briefing_context.json", "BriefingContext"),
+        ("results/briefing.json", "PublishedBriefing"),
+        ("reports/briefing.json", "PublishedBriefing"),
+    ],
+)
+def test_what_a_build_writes_meets_the_json_schema(built, pattern, definition):
+    """Checked with jsonschema, independently of the models that wrote the schema."""
+    files = sorted(built.glob(pattern))
+    assert files
+    validator = _validator(definition)
+    for path in files:
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(json.loads(path.read_text()))]
+        assert errors == [], f"{path.relative_to(built)}:\n" + "\n".join(errors[:10])
+
+
+def test_a_misshapen_summary_is_refused_at_the_boundary_naming_the_field(tmp_path):
+    result = summary.build_summary(evidence.build_slice(PACKAGE, "srs"))
+    broken = copy.deepcopy(result)
+    del broken["outcomes"][0]["display"]
+    broken["sof"]["rows"][0]["efect"] = broken["sof"]["rows"][0].pop("effect")
+    with pytest.raises(ValueError) as error:
+        summary.write_summary(broken, str(tmp_path / "summary.json"))
+    message = str(error.value)
+    assert "outcomes.0.display" in message and "Field required" in message
+    assert "sof.rows.0.efect" in message and "Extra inputs are not permitted" in message
+    assert not (tmp_path / "summary.json").exists()
+    summary.write_summary(result, str(tmp_path / "summary.json"))  # the real one passes
+    assert models.read(tmp_path / "summary.json", models.ModalitySummary) == json.loads(evidence.dumps(result))
+
+
+def test_a_value_keeps_its_json_type_through_the_model():
+    """28 and 28.0 stay apart: a model check never turns an integer into a float or back."""
+    row = {"outcome_id": "o", "study_id": "s", "domain": "d", "measure": "m", "source_term": "t"}
+    row |= {"statistic": "mean", "locator": "l", "value": 28, "sd": 2.50, "value_text": "28"}
+    checked = models.Outcome.model_validate(row).model_dump(exclude_unset=True)
+    assert checked == row and isinstance(checked["value"], int) and isinstance(checked["sd"], float)
+
+
+def test_no_step_changes_what_it_was_given():
+    """A summary is built from its slice without changing it; the briefing from the summaries."""
+    tables = evidence.read_tables(PACKAGE)
+    slices = [evidence.slice_for_modality(tables, m) for m in MODALITIES]
+    given = copy.deepcopy(slices)
+    summaries = [json.loads(evidence.dumps(summary.build_summary(s))) for s in slices]
+    assert slices == given
+    kept = copy.deepcopy(summaries)
+    config = {"title": "t", "question": {}, "modalities": MODALITIES}
+    combine.build(config, summaries, tables, evidence.general_statements(tables), copy.deepcopy(PROVENANCE))
+    assert summaries == kept
+
+
+def test_every_model_forbids_unknown_keys_except_data_rows():
+    """A key one step adds and no model declares is an error, except in rows of the data tables,
+    whose columns the data package's descriptor declares."""
+    rows = {models.Modality, models.Study, models.Outcome, models.Statement, models.CertaintyRow}
+    for model in _all_models():
+        extra = model.model_config.get("extra")
+        if any(issubclass(model, row) for row in rows):
+            assert extra == "allow", model
+        else:
+            assert extra == "forbid", model
+
+
+def _all_models() -> list[type]:
+    found = [m for m in vars(models).values() if isinstance(m, type) and issubclass(m, models.BaseModel)]
+    return [m for m in found if m not in (models.BaseModel, models.Model, models.Row)]

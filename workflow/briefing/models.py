@@ -1,0 +1,559 @@
+"""The shapes of the data that flows between the steps, as typed models: the evidence slice a
+notebook reads, the modality summary it writes, the briefing context the templates render, and
+briefing.json, the published edition that the next edition's "What changed" compares with.
+
+Every step checks what it writes and what it reads against these models (`write`, `read`), so a
+field one step forgets or misspells fails at the boundary, naming the field, not three steps later
+in a template. The JSON Schemas in workflow/schemas/ are generated from them (`python -m briefing
+schemas`; a test fails when they are stale). Models validate and document; the steps still pass
+plain JSON values, and a model never adds or drops a key (`dump` is the value it checked).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# JSON keeps 28 and 28.0 apart, and so must we: a figure is shown as the source printed it.
+Number = int | float
+
+
+class Model(BaseModel):
+    """A shape this package builds: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Row(BaseModel):
+    """A row of a data table: the columns the code relies on are typed; the descriptor may declare
+    more (each number comes with `<column>_text`, the number as written)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# ----------------------------------------------------------------------------- the data rows
+class Modality(Row):
+    modality_id: str
+    name: str
+    short_name: str
+    description: str
+
+
+class Study(Row):
+    study_id: str
+    short_name: str
+    title: str
+    authors: str
+    design: str
+    modality_id: str | None = None
+    patients: int | None = None
+    lesions: int | None = None
+    year: int | None = None
+    source_document: str
+    source_locator: str
+
+
+class Outcome(Row):
+    outcome_id: str
+    study_id: str
+    domain: str
+    measure: str
+    source_term: str
+    statistic: str
+    locator: str
+    value: Number | None = None
+    value_text: str | None = None
+    sd: Number | None = None
+    events: int | None = None
+    denominator: int | None = None
+    time_days: Number | None = None
+
+
+class Statement(Row):
+    statement_id: str
+    study_id: str
+    modality_id: str | None = None
+    topic: str
+    statement: str
+    locator: str
+
+
+class CertaintyRow(Row):
+    modality_id: str
+    outcome_domain: str
+    factor: str
+    judgement: int
+    reason: str
+
+
+class Slice(Model):
+    """One modality's evidence (evidence.build_slice): what its notebook reads."""
+
+    modality_id: str
+    modality: Modality
+    studies: list[Study]
+    outcomes: list[Outcome]
+    statements: list[Statement]
+    certainty: list[CertaintyRow]
+    settings: dict[str, Any]
+
+
+# ----------------------------------------------------------------------------- computed values
+class Estimate(Model):
+    events: int
+    n: int
+    proportion: float
+    ci_low: float
+    ci_high: float
+    ci_method: str
+    count_derived: bool
+
+
+class DescribedOutcome(Outcome):
+    """An outcome row as the summary shows it: in words, with its estimate."""
+
+    display: str
+    label: str
+    domain_label: str
+    estimate: Estimate | None
+
+
+class Judgement(Model):
+    factor: str
+    label: str
+    judgement: int
+    judgement_text: str
+    reason: str
+    source: str
+
+
+class Rating(Model):
+    domain: str
+    start: int
+    start_text: str
+    start_reason: str
+    factors: list[Judgement]
+    level: int
+    level_text: str
+    symbols: str
+
+
+class PooledResult(Model):
+    """meta.PooledResult.to_dict(); the *_prop fields when proportions were pooled."""
+
+    method: str
+    k: int
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    pi_low: float | None
+    pi_high: float | None
+    tau2: float
+    i2: float
+    h2: float
+    q: float
+    q_df: int
+    q_p: float
+    weights: list[float]
+    knapp_hartung: bool
+    transform: str | None = None
+    estimate_prop: float | None = None
+    ci_low_prop: float | None = None
+    ci_high_prop: float | None = None
+    pi_low_prop: float | None = None
+    pi_high_prop: float | None = None
+
+
+class Pooled(Model):
+    domain: str
+    definition: str
+    label: str
+    kind: str
+    window: str
+    outcome_ids: list[str]
+    studies: list[str]
+    k: int
+    result: PooledResult | None
+    sensitivity: PooledResult | None
+    note: str
+    figure_id: str | None = None
+
+
+class Category(Model):
+    outcome_id: str
+    label: str
+    source_term: str
+    icpr_category: str | None
+    value: Number
+    value_text: str
+    locator: str
+
+
+class DerivedOverall(Model):
+    value: float
+    value_text: str
+    from_: list[str] = Field(alias="from")
+    locator: str
+
+
+class ResponseGroup(Model):
+    study_id: str
+    timepoint: str | None
+    categories: list[Category]
+    derived_overall: DerivedOverall | None
+
+
+class Point(Model):
+    outcome_id: str
+    timepoint: str | None
+    time_days: Number
+    statistic: str
+    value: Number
+    value_text: str
+    sd: Number | None
+    sd_text: str | None
+    unit: str | None
+    locator: str
+    change_pct: float | None
+    change_pct_text: str | None
+
+
+class Series(Model):
+    study_id: str
+    measure: str
+    unit: str | None
+    points: list[Point]
+
+
+class Figure(Model):
+    """A figure: inline SVG, its text alternative, and the numbers behind it as a table."""
+
+    id: str
+    title: str
+    alt: str
+    svg: str
+    table: list[dict[str, str]]
+    columns: list[str]
+    part_of: str | None = None
+    heterogeneity: str | None = None
+
+
+class Sentence(Model):
+    text: str
+    study_id: str | None
+
+
+class Finding(Model):
+    outcome_id: str
+    study_id: str
+    text: str
+
+
+class Unpooled(Model):
+    outcome_id: str
+    study_id: str
+    measure: str
+    reason: str
+
+
+class Size(Model):
+    participants: int
+    studies: int
+    i2: float | None
+
+
+class SofRow(Model):
+    domain: str
+    domain_label: str
+    outcome: str
+    timepoints: str
+    participants: int
+    studies: int
+    study_ids: list[str]
+    outcome_ids: list[str]
+    effect: str
+    pooled: bool
+    certainty: Rating | None
+    marks: list[str]
+    comments: list[str]
+    conclusion: str
+
+
+class Footnote(Model):
+    mark: str
+    text: str
+
+
+class MarkedJudgement(Judgement):
+    mark: str
+
+
+class ProfileRow(Model):
+    domain: str
+    label: str
+    designs: str
+    factors: dict[str, MarkedJudgement]
+    rating: Rating
+
+
+class Sof(Model):
+    rows: list[SofRow]
+    footnotes: list[Footnote]
+    profile: list[ProfileRow]
+
+
+class ModalitySummary(Model):
+    """One modality's summary (summary.build_summary): what its notebook writes."""
+
+    modality_id: str
+    modality: Modality
+    kind: str
+    primary_studies: list[Study]
+    reviews: list[Study]
+    patients: int
+    designs: str
+    outcomes: list[DescribedOutcome]
+    estimates: dict[str, Estimate]
+    response_groups: list[ResponseGroup]
+    trajectories: dict[str, list[Series]]
+    pooled: list[Pooled]
+    certainty: list[Rating]
+    evidence_size: dict[str, Size]
+    figures: list[Figure]
+    sentences: list[Sentence]
+    statements: list[Statement]
+    main_pain: Finding | None
+    unpooled: list[Unpooled]
+    findings: dict[str, list[Finding]]
+    overall_certainty: Rating | None
+    sof: Sof
+
+
+# ----------------------------------------------------------------------------- the briefing
+class RegisteredFigure(Model):
+    """A figure the briefing shows, stated or derived, traced to its rows and locator."""
+
+    id: str
+    table: str
+    locator: str
+    derived: bool
+    modality_id: str | None = None
+    study_id: str | None = None
+    field: str | None = None
+    label: str | None = None
+    statistic: str | None = None
+    value_text: str | None = None
+    sd_text: str | None = None
+    events: int | None = None
+    denominator: int | None = None
+    unit: str | None = None
+    timepoint: str | None = None
+    p_value: str | None = None
+    ci_low_text: str | None = None
+    ci_high_text: str | None = None
+    derivation: str | None = None
+    derived_from: list[str] | None = None
+    result: PooledResult | None = None
+    shown: list[str] | None = None
+    source_document: str | None = None
+
+
+class Reference(Model):
+    number: int
+    study_id: str
+    short_name: str
+    anchor: str
+    text: str
+    pmid: str | None
+    pmcid: str | None
+    doi: str | None
+    source_document: str
+    source_locator: str
+
+
+class Provenance(Model):
+    build_date: str
+    build_epoch: int
+    data: dict[str, Any]
+    commit: dict[str, Any]
+    versions: dict[str, str]
+    pdf: dict[str, Any]
+    config: dict[str, Any]
+    jobs: dict[str, int]
+
+
+class Changes(Model):
+    """The what-changed section (changes.compare)."""
+
+    first_edition: bool
+    note: str | None
+    summary: str
+    short: str
+    previous: dict[str, str | None] | None = None
+    previous_date: str | None = None
+    previous_checksum: str | None = None
+    sections: dict[str, dict[str, list[dict[str, Any]]]] | None = None
+    counts: dict[str, dict[str, int]] | None = None
+    per_modality: list[dict[str, Any]] | None = None
+
+
+class Headline(Model):
+    modality_id: str
+    name: str
+    text: str | None
+    certainty: Rating | None
+
+
+class BottomLine(Model):
+    points: list[str]
+    per_modality: list[Headline]
+
+
+class ComparisonColumn(Model):
+    shown: list[Finding]
+    more: list[str]
+
+
+class ComparisonRow(Model):
+    modality_id: str
+    name: str
+    studies: int
+    reviews: int
+    study_ids: list[str]
+    review_ids: list[str]
+    patients: int
+    designs: str
+    main_pain: Finding | None
+    columns: dict[str, ComparisonColumn]
+    certainty: Rating | None
+    kind: str
+
+
+class AcrossRow(SofRow):
+    modality_id: str
+    name: str
+
+
+class BriefingContext(Model):
+    """Everything the briefing template renders (combine.build)."""
+
+    title: str
+    subtitle: str
+    question: dict[str, str]
+    build_date: str
+    bottom_line: BottomLine
+    comparison: list[ComparisonRow]
+    sof_across: list[AcrossRow]
+    modalities: list[ModalitySummary]
+    general_statements: list[Statement]
+    limitations: list[str]
+    methods: dict[str, str]
+    references: list[Reference]
+    ref_numbers: dict[str, int]
+    provenance: Provenance
+    figures: list[RegisteredFigure]
+    print_detail_max_studies: int | None
+    changes: Changes
+    vocabulary: dict[str, Any]
+
+
+class PublishedFigure(Model):
+    id: str
+    title: str
+    alt: str
+    table: list[dict[str, str]]
+
+
+class PublishedModality(Model):
+    modality_id: str
+    name: str
+    kind: str
+    studies: list[str]
+    reviews: list[str]
+    patients: int
+    headline: str | None
+    certainty: list[Rating]
+    pooled: list[Pooled]
+    summary_of_findings: list[SofRow]
+    figures: list[PublishedFigure]
+    sentences: list[Sentence]
+
+
+class PublishedBriefing(Model):
+    """briefing.json: what a machine needs to check the briefing or compare two editions."""
+
+    title: str
+    build_date: str
+    provenance: Provenance
+    methods: dict[str, str]
+    modalities: list[PublishedModality]
+    figures: list[RegisteredFigure]
+    references: list[Reference]
+    statements: list[Statement]
+    changes: Changes | None
+
+
+# ----------------------------------------------------------------------------- at the boundaries
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "slice": Slice,
+    "summary": ModalitySummary,
+    "briefing_context": BriefingContext,
+    "briefing": PublishedBriefing,
+}
+
+
+def check(model: type[BaseModel], data: Any, where: str | Path = "") -> Any:
+    """`data`, after checking that it has the model's shape; a ValueError names the first fields
+    that do not."""
+    from pydantic import ValidationError
+
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        raise ValueError(f"{where or model.__name__} does not have the shape of {model.__name__}:\n{exc}") from None
+    return data
+
+
+def write(path: str | Path, model: type[BaseModel], data: Any) -> None:
+    """Check, then write atomically as canonical JSON."""
+    from .evidence import write_json
+
+    write_json(path, check(model, data, path))
+
+
+def read(path: str | Path, model: type[BaseModel]) -> Any:
+    """Read a step's JSON and check its shape."""
+    import json
+
+    with open(path, encoding="utf-8") as fh:
+        return check(model, json.load(fh), path)
+
+
+def json_schema() -> dict[str, Any]:
+    """One JSON Schema with a definition per model a step writes (shared parts defined once)."""
+    from pydantic.json_schema import models_json_schema
+
+    _, schema = models_json_schema(
+        [(model, "validation") for model in SCHEMAS.values()],
+        by_alias=True,
+        title="What the steps of the briefing write",
+        description="The models of workflow/briefing/models.py: "
+        + ", ".join(f"{name}.json is {model.__name__}" for name, model in SCHEMAS.items()),
+    )
+    return schema
+
+
+SCHEMA_FILE = "steps.schema.json"
+
+
+def write_schema(folder: str | Path) -> Path:
+    """workflow/schemas/steps.schema.json, as `json_schema` gives it."""
+    from .evidence import dumps
+    from .publish import write_atomic
+
+    path = Path(folder) / SCHEMA_FILE
+    write_atomic(path, dumps(json_schema()))
+    return path
