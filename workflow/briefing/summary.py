@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import certainty, effects, figures, pooling, sof
+from . import certainty, effects, figures, numbers, pooling, sof
 from .text import (
     DESIGN_PHRASES,
     DOMAIN_LABELS,
@@ -25,7 +25,7 @@ UNIT_TEXT = {"%": "%", "NRS 0-10": "points (NRS 0–10)", "VAS 0-10": "points (V
 
 
 def ci_text(est: dict[str, Any]) -> str:
-    return f"95 % CI {effects.percent_text(est['ci_low'])} to {effects.percent_text(est['ci_high'])} %"
+    return numbers.ci(est["ci_low"], est["ci_high"])
 
 
 def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
@@ -41,7 +41,7 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
             and not o.get("value_qualifier")
             and not effects.percent_reproduced(est["events"], est["n"], value)
         ):
-            exact = effects.percent_text(est["events"] / est["n"])
+            exact = numbers.events_percent(est["events"], est["n"])
             text += (
                 f" as printed ({est['events']}/{est['n']} {o.get('denominator_unit') or ''} is {exact} %; "
                 f"{ci_text(est)} from the stated count)"
@@ -64,7 +64,7 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     elif statistic == "mean":
         text = f"mean {value} {UNIT_TEXT.get(unit, unit)}".strip()
         if o.get("sd_text"):
-            text += f" (SD {o['sd_text']})"
+            text += f" ({numbers.sd(o['sd_text'])})"
     elif statistic == "median":
         text = f"median {value} {UNIT_TEXT.get(unit, unit)}".strip()
     elif statistic == "minimum":

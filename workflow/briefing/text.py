@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from . import numbers
+
 DESIGN_PHRASES = {
     "randomised_trial": ("randomised trial", "randomised trials"),
     "clinical_trial": ("non-randomised clinical trial", "non-randomised clinical trials"),
@@ -43,7 +45,7 @@ DOMAIN_LABELS = {
 }
 DOMAIN_ORDER = list(DOMAIN_LABELS)
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
-QUALIFIERS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+QUALIFIERS = numbers.QUALIFIERS
 # How a series' statistic is named beside it ("pain score (mean): ..."); a percentage has none.
 STATISTIC_WORDS = {"mean": "mean", "median": "median", "summary_unspecified": "mean or median not stated"}
 
@@ -53,12 +55,7 @@ def count_words(n: int) -> str:
 
 
 def p_text(p: str | None) -> str:
-    if not p:
-        return ""
-    if p[0] in "<>=":
-        op, rest = (p[:2], p[2:]) if p[:2] in ("<=", ">=") else (p[0], p[1:])
-        return f"p {QUALIFIERS.get(op, op)} {rest}"
-    return f"p = {p}"
+    return numbers.p_value(p)
 
 
 def lower_first(text: str) -> str:
@@ -70,8 +67,7 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -
     """A repeated measure in one phrase: baseline, lowest point, and last point."""
 
     def at(o: dict[str, Any]) -> str:
-        sd = f" (SD {o['sd_text']})" if o.get("sd_text") else ""
-        return f"{o['value_text']}{sd} {o['timepoint']}"
+        return f"{numbers.mean_sd(o['value_text'], o.get('sd_text'))} {o['timepoint']}"
 
     first, last = points[0], points[-1]
     lowest = min(points[1:], key=lambda o: o["value"]) if len(points) > 2 else None
