@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import numbers
 from .vocabulary import DESIGNS, FACTORS
 
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
@@ -88,17 +89,17 @@ def propose(participants: int, studies: int, i2: float | None) -> dict[str, dict
     elif i2 > 75:
         proposals["inconsistency"] = {
             "judgement": -2,
-            "reason": f"Proposed by the build: I² = {i2:.1f} %, considerable heterogeneity.",
+            "reason": f"Proposed by the build: I² = {numbers.i2(i2)} %, considerable heterogeneity.",
         }
     elif i2 > 50:
         proposals["inconsistency"] = {
             "judgement": -1,
-            "reason": f"Proposed by the build: I² = {i2:.1f} %, substantial heterogeneity.",
+            "reason": f"Proposed by the build: I² = {numbers.i2(i2)} %, substantial heterogeneity.",
         }
     else:
         proposals["inconsistency"] = {
             "judgement": 0,
-            "reason": f"Proposed by the build: I² = {i2:.1f} %, no important heterogeneity.",
+            "reason": f"Proposed by the build: I² = {numbers.i2(i2)} %, no important heterogeneity.",
         }
     return proposals
 

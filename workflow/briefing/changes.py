@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .text import p_text
+from . import numbers
 
 SECTIONS = ("studies", "figures", "pooled", "certainty", "statements")
 
@@ -103,15 +103,15 @@ def _value(entry: dict[str, Any]) -> str:
         unit = f" {entry['unit']}" if entry.get("unit") in ("%",) else ""
         parts.append(f"{qualifier} {entry['value_text']}{unit}".strip())
     if entry.get("sd_text"):
-        parts.append(f"SD {entry['sd_text']}")
+        parts.append(numbers.sd(entry["sd_text"]))
     if entry.get("events") is not None and entry.get("denominator") is not None:
         parts.append(f"{entry['events']}/{entry['denominator']}")
     elif entry.get("denominator") is not None:
         parts.append(f"n = {entry['denominator']}")
-    if entry.get("ci_low_text") is not None:
-        parts.append(f"95 % CI {entry['ci_low_text']} to {entry['ci_high_text']} %")
+    if entry.get("ci_low_text") is not None:  # as the edition printed them: never re-rounded
+        parts.append(numbers.ci_text(entry["ci_low_text"], entry["ci_high_text"]))
     if entry.get("p_value"):
-        parts.append(p_text(entry["p_value"]))
+        parts.append(numbers.p_value(entry["p_value"]))
     return "; ".join(parts) or "—"
 
 
@@ -125,12 +125,15 @@ def _pooled(edition: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def _pooled_text(result: dict[str, Any]) -> str:
+    """A pooled result of either edition, printed by today's rule, so that only a changed
+    estimate shows as a change."""
     if result.get("estimate_prop") is not None:
-        return (
-            f"{result['estimate_prop'] * 100:.1f} % (95 % CI {result['ci_low_prop'] * 100:.1f} to "
-            f"{result['ci_high_prop'] * 100:.1f} %), k = {result['k']}"
-        )
-    return f"{result['estimate']:.2f} (95 % CI {result['ci_low']:.2f} to {result['ci_high']:.2f}), k = {result['k']}"
+        estimate = f"{numbers.percent(result['estimate_prop'])} %"
+        ci = numbers.ci(result["ci_low_prop"], result["ci_high_prop"])
+    else:
+        estimate = numbers.mean(result["estimate"])
+        ci = numbers.ci(result["ci_low"], result["ci_high"], scale="mean")
+    return f"{estimate} ({ci}), k = {result['k']}"
 
 
 def _ratings(edition: dict[str, Any]) -> dict[tuple[str, str], str]:

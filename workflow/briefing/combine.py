@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import certainty, changes, effects, sof
+from . import certainty, changes, effects, numbers, sof
 from .text import count_words, design_counts, design_phrase, lower_first
 from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS
 
@@ -142,8 +142,8 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         label=f"{o['label']}: 95 % CI",
                         events=est["events"],
                         denominator=est["n"],
-                        ci_low_text=effects.percent_text(est["ci_low"]),
-                        ci_high_text=effects.percent_text(est["ci_high"]),
+                        ci_low_text=numbers.percent(est["ci_low"]),
+                        ci_high_text=numbers.percent(est["ci_high"]),
                         derived=True,
                         derivation=f"{est['ci_method']} 95 % CI of {est['events']}/{est['n']}"
                         + ("; count derived from the stated percentage" if est["count_derived"] else ""),

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from . import numbers
 from .vocabulary import DESIGNS
 
 DEFAULTS: dict[str, Any] = {
@@ -145,9 +146,10 @@ def removed_figures(previous: dict[str, Any] | None, current: dict[str, Any], co
     if not before or len(gone) / len(before) <= rules["max_removed_share"]:
         return None
     lines = [f"  - {f_id}: {before[f_id].get('label') or before[f_id].get('field', '')}" for f_id in gone]
+    share, limit = numbers.events_percent(len(gone), len(before), 0), numbers.percent(rules["max_removed_share"], 0)
     return (
         f"This edition would remove {len(gone)} of the previous edition's {len(before)} stated figures "
-        f"({len(gone) / len(before):.0%}, more than curation.max_removed_share = {rules['max_removed_share']:.0%}):\n"
+        f"({share}%, more than curation.max_removed_share = {limit}%):\n"
         + "\n".join(lines)
         + "\nIf the rows were deleted by mistake, restore them. If the removal is intended, run once with "
         "--config curation='{confirm_removal: true}' (or set it in config/config.yaml and unset it afterwards)."

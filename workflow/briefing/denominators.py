@@ -10,8 +10,10 @@ smallest denominators that do reproduce all of them; nothing in the data or the 
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
+
+from . import numbers
 
 # Percentages are checked against denominators up to this size (a large trial's arm).
 SEARCH_LIMIT = 5000
@@ -19,13 +21,8 @@ SEARCH_LIMIT = 5000
 
 def reproduces(percent_text: str, n: int) -> bool:
     """Whether some whole count out of n rounds (half up) to the percentage as printed."""
-    printed = Decimal(percent_text)
-    places = Decimal(1).scaleb(-max(0, -printed.as_tuple().exponent))
-    nearest = int((printed * n / 100).to_integral_value(rounding=ROUND_HALF_UP))
-    return any(
-        0 <= k <= n and (Decimal(k) * 100 / n).quantize(places, rounding=ROUND_HALF_UP) == printed
-        for k in (nearest - 1, nearest, nearest + 1)
-    )
+    nearest = int(numbers.half_up(Decimal(percent_text) * n / 100, 0))
+    return any(0 <= k <= n and numbers.reproduces(k, n, percent_text) for k in (nearest - 1, nearest, nearest + 1))
 
 
 def smallest(percent_texts: list[str], limit: int = SEARCH_LIMIT) -> list[int]:

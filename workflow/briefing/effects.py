@@ -8,10 +8,11 @@ Wilson score interval; means keep the SD the source reports and nothing is inven
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from statistics import NormalDist
 from typing import Any
 
+from . import numbers
 from .vocabulary import DOMAINS, STATISTICS
 
 CI_METHOD = "Wilson score"
@@ -38,21 +39,13 @@ def wilson(events: int, n: int, level: float = LEVEL) -> tuple[float, float]:
     return low, high
 
 
-def _decimals(text: str) -> int:
-    return len(text.split(".")[1]) if "." in text else 0
-
-
-def _round_half_up(value: Decimal, decimals: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-
-
 def derive_count(percent_text: str, n: int) -> int | None:
     """The count behind a percentage of n, or None when no whole count reproduces it.
 
     Decimal arithmetic so that 84.5 % of 58 is judged on the digits the source printed, not on
     binary floating point.
     """
-    count = int(_round_half_up(Decimal(percent_text) * n / 100, 0))
+    count = int(numbers.half_up(Decimal(percent_text) * n / 100, 0))
     if not 0 <= count <= n:
         return None
     return count if percent_reproduced(count, n, percent_text) else None
@@ -60,7 +53,7 @@ def derive_count(percent_text: str, n: int) -> int | None:
 
 def percent_reproduced(events: int, n: int, percent_text: str) -> bool:
     """Whether events/n rounds (half up) to the percentage at the precision it is written with."""
-    return _round_half_up(Decimal(events) * 100 / n, _decimals(percent_text)) == Decimal(percent_text)
+    return numbers.reproduces(events, n, percent_text)
 
 
 def proportion_estimate(outcome: dict[str, Any]) -> dict[str, Any] | None:
@@ -99,8 +92,9 @@ def proportion_estimate(outcome: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def percent_text(fraction: float) -> str:
-    """A derived proportion as a percentage with one decimal (derived figures carry one decimal)."""
-    return f"{_round_half_up(Decimal(repr(fraction)) * 100, 1)}"
+    """A derived proportion as a percentage with one decimal: numbers.percent, under the name
+    callers used before the numbers module existed."""
+    return numbers.percent(fraction)
 
 
 def percent_change(baseline: float, value: float) -> float:
@@ -125,9 +119,10 @@ def trajectory(outcomes: list[dict[str, Any]], domain: str) -> list[dict[str, An
         baseline = next((p for p in points if p["time_days"] == 0), None)
         rows = []
         for p in points:
-            change = None
+            change = change_text = None
             if baseline is not None and p is not baseline and baseline["value"]:
                 change = percent_change(baseline["value"], p["value"])
+                change_text = numbers.change_percent(baseline["value"], p["value"])  # exact, not the float
             rows.append(
                 {
                     "outcome_id": p["outcome_id"],
@@ -141,7 +136,7 @@ def trajectory(outcomes: list[dict[str, Any]], domain: str) -> list[dict[str, An
                     "unit": p.get("unit"),
                     "locator": p["locator"],
                     "change_pct": change,
-                    "change_pct_text": None if change is None else f"{change:.1f}",
+                    "change_pct_text": change_text,
                 }
             )
         result.append(
@@ -165,11 +160,11 @@ def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         parts = [by_category.get("complete"), by_category.get("partial")]
         if "overall" not in by_category and all(p and not p.get("value_qualifier") for p in parts):
             complete, partial = by_category["complete"], by_category["partial"]
-            decimals = max(_decimals(complete["value_text"]), _decimals(partial["value_text"]))
+            places = max(numbers.decimals(complete["value_text"]), numbers.decimals(partial["value_text"]))
             total = Decimal(complete["value_text"]) + Decimal(partial["value_text"])
             derived_overall = {
                 "value": float(total),
-                "value_text": f"{_round_half_up(total, decimals)}",
+                "value_text": numbers.fixed(total, places),
                 "from": [complete["outcome_id"], partial["outcome_id"]],
                 "locator": complete["locator"],
             }

@@ -12,7 +12,6 @@ import io
 import itertools
 import math
 import re
-from collections import Counter
 from typing import Any
 
 import matplotlib
@@ -20,6 +19,8 @@ import matplotlib
 matplotlib.use("svg")
 import matplotlib.pyplot as plt  # noqa: E402
 from cycler import cycler  # noqa: E402
+
+from . import figure_tables as tables  # noqa: E402
 
 PALETTE = ["#0b5394", "#b45f06", "#38761d", "#741b47", "#434343"]  # colour-blind distinguishable, dark
 # Readability limits: a legend of more studies than this is unreadable, and a figure of more rows
@@ -93,17 +94,12 @@ def _to_svg(fig: matplotlib.figure.Figure, figure_id: str) -> str:
     return svg
 
 
-def _study_label(studies: dict[str, dict[str, Any]], study_id: str) -> str:
-    return studies.get(study_id, {}).get("short_name", study_id)
-
-
 def trajectory_figure(
     figure_id: str, series: list[dict[str, Any]], studies: dict[str, dict[str, Any]], title: str, ylabel: str
 ) -> dict[str, Any]:
     """Mean (or reported summary) at each time point with error bars of ±1 SD where reported."""
     _style()
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    rows = []
     crowded = len(series) > LEGEND_MAX
     for colour, s in zip(itertools.cycle(PALETTE), series):  # every study, colours repeat
         points = s["points"]
@@ -111,23 +107,13 @@ def trajectory_figure(
         y = [p["value"] for p in points]
         sds = [p["sd"] if p["sd"] is not None else 0 for p in points]
         has_sd = any(p["sd"] is not None for p in points)
-        label = _study_label(studies, s["study_id"])
+        label = tables.study_label(studies, s["study_id"])
         if not has_sd:
             label += " (summary statistic not stated; no SD)"
         if crowded:  # one thin line per study: the shape of the evidence, the numbers in the table
             ax.plot(x, y, marker="o", markersize=2, linewidth=0.8, alpha=0.45, color=PALETTE[0])
         else:
             ax.errorbar(x, y, yerr=sds if has_sd else None, marker="o", capsize=3, color=colour, label=label)
-        for p in points:
-            rows.append(
-                {
-                    "Study": _study_label(studies, s["study_id"]),
-                    "Time point": p["timepoint"],
-                    "Value": p["value_text"],
-                    "SD": p["sd_text"] or "not reported",
-                    "Change from baseline (%), derived": p["change_pct_text"] or "",
-                }
-            )
     ax.set_xlabel("Weeks after treatment")
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
@@ -136,26 +122,15 @@ def trajectory_figure(
     else:
         ax.set_title(title, loc="left")
         ax.legend(frameon=False, fontsize=8, loc="upper right")
-    alt = _trajectory_alt(series, studies, ylabel)
+    rows = tables.trajectory_table(series, studies)
     return {
         "id": figure_id,
         "title": title,
-        "alt": alt,
+        "alt": tables.trajectory_alt(series, studies, ylabel),
         "svg": _to_svg(fig, figure_id),
         "table": rows,
         "columns": list(rows[0]),
     }
-
-
-def _trajectory_alt(series: list[dict[str, Any]], studies: dict[str, dict[str, Any]], ylabel: str) -> str:
-    parts = []
-    for s in series:
-        points = "; ".join(
-            f"{p['timepoint']}: {p['value_text']}" + (f" (SD {p['sd_text']})" if p["sd_text"] else "")
-            for p in s["points"]
-        )
-        parts.append(f"{_study_label(studies, s['study_id'])}: {points}")
-    return f"Line chart of {ylabel.lower()} over time. " + ". ".join(parts) + "."
 
 
 def response_figures(
@@ -198,29 +173,9 @@ def response_figure(
     """Horizontal bars of each reported response category, with the 95 % CI where computable."""
     _style()
     title = "Pain response categories as reported" + (" (continued)" if continued else "")
-    labels, values, lows, highs, rows = [], [], [], [], []
-    repeated = {sid for sid, n in Counter(g["study_id"] for g in groups).items() if n > 1}
-    for g in groups:
-        for c in g["categories"]:
-            study = _study_label(studies, g["study_id"])
-            when = f" ({g['timepoint']})" if g["study_id"] in repeated and g["timepoint"] else ""
-            labels.append(f"{study}{when}: {c['label']}")
-            values.append(c["value"])
-            est = estimates.get(c["outcome_id"])
-            # max(0, ...): at 0 % or 100 % the interval bound equals the value up to rounding
-            lows.append(max(0.0, c["value"] - est["ci_low"] * 100) if est else 0)
-            highs.append(max(0.0, est["ci_high"] * 100 - c["value"]) if est else 0)
-            rows.append(
-                {
-                    "Study": study,
-                    "Category (source term)": f"{c['label']} ({c['source_term']})",
-                    "Time point": g["timepoint"] or "not stated",
-                    "Percent": c["value_text"],
-                    "95 % CI": f"{est['ci_low'] * 100:.1f} to {est['ci_high'] * 100:.1f}"
-                    if est
-                    else "not computable (no denominator)",
-                }
-            )
+    labels = tables.response_labels(groups, studies)
+    rows = tables.response_table(groups, studies, estimates)
+    values, lows, highs = _response_bars(groups, estimates)
     fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.45 * len(labels)))
     # Bars at explicit positions: a categorical bar plot would merge two rows that share a label
     # (two studies with one short name) and shift every interval below them.
@@ -229,7 +184,7 @@ def response_figure(
     if any(lows) or any(highs):
         ax.errorbar(values, positions, xerr=[lows, highs], fmt="none", ecolor="black", capsize=3)
     for i, v in enumerate(values):  # the label sits right of the interval, not on it
-        ax.text(v + highs[i] + 1.5, i, f"{rows[i]['Percent']} %", va="center", fontsize=9)
+        ax.text(v + highs[i] + 1.5, i, tables.bar_label(rows[i]), va="center", fontsize=9)
     ax.set_yticks(positions, labels)
     ax.set_ylim(len(values) - 0.5, -0.5)  # first row at the top, no empty band
     ax.grid(axis="y", visible=False)
@@ -237,19 +192,28 @@ def response_figure(
     ax.set_xlabel("Patients or lesions (%)")
     ax.set_ylabel("")
     ax.set_title(title, loc="left")
-    alt = (
-        "Bar chart of pain response categories. "
-        + "; ".join(f"{r['Study']}, {r['Category (source term)']}: {r['Percent']} %" for r in rows)
-        + "."
-    )
     return {
         "id": figure_id,
         "title": title,
-        "alt": alt,
+        "alt": tables.response_alt(rows),
         "svg": _to_svg(fig, figure_id),
         "table": rows,
         "columns": list(rows[0]),
     }
+
+
+def _response_bars(
+    groups: list[dict[str, Any]], estimates: dict[str, dict[str, Any]]
+) -> tuple[list[float], list[float], list[float]]:
+    """Each bar's length and how far its interval reaches below and above it (0 without one)."""
+    values, lows, highs = [], [], []
+    for c in (c for g in groups for c in g["categories"]):
+        est = estimates.get(c["outcome_id"])
+        values.append(c["value"])
+        # max(0, ...): at 0 % or 100 % the interval bound equals the value up to rounding
+        lows.append(max(0.0, c["value"] - est["ci_low"] * 100) if est else 0)
+        highs.append(max(0.0, est["ci_high"] * 100 - c["value"]) if est else 0)
+    return values, lows, highs
 
 
 def forest_figures(
@@ -301,16 +265,29 @@ def forest_figure(
     k = len(rows)
     if continued:
         title += " (continued)"
-    pooled_label = "Random effects (REML)" + (", all studies" if all_studies else "")
-    proportion = scale == "proportion"
-    est = pooled["estimate_prop"] if proportion else pooled["estimate"]
-    low = pooled["ci_low_prop"] if proportion else pooled["ci_low"]
-    high = pooled["ci_high_prop"] if proportion else pooled["ci_high"]
-    pi_low = pooled["pi_low_prop"] if proportion else pooled["pi_low"]
-    pi_high = pooled["pi_high_prop"] if proportion else pooled["pi_high"]
-    fmt = (lambda v: f"{v * 100:.1f}") if proportion else (lambda v: f"{v:.2f}")
+    table = tables.forest_table(rows, pooled, scale, all_studies)  # every number the plot prints
+    heterogeneity = tables.heterogeneity(pooled)
+    fig, (left, ax, right), height = _forest_canvas(k)
+    ys = list(range(k + 2, 2, -1))  # studies from the top; pooled at 1.5, prediction at 0.5
+    _forest_marks(ax, rows, ys, tables.forest_pooled(pooled, scale))
+    _forest_axis(ax, scale, xlim, k)
+    _forest_columns(left, right, table, ys + [1.5, 0.5], k)
+    fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
+    fig.text(0.0, 1 - 0.15 / height, title, fontsize=11, ha="left", va="top")
+    return {
+        "id": figure_id,
+        "title": title,
+        "alt": tables.forest_alt(table, heterogeneity, k, all_studies),
+        "svg": _to_svg(fig, figure_id),
+        "table": table,
+        "columns": list(table[0]),
+        "heterogeneity": heterogeneity,
+    }
 
-    # Fixed sizes in inches, so the spacing of rows, axis and footer is the same for 1 or 200 studies.
+
+def _forest_canvas(k: int) -> tuple[matplotlib.figure.Figure, tuple[Any, Any, Any], float]:
+    """The figure and its three panels (study and n, the plot, estimate and weight), in fixed
+    sizes in inches, so the spacing of rows, axis and footer is the same for 1 or 200 studies."""
     row_area = 0.24 * (k + 3)
     top, axis_band, footer_band = 0.45, 0.55, 0.35
     height = top + row_area + axis_band + footer_band
@@ -320,17 +297,25 @@ def forest_figure(
     left = fig.add_axes((0.0, bottom, 0.30, rows_h))
     ax = fig.add_axes((0.31, bottom, 0.34, rows_h))
     right = fig.add_axes((0.66, bottom, 0.34, rows_h))
-    ys = list(range(k + 2, 2, -1))  # studies from the top; pooled at 1.5, prediction at 0.5
+    return fig, (left, ax, right), height
+
+
+def _forest_marks(ax: Any, rows: list[dict[str, Any]], ys: list[int], pooled: dict[str, float | None]) -> None:
+    """Each study's square and interval, the pooled diamond and the prediction interval."""
     max_weight = max(r["weight"] for r in rows)
     for y, r in zip(ys, rows, strict=False):
         ax.plot([r["ci_low"], r["ci_high"]], [y, y], color="black", linewidth=1)
         ax.scatter([r["estimate"]], [y], marker="s", s=15 + 120 * r["weight"] / max_weight, color=PALETTE[0], zorder=3)
+    est, low, high = pooled["estimate"], pooled["ci_low"], pooled["ci_high"]
     ax.fill([low, est, high, est], [1.5, 1.8, 1.5, 1.2], color=PALETTE[1], zorder=3)
-    if pi_low is not None:
-        ax.plot([pi_low, pi_high], [0.5, 0.5], color=PALETTE[1], linewidth=2)
+    if pooled["pi_low"] is not None:
+        ax.plot([pooled["pi_low"], pooled["pi_high"]], [0.5, 0.5], color=PALETTE[1], linewidth=2)
     ax.axvline(est, color=PALETTE[1], linestyle=":", linewidth=1)
+
+
+def _forest_axis(ax: Any, scale: str, xlim: tuple[float, float] | None, k: int) -> None:
     ax.set_ylim(-0.2, k + 3)
-    if proportion:
+    if scale == "proportion":
         ax.set_xlim(0, 1)
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
         ax.set_xticklabels(["0", "25", "50", "75", "100"])
@@ -342,6 +327,10 @@ def forest_figure(
     ax.set_yticks([])
     ax.grid(axis="y", visible=False)
 
+
+def _forest_columns(left: Any, right: Any, table: list[dict[str, str]], ys: list[float], k: int) -> None:
+    """The table drawn beside the plot at each row's height: study and n on the left, estimate
+    and weight on the right; the pooled row (the k-th) in bold."""
     for panel in (left, right):
         panel.set_xlim(0, 1)
         panel.set_ylim(-0.2, k + 3)
@@ -351,47 +340,11 @@ def forest_figure(
     left.text(1, header_y, "n", fontweight="bold", va="center", ha="right")
     right.text(0.05, header_y, "Estimate [95 % CI]", fontweight="bold", va="center")
     right.text(1, header_y, "Weight", fontweight="bold", va="center", ha="right")
-    table = []
-    for y, r in zip(ys, rows, strict=False):
-        left.text(0, y, r["label"], va="center", fontsize=9)
-        left.text(1, y, r["n_text"], va="center", ha="right", fontsize=9)
-        interval = f"{fmt(r['estimate'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]"
-        right.text(0.05, y, interval, va="center", fontsize=9)
-        right.text(1, y, f"{r['weight']:.1f} %", va="center", ha="right", fontsize=9)
-        table.append(
-            {"Study": r["label"], "n": r["n_text"], "Estimate [95 % CI]": interval, "Weight": f"{r['weight']:.1f} %"}
-        )
-    pooled_text = f"{fmt(est)} [{fmt(low)}, {fmt(high)}]"
-    left.text(0, 1.5, pooled_label, fontweight="bold", va="center", fontsize=9)
-    right.text(0.05, 1.5, pooled_text, fontweight="bold", va="center", fontsize=9)
-    right.text(1, 1.5, "100 %", va="center", ha="right", fontsize=9)
-    table.append({"Study": pooled_label, "n": "", "Estimate [95 % CI]": pooled_text, "Weight": "100 %"})
-    if pi_low is not None:
-        pi_text = f"[{fmt(pi_low)}, {fmt(pi_high)}]"
-        left.text(0, 0.5, "95 % prediction interval", va="center", fontsize=9)
-        right.text(0.05, 0.5, pi_text, va="center", fontsize=9)
-        table.append({"Study": "95 % prediction interval", "n": "", "Estimate [95 % CI]": pi_text, "Weight": ""})
-    heterogeneity = (
-        f"Heterogeneity: τ² = {pooled['tau2']:.4f}; I² = {pooled['i2']:.1f} %; "
-        f"Q = {pooled['q']:.2f}, df = {pooled['q_df']}, "
-        + (f"p = {pooled['q_p']:.3f}" if pooled["q_p"] >= 0.001 else "p < 0.001")
-    )
-    fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
-    fig.text(0.0, 1 - 0.15 / height, title, fontsize=11, ha="left", va="top")
-    shown = f"{k} of {all_studies} studies" if all_studies else f"{k} studies"
-    alt = (
-        f"Forest plot of {shown}. "
-        + "; ".join(f"{r['Study']}: {r['Estimate [95 % CI]']}" for r in table)
-        + ". "
-        + heterogeneity
-        + "."
-    )
-    return {
-        "id": figure_id,
-        "title": title,
-        "alt": alt,
-        "svg": _to_svg(fig, figure_id),
-        "table": table,
-        "columns": list(table[0]),
-        "heterogeneity": heterogeneity,
-    }
+    for i, (y, row) in enumerate(zip(ys, table, strict=False)):
+        bold = {"fontweight": "bold"} if i == k else {}
+        left.text(0, y, row["Study"], va="center", fontsize=9, **bold)
+        if row["n"]:
+            left.text(1, y, row["n"], va="center", ha="right", fontsize=9)
+        right.text(0.05, y, row["Estimate [95 % CI]"], va="center", fontsize=9, **bold)
+        if row["Weight"]:
+            right.text(1, y, row["Weight"], va="center", ha="right", fontsize=9)

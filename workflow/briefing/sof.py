@@ -10,7 +10,7 @@ from __future__ import annotations
 from string import ascii_lowercase
 from typing import Any
 
-from . import certainty, effects
+from . import certainty, numbers
 from .text import domain_label, lower_first, trajectory_phrase
 from .vocabulary import DOMAINS
 
@@ -33,15 +33,14 @@ def participants(outcomes: list[dict[str, Any]], studies: dict[str, dict[str, An
 def pooled_effect(entry: dict[str, Any]) -> str:
     r = entry["result"]
     if r.get("estimate_prop") is not None:
-        pct = effects.percent_text
-        text = f"Pooled {pct(r['estimate_prop'])} % (95 % CI {pct(r['ci_low_prop'])} to {pct(r['ci_high_prop'])} %)"
+        text = f"Pooled {numbers.percent(r['estimate_prop'])} % ({numbers.ci(r['ci_low_prop'], r['ci_high_prop'])})"
         if r.get("pi_low_prop") is not None:
-            text += f"; 95 % prediction interval {pct(r['pi_low_prop'])} to {pct(r['pi_high_prop'])} %"
+            text += f"; 95 % prediction interval {numbers.interval(r['pi_low_prop'], r['pi_high_prop'])} %"
     else:
-        text = f"Pooled mean {r['estimate']:.2f} (95 % CI {r['ci_low']:.2f} to {r['ci_high']:.2f})"
+        text = f"Pooled mean {numbers.mean(r['estimate'])} ({numbers.ci(r['ci_low'], r['ci_high'], scale='mean')})"
         if r.get("pi_low") is not None:
-            text += f"; 95 % prediction interval {r['pi_low']:.2f} to {r['pi_high']:.2f}"
-    return text + f"; I² = {r['i2']:.1f} %, τ² = {r['tau2']:.4f}"
+            text += f"; 95 % prediction interval {numbers.interval(r['pi_low'], r['pi_high'], scale='mean')}"
+    return text + f"; I² = {numbers.i2(r['i2'])} %, τ² = {numbers.tau2(r['tau2'])}"
 
 
 def _group_key(o: dict[str, Any]) -> tuple[int, str]:

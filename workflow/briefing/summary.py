@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import certainty, effects, figures, pooling, sof
+from . import certainty, effects, figures, numbers, pooling, sof
 from .text import (
     design_counts,
     design_phrase,
@@ -22,7 +22,7 @@ from .vocabulary import CATEGORIES, COMPARISON_COLUMNS, DESIGNS, DIRECTIONS, DOM
 
 
 def ci_text(est: dict[str, Any]) -> str:
-    return f"95 % CI {effects.percent_text(est['ci_low'])} to {effects.percent_text(est['ci_high'])} %"
+    return numbers.ci(est["ci_low"], est["ci_high"])
 
 
 def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
@@ -38,7 +38,7 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
             and not o.get("value_qualifier")
             and not effects.percent_reproduced(est["events"], est["n"], value)
         ):
-            exact = effects.percent_text(est["events"] / est["n"])
+            exact = numbers.events_percent(est["events"], est["n"])
             text += (
                 f" as printed ({est['events']}/{est['n']} {o.get('denominator_unit') or ''} is {exact} %; "
                 f"{ci_text(est)} from the stated count)"
@@ -64,7 +64,7 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
         words = UNITS[unit].text if unit in UNITS else unit
         text = STATISTICS[statistic].display.format(value=value, unit=words).replace("  ", " ").strip()
         if statistic == "mean" and o.get("sd_text"):
-            text += f" (SD {o['sd_text']})"
+            text += f" ({numbers.sd(o['sd_text'])})"
     else:  # validation only admits the statistics of the vocabulary
         raise ValueError(f"statistic {statistic!r} has no display in vocabulary.py")
     if statistic not in ("percent", "count") and o.get("denominator"):

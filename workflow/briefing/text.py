@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from . import numbers
 from .vocabulary import DESIGNS, DOMAINS, STATISTICS
-from .vocabulary import QUALIFIERS as _QUALIFIERS
 
 
 def design_counts(primary: list[dict[str, Any]]) -> dict[str, int]:
@@ -22,7 +22,6 @@ def design_phrase(design: str, n: int) -> str:
 
 
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
-QUALIFIERS = {q.id: q.text for q in _QUALIFIERS}
 
 
 def domain_label(domain: str) -> str:
@@ -34,12 +33,7 @@ def count_words(n: int) -> str:
 
 
 def p_text(p: str | None) -> str:
-    if not p:
-        return ""
-    if p[0] in "<>=":
-        op, rest = (p[:2], p[2:]) if p[:2] in ("<=", ">=") else (p[0], p[1:])
-        return f"p {QUALIFIERS.get(op, op)} {rest}"
-    return f"p = {p}"
+    return numbers.p_value(p)
 
 
 def lower_first(text: str) -> str:
@@ -51,8 +45,7 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -
     """A repeated measure in one phrase: baseline, lowest point, and last point."""
 
     def at(o: dict[str, Any]) -> str:
-        sd = f" (SD {o['sd_text']})" if o.get("sd_text") else ""
-        return f"{o['value_text']}{sd} {o['timepoint']}"
+        return f"{numbers.mean_sd(o['value_text'], o.get('sd_text'))} {o['timepoint']}"
 
     first, last = points[0], points[-1]
     lowest = min(points[1:], key=lambda o: o["value"]) if len(points) > 2 else None

@@ -25,7 +25,7 @@ from typing import Any
 import frictionless
 import yaml
 
-from . import curation
+from . import curation, numbers
 from .effects import percent_reproduced
 from .evidence import read_package_descriptor
 
@@ -500,7 +500,8 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
                     "outcomes",
                     n,
                     "events",
-                    f"{o['events']}/{o['denominator']} is {100 * o['events'] / o['denominator']:.2f} %, "
+                    f"{o['events']}/{o['denominator']} is "
+                    f"{numbers.events_percent(o['events'], o['denominator'], 2)} %, "
                     f"which does not round to the stated {value} %. Check both against the source; if the "
                     "source prints them so, set as_printed to true: the briefing then shows the figures as "
                     "printed and says that they disagree",
@@ -523,12 +524,12 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
         # each category, so allow the rounding of a few of them.
         if len(entries) > 1 and total > Decimal("100.05"):
             when = f" at {timepoint}" if timepoint else ""
-            listed = ", ".join(f"row {row} ({v:g} %)" for row, v in entries)
+            listed = ", ".join(f"row {row} ({v} %)" for row, v in entries)  # as the source printed them
             add(
                 "outcomes",
                 entries[-1][0],
                 "value",
-                f"response categories of {study}{when} add up to {total:g} %, more than 100 %: {listed}. "
+                f"response categories of {study}{when} add up to {total} %, more than 100 %: {listed}. "
                 "Categories of one group of patients cannot add up to more than all of them; if some rows "
                 "are of a subgroup or of another time point, give them their own 'timepoint' (or leave "
                 "them out until subgroups can be recorded)",

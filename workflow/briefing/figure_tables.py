@@ -1,0 +1,155 @@
+"""What each figure prints: the table of numbers beside it, the labels drawn on it and its text
+alternative.
+
+Pure and without the plotting stack, so tests check every number a figure shows without drawing
+it; figures.py draws these same strings. Every derived number comes from briefing.numbers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from . import numbers
+
+PREDICTION_LABEL = "95 % prediction interval"
+
+
+def study_label(studies: dict[str, dict[str, Any]], study_id: str) -> str:
+    return studies.get(study_id, {}).get("short_name", study_id)
+
+
+# ----------------------------------------------------------------------------- trajectories
+def trajectory_table(series: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+    """One row per point: the value and SD as the source printed them, the change derived."""
+    return [
+        {
+            "Study": study_label(studies, s["study_id"]),
+            "Time point": p["timepoint"],
+            "Value": p["value_text"],
+            "SD": p["sd_text"] or "not reported",
+            "Change from baseline (%), derived": p["change_pct_text"] or "",
+        }
+        for s in series
+        for p in s["points"]
+    ]
+
+
+def trajectory_alt(series: list[dict[str, Any]], studies: dict[str, dict[str, Any]], ylabel: str) -> str:
+    parts = []
+    for s in series:
+        points = "; ".join(f"{p['timepoint']}: {numbers.mean_sd(p['value_text'], p['sd_text'])}" for p in s["points"])
+        parts.append(f"{study_label(studies, s['study_id'])}: {points}")
+    return f"Line chart of {ylabel.lower()} over time. " + ". ".join(parts) + "."
+
+
+# ----------------------------------------------------------------------------- response categories
+def response_labels(groups: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[str]:
+    """The label of each bar; a study reported at two time points names them."""
+    repeated = {sid for sid, n in Counter(g["study_id"] for g in groups).items() if n > 1}
+    return [
+        study_label(studies, g["study_id"])
+        + (f" ({g['timepoint']})" if g["study_id"] in repeated and g["timepoint"] else "")
+        + f": {c['label']}"
+        for g in groups
+        for c in g["categories"]
+    ]
+
+
+def response_table(
+    groups: list[dict[str, Any]], studies: dict[str, dict[str, Any]], estimates: dict[str, dict[str, Any]]
+) -> list[dict[str, str]]:
+    """One row per bar: the percentage as the source printed it, the 95 % CI as the text prints it."""
+    rows = []
+    for g in groups:
+        for c in g["categories"]:
+            est = estimates.get(c["outcome_id"])
+            rows.append(
+                {
+                    "Study": study_label(studies, g["study_id"]),
+                    "Category (source term)": f"{c['label']} ({c['source_term']})",
+                    "Time point": g["timepoint"] or "not stated",
+                    "Percent": c["value_text"],
+                    "95 % CI": numbers.interval(est["ci_low"], est["ci_high"])
+                    if est
+                    else "not computable (no denominator)",
+                }
+            )
+    return rows
+
+
+def bar_label(row: dict[str, str]) -> str:
+    """The text beside a bar."""
+    return f"{row['Percent']} %"
+
+
+def response_alt(rows: list[dict[str, str]]) -> str:
+    return (
+        "Bar chart of pain response categories. "
+        + "; ".join(f"{r['Study']}, {r['Category (source term)']}: {r['Percent']} %" for r in rows)
+        + "."
+    )
+
+
+# ----------------------------------------------------------------------------- forest plots
+def forest_pooled(pooled: dict[str, Any], scale: str) -> dict[str, float | None]:
+    """The pooled estimate and its intervals on the plot's scale (a proportion, or a mean)."""
+    suffix = "_prop" if scale == "proportion" else ""
+    return {key: pooled[f"{key}{suffix}"] for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
+
+
+def estimate_cell(estimate: float, low: float, high: float, scale: str) -> str:
+    """ "52.3 [40.1, 64.2]": an estimate and its 95 % CI as the forest plot's column prints it."""
+    return f"{numbers.estimate(estimate, scale)} [{numbers.estimate(low, scale)}, {numbers.estimate(high, scale)}]"
+
+
+def pooled_label(all_studies: int | None) -> str:
+    return "Random effects (REML)" + (", all studies" if all_studies else "")
+
+
+def forest_table(
+    rows: list[dict[str, Any]], pooled: dict[str, Any], scale: str, all_studies: int | None = None
+) -> list[dict[str, str]]:
+    """The forest plot's columns: one row per study, then the pooled result, then the 95 %
+    prediction interval when there is one. rows: label, estimate, ci_low, ci_high, weight, n_text."""
+    table = [
+        {
+            "Study": r["label"],
+            "n": r["n_text"],
+            "Estimate [95 % CI]": estimate_cell(r["estimate"], r["ci_low"], r["ci_high"], scale),
+            "Weight": f"{numbers.weight(r['weight'])} %",
+        }
+        for r in rows
+    ]
+    p = forest_pooled(pooled, scale)
+    table.append(
+        {
+            "Study": pooled_label(all_studies),
+            "n": "",
+            "Estimate [95 % CI]": estimate_cell(p["estimate"], p["ci_low"], p["ci_high"], scale),
+            "Weight": "100 %",
+        }
+    )
+    if p["pi_low"] is not None:
+        interval = f"[{numbers.estimate(p['pi_low'], scale)}, {numbers.estimate(p['pi_high'], scale)}]"
+        table.append({"Study": PREDICTION_LABEL, "n": "", "Estimate [95 % CI]": interval, "Weight": ""})
+    return table
+
+
+def heterogeneity(pooled: dict[str, Any]) -> str:
+    """The line under a forest plot: τ², I², Cochran's Q with its df and p."""
+    return (
+        f"Heterogeneity: τ² = {numbers.tau2(pooled['tau2'])}; I² = {numbers.i2(pooled['i2'])} %; "
+        f"Q = {numbers.q(pooled['q'])}, df = {pooled['q_df']}, {numbers.p_computed(pooled['q_p'])}"
+    )
+
+
+def forest_alt(table: list[dict[str, str]], heterogeneity_text: str, k: int, all_studies: int | None) -> str:
+    shown = f"{k} of {all_studies} studies" if all_studies else f"{k} studies"
+    return (
+        f"Forest plot of {shown}. "
+        + "; ".join(f"{r['Study']}: {r['Estimate [95 % CI]']}" for r in table)
+        + ". "
+        + heterogeneity_text
+        + "."
+    )
