@@ -60,7 +60,7 @@ def test_response_chart_comes_in_parts_that_keep_every_row_and_each_study_whole(
     groups = [_group(f"s{i}", [10, 20, 30] if i % 2 else [40, 50]) for i in range(200)]
     parts = figures.response_figures("fig-x-response", groups, _studies(200), {})
     assert len(parts) > 1
-    assert parts[0]["id"] == "fig-x-response" and parts[0]["title"] == "Pain response categories as reported"
+    assert parts[0]["id"] == "fig-x-response" and parts[0]["title"] == "Response categories as reported"
     assert all(p["title"].endswith("(continued)") for p in parts[1:])
     assert all(len(p["table"]) <= figures.BARS_PER_PART for p in parts)
     assert [r for p in parts for r in p["table"]] == figures.response_figure("all", groups, _studies(200), {})["table"]

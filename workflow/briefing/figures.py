@@ -138,6 +138,7 @@ def response_figures(
     groups: list[dict[str, Any]],
     studies: dict[str, dict[str, Any]],
     estimates: dict[str, dict[str, Any]],
+    title: str = "Response categories as reported",
 ) -> list[dict[str, Any]]:
     """The response chart, in parts of at most BARS_PER_PART bars; a study's categories stay together."""
     parts: list[list[dict[str, Any]]] = [[]]
@@ -148,7 +149,7 @@ def response_figures(
     return _parts(
         figure_id,
         [
-            response_figure(_part_id(figure_id, i), part, studies, estimates, continued=i > 0)
+            response_figure(_part_id(figure_id, i), part, studies, estimates, continued=i > 0, title=title)
             for i, part in enumerate(parts)
         ],
     )
@@ -169,10 +170,11 @@ def response_figure(
     studies: dict[str, dict[str, Any]],
     estimates: dict[str, dict[str, Any]],
     continued: bool = False,
+    title: str = "Response categories as reported",
 ) -> dict[str, Any]:
     """Horizontal bars of each reported response category, with the 95 % CI where computable."""
     _style()
-    title = "Pain response categories as reported" + (" (continued)" if continued else "")
+    title += " (continued)" if continued else ""
     labels = tables.response_labels(groups, studies)
     rows = tables.response_table(groups, studies, estimates)
     values, lows, highs = _response_bars(groups, estimates)

@@ -276,7 +276,10 @@ def _figures(
     """The response chart, one chart per measure over time, then a forest plot per pooled result."""
     figure_list = []
     if groups:
-        figure_list += figures.response_figures(f"fig-{modality_id}-response", groups, study_names, estimates)
+        # Response categories of every response domain in one chart (the vocabulary declares one).
+        response = DOMAINS.where(shape="response")[0]
+        figure_id = f"fig-{modality_id}-{response.figure_id}"
+        figure_list += figures.response_figures(figure_id, groups, study_names, estimates, response.figure_title)
     for domain in DOMAINS.where(shape="series"):
         if trajectories[domain.id]:
             figure_id = f"fig-{modality_id}-{domain.figure_id}"

@@ -33,7 +33,7 @@ class Domain:
     role: str = ""
     shape: str = ""
     phrase: tuple[str, str, str] | tuple[()] = ()
-    figure_id: str = ""  # for a series: its figure's id (fig-<modality>-<figure_id>), title and axis
+    figure_id: str = ""  # its chart's id (fig-<modality>-<figure_id>), title and (a series) axis
     figure_title: str = ""
     axis_label: str = ""
 
@@ -45,6 +45,8 @@ DOMAIN_LIST = (
         role="pain",
         shape="response",
         phrase=("pain", "relieve", "relieves"),
+        figure_id="response",
+        figure_title="Pain response categories as reported",
     ),
     Domain(
         "pain_score",
