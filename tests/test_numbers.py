@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import pytest
 
-from briefing import changes, combine, effects, figure_tables, numbers, sof, summary
+from briefing import changes, combine, effects, figure_tables, numbers, wording
 from conftest import ROOT
 
 N_MAX = 2000
@@ -186,9 +186,9 @@ def test_sentences_and_sof_text_print_the_exact_percentage_and_the_shared_interv
         ci = numbers.ci(est["ci_low"], est["ci_high"])
         # "-1" is never reproduced, so the sentence prints what the stated count gives
         o = {"statistic": "percent", "value_text": "-1", "as_printed": True, "denominator": n}
-        text = summary.display(o | {"denominator_unit": "patients"}, est)
+        text = wording.display(o | {"denominator_unit": "patients"}, est)
         assert shown.match(text).groups() == (str(e), str(n), reference(e, n), ci), text
-        assert summary.display({"statistic": "count", "events": e, "denominator": n}, est) == f"{e}/{n} ({ci})"
+        assert wording.display({"statistic": "count", "events": e, "denominator": n}, est) == f"{e}/{n} ({ci})"
 
 
 def test_the_response_chart_table_prints_the_sentences_interval():
@@ -204,7 +204,7 @@ def test_the_response_chart_table_prints_the_sentences_interval():
     estimates = {f"{e}/{n}": estimate(e, n) for e, n in pairs}
     rows = figure_tables.response_table(groups, {}, estimates)
     for (e, n), row in zip(pairs, rows, strict=True):
-        assert f"95 % CI {row['95 % CI']} %" == summary.ci_text(estimates[f"{e}/{n}"])
+        assert f"95 % CI {row['95 % CI']} %" == wording.ci_text(estimates[f"{e}/{n}"])
 
 
 def test_the_forest_table_prints_the_sentences_percentage_and_interval():
@@ -217,7 +217,7 @@ def test_the_forest_table_prints_the_sentences_percentage_and_interval():
     pooled = {"estimate_prop": 0.0625, "ci_low_prop": 0.0125, "ci_high_prop": 0.125, "pi_low_prop": None}
     table = figure_tables.forest_table(rows, pooled | {"pi_high_prop": None}, "proportion")
     for (e, n), row in zip(pairs, table, strict=False):
-        ci = summary.ci_text(estimate(e, n))
+        ci = wording.ci_text(estimate(e, n))
         low, high = re.match(r"95 % CI (\S+) to (\S+) %", ci).groups()
         assert row["Estimate [95 % CI]"] == f"{reference(e, n)} [{low}, {high}]"
         assert row["Weight"] == "0.3 %"
@@ -231,7 +231,7 @@ def test_pooled_results_and_what_changed_print_the_same_percentage():
         ci = numbers.ci(est["ci_low"], est["ci_high"])
         assert changes._pooled_text(result) == f"{reference(e, n)} % ({ci}), k = 2"
         entry = {"result": result | {"pi_low_prop": None, "i2": 12.25, "tau2": 0.00125}}
-        assert sof.pooled_effect(entry) == f"Pooled {reference(e, n)} % ({ci}); I² = 12.3 %, τ² = 0.0013"
+        assert wording.pooled_effect(entry) == f"Pooled {reference(e, n)} % ({ci}); I² = 12.3 %, τ² = 0.0013"
 
 
 def test_what_changed_prints_the_registrys_interval_as_the_sentence_does():
@@ -254,7 +254,7 @@ def test_what_changed_prints_the_registrys_interval_as_the_sentence_does():
     registry = {f["id"]: f for f in combine.figure_registry([context])}
     for o in outcomes:
         shown = changes._value(registry[f"{o['outcome_id']}:ci"])
-        assert shown == f"{o['events']}/{o['denominator']}; {summary.ci_text(o['estimate'])}"
+        assert shown == f"{o['events']}/{o['denominator']}; {wording.ci_text(o['estimate'])}"
 
 
 def test_a_drawn_forest_plot_and_response_chart_print_their_tables():

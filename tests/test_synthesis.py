@@ -246,7 +246,7 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
     it counts. The audit's set of allowed numbers passed them before only because, at scale, small
     counts also occur in data cells (checked: this data passes it with or without the entries)."""
     from briefing import audit, synthetic
-    from briefing.text import count_words, design_phrase
+    from briefing.wording import count_words, design_counts, design_phrase
 
     synthetic.generate(90, 2, seed=3, out=tmp_path)
     package = tmp_path / "data" / "datapackage.yaml"
@@ -262,7 +262,7 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
     text = audit.html_text(html)
 
     primary = [st for s in summaries for st in s["primary_studies"]]
-    for design, n in summary.design_counts(primary).items():
+    for design, n in design_counts(primary).items():
         assert registry[f"total:design:{design}"]["value_text"] == str(n)
         assert design_phrase(design, n) in text and count_words(n) in design_phrase(design, n)
     words = {"lasting": "durability", "safety": "safety"}
@@ -277,7 +277,7 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
         m = s["modality_id"]
         assert registry[f"{m}:studies"]["value_text"] == str(len(s["primary_studies"]))
         assert (f"{m}:reviews" in registry) == bool(s["reviews"])
-        for design, n in summary.design_counts(s["primary_studies"]).items():
+        for design, n in design_counts(s["primary_studies"]).items():
             assert registry[f"{m}:design:{design}"]["value_text"] == str(n)
         for row in s["sof"]["rows"]:
             assert registry[f"{m}:sof:{combine.slug(row['outcome'])}:studies"]["value_text"] == str(row["studies"])

@@ -5,36 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import numbers
+from . import numbers, wording
 from .vocabulary import DESIGNS, FACTORS
 
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
 DOWNGRADE = tuple(f.id for f in FACTORS.where(direction="down"))
 UPGRADE = tuple(f.id for f in FACTORS.where(direction="up"))
-# GRADE's standard phrasing for a conclusion at each level (Santesso et al. 2020, informative
-# statements): "results in", "probably results in", "may result in", "very uncertain".
-CONCLUSION = {
-    "high": "{treatment} {verb_s} {outcome}",
-    "moderate": "{treatment} probably {verb} {outcome}",
-    "low": "{treatment} may {verb} {outcome}",
-    "very low": "The evidence is very uncertain about the effect of {treatment} on {outcome}",
-}
-
-
-# What each level means, in the GRADE Working Group's words (Balshem et al., J Clin Epidemiol 2011).
-MEANING = {
-    "high": "the true effect lies close to the estimate",
-    "moderate": "the true effect is likely to be close to the estimate, but may be substantially different",
-    "low": "the true effect may be substantially different from the estimate",
-    "very low": "the true effect is likely to be substantially different from the estimate",
-}
-
-
-def conclusion(
-    level_text: str, treatment: str, outcome: str, verb: str = "result in", verb_s: str = "results in"
-) -> str:
-    text = CONCLUSION[level_text].format(treatment=treatment, outcome=outcome, verb=verb, verb_s=verb_s)
-    return text[0].upper() + text[1:] + "."
 
 
 def symbols(level: int) -> str:
@@ -46,14 +22,6 @@ def starting_level(designs: list[str]) -> tuple[int, str]:
     if designs and all(DESIGNS[d].randomised for d in designs):
         return 4, "randomised trials start at high certainty"
     return 2, "non-randomised studies start at low certainty"
-
-
-def judgement_text(factor: str, judgement: int) -> str:
-    if judgement == 0:
-        return "not serious" if factor in DOWNGRADE else "none"
-    if factor in DOWNGRADE:
-        return "serious (−1)" if judgement == -1 else "very serious (−2)"
-    return f"rated up (+{judgement})"
 
 
 # Rule of thumb for the optimal information size of a single-arm proportion or mean (GRADE
@@ -128,7 +96,7 @@ def rate(
                 "factor": factor,
                 "label": FACTORS[factor].label,
                 "judgement": record["judgement"],
-                "judgement_text": judgement_text(factor, record["judgement"]),
+                "judgement_text": wording.judgement_text(factor, record["judgement"]),
                 "reason": record["reason"],
                 "source": source,
             }

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import certainty, changes, effects, numbers, sof
-from .text import count_words, design_counts, design_phrase, lower_first
+from . import changes, effects, numbers, sof, wording
 from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS
+from .wording import design_counts
 
 METHODS = {
     "ci_method": effects.CI_METHOD,
@@ -26,25 +26,6 @@ METHODS = {
         "GRADE: randomised trials start high, other designs low; each domain judged by the curator with a reason"
     ),
 }
-
-
-# ----------------------------------------------------------------------------- references
-def vancouver(study: dict[str, Any]) -> str:
-    """A Vancouver-style reference from the fields the source gives; missing parts are left out,
-    never guessed."""
-    authors = [a.strip() for a in study["authors"].split(",")]
-    if len(authors) > 6 and "et al." not in authors:
-        authors = authors[:6] + ["et al."]
-    text = ", ".join(authors).replace(", et al.", ", et al") + ". "
-    text += study["title"].rstrip(".") + ". "
-    if study.get("journal"):
-        text += study["journal"] + ". "
-        text += (study.get("citation_detail") or str(study.get("year") or "")) + "."
-    elif study.get("year"):
-        text += f"{study['year']}."
-    else:
-        text += "Year not stated in the source."
-    return text.strip()
 
 
 def references(
@@ -67,7 +48,7 @@ def references(
                 "study_id": study_id,
                 "short_name": study["short_name"],
                 "anchor": f"ref-{study_id}",
-                "text": vancouver(study),
+                "text": wording.vancouver(study),
                 "pmid": study.get("pmid"),
                 "pmcid": study.get("pmcid"),
                 "doi": study.get("doi"),
@@ -190,7 +171,7 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         )
         for pooled in s["pooled"]:
             if pooled["result"]:
-                shown = [sof.pooled_effect(pooled)]
+                shown = [wording.pooled_effect(pooled)]
                 parts = [f for f in s["figures"] if pooled.get("figure_id") and f.get("part_of") == pooled["figure_id"]]
                 for forest in parts:  # a forest plot of many studies comes in parts
                     shown += [v for row in forest["table"] for v in row.values()] + [forest.get("heterogeneity", "")]
@@ -364,41 +345,17 @@ def comparison_counts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-# ----------------------------------------------------------------------------- sentences
-def _study_count_phrase(summaries: list[dict[str, Any]]) -> str:
-    primary = [st for s in summaries for st in s["primary_studies"]]
-    patients = sum(st.get("patients") or 0 for st in primary)
-    parts = [design_phrase(d, n) for d, n in sorted(design_counts(primary).items())]
-    noun = "study" if len(primary) == 1 else "studies"
-    return f"{count_words(len(primary))} primary {noun} ({', '.join(parts)}; {patients} patients in total)"
-
-
 def bottom_line(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     quantitative = [s for s in summaries if s["kind"] == "quantitative"]
-    narrative = [s for s in summaries if s["kind"] == "narrative"]
-    randomised = any(DESIGNS[st["design"]].randomised for s in summaries for st in s["primary_studies"])
-    levels = sorted({r["level_text"] for s in summaries for r in s["certainty"]})
-    lead = f"The quantitative evidence comes from {_study_count_phrase(summaries)}, each on a different modality."
-    if len({st["modality_id"] for s in quantitative for st in s["primary_studies"]}) != sum(
-        len(s["primary_studies"]) for s in quantitative
-    ):
-        lead = f"The quantitative evidence comes from {_study_count_phrase(summaries)}."
-    points = [lead]
-    if not randomised:
-        points.append(
-            "No randomised trial and no study comparing two modalities was found, "
-            "so every comparison across modalities is indirect."
-        )
-    if len(levels) == 1:
-        points.append(
-            f"The certainty of the evidence is {levels[0]} for every outcome rated: {certainty.MEANING[levels[0]]}."
-        )
-    elif levels:
-        meanings = "; ".join(f"where it is {level}, {certainty.MEANING[level]}" for level in levels)
-        points.append(f"The certainty of the evidence is {' or '.join(levels)} for the outcomes rated: {meanings}.")
-    if narrative:
-        names = ", ".join(lower_first(s["modality"]["name"]) for s in narrative)
-        points.append(f"For {names}, the briefing has narrative review statements only, no effect estimates.")
+    primary = [st for s in summaries for st in s["primary_studies"]]
+    in_quantitative = [st for s in quantitative for st in s["primary_studies"]]
+    points = wording.bottom_line_points(
+        primary,
+        one_per_modality=len({st["modality_id"] for st in in_quantitative}) == len(in_quantitative),
+        randomised=any(DESIGNS[st["design"]].randomised for st in primary),
+        levels=sorted({r["level_text"] for s in summaries for r in s["certainty"]}),
+        narrative=[s["modality"]["name"] for s in summaries if s["kind"] == "narrative"],
+    )
     per_modality = [
         {
             "modality_id": s["modality_id"],
@@ -412,55 +369,23 @@ def bottom_line(summaries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def limitations(summaries: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[str]:
-    items = []
-    no_denominator = sorted(
-        {
-            o["study_id"]
-            for s in summaries
-            for o in s["outcomes"]
-            if o["statistic"] == "percent" and not o.get("denominator")
-        }
+    """What limits the evidence shown: the studies concerned, named; the words are wording's."""
+    outcomes = [o for s in summaries for o in s["outcomes"]]
+
+    def names(study_ids: set[str]) -> list[str]:
+        return [studies[i]["short_name"] for i in sorted(study_ids)]
+
+    return wording.limitations(
+        no_denominator=names(
+            {o["study_id"] for o in outcomes if o["statistic"] == "percent" and not o.get("denominator")}
+        ),
+        unspecified=names({o["study_id"] for o in outcomes if o["statistic"] == "summary_unspecified"}),
+        unmapped=names(
+            {o["study_id"] for o in outcomes if DOMAINS[o["domain"]].shape == "response" and not o.get("icpr_category")}
+        ),
+        unidentified=sorted(st["short_name"] for st in studies.values() if not (st.get("pmid") or st.get("doi"))),
+        locators=sorted({st["source_locator"] for st in studies.values()}),
     )
-    if no_denominator:
-        names = ", ".join(studies[i]["short_name"] for i in no_denominator)
-        items.append(
-            f"Some percentages are reported without a denominator ({names}); "
-            "they are shown as stated, without a confidence interval."
-        )
-    unspecified = sorted(
-        {o["study_id"] for s in summaries for o in s["outcomes"] if o["statistic"] == "summary_unspecified"}
-    )
-    if unspecified:
-        names = ", ".join(studies[i]["short_name"] for i in unspecified)
-        items.append(f"Some pain scores are not stated to be means or medians and have no measure of spread ({names}).")
-    unmapped = sorted(
-        {
-            o["study_id"]
-            for s in summaries
-            for o in s["outcomes"]
-            if DOMAINS[o["domain"]].shape == "response" and not o.get("icpr_category")
-        }
-    )
-    if unmapped:
-        names = ", ".join(studies[i]["short_name"] for i in unmapped)
-        responses = [d.label for d in DOMAINS.where(shape="response")]
-        items.append(
-            f"{' and '.join(responses)} is defined differently across studies and not always by the ICPR "
-            f"consensus criteria ({names}); definitions are kept as the sources state them."
-        )
-    unidentified = sorted(st["short_name"] for st in studies.values() if not (st.get("pmid") or st.get("doi")))
-    if unidentified:
-        items.append(f"No PMID or DOI is given in the source for: {', '.join(unidentified)}.")
-    locators = sorted({st["source_locator"] for st in studies.values()})
-    items.append(
-        "Figures were extracted from the parts of the sources named in their locators ("
-        + "; ".join(locators)
-        + "); full texts may hold more detail."
-    )
-    items.append(
-        "Comparisons across modalities are indirect: different patients, designs, outcome definitions and time points."
-    )
-    return items
 
 
 # A comparison cell lists the findings (durability, safety) of at most this many studies, the

@@ -10,8 +10,7 @@ from __future__ import annotations
 from string import ascii_lowercase
 from typing import Any
 
-from . import certainty, numbers
-from .text import domain_label, lower_first, trajectory_phrase
+from . import wording
 from .vocabulary import DOMAINS
 
 
@@ -30,19 +29,6 @@ def participants(outcomes: list[dict[str, Any]], studies: dict[str, dict[str, An
     return sum(per_study.values()), len(per_study)
 
 
-def pooled_effect(entry: dict[str, Any]) -> str:
-    r = entry["result"]
-    if r.get("estimate_prop") is not None:
-        text = f"Pooled {numbers.percent(r['estimate_prop'])} % ({numbers.ci(r['ci_low_prop'], r['ci_high_prop'])})"
-        if r.get("pi_low_prop") is not None:
-            text += f"; 95 % prediction interval {numbers.interval(r['pi_low_prop'], r['pi_high_prop'])} %"
-    else:
-        text = f"Pooled mean {numbers.mean(r['estimate'])} ({numbers.ci(r['ci_low'], r['ci_high'], scale='mean')})"
-        if r.get("pi_low") is not None:
-            text += f"; 95 % prediction interval {numbers.interval(r['pi_low'], r['pi_high'], scale='mean')}"
-    return text + f"; I² = {numbers.i2(r['i2'])} %, τ² = {numbers.tau2(r['tau2'])}"
-
-
 def _group_key(o: dict[str, Any]) -> tuple[int, str]:
     return DOMAINS.order(o["domain"]), o.get("icpr_category") or o["measure"]
 
@@ -56,8 +42,7 @@ def _footnotes(ratings: dict[str, dict[str, Any]]) -> tuple[list[dict[str, str]]
         marks[domain] = {}
         for f in rating["factors"]:
             letter = _mark(len(footnotes))
-            text = f"{domain_label(domain)}, {f['label'].lower()} ({f['judgement_text']}): {f['reason']}"
-            footnotes.append({"mark": letter, "text": text})
+            footnotes.append({"mark": letter, "text": wording.footnote(domain, f)})
             marks[domain][f["factor"]] = letter
     return footnotes, marks
 
@@ -78,7 +63,7 @@ def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
     profile = [
         {
             "domain": r["domain"],
-            "label": domain_label(r["domain"]),
+            "label": wording.domain_label(r["domain"]),
             "designs": summary["designs"],
             "factors": {f["factor"]: f | {"mark": marks[r["domain"]][f["factor"]]} for f in r["factors"]},
             "rating": r,
@@ -86,45 +71,6 @@ def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
         for r in summary["certainty"]
     ]
     return {"rows": rows, "footnotes": footnotes, "profile": profile}
-
-
-def _effect(
-    outcomes: list[dict[str, Any]], pooled: list[dict[str, Any]], studies: dict[str, dict[str, Any]], k: int
-) -> str:
-    """The row's effect: its pooled results; else each study's series over time; else each figure."""
-    repeated = len({o.get("time_days") for o in outcomes}) > 1 and all(o.get("time_days") is not None for o in outcomes)
-    if pooled:
-        return " | ".join(f"{p['window']}: {pooled_effect(p)}" for p in pooled)
-    if repeated:
-        by_study: dict[str, list[dict[str, Any]]] = {}
-        for o in outcomes:
-            by_study.setdefault(o["study_id"], []).append(o)
-        return "; ".join(
-            (f"{studies[sid]['short_name']}: " if len(by_study) > 1 else "")
-            + trajectory_phrase(sorted(series, key=lambda x: x["time_days"]), with_measure=False)
-            for sid, series in by_study.items()
-        )
-    return "; ".join((f"{studies[o['study_id']]['short_name']}: " if k > 1 else "") + o["display"] for o in outcomes)
-
-
-def _timepoints(outcomes: list[dict[str, Any]]) -> str:
-    timepoints = sorted(
-        {o["timepoint"] for o in outcomes if o.get("timepoint")},
-        key=lambda t: next(o.get("time_days") or 0 for o in outcomes if o.get("timepoint") == t),
-    )
-    if not timepoints:
-        return "time point not stated"
-    return timepoints[0] + (f" to {timepoints[-1]}" if len(timepoints) > 1 else "")
-
-
-def _conclusion(rating: dict[str, Any] | None, treatment: str, domain: str, outcome_name: str) -> str:
-    if not rating:
-        return "Certainty not rated by the curator for this outcome; the figures are reported as stated."
-    phrase = DOMAINS[domain].phrase
-    if phrase:
-        noun, verb, verb_s = phrase
-        return certainty.conclusion(rating["level_text"], treatment, noun, verb, verb_s)
-    return certainty.conclusion(rating["level_text"], treatment, lower_first(outcome_name), "result in", "results in")
 
 
 def _row(
@@ -139,22 +85,22 @@ def _row(
     domain = outcomes[0]["domain"]
     n_participants, k = participants(outcomes, studies)
     pooled = [p for p in summary["pooled"] if p["result"] and p["domain"] == domain and p["definition"] == definition]
-    treatment = lower_first(summary["modality"]["name"])
+    treatment = wording.lower_first(summary["modality"]["name"])
     return {
         "domain": domain,
-        "domain_label": domain_label(domain),
+        "domain_label": wording.domain_label(domain),
         "outcome": outcomes[0]["measure"],
-        "timepoints": _timepoints(outcomes),
+        "timepoints": wording.timepoints(outcomes),
         "participants": n_participants,
         "studies": k,
         "study_ids": sorted({o["study_id"] for o in outcomes}),
         "outcome_ids": [o["outcome_id"] for o in outcomes],
-        "effect": _effect(outcomes, pooled, studies, k),
+        "effect": wording.sof_effect(outcomes, pooled, studies, k),
         "pooled": bool(pooled),
         "certainty": rating,
         "marks": list(marks.get(domain, {}).values()),
         "comments": sorted({o["note"] for o in outcomes if o.get("note")}),
-        "conclusion": _conclusion(rating, treatment, domain, outcomes[0]["measure"]),
+        "conclusion": wording.sof_conclusion(rating, treatment, domain, outcomes[0]["measure"]),
     }
 
 

@@ -9,75 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import certainty, effects, figures, numbers, pooling, sof
-from .text import (
-    design_counts,
-    design_phrase,
-    domain_label,
-    lower_first,
-    p_text,
-    trajectory_phrase,
-)
-from .vocabulary import CATEGORIES, COMPARISON_COLUMNS, DESIGNS, DIRECTIONS, DOMAINS, STATISTICS, UNITS
-
-
-def ci_text(est: dict[str, Any]) -> str:
-    return numbers.ci(est["ci_low"], est["ci_high"])
-
-
-def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
-    """The outcome as a reader sees it: the figure as the source states it, then what the build
-    computed from it (marked as derived)."""
-    statistic, unit = o["statistic"], o.get("unit") or ""
-    value = o.get("value_text")
-    if statistic == "percent":
-        text = f"{value} %"
-        if (
-            est
-            and o.get("as_printed")
-            and not o.get("value_qualifier")
-            and not effects.percent_reproduced(est["events"], est["n"], value)
-        ):
-            exact = numbers.events_percent(est["events"], est["n"])
-            text += (
-                f" as printed ({est['events']}/{est['n']} {o.get('denominator_unit') or ''} is {exact} %; "
-                f"{ci_text(est)} from the stated count)"
-            ).replace("  ", " ")
-        elif est:
-            mark = ", count derived" if est["count_derived"] else ""
-            text += f" ({est['events']}/{est['n']} {o.get('denominator_unit') or ''}{mark}; {ci_text(est)})".replace(
-                " ;", ";"
-            )
-        elif o.get("value_qualifier"):
-            text += " (a bound as stated; no count or CI derived)"
-        elif not o.get("denominator"):
-            text += " (denominator not stated; no CI computable)"
-        else:
-            text += f" of {o['denominator']} (no whole count reproduces the percentage; no CI shown)"
-    elif statistic == "count":
-        text = f"{o['events']}/{o['denominator']} {o.get('denominator_unit') or ''}".strip()
-        if est:
-            text += f" ({ci_text(est)})"
-    elif statistic == "test_only":
-        text = DIRECTIONS[o["direction"]].text + " (no figures reported)"
-    elif STATISTICS[statistic].display:
-        words = UNITS[unit].text if unit in UNITS else unit
-        text = STATISTICS[statistic].display.format(value=value, unit=words).replace("  ", " ").strip()
-        if statistic == "mean" and o.get("sd_text"):
-            text += f" ({numbers.sd(o['sd_text'])})"
-    else:  # validation only admits the statistics of the vocabulary
-        raise ValueError(f"statistic {statistic!r} has no display in vocabulary.py")
-    if statistic not in ("percent", "count") and o.get("denominator"):
-        text += f"; n = {o['denominator']} {o.get('denominator_unit') or ''}".rstrip()
-    p = p_text(o.get("p_value"))
-    if p:
-        text += f", {p}"
-    return text
-
-
-def outcome_label(o: dict[str, Any]) -> str:
-    when = f", {o['timepoint']}" if o.get("timepoint") else ""
-    return f"{o['measure']}{when}"
+from . import certainty, effects, figures, pooling, sof, wording
+from .vocabulary import CATEGORIES, COMPARISON_COLUMNS, DESIGNS, DOMAINS
 
 
 def _by_year(studies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -87,43 +20,6 @@ def _by_year(studies: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _primary(studies: list[dict[str, Any]], modality_id: str) -> list[dict[str, Any]]:
     return _by_year([s for s in studies if s.get("modality_id") == modality_id and not DESIGNS[s["design"]].review])
-
-
-def design_summary(primary: list[dict[str, Any]]) -> str:
-    parts = [design_phrase(d, n) for d, n in design_counts(primary).items()]
-    return ", ".join(parts) if parts else "no primary study"
-
-
-def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates: dict[str, Any]) -> str:
-    design = DESIGNS[s["design"]].singular
-    article = "an" if design[0] in "aeiou" else "a"
-    size = f"{s['patients']} patients"
-    if s.get("lesions"):
-        size += f" with {s['lesions']} lesions"
-    regimen = f" treated with {lower_first(s['regimen'])}" if s.get("regimen") else ""
-    findings = []
-    repeated = {
-        o["measure"]
-        for o in outcomes
-        if sum(1 for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None) > 1
-    }
-    done: set[str] = set()
-    for o in outcomes:
-        if o["measure"] in repeated:
-            if o["measure"] not in done:
-                done.add(o["measure"])
-                series = sorted(
-                    (x for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None),
-                    key=lambda x: x["time_days"],
-                )
-                findings.append(trajectory_phrase(series))
-            continue
-        findings.append(f"{lower_first(outcome_label(o))}: {display(o, estimates.get(o['outcome_id']))}")
-    return (
-        f"In {article} {design} ({s['short_name']}) of {size}{regimen}, the authors reported "
-        + "; ".join(findings)
-        + "."
-    )
 
 
 def _main_pain(
@@ -142,19 +38,15 @@ def _main_pain(
     computable, reported = [], []
     for o in outcomes:
         if o["study_id"] in patients and o["domain"] in responses and o["outcome_id"] in estimates:
-            text = f"{outcome_label(o)}: {display(o, estimates[o['outcome_id']])}"
+            text = wording.finding(o, estimates[o["outcome_id"]])
             computable.append((estimates[o["outcome_id"]]["n"], 0, order[o["study_id"]], o, text))
     for study, points in _score_series(outcomes, patients).items():
         n = max((p.get("denominator") or 0 for p in points), default=0) or patients[study]
-        text = trajectory_phrase(points)[0].upper() + trajectory_phrase(points)[1:]
+        text = wording.sentence_start(wording.trajectory_phrase(points))
         computable.append((n, 1, order[study], points[-1], text))
     for g in groups:
         if g["study_id"] in patients:
-            parts = [f"{c['label'].lower()} {c['value_text']} %" for c in g["categories"]]
-            text = ", ".join(parts)
-            if g["derived_overall"]:
-                text += f"; overall (complete + partial, derived) {g['derived_overall']['value_text']} %"
-            text = text[0].upper() + text[1:] + " (denominator not stated; no CI computable)"
+            text = wording.reported_categories(g)
             first = next(o for o in outcomes if o["outcome_id"] == g["categories"][0]["outcome_id"])
             reported.append((patients[g["study_id"]], 0, order[g["study_id"]], first, text))
     ranked = sorted(computable or reported, key=lambda c: (-c[0], c[1], c[2]))
@@ -184,7 +76,7 @@ def _role_texts(
         {
             "outcome_id": o["outcome_id"],
             "study_id": o["study_id"],
-            "text": f"{outcome_label(o)}: {display(o, estimates.get(o['outcome_id']))}",
+            "text": wording.finding(o, estimates.get(o["outcome_id"])),
         }
         for o in outcomes
         if o["study_id"] in primary_ids and o["domain"] in domains
@@ -212,7 +104,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "primary_studies": primary,
         "reviews": _by_year([s for s in studies if DESIGNS[s["design"]].review]),
         "patients": sum(s.get("patients") or 0 for s in primary),
-        "designs": design_summary(primary),
+        "designs": wording.design_summary(primary),
         "outcomes": outcomes,
         "estimates": estimates,
         "response_groups": groups,
@@ -248,9 +140,9 @@ def _outcomes(rows: list[dict[str, Any]], primary_ids: set[str]) -> tuple[list[d
     described = [
         o
         | {
-            "display": display(o, estimates.get(o["outcome_id"])),
-            "label": outcome_label(o),
-            "domain_label": domain_label(o["domain"]),
+            "display": wording.display(o, estimates.get(o["outcome_id"])),
+            "label": wording.outcome_label(o),
+            "domain_label": wording.domain_label(o["domain"]),
             "estimate": estimates.get(o["outcome_id"]),
         }
         for o in outcomes
@@ -260,8 +152,8 @@ def _outcomes(rows: list[dict[str, Any]], primary_ids: set[str]) -> tuple[list[d
 
 def _figure_ids(pooled: list[dict[str, Any]], modality_id: str) -> list[dict[str, Any]]:
     """Each pooled result with the id of its forest plot, numbered in order."""
-    numbers = iter(range(1, len(pooled) + 1))
-    return [p | {"figure_id": f"fig-{modality_id}-forest-{next(numbers)}"} if p["result"] else p for p in pooled]
+    number = iter(range(1, len(pooled) + 1))
+    return [p | {"figure_id": f"fig-{modality_id}-forest-{next(number)}"} if p["result"] else p for p in pooled]
 
 
 def _figures(
@@ -305,21 +197,12 @@ def _sentences(
     """What the data say: one sentence per primary study, then one per certainty rating."""
     sentences: list[dict[str, Any]] = [
         {
-            "text": study_sentence(s, [o for o in outcomes if o["study_id"] == s["study_id"]], estimates),
+            "text": wording.study_sentence(s, [o for o in outcomes if o["study_id"] == s["study_id"]], estimates),
             "study_id": s["study_id"],
         }
         for s in primary
     ]
-    for rating in ratings:
-        label = domain_label(rating["domain"]).lower()
-        sentences.append(
-            {
-                "text": f"Certainty of the evidence on {label}: {rating['level_text']} ({rating['symbols']}). "
-                + certainty.conclusion(rating["level_text"], lower_first(modality["name"]), label)[:-1]
-                + ".",
-                "study_id": None,
-            }
-        )
+    sentences += [{"text": wording.certainty_sentence(r, modality["name"]), "study_id": None} for r in ratings]
     return sentences
 
 

@@ -1,0 +1,377 @@
+"""Every sentence and phrase the briefing prints, built here from values the other modules
+compute: an outcome as a reader sees it, a study in one sentence, a GRADE conclusion, a row of the
+summary of findings, the bottom line and the limitations. Numbers go through `numbers`, the words
+of the domain come from `vocabulary`; nothing here decides what is shown, only how it is said.
+
+Plain text only, no plotting or statistics, so that combining does not import the plotting stack.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from . import numbers
+from .vocabulary import DESIGNS, DIRECTIONS, DOMAINS, FACTORS, STATISTICS, UNITS
+
+# ----------------------------------------------------------------------------- words
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+
+
+def count_words(n: int) -> str:
+    return NUMBER_WORDS.get(n, str(n))
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first letter of ordinary words, not of abbreviations (NRS, CT-guided)."""
+    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+
+
+def domain_label(domain: str) -> str:
+    return DOMAINS[domain].label
+
+
+def p_text(p: str | None) -> str:
+    return numbers.p_value(p)
+
+
+def design_counts(primary: list[dict[str, Any]]) -> dict[str, int]:
+    """Primary studies per design, in the order the designs first occur."""
+    return dict(Counter(s["design"] for s in primary))
+
+
+def design_phrase(design: str, n: int) -> str:
+    """ "one cohort study", "45 case series"."""
+    entry = DESIGNS[design]
+    return f"{count_words(n)} {entry.singular if n == 1 else entry.plural}"
+
+
+def design_summary(primary: list[dict[str, Any]]) -> str:
+    parts = [design_phrase(d, n) for d, n in design_counts(primary).items()]
+    return ", ".join(parts) if parts else "no primary study"
+
+
+# ----------------------------------------------------------------------------- sentences
+def study_count_phrase(primary: list[dict[str, Any]]) -> str:
+    """ "three primary studies (one cohort study, two case series; 120 patients in total)"."""
+    patients = sum(st.get("patients") or 0 for st in primary)
+    parts = [design_phrase(d, n) for d, n in sorted(design_counts(primary).items())]
+    noun = "study" if len(primary) == 1 else "studies"
+    return f"{count_words(len(primary))} primary {noun} ({', '.join(parts)}; {patients} patients in total)"
+
+
+# ----------------------------------------------------------------------------- outcomes
+def ci_text(est: dict[str, Any]) -> str:
+    return numbers.ci(est["ci_low"], est["ci_high"])
+
+
+def outcome_label(o: dict[str, Any]) -> str:
+    when = f", {o['timepoint']}" if o.get("timepoint") else ""
+    return f"{o['measure']}{when}"
+
+
+def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
+    """The outcome as a reader sees it: the figure as the source states it, then what the build
+    computed from it (marked as derived)."""
+    statistic, unit = o["statistic"], o.get("unit") or ""
+    value = o.get("value_text")
+    if statistic == "percent":
+        text = f"{value} %"
+        if (
+            est
+            and o.get("as_printed")
+            and not o.get("value_qualifier")
+            and not numbers.reproduces(est["events"], est["n"], value)
+        ):
+            exact = numbers.events_percent(est["events"], est["n"])
+            text += (
+                f" as printed ({est['events']}/{est['n']} {o.get('denominator_unit') or ''} is {exact} %; "
+                f"{ci_text(est)} from the stated count)"
+            ).replace("  ", " ")
+        elif est:
+            mark = ", count derived" if est["count_derived"] else ""
+            text += f" ({est['events']}/{est['n']} {o.get('denominator_unit') or ''}{mark}; {ci_text(est)})".replace(
+                " ;", ";"
+            )
+        elif o.get("value_qualifier"):
+            text += " (a bound as stated; no count or CI derived)"
+        elif not o.get("denominator"):
+            text += " (denominator not stated; no CI computable)"
+        else:
+            text += f" of {o['denominator']} (no whole count reproduces the percentage; no CI shown)"
+    elif statistic == "count":
+        text = f"{o['events']}/{o['denominator']} {o.get('denominator_unit') or ''}".strip()
+        if est:
+            text += f" ({ci_text(est)})"
+    elif statistic == "test_only":
+        text = DIRECTIONS[o["direction"]].text + " (no figures reported)"
+    elif STATISTICS[statistic].display:
+        words = UNITS[unit].text if unit in UNITS else unit
+        text = STATISTICS[statistic].display.format(value=value, unit=words).replace("  ", " ").strip()
+        if statistic == "mean" and o.get("sd_text"):
+            text += f" ({numbers.sd(o['sd_text'])})"
+    else:  # validation only admits the statistics of the vocabulary
+        raise ValueError(f"statistic {statistic!r} has no display in vocabulary.py")
+    if statistic not in ("percent", "count") and o.get("denominator"):
+        text += f"; n = {o['denominator']} {o.get('denominator_unit') or ''}".rstrip()
+    p = p_text(o.get("p_value"))
+    if p:
+        text += f", {p}"
+    return text
+
+
+def finding(o: dict[str, Any], est: dict[str, Any] | None) -> str:
+    """ "Complete pain relief, week 4: 46 % (...)": an outcome with its label."""
+    return f"{outcome_label(o)}: {display(o, est)}"
+
+
+def reported_categories(group: dict[str, Any]) -> str:
+    """A study's response categories as reported, without a denominator."""
+    text = ", ".join(f"{c['label'].lower()} {c['value_text']} %" for c in group["categories"])
+    if group["derived_overall"]:
+        text += f"; overall (complete + partial, derived) {group['derived_overall']['value_text']} %"
+    return sentence_start(text) + " (denominator not stated; no CI computable)"
+
+
+def sentence_start(text: str) -> str:
+    """The first letter upper-cased, the rest kept ("REML" stays "REML")."""
+    return text[:1].upper() + text[1:]
+
+
+def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -> str:
+    """A repeated measure in one phrase: baseline, lowest point, and last point."""
+
+    def at(o: dict[str, Any]) -> str:
+        return f"{numbers.mean_sd(o['value_text'], o.get('sd_text'))} {o['timepoint']}"
+
+    first, last = points[0], points[-1]
+    lowest = min(points[1:], key=lambda o: o["value"]) if len(points) > 2 else None
+    parts = [at(first)]
+    if lowest is not None and lowest is not last:
+        parts.append(f"lowest {at(lowest)}")
+    parts.append(at(last))
+    # How a series' statistic is named beside it ("pain score (mean): ..."); a percentage has none.
+    statistic = STATISTICS[first["statistic"]].word if first["statistic"] in STATISTICS else ""
+    unit = first.get("unit") or ""
+    if unit and unit not in first["measure"]:
+        statistic = f"{statistic}, {unit}" if statistic else unit
+    p = p_text(last.get("p_value"))
+    text = (
+        f"{statistic[0].upper() + statistic[1:]}: {', '.join(parts)}"
+        if not with_measure
+        else f"{lower_first(first['measure'])} ({statistic}): {', '.join(parts)}"
+    )
+    return text + (f" ({p})" if p else "")
+
+
+def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates: dict[str, Any]) -> str:
+    design = DESIGNS[s["design"]].singular
+    article = "an" if design[0] in "aeiou" else "a"
+    size = f"{s['patients']} patients"
+    if s.get("lesions"):
+        size += f" with {s['lesions']} lesions"
+    regimen = f" treated with {lower_first(s['regimen'])}" if s.get("regimen") else ""
+    findings = []
+    repeated = {
+        o["measure"]
+        for o in outcomes
+        if sum(1 for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None) > 1
+    }
+    done: set[str] = set()
+    for o in outcomes:
+        if o["measure"] in repeated:
+            if o["measure"] not in done:
+                done.add(o["measure"])
+                series = sorted(
+                    (x for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None),
+                    key=lambda x: x["time_days"],
+                )
+                findings.append(trajectory_phrase(series))
+            continue
+        findings.append(f"{lower_first(outcome_label(o))}: {display(o, estimates.get(o['outcome_id']))}")
+    return (
+        f"In {article} {design} ({s['short_name']}) of {size}{regimen}, the authors reported "
+        + "; ".join(findings)
+        + "."
+    )
+
+
+# ----------------------------------------------------------------------------- GRADE
+# GRADE's standard phrasing for a conclusion at each level (Santesso et al. 2020, informative
+# statements): "results in", "probably results in", "may result in", "very uncertain".
+CONCLUSION = {
+    "high": "{treatment} {verb_s} {outcome}",
+    "moderate": "{treatment} probably {verb} {outcome}",
+    "low": "{treatment} may {verb} {outcome}",
+    "very low": "The evidence is very uncertain about the effect of {treatment} on {outcome}",
+}
+
+
+# What each level means, in the GRADE Working Group's words (Balshem et al., J Clin Epidemiol 2011).
+MEANING = {
+    "high": "the true effect lies close to the estimate",
+    "moderate": "the true effect is likely to be close to the estimate, but may be substantially different",
+    "low": "the true effect may be substantially different from the estimate",
+    "very low": "the true effect is likely to be substantially different from the estimate",
+}
+
+
+def conclusion(
+    level_text: str, treatment: str, outcome: str, verb: str = "result in", verb_s: str = "results in"
+) -> str:
+    text = CONCLUSION[level_text].format(treatment=treatment, outcome=outcome, verb=verb, verb_s=verb_s)
+    return text[0].upper() + text[1:] + "."
+
+
+def judgement_text(factor: str, judgement: int) -> str:
+    if judgement == 0:
+        return "not serious" if FACTORS[factor].direction == "down" else "none"
+    if FACTORS[factor].direction == "down":
+        return "serious (−1)" if judgement == -1 else "very serious (−2)"
+    return f"rated up (+{judgement})"
+
+
+def certainty_sentence(rating: dict[str, Any], modality_name: str) -> str:
+    """ "Certainty of the evidence on pain response: low (⊕⊕◯◯). Single-fraction ... may ..." """
+    label = domain_label(rating["domain"]).lower()
+    return (
+        f"Certainty of the evidence on {label}: {rating['level_text']} ({rating['symbols']}). "
+        + conclusion(rating["level_text"], lower_first(modality_name), label)[:-1]
+        + "."
+    )
+
+
+def footnote(domain: str, judgement: dict[str, Any]) -> str:
+    """The footnote of one GRADE judgement: domain, factor, judgement and the reason."""
+    f = judgement
+    return f"{domain_label(domain)}, {f['label'].lower()} ({f['judgement_text']}): {f['reason']}"
+
+
+# ----------------------------------------------------------------------------- summary of findings
+def pooled_effect(entry: dict[str, Any]) -> str:
+    r = entry["result"]
+    if r.get("estimate_prop") is not None:
+        text = f"Pooled {numbers.percent(r['estimate_prop'])} % ({numbers.ci(r['ci_low_prop'], r['ci_high_prop'])})"
+        if r.get("pi_low_prop") is not None:
+            text += f"; 95 % prediction interval {numbers.interval(r['pi_low_prop'], r['pi_high_prop'])} %"
+    else:
+        text = f"Pooled mean {numbers.mean(r['estimate'])} ({numbers.ci(r['ci_low'], r['ci_high'], scale='mean')})"
+        if r.get("pi_low") is not None:
+            text += f"; 95 % prediction interval {numbers.interval(r['pi_low'], r['pi_high'], scale='mean')}"
+    return text + f"; I² = {numbers.i2(r['i2'])} %, τ² = {numbers.tau2(r['tau2'])}"
+
+
+def sof_effect(
+    outcomes: list[dict[str, Any]], pooled: list[dict[str, Any]], studies: dict[str, dict[str, Any]], k: int
+) -> str:
+    """The row's effect: its pooled results; else each study's series over time; else each figure."""
+    repeated = len({o.get("time_days") for o in outcomes}) > 1 and all(o.get("time_days") is not None for o in outcomes)
+    if pooled:
+        return " | ".join(f"{p['window']}: {pooled_effect(p)}" for p in pooled)
+    if repeated:
+        by_study: dict[str, list[dict[str, Any]]] = {}
+        for o in outcomes:
+            by_study.setdefault(o["study_id"], []).append(o)
+        return "; ".join(
+            (f"{studies[sid]['short_name']}: " if len(by_study) > 1 else "")
+            + trajectory_phrase(sorted(series, key=lambda x: x["time_days"]), with_measure=False)
+            for sid, series in by_study.items()
+        )
+    return "; ".join((f"{studies[o['study_id']]['short_name']}: " if k > 1 else "") + o["display"] for o in outcomes)
+
+
+def timepoints(outcomes: list[dict[str, Any]]) -> str:
+    timepoints = sorted(
+        {o["timepoint"] for o in outcomes if o.get("timepoint")},
+        key=lambda t: next(o.get("time_days") or 0 for o in outcomes if o.get("timepoint") == t),
+    )
+    if not timepoints:
+        return "time point not stated"
+    return timepoints[0] + (f" to {timepoints[-1]}" if len(timepoints) > 1 else "")
+
+
+def sof_conclusion(rating: dict[str, Any] | None, treatment: str, domain: str, outcome_name: str) -> str:
+    if not rating:
+        return "Certainty not rated by the curator for this outcome; the figures are reported as stated."
+    phrase = DOMAINS[domain].phrase
+    if phrase:
+        noun, verb, verb_s = phrase
+        return conclusion(rating["level_text"], treatment, noun, verb, verb_s)
+    return conclusion(rating["level_text"], treatment, lower_first(outcome_name), "result in", "results in")
+
+
+# ----------------------------------------------------------------------------- the briefing
+# ----------------------------------------------------------------------------- references
+def vancouver(study: dict[str, Any]) -> str:
+    """A Vancouver-style reference from the fields the source gives; missing parts are left out,
+    never guessed."""
+    authors = [a.strip() for a in study["authors"].split(",")]
+    if len(authors) > 6 and "et al." not in authors:
+        authors = authors[:6] + ["et al."]
+    text = ", ".join(authors).replace(", et al.", ", et al") + ". "
+    text += study["title"].rstrip(".") + ". "
+    if study.get("journal"):
+        text += study["journal"] + ". "
+        text += (study.get("citation_detail") or str(study.get("year") or "")) + "."
+    elif study.get("year"):
+        text += f"{study['year']}."
+    else:
+        text += "Year not stated in the source."
+    return text.strip()
+
+
+def bottom_line_points(
+    primary: list[dict[str, Any]], one_per_modality: bool, randomised: bool, levels: list[str], narrative: list[str]
+) -> list[str]:
+    """The bottom line's points: where the evidence comes from, whether any comparison is direct,
+    what its certainty means (GRADE's words), and which modalities have no estimates."""
+    lead = f"The quantitative evidence comes from {study_count_phrase(primary)}"
+    points = [lead + (", each on a different modality." if one_per_modality else ".")]
+    if not randomised:
+        points.append(
+            "No randomised trial and no study comparing two modalities was found, "
+            "so every comparison across modalities is indirect."
+        )
+    if len(levels) == 1:
+        points.append(f"The certainty of the evidence is {levels[0]} for every outcome rated: {MEANING[levels[0]]}.")
+    elif levels:
+        meanings = "; ".join(f"where it is {level}, {MEANING[level]}" for level in levels)
+        points.append(f"The certainty of the evidence is {' or '.join(levels)} for the outcomes rated: {meanings}.")
+    if narrative:
+        names = ", ".join(lower_first(name) for name in narrative)
+        points.append(f"For {names}, the briefing has narrative review statements only, no effect estimates.")
+    return points
+
+
+def limitations(
+    no_denominator: list[str], unspecified: list[str], unmapped: list[str], unidentified: list[str], locators: list[str]
+) -> list[str]:
+    """The limitations, each naming the studies it concerns."""
+    items = []
+    if no_denominator:
+        items.append(
+            f"Some percentages are reported without a denominator ({', '.join(no_denominator)}); "
+            "they are shown as stated, without a confidence interval."
+        )
+    if unspecified:
+        items.append(
+            "Some pain scores are not stated to be means or medians and have no measure of spread "
+            f"({', '.join(unspecified)})."
+        )
+    if unmapped:
+        responses = " and ".join(d.label for d in DOMAINS.where(shape="response"))
+        items.append(
+            f"{responses} is defined differently across studies and not always by the ICPR "
+            f"consensus criteria ({', '.join(unmapped)}); definitions are kept as the sources state them."
+        )
+    if unidentified:
+        items.append(f"No PMID or DOI is given in the source for: {', '.join(unidentified)}.")
+    items.append(
+        "Figures were extracted from the parts of the sources named in their locators ("
+        + "; ".join(locators)
+        + "); full texts may hold more detail."
+    )
+    items.append(
+        "Comparisons across modalities are indirect: different patients, designs, outcome definitions and time points."
+    )
+    return items
