@@ -105,7 +105,7 @@ def test_pdf_measurement_makes_the_builds_own_pdf(built, tmp_path):
             sys.executable,
             str(ROOT / "bench" / "run"),
             "--pdf",
-            str(built / "results" / "briefing.html"),
+            str(built / "results" / "briefing.print.html"),
             "--pdf-out",
             str(out),
         ],

@@ -1,4 +1,5 @@
-# Combine the modality summaries, render HTML and PDF, then publish all of it at once.
+# Combine the modality summaries, render the HTML and its print edition, the PDF from the print
+# edition, audit them, then publish all of it at once.
 
 
 rule combine:
@@ -31,7 +32,8 @@ rule briefing_html:
         templates=BRIEFING_TEMPLATES,
         code=CODE,
     output:
-        "results/briefing.html",
+        html="results/briefing.html",
+        print_html="results/briefing.print.html",
     log:
         "logs/briefing_html.log",
     conda:
@@ -41,12 +43,12 @@ rule briefing_html:
         templates=TEMPLATES,
     shell:
         "briefing html --context {input.context} --templates {params.templates}"
-        " --output {output} > {log} 2>&1"
+        " --output {output.html} --print-output {output.print_html} > {log} 2>&1"
 
 
 rule briefing_pdf:
     input:
-        html="results/briefing.html",
+        html="results/briefing.print.html",
         code=CODE,
     output:
         "results/briefing.pdf",
@@ -65,6 +67,7 @@ rule briefing_pdf:
 rule audit:
     input:
         html="results/briefing.html",
+        print_html="results/briefing.print.html",
         pdf="results/briefing.pdf",
         json="results/briefing.json",
         package=PACKAGE,
@@ -78,7 +81,7 @@ rule audit:
         "../envs/briefing.yaml"
     threads: 1
     shell:
-        "briefing audit --html {input.html} --pdf {input.pdf} --json {input.json}"
+        "briefing audit --html {input.html} --print-html {input.print_html} --pdf {input.pdf} --json {input.json}"
         " --package {input.package} --templates {input.templates} --output {output} > {log} 2>&1"
 
 

@@ -141,6 +141,7 @@ def intermediate_outputs():
     once = [
         "results/validation.json",
         "results/briefing_context.json",
+        "results/briefing.print.html",
         "results/audit.json",
     ]
     built = list(built_outputs().values())
