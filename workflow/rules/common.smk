@@ -89,6 +89,15 @@ def data_tables():
 MODALITY_DIGESTS = slice_digests(PACKAGE, MODALITIES, config["analysis"])
 
 
+def validated(wildcards):
+    """The validation record, once the validate checkpoint has made it: no slice or notebook starts
+    before the data are valid. Snakemake plans them after validation has run; planned while it was
+    pending, they would re-run only for its sake (Snakemake ignores a job's own reasons, such as a
+    slice's checksum, after a job it depends on that re-runs). ancient(): a new record does not
+    itself re-run anything."""
+    return ancient(checkpoints.validate.get().output[0])
+
+
 def modality_digest(wildcards):
     """Checksum of the modality's own data: changes only when its evidence or the settings do."""
     return MODALITY_DIGESTS[wildcards.modality]
