@@ -171,6 +171,38 @@ def test_one_study_edit_reruns_only_its_modality(workspace):
     assert {rule for rule, _ in jobs} == once and set(jobs.values()) == {1}
 
 
+def planned(workdir: Path) -> dict[str, int]:
+    """rule -> jobs of a dry run's plan."""
+    plan = snakemake(workdir, "--dry-run", "--quiet", "rules").stdout
+    return {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)\s*$", plan, flags=re.M) if rule != "total"}
+
+
+AFTER_COMBINE = {"combine": 1, "briefing_html": 1, "briefing_pdf": 1, "audit": 1, "publish": 1, "all": 1}
+
+
+@pytest.mark.parametrize(
+    "module, plan",
+    [
+        ("audit.py", {"audit": 1, "publish": 1, "all": 1}),
+        ("render.py", {"briefing_html": 1, "briefing_pdf": 1, "audit": 1, "publish": 1, "all": 1}),
+        ("summary.py", {"modality_notebook": len(MODALITIES)} | AFTER_COMBINE),
+        ("site.py", {}),  # not a step: nothing re-runs
+    ],
+)
+def test_a_module_edit_reruns_only_the_steps_that_import_it(workspace, module, plan):
+    path = workspace / "workflow" / "briefing" / module
+    path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert planned(workspace) == plan
+
+
+def test_an_edit_of_effects_reruns_validation_and_every_notebook(workspace):
+    path = workspace / "workflow" / "briefing" / "effects.py"
+    path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    plan = planned(workspace)
+    assert plan["validate"] == 1 and plan["modality_notebook"] == len(MODALITIES)
+    assert AFTER_COMBINE.items() <= plan.items()
+
+
 def test_bad_input_stops_before_any_notebook_and_keeps_the_reports(workspace):
     before = digest_tree(workspace / "reports")
     studies = workspace / "data" / "studies.csv"

@@ -241,7 +241,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--summary", required=True, help="where the notebook writes the summary JSON")
     s.add_argument("--executed", required=True, help="the executed notebook")
     s.add_argument("--html", required=True, help="the notebook page")
-    s.add_argument("--templates", required=True, help="the folder of the nbconvert template 'offline'")
+    s.add_argument("--templates", required=True, help="the folder of the nbconvert template of the page")
     s.set_defaults(func=cmd_notebook)
 
     s = sub.add_parser("audit", help="check that every number printed has provenance")

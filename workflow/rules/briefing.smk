@@ -8,7 +8,7 @@ rule combine:
         summaries=modality_summaries(),
         package=PACKAGE,
         previous=previous_edition_file(),
-        code=CODE,
+        code=code("combine"),
     output:
         context="results/briefing_context.json",
         json="results/briefing.json",
@@ -30,7 +30,7 @@ rule briefing_html:
     input:
         context="results/briefing_context.json",
         templates=BRIEFING_TEMPLATES,
-        code=CODE,
+        code=code("html"),
     output:
         html="results/briefing.html",
         print_html="results/briefing.print.html",
@@ -40,7 +40,7 @@ rule briefing_html:
         "../envs/briefing.yaml"
     threads: 1
     params:
-        templates=TEMPLATES,
+        templates=template_folder,
     shell:
         "briefing html --context {input.context} --templates {params.templates}"
         " --output {output.html} --print-output {output.print_html} > {log} 2>&1"
@@ -49,7 +49,7 @@ rule briefing_html:
 rule briefing_pdf:
     input:
         html="results/briefing.print.html",
-        code=CODE,
+        code=code("pdf"),
     output:
         "results/briefing.pdf",
     log:
@@ -72,7 +72,7 @@ rule audit:
         json="results/briefing.json",
         package=PACKAGE,
         templates="templates/briefing.html.j2",
-        code=CODE,
+        code=code("audit"),
     output:
         "results/audit.json",
     log:
@@ -89,6 +89,7 @@ rule publish:
     input:
         built=list(built_outputs().values()),
         audit="results/audit.json",
+        code=code("publish"),
     output:
         reported_outputs(),
     log:

@@ -11,6 +11,7 @@ rule evidence_slice:
         validation=validated,
         package=ancient(PACKAGE),
         tables=ancient(data_tables()),
+        code=code("slice"),
     output:
         "results/evidence/{modality}.json",
     log:
@@ -30,9 +31,9 @@ rule modality_notebook:
     input:
         validation=validated,
         evidence="results/evidence/{modality}.json",
-        notebook="notebooks/modality.ipynb",
-        template=NOTEBOOK_TEMPLATE,
-        code=CODE,
+        notebook=NOTEBOOK,
+        templates=NOTEBOOK_TEMPLATE,
+        code=code("notebook", NOTEBOOK),
     output:
         summary="results/modalities/{modality}/summary.json",
         notebook="results/modalities/{modality}/notebook.ipynb",
@@ -46,7 +47,7 @@ rule modality_notebook:
         mem_mb=1500,
         runtime=15,
     params:
-        templates=NBCONVERT_TEMPLATES,
+        templates=template_folder,
     shell:
         "briefing notebook --notebook {input.notebook} --modality {wildcards.modality}"
         " --evidence {input.evidence} --summary {output.summary} --templates {params.templates}"

@@ -6,6 +6,7 @@ checkpoint validate:
     input:
         package=PACKAGE,
         tables=data_tables(),
+        code=code("validate"),
     output:
         "results/validation.json",
     log:
