@@ -1,5 +1,4 @@
 # Input-choosing logic shared by the rules, as small named functions.
-import fcntl
 import json
 import os
 import shlex
@@ -11,6 +10,7 @@ from snakemake_interface_executor_plugins.settings import DeploymentMethod
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from briefing.evidence import resource_paths, slice_digests  # noqa: E402
 from briefing.imports import step_files  # noqa: E402
+from briefing.locks import clear_stale_locks  # noqa: E402
 
 MODALITIES = config["modalities"]
 PACKAGE = config["data"]
@@ -58,30 +58,6 @@ def code(command, notebook=None):
     that import it, and the site builder, the synthetic generator and the curators' tools re-run
     nothing."""
     return step_files(command, notebook, package_dir="workflow/briefing")
-
-
-def clear_stale_locks():
-    """A build killed with SIGKILL leaves Snakemake's directory locks behind, and the next run
-    would refuse to start. The kernel drops our flock when its process dies, however it dies: if
-    we can take it, no other build is alive here and leftover locks are stale."""
-    if not workflow.is_main_process:
-        return None
-    Path(".snakemake").mkdir(exist_ok=True)
-    handle = open(".snakemake/briefing.lock", "w")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()  # another build is running: Snakemake's own lock refuses clearly
-        return None
-    stale = list(Path(".snakemake/locks").glob("*"))
-    for lock in stale:
-        lock.unlink()
-    if stale:
-        print("Removed locks left by an interrupted build.", file=sys.stderr)
-    return handle  # held open for the life of this process
-
-
-BUILD_LOCK = clear_stale_locks()
 
 
 def data_tables():
