@@ -78,6 +78,20 @@ def test_a_notebooks_imports_count_for_the_notebook_step(tmp_path):
     assert imports.notebook_imports(notebook) == {"summary"}
 
 
+def test_source_that_does_not_parse_leaves_the_failing_to_the_step(tmp_path):
+    package = write_package(
+        tmp_path / "briefing",
+        {"__init__": "", "__main__": "", "cli": "def cmd_one(args):\n    from . import one\n", "one": "def (:\n"},
+    )
+    assert imports.step_modules("one", package_dir=package) == ["__init__", "__main__", "cli", "one"]
+    (package / "cli.py").write_text("def cmd_one(:\n", encoding="utf-8")
+    assert imports.step_modules("one", package_dir=package) == ["__init__", "__main__", "cli"]
+    notebook = tmp_path / "n.ipynb"
+    cells = [{"cell_type": "code", "source": ["x = (\n"]}, {"cell_type": "code", "source": ["import briefing.one"]}]
+    notebook.write_text(json.dumps({"cells": cells}), encoding="utf-8")
+    assert imports.notebook_imports(notebook) == {"one"}
+
+
 def test_the_real_steps():
     audit = imports.step_modules("audit")
     assert "audit" in audit and not {"summary", "effects", "figures", "render"} & set(audit)

@@ -45,9 +45,18 @@ def imported_modules(tree: ast.AST, package: str = NAME) -> set[str]:
     return found
 
 
+def _parse(source: str) -> ast.AST:
+    """The source's syntax tree; an empty one for source that does not parse, so that the workflow
+    still parses and the step that runs the broken file is the one that fails, saying why."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return ast.Module(body=[], type_ignores=[])
+
+
 @cache
 def _module_imports(path: Path) -> frozenset[str]:
-    return frozenset(imported_modules(ast.parse(path.read_text(encoding="utf-8"))))
+    return frozenset(imported_modules(_parse(path.read_text(encoding="utf-8"))))
 
 
 def closure(modules: Iterable[str], package_dir: Path = PACKAGE, entry: Iterable[str] = ENTRY) -> set[str]:
@@ -68,16 +77,16 @@ def closure(modules: Iterable[str], package_dir: Path = PACKAGE, entry: Iterable
 
 def command_imports(command: str, package_dir: Path = PACKAGE) -> set[str]:
     """What the CLI's `cmd_<command>` imports, with the cli.py functions it calls (`_findings`)."""
-    tree = ast.parse((package_dir / "cli.py").read_text(encoding="utf-8"))
+    tree = _parse((package_dir / "cli.py").read_text(encoding="utf-8"))
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
     start = f"cmd_{command.replace('-', '_')}"
-    if start not in functions:
+    if start not in functions and tree.body:
         raise ValueError(f"cli.py has no {start}() for the command {command!r}")
     found: set[str] = set()
     seen, todo = set(), [start]
     while todo:
         name = todo.pop()
-        if name in seen:
+        if name in seen or name not in functions:
             continue
         seen.add(name)
         found |= imported_modules(functions[name])
@@ -93,7 +102,7 @@ def notebook_imports(notebook: str | Path) -> set[str]:
         if cell["cell_type"] == "code":
             source = "".join(cell["source"])
             code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
-            found |= imported_modules(ast.parse(code))
+            found |= imported_modules(_parse(code))
     return found
 
 

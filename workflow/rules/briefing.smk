@@ -4,9 +4,10 @@
 
 rule combine:
     input:
-        validation="results/validation.json",
+        validation="results/validation.json",  # not read: only valid data are combined
         summaries=modality_summaries(),
         package=PACKAGE,
+        tables=data_tables(),
         previous=previous_edition_file(),
         code=code("combine"),
     output:
@@ -71,6 +72,7 @@ rule audit:
         pdf="results/briefing.pdf",
         json="results/briefing.json",
         package=PACKAGE,
+        tables=data_tables(),
         templates="templates/briefing.html.j2",
         code=code("audit"),
     output:
@@ -88,7 +90,7 @@ rule audit:
 rule publish:
     input:
         built=list(built_outputs().values()),
-        audit="results/audit.json",
+        audit="results/audit.json",  # not read: nothing unaudited is published
         code=code("publish"),
     output:
         reported_outputs(),
