@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -19,17 +20,8 @@ settings.register_profile("explore", derandomize=False, max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = (
-    "Snakefile",
-    "config",
-    "data",
-    "notebooks",
-    "profiles",
-    "templates",
-    "workflow",
-    "pyproject.toml",
-    "environment.yml",
-)
+# What a build needs (pyproject.toml, [tool.briefing]; bench/run copies the same).
+COPIED = tuple(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["briefing"]["build-inputs"])
 
 
 # A provenance appendix for tests that render a context of their own.

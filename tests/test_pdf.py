@@ -125,8 +125,9 @@ def test_a_modality_of_many_studies_prints_its_synthesis_and_points_to_the_html(
         dict(review, statement_id="test-statement", statement="Placed on a large modality by this test.")
     ]
     html = render.render_html(context, ROOT / "templates")
-    (tmp_path / "b.html").write_text(html, encoding="utf-8")
-    render.render_pdf(tmp_path / "b.html", tmp_path / "b.pdf")
+    printed = render.render_html(context, ROOT / "templates", print_edition=True)
+    (tmp_path / "b.print.html").write_text(printed, encoding="utf-8")
+    render.render_pdf(tmp_path / "b.print.html", tmp_path / "b.pdf")
     short = " ".join(" ".join(page_texts(tmp_path / "b.pdf")).split())
     assert "Outcomes as reported" in html and "Pain response categories as reported" in html
     assert "Outcomes as reported" not in short and "Pain response categories as reported" not in short
@@ -145,8 +146,8 @@ def test_a_modality_of_many_studies_prints_its_synthesis_and_points_to_the_html(
 
 
 def test_the_pdf_is_what_weasyprint_makes_of_the_whole_html(built: Path, tmp_path: Path):
-    """render_pdf leaves out what the print stylesheet hides and caches pydyf's page references;
-    neither may change a byte of what WeasyPrint makes of the whole HTML."""
+    """The print edition leaves out what the print stylesheet hides, and render_pdf caches pydyf's
+    page references; neither may change a byte of what WeasyPrint makes of the whole HTML."""
     import json
 
     import weasyprint
@@ -156,26 +157,44 @@ def test_the_pdf_is_what_weasyprint_makes_of_the_whole_html(built: Path, tmp_pat
     context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
     context["print_detail_max_studies"] = 0  # hide every modality's detail in print
     html = render.render_html(context, ROOT / "templates")
-    pruned = render.without_screen_only(html)
-    assert html.count("<figure") > 0 and pruned.count("<figure") == 0
-    assert len(pruned) < len(html) and "What the data say" not in pruned
-    (tmp_path / "b.html").write_text(html, encoding="utf-8")
-    render.render_pdf(tmp_path / "b.html", tmp_path / "b.pdf")
+    printed = render.render_html(context, ROOT / "templates", print_edition=True)
+    assert html.count("<figure") > 0 and printed.count("<figure") == 0
+    assert len(printed) < len(html) and "What the data say" not in printed
+    (tmp_path / "b.print.html").write_text(printed, encoding="utf-8")
+    render.render_pdf(tmp_path / "b.print.html", tmp_path / "b.pdf")
     with typesetting.pinned_fonts():  # the same fonts and subsetter as the build's PDF
         whole = weasyprint.HTML(string=html, base_url=None).write_pdf(**render.PDF_OPTIONS)
     assert (tmp_path / "b.pdf").read_bytes() == whole
 
 
-def test_screen_only_elements_are_cut_at_their_own_end_tag():
+def elements(html: str, drop: str | None = None) -> list[tuple[str, str, str]]:
+    """Every element of the body in document order (name, sorted attributes, its own text), less
+    the elements of class `drop` and what they hold."""
+    from bs4 import BeautifulSoup
+
+    body = BeautifulSoup(html, "html.parser").body
+    for tag in body.select(f".{drop}") if drop else []:
+        tag.decompose()
+    return [
+        (tag.name, str(sorted(tag.attrs.items())), " ".join(tag.find_all(string=True, recursive=False)).strip())
+        for tag in body.find_all(True)
+    ]
+
+
+def test_the_print_edition_is_the_html_less_what_print_hides(built: Path):
+    """The flag leaves out exactly the elements of class screen-only, and nothing else changes; with
+    no modality above print_detail_max_studies (the seeds) the two are the same bytes."""
+    import json
+
     from briefing import render
 
-    html = (
-        '<div class="a">keep<div class="table-wrap screen-only"><div>inner</div><div class="x">more</div></div>'
-        '<divider>x</divider><p class="screen-only">gone</p><p class="not-screen-only">stays</p></div>'
-    )
-    assert (
-        render.without_screen_only(html)
-        == '<div class="a">keep<divider>x</divider><p class="not-screen-only">stays</p></div>'
-    )
-    with pytest.raises(ValueError, match="never closed"):
-        render.without_screen_only('<figure class="screen-only"><figure></figure>')
+    context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
+    html = (built / "results" / "briefing.html").read_text(encoding="utf-8")
+    assert (built / "results" / "briefing.print.html").read_text(encoding="utf-8") == html
+    assert render.render_html(context, ROOT / "templates") == html
+
+    context["print_detail_max_studies"] = 0
+    html = render.render_html(context, ROOT / "templates")
+    printed = render.render_html(context, ROOT / "templates", print_edition=True)
+    assert len(elements(html, drop="screen-only")) < len(elements(html))  # there is detail to leave out
+    assert elements(printed) == elements(html, drop="screen-only")

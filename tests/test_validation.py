@@ -291,7 +291,7 @@ CASES = [
         "outcomes.csv",
         EDITED,
         "value",
-        "value 140 is outside 0-100 %",
+        "value 140 is outside 0-100, the range of unit '%'",
     ),
     case(
         "outcomes-pain-score-over-10",
@@ -299,7 +299,7 @@ CASES = [
         "outcomes.csv",
         EDITED,
         "value",
-        "pain score 11 is outside 0-10",
+        "value 11 is outside 0-10, the range of unit 'NRS 0-10'",
     ),
     case(
         "outcomes-sd-negative",
@@ -847,7 +847,8 @@ def test_unknown_modality_in_the_config(data_dir):
 def test_problem_reads_as_file_row_column_message(data_dir):
     row = set_cell(data_dir, "outcomes", "shao_i125-nrs-w1", "value", "11")
     (problem,) = validate(data_dir)
-    assert str(problem) == f"data/outcomes.csv, row {row}, column 'value': pain score 11 is outside 0-10"
+    expected = "value 11 is outside 0-10, the range of unit 'NRS 0-10'"
+    assert str(problem) == f"data/outcomes.csv, row {row}, column 'value': {expected}"
 
 
 def test_problems_in_several_files_are_reported_in_one_run(data_dir):

@@ -142,7 +142,19 @@ def test_briefing_json_traces_every_figure(built):
     assert data["provenance"]["data"]["package"]
 
 
-def test_one_study_edit_replans_only_its_modality(workspace):
+def jobs_run(output: str) -> Counter:
+    """(rule, modality) of every job a run started, from Snakemake's output."""
+    jobs = Counter()
+    for block in re.split(r"\n(?=\[[A-Z][a-z]{2} )", output):
+        if rule := re.search(r"^(?:local)?(?:rule|checkpoint) (\w+):", block, flags=re.M):
+            modality = re.search(r"^\s+wildcards: modality=(\w+)", block, flags=re.M)
+            jobs[rule.group(1), modality and modality.group(1)] += 1
+    return jobs
+
+
+def test_one_study_edit_reruns_only_its_modality(workspace):
+    """What runs, not what a dry run plans: validation is a checkpoint, so Snakemake plans every
+    modality's slice as waiting for it and decides which to re-run once the data are valid."""
     outcomes = workspace / "data" / "outcomes.csv"
     original = outcomes.read_bytes()
     outcomes.write_bytes(
@@ -152,11 +164,43 @@ def test_one_study_edit_replans_only_its_modality(workspace):
         )
     )
     assert outcomes.read_bytes() != original
-    plan = snakemake(workspace, "--dry-run", "--quiet", "rules").stdout
-    counts = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", plan, flags=re.M))
-    assert counts.pop("evidence_slice") == "1"
-    assert counts.pop("modality_notebook") == "1"
-    assert set(counts) <= {"validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish", "all", "total"}
+    result = snakemake(workspace)
+    jobs = jobs_run(result.stdout + result.stderr)
+    assert jobs.pop(("evidence_slice", "i125")) == 1 and jobs.pop(("modality_notebook", "i125")) == 1
+    once = {"validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish", "all"}
+    assert {rule for rule, _ in jobs} == once and set(jobs.values()) == {1}
+
+
+def planned(workdir: Path) -> dict[str, int]:
+    """rule -> jobs of a dry run's plan."""
+    plan = snakemake(workdir, "--dry-run", "--quiet", "rules").stdout
+    return {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)\s*$", plan, flags=re.M) if rule != "total"}
+
+
+AFTER_COMBINE = {"combine": 1, "briefing_html": 1, "briefing_pdf": 1, "audit": 1, "publish": 1, "all": 1}
+
+
+@pytest.mark.parametrize(
+    "module, plan",
+    [
+        ("audit.py", {"audit": 1, "publish": 1, "all": 1}),
+        ("render.py", {"briefing_html": 1, "briefing_pdf": 1, "audit": 1, "publish": 1, "all": 1}),
+        ("summary.py", {"modality_notebook": len(MODALITIES)} | AFTER_COMBINE),
+        ("site.py", {}),  # not a step: nothing re-runs
+    ],
+)
+def test_a_module_edit_reruns_only_the_steps_that_import_it(workspace, module, plan):
+    path = workspace / "workflow" / "briefing" / module
+    path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert planned(workspace) == plan
+
+
+def test_an_edit_of_effects_reruns_validation_and_every_notebook(workspace):
+    path = workspace / "workflow" / "briefing" / "effects.py"
+    path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    plan = planned(workspace)
+    assert plan["validate"] == 1 and plan["modality_notebook"] == len(MODALITIES)
+    assert AFTER_COMBINE.items() <= plan.items()
 
 
 def test_bad_input_stops_before_any_notebook_and_keeps_the_reports(workspace):

@@ -109,10 +109,17 @@ def audit(
     briefing: dict[str, Any],
     package_path: str | Path,
     templates: Iterable[Path] = (),
+    print_html_path: str | Path | None = None,
 ) -> list[str]:
+    """Numbers without provenance in the HTML, in its print edition (the PDF's source) and in the
+    PDF's text. Figures' axis labels count as sourced in the PDF: they are drawn from the print
+    edition's figures (the HTML's when no print edition is given)."""
     allowed = allowed_numbers(briefing, package_path, templates)
     html = Path(html_path).read_text(encoding="utf-8")
     problems = [f"HTML: {p}" for p in unsourced(html_text(html), allowed)]
+    if print_html_path is not None:
+        html = Path(print_html_path).read_text(encoding="utf-8")
+        problems += [f"print HTML: {p}" for p in unsourced(html_text(html), allowed)]
     if pdf_path is not None:
         pages = pdf_pages(pdf_path)
         page_numbers = {str(i) for i in range(1, len(pages) + 1)} | axis_labels(html)

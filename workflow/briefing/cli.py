@@ -90,11 +90,13 @@ def cmd_combine(args: argparse.Namespace) -> int:
 
 
 def cmd_html(args: argparse.Namespace) -> int:
+    """The HTML for reviewers and its print edition, which the PDF is made from."""
     from . import publish, render
 
     context = _load_json(args.context)
     publish.write_atomic(args.output, render.render_html(context, args.templates))
-    print(f"wrote {args.output}")
+    publish.write_atomic(args.print_output, render.render_html(context, args.templates, print_edition=True))
+    print(f"wrote {args.output} and {args.print_output}")
     return 0
 
 
@@ -124,7 +126,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from . import audit, evidence
 
     briefing = _load_json(args.json)
-    problems = audit.audit(args.html, args.pdf, briefing, args.package, [Path(t) for t in args.templates])
+    templates = [Path(t) for t in args.templates]
+    problems = audit.audit(args.html, args.pdf, briefing, args.package, templates, args.print_html)
     if problems:
         print(
             f"{len(problems)} number(s) in the briefing have no provenance in briefing.json or the data:",
@@ -133,7 +136,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return 1
-    evidence.write_json(args.output, {"checked": ["html", "pdf"], "unsourced_numbers": 0})
+    checked = ["html", "print_html", "pdf"] if args.print_html else ["html", "pdf"]
+    evidence.write_json(args.output, {"checked": checked, "unsourced_numbers": 0})
     print("every number in the briefing traces to briefing.json or the data")
     return 0
 
@@ -218,14 +222,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_combine)
 
-    s = sub.add_parser("html", help="render the briefing HTML")
+    s = sub.add_parser("html", help="render the briefing HTML and its print edition")
     s.add_argument("--context", required=True)
     s.add_argument("--templates", required=True, help="the folder of the briefing's templates and CSS")
     s.add_argument("--output", required=True)
+    s.add_argument("--print-output", required=True, help="the print edition, for the PDF")
     s.set_defaults(func=cmd_html)
 
-    s = sub.add_parser("pdf", help="render the PDF from the briefing HTML")
-    s.add_argument("--html", required=True)
+    s = sub.add_parser("pdf", help="render the PDF from the briefing's print edition")
+    s.add_argument("--html", required=True, help="the print edition of the HTML")
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_pdf)
 
@@ -236,11 +241,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--summary", required=True, help="where the notebook writes the summary JSON")
     s.add_argument("--executed", required=True, help="the executed notebook")
     s.add_argument("--html", required=True, help="the notebook page")
-    s.add_argument("--templates", required=True, help="the folder of the nbconvert template 'offline'")
+    s.add_argument("--templates", required=True, help="the folder of the nbconvert template of the page")
     s.set_defaults(func=cmd_notebook)
 
     s = sub.add_parser("audit", help="check that every number printed has provenance")
     s.add_argument("--html", required=True)
+    s.add_argument("--print-html", help="the print edition the PDF was made from")
     s.add_argument("--pdf")
     s.add_argument("--json", required=True)
     s.add_argument("--package", required=True)

@@ -68,9 +68,9 @@ def execute(template: str | Path, executed: str | Path, parameters: dict[str, st
     )
 
 
-def notebook_to_html(notebook_path: str | Path, templates: str | Path) -> str:
-    """The executed notebook as one offline page, with the nbconvert template "offline" found in the
-    folder `templates`."""
+def notebook_to_html(notebook_path: str | Path, template: str | Path) -> str:
+    """The executed notebook as one offline page, with the nbconvert template in the folder
+    `template` (templates/nbconvert/offline: its name is the template's name)."""
     notebook = nbformat.read(str(notebook_path), as_version=4)
     # papermill records start/end times and durations; they are not part of the evidence and
     # would make every rebuild differ.
@@ -83,7 +83,8 @@ def notebook_to_html(notebook_path: str | Path, templates: str | Path) -> str:
         for output in cell.get("outputs", []):
             if "text/markdown" in output.get("data", {}):
                 output["data"]["text/markdown"] = inert_markdown(output["data"]["text/markdown"])
-    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(templates)])
+    template = Path(template)
+    exporter = HTMLExporter(template_name=template.name, extra_template_basedirs=[str(template.parent)])
     exporter.exclude_anchor_links = True
     # The notebook's default parameters (modality "srs") would confuse a reader of another
     # modality's page; papermill's injected cell below it shows the real ones.

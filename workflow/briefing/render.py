@@ -12,8 +12,6 @@ import jinja2
 from markupsafe import Markup
 
 SVG_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
-# A start tag whose class list holds "screen-only" (briefing.css hides these in print).
-SCREEN_ONLY = re.compile(r'<([a-z][a-z0-9]*)\b[^>]*\sclass="(?:[^"]*\s)?screen-only(?:\s[^"]*)?"[^>]*>')
 
 
 def environment(templates: str | Path) -> jinja2.Environment:
@@ -59,35 +57,16 @@ def trusted_svg(svg: str) -> Markup:
     return Markup(SVG_METADATA.sub("", svg))
 
 
-def render_html(context: dict[str, Any], templates: str | Path, template: str = "briefing.html.j2") -> str:
+def render_html(
+    context: dict[str, Any], templates: str | Path, template: str = "briefing.html.j2", print_edition: bool = False
+) -> str:
+    """The briefing as reviewers read it, or (print_edition) as the PDF prints it: the template then
+    leaves out the per-study detail of a modality too large to print, which the print stylesheet
+    would hide anyway. Hidden elements draw nothing, but WeasyPrint would still parse and style them:
+    at 5,000 studies 90 of the 94 MB of HTML."""
     env = environment(templates)
     css = (Path(templates) / "briefing.css").read_text(encoding="utf-8")
-    return env.get_template(template).render(css=Markup(css), **context)
-
-
-def without_screen_only(html: str) -> str:
-    """The HTML less the elements the print stylesheet hides (class `screen-only`: the per-study
-    detail of a modality too large to print, which the HTML keeps). Hidden elements draw nothing,
-    but WeasyPrint would still parse and style them: at 5,000 studies 90 of the 94 MB.
-
-    The HTML is the template's own output (autoescaped text, validated in the tests), so a tag
-    name followed by whitespace or ">" is a tag: counting those of the element's own name finds
-    its end."""
-    kept, position = [], 0
-    while match := SCREEN_ONLY.search(html, position):
-        tag = match.group(1)
-        depth, cursor = 1, match.end()
-        for inner in re.compile(rf"<(/?){tag}[\s>]").finditer(html, cursor):
-            depth += -1 if inner.group(1) else 1
-            if depth == 0:
-                end = html.index(">", inner.start()) + 1
-                break
-        else:
-            raise ValueError(f"<{tag} class=screen-only> at character {match.start()} is never closed")
-        kept.append(html[position : match.start()])
-        position = end
-    kept.append(html[position:])
-    return "".join(kept)
+    return env.get_template(template).render(css=Markup(css), print_edition=print_edition, **context)
 
 
 def _cached_page_references(pdf: Any) -> tuple[bytes, ...]:
@@ -125,8 +104,7 @@ PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "custom_metadata": True}
 
 
 def print_layout(html: str) -> Any:
-    """WeasyPrint's laid-out pages (a `weasyprint.Document`) of the briefing HTML as printed: the
-    elements print hides are cut first."""
+    """WeasyPrint's laid-out pages (a `weasyprint.Document`) of the briefing's print edition."""
     import weasyprint
 
     from .typesetting import pinned_fonts
@@ -134,7 +112,7 @@ def print_layout(html: str) -> Any:
     # No base URL: the HTML is self-contained, and resolving its relative links (the notebook
     # pages) would write this machine's absolute paths into the PDF.
     with pinned_fonts():
-        return weasyprint.HTML(string=without_screen_only(html), base_url=None).render()
+        return weasyprint.HTML(string=html, base_url=None).render()
 
 
 def pdf_bytes(document: Any) -> bytes:
@@ -145,7 +123,8 @@ def pdf_bytes(document: Any) -> bytes:
 
 
 def render_pdf(html_path: str | Path, pdf_path: str | Path) -> None:
-    """The PDF of the very HTML file reviewers read, so the two cannot drift apart."""
+    """The PDF of the print edition (render_html(..., print_edition=True)): the same context and
+    template as the HTML reviewers read, so the two cannot drift apart."""
     from .publish import write_atomic
 
     write_atomic(pdf_path, pdf_bytes(print_layout(Path(html_path).read_text(encoding="utf-8"))))

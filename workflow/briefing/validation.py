@@ -16,7 +16,7 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +28,7 @@ import yaml
 from . import curation, numbers
 from .effects import percent_reproduced
 from .evidence import read_package_descriptor
+from .vocabulary import DESIGNS, DOMAINS, UNITS
 
 
 @dataclass(frozen=True, order=True)
@@ -409,7 +410,12 @@ def _typed_rows(
     return typed
 
 
-def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, dict[str, Any]]]]) -> list[Problem]:
+Rows = list[tuple[int, dict[str, Any]]]
+# add(table, row, column, message): records one problem.
+Add = Callable[[str, int | None, str | None, str], None]
+
+
+def _rule_problems(tables: dict[str, _Table], rows: dict[str, Rows]) -> list[Problem]:
     problems: list[Problem] = []
 
     def add(table: str, row: int | None, column: str | None, message: str) -> None:
@@ -417,108 +423,130 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
 
     if "modalities" in tables and not tables["modalities"].broken and not tables["modalities"].records:
         add("modalities", None, None, "the table has no rows; the briefing needs at least one modality")
-
     for n, s in rows.get("studies", []):
-        review = s.get("design") == "narrative_review"
-        if not review and not s.get("modality_id"):
-            add("studies", n, "modality_id", "a primary study needs the modality it evaluates")
-        if not review and not s.get("patients"):
-            add("studies", n, "patients", "a primary study needs its number of patients")
-        for low, high in (("dose_per_fraction_min_gy", "dose_per_fraction_max_gy"), ("fractions_min", "fractions_max")):
-            if s.get(low) is not None and s.get(high) is not None and s[low] > s[high]:
-                add("studies", n, low, f"{low} ({s[low]}) is larger than {high} ({s[high]})")
-        if s.get("lesions") is not None and s.get("patients") is not None and s["lesions"] < s["patients"]:
-            add("studies", n, "lesions", f"fewer lesions ({s['lesions']}) than patients ({s['patients']})")
-
+        _study_rules(n, s, add)
     designs = {s["study_id"]: s.get("design") for _, s in rows.get("studies", [])}
-    response_totals: dict[tuple[Any, ...], list[tuple[int, Any]]] = defaultdict(list)
-    series: dict[tuple[Any, Any], list[tuple[int, Any, Any]]] = defaultdict(list)
-    for n, o in rows.get("outcomes", []):
-        statistic, value, unit = o.get("statistic"), o.get("value"), o.get("unit")
-        if designs.get(o.get("study_id")) == "narrative_review":
+    reviews = {d.id for d in DESIGNS.where(review=True)}
+    outcomes = rows.get("outcomes", [])
+    for n, o in outcomes:
+        if designs.get(o.get("study_id")) in reviews:
             add(
                 "outcomes",
                 n,
                 "study_id",
                 "a narrative review gives statements, not effect estimates; record it in statements.csv",
             )
-        if statistic == "test_only":
-            if value is not None:
-                add(
-                    "outcomes",
-                    n,
-                    "value",
-                    "statistic 'test_only' carries no value; use another statistic or clear the value",
-                )
-            if not o.get("direction"):
-                add("outcomes", n, "direction", "a 'test_only' outcome needs the direction of the change")
-        elif value is None:
-            add("outcomes", n, "value", f"statistic '{statistic}' needs a value")
-        if statistic != "test_only" and not unit:
-            add("outcomes", n, "unit", "a unit is required")
-        if value is not None:
-            if statistic == "percent" and unit != "%":
-                add("outcomes", n, "unit", f"a percent statistic must have unit '%', not {unit!r}")
-            if unit == "%" and not 0 <= value <= 100:
-                add("outcomes", n, "value", f"value {value} is outside 0-100 %")
-            if unit in ("NRS 0-10", "VAS 0-10") and not 0 <= value <= 10:
-                add("outcomes", n, "value", f"pain score {value} is outside 0-10")
-            if statistic == "hazard_ratio" and value <= 0:
-                add("outcomes", n, "value", f"a hazard ratio must be above 0, not {value}")
-            if value < 0 and statistic != "hazard_ratio":
-                add(
-                    "outcomes",
-                    n,
-                    "value",
-                    f"value {value} is negative; the briefing records levels (a score, a dose, a share), not "
-                    "changes: enter the level at each time point, or give a change in 'note'",
-                )
-        if statistic == "count":
-            if o.get("events") is None:
-                add("outcomes", n, "events", "a count needs its number of events")
-            elif value is not None and value != o["events"]:
-                add("outcomes", n, "value", f"value {value} differs from events {o['events']}")
-        if o.get("events") is not None:
-            if o.get("denominator") is None:
-                add(
-                    "outcomes",
-                    n,
-                    "denominator",
-                    "events are given, so the denominator is required: enter the number of patients (or lesions) "
-                    "the source says were assessed; if it gives none (e.g. 'no cord complications'), leave events "
-                    "empty, use statistic 'test_only' with a direction, and quote the finding in 'note'",
-                )
-            elif o["events"] > o["denominator"]:
-                add("outcomes", n, "events", f"events ({o['events']}) exceed the denominator ({o['denominator']})")
-            elif (
-                statistic == "percent"
-                and value is not None
-                and not o.get("as_printed")
-                and not percent_reproduced(o["events"], o["denominator"], str(value))
-            ):
-                add(
-                    "outcomes",
-                    n,
-                    "events",
-                    f"{o['events']}/{o['denominator']} is "
-                    f"{numbers.events_percent(o['events'], o['denominator'], 2)} %, "
-                    f"which does not round to the stated {value} %. Check both against the source; if the "
-                    "source prints them so, set as_printed to true: the briefing then shows the figures as "
-                    "printed and says that they disagree",
-                )
-        if (
-            o.get("domain") == "pain_response"
-            and unit == "%"
-            and value is not None
-            and o.get("icpr_category") != "overall"
-        ):
-            # Shares of patients and shares of lesions are different totals.
-            key = (o["study_id"], o.get("timepoint"), o.get("denominator_unit"))
-            response_totals[key].append((n, value))
-        if o.get("time_days") is not None:
-            series[(o["study_id"], o["measure"])].append((n, o.get("timepoint"), o["time_days"]))
+        _value_rules(n, o, add)
+        _events_rules(n, o, add)
+    _response_totals(outcomes, add)
+    _series(outcomes, add)
+    return problems
 
-    for (study, timepoint, _), entries in response_totals.items():
+
+def _study_rules(n: int, s: dict[str, Any], add: Add) -> None:
+    review = s.get("design") in DESIGNS and DESIGNS[s["design"]].review
+    if not review and not s.get("modality_id"):
+        add("studies", n, "modality_id", "a primary study needs the modality it evaluates")
+    if not review and not s.get("patients"):
+        add("studies", n, "patients", "a primary study needs its number of patients")
+    for low, high in (("dose_per_fraction_min_gy", "dose_per_fraction_max_gy"), ("fractions_min", "fractions_max")):
+        if s.get(low) is not None and s.get(high) is not None and s[low] > s[high]:
+            add("studies", n, low, f"{low} ({s[low]}) is larger than {high} ({s[high]})")
+    if s.get("lesions") is not None and s.get("patients") is not None and s["lesions"] < s["patients"]:
+        add("studies", n, "lesions", f"fewer lesions ({s['lesions']}) than patients ({s['patients']})")
+
+
+def _value_rules(n: int, o: dict[str, Any], add: Add) -> None:
+    """What the statistic asks of the value and unit, and the ranges a value may take."""
+    statistic, value, unit = o.get("statistic"), o.get("value"), o.get("unit")
+    if statistic == "test_only":
+        if value is not None:
+            add(
+                "outcomes",
+                n,
+                "value",
+                "statistic 'test_only' carries no value; use another statistic or clear the value",
+            )
+        if not o.get("direction"):
+            add("outcomes", n, "direction", "a 'test_only' outcome needs the direction of the change")
+    elif value is None:
+        add("outcomes", n, "value", f"statistic '{statistic}' needs a value")
+    if statistic != "test_only" and not unit:
+        add("outcomes", n, "unit", "a unit is required")
+    if value is None:
+        return
+    if statistic == "percent" and unit != "%":
+        add("outcomes", n, "unit", f"a percent statistic must have unit '%', not {unit!r}")
+    bounds = UNITS[unit] if unit in UNITS else None
+    if bounds and bounds.maximum is not None and not bounds.minimum <= value <= bounds.maximum:
+        add(
+            "outcomes",
+            n,
+            "value",
+            f"value {value} is outside {bounds.minimum:g}-{bounds.maximum:g}, the range of unit {unit!r}",
+        )
+    if statistic == "hazard_ratio" and value <= 0:
+        add("outcomes", n, "value", f"a hazard ratio must be above 0, not {value}")
+    if value < 0 and statistic != "hazard_ratio":
+        add(
+            "outcomes",
+            n,
+            "value",
+            f"value {value} is negative; the briefing records levels (a score, a dose, a share), not "
+            "changes: enter the level at each time point, or give a change in 'note'",
+        )
+
+
+def _events_rules(n: int, o: dict[str, Any], add: Add) -> None:
+    """Counts: events need a denominator they do not exceed, and reproduce a stated percentage."""
+    statistic, value, events = o.get("statistic"), o.get("value"), o.get("events")
+    if statistic == "count":
+        if events is None:
+            add("outcomes", n, "events", "a count needs its number of events")
+        elif value is not None and value != events:
+            add("outcomes", n, "value", f"value {value} differs from events {events}")
+    if events is None:
+        return
+    denominator = o.get("denominator")
+    if denominator is None:
+        add(
+            "outcomes",
+            n,
+            "denominator",
+            "events are given, so the denominator is required: enter the number of patients (or lesions) "
+            "the source says were assessed; if it gives none (e.g. 'no cord complications'), leave events "
+            "empty, use statistic 'test_only' with a direction, and quote the finding in 'note'",
+        )
+    elif events > denominator:
+        add("outcomes", n, "events", f"events ({events}) exceed the denominator ({denominator})")
+    elif (
+        statistic == "percent"
+        and value is not None
+        and not o.get("as_printed")
+        and not percent_reproduced(events, denominator, str(value))
+    ):
+        add(
+            "outcomes",
+            n,
+            "events",
+            f"{events}/{denominator} is {numbers.events_percent(events, denominator, 2)} %, "
+            f"which does not round to the stated {value} %. Check both against the source; if the "
+            "source prints them so, set as_printed to true: the briefing then shows the figures as "
+            "printed and says that they disagree",
+        )
+
+
+def _response_totals(outcomes: Rows, add: Add) -> None:
+    """Response categories of one group at one time point cannot add up to more than 100 %."""
+    totals: dict[tuple[Any, ...], list[tuple[int, Any]]] = defaultdict(list)
+    responses = {d.id for d in DOMAINS.where(shape="response")}
+    for n, o in outcomes:
+        value = o.get("value")
+        if o.get("domain") in responses and o.get("unit") == "%" and value is not None:
+            if o.get("icpr_category") != "overall":
+                # Shares of patients and shares of lesions are different totals.
+                totals[(o["study_id"], o.get("timepoint"), o.get("denominator_unit"))].append((n, value))
+    for (study, timepoint, _), entries in totals.items():
         total = sum(v for _, v in entries)
         # A single category over 100 % is reported by the 0-100 % rule already. The sources round
         # each category, so allow the rounding of a few of them.
@@ -535,9 +563,15 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
                 "them out until subgroups can be recorded)",
             )
 
-    # A series over time (one study, one measure) is plotted and compared by time_days: every
-    # time point label needs one day count, and two labels cannot share one day count, or the
-    # series would run backwards or fold onto itself.
+
+def _series(outcomes: Rows, add: Add) -> None:
+    """A series over time (one study, one measure) is plotted and compared by time_days: every
+    time point label needs one day count, and two labels cannot share one day count, or the
+    series would run backwards or fold onto itself."""
+    series: dict[tuple[Any, Any], list[tuple[int, Any, Any]]] = defaultdict(list)
+    for n, o in outcomes:
+        if o.get("time_days") is not None:
+            series[(o["study_id"], o["measure"])].append((n, o.get("timepoint"), o["time_days"]))
     for (study, measure), points in series.items():
         days_of: dict[Any, tuple[int, Any]] = {}
         label_of: dict[Any, tuple[int, Any]] = {}
@@ -562,7 +596,6 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, list[tuple[int, di
                 )
             days_of.setdefault(label, (n, days))
             label_of.setdefault(days, (n, label))
-    return problems
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,13 +1,15 @@
-# Combine the modality summaries, render HTML and PDF, then publish all of it at once.
+# Combine the modality summaries, render the HTML and its print edition, the PDF from the print
+# edition, audit them, then publish all of it at once.
 
 
 rule combine:
     input:
-        validation="results/validation.json",
+        validation="results/validation.json",  # not read: only valid data are combined
         summaries=modality_summaries(),
         package=PACKAGE,
+        tables=data_tables(),
         previous=previous_edition_file(),
-        code=CODE,
+        code=code("combine"),
     output:
         context="results/briefing_context.json",
         json="results/briefing.json",
@@ -29,25 +31,26 @@ rule briefing_html:
     input:
         context="results/briefing_context.json",
         templates=BRIEFING_TEMPLATES,
-        code=CODE,
+        code=code("html"),
     output:
-        "results/briefing.html",
+        html="results/briefing.html",
+        print_html="results/briefing.print.html",
     log:
         "logs/briefing_html.log",
     conda:
         "../envs/briefing.yaml"
     threads: 1
     params:
-        templates=TEMPLATES,
+        templates=template_folder,
     shell:
         "briefing html --context {input.context} --templates {params.templates}"
-        " --output {output} > {log} 2>&1"
+        " --output {output.html} --print-output {output.print_html} > {log} 2>&1"
 
 
 rule briefing_pdf:
     input:
-        html="results/briefing.html",
-        code=CODE,
+        html="results/briefing.print.html",
+        code=code("pdf"),
     output:
         "results/briefing.pdf",
     log:
@@ -65,11 +68,13 @@ rule briefing_pdf:
 rule audit:
     input:
         html="results/briefing.html",
+        print_html="results/briefing.print.html",
         pdf="results/briefing.pdf",
         json="results/briefing.json",
         package=PACKAGE,
+        tables=data_tables(),
         templates="templates/briefing.html.j2",
-        code=CODE,
+        code=code("audit"),
     output:
         "results/audit.json",
     log:
@@ -78,14 +83,15 @@ rule audit:
         "../envs/briefing.yaml"
     threads: 1
     shell:
-        "briefing audit --html {input.html} --pdf {input.pdf} --json {input.json}"
+        "briefing audit --html {input.html} --print-html {input.print_html} --pdf {input.pdf} --json {input.json}"
         " --package {input.package} --templates {input.templates} --output {output} > {log} 2>&1"
 
 
 rule publish:
     input:
         built=list(built_outputs().values()),
-        audit="results/audit.json",
+        audit="results/audit.json",  # not read: nothing unaudited is published
+        code=code("publish"),
     output:
         reported_outputs(),
     log:

@@ -1,6 +1,6 @@
 # Input-choosing logic shared by the rules, as small named functions.
-import fcntl
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -9,6 +9,8 @@ from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from briefing.evidence import resource_paths, slice_digests  # noqa: E402
+from briefing.imports import step_files  # noqa: E402
+from briefing.locks import clear_stale_locks  # noqa: E402
 
 MODALITIES = config["modalities"]
 PACKAGE = config["data"]
@@ -16,14 +18,17 @@ REPORTS = config["outputs"]["dir"]
 SETTINGS = json.dumps(config["analysis"], sort_keys=True)
 # Which removals of data a curator intends (empty tables, studies without figures, ...).
 CURATION = json.dumps(config.get("curation") or {}, sort_keys=True)
-# Template folders are passed to the steps (the package does not look for them); the files in them
-# that a step reads are its inputs. The briefing's templates and CSS; nbconvert's for notebook pages.
-TEMPLATES = "templates"
-BRIEFING_TEMPLATES = sorted(str(p) for p in Path(TEMPLATES).glob("briefing*"))
-NBCONVERT_TEMPLATES = f"{TEMPLATES}/nbconvert"
+# The templates a step reads are its inputs; the step is told their folder (template_folder), the
+# package does not look for it. The briefing's templates and CSS; nbconvert's for notebook pages.
+BRIEFING_TEMPLATES = sorted(str(p) for p in Path("templates").glob("briefing*"))
 NOTEBOOK_TEMPLATE = sorted(
-    str(p) for p in Path(NBCONVERT_TEMPLATES).rglob("*") if p.is_file()
+    str(p) for p in Path("templates/nbconvert/offline").rglob("*") if p.is_file()
 )
+
+
+def template_folder(wildcards, input):
+    """The folder that holds the step's template files (input.templates)."""
+    return os.path.commonpath([str(Path(t).parent) for t in input.templates])
 
 
 def shell_prefix():
@@ -43,37 +48,16 @@ def shell_prefix():
     return f"set -euo pipefail; {function}; ".replace("{", "{{").replace("}", "}}")
 
 
-# The package every step runs: a change to it rebuilds what it computes. The site builder, the
-# synthetic generator and the curators' tools (data dictionary, new-study rows) are not steps.
-CODE = sorted(
-    str(p)
-    for p in Path("workflow/briefing").glob("*.py")
-    if p.name not in ("site.py", "synthetic.py", "dictionary.py", "scaffold.py")
-)
+# The parameterized notebook each modality's notebook job runs.
+NOTEBOOK = "notebooks/modality.ipynb"
 
 
-def clear_stale_locks():
-    """A build killed with SIGKILL leaves Snakemake's directory locks behind, and the next run
-    would refuse to start. The kernel drops our flock when its process dies, however it dies: if
-    we can take it, no other build is alive here and leftover locks are stale."""
-    if not workflow.is_main_process:
-        return None
-    Path(".snakemake").mkdir(exist_ok=True)
-    handle = open(".snakemake/briefing.lock", "w")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()  # another build is running: Snakemake's own lock refuses clearly
-        return None
-    stale = list(Path(".snakemake/locks").glob("*"))
-    for lock in stale:
-        lock.unlink()
-    if stale:
-        print("Removed locks left by an interrupted build.", file=sys.stderr)
-    return handle  # held open for the life of this process
-
-
-BUILD_LOCK = clear_stale_locks()
+def code(command, notebook=None):
+    """The modules of the package that `briefing <command>` runs (and the notebook it executes),
+    found from their imports (briefing/imports.py): a change to a module re-runs only the steps
+    that import it, and the site builder, the synthetic generator and the curators' tools re-run
+    nothing."""
+    return step_files(command, notebook, package_dir="workflow/briefing")
 
 
 def data_tables():
@@ -87,6 +71,15 @@ def data_tables():
 
 # Read once when the workflow is parsed, not once per job.
 MODALITY_DIGESTS = slice_digests(PACKAGE, MODALITIES, config["analysis"])
+
+
+def validated(wildcards):
+    """The validation record, once the validate checkpoint has made it: no slice or notebook starts
+    before the data are valid. Snakemake plans them after validation has run; planned while it was
+    pending, they would re-run only for its sake (Snakemake ignores a job's own reasons, such as a
+    slice's checksum, after a job it depends on that re-runs). ancient(): a new record does not
+    itself re-run anything."""
+    return ancient(checkpoints.validate.get().output[0])
 
 
 def modality_digest(wildcards):
@@ -141,6 +134,7 @@ def intermediate_outputs():
     once = [
         "results/validation.json",
         "results/briefing_context.json",
+        "results/briefing.print.html",
         "results/audit.json",
     ]
     built = list(built_outputs().values())

@@ -1,15 +1,17 @@
 # Per modality: one evidence slice, then one job that executes the notebook and renders its page.
 # The slice re-runs only when its own checksum changes (params), so a data edit re-runs the
 # notebooks it touches and no others; ancient() keeps file timestamps from re-running every
-# modality. The validation record is ancient too: no slice starts before the data are found valid,
-# yet re-validating edited data does not re-run the slices of the modalities the edit left alone.
+# modality. Both steps take the validation record of the validate checkpoint (`validated`, in
+# common.smk): no slice or notebook runs on invalid data, and which of them re-run is decided
+# after validation, so re-validating an edit re-runs only what the edit touched.
 
 
 rule evidence_slice:
     input:
-        validation=ancient("results/validation.json"),
+        validation=validated,
         package=ancient(PACKAGE),
         tables=ancient(data_tables()),
+        code=code("slice"),
     output:
         "results/evidence/{modality}.json",
     log:
@@ -27,10 +29,11 @@ rule evidence_slice:
 
 rule modality_notebook:
     input:
+        validation=validated,
         evidence="results/evidence/{modality}.json",
-        notebook="notebooks/modality.ipynb",
-        template=NOTEBOOK_TEMPLATE,
-        code=CODE,
+        notebook=NOTEBOOK,
+        templates=NOTEBOOK_TEMPLATE,
+        code=code("notebook", NOTEBOOK),
     output:
         summary="results/modalities/{modality}/summary.json",
         notebook="results/modalities/{modality}/notebook.ipynb",
@@ -44,7 +47,7 @@ rule modality_notebook:
         mem_mb=1500,
         runtime=15,
     params:
-        templates=NBCONVERT_TEMPLATES,
+        templates=template_folder,
     shell:
         "briefing notebook --notebook {input.notebook} --modality {wildcards.modality}"
         " --evidence {input.evidence} --summary {output.summary} --templates {params.templates}"

@@ -1,10 +1,12 @@
-# The whole package at once, every problem reported together; gates the combining steps.
+# The whole package at once, every problem reported together. A checkpoint: the slices and
+# notebooks are planned once it has run (see `validated` in common.smk), and it gates them.
 
 
-rule validate:
+checkpoint validate:
     input:
         package=PACKAGE,
         tables=data_tables(),
+        code=code("validate"),
     output:
         "results/validation.json",
     log:

@@ -1,0 +1,105 @@
+"""The code inputs of each rule: the modules a step imports, found from the source (briefing/imports.py)."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from briefing import imports
+from conftest import ROOT
+
+
+def found(source: str) -> set[str]:
+    return imports.imported_modules(ast.parse(source))
+
+
+@pytest.mark.parametrize(
+    "source, modules",
+    [
+        ("from . import a, b", {"a", "b"}),
+        ("from .a import x", {"a"}),
+        ("from .a.b import x", {"a"}),
+        ("from briefing import a", {"a"}),
+        ("from briefing.a import x", {"a"}),
+        ("import briefing.a", {"a"}),
+        ("import briefing", set()),
+        ("def f():\n    if True:\n        from . import a\n", {"a"}),  # inside functions too
+        ("import json\nfrom collections import abc\nfrom .. import up\nfrom other import a", set()),
+    ],
+)
+def test_every_form_of_import_is_found(source, modules):
+    assert found(source) == modules
+
+
+def write_package(folder: Path, modules: dict[str, str]) -> Path:
+    folder.mkdir()
+    for name, source in modules.items():
+        (folder / f"{name}.py").write_text(source, encoding="utf-8")
+    return folder
+
+
+def test_a_step_runs_its_commands_modules_and_what_they_import(tmp_path):
+    package = write_package(
+        tmp_path / "briefing",
+        {
+            "__init__": "",
+            "__main__": "from .cli import main\n",
+            "cli": (
+                "import json\n\n"
+                "def _helper():\n    from . import shared\n\n"
+                "def cmd_one(args):\n    from . import one\n    return _helper()\n\n"
+                "def cmd_two_words(args):\n    from .two import run\n"
+            ),
+            "one": "from .deep import x\n",
+            "deep": "def x():\n    from . import deeper\n",
+            "deeper": "",
+            "shared": "",
+            "two": "from . import helper_function_not_a_module\n",
+            "unused": "",
+        },
+    )
+    entry = ["__init__", "__main__", "cli"]
+    assert imports.step_modules("one", package_dir=package) == sorted(entry + ["one", "deep", "deeper", "shared"])
+    assert imports.step_modules("two-words", package_dir=package) == sorted(entry + ["two"])
+    with pytest.raises(ValueError, match="cmd_three"):
+        imports.step_modules("three", package_dir=package)
+
+
+def test_a_notebooks_imports_count_for_the_notebook_step(tmp_path):
+    notebook = tmp_path / "n.ipynb"
+    cells = [
+        {"cell_type": "markdown", "source": ["from briefing import not_code"]},
+        {"cell_type": "code", "source": ["%matplotlib inline\n", "!ls\n", "from briefing import summary as s\n"]},
+    ]
+    notebook.write_text(json.dumps({"cells": cells}), encoding="utf-8")
+    assert imports.notebook_imports(notebook) == {"summary"}
+
+
+def test_source_that_does_not_parse_leaves_the_failing_to_the_step(tmp_path):
+    package = write_package(
+        tmp_path / "briefing",
+        {"__init__": "", "__main__": "", "cli": "def cmd_one(args):\n    from . import one\n", "one": "def (:\n"},
+    )
+    assert imports.step_modules("one", package_dir=package) == ["__init__", "__main__", "cli", "one"]
+    (package / "cli.py").write_text("def cmd_one(:\n", encoding="utf-8")
+    assert imports.step_modules("one", package_dir=package) == ["__init__", "__main__", "cli"]
+    notebook = tmp_path / "n.ipynb"
+    cells = [{"cell_type": "code", "source": ["x = (\n"]}, {"cell_type": "code", "source": ["import briefing.one"]}]
+    notebook.write_text(json.dumps({"cells": cells}), encoding="utf-8")
+    assert imports.notebook_imports(notebook) == {"one"}
+
+
+def test_the_real_steps():
+    audit = imports.step_modules("audit")
+    assert "audit" in audit and not {"summary", "effects", "figures", "render"} & set(audit)
+    assert "audit" not in imports.step_modules("combine") + imports.step_modules("pdf")
+    notebook = imports.step_modules("notebook", ROOT / "notebooks" / "modality.ipynb")
+    # summary (the notebook's import), meta (imported inside a pooling function), not render.
+    assert {"summary", "effects", "figures", "pooling", "meta", "notebook"} <= set(notebook)
+    assert "render" not in notebook and "audit" not in notebook
+    assert imports.step_modules("publish") == ["__init__", "__main__", "cli", "publish"]
+    for step in ("validate", "slice", "combine", "html", "pdf", "audit", "publish"):
+        assert not {"site", "synthetic", "scaffold", "dictionary", "imports"} & set(imports.step_modules(step))

@@ -1,0 +1,119 @@
+"""Which modules of this package a build step runs, read from the source: the rules take exactly
+these as code inputs (workflow/rules/common.smk), so that a change to a module re-runs only the
+steps that import it, and a new import is followed without a list to keep by hand.
+
+A step is `python -m briefing <command>`: `__main__`, `cli` and the modules its `cmd_<command>`
+function imports (and the functions of cli.py it calls), then whatever those import, also inside
+functions. The notebook step adds what the notebook's code cells import.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+NAME = PACKAGE.name
+# What `python -m briefing <command>` loads before the command's own imports. cli.py imports each
+# command's modules inside that command's function, so its imports are followed per command.
+ENTRY = ("__init__", "__main__", "cli")
+
+
+def imported_modules(tree: ast.AST, package: str = NAME) -> set[str]:
+    """Names of the package's modules that `tree` imports anywhere in it: `from . import x`,
+    `from .x import y`, `from briefing import x`, `from briefing.x import y`, `import briefing.x`.
+    Names that are not modules (`from . import some_function`) are kept: `closure` drops them."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            relative = node.level == 1
+            if not relative and (node.level or not node.module or node.module.split(".")[0] != package):
+                continue
+            parts = (node.module or "").split(".")[0 if relative else 1 :]
+            if parts and parts[0]:
+                found.add(parts[0])  # from .x import y, from briefing.x import y
+            else:
+                found.update(alias.name for alias in node.names)  # from . import x, from briefing import x
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == package and len(parts) > 1:
+                    found.add(parts[1])
+    return found
+
+
+def _parse(source: str) -> ast.AST:
+    """The source's syntax tree; an empty one for source that does not parse, so that the workflow
+    still parses and the step that runs the broken file is the one that fails, saying why."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return ast.Module(body=[], type_ignores=[])
+
+
+@cache
+def _module_imports(path: Path) -> frozenset[str]:
+    return frozenset(imported_modules(_parse(path.read_text(encoding="utf-8"))))
+
+
+def closure(modules: Iterable[str], package_dir: Path = PACKAGE, entry: Iterable[str] = ENTRY) -> set[str]:
+    """`modules` and every module of the package they import, directly or not; the `entry` modules
+    are included as they are, their imports not followed."""
+    seen: set[str] = set()
+    todo = list(modules)
+    while todo:
+        name = todo.pop()
+        path = package_dir / f"{name}.py"
+        if name in seen or not path.is_file():
+            continue
+        seen.add(name)
+        if name not in entry:
+            todo.extend(_module_imports(path))
+    return seen
+
+
+def command_imports(command: str, package_dir: Path = PACKAGE) -> set[str]:
+    """What the CLI's `cmd_<command>` imports, with the cli.py functions it calls (`_findings`)."""
+    tree = _parse((package_dir / "cli.py").read_text(encoding="utf-8"))
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    start = f"cmd_{command.replace('-', '_')}"
+    if start not in functions and tree.body:
+        raise ValueError(f"cli.py has no {start}() for the command {command!r}")
+    found: set[str] = set()
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in functions:
+            continue
+        seen.add(name)
+        found |= imported_modules(functions[name])
+        todo += [n.id for n in ast.walk(functions[name]) if isinstance(n, ast.Name) and n.id in functions]
+    return found
+
+
+def notebook_imports(notebook: str | Path) -> set[str]:
+    """What the code cells of a notebook import from the package (IPython's % and ! lines aside)."""
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    found: set[str] = set()
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            source = "".join(cell["source"])
+            code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+            found |= imported_modules(_parse(code))
+    return found
+
+
+def step_modules(command: str, notebook: str | Path | None = None, package_dir: Path = PACKAGE) -> list[str]:
+    """The package's modules that `python -m briefing <command>` runs (and the notebook it runs)."""
+    start = set(ENTRY) | command_imports(command, package_dir)
+    if notebook is not None:
+        start |= notebook_imports(notebook)
+    return sorted(closure(start, package_dir))
+
+
+def step_files(command: str, notebook: str | Path | None = None, package_dir: str | Path = PACKAGE) -> list[str]:
+    """step_modules as paths under `package_dir` (as given: relative paths stay relative)."""
+    return [str(Path(package_dir) / f"{m}.py") for m in step_modules(command, notebook, Path(package_dir))]
