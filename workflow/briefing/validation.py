@@ -483,7 +483,7 @@ def _value_rules(n: int, o: dict[str, Any], add: Add) -> None:
             "outcomes",
             n,
             "value",
-            f"value {value} is outside {bounds.minimum:g}-{bounds.maximum:g}, the range of unit {unit!r}",
+            f"value {value} is outside {bounds.minimum}-{bounds.maximum}, the range of unit {unit!r}",
         )
     if statistic == "hazard_ratio" and value <= 0:
         add("outcomes", n, "value", f"a hazard ratio must be above 0, not {value}")
