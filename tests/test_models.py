@@ -82,18 +82,29 @@ def test_no_step_changes_what_it_was_given():
     assert summaries == kept
 
 
-def test_every_model_forbids_unknown_keys_except_data_rows():
+def test_every_model_forbids_unknown_keys_except_data_rows_and_old_editions():
     """A key one step adds and no model declares is an error, except in rows of the data tables,
-    whose columns the data package's descriptor declares."""
+    whose columns the data package's descriptor declares, and in editions of any age, which What
+    changed reads (`models.Edition`): there a key newer code dropped is ignored."""
     rows = {models.Modality, models.Study, models.Outcome, models.Statement, models.CertaintyRow}
     for model in _all_models():
         extra = model.model_config.get("extra")
         if any(issubclass(model, row) for row in rows):
             assert extra == "allow", model
+        elif issubclass(model, models.Lenient):
+            assert extra == "ignore", model
         else:
             assert extra == "forbid", model
 
 
+def test_an_edition_from_older_code_loads_with_defaults_for_what_it_lacks():
+    old = {"build_date": "2025-01-01", "references": [{"study_id": "a", "text": "Smith J. T. 2020."}]}
+    old |= {"modalities": [{"modality_id": "m", "studies": ["a"], "certainty": [{"domain": "d", "mark": "x"}]}]}
+    edition = models.Edition.model_validate(old)
+    assert edition.statements is None and edition.package is None and edition.references[0].short_name is None
+    assert not edition.modalities[0].has_headline and edition.modalities[0].certainty[0].symbols == ""
+
+
 def _all_models() -> list[type]:
     found = [m for m in vars(models).values() if isinstance(m, type) and issubclass(m, models.BaseModel)]
-    return [m for m in found if m not in (models.BaseModel, models.Model, models.Row)]
+    return [m for m in found if m not in (models.BaseModel, models.Model, models.Row, models.Lenient)]

@@ -3,8 +3,9 @@ added or removed, the headline and the certainty ratings that moved, old -> new)
 study, figure, pooled estimate, certainty rating and review statement added, removed or changed,
 under the labels a reader knows (never an internal id), old and new values side by side.
 
-Both editions are compared through their `briefing.json`, so any published edition can serve as
-the previous one, whichever code built it. Every old value comes from the previous edition's
+Both editions are compared through their `briefing.json`, read through one model
+(`models.Edition`: what an older edition lacks takes a default), so any published edition can
+serve as the previous one, whichever code built it. Every old value comes from the previous edition's
 `briefing.json`, which is named (date, data checksum, where it was read): that is the provenance
 the numeric audit accepts for it.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import numbers
+from .models import Edition, EditionFigure, EditionModality
 
 SECTIONS = ("studies", "figures", "pooled", "certainty", "statements")
 
@@ -47,14 +49,14 @@ def load_previous(location: str | None) -> tuple[dict[str, Any] | None, str | No
 class Names:
     """Human names for the ids of one edition: studies by their short name, modalities by name."""
 
-    def __init__(self, *editions: dict[str, Any]) -> None:
+    def __init__(self, *editions: Edition) -> None:
         self.studies: dict[str, str] = {}
         self.modalities: dict[str, str] = {}
         for edition in editions:
-            for ref in edition.get("references", []):
-                self.studies.setdefault(ref["study_id"], ref.get("short_name") or _authors(ref.get("text", "")))
-            for m in edition.get("modalities", []):
-                self.modalities.setdefault(m["modality_id"], m.get("name", m["modality_id"]))
+            for ref in edition.references:
+                self.studies.setdefault(ref.study_id, ref.short_name or _authors(ref.text))
+            for m in edition.modalities:
+                self.modalities.setdefault(m.modality_id, m.name or m.modality_id)
 
     def study(self, study_id: str | None) -> str:
         return self.studies.get(study_id or "", study_id or "")
@@ -62,11 +64,11 @@ class Names:
     def modality(self, modality_id: str | None) -> str:
         return self.modalities.get(modality_id or "", "All modalities") if modality_id else "All modalities"
 
-    def figure(self, f: dict[str, Any]) -> str:
-        what = f.get("label") or f.get("field", "").replace("_", " ")
-        if f.get("timepoint") and not what.endswith(f["timepoint"]):  # outcome labels carry it already
-            what = f"{what}, {f['timepoint']}"
-        scope = self.study(f["study_id"]) if f.get("study_id") else self.modality(f.get("modality_id"))
+    def figure(self, f: EditionFigure) -> str:
+        what = f.label or (f.field or "").replace("_", " ")
+        if f.timepoint and not what.endswith(f.timepoint):  # outcome labels carry it already
+            what = f"{what}, {f.timepoint}"
+        scope = self.study(f.study_id) if f.study_id else self.modality(f.modality_id)
         return f"{scope}: {what}"
 
 
@@ -77,51 +79,42 @@ def _authors(vancouver: str) -> str:
 
 
 # ----------------------------------------------------------------------------- what is compared
-def _studies(edition: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {r["study_id"]: r for r in edition.get("references", [])}
-
-
-def _figures(edition: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {f["id"]: f for f in edition.get("figures", []) if "result" not in f}
-
-
-def _figures_by_label(edition: dict[str, Any], names: Names) -> dict[str, dict[str, Any]]:
-    """Figures under their readers' labels: the same figure has the same label in editions built
-    by different code, where internal ids may differ. A label shared by two figures keeps its id."""
-    figures = list(_figures(edition).values())
+def _figures_by_label(edition: Edition, names: Names) -> dict[str, EditionFigure]:
+    """Stated and derived figures (not pooled results) under their readers' labels: the same
+    figure has the same label in editions built by different code, where internal ids may differ.
+    A label shared by two figures keeps its id."""
+    figures = [f for f in edition.figures if f.result is None]
     labels = [names.figure(f) for f in figures]
     return {
-        label if labels.count(label) == 1 else f"{label} [{f['id']}]": f
-        for label, f in zip(labels, figures, strict=True)
+        label if labels.count(label) == 1 else f"{label} [{f.id}]": f for label, f in zip(labels, figures, strict=True)
     }
 
 
-def _value(entry: dict[str, Any]) -> str:
+def _value(entry: EditionFigure) -> str:
     parts = []
-    if entry.get("value_text") is not None:
-        qualifier = entry.get("value_qualifier") or ""
-        unit = f" {entry['unit']}" if entry.get("unit") in ("%",) else ""
-        parts.append(f"{qualifier} {entry['value_text']}{unit}".strip())
-    if entry.get("sd_text"):
-        parts.append(numbers.sd(entry["sd_text"]))
-    if entry.get("events") is not None and entry.get("denominator") is not None:
-        parts.append(f"{entry['events']}/{entry['denominator']}")
-    elif entry.get("denominator") is not None:
-        parts.append(f"n = {entry['denominator']}")
-    if entry.get("ci_low_text") is not None:  # as the edition printed them: never re-rounded
-        parts.append(numbers.ci_text(entry["ci_low_text"], entry["ci_high_text"]))
-    if entry.get("p_value"):
-        parts.append(numbers.p_value(entry["p_value"]))
+    if entry.value_text is not None:
+        unit = f" {entry.unit}" if entry.unit == "%" else ""
+        parts.append(f"{entry.value_qualifier or ''} {entry.value_text}{unit}".strip())
+    if entry.sd_text:
+        parts.append(numbers.sd(entry.sd_text))
+    if entry.events is not None and entry.denominator is not None:
+        parts.append(f"{entry.events}/{entry.denominator}")
+    elif entry.denominator is not None:
+        parts.append(f"n = {entry.denominator}")
+    if entry.ci_low_text is not None:  # as the edition printed them: never re-rounded
+        parts.append(numbers.ci_text(entry.ci_low_text, entry.ci_high_text))
+    if entry.p_value:
+        parts.append(numbers.p_value(entry.p_value))
     return "; ".join(parts) or "—"
 
 
-def _pooled(edition: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    found = {}
-    for m in edition.get("modalities", []):
-        for p in m.get("pooled", []):
-            if p.get("result"):
-                found[(m["modality_id"], f"{p.get('label', p['definition'])}, {p['window']}")] = p["result"]
-    return found
+def _pooled(edition: Edition) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (m.modality_id, f"{p.label or p.definition}, {p.window}"): p.result
+        for m in edition.modalities
+        for p in m.pooled
+        if p.result
+    }
 
 
 def _pooled_text(result: dict[str, Any]) -> str:
@@ -136,16 +129,8 @@ def _pooled_text(result: dict[str, Any]) -> str:
     return f"{estimate} ({ci}), k = {result['k']}"
 
 
-def _ratings(edition: dict[str, Any]) -> dict[tuple[str, str], str]:
-    return {
-        (m["modality_id"], r["domain"]): f"{r['symbols']} {r['level_text']}"
-        for m in edition.get("modalities", [])
-        for r in m.get("certainty", [])
-    }
-
-
-def _statements(edition: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {s["statement_id"]: s for s in edition.get("statements", [])}
+def _ratings(edition: Edition) -> dict[tuple[str, str], str]:
+    return {(m.modality_id, r.domain): f"{r.symbols} {r.level_text}" for m in edition.modalities for r in m.certainty}
 
 
 def _diff(
@@ -155,7 +140,7 @@ def _diff(
     an item whose shown value is the same in both editions is not a change."""
 
     def item(key: Any, entry: Any, **values: str) -> dict[str, Any]:
-        found = entry.get("id") if isinstance(entry, dict) and "id" in entry else None
+        found = entry.id if isinstance(entry, EditionFigure) else None
         key_text = key if isinstance(key, str) else ":".join(key)
         return {"id": found or key_text, "label": label(key, entry), **values}
 
@@ -170,17 +155,26 @@ def _diff(
     }
 
 
+def _domain_labels(*editions: Edition) -> dict[str, str]:
+    """The label each edition's summary of findings gives a domain, the newer edition's first."""
+    labels: dict[str, str] = {}
+    for edition in editions:
+        for m in edition.modalities:
+            for r in m.summary_of_findings:
+                labels.setdefault(r.domain, r.domain_label or r.domain.replace("_", " "))
+    return labels
+
+
 def _sections(
-    previous: dict[str, Any], current: dict[str, Any], names: Names, figures: tuple[dict[str, Any], dict[str, Any]]
+    previous: Edition, current: Edition, names: Names, figures: tuple[dict[str, Any], dict[str, Any]]
 ) -> dict[str, Any]:
-    domain_label = {r["domain"]: r.get("domain_label") or r["domain"].replace("_", " ") for r in _sof_rows(current)}
-    domain_label |= {
-        r["domain"]: r.get("domain_label") or r["domain"].replace("_", " ")
-        for r in _sof_rows(previous)
-        if r["domain"] not in domain_label
-    }
+    domain_label = _domain_labels(current, previous)
+    studies = ({r.study_id: r for r in e.references} for e in (previous, current))
+    # An edition from before statements were published is compared as if it had this edition's.
+    before = previous.statements if previous.statements is not None else current.statements
+    statements = ({s.statement_id: s for s in edition or []} for edition in (before, current.statements))
     return {
-        "studies": _diff(_studies(previous), _studies(current), lambda r: r["text"], lambda k, r: names.study(k)),
+        "studies": _diff(*studies, lambda r: r.text, lambda k, r: names.study(k)),
         "figures": _diff(*figures, _value, lambda k, f: k),
         "pooled": _diff(
             _pooled(previous), _pooled(current), _pooled_text, lambda k, r: f"{names.modality(k[0])}: {k[1]}"
@@ -192,54 +186,32 @@ def _sections(
             lambda k, r: f"{names.modality(k[0])}: {domain_label.get(k[1], k[1].replace('_', ' '))}",
         ),
         "statements": _diff(
-            _statements(previous) if "statements" in previous else _statements(current),  # an older edition
-            _statements(current),
-            lambda s: s["statement"],
-            lambda k, s: f"{names.study(s.get('study_id'))}, {s.get('topic', 'statement')}",
+            *statements, lambda s: s.statement, lambda k, s: f"{names.study(s.study_id)}, {s.topic or 'statement'}"
         ),
     }
 
 
-def _sof_rows(edition: dict[str, Any]) -> list[dict[str, Any]]:
-    return [r for m in edition.get("modalities", []) for r in m.get("summary_of_findings", [])]
-
-
 # ----------------------------------------------------------------------------- per modality
 def per_modality(
-    previous: dict[str, Any],
-    current: dict[str, Any],
+    previous: Edition,
+    current: Edition,
     sections: dict[str, Any],
     names: Names,
-    figures: dict[str, dict[str, Any]],
+    figures: dict[str, EditionFigure],
 ) -> list[dict[str, Any]]:
     """For each modality that changed: studies added or removed, its headline and certainty
     ratings old -> new, and how many of its figures changed."""
-    before = {m["modality_id"]: m for m in previous.get("modalities", [])}
-    after = {m["modality_id"]: m for m in current.get("modalities", [])}
+    before = {m.modality_id: m for m in previous.modalities}
+    after = {m.modality_id: m for m in current.modalities}
     out = []
     for modality_id in list(after) + [m for m in before if m not in after]:
-        old, new = before.get(modality_id, {}), after.get(modality_id, {})
-        lines = []
-        added = [s for s in new.get("studies", []) + new.get("reviews", []) if s not in _all_studies(old)]
-        removed = [s for s in old.get("studies", []) + old.get("reviews", []) if s not in _all_studies(new)]
-        if added:
-            lines.append("Studies added: " + ", ".join(names.study(s) for s in added) + ".")
-        if removed:
-            lines.append("Studies removed: " + ", ".join(names.study(s) for s in removed) + ".")
-        if old.get("patients") != new.get("patients") and old and new:
-            lines.append(f"Patients in its primary studies: {old.get('patients')} → {new.get('patients')}.")
-        if "headline" in old and old.get("headline") != new.get("headline"):
-            lines.append(f"Headline pain outcome: {old.get('headline') or 'none'} → {new.get('headline') or 'none'}.")
-        for kind in ("changed", "added", "removed"):
-            for c in sections["certainty"][kind]:
-                if c["id"].startswith(f"{modality_id}:"):
-                    old_new = f"{c.get('old') or 'not rated'} → {c.get('new') or 'not rated'}"
-                    lines.append(f"Certainty, {c['label'].split(': ', 1)[1]}: {old_new}.")
+        old, new = before.get(modality_id), after.get(modality_id)
+        lines = _study_lines(old, new, names) + _certainty_lines(modality_id, sections)
         moved = sum(
             1
             for kind in ("added", "removed", "changed")
             for f in sections["figures"][kind]
-            if figures[f["label"]].get("modality_id") == modality_id
+            if figures[f["label"]].modality_id == modality_id
         )
         if moved and lines:
             lines.append(f"Figures added, removed or changed: {moved} (listed below).")
@@ -250,8 +222,35 @@ def per_modality(
     return out
 
 
-def _all_studies(modality: dict[str, Any]) -> list[str]:
-    return modality.get("studies", []) + modality.get("reviews", [])
+def _study_lines(old: EditionModality | None, new: EditionModality | None, names: Names) -> list[str]:
+    """Studies added and removed, patients and the headline, old -> new."""
+    lines = []
+    added = [s for s in _all_studies(new) if s not in _all_studies(old)]
+    removed = [s for s in _all_studies(old) if s not in _all_studies(new)]
+    if added:
+        lines.append("Studies added: " + ", ".join(names.study(s) for s in added) + ".")
+    if removed:
+        lines.append("Studies removed: " + ", ".join(names.study(s) for s in removed) + ".")
+    if old and new and old.patients != new.patients:
+        lines.append(f"Patients in its primary studies: {old.patients} → {new.patients}.")
+    old_headline, new_headline = old.headline if old else None, new.headline if new else None
+    if old and old.has_headline and old_headline != new_headline:
+        lines.append(f"Headline pain outcome: {old_headline or 'none'} → {new_headline or 'none'}.")
+    return lines
+
+
+def _certainty_lines(modality_id: str, sections: dict[str, Any]) -> list[str]:
+    lines = []
+    for kind in ("changed", "added", "removed"):
+        for c in sections["certainty"][kind]:
+            if c["id"].startswith(f"{modality_id}:"):
+                old_new = f"{c.get('old') or 'not rated'} → {c.get('new') or 'not rated'}"
+                lines.append(f"Certainty, {c['label'].split(': ', 1)[1]}: {old_new}.")
+    return lines
+
+
+def _all_studies(modality: EditionModality | None) -> list[str]:
+    return modality.studies + modality.reviews if modality else []
 
 
 # ----------------------------------------------------------------------------- the section
@@ -261,7 +260,8 @@ def compare(
     note: str | None = None,
     location: str | None = None,
 ) -> dict[str, Any]:
-    """The what-changed section; `first_edition` when there is nothing to compare with."""
+    """The what-changed section; `first_edition` when there is nothing to compare with. Both
+    editions are briefing.json as published."""
     if previous is None:
         return {
             "first_edition": True,
@@ -269,15 +269,12 @@ def compare(
             "summary": note or "This is the first edition: there is no earlier edition to compare with.",
             "short": "this is the first edition.",
         }
-    names = Names(current, previous)
-    figures = (_figures_by_label(previous, names), _figures_by_label(current, names))
-    sections = _sections(previous, current, names, figures)
+    old, new = Edition.model_validate(previous), Edition.model_validate(current)
+    names = Names(new, old)
+    figures = (_figures_by_label(old, names), _figures_by_label(new, names))
+    sections = _sections(old, new, names, figures)
     counts = {name: {kind: len(items) for kind, items in diff.items()} for name, diff in sections.items()}
-    source = {
-        "build_date": previous.get("build_date"),
-        "package": previous.get("provenance", {}).get("data", {}).get("package"),
-        "location": location,
-    }
+    source = {"build_date": old.build_date, "package": old.package, "location": location}
     return {
         "first_edition": False,
         "previous": source,
@@ -285,9 +282,9 @@ def compare(
         "previous_checksum": source["package"],
         "sections": sections,
         "counts": counts,
-        "per_modality": per_modality(previous, current, sections, names, {**figures[0], **figures[1]}),
-        "summary": summary(previous, counts),
-        "short": short_summary(previous, counts),
+        "per_modality": per_modality(old, new, sections, names, {**figures[0], **figures[1]}),
+        "summary": summary(old, counts),
+        "short": short_summary(old, counts),
         "note": note,
     }
 
@@ -296,9 +293,7 @@ def _phrase(n: int, singular: str, plural: str) -> str:
     return f"{n} {singular if n == 1 else plural}"
 
 
-def summary(previous: dict[str, Any], counts: dict[str, dict[str, int]]) -> str:
-    date = previous.get("build_date", "an unknown date")
-    checksum = (previous.get("provenance", {}).get("data", {}).get("package") or "")[:12]
+def summary(previous: Edition, counts: dict[str, dict[str, int]]) -> str:
     parts = []
     s = counts["studies"]
     if s["added"] or s["removed"]:
@@ -316,20 +311,19 @@ def summary(previous: dict[str, Any], counts: dict[str, dict[str, int]]) -> str:
             parts.append(
                 f"{_phrase(c['added'], singular, plural)} added, {c['removed']} removed and {c['changed']} changed"
             )
-    since = f"Since the edition of {date} (data {checksum})"
+    since = f"Since the edition of {previous.build_date or 'an unknown date'} (data {(previous.package or '')[:12]})"
     if not parts:
         return f"{since}, the evidence shown is unchanged."
     return f"{since}: " + "; ".join(parts) + "."
 
 
-def short_summary(previous: dict[str, Any], counts: dict[str, dict[str, int]]) -> str:
+def short_summary(previous: Edition, counts: dict[str, dict[str, int]]) -> str:
     """The one line the bottom line carries: studies added or removed, else what else moved."""
     s = counts["studies"]
-    date = previous.get("build_date", "an unknown date")
     if s["added"] or s["removed"]:
         moved = f"{_phrase(s['added'], 'study', 'studies')} added, {s['removed']} removed"
     elif any(sum(c.values()) for c in counts.values()):
         moved = "figures or ratings changed, no study added or removed"
     else:
         moved = "nothing changed in the evidence shown"
-    return f"since the edition of {date}, {moved}."
+    return f"since the edition of {previous.build_date or 'an unknown date'}, {moved}."

@@ -13,11 +13,6 @@ from typing import Any
 # scientific stack (bench/RESULTS.md measured 3.5 s of imports per step when it did).
 
 
-def _load_json(path: str | Path) -> Any:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     from . import evidence, provenance, validation
 
@@ -62,14 +57,14 @@ def cmd_slice(args: argparse.Namespace) -> int:
 def cmd_combine(args: argparse.Namespace) -> int:
     import yaml
 
-    from . import changes, combine, curation, evidence, provenance
+    from . import changes, combine, curation, evidence, models, provenance
 
     if args.config_json:
         config = json.loads(args.config_json)
     else:
         with open(args.config, encoding="utf-8") as fh:
             config = yaml.safe_load(fh)
-    summaries = [_load_json(p) for p in args.summaries]
+    summaries = [models.read(p, models.ModalitySummary) for p in args.summaries]
     order = {m: i for i, m in enumerate(config["modalities"])}
     summaries.sort(key=lambda s: order[s["modality_id"]])
     tables = evidence.read_tables(args.package)
@@ -83,17 +78,17 @@ def cmd_combine(args: argparse.Namespace) -> int:
         print(removal, file=sys.stderr)
         return 1
     context["changes"] = changes.compare(previous, combine.public_json(context), note, config.get("previous_edition"))
-    evidence.write_json(args.context, context)
-    evidence.write_json(args.output, combine.public_json(context))
+    models.write(args.context, models.BriefingContext, context)
+    models.write(args.output, models.PublishedBriefing, combine.public_json(context))
     print(f"wrote {args.context} and {args.output}")
     return 0
 
 
 def cmd_html(args: argparse.Namespace) -> int:
     """The HTML for reviewers and its print edition, which the PDF is made from."""
-    from . import publish, render
+    from . import models, publish, render
 
-    context = _load_json(args.context)
+    context = models.read(args.context, models.BriefingContext)
     publish.write_atomic(args.output, render.render_html(context, args.templates))
     publish.write_atomic(args.print_output, render.render_html(context, args.templates, print_edition=True))
     print(f"wrote {args.output} and {args.print_output}")
@@ -123,9 +118,9 @@ def cmd_notebook(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from . import audit, evidence
+    from . import audit, evidence, models
 
-    briefing = _load_json(args.json)
+    briefing = models.read(args.json, models.PublishedBriefing)
     templates = [Path(t) for t in args.templates]
     problems = audit.audit(args.html, args.pdf, briefing, args.package, templates, args.print_html)
     if problems:
@@ -190,6 +185,13 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
 
     dictionary.write(args.package, args.output, args.templates)
     print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_schemas(args: argparse.Namespace) -> int:
+    from . import models
+
+    print(f"wrote {models.write_schema(args.folder)}")
     return 0
 
 
@@ -276,6 +278,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--output", default="data/README.md")
     s.add_argument("--templates", default="templates", help="the folder of data_dictionary.md.j2")
     s.set_defaults(func=cmd_dictionary)
+
+    s = sub.add_parser("schemas", help="write the JSON Schema of what the steps write, from briefing/models.py")
+    s.add_argument("--folder", default="workflow/schemas")
+    s.set_defaults(func=cmd_schemas)
     return p
 
 

@@ -496,6 +496,96 @@ class PublishedBriefing(Model):
     changes: Changes | None
 
 
+# ----------------------------------------------------------------------------- any edition
+class Lenient(BaseModel):
+    """What "What changed" reads from an edition of any age: what it lacks takes a default, what
+    newer code dropped is ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class EditionReference(Lenient):
+    study_id: str
+    short_name: str | None = None  # older editions: the first author, from the citation
+    text: str = ""
+
+
+class EditionRating(Lenient):
+    domain: str
+    symbols: str = ""
+    level_text: str = ""
+
+
+class EditionPooled(Lenient):
+    definition: str
+    label: str | None = None
+    window: str
+    result: dict[str, Any] | None = None
+
+
+class EditionSofRow(Lenient):
+    domain: str
+    domain_label: str | None = None
+
+
+class EditionModality(Lenient):
+    modality_id: str
+    name: str | None = None
+    studies: list[str] = []
+    reviews: list[str] = []
+    patients: int | None = None
+    headline: str | None = None  # not in editions before the headline was published
+    certainty: list[EditionRating] = []
+    pooled: list[EditionPooled] = []
+    summary_of_findings: list[EditionSofRow] = []
+
+    @property
+    def has_headline(self) -> bool:
+        return "headline" in self.model_fields_set
+
+
+class EditionFigure(Lenient):
+    id: str
+    modality_id: str | None = None
+    study_id: str | None = None
+    field: str | None = None
+    label: str | None = None
+    timepoint: str | None = None
+    value_text: str | None = None
+    value_qualifier: str | None = None
+    unit: str | None = None
+    sd_text: str | None = None
+    events: int | None = None
+    denominator: int | None = None
+    ci_low_text: str | None = None
+    ci_high_text: str | None = None
+    p_value: str | None = None
+    result: dict[str, Any] | None = None
+
+
+class EditionStatement(Lenient):
+    statement_id: str
+    statement: str
+    study_id: str | None = None
+    topic: str | None = None
+
+
+class Edition(Lenient):
+    """briefing.json as "What changed" compares it, for this edition and any earlier one."""
+
+    title: str = ""
+    build_date: str | None = None
+    provenance: dict[str, Any] = {}
+    references: list[EditionReference] = []
+    modalities: list[EditionModality] = []
+    figures: list[EditionFigure] = []
+    statements: list[EditionStatement] | None = None  # not in editions before statements were published
+
+    @property
+    def package(self) -> str | None:
+        return self.provenance.get("data", {}).get("package")
+
+
 # ----------------------------------------------------------------------------- at the boundaries
 SCHEMAS: dict[str, type[BaseModel]] = {
     "slice": Slice,
