@@ -17,6 +17,7 @@ from briefing import evidence, validation, vocabulary
 from briefing.vocabulary import COLUMNS, DOMAINS
 from conftest import ROOT, digest_tree, snakemake
 
+PACKAGE = ROOT / "data" / "datapackage.yaml"
 # The synthetic generator writes data rows, as a curator does in data/*.csv: its domain ids are data.
 DATA_WRITERS = {"vocabulary.py", "synthetic.py"}
 
@@ -141,3 +142,11 @@ def _inputs(workdir: Path) -> dict[str, str]:
     for folder in ("workflow", "data", "config", "templates", "notebooks"):
         digests |= {f"{folder}/{k}": v for k, v in digest_tree(workdir / folder).items() if "__pycache__" not in k}
     return digests
+
+
+def test_a_pooling_window_for_an_unknown_domain_is_a_config_error():
+    windows = {"pain_response": [], "sleep_quality": [{"label": "w", "min_days": 0, "max_days": 7}]}
+    problems = validation.validate_package(PACKAGE, settings={"timepoint_windows": windows})
+    assert [(p.file, p.column) for p in problems] == [("config", "analysis.timepoint_windows.sleep_quality")]
+    assert "'sleep_quality' is not an outcome domain" in problems[0].message
+    assert validation.validate_package(PACKAGE, settings={"timepoint_windows": {"pain_response": []}}) == []

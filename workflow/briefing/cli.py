@@ -16,7 +16,8 @@ from typing import Any
 def cmd_validate(args: argparse.Namespace) -> int:
     from . import evidence, provenance, validation
 
-    problems = validation.validate_package(args.package, args.modalities, json.loads(args.curation or "{}"))
+    rules, settings = json.loads(args.curation or "{}"), json.loads(args.settings or "{}")
+    problems = validation.validate_package(args.package, args.modalities, rules, settings)
     if problems:
         print(validation.format_problems(problems), file=sys.stderr)
         return 1
@@ -160,7 +161,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from . import validation
 
     config = _config(args.config)
-    problems = validation.validate_package(config["data"], config["modalities"], config.get("curation") or {})
+    problems = validation.validate_package(
+        config["data"], config["modalities"], config.get("curation") or {}, config.get("analysis") or {}
+    )
     if problems:
         print(validation.format_problems(problems), file=sys.stderr)
         return 1
@@ -203,6 +206,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--package", required=True)
     s.add_argument("--modalities", nargs="*", default=[])
     s.add_argument("--curation", default="", help="the config's curation settings as JSON")
+    s.add_argument("--settings", default="", help="the config's analysis settings as JSON")
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_validate)
 

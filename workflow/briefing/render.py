@@ -11,6 +11,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from . import wording
+
 SVG_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 
 
@@ -27,7 +29,9 @@ def environment(templates: str | Path) -> jinja2.Environment:
     )
     env.filters["svg"] = trusted_svg
     # Jinja's `capitalize` lower-cases the rest ("REML" -> "reml"); only the first letter changes.
-    env.filters["sentence_start"] = lambda text: text[:1].upper() + text[1:]
+    # How a name or phrase is cased inside a sentence: the wording module decides, the template applies.
+    env.filters["sentence_start"] = wording.sentence_start
+    env.filters["in_sentence"] = wording.name_in_sentence
     env.filters["citation_runs"] = citation_runs
     return env
 

@@ -617,10 +617,13 @@ def _curation_problems(
 
 
 def validate_package(
-    package_path: str | Path, modalities: Iterable[str] = (), rules: dict[str, Any] | None = None
+    package_path: str | Path,
+    modalities: Iterable[str] = (),
+    rules: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> list[Problem]:
     """Every problem in the package, sorted by file and row; empty when the data are valid.
-    `rules` is the config's `curation:` (which removals are intended)."""
+    `rules` is the config's `curation:` (which removals are intended), `settings` its `analysis:`."""
     package_path = Path(package_path)
     if not package_path.is_file():
         return [Problem(_display(package_path), None, None, "data package descriptor is missing")]
@@ -658,7 +661,23 @@ def validate_package(
             if modality not in known:
                 message = f"modality {modality!r} is not in the modalities table (known: {', '.join(known)})"
                 problems.append(Problem("config", None, "modalities", message))
+    problems += settings_problems(settings or {})
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
+
+
+def settings_problems(settings: dict[str, Any]) -> list[Problem]:
+    """The config's analysis settings name outcome domains the vocabulary declares."""
+    return [
+        Problem(
+            "config",
+            None,
+            f"analysis.timepoint_windows.{domain}",
+            f"{domain!r} is not an outcome domain; use one declared in workflow/briefing/vocabulary.py: "
+            + ", ".join(DOMAINS.ids),
+        )
+        for domain in settings.get("timepoint_windows") or {}
+        if domain not in DOMAINS
+    ]
 
 
 def check_package(package_path: str | Path, modalities: Iterable[str] = ()) -> None:

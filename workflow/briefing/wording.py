@@ -133,6 +133,12 @@ def reported_categories(group: dict[str, Any]) -> str:
     return sentence_start(text) + " (denominator not stated; no CI computable)"
 
 
+def name_in_sentence(name: str) -> str:
+    """A name inside a sentence: lower case when only its first letter is a capital ("Spinal
+    radiosurgery"), kept when it holds an abbreviation ("Hemibody RT")."""
+    return name.lower() if name[1:].islower() else name
+
+
 def sentence_start(text: str) -> str:
     """The first letter upper-cased, the rest kept ("REML" stays "REML")."""
     return text[:1].upper() + text[1:]

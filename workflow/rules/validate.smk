@@ -17,7 +17,8 @@ checkpoint validate:
     params:
         modalities=MODALITIES,
         curation=CURATION,
+        settings=SETTINGS,
     shell:
         "briefing validate --package {input.package} --modalities {params.modalities}"
-        " --curation {params.curation:q}"
+        " --curation {params.curation:q} --settings {params.settings:q}"
         " --output {output} > {log} 2>&1"
