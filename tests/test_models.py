@@ -108,3 +108,17 @@ def test_an_edition_from_older_code_loads_with_defaults_for_what_it_lacks():
 def _all_models() -> list[type]:
     found = [m for m in vars(models).values() if isinstance(m, type) and issubclass(m, models.BaseModel)]
     return [m for m in found if m not in (models.BaseModel, models.Model, models.Row, models.Lenient)]
+
+
+def test_a_pooled_result_is_checked_field_by_field():
+    """meta's result type is a plain dataclass; inside a model it is checked like a model."""
+    from briefing import meta
+
+    result = meta.pool_proportions([4, 5, 7], [11, 13, 20], transform="logit", method="REML").to_dict()
+    entry = {"domain": "d", "definition": "x", "label": "x", "kind": "proportion", "window": "w"}
+    entry |= {"outcome_ids": ["a", "b", "c"], "studies": ["a", "b", "c"], "k": 3, "note": "n"}
+    models.Pooled.model_validate(entry | {"result": result, "sensitivity": None})
+    with pytest.raises(ValueError, match="result.tau"):
+        models.check(models.Pooled, entry | {"result": result | {"tau": 1.0}, "sensitivity": None})
+    with pytest.raises(ValueError, match="result.k"):
+        models.check(models.Pooled, entry | {"result": result | {"k": "three"}, "sensitivity": None})

@@ -9,7 +9,7 @@ and the prediction interval as estimate ± crit·sqrt(se² + tau²).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -17,49 +17,12 @@ from scipy import optimize, special, stats
 from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.proportion import proportion_confint
 
+from .models import PooledResult
+
 METHODS = ("REML", "DL", "PM", "FE")
 
 
-@dataclass(frozen=True)
-class PooledResult:
-    """One pooled estimate. Effects are on the analysis scale (logit, raw proportion, mean);
-    the *_prop fields hold the back-transformed proportion when proportions were pooled."""
-
-    method: str
-    k: int
-    estimate: float
-    se: float
-    ci_low: float
-    ci_high: float
-    pi_low: float | None  # prediction interval; None for the fixed-effect (FE) model
-    pi_high: float | None
-    tau2: float
-    i2: float  # percent, 0-100
-    h2: float
-    q: float
-    q_df: int
-    q_p: float
-    weights: tuple[float, ...]  # percent, sums to 100
-    knapp_hartung: bool
-    transform: str | None = None  # "logit" / "raw" for proportions, else None
-    estimate_prop: float | None = None
-    ci_low_prop: float | None = None
-    ci_high_prop: float | None = None
-    pi_low_prop: float | None = None
-    pi_high_prop: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain Python values (float/int/str/bool/None, weights as a list) for JSON/YAML."""
-        out: dict[str, Any] = {}
-        for key, val in asdict(self).items():
-            if isinstance(val, tuple):
-                out[key] = [float(w) for w in val]
-            elif val is None or isinstance(val, (bool, str)):
-                out[key] = val
-            else:
-                out[key] = int(val) if key in ("k", "q_df") else float(val)
-        return out
-
+# The result type is declared with the typed models of what the steps write.
 
 # --- effect sizes (metafor escalc) -------------------------------------------------------------
 

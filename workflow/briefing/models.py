@@ -11,6 +11,7 @@ plain JSON values, and a model never adds or drops a key (`dump` is the value it
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -140,8 +141,14 @@ class Rating(Model):
     symbols: str
 
 
-class PooledResult(Model):
-    """meta.PooledResult.to_dict(); the *_prop fields when proportions were pooled."""
+@dataclass(frozen=True)
+class PooledResult:
+    """One pooled estimate (meta.pool). Effects are on the analysis scale (logit, raw proportion,
+    mean); the *_prop fields hold the back-transformed proportion when proportions were pooled.
+    A plain dataclass, so meta's numeric code needs no validation; as a field of a model, pydantic
+    checks it like any other."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     method: str
     k: int
@@ -149,22 +156,34 @@ class PooledResult(Model):
     se: float
     ci_low: float
     ci_high: float
-    pi_low: float | None
+    pi_low: float | None  # prediction interval; None for the fixed-effect (FE) model
     pi_high: float | None
     tau2: float
-    i2: float
+    i2: float  # percent, 0-100
     h2: float
     q: float
     q_df: int
     q_p: float
-    weights: list[float]
+    weights: tuple[float, ...]  # percent, sums to 100
     knapp_hartung: bool
-    transform: str | None = None
+    transform: str | None = None  # "logit" / "raw" for proportions, else None
     estimate_prop: float | None = None
     ci_low_prop: float | None = None
     ci_high_prop: float | None = None
     pi_low_prop: float | None = None
     pi_high_prop: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python values (float/int/str/bool/None, weights as a list) for JSON/YAML."""
+        out: dict[str, Any] = {}
+        for key, val in asdict(self).items():
+            if isinstance(val, tuple):
+                out[key] = [float(w) for w in val]
+            elif val is None or isinstance(val, (bool, str)):
+                out[key] = val
+            else:
+                out[key] = int(val) if key in ("k", "q_df") else float(val)
+        return out
 
 
 class Pooled(Model):
