@@ -13,7 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefing import combine, effects, evidence, meta, summary
+from briefing import effects, evidence, meta, registry, summary
 from conftest import ROOT
 
 ANALYSIS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["analysis"]
@@ -111,11 +111,11 @@ def test_every_figure_in_the_registry_traces_to_a_data_row():
     tables = evidence.read_tables(package)
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     summaries = [slice_summary(package, m) for m in config["modalities"]]
-    registry = combine.figure_registry(summaries)
+    figures = registry.figure_registry(summaries)
     outcomes = {o["outcome_id"]: o for o in tables["outcomes"]}
     studies = {s["study_id"]: s for s in tables["studies"]}
-    ids = {f["id"] for f in registry}
-    for f in registry:
+    ids = {f["id"] for f in figures}
+    for f in figures:
         if f.get("derived"):
             # an outcome row, another registry entry, or (for a count of studies) a study row
             assert f["derived_from"] and all(d in outcomes or d in ids or d in studies for d in f["derived_from"])

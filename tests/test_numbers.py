@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import pytest
 
-from briefing import changes, combine, effects, figure_tables, models, numbers, wording
+from briefing import changes, effects, figure_tables, models, numbers, registry, wording
 from conftest import ROOT
 
 N_MAX = 2000
@@ -251,9 +251,9 @@ def test_what_changed_prints_the_registrys_interval_as_the_sentence_does():
     ]
     context = {"modality_id": "m", "primary_studies": [], "reviews": [], "outcomes": outcomes, "patients": 0}
     context |= {"response_groups": [], "trajectories": {}, "pooled": [], "certainty": [], "sof": {"rows": []}}
-    registry = {f["id"]: f for f in combine.figure_registry([context])}
+    entries = {f["id"]: f for f in registry.figure_registry([context])}
     for o in outcomes:
-        shown = changes._value(models.EditionFigure.model_validate(registry[f"{o['outcome_id']}:ci"]))
+        shown = changes._value(models.EditionFigure.model_validate(entries[f"{o['outcome_id']}:ci"]))
         assert shown == f"{o['events']}/{o['denominator']}; {wording.ci_text(o['estimate'])}"
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing import combine, evidence, meta, render, summary, validation
+from briefing import combine, evidence, meta, registry, render, summary, validation
+from briefing.registry import slug
 from conftest import PROVENANCE, ROOT
 
 SETTINGS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["analysis"]
@@ -170,8 +171,8 @@ def test_build_proposes_inconsistency_from_i2_and_the_curator_wins(package):
     assert "Proposed by the build" in proposed["imprecision"]["reason"]
     # The count the proposal names is a derived figure with provenance in the registry (the
     # audit found it missing at scale, where it matched no data cell by chance).
-    registry = {e["id"]: e for e in combine.figure_registry([hfrt])}
-    entry = registry["hfrt:toxicity:participants"]
+    entries = {e["id"]: e for e in registry.figure_registry([hfrt])}
+    entry = entries["hfrt:toxicity:participants"]
     assert (
         entry["derived"]
         and entry["value_text"] == "58"
@@ -280,4 +281,4 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
         for design, n in design_counts(s["primary_studies"]).items():
             assert registry[f"{m}:design:{design}"]["value_text"] == str(n)
         for row in s["sof"]["rows"]:
-            assert registry[f"{m}:sof:{combine.slug(row['outcome'])}:studies"]["value_text"] == str(row["studies"])
+            assert registry[f"{m}:sof:{slug(row['outcome'])}:studies"]["value_text"] == str(row["studies"])
