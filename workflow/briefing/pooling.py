@@ -31,6 +31,35 @@ def _definition(o: dict[str, Any]) -> str:
 def pool_outcomes(
     outcomes: list[dict[str, Any]], estimates: dict[str, Any], windows: dict[str, list[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
+    """One entry per group of comparable outcomes, pooled where two or more studies allow it."""
+    results = []
+    for (domain, definition, kind, window), rows in sorted(_comparable(outcomes, estimates, windows).items()):
+        studies = sorted({o["study_id"] for o in rows})
+        entry: dict[str, Any] = {
+            "domain": domain,
+            "definition": definition,
+            "label": rows[0]["measure"],
+            "kind": kind,
+            "window": window,
+            "outcome_ids": [o["outcome_id"] for o in rows],
+            "studies": studies,
+            "k": len(studies),
+        }
+        if len(studies) < 2:
+            note = "one study: reported as it stands, nothing pooled"
+        elif len(rows) != len(studies):
+            note = "a study reports this outcome more than once in the window; not pooled"
+        else:
+            results.append(entry | _pooled(kind, rows, estimates))
+            continue
+        results.append(entry | {"result": None, "sensitivity": None, "note": note})
+    return results
+
+
+def _comparable(
+    outcomes: list[dict[str, Any]], estimates: dict[str, Any], windows: dict[str, list[dict[str, Any]]]
+) -> dict[tuple[str, str, str, str], list[dict[str, Any]]]:
+    """Outcomes that may be pooled, by domain, definition, kind (proportion or mean) and window."""
     groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
     for o in outcomes:
         if o["outcome_id"] in estimates:
@@ -45,48 +74,29 @@ def pool_outcomes(
         else:
             continue
         window = window_for(o.get("time_days"), windows.get(o["domain"], []))
-        if window is None:
-            continue
-        groups.setdefault((o["domain"], _definition(o), kind, window["label"]), []).append(o)
+        if window is not None:
+            groups.setdefault((o["domain"], _definition(o), kind, window["label"]), []).append(o)
+    return groups
 
-    results = []
-    for (domain, definition, kind, window), rows in sorted(groups.items()):
-        studies = sorted({o["study_id"] for o in rows})
-        entry: dict[str, Any] = {
-            "domain": domain,
-            "definition": definition,
-            "label": rows[0]["measure"],
-            "kind": kind,
-            "window": window,
-            "outcome_ids": [o["outcome_id"] for o in rows],
-            "studies": studies,
-            "k": len(studies),
-            "result": None,
-            "sensitivity": None,
+
+def _pooled(kind: str, rows: list[dict[str, Any]], estimates: dict[str, Any]) -> dict[str, Any]:
+    """The REML result, the DerSimonian–Laird sensitivity analysis and how they were made."""
+    from . import meta  # scipy and statsmodels: imported only when something is pooled
+
+    if kind == "proportion":
+        events = [estimates[o["outcome_id"]]["events"] for o in rows]
+        ns = [estimates[o["outcome_id"]]["n"] for o in rows]
+        return {
+            "result": meta.pool_proportions(events, ns, transform="logit", method="REML").to_dict(),
+            "sensitivity": meta.pool_proportions(events, ns, transform="logit", method="DL").to_dict(),
+            "note": "random effects (REML) on logit proportions; DerSimonian–Laird as sensitivity analysis",
         }
-        if len(studies) < 2:
-            entry["note"] = "one study: reported as it stands, nothing pooled"
-        elif len(rows) != len(studies):
-            entry["note"] = "a study reports this outcome more than once in the window; not pooled"
-        elif kind == "proportion":
-            from . import meta  # scipy and statsmodels: imported only when something is pooled
-
-            events = [estimates[o["outcome_id"]]["events"] for o in rows]
-            ns = [estimates[o["outcome_id"]]["n"] for o in rows]
-            entry["result"] = meta.pool_proportions(events, ns, transform="logit", method="REML").to_dict()
-            entry["sensitivity"] = meta.pool_proportions(events, ns, transform="logit", method="DL").to_dict()
-            entry["note"] = "random effects (REML) on logit proportions; DerSimonian–Laird as sensitivity analysis"
-        else:
-            from . import meta
-
-            means = [o["value"] for o in rows]
-            sds = [o["sd"] for o in rows]
-            ns = [o["denominator"] for o in rows]
-            entry["result"] = meta.pool_means(means, sds, ns, method="REML").to_dict()
-            entry["sensitivity"] = meta.pool_means(means, sds, ns, method="DL").to_dict()
-            entry["note"] = "random effects (REML), inverse-variance weights; DerSimonian–Laird as sensitivity analysis"
-        results.append(entry)
-    return results
+    means, sds, ns = [o["value"] for o in rows], [o["sd"] for o in rows], [o["denominator"] for o in rows]
+    return {
+        "result": meta.pool_means(means, sds, ns, method="REML").to_dict(),
+        "sensitivity": meta.pool_means(means, sds, ns, method="DL").to_dict(),
+        "note": "random effects (REML), inverse-variance weights; DerSimonian–Laird as sensitivity analysis",
+    }
 
 
 def unpooled(

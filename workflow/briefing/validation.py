@@ -89,21 +89,38 @@ class _Table:
         return [f["name"] for f in self.fields]
 
 
+class _Unreadable(Exception):
+    """A file no row of which can be trusted: where, and what to do."""
+
+    def __init__(self, row: int | None, column: str | None, message: str) -> None:
+        super().__init__(message)
+        self.row, self.column, self.message = row, column, message
+
+
 def _read_table(name: str, path: Path, schema: dict[str, Any]) -> tuple[_Table, list[Problem]]:
     key = schema.get("primaryKey", [])
     table = _Table(name, _display(path), schema["fields"], [key] if isinstance(key, str) else list(key))
     problems: list[Problem] = []
-
-    def fail(row: int | None, column: str | None, message: str) -> tuple[_Table, list[Problem]]:
+    try:
+        rows = _csv_rows(_text(path, table, problems), table)
+    except _Unreadable as exc:
         table.broken = True
         table.records = []
-        return table, problems + [Problem(table.file, row, column, message)]
+        return table, problems + [Problem(table.file, exc.row, exc.column, exc.message)]
+    header_problems = _header_problems(table, rows[0])
+    if header_problems:
+        table.broken = True
+        return table, problems + header_problems
+    return table, problems + _records(table, rows)
 
+
+def _text(path: Path, table: _Table, problems: list[Problem]) -> str:
+    """The file as text, or _Unreadable saying why it is not UTF-8 CSV text."""
     if not path.is_file():
-        return fail(None, None, "file is missing")
+        raise _Unreadable(None, None, "file is missing")
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return fail(None, None, "file is saved as UTF-16 (Excel's 'Unicode text'); save it as UTF-8 CSV")
+        raise _Unreadable(None, None, "file is saved as UTF-16 (Excel's 'Unicode text'); save it as UTF-8 CSV")
     if raw.startswith(b"\xef\xbb\xbf"):
         # Excel's "CSV UTF-8" adds it; strict readers then see a mangled first column name.
         problems.append(
@@ -113,12 +130,17 @@ def _read_table(name: str, path: Path, schema: dict[str, Any]) -> tuple[_Table, 
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return fail(*_locate_bad_byte(raw, exc.start))
+        raise _Unreadable(*_locate_bad_byte(raw, exc.start)) from None
     if "\x00" in text:  # valid UTF-8 and accepted by csv, but a sign of UTF-16 or a binary file
-        return fail(*_locate_bad_byte(raw, raw.index(b"\x00")))
+        raise _Unreadable(*_locate_bad_byte(raw, raw.index(b"\x00")))
     if not text.strip():
-        return fail(None, None, "file is empty; it needs at least the header row: " + ",".join(table.names))
+        raise _Unreadable(None, None, "file is empty; it needs at least the header row: " + ",".join(table.names))
+    return text
 
+
+def _csv_rows(text: str, table: _Table) -> list[list[str]]:
+    """The cells of every record, or _Unreadable naming the record whose quotes do not balance or
+    a file separated by something other than commas."""
     rows: list[list[str]] = []
     lines_read = 0
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -136,24 +158,24 @@ def _read_table(name: str, path: Path, schema: dict[str, Any]) -> tuple[_Table, 
             'a double quote is not balanced: a cell that starts with " must end with " just before '
             'the next comma or the end of the row (write "" for a quote inside a cell)'
         )
-        return fail(len(rows) + 1, column, message)
-
+        raise _Unreadable(len(rows) + 1, column, message) from None
     header = rows[0]
     if len(header) == 1 and len(table.fields) > 1:
         for sep, sep_name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
             if sep in header[0]:
-                return fail(
-                    1, None, f"cells are separated by {sep_name}, not commas; save the file as comma-separated CSV"
-                )
-    header_problems = _header_problems(table, header)
-    if header_problems:
-        table.broken = True
-        return table, problems + header_problems
+                message = f"cells are separated by {sep_name}, not commas; save the file as comma-separated CSV"
+                raise _Unreadable(1, None, message)
+    return rows
 
+
+def _records(table: _Table, rows: list[list[str]]) -> list[Problem]:
+    """The table's records, each as wide as the header; blank and ragged rows are reported and
+    skipped by the later checks."""
+    problems = []
     # Empty lines at the very end are what many editors leave behind; they carry no record.
     while len(rows) > 1 and not rows[-1]:
         rows.pop()
-    width = len(header)
+    width = len(rows[0])
     for number, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
             problems.append(Problem(table.file, number, None, "row is blank; delete it"))
@@ -164,16 +186,13 @@ def _read_table(name: str, path: Path, schema: dict[str, Any]) -> tuple[_Table, 
                 if len(cells) > width
                 else "every row needs a cell, possibly empty, for each column"
             )
-            problems.append(
-                Problem(
-                    table.file, number, None, f"row has {len(cells)} cells but the header has {width} columns; {hint}"
-                )
-            )
+            message = f"row has {len(cells)} cells but the header has {width} columns; {hint}"
+            problems.append(Problem(table.file, number, None, message))
             table.skip.add(number)
         # Padded or cut to the header's width so that Frictionless still sees the row's id,
         # but its cell errors are dropped (see `skip`): they would only follow from the shift.
         table.records.append((cells + [""] * width)[:width])
-    return table, problems
+    return problems
 
 
 def _unclosed_quote_cell(line: str) -> int | None:
