@@ -199,6 +199,7 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    # Long, but a list: one declaration per command, its options beside it, no logic.
     p = argparse.ArgumentParser(prog="python -m briefing", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 

@@ -141,19 +141,8 @@ def _tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
 
 def pool(yi: Any, vi: Any, method: str = "REML", knapp_hartung: bool = False, level: float = 0.95) -> PooledResult:
     """Pool effects yi with sampling variances vi (fixed effect "FE" or random effects)."""
-    y, v = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
-    if y.ndim != 1 or y.shape != v.shape:
-        raise ValueError("yi and vi must be 1-D sequences of equal length")
+    y, v = _checked(yi, vi, method)
     k = len(y)
-    if k < 2:
-        raise ValueError("pooling needs at least two studies")
-    if np.any(~np.isfinite(y)) or np.any(~np.isfinite(v)):
-        raise ValueError("yi and vi must be finite")
-    if np.any(v <= 0):
-        raise ValueError("every sampling variance vi must be > 0")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
-
     # statsmodels' own derived stats warn when its untruncated DL tau² < 0 or Q = 0; unused here.
     with np.errstate(invalid="ignore", divide="ignore"):
         sm = combine_effects(y, v, method_re="dl")
@@ -207,6 +196,22 @@ def pool(yi: Any, vi: Any, method: str = "REML", knapp_hartung: bool = False, le
         weights=tuple(float(x) for x in 100 * w / w.sum()),
         knapp_hartung=knapp_hartung,
     )
+
+
+def _checked(yi: Any, vi: Any, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """The effects and variances as arrays, refused when they cannot be pooled."""
+    y, v = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
+    if y.ndim != 1 or y.shape != v.shape:
+        raise ValueError("yi and vi must be 1-D sequences of equal length")
+    if len(y) < 2:
+        raise ValueError("pooling needs at least two studies")
+    if np.any(~np.isfinite(y)) or np.any(~np.isfinite(v)):
+        raise ValueError("yi and vi must be finite")
+    if np.any(v <= 0):
+        raise ValueError("every sampling variance vi must be > 0")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    return y, v
 
 
 def _clip01(p: float) -> float:

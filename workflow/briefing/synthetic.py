@@ -34,6 +34,7 @@ import io
 import random
 import re
 import shutil
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -236,6 +237,7 @@ class _Generator:
         }
 
     def study(self, number: int, modality_id: str, design: str) -> dict[str, Any]:
+        # Long, but one row: every column of studies.csv, in order, then the primary study's figures.
         rng = self.rng
         year = rng.randint(1990, 2025)
         authors, first = self._authors()
@@ -309,7 +311,6 @@ class _Generator:
     def outcomes(self, study: dict[str, Any]) -> list[dict[str, Any]]:
         rng = self.rng
         sid = study["study_id"]
-        n = study["patients"]
         rows: list[dict[str, Any]] = []
 
         def add(suffix: str, **fields: Any) -> None:
@@ -317,6 +318,16 @@ class _Generator:
             row.update(fields)
             rows.append(row)
 
+        self._responses(study, add)
+        self._series(study, add)
+        self._counts(study, add)
+        self._other_outcomes(study, add)
+        return rows
+
+    def _responses(self, study: dict[str, Any], add: Callable[..., None]) -> None:
+        """Pain response: categories of a stated denominator, an overall count, or no denominator."""
+        rng = self.rng
+        n = study["patients"]
         # Pain response: categories of a stated denominator, an overall count, or no denominator.
         if rng.random() < 0.85:
             kind = rng.random()
@@ -329,79 +340,100 @@ class _Generator:
                 # Never exactly 0 % or 100 %: the response figure cannot draw those yet (a Wilson
                 # bound a rounding error beyond the estimate gives matplotlib a negative error bar).
                 if kind < 0.55:
-                    complete = rng.randint(1, denominator // 2)
-                    partial = rng.randint(1, denominator - complete - 1)
-                    c_text, p_text = _pct(complete, denominator), _pct(partial, denominator)
-                    if Decimal(c_text) + Decimal(p_text) > 100:
-                        partial = max(1, partial - 1)
-                        p_text = _pct(partial, denominator)
-                    add(
-                        f"cr-{days}",
-                        measure="Complete pain response",
-                        source_term="complete response",
-                        icpr_category="complete",
-                        value=c_text,
-                        denominator=denominator,
-                        denominator_unit=dunit,
-                        **common,
-                    )
-                    add(
-                        f"pr-{days}",
-                        measure="Partial pain response",
-                        source_term="partial response",
-                        icpr_category="partial",
-                        value=p_text,
-                        denominator=denominator,
-                        denominator_unit=dunit,
-                        **common,
-                    )
+                    self._response_categories(add, denominator, dunit, common)
                 elif kind < 0.85:
-                    events = rng.randint(denominator // 3, denominator - 1)
-                    stated = rng.random() < 0.5
-                    add(
-                        f"or-{days}",
-                        measure="Overall pain response",
-                        source_term="overall response (ICPR)",
-                        icpr_category="overall",
-                        value=_pct(events, denominator),
-                        events=events if stated else "",
-                        denominator=denominator,
-                        denominator_unit=dunit,
-                        note="" if stated else "Count not stated; derived by the build from the percentage.",
-                        **common,
-                    )
+                    self._overall_response(add, denominator, dunit, common)
                 else:
-                    complete = rng.randint(10, 50)
-                    partial = rng.randint(5, 100 - complete - 10)
-                    stable = rng.randint(0, 100 - complete - partial)
-                    add(
-                        f"cr-{days}",
-                        measure="Complete pain relief",
-                        source_term="complete pain relief",
-                        icpr_category="complete",
-                        value=str(complete),
-                        note="Denominator not stated.",
-                        **common,
-                    )
-                    add(
-                        f"pr-{days}",
-                        measure="Partial pain relief",
-                        source_term="partial relief",
-                        icpr_category="partial",
-                        value=str(partial),
-                        note="Denominator not stated.",
-                        **common,
-                    )
-                    add(
-                        f"stable-{days}",
-                        measure="Stable symptoms",
-                        source_term="stable symptoms",
-                        icpr_category="",
-                        value=str(stable),
-                        note="Not an ICPR response category; kept as reported.",
-                        **common,
-                    )
+                    self._response_without_denominator(add, common)
 
+    def _response_categories(
+        self, add: Callable[..., None], denominator: int, dunit: str, common: dict[str, Any]
+    ) -> None:
+        """Complete and partial response of a stated denominator."""
+        rng = self.rng
+        complete = rng.randint(1, denominator // 2)
+        partial = rng.randint(1, denominator - complete - 1)
+        c_text, p_text = _pct(complete, denominator), _pct(partial, denominator)
+        if Decimal(c_text) + Decimal(p_text) > 100:
+            partial = max(1, partial - 1)
+            p_text = _pct(partial, denominator)
+        add(
+            f"cr-{common['time_days']}",
+            measure="Complete pain response",
+            source_term="complete response",
+            icpr_category="complete",
+            value=c_text,
+            denominator=denominator,
+            denominator_unit=dunit,
+            **common,
+        )
+        add(
+            f"pr-{common['time_days']}",
+            measure="Partial pain response",
+            source_term="partial response",
+            icpr_category="partial",
+            value=p_text,
+            denominator=denominator,
+            denominator_unit=dunit,
+            **common,
+        )
+
+    def _overall_response(self, add: Callable[..., None], denominator: int, dunit: str, common: dict[str, Any]) -> None:
+        """An overall response, its count stated or left to the build."""
+        rng = self.rng
+        events = rng.randint(denominator // 3, denominator - 1)
+        stated = rng.random() < 0.5
+        add(
+            f"or-{common['time_days']}",
+            measure="Overall pain response",
+            source_term="overall response (ICPR)",
+            icpr_category="overall",
+            value=_pct(events, denominator),
+            events=events if stated else "",
+            denominator=denominator,
+            denominator_unit=dunit,
+            note="" if stated else "Count not stated; derived by the build from the percentage.",
+            **common,
+        )
+
+    def _response_without_denominator(self, add: Callable[..., None], common: dict[str, Any]) -> None:
+        """Categories as percentages of no stated denominator."""
+        rng = self.rng
+        complete = rng.randint(10, 50)
+        partial = rng.randint(5, 100 - complete - 10)
+        stable = rng.randint(0, 100 - complete - partial)
+        add(
+            f"cr-{common['time_days']}",
+            measure="Complete pain relief",
+            source_term="complete pain relief",
+            icpr_category="complete",
+            value=str(complete),
+            note="Denominator not stated.",
+            **common,
+        )
+        add(
+            f"pr-{common['time_days']}",
+            measure="Partial pain relief",
+            source_term="partial relief",
+            icpr_category="partial",
+            value=str(partial),
+            note="Denominator not stated.",
+            **common,
+        )
+        add(
+            f"stable-{common['time_days']}",
+            measure="Stable symptoms",
+            source_term="stable symptoms",
+            icpr_category="",
+            value=str(stable),
+            note="Not an ICPR response category; kept as reported.",
+            **common,
+        )
+
+    def _series(self, study: dict[str, Any], add: Callable[..., None]) -> None:
+        """Repeated measures: pain score and opioid dose over time, mean (SD) or unspecified summary."""
+        rng = self.rng
+        n = study["patients"]
         # Repeated measures: pain score and opioid dose over time, mean (SD) or unspecified summary.
         for domain, chance, measure, unit, start, floor, spread in (
             ("pain_score", 0.6, "Pain score (NRS 0-10)", "NRS 0-10", (6.0, 8.5), 1.5, (0.6, 2.0)),
@@ -446,6 +478,10 @@ class _Generator:
                     note="The abstract does not say whether these are means or medians." if unspecified else "",
                 )
 
+    def _counts(self, study: dict[str, Any], add: Callable[..., None]) -> None:
+        """Toxicity and neurological events, counts of patients."""
+        rng = self.rng
+        n = study["patients"]
         # Toxicity counts of patients.
         if rng.random() < 0.6:
             for j, name in enumerate(rng.sample(TOXICITIES, rng.randint(1, 3))):
@@ -477,6 +513,12 @@ class _Generator:
                 denominator_unit="patients",
                 unit="patients",
             )
+
+    def _other_outcomes(self, study: dict[str, Any], add: Callable[..., None]) -> None:
+        """Time to relief, durability, re-treatment and quality of life, now and then."""
+        # Long, but a list: one optional row per outcome domain, each drawn with its own chance.
+        rng = self.rng
+        n = study["patients"]
         if rng.random() < 0.3:
             add(
                 "ttr",
@@ -526,7 +568,6 @@ class _Generator:
                 direction="improvement",
                 note="Reported as improved; no scores given.",
             )
-        return rows
 
     # ------------------------------------------------------------------ certainty
     def certainty(self, modality_id: str, domains: set[str], designs: list[str]) -> list[dict[str, Any]]:
@@ -574,6 +615,7 @@ class _Generator:
 
     # ------------------------------------------------------------------ the package
     def tables(self) -> dict[str, list[dict[str, Any]]]:
+        # Long on purpose: one seeded pass in a fixed order of draws, so a seed always gives the same data.
         rng = self.rng
         modalities = self.modalities()
         ids = [m["modality_id"] for m in modalities]
