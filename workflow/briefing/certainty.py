@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import numbers, wording
+from . import wording
 from .vocabulary import DESIGNS, FACTORS
 
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
@@ -31,45 +31,19 @@ OPTIMAL_INFORMATION_SIZE = 400
 
 def propose(participants: int, studies: int, i2: float | None) -> dict[str, dict[str, Any]]:
     """Judgements the build can propose from the numbers alone; a curator's record always wins."""
-    proposals = {}
-    if participants < 100:
-        proposals["imprecision"] = {
-            "judgement": -2,
-            "reason": f"Proposed by the build: {participants} participants, far below the optimal information size"
-            f" of about {OPTIMAL_INFORMATION_SIZE}.",
-        }
-    elif participants < OPTIMAL_INFORMATION_SIZE:
-        proposals["imprecision"] = {
-            "judgement": -1,
-            "reason": f"Proposed by the build: {participants} participants, below the optimal information size"
-            f" of about {OPTIMAL_INFORMATION_SIZE}.",
-        }
-    else:
-        proposals["imprecision"] = {
-            "judgement": 0,
-            "reason": f"Proposed by the build: {participants} participants, above the optimal information size.",
-        }
-    if studies < 2 or i2 is None:
-        proposals["inconsistency"] = {
-            "judgement": 0,
-            "reason": "Proposed by the build: a single study, so consistency cannot be judged.",
-        }
-    elif i2 > 75:
-        proposals["inconsistency"] = {
-            "judgement": -2,
-            "reason": f"Proposed by the build: I² = {numbers.i2(i2)} %, considerable heterogeneity.",
-        }
-    elif i2 > 50:
-        proposals["inconsistency"] = {
-            "judgement": -1,
-            "reason": f"Proposed by the build: I² = {numbers.i2(i2)} %, substantial heterogeneity.",
-        }
-    else:
-        proposals["inconsistency"] = {
-            "judgement": 0,
-            "reason": f"Proposed by the build: I² = {numbers.i2(i2)} %, no important heterogeneity.",
-        }
-    return proposals
+    imprecision = -2 if participants < 100 else -1 if participants < OPTIMAL_INFORMATION_SIZE else 0
+    single = studies < 2 or i2 is None
+    inconsistency = 0 if single or i2 <= 50 else -1 if i2 <= 75 else -2
+    return {
+        "imprecision": {
+            "judgement": imprecision,
+            "reason": wording.imprecision_reason(participants, imprecision, OPTIMAL_INFORMATION_SIZE),
+        },
+        "inconsistency": {
+            "judgement": inconsistency,
+            "reason": wording.inconsistency_reason(None if single else i2, inconsistency),
+        },
+    }
 
 
 def rate(

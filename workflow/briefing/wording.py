@@ -237,6 +237,23 @@ def judgement_text(factor: str, judgement: int) -> str:
     return f"rated up (+{judgement})"
 
 
+def imprecision_reason(participants: int, judgement: int, optimal_size: int) -> str:
+    where = {
+        -2: f"far below the optimal information size of about {optimal_size}",
+        -1: f"below the optimal information size of about {optimal_size}",
+        0: "above the optimal information size",
+    }[judgement]
+    return f"Proposed by the build: {participants} participants, {where}."
+
+
+def inconsistency_reason(i2: float | None, judgement: int) -> str:
+    """Why the build proposes this judgement on inconsistency; i2 None: a single study."""
+    if i2 is None:
+        return "Proposed by the build: a single study, so consistency cannot be judged."
+    what = {-2: "considerable", -1: "substantial", 0: "no important"}[judgement]
+    return f"Proposed by the build: I² = {numbers.i2(i2)} %, {what} heterogeneity."
+
+
 def certainty_sentence(rating: dict[str, Any], modality_name: str) -> str:
     """ "Certainty of the evidence on pain response: low (⊕⊕◯◯). Single-fraction ... may ..." """
     label = domain_label(rating["domain"]).lower()
