@@ -29,11 +29,13 @@ def _validator(definition: str) -> jsonschema.protocols.Validator:
 @pytest.mark.parametrize(
     ("pattern", "definition"),
     [
+        ("results/validation.json", "ValidationRecord"),
         ("results/evidence/*.json", "Slice"),
         ("results/modalities/*/summary.json", "ModalitySummary"),
         ("results/briefing_context.json", "BriefingContext"),
         ("results/briefing.json", "PublishedBriefing"),
         ("reports/briefing.json", "PublishedBriefing"),
+        ("results/audit.json", "AuditRecord"),
     ],
 )
 def test_what_a_build_writes_meets_the_json_schema(built, pattern, definition):

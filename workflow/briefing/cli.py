@@ -14,7 +14,7 @@ from typing import Any
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from . import evidence, provenance, validation
+    from . import models, provenance, validation
 
     rules, settings = json.loads(args.curation or "{}"), json.loads(args.settings or "{}")
     problems = validation.validate_package(args.package, args.modalities, rules, settings)
@@ -28,7 +28,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         "problems": 0,
         "findings": found,
     }
-    evidence.write_json(args.output, result)
+    models.write(args.output, models.ValidationRecord, result)
     print(f"{args.package}: valid ({', '.join(args.modalities)})")
     return 0
 
@@ -70,15 +70,15 @@ def cmd_combine(args: argparse.Namespace) -> int:
     summaries.sort(key=lambda s: order[s["modality_id"]])
     tables = evidence.read_tables(args.package)
     general = evidence.general_statements(tables)
-    prov = provenance.collect(args.package, config)
-    prov["jobs"] = json.loads(args.jobs) if args.jobs else {}
+    prov = provenance.collect(args.package, config) | {"jobs": json.loads(args.jobs) if args.jobs else {}}
     context = combine.build(config, summaries, tables, general, prov)
     previous, note = changes.load_previous(config.get("previous_edition"))
     removal = curation.removed_figures(previous, combine.public_json(context), config)
     if removal:
         print(removal, file=sys.stderr)
         return 1
-    context["changes"] = changes.compare(previous, combine.public_json(context), note, config.get("previous_edition"))
+    what_changed = changes.compare(previous, combine.public_json(context), note, config.get("previous_edition"))
+    context = context | {"changes": what_changed}
     models.write(args.context, models.BriefingContext, context)
     models.write(args.output, models.PublishedBriefing, combine.public_json(context))
     print(f"wrote {args.context} and {args.output}")
@@ -119,7 +119,7 @@ def cmd_notebook(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from . import audit, evidence, models
+    from . import audit, models
 
     briefing = models.read(args.json, models.PublishedBriefing)
     templates = [Path(t) for t in args.templates]
@@ -133,7 +133,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             print(f"  - {p}", file=sys.stderr)
         return 1
     checked = ["html", "print_html", "pdf"] if args.print_html else ["html", "pdf"]
-    evidence.write_json(args.output, {"checked": checked, "unsourced_numbers": 0})
+    models.write(args.output, models.AuditRecord, {"checked": checked, "unsourced_numbers": 0})
     print("every number in the briefing traces to briefing.json or the data")
     return 0
 

@@ -34,6 +34,23 @@ class Row(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+# ----------------------------------------------------------------------------- the gates
+class ValidationRecord(Model):
+    """results/validation.json: the data were found valid (the slices wait for it)."""
+
+    package: str
+    checksums: dict[str, Any]
+    problems: int
+    findings: list[str]
+
+
+class AuditRecord(Model):
+    """results/audit.json: every printed number traced (publishing waits for it)."""
+
+    checked: list[str]
+    unsourced_numbers: int
+
+
 # ----------------------------------------------------------------------------- the data rows
 class Modality(Row):
     modality_id: str
@@ -607,10 +624,12 @@ class Edition(Lenient):
 
 # ----------------------------------------------------------------------------- at the boundaries
 SCHEMAS: dict[str, type[BaseModel]] = {
+    "validation": ValidationRecord,
     "slice": Slice,
     "summary": ModalitySummary,
     "briefing_context": BriefingContext,
     "briefing": PublishedBriefing,
+    "audit": AuditRecord,
 }
 
 
