@@ -13,71 +13,81 @@ from . import numbers, wording
 from .vocabulary import COMPARISON_COLUMNS
 from .wording import design_counts
 
+Entry = dict[str, Any]
+STUDY_FIELDS = ("patients", "lesions", "dose_per_fraction_min_gy", "dose_per_fraction_max_gy")
+STUDY_FIELDS += ("fractions_min", "fractions_max")
 
-def _entry(**fields: Any) -> dict[str, Any]:
+
+def _entry(**fields: Any) -> Entry:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def figure_registry(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _derived(
+    id: str,
+    modality_id: str | None,
+    table: str,
+    label: str,
+    derivation: str,
+    derived_from: list[str],
+    locator: str,
+    **more: Any,
+) -> Entry:
+    """A figure the build computes, with what it is computed from."""
+    return _entry(
+        id=id,
+        modality_id=modality_id,
+        table=table,
+        label=label,
+        derived=True,
+        derivation=derivation,
+        derived_from=derived_from,
+        locator=locator,
+        **more,
+    )
+
+
+def figure_registry(summaries: list[dict[str, Any]]) -> list[Entry]:
     """Every figure the briefing shows, stated or derived, each traced to its data row and locator."""
     entries = []
     for s in summaries:
         for part in MODALITY_PARTS:
             entries += part(s)
         entries += _study_counts(s["modality_id"], s["primary_studies"], s["reviews"])
-
     primary_all = [st for s in summaries for st in s["primary_studies"]]
     entries += _study_counts("total", primary_all, [])
-    entries.append(
-        _entry(
-            id="total:patients",
-            table="studies",
-            label="Patients in all primary studies",
-            value_text=str(sum(s["patients"] for s in summaries)),
-            derived=True,
-            derivation="sum of the studies' patients",
-            derived_from=[f"{st['study_id']}:patients" for st in primary_all],
-            locator="sum of study rows",
-        )
-    )
-    return entries
+    total = str(sum(s["patients"] for s in summaries))
+    patients = [f"{st['study_id']}:patients" for st in primary_all]
+    label, derivation = "Patients in all primary studies", "sum of the studies' patients"
+    entry = _derived("total:patients", None, "studies", label, derivation, patients, "sum of study rows")
+    return entries + [entry | {"value_text": total}]
 
 
-def _stated_study_figures(s: dict[str, Any]) -> list[dict[str, Any]]:
+def _stated_study_figures(s: dict[str, Any]) -> list[Entry]:
     """The study fields as stated (patients, lesions, doses, fractions)."""
-    m = s["modality_id"]
-    entries: list[dict[str, Any]] = []
-    for study in s["primary_studies"]:
-        for field in (
-            "patients",
-            "lesions",
-            "dose_per_fraction_min_gy",
-            "dose_per_fraction_max_gy",
-            "fractions_min",
-            "fractions_max",
-        ):
-            if study.get(field) is not None:
-                entries.append(
-                    _entry(
-                        id=f"{study['study_id']}:{field}",
-                        modality_id=m,
-                        study_id=study["study_id"],
-                        table="studies",
-                        field=field,
-                        value_text=str(study.get(f"{field}_text", study[field])),
-                        locator=study["source_locator"],
-                        source_document=study["source_document"],
-                        derived=False,
-                    )
-                )
-    return entries
+    return [
+        _entry(
+            id=f"{study['study_id']}:{field}",
+            modality_id=s["modality_id"],
+            study_id=study["study_id"],
+            table="studies",
+            field=field,
+            value_text=str(study.get(f"{field}_text", study[field])),
+            locator=study["source_locator"],
+            source_document=study["source_document"],
+            derived=False,
+        )
+        for study in s["primary_studies"]
+        for field in STUDY_FIELDS
+        if study.get(field) is not None
+    ]
 
 
-def _outcome_figures(s: dict[str, Any]) -> list[dict[str, Any]]:
-    """The each stated outcome, and the 95 % CI the build derives from it."""
+def _outcome_figures(s: dict[str, Any]) -> list[Entry]:
+    """Each stated outcome, and the 95 % CI the build derives from it."""
     m = s["modality_id"]
-    entries: list[dict[str, Any]] = []
+    entries: list[Entry] = []
     for o in s["outcomes"]:
+        stated = {k: o.get(k) for k in ("value_text", "sd_text", "events", "denominator", "unit", "timepoint")}
         entries.append(
             _entry(
                 id=o["outcome_id"],
@@ -86,167 +96,123 @@ def _outcome_figures(s: dict[str, Any]) -> list[dict[str, Any]]:
                 table="outcomes",
                 label=o["label"],
                 statistic=o["statistic"],
-                value_text=o.get("value_text"),
-                sd_text=o.get("sd_text"),
-                events=o.get("events"),
-                denominator=o.get("denominator"),
-                unit=o.get("unit"),
-                timepoint=o.get("timepoint"),
                 p_value=o.get("p_value"),
                 locator=o["locator"],
                 derived=False,
+                **stated,
             )
         )
-        est = o.get("estimate")
-        if est:
+        if est := o.get("estimate"):
+            derivation = f"{est['ci_method']} 95 % CI of {est['events']}/{est['n']}"
+            derivation += "; count derived from the stated percentage" if est["count_derived"] else ""
+            ci = {"ci_low_text": numbers.percent(est["ci_low"]), "ci_high_text": numbers.percent(est["ci_high"])}
+            label, of = f"{o['label']}: 95 % CI", [o["outcome_id"]]
             entries.append(
-                _entry(
-                    id=f"{o['outcome_id']}:ci",
-                    modality_id=m,
-                    study_id=o["study_id"],
-                    table="outcomes",
-                    label=f"{o['label']}: 95 % CI",
-                    events=est["events"],
-                    denominator=est["n"],
-                    ci_low_text=numbers.percent(est["ci_low"]),
-                    ci_high_text=numbers.percent(est["ci_high"]),
-                    derived=True,
-                    derivation=f"{est['ci_method']} 95 % CI of {est['events']}/{est['n']}"
-                    + ("; count derived from the stated percentage" if est["count_derived"] else ""),
-                    derived_from=[o["outcome_id"]],
-                    locator=o["locator"],
-                )
+                _derived(f"{o['outcome_id']}:ci", m, "outcomes", label, derivation, of, o["locator"], **ci)
+                | {"study_id": o["study_id"], "events": est["events"], "denominator": est["n"]}
             )
     return entries
 
 
-def _overall_responses(s: dict[str, Any]) -> list[dict[str, Any]]:
-    """The overall responses derived as complete + partial."""
+def _overall_responses(s: dict[str, Any]) -> list[Entry]:
+    """Overall responses derived as complete + partial."""
+    label = "Overall response (complete + partial)"
+    return [
+        _derived(
+            f"{g['study_id']}:overall-response",
+            s["modality_id"],
+            "outcomes",
+            label,
+            "complete + partial as reported",
+            g["derived_overall"]["from"],
+            g["derived_overall"]["locator"],
+            study_id=g["study_id"],
+            value_text=g["derived_overall"]["value_text"],
+            unit="%",
+        )
+        for g in s["response_groups"]
+        if g["derived_overall"]
+    ]
+
+
+def _changes_from_baseline(s: dict[str, Any]) -> list[Entry]:
+    """Changes from baseline of the measures over time."""
+    return [
+        _derived(
+            f"{p['outcome_id']}:change",
+            s["modality_id"],
+            "outcomes",
+            f"{series['measure']}, {p['timepoint']}: change from baseline",
+            "(value − baseline) / baseline × 100",
+            [p["outcome_id"]],
+            p["locator"],
+            study_id=series["study_id"],
+            value_text=p["change_pct_text"],
+            unit="%",
+        )
+        for series_list in s["trajectories"].values()
+        for series in series_list
+        for p in series["points"]
+        if p["change_pct_text"] is not None
+    ]
+
+
+def _pooled_results(s: dict[str, Any]) -> list[Entry]:
+    """Pooled results, with every number their forest plots print."""
     m = s["modality_id"]
-    entries: list[dict[str, Any]] = []
-    for g in s["response_groups"]:
-        if g["derived_overall"]:
-            d = g["derived_overall"]
-            entries.append(
-                _entry(
-                    id=f"{g['study_id']}:overall-response",
-                    modality_id=m,
-                    study_id=g["study_id"],
-                    table="outcomes",
-                    label="Overall response (complete + partial)",
-                    value_text=d["value_text"],
-                    unit="%",
-                    derived=True,
-                    derivation="complete + partial as reported",
-                    derived_from=d["from"],
-                    locator=d["locator"],
-                )
-            )
-    return entries
-
-
-def _changes_from_baseline(s: dict[str, Any]) -> list[dict[str, Any]]:
-    """The changes from baseline of the measures over time."""
-    m = s["modality_id"]
-    entries: list[dict[str, Any]] = []
-    for series_list in s["trajectories"].values():
-        for series in series_list:
-            for p in series["points"]:
-                if p["change_pct_text"] is not None:
-                    entries.append(
-                        _entry(
-                            id=f"{p['outcome_id']}:change",
-                            modality_id=m,
-                            study_id=series["study_id"],
-                            table="outcomes",
-                            label=f"{series['measure']}, {p['timepoint']}: change from baseline",
-                            value_text=p["change_pct_text"],
-                            unit="%",
-                            derived=True,
-                            derivation="(value − baseline) / baseline × 100",
-                            derived_from=[p["outcome_id"]],
-                            locator=p["locator"],
-                        )
-                    )
-    return entries
-
-
-def _pooled_results(s: dict[str, Any]) -> list[dict[str, Any]]:
-    """The pooled results, with every number their forest plots print."""
-    m = s["modality_id"]
-    entries: list[dict[str, Any]] = []
+    entries = []
     for pooled in s["pooled"]:
         if pooled["result"]:
             shown = [wording.pooled_effect(pooled)]
             parts = [f for f in s["figures"] if pooled.get("figure_id") and f.get("part_of") == pooled["figure_id"]]
             for forest in parts:  # a forest plot of many studies comes in parts
                 shown += [v for row in forest["table"] for v in row.values()] + [forest.get("heterogeneity", "")]
+            id = f"{m}:pooled:{pooled['domain']}:{pooled['definition']}:{pooled['window']}"
+            label, of = f"Pooled {pooled['definition']}", pooled["outcome_ids"]
+            where = "pooled from the rows listed"
             entries.append(
-                _entry(
-                    id=f"{m}:pooled:{pooled['domain']}:{pooled['definition']}:{pooled['window']}",
-                    modality_id=m,
-                    table="outcomes",
-                    label=f"Pooled {pooled['definition']}",
-                    derived=True,
-                    derivation=pooled["note"],
-                    derived_from=pooled["outcome_ids"],
-                    result=pooled["result"],
-                    shown=shown,
-                    locator="pooled from the rows listed",
-                )
+                _derived(id, m, "outcomes", label, pooled["note"], of, where, result=pooled["result"], shown=shown)
             )
     return entries
 
 
-def _patients_total(s: dict[str, Any]) -> list[dict[str, Any]]:
-    """The the modality's patients, summed over its primary studies."""
-    m = s["modality_id"]
-    entries: list[dict[str, Any]] = []
+def _patients_total(s: dict[str, Any]) -> list[Entry]:
+    """The modality's patients, summed over its primary studies."""
     primary = [st["study_id"] for st in s["primary_studies"]]
-    if len(primary) > 1:
-        entries.append(
-            _entry(
-                id=f"{m}:patients",
-                modality_id=m,
-                table="studies",
-                label="Patients in primary studies",
-                value_text=str(s["patients"]),
-                derived=True,
-                derivation="sum of the studies' patients",
-                derived_from=[f"{sid}:patients" for sid in primary],
-                locator="sum of study rows",
-            )
-        )
-    return entries
-
-
-def _participants(s: dict[str, Any]) -> list[dict[str, Any]]:
-    """The the participants each rated domain's GRADE proposal names."""
+    if len(primary) < 2:
+        return []
+    of = [f"{sid}:patients" for sid in primary]
+    label, derivation = "Patients in primary studies", "sum of the studies' patients"
     m = s["modality_id"]
-    entries: list[dict[str, Any]] = []
+    entry = _derived(f"{m}:patients", m, "studies", label, derivation, of, "sum of study rows")
+    return [entry | {"value_text": str(s["patients"])}]
+
+
+def _participants(s: dict[str, Any]) -> list[Entry]:
+    """The participants each rated domain's GRADE proposal names."""
+    m = s["modality_id"]
     rated = {r["domain"] for r in s["certainty"]}
-    for domain, size in sorted(s.get("evidence_size", {}).items()):
-        if domain in rated:  # the participants the build's imprecision proposal names
-            entries.append(
-                _entry(
-                    id=f"{m}:{domain}:participants",
-                    modality_id=m,
-                    table="outcomes",
-                    label=f"Participants, {domain.replace('_', ' ')}",
-                    value_text=str(size["participants"]),
-                    derived=True,
-                    derivation="sum over studies of the largest stated denominator, else the study's patients",
-                    derived_from=[o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
-                    locator="sum of outcome and study rows",
-                )
-            )
-    return entries
+    derivation = "sum over studies of the largest stated denominator, else the study's patients"
+    return [
+        _derived(
+            f"{m}:{domain}:participants",
+            m,
+            "outcomes",
+            f"Participants, {domain.replace('_', ' ')}",
+            derivation,
+            [o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
+            "sum of outcome and study rows",
+            value_text=str(size["participants"]),
+        )
+        for domain, size in sorted(s.get("evidence_size", {}).items())
+        if domain in rated
+    ]
 
 
-def _sof_counts(s: dict[str, Any]) -> list[dict[str, Any]]:
-    """The studies and participants of each summary-of-findings row."""
+def _sof_counts(s: dict[str, Any]) -> list[Entry]:
+    """Studies and participants of each summary-of-findings row."""
     m = s["modality_id"]
-    entries: list[dict[str, Any]] = []
+    entries: list[Entry] = []
     seen: set[str] = set()
     for row in s["sof"]["rows"]:
         # Keyed by the row's outcome, not its position: a row added above must not make the
@@ -254,31 +220,20 @@ def _sof_counts(s: dict[str, Any]) -> list[dict[str, Any]]:
         key = f"{m}:sof:{slug(row['outcome'])}"
         key = key if key not in seen else f"{key}-{len(seen)}"
         seen.add(key)
+        of, studies = row["outcome_ids"], str(row["studies"])
+        derivation = "number of studies with an outcome in this row"
+        label = f"Studies, {row['outcome']}"
         entries.append(
-            _entry(
-                id=f"{key}:studies",
-                modality_id=m,
-                table="outcomes",
-                label=f"Studies, {row['outcome']}",
-                value_text=str(row["studies"]),
-                derived=True,
-                derivation="number of studies with an outcome in this row",
-                derived_from=row["outcome_ids"],
-                locator="count of outcome rows",
+            _derived(
+                f"{key}:studies", m, "outcomes", label, derivation, of, "count of outcome rows", value_text=studies
             )
         )
         if row["studies"] > 1:
+            derivation, label = "sum over studies of the largest stated denominator", f"Participants, {row['outcome']}"
+            n = str(row["participants"])
             entries.append(
-                _entry(
-                    id=f"{key}:participants",
-                    modality_id=m,
-                    table="outcomes",
-                    label=f"Participants, {row['outcome']}",
-                    value_text=str(row["participants"]),
-                    derived=True,
-                    derivation="sum over studies of the largest stated denominator",
-                    derived_from=row["outcome_ids"],
-                    locator="sum of outcome rows",
+                _derived(
+                    f"{key}:participants", m, "outcomes", label, derivation, of, "sum of outcome rows", value_text=n
                 )
             )
     return entries
@@ -301,60 +256,31 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _count(id: str, modality_id: str | None, label: str, study_ids: list[str], derivation: str) -> dict[str, Any]:
-    return _entry(
-        id=id,
-        modality_id=modality_id,
-        table="studies",
-        label=label,
-        value_text=str(len(study_ids)),
-        derived=True,
-        derivation=derivation,
-        derived_from=study_ids,
-        locator="count of study rows",
-    )
+def _count(id: str, modality_id: str | None, label: str, study_ids: list[str], derivation: str) -> Entry:
+    entry = _derived(id, modality_id, "studies", label, derivation, study_ids, "count of study rows")
+    return entry | {"value_text": str(len(study_ids))}
 
 
-def _study_counts(scope: str, primary: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _study_counts(scope: str, primary: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> list[Entry]:
     """The counts of studies the briefing prints ("45 case series", "one review"), each with the
     studies it counts: derived numbers, which the audit would otherwise pass only when some data
     cell happens to hold the same number."""
     m = None if scope == "total" else scope
     entries = []
     if primary:
-        entries.append(
-            _count(
-                f"{scope}:studies",
-                m,
-                "Primary studies",
-                [st["study_id"] for st in primary],
-                "number of primary studies",
-            )
-        )
+        ids = [st["study_id"] for st in primary]
+        entries.append(_count(f"{scope}:studies", m, "Primary studies", ids, "number of primary studies"))
     if reviews:
-        entries.append(
-            _count(
-                f"{scope}:reviews",
-                m,
-                "Narrative reviews",
-                [st["study_id"] for st in reviews],
-                "number of narrative reviews",
-            )
-        )
+        ids = [st["study_id"] for st in reviews]
+        entries.append(_count(f"{scope}:reviews", m, "Narrative reviews", ids, "number of narrative reviews"))
     for design in design_counts(primary):
-        entries.append(
-            _count(
-                f"{scope}:design:{design}",
-                m,
-                f"Primary studies: {design.replace('_', ' ')}",
-                [st["study_id"] for st in primary if st["design"] == design],
-                "number of primary studies of this design",
-            )
-        )
+        ids = [st["study_id"] for st in primary if st["design"] == design]
+        label = f"Primary studies: {design.replace('_', ' ')}"
+        entries.append(_count(f"{scope}:design:{design}", m, label, ids, "number of primary studies of this design"))
     return entries
 
 
-def comparison_counts(rows: list[dict[str, Any]], shown_max: int) -> list[dict[str, Any]]:
+def comparison_counts(rows: list[dict[str, Any]], shown_max: int) -> list[Entry]:
     """ "N more studies" in the comparison: the studies whose findings it leaves to the modality's section."""
     return [
         _count(
