@@ -1,4 +1,5 @@
-"""Inverse-variance meta-analysis of proportions, means and generic effects, matching R's metafor.
+"""Inverse-variance meta-analysis of proportions, means, two-arm comparisons and generic effects,
+matching R's metafor.
 
 statsmodels (`combine_effects`) supplies Cochran's Q and the DerSimonian-Laird tau²; it has no
 REML, does not truncate the DL tau² at zero, reports I² as (Q-df)/Q for every model and stops
@@ -27,10 +28,8 @@ METHODS = ("REML", "DL", "PM", "FE")
 # --- effect sizes (metafor escalc) -------------------------------------------------------------
 
 
-def _counts(events: Any, n: Any, add: float) -> tuple[np.ndarray, np.ndarray]:
-    """Validated counts, with metafor's default correction (to="only0"): `add` goes to events and
-    non-events (so n grows by 2·add) only in studies with 0 or n events, where the variance or
-    the logit would otherwise be 0 or infinite."""
+def _checked_counts(events: Any, n: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Events and group sizes as arrays, refused unless 0 <= events <= n and n >= 1."""
     x, m = np.asarray(events, dtype=float), np.asarray(n, dtype=float)
     if x.ndim != 1 or x.shape != m.shape:
         raise ValueError("events and n must be 1-D sequences of equal length")
@@ -40,6 +39,14 @@ def _counts(events: Any, n: Any, add: float) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError("every study needs n >= 1")
     if np.any(x < 0) or np.any(x > m):
         raise ValueError("events must lie between 0 and n")
+    return x, m
+
+
+def _counts(events: Any, n: Any, add: float) -> tuple[np.ndarray, np.ndarray]:
+    """Validated counts, with metafor's default correction (to="only0"): `add` goes to events and
+    non-events (so n grows by 2·add) only in studies with 0 or n events, where the variance or
+    the logit would otherwise be 0 or infinite."""
+    x, m = _checked_counts(events, n)
     edge = (x == 0) | (x == m)
     return np.where(edge, x + add, x), np.where(edge, m + 2 * add, m)
 
@@ -66,6 +73,85 @@ def escalc_raw(events: Any, n: Any, add: float = 0.5, vtype: str = "LS") -> tupl
         p = x.sum() / m.sum()
         return yi, p * (1 - p) / m
     raise ValueError(f"vtype must be 'LS' or 'AV', not {vtype!r}")
+
+
+# --- effect sizes between two arms (metafor escalc; arm 1 = treatment, arm 2 = control) -------
+
+RATIO_MEASURES = ("RR", "OR", "HR")  # pooled as logs, reported as ratios
+COMPARISON_MEASURES = (*RATIO_MEASURES, "RD", "MD")
+
+
+def escalc_2x2(measure: str, ai: Any, n1i: Any, ci: Any, n2i: Any, add: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """metafor measures "RR" (log risk ratio), "OR" (log odds ratio) and "RD" (risk difference)
+    from ai/n1i events in the treatment arm and ci/n2i in the control arm, with vtype="LS".
+
+    escalc's defaults (add=1/2, to="only0"): a study with a zero cell (no events or no non-events
+    in either arm) gets `add` in all four cells. That holds for RD too: escalc switches add off
+    only for AS, PHI and a few others. Studies with no events in both arms stay (drop00=FALSE)."""
+    if measure not in ("RR", "OR", "RD"):
+        raise ValueError(f"measure must be 'RR', 'OR' or 'RD', not {measure!r}")
+    if not add >= 0:
+        raise ValueError("add must be >= 0")
+    a, n1 = _checked_counts(ai, n1i)
+    c, n2 = _checked_counts(ci, n2i)
+    if a.shape != c.shape:
+        raise ValueError("both arms need one entry per study")
+    b, d = n1 - a, n2 - c
+    zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
+    a, b, c, d = (np.where(zero, cell + add, cell) for cell in (a, b, c, d))
+    n1, n2 = a + b, c + d
+    p1, p2 = a / n1, c / n2
+    with np.errstate(divide="ignore", invalid="ignore"):  # add=0 with a zero cell; refused below
+        if measure == "RR":
+            yi, vi = np.log(p1) - np.log(p2), 1 / a - 1 / n1 + 1 / c - 1 / n2
+        elif measure == "OR":
+            yi, vi = np.log(a / b) - np.log(c / d), 1 / a + 1 / b + 1 / c + 1 / d
+        else:
+            yi, vi = p1 - p2, p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+    if not (np.all(np.isfinite(yi)) and np.all(np.isfinite(vi))):
+        raise ValueError(f"{measure} is undefined for a study with a zero cell unless add > 0")
+    return yi, vi
+
+
+def escalc_md(
+    m1i: Any, sd1i: Any, n1i: Any, m2i: Any, sd2i: Any, n2i: Any, vtype: str = "LS"
+) -> tuple[np.ndarray, np.ndarray]:
+    """metafor measure "MD": yi = m1i - m2i. escalc's default vtype="LS" does not assume equal
+    variances in the arms: vi = sd1i²/n1i + sd2i²/n2i. vtype="HO" does, with the pooled SD:
+    vi = sdp²·(1/n1i + 1/n2i), sdp² = ((n1i-1)·sd1i² + (n2i-1)·sd2i²) / (n1i+n2i-2)."""
+    m1, s1, n1, m2, s2, n2 = (np.asarray(x, dtype=float) for x in (m1i, sd1i, n1i, m2i, sd2i, n2i))
+    if m1.ndim != 1 or any(x.shape != m1.shape for x in (s1, n1, m2, s2, n2)):
+        raise ValueError("means, SDs and group sizes must be 1-D sequences of equal length")
+    if not all(np.all(np.isfinite(x)) for x in (m1, s1, n1, m2, s2, n2)):
+        raise ValueError("means, SDs and group sizes must be finite")
+    if np.any(n1 < 1) or np.any(n2 < 1) or np.any(s1 <= 0) or np.any(s2 <= 0):
+        raise ValueError("every arm needs n >= 1 and sd > 0")
+    if vtype == "LS":
+        return m1 - m2, s1**2 / n1 + s2**2 / n2
+    if vtype != "HO":
+        raise ValueError(f"vtype must be 'LS' or 'HO', not {vtype!r}")
+    if np.any(n1 + n2 < 3):
+        raise ValueError("vtype='HO' needs n1i + n2i > 2 for the pooled SD")
+    sdp2 = ((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / (n1 + n2 - 2)
+    return m1 - m2, sdp2 * (1 / n1 + 1 / n2)
+
+
+def log_ratio_from_ci(ratio: Any, lower: Any, upper: Any, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """A ratio (HR, OR, RR) a source reports only with its CI: yi = log(ratio), and the variance from
+    the interval's width on the log scale, se = (log(upper) - log(lower)) / (2·z), z = 1.959964 at
+    95 % (metafor's conv.wald with transf=log). The estimate is the stated ratio, not the interval's
+    midpoint, which the rounding of reported bounds moves."""
+    r, lo, hi = (np.asarray(x, dtype=float) for x in (ratio, lower, upper))
+    if r.ndim != 1 or lo.shape != r.shape or hi.shape != r.shape:
+        raise ValueError("ratio, lower and upper must be 1-D sequences of equal length")
+    if not all(np.all(np.isfinite(x) & (x > 0)) for x in (r, lo, hi)):
+        raise ValueError("a ratio and its CI bounds must be finite and > 0")
+    if np.any(lo >= hi) or np.any(r < lo) or np.any(r > hi):
+        raise ValueError("need lower < upper and the ratio within its CI")
+    if not 0 < level < 1:
+        raise ValueError("level must lie between 0 and 1")
+    z = stats.norm.ppf(1 - (1 - level) / 2)
+    return np.log(r), ((np.log(hi) - np.log(lo)) / (2 * z)) ** 2
 
 
 # --- tau² estimators ---------------------------------------------------------------------------
@@ -240,11 +326,35 @@ def pool_proportions(
     else:
         raise ValueError(f"transform must be 'logit' or 'raw', not {transform!r}")
     res = pool(yi, vi, method=method, knapp_hartung=knapp_hartung, level=level)
-    prop = {
-        f"{name}_prop": None if getattr(res, name) is None else float(back(getattr(res, name)))
+    return replace(res, transform=transform, **_back_transformed(res, back, "_prop"))
+
+
+def _back_transformed(res: PooledResult, back: Any, suffix: str) -> dict[str, float | None]:
+    """The estimate and both intervals on the reporting scale, as the fields ending in `suffix`."""
+    return {
+        f"{name}{suffix}": None if getattr(res, name) is None else float(back(getattr(res, name)))
         for name in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")
     }
-    return replace(res, transform=transform, **prop)
+
+
+def pool_comparisons(
+    measure: str,
+    yi: Any,
+    vi: Any,
+    method: str = "REML",
+    knapp_hartung: bool = False,
+    level: float = 0.95,
+) -> PooledResult:
+    """Pool two-arm effects, yi on the analysis scale: log RR/OR/HR, raw RD/MD (escalc_2x2,
+    escalc_md, log_ratio_from_ci). For ratio measures the *_ratio fields hold exp() of the
+    estimate and both intervals, as metafor's predict(res, transf=exp) (exp of the mean log is
+    the median, not the mean, ratio of the random-effects distribution)."""
+    if measure not in COMPARISON_MEASURES:
+        raise ValueError(f"measure must be one of {COMPARISON_MEASURES}, not {measure!r}")
+    res = pool(yi, vi, method=method, knapp_hartung=knapp_hartung, level=level)
+    if measure not in RATIO_MEASURES:
+        return replace(res, measure=measure)
+    return replace(res, measure=measure, transform="log", **_back_transformed(res, np.exp, "_ratio"))
 
 
 def pool_means(

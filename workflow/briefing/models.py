@@ -161,7 +161,8 @@ class Rating(Model):
 @dataclass(frozen=True)
 class PooledResult:
     """One pooled estimate (meta.pool). Effects are on the analysis scale (logit, raw proportion,
-    mean); the *_prop fields hold the back-transformed proportion when proportions were pooled.
+    mean, log ratio, difference); the *_prop fields hold the back-transformed proportion when
+    proportions were pooled, the *_ratio fields the ratio when log RR/OR/HR were.
     A plain dataclass, so meta's numeric code needs no validation; as a field of a model, pydantic
     checks it like any other."""
 
@@ -183,12 +184,18 @@ class PooledResult:
     q_p: float
     weights: tuple[float, ...]  # percent, sums to 100
     knapp_hartung: bool
-    transform: str | None = None  # "logit" / "raw" for proportions, else None
+    transform: str | None = None  # "logit" / "raw" for proportions, "log" for ratio measures, else None
     estimate_prop: float | None = None
     ci_low_prop: float | None = None
     ci_high_prop: float | None = None
     pi_low_prop: float | None = None
     pi_high_prop: float | None = None
+    measure: str | None = None  # two-arm comparisons (meta.pool_comparisons): RR, OR, HR, RD or MD
+    estimate_ratio: float | None = None
+    ci_low_ratio: float | None = None
+    ci_high_ratio: float | None = None
+    pi_low_ratio: float | None = None
+    pi_high_ratio: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain Python values (float/int/str/bool/None, weights as a list) for JSON/YAML."""
