@@ -503,6 +503,7 @@ def test_steps_download_and_assemble_the_site(two_sites):
     workdir = two_sites / "run"
     workdir.mkdir()
     fake_venv(workdir)
+    shutil.copytree(ROOT / "templates", workdir / "templates")  # the checkout the workflow runs in
     shutil.copytree(make_edition(two_sites / "third", "2026-09-01", "d4" * 32, 1788220800), workdir / "reports")
     with serve(two_sites / "site2") as url:
         result, _ = run_step("Download the published site", workdir, SITE_URL=url)

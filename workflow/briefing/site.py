@@ -199,9 +199,11 @@ def _copy(source: Path, target: Path) -> None:
     os.chmod(target, 0o644)
 
 
-def assemble(reports: Path, previous_site: Path | None, out: Path) -> dict[str, Any]:
+def assemble(
+    reports: Path, previous_site: Path | None, out: Path, templates: Path = Path("templates")
+) -> dict[str, Any]:
     """Write the site to `out` (replacing it whole, only once everything is in place) and return
-    the manifest."""
+    the manifest. `templates`: the project's templates folder (its site/ pages)."""
     reports = Path(reports)
     out = Path(out)
     previous_site = Path(previous_site) if previous_site is not None else None
@@ -231,8 +233,8 @@ def assemble(reports: Path, previous_site: Path | None, out: Path) -> dict[str, 
         latest = editions[0]
         for f in latest["files"]:
             _copy(staging / latest["path"] / f["path"], staging / "latest" / f["path"])
-        (staging / "latest" / "index.html").write_text(render_latest(latest), encoding="utf-8")
-        (staging / "index.html").write_text(render_index(manifest), encoding="utf-8")
+        (staging / "latest" / "index.html").write_text(render_latest(latest, templates), encoding="utf-8")
+        (staging / "index.html").write_text(render_index(manifest, templates), encoding="utf-8")
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         for path in [staging, *staging.rglob("*")]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
@@ -256,93 +258,12 @@ def assemble(reports: Path, previous_site: Path | None, out: Path) -> dict[str, 
 
 # --- pages ---------------------------------------------------------------------------------------
 
-INDEX_TEMPLATE = """\
-<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="description" content="Every edition of the living evidence briefing, newest first">
-<title>{{ latest.title }}: editions</title>
-<style>
-html { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #1b1f24; background: #fff; }
-body { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
-h1 { font-size: 1.6rem; line-height: 1.25; margin: 0 0 0.5rem; }
-h2 { font-size: 1.2rem; margin: 2rem 0 0.5rem; }
-a { color: #0b57a4; }
-a:focus-visible { outline: 3px solid #0b57a4; outline-offset: 2px; }
-code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.9em; }
-.latest { border: 1px solid #c9d3de; border-left: 6px solid #0b57a4; border-radius: 4px; padding: 0.75rem 1rem; background: #f4f8fc; }
-.latest h2 { margin-top: 0.25rem; }
-.latest p { margin: 0.25rem 0; }
-.table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid #d8dee4; vertical-align: top; }
-thead th { border-bottom: 2px solid #57606a; }
-tbody th, tbody td:first-of-type { white-space: nowrap; }
-@media (max-width: 30rem) { th, td { padding: 0.4rem 0.35rem; } .badge { display: inline-block; margin-left: 0; } }
-.badge { font-size: 0.8em; font-weight: bold; color: #fff; background: #1a7f37; border-radius: 3px; padding: 0 0.35em; margin-left: 0.4em; white-space: nowrap; }
-footer { margin-top: 2rem; font-size: 0.9em; color: #57606a; }
-</style>
-</head>
-<body>
-<header>
-<h1>{{ latest.title }}</h1>
-<p>Every edition of the briefing, newest first. Each is kept unchanged under its build date and the checksum of the data it was built from.</p>
-</header>
-<main>
-<section class="latest" aria-labelledby="latest-heading">
-<h2 id="latest-heading">Latest edition: {{ latest.build_date }}</h2>
-<p>Data package <code>{{ latest.data_checksum[:12] }}</code>{% if latest.commit %}, commit <code>{{ latest.commit[:12] }}</code>{% endif %}.</p>
-<p><a href="latest/briefing.html">Read the briefing (HTML)</a> · <a href="latest/briefing.pdf">PDF</a> · <a href="latest/briefing.json">briefing.json</a></p>
-</section>
-<h2 id="editions-heading">All editions</h2>
-<div class="table-wrap">
-<table aria-labelledby="editions-heading">
-<thead>
-<tr><th scope="col">Edition</th><th scope="col">Briefing</th><th scope="col">Data package</th><th scope="col">Commit</th></tr>
-</thead>
-<tbody>
-{% for e in editions %}
-<tr id="edition-{{ e.id }}">
-<th scope="row"><time datetime="{{ e.build_date }}">{{ e.build_date }}</time>{% if loop.first %}<span class="badge">latest</span>{% endif %}</th>
-<td><a href="{{ e.path }}briefing.html" aria-label="Edition of {{ e.build_date }}, HTML">HTML</a> · <a href="{{ e.path }}briefing.pdf" aria-label="Edition of {{ e.build_date }}, PDF">PDF</a> · <a href="{{ e.path }}briefing.json" aria-label="Edition of {{ e.build_date }}, briefing.json">JSON</a></td>
-<td><code title="SHA-256 {{ e.data_checksum }}">{{ e.data_checksum[:12] }}</code></td>
-<td>{% if e.commit %}<code>{{ e.commit[:12] }}</code>{% if e.dirty %} (uncommitted changes){% endif %}{% else %}—{% endif %}</td>
-</tr>
-{% endfor %}
-</tbody>
-</table>
-</div>
-</main>
-<footer>
-<p><a href="editions.json">editions.json</a> lists every edition with the size and SHA-256 checksum of each of its files.</p>
-</footer>
-</body>
-</html>
-"""
 
-LATEST_TEMPLATE = """\
-<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta http-equiv="refresh" content="0; url=briefing.html">
-<title>{{ latest.title }}: latest edition</title>
-</head>
-<body>
-<p>The latest edition ({{ latest.build_date }}) is <a href="briefing.html">the briefing</a> (<a href="briefing.pdf">PDF</a>); <a href="../index.html">all editions</a>.</p>
-</body>
-</html>
-"""
-
-
-def _environment():
+def _environment(templates: Path):
     import jinja2  # only assembling needs it; fetching runs on the standard library alone
 
     return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(templates) / "site")),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -351,14 +272,14 @@ def _environment():
     )
 
 
-def render_index(manifest: dict[str, Any]) -> str:
+def render_index(manifest: dict[str, Any], templates: Path) -> str:
     editions = manifest["editions"]
     latest = next(e for e in editions if e["id"] == manifest["latest"])
-    return _environment().from_string(INDEX_TEMPLATE).render(latest=latest, editions=editions)
+    return _environment(templates).get_template("index.html.j2").render(latest=latest, editions=editions)
 
 
-def render_latest(latest: dict[str, Any]) -> str:
-    return _environment().from_string(LATEST_TEMPLATE).render(latest=latest)
+def render_latest(latest: dict[str, Any], templates: Path) -> str:
+    return _environment(templates).get_template("latest.html.j2").render(latest=latest)
 
 
 # --- fetching the published site -----------------------------------------------------------------
@@ -460,6 +381,7 @@ def parser() -> argparse.ArgumentParser:
         default="",
         help="assemble: the previous site's directory (as --fetch wrote it); empty for a first edition",
     )
+    p.add_argument("--templates", type=Path, default=Path("templates"), help="assemble: the templates folder")
     p.add_argument(
         "--out", type=Path, required=True, help="the site directory to write (assemble) or to download into (fetch)"
     )
@@ -475,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
             previous = Path(args.previous_site) if args.previous_site else None
             if previous is not None and _is_url(args.previous_site):
                 raise SiteError("--previous-site takes a directory; download a published site with --fetch first")
-            assemble(args.reports, previous, args.out)
+            assemble(args.reports, previous, args.out, args.templates)
     except SiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
