@@ -227,6 +227,7 @@ def _tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
 
 def pool(yi: Any, vi: Any, method: str = "REML", knapp_hartung: bool = False, level: float = 0.95) -> PooledResult:
     """Pool effects yi with sampling variances vi (fixed effect "FE" or random effects)."""
+    # One algorithm, read top to bottom as metafor's rma.uni does it: tau², weights, estimate, tests.
     y, v = _checked(yi, vi, method)
     k = len(y)
     # statsmodels' own derived stats warn when its untruncated DL tau² < 0 or Q = 0; unused here.

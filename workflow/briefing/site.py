@@ -204,6 +204,7 @@ def assemble(
 ) -> dict[str, Any]:
     """Write the site to `out` (replacing it whole, only once everything is in place) and return
     the manifest. `templates`: the project's templates folder (its site/ pages)."""
+    # Long because all or nothing: everything is staged in one place, then swapped in at once.
     reports = Path(reports)
     out = Path(out)
     previous_site = Path(previous_site) if previous_site is not None else None
