@@ -108,13 +108,19 @@ def slice_for_modality(tables: dict[str, Table], modality_id: str) -> dict[str, 
     modality = [m for m in tables["modalities"] if m.get("modality_id") == modality_id]
     statements = [s for s in tables["statements"] if s.get("modality_id") == modality_id]
     cited = {s.get("study_id") for s in statements}
-    studies = [s for s in tables["studies"] if s.get("modality_id") == modality_id or s.get("study_id") in cited]
+    # A comparative study belongs to every modality one of its arms is of.
+    armed = {a.get("study_id") for a in tables.get("arms", []) if a.get("modality_id") == modality_id}
+    studies = [
+        s for s in tables["studies"] if s.get("modality_id") == modality_id or s.get("study_id") in cited | armed
+    ]
     study_ids = {s.get("study_id") for s in studies}
     return {
         "modality_id": modality_id,
         "modality": modality[0] if modality else None,
         "studies": studies,
+        "arms": [a for a in tables.get("arms", []) if a.get("study_id") in study_ids],
         "outcomes": [o for o in tables["outcomes"] if o.get("study_id") in study_ids],
+        "comparisons": [c for c in tables.get("comparisons", []) if c.get("study_id") in study_ids],
         "statements": statements,
         "certainty": [c for c in tables["certainty"] if c.get("modality_id") == modality_id],
     }

@@ -89,6 +89,34 @@ class Outcome(Row):
     time_days: Number | None = None
 
 
+class Arm(Row):
+    arm_id: str
+    study_id: str
+    label: str
+    role: str
+    modality_id: str | None = None
+    patients: int
+    locator: str
+
+
+class StatedComparison(Row):
+    """An effect of one arm against another, as the source states it."""
+
+    comparison_id: str
+    study_id: str
+    arm_id: str
+    comparator_arm_id: str
+    domain: str
+    measure: str
+    effect_measure: str
+    value: Number
+    ci_low: Number | None = None
+    ci_high: Number | None = None
+    p_value: str | None = None
+    subgroup: str | None = None
+    locator: str
+
+
 class Statement(Row):
     statement_id: str
     study_id: str
@@ -112,7 +140,9 @@ class Slice(Model):
     modality_id: str
     modality: Modality
     studies: list[Study]
+    arms: list[Arm] = []
     outcomes: list[Outcome]
+    comparisons: list[StatedComparison] = []
     statements: list[Statement]
     certainty: list[CertaintyRow]
     settings: dict[str, Any]

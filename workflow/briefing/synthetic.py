@@ -737,7 +737,7 @@ def generate(studies: int, modalities: int, seed: int, out: str | Path, source: 
         shutil.copyfile(descriptor_path, out / "data" / "datapackage.yaml")
     for resource in descriptor["resources"]:
         fields = [f["name"] for f in resource["schema"]["fields"]]
-        text = _csv_text(fields, tables[resource["name"]])
+        text = _csv_text(fields, tables.get(resource["name"], []))
         (out / "data" / resource["path"]).write_bytes(text.encode("utf-8"))
     config = _config_text(config_source, [m["modality_id"] for m in tables["modalities"]])
     (out / "config" / "config.yaml").write_bytes(config.encode("utf-8"))

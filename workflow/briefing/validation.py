@@ -28,7 +28,7 @@ import yaml
 from . import curation, numbers
 from .effects import percent_reproduced
 from .evidence import read_package_descriptor
-from .vocabulary import DESIGNS, DOMAINS, UNITS
+from .vocabulary import DESIGNS, DOMAINS, EFFECT_MEASURES, UNITS
 
 
 @dataclass(frozen=True, order=True)
@@ -459,7 +459,50 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, Rows]) -> list[Pro
         _events_rules(n, o, add)
     _response_totals(outcomes, add)
     _series(outcomes, add)
+    _arm_rules(rows, add)
+    for n, c in rows.get("comparisons", []):
+        _effect_rules(n, c, add)
     return problems
+
+
+def _arm_rules(rows: dict[str, Rows], add: Add) -> None:
+    """Arms belong to their study and add up to at most its patients; an outcome or a comparison
+    names arms of its own study, and compares two different arms."""
+    arms = {a["arm_id"]: a for _, a in rows.get("arms", [])}
+    patients = {s["study_id"]: s.get("patients") for _, s in rows.get("studies", [])}
+    totals: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for n, a in rows.get("arms", []):
+        totals[a["study_id"]].append((n, a["patients"]))
+    for study, sizes in totals.items():
+        total = sum(size for _, size in sizes)
+        if patients.get(study) is not None and total > patients[study]:
+            message = f"the arms of {study} add up to {total} patients, more than its {patients[study]} in studies.csv"
+            add("arms", sizes[-1][0], "patients", message + "; give each arm the patients the source allocated to it")
+
+    def belongs(table: str, n: int, column: str, row: dict[str, Any]) -> None:
+        arm = arms.get(row.get(column))
+        if arm is not None and arm["study_id"] != row["study_id"]:
+            add(table, n, column, f"{row[column]!r} is an arm of {arm['study_id']}, not of {row['study_id']}")
+
+    for n, o in rows.get("outcomes", []):
+        belongs("outcomes", n, "arm_id", o)
+    for n, c in rows.get("comparisons", []):
+        belongs("comparisons", n, "arm_id", c)
+        belongs("comparisons", n, "comparator_arm_id", c)
+        if c.get("arm_id") == c.get("comparator_arm_id"):
+            add("comparisons", n, "comparator_arm_id", "an arm cannot be compared with itself")
+
+
+def _effect_rules(n: int, c: dict[str, Any], add: Add) -> None:
+    """A stated effect lies within its CI; a ratio is above 0 (as printed, not its logarithm)."""
+    value, low, high = c.get("value"), c.get("ci_low"), c.get("ci_high")
+    measure = EFFECT_MEASURES[c["effect_measure"]] if c.get("effect_measure") in EFFECT_MEASURES else None
+    if measure and measure.ratio and any(v is not None and v <= 0 for v in (value, low, high)):
+        add("comparisons", n, "value", f"a {measure.label} is above 0: enter it as printed, not its logarithm")
+    if (low is None) != (high is None):
+        add("comparisons", n, "ci_low" if low is None else "ci_high", "a 95 % CI needs both bounds")
+    elif low is not None and value is not None and not low <= value <= high:
+        add("comparisons", n, "value", f"{value} is not within its CI {low} to {high}; check the bounds' order")
 
 
 def _study_rules(n: int, s: dict[str, Any], add: Add) -> None:

@@ -181,6 +181,26 @@ FACTOR_LIST = (
 
 
 @dataclass(frozen=True)
+class EffectMeasure:
+    """An effect of one arm against another, as a source states it: a ratio (no effect at 1,
+    pooled on the log scale) or a difference (no effect at 0)."""
+
+    id: str
+    label: str
+    ratio: bool
+
+
+EFFECT_MEASURE_LIST = (
+    EffectMeasure("HR", "hazard ratio", ratio=True),
+    EffectMeasure("OR", "odds ratio", ratio=True),
+    EffectMeasure("RR", "risk ratio", ratio=True),
+    EffectMeasure("RD", "risk difference", ratio=False),
+    EffectMeasure("MD", "mean difference", ratio=False),
+    EffectMeasure("SMD", "standardised mean difference", ratio=False),
+)
+
+
+@dataclass(frozen=True)
 class Term:
     """A value of a small closed list, and its words."""
 
@@ -201,6 +221,8 @@ DIRECTION_LIST = (
     Term("no_change", "no change"),
 )
 DENOMINATOR_UNIT_LIST = (Term("patients"), Term("lesions"))
+# The part an arm of a comparative study plays.
+ARM_ROLE_LIST = (Term("intervention"), Term("comparator"))
 # The columns of the side-by-side table that list findings of the domains with that role.
 COMPARISON_COLUMN_LIST = (Term("lasting", "durability"), Term("safety", "safety"))
 
@@ -254,11 +276,16 @@ QUALIFIERS: Registry[Term] = Registry("value qualifier", QUALIFIER_LIST)
 DIRECTIONS: Registry[Term] = Registry("direction", DIRECTION_LIST)
 DENOMINATOR_UNITS: Registry[Term] = Registry("denominator unit", DENOMINATOR_UNIT_LIST)
 COMPARISON_COLUMNS: Registry[Term] = Registry("comparison column", COMPARISON_COLUMN_LIST)
+EFFECT_MEASURES: Registry[EffectMeasure] = Registry("effect measure", EFFECT_MEASURE_LIST)
+ARM_ROLES: Registry[Term] = Registry("arm role", ARM_ROLE_LIST)
 
 # The columns of the data package whose values are these lists: their enums are filled in here, so
 # data/datapackage.yaml does not repeat them.
 COLUMNS: dict[tuple[str, str], Registry[Any]] = {
     ("studies", "design"): DESIGNS,
+    ("arms", "role"): ARM_ROLES,
+    ("comparisons", "domain"): DOMAINS,
+    ("comparisons", "effect_measure"): EFFECT_MEASURES,
     ("outcomes", "domain"): DOMAINS,
     ("outcomes", "icpr_category"): CATEGORIES,
     ("outcomes", "statistic"): STATISTICS,

@@ -1,0 +1,130 @@
+"""Comparative studies in the data (issue 18, first part): arms, outcomes of an arm, comparisons as
+the source states them, subgroups. Patchell 2005 (PMID 16112300), figures from its abstract."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from briefing import evidence, validation
+from conftest import ROOT
+
+STUDY = {
+    "study_id": "patchell2005",
+    "short_name": "Patchell 2005",
+    "title": (
+        "Direct decompressive surgical resection in the treatment of spinal cord compression caused by "
+        "metastatic cancer: a randomised trial"
+    ),
+    "authors": "Patchell RA, Tibbs PA, Regine WF, Payne R, Saris S, Kryscio RJ, Mohiuddin M, Young B",
+    "year": "2005",
+    "journal": "Lancet",
+    "citation_detail": "2005;366(9486):643-648",
+    "pmid": "16112300",
+    "doi": "10.1016/S0140-6736(05)66954-1",
+    "design": "randomised_trial",
+    "population": "Adults with spinal cord compression from metastatic cancer",
+    "patients": "101",
+    "modality_id": "surgery",
+    "regimen": "Decompressive surgery followed by radiotherapy, against radiotherapy alone (10 fractions of 3 Gy)",
+    "source_document": "PubMed 16112300 (abstract)",
+    "source_locator": "Abstract (methods, findings)",
+}
+ARMS = [
+    {"arm_id": "patchell2005-surgery", "label": "surgery and radiotherapy", "role": "intervention", "patients": "50"},
+    {"arm_id": "patchell2005-rt", "label": "radiotherapy alone", "role": "comparator", "patients": "51"},
+]
+WALK = {"domain": "neurological", "measure": "Able to walk after treatment", "source_term": "ability to walk"}
+OUTCOMES = [
+    WALK | {"outcome_id": "patchell2005-walk-surgery", "arm_id": "patchell2005-surgery", "events": "42"},
+    WALK | {"outcome_id": "patchell2005-walk-rt", "arm_id": "patchell2005-rt", "events": "29"},
+]
+COMPARISON = WALK | {
+    "comparison_id": "patchell2005-walk-or",
+    "arm_id": "patchell2005-surgery",
+    "comparator_arm_id": "patchell2005-rt",
+    "effect_measure": "OR",
+    "value": "6.2",
+    "ci_low": "2.0",
+    "ci_high": "19.8",
+    "p_value": "0.001",
+    "timepoint": "after treatment",
+}
+
+
+def _append(data: Path, name: str, rows: list[dict[str, str]]) -> None:
+    path = data / name
+    header = next(csv.reader(path.open(encoding="utf-8", newline="")))
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        csv.DictWriter(fh, header, lineterminator="\n").writerows({k: r.get(k, "") for k in header} for r in rows)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """The seeds plus Patchell 2005: two arms, each arm's walking figure and the stated odds ratio."""
+    data = shutil.copytree(ROOT / "data", tmp_path / "data")
+    locator = {"locator": "Abstract (findings)"}
+    _append(data, "studies.csv", [STUDY])
+    _append(data, "arms.csv", [a | {"study_id": "patchell2005", "modality_id": "surgery"} | locator for a in ARMS])
+    arms = {a["arm_id"]: a for a in ARMS}
+    outcomes = [
+        o
+        | {"study_id": "patchell2005", "statistic": "count", "unit": "patients", "timepoint": "after treatment"}
+        | {"value": o["events"], "denominator": arms[o["arm_id"]]["patients"], "denominator_unit": "patients"}
+        | locator
+        for o in OUTCOMES
+    ]
+    _append(data, "outcomes.csv", outcomes)
+    _append(data, "comparisons.csv", [COMPARISON | {"study_id": "patchell2005"} | locator])
+    return data
+
+
+def test_a_two_arm_trial_is_valid_and_sliced_with_its_arms_and_comparisons(data):
+    assert validation.validate_package(data / "datapackage.yaml", ["surgery"]) == []
+    tables = evidence.read_tables(data / "datapackage.yaml")
+    piece = evidence.slice_for_modality(tables, "surgery")
+    assert [a["arm_id"] for a in piece["arms"]] == ["patchell2005-surgery", "patchell2005-rt"]
+    assert [c["value_text"] for c in piece["comparisons"]] == ["6.2"]
+    assert {o["arm_id"] for o in piece["outcomes"] if o["study_id"] == "patchell2005"} == set(arms(piece))
+
+
+def arms(piece: dict) -> list[str]:
+    return [a["arm_id"] for a in piece["arms"]]
+
+
+def _problems(data: Path, name: str, key: str, **changes: str) -> list[tuple[int | None, str | None, str]]:
+    path = data / name
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    for row in rows:
+        if key in row.values():
+            row.update(changes)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return [(p.row, p.column, p.message) for p in validation.validate_package(data / "datapackage.yaml")]
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "changes", "column", "words"),
+    [
+        ("arms.csv", "patchell2005-rt", {"patients": "60"}, "patients", "add up to 110 patients, more than its 101"),
+        ("outcomes.csv", "patchell2005-walk-rt", {"arm_id": "patchell2005-rt", "study_id": "ryu2008"}, "arm_id",
+         "is an arm of patchell2005, not of ryu2008"),
+        ("comparisons.csv", "patchell2005-walk-or", {"comparator_arm_id": "patchell2005-surgery"},
+         "comparator_arm_id", "cannot be compared with itself"),
+        ("comparisons.csv", "patchell2005-walk-or", {"value": "1.82"}, "value", "not within its CI 2.0 to 19.8"),
+        ("comparisons.csv", "patchell2005-walk-or", {"value": "-0.5", "ci_low": "-1", "ci_high": "0.1"}, "value",
+         "odds ratio is above 0"),
+        ("comparisons.csv", "patchell2005-walk-or", {"ci_high": ""}, "ci_high", "needs both bounds"),
+        ("comparisons.csv", "patchell2005-walk-or", {"effect_measure": "NNT"}, "effect_measure", "must be one of: HR"),
+        ("arms.csv", "patchell2005-rt", {"role": "control"}, "role", "must be one of: intervention, comparator"),
+    ],
+)  # fmt: skip
+def test_comparative_rows_that_cannot_be_right_are_refused(data, name, key, changes, column, words):
+    found = _problems(data, name, key, **changes)
+    assert [c for _, c, _ in found] == [column], found
+    assert words in found[0][2]
