@@ -34,8 +34,11 @@ STUDY = {
     "source_locator": "Abstract (methods, findings)",
 }
 ARMS = [
-    {"arm_id": "patchell2005-surgery", "label": "surgery and radiotherapy", "role": "intervention", "patients": "50"},
-    {"arm_id": "patchell2005-rt", "label": "radiotherapy alone", "role": "comparator", "patients": "51"},
+    {"arm_id": "patchell2005-surgery", "label": "surgery and radiotherapy", "role": "intervention", "patients": "50"}
+    | {"modality_id": "surgery"},
+    # 10 fractions of 3 Gy: conventional external-beam radiotherapy, another modality of the briefing.
+    {"arm_id": "patchell2005-rt", "label": "radiotherapy alone", "role": "comparator", "patients": "51"}
+    | {"modality_id": "cebrt"},
 ]
 WALK = {"domain": "neurological", "measure": "Able to walk after treatment", "source_term": "ability to walk"}
 OUTCOMES = [
@@ -64,11 +67,15 @@ def _append(data: Path, name: str, rows: list[dict[str, str]]) -> None:
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
+    return with_patchell(ROOT / "data", tmp_path / "data")
+
+
+def with_patchell(seeds: Path, target: Path) -> Path:
     """The seeds plus Patchell 2005: two arms, each arm's walking figure and the stated odds ratio."""
-    data = shutil.copytree(ROOT / "data", tmp_path / "data")
+    data = shutil.copytree(seeds, target)
     locator = {"locator": "Abstract (findings)"}
     _append(data, "studies.csv", [STUDY])
-    _append(data, "arms.csv", [a | {"study_id": "patchell2005", "modality_id": "surgery"} | locator for a in ARMS])
+    _append(data, "arms.csv", [a | {"study_id": "patchell2005"} | locator for a in ARMS])
     arms = {a["arm_id"]: a for a in ARMS}
     outcomes = [
         o
@@ -128,3 +135,41 @@ def test_comparative_rows_that_cannot_be_right_are_refused(data, name, key, chan
     found = _problems(data, name, key, **changes)
     assert [c for _, c, _ in found] == [column], found
     assert words in found[0][2]
+
+
+def test_the_summary_counts_the_modalitys_own_arm_and_words_the_stated_comparison(data):
+    from briefing import models, summary
+
+    tables = evidence.read_tables(data / "datapackage.yaml")
+    result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
+    models.check(models.ModalitySummary, json_roundtrip(result))
+    assert result["patients"] == 50  # the surgery arm, not the 101 of both arms
+    (comparison,) = result["comparisons"]
+    assert comparison["text"] == (
+        "Able to walk after treatment, after treatment: odds ratio 6.2 (95 % CI 2.0 to 19.8), p = 0.001, "
+        "surgery and radiotherapy against radiotherapy alone"
+    )
+    labels = {o["outcome_id"]: o["label"] for o in result["outcomes"]}
+    assert labels["patchell2005-walk-rt"] == "Able to walk after treatment, radiotherapy alone arm, after treatment"
+    pooled_ids = [i for p in result["pooled"] for i in p["outcome_ids"]]
+    assert "patchell2005-walk-rt" not in pooled_ids  # the comparator arm is not surgery's evidence
+
+
+def json_roundtrip(value):
+    import json
+
+    return json.loads(evidence.dumps(value))
+
+
+@pytest.mark.slow
+def test_a_build_with_a_two_arm_trial_shows_its_comparison_and_passes_the_audit(workspace, tmp_path):
+    from conftest import snakemake
+
+    with_patchell(ROOT / "data", tmp_path / "data")
+    for path in (tmp_path / "data").iterdir():  # rewrite in place: the build sees edited tables
+        shutil.copyfile(path, workspace / "data" / path.name)
+    snakemake(workspace)  # the audit step passes only if every printed number traces to the data
+    html = (workspace / "reports" / "briefing.html").read_text(encoding="utf-8")
+    assert 'id="comparison-patchell2005-walk-or"' in html
+    assert "odds ratio 6.2 (95 % CI 2.0 to 19.8), p = 0.001" in html
+    assert "radiotherapy alone arm" in html

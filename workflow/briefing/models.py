@@ -319,6 +319,10 @@ class Sentence(Model):
     study_id: str | None
 
 
+class DescribedComparison(StatedComparison):
+    text: str
+
+
 class Finding(Model):
     outcome_id: str
     study_id: str
@@ -387,6 +391,8 @@ class ModalitySummary(Model):
     primary_studies: list[Study]
     reviews: list[Study]
     patients: int
+    arms: list[Arm] = []
+    comparisons: list[DescribedComparison] = []
     designs: str
     outcomes: list[DescribedOutcome]
     estimates: dict[str, Estimate]

@@ -55,7 +55,7 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[Entry]:
         entries += _study_counts(s["modality_id"], s["primary_studies"], s["reviews"])
     primary_all = [st for s in summaries for st in s["primary_studies"]]
     entries += _study_counts("total", primary_all, [])
-    total = str(sum(s["patients"] for s in summaries))
+    total = str(sum(st.get("patients") or 0 for st in primary_all))  # each study's patients once
     patients = [f"{st['study_id']}:patients" for st in primary_all]
     label, derivation = "Patients in all primary studies", "sum of the studies' patients"
     entry = _derived("total:patients", None, "studies", label, derivation, patients, "sum of study rows")
@@ -63,8 +63,21 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[Entry]:
 
 
 def _stated_study_figures(s: dict[str, Any]) -> list[Entry]:
-    """The study fields as stated (patients, lesions, doses, fractions)."""
-    return [
+    """The study fields as stated (patients, lesions, doses, fractions), and each arm's patients."""
+    arms = [
+        _entry(
+            id=f"{a['arm_id']}:patients",
+            modality_id=s["modality_id"],
+            study_id=a["study_id"],
+            table="arms",
+            field="patients",
+            value_text=str(a["patients"]),
+            locator=a["locator"],
+            derived=False,
+        )
+        for a in s.get("arms", [])
+    ]
+    return arms + [
         _entry(
             id=f"{study['study_id']}:{field}",
             modality_id=s["modality_id"],
@@ -112,6 +125,28 @@ def _outcome_figures(s: dict[str, Any]) -> list[Entry]:
                 | {"study_id": o["study_id"], "events": est["events"], "denominator": est["n"]}
             )
     return entries
+
+
+def _stated_comparisons(s: dict[str, Any]) -> list[Entry]:
+    """Each comparison between arms, as its source states it."""
+    return [
+        _entry(
+            id=c["comparison_id"],
+            modality_id=s["modality_id"],
+            study_id=c["study_id"],
+            table="comparisons",
+            label=c["measure"],
+            statistic=c["effect_measure"],
+            value_text=c["value_text"],
+            ci_low_text=c.get("ci_low_text"),
+            ci_high_text=c.get("ci_high_text"),
+            timepoint=c.get("timepoint"),
+            p_value=c.get("p_value"),
+            locator=c["locator"],
+            derived=False,
+        )
+        for c in s.get("comparisons", [])
+    ]
 
 
 def _overall_responses(s: dict[str, Any]) -> list[Entry]:
@@ -179,9 +214,12 @@ def _pooled_results(s: dict[str, Any]) -> list[Entry]:
 def _patients_total(s: dict[str, Any]) -> list[Entry]:
     """The modality's patients, summed over its primary studies."""
     primary = [st["study_id"] for st in s["primary_studies"]]
-    if len(primary) < 2:
+    arms = s.get("arms", [])
+    if len(primary) < 2 and not arms:
         return []
-    of = [f"{sid}:patients" for sid in primary]
+    armed = {a["study_id"] for a in arms}
+    of = [f"{sid}:patients" for sid in primary if sid not in armed]
+    of += [f"{a['arm_id']}:patients" for a in arms if a.get("modality_id") == s["modality_id"]]
     label, derivation = "Patients in primary studies", "sum of the studies' patients"
     m = s["modality_id"]
     entry = _derived(f"{m}:patients", m, "studies", label, derivation, of, "sum of study rows")
@@ -243,6 +281,7 @@ def _sof_counts(s: dict[str, Any]) -> list[Entry]:
 MODALITY_PARTS = (
     _stated_study_figures,
     _outcome_figures,
+    _stated_comparisons,
     _overall_responses,
     _changes_from_baseline,
     _pooled_results,

@@ -90,11 +90,14 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     studies = evidence["studies"]
     primary = _primary(studies, modality_id)
     primary_ids = {s["study_id"] for s in primary}
-    outcomes, estimates = _outcomes(evidence["outcomes"], primary_ids)
-    groups = effects.response_categories(outcomes)
-    trajectories = {d.id: effects.trajectory(outcomes, d.id) for d in DOMAINS.where(shape="series")}
-    pooled = _figure_ids(pooling.pool_outcomes(outcomes, estimates, windows), modality_id)
-    size = evidence_size(outcomes, primary, pooled)
+    arms = {a["arm_id"]: a for a in evidence.get("arms", []) if a["study_id"] in primary_ids}
+    outcomes, estimates = _outcomes(evidence["outcomes"], primary_ids, arms)
+    # What this modality's treatment did: not the figures of a comparator arm of another treatment.
+    own = [o for o in outcomes if o.get("arm_id") is None or arms[o["arm_id"]].get("modality_id") == modality_id]
+    groups = effects.response_categories(own)
+    trajectories = {d.id: effects.trajectory(own, d.id) for d in DOMAINS.where(shape="series")}
+    pooled = _figure_ids(pooling.pool_outcomes(own, estimates, windows), modality_id)
+    size = evidence_size(own, primary, pooled)
     ratings = certainty.rate_modality(studies, evidence["certainty"], size)
     study_names = {s["study_id"]: s for s in studies}
     result = {
@@ -103,7 +106,9 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "kind": "quantitative" if primary else "narrative",
         "primary_studies": primary,
         "reviews": _by_year([s for s in studies if DESIGNS[s["design"]].review]),
-        "patients": sum(s.get("patients") or 0 for s in primary),
+        "patients": _patients(primary, arms, modality_id),
+        "arms": list(arms.values()),
+        "comparisons": _comparisons(evidence.get("comparisons", []), arms),
         "designs": wording.design_summary(primary),
         "outcomes": outcomes,
         "estimates": estimates,
@@ -115,15 +120,36 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "figures": _figures(modality_id, groups, trajectories, pooled, outcomes, estimates, study_names),
         "sentences": _sentences(primary, outcomes, estimates, ratings, evidence["modality"]),
         "statements": evidence["statements"],
-        "main_pain": _main_pain(primary, outcomes, estimates, groups),
-        "unpooled": pooling.unpooled(outcomes, estimates, windows, pooled),
-        "findings": {c.id: _role_texts(primary_ids, outcomes, estimates, c.id) for c in COMPARISON_COLUMNS},
+        "main_pain": _main_pain(primary, own, estimates, groups),
+        "unpooled": pooling.unpooled(own, estimates, windows, pooled),
+        "findings": {c.id: _role_texts(primary_ids, own, estimates, c.id) for c in COMPARISON_COLUMNS},
         "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
     }
     return result | {"sof": sof.rows_for_modality(result)}
 
 
-def _outcomes(rows: list[dict[str, Any]], primary_ids: set[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _patients(primary: list[dict[str, Any]], arms: dict[str, dict[str, Any]], modality_id: str) -> int:
+    """Patients treated with this modality: a comparative study counts its arms of it only."""
+    total = 0
+    for s in primary:
+        own = [a["patients"] for a in arms.values() if a["study_id"] == s["study_id"]]
+        mine = [
+            a["patients"]
+            for a in arms.values()
+            if a["study_id"] == s["study_id"] and a.get("modality_id") == modality_id
+        ]
+        total += sum(mine) if own else s.get("patients") or 0
+    return total
+
+
+def _comparisons(rows: list[dict[str, Any]], arms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The comparisons the primary studies state, each in words."""
+    return [c | {"text": wording.stated_comparison(c, arms)} for c in rows if c["arm_id"] in arms]
+
+
+def _outcomes(
+    rows: list[dict[str, Any]], primary_ids: set[str], arms: dict[str, dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The primary studies' outcomes in reading order (study, domain, time, ICPR category), each
     with its label, words and estimate; and the estimates by outcome id."""
     outcomes = sorted(
@@ -145,7 +171,7 @@ def _outcomes(rows: list[dict[str, Any]], primary_ids: set[str]) -> tuple[list[d
             "domain_label": wording.domain_label(o["domain"]),
             "estimate": estimates.get(o["outcome_id"]),
         }
-        for o in outcomes
+        for o in (x | ({"arm_label": arms[x["arm_id"]]["label"]} if x.get("arm_id") in arms else {}) for x in outcomes)
     ]
     return described, estimates
 

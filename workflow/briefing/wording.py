@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from . import numbers
-from .vocabulary import DESIGNS, DIRECTIONS, DOMAINS, FACTORS, STATISTICS, UNITS
+from .vocabulary import DESIGNS, DIRECTIONS, DOMAINS, EFFECT_MEASURES, FACTORS, STATISTICS, UNITS
 
 # ----------------------------------------------------------------------------- words
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
@@ -66,8 +66,22 @@ def ci_text(est: dict[str, Any]) -> str:
 
 
 def outcome_label(o: dict[str, Any]) -> str:
+    """ "Able to walk after treatment, surgery and radiotherapy arm, subgroup unable to walk at entry, week 4"."""
+    arm = f", {o['arm_label']} arm" if o.get("arm_label") else ""
+    subgroup = f", subgroup {o['subgroup']}" if o.get("subgroup") else ""
     when = f", {o['timepoint']}" if o.get("timepoint") else ""
-    return f"{o['measure']}{when}"
+    return f"{o['measure']}{arm}{subgroup}{when}"
+
+
+def stated_comparison(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
+    """ "Able to walk after treatment, after treatment: odds ratio 6.2 (95 % CI 2.0 to 19.8),
+    p = 0.001, surgery and radiotherapy against radiotherapy alone", figures as printed."""
+    text = f"{outcome_label(c)}: {EFFECT_MEASURES[c['effect_measure']].label} {c['value_text']}"
+    if c.get("ci_low_text"):
+        text += f" (95 % CI {c['ci_low_text']} to {c['ci_high_text']})"
+    if c.get("p_value"):
+        text += f", {p_text(c['p_value'])}"
+    return text + f", {arms[c['arm_id']]['label']} against {arms[c['comparator_arm_id']]['label']}"
 
 
 def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
