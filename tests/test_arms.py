@@ -173,3 +173,21 @@ def test_a_build_with_a_two_arm_trial_shows_its_comparison_and_passes_the_audit(
     assert 'id="comparison-patchell2005-walk-or"' in html
     assert "odds ratio 6.2 (95 % CI 2.0 to 19.8), p = 0.001" in html
     assert "radiotherapy alone arm" in html
+
+
+def test_the_build_computes_the_risk_ratio_and_absolute_effect_beside_the_stated_odds_ratio(data):
+    """42/50 against 29/51: RR = (42/50)/(29/51) = 0.84/0.5686 = 1.4772; log RR 0.3902, variance
+    1/42 - 1/50 + 1/29 - 1/51 = 0.01859, so the 95 % CI is exp(0.3902 -/+ 1.96 x 0.1363) = 1.13 to
+    1.93. At the comparator risk 29/51 (569 per 1,000), RR 1.4772 gives 840 per 1,000: 271 more;
+    the CI's 1.93 would give 1,097 per 1,000, so that bound is capped at 1,000: 431 more."""
+    from briefing import summary
+
+    tables = evidence.read_tables(data / "datapackage.yaml")
+    result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
+    (rr,) = result["computed_comparisons"]
+    assert round(rr["ratio"], 4) == 1.4772 and (round(rr["ci_low"], 2), round(rr["ci_high"], 2)) == (1.13, 1.93)
+    assert rr["text"] == (
+        "Able to walk after treatment, after treatment: risk ratio 1.48 (95 % CI 1.13 to 1.93), computed from "
+        "42/50 and 29/51; with radiotherapy alone 569 per 1,000, 271 more per 1,000 (95 % CI 74 more to 431 "
+        "more, a bound capped where the risk would pass 1,000 per 1,000) with surgery and radiotherapy"
+    )

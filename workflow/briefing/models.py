@@ -323,6 +323,28 @@ class DescribedComparison(StatedComparison):
     text: str
 
 
+class ComputedComparison(Model):
+    """A risk ratio the build computes from two arms' counts (comparative.risk_ratio)."""
+
+    comparison_id: str
+    study_id: str
+    arm_id: str
+    comparator_arm_id: str
+    domain: str
+    measure: str
+    timepoint: str | None
+    subgroup: str | None
+    outcome_ids: list[str]
+    counts: list[list[int]]
+    effect_measure: str
+    ratio: float
+    ci_low: float
+    ci_high: float
+    zero_cell: bool
+    absolute: dict[str, Any]
+    text: str
+
+
 class Finding(Model):
     outcome_id: str
     study_id: str
@@ -393,6 +415,7 @@ class ModalitySummary(Model):
     patients: int
     arms: list[Arm] = []
     comparisons: list[DescribedComparison] = []
+    computed_comparisons: list[ComputedComparison] = []
     designs: str
     outcomes: list[DescribedOutcome]
     estimates: dict[str, Estimate]

@@ -128,6 +128,19 @@ def ci(low: Number, high: Number, scale: str = "proportion") -> str:
     return ci_text(estimate(low, scale), estimate(high, scale), "%" if scale == "proportion" else "")
 
 
+RATIO_PLACES = 2  # a ratio the build computes (risk ratio and its CI)
+
+
+def ratio(value: Number) -> str:
+    """A derived ratio or a bound of its CI: "1.47"."""
+    return fixed(value, RATIO_PLACES)
+
+
+def per_thousand(value: Number) -> str:
+    """An absolute difference per 1,000 people, whole people, sign kept: "267", "-24"."""
+    return fixed(value, 0)
+
+
 def tau2(value: Number) -> str:
     return fixed(value, TAU2_PLACES)
 

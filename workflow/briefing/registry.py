@@ -149,6 +149,29 @@ def _stated_comparisons(s: dict[str, Any]) -> list[Entry]:
     ]
 
 
+def _computed_comparisons(s: dict[str, Any]) -> list[Entry]:
+    """Risk ratios and absolute effects the build computes from two arms' counts."""
+    derivation = (
+        "risk ratio from the two arms' counts (metafor's escalc RR, 95 % CI on the log scale); "
+        "absolute effect per 1,000 at the comparator arm's risk (GRADE)"
+    )
+    return [
+        _derived(
+            c["comparison_id"],
+            s["modality_id"],
+            "outcomes",
+            f"{c['measure']}: risk ratio",
+            derivation,
+            c["outcome_ids"],
+            "computed from the rows listed",
+            study_id=c["study_id"],
+            value_text=numbers.ratio(c["ratio"]),
+            shown=[c["text"]],
+        )
+        for c in s.get("computed_comparisons", [])
+    ]
+
+
 def _overall_responses(s: dict[str, Any]) -> list[Entry]:
     """Overall responses derived as complete + partial."""
     label = "Overall response (complete + partial)"
@@ -282,6 +305,7 @@ MODALITY_PARTS = (
     _stated_study_figures,
     _outcome_figures,
     _stated_comparisons,
+    _computed_comparisons,
     _overall_responses,
     _changes_from_baseline,
     _pooled_results,

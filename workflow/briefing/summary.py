@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import certainty, effects, figures, pooling, sof, wording
+from . import certainty, comparative, effects, figures, pooling, sof, wording
 from .vocabulary import CATEGORIES, COMPARISON_COLUMNS, DESIGNS, DOMAINS
 
 
@@ -109,6 +109,9 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "patients": _patients(primary, arms, modality_id),
         "arms": list(arms.values()),
         "comparisons": _comparisons(evidence.get("comparisons", []), arms),
+        "computed_comparisons": [
+            c | {"text": wording.computed_comparison(c, arms)} for c in comparative.computed(outcomes, arms)
+        ],
         "designs": wording.design_summary(primary),
         "outcomes": outcomes,
         "estimates": estimates,

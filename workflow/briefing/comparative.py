@@ -1,0 +1,64 @@
+"""Effects between the arms of a comparative study, computed by the build from the arms' counts as
+the source states them: the risk ratio with its 95 % CI (metafor's escalc on the log scale) and,
+for the summary of findings, the anticipated absolute effect per 1,000 with the comparator arm's
+risk as the assumed comparator risk (GRADE). Shown beside the source's own figure, never instead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from typing import Any
+
+from . import absolute, meta
+from .effects import Z_95
+
+Row = dict[str, Any]
+
+
+def arm_pairs(outcomes: list[Row], arms: dict[str, Row]) -> list[tuple[Row, Row]]:
+    """The intervention arm's and the comparator arm's figure of the same outcome (study, measure,
+    time point, subgroup), when both have a count."""
+    groups: dict[tuple[Any, ...], dict[str, list[Row]]] = {}
+    for o in outcomes:
+        if o.get("arm_id") in arms and o.get("estimate"):
+            key = (o["study_id"], o["measure"], o.get("timepoint"), o.get("subgroup"))
+            groups.setdefault(key, {}).setdefault(arms[o["arm_id"]]["role"], []).append(o)
+    return [
+        (roles["intervention"][0], roles["comparator"][0])
+        for roles in groups.values()
+        if len(roles.get("intervention", [])) == 1 and len(roles.get("comparator", [])) == 1
+    ]
+
+
+def risk_ratio(treated: Row, control: Row) -> Row:
+    """The risk ratio of the treated arm against the control arm, its 95 % CI, and the absolute
+    effect per 1,000 at the control arm's risk."""
+    t, c = treated["estimate"], control["estimate"]
+    y, v = meta.escalc_2x2("RR", [t["events"]], [t["n"]], [c["events"]], [c["n"]])
+    half = Z_95 * math.sqrt(float(v[0]))
+    rr, low, high = (math.exp(float(y[0]) + d) for d in (0.0, -half, half))
+    effect = absolute.absolute_effect("RR", rr, low, high, c["events"] / c["n"])
+    return {
+        "comparison_id": f"{treated['outcome_id']}:rr",
+        "study_id": treated["study_id"],
+        "arm_id": treated["arm_id"],
+        "comparator_arm_id": control["arm_id"],
+        "domain": treated["domain"],
+        "measure": treated["measure"],
+        "timepoint": treated.get("timepoint"),
+        "subgroup": treated.get("subgroup"),
+        "outcome_ids": [treated["outcome_id"], control["outcome_id"]],
+        "counts": [[t["events"], t["n"]], [c["events"], c["n"]]],
+        "effect_measure": "RR",
+        "ratio": rr,
+        "ci_low": low,
+        "ci_high": high,
+        "zero_cell": 0 in (t["events"], c["events"]) or t["events"] == t["n"] or c["events"] == c["n"],
+        "absolute": asdict(effect),
+    }
+
+
+def computed(outcomes: list[Row], arms: dict[str, Row]) -> list[Row]:
+    """A risk ratio for every pair of arm figures with counts."""
+    return [risk_ratio(treated, control) for treated, control in arm_pairs(outcomes, arms)]
