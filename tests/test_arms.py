@@ -191,3 +191,28 @@ def test_the_build_computes_the_risk_ratio_and_absolute_effect_beside_the_stated
         "42/50 and 29/51; with radiotherapy alone 569 per 1,000, 271 more per 1,000 (95 % CI 74 more to 431 "
         "more, a bound capped where the risk would pass 1,000 per 1,000) with surgery and radiotherapy"
     )
+
+
+def test_a_subgroup_is_never_summed_with_the_whole_group_nor_pooled(data):
+    """Patchell's regained walking among those unable to walk at entry (10/16 against 3/16) is a
+    subgroup; and a response category of a subgroup does not add to the whole group's 100 %."""
+    subgroup = {"subgroup": "unable to walk at entry", "measure": "Regained ability to walk", "locator": "x"}
+    rows = [
+        subgroup | {"outcome_id": "patchell2005-regain-surgery", "arm_id": "patchell2005-surgery", "events": "10"},
+        subgroup | {"outcome_id": "patchell2005-regain-rt", "arm_id": "patchell2005-rt", "events": "3"},
+    ]
+    common = {"study_id": "patchell2005", "domain": "neurological", "source_term": "regained ability to walk"}
+    common |= {"statistic": "count", "unit": "patients", "denominator": "16", "denominator_unit": "patients"}
+    _append(data, "outcomes.csv", [r | common | {"value": r["events"]} for r in rows])
+    ryu = {"study_id": "ryu2008", "domain": "pain_response", "measure": "Complete pain relief, subgroup"}
+    ryu |= {"source_term": "complete relief", "icpr_category": "complete", "statistic": "percent", "unit": "%"}
+    ryu |= {"value": "40", "locator": "x", "outcome_id": "ryu2008-sub", "subgroup": "a subgroup for the test"}
+    _append(data, "outcomes.csv", [ryu])
+    assert validation.validate_package(data / "datapackage.yaml") == []  # 81.1 % + 40 % are two groups
+    from briefing import summary
+
+    tables = evidence.read_tables(data / "datapackage.yaml")
+    result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
+    assert not any("patchell2005-regain-surgery" in p["outcome_ids"] for p in result["pooled"])
+    regain = next(c for c in result["computed_comparisons"] if c["subgroup"])
+    assert regain["counts"] == [[10, 16], [3, 16]] and "subgroup unable to walk at entry" in regain["text"]

@@ -149,12 +149,13 @@ def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Pain-response categories per study and time point as the source reports them, plus the
     overall response (complete + partial) derived when the source gives both but not the sum."""
     responses = {d.id for d in DOMAINS.where(shape="response")}
-    groups: dict[tuple[str, Any], list[dict[str, Any]]] = {}
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for o in outcomes:
         if o.get("domain") in responses and o.get("statistic") == "percent" and o.get("value") is not None:
-            groups.setdefault((o["study_id"], o.get("timepoint")), []).append(o)
+            # Each arm's and each subgroup's categories are a group of their own.
+            groups.setdefault((o["study_id"], o.get("timepoint"), o.get("arm_id"), o.get("subgroup")), []).append(o)
     result = []
-    for (study_id, timepoint), rows in groups.items():
+    for (study_id, timepoint, _, _), rows in groups.items():
         by_category = {o.get("icpr_category"): o for o in rows if o.get("icpr_category")}
         derived_overall = None
         parts = [by_category.get("complete"), by_category.get("partial")]

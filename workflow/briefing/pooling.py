@@ -74,7 +74,7 @@ def _comparable(
         else:
             continue
         window = window_for(o.get("time_days"), windows.get(o["domain"], []))
-        if window is not None:
+        if window is not None and not o.get("subgroup"):  # a subgroup never pools with whole groups
             groups.setdefault((o["domain"], _definition(o), kind, window["label"]), []).append(o)
     return groups
 

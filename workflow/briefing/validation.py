@@ -606,8 +606,9 @@ def _response_totals(outcomes: Rows, add: Add) -> None:
         value = o.get("value")
         if o.get("domain") in responses and o.get("unit") == "%" and value is not None:
             if o.get("icpr_category") != "overall":
-                # Shares of patients and shares of lesions are different totals.
-                totals[(o["study_id"], o.get("timepoint"), o.get("denominator_unit"))].append((n, value))
+                # Shares of patients and of lesions, of each arm and of a subgroup, are different totals.
+                group = (o.get("denominator_unit"), o.get("arm_id"), o.get("subgroup"))
+                totals[(o["study_id"], o.get("timepoint"), group)].append((n, value))
     for (study, timepoint, _), entries in totals.items():
         total = sum(v for _, v in entries)
         # A single category over 100 % is reported by the 0-100 % rule already. The sources round
@@ -621,8 +622,8 @@ def _response_totals(outcomes: Rows, add: Add) -> None:
                 "value",
                 f"response categories of {study}{when} add up to {total} %, more than 100 %: {listed}. "
                 "Categories of one group of patients cannot add up to more than all of them; if some rows "
-                "are of a subgroup or of another time point, give them their own 'timepoint' (or leave "
-                "them out until subgroups can be recorded)",
+                "are of a subgroup, an arm or another time point, say so in 'subgroup', 'arm_id' or "
+                "'timepoint'",
             )
 
 
