@@ -216,3 +216,52 @@ def test_a_subgroup_is_never_summed_with_the_whole_group_nor_pooled(data):
     assert not any("patchell2005-regain-surgery" in p["outcome_ids"] for p in result["pooled"])
     regain = next(c for c in result["computed_comparisons"] if c["subgroup"])
     assert regain["counts"] == [[10, 16], [3, 16]] and "subgroup unable to walk at entry" in regain["text"]
+
+
+# The counts of metafor's dat.bcg first three trials (tpos, tneg, cpos, cneg), used here for their
+# arithmetic only: three two-arm trials of one treatment against one comparator.
+BCG3 = [(4, 119, 11, 128), (6, 300, 29, 274), (3, 228, 11, 209)]
+
+
+def _three_trials(data: Path) -> None:
+    studies, arms, outcomes = [], [], []
+    for i, (tpos, tneg, cpos, cneg) in enumerate(BCG3, start=1):
+        sid = f"trial{i}"
+        studies.append(
+            STUDY | {"study_id": sid, "short_name": f"Trial {i}", "patients": str(tpos + tneg + cpos + cneg)}
+        )
+        studies[-1] |= {"pmid": "", "doi": "", "title": f"Test trial {i}"}
+        for arm, role, modality, events, n in (
+            ("a", "intervention", "surgery", tpos, tpos + tneg),
+            ("b", "comparator", "cebrt", cpos, cpos + cneg),
+        ):
+            arms.append({"arm_id": f"{sid}-{arm}", "study_id": sid, "label": f"arm {arm}", "role": role})
+            arms[-1] |= {"modality_id": modality, "patients": str(n), "locator": "x"}
+            outcomes.append(
+                {"outcome_id": f"{sid}-{arm}-event", "study_id": sid, "arm_id": f"{sid}-{arm}", "domain": "toxicity"}
+                | {"measure": "Event", "source_term": "event", "statistic": "count", "value": str(events)}
+                | {"events": str(events), "denominator": str(n), "denominator_unit": "patients", "unit": "patients"}
+                | {"locator": "x"}
+            )
+    _append(data, "studies.csv", studies)
+    _append(data, "arms.csv", arms)
+    _append(data, "outcomes.csv", outcomes)
+
+
+def test_three_trials_of_the_same_comparison_give_one_pooled_sof_row_with_absolute_effects(data):
+    from briefing import meta, summary
+
+    _three_trials(data)
+    assert validation.validate_package(data / "datapackage.yaml") == []
+    tables = evidence.read_tables(data / "datapackage.yaml")
+    result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
+    row = next(r for r in result["sof_comparisons"] if r["measure"] == "Event")
+    yi, vi = meta.escalc_2x2("RR", *zip(*[(t, t + n, c, c + m) for t, n, c, m in BCG3], strict=True))
+    expected = meta.pool_comparisons("RR", yi, vi)
+    assert row["study_ids"] == ["trial1", "trial2", "trial3"] and row["ratio"] == expected.estimate_ratio
+    assert row["participants"] == sum(sum(t) for t in BCG3)
+    control_risk = (11 + 29 + 11) / (139 + 303 + 220)  # the comparator arms' events over their patients
+    assert row["comparator_counts"] == [51, 662] and row["absolute"]["comparator_risk"] == control_risk
+    assert row["comparator_risk"] == "77 per 1,000"  # 51/662 = 0.07704
+    assert row["relative"].startswith("RR ") and "pooled, 3 trials" in row["relative"]
+    assert row["difference"].endswith(")") and "fewer per 1,000" in row["difference"]

@@ -51,6 +51,8 @@ def risk_ratio(treated: Row, control: Row) -> Row:
         "outcome_ids": [treated["outcome_id"], control["outcome_id"]],
         "counts": [[t["events"], t["n"]], [c["events"], c["n"]]],
         "effect_measure": "RR",
+        "yi": float(y[0]),
+        "vi": float(v[0]),
         "ratio": rr,
         "ci_low": low,
         "ci_high": high,
@@ -62,3 +64,48 @@ def risk_ratio(treated: Row, control: Row) -> Row:
 def computed(outcomes: list[Row], arms: dict[str, Row]) -> list[Row]:
     """A risk ratio for every pair of arm figures with counts."""
     return [risk_ratio(treated, control) for treated, control in arm_pairs(outcomes, arms)]
+
+
+def _comparator(arm: Row) -> str:
+    """What a comparator is, across trials: its modality, else its label."""
+    return arm.get("modality_id") or arm["label"].lower()
+
+
+def sof_rows(computed_rows: list[Row], arms: dict[str, Row]) -> list[Row]:
+    """One summary-of-findings row per outcome and comparison (same outcome, same treatment
+    against the same comparator), whole groups only: the relative effect of one trial, or pooled
+    over several (REML on log risk ratios), and the anticipated absolute effect per 1,000 at the
+    comparator arms' risk (their events over their patients)."""
+    groups: dict[tuple[Any, ...], list[Row]] = {}
+    for c in computed_rows:
+        if not c.get("subgroup"):
+            treated, control = arms[c["arm_id"]], arms[c["comparator_arm_id"]]
+            key = (c["domain"], c["measure"], treated.get("modality_id"), _comparator(control))
+            groups.setdefault(key, []).append(c)
+    return [_sof_row(rows) for rows in groups.values()]
+
+
+def _sof_row(rows: list[Row]) -> Row:
+    if len(rows) == 1:
+        ratio, low, high, pooled = rows[0]["ratio"], rows[0]["ci_low"], rows[0]["ci_high"], None
+    else:
+        pooled = meta.pool_comparisons("RR", [c["yi"] for c in rows], [c["vi"] for c in rows]).to_dict()
+        ratio, low, high = pooled["estimate_ratio"], pooled["ci_low_ratio"], pooled["ci_high_ratio"]
+    control_events = sum(c["counts"][1][0] for c in rows)
+    control_n = sum(c["counts"][1][1] for c in rows)
+    effect = absolute.absolute_effect("RR", ratio, low, high, control_events / control_n)
+    return {
+        "domain": rows[0]["domain"],
+        "measure": rows[0]["measure"],
+        "arm_id": rows[0]["arm_id"],
+        "comparator_arm_id": rows[0]["comparator_arm_id"],
+        "study_ids": sorted({c["study_id"] for c in rows}),
+        "comparison_ids": [c["comparison_id"] for c in rows],
+        "participants": sum(n for c in rows for _, n in c["counts"]),
+        "comparator_counts": [control_events, control_n],
+        "ratio": ratio,
+        "ci_low": low,
+        "ci_high": high,
+        "pooled": pooled,
+        "absolute": asdict(effect),
+    }

@@ -337,12 +337,37 @@ class ComputedComparison(Model):
     outcome_ids: list[str]
     counts: list[list[int]]
     effect_measure: str
+    yi: float  # log risk ratio and its sampling variance, what pooling takes
+    vi: float
     ratio: float
     ci_low: float
     ci_high: float
     zero_cell: bool
     absolute: dict[str, Any]
     text: str
+
+
+class ComparativeSofRow(Model):
+    """A summary-of-findings row of a comparison (comparative.sof_rows), in GRADEpro's columns."""
+
+    domain: str
+    measure: str
+    arm_id: str
+    comparator_arm_id: str
+    study_ids: list[str]
+    comparison_ids: list[str]
+    participants: int
+    comparator_counts: list[int]
+    ratio: float
+    ci_low: float
+    ci_high: float
+    pooled: PooledResult | None
+    absolute: dict[str, Any]
+    intervention: str
+    comparator: str
+    relative: str
+    comparator_risk: str
+    difference: str
 
 
 class Finding(Model):
@@ -432,6 +457,7 @@ class ModalitySummary(Model):
     findings: dict[str, list[Finding]]
     overall_certainty: Rating | None
     sof: Sof
+    sof_comparisons: list[ComparativeSofRow] = []
 
 
 # ----------------------------------------------------------------------------- the briefing

@@ -172,6 +172,20 @@ def _computed_comparisons(s: dict[str, Any]) -> list[Entry]:
     ]
 
 
+def _comparative_sof(s: dict[str, Any]) -> list[Entry]:
+    """What the comparative summary of findings prints: relative effects (pooled where several
+    trials compare the same arms), comparator risks and risk differences per 1,000."""
+    entries = []
+    for row in s.get("sof_comparisons", []):
+        id = f"{s['modality_id']}:sof-comparison:{slug(row['measure'])}:{slug(row['comparator'])}"
+        shown = [row["relative"], row["comparator_risk"], row["difference"], str(row["participants"])]
+        derivation = "risk ratios of the trials' arms, pooled by REML on the log scale when several; GRADE"
+        label = f"{row['measure']}: {row['intervention']} against {row['comparator']}"
+        of, where = row["comparison_ids"], "computed from the comparisons listed"
+        entries.append(_derived(id, s["modality_id"], "outcomes", label, derivation, of, where, shown=shown))
+    return entries
+
+
 def _overall_responses(s: dict[str, Any]) -> list[Entry]:
     """Overall responses derived as complete + partial."""
     label = "Overall response (complete + partial)"
@@ -306,6 +320,7 @@ MODALITY_PARTS = (
     _outcome_figures,
     _stated_comparisons,
     _computed_comparisons,
+    _comparative_sof,
     _overall_responses,
     _changes_from_baseline,
     _pooled_results,

@@ -128,7 +128,9 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "findings": {c.id: _role_texts(primary_ids, own, estimates, c.id) for c in COMPARISON_COLUMNS},
         "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
     }
-    return result | {"sof": sof.rows_for_modality(result)}
+    comparisons = comparative.sof_rows(result["computed_comparisons"], arms)
+    sof_comparisons = [c | wording.comparative_sof_texts(c, arms) for c in comparisons]
+    return result | {"sof": sof.rows_for_modality(result), "sof_comparisons": sof_comparisons}
 
 
 def _patients(primary: list[dict[str, Any]], arms: dict[str, dict[str, Any]], modality_id: str) -> int:

@@ -90,6 +90,25 @@ def computed_comparison(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> s
     return text + f"{_more_or_fewer(a['difference'])} per 1,000 (95 % CI {low} to {high}{capped}) with {treated}"
 
 
+def comparative_sof_texts(row: dict[str, Any], arms: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """The words of a comparative summary-of-findings row: relative effect, risk with the
+    comparator, risk difference with the intervention (GRADEpro's columns)."""
+    a = row["absolute"]
+    relative = f"RR {numbers.ratio(row['ratio'])} ({numbers.ratio(row['ci_low'])} to {numbers.ratio(row['ci_high'])})"
+    if row["pooled"]:
+        relative += f"; pooled, {len(row['study_ids'])} trials, I² = {numbers.i2(row['pooled']['i2'])} %"
+    events, n = row["comparator_counts"]
+    low, high = _more_or_fewer(a["difference_low"]), _more_or_fewer(a["difference_high"])
+    capped = "; a bound capped at 1,000 per 1,000" if a["capped"] else ""
+    return {
+        "intervention": arms[row["arm_id"]]["label"],
+        "comparator": arms[row["comparator_arm_id"]]["label"],
+        "relative": relative,
+        "comparator_risk": f"{numbers.per_thousand(Fraction(events * 1000, n))} per 1,000",
+        "difference": f"{_more_or_fewer(a['difference'])} per 1,000 ({low} to {high}{capped})",
+    }
+
+
 def _more_or_fewer(difference: float) -> str:
     shown = numbers.per_thousand(abs(difference))
     return f"{shown} {'more' if difference >= 0 else 'fewer'}"
