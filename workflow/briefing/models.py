@@ -368,6 +368,8 @@ class ComparativeSofRow(Model):
     relative: str
     comparator_risk: str
     difference: str
+    certainty: Rating | None
+    conclusion: str
 
 
 class Finding(Model):
