@@ -20,6 +20,7 @@ from . import certainty, evidence
 # A number standing alone: not part of a word, a hex checksum or a longer dotted version.
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
 DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+HASH = re.compile(r"[0-9a-f]{40,64}")
 # Numbers the code itself prints as part of fixed wording: the 95 % level, the 0-10 scales,
 # the percent axis, GRADE's -1/-2/+1/+2, the optimal information size, ICPR thresholds.
 CONSTANTS = {"0", "1", "2", "4", "10", "25", "50", "75", "95", "100", str(certainty.OPTIMAL_INFORMATION_SIZE)}
@@ -51,6 +52,9 @@ def allowed_numbers(briefing: dict[str, Any], package_path: str | Path, template
             for text in _strings(row):
                 allowed.update(numbers(text))
     allowed.update(n for text in _strings(briefing["provenance"]) for n in numbers(text))
+    # The page prints the first 12 characters of the data checksum and of the commit: they read as a
+    # number whenever those 12 happen to be digits (about one build in 280).
+    allowed.update(n for text in _strings(briefing["provenance"]) if HASH.fullmatch(text) for n in numbers(text[:12]))
     # What changed: old values come from the previous edition's briefing.json, which the section
     # names (date, data checksum, location); counts of changes are counts of the items it lists.
     allowed.update(n for text in _strings(briefing.get("changes") or {}) for n in numbers(text))
