@@ -73,14 +73,14 @@ def cmd_combine(args: argparse.Namespace) -> int:
     prov = provenance.collect(args.package, config) | {"jobs": json.loads(args.jobs) if args.jobs else {}}
     context = combine.build(config, summaries, tables, general, prov)
     previous, note = changes.load_previous(config.get("previous_edition"))
-    removal = curation.removed_figures(previous, combine.public_json(context), config)
+    public = combine.public_json(context)  # built once: it lists every figure of the briefing
+    removal = curation.removed_figures(previous, public, config)
     if removal:
         print(removal, file=sys.stderr)
         return 1
-    what_changed = changes.compare(previous, combine.public_json(context), note, config.get("previous_edition"))
-    context = context | {"changes": what_changed}
-    models.write(args.context, models.BriefingContext, context)
-    models.write(args.output, models.PublishedBriefing, combine.public_json(context))
+    what_changed = changes.compare(previous, public, note, config.get("previous_edition"))
+    models.write(args.context, models.BriefingContext, context | {"changes": what_changed})
+    models.write(args.output, models.PublishedBriefing, public | {"changes": what_changed})
     print(f"wrote {args.context} and {args.output}")
     return 0
 

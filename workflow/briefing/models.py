@@ -99,8 +99,8 @@ class Arm(Row):
     locator: str
 
 
-class StatedComparison(Row):
-    """An effect of one arm against another, as the source states it."""
+class ArmPair(Model):
+    """What any comparison names: one arm of a study against another, on one outcome."""
 
     comparison_id: str
     study_id: str
@@ -108,6 +108,11 @@ class StatedComparison(Row):
     comparator_arm_id: str
     domain: str
     measure: str
+
+
+class StatedComparison(ArmPair, Row):  # Row's config comes last: a data row, its columns allowed
+    """An effect of one arm against another, as the source states it."""
+
     effect_measure: str
     value: Number
     ci_low: Number | None = None
@@ -323,15 +328,9 @@ class DescribedComparison(StatedComparison):
     text: str
 
 
-class ComputedComparison(Model):
+class ComputedComparison(ArmPair):
     """A risk ratio the build computes from two arms' counts (comparative.risk_ratio)."""
 
-    comparison_id: str
-    study_id: str
-    arm_id: str
-    comparator_arm_id: str
-    domain: str
-    measure: str
     timepoint: str | None
     subgroup: str | None
     outcome_ids: list[str]
