@@ -490,7 +490,8 @@ CASES = [
         "outcomes.csv",
         EDITED,
         "unit",
-        "'NRS' must be one of:",
+        "'NRS' is neither a unit (%, patients, days, hours, weeks, months, mg/day, ratio) nor a scale of "
+        "scales.csv (NRS 0-10, VAS 0-10); declare a new scale",
     ),
     case(
         "certainty-unknown-factor",

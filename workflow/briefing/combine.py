@@ -57,6 +57,64 @@ def references(
     return refs
 
 
+def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Trials that compared two of the briefing's modalities, apart from the indirect side-by-side:
+    each comparison once, under the modality of its intervention arm (the comparator's section
+    shows the same trial from its side). Computed effects (summary of findings) first, then the
+    effects the sources state."""
+    names = {s["modality_id"]: s["modality"]["short_name"] for s in summaries}
+    rows = []
+    for s in summaries:
+        arms = {a["arm_id"]: a for a in s["arms"]}
+
+        def pair(c: dict[str, Any]) -> tuple[str, str] | None:
+            mine, other = arms[c["arm_id"]].get("modality_id"), arms[c["comparator_arm_id"]].get("modality_id")
+            ok = mine == s["modality_id"] and other in names and other != mine
+            return (names[mine], names[other]) if ok else None
+
+        for row in s["sof_comparisons"]:
+            if modalities := pair(row):
+                rows.append(
+                    {
+                        "intervention": modalities[0],
+                        "comparator": modalities[1],
+                        "measure": row["measure"],
+                        "arms": f"{row['intervention']} against {row['comparator']}",
+                        "participants": row["participants"],
+                        "study_ids": row["study_ids"],
+                        "effect": f"{row['relative']}; {row['difference']} (risk with the comparator "
+                        f"{row['comparator_risk']})",
+                        "certainty": row["certainty"],
+                        "computed": True,
+                    }
+                )
+        for c in s["comparisons"]:
+            if not c.get("subgroup") and (modalities := pair(c)):
+                rows.append(
+                    {
+                        "intervention": modalities[0],
+                        "comparator": modalities[1],
+                        "measure": c["measure"],
+                        "arms": f"{arms[c['arm_id']]['label']} against {arms[c['comparator_arm_id']]['label']}",
+                        "participants": _arm_total(arms[c["arm_id"]], arms[c["comparator_arm_id"]]),
+                        "study_ids": [c["study_id"]],
+                        "effect": c["text"] + " (as the source states it)",
+                        "certainty": None,
+                        "computed": False,
+                    }
+                )
+    return rows
+
+
+def _arm_total(*arms: dict[str, Any]) -> int | None:
+    sizes = [a.get("patients") for a in arms]
+    return None if None in sizes else sum(sizes)
+
+
+def direct_studies(summaries: list[dict[str, Any]]) -> list[str]:
+    return sorted({st for row in direct_comparisons(summaries) for st in row["study_ids"]})
+
+
 def bottom_line(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     quantitative = [s for s in summaries if s["kind"] == "quantitative"]
     primary = [st for s in summaries for st in s["primary_studies"]]
@@ -65,6 +123,7 @@ def bottom_line(summaries: list[dict[str, Any]]) -> dict[str, Any]:
         primary,
         one_per_modality=len({st["modality_id"] for st in in_quantitative}) == len(in_quantitative),
         randomised=any(DESIGNS[st["design"]].randomised for st in primary),
+        direct=len(direct_studies(summaries)),
         levels=sorted({r["level_text"] for s in summaries for r in s["certainty"]}),
         narrative=[s["modality"]["name"] for s in summaries if s["kind"] == "narrative"],
     )
@@ -163,6 +222,7 @@ def build(
         "build_date": provenance["build_date"],
         "bottom_line": bottom_line(summaries),
         "comparison": comparison,
+        "direct_comparisons": direct_comparisons(summaries),
         "sof_across": sof.across_modalities(summaries),
         "modalities": summaries,
         "general_statements": general,
@@ -171,7 +231,9 @@ def build(
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
         "provenance": provenance,
-        "figures": registry.figure_registry(summaries) + registry.comparison_counts(comparison, COMPARISON_STUDIES_MAX),
+        "figures": registry.figure_registry(summaries)
+        + registry.comparison_counts(comparison, COMPARISON_STUDIES_MAX)
+        + registry.direct_counts(direct_studies(summaries)),
         "print_detail_max_studies": config.get("outputs", {}).get("print_detail_max_studies"),
         "changes": changes.compare(None, {}),  # replaced when a previous edition is given
         "vocabulary": vocabulary_context(),

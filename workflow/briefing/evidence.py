@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from .publish import atomic_file
-from .vocabulary import QUALIFIERS, complete_descriptor
+from .vocabulary import QUALIFIERS, UNITS, complete_descriptor
 
 Table = list[dict[str, Any]]
 
@@ -86,7 +86,19 @@ def read_tables(package_path: str | Path) -> dict[str, Table]:
         tables[name] = [_typed_row(row, types[name]) for row in rows]
     for outcome in tables.get("outcomes", []):
         _as_printed(outcome)
+    _unit_words(tables)
     return tables
+
+
+def _unit_words(tables: dict[str, Table]) -> None:
+    """Each outcome's unit in the words printed after its value: a scale's own (scales.csv), else
+    the vocabulary's."""
+    scales = {sc.get("scale_id"): sc.get("text") for sc in tables.get("scales", [])}
+    for outcome in tables.get("outcomes", []):
+        unit = outcome.get("unit")
+        words = scales.get(unit) or (UNITS[unit].text if unit in UNITS else unit)
+        if words is not None:
+            outcome["unit_text"] = words
 
 
 def _as_printed(outcome: dict[str, Any]) -> None:
@@ -114,6 +126,7 @@ def slice_for_modality(tables: dict[str, Table], modality_id: str) -> dict[str, 
         s for s in tables["studies"] if s.get("modality_id") == modality_id or s.get("study_id") in cited | armed
     ]
     study_ids = {s.get("study_id") for s in studies}
+    names = {s.get("study_id"): s.get("short_name") for s in tables["studies"]}
     return {
         "modality_id": modality_id,
         "modality": modality[0] if modality else None,
@@ -121,6 +134,13 @@ def slice_for_modality(tables: dict[str, Table], modality_id: str) -> dict[str, 
         "arms": [a for a in tables.get("arms", []) if a.get("study_id") in study_ids],
         "outcomes": [o for o in tables["outcomes"] if o.get("study_id") in study_ids],
         "comparisons": [c for c in tables.get("comparisons", []) if c.get("study_id") in study_ids],
+        # Named by the short name of the included study, which may be of another modality.
+        "review_includes": [
+            r | {"short_name": names.get(r.get("study_id"), r.get("study_id"))}
+            for r in tables.get("review_includes", [])
+            if r.get("review_id") in study_ids
+        ],
+        "scales": tables.get("scales", []),
         "statements": statements,
         "certainty": [c for c in tables["certainty"] if c.get("modality_id") == modality_id],
     }

@@ -95,7 +95,7 @@ class Arm(Row):
     label: str
     role: str
     modality_id: str | None = None
-    patients: int
+    patients: int | None = None  # when the source states it
     locator: str
 
 
@@ -139,6 +139,26 @@ class CertaintyRow(Row):
     reason: str
 
 
+class ReviewInclude(Row):
+    """A primary study of the data that a systematic review includes (named under the review)."""
+
+    review_id: str
+    study_id: str
+    locator: str
+    short_name: str | None = None
+
+
+class Scale(Row):
+    scale_id: str
+    name: str
+    text: str
+    minimum: Number
+    maximum: Number
+    direction: str
+    mid: Number | None = None
+    mid_source: str | None = None
+
+
 class Slice(Model):
     """One modality's evidence (evidence.build_slice): what its notebook reads."""
 
@@ -148,6 +168,8 @@ class Slice(Model):
     arms: list[Arm] = []
     outcomes: list[Outcome]
     comparisons: list[StatedComparison] = []
+    review_includes: list[ReviewInclude] = []
+    scales: list[Scale] = []
     statements: list[Statement]
     certainty: list[CertaintyRow]
     settings: dict[str, Any]
@@ -430,6 +452,17 @@ class Sof(Model):
     profile: list[ProfileRow]
 
 
+class ReviewResult(Model):
+    """A systematic review's pooled results, shown as that review's (summary._review_results)."""
+
+    study_id: str
+    short_name: str
+    arms: list[Arm]
+    outcomes: list[DescribedOutcome]
+    comparisons: list[DescribedComparison]
+    includes: list[ReviewInclude]
+
+
 class ModalitySummary(Model):
     """One modality's summary (summary.build_summary): what its notebook writes."""
 
@@ -438,6 +471,7 @@ class ModalitySummary(Model):
     kind: str
     primary_studies: list[Study]
     reviews: list[Study]
+    review_results: list[ReviewResult] = []
     patients: int
     arms: list[Arm] = []
     comparisons: list[DescribedComparison] = []
@@ -483,6 +517,7 @@ class RegisteredFigure(Model):
     p_value: str | None = None
     ci_low_text: str | None = None
     ci_high_text: str | None = None
+    studies: int | None = None  # a systematic review's pooled result: the studies it pools
     derivation: str | None = None
     derived_from: list[str] | None = None
     result: PooledResult | None = None
@@ -566,6 +601,20 @@ class AcrossRow(SofRow):
     name: str
 
 
+class DirectComparison(Model):
+    """A trial's comparison of two of the briefing's modalities (combine.direct_comparisons)."""
+
+    intervention: str
+    comparator: str
+    measure: str
+    arms: str
+    participants: int | None  # None: an arm's size is not stated
+    study_ids: list[str]
+    effect: str
+    certainty: Rating | None
+    computed: bool
+
+
 class BriefingContext(Model):
     """Everything the briefing template renders (combine.build)."""
 
@@ -575,6 +624,7 @@ class BriefingContext(Model):
     build_date: str
     bottom_line: BottomLine
     comparison: list[ComparisonRow]
+    direct_comparisons: list[DirectComparison] = []
     sof_across: list[AcrossRow]
     modalities: list[ModalitySummary]
     general_statements: list[Statement]

@@ -75,7 +75,8 @@ def _stated_study_figures(s: dict[str, Any]) -> list[Entry]:
             locator=a["locator"],
             derived=False,
         )
-        for a in s.get("arms", [])
+        for a in s.get("arms", []) + [a for r in s.get("review_results", []) for a in r["arms"]]
+        if a.get("patients") is not None
     ]
     return arms + [
         _entry(
@@ -99,7 +100,7 @@ def _outcome_figures(s: dict[str, Any]) -> list[Entry]:
     """Each stated outcome, and the 95 % CI the build derives from it."""
     m = s["modality_id"]
     entries: list[Entry] = []
-    for o in s["outcomes"]:
+    for o in s["outcomes"] + [o for r in s.get("review_results", []) for o in r["outcomes"]]:
         stated = {k: o.get(k) for k in ("value_text", "sd_text", "events", "denominator", "unit", "timepoint")}
         entries.append(
             _entry(
@@ -142,10 +143,11 @@ def _stated_comparisons(s: dict[str, Any]) -> list[Entry]:
             ci_high_text=c.get("ci_high_text"),
             timepoint=c.get("timepoint"),
             p_value=c.get("p_value"),
+            studies=c.get("studies"),
             locator=c["locator"],
             derived=False,
         )
-        for c in s.get("comparisons", [])
+        for c in s.get("comparisons", []) + [c for r in s.get("review_results", []) for c in r["comparisons"]]
     ]
 
 
@@ -254,9 +256,14 @@ def _patients_total(s: dict[str, Any]) -> list[Entry]:
     arms = s.get("arms", [])
     if len(primary) < 2 and not arms:
         return []
-    armed = {a["study_id"] for a in arms}
-    of = [f"{sid}:patients" for sid in primary if sid not in armed]
-    of += [f"{a['arm_id']}:patients" for a in arms if a.get("modality_id") == s["modality_id"]]
+    # As summary._patients: a study with an arm of another modality counts its own arms only.
+    mixed = {a["study_id"] for a in arms if a.get("modality_id") != s["modality_id"]}
+    of = [f"{sid}:patients" for sid in primary if sid not in mixed]
+    of += [
+        f"{a['arm_id']}:patients"
+        for a in arms
+        if a["study_id"] in mixed and a.get("modality_id") == s["modality_id"] and a.get("patients") is not None
+    ]
     label, derivation = "Patients in primary studies", "sum of the studies' patients"
     m = s["modality_id"]
     entry = _derived(f"{m}:patients", m, "studies", label, derivation, of, "sum of study rows")
@@ -372,3 +379,11 @@ def comparison_counts(rows: list[dict[str, Any]], shown_max: int) -> list[Entry]
         for column in COMPARISON_COLUMNS
         if row["columns"][column.id]["more"]
     ]
+
+
+def direct_counts(study_ids: list[str]) -> list[Entry]:
+    """ "N studies compare two modalities directly" in the bottom line."""
+    if not study_ids:
+        return []
+    label, derivation = "Studies comparing two modalities", "studies with an arm of each of two modalities"
+    return [_count("total:direct-comparisons", None, label, study_ids, derivation)]

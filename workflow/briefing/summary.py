@@ -106,6 +106,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "kind": "quantitative" if primary else "narrative",
         "primary_studies": primary,
         "reviews": _by_year([s for s in studies if DESIGNS[s["design"]].review]),
+        "review_results": _review_results(evidence),
         "patients": _patients(primary, arms, modality_id),
         "arms": list(arms.values()),
         "comparisons": _comparisons(evidence.get("comparisons", []), arms),
@@ -145,17 +146,38 @@ def _comparative_sof(
     return rows
 
 
+def _review_results(evidence: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each systematic review's pooled results, as that review's: its arms' totals and its stated
+    effects, with the included studies that are also in the data named (their patients and figures
+    count once, as their own). Never pooled with or added to the primary studies'."""
+    results = []
+    for review in _by_year([s for s in evidence["studies"] if DESIGNS[s["design"]].pooled]):
+        rid = review["study_id"]
+        arms = {a["arm_id"]: a for a in evidence.get("arms", []) if a["study_id"] == rid}
+        outcomes, _ = _outcomes(evidence["outcomes"], {rid}, arms)
+        results.append(
+            {
+                "study_id": rid,
+                "short_name": review["short_name"],
+                "arms": list(arms.values()),
+                "outcomes": outcomes,
+                "comparisons": _comparisons([c for c in evidence.get("comparisons", []) if c["study_id"] == rid], arms),
+                "includes": [r for r in evidence.get("review_includes", []) if r["review_id"] == rid],
+            }
+        )
+    return results
+
+
 def _patients(primary: list[dict[str, Any]], arms: dict[str, dict[str, Any]], modality_id: str) -> int:
-    """Patients treated with this modality: a comparative study counts its arms of it only."""
+    """Patients treated with this modality: a comparative study counts its arms of it only (all its
+    patients when every arm is of this modality; an arm whose size the source omits counts 0)."""
     total = 0
     for s in primary:
-        own = [a["patients"] for a in arms.values() if a["study_id"] == s["study_id"]]
-        mine = [
-            a["patients"]
-            for a in arms.values()
-            if a["study_id"] == s["study_id"] and a.get("modality_id") == modality_id
-        ]
-        total += sum(mine) if own else s.get("patients") or 0
+        study_arms = [a for a in arms.values() if a["study_id"] == s["study_id"]]
+        if study_arms and any(a.get("modality_id") != modality_id for a in study_arms):
+            total += sum(a.get("patients") or 0 for a in study_arms if a.get("modality_id") == modality_id)
+        else:
+            total += s.get("patients") or 0
     return total
 
 

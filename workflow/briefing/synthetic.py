@@ -5,7 +5,7 @@
 modalities:
 
     DIR/data/datapackage.yaml     copied unchanged from the project
-    DIR/data/{modalities,studies,outcomes,statements,certainty}.csv
+    DIR/data/{modalities,studies,outcomes,statements,certainty,scales}.csv
     DIR/config/config.yaml        the project's config with the `modalities:` list replaced
 
 so that copying DIR over a copy of the project gives a project that builds the synthetic
@@ -731,6 +731,9 @@ def generate(studies: int, modalities: int, seed: int, out: str | Path, source: 
     descriptor = yaml.safe_load(descriptor_path.read_text(encoding="utf-8"))
     config_source = (source / "config" / "config.yaml").read_text(encoding="utf-8")
     tables = _Generator(studies, modalities, seed).tables()
+    # The scales are reference data, as the descriptor is: the project's own, copied.
+    with open(source / "data" / "scales.csv", encoding="utf-8", newline="") as fh:
+        tables["scales"] = list(csv.DictReader(fh))
     (out / "data").mkdir(parents=True, exist_ok=True)
     (out / "config").mkdir(parents=True, exist_ok=True)
     if descriptor_path.resolve() != (out / "data" / "datapackage.yaml").resolve():

@@ -444,25 +444,67 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, Rows]) -> list[Pro
         add("modalities", None, None, "the table has no rows; the briefing needs at least one modality")
     for n, s in rows.get("studies", []):
         _study_rules(n, s, add)
-    designs = {s["study_id"]: s.get("design") for _, s in rows.get("studies", [])}
-    reviews = {d.id for d in DESIGNS.where(review=True)}
+    designs = {s["study_id"]: DESIGNS[s["design"]] for _, s in rows.get("studies", []) if s.get("design") in DESIGNS}
+    scales = {sc["scale_id"]: sc for _, sc in rows.get("scales", [])}
+    for n, sc in rows.get("scales", []):
+        _scale_rules(n, sc, add)
     outcomes = rows.get("outcomes", [])
     for n, o in outcomes:
-        if designs.get(o.get("study_id")) in reviews:
-            add(
-                "outcomes",
-                n,
-                "study_id",
-                "a narrative review gives statements, not effect estimates; record it in statements.csv",
-            )
-        _value_rules(n, o, add)
+        _review_figure_rules("outcomes", n, o, designs, add)
+        _value_rules(n, o, add, scales)
         _events_rules(n, o, add)
+        _subgroup_rules("outcomes", n, o, add)
     _response_totals(outcomes, add)
     _series(outcomes, add)
     _arm_rules(rows, add)
     for n, c in rows.get("comparisons", []):
+        _review_figure_rules("comparisons", n, c, designs, add)
         _effect_rules(n, c, add)
+        _subgroup_rules("comparisons", n, c, add)
+        design = designs.get(c.get("study_id"))
+        if c.get("studies") is not None and not (design and design.pooled):
+            add("comparisons", n, "studies", "only a systematic review's pooled result says how many studies it pools")
+    _include_rules(rows.get("review_includes", []), designs, add)
     return problems
+
+
+def _review_figure_rules(table: str, n: int, row: dict[str, Any], designs: dict[str, Any], add: Add) -> None:
+    """A review is never a primary study: only a systematic review with meta-analysis gives figures
+    (its pooled results, shown as that review's); other reviews give statements."""
+    design = designs.get(row.get("study_id"))
+    if design and design.review and not design.pooled:
+        add(
+            table,
+            n,
+            "study_id",
+            f"a {design.singular} gives statements, not effect estimates; record it in statements.csv "
+            "(only a systematic review with meta-analysis gives pooled figures)",
+        )
+
+
+def _subgroup_rules(table: str, n: int, row: dict[str, Any], add: Add) -> None:
+    if row.get("subgroup_by") and not row.get("subgroup"):
+        add(table, n, "subgroup", "subgroup_by names the covariate of a subgroup: give the subgroup's label too")
+
+
+def _scale_rules(n: int, sc: dict[str, Any], add: Add) -> None:
+    low, high = sc.get("minimum"), sc.get("maximum")
+    if low is not None and high is not None and not low < high:
+        add("scales", n, "maximum", f"the maximum ({high}) must be above the minimum ({low})")
+    if sc.get("mid") is not None and not sc.get("mid_source"):
+        add("scales", n, "mid_source", "a minimal important difference needs its source (citation with PMID or DOI)")
+
+
+def _include_rules(rows: Rows, designs: dict[str, Any], add: Add) -> None:
+    """A review's included study is a primary study of the data, named under a systematic review."""
+    for n, r in rows:
+        review, study = designs.get(r.get("review_id")), designs.get(r.get("study_id"))
+        if review is not None and not review.systematic:
+            add("review_includes", n, "review_id", f"{r['review_id']!r} is not a systematic review ({review.singular})")
+        if study is not None and study.review:
+            add("review_includes", n, "study_id", f"{r['study_id']!r} is a review; list the primary studies it includes")
+        if r.get("review_id") == r.get("study_id"):
+            add("review_includes", n, "study_id", "a review cannot include itself")
 
 
 def _arm_rules(rows: dict[str, Rows], add: Add) -> None:
@@ -472,7 +514,8 @@ def _arm_rules(rows: dict[str, Rows], add: Add) -> None:
     patients = {s["study_id"]: s.get("patients") for _, s in rows.get("studies", [])}
     totals: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for n, a in rows.get("arms", []):
-        totals[a["study_id"]].append((n, a["patients"]))
+        if a.get("patients") is not None:
+            totals[a["study_id"]].append((n, a["patients"]))
     for study, sizes in totals.items():
         total = sum(size for _, size in sizes)
         if patients.get(study) is not None and total > patients[study]:
@@ -518,8 +561,9 @@ def _study_rules(n: int, s: dict[str, Any], add: Add) -> None:
         add("studies", n, "lesions", f"fewer lesions ({s['lesions']}) than patients ({s['patients']})")
 
 
-def _value_rules(n: int, o: dict[str, Any], add: Add) -> None:
-    """What the statistic asks of the value and unit, and the ranges a value may take."""
+def _value_rules(n: int, o: dict[str, Any], add: Add, scales: dict[str, dict[str, Any]]) -> None:
+    """What the statistic asks of the value and unit, and the ranges a value may take: a unit's,
+    or a scale's (a level within the scale; a mean change within its width either way)."""
     statistic, value, unit = o.get("statistic"), o.get("value"), o.get("unit")
     if statistic == "test_only":
         if value is not None:
@@ -535,28 +579,42 @@ def _value_rules(n: int, o: dict[str, Any], add: Add) -> None:
         add("outcomes", n, "value", f"statistic '{statistic}' needs a value")
     if statistic != "test_only" and not unit:
         add("outcomes", n, "unit", "a unit is required")
+    if unit and unit not in UNITS and unit not in scales:
+        add(
+            "outcomes",
+            n,
+            "unit",
+            f"{unit!r} is neither a unit ({', '.join(UNITS.ids)}) nor a scale of scales.csv"
+            + (f" ({', '.join(scales)})" if scales else "")
+            + "; declare a new scale in scales.csv",
+        )
     if value is None:
         return
     if statistic == "percent" and unit != "%":
         add("outcomes", n, "unit", f"a percent statistic must have unit '%', not {unit!r}")
-    bounds = UNITS[unit] if unit in UNITS else None
-    if bounds and bounds.maximum is not None and not bounds.minimum <= value <= bounds.maximum:
-        add(
-            "outcomes",
-            n,
-            "value",
-            f"value {value} is outside {bounds.minimum}-{bounds.maximum}, the range of unit {unit!r}",
-        )
+    low, high = _bounds(unit, scales)
+    if statistic == "mean_change" and low is not None and high is not None:
+        low, high = -(high - low), high - low
+    if low is not None and high is not None and not low <= value <= high:
+        add("outcomes", n, "value", f"value {value} is outside {low}-{high}, the range of unit {unit!r}")
     if statistic == "hazard_ratio" and value <= 0:
         add("outcomes", n, "value", f"a hazard ratio must be above 0, not {value}")
-    if value < 0 and statistic != "hazard_ratio":
+    if value < 0 and statistic not in ("hazard_ratio", "mean_change"):
         add(
             "outcomes",
             n,
             "value",
-            f"value {value} is negative; the briefing records levels (a score, a dose, a share), not "
-            "changes: enter the level at each time point, or give a change in 'note'",
+            f"value {value} is negative; the briefing records levels (a score, a dose, a share): enter the "
+            "level at each time point, or a change with statistic 'mean_change'",
         )
+
+
+def _bounds(unit: str | None, scales: dict[str, dict[str, Any]]) -> tuple[float | None, float | None]:
+    if unit in scales:
+        return scales[unit].get("minimum"), scales[unit].get("maximum")
+    if unit in UNITS:
+        return UNITS[unit].minimum, UNITS[unit].maximum
+    return None, None
 
 
 def _events_rules(n: int, o: dict[str, Any], add: Add) -> None:

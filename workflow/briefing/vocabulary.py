@@ -103,6 +103,7 @@ STATISTIC_LIST = (
         series=True,
         word="mean or median not stated",
     ),
+    Statistic("mean_change", "mean change {value} {unit}", word="mean change"),
     Statistic("hazard_ratio", "hazard ratio {value}"),
     Statistic("test_only"),
 )
@@ -110,8 +111,9 @@ STATISTIC_LIST = (
 
 @dataclass(frozen=True)
 class Unit:
-    """A unit of outcomes.csv, how it is written after a number, and the range a value in it must
-    lie in (None: no bound)."""
+    """A unit of measurement of outcomes.csv, how it is written after a number, and the range a
+    value in it must lie in (None: no bound). Scores of a scale (NRS, VAS, RDQ, ...) have their unit
+    declared in the data instead (data/scales.csv: range, direction, minimal important difference)."""
 
     id: str
     text: str
@@ -126,8 +128,6 @@ UNIT_LIST = (
     Unit("hours", "hours"),
     Unit("weeks", "weeks"),
     Unit("months", "months"),
-    Unit("NRS 0-10", "points (NRS 0–10)", 0, 10),
-    Unit("VAS 0-10", "points (VAS 0–10)", 0, 10),
     Unit("mg/day", "mg/day"),
     Unit("ratio", ""),
 )
@@ -136,7 +136,10 @@ UNIT_LIST = (
 @dataclass(frozen=True)
 class Design:
     """A study design: how tables name it, how sentences count it, and what it means for GRADE
-    (randomised evidence starts high) and for the data (a review gives statements, not figures)."""
+    (randomised evidence starts high) and for the data. A review is never a primary study: its
+    patients are not counted and its figures are never pooled with the studies'. A narrative review
+    or a systematic review without meta-analysis gives statements only; a systematic review with
+    meta-analysis may also give its pooled results (comparisons.csv), shown as that review's."""
 
     id: str
     label: str
@@ -144,6 +147,8 @@ class Design:
     plural: str
     randomised: bool = False
     review: bool = False
+    systematic: bool = False
+    pooled: bool = False
 
 
 DESIGN_LIST = (
@@ -155,7 +160,31 @@ DESIGN_LIST = (
     ),
     Design("cohort", "cohort", "cohort study", "cohort studies"),
     Design("case_series", "case series", "case series", "case series"),
+    Design(
+        "non_randomised_comparative",
+        "non-randomised comparative",
+        "non-randomised comparative study",
+        "non-randomised comparative studies",
+    ),
+    Design("single_arm", "single-arm study", "single-arm study", "single-arm studies"),
     Design("narrative_review", "narrative review", "narrative review", "narrative reviews", review=True),
+    Design(
+        "systematic_review",
+        "systematic review",
+        "systematic review without meta-analysis",
+        "systematic reviews without meta-analysis",
+        review=True,
+        systematic=True,
+    ),
+    Design(
+        "systematic_review_meta_analysis",
+        "systematic review with meta-analysis",
+        "systematic review with meta-analysis",
+        "systematic reviews with meta-analysis",
+        review=True,
+        systematic=True,
+        pooled=True,
+    ),
 )
 
 
@@ -219,8 +248,12 @@ DIRECTION_LIST = (
     Term("improvement", "improved"),
     Term("worsening", "worsened"),
     Term("no_change", "no change"),
+    # A comparative study's finding for the intervention arm, as its source words it.
+    Term("not_improved", "not improved"),
 )
 DENOMINATOR_UNIT_LIST = (Term("patients"), Term("lesions"))
+# Which end of a scale is better for the patient (data/scales.csv).
+SCALE_DIRECTION_LIST = (Term("lower_better", "a lower score is better"), Term("higher_better", "a higher score is better"))
 # The part an arm of a comparative study plays.
 ARM_ROLE_LIST = (Term("intervention"), Term("comparator"))
 # The columns of the side-by-side table that list findings of the domains with that role.
@@ -278,12 +311,14 @@ DENOMINATOR_UNITS: Registry[Term] = Registry("denominator unit", DENOMINATOR_UNI
 COMPARISON_COLUMNS: Registry[Term] = Registry("comparison column", COMPARISON_COLUMN_LIST)
 EFFECT_MEASURES: Registry[EffectMeasure] = Registry("effect measure", EFFECT_MEASURE_LIST)
 ARM_ROLES: Registry[Term] = Registry("arm role", ARM_ROLE_LIST)
+SCALE_DIRECTIONS: Registry[Term] = Registry("scale direction", SCALE_DIRECTION_LIST)
 
 # The columns of the data package whose values are these lists: their enums are filled in here, so
 # data/datapackage.yaml does not repeat them.
 COLUMNS: dict[tuple[str, str], Registry[Any]] = {
     ("studies", "design"): DESIGNS,
     ("arms", "role"): ARM_ROLES,
+    ("scales", "direction"): SCALE_DIRECTIONS,
     ("comparisons", "domain"): DOMAINS,
     ("comparisons", "effect_measure"): EFFECT_MEASURES,
     ("outcomes", "domain"): DOMAINS,
@@ -291,7 +326,6 @@ COLUMNS: dict[tuple[str, str], Registry[Any]] = {
     ("outcomes", "statistic"): STATISTICS,
     ("outcomes", "value_qualifier"): QUALIFIERS,
     ("outcomes", "denominator_unit"): DENOMINATOR_UNITS,
-    ("outcomes", "unit"): UNITS,
     ("outcomes", "direction"): DIRECTIONS,
     ("certainty", "outcome_domain"): DOMAINS,
     ("certainty", "factor"): FACTORS,

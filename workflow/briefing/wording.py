@@ -161,7 +161,7 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     elif statistic == "test_only":
         text = DIRECTIONS[o["direction"]].text + " (no figures reported)"
     elif STATISTICS[statistic].display:
-        words = UNITS[unit].text if unit in UNITS else unit
+        words = o.get("unit_text") or (UNITS[unit].text if unit in UNITS else unit)
         text = STATISTICS[statistic].display.format(value=value, unit=words).replace("  ", " ").strip()
         if statistic == "mean" and o.get("sd_text"):
             text += f" ({numbers.sd(o['sd_text'])})"
@@ -399,17 +399,31 @@ def vancouver(study: dict[str, Any]) -> str:
 
 
 def bottom_line_points(
-    primary: list[dict[str, Any]], one_per_modality: bool, randomised: bool, levels: list[str], narrative: list[str]
+    primary: list[dict[str, Any]],
+    one_per_modality: bool,
+    randomised: bool,
+    levels: list[str],
+    narrative: list[str],
+    direct: int = 0,
 ) -> list[str]:
-    """The bottom line's points: where the evidence comes from, whether any comparison is direct,
-    what its certainty means (GRADE's words), and which modalities have no estimates."""
+    """The bottom line's points: where the evidence comes from, whether any comparison is direct
+    (`direct`: the studies comparing two modalities), what its certainty means (GRADE's words),
+    and which modalities have no estimates."""
     lead = f"The quantitative evidence comes from {study_count_phrase(primary)}"
     points = [lead + (", each on a different modality." if one_per_modality else ".")]
-    if not randomised:
+    if direct:
+        points.append(
+            f"{count_words(direct).capitalize()} {'study compares' if direct == 1 else 'studies compare'} two modalities "
+            "directly; "
+            "those comparisons are shown apart from the indirect side-by-side of the modalities."
+        )
+    elif not randomised:
         points.append(
             "No randomised trial and no study comparing two modalities was found, "
             "so every comparison across modalities is indirect."
         )
+    else:
+        points.append("No study in the data compares two modalities, so every comparison across them is indirect.")
     if len(levels) == 1:
         points.append(f"The certainty of the evidence is {levels[0]} for every outcome rated: {MEANING[levels[0]]}.")
     elif levels:
