@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "real_studies"
-TABLES = ("studies.csv", "outcomes.csv", "statements.csv", "certainty.csv")
+TABLES = ("studies.csv", "arms.csv", "outcomes.csv", "comparisons.csv", "statements.csv", "certainty.csv", "scales.csv")
 
 
 def rows(name: str) -> list[dict[str, str]]:
@@ -29,11 +29,14 @@ def add_studies(project: Path, study_ids: set[str] | None = None) -> list[str]:
         with open(target, encoding="utf-8", newline="") as fh:
             header = next(csv.reader(fh))
         # Certainty rows belong to a modality: added with the first study of it the fixture adds.
-        new = (
-            [r for r in rows(name) if r["study_id"] in added]
-            if name != "certainty.csv"
-            else [r for r in rows(name) if r["modality_id"] in modalities]
-        )
+        # Scales are reference data: each added once, when the project lacks it.
+        if name == "certainty.csv":
+            new = [r for r in rows(name) if r["modality_id"] in modalities]
+        elif name == "scales.csv":
+            known = {r["scale_id"] for r in csv.DictReader(open(target, encoding="utf-8", newline=""))}
+            new = [r for r in rows(name) if r["scale_id"] not in known]
+        else:
+            new = [r for r in rows(name) if r["study_id"] in added]
         with open(target, "a", encoding="utf-8", newline="") as fh:
             writer = csv.DictWriter(fh, header, lineterminator="\n")
             for row in new:

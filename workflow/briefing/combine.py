@@ -85,7 +85,7 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "effect": f"{row['relative']}; {row['difference']} (risk with the comparator "
                         f"{row['comparator_risk']})",
                         "certainty": row["certainty"],
-                        "computed": True,
+                        "kind": "computed",
                     }
                 )
         for c in s["comparisons"]:
@@ -100,9 +100,40 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "study_ids": [c["study_id"]],
                         "effect": c["text"] + " (as the source states it)",
                         "certainty": None,
-                        "computed": False,
+                        "kind": "stated",
                     }
                 )
+        rows += _uncompared(s, arms, names, {st for row in rows for st in row["study_ids"]})
+    return rows
+
+
+def _uncompared(
+    s: dict[str, Any], arms: dict[str, dict[str, Any]], names: dict[str, str], listed: set[str]
+) -> list[dict[str, Any]]:
+    """A trial of this modality against another whose sources state no effect between the arms:
+    listed all the same, with what it reports of the intervention arm, so no direct evidence is
+    left out of the direct comparisons."""
+    rows = []
+    for study in s["primary_studies"]:
+        own = [a for a in arms.values() if a["study_id"] == study["study_id"]]
+        mine = [a for a in own if a.get("role") == "intervention" and a.get("modality_id") == s["modality_id"]]
+        others = [a for a in own if a.get("modality_id") in names and a.get("modality_id") != s["modality_id"]]
+        if study["study_id"] in listed or not mine or not others:
+            continue
+        findings = [o["label"] + ": " + o["display"] for o in s["outcomes"] if o.get("arm_id") == mine[0]["arm_id"]]
+        rows.append(
+            {
+                "intervention": names[s["modality_id"]],
+                "comparator": names[others[0]["modality_id"]],
+                "measure": "no effect between the arms stated",
+                "arms": f"{mine[0]['label']} against {others[0]['label']}",
+                "participants": study.get("patients"),
+                "study_ids": [study["study_id"]],
+                "effect": "; ".join(findings) or "no figures reported",
+                "certainty": None,
+                "kind": "reported",
+            }
+        )
     return rows
 
 
@@ -194,6 +225,7 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "study_ids": [st["study_id"] for st in s["primary_studies"]],
                 "review_ids": [st["study_id"] for st in s["reviews"]],
                 "patients": s["patients"],
+                "patients_unstated": s["patients_unstated"],
                 "designs": s["designs"],
                 "main_pain": s["main_pain"],
                 "columns": columns,

@@ -473,6 +473,8 @@ class ModalitySummary(Model):
     reviews: list[Study]
     review_results: list[ReviewResult] = []
     patients: int
+    patients_unstated: list[str] = []  # studies whose arm of this modality has no stated size
+    comparator_in: list[dict[str, str]] = []
     arms: list[Arm] = []
     comparisons: list[DescribedComparison] = []
     computed_comparisons: list[ComputedComparison] = []
@@ -589,6 +591,7 @@ class ComparisonRow(Model):
     study_ids: list[str]
     review_ids: list[str]
     patients: int
+    patients_unstated: list[str] = []
     designs: str
     main_pain: Finding | None
     columns: dict[str, ComparisonColumn]
@@ -612,7 +615,7 @@ class DirectComparison(Model):
     study_ids: list[str]
     effect: str
     certainty: Rating | None
-    computed: bool
+    kind: str  # "computed" from the arms' counts, "stated" by the source, or "reported": no effect stated
 
 
 class BriefingContext(Model):

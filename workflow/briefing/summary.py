@@ -108,6 +108,10 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "reviews": _by_year([s for s in studies if DESIGNS[s["design"]].review]),
         "review_results": _review_results(evidence),
         "patients": _patients(primary, arms, modality_id),
+        "patients_unstated": sorted(
+            {a["study_id"] for a in arms.values() if a.get("modality_id") == modality_id and a.get("patients") is None}
+        ),
+        "comparator_in": _comparator_in(evidence, modality_id, primary_ids),
         "arms": list(arms.values()),
         "comparisons": _comparisons(evidence.get("comparisons", []), arms),
         "computed_comparisons": [
@@ -144,6 +148,19 @@ def _comparative_sof(
         what = wording.sof_conclusion(rating, arms[c["arm_id"]]["label"], c["domain"], c["measure"])
         rows.append(c | wording.comparative_sof_texts(c, arms) | {"certainty": rating, "conclusion": what})
     return rows
+
+
+def _comparator_in(evidence: dict[str, Any], modality_id: str, primary_ids: set[str]) -> list[dict[str, Any]]:
+    """Trials of other modalities in which this modality was the comparator: named in this
+    modality's section, their figures counted under the modality of their intervention."""
+    names = {s["study_id"]: s["short_name"] for s in evidence["studies"]}
+    return [
+        {"study_id": a["study_id"], "short_name": names[a["study_id"]], "arm": a["label"]}
+        for a in evidence.get("arms", [])
+        if a.get("modality_id") == modality_id
+        and a["study_id"] not in primary_ids
+        and not DESIGNS[next(s["design"] for s in evidence["studies"] if s["study_id"] == a["study_id"])].review
+    ]
 
 
 def _review_results(evidence: dict[str, Any]) -> list[dict[str, Any]]:

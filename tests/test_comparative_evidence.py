@@ -1,0 +1,180 @@
+"""Comparative evidence from real studies (tests/fixtures/real_studies/): two-arm trials within and
+across modalities, a subgroup, a systematic review with meta-analysis, a trial whose arm sizes the
+abstract omits, and a score on a scale the data declare. Figures from the abstracts, with PMIDs:
+Patchell 2005 (16112300), SCORAD (Hoskin 2019, 31794625), Saito 2019 (31673664), RTOG 0631 (Ryu
+2023, 37079324); CAFE (Berenson 2011, DOI only: its PMID was not confirmed)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from briefing import combine, evidence, summary
+from briefing.validation import validate_package
+from conftest import ROOT
+from real_studies import add_studies
+
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+COMPARATIVE = {"patchell2005", "scorad2019", "saito2019", "rtog0631", "cafe2011"}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    add_studies(tmp_path, COMPARATIVE)
+    return tmp_path
+
+
+def problems(project: Path) -> list[tuple[str, int | None, str | None, str]]:
+    found = validate_package(project / "data" / "datapackage.yaml", CONFIG["modalities"])
+    return [(Path(p.file).name, p.row, p.column, p.message) for p in found]
+
+
+def modality(project: Path, modality_id: str) -> dict:
+    package = project / "data" / "datapackage.yaml"
+    piece = evidence.build_slice(package, modality_id, CONFIG["analysis"])
+    return summary.build_summary(json.loads(evidence.dumps(piece)))
+
+
+def append(project: Path, name: str, rows: list[dict[str, str]]) -> None:
+    path = project / "data" / name
+    header = next(csv.reader(path.open(encoding="utf-8", newline="")))
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        csv.DictWriter(fh, header, lineterminator="\n").writerows({k: r.get(k, "") for k in header} for r in rows)
+
+
+def edit(project: Path, name: str, key: str, **changes: str) -> None:
+    path = project / "data" / name
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    for row in rows:
+        if key in row.values():
+            row.update(changes)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_the_comparative_studies_are_valid(project):
+    assert problems(project) == []
+
+
+def test_a_systematic_reviews_pooled_result_is_the_reviews_own_and_never_counted_twice(project):
+    cebrt = modality(project, "cebrt")
+    assert [s["study_id"] for s in cebrt["primary_studies"]] == ["scorad2019"]
+    assert [s["study_id"] for s in cebrt["reviews"]] == ["lin2006", "saito2019"]
+    assert cebrt["patients"] == 686  # SCORAD's 686; not the 2,681 patients the review pooled
+    (review,) = cebrt["review_results"]
+    (pooled,) = review["comparisons"]
+    assert pooled["value_text"] == "0.85" and pooled["studies"] == 9
+    assert "odds ratio 0.85 (95 % CI 0.66 to 1.08)" in pooled["text"]
+    arms = [(o["arm_id"], o["events"], o["denominator"]) for o in review["outcomes"]]
+    assert sorted(arms) == [("saito2019-multi", 953, 1360), ("saito2019-single", 884, 1321)]
+    ids = {o["outcome_id"] for o in cebrt["outcomes"]} | {i for p in cebrt["pooled"] for i in p["outcome_ids"]}
+    assert not any(i.startswith("saito2019") for i in ids)  # nothing of the review among the studies'
+    assert not cebrt["sof_comparisons"]  # SCORAD states percentages without counts: no RR computed
+
+
+def test_a_review_names_its_included_studies_that_are_in_the_data(project):
+    append(project, "review_includes.csv", [{"review_id": "saito2019", "study_id": "scorad2019", "locator": "t"}])
+    assert problems(project) == []  # (a test row: Saito's abstract names none of its nine studies)
+    (review,) = modality(project, "cebrt")["review_results"]
+    assert [(i["study_id"], i["short_name"]) for i in review["includes"]] == [("scorad2019", "Hoskin 2019 (SCORAD)")]
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "words"),
+    [
+        ({"review_id": "scorad2019", "study_id": "patchell2005"}, "review_id", "is not a systematic review"),
+        ({"review_id": "saito2019", "study_id": "lin2006"}, "study_id", "is a review; list the primary studies"),
+        ({"review_id": "saito2019", "study_id": "saito2019"}, "study_id", "cannot include itself"),
+        ({"review_id": "lin2006", "study_id": "sun2026"}, "review_id", "is not a systematic review (narrative review)"),
+    ],
+)
+def test_a_wrong_review_include_is_refused_with_its_cell(project, row, column, words):
+    append(project, "review_includes.csv", [row | {"locator": "t"}])
+    (found,) = problems(project)
+    assert found[:3] == ("review_includes.csv", 2, column) and words in found[3], found
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "changes", "column", "words"),
+    [
+        # A score on a scale the data do not declare.
+        ("outcomes.csv", "cafe2011-rdq-m1", {"unit": "RDQ"}, "unit", "nor a scale of scales.csv"),
+        # A level outside its declared scale, and a change wider than the scale.
+        ("outcomes.csv", "cafe2011-rdq-m1", {"value": "25"}, "value", "outside 0-24, the range of unit 'RDQ 0-24'"),
+        ("outcomes.csv", "cafe2011-rdq-change", {"value": "-25"}, "value", "outside -24-24"),
+        # A negative value that is not a change.
+        ("outcomes.csv", "cafe2011-rdq-m1", {"value": "-9.1"}, "value", "with statistic 'mean_change'"),
+        ("scales.csv", "RDQ 0-24", {"mid": "3"}, "mid_source", "needs its source"),
+        ("scales.csv", "RDQ 0-24", {"direction": "down"}, "direction", "must be one of: lower_better"),
+        ("outcomes.csv", "patchell2005-regain-rt", {"subgroup": ""}, "subgroup", "give the subgroup's label"),
+        # Only a systematic review with meta-analysis gives figures.
+        ("studies.csv", "saito2019", {"design": "systematic_review"}, "study_id", "gives statements, not effect"),
+        ("comparisons.csv", "patchell2005-walk-or", {"studies": "3"}, "studies", "only a systematic review's"),
+    ],
+)
+def test_scales_subgroups_and_review_figures_are_checked_cell_by_cell(project, name, key, changes, column, words):
+    edit(project, name, key, **changes)
+    found = problems(project)
+    assert found and all(f[0] in (name, "outcomes.csv", "comparisons.csv") for f in found), found
+    assert any(f[2] == column and words in f[3] for f in found), found
+
+
+def test_a_mean_change_on_a_declared_scale_is_worded_with_the_scales_unit(project):
+    surgery = modality(project, "surgery")
+    change = next(o for o in surgery["outcomes"] if o["outcome_id"] == "cafe2011-rdq-change")
+    assert change["display"] == "mean change -8.3 points (RDQ 0–24); n = 65 patients, p < 0.0001"
+
+
+def test_a_trial_without_arm_sizes_counts_no_invented_patients(project):
+    srs = modality(project, "srs")
+    assert srs["patients"] == 49  # Ryu 2008's 49; RTOG 0631's radiosurgery arm size is not stated
+    assert srs["patients_unstated"] == ["rtog0631"]
+    finding = next(o for o in srs["outcomes"] if o["study_id"] == "rtog0631")
+    assert finding["display"] == "not improved (no figures reported)"
+
+
+def test_direct_comparisons_list_every_trial_of_two_modalities_once(project):
+    summaries = [modality(project, m) for m in CONFIG["modalities"]]
+    rows = combine.direct_comparisons(summaries)
+    assert [(r["intervention"], r["comparator"], r["kind"], r["study_ids"]) for r in rows] == [
+        ("Radiosurgery (single fraction)", "Conventional EBRT", "reported", ["rtog0631"]),
+        ("Surgery", "Conventional EBRT", "computed", ["patchell2005"]),
+        ("Surgery", "Conventional EBRT", "stated", ["patchell2005"]),
+    ]
+    assert rows[1]["effect"].startswith("RR 1.48 (1.13 to 1.93); 271 more per 1,000")
+    points = " ".join(combine.bottom_line(summaries)["points"])
+    assert "Two studies compare two modalities directly" in points
+    assert "No randomised trial" not in points
+    cebrt = next(s for s in summaries if s["modality_id"] == "cebrt")
+    assert [c["study_id"] for c in cebrt["comparator_in"]] == ["patchell2005", "rtog0631"]
+    # SCORAD compares two schedules of the same modality: not a direct comparison of modalities.
+    assert not any("scorad2019" in r["study_ids"] for r in rows)
+
+
+@pytest.mark.slow
+def test_a_build_with_the_comparative_studies_shows_them_and_passes_the_audit(workspace):
+    from bs4 import BeautifulSoup
+
+    from conftest import snakemake
+
+    add_studies(workspace, COMPARATIVE)
+    snakemake(workspace)  # the audit step fails the build if a printed number traces to nothing
+    page = BeautifulSoup((workspace / "reports" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
+    direct = page.find(id="table-direct-comparisons").get_text(" ", strip=True)
+    assert "Surgery against conventional EBRT" in direct and "RR 1.48 (1.13 to 1.93)" in direct
+    assert "Radiosurgery (single fraction) against conventional EBRT" in direct
+    review = page.find(id="table-cebrt-review-saito2019").get_text(" ", strip=True)
+    assert "odds ratio 0.85 (95 % CI 0.66 to 1.08)" in review and "9 studies pooled" in review
+    assert review.index("Single fraction: 67 %") < review.index("Multiple fractions: 70 %")
+    note = page.find(id="comparator-in-cebrt").get_text(" ", strip=True)
+    assert note.startswith("Conventional EBRT was also the comparator in Patchell 2005")
+    side = page.find(id="table-comparison").get_text(" ", strip=True)
+    assert "49 and an arm of unstated size" in side
