@@ -169,8 +169,8 @@ def test_a_build_with_the_comparative_studies_shows_them_and_passes_the_audit(wo
     snakemake(workspace)  # the audit step fails the build if a printed number traces to nothing
     page = BeautifulSoup((workspace / "reports" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
     direct = page.find(id="table-direct-comparisons").get_text(" ", strip=True)
-    assert "Surgery against conventional EBRT" in direct and "RR 1.48 (1.13 to 1.93)" in direct
-    assert "Radiosurgery (single fraction) against conventional EBRT" in direct
+    assert "Surgery against Conventional EBRT" in direct and "RR 1.48 (1.13 to 1.93)" in direct
+    assert "Radiosurgery (single fraction) against Conventional EBRT" in direct
     review = page.find(id="table-cebrt-review-saito2019").get_text(" ", strip=True)
     assert "odds ratio 0.85 (95 % CI 0.66 to 1.08)" in review and "9 studies pooled" in review
     assert review.index("Single fraction: 67 %") < review.index("Multiple fractions: 70 %")
