@@ -6,6 +6,7 @@ locator.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from . import changes, effects, registry, sof, wording
@@ -65,14 +66,9 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     names = {s["modality_id"]: s["modality"]["short_name"] for s in summaries}
     rows = []
     for s in summaries:
-        arms = {a["arm_id"]: a for a in s["arms"]}
-
-        def pair(c: dict[str, Any]) -> tuple[str, str] | None:
-            mine, other = arms[c["arm_id"]].get("modality_id"), arms[c["comparator_arm_id"]].get("modality_id")
-            ok = mine == s["modality_id"] and other in names and other != mine
-            return (names[mine], names[other]) if ok else None
-
-        for row in s["sof_comparisons"]:
+        arms = {a["arm_id"]: a for a in s.get("arms", [])}
+        pair = partial(_modality_pair, arms=arms, modality_id=s["modality_id"], names=names)
+        for row in s.get("sof_comparisons", []):
             if modalities := pair(row):
                 rows.append(
                     {
@@ -88,7 +84,7 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "kind": "computed",
                     }
                 )
-        for c in s["comparisons"]:
+        for c in s.get("comparisons", []):
             if not c.get("subgroup") and (modalities := pair(c)):
                 rows.append(
                     {
@@ -105,6 +101,16 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 )
         rows += _uncompared(s, arms, names, {st for row in rows for st in row["study_ids"]})
     return rows
+
+
+def _modality_pair(
+    c: dict[str, Any], arms: dict[str, dict[str, Any]], modality_id: str, names: dict[str, str]
+) -> tuple[str, str] | None:
+    """The names of the two modalities a comparison sets against each other, when its intervention
+    arm is of this modality and its comparator of another the briefing covers."""
+    mine, other = arms[c["arm_id"]].get("modality_id"), arms[c["comparator_arm_id"]].get("modality_id")
+    ok = mine == modality_id and other in names and other != mine
+    return (names[mine], names[other]) if ok else None
 
 
 def _uncompared(
@@ -225,7 +231,7 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "study_ids": [st["study_id"] for st in s["primary_studies"]],
                 "review_ids": [st["study_id"] for st in s["reviews"]],
                 "patients": s["patients"],
-                "patients_unstated": s["patients_unstated"],
+                "patients_unstated": s.get("patients_unstated", []),
                 "designs": s["designs"],
                 "main_pain": s["main_pain"],
                 "columns": columns,

@@ -418,6 +418,7 @@ class SofRow(Model):
     outcome: str
     timepoints: str
     participants: int
+    arms_summed: bool = False  # participants summed over a trial's arms
     studies: int
     study_ids: list[str]
     outcome_ids: list[str]

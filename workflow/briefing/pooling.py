@@ -136,3 +136,17 @@ def unpooled(
             {"outcome_id": o["outcome_id"], "study_id": o["study_id"], "measure": o["measure"], "reason": why}
         )
     return reasons
+
+
+def compared(outcomes: list[dict[str, Any]], paired: set[str]) -> list[dict[str, str]]:
+    """The pain outcomes analysed as comparisons between a trial's arms, which single-arm pooling leaves out."""
+    return [
+        {
+            "outcome_id": o["outcome_id"],
+            "study_id": o["study_id"],
+            "measure": o["measure"],
+            "reason": "compared between the trial's arms (see the comparative summary of findings)",
+        }
+        for o in outcomes
+        if o["outcome_id"] in paired and DOMAINS[o["domain"]].role == "pain"
+    ]

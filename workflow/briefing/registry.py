@@ -310,8 +310,9 @@ def _sof_counts(s: dict[str, Any]) -> list[Entry]:
                 f"{key}:studies", m, "outcomes", label, derivation, of, "count of outcome rows", value_text=studies
             )
         )
-        if row["studies"] > 1:
-            derivation, label = "sum over studies of the largest stated denominator", f"Participants, {row['outcome']}"
+        if row["studies"] > 1 or row["arms_summed"]:
+            derivation = "sum over studies (and over a trial's arms) of the largest stated denominator"
+            label = f"Participants, {row['outcome']}"
             n = str(row["participants"])
             entries.append(
                 _derived(

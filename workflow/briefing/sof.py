@@ -19,18 +19,33 @@ def _mark(index: int) -> str:
     return ascii_lowercase[index] if index < 26 else _mark(index // 26 - 1) + ascii_lowercase[index % 26]
 
 
-def participants(outcomes: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> tuple[int, int]:
+def participants(
+    outcomes: list[dict[str, Any]], studies: dict[str, dict[str, Any]], arms: dict[str, dict[str, Any]] | None = None
+) -> tuple[int, int]:
     """Participants and studies behind a row: per study the largest stated denominator, else the
-    study's size."""
-    per_study: dict[str, int] = {}
+    study's size; for a comparative study, per arm (else the arm's size), summed over its arms."""
+    arms = arms or {}
+    per_group: dict[tuple[str, str | None], int] = {}
     for o in outcomes:
-        n = o.get("denominator") or studies[o["study_id"]].get("patients") or 0
-        per_study[o["study_id"]] = max(per_study.get(o["study_id"], 0), n)
+        arm = arms.get(o.get("arm_id") or "")
+        size = arm.get("patients") if arm else studies[o["study_id"]].get("patients")
+        key = (o["study_id"], o.get("arm_id") if arm else None)
+        per_group[key] = max(per_group.get(key, 0), o.get("denominator") or size or 0)
+    per_study: dict[str, int] = {}
+    for (study, _), n in per_group.items():
+        per_study[study] = per_study.get(study, 0) + n
     return sum(per_study.values()), len(per_study)
 
 
-def _group_key(o: dict[str, Any]) -> tuple[int, str]:
-    return DOMAINS.order(o["domain"]), o.get("icpr_category") or o["measure"]
+def _arm_order(outcomes: list[dict[str, Any]], arms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A trial's intervention arm before its comparator (stable otherwise)."""
+    roles = {"intervention": 0, "comparator": 1}
+    return sorted(outcomes, key=lambda o: roles.get(arms.get(o.get("arm_id") or "", {}).get("role"), 0))
+
+
+def _group_key(o: dict[str, Any]) -> tuple[int, str, str]:
+    # A subgroup's figures make their own row: never read together with the whole group's.
+    return DOMAINS.order(o["domain"]), o.get("icpr_category") or o["measure"], o.get("subgroup") or ""
 
 
 def _footnotes(ratings: dict[str, dict[str, Any]]) -> tuple[list[dict[str, str]], dict[str, dict[str, str]]]:
@@ -58,7 +73,7 @@ def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
     # Most important domain first; within it, the order the curator recorded (complete before partial).
     rows = [
         _row(outcomes, definition, summary, studies, ratings.get(outcomes[0]["domain"]), marks)
-        for (_, definition), outcomes in sorted(groups.items(), key=lambda item: item[0][0])
+        for (_, definition, _), outcomes in sorted(groups.items(), key=lambda item: item[0][0])
     ]
     profile = [
         {
@@ -83,15 +98,20 @@ def _row(
 ) -> dict[str, Any]:
     """One SoF row: the outcomes of one domain with one definition."""
     domain = outcomes[0]["domain"]
-    n_participants, k = participants(outcomes, studies)
+    arms = {a["arm_id"]: a for a in summary.get("arms", [])}
+    outcomes = _arm_order(outcomes, arms)
+    n_participants, k = participants(outcomes, studies, arms)
     pooled = [p for p in summary["pooled"] if p["result"] and p["domain"] == domain and p["definition"] == definition]
+    subgroup = outcomes[0].get("subgroup")
+    pooled = [] if subgroup else pooled  # a whole-group pooled result is not the subgroup's
     treatment = wording.lower_first(summary["modality"]["name"])
     return {
         "domain": domain,
         "domain_label": wording.domain_label(domain),
-        "outcome": outcomes[0]["measure"],
+        "outcome": outcomes[0]["measure"] + (f", subgroup {subgroup}" if subgroup else ""),
         "timepoints": wording.timepoints(outcomes),
         "participants": n_participants,
+        "arms_summed": len({o.get("arm_id") for o in outcomes if o.get("arm_id") in arms}) > 1,
         "studies": k,
         "study_ids": sorted({o["study_id"] for o in outcomes}),
         "outcome_ids": [o["outcome_id"] for o in outcomes],

@@ -96,8 +96,13 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     own = [o for o in outcomes if o.get("arm_id") is None or arms[o["arm_id"]].get("modality_id") == modality_id]
     groups = effects.response_categories(own)
     trajectories = {d.id: effects.trajectory(own, d.id) for d in DOMAINS.where(shape="series")}
-    pooled = _figure_ids(pooling.pool_outcomes(own, estimates, windows), modality_id)
-    size = evidence_size(own, primary, pooled)
+    computed = comparative.computed(outcomes, arms)
+    # An outcome compared between a trial's arms is analysed as a comparison (its own summary of
+    # findings), never pooled with single-arm proportions as if the trial were a case series.
+    paired = {i for c in computed for i in c["outcome_ids"]}
+    single = [o for o in own if o["outcome_id"] not in paired]
+    pooled = _figure_ids(pooling.pool_outcomes(single, estimates, windows), modality_id)
+    size = evidence_size(own, primary, pooled, arms)
     ratings = certainty.rate_modality(studies, evidence["certainty"], size)
     study_names = {s["study_id"]: s for s in studies}
     result = {
@@ -114,9 +119,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "comparator_in": _comparator_in(evidence, modality_id, primary_ids),
         "arms": list(arms.values()),
         "comparisons": _comparisons(evidence.get("comparisons", []), arms),
-        "computed_comparisons": [
-            c | {"text": wording.computed_comparison(c, arms)} for c in comparative.computed(outcomes, arms)
-        ],
+        "computed_comparisons": [c | {"text": wording.computed_comparison(c, arms)} for c in computed],
         "designs": wording.design_summary(primary),
         "outcomes": outcomes,
         "estimates": estimates,
@@ -129,7 +132,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "sentences": _sentences(primary, outcomes, estimates, ratings, evidence["modality"]),
         "statements": evidence["statements"],
         "main_pain": _main_pain(primary, own, estimates, groups),
-        "unpooled": pooling.unpooled(own, estimates, windows, pooled),
+        "unpooled": pooling.unpooled(single, estimates, windows, pooled) + pooling.compared(own, paired),
         "findings": {c.id: _role_texts(primary_ids, own, estimates, c.id) for c in COMPARISON_COLUMNS},
         "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
     }
@@ -289,7 +292,10 @@ def _sentences(
 
 
 def evidence_size(
-    outcomes: list[dict[str, Any]], primary: list[dict[str, Any]], pooled: list[dict[str, Any]]
+    outcomes: list[dict[str, Any]],
+    primary: list[dict[str, Any]],
+    pooled: list[dict[str, Any]],
+    arms: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Per outcome domain: participants (largest denominator per study, else its size), studies,
     and the largest I² of its pooled results; what the build's GRADE proposals rest on."""
@@ -299,7 +305,7 @@ def evidence_size(
         by_domain.setdefault(o["domain"], []).append(o)
     result = {}
     for domain, rows in by_domain.items():
-        n, k = sof.participants(rows, studies)
+        n, k = sof.participants(rows, studies, arms)
         i2s = [p["result"]["i2"] for p in pooled if p["domain"] == domain and p["result"]]
         result[domain] = {"participants": n, "studies": k, "i2": max(i2s) if i2s else None}
     return result

@@ -504,7 +504,9 @@ def _include_rules(rows: Rows, designs: dict[str, Any], add: Add) -> None:
         if r.get("review_id") == r.get("study_id"):
             add("review_includes", n, "study_id", "a review cannot include itself")
         elif study is not None and study.review:
-            add("review_includes", n, "study_id", f"{r['study_id']!r} is a review; list the primary studies it includes")
+            add(
+                "review_includes", n, "study_id", f"{r['study_id']!r} is a review; list the primary studies it includes"
+            )
 
 
 def _arm_rules(rows: dict[str, Rows], add: Add) -> None:

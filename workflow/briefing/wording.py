@@ -355,7 +355,12 @@ def sof_effect(
             + trajectory_phrase(sorted(series, key=lambda x: x["time_days"]), with_measure=False)
             for sid, series in by_study.items()
         )
-    return "; ".join((f"{studies[o['study_id']]['short_name']}: " if k > 1 else "") + o["display"] for o in outcomes)
+    return "; ".join(
+        (f"{studies[o['study_id']]['short_name']}: " if k > 1 else "")
+        + (f"{o['arm_label']}: " if o.get("arm_label") else "")
+        + o["display"]
+        for o in outcomes
+    )
 
 
 def timepoints(outcomes: list[dict[str, Any]]) -> str:
@@ -413,9 +418,9 @@ def bottom_line_points(
     points = [lead + (", each on a different modality." if one_per_modality else ".")]
     if direct:
         points.append(
-            f"{count_words(direct).capitalize()} {'study compares' if direct == 1 else 'studies compare'} two modalities "
-            "directly; "
-            "those comparisons are shown apart from the indirect side-by-side of the modalities."
+            f"{count_words(direct).capitalize()} {'study compares' if direct == 1 else 'studies compare'} "
+            "two modalities directly; those comparisons are shown apart from the indirect side-by-side of the "
+            "modalities."
         )
     elif not randomised:
         points.append(
