@@ -71,7 +71,7 @@ def _comparator(arm: Row) -> str:
     return arm.get("modality_id") or arm["label"].lower()
 
 
-def sof_rows(computed_rows: list[Row], arms: dict[str, Row]) -> list[Row]:
+def sof_rows(computed_rows: list[Row], arms: dict[str, Row], baselines: list[Row] | None = None) -> list[Row]:
     """One summary-of-findings row per outcome and comparison (same outcome, same treatment
     against the same comparator), whole groups only: the relative effect of one trial, or pooled
     over several (REML on log risk ratios), and the anticipated absolute effect per 1,000 at the
@@ -82,10 +82,10 @@ def sof_rows(computed_rows: list[Row], arms: dict[str, Row]) -> list[Row]:
             treated, control = arms[c["arm_id"]], arms[c["comparator_arm_id"]]
             key = (c["domain"], c["measure"], treated.get("modality_id"), _comparator(control))
             groups.setdefault(key, []).append(c)
-    return [_sof_row(rows) for rows in groups.values()]
+    return [_sof_row(rows, baselines or []) for rows in groups.values()]
 
 
-def _sof_row(rows: list[Row]) -> Row:
+def _sof_row(rows: list[Row], baselines: list[Row]) -> Row:
     if len(rows) == 1:
         ratio, low, high, pooled = rows[0]["ratio"], rows[0]["ci_low"], rows[0]["ci_high"], None
     else:
@@ -108,4 +108,10 @@ def _sof_row(rows: list[Row]) -> Row:
         "ci_high": high,
         "pooled": pooled,
         "absolute": asdict(effect),
+        # GRADE: the absolute effect also at a baseline risk the data state for this outcome.
+        "baselines": [
+            b | {"absolute": asdict(absolute.absolute_effect("RR", ratio, low, high, b["value"] / 100))}
+            for b in baselines
+            if b["domain"] == rows[0]["domain"] and b["measure"] == rows[0]["measure"]
+        ],
     }

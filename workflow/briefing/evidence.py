@@ -141,6 +141,7 @@ def slice_for_modality(tables: dict[str, Table], modality_id: str) -> dict[str, 
             if r.get("review_id") in study_ids
         ],
         "scales": tables.get("scales", []),
+        "baseline_risks": tables.get("baseline_risks", []),
         "statements": statements,
         "certainty": [c for c in tables["certainty"] if c.get("modality_id") == modality_id],
     }

@@ -159,6 +159,16 @@ class Scale(Row):
     mid_source: str | None = None
 
 
+class BaselineRisk(Row):
+    baseline_id: str
+    domain: str
+    measure: str
+    value: Number
+    population: str
+    source: str
+    locator: str
+
+
 class Slice(Model):
     """One modality's evidence (evidence.build_slice): what its notebook reads."""
 
@@ -170,6 +180,7 @@ class Slice(Model):
     comparisons: list[StatedComparison] = []
     review_includes: list[ReviewInclude] = []
     scales: list[Scale] = []
+    baseline_risks: list[BaselineRisk] = []
     statements: list[Statement]
     certainty: list[CertaintyRow]
     settings: dict[str, Any]
@@ -389,6 +400,8 @@ class ComparativeSofRow(Model):
     relative: str
     comparator_risk: str
     difference: str
+    baselines: list[dict[str, Any]] = []
+    baseline_texts: list[str] = []
     certainty: Rating | None
     conclusion: str
 

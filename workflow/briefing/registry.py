@@ -181,6 +181,7 @@ def _comparative_sof(s: dict[str, Any]) -> list[Entry]:
     for row in s.get("sof_comparisons", []):
         id = f"{s['modality_id']}:sof-comparison:{slug(row['measure'])}:{slug(row['comparator'])}"
         shown = [row["relative"], row["comparator_risk"], row["difference"], str(row["participants"])]
+        shown += row.get("baseline_texts", [])
         derivation = "risk ratios of the trials' arms, pooled by REML on the log scale when several; GRADE"
         label = f"{row['measure']}: {row['intervention']} against {row['comparator']}"
         of, where = row["comparison_ids"], "computed from the comparisons listed"

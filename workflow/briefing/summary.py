@@ -136,17 +136,22 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "findings": {c.id: _role_texts(primary_ids, own, estimates, c.id) for c in COMPARISON_COLUMNS},
         "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
     }
-    sof_comparisons = _comparative_sof(result["computed_comparisons"], arms, ratings)
+    sof_comparisons = _comparative_sof(
+        result["computed_comparisons"], arms, ratings, evidence.get("baseline_risks", [])
+    )
     return result | {"sof": sof.rows_for_modality(result), "sof_comparisons": sof_comparisons}
 
 
 def _comparative_sof(
-    computed: list[dict[str, Any]], arms: dict[str, dict[str, Any]], ratings: list[dict[str, Any]]
+    computed: list[dict[str, Any]],
+    arms: dict[str, dict[str, Any]],
+    ratings: list[dict[str, Any]],
+    baselines: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """The comparative summary-of-findings rows, worded, with the certainty of their domain."""
     by_domain = {r["domain"]: r for r in ratings}
     rows = []
-    for c in comparative.sof_rows(computed, arms):
+    for c in comparative.sof_rows(computed, arms, baselines):
         rating = by_domain.get(c["domain"])
         what = wording.sof_conclusion(rating, arms[c["arm_id"]]["label"], c["domain"], c["measure"])
         rows.append(c | wording.comparative_sof_texts(c, arms) | {"certainty": rating, "conclusion": what})

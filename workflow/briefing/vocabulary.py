@@ -323,6 +323,7 @@ COLUMNS: dict[tuple[str, str], Registry[Any]] = {
     ("arms", "role"): ARM_ROLES,
     ("scales", "direction"): SCALE_DIRECTIONS,
     ("comparisons", "domain"): DOMAINS,
+    ("baseline_risks", "domain"): DOMAINS,
     ("comparisons", "effect_measure"): EFFECT_MEASURES,
     ("outcomes", "domain"): DOMAINS,
     ("outcomes", "icpr_category"): CATEGORIES,

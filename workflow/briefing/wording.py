@@ -106,7 +106,21 @@ def comparative_sof_texts(row: dict[str, Any], arms: dict[str, dict[str, Any]]) 
         "relative": relative,
         "comparator_risk": f"{numbers.per_thousand(Fraction(events * 1000, n))} per 1,000",
         "difference": f"{_more_or_fewer(a['difference'])} per 1,000 ({low} to {high}{capped})",
+        "baseline_texts": [_at_baseline(b) for b in row.get("baselines", [])],
     }
+
+
+def _at_baseline(b: dict[str, Any]) -> str:
+    """ "At a stated risk of 300 per 1,000 (whose; source, locator): 143 more per 1,000 (40 more to
+    279 more)": GRADE's absolute effect at a baseline risk other than the trials' comparator's."""
+    a = b["absolute"]
+    risk = numbers.per_thousand(Fraction(b["value_text"]) * 10)
+    low, high = _more_or_fewer(a["difference_low"]), _more_or_fewer(a["difference_high"])
+    capped = "; a bound capped at 1,000 per 1,000" if a["capped"] else ""
+    return (
+        f"At a stated risk of {risk} per 1,000 ({b['population']}; {b['source']}, {b['locator']}): "
+        f"{_more_or_fewer(a['difference'])} per 1,000 ({low} to {high}{capped})"
+    )
 
 
 def _more_or_fewer(difference: float) -> str:
