@@ -21,6 +21,20 @@ METHODS = {
         "DerSimonian–Laird as sensitivity analysis; only within a modality, for the same outcome definition "
         "in the same time window, and only with two or more studies"
     ),
+    "comparisons": (
+        "a trial's arms are kept apart: each arm's figures are counted under the modality of its treatment, and "
+        "a modality's patients are those of its own arms. Where both arms give counts, the build computes the "
+        "risk ratio with its 95 % CI on the log scale (as metafor's escalc) and shows it beside the effect the "
+        "source states; trials of the same treatment against the same comparator and outcome are pooled by REML "
+        "on log risk ratios. The absolute effect per 1,000 is computed at the comparator arms' risk and, where "
+        "the data state one, at a stated baseline risk (Cochrane Handbook formulas, a bound capped at 1,000). "
+        "A subgroup's figures are shown and analysed apart from the whole group's"
+    ),
+    "reviews": (
+        "a review is never counted as a study: a systematic review's pooled results are shown as that review's, "
+        "never pooled with or added to the studies', and its included studies that are also in the data are "
+        "named, so that no patient is counted twice"
+    ),
     "certainty": (
         "GRADE: randomised trials start high, other designs low; each domain judged by the curator with a reason"
     ),
