@@ -52,6 +52,8 @@ def allowed_numbers(briefing: dict[str, Any], package_path: str | Path, template
             for text in _strings(row):
                 allowed.update(numbers(text))
     allowed.update(n for text in _strings(briefing["provenance"]) for n in numbers(text))
+    # The methods are fixed wording of the code, as the templates' is ("per 1,000").
+    allowed.update(n for text in _strings(briefing.get("methods") or {}) for n in numbers(text))
     # The page prints the first 12 characters of the data checksum and of the commit: they read as a
     # number whenever those 12 happen to be digits (about one build in 280).
     allowed.update(n for text in _strings(briefing["provenance"]) if HASH.fullmatch(text) for n in numbers(text[:12]))
