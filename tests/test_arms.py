@@ -145,10 +145,9 @@ def test_the_summary_counts_the_modalitys_own_arm_and_words_the_stated_compariso
     models.check(models.ModalitySummary, json_roundtrip(result))
     assert result["patients"] == 50  # the surgery arm, not the 101 of both arms
     (comparison,) = result["comparisons"]
-    assert comparison["text"] == (
-        "Able to walk after treatment, after treatment: odds ratio 6.2 (95 % CI 2.0 to 19.8), p = 0.001, "
-        "surgery and radiotherapy against radiotherapy alone"
-    )
+    # The table names the outcome in its first column: the effect cell says the effect only.
+    assert comparison["text"] == "OR 6.2 (95 % CI 2.0 to 19.8); p = 0.001"
+    assert comparison["scope"] == "after treatment; surgery and radiotherapy against radiotherapy alone"
     labels = {o["outcome_id"]: o["label"] for o in result["outcomes"]}
     assert labels["patchell2005-walk-rt"] == "Able to walk after treatment, radiotherapy alone arm, after treatment"
     pooled_ids = [i for p in result["pooled"] for i in p["outcome_ids"]]
@@ -171,7 +170,7 @@ def test_a_build_with_a_two_arm_trial_shows_its_comparison_and_passes_the_audit(
     snakemake(workspace)  # the audit step passes only if every printed number traces to the data
     html = (workspace / "reports" / "briefing.html").read_text(encoding="utf-8")
     assert 'id="comparison-patchell2005-walk-or"' in html
-    assert "odds ratio 6.2 (95 % CI 2.0 to 19.8), p = 0.001" in html
+    assert "<td>OR 6.2 (95 % CI 2.0 to 19.8); p = 0.001</td>" in html
     assert "radiotherapy alone arm" in html
 
 
@@ -187,10 +186,11 @@ def test_the_build_computes_the_risk_ratio_and_absolute_effect_beside_the_stated
     (rr,) = result["computed_comparisons"]
     assert round(rr["ratio"], 4) == 1.4772 and (round(rr["ci_low"], 2), round(rr["ci_high"], 2)) == (1.13, 1.93)
     assert rr["text"] == (
-        "Able to walk after treatment, after treatment: risk ratio 1.48 (95 % CI 1.13 to 1.93), computed from "
+        "RR 1.48 (95 % CI 1.13 to 1.93), computed from "
         "42/50 and 29/51; with radiotherapy alone 569 per 1,000, 271 more per 1,000 (95 % CI 74 more to 431 "
         "more, a bound capped where the risk would pass 1,000 per 1,000) with surgery and radiotherapy"
     )
+    assert rr["scope"] == "after treatment; surgery and radiotherapy against radiotherapy alone"
 
 
 def test_a_subgroup_is_never_summed_with_the_whole_group_nor_pooled(data):
@@ -215,7 +215,7 @@ def test_a_subgroup_is_never_summed_with_the_whole_group_nor_pooled(data):
     result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
     assert not any("patchell2005-regain-surgery" in p["outcome_ids"] for p in result["pooled"])
     regain = next(c for c in result["computed_comparisons"] if c["subgroup"])
-    assert regain["counts"] == [[10, 16], [3, 16]] and "subgroup unable to walk at entry" in regain["text"]
+    assert regain["counts"] == [[10, 16], [3, 16]] and "subgroup unable to walk at entry" in regain["scope"]
 
 
 # The counts of metafor's dat.bcg first three trials (tpos, tneg, cpos, cneg), used here for their

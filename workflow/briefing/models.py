@@ -325,7 +325,8 @@ class Sentence(Model):
 
 
 class DescribedComparison(StatedComparison):
-    text: str
+    text: str  # the effect, as stated
+    scope: str  # its time point, subgroup and arms
 
 
 class ComputedComparison(ArmPair):
@@ -343,7 +344,8 @@ class ComputedComparison(ArmPair):
     ci_high: float
     zero_cell: bool
     absolute: dict[str, Any]
-    text: str
+    text: str  # the effect, as computed
+    scope: str  # its time point, subgroup and arms
 
 
 class ComparativeSofRow(Model):

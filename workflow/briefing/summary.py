@@ -110,7 +110,8 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "arms": list(arms.values()),
         "comparisons": _comparisons(evidence.get("comparisons", []), arms),
         "computed_comparisons": [
-            c | {"text": wording.computed_comparison(c, arms)} for c in comparative.computed(outcomes, arms)
+            c | {"text": wording.computed_comparison(c, arms), "scope": wording.comparison_scope(c, arms)}
+            for c in comparative.computed(outcomes, arms)
         ],
         "designs": wording.design_summary(primary),
         "outcomes": outcomes,
@@ -161,7 +162,11 @@ def _patients(primary: list[dict[str, Any]], arms: dict[str, dict[str, Any]], mo
 
 def _comparisons(rows: list[dict[str, Any]], arms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The comparisons the primary studies state, each in words."""
-    return [c | {"text": wording.stated_comparison(c, arms)} for c in rows if c["arm_id"] in arms]
+    return [
+        c | {"text": wording.stated_comparison(c), "scope": wording.comparison_scope(c, arms)}
+        for c in rows
+        if c["arm_id"] in arms
+    ]
 
 
 def _outcomes(
