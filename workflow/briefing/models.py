@@ -363,6 +363,7 @@ class ComparativeSofRow(Model):
     ci_low: float
     ci_high: float
     pooled: PooledResult | None
+    sensitivity: PooledResult | None = None  # DerSimonian-Laird, beside the REML `pooled`
     absolute: dict[str, Any]
     intervention: str
     comparator: str
@@ -371,6 +372,7 @@ class ComparativeSofRow(Model):
     difference: str
     certainty: Rating | None
     conclusion: str
+    figure_id: str | None = None  # its forest plot, when it pools two trials or more
 
 
 class Finding(Model):
@@ -461,6 +463,7 @@ class ModalitySummary(Model):
     overall_certainty: Rating | None
     sof: Sof
     sof_comparisons: list[ComparativeSofRow] = []
+    comparison_figures: list[Figure] = []  # the forest plots of sof_comparisons, shown beside them
 
 
 # ----------------------------------------------------------------------------- the briefing
