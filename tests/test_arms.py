@@ -4,6 +4,7 @@ the source states them, subgroups. Patchell 2005 (PMID 16112300), figures from i
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -145,10 +146,9 @@ def test_the_summary_counts_the_modalitys_own_arm_and_words_the_stated_compariso
     models.check(models.ModalitySummary, json_roundtrip(result))
     assert result["patients"] == 50  # the surgery arm, not the 101 of both arms
     (comparison,) = result["comparisons"]
-    assert comparison["text"] == (
-        "Able to walk after treatment, after treatment: odds ratio 6.2 (95 % CI 2.0 to 19.8), p = 0.001, "
-        "surgery and radiotherapy against radiotherapy alone"
-    )
+    # The table names the outcome in its first column: the effect cell says the effect only.
+    assert comparison["text"] == "OR 6.2 (95 % CI 2.0 to 19.8); p = 0.001"
+    assert comparison["scope"] == "after treatment; surgery and radiotherapy against radiotherapy alone"
     labels = {o["outcome_id"]: o["label"] for o in result["outcomes"]}
     assert labels["patchell2005-walk-rt"] == "Able to walk after treatment, radiotherapy alone arm, after treatment"
     pooled_ids = [i for p in result["pooled"] for i in p["outcome_ids"]]
@@ -171,8 +171,9 @@ def test_a_build_with_a_two_arm_trial_shows_its_comparison_and_passes_the_audit(
     snakemake(workspace)  # the audit step passes only if every printed number traces to the data
     html = (workspace / "reports" / "briefing.html").read_text(encoding="utf-8")
     assert 'id="comparison-patchell2005-walk-or"' in html
-    assert "odds ratio 6.2 (95 % CI 2.0 to 19.8), p = 0.001" in html
+    assert "<td>OR 6.2 (95 % CI 2.0 to 19.8); p = 0.001</td>" in html
     assert "radiotherapy alone arm" in html
+    assert 'id="fig-surgery-comparison-1"' not in html  # one trial: no forest plot
 
 
 def test_the_build_computes_the_risk_ratio_and_absolute_effect_beside_the_stated_odds_ratio(data):
@@ -187,10 +188,11 @@ def test_the_build_computes_the_risk_ratio_and_absolute_effect_beside_the_stated
     (rr,) = result["computed_comparisons"]
     assert round(rr["ratio"], 4) == 1.4772 and (round(rr["ci_low"], 2), round(rr["ci_high"], 2)) == (1.13, 1.93)
     assert rr["text"] == (
-        "Able to walk after treatment, after treatment: risk ratio 1.48 (95 % CI 1.13 to 1.93), computed from "
+        "RR 1.48 (95 % CI 1.13 to 1.93), computed from "
         "42/50 and 29/51; with radiotherapy alone 569 per 1,000, 271 more per 1,000 (95 % CI 74 more to 431 "
         "more, a bound capped where the risk would pass 1,000 per 1,000) with surgery and radiotherapy"
     )
+    assert rr["scope"] == "after treatment; surgery and radiotherapy against radiotherapy alone"
 
 
 def test_a_subgroup_is_never_summed_with_the_whole_group_nor_pooled(data):
@@ -215,7 +217,7 @@ def test_a_subgroup_is_never_summed_with_the_whole_group_nor_pooled(data):
     result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
     assert not any("patchell2005-regain-surgery" in p["outcome_ids"] for p in result["pooled"])
     regain = next(c for c in result["computed_comparisons"] if c["subgroup"])
-    assert regain["counts"] == [[10, 16], [3, 16]] and "subgroup unable to walk at entry" in regain["text"]
+    assert regain["counts"] == [[10, 16], [3, 16]] and "subgroup unable to walk at entry" in regain["scope"]
 
 
 # The counts of metafor's dat.bcg first three trials (tpos, tneg, cpos, cneg), used here for their
@@ -223,7 +225,7 @@ def test_a_subgroup_is_never_summed_with_the_whole_group_nor_pooled(data):
 BCG3 = [(4, 119, 11, 128), (6, 300, 29, 274), (3, 228, 11, 209)]
 
 
-def _three_trials(data: Path) -> None:
+def _three_trials(data: Path, domain: str = "toxicity") -> None:
     studies, arms, outcomes = [], [], []
     for i, (tpos, tneg, cpos, cneg) in enumerate(BCG3, start=1):
         sid = f"trial{i}"
@@ -238,7 +240,7 @@ def _three_trials(data: Path) -> None:
             arms.append({"arm_id": f"{sid}-{arm}", "study_id": sid, "label": f"arm {arm}", "role": role})
             arms[-1] |= {"modality_id": modality, "patients": str(n), "locator": "x"}
             outcomes.append(
-                {"outcome_id": f"{sid}-{arm}-event", "study_id": sid, "arm_id": f"{sid}-{arm}", "domain": "toxicity"}
+                {"outcome_id": f"{sid}-{arm}-event", "study_id": sid, "arm_id": f"{sid}-{arm}", "domain": domain}
                 | {"measure": "Event", "source_term": "event", "statistic": "count", "value": str(events)}
                 | {"events": str(events), "denominator": str(n), "denominator_unit": "patients", "unit": "patients"}
                 | {"locator": "x"}
@@ -265,3 +267,133 @@ def test_three_trials_of_the_same_comparison_give_one_pooled_sof_row_with_absolu
     assert row["comparator_risk"] == "77 per 1,000"  # 51/662 = 0.07704
     assert row["relative"].startswith("RR ") and "pooled, 3 trials" in row["relative"]
     assert row["difference"].endswith(")") and "fewer per 1,000" in row["difference"]
+    assert row["figure_id"] == "fig-surgery-comparison-1"  # its forest plot
+    assert row["sensitivity"]["method"] == "DL" and row["sensitivity"]["k"] == 3
+
+
+# ----------------------------------------------------------------------------- the comparative forest plot
+# metafor's escalc(measure="RR") of the first three dat.bcg trials, as docs/reference/escalc.html
+# prints them (yi, vi; tests/test_comparisons.py checks all 13 trials against the same listing).
+BCG3_METAFOR = [(-0.8893, 0.3256), (-1.5854, 0.1946), (-1.3481, 0.4154)]
+
+
+def _three_trial_summary(data: Path, domain: str = "toxicity") -> dict:
+    from briefing import summary
+
+    _three_trials(data, domain)
+    tables = evidence.read_tables(data / "datapackage.yaml")
+    return summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
+
+
+def test_three_trials_get_a_comparative_forest_plot_with_each_trials_arms_ratio_and_weight(data):
+    import math
+
+    from briefing import figure_tables, meta, models, numbers
+
+    result = _three_trial_summary(data)
+    models.check(models.ModalitySummary, json_roundtrip(result))
+    (forest,) = result["comparison_figures"]  # Patchell 2005's single trial gets none
+    assert forest["id"] == forest["part_of"] == "fig-surgery-comparison-1"
+    assert forest["title"] == "Event: arm a versus arm b, random-effects meta-analysis (risk ratio)"
+    trials, (total, prediction, sensitivity) = forest["table"][:3], forest["table"][3:]
+    assert [r["Study"] for r in trials] == ["Trial 1", "Trial 2", "Trial 3"]
+    for row, (tpos, tneg, cpos, cneg), (yi, vi) in zip(trials, BCG3, BCG3_METAFOR, strict=True):
+        assert row["Intervention: events/total"] == f"{tpos}/{tpos + tneg}"
+        assert row["Comparator: events/total"] == f"{cpos}/{cpos + cneg}"
+        half = 1.959964 * math.sqrt(vi)  # metafor's 95 % CI from its printed yi and vi
+        ratio, low, high = (numbers.ratio(math.exp(yi + d)) for d in (0, -half, half))
+        assert row["Risk ratio [95 % CI]"] == f"{ratio} [{low}, {high}]"
+    weights = [float(r["Weight"].removesuffix(" %")) for r in trials]
+    assert abs(sum(weights) - 100) <= 0.05 * len(weights)  # each rounded to 0.1 %
+    yi, vi = meta.escalc_2x2("RR", *zip(*[(t, t + n, c, c + m) for t, n, c, m in BCG3], strict=True))
+    reml, dl = meta.pool_comparisons("RR", yi, vi), meta.pool_comparisons("RR", yi, vi, method="DL")
+    assert [r["Weight"] for r in trials] == [f"{numbers.weight(w)} %" for w in reml.weights]
+    assert total == {
+        "Study": "Total (REML)",
+        "Intervention: events/total": "13/660",
+        "Comparator: events/total": "51/662",
+        "Risk ratio [95 % CI]": figure_tables.ratio_cell(reml.estimate_ratio, reml.ci_low_ratio, reml.ci_high_ratio),
+        "Weight": "100 %",
+    }
+    assert total["Risk ratio [95 % CI]"] == "0.26 [0.14, 0.48]"
+    pi = f"[{numbers.ratio(reml.pi_low_ratio)}, {numbers.ratio(reml.pi_high_ratio)}]"
+    assert prediction["Study"] == "95 % prediction interval" and prediction["Risk ratio [95 % CI]"] == pi
+    assert sensitivity["Risk ratio [95 % CI]"] == figure_tables.ratio_cell(
+        dl.estimate_ratio, dl.ci_low_ratio, dl.ci_high_ratio
+    )
+    assert forest["heterogeneity"] == "Heterogeneity: τ² = 0.0000; I² = 0.0 %; Q = 0.93, df = 2, p = 0.627"
+    drawn = [text for text, _, _ in drawn_texts(forest["svg"])]
+    assert all(cell in drawn for row in forest["table"] for cell in row.values() if cell)
+    assert forest["heterogeneity"] in drawn
+
+
+def drawn_texts(svg: str) -> list[tuple[str, float, str]]:
+    """Each text of a matplotlib SVG: its words, x, and anchor (start, middle or end)."""
+    import re
+
+    found = []
+    for attributes, text in re.findall(r"<text([^>]*)>([^<]*)</text>", svg):
+        at = re.search(r'\bx="([-\d.]+)"', attributes) or re.search(r"translate\(([-\d.]+)", attributes)
+        anchor = re.search(r"text-anchor: (\w+)", attributes)
+        found.append((text.strip(), float(at.group(1)), anchor.group(1) if anchor else "start"))
+    return found
+
+
+def favours_sides(svg: str) -> tuple[str, str]:
+    """The "Favours" words left of the line at 1 (ending before it) and right of it (starting after)."""
+    texts = drawn_texts(svg)
+    one = next(x for text, x, anchor in texts if text == "1" and anchor == "middle")  # the tick at 1
+    left = [text for text, x, anchor in texts if text.startswith("Favours") and anchor == "end" and x < one]
+    right = [text for text, x, anchor in texts if text.startswith("Favours") and anchor == "start" and x > one]
+    return " ".join(left), " ".join(right)
+
+
+@pytest.mark.parametrize(
+    ("domain", "left", "right"),
+    [
+        # a harm (toxicity): fewer events with arm a, a risk ratio below 1, favours arm a
+        ("toxicity", "Favours arm a", "Favours arm b"),
+        # a benefit (durability of relief): more events with arm a, a ratio above 1, favour arm a
+        ("durability", "Favours arm b", "Favours arm a"),
+    ],
+)
+def test_the_favours_words_sit_on_the_side_the_outcome_makes_good(data, domain, left, right):
+    from briefing.vocabulary import DOMAINS
+
+    assert DOMAINS[domain].event_kind == ("harm" if domain == "toxicity" else "benefit")
+    (forest,) = _three_trial_summary(data, domain)["comparison_figures"]
+    assert favours_sides(forest["svg"]) == (left, right)
+    assert f"left of it: {left}; right of it: {right}" in forest["alt"]
+
+
+def test_a_single_trial_gets_no_comparative_forest_plot(data):
+    from briefing import summary
+
+    tables = evidence.read_tables(data / "datapackage.yaml")
+    result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
+    (row,) = result["sof_comparisons"]  # Patchell 2005 alone
+    assert row["pooled"] is None and row["sensitivity"] is None and row["figure_id"] is None
+    assert result["comparison_figures"] == []
+
+
+@pytest.mark.slow
+def test_a_build_with_three_trials_shows_the_comparative_forest_plot_and_passes_the_audit(workspace, tmp_path):
+    from briefing import audit
+    from conftest import snakemake
+
+    data = with_patchell(ROOT / "data", tmp_path / "data")
+    _three_trials(data)
+    for path in data.iterdir():
+        shutil.copyfile(path, workspace / "data" / path.name)
+    snakemake(workspace)  # the audit step passes only if every printed number traces to the data
+    html = (workspace / "reports" / "briefing.html").read_text(encoding="utf-8")
+    sof, forest = html.index('id="table-surgery-sof-comparisons"'), html.index('<figure id="fig-surgery-comparison-1"')
+    assert sof < forest < html.index('id="table-surgery-outcomes"')  # beside its summary of findings
+    assert '<a href="#fig-surgery-comparison-1">the forest plot</a>' in html[sof:forest]
+    assert "<td>Total (REML)</td><td>13/660</td><td>51/662</td><td>0.26 [0.14, 0.48]</td>" in html
+    pdf = " ".join(" ".join(audit.pdf_pages(workspace / "reports" / "briefing.pdf")).split())
+    assert "Event: arm a versus arm b, random-effects meta-analysis (risk ratio)" in pdf
+    assert "Favours arm a" in pdf and "DerSimonian–Laird (sensitivity)" in pdf
+    published = json.loads((workspace / "reports" / "briefing.json").read_text(encoding="utf-8"))
+    surgery = next(m for m in published["modalities"] if m["modality_id"] == "surgery")
+    assert "fig-surgery-comparison-1" in [f["id"] for f in surgery["figures"]]

@@ -72,7 +72,8 @@ def test_a_systematic_reviews_pooled_result_is_the_reviews_own_and_never_counted
     (review,) = cebrt["review_results"]
     (pooled,) = review["comparisons"]
     assert pooled["value_text"] == "0.85" and pooled["studies"] == 9
-    assert "odds ratio 0.85 (95 % CI 0.66 to 1.08)" in pooled["text"]
+    assert pooled["text"] == "OR 0.85 (95 % CI 0.66 to 1.08)"
+    assert pooled["scope"] == "time point not stated; single fraction against multiple fractions"
     arms = [(o["arm_id"], o["events"], o["denominator"]) for o in review["outcomes"]]
     assert sorted(arms) == [("saito2019-multi", 953, 1360), ("saito2019-single", 884, 1321)]
     ids = {o["outcome_id"] for o in cebrt["outcomes"]} | {i for p in cebrt["pooled"] for i in p["outcome_ids"]}
@@ -175,7 +176,8 @@ def test_a_build_with_the_comparative_studies_shows_them_and_passes_the_audit(wo
     assert "Surgery against Conventional EBRT" in direct and "RR 1.48 (1.13 to 1.93)" in direct
     assert "Radiosurgery (single fraction) against Conventional EBRT" in direct
     review = page.find(id="table-cebrt-review-saito2019").get_text(" ", strip=True)
-    assert "odds ratio 0.85 (95 % CI 0.66 to 1.08)" in review and "9 studies pooled" in review
+    assert "OR 0.85 (95 % CI 0.66 to 1.08); 9 studies pooled" in review
+    assert "single fraction against multiple fractions" in review
     assert review.index("Single fraction: 67 %") < review.index("Multiple fractions: 70 %")
     note = page.find(id="comparator-in-cebrt").get_text(" ", strip=True)
     assert note.startswith("Conventional EBRT was also the comparator in Patchell 2005")

@@ -94,8 +94,9 @@ def test_forest_plot_of_200_studies_is_drawn_in_even_parts_on_one_axis():
     pooled_rows = {p["table"][-2]["Estimate [95 % CI]"] for p in parts}
     assert len(pooled_rows) == 1  # every part repeats the one pooled result of all 200 studies
     assert all(p["table"][-2]["Study"] == "Random effects (REML), all studies" for p in parts)
-    ticks = {tuple(re.findall(r"<!-- ([\d.−-]+) -->", p["svg"])) for p in parts}
-    assert len(ticks) == 1  # the same axis in every part, so rows can be compared across parts
+    # The tick labels (text, not comments, since svg.fonttype is "none": the old pattern found none).
+    ticks = {tuple(re.findall(r'<g id="[^"]*xtick_\d+">.*?<text[^>]*>([^<]*)</text>', p["svg"], re.S)) for p in parts}
+    assert len(ticks) == 1 and all(ticks.pop())  # the same axis in every part, so rows compare across parts
     height = float(re.search(r'height="([\d.]+)pt"', parts[0]["svg"]).group(1))
     assert height / 72 < 11  # one part fits an A4 page
 

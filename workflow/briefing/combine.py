@@ -319,7 +319,8 @@ def public_json(context: dict[str, Any]) -> dict[str, Any]:
                 "pooled": s["pooled"],
                 "summary_of_findings": s["sof"]["rows"],
                 "figures": [
-                    {"id": f["id"], "title": f["title"], "alt": f["alt"], "table": f["table"]} for f in s["figures"]
+                    {"id": f["id"], "title": f["title"], "alt": f["alt"], "table": f["table"]}
+                    for f in s["figures"] + s.get("comparison_figures", [])
                 ],
                 "sentences": s["sentences"],
             }

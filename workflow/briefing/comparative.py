@@ -74,8 +74,8 @@ def _comparator(arm: Row) -> str:
 def sof_rows(computed_rows: list[Row], arms: dict[str, Row], baselines: list[Row] | None = None) -> list[Row]:
     """One summary-of-findings row per outcome and comparison (same outcome, same treatment
     against the same comparator), whole groups only: the relative effect of one trial, or pooled
-    over several (REML on log risk ratios), and the anticipated absolute effect per 1,000 at the
-    comparator arms' risk (their events over their patients)."""
+    over several (REML on log risk ratios, DerSimonian-Laird as sensitivity), and the anticipated
+    absolute effect per 1,000 at the comparator arms' risk (their events over their patients)."""
     groups: dict[tuple[Any, ...], list[Row]] = {}
     for c in computed_rows:
         if not c.get("subgroup"):
@@ -87,9 +87,11 @@ def sof_rows(computed_rows: list[Row], arms: dict[str, Row], baselines: list[Row
 
 def _sof_row(rows: list[Row], baselines: list[Row]) -> Row:
     if len(rows) == 1:
-        ratio, low, high, pooled = rows[0]["ratio"], rows[0]["ci_low"], rows[0]["ci_high"], None
+        ratio, low, high, pooled, sensitivity = rows[0]["ratio"], rows[0]["ci_low"], rows[0]["ci_high"], None, None
     else:
-        pooled = meta.pool_comparisons("RR", [c["yi"] for c in rows], [c["vi"] for c in rows]).to_dict()
+        yi, vi = [c["yi"] for c in rows], [c["vi"] for c in rows]
+        pooled = meta.pool_comparisons("RR", yi, vi).to_dict()
+        sensitivity = meta.pool_comparisons("RR", yi, vi, method="DL").to_dict()
         ratio, low, high = pooled["estimate_ratio"], pooled["ci_low_ratio"], pooled["ci_high_ratio"]
     control_events = sum(c["counts"][1][0] for c in rows)
     control_n = sum(c["counts"][1][1] for c in rows)
@@ -107,6 +109,7 @@ def _sof_row(rows: list[Row], baselines: list[Row]) -> Row:
         "ci_low": low,
         "ci_high": high,
         "pooled": pooled,
+        "sensitivity": sensitivity,
         "absolute": asdict(effect),
         # GRADE: the absolute effect also at a baseline risk the data state for this outcome.
         "baselines": [

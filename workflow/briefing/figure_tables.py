@@ -93,8 +93,8 @@ def response_alt(rows: list[dict[str, str]]) -> str:
 
 # ----------------------------------------------------------------------------- forest plots
 def forest_pooled(pooled: dict[str, Any], scale: str) -> dict[str, float | None]:
-    """The pooled estimate and its intervals on the plot's scale (a proportion, or a mean)."""
-    suffix = "_prop" if scale == "proportion" else ""
+    """The pooled estimate and its intervals on the plot's scale (a proportion, a mean or a ratio)."""
+    suffix = {"proportion": "_prop", "ratio": "_ratio"}.get(scale, "")
     return {key: pooled[f"{key}{suffix}"] for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
 
 
@@ -149,6 +149,109 @@ def forest_alt(table: list[dict[str, str]], heterogeneity_text: str, k: int, all
     return (
         f"Forest plot of {shown}. "
         + "; ".join(f"{r['Study']}: {r['Estimate [95 % CI]']}" for r in table)
+        + ". "
+        + heterogeneity_text
+        + "."
+    )
+
+
+# ----------------------------------------------------------------------------- comparative forest plots
+INTERVENTION, COMPARATOR = "Intervention: events/total", "Comparator: events/total"
+RATIO = "Risk ratio [95 % CI]"
+SENSITIVITY_LABEL = "DerSimonian–Laird (sensitivity)"
+RATIO_AXIS_LABEL = "Risk ratio (log scale)"
+# The columns' headers as drawn on the plot, in two lines.
+COMPARISON_HEADERS = {
+    "Study": "Study",
+    INTERVENTION: "Intervention\nevents/total",
+    COMPARATOR: "Comparator\nevents/total",
+    RATIO: "Risk ratio\n[95 % CI]",
+    "Weight": "Weight",
+}
+
+
+def comparison_title(measure: str, intervention: str, comparator: str) -> str:
+    return f"{measure}: {intervention} versus {comparator}, random-effects meta-analysis (risk ratio)"
+
+
+def ratio_cell(ratio: float, low: float, high: float) -> str:
+    """ "0.41 [0.13, 1.26]": a risk ratio and its 95 % CI as the comparative forest plot prints it."""
+    return f"{numbers.ratio(ratio)} [{numbers.ratio(low)}, {numbers.ratio(high)}]"
+
+
+def counts_cell(events: int, n: int) -> str:
+    return f"{events}/{n}"
+
+
+def total_label(all_studies: int | None) -> str:
+    """The pooled row of a comparative forest plot, which also sums each arm's events and patients."""
+    return "Total, all studies (REML)" if all_studies else "Total (REML)"
+
+
+def comparison_forest_table(
+    rows: list[dict[str, Any]],
+    pooled: dict[str, Any],
+    sensitivity: dict[str, Any] | None,
+    totals: list[list[int]],
+    all_studies: int | None = None,
+) -> list[dict[str, str]]:
+    """The comparative forest plot's columns: one row per trial (each arm's events/total, the risk
+    ratio computed from them, the REML weight), then the total of both arms with the pooled risk
+    ratio, the 95 % prediction interval and the DerSimonian-Laird estimate. rows: label, counts
+    ([[events, n] of the intervention arm, of the comparator arm]), ratio, ci_low, ci_high, weight."""
+    table = [
+        {
+            "Study": r["label"],
+            INTERVENTION: counts_cell(*r["counts"][0]),
+            COMPARATOR: counts_cell(*r["counts"][1]),
+            RATIO: ratio_cell(r["ratio"], r["ci_low"], r["ci_high"]),
+            "Weight": f"{numbers.weight(r['weight'])} %",
+        }
+        for r in rows
+    ]
+    total = {"Study": total_label(all_studies), INTERVENTION: counts_cell(*totals[0])}
+    total |= {COMPARATOR: counts_cell(*totals[1])}
+    p = forest_pooled(pooled, "ratio")
+    table.append(total | {RATIO: ratio_cell(p["estimate"], p["ci_low"], p["ci_high"]), "Weight": "100 %"})
+    empty = {INTERVENTION: "", COMPARATOR: "", "Weight": ""}
+    if p["pi_low"] is not None:
+        interval = f"[{numbers.ratio(p['pi_low'])}, {numbers.ratio(p['pi_high'])}]"
+        table.append({"Study": PREDICTION_LABEL} | empty | {RATIO: interval})
+    if sensitivity is not None:
+        s = forest_pooled(sensitivity, "ratio")
+        dl = ratio_cell(s["estimate"], s["ci_low"], s["ci_high"])
+        table.append({"Study": SENSITIVITY_LABEL} | empty | {RATIO: dl})
+    return [{key: row[key] for key in ("Study", INTERVENTION, COMPARATOR, RATIO, "Weight")} for row in table]
+
+
+def favours(event_kind: str, intervention: str, comparator: str) -> tuple[str, str]:
+    """The words under a risk-ratio axis, left of 1 and right of 1. Of a benefit, a ratio above 1
+    (more events with the intervention) favours the intervention; of a harm, a ratio below 1 does;
+    of an outcome that is neither declared, the words say only which arm has more events."""
+    if event_kind == "benefit":
+        return f"Favours {comparator}", f"Favours {intervention}"
+    if event_kind == "harm":
+        return f"Favours {intervention}", f"Favours {comparator}"
+    return f"Fewer events with {intervention}", f"More events with {intervention}"
+
+
+def ratio_ticks(ticks: list[float]) -> list[str]:
+    return [numbers.axis_ratio(t) for t in ticks]
+
+
+def comparison_alt(
+    table: list[dict[str, str]], heterogeneity_text: str, sides: tuple[str, str], k: int, all_studies: int | None
+) -> str:
+    shown = f"{k} of {all_studies} studies" if all_studies else f"{k} studies"
+    rows = []
+    for r in table:
+        arms = f"{r[INTERVENTION]} against {r[COMPARATOR]}; " if r[INTERVENTION] else ""
+        weight = f"; weight {r['Weight']}" if r["Weight"] else ""
+        rows.append(f"{r['Study']}: {arms}risk ratio {r[RATIO]}{weight}")
+    return (
+        f"Forest plot of risk ratios of {shown} (intervention events/total against comparator events/total), "
+        f"on a log scale with a line at 1 (left of it: {sides[0]}; right of it: {sides[1]}). "
+        + ". ".join(rows)
         + ". "
         + heterogeneity_text
         + "."

@@ -12,6 +12,8 @@ import io
 import itertools
 import math
 import re
+import textwrap
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -231,18 +233,22 @@ def forest_figures(
         ends += [v for v in (pooled["ci_low"], pooled["ci_high"], pooled["pi_low"], pooled["pi_high"]) if v is not None]
         margin = 0.05 * (max(ends) - min(ends) or 1)
         xlim = (min(ends) - margin, max(ends) + margin)
-    count = math.ceil(len(rows) / FOREST_ROWS_PER_PART)
-    bounds = [round(i * len(rows) / count) for i in range(count + 1)]  # parts of even length
-    chunks = [rows[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
     return _parts(
         figure_id,
         [
             forest_figure(
                 _part_id(figure_id, i), title, chunk, pooled, scale, continued=i > 0, xlim=xlim, all_studies=len(rows)
             )
-            for i, chunk in enumerate(chunks)
+            for i, chunk in enumerate(_forest_chunks(rows))
         ],
     )
+
+
+def _forest_chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The rows in parts of at most FOREST_ROWS_PER_PART, of even length."""
+    count = math.ceil(len(rows) / FOREST_ROWS_PER_PART)
+    bounds = [round(i * len(rows) / count) for i in range(count + 1)]
+    return [rows[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def forest_figure(
@@ -302,17 +308,29 @@ def _forest_canvas(k: int) -> tuple[matplotlib.figure.Figure, tuple[Any, Any, An
     return fig, (left, ax, right), height
 
 
-def _forest_marks(ax: Any, rows: list[dict[str, Any]], ys: list[int], pooled: dict[str, float | None]) -> None:
+def _forest_marks(
+    ax: Any,
+    rows: list[dict[str, Any]],
+    ys: list[float],
+    pooled: dict[str, float | None],
+    y_pooled: float = 1.5,
+    y_prediction: float = 0.5,
+) -> None:
     """Each study's square and interval, the pooled diamond and the prediction interval."""
     max_weight = max(r["weight"] for r in rows)
     for y, r in zip(ys, rows, strict=False):
         ax.plot([r["ci_low"], r["ci_high"]], [y, y], color="black", linewidth=1)
         ax.scatter([r["estimate"]], [y], marker="s", s=15 + 120 * r["weight"] / max_weight, color=PALETTE[0], zorder=3)
-    est, low, high = pooled["estimate"], pooled["ci_low"], pooled["ci_high"]
-    ax.fill([low, est, high, est], [1.5, 1.8, 1.5, 1.2], color=PALETTE[1], zorder=3)
+    _diamond(ax, pooled, y_pooled, color=PALETTE[1])
     if pooled["pi_low"] is not None:
-        ax.plot([pooled["pi_low"], pooled["pi_high"]], [0.5, 0.5], color=PALETTE[1], linewidth=2)
-    ax.axvline(est, color=PALETTE[1], linestyle=":", linewidth=1)
+        ax.plot([pooled["pi_low"], pooled["pi_high"]], [y_prediction, y_prediction], color=PALETTE[1], linewidth=2)
+    ax.axvline(pooled["estimate"], color=PALETTE[1], linestyle=":", linewidth=1)
+
+
+def _diamond(ax: Any, pooled: dict[str, float | None], y: float, **style: Any) -> None:
+    """A pooled estimate and its CI as a diamond centred on the row's height."""
+    est, low, high = pooled["estimate"], pooled["ci_low"], pooled["ci_high"]
+    ax.fill([low, est, high, est], [y, y + 0.3, y, y - 0.3], zorder=3, **style)
 
 
 def _forest_axis(ax: Any, scale: str, xlim: tuple[float, float] | None, k: int) -> None:
@@ -330,6 +348,18 @@ def _forest_axis(ax: Any, scale: str, xlim: tuple[float, float] | None, k: int) 
     ax.grid(axis="y", visible=False)
 
 
+@dataclass(frozen=True)
+class _Column:
+    """A column of a forest plot's table, drawn in `panel` at x (the panel's own units)."""
+
+    panel: Any
+    key: str
+    header: str
+    x: float
+    ha: str = "left"
+    bold: bool = True  # in the pooled row
+
+
 def _forest_columns(left: Any, right: Any, table: list[dict[str, str]], ys: list[float], k: int) -> None:
     """The table drawn beside the plot at each row's height: study and n on the left, estimate
     and weight on the right; the pooled row (the k-th) in bold."""
@@ -337,16 +367,205 @@ def _forest_columns(left: Any, right: Any, table: list[dict[str, str]], ys: list
         panel.set_xlim(0, 1)
         panel.set_ylim(-0.2, k + 3)
         panel.axis("off")
-    header_y = k + 2.7
-    left.text(0, header_y, "Study", fontweight="bold", va="center")
-    left.text(1, header_y, "n", fontweight="bold", va="center", ha="right")
-    right.text(0.05, header_y, "Estimate [95 % CI]", fontweight="bold", va="center")
-    right.text(1, header_y, "Weight", fontweight="bold", va="center", ha="right")
+    columns = [
+        _Column(left, "Study", "Study", 0),
+        _Column(left, "n", "n", 1, "right", bold=False),
+        _Column(right, "Estimate [95 % CI]", "Estimate [95 % CI]", 0.05),
+        _Column(right, "Weight", "Weight", 1, "right", bold=False),
+    ]
+    _draw_columns(columns, table, ys, k, header_y=k + 2.7, header={"va": "center"})
+
+
+def _draw_columns(
+    columns: list[_Column],
+    table: list[dict[str, str]],
+    ys: list[float],
+    k: int,
+    header_y: float,
+    header: dict[str, Any],
+) -> None:
+    """Each column's header, then its cells at each row's height; the pooled row (the k-th) bold."""
+    for c in columns:
+        c.panel.text(c.x, header_y, c.header, fontweight="bold", ha=c.ha, **header)
     for i, (y, row) in enumerate(zip(ys, table, strict=False)):
-        bold = {"fontweight": "bold"} if i == k else {}
-        left.text(0, y, row["Study"], va="center", fontsize=9, **bold)
-        if row["n"]:
-            left.text(1, y, row["n"], va="center", ha="right", fontsize=9)
-        right.text(0.05, y, row["Estimate [95 % CI]"], va="center", fontsize=9, **bold)
-        if row["Weight"]:
-            right.text(1, y, row["Weight"], va="center", ha="right", fontsize=9)
+        for c in columns:
+            bold = {"fontweight": "bold"} if i == k and c.bold else {}
+            if row[c.key]:
+                c.panel.text(c.x, y, row[c.key], va="center", ha=c.ha, fontsize=9, **bold)
+
+
+# ----------------------------------------------------------------------------- comparative forest plots
+# A risk-ratio axis is symmetric about 1 on the log scale, as RevMan draws it: the narrowest of these
+# reaches (1/r to r) that holds every interval, with its ticks; an interval beyond 1/100 or 100 ends
+# in an arrow at the edge.
+RATIO_REACHES = {
+    2: (0.5, 1, 2),
+    5: (0.2, 0.5, 1, 2, 5),
+    10: (0.1, 0.2, 0.5, 1, 2, 5, 10),
+    20: (0.05, 0.2, 1, 5, 20),
+    50: (0.02, 0.1, 1, 10, 50),
+    100: (0.01, 0.1, 1, 10, 100),
+}
+# Inches across the comparative plot: study, each arm's events/total (right-aligned at its edge),
+# the plot, then risk ratio and weight.
+COMPARISON_WIDTH = 9.1
+COMPARISON_PANELS = ((0.0, 3.95), (4.1, 2.7), (6.95, 2.15))  # (left edge, width) of each panel
+WRAP = {"title": 100, "favours": 30}  # characters per line
+
+
+def comparison_forest_figures(figure_id: str, comparison: dict[str, Any]) -> list[dict[str, Any]]:
+    """The forest plot of one comparison pooled over two trials or more, in parts of at most
+    FOREST_ROWS_PER_PART trials on one shared axis; every part repeats the totals, the pooled
+    result, the prediction interval and the sensitivity estimate of all trials.
+
+    comparison: title; rows (label, counts, ratio, ci_low, ci_high, weight: see
+    figure_tables.comparison_forest_table); pooled and sensitivity (PooledResult.to_dict() of the
+    REML and DerSimonian-Laird models on log risk ratios); intervention and comparator (the arms'
+    labels); event_kind ("benefit", "harm" or "", vocabulary.Domain.event_kind)."""
+    rows = comparison["rows"]
+    totals = [[sum(r["counts"][arm][i] for r in rows) for i in (0, 1)] for arm in (0, 1)]
+    reach = _ratio_reach(rows, comparison["pooled"], comparison["sensitivity"])
+    chunks = [rows] if len(rows) <= FOREST_ROWS_PER_PART else _forest_chunks(rows)
+    everything = len(rows) if len(chunks) > 1 else None
+    return _parts(
+        figure_id,
+        [
+            comparison_forest_figure(_part_id(figure_id, i), comparison, chunk, totals, reach, i > 0, everything)
+            for i, chunk in enumerate(chunks)
+        ],
+    )
+
+
+def _ratio_reach(rows: list[dict[str, Any]], pooled: dict[str, Any], sensitivity: dict[str, Any] | None) -> int:
+    """The narrowest symmetric reach of the axis that holds every interval drawn."""
+    ends = [v for r in rows for v in (r["ci_low"], r["ci_high"])]
+    for result in (pooled, sensitivity or {}):
+        ends += [result.get(f"{key}_ratio") for key in ("ci_low", "ci_high", "pi_low", "pi_high")]
+    farthest = max(abs(math.log(v)) for v in ends if v is not None)
+    return next((r for r in RATIO_REACHES if math.log(r) >= farthest), max(RATIO_REACHES))
+
+
+def comparison_forest_figure(
+    figure_id: str,
+    comparison: dict[str, Any],
+    rows: list[dict[str, Any]],
+    totals: list[list[int]],
+    reach: int,
+    continued: bool = False,
+    all_studies: int | None = None,
+) -> dict[str, Any]:
+    """A comparative forest plot as RevMan and metafor draw it: per trial each arm's events/total,
+    the risk ratio with its 95 % CI (a square sized by weight) and the REML weight; the totals with
+    the pooled diamond, the prediction interval and the DerSimonian-Laird estimate (an open diamond);
+    a log axis with a line at 1 and which side favours which arm; heterogeneity underneath."""
+    _style()
+    k = len(rows)
+    title = comparison["title"] + (" (continued)" if continued else "")
+    pooled, sensitivity = comparison["pooled"], comparison["sensitivity"]
+    table = tables.comparison_forest_table(rows, pooled, sensitivity, totals, all_studies)
+    heterogeneity = tables.heterogeneity(pooled)
+    sides = tables.favours(comparison["event_kind"], comparison["intervention"], comparison["comparator"])
+    favours = [textwrap.wrap(words, WRAP["favours"]) for words in sides]
+    below = len(table) - k  # the rows under the trials: total, prediction interval, sensitivity
+    title_lines = textwrap.wrap(title, WRAP["title"])
+    fig, (left, ax, right), height = _comparison_canvas(k + below, len(title_lines), max(map(len, favours)))
+    ys = [float(y) for y in range(k + below, below, -1)] + [below - 0.5 - i for i in range(below)]
+    marks = [{"estimate": r["ratio"]} | {key: r[key] for key in ("ci_low", "ci_high", "weight")} for r in rows]
+    summary = tables.forest_pooled(pooled, "ratio")
+    _forest_marks(ax, marks, ys[:k], summary, y_pooled=ys[k], y_prediction=ys[min(k + 1, len(ys) - 1)])
+    if sensitivity is not None:
+        s = tables.forest_pooled(sensitivity, "ratio")
+        _diamond(ax, s, ys[-1], facecolor="none", edgecolor=PALETTE[1])
+    _beyond_the_axis(ax, marks, ys, summary, reach)
+    _ratio_axis(ax, reach, k + below + 2.2, favours)
+    _comparison_columns(left, right, table, ys, k, top=k + below + 2.2)
+    fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
+    fig.text(0.0, 1 - 0.15 / height, "\n".join(title_lines), fontsize=11, ha="left", va="top")
+    return {
+        "id": figure_id,
+        "title": title,
+        "alt": tables.comparison_alt(table, heterogeneity, sides, k, all_studies),
+        "svg": _to_svg(fig, figure_id),
+        "table": table,
+        "columns": list(table[0]),
+        "heterogeneity": heterogeneity,
+    }
+
+
+def _comparison_canvas(
+    rows: int, title_lines: int, favours_lines: int
+) -> tuple[matplotlib.figure.Figure, tuple[Any, Any, Any], float]:
+    """The figure and its three panels in fixed sizes in inches (as _forest_canvas), with room for
+    the title's lines, two-line column headers above the rows, and under the axis its ticks, its
+    label and the lines of the "Favours" words."""
+    row_area = 0.24 * (rows + 2.4)
+    top, axis_band, footer_band = 0.3 + 0.2 * title_lines, 0.62 + 0.17 * favours_lines, 0.35
+    height = top + row_area + axis_band + footer_band
+    fig = plt.figure(figsize=(COMPARISON_WIDTH, height))
+    bottom, rows_h = (axis_band + footer_band) / height, row_area / height
+    panels = tuple(
+        fig.add_axes((x / COMPARISON_WIDTH, bottom, width / COMPARISON_WIDTH, rows_h)) for x, width in COMPARISON_PANELS
+    )
+    return fig, panels, height
+
+
+def _beyond_the_axis(
+    ax: Any, rows: list[dict[str, Any]], ys: list[float], pooled: dict[str, float | None], reach: int
+) -> None:
+    """An arrow at the edge of the axis where an interval goes on beyond it."""
+    ends = [(r["ci_low"], r["ci_high"], y, "black") for r, y in zip(rows, ys, strict=False)]
+    if pooled["pi_low"] is not None:
+        ends.append((pooled["pi_low"], pooled["pi_high"], ys[len(rows) + 1], PALETTE[1]))
+    for low, high, y, colour in ends:
+        if low < 1 / reach:
+            ax.plot([1 / reach], [y], marker="<", color=colour, markersize=5, clip_on=False, zorder=4)
+        if high > reach:
+            ax.plot([reach], [y], marker=">", color=colour, markersize=5, clip_on=False, zorder=4)
+
+
+def _ratio_axis(ax: Any, reach: int, top: float, favours: list[list[str]]) -> None:
+    """A log axis from 1/reach to reach, ticks as ratios, a line at 1 and, under the axis, which
+    side favours which arm (the lines of the words left of 1, and right of it)."""
+    ax.set_xscale("log")
+    ax.set_xlim(1 / reach, reach)
+    ticks = list(RATIO_REACHES[reach])
+    ax.set_xticks(ticks, tables.ratio_ticks(ticks), fontsize=9)
+    ax.minorticks_off()
+    ax.axvline(1, color="black", linewidth=1)
+    ax.set_ylim(-0.2, top)
+    ax.set_yticks([])
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(tables.RATIO_AXIS_LABEL, fontsize=9)
+    for lines, sign, ha in ((favours[0], -1, "right"), (favours[1], 1, "left")):
+        ax.annotate(
+            "\n".join(lines),
+            xy=(1, 0),
+            xycoords=("data", "axes fraction"),
+            xytext=(4 * sign, -40),
+            textcoords="offset points",
+            ha=ha,
+            va="top",
+            fontsize=9,
+            fontstyle="italic",
+        )
+
+
+def _comparison_columns(
+    left: Any, right: Any, table: list[dict[str, str]], ys: list[float], k: int, top: float
+) -> None:
+    """The table beside the plot: study and each arm's events/total on the left, risk ratio and
+    weight on the right, under two-line headers; the total and pooled row (the k-th) in bold."""
+    for panel, (_, width) in ((left, COMPARISON_PANELS[0]), (right, COMPARISON_PANELS[2])):
+        panel.set_xlim(0, width)  # the panel's units are inches
+        panel.set_ylim(-0.2, top)
+        panel.axis("off")
+    edge = COMPARISON_PANELS[0][1]
+    head = tables.COMPARISON_HEADERS
+    columns = [
+        _Column(left, "Study", head["Study"], 0),
+        _Column(left, tables.INTERVENTION, head[tables.INTERVENTION], edge - 1.0, "right"),
+        _Column(left, tables.COMPARATOR, head[tables.COMPARATOR], edge, "right"),
+        _Column(right, tables.RATIO, head[tables.RATIO], 0),
+        _Column(right, "Weight", head["Weight"], COMPARISON_PANELS[2][1], "right", bold=False),
+    ]
+    _draw_columns(columns, table, ys, k, header_y=top - 1.6, header={"va": "bottom", "fontsize": 9})

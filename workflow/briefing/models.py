@@ -358,7 +358,8 @@ class Sentence(Model):
 
 
 class DescribedComparison(StatedComparison):
-    text: str
+    text: str  # the effect, as stated
+    scope: str  # its time point, subgroup and arms
 
 
 class ComputedComparison(ArmPair):
@@ -376,7 +377,8 @@ class ComputedComparison(ArmPair):
     ci_high: float
     zero_cell: bool
     absolute: dict[str, Any]
-    text: str
+    text: str  # the effect, as computed
+    scope: str  # its time point, subgroup and arms
 
 
 class ComparativeSofRow(Model):
@@ -394,6 +396,7 @@ class ComparativeSofRow(Model):
     ci_low: float
     ci_high: float
     pooled: PooledResult | None
+    sensitivity: PooledResult | None = None  # DerSimonian-Laird, beside the REML `pooled`
     absolute: dict[str, Any]
     intervention: str
     comparator: str
@@ -404,6 +407,7 @@ class ComparativeSofRow(Model):
     baseline_texts: list[str] = []
     certainty: Rating | None
     conclusion: str
+    figure_id: str | None = None  # its forest plot, when it pools two trials or more
 
 
 class Finding(Model):
@@ -509,6 +513,7 @@ class ModalitySummary(Model):
     overall_certainty: Rating | None
     sof: Sof
     sof_comparisons: list[ComparativeSofRow] = []
+    comparison_figures: list[Figure] = []  # the forest plots of sof_comparisons, shown beside them
 
 
 # ----------------------------------------------------------------------------- the briefing

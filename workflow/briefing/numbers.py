@@ -136,6 +136,11 @@ def ratio(value: Number) -> str:
     return fixed(value, RATIO_PLACES)
 
 
+def axis_ratio(value: Number) -> str:
+    """A tick of a ratio axis, as plain as the value: 0.05 -> "0.05", 1 -> "1", 10.0 -> "10"."""
+    return f"{Decimal(str(exact(value))).normalize():f}"
+
+
 def per_thousand(value: Number) -> str:
     """An absolute difference per 1,000 people, whole people, sign kept: "267", "-24"."""
     return fixed(value, 0)

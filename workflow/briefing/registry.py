@@ -176,13 +176,17 @@ def _computed_comparisons(s: dict[str, Any]) -> list[Entry]:
 
 def _comparative_sof(s: dict[str, Any]) -> list[Entry]:
     """What the comparative summary of findings prints: relative effects (pooled where several
-    trials compare the same arms), comparator risks and risk differences per 1,000."""
+    trials compare the same arms), comparator risks and risk differences per 1,000; and every
+    number the forest plot of a pooled row prints (its parts' tables and heterogeneity)."""
     entries = []
     for row in s.get("sof_comparisons", []):
         id = f"{s['modality_id']}:sof-comparison:{slug(row['measure'])}:{slug(row['comparator'])}"
         shown = [row["relative"], row["comparator_risk"], row["difference"], str(row["participants"])]
         shown += row.get("baseline_texts", [])
-        derivation = "risk ratios of the trials' arms, pooled by REML on the log scale when several; GRADE"
+        for forest in (f for f in s.get("comparison_figures", []) if f["part_of"] == row.get("figure_id")):
+            shown += [v for cells in forest["table"] for v in cells.values()] + [forest["heterogeneity"]]
+        derivation = "risk ratios of the trials' arms, pooled by REML on the log scale when several "
+        derivation += "(DerSimonian-Laird as sensitivity); GRADE"
         label = f"{row['measure']}: {row['intervention']} against {row['comparator']}"
         of, where = row["comparison_ids"], "computed from the comparisons listed"
         entries.append(_derived(id, s["modality_id"], "outcomes", label, derivation, of, where, shown=shown))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import certainty, comparative, effects, figures, pooling, sof, wording
+from . import certainty, comparative, effects, figure_tables, figures, pooling, sof, wording
 from .vocabulary import CATEGORIES, COMPARISON_COLUMNS, DESIGNS, DOMAINS
 
 
@@ -119,7 +119,10 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "comparator_in": _comparator_in(evidence, modality_id, primary_ids),
         "arms": list(arms.values()),
         "comparisons": _comparisons(evidence.get("comparisons", []), arms),
-        "computed_comparisons": [c | {"text": wording.computed_comparison(c, arms)} for c in computed],
+        "computed_comparisons": [
+            c | {"text": wording.computed_comparison(c, arms), "scope": wording.comparison_scope(c, arms)}
+            for c in computed
+        ],
         "designs": wording.design_summary(primary),
         "outcomes": outcomes,
         "estimates": estimates,
@@ -137,9 +140,15 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
     }
     sof_comparisons = _comparative_sof(
-        result["computed_comparisons"], arms, ratings, evidence.get("baseline_risks", [])
+        result["computed_comparisons"], arms, ratings, evidence.get("baseline_risks", []), modality_id
     )
-    return result | {"sof": sof.rows_for_modality(result), "sof_comparisons": sof_comparisons}
+    by_id = {c["comparison_id"]: c for c in result["computed_comparisons"]}
+    forests = [f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names)]
+    return result | {
+        "sof": sof.rows_for_modality(result),
+        "sof_comparisons": sof_comparisons,
+        "comparison_figures": forests,
+    }
 
 
 def _comparative_sof(
@@ -147,14 +156,19 @@ def _comparative_sof(
     arms: dict[str, dict[str, Any]],
     ratings: list[dict[str, Any]],
     baselines: list[dict[str, Any]],
+    modality_id: str,
 ) -> list[dict[str, Any]]:
-    """The comparative summary-of-findings rows, worded, with the certainty of their domain."""
+    """The comparative summary-of-findings rows, worded, with the certainty of their domain; a row
+    pooled over several trials names its forest plot, numbered in order."""
     by_domain = {r["domain"]: r for r in ratings}
     rows = []
+    number = iter(range(1, len(computed) + 1))
     for c in comparative.sof_rows(computed, arms, baselines):
         rating = by_domain.get(c["domain"])
         what = wording.sof_conclusion(rating, arms[c["arm_id"]]["label"], c["domain"], c["measure"])
-        rows.append(c | wording.comparative_sof_texts(c, arms) | {"certainty": rating, "conclusion": what})
+        figure_id = f"fig-{modality_id}-comparison-{next(number)}" if c["pooled"] else None
+        texts = wording.comparative_sof_texts(c, arms)
+        rows.append(c | texts | {"certainty": rating, "conclusion": what, "figure_id": figure_id})
     return rows
 
 
@@ -193,6 +207,37 @@ def _review_results(evidence: dict[str, Any]) -> list[dict[str, Any]]:
     return results
 
 
+def comparison_forest(
+    row: dict[str, Any], computed: dict[str, dict[str, Any]], studies: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Forest plot of one comparison pooled over several trials: each trial's arms' counts and
+    risk ratio (escalc RR) with its REML weight, the pooled results of the row."""
+    trials = [computed[i] for i in row["comparison_ids"]]
+    repeated = {s for s in row["study_ids"] if sum(c["study_id"] == s for c in trials) > 1}
+    rows = [
+        {
+            "label": studies[c["study_id"]]["short_name"]
+            + (f" ({c['timepoint']})" if c["study_id"] in repeated and c.get("timepoint") else ""),
+            "counts": c["counts"],
+            "ratio": c["ratio"],
+            "ci_low": c["ci_low"],
+            "ci_high": c["ci_high"],
+            "weight": weight,
+        }
+        for c, weight in zip(trials, row["pooled"]["weights"], strict=True)
+    ]
+    comparison = {
+        "title": figure_tables.comparison_title(row["measure"], row["intervention"], row["comparator"]),
+        "rows": rows,
+        "pooled": row["pooled"],
+        "sensitivity": row["sensitivity"],
+        "intervention": row["intervention"],
+        "comparator": row["comparator"],
+        "event_kind": DOMAINS[row["domain"]].event_kind,
+    }
+    return figures.comparison_forest_figures(row["figure_id"], comparison)
+
+
 def _patients(primary: list[dict[str, Any]], arms: dict[str, dict[str, Any]], modality_id: str) -> int:
     """Patients treated with this modality: a comparative study counts its arms of it only (all its
     patients when every arm is of this modality; an arm whose size the source omits counts 0)."""
@@ -208,7 +253,11 @@ def _patients(primary: list[dict[str, Any]], arms: dict[str, dict[str, Any]], mo
 
 def _comparisons(rows: list[dict[str, Any]], arms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The comparisons the primary studies state, each in words."""
-    return [c | {"text": wording.stated_comparison(c, arms)} for c in rows if c["arm_id"] in arms]
+    return [
+        c | {"text": wording.stated_comparison(c), "scope": wording.comparison_scope(c, arms)}
+        for c in rows
+        if c["arm_id"] in arms
+    ]
 
 
 def _outcomes(

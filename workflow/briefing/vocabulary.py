@@ -26,6 +26,9 @@ class Domain:
     measured over time, drawn as one line per study), or "" (each figure on its own).
     phrase: how a GRADE conclusion names the outcome and its verb, as (noun, verb, verb with s):
     "may relieve pain"; empty to use the outcome's own measure with "result in".
+    events: what an event (a patient counted) of this domain is for the patient, "benefit" or
+    "harm"; it decides which side of a risk-ratio forest plot favours a treatment (`event_kind`).
+    Without it, a pain or lasting domain's events are benefits and a safety domain's harms.
     """
 
     id: str
@@ -36,6 +39,12 @@ class Domain:
     figure_id: str = ""  # its chart's id (fig-<modality>-<figure_id>), title and (a series) axis
     figure_title: str = ""
     axis_label: str = ""
+    events: str = ""
+
+    @property
+    def event_kind(self) -> str:
+        """ "benefit" (more events favour a treatment), "harm" (fewer do), or "" (not declared)."""
+        return self.events or {"pain": "benefit", "lasting": "benefit", "safety": "harm"}.get(self.role, "")
 
 
 DOMAIN_LIST = (
@@ -69,12 +78,12 @@ DOMAIN_LIST = (
     ),
     Domain("time_to_relief", "Time to relief"),
     Domain("durability", "Durability of relief", role="lasting"),
-    Domain("relapse", "Relapse", role="lasting"),
+    Domain("relapse", "Relapse", role="lasting", events="harm"),
     Domain("pain_control", "Pain control", role="lasting"),
-    Domain("retreatment", "Re-treatment"),
+    Domain("retreatment", "Re-treatment", events="harm"),
     Domain("neurological", "Neurological outcome", role="safety"),
     Domain("toxicity", "Toxicity", role="safety"),
-    Domain("breakthrough_pain", "Breakthrough pain", phrase=("breakthrough pain", "reduce", "reduces")),
+    Domain("breakthrough_pain", "Breakthrough pain", phrase=("breakthrough pain", "reduce", "reduces"), events="harm"),
     Domain("function_qol", "Function and quality of life"),
 )
 

@@ -74,13 +74,21 @@ def outcome_label(o: dict[str, Any]) -> str:
     return f"{o['measure']}{arm}{subgroup}{when}"
 
 
+def comparison_scope(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
+    """ "after treatment; surgery and radiotherapy against radiotherapy alone": what a comparison
+    between arms is of, beside its outcome's name (the comparisons table's first column)."""
+    when = c.get("timepoint") or "time point not stated"
+    subgroup = f"; subgroup {c['subgroup']}" if c.get("subgroup") else ""
+    return f"{when}{subgroup}; {arms[c['arm_id']]['label']} against {arms[c['comparator_arm_id']]['label']}"
+
+
 def computed_comparison(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
-    """ "Able to walk after treatment, after treatment: risk ratio 1.47 (95 % CI 1.15 to 1.89),
-    computed from 42/50 and 29/51; with radiotherapy alone 569 per 1,000, 267 more per 1,000 (95 %
-    CI 86 more to 506 more) with surgery and radiotherapy" (derived by the build)."""
+    """ "RR 1.47 (95 % CI 1.15 to 1.89), computed from 42/50 and 29/51; with radiotherapy alone 569
+    per 1,000, 267 more per 1,000 (95 % CI 86 more to 506 more) with surgery and radiotherapy"
+    (derived by the build): the effect only, its outcome and arms are named beside it."""
     (ai, n1), (ci_, n2) = c["counts"]
     a = c["absolute"]
-    text = f"{outcome_label(c)}: risk ratio {numbers.ratio(c['ratio'])} "
+    text = f"{c['effect_measure']} {numbers.ratio(c['ratio'])} "
     text += f"(95 % CI {numbers.ratio(c['ci_low'])} to {numbers.ratio(c['ci_high'])}), computed from {ai}/{n1} "
     text += f"and {ci_}/{n2}" + ("; 1/2 added to each cell for a zero count" if c["zero_cell"] else "")
     control, treated = arms[c["comparator_arm_id"]]["label"], arms[c["arm_id"]]["label"]
@@ -128,15 +136,15 @@ def _more_or_fewer(difference: float) -> str:
     return f"{shown} {'more' if difference >= 0 else 'fewer'}"
 
 
-def stated_comparison(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
-    """ "Able to walk after treatment, after treatment: odds ratio 6.2 (95 % CI 2.0 to 19.8),
-    p = 0.001, surgery and radiotherapy against radiotherapy alone", figures as printed."""
-    text = f"{outcome_label(c)}: {EFFECT_MEASURES[c['effect_measure']].label} {c['value_text']}"
+def stated_comparison(c: dict[str, Any]) -> str:
+    """ "OR 6.2 (95 % CI 2.0 to 19.8); p = 0.001", figures as printed: the effect only, its outcome
+    and arms are named beside it (comparison_scope)."""
+    text = f"{EFFECT_MEASURES[c['effect_measure']].id} {c['value_text']}"
     if c.get("ci_low_text"):
         text += f" (95 % CI {c['ci_low_text']} to {c['ci_high_text']})"
     if c.get("p_value"):
-        text += f", {p_text(c['p_value'])}"
-    return text + f", {arms[c['arm_id']]['label']} against {arms[c['comparator_arm_id']]['label']}"
+        text += f"; {p_text(c['p_value'])}"
+    return text
 
 
 def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
