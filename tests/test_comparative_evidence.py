@@ -204,3 +204,20 @@ def test_a_stated_baseline_risk_gives_a_second_absolute_effect(project):
         "143 more per 1,000 (39 more to 279 more)"
     ]
     assert walk["comparator_risk"] == "569 per 1,000"  # the trial's own comparator risk stays
+
+
+def test_an_outcome_says_when_its_events_are_a_benefit_and_time_points_are_never_pooled_as_trials(project):
+    """Walking is counted in the neurological domain, whose events are harms by default; the row
+    marks it a benefit, so the forest plot's "favours" sides follow it. The same trial's walking at
+    two time points gives two rows of the summary of findings, not one pooled over "two trials"."""
+    surgery = modality(project, "surgery")
+    walk = next(r for r in surgery["sof_comparisons"] if r["measure"] == "Able to walk after treatment")
+    assert walk["event_kind"] == "benefit" and walk["timepoint"] == "after treatment"
+    later = [
+        o | {"outcome_id": o["outcome_id"] + "-later", "timepoint": "one year", "time_days": "365"}
+        for o in csv.DictReader((project / "data" / "outcomes.csv").open(encoding="utf-8", newline=""))
+        if o["outcome_id"] in ("patchell2005-walk-surgery", "patchell2005-walk-rt")
+    ]
+    append(project, "outcomes.csv", later)
+    rows = [r for r in modality(project, "surgery")["sof_comparisons"] if r["measure"] == walk["measure"]]
+    assert [(r["timepoint"], r["pooled"]) for r in rows] == [("after treatment", None), ("one year", None)]

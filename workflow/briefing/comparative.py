@@ -12,6 +12,7 @@ from typing import Any
 
 from . import absolute, meta
 from .effects import Z_95
+from .vocabulary import DOMAINS
 
 Row = dict[str, Any]
 
@@ -56,6 +57,8 @@ def risk_ratio(treated: Row, control: Row) -> Row:
         "ratio": rr,
         "ci_low": low,
         "ci_high": high,
+        # Which side of the forest plot favours the treatment: the outcome's own, else its domain's.
+        "event_kind": treated.get("event") or DOMAINS[treated["domain"]].event_kind,
         "zero_cell": 0 in (t["events"], c["events"]) or t["events"] == t["n"] or c["events"] == c["n"],
         "absolute": asdict(effect),
     }
@@ -80,7 +83,8 @@ def sof_rows(computed_rows: list[Row], arms: dict[str, Row], baselines: list[Row
     for c in computed_rows:
         if not c.get("subgroup"):
             treated, control = arms[c["arm_id"]], arms[c["comparator_arm_id"]]
-            key = (c["domain"], c["measure"], treated.get("modality_id"), _comparator(control))
+            # A trial's figures at two time points are two rows, never pooled as if two trials.
+            key = (c["domain"], c["measure"], c.get("timepoint"), treated.get("modality_id"), _comparator(control))
             groups.setdefault(key, []).append(c)
     return [_sof_row(rows, baselines or []) for rows in groups.values()]
 
@@ -98,6 +102,8 @@ def _sof_row(rows: list[Row], baselines: list[Row]) -> Row:
     effect = absolute.absolute_effect("RR", ratio, low, high, control_events / control_n)
     return {
         "domain": rows[0]["domain"],
+        "event_kind": rows[0]["event_kind"],
+        "timepoint": rows[0].get("timepoint"),
         "measure": rows[0]["measure"],
         "arm_id": rows[0]["arm_id"],
         "comparator_arm_id": rows[0]["comparator_arm_id"],

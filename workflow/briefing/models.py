@@ -375,6 +375,7 @@ class ComputedComparison(ArmPair):
     ratio: float
     ci_low: float
     ci_high: float
+    event_kind: str = ""  # "benefit", "harm" or "" (vocabulary.EVENT_KINDS, Domain.event_kind)
     zero_cell: bool
     absolute: dict[str, Any]
     text: str  # the effect, as computed
@@ -386,6 +387,8 @@ class ComparativeSofRow(Model):
 
     domain: str
     measure: str
+    event_kind: str = ""
+    timepoint: str | None = None
     arm_id: str
     comparator_arm_id: str
     study_ids: list[str]

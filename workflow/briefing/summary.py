@@ -233,7 +233,7 @@ def comparison_forest(
         "sensitivity": row["sensitivity"],
         "intervention": row["intervention"],
         "comparator": row["comparator"],
-        "event_kind": DOMAINS[row["domain"]].event_kind,
+        "event_kind": row["event_kind"],
     }
     return figures.comparison_forest_figures(row["figure_id"], comparison)
 

@@ -266,6 +266,9 @@ SCALE_DIRECTION_LIST = (
     Term("lower_better", "a lower score is better"),
     Term("higher_better", "a higher score is better"),
 )
+# What a counted event is for the patient, when it is not its domain's default (Domain.event_kind):
+# "able to walk" is a benefit in the neurological domain, whose events are otherwise harms.
+EVENT_KIND_LIST = (Term("benefit", "more events are better"), Term("harm", "fewer events are better"))
 # The part an arm of a comparative study plays.
 ARM_ROLE_LIST = (Term("intervention"), Term("comparator"))
 # The columns of the side-by-side table that list findings of the domains with that role.
@@ -324,6 +327,7 @@ COMPARISON_COLUMNS: Registry[Term] = Registry("comparison column", COMPARISON_CO
 EFFECT_MEASURES: Registry[EffectMeasure] = Registry("effect measure", EFFECT_MEASURE_LIST)
 ARM_ROLES: Registry[Term] = Registry("arm role", ARM_ROLE_LIST)
 SCALE_DIRECTIONS: Registry[Term] = Registry("scale direction", SCALE_DIRECTION_LIST)
+EVENT_KINDS: Registry[Term] = Registry("event kind", EVENT_KIND_LIST)
 
 # The columns of the data package whose values are these lists: their enums are filled in here, so
 # data/datapackage.yaml does not repeat them.
@@ -340,6 +344,7 @@ COLUMNS: dict[tuple[str, str], Registry[Any]] = {
     ("outcomes", "value_qualifier"): QUALIFIERS,
     ("outcomes", "denominator_unit"): DENOMINATOR_UNITS,
     ("outcomes", "direction"): DIRECTIONS,
+    ("outcomes", "event"): EVENT_KINDS,
     ("certainty", "outcome_domain"): DOMAINS,
     ("certainty", "factor"): FACTORS,
 }
