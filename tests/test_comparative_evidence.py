@@ -221,3 +221,21 @@ def test_an_outcome_says_when_its_events_are_a_benefit_and_time_points_are_never
     append(project, "outcomes.csv", later)
     rows = [r for r in modality(project, "surgery")["sof_comparisons"] if r["measure"] == walk["measure"]]
     assert [(r["timepoint"], r["pooled"]) for r in rows] == [("after treatment", None), ("one year", None)]
+
+
+def test_knapp_hartung_is_an_option_of_the_config_for_pooled_comparisons(tmp_path):
+    from briefing import meta
+    from test_arms import BCG3, _three_trials, with_patchell
+
+    data = with_patchell(ROOT / "data", tmp_path / "data")
+    _three_trials(data)
+    tables = evidence.read_tables(data / "datapackage.yaml")
+    yi, vi = meta.escalc_2x2("RR", *zip(*[(t, t + n, c, c + m) for t, n, c, m in BCG3], strict=True))
+    for knapp_hartung in (False, True):
+        piece = evidence.slice_for_modality(tables, "surgery") | {"settings": {"knapp_hartung": knapp_hartung}}
+        row = next(r for r in summary.build_summary(piece)["sof_comparisons"] if r["measure"] == "Event")
+        expected = meta.pool_comparisons("RR", yi, vi, knapp_hartung=knapp_hartung)
+        assert (row["ci_low"], row["ci_high"]) == (expected.ci_low_ratio, expected.ci_high_ratio)
+        assert ("Knapp–Hartung CI" in row["relative"]) is knapp_hartung
+    found = [str(p) for p in validate_package(data / "datapackage.yaml", settings={"knapp_hartung": "yes"})]
+    assert found == ["config, column 'analysis.knapp_hartung': must be true or false, not 'yes'"]

@@ -74,7 +74,9 @@ def _comparator(arm: Row) -> str:
     return arm.get("modality_id") or arm["label"].lower()
 
 
-def sof_rows(computed_rows: list[Row], arms: dict[str, Row], baselines: list[Row] | None = None) -> list[Row]:
+def sof_rows(
+    computed_rows: list[Row], arms: dict[str, Row], baselines: list[Row] | None = None, knapp_hartung: bool = False
+) -> list[Row]:
     """One summary-of-findings row per outcome and comparison (same outcome, same treatment
     against the same comparator), whole groups only: the relative effect of one trial, or pooled
     over several (REML on log risk ratios, DerSimonian-Laird as sensitivity), and the anticipated
@@ -86,16 +88,16 @@ def sof_rows(computed_rows: list[Row], arms: dict[str, Row], baselines: list[Row
             # A trial's figures at two time points are two rows, never pooled as if two trials.
             key = (c["domain"], c["measure"], c.get("timepoint"), treated.get("modality_id"), _comparator(control))
             groups.setdefault(key, []).append(c)
-    return [_sof_row(rows, baselines or []) for rows in groups.values()]
+    return [_sof_row(rows, baselines or [], knapp_hartung) for rows in groups.values()]
 
 
-def _sof_row(rows: list[Row], baselines: list[Row]) -> Row:
+def _sof_row(rows: list[Row], baselines: list[Row], knapp_hartung: bool) -> Row:
     if len(rows) == 1:
         ratio, low, high, pooled, sensitivity = rows[0]["ratio"], rows[0]["ci_low"], rows[0]["ci_high"], None, None
     else:
         yi, vi = [c["yi"] for c in rows], [c["vi"] for c in rows]
-        pooled = meta.pool_comparisons("RR", yi, vi).to_dict()
-        sensitivity = meta.pool_comparisons("RR", yi, vi, method="DL").to_dict()
+        pooled = meta.pool_comparisons("RR", yi, vi, knapp_hartung=knapp_hartung).to_dict()
+        sensitivity = meta.pool_comparisons("RR", yi, vi, method="DL", knapp_hartung=knapp_hartung).to_dict()
         ratio, low, high = pooled["estimate_ratio"], pooled["ci_low_ratio"], pooled["ci_high_ratio"]
     control_events = sum(c["counts"][1][0] for c in rows)
     control_n = sum(c["counts"][1][1] for c in rows)

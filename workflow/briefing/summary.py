@@ -140,7 +140,12 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
     }
     sof_comparisons = _comparative_sof(
-        result["computed_comparisons"], arms, ratings, evidence.get("baseline_risks", []), modality_id
+        result["computed_comparisons"],
+        arms,
+        ratings,
+        evidence.get("baseline_risks", []),
+        modality_id,
+        evidence.get("settings", {}).get("knapp_hartung", False),
     )
     by_id = {c["comparison_id"]: c for c in result["computed_comparisons"]}
     forests = [f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names)]
@@ -157,13 +162,14 @@ def _comparative_sof(
     ratings: list[dict[str, Any]],
     baselines: list[dict[str, Any]],
     modality_id: str,
+    knapp_hartung: bool = False,
 ) -> list[dict[str, Any]]:
     """The comparative summary-of-findings rows, worded, with the certainty of their domain; a row
     pooled over several trials names its forest plot, numbered in order."""
     by_domain = {r["domain"]: r for r in ratings}
     rows = []
     number = iter(range(1, len(computed) + 1))
-    for c in comparative.sof_rows(computed, arms, baselines):
+    for c in comparative.sof_rows(computed, arms, baselines, knapp_hartung):
         rating = by_domain.get(c["domain"])
         what = wording.sof_conclusion(rating, arms[c["arm_id"]]["label"], c["domain"], c["measure"])
         figure_id = f"fig-{modality_id}-comparison-{next(number)}" if c["pooled"] else None

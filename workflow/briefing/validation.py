@@ -790,6 +790,9 @@ def validate_package(
 
 def settings_problems(settings: dict[str, Any]) -> list[Problem]:
     """The config's analysis settings name outcome domains the vocabulary declares."""
+    if not isinstance(settings.get("knapp_hartung", False), bool):
+        message = f"must be true or false, not {settings['knapp_hartung']!r}"
+        return [Problem("config", None, "analysis.knapp_hartung", message)]
     return [
         Problem(
             "config",

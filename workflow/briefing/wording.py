@@ -105,6 +105,7 @@ def comparative_sof_texts(row: dict[str, Any], arms: dict[str, dict[str, Any]]) 
     relative = f"RR {numbers.ratio(row['ratio'])} ({numbers.ratio(row['ci_low'])} to {numbers.ratio(row['ci_high'])})"
     if row["pooled"]:
         relative += f"; pooled, {len(row['study_ids'])} trials, I² = {numbers.i2(row['pooled']['i2'])} %"
+        relative += ", Knapp–Hartung CI" if row["pooled"]["knapp_hartung"] else ""
     events, n = row["comparator_counts"]
     low, high = _more_or_fewer(a["difference_low"]), _more_or_fewer(a["difference_high"])
     capped = "; a bound capped at 1,000 per 1,000" if a["capped"] else ""
