@@ -224,8 +224,9 @@ def test_an_outcome_says_when_its_events_are_a_benefit_and_time_points_are_never
 
 
 def test_knapp_hartung_is_an_option_of_the_config_for_pooled_comparisons(tmp_path):
-    from briefing import meta
     from test_arms import BCG3, _three_trials, with_patchell
+
+    from briefing import meta
 
     data = with_patchell(ROOT / "data", tmp_path / "data")
     _three_trials(data)
