@@ -370,13 +370,15 @@ def sof_effect(
     if pooled:
         return " | ".join(f"{p['window']}: {pooled_effect(p)}" for p in pooled)
     if repeated:
-        by_study: dict[str, list[dict[str, Any]]] = {}
-        for o in outcomes:
-            by_study.setdefault(o["study_id"], []).append(o)
+        by_study: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for o in outcomes:  # a comparative study's arms are series of their own
+            by_study.setdefault((o["study_id"], o.get("arm_label") or ""), []).append(o)
+        several = len({sid for sid, _ in by_study}) > 1
         return "; ".join(
-            (f"{studies[sid]['short_name']}: " if len(by_study) > 1 else "")
+            (f"{studies[sid]['short_name']}: " if several else "")
+            + (f"{arm}: " if arm else "")
             + trajectory_phrase(sorted(series, key=lambda x: x["time_days"]), with_measure=False)
-            for sid, series in by_study.items()
+            for (sid, arm), series in by_study.items()
         )
     return "; ".join(
         (f"{studies[o['study_id']]['short_name']}: " if k > 1 else "")
