@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import shutil
@@ -105,3 +106,22 @@ def copy_build(built: Path, target: Path) -> Path:
 def workspace(built: Path, tmp_path: Path) -> Path:
     """A private copy of the clean build, for a test that changes things."""
     return copy_build(built, tmp_path / "project")
+
+
+def append_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    """Rows added to a data table as a curator adds them, in the table's own column order."""
+    header = next(csv.reader(path.open(encoding="utf-8", newline="")))
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        csv.DictWriter(fh, header, lineterminator="\n").writerows({k: r.get(k, "") for k in header} for r in rows)
+
+
+def edit_rows(path: Path, key: str, **changes: str) -> None:
+    """The cells `changes` set in every row of a data table that holds `key` (its id)."""
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    for row in rows:
+        if key in row.values():
+            row.update(changes)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)

@@ -3,7 +3,6 @@ the source states them, subgroups. Patchell 2005 (PMID 16112300), figures from i
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from briefing import evidence, validation
-from conftest import ROOT
+from conftest import ROOT, append_rows, edit_rows
 
 STUDY = {
     "study_id": "patchell2005",
@@ -60,10 +59,7 @@ COMPARISON = WALK | {
 
 
 def _append(data: Path, name: str, rows: list[dict[str, str]]) -> None:
-    path = data / name
-    header = next(csv.reader(path.open(encoding="utf-8", newline="")))
-    with path.open("a", encoding="utf-8", newline="") as fh:
-        csv.DictWriter(fh, header, lineterminator="\n").writerows({k: r.get(k, "") for k in header} for r in rows)
+    append_rows(data / name, rows)
 
 
 @pytest.fixture
@@ -104,15 +100,7 @@ def arms(piece: dict) -> list[str]:
 
 
 def _problems(data: Path, name: str, key: str, **changes: str) -> list[tuple[int | None, str | None, str]]:
-    path = data / name
-    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
-    for row in rows:
-        if key in row.values():
-            row.update(changes)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    edit_rows(data / name, key, **changes)
     return [(p.row, p.column, p.message) for p in validation.validate_package(data / "datapackage.yaml")]
 
 

@@ -16,7 +16,7 @@ import yaml
 
 from briefing import combine, evidence, summary
 from briefing.validation import validate_package
-from conftest import ROOT
+from conftest import ROOT, append_rows, edit_rows
 from real_studies import add_studies
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -42,22 +42,11 @@ def modality(project: Path, modality_id: str) -> dict:
 
 
 def append(project: Path, name: str, rows: list[dict[str, str]]) -> None:
-    path = project / "data" / name
-    header = next(csv.reader(path.open(encoding="utf-8", newline="")))
-    with path.open("a", encoding="utf-8", newline="") as fh:
-        csv.DictWriter(fh, header, lineterminator="\n").writerows({k: r.get(k, "") for k in header} for r in rows)
+    append_rows(project / "data" / name, rows)
 
 
 def edit(project: Path, name: str, key: str, **changes: str) -> None:
-    path = project / "data" / name
-    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
-    for row in rows:
-        if key in row.values():
-            row.update(changes)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    edit_rows(project / "data" / name, key, **changes)
 
 
 def test_the_comparative_studies_are_valid(project):

@@ -11,27 +11,13 @@ import random
 import re
 
 import pytest
+from test_comparisons import BCG
 
 from briefing import comparative, figure_tables, figures, numbers, summary, wording
 from briefing.vocabulary import DOMAINS
 
 # dat.bcg (tpos, tneg, cpos, cneg) and metafor's escalc(measure="RR") yi and vi of each trial, as
 # docs/reference/escalc.html prints them.
-BCG = [
-    (4, 119, 11, 128),
-    (6, 300, 29, 274),
-    (3, 228, 11, 209),
-    (62, 13536, 248, 12619),
-    (33, 5036, 47, 5761),
-    (180, 1361, 372, 1079),
-    (8, 2537, 10, 619),
-    (505, 87886, 499, 87892),
-    (29, 7470, 45, 7232),
-    (17, 1699, 65, 1600),
-    (186, 50448, 141, 27197),
-    (5, 2493, 3, 2338),
-    (27, 16886, 29, 17825),
-]
 YI = "-0.8893 -1.5854 -1.3481 -1.4416 -0.2175 -0.7861 -1.6209 0.0120 -0.4694 -1.3713 -0.3394 0.4459 -0.0173"
 VI = "0.3256 0.1946 0.4154 0.0200 0.0512 0.0069 0.2230 0.0040 0.0564 0.0730 0.0124 0.5325 0.0714"
 # rma(yi, vi) (REML): tau² 0.3132; predict(res, transf=exp): 0.4894 (0.3441 to 0.6962), PI 0.1546 to
