@@ -67,7 +67,7 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for s in summaries:
         arms = {a["arm_id"]: a for a in s["arms"]}
 
-        def pair(c: dict[str, Any]) -> tuple[str, str] | None:
+        def pair(c: dict[str, Any], arms: dict[str, Any] = arms, s: dict[str, Any] = s) -> tuple[str, str] | None:
             mine, other = arms[c["arm_id"]].get("modality_id"), arms[c["comparator_arm_id"]].get("modality_id")
             ok = mine == s["modality_id"] and other in names and other != mine
             return (names[mine], names[other]) if ok else None

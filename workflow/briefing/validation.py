@@ -502,7 +502,9 @@ def _include_rules(rows: Rows, designs: dict[str, Any], add: Add) -> None:
         if review is not None and not review.systematic:
             add("review_includes", n, "review_id", f"{r['review_id']!r} is not a systematic review ({review.singular})")
         if study is not None and study.review:
-            add("review_includes", n, "study_id", f"{r['study_id']!r} is a review; list the primary studies it includes")
+            add(
+                "review_includes", n, "study_id", f"{r['study_id']!r} is a review; list the primary studies it includes"
+            )
         if r.get("review_id") == r.get("study_id"):
             add("review_includes", n, "study_id", "a review cannot include itself")
 

@@ -253,7 +253,10 @@ DIRECTION_LIST = (
 )
 DENOMINATOR_UNIT_LIST = (Term("patients"), Term("lesions"))
 # Which end of a scale is better for the patient (data/scales.csv).
-SCALE_DIRECTION_LIST = (Term("lower_better", "a lower score is better"), Term("higher_better", "a higher score is better"))
+SCALE_DIRECTION_LIST = (
+    Term("lower_better", "a lower score is better"),
+    Term("higher_better", "a higher score is better"),
+)
 # The part an arm of a comparative study plays.
 ARM_ROLE_LIST = (Term("intervention"), Term("comparator"))
 # The columns of the side-by-side table that list findings of the domains with that role.

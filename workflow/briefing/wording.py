@@ -413,8 +413,8 @@ def bottom_line_points(
     points = [lead + (", each on a different modality." if one_per_modality else ".")]
     if direct:
         points.append(
-            f"{count_words(direct).capitalize()} {'study compares' if direct == 1 else 'studies compare'} two modalities "
-            "directly; "
+            f"{count_words(direct).capitalize()} {'study compares' if direct == 1 else 'studies compare'} "
+            "two modalities directly; "
             "those comparisons are shown apart from the indirect side-by-side of the modalities."
         )
     elif not randomised:
