@@ -1,11 +1,10 @@
 """A seeded generator of synthetic evidence, for benchmarks and scale tests.
 
 `generate(studies=N, modalities=M, seed=S, out=DIR)` writes a *valid* data package of N studies
-(primary studies and some narrative reviews) across M modalities, and a config that lists those
-modalities:
+(primary studies and some reviews) across M modalities, and a config that lists those modalities:
 
     DIR/data/datapackage.yaml     copied unchanged from the project
-    DIR/data/{modalities,studies,outcomes,statements,certainty,scales}.csv
+    DIR/data/{modalities,studies,arms,outcomes,comparisons,review_includes,statements,certainty,scales}.csv
     DIR/config/config.yaml        the project's config with the `modalities:` list replaced
 
 so that copying DIR over a copy of the project gives a project that builds the synthetic
@@ -16,9 +15,23 @@ as percentages of a stated denominator, or an overall response with its count, o
 without a denominator), pain scores and opioid doses as means with SDs over several time points
 (some as unspecified summaries without spread), toxicity counts, hazard ratios for re-treatment,
 times to relief and durations, and outcomes reported only as a test. Percentages are always
-printed from a whole count, so the build can derive it back. Roughly one study in twelve is a
-narrative review that makes statements about one to three modalities; about one modality in
-seven has review statements only. Every modality with quantitative outcomes gets GRADE rows.
+printed from a whole count, so the build can derive it back.
+
+About one primary study in five compares two arms (mostly randomised): its modality against the
+next modality with primary studies (a direct comparison) or against a comparator outside the
+briefing (best supportive care, ...), the same two per modality so that the build pools several
+trials. Each arm states its overall pain response (a count) and often its pain flares; some trials
+also give a subgroup's response, a mean change in disability on a scale declared in scales.csv
+(RDQ 0-24, added to the project's scales), and the effects the source states between the arms
+(OR, RR, HR, MD with CI and p, a subgroup's apart). Comparative studies replace single-arm ones:
+the number of primary studies per modality does not depend on them.
+
+Roughly one study in twelve is a review: mostly narrative reviews and systematic reviews without
+meta-analysis, which make statements about one to three modalities, and about a fifth systematic
+reviews with meta-analysis, which give their pooled result (two arms' totals and a risk ratio with
+the number of studies pooled) and name the package's primary studies they include. About one
+modality in seven has review statements only. Every modality with quantitative outcomes gets
+GRADE rows.
 
 The same arguments always give the same bytes (`random.Random(seed)`, fixed iteration orders,
 "\\n" line ends).
@@ -31,12 +44,14 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import math
 import random
 import re
 import shutil
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
 import yaml
@@ -137,22 +152,66 @@ JOURNALS = [
     "Eur Spine J",
 ]
 DOI_PREFIXES = ["10.1016", "10.1002", "10.1007", "10.3171", "10.1097", "10.1186"]
-DESIGNS = [
-    ("randomised_trial", 0.10),
-    ("clinical_trial", 0.10),
-    ("prospective_cohort", 0.25),
-    ("retrospective_cohort", 0.35),
-    ("cohort", 0.10),
-    ("case_series", 0.10),
+SINGLE_ARM_DESIGNS = [
+    ("clinical_trial", 0.11),
+    ("prospective_cohort", 0.28),
+    ("retrospective_cohort", 0.39),
+    ("cohort", 0.11),
+    ("case_series", 0.11),
 ]
+# About one primary study in five compares two arms, most of them randomised (as in the literature
+# on palliative radiotherapy of bone metastases); they replace single-arm studies, not add to them.
+COMPARATIVE_SHARE = 0.2
+COMPARATIVE_DESIGNS = [("randomised_trial", 0.8), ("non_randomised_comparative", 0.2)]
+# Of the reviews, about one in five is a systematic review with meta-analysis (its pooled results
+# and the package's studies it includes) and about one in seven one without (statements only).
+META_ANALYSIS_SHARE = 0.2
+SYSTEMATIC_SHARE = 0.15
 DESIGN_NOTES = {
-    "randomised_trial": "Randomised; the arm of this modality is summarised.",
+    "randomised_trial": "Randomised, two arms.",
+    "non_randomised_comparative": "Two treatment groups, allocated by the treating team.",
     "clinical_trial": "Single-arm clinical trial; no comparison group.",
     "prospective_cohort": "Prospective single-centre cohort.",
     "retrospective_cohort": "Retrospective review of consecutive patients.",
     "cohort": "Cohort; the abstract does not say whether it was prospective.",
     "case_series": "Consecutive case series.",
+    "narrative_review": "Narrative review; no figures in the abstract.",
+    "systematic_review": "Systematic review without meta-analysis; its conclusions are recorded as statements.",
+    "systematic_review_meta_analysis": "Systematic review with meta-analysis of comparative studies.",
 }
+REVIEW_TITLES = {
+    "narrative_review": "Management of painful spinal metastases: a review",
+    "systematic_review": "Management of painful spinal metastases: a systematic review",
+    "systematic_review_meta_analysis": "Pain relief in spinal metastases: a systematic review and meta-analysis",
+}
+# Comparators outside the briefing's modalities: (arm label, regimen). Each modality's trials use
+# one of them, so that several trials compare the same treatments and the build pools them.
+OUTSIDE_COMPARATORS = [
+    ("best supportive care", "Analgesics and supportive care as needed"),
+    ("sham procedure", "Sham procedure under the same sedation"),
+    ("analgesics alone", "Oral analgesics titrated to pain"),
+]
+# Where a trial's figures of a subgroup come from: (subgroup, the covariate it splits on).
+SUBGROUPS = [
+    ("neuropathic pain at entry", "pain type at entry"),
+    ("unable to walk at entry", "ambulatory status at entry"),
+    ("aged 70 or older", "age at entry"),
+]
+# The share of patients who respond in the intervention and in the comparator arm.
+RESPONSE_RATES = [(0.45, 0.85), (0.25, 0.7)]
+# A disability scale beside the project's pain scales: mean changes are recorded on it. Declared
+# in the package's scales.csv (without a minimal important difference: none is cited here).
+RDQ = {
+    "scale_id": "RDQ 0-24",
+    "name": "Roland-Morris Disability Questionnaire",
+    "text": "points (RDQ 0–24)",
+    "minimum": 0,
+    "maximum": 24,
+    "direction": "lower_better",
+    "mid": "",
+    "mid_source": "",
+}
+Z_95 = NormalDist().inv_cdf(0.975)
 TOPICS = ["rationale", "indications", "technique", "patient selection", "toxicity", "role", "outcome"]
 LOCATORS = ["Abstract (results)", "Abstract", "Results, Table 2", "Results, Figure 3", "Key findings"]
 TOXICITIES = [
@@ -187,6 +246,47 @@ def _pct(events: int, n: int) -> str:
 
 def _num(value: float, decimals: int = 1) -> str:
     return f"{value:.{decimals}f}"
+
+
+def _separate_lookalikes(primary: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> None:
+    """Two studies of one size whose random figures happen to coincide (three or more) look to
+    validation like one study entered twice (curation.duplicate_studies): at thousands of studies
+    a few pairs do. The later study gets one patient more until no study of its size matches it."""
+    figures: dict[str, set[tuple[Any, ...]]] = {}
+    for o in outcomes:
+        key = (o["domain"], o["statistic"], str(o.get("value", "")), o.get("denominator") or None)
+        figures.setdefault(o["study_id"], set()).add(key)
+    by_size: dict[int, list[set[tuple[Any, ...]]]] = {}
+    for study in primary:
+        mine = figures.get(study["study_id"], set())
+        while any(len(mine & theirs) >= 3 for theirs in by_size.get(study["patients"], [])):
+            study["patients"] += 1
+            if study["lesions"]:
+                study["lesions"] += 1  # never fewer lesions than patients
+        by_size.setdefault(study["patients"], []).append(mine)
+
+
+def _log_ratio(measure: str, a: int, n1: int, c: int, n2: int) -> tuple[float, float]:
+    """The log risk ratio or log odds ratio of a/n1 against c/n2, and its standard error (the
+    counts have no zero cell: 0 < a < n1, 0 < c < n2)."""
+    if measure == "RR":
+        return math.log(a / n1) - math.log(c / n2), math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+    return math.log(a * (n2 - c) / ((n1 - a) * c)), math.sqrt(1 / a + 1 / (n1 - a) + 1 / c + 1 / (n2 - c))
+
+
+def _p_value(z: float) -> str:
+    """A two-sided p-value as sources print it."""
+    p = math.erfc(abs(z) / math.sqrt(2))
+    return "<0.001" if p < 0.001 else f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
+
+
+def _stated_effect(estimate: float, se: float, ratio: bool) -> dict[str, str]:
+    """An effect as a source prints it: value, 95 % CI and p. A ratio comes as its logarithm (and
+    its SE on that scale) and is printed with two decimals, never below 0.01 so it stays above 0;
+    a difference is printed with one. Rounding keeps the value within its CI."""
+    bounds = (estimate, estimate - Z_95 * se, estimate + Z_95 * se)
+    texts = [f"{max(math.exp(b), 0.01):.2f}" if ratio else _num(b) for b in bounds]
+    return {"value": texts[0], "ci_low": texts[1], "ci_high": texts[2], "p_value": _p_value(estimate / se)}
 
 
 class _Generator:
@@ -228,12 +328,14 @@ class _Generator:
             return f"{names[0]}, et al.", first
         return ", ".join(names), first
 
-    def _identifiers(self, year: int) -> dict[str, str]:
+    def _identifiers(self, number: int, year: int) -> dict[str, str]:
+        """PMID, PMCID and DOI, each ending in the study's number: two random ones would now and then
+        coincide at thousands of studies, and validation takes that for one study entered twice."""
         rng = self.rng
         return {
-            "pmid": str(rng.randint(1_000_000, 99_999_999)) if rng.random() < 0.7 else "",
-            "pmcid": f"PMC{rng.randint(1_000_000, 12_999_999)}" if rng.random() < 0.25 else "",
-            "doi": f"{rng.choice(DOI_PREFIXES)}/syn.{year}.{rng.randint(1, 99999):05d}" if rng.random() < 0.8 else "",
+            "pmid": str(rng.randint(10, 999) * 100_000 + number) if rng.random() < 0.7 else "",
+            "pmcid": f"PMC{rng.randint(10, 129) * 100_000 + number}" if rng.random() < 0.25 else "",
+            "doi": f"{rng.choice(DOI_PREFIXES)}/syn.{year}.{number:05d}" if rng.random() < 0.8 else "",
         }
 
     def study(self, number: int, modality_id: str, design: str) -> dict[str, Any]:
@@ -247,7 +349,7 @@ class _Generator:
             "study_id": f"s{number:05d}",
             "short_name": f"{first} {year}",
             "title": (
-                f"Management of painful spinal metastases: a review ({number})"
+                f"{REVIEW_TITLES[design]} ({number})"
                 if review
                 else f"Pain relief after treatment of spinal metastases: a {design.replace('_', ' ')} ({number})"
             ),
@@ -258,9 +360,9 @@ class _Generator:
             f"({rng.randint(1, 12)}):{rng.randint(1, 900)}-{rng.randint(901, 999)}"
             if journal
             else "",
-            **self._identifiers(year),
+            **self._identifiers(number, year),
             "design": design,
-            "design_note": "Narrative review; no figures in the abstract." if review else DESIGN_NOTES[design],
+            "design_note": DESIGN_NOTES[design],
             "population": "" if review else "Adults with painful spinal metastases from solid tumours.",
             "patients": "",
             "lesions": "",
@@ -277,6 +379,8 @@ class _Generator:
             "source_locator": "PubMed record: citation line and abstract",
         }
         if review:
+            # A meta-analysis belongs to the modality it pools; its patients are its arms' (set with them).
+            row["modality_id"] = modality_id if vocabulary.DESIGNS[design].pooled else ""
             return row
         patients = int(rng.lognormvariate(4.2, 0.6)) + 12  # median about 80, a long right tail
         row.update(patients=patients, modality_id=modality_id)
@@ -322,6 +426,10 @@ class _Generator:
         self._series(study, add)
         self._counts(study, add)
         self._other_outcomes(study, add)
+        if not rows:  # every draw above came up empty: a primary study needs a figure (validation)
+            label, days = RESPONSE_TIMES[0]
+            common = dict(domain="pain_response", statistic="percent", unit="%", timepoint=label, time_days=days)
+            self._overall_response(add, study["patients"], "patients", common)
         return rows
 
     def _responses(self, study: dict[str, Any], add: Callable[..., None]) -> None:
@@ -569,6 +677,298 @@ class _Generator:
                 note="Reported as improved; no scores given.",
             )
 
+    # ------------------------------------------------------------------ comparative studies
+    def comparators(self, modalities: list[dict[str, Any]], quantitative: list[str]) -> dict[str, list[dict[str, str]]]:
+        """What each modality's trials compare it with: one treatment outside the briefing and,
+        when there is another, the next modality with primary studies (a direct comparison). The
+        same two per modality, so that several trials compare the same treatments and pool."""
+        short = {m["modality_id"]: m["short_name"] for m in modalities}
+        options = {}
+        for i, m in enumerate(quantitative):
+            label, regimen = OUTSIDE_COMPARATORS[i % len(OUTSIDE_COMPARATORS)]
+            options[m] = [{"label": label, "modality_id": "", "regimen": regimen}]
+            if len(quantitative) > 1:
+                other = quantitative[(i + 1) % len(quantitative)]
+                options[m].append({"label": short[other], "modality_id": other, "regimen": ""})
+        return options
+
+    def _arms(
+        self, study: dict[str, Any], label: str, comparator: dict[str, str], sizes: list[int]
+    ) -> list[dict[str, Any]]:
+        """The intervention arm (the study's modality) and the comparator arm, with their sizes."""
+        sid, locator = study["study_id"], self.rng.choice(["Abstract (methods)", "Methods", "Table 1"])
+        return [
+            {
+                "arm_id": f"{sid}-treated",
+                "study_id": sid,
+                "label": label,
+                "role": "intervention",
+                "modality_id": study["modality_id"],
+                "patients": sizes[0],
+                "regimen": study["regimen"],
+                "locator": locator,
+            },
+            {
+                "arm_id": f"{sid}-control",
+                "study_id": sid,
+                "label": comparator["label"],
+                "role": "comparator",
+                "modality_id": comparator["modality_id"],
+                "patients": sizes[1],
+                "regimen": comparator["regimen"],
+                "locator": locator,
+            },
+        ]
+
+    def trial(
+        self, study: dict[str, Any], label: str, comparator: dict[str, str]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        """A two-arm study: its arms, each arm's figures (whole groups, sometimes a subgroup), and
+        the effects it states between them. Its figures are all of an arm: a whole-study figure of
+        the same outcome would make the modality's pooling see the study twice."""
+        rng = self.rng
+        n = study["patients"]
+        allocated = n - rng.randint(0, n // 20)  # a few patients leave before allocation
+        first = round(allocated * rng.uniform(0.45, 0.55))
+        arms = self._arms(study, label, comparator, [first, allocated - first])
+        outcomes: list[dict[str, Any]] = []
+        comparisons: list[dict[str, Any]] = []
+        counts = self._arm_responses(arms, outcomes)
+        if rng.random() < 0.5:
+            comparisons.append(self._response_comparison(arms, counts, "response", rng.choice(["OR", "RR"])))
+        if rng.random() < 0.25:
+            self._subgroup(arms, outcomes, comparisons)
+        if rng.random() < 0.7:
+            self._arm_events(arms, outcomes)
+        if rng.random() < 0.35:
+            self._disability_change(arms, outcomes, comparisons)
+        if rng.random() < 0.2:
+            comparisons.append(self._progression_hazard(arms))
+        return arms, outcomes, comparisons
+
+    def _arm_row(self, arm: dict[str, Any], suffix: str, **fields: Any) -> dict[str, Any]:
+        """A figure of one arm (outcomes.csv)."""
+        return {
+            "outcome_id": f"{arm['arm_id']}-{suffix}",
+            "study_id": arm["study_id"],
+            "arm_id": arm["arm_id"],
+            "locator": self.rng.choice(LOCATORS),
+        } | fields
+
+    def _comparison(self, arms: list[dict[str, Any]], what: str, effect: str, **fields: Any) -> dict[str, Any]:
+        """An effect a source states between the intervention and the comparator arm."""
+        sid = arms[0]["study_id"]
+        return {
+            "comparison_id": f"{sid}-{what}-{effect.lower()}",
+            "study_id": sid,
+            "arm_id": arms[0]["arm_id"],
+            "comparator_arm_id": arms[1]["arm_id"],
+            "effect_measure": effect,
+            "locator": self.rng.choice(LOCATORS),
+        } | fields
+
+    def _arm_responses(self, arms: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> list[tuple[int, int]]:
+        """The overall pain response of each arm at one month, with its count (a binary outcome
+        the build compares). Never 0 % or 100 %, as for single-arm studies."""
+        rng = self.rng
+        label, days = RESPONSE_TIMES[0]
+        counts = []
+        for arm, (low, high) in zip(arms, RESPONSE_RATES, strict=True):
+            n = arm["patients"] - rng.randint(0, arm["patients"] // 10)
+            events = min(n - 1, max(1, round(n * rng.uniform(low, high))))
+            counts.append((events, n))
+            outcomes.append(
+                self._arm_row(
+                    arm,
+                    f"response-{days}",
+                    domain="pain_response",
+                    measure="Overall pain response",
+                    source_term="overall response (ICPR)",
+                    icpr_category="overall",
+                    statistic="percent",
+                    value=_pct(events, n),
+                    events=events,
+                    denominator=n,
+                    denominator_unit="patients",
+                    unit="%",
+                    timepoint=label,
+                    time_days=days,
+                )
+            )
+        return counts
+
+    def _response_comparison(
+        self, arms: list[dict[str, Any]], counts: list[tuple[int, int]], what: str, effect: str, **fields: Any
+    ) -> dict[str, Any]:
+        """The odds or risk ratio of response the source states, from the arms' counts."""
+        (a, n1), (c, n2) = counts
+        label, days = RESPONSE_TIMES[0]
+        return self._comparison(
+            arms,
+            what,
+            effect,
+            domain="pain_response",
+            measure="Overall pain response",
+            source_term="overall response (ICPR)",
+            timepoint=label,
+            time_days=days,
+            **_stated_effect(*_log_ratio(effect, a, n1, c, n2), ratio=True),
+            **fields,
+        )
+
+    def _subgroup(
+        self, arms: list[dict[str, Any]], outcomes: list[dict[str, Any]], comparisons: list[dict[str, Any]]
+    ) -> None:
+        """The response of one subgroup in each arm (counts of patients) and the odds ratio the
+        source states for it: figures the build keeps apart from the whole groups'."""
+        rng = self.rng
+        subgroup, by = rng.choice(SUBGROUPS)
+        label, days = RESPONSE_TIMES[0]
+        counts = []
+        for arm, (low, high) in zip(arms, RESPONSE_RATES, strict=True):
+            n = max(2, round(arm["patients"] * rng.uniform(0.25, 0.45)))
+            events = min(n - 1, max(1, round(n * rng.uniform(low, high))))
+            counts.append((events, n))
+            outcomes.append(
+                self._arm_row(
+                    arm,
+                    f"response-{days}-subgroup",
+                    domain="pain_response",
+                    measure="Overall pain response",
+                    source_term="overall response (ICPR)",
+                    icpr_category="overall",
+                    statistic="count",
+                    value=events,
+                    events=events,
+                    denominator=n,
+                    denominator_unit="patients",
+                    unit="patients",
+                    timepoint=label,
+                    time_days=days,
+                    subgroup=subgroup,
+                    subgroup_by=by,
+                )
+            )
+        comparisons.append(
+            self._response_comparison(arms, counts, "response-subgroup", "OR", subgroup=subgroup, subgroup_by=by)
+        )
+
+    def _arm_events(self, arms: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> None:
+        """Pain flare in each arm: a count of a safety outcome (zero counts included)."""
+        for arm in arms:
+            events = self.rng.randint(0, max(1, arm["patients"] // 5))
+            outcomes.append(
+                self._arm_row(
+                    arm,
+                    "flare",
+                    domain="toxicity",
+                    measure="Pain flare",
+                    source_term="pain flare",
+                    statistic="count",
+                    value=events,
+                    events=events,
+                    denominator=arm["patients"],
+                    denominator_unit="patients",
+                    unit="patients",
+                    timepoint="during follow-up",
+                )
+            )
+
+    def _disability_change(
+        self, arms: list[dict[str, Any]], outcomes: list[dict[str, Any]], comparisons: list[dict[str, Any]]
+    ) -> None:
+        """The mean change in disability on a declared scale (RDQ) in each arm, and now and then
+        the mean difference the source states."""
+        rng = self.rng
+        label, days = "week 12", 84
+        stated = []
+        for arm, (low, high) in zip(arms, [(1.5, 6.0), (0.5, 4.0)], strict=True):
+            n = arm["patients"] - rng.randint(0, arm["patients"] // 5)
+            change, sd = _num(-rng.uniform(low, high)), _num(rng.uniform(3.0, 6.0))
+            stated.append((float(change), float(sd), n))
+            outcomes.append(
+                self._arm_row(
+                    arm,
+                    f"rdq-{days}",
+                    domain="function_qol",
+                    measure="Change in disability (RDQ)",
+                    source_term="change in Roland-Morris score",
+                    statistic="mean_change",
+                    value=change,
+                    sd=sd,
+                    denominator=n,
+                    denominator_unit="patients",
+                    unit=RDQ["scale_id"],
+                    timepoint=label,
+                    time_days=days,
+                    comparison="week 12 versus before treatment",
+                )
+            )
+        if rng.random() < 0.5:
+            (m1, s1, n1), (m2, s2, n2) = stated
+            comparisons.append(
+                self._comparison(
+                    arms,
+                    "rdq",
+                    "MD",
+                    domain="function_qol",
+                    measure="Change in disability (RDQ)",
+                    source_term="difference in Roland-Morris score change",
+                    timepoint=label,
+                    time_days=days,
+                    **_stated_effect(m1 - m2, math.sqrt(s1 * s1 / n1 + s2 * s2 / n2), ratio=False),
+                )
+            )
+
+    def _progression_hazard(self, arms: list[dict[str, Any]]) -> dict[str, Any]:
+        """A hazard ratio of pain progression, stated without arm figures (as survival analyses are)."""
+        rng = self.rng
+        effect = _stated_effect(math.log(rng.uniform(0.5, 1.2)), rng.uniform(0.12, 0.35), ratio=True)
+        return self._comparison(
+            arms,
+            "progression",
+            "HR",
+            domain="relapse",
+            measure="Pain progression",
+            source_term="time to pain progression",
+            timepoint="during follow-up",
+            **effect,
+        )
+
+    def meta_analysis(
+        self, review: dict[str, Any], label: str, comparator: dict[str, str], candidates: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        """A systematic review's pooled result: its two arms (their totals over the trials it
+        pooled), each arm's overall response, the pooled risk ratio with the number of studies,
+        and the package's primary studies it includes (some of `candidates`)."""
+        rng = self.rng
+        rid = review["study_id"]
+        included = sorted(rng.sample(candidates, min(len(candidates), rng.randint(2, 5))), key=lambda s: s["study_id"])
+        k = len(included) + rng.randint(1, 4)  # it also pooled trials that are not in the package
+        sizes = [sum(rng.randint(15, 60) for _ in range(k)) for _ in range(2)]
+        review["patients"] = sum(sizes)
+        arms = self._arms(review, label, comparator, sizes)
+        outcomes: list[dict[str, Any]] = []
+        (a, n1), (c, n2) = self._arm_responses(arms, outcomes)
+        log_rr, se = _log_ratio("RR", a, n1, c, n2)
+        heterogeneity = rng.uniform(1.0, 1.6)  # random effects: wider than the totals alone give
+        label_time, days = RESPONSE_TIMES[0]
+        comparison = self._comparison(
+            arms,
+            "response",
+            "RR",
+            domain="pain_response",
+            measure="Overall pain response",
+            source_term="overall response (ICPR)",
+            timepoint=label_time,
+            time_days=days,
+            studies=k,
+            note="Random-effects meta-analysis.",
+            **_stated_effect(log_rr, se * heterogeneity, ratio=True),
+        )
+        includes = [{"review_id": rid, "study_id": s["study_id"], "locator": "Table 1"} for s in included]
+        return arms, outcomes, [comparison], includes
+
     # ------------------------------------------------------------------ certainty
     def certainty(self, modality_id: str, domains: set[str], designs: list[str]) -> list[dict[str, Any]]:
         rng = self.rng
@@ -614,11 +1014,26 @@ class _Generator:
         return rows
 
     # ------------------------------------------------------------------ the package
+    def review_designs(self, n_reviews: int) -> list[str]:
+        """The reviews' designs in a shuffled order: some systematic reviews with and without
+        meta-analysis, the rest narrative (at least one: statements come from the reviews without
+        meta-analysis, and every modality without a primary study needs some)."""
+        designs = ["systematic_review_meta_analysis"] * round(n_reviews * META_ANALYSIS_SHARE)
+        designs += ["systematic_review"] * round(n_reviews * SYSTEMATIC_SHARE)
+        designs += ["narrative_review"] * (n_reviews - len(designs))
+        self.rng.shuffle(designs)
+        return designs
+
+    def _design(self, weighted: list[tuple[str, float]]) -> str:
+        designs, weights = zip(*weighted, strict=True)
+        return self.rng.choices(designs, weights)[0]
+
     def tables(self) -> dict[str, list[dict[str, Any]]]:
         # Long on purpose: one seeded pass in a fixed order of draws, so a seed always gives the same data.
         rng = self.rng
         modalities = self.modalities()
         ids = [m["modality_id"] for m in modalities]
+        labels = {m["modality_id"]: m["short_name"] for m in modalities}
         # About one modality in seven has review statements only (as hbi and radionuclide do).
         narrative_only = set(ids[6::7]) if self.n_studies > 1 else set()
         quantitative = [m for m in ids if m not in narrative_only]
@@ -627,9 +1042,11 @@ class _Generator:
         # Reviews also cover the modalities that get no primary study.
         n_reviews = min(self.n_studies - 1, max(1, round(self.n_studies / 12))) if self.n_studies > 1 else 0
         n_primary = self.n_studies - n_reviews
-        designs, weights = zip(*DESIGNS, strict=False)
+        comparators = self.comparators(modalities, quantitative)
 
-        studies, outcomes = [], []
+        package: dict[str, list[dict[str, Any]]] = {
+            name: [] for name in ("studies", "arms", "outcomes", "comparisons", "review_includes")
+        }
         assignment = []
         while len(assignment) < n_primary:  # evenly spread, in shuffled order
             block = list(quantitative)
@@ -637,71 +1054,106 @@ class _Generator:
             assignment += block
         numbers = list(range(1, self.n_studies + 1))
         review_numbers = set(rng.sample(numbers, n_reviews)) if n_reviews else set()
+        review_designs = self.review_designs(n_reviews)
         primary_by_modality: dict[str, list[dict[str, Any]]] = {m: [] for m in ids}
+        # Each modality's trials against each comparator: what its meta-analyses include.
+        trials: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        meta_analyses = []
         for number in numbers:
             if number in review_numbers:
-                studies.append(self.study(number, "", "narrative_review"))
+                design = review_designs.pop()
+                pooled = vocabulary.DESIGNS[design].pooled
+                package["studies"].append(self.study(number, rng.choice(quantitative) if pooled else "", design))
+                if pooled:
+                    meta_analyses.append(package["studies"][-1])
                 continue
             modality = assignment.pop()
-            study = self.study(number, modality, rng.choices(designs, weights)[0])
-            studies.append(study)
-            outcomes += self.outcomes(study)
+            if rng.random() < COMPARATIVE_SHARE:
+                study = self.study(number, modality, self._design(COMPARATIVE_DESIGNS))
+                comparator = rng.choice(comparators[modality])
+                arms, outcomes, comparisons = self.trial(study, labels[modality], comparator)
+                package["arms"] += arms
+                package["comparisons"] += comparisons
+                trials.setdefault((modality, comparator["label"]), []).append(study)
+            else:
+                study = self.study(number, modality, self._design(SINGLE_ARM_DESIGNS))
+                outcomes = self.outcomes(study)
+            package["studies"].append(study)
+            package["outcomes"] += outcomes
             primary_by_modality[modality].append(study)
 
-        # Statements: each review speaks about one to three modalities; every modality without a
-        # primary study gets at least one statement; the first review also gives a general one.
-        reviews = [s for s in studies if vocabulary.DESIGNS[s["design"]].review]
-        statements = []
-        if reviews:
-            about: dict[str, list[str]] = {
-                r["study_id"]: rng.sample(ids, min(len(ids), rng.randint(1, 3))) for r in reviews
-            }
-            uncovered = [m for m in ids if not primary_by_modality[m] and not any(m in v for v in about.values())]
-            for i, m in enumerate(uncovered):
-                about[reviews[i % len(reviews)]["study_id"]].append(m)
-            for r in reviews:
-                for m in about[r["study_id"]]:
-                    for j in range(rng.randint(1, 3)):
-                        topic = rng.choice(TOPICS)
-                        statements.append(
-                            {
-                                "statement_id": f"{r['study_id']}-{m.replace('_', '-')}-{j + 1}",
-                                "study_id": r["study_id"],
-                                "modality_id": m,
-                                "topic": topic,
-                                "statement": f"The review discusses the {topic} of {m.replace('_', ' ')} "
-                                f"for painful spinal metastases (synthetic statement {j + 1}).",
-                                "locator": "Abstract",
-                            }
-                        )
-            statements.append(
-                {
-                    "statement_id": f"{reviews[0]['study_id']}-team",
-                    "study_id": reviews[0]["study_id"],
-                    "modality_id": "",
-                    "topic": "care pathway",
-                    "statement": (
-                        "Treatment of spinal metastases needs medical, surgical and radiation oncologists "
-                        "to work together."
-                    ),
-                    "locator": "Abstract",
-                }
-            )
+        _separate_lookalikes([s for studies in primary_by_modality.values() for s in studies], package["outcomes"])
+        for review in meta_analyses:
+            m = review["modality_id"]
+            # Against the modality's comparator outside the briefing: an arm of another modality
+            # would show the review in that modality's section too.
+            comparator = comparators[m][0]
+            candidates = trials.get((m, comparator["label"])) or primary_by_modality[m]
+            arms, outcomes, comparisons, includes = self.meta_analysis(review, labels[m], comparator, candidates)
+            package["arms"] += arms
+            package["outcomes"] += outcomes
+            package["comparisons"] += comparisons
+            package["review_includes"] += includes
 
+        speakers = [s for s in package["studies"] if s["design"] in ("narrative_review", "systematic_review")]
         domains: dict[str, set[str]] = {m: set() for m in ids}
-        study_modality = {s["study_id"]: s["modality_id"] for s in studies}
-        for o in outcomes:
-            domains[study_modality[o["study_id"]]].add(o["domain"])
+        primary_modality = {s["study_id"]: m for m, studies in primary_by_modality.items() for s in studies}
+        for o in package["outcomes"]:
+            if o["study_id"] in primary_modality:  # a review's figures are not its modality's evidence
+                domains[primary_modality[o["study_id"]]].add(o["domain"])
         certainty = []
         for m in ids:
             certainty += self.certainty(m, domains[m], [s["design"] for s in primary_by_modality[m]])
         return {
             "modalities": modalities,
-            "studies": studies,
-            "outcomes": outcomes,
-            "statements": statements,
+            **package,
+            "statements": self.statements(speakers, ids, primary_by_modality),
             "certainty": certainty,
         }
+
+    def statements(
+        self, reviews: list[dict[str, Any]], ids: list[str], primary_by_modality: dict[str, list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        """Each review speaks about one to three modalities; every modality without a primary study
+        gets at least one statement; the first review also gives a general one."""
+        rng = self.rng
+        statements: list[dict[str, Any]] = []
+        if not reviews:
+            return statements
+        about: dict[str, list[str]] = {
+            r["study_id"]: rng.sample(ids, min(len(ids), rng.randint(1, 3))) for r in reviews
+        }
+        uncovered = [m for m in ids if not primary_by_modality[m] and not any(m in v for v in about.values())]
+        for i, m in enumerate(uncovered):
+            about[reviews[i % len(reviews)]["study_id"]].append(m)
+        for r in reviews:
+            for m in about[r["study_id"]]:
+                for j in range(rng.randint(1, 3)):
+                    topic = rng.choice(TOPICS)
+                    statements.append(
+                        {
+                            "statement_id": f"{r['study_id']}-{m.replace('_', '-')}-{j + 1}",
+                            "study_id": r["study_id"],
+                            "modality_id": m,
+                            "topic": topic,
+                            "statement": f"The review discusses the {topic} of {m.replace('_', ' ')} "
+                            f"for painful spinal metastases (synthetic statement {j + 1}).",
+                            "locator": "Abstract",
+                        }
+                    )
+        statements.append(
+            {
+                "statement_id": f"{reviews[0]['study_id']}-team",
+                "study_id": reviews[0]["study_id"],
+                "modality_id": "",
+                "topic": "care pathway",
+                "statement": (
+                    "Treatment of spinal metastases needs medical, surgical and radiation oncologists to work together."
+                ),
+                "locator": "Abstract",
+            }
+        )
+        return statements
 
 
 def _csv_text(fields: list[str], rows: list[dict[str, Any]]) -> str:
@@ -731,9 +1183,12 @@ def generate(studies: int, modalities: int, seed: int, out: str | Path, source: 
     descriptor = yaml.safe_load(descriptor_path.read_text(encoding="utf-8"))
     config_source = (source / "config" / "config.yaml").read_text(encoding="utf-8")
     tables = _Generator(studies, modalities, seed).tables()
-    # The scales are reference data, as the descriptor is: the project's own, copied.
+    # The scales are reference data, as the descriptor is: the project's own, copied, and the
+    # disability scale the synthetic mean changes are on, unless the project declares it already.
     with open(source / "data" / "scales.csv", encoding="utf-8", newline="") as fh:
         tables["scales"] = list(csv.DictReader(fh))
+    if RDQ["scale_id"] not in {sc["scale_id"] for sc in tables["scales"]}:
+        tables["scales"].append(RDQ)
     (out / "data").mkdir(parents=True, exist_ok=True)
     (out / "config").mkdir(parents=True, exist_ok=True)
     if descriptor_path.resolve() != (out / "data" / "datapackage.yaml").resolve():
