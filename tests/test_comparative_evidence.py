@@ -229,3 +229,48 @@ def test_knapp_hartung_is_an_option_of_the_config_for_pooled_comparisons(tmp_pat
         assert ("Knapp–Hartung CI" in row["relative"]) is knapp_hartung
     found = [str(p) for p in validate_package(data / "datapackage.yaml", settings={"knapp_hartung": "yes"})]
     assert found == ["config, column 'analysis.knapp_hartung': must be true or false, not 'yes'"]
+
+
+def test_two_arms_means_give_a_mean_difference_pooled_over_trials_on_the_raw_scale(project):
+    """Test rows (not a source's): one trial's pain score at 3 months, 3.00 (SD 3.34, n 209) with
+    radiosurgery against 3.83 (SD 2.97, n 130) with conventional radiotherapy. MD -0.83, variance
+    3.34²/209 + 2.97²/130 = 0.121229 (escalc "MD", vtype "LS"), 95 % CI -1.51 to -0.15. A second
+    trial makes the row pooled (REML, raw scale), equal to meta.pool_comparisons("MD")."""
+    from briefing import meta
+
+    def trial(sid: str, means: tuple[tuple[str, str, str], tuple[str, str, str]]) -> None:
+        study = next(
+            r for r in csv.DictReader((project / "data" / "studies.csv").open()) if r["study_id"] == "rtog0631"
+        )
+        append(project, "studies.csv", [study | {"study_id": sid, "pmid": "", "pmcid": "", "doi": "", "title": sid}])
+        arms = [("srs", "intervention", "srs"), ("ebrt", "comparator", "cebrt")]
+        append(project, "arms.csv", [
+            {"arm_id": f"{sid}-{a}", "study_id": sid, "label": a, "role": r, "modality_id": m, "locator": "t"}
+            for a, r, m in arms
+        ])  # fmt: skip
+        append(project, "outcomes.csv", [
+            {"outcome_id": f"{sid}-{a}", "study_id": sid, "arm_id": f"{sid}-{a}", "domain": "pain_score",
+             "measure": "Pain score (NRS 0-10)", "source_term": "pain score", "statistic": "mean", "value": m,
+             "sd": sd, "denominator": n, "unit": "NRS 0-10", "timepoint": "3 months", "time_days": "91",
+             "locator": "t"}
+            for (a, _, _), (m, sd, n) in zip(arms, means, strict=True)
+        ])  # fmt: skip
+
+    trial("testtrial_a", (("3.00", "3.34", "209"), ("3.83", "2.97", "130")))
+    assert problems(project) == []
+    srs = modality(project, "srs")
+    (md,) = srs["computed_differences"]
+    assert round(md["difference"], 4) == -0.83 and round(md["vi"], 6) == 0.121229
+    assert (round(md["ci_low"], 2), round(md["ci_high"], 2)) == (-1.51, -0.15)
+    assert md["text"] == (
+        "MD -0.83 points (NRS 0–10) (95 % CI -1.51 to -0.15), computed from means 3.00 (SD 3.34; n = 209) "
+        "and 3.83 (SD 2.97; n = 130)"
+    )
+    (row,) = srs["sof_differences"]
+    assert row["difference_text"] == "MD 0.83 points (NRS 0–10) lower (1.51 lower to 0.15 lower)"
+    trial("testtrial_b", (("2.50", "2.00", "100"), ("3.00", "2.20", "90")))
+    (row,) = modality(project, "srs")["sof_differences"]
+    expected = meta.pool_comparisons("MD", *meta.escalc_md([3.00, 2.50], [3.34, 2.00], [209, 100],
+                                                            [3.83, 3.00], [2.97, 2.20], [130, 90]))  # fmt: skip
+    assert row["difference"] == expected.estimate and row["pooled"]["k"] == 2
+    assert row["participants"] == 209 + 130 + 100 + 90

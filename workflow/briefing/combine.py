@@ -98,6 +98,21 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "kind": "computed",
                     }
                 )
+        for row in s.get("sof_differences", []):
+            if modalities := pair(row):
+                rows.append(
+                    {
+                        "intervention": modalities[0],
+                        "comparator": modalities[1],
+                        "measure": row["measure"],
+                        "arms": f"{row['intervention']} against {row['comparator']}",
+                        "participants": row["participants"],
+                        "study_ids": row["study_ids"],
+                        "effect": f"{row['difference_text']} (comparator {row['comparator_risk']})",
+                        "certainty": row["certainty"],
+                        "kind": "computed",
+                    }
+                )
         for c in s.get("comparisons", []):
             if not c.get("subgroup") and (modalities := pair(c)):
                 rows.append(

@@ -1,7 +1,8 @@
-"""Effects between the arms of a comparative study, computed by the build from the arms' counts as
-the source states them: the risk ratio with its 95 % CI (metafor's escalc on the log scale) and,
-for the summary of findings, the anticipated absolute effect per 1,000 with the comparator arm's
-risk as the assumed comparator risk (GRADE). Shown beside the source's own figure, never instead.
+"""Effects between the arms of a comparative study, computed by the build from what the source
+states of each arm: from counts, the risk ratio with its 95 % CI (metafor's escalc on the log scale)
+and, for the summary of findings, the anticipated absolute effect per 1,000 with the comparator
+arm's risk as the assumed comparator risk (GRADE); from means with SD and n, the mean difference
+(escalc "MD") pooled on the raw scale. Shown beside the source's own figure, never instead.
 """
 
 from __future__ import annotations
@@ -67,6 +68,97 @@ def risk_ratio(treated: Row, control: Row) -> Row:
 def computed(outcomes: list[Row], arms: dict[str, Row]) -> list[Row]:
     """A risk ratio for every pair of arm figures with counts."""
     return [risk_ratio(treated, control) for treated, control in arm_pairs(outcomes, arms)]
+
+
+def mean_pairs(outcomes: list[Row], arms: dict[str, Row]) -> list[tuple[Row, Row]]:
+    """The two arms' means of the same outcome (study, measure, time point, subgroup), when both
+    state the mean with its SD and the number assessed."""
+    groups: dict[tuple[Any, ...], dict[str, list[Row]]] = {}
+    for o in outcomes:
+        usable = o.get("statistic") in ("mean", "mean_change") and o.get("sd") and o.get("denominator")
+        if o.get("arm_id") in arms and usable and not o.get("value_qualifier"):
+            key = (o["study_id"], o["measure"], o.get("timepoint"), o.get("subgroup"))
+            groups.setdefault(key, {}).setdefault(arms[o["arm_id"]]["role"], []).append(o)
+    return [
+        (roles["intervention"][0], roles["comparator"][0])
+        for roles in groups.values()
+        if len(roles.get("intervention", [])) == 1 and len(roles.get("comparator", [])) == 1
+    ]
+
+
+def mean_difference(treated: Row, control: Row) -> Row:
+    """The treated arm's mean minus the control arm's, with its 95 % CI (variances not assumed
+    equal, escalc's default)."""
+    y, v = meta.escalc_md(
+        [treated["value"]], [treated["sd"]], [treated["denominator"]],
+        [control["value"]], [control["sd"]], [control["denominator"]],
+    )  # fmt: skip
+    half = Z_95 * math.sqrt(float(v[0]))
+    return {
+        "comparison_id": f"{treated['outcome_id']}:md",
+        "study_id": treated["study_id"],
+        "arm_id": treated["arm_id"],
+        "comparator_arm_id": control["arm_id"],
+        "domain": treated["domain"],
+        "measure": treated["measure"],
+        "timepoint": treated.get("timepoint"),
+        "subgroup": treated.get("subgroup"),
+        "outcome_ids": [treated["outcome_id"], control["outcome_id"]],
+        "unit_text": treated.get("unit_text") or treated.get("unit") or "",
+        "means": [[o["value_text"], o["sd_text"], o["denominator"]] for o in (treated, control)],
+        "effect_measure": "MD",
+        "yi": float(y[0]),
+        "vi": float(v[0]),
+        "difference": float(y[0]),
+        "ci_low": float(y[0]) - half,
+        "ci_high": float(y[0]) + half,
+    }
+
+
+def differences(outcomes: list[Row], arms: dict[str, Row]) -> list[Row]:
+    """A mean difference for every pair of arm means with SD and n."""
+    return [mean_difference(treated, control) for treated, control in mean_pairs(outcomes, arms)]
+
+
+def sof_difference_rows(rows: list[Row], arms: dict[str, Row], knapp_hartung: bool = False) -> list[Row]:
+    """Summary-of-findings rows of continuous outcomes (GRADEpro: the comparator's mean, and the
+    mean difference with its CI), whole groups only, pooled by REML on the raw scale when several
+    trials compare the same treatment with the same comparator at the same time point."""
+    groups: dict[tuple[Any, ...], list[Row]] = {}
+    for c in rows:
+        if not c.get("subgroup"):
+            treated, control = arms[c["arm_id"]], arms[c["comparator_arm_id"]]
+            key = (c["domain"], c["measure"], c.get("timepoint"), treated.get("modality_id"), _comparator(control))
+            groups.setdefault(key, []).append(c)
+    result = []
+    for group in groups.values():
+        pooled = sensitivity = None
+        difference, low, high = group[0]["difference"], group[0]["ci_low"], group[0]["ci_high"]
+        if len(group) > 1:
+            yi, vi = [c["yi"] for c in group], [c["vi"] for c in group]
+            pooled = meta.pool_comparisons("MD", yi, vi, knapp_hartung=knapp_hartung).to_dict()
+            sensitivity = meta.pool_comparisons("MD", yi, vi, method="DL", knapp_hartung=knapp_hartung).to_dict()
+            difference, low, high = pooled["estimate"], pooled["ci_low"], pooled["ci_high"]
+        result.append(
+            {
+                "domain": group[0]["domain"],
+                "measure": group[0]["measure"],
+                "timepoint": group[0].get("timepoint"),
+                "arm_id": group[0]["arm_id"],
+                "comparator_arm_id": group[0]["comparator_arm_id"],
+                "unit_text": group[0]["unit_text"],
+                "study_ids": sorted({c["study_id"] for c in group}),
+                "comparison_ids": [c["comparison_id"] for c in group],
+                "participants": sum(n for c in group for _, _, n in c["means"]),
+                "comparator_means": [c["means"][1][0] for c in group],
+                "difference": difference,
+                "ci_low": low,
+                "ci_high": high,
+                "pooled": pooled,
+                "sensitivity": sensitivity,
+            }
+        )
+    return result
 
 
 def _comparator(arm: Row) -> str:

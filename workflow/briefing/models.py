@@ -484,6 +484,51 @@ class ReviewResult(Model):
     includes: list[ReviewInclude]
 
 
+class ComputedDifference(ArmPair):
+    """A mean difference the build computes from two arms' means, SDs and numbers assessed."""
+
+    timepoint: str | None
+    subgroup: str | None
+    outcome_ids: list[str]
+    unit_text: str
+    means: list[list[Any]]  # [mean as printed, SD as printed, n] per arm, intervention first
+    effect_measure: str
+    yi: float
+    vi: float
+    difference: float
+    ci_low: float
+    ci_high: float
+    text: str
+    scope: str
+
+
+class DifferenceSofRow(Model):
+    """A summary-of-findings row of a continuous outcome between arms (comparative.sof_difference_rows)."""
+
+    domain: str
+    measure: str
+    timepoint: str | None
+    arm_id: str
+    comparator_arm_id: str
+    unit_text: str
+    study_ids: list[str]
+    comparison_ids: list[str]
+    participants: int
+    comparator_means: list[str]
+    difference: float
+    ci_low: float
+    ci_high: float
+    pooled: PooledResult | None
+    sensitivity: PooledResult | None
+    intervention: str
+    comparator: str
+    relative: str
+    comparator_risk: str
+    difference_text: str
+    certainty: Rating | None
+    conclusion: str
+
+
 class ModalitySummary(Model):
     """One modality's summary (summary.build_summary): what its notebook writes."""
 
@@ -499,6 +544,7 @@ class ModalitySummary(Model):
     arms: list[Arm] = []
     comparisons: list[DescribedComparison] = []
     computed_comparisons: list[ComputedComparison] = []
+    computed_differences: list[ComputedDifference] = []
     designs: str
     outcomes: list[DescribedOutcome]
     estimates: dict[str, Estimate]
@@ -516,6 +562,7 @@ class ModalitySummary(Model):
     overall_certainty: Rating | None
     sof: Sof
     sof_comparisons: list[ComparativeSofRow] = []
+    sof_differences: list[DifferenceSofRow] = []
     comparison_figures: list[Figure] = []  # the forest plots of sof_comparisons, shown beside them
 
 

@@ -193,6 +193,32 @@ def _comparative_sof(s: dict[str, Any]) -> list[Entry]:
     return entries
 
 
+def _mean_differences(s: dict[str, Any]) -> list[Entry]:
+    """Mean differences the build computes from two arms' means, and their summary-of-findings rows."""
+    derivation = "mean difference of the two arms' means (metafor's escalc MD), pooled by REML when several"
+    entries = [
+        _derived(
+            c["comparison_id"],
+            s["modality_id"],
+            "outcomes",
+            f"{c['measure']}: mean difference",
+            derivation,
+            c["outcome_ids"],
+            "computed from the rows listed",
+            study_id=c["study_id"],
+            shown=[c["text"]],
+        )
+        for c in s.get("computed_differences", [])
+    ]
+    for row in s.get("sof_differences", []):
+        id = f"{s['modality_id']}:sof-difference:{slug(row['measure'])}:{slug(row['comparator'])}"
+        label = f"{row['measure']}: {row['intervention']} against {row['comparator']}"
+        shown = [row["comparator_risk"], row["difference_text"], str(row["participants"])]
+        of, where = row["comparison_ids"], "computed from the comparisons listed"
+        entries.append(_derived(id, s["modality_id"], "outcomes", label, derivation, of, where, shown=shown))
+    return entries
+
+
 def _overall_responses(s: dict[str, Any]) -> list[Entry]:
     """Overall responses derived as complete + partial."""
     label = "Overall response (complete + partial)"
@@ -334,6 +360,7 @@ MODALITY_PARTS = (
     _stated_comparisons,
     _computed_comparisons,
     _comparative_sof,
+    _mean_differences,
     _overall_responses,
     _changes_from_baseline,
     _pooled_results,

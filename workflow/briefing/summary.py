@@ -123,6 +123,10 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
             c | {"text": wording.computed_comparison(c, arms), "scope": wording.comparison_scope(c, arms)}
             for c in computed
         ],
+        "computed_differences": [
+            c | {"text": wording.computed_difference(c), "scope": wording.comparison_scope(c, arms)}
+            for c in comparative.differences(outcomes, arms)
+        ],
         "designs": wording.design_summary(primary),
         "outcomes": outcomes,
         "estimates": estimates,
@@ -149,9 +153,23 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     )
     by_id = {c["comparison_id"]: c for c in result["computed_comparisons"]}
     forests = [f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names)]
+    knapp_hartung = evidence.get("settings", {}).get("knapp_hartung", False)
+    by_domain = {r["domain"]: r for r in ratings}
+    sof_differences = [
+        row
+        | wording.difference_sof_texts(row, arms)
+        | {
+            "certainty": by_domain.get(row["domain"]),
+            "conclusion": wording.sof_conclusion(
+                by_domain.get(row["domain"]), arms[row["arm_id"]]["label"], row["domain"], row["measure"]
+            ),
+        }
+        for row in comparative.sof_difference_rows(result["computed_differences"], arms, knapp_hartung)
+    ]
     return result | {
         "sof": sof.rows_for_modality(result),
         "sof_comparisons": sof_comparisons,
+        "sof_differences": sof_differences,
         "comparison_figures": forests,
     }
 

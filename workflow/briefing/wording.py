@@ -98,6 +98,39 @@ def computed_comparison(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> s
     return text + f"{_more_or_fewer(a['difference'])} per 1,000 (95 % CI {low} to {high}{capped}) with {treated}"
 
 
+def computed_difference(c: dict[str, Any]) -> str:
+    """ "MD -0.83 points (NRS 0–10) (95 % CI -1.53 to -0.13), computed from means 3.00 (SD 3.34;
+    n = 209) and 3.83 (SD 2.97; n = 130)" (derived by the build): the effect only."""
+    (m1, s1, n1), (m2, s2, n2) = c["means"]
+    text = f"MD {numbers.mean(c['difference'])} {c['unit_text']} "
+    text += f"(95 % CI {numbers.mean(c['ci_low'])} to {numbers.mean(c['ci_high'])}), "
+    return text + f"computed from means {m1} (SD {s1}; n = {n1}) and {m2} (SD {s2}; n = {n2})"
+
+
+def _higher_or_lower(value: float) -> str:
+    return f"{numbers.mean(abs(value))} {'higher' if value >= 0 else 'lower'}"
+
+
+def difference_sof_texts(row: dict[str, Any], arms: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """GRADEpro's words for a continuous outcome: the comparator's mean, and the mean difference
+    ("0.83 points lower (1.53 lower to 0.13 lower)"); no relative effect."""
+    means = row["comparator_means"]
+    comparator = f"mean {means[0]}" if len(means) == 1 else f"means {', '.join(means)}"
+    value = row["difference"]
+    difference = f"MD {numbers.mean(abs(value))} {row['unit_text']} {'higher' if value >= 0 else 'lower'} "
+    difference += f"({_higher_or_lower(row['ci_low'])} to {_higher_or_lower(row['ci_high'])})"
+    if row["pooled"]:
+        difference += f"; pooled, {len(row['study_ids'])} trials, I² = {numbers.i2(row['pooled']['i2'])} %"
+        difference += ", Knapp–Hartung CI" if row["pooled"]["knapp_hartung"] else ""
+    return {
+        "intervention": arms[row["arm_id"]]["label"],
+        "comparator": arms[row["comparator_arm_id"]]["label"],
+        "relative": "not applicable (a mean difference)",
+        "comparator_risk": f"{comparator} {row['unit_text']}",
+        "difference_text": difference,
+    }
+
+
 def comparative_sof_texts(row: dict[str, Any], arms: dict[str, dict[str, Any]]) -> dict[str, str]:
     """The words of a comparative summary-of-findings row: relative effect, risk with the
     comparator, risk difference with the intervention (GRADEpro's columns)."""
