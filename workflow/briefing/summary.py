@@ -96,10 +96,10 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     own = [o for o in outcomes if o.get("arm_id") is None or arms[o["arm_id"]].get("modality_id") == modality_id]
     groups = effects.response_categories(own)
     trajectories = {d.id: effects.trajectory(own, d.id) for d in DOMAINS.where(shape="series")}
-    computed = comparative.computed(outcomes, arms)
+    computed, differences = comparative.computed(outcomes, arms), comparative.differences(outcomes, arms)
     # An outcome compared between a trial's arms is analysed as a comparison (its own summary of
-    # findings), never pooled with single-arm proportions as if the trial were a case series.
-    paired = {i for c in computed for i in c["outcome_ids"]}
+    # findings), never pooled with single-arm figures as if the trial were a case series.
+    paired = {i for c in computed + differences for i in c["outcome_ids"]}
     single = [o for o in own if o["outcome_id"] not in paired]
     pooled = _figure_ids(pooling.pool_outcomes(single, estimates, windows), modality_id)
     size = evidence_size(own, primary, pooled, arms)
@@ -125,7 +125,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         ],
         "computed_differences": [
             c | {"text": wording.computed_difference(c), "scope": wording.comparison_scope(c, arms)}
-            for c in comparative.differences(outcomes, arms)
+            for c in differences
         ],
         "designs": wording.design_summary(primary),
         "outcomes": outcomes,
@@ -143,29 +143,14 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "findings": {c.id: _role_texts(primary_ids, own, estimates, c.id) for c in COMPARISON_COLUMNS},
         "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
     }
+    knapp_hartung = evidence.get("settings", {}).get("knapp_hartung", False)
+    baselines = evidence.get("baseline_risks", [])
     sof_comparisons = _comparative_sof(
-        result["computed_comparisons"],
-        arms,
-        ratings,
-        evidence.get("baseline_risks", []),
-        modality_id,
-        evidence.get("settings", {}).get("knapp_hartung", False),
+        result["computed_comparisons"], arms, ratings, baselines, modality_id, knapp_hartung
     )
     by_id = {c["comparison_id"]: c for c in result["computed_comparisons"]}
     forests = [f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names)]
-    knapp_hartung = evidence.get("settings", {}).get("knapp_hartung", False)
-    by_domain = {r["domain"]: r for r in ratings}
-    sof_differences = [
-        row
-        | wording.difference_sof_texts(row, arms)
-        | {
-            "certainty": by_domain.get(row["domain"]),
-            "conclusion": wording.sof_conclusion(
-                by_domain.get(row["domain"]), arms[row["arm_id"]]["label"], row["domain"], row["measure"]
-            ),
-        }
-        for row in comparative.sof_difference_rows(result["computed_differences"], arms, knapp_hartung)
-    ]
+    sof_differences = _difference_sof(result["computed_differences"], arms, ratings, knapp_hartung)
     return result | {
         "sof": sof.rows_for_modality(result),
         "sof_comparisons": sof_comparisons,
@@ -193,6 +178,19 @@ def _comparative_sof(
         figure_id = f"fig-{modality_id}-comparison-{next(number)}" if c["pooled"] else None
         texts = wording.comparative_sof_texts(c, arms)
         rows.append(c | texts | {"certainty": rating, "conclusion": what, "figure_id": figure_id})
+    return rows
+
+
+def _difference_sof(
+    differences: list[dict[str, Any]], arms: dict[str, dict[str, Any]], ratings: list[dict[str, Any]], kh: bool
+) -> list[dict[str, Any]]:
+    """The summary-of-findings rows of mean differences, worded, with the certainty of their domain."""
+    by_domain = {r["domain"]: r for r in ratings}
+    rows = []
+    for row in comparative.sof_difference_rows(differences, arms, kh):
+        rating = by_domain.get(row["domain"])
+        what = wording.sof_conclusion(rating, arms[row["arm_id"]]["label"], row["domain"], row["measure"])
+        rows.append(row | wording.difference_sof_texts(row, arms) | {"certainty": rating, "conclusion": what})
     return rows
 
 
