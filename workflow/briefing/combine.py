@@ -82,7 +82,8 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for s in summaries:
         arms = {a["arm_id"]: a for a in s.get("arms", [])}
         pair = partial(_modality_pair, arms=arms, modality_id=s["modality_id"], names=names)
-        for row in s.get("sof_comparisons", []):
+        # Computed effects: risk ratios, then mean differences (GRADEpro's continuous form).
+        for row in s.get("sof_comparisons", []) + s.get("sof_differences", []):
             if modalities := pair(row):
                 rows.append(
                     {
@@ -92,23 +93,7 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "arms": f"{row['intervention']} against {row['comparator']}",
                         "participants": row["participants"],
                         "study_ids": row["study_ids"],
-                        "effect": f"{row['relative']}; {row['difference']} (risk with the comparator "
-                        f"{row['comparator_risk']})",
-                        "certainty": row["certainty"],
-                        "kind": "computed",
-                    }
-                )
-        for row in s.get("sof_differences", []):
-            if modalities := pair(row):
-                rows.append(
-                    {
-                        "intervention": modalities[0],
-                        "comparator": modalities[1],
-                        "measure": row["measure"],
-                        "arms": f"{row['intervention']} against {row['comparator']}",
-                        "participants": row["participants"],
-                        "study_ids": row["study_ids"],
-                        "effect": f"{row['difference_text']} (comparator {row['comparator_risk']})",
+                        "effect": _direct_effect(row),
                         "certainty": row["certainty"],
                         "kind": "computed",
                     }
@@ -130,6 +115,14 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 )
         rows += _uncompared(s, arms, names, {st for row in rows for st in row["study_ids"]})
     return rows
+
+
+def _direct_effect(row: dict[str, Any]) -> str:
+    """A computed effect's words in the direct comparisons: relative and absolute for a risk ratio,
+    the mean difference for a continuous outcome, each with what the comparator had."""
+    if "difference_text" in row:
+        return f"{row['difference_text']} (comparator {row['comparator_risk']})"
+    return f"{row['relative']}; {row['difference']} (risk with the comparator {row['comparator_risk']})"
 
 
 def _modality_pair(

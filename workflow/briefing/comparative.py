@@ -18,12 +18,12 @@ from .vocabulary import DOMAINS
 Row = dict[str, Any]
 
 
-def arm_pairs(outcomes: list[Row], arms: dict[str, Row]) -> list[tuple[Row, Row]]:
+def _pairs(outcomes: list[Row], arms: dict[str, Row], usable: Any) -> list[tuple[Row, Row]]:
     """The intervention arm's and the comparator arm's figure of the same outcome (study, measure,
-    time point, subgroup), when both have a count."""
+    time point, subgroup), when both are `usable` and each arm has exactly one."""
     groups: dict[tuple[Any, ...], dict[str, list[Row]]] = {}
     for o in outcomes:
-        if o.get("arm_id") in arms and o.get("estimate"):
+        if o.get("arm_id") in arms and usable(o):
             key = (o["study_id"], o["measure"], o.get("timepoint"), o.get("subgroup"))
             groups.setdefault(key, {}).setdefault(arms[o["arm_id"]]["role"], []).append(o)
     return [
@@ -31,6 +31,26 @@ def arm_pairs(outcomes: list[Row], arms: dict[str, Row]) -> list[tuple[Row, Row]
         for roles in groups.values()
         if len(roles.get("intervention", [])) == 1 and len(roles.get("comparator", [])) == 1
     ]
+
+
+def arm_pairs(outcomes: list[Row], arms: dict[str, Row]) -> list[tuple[Row, Row]]:
+    """Pairs of arm figures with a count (an estimate)."""
+    return _pairs(outcomes, arms, lambda o: o.get("estimate"))
+
+
+def _pair_fields(treated: Row, control: Row, suffix: str) -> Row:
+    """What every computed comparison names: its id, study, arms, outcome, time point, subgroup."""
+    return {
+        "comparison_id": f"{treated['outcome_id']}:{suffix}",
+        "study_id": treated["study_id"],
+        "arm_id": treated["arm_id"],
+        "comparator_arm_id": control["arm_id"],
+        "domain": treated["domain"],
+        "measure": treated["measure"],
+        "timepoint": treated.get("timepoint"),
+        "subgroup": treated.get("subgroup"),
+        "outcome_ids": [treated["outcome_id"], control["outcome_id"]],
+    }
 
 
 def risk_ratio(treated: Row, control: Row) -> Row:
@@ -41,16 +61,7 @@ def risk_ratio(treated: Row, control: Row) -> Row:
     half = Z_95 * math.sqrt(float(v[0]))
     rr, low, high = (math.exp(float(y[0]) + d) for d in (0.0, -half, half))
     effect = absolute.absolute_effect("RR", rr, low, high, c["events"] / c["n"])
-    return {
-        "comparison_id": f"{treated['outcome_id']}:rr",
-        "study_id": treated["study_id"],
-        "arm_id": treated["arm_id"],
-        "comparator_arm_id": control["arm_id"],
-        "domain": treated["domain"],
-        "measure": treated["measure"],
-        "timepoint": treated.get("timepoint"),
-        "subgroup": treated.get("subgroup"),
-        "outcome_ids": [treated["outcome_id"], control["outcome_id"]],
+    return _pair_fields(treated, control, "rr") | {
         "counts": [[t["events"], t["n"]], [c["events"], c["n"]]],
         "effect_measure": "RR",
         "yi": float(y[0]),
@@ -71,19 +82,13 @@ def computed(outcomes: list[Row], arms: dict[str, Row]) -> list[Row]:
 
 
 def mean_pairs(outcomes: list[Row], arms: dict[str, Row]) -> list[tuple[Row, Row]]:
-    """The two arms' means of the same outcome (study, measure, time point, subgroup), when both
-    state the mean with its SD and the number assessed."""
-    groups: dict[tuple[Any, ...], dict[str, list[Row]]] = {}
-    for o in outcomes:
-        usable = o.get("statistic") in ("mean", "mean_change") and o.get("sd") and o.get("denominator")
-        if o.get("arm_id") in arms and usable and not o.get("value_qualifier"):
-            key = (o["study_id"], o["measure"], o.get("timepoint"), o.get("subgroup"))
-            groups.setdefault(key, {}).setdefault(arms[o["arm_id"]]["role"], []).append(o)
-    return [
-        (roles["intervention"][0], roles["comparator"][0])
-        for roles in groups.values()
-        if len(roles.get("intervention", [])) == 1 and len(roles.get("comparator", [])) == 1
-    ]
+    """Pairs of arm means (or mean changes) stated with their SD and the number assessed."""
+
+    def usable(o: Row) -> bool:
+        stated = o.get("statistic") in ("mean", "mean_change") and o.get("sd") and o.get("denominator")
+        return bool(stated) and not o.get("value_qualifier")
+
+    return _pairs(outcomes, arms, usable)
 
 
 def mean_difference(treated: Row, control: Row) -> Row:
@@ -94,16 +99,7 @@ def mean_difference(treated: Row, control: Row) -> Row:
         [control["value"]], [control["sd"]], [control["denominator"]],
     )  # fmt: skip
     half = Z_95 * math.sqrt(float(v[0]))
-    return {
-        "comparison_id": f"{treated['outcome_id']}:md",
-        "study_id": treated["study_id"],
-        "arm_id": treated["arm_id"],
-        "comparator_arm_id": control["arm_id"],
-        "domain": treated["domain"],
-        "measure": treated["measure"],
-        "timepoint": treated.get("timepoint"),
-        "subgroup": treated.get("subgroup"),
-        "outcome_ids": [treated["outcome_id"], control["outcome_id"]],
+    return _pair_fields(treated, control, "md") | {
         "unit_text": treated.get("unit_text") or treated.get("unit") or "",
         "means": [[o["value_text"], o["sd_text"], o["denominator"]] for o in (treated, control)],
         "effect_measure": "MD",
@@ -124,14 +120,8 @@ def sof_difference_rows(rows: list[Row], arms: dict[str, Row], knapp_hartung: bo
     """Summary-of-findings rows of continuous outcomes (GRADEpro: the comparator's mean, and the
     mean difference with its CI), whole groups only, pooled by REML on the raw scale when several
     trials compare the same treatment with the same comparator at the same time point."""
-    groups: dict[tuple[Any, ...], list[Row]] = {}
-    for c in rows:
-        if not c.get("subgroup"):
-            treated, control = arms[c["arm_id"]], arms[c["comparator_arm_id"]]
-            key = (c["domain"], c["measure"], c.get("timepoint"), treated.get("modality_id"), _comparator(control))
-            groups.setdefault(key, []).append(c)
     result = []
-    for group in groups.values():
+    for group in _sof_groups(rows, arms):
         pooled = sensitivity = None
         difference, low, high = group[0]["difference"], group[0]["ci_low"], group[0]["ci_high"]
         if len(group) > 1:
@@ -161,6 +151,19 @@ def sof_difference_rows(rows: list[Row], arms: dict[str, Row], knapp_hartung: bo
     return result
 
 
+def _sof_groups(rows: list[Row], arms: dict[str, Row]) -> list[list[Row]]:
+    """Comparisons of one summary-of-findings row: whole groups, same outcome and time point, same
+    treatment against the same comparator. A trial's figures at two time points are two rows, never
+    pooled as if two trials."""
+    groups: dict[tuple[Any, ...], list[Row]] = {}
+    for c in rows:
+        if not c.get("subgroup"):
+            treated, control = arms[c["arm_id"]], arms[c["comparator_arm_id"]]
+            key = (c["domain"], c["measure"], c.get("timepoint"), treated.get("modality_id"), _comparator(control))
+            groups.setdefault(key, []).append(c)
+    return list(groups.values())
+
+
 def _comparator(arm: Row) -> str:
     """What a comparator is, across trials: its modality, else its label."""
     return arm.get("modality_id") or arm["label"].lower()
@@ -173,14 +176,7 @@ def sof_rows(
     against the same comparator), whole groups only: the relative effect of one trial, or pooled
     over several (REML on log risk ratios, DerSimonian-Laird as sensitivity), and the anticipated
     absolute effect per 1,000 at the comparator arms' risk (their events over their patients)."""
-    groups: dict[tuple[Any, ...], list[Row]] = {}
-    for c in computed_rows:
-        if not c.get("subgroup"):
-            treated, control = arms[c["arm_id"]], arms[c["comparator_arm_id"]]
-            # A trial's figures at two time points are two rows, never pooled as if two trials.
-            key = (c["domain"], c["measure"], c.get("timepoint"), treated.get("modality_id"), _comparator(control))
-            groups.setdefault(key, []).append(c)
-    return [_sof_row(rows, baselines or [], knapp_hartung) for rows in groups.values()]
+    return [_sof_row(rows, baselines or [], knapp_hartung) for rows in _sof_groups(computed_rows, arms)]
 
 
 def _sof_row(rows: list[Row], baselines: list[Row], knapp_hartung: bool) -> Row:

@@ -289,6 +289,12 @@ def _stated_effect(estimate: float, se: float, ratio: bool) -> dict[str, str]:
     return {"value": texts[0], "ci_low": texts[1], "ci_high": texts[2], "p_value": _p_value(estimate / se)}
 
 
+def _count(events: int, n: int) -> dict[str, Any]:
+    """The cells of a count of patients: events of n, as outcomes.csv holds it."""
+    cells = {"statistic": "count", "value": events, "events": events, "denominator": n}
+    return cells | {"denominator_unit": "patients", "unit": "patients"}
+
+
 class _Generator:
     def __init__(self, n_studies: int, n_modalities: int, seed: int):
         if n_studies < 1 or n_modalities < 1:
@@ -599,12 +605,7 @@ class _Generator:
                     domain="toxicity",
                     measure=name,
                     source_term=name.lower(),
-                    statistic="count",
-                    value=events,
-                    events=events,
-                    denominator=n,
-                    denominator_unit="patients",
-                    unit="patients",
+                    **_count(events, n),
                     timepoint="during follow-up",
                 )
         if rng.random() < 0.1:
@@ -614,12 +615,7 @@ class _Generator:
                 domain="neurological",
                 measure="Neurological deterioration",
                 source_term="neurological deterioration",
-                statistic="count",
-                value=events,
-                events=events,
-                denominator=n,
-                denominator_unit="patients",
-                unit="patients",
+                **_count(events, n),
             )
 
     def _other_outcomes(self, study: dict[str, Any], add: Callable[..., None]) -> None:
@@ -837,12 +833,7 @@ class _Generator:
                     measure="Overall pain response",
                     source_term="overall response (ICPR)",
                     icpr_category="overall",
-                    statistic="count",
-                    value=events,
-                    events=events,
-                    denominator=n,
-                    denominator_unit="patients",
-                    unit="patients",
+                    **_count(events, n),
                     timepoint=label,
                     time_days=days,
                     subgroup=subgroup,
@@ -864,12 +855,7 @@ class _Generator:
                     domain="toxicity",
                     measure="Pain flare",
                     source_term="pain flare",
-                    statistic="count",
-                    value=events,
-                    events=events,
-                    denominator=arm["patients"],
-                    denominator_unit="patients",
-                    unit="patients",
+                    **_count(events, arm["patients"]),
                     timepoint="during follow-up",
                 )
             )
