@@ -142,6 +142,9 @@ def test_direct_comparisons_list_every_trial_of_two_modalities_once(project):
     assert rows[1]["effect"].startswith("RR 1.48 (1.13 to 1.93); 271 more per 1,000")
     points = " ".join(combine.bottom_line(summaries)["points"])
     assert "Two studies compare two modalities directly" in points
+    studies = {st["study_id"]: st for st in evidence.read_tables(project / "data" / "datapackage.yaml")["studies"]}
+    (limit,) = [x for x in combine.limitations(summaries, studies) if "indirect" in x]
+    assert limit.startswith("Apart from the direct comparisons of Patchell 2005, Ryu 2023 (RTOG 0631), comparisons")
     assert "No randomised trial" not in points
     cebrt = next(s for s in summaries if s["modality_id"] == "cebrt")
     assert [c["study_id"] for c in cebrt["comparator_in"]] == ["patchell2005", "rtog0631"]

@@ -215,6 +215,7 @@ def limitations(summaries: list[dict[str, Any]], studies: dict[str, dict[str, An
         ),
         unidentified=sorted(st["short_name"] for st in studies.values() if not (st.get("pmid") or st.get("doi"))),
         locators=sorted({st["source_locator"] for st in studies.values()}),
+        direct=names(set(direct_studies(summaries))),
     )
 
 

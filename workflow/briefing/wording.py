@@ -499,9 +499,15 @@ def bottom_line_points(
 
 
 def limitations(
-    no_denominator: list[str], unspecified: list[str], unmapped: list[str], unidentified: list[str], locators: list[str]
+    no_denominator: list[str],
+    unspecified: list[str],
+    unmapped: list[str],
+    unidentified: list[str],
+    locators: list[str],
+    direct: list[str] | None = None,
 ) -> list[str]:
-    """The limitations, each naming the studies it concerns."""
+    """The limitations, each naming the studies it concerns (`direct`: the studies comparing two
+    modalities)."""
     items = []
     if no_denominator:
         items.append(
@@ -526,7 +532,10 @@ def limitations(
         + "; ".join(locators)
         + "); full texts may hold more detail."
     )
-    items.append(
-        "Comparisons across modalities are indirect: different patients, designs, outcome definitions and time points."
-    )
+    indirect = "different patients, designs, outcome definitions and time points."
+    if direct:
+        items.append(f"Apart from the direct comparisons of {', '.join(direct)}, comparisons across modalities are "
+                     f"indirect: {indirect}")  # fmt: skip
+    else:
+        items.append(f"Comparisons across modalities are indirect: {indirect}")
     return items
