@@ -247,17 +247,37 @@ def test_two_arms_means_give_a_mean_difference_pooled_over_trials_on_the_raw_sca
         )
         append(project, "studies.csv", [study | {"study_id": sid, "pmid": "", "pmcid": "", "doi": "", "title": sid}])
         arms = [("srs", "intervention", "srs"), ("ebrt", "comparator", "cebrt")]
-        append(project, "arms.csv", [
-            {"arm_id": f"{sid}-{a}", "study_id": sid, "label": a, "role": r, "modality_id": m, "locator": "t"}
-            for a, r, m in arms
-        ])  # fmt: skip
-        append(project, "outcomes.csv", [
-            {"outcome_id": f"{sid}-{a}", "study_id": sid, "arm_id": f"{sid}-{a}", "domain": "pain_score",
-             "measure": "Pain score (NRS 0-10)", "source_term": "pain score", "statistic": "mean", "value": m,
-             "sd": sd, "denominator": n, "unit": "NRS 0-10", "timepoint": "3 months", "time_days": "91",
-             "locator": "t"}
-            for (a, _, _), (m, sd, n) in zip(arms, means, strict=True)
-        ])  # fmt: skip
+        append(
+            project,
+            "arms.csv",
+            [
+                {"arm_id": f"{sid}-{a}", "study_id": sid, "label": a, "role": r, "modality_id": m, "locator": "t"}
+                for a, r, m in arms
+            ],
+        )
+        append(
+            project,
+            "outcomes.csv",
+            [
+                {
+                    "outcome_id": f"{sid}-{a}",
+                    "study_id": sid,
+                    "arm_id": f"{sid}-{a}",
+                    "domain": "pain_score",
+                    "measure": "Pain score (NRS 0-10)",
+                    "source_term": "pain score",
+                    "statistic": "mean",
+                    "value": m,
+                    "sd": sd,
+                    "denominator": n,
+                    "unit": "NRS 0-10",
+                    "timepoint": "3 months",
+                    "time_days": "91",
+                    "locator": "t",
+                }
+                for (a, _, _), (m, sd, n) in zip(arms, means, strict=True)
+            ],
+        )
 
     trial("testtrial_a", (("3.00", "3.34", "209"), ("3.83", "2.97", "130")))
     assert problems(project) == []
@@ -273,7 +293,8 @@ def test_two_arms_means_give_a_mean_difference_pooled_over_trials_on_the_raw_sca
     assert row["difference_text"] == "MD 0.83 points (NRS 0–10) lower (1.51 lower to 0.15 lower)"
     trial("testtrial_b", (("2.50", "2.00", "100"), ("3.00", "2.20", "90")))
     (row,) = modality(project, "srs")["sof_differences"]
-    expected = meta.pool_comparisons("MD", *meta.escalc_md([3.00, 2.50], [3.34, 2.00], [209, 100],
-                                                            [3.83, 3.00], [2.97, 2.20], [130, 90]))  # fmt: skip
+    expected = meta.pool_comparisons(
+        "MD", *meta.escalc_md([3.00, 2.50], [3.34, 2.00], [209, 100], [3.83, 3.00], [2.97, 2.20], [130, 90])
+    )
     assert row["difference"] == expected.estimate and row["pooled"]["k"] == 2
     assert row["participants"] == 209 + 130 + 100 + 90

@@ -174,7 +174,7 @@ def direct_studies(summaries: list[dict[str, Any]]) -> list[str]:
     return sorted({st for row in direct_comparisons(summaries) for st in row["study_ids"]})
 
 
-def bottom_line(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+def bottom_line(summaries: list[dict[str, Any]], identification: dict[str, Any] | None = None) -> dict[str, Any]:
     quantitative = [s for s in summaries if s["kind"] == "quantitative"]
     primary = [st for s in summaries for st in s["primary_studies"]]
     in_quantitative = [st for s in quantitative for st in s["primary_studies"]]
@@ -185,7 +185,10 @@ def bottom_line(summaries: list[dict[str, Any]]) -> dict[str, Any]:
         direct=len(direct_studies(summaries)),
         levels=sorted({r["level_text"] for s in summaries for r in s["certainty"]}),
         narrative=[s["modality"]["name"] for s in summaries if s["kind"] == "narrative"],
+        searched=bool(identification) and identification["method"] == "systematic_search",
     )
+    if identification:
+        points.insert(0, wording.identification(identification))
     per_modality = [
         {
             "modality_id": s["modality_id"],
@@ -198,7 +201,9 @@ def bottom_line(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     return {"points": points, "per_modality": per_modality}
 
 
-def limitations(summaries: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[str]:
+def limitations(
+    summaries: list[dict[str, Any]], studies: dict[str, dict[str, Any]], identification: dict[str, Any] | None = None
+) -> list[str]:
     """What limits the evidence shown: the studies concerned, named; the words are wording's."""
     outcomes = [o for s in summaries for o in s["outcomes"]]
 
@@ -216,6 +221,7 @@ def limitations(summaries: list[dict[str, Any]], studies: dict[str, dict[str, An
         unidentified=sorted(st["short_name"] for st in studies.values() if not (st.get("pmid") or st.get("doi"))),
         locators=sorted({st["source_locator"] for st in studies.values()}),
         direct=names(set(direct_studies(summaries))),
+        selected=bool(identification) and identification["method"] == "curated_selection",
     )
 
 
@@ -274,6 +280,8 @@ def build(
 ) -> dict[str, Any]:
     """The context the templates render; `public_json` cuts briefing.json from it."""
     studies = {s["study_id"]: s for s in tables["studies"]}
+    # Validation lets a build through only with one record of how the studies were identified.
+    identification = next(iter(tables.get("identification", [])), None)
     refs = references(summaries, general, studies)
     comparison = comparison_rows(summaries)
     return {
@@ -281,13 +289,15 @@ def build(
         "subtitle": config.get("subtitle", ""),
         "question": config["question"],
         "build_date": provenance["build_date"],
-        "bottom_line": bottom_line(summaries),
+        "bottom_line": bottom_line(summaries, identification),
+        "identification": identification,
+        "identification_text": wording.identification(identification) if identification else "",
         "comparison": comparison,
         "direct_comparisons": direct_comparisons(summaries),
         "sof_across": sof.across_modalities(summaries),
         "modalities": summaries,
         "general_statements": general,
-        "limitations": limitations(summaries, studies),
+        "limitations": limitations(summaries, studies, identification),
         "methods": METHODS,
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},

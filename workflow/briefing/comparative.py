@@ -95,9 +95,13 @@ def mean_difference(treated: Row, control: Row) -> Row:
     """The treated arm's mean minus the control arm's, with its 95 % CI (variances not assumed
     equal, escalc's default)."""
     y, v = meta.escalc_md(
-        [treated["value"]], [treated["sd"]], [treated["denominator"]],
-        [control["value"]], [control["sd"]], [control["denominator"]],
-    )  # fmt: skip
+        [treated["value"]],
+        [treated["sd"]],
+        [treated["denominator"]],
+        [control["value"]],
+        [control["sd"]],
+        [control["denominator"]],
+    )
     half = Z_95 * math.sqrt(float(v[0]))
     return _pair_fields(treated, control, "md") | {
         "unit_text": treated.get("unit_text") or treated.get("unit") or "",

@@ -697,6 +697,8 @@ class BriefingContext(Model):
     bottom_line: BottomLine
     comparison: list[ComparisonRow]
     direct_comparisons: list[DirectComparison] = []
+    identification: dict[str, Any] | None = None
+    identification_text: str = ""
     sof_across: list[AcrossRow]
     modalities: list[ModalitySummary]
     general_statements: list[Statement]

@@ -465,7 +465,19 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, Rows]) -> list[Pro
         if c.get("studies") is not None and not (design and design.pooled):
             add("comparisons", n, "studies", "only a systematic review's pooled result says how many studies it pools")
     _include_rules(rows.get("review_includes", []), designs, add)
+    _identification_rules(tables, rows.get("identification", []), add)
     return problems
+
+
+def _identification_rules(tables: dict[str, _Table], rows: Rows, add: Add) -> None:
+    """One record of how the studies were identified; a systematic search with its date and databases."""
+    if "identification" in tables and not tables["identification"].broken and len(rows) != 1:
+        add("identification", None, None, f"needs exactly one row (how the studies were identified), not {len(rows)}")
+    for n, r in rows:
+        if r.get("method") == "systematic_search":
+            for column in ("databases", "last_search_date"):
+                if not r.get(column):
+                    add("identification", n, column, f"a systematic search needs its {column.replace('_', ' ')}")
 
 
 def _review_figure_rules(table: str, n: int, row: dict[str, Any], designs: dict[str, Any], add: Add) -> None:

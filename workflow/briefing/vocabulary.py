@@ -269,6 +269,11 @@ SCALE_DIRECTION_LIST = (
 # What a counted event is for the patient, when it is not its domain's default (Domain.event_kind):
 # "able to walk" is a benefit in the neurological domain, whose events are otherwise harms.
 EVENT_KIND_LIST = (Term("benefit", "more events are better"), Term("harm", "fewer events are better"))
+# How the studies of the data were identified (data/identification.csv).
+IDENTIFICATION_METHOD_LIST = (
+    Term("systematic_search", "a systematic search"),
+    Term("curated_selection", "a curated selection, not a systematic search"),
+)
 # The part an arm of a comparative study plays.
 ARM_ROLE_LIST = (Term("intervention"), Term("comparator"))
 # The columns of the side-by-side table that list findings of the domains with that role.
@@ -328,6 +333,7 @@ EFFECT_MEASURES: Registry[EffectMeasure] = Registry("effect measure", EFFECT_MEA
 ARM_ROLES: Registry[Term] = Registry("arm role", ARM_ROLE_LIST)
 SCALE_DIRECTIONS: Registry[Term] = Registry("scale direction", SCALE_DIRECTION_LIST)
 EVENT_KINDS: Registry[Term] = Registry("event kind", EVENT_KIND_LIST)
+IDENTIFICATION_METHODS: Registry[Term] = Registry("identification method", IDENTIFICATION_METHOD_LIST)
 
 # The columns of the data package whose values are these lists: their enums are filled in here, so
 # data/datapackage.yaml does not repeat them.
@@ -335,6 +341,7 @@ COLUMNS: dict[tuple[str, str], Registry[Any]] = {
     ("studies", "design"): DESIGNS,
     ("arms", "role"): ARM_ROLES,
     ("scales", "direction"): SCALE_DIRECTIONS,
+    ("identification", "method"): IDENTIFICATION_METHODS,
     ("comparisons", "domain"): DOMAINS,
     ("baseline_risks", "domain"): DOMAINS,
     ("comparisons", "effect_measure"): EFFECT_MEASURES,

@@ -468,6 +468,7 @@ def bottom_line_points(
     levels: list[str],
     narrative: list[str],
     direct: int = 0,
+    searched: bool = False,
 ) -> list[str]:
     """The bottom line's points: where the evidence comes from, whether any comparison is direct
     (`direct`: the studies comparing two modalities), what its certainty means (GRADE's words),
@@ -481,9 +482,11 @@ def bottom_line_points(
             "modalities."
         )
     elif not randomised:
+        # "Found" only after a recorded systematic search; a selection says what it holds.
+        lead = "The search found no" if searched else "The data hold no"
         points.append(
-            "No randomised trial and no study comparing two modalities was found, "
-            "so every comparison across modalities is indirect."
+            f"{lead} randomised trial and no study comparing two modalities, so every comparison across "
+            "modalities is indirect."
         )
     else:
         points.append("No study in the data compares two modalities, so every comparison across them is indirect.")
@@ -498,6 +501,20 @@ def bottom_line_points(
     return points
 
 
+def identification(record: dict[str, Any]) -> str:
+    """How the studies were identified, as the scope and the bottom line say it."""
+    if record["method"] == "systematic_search":
+        text = f"The studies come from a systematic search of {record['databases'].replace(';', ',')}"
+        text += f", last run on {record['last_search_date']}"
+        if record.get("records_screened") is not None and record.get("studies_included") is not None:
+            text += f" ({record['records_screened']} records screened, {record['studies_included']} studies included)"
+        return text + f": {lower_first(record['description'])}."
+    return (
+        f"The studies are a curated selection, not the result of a systematic search: "
+        f"{lower_first(record['description'])}. A kind of study missing here may still exist."
+    )
+
+
 def limitations(
     no_denominator: list[str],
     unspecified: list[str],
@@ -505,6 +522,7 @@ def limitations(
     unidentified: list[str],
     locators: list[str],
     direct: list[str] | None = None,
+    selected: bool = False,
 ) -> list[str]:
     """The limitations, each naming the studies it concerns (`direct`: the studies comparing two
     modalities)."""
@@ -525,6 +543,11 @@ def limitations(
             f"{responses} is defined differently across studies and not always by the ICPR "
             f"consensus criteria ({', '.join(unmapped)}); definitions are kept as the sources state them."
         )
+    if selected:
+        items.append(
+            "The studies were selected, not identified by a systematic search: relevant studies, including "
+            "randomised trials, may be missing, and no conclusion about what exists can be drawn."
+        )
     if unidentified:
         items.append(f"No PMID or DOI is given in the source for: {', '.join(unidentified)}.")
     items.append(
@@ -534,8 +557,10 @@ def limitations(
     )
     indirect = "different patients, designs, outcome definitions and time points."
     if direct:
-        items.append(f"Apart from the direct comparisons of {', '.join(direct)}, comparisons across modalities are "
-                     f"indirect: {indirect}")  # fmt: skip
+        items.append(
+            f"Apart from the direct comparisons of {', '.join(direct)}, comparisons across modalities are "
+            f"indirect: {indirect}"
+        )
     else:
         items.append(f"Comparisons across modalities are indirect: {indirect}")
     return items
