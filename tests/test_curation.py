@@ -158,7 +158,7 @@ def test_a_qualified_figure_keeps_its_qualifier_and_nothing_is_derived_from_it(d
 
 def test_earliest_relief_keeps_its_qualifier_once(data_dir):
     (o,) = [o for o in _summary(data_dir, "srs")["outcomes"] if o["outcome_id"] == "ryu2008-earliest-relief"]
-    assert o["display"].startswith("earliest ≤ 24 hours")
+    assert o["display"].startswith("≤ 24 hours")  # the measure says "earliest" already
 
 
 # --- an edition that would lose many figures ------------------------------------------------------

@@ -24,8 +24,12 @@ def count_words(n: int) -> str:
 
 
 def lower_first(text: str) -> str:
-    """Lower-case the first letter of ordinary words, not of abbreviations (NRS, CT-guided)."""
-    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+    """Lower-case the first letter of ordinary words, not of abbreviations (NRS, CT-guided) nor of
+    a proper name in title case ("Hospital Anxiety and Depression Scale")."""
+    head = text.split(",")[0].split("(")[0]  # the name itself, not what a label adds after it
+    words = [w for w in head.split()[1:] if len(w) > 3 and w.isalpha()]  # not "and", "of"
+    name = bool(words) and all(w[0].isupper() and w[1:].islower() for w in words)
+    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() and not name else text
 
 
 def domain_label(domain: str) -> str:
@@ -219,6 +223,9 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     elif STATISTICS[statistic].display:
         words = o.get("unit_text") or (UNITS[unit].text if unit in UNITS else unit)
         text = STATISTICS[statistic].display.format(value=value, unit=words).replace("  ", " ").strip()
+        first, _, rest = text.partition(" ")
+        if rest and first.lower() in o["measure"].lower().split():  # "Earliest pain relief: ≤ 24 hours"
+            text = rest
         if statistic == "mean" and o.get("sd_text"):
             text += f" ({numbers.sd(o['sd_text'])})"
     else:  # validation only admits the statistics of the vocabulary
@@ -259,7 +266,10 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -
     """A repeated measure in one phrase: baseline, lowest point, and last point."""
 
     def at(o: dict[str, Any]) -> str:
-        return f"{numbers.mean_sd(o['value_text'], o.get('sd_text'))} {o['timepoint']}"
+        # "3.43 before radiotherapy", "1.5 at 1 month after radiotherapy", "2.6 (SD 0.8) at week 2"
+        when = o["timepoint"]
+        joined = " " if when.split()[0].lower() in ("before", "after", "during", "at", "within", "on") else " at "
+        return f"{numbers.mean_sd(o['value_text'], o.get('sd_text'))}{joined}{when}"
 
     first, last = points[0], points[-1]
     lowest = min(points[1:], key=lambda o: o["value"]) if len(points) > 2 else None

@@ -1,0 +1,41 @@
+"""Text defects a reader found in the seeds' briefing (issue 19, point 11), each kept as a check."""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+
+from briefing import wording
+
+
+def test_a_time_point_reads_after_its_value():
+    points = [
+        {"value_text": "3.43", "timepoint": "before radiotherapy", "value": 3.43, "statistic": "summary_unspecified"},
+        {"value_text": "1.5", "timepoint": "1 month after radiotherapy", "value": 1.5, "p_value": "<0.001"},
+    ]
+    points = [p | {"measure": "Pain score", "unit": "NRS 0-10"} for p in points]
+    text = wording.trajectory_phrase(points, with_measure=False)
+    assert "3.43 before radiotherapy, 1.5 at 1 month after radiotherapy" in text
+
+
+def test_a_proper_name_keeps_its_capitals_inside_a_sentence():
+    assert wording.lower_first("Hospital Anxiety and Depression Scale") == "Hospital Anxiety and Depression Scale"
+    assert wording.lower_first("Pain score (NRS 0-10)") == "pain score (NRS 0-10)"
+    assert wording.lower_first("CT-guided implantation") == "CT-guided implantation"
+    label = "Hospital Anxiety and Depression Scale, after versus before brachytherapy"
+    assert wording.lower_first(label) == label
+
+
+def test_the_seeds_briefing_has_none_of_the_defects_found(built):
+    page = BeautifulSoup((built / "reports" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
+    text = re.sub(r"\s+", " ", page.get_text(" "))
+    for defect in (
+        r"\d\.\d+ 1 month after",  # a value run into its time point
+        r"(?i:earliest pain relief: earliest)",  # a word said twice
+        r"\(Shao \(",  # parentheses inside parentheses
+        r"hospital Anxiety",  # a name half lower-cased
+        r"review\(s\)",
+    ):
+        assert not re.search(defect, text), defect
+    assert text.count("this is the first edition") + text.count("This is the first edition") == 1
