@@ -188,7 +188,7 @@ def bottom_line(summaries: list[dict[str, Any]], identification: dict[str, Any] 
         searched=bool(identification) and identification["method"] == "systematic_search",
     )
     if identification:
-        points.insert(0, wording.identification(identification))
+        points.insert(0, wording.identification(identification, short=True))
     per_modality = [
         {
             "modality_id": s["modality_id"],

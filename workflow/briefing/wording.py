@@ -511,8 +511,13 @@ def bottom_line_points(
     return points
 
 
-def identification(record: dict[str, Any]) -> str:
-    """How the studies were identified, as the scope and the bottom line say it."""
+def identification(record: dict[str, Any], short: bool = False) -> str:
+    """How the studies were identified, as the scope says it (`short`: as the bottom line does)."""
+    if short and record["method"] == "curated_selection":
+        return (
+            "The studies are a curated selection, not the result of a systematic search (see the scope): "
+            "a kind of study missing here may still exist."
+        )
     if record["method"] == "systematic_search":
         text = f"The studies come from a systematic search of {record['databases'].replace(';', ',')}"
         text += f", last run on {record['last_search_date']}"
