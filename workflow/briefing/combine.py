@@ -170,11 +170,19 @@ def _arm_total(*arms: dict[str, Any]) -> int | None:
     return None if None in sizes else sum(sizes)
 
 
-def direct_studies(summaries: list[dict[str, Any]]) -> list[str]:
-    return sorted({st for row in direct_comparisons(summaries) for st in row["study_ids"]})
+def direct_studies(rows: list[dict[str, Any]]) -> list[str]:
+    """The studies behind the direct comparisons' rows."""
+    return sorted({st for row in rows for st in row["study_ids"]})
 
 
-def bottom_line(summaries: list[dict[str, Any]], identification: dict[str, Any] | None = None) -> dict[str, Any]:
+def bottom_line(
+    summaries: list[dict[str, Any]],
+    identification: dict[str, Any] | None = None,
+    direct: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The bottom line's points and each modality's headline; `direct`: the direct comparisons'
+    rows when the caller has them already."""
+    direct = direct_comparisons(summaries) if direct is None else direct
     quantitative = [s for s in summaries if s["kind"] == "quantitative"]
     primary = [st for s in summaries for st in s["primary_studies"]]
     in_quantitative = [st for s in quantitative for st in s["primary_studies"]]
@@ -182,7 +190,7 @@ def bottom_line(summaries: list[dict[str, Any]], identification: dict[str, Any] 
         primary,
         one_per_modality=len({st["modality_id"] for st in in_quantitative}) == len(in_quantitative),
         randomised=any(DESIGNS[st["design"]].randomised for st in primary),
-        direct=len(direct_studies(summaries)),
+        direct=len(direct_studies(direct)),
         levels=sorted({r["level_text"] for s in summaries for r in s["certainty"]}),
         narrative=[s["modality"]["name"] for s in summaries if s["kind"] == "narrative"],
         searched=bool(identification) and identification["method"] == "systematic_search",
@@ -202,9 +210,13 @@ def bottom_line(summaries: list[dict[str, Any]], identification: dict[str, Any] 
 
 
 def limitations(
-    summaries: list[dict[str, Any]], studies: dict[str, dict[str, Any]], identification: dict[str, Any] | None = None
+    summaries: list[dict[str, Any]],
+    studies: dict[str, dict[str, Any]],
+    identification: dict[str, Any] | None = None,
+    direct: list[dict[str, Any]] | None = None,
 ) -> list[str]:
     """What limits the evidence shown: the studies concerned, named; the words are wording's."""
+    direct = direct_comparisons(summaries) if direct is None else direct
     outcomes = [o for s in summaries for o in s["outcomes"]]
 
     def names(study_ids: set[str]) -> list[str]:
@@ -220,7 +232,7 @@ def limitations(
         ),
         unidentified=sorted(st["short_name"] for st in studies.values() if not (st.get("pmid") or st.get("doi"))),
         locators=sorted({st["source_locator"] for st in studies.values()}),
-        direct=names(set(direct_studies(summaries))),
+        direct=names(set(direct_studies(direct))),
         selected=bool(identification) and identification["method"] == "curated_selection",
     )
 
@@ -284,27 +296,28 @@ def build(
     identification = next(iter(tables.get("identification", [])), None)
     refs = references(summaries, general, studies)
     comparison = comparison_rows(summaries)
+    direct = direct_comparisons(summaries)  # once: the bottom line, limitations and register use it
     return {
         "title": config["title"],
         "subtitle": config.get("subtitle", ""),
         "question": config["question"],
         "build_date": provenance["build_date"],
-        "bottom_line": bottom_line(summaries, identification),
+        "bottom_line": bottom_line(summaries, identification, direct),
         "identification": identification,
         "identification_text": wording.identification(identification) if identification else "",
         "comparison": comparison,
-        "direct_comparisons": direct_comparisons(summaries),
+        "direct_comparisons": direct,
         "sof_across": sof.across_modalities(summaries),
         "modalities": summaries,
         "general_statements": general,
-        "limitations": limitations(summaries, studies, identification),
+        "limitations": limitations(summaries, studies, identification, direct),
         "methods": METHODS,
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
         "provenance": provenance,
         "figures": registry.figure_registry(summaries)
         + registry.comparison_counts(comparison, COMPARISON_STUDIES_MAX)
-        + registry.direct_counts(direct_studies(summaries)),
+        + registry.direct_counts(direct_studies(direct)),
         "print_detail_max_studies": config.get("outputs", {}).get("print_detail_max_studies"),
         "changes": changes.compare(None, {}),  # replaced when a previous edition is given
         "vocabulary": vocabulary_context(),

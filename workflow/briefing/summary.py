@@ -197,13 +197,13 @@ def _difference_sof(
 def _comparator_in(evidence: dict[str, Any], modality_id: str, primary_ids: set[str]) -> list[dict[str, Any]]:
     """Trials of other modalities in which this modality was the comparator: named in this
     modality's section, their figures counted under the modality of their intervention."""
-    names = {s["study_id"]: s["short_name"] for s in evidence["studies"]}
+    studies = {s["study_id"]: s for s in evidence["studies"]}
     return [
-        {"study_id": a["study_id"], "short_name": names[a["study_id"]], "arm": a["label"]}
+        {"study_id": a["study_id"], "short_name": studies[a["study_id"]]["short_name"], "arm": a["label"]}
         for a in evidence.get("arms", [])
         if a.get("modality_id") == modality_id
         and a["study_id"] not in primary_ids
-        and not DESIGNS[next(s["design"] for s in evidence["studies"] if s["study_id"] == a["study_id"])].review
+        and not DESIGNS[studies[a["study_id"]]["design"]].review
     ]
 
 
