@@ -171,6 +171,7 @@ def test_a_build_with_the_comparative_studies_shows_them_and_passes_the_audit(wo
     assert "OR 0.85 (95 % CI 0.66 to 1.08); 9 studies pooled" in review
     assert "single fraction against multiple fractions" in review
     assert review.index("Single fraction: 67 %") < review.index("Multiple fractions: 70 %")
+    assert "Pooled over the 9 included studies; evaluable patients." in review  # each arm's note too
     note = page.find(id="comparator-in-cebrt").get_text(" ", strip=True)
     assert note.startswith("Conventional EBRT was also the comparator in Patchell 2005")
     side = page.find(id="table-comparison").get_text(" ", strip=True)
