@@ -805,17 +805,23 @@ def settings_problems(settings: dict[str, Any]) -> list[Problem]:
     if not isinstance(settings.get("knapp_hartung", False), bool):
         message = f"must be true or false, not {settings['knapp_hartung']!r}"
         return [Problem("config", None, "analysis.knapp_hartung", message)]
-    return [
-        Problem(
-            "config",
-            None,
-            f"analysis.timepoint_windows.{domain}",
-            f"{domain!r} is not an outcome domain; use one declared in workflow/briefing/vocabulary.py: "
-            + ", ".join(DOMAINS.ids),
-        )
+    unknown = "is not an outcome domain; use one declared in workflow/briefing/vocabulary.py: " + ", ".join(DOMAINS.ids)
+    problems = [
+        Problem("config", None, f"analysis.timepoint_windows.{domain}", f"{domain!r} {unknown}")
         for domain in settings.get("timepoint_windows") or {}
         if domain not in DOMAINS
     ]
+    seen: set[str] = set()
+    for i, entry in enumerate(settings.get("outcomes") or []):
+        if entry.get("domain") not in DOMAINS:
+            problems.append(
+                Problem("config", None, f"analysis.outcomes[{i}].domain", f"{entry.get('domain')!r} {unknown}")
+            )
+        if entry.get("id") in seen:
+            message = f"{entry.get('id')!r} is listed twice; give each prespecified outcome one entry"
+            problems.append(Problem("config", None, f"analysis.outcomes[{i}].id", message))
+        seen.add(entry.get("id"))
+    return problems
 
 
 def check_package(package_path: str | Path, modalities: Iterable[str] = ()) -> None:
