@@ -437,7 +437,8 @@ class SofRow(Model):
     domain_label: str
     outcome: str
     timepoints: str
-    participants: int
+    participants: int | None  # None: no study states how many its figures are of
+    participants_text: str
     arms_summed: bool = False  # participants summed over a trial's arms
     studies: int
     study_ids: list[str]
@@ -448,6 +449,10 @@ class SofRow(Model):
     marks: list[str]
     comments: list[str]
     conclusion: str
+    importance: str | None = None  # critical, important, limited; None: not prespecified
+    importance_text: str = "not prespecified"
+    not_reported: bool = False  # a critical outcome no study reports
+    definition: str = ""  # what the figure measures (ICPR overall response, a source's own term)
 
 
 class Footnote(Model):
@@ -671,6 +676,7 @@ class ComparisonRow(Model):
 class AcrossRow(SofRow):
     modality_id: str
     name: str
+    definition_differs: bool = False  # its definition is not the ICPR overall response the others use
 
 
 class DirectComparison(Model):

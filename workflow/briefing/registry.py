@@ -327,7 +327,7 @@ def _sof_counts(s: dict[str, Any]) -> list[Entry]:
     m = s["modality_id"]
     entries: list[Entry] = []
     seen: set[str] = set()
-    for row in s["sof"]["rows"]:
+    for row in (r for r in s["sof"]["rows"] if not r["not_reported"]):
         # Keyed by the row's outcome, not its position: a row added above must not make the
         # rows below look changed in the next edition's "What changed".
         key = f"{m}:sof:{slug(row['outcome'])}"
@@ -341,7 +341,7 @@ def _sof_counts(s: dict[str, Any]) -> list[Entry]:
                 f"{key}:studies", m, "outcomes", label, derivation, of, "count of outcome rows", value_text=studies
             )
         )
-        if row["studies"] > 1 or row["arms_summed"]:
+        if (row["studies"] > 1 or row["arms_summed"]) and row["participants"] is not None:
             derivation = "sum over studies (and over a trial's arms) of the largest stated denominator"
             label = f"Participants, {row['outcome']}"
             n = str(row["participants"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from string import ascii_lowercase
 from typing import Any
 
-from . import wording
+from . import importance, wording
 from .vocabulary import DOMAINS
 
 
@@ -37,6 +37,40 @@ def participants(
     return sum(per_study.values()), len(per_study)
 
 
+def analysed(
+    outcomes: list[dict[str, Any]], studies: dict[str, dict[str, Any]], arms: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Who a row's figures are of: per study (and per arm of a trial) the largest denominator the
+    source states for the row's figures. A study that states none counts as "not stated", never
+    as its enrolled number, which the source's percentages may not be of (Ryu 2008)."""
+    arms = arms or {}
+    stated: dict[tuple[str, str | None], int] = {}
+    for o in outcomes:
+        key = (o["study_id"], o.get("arm_id") if o.get("arm_id") in arms else None)
+        if o.get("denominator"):
+            stated[key] = max(stated.get(key, 0), o["denominator"])
+    ids = sorted({o["study_id"] for o in outcomes})
+    unstated = [sid for sid in ids if not any(k[0] == sid for k in stated)]
+    enrolled = [studies[sid].get("patients") for sid in unstated]
+    return {
+        "participants": sum(stated.values()) if stated else None,
+        "studies": len(ids),
+        "unstated": unstated,
+        "enrolled_unstated": sum(n for n in enrolled if n) if all(enrolled) else None,
+    }
+
+
+def participants_text(size: dict[str, Any]) -> str:
+    """ "58", "not stated (49 enrolled)", "at least 101; not stated for 1 study" """
+    n, unstated = size["participants"], size["unstated"]
+    if not unstated:
+        return str(n)
+    if n is None:
+        enrolled = size["enrolled_unstated"]
+        return "not stated" + (f" ({enrolled} enrolled)" if enrolled else "")
+    return f"at least {n}; not stated for {len(unstated)} {'study' if len(unstated) == 1 else 'studies'}"
+
+
 def _arm_order(outcomes: list[dict[str, Any]], arms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """A trial's intervention arm before its comparator (stable otherwise)."""
     roles = {"intervention": 0, "comparator": 1}
@@ -48,12 +82,15 @@ def _group_key(o: dict[str, Any]) -> tuple[int, str, str]:
     return DOMAINS.order(o["domain"]), o.get("icpr_category") or o["measure"], o.get("subgroup") or ""
 
 
-def _footnotes(ratings: dict[str, dict[str, Any]]) -> tuple[list[dict[str, str]], dict[str, dict[str, str]]]:
-    """One footnote per GRADE judgement, "not serious" ones too, lettered in order; and the letter
-    of each (domain, factor)."""
+def _footnotes(
+    ratings: dict[str, dict[str, Any]], order: list[str]
+) -> tuple[list[dict[str, str]], dict[str, dict[str, str]]]:
+    """One footnote per GRADE judgement, "not serious" ones too, lettered in the order the rated
+    outcomes appear in the table; and the letter of each (domain, factor)."""
     footnotes: list[dict[str, str]] = []
     marks: dict[str, dict[str, str]] = {}
-    for domain, rating in ratings.items():
+    for domain in sorted(ratings, key=lambda d: (order.index(d) if d in order else len(order), DOMAINS.order(d))):
+        rating = ratings[domain]
         marks[domain] = {}
         for f in rating["factors"]:
             letter = _mark(len(footnotes))
@@ -62,19 +99,31 @@ def _footnotes(ratings: dict[str, dict[str, Any]]) -> tuple[list[dict[str, str]]
     return footnotes, marks
 
 
-def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
-    """The modality's SoF rows and their footnotes (letters), plus its evidence profile."""
+def rows_for_modality(summary: dict[str, Any], prespecified: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The modality's SoF rows and their footnotes (letters), plus its evidence profile.
+    `prespecified`: the analysis settings that list the outcomes and their importance."""
     studies = {s["study_id"]: s for s in summary["primary_studies"]}
     ratings = {r["domain"]: r for r in summary["certainty"]}
-    footnotes, marks = _footnotes(ratings)
-    groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    outcomes_list = importance.prespecified(prespecified)
+    groups: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
     for o in summary["outcomes"]:
         groups.setdefault(_group_key(o), []).append(o)
-    # Most important domain first; within it, the order the curator recorded (complete before partial).
+    # Critical outcomes first, then important ones, each in the config's order; within one, the
+    # order the curator recorded (complete before partial). Outcomes nobody prespecified come last.
+    keyed = sorted(
+        ((importance.classify(outcomes[0], outcomes_list), key, outcomes) for key, outcomes in groups.items()),
+        key=lambda item: importance.sort_key(item[0], item[1][0]) + (item[1][0],),
+    )
+    order = list(dict.fromkeys(outcomes[0]["domain"] for _, _, outcomes in keyed))
+    footnotes, marks = _footnotes(ratings, order)
     rows = [
-        _row(outcomes, definition, summary, studies, ratings.get(outcomes[0]["domain"]), marks)
-        for (_, definition, _), outcomes in sorted(groups.items(), key=lambda item: item[0][0])
+        _row(outcomes, definition, summary, studies, ratings.get(outcomes[0]["domain"]), marks, p)
+        for p, (_, definition, _), outcomes in keyed
     ]
+    rows += _derived_overall_rows(summary, studies, ratings, marks, outcomes_list)
+    reported = {p.id for p, _, _ in keyed if p}
+    missing = [_not_reported(p, summary) for p in outcomes_list if p.critical and p.id not in reported]
+    rows = [{k: v for k, v in r.items() if k != "rank"} for r in sorted(rows + missing, key=lambda r: r["rank"])]
     profile = [
         {
             "domain": r["domain"],
@@ -83,9 +132,109 @@ def rows_for_modality(summary: dict[str, Any]) -> dict[str, Any]:
             "factors": {f["factor"]: f | {"mark": marks[r["domain"]][f["factor"]]} for f in r["factors"]},
             "rating": r,
         }
-        for r in summary["certainty"]
+        for r in sorted(
+            ratings.values(), key=lambda r: order.index(r["domain"]) if r["domain"] in order else len(order)
+        )
     ]
     return {"rows": rows, "footnotes": footnotes, "profile": profile}
+
+
+def _derived_overall_rows(
+    summary: dict[str, Any],
+    studies: dict[str, dict[str, Any]],
+    ratings: dict[str, dict[str, Any]],
+    marks: dict[str, dict[str, str]],
+    outcomes_list: list[importance.Prespecified],
+) -> list[dict[str, Any]]:
+    """The ICPR overall response (complete + partial) the build derived where a study reports the
+    two but not their sum: the figure that compares like with like across modalities."""
+    by_id = {o["outcome_id"]: o for o in summary["outcomes"]}
+    rows = []
+    for g in summary["response_groups"]:
+        overall = g["derived_overall"]
+        if not overall:
+            continue
+        parts = [by_id[i] for i in overall["from"]]
+        first = parts[0]
+        p = importance.classify(first, outcomes_list)
+        size = analysed(parts, studies, {a["arm_id"]: a for a in summary.get("arms", [])})
+        texts = " + ".join(f"{o['icpr_category']} {o['value_text']} %" for o in parts)
+        unstated = "; denominator not stated; no CI computable" if size["participants"] is None else ""
+        rating = ratings.get(first["domain"])
+        rows.append(
+            {
+                "domain": first["domain"],
+                "domain_label": wording.domain_label(first["domain"]),
+                "outcome": "Overall pain response (complete + partial, derived)",
+                "timepoints": wording.timepoints(parts),
+                "participants": size["participants"],
+                "participants_text": participants_text(size),
+                "arms_summed": False,
+                "studies": size["studies"],
+                "study_ids": [g["study_id"]],
+                "outcome_ids": list(overall["from"]),
+                "effect": f"{overall['value_text']} % (derived: {texts}{unstated})",
+                "pooled": False,
+                "certainty": rating,
+                "marks": list(marks.get(first["domain"], {}).values()),
+                "comments": ["Derived by the build as complete + partial; the source does not report the sum."],
+                "conclusion": wording.sof_conclusion(
+                    rating, wording.lower_first(summary["modality"]["name"]), first["domain"], first["measure"]
+                ),
+                "definition": DEFINITION_OVERALL_DERIVED,
+                "importance": p.importance if p else None,
+                "importance_text": p.importance_text if p else "not prespecified",
+                "not_reported": False,
+                # Before the categories it is made of.
+                "rank": importance.sort_key(p, DOMAINS.order(first["domain"])) + (0,),
+            }
+        )
+    return rows
+
+
+DEFINITION_OVERALL = "ICPR overall response"
+DEFINITION_OVERALL_DERIVED = "ICPR overall response (complete + partial, derived)"
+
+
+def definition_of(o: dict[str, Any]) -> str:
+    """What a row's figure measures, so that rows of different definitions are never read as one
+    (a complete response beside an overall response)."""
+    if o["domain"] == "pain_response":
+        category = o.get("icpr_category")
+        if category == "overall":
+            return DEFINITION_OVERALL
+        if category:
+            return f"ICPR {category} response (mapped from '{o['source_term']}')"
+        return f"not an ICPR category: '{o['source_term']}' as the source defines it"
+    return wording.domain_label(o["domain"]) + (f" ({o['unit']})" if o.get("unit") else "")
+
+
+def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> dict[str, Any]:
+    """A critical outcome no study of the modality reports: a row, so that the gap shows."""
+    return {
+        "domain": p.domain,
+        "domain_label": wording.domain_label(p.domain),
+        "outcome": p.label,
+        "timepoints": "",
+        "participants": None,
+        "participants_text": "–",
+        "arms_summed": False,
+        "studies": 0,
+        "study_ids": [],
+        "outcome_ids": [],
+        "effect": "not reported",
+        "pooled": False,
+        "certainty": None,
+        "marks": [],
+        "comments": [],
+        "conclusion": f"No study in this briefing reports {wording.lower_first(p.label)} after "
+        f"{wording.lower_first(summary['modality']['name'])}.",
+        "importance": p.importance,
+        "importance_text": p.importance_text,
+        "definition": "",
+        "not_reported": True,
+        "rank": importance.sort_key(p, DOMAINS.order(p.domain)) + (0,),
+    }
 
 
 def _row(
@@ -95,12 +244,14 @@ def _row(
     studies: dict[str, dict[str, Any]],
     rating: dict[str, Any] | None,
     marks: dict[str, dict[str, str]],
+    prespecified: importance.Prespecified | None = None,
 ) -> dict[str, Any]:
     """One SoF row: the outcomes of one domain with one definition."""
     domain = outcomes[0]["domain"]
     arms = {a["arm_id"]: a for a in summary.get("arms", [])}
     outcomes = _arm_order(outcomes, arms)
-    n_participants, k = participants(outcomes, studies, arms)
+    size = analysed(outcomes, studies, arms)
+    k = size["studies"]
     pooled = [p for p in summary["pooled"] if p["result"] and p["domain"] == domain and p["definition"] == definition]
     subgroup = outcomes[0].get("subgroup")
     pooled = [] if subgroup else pooled  # a whole-group pooled result is not the subgroup's
@@ -110,7 +261,13 @@ def _row(
         "domain_label": wording.domain_label(domain),
         "outcome": outcomes[0]["measure"] + (f", subgroup {subgroup}" if subgroup else ""),
         "timepoints": wording.timepoints(outcomes),
-        "participants": n_participants,
+        "participants": size["participants"],
+        "participants_text": participants_text(size),
+        "importance": prespecified.importance if prespecified else None,
+        "importance_text": prespecified.importance_text if prespecified else "not prespecified",
+        "not_reported": False,
+        "definition": definition_of(outcomes[0]),
+        "rank": importance.sort_key(prespecified, DOMAINS.order(domain)) + (1,),
         "arms_summed": len({o.get("arm_id") for o in outcomes if o.get("arm_id") in arms}) > 1,
         "studies": k,
         "study_ids": sorted({o["study_id"] for o in outcomes}),
@@ -125,15 +282,23 @@ def _row(
 
 
 def across_modalities(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per modality with quantitative evidence: its most important rated pain outcome
-    (pain response, else pain score), else its first row."""
+    """One row per modality with quantitative evidence: its most important rated pain outcome,
+    an ICPR overall response where one is reported or derivable (like with like across
+    modalities), else pain response, else pain score; else its first reported row. Each row says
+    whether its definition differs from the others'."""
+    pain = {d.id for d in DOMAINS.where(role="pain")}
+    overall = (DEFINITION_OVERALL, DEFINITION_OVERALL_DERIVED)
     table = []
     for s in summaries:
-        rows = s.get("sof", {}).get("rows", [])
+        rows = [r for r in s.get("sof", {}).get("rows", []) if not r["not_reported"]]
         if not rows:
             continue
-        rated = [r for r in rows if r["certainty"]]
-        pain = {d.id for d in DOMAINS.where(role="pain")}
-        chosen = next((r for r in rated if r["domain"] in pain), rated[0] if rated else rows[0])
+        rated = [r for r in rows if r["certainty"] and r["domain"] in pain]
+        chosen = next(
+            (r for r in rated if r["definition"] in overall),
+            rated[0] if rated else next((r for r in rows if r["certainty"]), rows[0]),
+        )
         table.append({"modality_id": s["modality_id"], "name": s["modality"]["short_name"], **chosen})
-    return table
+    # Definitions are one kind when all rows are overall responses (stated or derived).
+    kinds = {"overall" if r["definition"] in overall else r["definition"] for r in table}
+    return [r | {"definition_differs": len(kinds) > 1 and r["definition"] not in overall} for r in table]

@@ -152,7 +152,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     forests = [f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names)]
     sof_differences = _difference_sof(result["computed_differences"], arms, ratings, knapp_hartung)
     return result | {
-        "sof": sof.rows_for_modality(result),
+        "sof": sof.rows_for_modality(result, evidence.get("settings")),
         "sof_comparisons": sof_comparisons,
         "sof_differences": sof_differences,
         "comparison_figures": forests,
@@ -363,7 +363,15 @@ def _sentences(
         }
         for s in primary
     ]
-    sentences += [{"text": wording.certainty_sentence(r, modality["name"]), "study_id": None} for r in ratings]
+    sentences += [
+        {
+            "text": wording.certainty_sentence(
+                r, modality["name"], [o["measure"] for o in outcomes if o["domain"] == r["domain"]]
+            ),
+            "study_id": None,
+        }
+        for r in sorted(ratings, key=lambda r: DOMAINS.order(r["domain"]))
+    ]
     return sentences
 
 

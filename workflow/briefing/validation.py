@@ -28,7 +28,7 @@ import yaml
 from . import curation, numbers
 from .effects import percent_reproduced
 from .evidence import read_package_descriptor
-from .vocabulary import DESIGNS, DOMAINS, EFFECT_MEASURES, UNITS
+from .vocabulary import DESIGNS, DOMAINS, EFFECT_MEASURES, STATISTICS, UNITS
 
 
 @dataclass(frozen=True, order=True)
@@ -591,6 +591,13 @@ def _value_rules(n: int, o: dict[str, Any], add: Add, scales: dict[str, dict[str
             add("outcomes", n, "direction", "a 'test_only' outcome needs the direction of the change")
     elif value is None:
         add("outcomes", n, "value", f"statistic '{statistic}' needs a value")
+    if statistic in STATISTICS and STATISTICS[statistic].ratio and not o.get("comparison"):
+        # A ratio without its groups reads as the treatment's effect (Sun 2026's HR 0.43).
+        message = (
+            f"a {statistic.replace('_', ' ')} needs the groups it compares, as the source names them "
+            "('first group versus second group')"
+        )
+        add("outcomes", n, "comparison", message)
     if statistic != "test_only" and not unit:
         add("outcomes", n, "unit", "a unit is required")
     if unit and unit not in UNITS and unit not in scales:

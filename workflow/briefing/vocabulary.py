@@ -92,12 +92,14 @@ DOMAIN_LIST = (
 class Statistic:
     """What a value is. `display` words the figure ({value} as printed, {unit} in words); a
     percent and a count are worded from their estimate instead. `series`: a point of a level
-    measured over time. `word`: how a series names its statistic beside it."""
+    measured over time. `word`: how a series names its statistic beside it. `ratio`: a ratio
+    between two groups, printed with them (the outcome's `comparison`, first group against second)."""
 
     id: str
     display: str = ""
     series: bool = False
     word: str = ""
+    ratio: bool = False  # between two groups of the study, which the outcome's `comparison` names
 
 
 STATISTIC_LIST = (
@@ -113,7 +115,7 @@ STATISTIC_LIST = (
         word="mean or median not stated",
     ),
     Statistic("mean_change", "mean change {value} {unit}", word="mean change"),
-    Statistic("hazard_ratio", "hazard ratio {value}"),
+    Statistic("hazard_ratio", "hazard ratio {value}", ratio=True),
     Statistic("test_only"),
 )
 

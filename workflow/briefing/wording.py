@@ -228,6 +228,8 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
             text = rest
         if statistic == "mean" and o.get("sd_text"):
             text += f" ({numbers.sd(o['sd_text'])})"
+        if STATISTICS[statistic].ratio:
+            text += ratio_groups(o)
     else:  # validation only admits the statistics of the vocabulary
         raise ValueError(f"statistic {statistic!r} has no display in vocabulary.py")
     if statistic not in ("percent", "count") and o.get("denominator"):
@@ -235,6 +237,26 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     p = p_text(o.get("p_value"))
     if p:
         text += f", {p}"
+    return text
+
+
+def ratio_groups(o: dict[str, Any]) -> str:
+    """A ratio's groups, and what the source says of its direction: ", moderate HFRT versus higher
+    daily doses (the source reports re-irradiation more often with moderate HFRT; ...)". A ratio
+    whose direction the source's words contradict says so where it is printed, not in a comment."""
+    comparison = o.get("comparison") or ""
+    text = f", {comparison}" if comparison else " (groups not stated)"
+    first, _, second = comparison.partition(" versus ")
+    direction, value = o.get("direction"), o.get("value")
+    if direction in ("increase", "decrease") and value is not None and value != 1 and second:
+        more = direction == "increase"
+        text += f" (the source reports {o['measure'].lower()} {'more' if more else 'less'} often with {first}"
+        if (value > 1) != more:
+            text += (
+                f"; a ratio {'below' if value < 1 else 'above'} 1 says the opposite unless {second} is the "
+                "reference group, which it does not state"
+            )
+        text += ")"
     return text
 
 
@@ -263,7 +285,8 @@ def sentence_start(text: str) -> str:
 
 
 def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -> str:
-    """A repeated measure in one phrase: baseline, lowest point, and last point."""
+    """A repeated measure in one phrase: its first and its last time point, and whether the
+    number assessed at them is stated."""
 
     def at(o: dict[str, Any]) -> str:
         # "3.43 before radiotherapy", "1.5 at 1 month after radiotherapy", "2.6 (SD 0.8) at week 2"
@@ -271,18 +294,18 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -
         joined = " " if when.split()[0].lower() in ("before", "after", "during", "at", "within", "on") else " at "
         return f"{numbers.mean_sd(o['value_text'], o.get('sd_text'))}{joined}{when}"
 
+    # The first and the last time point reported: never a lowest point picked after seeing the
+    # data (the series is in the chart and its table).
     first, last = points[0], points[-1]
-    lowest = min(points[1:], key=lambda o: o["value"]) if len(points) > 2 else None
-    parts = [at(first)]
-    if lowest is not None and lowest is not last:
-        parts.append(f"lowest {at(lowest)}")
-    parts.append(at(last))
+    parts = [at(first), at(last) + (" (the last time point reported)" if len(points) > 2 else "")]
     # How a series' statistic is named beside it ("pain score (mean): ..."); a percentage has none.
     statistic = STATISTICS[first["statistic"]].word if first["statistic"] in STATISTICS else ""
     unit = first.get("unit") or ""
     if unit and unit not in first["measure"]:
         statistic = f"{statistic}, {unit}" if statistic else unit
     p = p_text(last.get("p_value"))
+    if any(not o.get("denominator") for o in points):
+        p = "number assessed not stated" + (f"; {p}" if p else "")
     text = (
         f"{statistic[0].upper() + statistic[1:]}: {', '.join(parts)}"
         if not with_measure
@@ -375,12 +398,19 @@ def inconsistency_reason(i2: float | None, judgement: int) -> str:
     return f"Proposed by the build: I² = {numbers.i2(i2)} %, {what} heterogeneity."
 
 
-def certainty_sentence(rating: dict[str, Any], modality_name: str) -> str:
-    """ "Certainty of the evidence on pain response: low (⊕⊕◯◯). Single-fraction ... may ..." """
+def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: list[str] | None = None) -> str:
+    """ "Certainty of the evidence on toxicity (radiation myelitis only): very low (⊕◯◯◯). The
+    evidence is very uncertain about the effect of ... on radiation myelitis." Scoped to the
+    outcomes actually measured, never the whole domain they belong to."""
     label = domain_label(rating["domain"]).lower()
+    # The measures, unless one of them only repeats the domain's name ("pain score (NRS 0-10)").
+    measures = sorted({lower_first(m) for m in measures or []})
+    measures = [] if any(m.lower().startswith(label) for m in measures) else measures
+    scope = f"{label} ({', '.join(measures)}{' only' if len(measures) == 1 else ''})" if measures else label
+    outcome = measures[0] if len(measures) == 1 else label
     return (
-        f"Certainty of the evidence on {label}: {rating['level_text']} ({rating['symbols']}). "
-        + conclusion(rating["level_text"], lower_first(modality_name), label)[:-1]
+        f"Certainty of the evidence on {scope}: {rating['level_text']} ({rating['symbols']}). "
+        + conclusion(rating["level_text"], lower_first(modality_name), outcome)[:-1]
         + "."
     )
 
