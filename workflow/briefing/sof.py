@@ -199,7 +199,7 @@ DEFINITION_OVERALL_DERIVED = "ICPR overall response (complete + partial, derived
 def definition_of(o: dict[str, Any]) -> str:
     """What a row's figure measures, so that rows of different definitions are never read as one
     (a complete response beside an overall response)."""
-    if o["domain"] == "pain_response":
+    if DOMAINS[o["domain"]].shape == "response":
         category = o.get("icpr_category")
         if category == "overall":
             return DEFINITION_OVERALL
