@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from . import changes, effects, registry, sof, wording
+from . import changes, effects, messages, registry, sof, wording
 from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS
 
 METHODS = {
@@ -277,6 +277,8 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "main_pain": s["main_pain"],
                 "columns": columns,
                 "certainty": s["overall_certainty"],
+                # Each rated outcome's certainty: never one level for a modality's every outcome.
+                "ratings": sorted(s["certainty"], key=lambda r: DOMAINS.order(r["domain"])),
                 "kind": s["kind"],
             }
         )
@@ -311,6 +313,8 @@ def build(
         "modalities": summaries,
         "general_statements": general,
         "limitations": limitations(summaries, studies, identification, direct),
+        "key_messages": {s["modality_id"]: messages.key_message(s) for s in summaries},
+        "research_gaps": messages.research_gaps(summaries, len(direct_studies(direct))),
         "methods": METHODS,
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
@@ -331,6 +335,7 @@ def vocabulary_context() -> dict[str, Any]:
         "rate_down": [{"id": f.id, "label": f.label} for f in FACTORS.where(direction="down")],
         "rate_up": [{"id": f.id, "label": f.label} for f in FACTORS.where(direction="up")],
         "response_domains": [d.label for d in DOMAINS.where(shape="response")],
+        "domain_labels": {d.id: d.label for d in DOMAINS},
     }
 
 

@@ -670,6 +670,7 @@ class ComparisonRow(Model):
     main_pain: Finding | None
     columns: dict[str, ComparisonColumn]
     certainty: Rating | None
+    ratings: list[Rating] = []  # each rated outcome's
     kind: str
 
 
@@ -709,6 +710,8 @@ class BriefingContext(Model):
     modalities: list[ModalitySummary]
     general_statements: list[Statement]
     limitations: list[str]
+    key_messages: dict[str, str] = {}  # per modality id: what a panel reads first
+    research_gaps: list[str] = []
     methods: dict[str, str]
     references: list[Reference]
     ref_numbers: dict[str, int]

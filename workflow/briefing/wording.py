@@ -273,6 +273,11 @@ def reported_categories(group: dict[str, Any]) -> str:
     return sentence_start(text) + " (denominator not stated; no CI computable)"
 
 
+def join_and(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c" """
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
 def name_in_sentence(name: str) -> str:
     """A name inside a sentence: lower case when only its first letter is a capital ("Spinal
     radiosurgery"), kept when it holds an abbreviation ("Hemibody RT")."""
@@ -297,7 +302,7 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -
     # The first and the last time point reported: never a lowest point picked after seeing the
     # data (the series is in the chart and its table).
     first, last = points[0], points[-1]
-    parts = [at(first), at(last) + (" (the last time point reported)" if len(points) > 2 else "")]
+    parts = [at(first), at(last) + (", the last time point reported" if len(points) > 2 else "")]
     # How a series' statistic is named beside it ("pain score (mean): ..."); a percentage has none.
     statistic = STATISTICS[first["statistic"]].word if first["statistic"] in STATISTICS else ""
     unit = first.get("unit") or ""

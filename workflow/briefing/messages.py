@@ -1,0 +1,81 @@
+"""What a guideline panel reads first (MAGICapp's first layer): one key message per modality, and
+the research gaps the summaries of findings and the certainty ratings show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import wording
+from .vocabulary import DESIGNS, FACTORS
+
+
+def _missing(s: dict[str, Any]) -> list[str]:
+    """The critical outcomes no study of the modality reports, in the order of importance."""
+    return [r["outcome"] for r in s["sof"]["rows"] if r["not_reported"]]
+
+
+def key_message(s: dict[str, Any]) -> str:
+    """ "One retrospective cohort study, 58 patients. Improved pain relief, 1 month after
+    radiotherapy: 84.5 % (...), very low certainty: the evidence is very uncertain about ...
+    Not reported: vertebral compression fracture, neurological deterioration." """
+    missing = _missing(s)
+    gaps = f" Not reported: {', '.join(wording.lower_first(m) for m in missing)}." if missing else ""
+    if s["kind"] == "narrative":
+        reviews = len(s["reviews"])
+        return (
+            f"No primary study in the data: {'a review gives' if reviews == 1 else 'reviews give'} "
+            f"narrative statements only, no effect estimate.{gaps}"
+        )
+    rows = [r for r in s["sof"]["rows"] if not r["not_reported"]]
+    top = next((r for r in rows if r["certainty"]), rows[0] if rows else None)
+    size = f"{wording.sentence_start(s['designs'])}, {s['patients']} patients."
+    if top is None:
+        return size + gaps
+    when = f", {top['timepoints']}" if top["timepoints"] and top["timepoints"] != "time point not stated" else ""
+    finding = f" {top['outcome']}{when}: {wording.lower_first(top['effect'])}"
+    if top["certainty"]:
+        finding += f"; {top['certainty']['level_text']} certainty: {wording.lower_first(top['conclusion'])}"
+    else:
+        finding += "; certainty not rated."
+    return size + finding + gaps
+
+
+def research_gaps(summaries: list[dict[str, Any]], direct: int) -> list[str]:
+    """The gaps a panel would commission research for: critical outcomes nobody reports, the
+    certainty of what is reported and why it is rated down, and the designs that are missing."""
+    gaps = []
+    names = {s["modality_id"]: wording.lower_first(s["modality"]["name"]) for s in summaries}
+    missing: dict[str, list[str]] = {}
+    order: dict[str, int] = {}  # an outcome's place in the summaries of findings: importance first
+    for s in summaries:
+        for i, outcome in enumerate(_missing(s)):
+            missing.setdefault(outcome, []).append(s["modality_id"])
+            order[outcome] = min(order.get(outcome, i), i)
+    for outcome in sorted(missing, key=lambda o: order[o]):
+        modalities = missing[outcome]
+        if len(modalities) == len(summaries):
+            gaps.append(f"{outcome} (critical): no study in this briefing reports it for any modality.")
+        else:
+            gaps.append(f"{outcome} (critical): not reported for {wording.join_and([names[m] for m in modalities])}.")
+    low = {s["modality_id"]: [r for r in s["certainty"] if r["level"] <= 2] for s in summaries}
+    if any(low.values()):
+        down = [f.label.lower() for f in FACTORS.where(direction="down")]
+        rated = [r for rs in low.values() for r in rs]
+        reasons = [
+            factor
+            for factor in down
+            if any(f["label"].lower() == factor and f["judgement"] < 0 for r in rated for f in r["factors"])
+        ]
+        where = "; ".join(
+            f"{names[m]}: " + ", ".join(f"{wording.domain_label(r['domain']).lower()} ({r['level_text']})" for r in rs)
+            for m, rs in low.items()
+            if rs
+        )
+        because = f", rated down for {wording.join_and(reasons)}" if reasons else ""
+        gaps.append(f"Outcomes of low or very low certainty{because}: {where}.")
+    primary = [st for s in summaries for st in s["primary_studies"]]
+    if not any(DESIGNS[st["design"]].randomised for st in primary):
+        gaps.append("The studies in this briefing include no randomised trial of any modality.")
+    if not direct:
+        gaps.append("The studies in this briefing include no study comparing two of the modalities directly.")
+    return gaps
