@@ -9,13 +9,19 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from . import changes, effects, messages, registry, sof, wording
+from . import changes, effects, importance, messages, registry, sof, wording
 from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS
 
 METHODS = {
     "ci_method": effects.CI_METHOD,
     "ci_level": "95 %",
     "derived_count_rule": "round(p × n), kept only when it reproduces the stated percentage at the stated precision",
+    "participants": (
+        "a summary of findings counts, per study (and per arm of a trial), the number the source states its "
+        'figures are of; where the source states none, it says "not stated" and gives the enrolled number '
+        "beside it, never in its place. Validation reports to the curator the denominators that stated "
+        "percentages are consistent with when the enrolled and stated counts are not"
+    ),
     "pooling": (
         "random effects (REML) on logit-transformed proportions and inverse-variance pooling of means, "
         "DerSimonian–Laird as sensitivity analysis; only within a modality, for the same outcome definition "
@@ -39,6 +45,24 @@ METHODS = {
         "GRADE: randomised trials start high, other designs low; each domain judged by the curator with a reason"
     ),
 }
+
+
+def importance_method(settings: dict[str, Any]) -> str:
+    """The outcomes' GRADE importance as the config declares it, for the Methods section."""
+    outcomes = importance.prespecified(settings)
+    if not outcomes:
+        return "no outcome importance is declared in the config (analysis.outcomes)"
+    levels = [
+        f"{level_text}: {', '.join(wording.lower_first(p.label) for p in outcomes if p.importance == level)}"
+        for level, level_text in importance.LEVELS.items()
+        if any(p.importance == level for p in outcomes)
+    ]
+    return (
+        "outcomes were rated for their importance to the decision before the results were read ("
+        + "; ".join(levels)
+        + "). Each modality's summary of findings lists its outcomes in that order and has a row for every "
+        'critical outcome, "not reported" where no study reports it'
+    )
 
 
 def references(
@@ -202,11 +226,19 @@ def bottom_line(
             "modality_id": s["modality_id"],
             "name": s["modality"]["name"],
             "text": s["main_pain"]["text"] if s["main_pain"] else None,
-            "certainty": s["overall_certainty"],
+            "certainty": _headline_certainty(s),
         }
         for s in quantitative
     ]
     return {"points": points, "per_modality": per_modality}
+
+
+def _headline_certainty(s: dict[str, Any]) -> dict[str, Any] | None:
+    """The certainty of the outcome the headline quotes, not the lowest of the modality's."""
+    if not s["main_pain"]:
+        return None
+    domain = next(o["domain"] for o in s["outcomes"] if o["outcome_id"] == s["main_pain"]["outcome_id"])
+    return next((r for r in s["certainty"] if r["domain"] == domain), None)
 
 
 def limitations(
@@ -314,8 +346,12 @@ def build(
         "general_statements": general,
         "limitations": limitations(summaries, studies, identification, direct),
         "key_messages": {s["modality_id"]: messages.key_message(s) for s in summaries},
-        "research_gaps": messages.research_gaps(summaries, len(direct_studies(direct))),
-        "methods": METHODS,
+        "research_gaps": messages.research_gaps(
+            summaries,
+            len(direct_studies(direct)),
+            [p.label for p in importance.prespecified(config.get("analysis"))],
+        ),
+        "methods": METHODS | {"importance": importance_method(config.get("analysis"))},
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
         "provenance": provenance,

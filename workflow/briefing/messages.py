@@ -40,18 +40,18 @@ def key_message(s: dict[str, Any]) -> str:
     return size + finding + gaps
 
 
-def research_gaps(summaries: list[dict[str, Any]], direct: int) -> list[str]:
-    """The gaps a panel would commission research for: critical outcomes nobody reports, the
-    certainty of what is reported and why it is rated down, and the designs that are missing."""
+def research_gaps(summaries: list[dict[str, Any]], direct: int, order: list[str] | None = None) -> list[str]:
+    """The gaps a panel would commission research for: critical outcomes nobody reports (in
+    `order`, the prespecified outcomes' labels by importance), the certainty of what is reported
+    and why it is rated down, and the designs that are missing."""
     gaps = []
     names = {s["modality_id"]: wording.lower_first(s["modality"]["name"]) for s in summaries}
     missing: dict[str, list[str]] = {}
-    order: dict[str, int] = {}  # an outcome's place in the summaries of findings: importance first
     for s in summaries:
-        for i, outcome in enumerate(_missing(s)):
+        for outcome in _missing(s):
             missing.setdefault(outcome, []).append(s["modality_id"])
-            order[outcome] = min(order.get(outcome, i), i)
-    for outcome in sorted(missing, key=lambda o: order[o]):
+    order = order or []
+    for outcome in sorted(missing, key=lambda o: order.index(o) if o in order else len(order)):
         modalities = missing[outcome]
         if len(modalities) == len(summaries):
             gaps.append(f"{outcome} (critical): no study in this briefing reports it for any modality.")
