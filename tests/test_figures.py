@@ -218,6 +218,7 @@ def test_error_bars_say_they_are_one_sd_as_reported_not_a_95_ci():
     assert any("±1 SD" in c and "not a 95 % CI" in c for c in fig["columns"])  # the data table's header
     unmeasured = _figure(_modality("hfrt"), "fig-hfrt-pain")  # Sun 2026 states no SD: no bars, no note
     assert "Error bars" not in unmeasured["svg"] and "Error bars" not in unmeasured["alt"]
+    assert not any("±1 SD" in c for c in unmeasured["columns"])
 
 
 def test_the_number_assessed_is_stated_or_said_to_be_not_stated_never_the_enrolled_count():

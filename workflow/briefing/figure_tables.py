@@ -85,14 +85,16 @@ def trajectory_notes(series: list[dict[str, Any]], studies: dict[str, dict[str, 
 
 
 def trajectory_table(series: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
-    """One row per point: the value, SD and n as the source printed them, the change derived."""
+    """One row per point: the value, SD and n as the source printed them, the change derived. The
+    SD's header says it is what the error bars show, on a chart that draws any."""
+    sd_column = SD_COLUMN if any(has_sd(s) for s in series) else "SD"
     return [
         {
             "Study": study_label(studies, s["study_id"]),
             "Time point": p["timepoint"],
             N_COLUMN: n_assessed(p),
             "Value": p["value_text"],
-            SD_COLUMN: p["sd_text"] or "not reported",
+            sd_column: p["sd_text"] or "not reported",
             "Change from baseline (%), derived": p["change_pct_text"] or "",
         }
         for s in series
