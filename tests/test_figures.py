@@ -3,9 +3,13 @@ one short name, a modality of 200 studies, more series than a legend can hold.""
 
 from __future__ import annotations
 
+import json
 import re
 
-from briefing import figures, meta
+import pytest
+
+from briefing import evidence, figure_tables, figures, meta, summary
+from conftest import ROOT
 
 
 def _studies(n: int) -> dict[str, dict[str, str]]:
@@ -137,6 +141,109 @@ def test_many_series_are_drawn_without_an_unreadable_legend():
     assert "legend" in few["svg"] and "legend" not in many["svg"]
     assert "Study 199" not in many["svg"] and len(many["table"]) == 400  # every point is in the table
     assert "one line per study" in many["title"] or "one line per study" in many["svg"]
+
+
+# ----------------------------------------------------------------------------- charts over time (issue 19)
+# A GRADE methodologist's read: scores drawn on a range cut to the data, unlabelled ±1 SD error bars
+# among 95 % CIs, the enrolled count read as the number assessed, two measurements drawn as a course.
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict]:
+    """What each chart drew, by figure id, taken from matplotlib before it becomes SVG: the value
+    axis and, per data series (drawn with round markers), its number of points and line style."""
+    charts: dict[str, dict] = {}
+    to_svg = figures._to_svg
+
+    def spy(fig, figure_id):
+        ax = fig.axes[0]
+        series = [(len(line.get_xdata()), line.get_linestyle()) for line in ax.lines if line.get_marker() == "o"]
+        charts[figure_id] = {"ylim": ax.get_ylim(), "series": series}
+        return to_svg(fig, figure_id)
+
+    monkeypatch.setattr(figures, "_to_svg", spy)
+    return charts
+
+
+def _modality(modality_id: str) -> dict:
+    package = ROOT / "data" / "datapackage.yaml"
+    return summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, modality_id))))
+
+
+def _figure(s: dict, figure_id: str) -> dict:
+    return next(f for f in s["figures"] if f["id"] == figure_id)
+
+
+def _point(day: int, value: float, sd: float | None = None, n: int | None = None) -> dict:
+    return {
+        "time_days": day,
+        "timepoint": f"day {day}",
+        "statistic": "mean",
+        "value": value,
+        "value_text": f"{value:g}",
+        "sd": sd,
+        "sd_text": None if sd is None else f"{sd:g}",
+        "n": n,
+        "change_pct_text": "",
+    }
+
+
+def test_a_pain_score_is_drawn_on_its_scales_full_range_and_a_dose_from_0(drawn):
+    """Before: the value axis was fitted to the data (0-8 for iodine-125, 0-3.5 for Sun 2026)."""
+    _modality("i125"), _modality("hfrt")
+    assert drawn["fig-i125-pain"]["ylim"] == (0, 10)
+    assert drawn["fig-hfrt-pain"]["ylim"] == (0, 10)  # 3.43 and 1.5 on NRS 0-10
+    low, high = drawn["fig-i125-opioid"]["ylim"]
+    assert low == 0 and high > 105.1 + 28.0  # mg/day: from 0, up to the highest error bar
+
+
+def test_the_value_axis_follows_the_scale_the_series_is_on(drawn):
+    scales = {"VAS 0-100": {"scale_id": "VAS 0-100", "minimum": 0, "maximum": 100}}
+    series = [
+        {"study_id": "s0", "unit": "VAS 0-100", "points": [_point(0, 40, 5), _point(7, 20, 4), _point(14, 22, 4)]}
+    ]
+    figures.trajectory_figure("vas", series, _studies(1), "Pain", "Pain score", scales)
+    dose = [{"study_id": "s0", "unit": "mg/day", "points": [_point(0, 90, 5), _point(7, 60, 4), _point(14, 50, 4)]}]
+    figures.trajectory_figure("dose", dose, _studies(1), "Opioid use", "mg/day", scales)
+    assert drawn["vas"]["ylim"] == (0, 100)
+    assert drawn["dose"]["ylim"][0] == 0
+    assert figures.value_range(series + dose, scales) == (0, None)  # a scale and a dose: no scale's top
+    likert = {"L 1-7": {"scale_id": "L 1-7", "minimum": 1, "maximum": 7}}
+    assert figures.value_range([{"unit": "L 1-7", "points": []}], likert) == (1, 7)  # the scale's own minimum
+
+
+def test_error_bars_say_they_are_one_sd_as_reported_not_a_95_ci():
+    fig = _figure(_modality("i125"), "fig-i125-pain")
+    note = "Error bars: ±1 SD as reported (not a 95 % CI)"
+    assert note in fig["svg"]  # on the chart itself
+    assert note in fig["alt"]  # the caption and text alternative
+    assert any("±1 SD" in c and "not a 95 % CI" in c for c in fig["columns"])  # the data table's header
+    unmeasured = _figure(_modality("hfrt"), "fig-hfrt-pain")  # Sun 2026 states no SD: no bars, no note
+    assert "Error bars" not in unmeasured["svg"] and "Error bars" not in unmeasured["alt"]
+    assert not any("±1 SD" in c for c in unmeasured["columns"])
+
+
+def test_the_number_assessed_is_stated_or_said_to_be_not_stated_never_the_enrolled_count():
+    i125 = _figure(_modality("i125"), "fig-i125-pain")
+    n = figure_tables.N_COLUMN
+    assert n in i125["columns"]
+    assert {row[n] for row in i125["table"]} == {"not stated"}  # 68 enrolled; how many assessed, unstated
+    assert "68" not in json.dumps(i125["table"]) and "68" not in i125["alt"]
+    assert "Number assessed at each time point not stated" in i125["svg"]
+    hfrt = _figure(_modality("hfrt"), "fig-hfrt-pain")
+    assert [row[n] for row in hfrt["table"]] == ["58", "58"]  # Sun 2026 states 58 at both
+    assert "Number assessed" not in hfrt["svg"] and "Number assessed" not in hfrt["alt"]
+
+
+def test_two_measurements_are_drawn_as_points_and_a_longer_series_as_a_line(drawn):
+    """Before: Sun 2026's two scores were joined by a line, a course between them nobody measured."""
+    hfrt, i125 = _figure(_modality("hfrt"), "fig-hfrt-pain"), _figure(_modality("i125"), "fig-i125-pain")
+    assert drawn["fig-hfrt-pain"]["series"] == [(2, "None")]
+    assert drawn["fig-i125-pain"]["series"] == [(6, "-")]
+    assert "two time points only, drawn as separate points without a connecting line" in hfrt["alt"]
+    assert "two time points only" in hfrt["svg"]  # the legend says so
+    assert "(drawn as a line)" in i125["alt"]
+    crowded = [{"study_id": f"s{i}", "points": [_point(0, 7), _point(28, 4)]} for i in range(figures.LEGEND_MAX + 1)]
+    figures.trajectory_figure("crowded", crowded, _studies(figures.LEGEND_MAX + 1), "Pain", "Pain score")
+    assert {style for _, style in drawn["crowded"]["series"]} == {"None"}
 
 
 def test_the_theme_is_seaborns_whitegrid_without_importing_seaborn():

@@ -133,6 +133,9 @@ def trajectory(outcomes: list[dict[str, Any]], domain: str) -> list[dict[str, An
                     "value_text": p["value_text"],
                     "sd": p.get("sd"),
                     "sd_text": p.get("sd_text"),
+                    # The number assessed at this time point, only as stated (no enrolled count).
+                    "n": p.get("denominator"),
+                    "n_unit": p.get("denominator_unit"),
                     "unit": p.get("unit"),
                     "locator": p["locator"],
                     "change_pct": change,

@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from . import numbers
+from .vocabulary import STATISTICS
 
 PREDICTION_LABEL = "95 % prediction interval"
 
@@ -20,14 +21,80 @@ def study_label(studies: dict[str, dict[str, Any]], study_id: str) -> str:
 
 
 # ----------------------------------------------------------------------------- trajectories
+# Every other interval in the briefing is a 95 % CI: the error bars of a level over time are the
+# spread the source reports, and say so wherever they are shown.
+ERROR_BARS = "Error bars: ±1 SD as reported (not a 95 % CI)"
+SD_COLUMN = "SD as reported (error bars ±1 SD, not a 95 % CI)"
+N_COLUMN = "n assessed"
+NOT_STATED = "not stated"
+# A line implies a course between its points; through fewer points than this nobody measured one.
+JOINED_MIN_POINTS = 3
+_FEW = {1: "one time point only", 2: "two time points only"}
+
+
+def joined(series: dict[str, Any]) -> bool:
+    """Whether a series is drawn as a line (a course over time), not as separate points."""
+    return len(series["points"]) >= JOINED_MIN_POINTS
+
+
+def has_sd(series: dict[str, Any]) -> bool:
+    return any(p["sd"] is not None for p in series["points"])
+
+
+def n_assessed(point: dict[str, Any]) -> str:
+    """The number assessed at a time point as the source states it: never the enrolled count,
+    which says nothing of how many were still assessed."""
+    n = point.get("n")
+    if n is None:
+        return NOT_STATED
+    unit = point.get("n_unit")
+    return f"{n} {unit}" if unit and unit != "patients" else str(n)
+
+
+def n_unstated(series: dict[str, Any]) -> bool:
+    return any(point.get("n") is None for point in series["points"])
+
+
+def series_label(series: dict[str, Any], studies: dict[str, dict[str, Any]]) -> str:
+    """A study's entry in the legend, with what its points are not."""
+    notes = []
+    if any(p.get("statistic") == "summary_unspecified" for p in series["points"]):
+        notes.append(STATISTICS["summary_unspecified"].word)
+    if not has_sd(series):
+        notes.append("no SD")
+    if not joined(series):
+        notes.append(_FEW[len(series["points"])] + ", not joined")
+    label = study_label(studies, series["study_id"])
+    return f"{label} ({'; '.join(notes)})" if notes else label
+
+
+def trajectory_notes(series: list[dict[str, Any]], studies: dict[str, dict[str, Any]], names: bool = True) -> list[str]:
+    """The notes of a chart over time: what its error bars are, and whose n is not stated (by
+    name, unless there are too many to name on a chart: the table names them)."""
+    notes = [ERROR_BARS] if any(has_sd(s) for s in series) else []
+    unstated = [study_label(studies, s["study_id"]) for s in series if n_unstated(s)]
+    if not unstated:
+        return notes
+    if all(p.get("n") is None for s in series for p in s["points"]):
+        notes.append("Number assessed at each time point not stated")
+    elif names:
+        notes.append(f"Number assessed not stated at some time points: {', '.join(unstated)}")
+    else:
+        notes.append("Number assessed not stated at some time points (see the table)")
+    return notes
+
+
 def trajectory_table(series: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
-    """One row per point: the value and SD as the source printed them, the change derived."""
+    """One row per point: the value, SD and n as the source printed them, the change derived. The
+    SD's header says it is what the error bars show, on a chart that draws any."""
+    sd_column = SD_COLUMN if any(has_sd(s) for s in series) else "SD"
     return [
         {
             "Study": study_label(studies, s["study_id"]),
             "Time point": p["timepoint"],
+            N_COLUMN: n_assessed(p),
             "Value": p["value_text"],
-            "SD": p["sd_text"] or "not reported",
+            sd_column: p["sd_text"] or "not reported",
             "Change from baseline (%), derived": p["change_pct_text"] or "",
         }
         for s in series
@@ -36,11 +103,19 @@ def trajectory_table(series: list[dict[str, Any]], studies: dict[str, dict[str, 
 
 
 def trajectory_alt(series: list[dict[str, Any]], studies: dict[str, dict[str, Any]], ylabel: str) -> str:
+    """The chart in words: how each study is drawn (a line, or points that are not joined), its
+    values, what the error bars are and whose n is not stated."""
     parts = []
     for s in series:
         points = "; ".join(f"{p['timepoint']}: {numbers.mean_sd(p['value_text'], p['sd_text'])}" for p in s["points"])
-        parts.append(f"{study_label(studies, s['study_id'])}: {points}")
-    return f"Line chart of {ylabel.lower()} over time. " + ". ".join(parts) + "."
+        drawn = (
+            "drawn as a line"
+            if joined(s)
+            else f"{_FEW[len(s['points'])]}, drawn as separate points without a connecting line"
+        )
+        parts.append(f"{study_label(studies, s['study_id'])} ({drawn}): {points}")
+    notes = "".join(f" {n}." for n in trajectory_notes(series, studies))
+    return f"Chart of {ylabel.lower()} over time. " + ". ".join(parts) + "." + notes
 
 
 # ----------------------------------------------------------------------------- response categories

@@ -97,9 +97,16 @@ def _to_svg(fig: matplotlib.figure.Figure, figure_id: str) -> str:
 
 
 def trajectory_figure(
-    figure_id: str, series: list[dict[str, Any]], studies: dict[str, dict[str, Any]], title: str, ylabel: str
+    figure_id: str,
+    series: list[dict[str, Any]],
+    studies: dict[str, dict[str, Any]],
+    title: str,
+    ylabel: str,
+    scales: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Mean (or reported summary) at each time point with error bars of ±1 SD where reported."""
+    """Mean (or reported summary) at each time point with error bars of ±1 SD where reported, on
+    the full range of the series' scale (declared in scales.csv), else from 0. A series of fewer
+    than tables.JOINED_MIN_POINTS time points is drawn as points, not as a line."""
     _style()
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     crowded = len(series) > LEGEND_MAX
@@ -107,23 +114,33 @@ def trajectory_figure(
         points = s["points"]
         x = [p["time_days"] / 7 for p in points]
         y = [p["value"] for p in points]
-        sds = [p["sd"] if p["sd"] is not None else 0 for p in points]
-        has_sd = any(p["sd"] is not None for p in points)
-        label = tables.study_label(studies, s["study_id"])
-        if not has_sd:
-            label += " (summary statistic not stated; no SD)"
+        line = {} if tables.joined(s) else {"linestyle": "none"}
         if crowded:  # one thin line per study: the shape of the evidence, the numbers in the table
-            ax.plot(x, y, marker="o", markersize=2, linewidth=0.8, alpha=0.45, color=PALETTE[0])
+            ax.plot(x, y, marker="o", markersize=2, linewidth=0.8, alpha=0.45, color=PALETTE[0], **line)
         else:
-            ax.errorbar(x, y, yerr=sds if has_sd else None, marker="o", capsize=3, color=colour, label=label)
+            sds = [p["sd"] if p["sd"] is not None else 0 for p in points] if tables.has_sd(s) else None
+            label = tables.series_label(s, studies)
+            ax.errorbar(x, y, yerr=sds, marker="o", capsize=3, color=colour, label=label, **line)
     ax.set_xlabel("Weeks after treatment")
     ax.set_ylabel(ylabel)
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(*value_range(series, scales or {}))
     if crowded:
         ax.set_title(f"{title}: one line per study, values in the table", loc="left")
     else:
         ax.set_title(title, loc="left")
         ax.legend(frameon=False, fontsize=8, loc="upper right")
+    notes = tables.trajectory_notes(series, studies, names=not crowded)
+    if notes:  # under the axis label, in the figure's own words
+        ax.annotate(
+            "\n".join(f"{n}." for n in notes),
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -36),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=8,
+        )
     rows = tables.trajectory_table(series, studies)
     return {
         "id": figure_id,
@@ -133,6 +150,15 @@ def trajectory_figure(
         "table": rows,
         "columns": list(rows[0]),
     }
+
+
+def value_range(series: list[dict[str, Any]], scales: dict[str, dict[str, Any]]) -> tuple[float, float | None]:
+    """The value axis: a score's whole scale, so that a change is seen against all the scale could
+    show (a range cut to the data magnifies it); any other level (a dose) from 0 up."""
+    ranges = [scales[s["unit"]] for s in series if s.get("unit") in scales]
+    if ranges and len(ranges) == len(series):
+        return min(float(r["minimum"]) for r in ranges), max(float(r["maximum"]) for r in ranges)
+    return min([0.0] + [float(r["minimum"]) for r in ranges]), None
 
 
 def response_figures(

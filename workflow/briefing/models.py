@@ -326,6 +326,8 @@ class Point(Model):
     value_text: str
     sd: Number | None
     sd_text: str | None
+    n: int | None = None  # the number assessed at this time point, where the source states it
+    n_unit: str | None = None
     unit: str | None
     locator: str
     change_pct: float | None

@@ -105,6 +105,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     size = evidence_size(own, primary, pooled, arms)
     ratings = certainty.rate_modality(studies, evidence["certainty"], size)
     study_names = {s["study_id"]: s for s in studies}
+    scales = {sc["scale_id"]: sc for sc in evidence.get("scales", [])}
     result = {
         "modality_id": modality_id,
         "modality": evidence["modality"],
@@ -135,7 +136,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "pooled": pooled,
         "certainty": ratings,
         "evidence_size": size,
-        "figures": _figures(modality_id, groups, trajectories, pooled, outcomes, estimates, study_names),
+        "figures": _figures(modality_id, groups, trajectories, pooled, outcomes, estimates, study_names, scales),
         "sentences": _sentences(primary, outcomes, estimates, ratings, evidence["modality"]),
         "statements": evidence["statements"],
         "main_pain": _main_pain(primary, own, estimates, groups),
@@ -325,8 +326,10 @@ def _figures(
     outcomes: list[dict[str, Any]],
     estimates: dict[str, Any],
     study_names: dict[str, dict[str, Any]],
+    scales: dict[str, dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    """The response chart, one chart per measure over time, then a forest plot per pooled result."""
+    """The response chart, one chart per measure over time (a score on its scale's full range),
+    then a forest plot per pooled result."""
     figure_list = []
     if groups:
         # Response categories of every response domain in one chart (the vocabulary declares one).
@@ -338,7 +341,7 @@ def _figures(
             figure_id = f"fig-{modality_id}-{domain.figure_id}"
             figure_list.append(
                 figures.trajectory_figure(
-                    figure_id, trajectories[domain.id], study_names, domain.figure_title, domain.axis_label
+                    figure_id, trajectories[domain.id], study_names, domain.figure_title, domain.axis_label, scales
                 )
             )
     by_id = {o["outcome_id"]: o for o in outcomes}
