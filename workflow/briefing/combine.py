@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from . import changes, effects, registry, sof, wording
+from . import certainty, changes, effects, registry, sof, wording
 from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS
 
 METHODS = {
@@ -34,9 +34,6 @@ METHODS = {
         "a review is never counted as a study: a systematic review's pooled results are shown as that review's, "
         "never pooled with or added to the studies', and its included studies that are also in the data are "
         "named, so that no patient is counted twice"
-    ),
-    "certainty": (
-        "GRADE: randomised trials start high, other designs low; each domain judged by the curator with a reason"
     ),
 }
 
@@ -311,7 +308,8 @@ def build(
         "modalities": summaries,
         "general_statements": general,
         "limitations": limitations(summaries, studies, identification, direct),
-        "methods": METHODS,
+        # The certainty entry is generated from the config: it states the thresholds actually used.
+        "methods": METHODS | {"certainty": certainty.methods_text(config.get("analysis"), tables.get("scales"))},
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
         "provenance": provenance,
