@@ -23,22 +23,24 @@ CONCERNS = {
     "comparison group": ("comparison group", "control group", "single-arm", "single arm", "uncontrolled"),
 }
 
-# A risk-of-bias reason that names only the design: the starting level already reflects it.
+# A risk-of-bias reason that names only the design (no comparison group, single-arm): the starting
+# level already reflects it. What is left once the design's words are taken out must name a bias.
 NO_COMPARISON = re.compile(
     r"\b(no|without( a)?|lacks?( a)?|lacking( a)?)\s+(comparison|control|comparator)\s+(group|arm)s?\b"
     r"|\buncontrolled\b",
     re.IGNORECASE,
 )
-DESIGN_ONLY = re.compile(
-    r"^\W*(a\s+)?(retrospective\s+|prospective\s+)?(single[- ]arm|non-?randomi[sz]ed|observational)"
-    r"(\s+(study|studies|cohort|series|case series|design))?\W*$",
+DESIGN_WORDS = re.compile(
+    r"\b(a|an|the|of|with|and|retrospective|prospective|single[- ]arm|single[- ]cent(re|er)|non-?randomi[sz]ed"
+    r"|observational|study|studies|cohort|case|series|design|patients|\d+)\b",
     re.IGNORECASE,
 )
 
 
 def design_only(reason: str) -> bool:
-    """Whether a risk-of-bias reason rests on the lack of a comparison group, or names only the design."""
-    return bool(NO_COMPARISON.search(reason) or DESIGN_ONLY.match(reason))
+    """Whether a risk-of-bias reason says only that the design lacks a comparison group."""
+    rest = DESIGN_WORDS.sub(" ", NO_COMPARISON.sub(" ", reason))
+    return not re.search(r"[^\W\d_]{3,}", rest)
 
 
 def concerns(reason: str) -> set[str]:
