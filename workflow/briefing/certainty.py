@@ -170,7 +170,10 @@ def methods_text(settings: dict[str, Any] | None, scales: list[dict[str, Any]] |
     names = {p.id: p.label for p in importance.prespecified(settings)}
     mids = {s["scale_id"]: s for s in scales or [] if s.get("mid") is not None}
     declared = []
-    for outcome_id, entry in rules["outcomes"].items():
+    # In the order of the prespecified outcomes (most important first), then any others.
+    order = [i for i in names if i in rules["outcomes"]] + [i for i in rules["outcomes"] if i not in names]
+    for outcome_id in order:
+        entry = rules["outcomes"][outcome_id]
         name = names.get(outcome_id, outcome_id.replace("_", " "))
         if entry.get("tolerable_risk") is not None:
             what = f"tolerable risk {imprecision.number(entry['tolerable_risk'])} %"
@@ -189,6 +192,8 @@ def methods_text(settings: dict[str, Any] | None, scales: list[dict[str, Any]] |
             what = "no threshold declared"
         if entry.get("ois_events") is not None:
             what += f", optimal information size {entry['ois_events']} events"
+        elif "ois_events" in entry:
+            what += ", no optimal information size in events declared"
         declared.append(f"{name}: {what} (source: {entry['source']})")
     ois = rules["continuous_ois"]
     continuous = (
