@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import importance, imprecision, wording
+from . import importance, imprecision, numbers, wording
 from .vocabulary import DESIGNS, FACTORS
 
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
@@ -176,18 +176,18 @@ def methods_text(settings: dict[str, Any] | None, scales: list[dict[str, Any]] |
         entry = rules["outcomes"][outcome_id]
         name = names.get(outcome_id, outcome_id.replace("_", " "))
         if entry.get("tolerable_risk") is not None:
-            what = f"tolerable risk {imprecision.number(entry['tolerable_risk'])} %"
+            what = f"tolerable risk {numbers.declared(entry['tolerable_risk'])} %"
         elif entry.get("threshold") == "scale_mid":
             what = (
                 "; ".join(
-                    f"minimally important difference {imprecision.number(s['mid'])} points on the {s['scale_id']} "
+                    f"minimally important difference {numbers.declared(s['mid'])} points on the {s['scale_id']} "
                     f"({s.get('mid_source')})"
                     for s in mids.values()
                 )
                 or "the scale's minimally important difference (none recorded)"
             )
         elif entry.get("threshold") is not None:
-            what = f"threshold {imprecision.number(entry['threshold'])} %"
+            what = f"threshold {numbers.declared(entry['threshold'])} %"
         else:
             what = "no threshold declared"
         if entry.get("ois_events") is not None:

@@ -41,11 +41,6 @@ class Item:
     scale: str | None = None
 
 
-def number(value: float) -> str:
-    """A declared threshold as the config states it (5, 2.5): Methods prints the same text."""
-    return format(value, "g")
-
-
 def policy(settings: dict[str, Any] | None) -> dict[str, Any]:
     """The config's imprecision block, with empty defaults."""
     block = (settings or {}).get("imprecision") or {}
@@ -80,7 +75,8 @@ def _proportion(items: list[Item], rules: dict[str, Any], scales: dict[str, Any]
     name = outcome.label.lower() if outcome else items[0].label.lower()
     shown = [_ci(i) for i in items]
     if kind not in ("harm", "benefit"):
-        word = "tolerable risk" if outcome and outcome.domain == "toxicity" else "threshold"
+        entry = (rules["outcomes"].get(outcome.id) or {}) if outcome else {}
+        word = "tolerable risk" if "tolerable_risk" in entry else "threshold"
         what = "; ".join(shown) + f"; no {word} declared for {name}, so the build does not judge it"
         judged: int | None = None
     else:
@@ -93,7 +89,7 @@ def _proportion(items: list[Item], rules: dict[str, Any], scales: dict[str, Any]
                 parts.append(f"{text}, {'above' if i.high > t else 'not above'}")
             else:
                 parts.append(f"{text}, {'crosses' if i in crossing else 'does not cross'}")
-        what = "; ".join(parts) + f" the {word} of {number(value)} % for {name}"
+        what = "; ".join(parts) + f" the {word} of {numbers.declared(value)} % for {name}"
         judged = -1 if crossing else 0
     events = sum(i.events or 0 for i in items)
     if judged == -1 or all(i.events == 0 for i in items):
@@ -110,7 +106,7 @@ def _continuous(items: list[Item], rules: dict[str, Any], scales: dict[str, Any]
     name = outcome.label.lower() if outcome else items[0].label.lower()
     kind, value = threshold(outcome.id if outcome else None, rules, scales, items[0].scale)
     mid = (
-        f"no CI of an effect to set against the minimally important difference of {number(value)} points"
+        f"no CI of an effect to set against the minimally important difference of {numbers.declared(value)} points"
         if kind == "mid"
         else f"no threshold declared for {name}"
     )
