@@ -167,18 +167,14 @@ def test_build_proposes_inconsistency_from_i2_and_the_curator_wins(package):
     hfrt = build(package, "hfrt")
     tox = next(r for r in hfrt["certainty"] if r["domain"] == "toxicity")
     proposed = {f["factor"]: f for f in tox["factors"] if f["source"] == "build"}
-    assert proposed["imprecision"]["judgement"] == -2  # 58 participants
-    assert "Proposed by the build" in proposed["imprecision"]["reason"]
-    # The count the proposal names is a derived figure with provenance in the registry (the
-    # audit found it missing at scale, where it matched no data cell by chance).
+    # 0/58 myelitis: judged by its upper 95 % limit, against a tolerable risk the config does not declare.
+    assert proposed["imprecision"]["judgement"] is None
+    assert "no tolerable risk declared" in proposed["imprecision"]["reason"]
+    # The upper limit the proposal names is a derived figure with provenance in the registry.
     entries = {e["id"]: e for e in registry.figure_registry([hfrt])}
-    entry = entries["hfrt:toxicity:participants"]
-    assert (
-        entry["derived"]
-        and entry["value_text"] == "58"
-        and f"{entry['value_text']} participants" in proposed["imprecision"]["reason"]
-    )
-    assert entry["derived_from"] and all(oid.startswith("sun2026") for oid in entry["derived_from"])
+    entry = entries["sun2026-myelitis:ci"]
+    assert entry["derived"] and f"upper 95 % limit {entry['ci_high_text']} %" in proposed["imprecision"]["reason"]
+    assert entries["hfrt:toxicity:participants"]["value_text"] == "58"
 
 
 def test_zero_one_and_many_studies_render(package, tmp_path):

@@ -254,7 +254,7 @@ CASES = [
     ),
     case(
         "certainty-reason-empty",
-        lambda d: set_cell(d, "certainty", "hfrt/pain_response/imprecision", "reason", ""),
+        lambda d: set_cell(d, "certainty", "hfrt/pain_response/inconsistency", "reason", ""),
         "certainty.csv",
         EDITED,
         "reason",
@@ -855,7 +855,7 @@ def test_problem_reads_as_file_row_column_message(data_dir):
 def test_problems_in_several_files_are_reported_in_one_run(data_dir):
     study_row = set_cell(data_dir, "studies", "ryu2008", "year", "1800")
     outcome_row = set_cell(data_dir, "outcomes", "shao_i125-nrs-w2", "unit", "points")
-    certainty_row = set_cell(data_dir, "certainty", "hfrt/pain_response/imprecision", "judgement", "-3")
+    certainty_row = set_cell(data_dir, "certainty", "hfrt/pain_response/inconsistency", "judgement", "-3")
     rewrite_bytes(data_dir, "statements", semicolons)  # a whole file unreadable does not hide the others
     rewrite_bytes(data_dir, "modalities", lambda b: b"\xef\xbb\xbf" + b)
     problems = validate(data_dir, ("xyz",))

@@ -15,15 +15,16 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
-from . import certainty, evidence
+from . import evidence
 
 # A number standing alone: not part of a word, a hex checksum or a longer dotted version.
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
 DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 HASH = re.compile(r"[0-9a-f]{40,64}")
 # Numbers the code itself prints as part of fixed wording: the 95 % level, the 0-10 scales,
-# the percent axis, GRADE's -1/-2/+1/+2, the optimal information size, ICPR thresholds.
-CONSTANTS = {"0", "1", "2", "4", "10", "25", "50", "75", "95", "100", str(certainty.OPTIMAL_INFORMATION_SIZE)}
+# the percent axis, GRADE's -1/-2/+1/+2, ICPR thresholds. The GRADE thresholds and optimal
+# information sizes are the config's, printed in the Methods (allowed below).
+CONSTANTS = {"0", "1", "2", "4", "10", "25", "50", "75", "95", "100"}
 
 
 def numbers(text: str) -> list[str]:

@@ -1,16 +1,72 @@
-"""GRADE certainty of evidence: the starting level from the study designs, then the curator's
-judgement on each domain (recorded in data/certainty.csv with a reason)."""
+"""GRADE certainty of evidence: the starting level from the study designs, then each domain: the
+curator's judgement where data/certainty.csv records one (with a reason), else the build's
+proposal (imprecision and inconsistency only), always named as a proposal."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from . import wording
+from . import importance, imprecision, numbers, wording
 from .vocabulary import DESIGNS, FACTORS
 
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
 DOWNGRADE = tuple(f.id for f in FACTORS.where(direction="down"))
 UPGRADE = tuple(f.id for f in FACTORS.where(direction="up"))
+
+
+# Concerns a curator might count in two domains of one rating, each with the words that name it in a
+# reason: one concern is counted once, in the domain where it belongs (../shared/BRIEFING.md).
+CONCERNS = {
+    "denominator": ("denominator", "number assessed", "number of patients assessed", "how many were assessed"),
+    "outcome definition": ("not defined", "undefined", "definition", "defines", "icpr"),
+    "comparison group": ("comparison group", "control group", "single-arm", "single arm", "uncontrolled"),
+}
+
+# A risk-of-bias reason that names only the design (no comparison group, single-arm): the starting
+# level already reflects it. What is left once the design's words are taken out must name a bias.
+NO_COMPARISON = re.compile(
+    r"\b(no|without( a)?|lacks?( a)?|lacking( a)?)\s+(comparison|control|comparator)\s+(group|arm)s?\b"
+    r"|\buncontrolled\b",
+    re.IGNORECASE,
+)
+DESIGN_WORDS = re.compile(
+    r"\b(a|an|the|of|with|and|retrospective|prospective|single[- ]arm|single[- ]cent(re|er)|non-?randomi[sz]ed"
+    r"|observational|study|studies|cohort|case|series|design|patients|\d+)\b",
+    re.IGNORECASE,
+)
+
+
+def design_only(reason: str) -> bool:
+    """Whether a risk-of-bias reason says only that the design lacks a comparison group."""
+    rest = DESIGN_WORDS.sub(" ", NO_COMPARISON.sub(" ", reason))
+    return not re.search(r"[^\W\d_]{3,}", rest)
+
+
+def concerns(reason: str) -> set[str]:
+    text = reason.lower()
+    return {c for c, words in CONCERNS.items() if any(w in text for w in words)}
+
+
+def comparative_domains(
+    arms: list[dict[str, Any]], outcomes: list[dict[str, Any]], comparisons: list[dict[str, Any]]
+) -> set[tuple[str, str]]:
+    """(modality, domain) pairs with comparative evidence, the only evidence that may be rated up: a
+    comparison row, or an outcome of an arm of a study with arms of two modalities. A before-after
+    change in one arm is not one."""
+    by_id = {a["arm_id"]: a for a in arms}
+    modalities: dict[str, set[str]] = {}
+    for a in arms:
+        modalities.setdefault(a["study_id"], set()).add(a.get("modality_id"))
+    pairs = set()
+    for c in comparisons:
+        for arm_id in (c.get("arm_id"), c.get("comparator_arm_id")):
+            if arm_id in by_id:
+                pairs.add((by_id[arm_id]["modality_id"], c["domain"]))
+    for o in outcomes:
+        if o.get("arm_id") in by_id and len(modalities.get(o["study_id"], ())) > 1:
+            pairs |= {(m, o["domain"]) for m in modalities[o["study_id"]]}
+    return pairs
 
 
 def symbols(level: int) -> str:
@@ -24,25 +80,35 @@ def starting_level(designs: list[str]) -> tuple[int, str]:
     return 2, "non-randomised studies start at low certainty"
 
 
-# Rule of thumb for the optimal information size of a single-arm proportion or mean (GRADE
-# guidance 6: fewer than about 400 participants is usually imprecise).
-OPTIMAL_INFORMATION_SIZE = 400
-
-
-def propose(participants: int, studies: int, i2: float | None) -> dict[str, dict[str, Any]]:
-    """Judgements the build can propose from the numbers alone; a curator's record always wins."""
-    imprecision = -2 if participants < 100 else -1 if participants < OPTIMAL_INFORMATION_SIZE else 0
-    single = studies < 2 or i2 is None
+def propose(
+    size: dict[str, Any], settings: dict[str, Any] | None = None, scales: list[dict[str, Any]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Judgements the build can propose from the numbers: imprecision by the rule set of
+    workflow/briefing/imprecision.py, inconsistency from I². A curator's record always wins."""
+    i2 = size.get("i2")
+    single = size["studies"] < 2 or i2 is None
     inconsistency = 0 if single or i2 <= 50 else -1 if i2 <= 75 else -2
     return {
-        "imprecision": {
-            "judgement": imprecision,
-            "reason": wording.imprecision_reason(participants, imprecision, OPTIMAL_INFORMATION_SIZE),
-        },
+        "imprecision": imprecision.propose(size.get("items", []), size["participants"], settings, scales),
         "inconsistency": {
             "judgement": inconsistency,
             "reason": wording.inconsistency_reason(None if single else i2, inconsistency),
         },
+    }
+
+
+def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, Any] | None) -> dict[str, Any]:
+    """One judgement as shown: the curator's or the build's proposal; a curator's judgement that
+    differs from what the build's rule proposes carries that proposal, so its footnote can say so."""
+    differs = source == "curator" and rule is not None and rule["judgement"] != record["judgement"]
+    return {
+        "factor": factor,
+        "label": FACTORS[factor].label,
+        "judgement": record["judgement"],
+        "judgement_text": wording.judgement_text(factor, record["judgement"]),
+        "reason": record["reason"],
+        "source": source,
+        "rule": (rule | {"judgement_text": wording.judgement_text(factor, rule["judgement"])}) if differs else None,
     }
 
 
@@ -56,25 +122,15 @@ def rate(
     build's proposals for the domains the curator left unrecorded."""
     start, start_reason = starting_level(designs)
     factors = []
-    total = 0
     for factor in DOWNGRADE + UPGRADE:
         record = next((j for j in judgements if j["factor"] == factor), None)
-        source = "curator"
-        if record is None and proposals and factor in proposals:
-            record, source = proposals[factor], "build"
-        if record is None:
-            continue
-        total += record["judgement"]
-        factors.append(
-            {
-                "factor": factor,
-                "label": FACTORS[factor].label,
-                "judgement": record["judgement"],
-                "judgement_text": wording.judgement_text(factor, record["judgement"]),
-                "reason": record["reason"],
-                "source": source,
-            }
-        )
+        rule = (proposals or {}).get(factor)
+        if record is not None:
+            factors.append(_factor(factor, record, "curator", rule))
+        elif rule is not None:
+            factors.append(_factor(factor, rule, "build", None))
+    # A proposal the rule could not make (judgement None) rates nothing: it is shown, not counted.
+    total = sum(f["judgement"] or 0 for f in factors)
     level = max(1, min(4, start + total))
     return {
         "domain": domain,
@@ -92,14 +148,74 @@ def rate_modality(
     studies: list[dict[str, Any]],
     certainty_rows: list[dict[str, Any]],
     evidence_size: dict[str, dict[str, Any]] | None = None,
+    settings: dict[str, Any] | None = None,
+    scales: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """One rating per outcome domain the curator has judged. `evidence_size` gives, per domain,
-    participants, studies and I² for the build's proposals."""
+    participants, studies, I² and the results the imprecision rule judges."""
     designs = [s["design"] for s in studies if not DESIGNS[s["design"]].review]
     domains = sorted({c["outcome_domain"] for c in certainty_rows})
     ratings = []
     for d in domains:
         size = (evidence_size or {}).get(d)
-        proposals = propose(size["participants"], size["studies"], size.get("i2")) if size else None
+        proposals = propose(size, settings, scales) if size else None
         ratings.append(rate(d, designs, [c for c in certainty_rows if c["outcome_domain"] == d], proposals))
     return ratings
+
+
+def methods_text(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> str:
+    """The Methods entry: how each judgement is made and whose it is, and the imprecision rule with
+    the thresholds the config declares (so the text states the values actually used)."""
+    rules = imprecision.policy(settings)
+    names = {p.id: p.label for p in importance.prespecified(settings)}
+    mids = {s["scale_id"]: s for s in scales or [] if s.get("mid") is not None}
+    declared = []
+    # In the order of the prespecified outcomes (most important first), then any others.
+    order = [i for i in names if i in rules["outcomes"]] + [i for i in rules["outcomes"] if i not in names]
+    for outcome_id in order:
+        entry = rules["outcomes"][outcome_id]
+        name = names.get(outcome_id, outcome_id.replace("_", " "))
+        if entry.get("tolerable_risk") is not None:
+            what = f"tolerable risk {numbers.declared(entry['tolerable_risk'])} %"
+        elif entry.get("threshold") == "scale_mid":
+            what = (
+                "; ".join(
+                    f"minimally important difference {numbers.declared(s['mid'])} points on the {s['scale_id']} "
+                    f"({s.get('mid_source')})"
+                    for s in mids.values()
+                )
+                or "the scale's minimally important difference (none recorded)"
+            )
+        elif entry.get("threshold") is not None:
+            what = f"threshold {numbers.declared(entry['threshold'])} %"
+        else:
+            what = "no threshold declared"
+        if entry.get("ois_events") is not None:
+            what += f", optimal information size {entry['ois_events']} events"
+        elif "ois_events" in entry:
+            what += ", no optimal information size in events declared"
+        declared.append(f"{name}: {what} (source: {entry['source']})")
+    ois = rules["continuous_ois"]
+    continuous = (
+        f"{ois['participants']} participants ({ois.get('source')})" if ois.get("participants") else "none declared"
+    )
+    return (
+        "GRADE: randomised trials start high, other designs low; each domain of each rated outcome carries one "
+        "judgement. Where data/certainty.csv records one, it is the curator's, with a reason; otherwise the build "
+        "proposes one for imprecision and inconsistency, and names it as a proposal (other domains are then not "
+        "assessed). Where the curator's judgement differs from what the build's rule proposes, the curator's stands "
+        "and its footnote says what the rule proposes and why. A concern is counted once, in the domain where it "
+        "belongs; a single-arm design is not rated down again for lacking a comparison group (its starting level "
+        "reflects it), and the evidence is rated up only on comparative evidence. Publication bias is judged "
+        "undetected or strongly suspected. Inconsistency, proposed from I²: up to 50 % not serious, up to 75 % "
+        "serious, above that very serious; a single study cannot be judged for consistency. Imprecision, proposed "
+        "by one rule (GRADE guidelines 6, Guyatt et al., J Clin Epidemiol 2011; GRADE guidance 34, Zeng et al., "
+        "J Clin Epidemiol 2022, minimally contextualised approach): a proportion's 95 % CI that crosses the "
+        "threshold declared for its outcome (a harm's tolerable risk, a benefit's threshold) is serious (−1; rating "
+        "down two or three levels where a CI crosses appreciably is left to the curator); a zero-event outcome is "
+        "judged by whether its upper 95 % limit exceeds the tolerable risk; a CI that does not cross is checked "
+        "against an optimal information size in events; a continuous outcome against an optimal information size "
+        "in participants. Where no threshold is declared, the build says so and judges only what it can. "
+        f"Thresholds used, per prespecified outcome: {'; '.join(declared) or 'none declared'}. Optimal information "
+        f"size for continuous outcomes: {continuous}"
+    )

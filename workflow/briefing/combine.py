@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from . import changes, effects, importance, messages, registry, sof, wording
+from . import certainty, changes, effects, importance, messages, registry, sof, wording
 from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS
 
 METHODS = {
@@ -40,9 +40,6 @@ METHODS = {
         "a review is never counted as a study: a systematic review's pooled results are shown as that review's, "
         "never pooled with or added to the studies', and its included studies that are also in the data are "
         "named, so that no patient is counted twice"
-    ),
-    "certainty": (
-        "GRADE: randomised trials start high, other designs low; each domain judged by the curator with a reason"
     ),
 }
 
@@ -351,7 +348,13 @@ def build(
             len(direct_studies(direct)),
             [p.label for p in importance.prespecified(config.get("analysis"))],
         ),
-        "methods": METHODS | {"importance": importance_method(config.get("analysis"))},
+        # The certainty and importance entries are generated from the config: they state the
+        # thresholds and the importance actually used.
+        "methods": METHODS
+        | {
+            "certainty": certainty.methods_text(config.get("analysis"), tables.get("scales")),
+            "importance": importance_method(config.get("analysis")),
+        },
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
         "provenance": provenance,

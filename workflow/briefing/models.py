@@ -206,13 +206,22 @@ class DescribedOutcome(Outcome):
     estimate: Estimate | None
 
 
+class Proposal(Model):
+    """What the build's rule proposes where the curator's judgement differs."""
+
+    judgement: int | None
+    judgement_text: str
+    reason: str
+
+
 class Judgement(Model):
     factor: str
     label: str
-    judgement: int
+    judgement: int | None  # None: a build proposal the rule could not make
     judgement_text: str
     reason: str
     source: str
+    rule: Proposal | None = None
 
 
 class Rating(Model):
@@ -432,6 +441,7 @@ class Size(Model):
     participants: int
     studies: int
     i2: float | None
+    events: int = 0
 
 
 class SofRow(Model):

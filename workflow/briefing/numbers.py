@@ -48,6 +48,13 @@ def exact(value: Number) -> Decimal | Fraction:
     return Decimal(value)
 
 
+def declared(value: Number) -> str:
+    """A value as a config declares it, without added or dropped decimals (5 -> "5", 2.5 -> "2.5"):
+    a GRADE threshold is printed as the panel wrote it."""
+    text = str(exact(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def half_up(value: Number, places: int) -> Decimal:
     """`value` rounded half up (ties away from zero) to `places` decimals."""
     return Decimal(fixed(value, places))

@@ -302,11 +302,25 @@ def _patients_total(s: dict[str, Any]) -> list[Entry]:
 
 
 def _participants(s: dict[str, Any]) -> list[Entry]:
-    """The participants each rated domain's GRADE proposal names."""
+    """The participants and events each rated domain's GRADE proposal names."""
     m = s["modality_id"]
     rated = {r["domain"] for r in s["certainty"]}
     derivation = "sum over studies of the largest stated denominator, else the study's patients"
-    return [
+    events = [
+        _derived(
+            f"{m}:{domain}:events",
+            m,
+            "outcomes",
+            f"Events, {domain.replace('_', ' ')}",
+            "sum of the events of the results the imprecision rule judges",
+            [o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
+            "sum of outcome rows",
+            value_text=str(size["events"]),
+        )
+        for domain, size in sorted(s.get("evidence_size", {}).items())
+        if domain in rated and size.get("events")
+    ]
+    return events + [
         _derived(
             f"{m}:{domain}:participants",
             m,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import certainty, comparative, effects, figure_tables, figures, pooling, sof, wording
+from . import certainty, comparative, effects, figure_tables, figures, imprecision, pooling, sof, wording
 from .vocabulary import CATEGORIES, COMPARISON_COLUMNS, DESIGNS, DOMAINS
 
 
@@ -102,8 +102,9 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     paired = {i for c in computed + differences for i in c["outcome_ids"]}
     single = [o for o in own if o["outcome_id"] not in paired]
     pooled = _figure_ids(pooling.pool_outcomes(single, estimates, windows), modality_id)
-    size = evidence_size(own, primary, pooled, arms)
-    ratings = certainty.rate_modality(studies, evidence["certainty"], size)
+    settings = evidence.get("settings", {})
+    size = evidence_size(own, primary, pooled, arms, settings)
+    ratings = certainty.rate_modality(studies, evidence["certainty"], size, settings, evidence.get("scales"))
     study_names = {s["study_id"]: s for s in studies}
     scales = {sc["scale_id"]: sc for sc in evidence.get("scales", [])}
     result = {
@@ -135,7 +136,8 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "trajectories": trajectories,
         "pooled": pooled,
         "certainty": ratings,
-        "evidence_size": size,
+        # The rule's inputs stay here; the summary keeps the counts the proposals name.
+        "evidence_size": {d: {k: v for k, v in e.items() if k != "items"} for d, e in size.items()},
         "figures": _figures(modality_id, groups, trajectories, pooled, outcomes, estimates, study_names, scales),
         "sentences": _sentences(primary, outcomes, estimates, ratings, evidence["modality"]),
         "statements": evidence["statements"],
@@ -383,9 +385,12 @@ def evidence_size(
     primary: list[dict[str, Any]],
     pooled: list[dict[str, Any]],
     arms: dict[str, dict[str, Any]] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Per outcome domain: participants (largest denominator per study, else its size), studies,
-    and the largest I² of its pooled results; what the build's GRADE proposals rest on."""
+    the largest I² of its pooled results, and the results the imprecision rule judges (with their
+    events); what the build's GRADE proposals rest on."""
+    judged = imprecision.items(outcomes, pooled, settings)
     studies = {s["study_id"]: s for s in primary}
     by_domain: dict[str, list[dict[str, Any]]] = {}
     for o in outcomes:
@@ -394,7 +399,10 @@ def evidence_size(
     for domain, rows in by_domain.items():
         n, k = sof.participants(rows, studies, arms)
         i2s = [p["result"]["i2"] for p in pooled if p["domain"] == domain and p["result"]]
+        items = judged.get(domain, [])
+        events = sum(i.events or 0 for i in items if i.kind == "proportion")
         result[domain] = {"participants": n, "studies": k, "i2": max(i2s) if i2s else None}
+        result[domain] |= {"items": items, "events": events}
     return result
 
 

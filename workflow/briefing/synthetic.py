@@ -56,6 +56,7 @@ from typing import Any
 
 import yaml
 
+from . import certainty as grade
 from . import vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -956,7 +957,11 @@ class _Generator:
         return arms, outcomes, [comparison], includes
 
     # ------------------------------------------------------------------ certainty
-    def certainty(self, modality_id: str, domains: set[str], designs: list[str]) -> list[dict[str, Any]]:
+    def certainty(
+        self, modality_id: str, domains: set[str], designs: list[str], comparative: set[tuple[str, str]] = frozenset()
+    ) -> list[dict[str, Any]]:
+        """The curator's judgements: a specific bias named (never just "no comparison group"), and
+        rating up only where the modality has comparative evidence in that domain."""
         rng = self.rng
         rows = []
         randomised = designs and all(vocabulary.DESIGNS[d].randomised for d in designs)
@@ -966,7 +971,7 @@ class _Generator:
                     continue  # left to the build's proposal
                 judgement = rng.choice([-1, -1, 0, 0, 0, -2]) if factor != "publication_bias" else 0
                 reason = {
-                    "risk_of_bias": "Non-randomised studies without a comparison group."
+                    "risk_of_bias": "How patients were selected is not described; outcome assessment was not blinded."
                     if not randomised
                     else "Allocation concealment unclear.",
                     "inconsistency": "Estimates differ between studies." if judgement else "Estimates are consistent.",
@@ -987,7 +992,8 @@ class _Generator:
                         "reason": reason,
                     }
                 )
-            if rng.random() < 0.1:
+            upgrade = rng.random() < 0.1  # drawn either way, so the rest of the package stays the same
+            if upgrade and (modality_id, domain) in comparative:
                 rows.append(
                     {
                         "modality_id": modality_id,
@@ -1087,9 +1093,10 @@ class _Generator:
         for o in package["outcomes"]:
             if o["study_id"] in primary_modality:  # a review's figures are not its modality's evidence
                 domains[primary_modality[o["study_id"]]].add(o["domain"])
+        comparative = grade.comparative_domains(package["arms"], package["outcomes"], package["comparisons"])
         certainty = []
         for m in ids:
-            certainty += self.certainty(m, domains[m], [s["design"] for s in primary_by_modality[m]])
+            certainty += self.certainty(m, domains[m], [s["design"] for s in primary_by_modality[m]], comparative)
         return {
             "modalities": modalities,
             **package,

@@ -25,7 +25,7 @@ from typing import Any
 import frictionless
 import yaml
 
-from . import curation, numbers
+from . import certainty, curation, numbers
 from .effects import percent_reproduced
 from .evidence import read_package_descriptor
 from .vocabulary import DESIGNS, DOMAINS, EFFECT_MEASURES, STATISTICS, UNITS
@@ -466,7 +466,55 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, Rows]) -> list[Pro
             add("comparisons", n, "studies", "only a systematic review's pooled result says how many studies it pools")
     _include_rules(rows.get("review_includes", []), designs, add)
     _identification_rules(tables, rows.get("identification", []), add)
+    _certainty_rules(rows, designs, add)
     return problems
+
+
+def _certainty_rules(rows: dict[str, Rows], designs: dict[str, Any], add: Add) -> None:
+    """What a rule can check of the GRADE judgements (../shared/BRIEFING.md): rating up only with
+    comparative evidence; no rating down for the design alone; one concern counted once;
+    publication bias only undetected (0) or strongly suspected (-1)."""
+    comparative = certainty.comparative_domains(
+        [a for _, a in rows.get("arms", [])],
+        [o for _, o in rows.get("outcomes", [])],
+        [c for _, c in rows.get("comparisons", [])],
+    )
+    randomised: dict[str, bool] = {}
+    for _, st in rows.get("studies", []):
+        design = designs.get(st["study_id"])
+        if design is not None and not design.review:
+            randomised[st["modality_id"]] = randomised.get(st["modality_id"], True) and design.randomised
+    named: dict[tuple[str, str, str], list[tuple[int, str]]] = defaultdict(list)
+    for n, c in rows.get("certainty", []):
+        factor, judgement, reason = c.get("factor"), c.get("judgement") or 0, c.get("reason") or ""
+        key = (c.get("modality_id"), c.get("outcome_domain"))
+        if factor in certainty.UPGRADE and judgement > 0 and key not in comparative:
+            message = (
+                f"rates {key[0]}'s {key[1]} up without comparative evidence (no comparison or arm of a comparative "
+                "study in that domain); a before-after change in one arm is not a large effect: set 0 or delete the row"
+            )
+            add("certainty", n, "judgement", message)
+        if factor == "risk_of_bias" and judgement < 0 and not randomised.get(key[0], False):
+            if certainty.design_only(reason):
+                message = (
+                    "the starting level already reflects a non-randomised design: do not rate down for lacking a "
+                    "comparison group; name the specific bias (selection, missing outcome data, outcome measurement...)"
+                )
+                add("certainty", n, "reason", message)
+        if factor == "publication_bias" and judgement < -1:
+            message = "publication bias is undetected (0) or strongly suspected (-1); -2 is not a GRADE judgement"
+            add("certainty", n, "judgement", message)
+        if judgement < 0:
+            for concern in certainty.concerns(reason):
+                named[(*key, concern)].append((n, factor))
+    for (modality, domain, concern), where in sorted(named.items()):
+        if len({f for _, f in where}) > 1:
+            factors = " and ".join(f for _, f in where)
+            message = (
+                f"the {concern} concern is counted under {factors} for {modality}'s {domain}: count it once, in the "
+                "domain where it belongs, and say so in the other's reason without rating down for it"
+            )
+            add("certainty", where[-1][0], "reason", message)
 
 
 def _identification_rules(tables: dict[str, _Table], rows: Rows, add: Add) -> None:

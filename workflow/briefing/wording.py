@@ -364,8 +364,11 @@ CONCLUSION = {
 
 # What each level means, in the GRADE Working Group's words (Balshem et al., J Clin Epidemiol 2011).
 MEANING = {
-    "high": "the true effect lies close to the estimate",
-    "moderate": "the true effect is likely to be close to the estimate, but may be substantially different",
+    "high": "we are very confident that the true effect lies close to the estimate",
+    "moderate": (
+        "the true effect is likely to be close to the estimate, but there is a possibility that it is substantially "
+        "different"
+    ),
     "low": "the true effect may be substantially different from the estimate",
     "very low": "the true effect is likely to be substantially different from the estimate",
 }
@@ -378,7 +381,13 @@ def conclusion(
     return text[0].upper() + text[1:] + "."
 
 
-def judgement_text(factor: str, judgement: int) -> str:
+def judgement_text(factor: str, judgement: int | None) -> str:
+    """GRADE's words for one judgement; publication bias is "undetected" or "strongly suspected"
+    (GRADE's own terms), never "not serious"."""
+    if judgement is None:
+        return "not judged"
+    if factor == "publication_bias":
+        return "undetected" if judgement == 0 else f"strongly suspected ({judgement})".replace("-", "−")
     if judgement == 0:
         return "not serious" if FACTORS[factor].direction == "down" else "none"
     if FACTORS[factor].direction == "down":
@@ -386,21 +395,12 @@ def judgement_text(factor: str, judgement: int) -> str:
     return f"rated up (+{judgement})"
 
 
-def imprecision_reason(participants: int, judgement: int, optimal_size: int) -> str:
-    where = {
-        -2: f"far below the optimal information size of about {optimal_size}",
-        -1: f"below the optimal information size of about {optimal_size}",
-        0: "above the optimal information size",
-    }[judgement]
-    return f"Proposed by the build: {participants} participants, {where}."
-
-
 def inconsistency_reason(i2: float | None, judgement: int) -> str:
     """Why the build proposes this judgement on inconsistency; i2 None: a single study."""
     if i2 is None:
-        return "Proposed by the build: a single study, so consistency cannot be judged."
+        return "A single study, so consistency cannot be judged."
     what = {-2: "considerable", -1: "substantial", 0: "no important"}[judgement]
-    return f"Proposed by the build: I² = {numbers.i2(i2)} %, {what} heterogeneity."
+    return f"I² = {numbers.i2(i2)} %, {what} heterogeneity."
 
 
 def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: list[str] | None = None) -> str:
@@ -421,9 +421,16 @@ def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: lis
 
 
 def footnote(domain: str, judgement: dict[str, Any]) -> str:
-    """The footnote of one GRADE judgement: domain, factor, judgement and the reason."""
+    """The footnote of one GRADE judgement: domain, factor, judgement, whose it is (the curator's,
+    or the build's proposal), the reason; and what the build's rule proposes where the curator's
+    judgement differs from it (the curator's stands)."""
     f = judgement
-    return f"{domain_label(domain)}, {f['label'].lower()} ({f['judgement_text']}): {f['reason']}"
+    whose = "the curator's judgement" if f["source"] == "curator" else "proposed by the build's rule"
+    text = f"{domain_label(domain)}, {f['label'].lower()} ({f['judgement_text']}; {whose}): {f['reason']}"
+    if rule := f.get("rule"):
+        verb = "cannot judge it" if rule["judgement"] is None else f"would propose {rule['judgement_text']}"
+        text += f" The build's rule {verb}: {lower_first(rule['reason'])}"
+    return text
 
 
 # ----------------------------------------------------------------------------- summary of findings
