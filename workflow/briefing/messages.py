@@ -64,7 +64,7 @@ def research_gaps(summaries: list[dict[str, Any]], direct: int, order: list[str]
         reasons = [
             factor
             for factor in down
-            if any(f["label"].lower() == factor and f["judgement"] < 0 for r in rated for f in r["factors"])
+            if any(f["label"].lower() == factor and (f["judgement"] or 0) < 0 for r in rated for f in r["factors"])
         ]
         where = "; ".join(
             f"{names[m]}: " + ", ".join(f"{wording.domain_label(r['domain']).lower()} ({r['level_text']})" for r in rs)
