@@ -6,17 +6,23 @@ REML, does not truncate the DL tau² at zero, reports I² as (Q-df)/Q for every 
 Paule-Mandel at |Q-df| < 1e-5. Those parts follow metafor here: REML by Fisher scoring, PM by
 root-finding, I²/H² from the "typical" within-study variance, Knapp-Hartung without truncation,
 and the prediction interval as estimate ± crit·sqrt(se² + tau²).
+
+Beyond inverse-variance pooling: the one-step binomial-normal model for proportions (rma.glmm,
+ML by adaptive Gauss-Hermite quadrature, falling back to logit REML when unusable), estimators
+side by side, leave-one-out (leave1out), meta-regression on one covariate (rma with mods) and
+Egger's regression test (regtest).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 from scipy import optimize, special, stats
 from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.proportion import proportion_confint
+from statsmodels.tools.numdiff import approx_hess3
 
 from .models import PooledResult
 
@@ -388,3 +394,152 @@ def clopper_pearson_ci(events: int, n: int, level: float = 0.95) -> tuple[float,
     _check_one(events, n)
     low, high = proportion_confint(events, n, alpha=1 - level, method="beta")
     return float(low), float(high)
+
+
+# --- one-step binomial-normal model (metafor rma.glmm, measure "PLO") --------------------------
+
+
+@dataclass(frozen=True)
+class ProportionPool:
+    """A pooled proportion on the logit scale (estimate, se, intervals) and back-transformed
+    (*_prop). `method` names what produced the numbers: "GLMM" or, when the GLMM fell back or was
+    not asked for, an inverse-variance estimator ("REML", "DL", "PM", "FE"). `converged` is False
+    only when a GLMM was asked for and not usable; `message` then says why and what was used."""
+
+    method: str
+    k: int
+    estimate: float
+    se: float
+    tau2: float
+    ci_low: float
+    ci_high: float
+    pi_low: float | None
+    pi_high: float | None
+    estimate_prop: float
+    ci_low_prop: float
+    ci_high_prop: float
+    pi_low_prop: float | None
+    pi_high_prop: float | None
+    converged: bool = True
+    message: str = ""
+    loglik: float | None = None  # GLMM only: the binomial log-likelihood (constants included)
+    omitted: int | None = None  # leave_one_out: 0-based index of the study left out
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _proportion_pool(
+    method: str, k: int, est: float, se: float, tau2: float, level: float, **extra: Any
+) -> ProportionPool:
+    """Wald CI and metafor's default prediction interval (predict.rma with test="z": normal
+    quantile, est ± z·sqrt(se² + tau²), the same for rma.uni and rma.glmm), both back-transformed."""
+    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    half_pi = z * np.sqrt(se**2 + tau2)
+    bounds = (est - z * se, est + z * se, est - half_pi, est + half_pi)
+    lo, hi, pl, ph = (float(b) for b in bounds)
+    e = special.expit
+    return ProportionPool(
+        method=method,
+        k=k,
+        estimate=float(est),
+        se=float(se),
+        tau2=float(tau2),
+        ci_low=lo,
+        ci_high=hi,
+        pi_low=pl,
+        pi_high=ph,
+        estimate_prop=float(e(est)),
+        ci_low_prop=float(e(lo)),
+        ci_high_prop=float(e(hi)),
+        pi_low_prop=float(e(pl)),
+        pi_high_prop=float(e(ph)),
+        **extra,
+    )
+
+
+def _from_pooled(res: PooledResult, **extra: Any) -> ProportionPool:
+    """An inverse-variance logit result (pool_proportions) as a ProportionPool."""
+    names = ("estimate", "se", "tau2", "ci_low", "ci_high", "pi_low", "pi_high")
+    names += tuple(f"{f}_prop" for f in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"))
+    values = {f: None if getattr(res, f) is None else float(getattr(res, f)) for f in names}
+    return ProportionPool(method=res.method, k=res.k, **values, **extra)
+
+
+def _glmm_negloglik(params: np.ndarray, x: np.ndarray, n: np.ndarray, nodes: np.ndarray, weights: np.ndarray) -> float:
+    """Minus the log-likelihood of x_i ~ Bin(n_i, expit(mu + tau·u_i)), u_i ~ N(0, 1), each
+    study's integral over u_i by adaptive Gauss-Hermite quadrature as lme4's glmer(nAGQ) does it:
+    nodes centred at the mode of the integrand and scaled by its curvature there (one node is the
+    Laplace approximation). tau may be negative: the likelihood is even in tau (u is symmetric), so
+    the optimiser needs no bound and tau = 0 is an ordinary interior point (lme4's theta = tau)."""
+    mu, tau = params
+    u = np.zeros_like(x)
+    for _ in range(100):  # Newton for the mode; the integrand is log-concave, curvature >= 1
+        p = special.expit(mu + tau * u)
+        step = (tau * (x - n * p) - u) / (tau * tau * n * p * (1 - p) + 1)
+        u += np.clip(step, -2.0, 2.0)  # a capped step cannot jump across the flat tails
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    p = special.expit(mu + tau * u)
+    scale = np.sqrt(2.0 / (tau * tau * n * p * (1 - p) + 1))
+    z = u[:, None] + scale[:, None] * nodes[None, :]
+    eta = mu + tau * z
+    log_f = x[:, None] * eta - n[:, None] * np.logaddexp(0, eta) - 0.5 * z * z + nodes[None, :] ** 2
+    log_c = special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
+    ll = np.log(scale / np.sqrt(2 * np.pi)) + special.logsumexp(log_f, b=weights[None, :], axis=1) + log_c
+    return float(-ll.sum())
+
+
+def pool_proportions_glmm(
+    events: Any, n: Any, level: float = 0.95, nagq: int = 7, maxiter: int = 2000
+) -> ProportionPool:
+    """metafor's rma.glmm(measure="PLO"): the random-intercept logistic (binomial-normal) model,
+    fitted by maximum likelihood with nAGQ-point adaptive Gauss-Hermite quadrature. The SE of the
+    logit estimate is the (mu, mu) element of the inverse observed information of (tau, mu), as
+    lme4's vcov() takes it from the finite-difference Hessian; CI Wald (z), prediction interval as
+    predict.rma (z, se² + tau²). No continuity correction: the model uses the counts as they are.
+
+    Falls back to the inverse-variance logit REML result (pool_proportions) when the ML estimate
+    does not exist (every study 0 events, or every study all events), the optimiser stops without
+    converging (`maxiter` Nelder-Mead iterations), the estimate runs off (|logit| > 30 or tau² > 100,
+    i.e. heading for a boundary) or the information matrix is not positive definite; `converged`
+    is then False and `message` says why."""
+    x, m = _checked_counts(events, n)
+    if len(x) < 2:
+        raise ValueError("pooling needs at least two studies")
+    if nagq < 1:
+        raise ValueError("nagq must be >= 1")
+    ivr = pool_proportions(x, m, transform="logit", method="REML", level=level)
+
+    def fallback(why: str) -> ProportionPool:
+        msg = f"GLMM not usable ({why}); inverse-variance logit REML result reported instead"
+        return _from_pooled(ivr, converged=False, message=msg)
+
+    if np.all(x == 0) or np.all(x == m):
+        return fallback("the ML estimate does not exist: every study has 0 events, or every study only events")
+    nodes, weights = np.polynomial.hermite.hermgauss(nagq)
+    args = (x, m, nodes, weights)
+    start = np.array([ivr.estimate, max(np.sqrt(ivr.tau2), 0.1)])
+    # Derivative-free like lme4's default optimisers; the simplex is spread so tau = 0 is reachable.
+    fit = optimize.minimize(
+        _glmm_negloglik,
+        start,
+        args=args,
+        method="Nelder-Mead",
+        options={
+            "initial_simplex": [start, start + [0.2, 0.0], start + [0.0, 0.2]],
+            "xatol": 1e-8,
+            "fatol": 1e-10,
+            "maxiter": maxiter,
+        },
+    )
+    if not fit.success:
+        return fallback(f"the optimiser did not converge: {fit.message}")
+    mu, tau = float(fit.x[0]), abs(float(fit.x[1]))
+    if not (np.isfinite(mu) and np.isfinite(tau)) or abs(mu) > 30 or tau**2 > 100:
+        return fallback(f"the estimate ran off to logit {mu:.3g}, tau² {tau**2:.3g}")
+    info = approx_hess3(np.array([mu, tau]), _glmm_negloglik, args=args)
+    if not np.all(np.isfinite(info)) or np.any(np.linalg.eigvalsh(info) <= 0):
+        return fallback("the information matrix is not positive definite")
+    se = float(np.sqrt(np.linalg.inv(info)[0, 0]))
+    return _proportion_pool("GLMM", len(x), mu, se, tau**2, level, converged=True, message="", loglik=-float(fit.fun))

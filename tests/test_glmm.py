@@ -1,0 +1,179 @@
+"""Tests for the one-step binomial-normal model, estimator comparison, leave-one-out,
+meta-regression and Egger's test in briefing.meta, against metafor's published output.
+
+Sources of the reference numbers (metafor 4.x / metadat documentation, fetched sources):
+- dat.pritz1997 help page (metadat): predict(rma.glmm(measure="PLO"), transf=transf.ilogit) and
+  the equal-effects rma.glmm fit (estimate 1.1233, se 0.1287, LRT(df = 13) = 42.2324);
+- leave1out help page: leave1out(rma(yi, vi)) for dat.bcg, escalc(measure="RR");
+- regplot help page: rma(yi, vi, mods = ~ ablat) for dat.bcg; README: the same with test="knha"
+  and regtest(rma(yi, vi, test="knha"));
+- regtest help page: dat.egger2001 without ISIS-4, escalc(measure="OR"), regtest(model="lm") and
+  regtest(rma(yi, vi)).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from scipy import integrate, special, stats
+from statsmodels.tools.numdiff import approx_hess3
+
+from briefing.meta import (
+    _glmm_negloglik,
+    escalc_2x2,
+    pool_proportions,
+    pool_proportions_glmm,
+)
+
+PRITZ_X = [16, 10, 4, 43, 10, 25, 13, 12, 22, 4, 5, 18, 58, 6]
+PRITZ_N = [17, 12, 8, 58, 10, 42, 14, 12, 41, 5, 6, 23, 68, 10]
+
+# metadat dat.bcg
+BCG_TPOS = [4, 6, 3, 62, 33, 180, 8, 505, 29, 17, 186, 5, 27]
+BCG_TNEG = [119, 300, 228, 13536, 5036, 1361, 2537, 87886, 7470, 1699, 50448, 2493, 16886]
+BCG_CPOS = [11, 29, 11, 248, 47, 372, 10, 499, 45, 65, 141, 3, 29]
+BCG_CNEG = [128, 274, 209, 12619, 5761, 1079, 619, 87892, 7232, 1600, 27197, 2338, 17825]
+BCG_ABLAT = [44, 55, 42, 52, 13, 44, 19, 13, 27, 42, 18, 33, 33]
+
+# metadat dat.egger2001 without ISIS-4 (row 16), as in regtest's help
+EGGER_AI = [1, 9, 2, 1, 10, 1, 1, 0, 6, 1, 2, 5, 4, 90, 4]
+EGGER_N1 = [40, 135, 200, 48, 150, 59, 25, 22, 76, 27, 89, 23, 130, 1159, 107]
+EGGER_CI = [2, 23, 7, 1, 8, 9, 3, 1, 11, 7, 12, 13, 8, 118, 17]
+EGGER_N2 = [36, 135, 200, 46, 148, 56, 23, 21, 75, 27, 80, 33, 122, 1157, 108]
+
+
+def r4(x: float) -> float:
+    return round(x, 4)
+
+
+def approx4(expected: float):
+    return pytest.approx(expected, abs=5e-5)
+
+
+@pytest.fixture(scope="module")
+def bcg() -> tuple[np.ndarray, np.ndarray]:
+    yi, vi = escalc_2x2(
+        "RR",
+        BCG_TPOS,
+        [a + b for a, b in zip(BCG_TPOS, BCG_TNEG, strict=True)],
+        BCG_CPOS,
+        [c + d for c, d in zip(BCG_CPOS, BCG_CNEG, strict=True)],
+    )
+    # metafor README: the first and last rows of escalc's output
+    assert (r4(yi[0]), r4(vi[0]), r4(yi[12]), r4(vi[12])) == (-0.8893, 0.3256, -0.0173, 0.0714)
+    return yi, vi
+
+
+@pytest.fixture(scope="module")
+def egger2001() -> tuple[np.ndarray, np.ndarray]:
+    yi, vi = escalc_2x2("OR", EGGER_AI, EGGER_N1, EGGER_CI, EGGER_N2)
+    # regtest help: dat$yi, printed to 8 decimals (study 8 has a zero cell: 1/2 added)
+    assert round(yi[0], 8) == pytest.approx(-0.83034830, abs=5e-9)
+    assert round(yi[7], 8) == pytest.approx(-1.19170271, abs=5e-9)
+    return yi, vi
+
+
+# --- GLMM (rma.glmm, measure "PLO") ------------------------------------------------------------
+
+
+def test_pritz_glmm_matches_metafor():
+    res = pool_proportions_glmm(PRITZ_X, PRITZ_N)
+    assert res.method == "GLMM" and res.converged and res.message == "" and res.k == 14
+    assert r4(res.estimate_prop) == approx4(0.7984)
+    assert (r4(res.ci_low_prop), r4(res.ci_high_prop)) == (approx4(0.6924), approx4(0.8746))
+    assert (r4(res.pi_low_prop), r4(res.pi_high_prop)) == (approx4(0.4426), approx4(0.9518))
+    # metafor's documentation does not print these; they are what the fit above implies
+    # (logit 1.3766, tau² 0.5893), held here so a change in the fit shows up.
+    assert (r4(res.estimate), r4(res.se), r4(res.tau2)) == (approx4(1.3766), approx4(0.2884), approx4(0.5893))
+    # the intervals are built as predict.rma builds them (z; se² + tau² for the PI)
+    z = stats.norm.ppf(0.975)
+    assert res.ci_high == pytest.approx(res.estimate + z * res.se)
+    assert res.pi_low == pytest.approx(res.estimate - z * np.sqrt(res.se**2 + res.tau2))
+    assert res.to_dict()["method"] == "GLMM"
+
+
+def test_glmm_likelihood_matches_metafor_equal_effects_fit():
+    """At tau = 0 the model is ordinary logistic regression: metafor's rma.glmm(method="EE")
+    prints estimate 1.1233 (se 0.1287) and LRT(df = 13) = 42.2324 against the saturated model,
+    which checks the likelihood (constants included) and the Hessian-based SE."""
+    x, n = np.array(PRITZ_X, float), np.array(PRITZ_N, float)
+    nodes, weights = np.polynomial.hermite.hermgauss(7)
+    mu = special.logit(x.sum() / n.sum())
+    assert r4(mu) == approx4(1.1233)
+    ll_ee = -_glmm_negloglik(np.array([mu, 0.0]), x, n, nodes, weights)
+    ll_sat = stats.binom.logpmf(x, n, x / n).sum()
+    assert r4(2 * (ll_sat - ll_ee)) == approx4(42.2324)
+    hess = approx_hess3(np.array([mu, 0.0]), _glmm_negloglik, args=(x, n, nodes, weights))
+    assert r4(np.sqrt(1 / hess[0, 0])) == approx4(0.1287)
+
+
+def test_adaptive_quadrature_matches_numerical_integration():
+    """7-point AGQ against the integral by scipy's quad at the fitted values."""
+    res = pool_proportions_glmm(PRITZ_X, PRITZ_N)
+    mu, tau = res.estimate, np.sqrt(res.tau2)
+    exact = sum(
+        np.log(
+            integrate.quad(
+                lambda u, x=x, n=n: stats.binom.pmf(x, n, special.expit(mu + tau * u)) * stats.norm.pdf(u),
+                -12,
+                12,
+                epsabs=1e-14,
+            )[0]
+        )
+        for x, n in zip(PRITZ_X, PRITZ_N, strict=True)
+    )
+    assert res.loglik == pytest.approx(exact, abs=1e-4)
+    laplace = pool_proportions_glmm(PRITZ_X, PRITZ_N, nagq=1)
+    assert laplace.converged and abs(laplace.estimate - res.estimate) < 0.05
+
+
+def test_glmm_falls_back_to_reml_when_the_optimiser_does_not_converge():
+    res = pool_proportions_glmm(PRITZ_X, PRITZ_N, maxiter=3)
+    reml = pool_proportions(PRITZ_X, PRITZ_N, transform="logit", method="REML")
+    assert not res.converged and res.method == "REML" and res.loglik is None
+    assert "did not converge" in res.message and "REML" in res.message
+    assert res.estimate == reml.estimate and res.tau2 == reml.tau2
+    assert r4(res.estimate_prop) == approx4(0.7575)  # metafor's rma(PLO) + predict, test_meta
+    assert (r4(res.pi_low_prop), r4(res.pi_high_prop)) == (approx4(0.4661), approx4(0.9179))
+
+
+@pytest.mark.parametrize(
+    "events, n, why",
+    [
+        ([0, 0, 0], [5, 6, 7], "does not exist"),  # every study 0 events: the logit runs to -inf
+        ([6, 6, 7], [6, 6, 7], "does not exist"),
+        ([0, 5, 0, 7], [5, 5, 6, 7], "ran off"),  # 0/n beside n/n: tau² grows without bound
+    ],
+)
+def test_glmm_falls_back_on_degenerate_data(events, n, why):
+    res = pool_proportions_glmm(events, n)
+    assert not res.converged and res.method == "REML"
+    assert why in res.message and "inverse-variance logit REML" in res.message
+    assert res.estimate == pool_proportions(events, n, method="REML").estimate
+
+
+def test_glmm_refuses_bad_input():
+    with pytest.raises(ValueError, match="at least two"):
+        pool_proportions_glmm([3], [10])
+    with pytest.raises(ValueError):
+        pool_proportions_glmm([11, 3], [10, 10])
+
+
+def test_glmm_homogeneous_data_gives_tau2_near_zero():
+    res = pool_proportions_glmm([10, 20, 30, 40], [100, 200, 300, 400])
+    assert res.converged and res.tau2 < 1e-6
+    assert res.estimate_prop == pytest.approx(0.1, abs=1e-6)
+
+
+def test_glmm_timing_200_studies(capsys):
+    rng = np.random.default_rng(20)
+    n = rng.integers(10, 200, 200)
+    x = rng.binomial(n, special.expit(rng.normal(0.5, 0.8, 200)))
+    start = time.perf_counter()
+    res = pool_proportions_glmm(x, n)
+    elapsed = time.perf_counter() - start
+    with capsys.disabled():
+        print(f"\nGLMM, 200 studies: {elapsed:.3f} s (converged={res.converged}, tau2={res.tau2:.4f})")
+    assert res.converged
