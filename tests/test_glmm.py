@@ -23,6 +23,10 @@ from statsmodels.tools.numdiff import approx_hess3
 from briefing.meta import (
     _glmm_negloglik,
     escalc_2x2,
+    escalc_logit,
+    estimators_side_by_side,
+    leave_one_out,
+    leave_one_out_effects,
     pool_proportions,
     pool_proportions_glmm,
 )
@@ -177,3 +181,72 @@ def test_glmm_timing_200_studies(capsys):
     with capsys.disabled():
         print(f"\nGLMM, 200 studies: {elapsed:.3f} s (converged={res.converged}, tau2={res.tau2:.4f})")
     assert res.converged
+
+
+# --- estimators side by side, leave-one-out ----------------------------------------------------
+
+
+def test_estimators_side_by_side():
+    rows = estimators_side_by_side(PRITZ_X, PRITZ_N)
+    assert [r.method for r in rows] == ["GLMM", "REML", "DL", "PM"]
+    glmm, reml, dl, pm = rows
+    assert r4(glmm.estimate_prop) == approx4(0.7984)
+    assert (r4(reml.estimate_prop), r4(reml.ci_low_prop), r4(reml.ci_high_prop)) == (
+        approx4(0.7575),
+        approx4(0.6605),
+        approx4(0.8337),
+    )
+    for row, method in ((dl, "DL"), (pm, "PM")):
+        direct = pool_proportions(PRITZ_X, PRITZ_N, method=method)
+        assert (row.estimate, row.tau2, row.ci_low_prop) == (direct.estimate, direct.tau2, direct.ci_low_prop)
+    # PM: generalised Q equals k - 1 at its tau²
+    y, v = escalc_logit(PRITZ_X, PRITZ_N)
+    w = 1 / (v + pm.tau2)
+    assert np.sum(w * (y - pm.estimate) ** 2) == pytest.approx(13, abs=1e-8)
+
+
+def test_leave_one_out_matches_metafor_bcg(bcg):
+    """metafor's leave1out(rma(yi, vi)) for dat.bcg (log RR, REML), every row as printed."""
+    # estimate, se, ci.lb, ci.ub, Q, tau2, I2, H2
+    printed = [
+        (-0.7071, 0.1900, -1.0794, -0.3348, 151.5826, 0.3362, 93.2259, 14.7622),
+        (-0.6540, 0.1807, -1.0082, -0.2999, 145.3176, 0.2926, 92.2540, 12.9098),
+        (-0.6856, 0.1857, -1.0495, -0.3216, 150.1970, 0.3207, 92.9354, 14.1551),
+        (-0.6284, 0.1766, -0.9746, -0.2822, 96.5626, 0.2628, 90.4125, 10.4302),
+        (-0.7642, 0.1918, -1.1401, -0.3883, 151.3200, 0.3278, 92.7634, 13.8187),
+        (-0.7109, 0.2003, -1.1034, -0.3184, 128.1867, 0.3596, 90.9118, 11.0033),
+        (-0.6552, 0.1805, -1.0090, -0.3015, 145.8296, 0.2930, 92.2777, 12.9495),
+        (-0.7948, 0.1799, -1.1473, -0.4422, 67.9858, 0.2732, 87.0314, 7.7109),
+        (-0.7412, 0.1967, -1.1267, -0.3557, 152.2051, 0.3495, 93.2133, 14.7346),
+        (-0.6530, 0.1843, -1.0142, -0.2919, 139.8271, 0.2987, 92.2322, 12.8737),
+        (-0.7579, 0.1958, -1.1416, -0.3741, 151.4655, 0.3405, 91.8110, 12.2114),
+        (-0.7598, 0.1821, -1.1167, -0.4029, 150.7868, 0.3082, 92.6782, 13.6579),
+        (-0.7775, 0.1855, -1.1412, -0.4139, 149.7884, 0.3037, 92.3444, 13.0623),
+    ]
+    rows = leave_one_out_effects(*bcg)
+    assert len(rows) == 13 and all(r.k == 12 for r in rows)
+    got = [tuple(r4(x) for x in (r.estimate, r.se, r.ci_low, r.ci_high, r.q, r.tau2, r.i2, r.h2)) for r in rows]
+    assert np.allclose(got, printed, atol=5e-5, rtol=0)
+
+
+def test_leave_one_out_proportions_shape_and_a_direct_refit():
+    rows = leave_one_out(PRITZ_X, PRITZ_N)
+    assert len(rows) == 14 and [r.omitted for r in rows] == list(range(14))
+    assert all(r.k == 13 and r.method == "REML" for r in rows)
+    x, n = PRITZ_X[:4] + PRITZ_X[5:], PRITZ_N[:4] + PRITZ_N[5:]
+    direct = pool_proportions(x, n, method="REML")
+    assert rows[4].estimate_prop == pytest.approx(direct.estimate_prop, abs=1e-12)
+    assert rows[4].tau2 == pytest.approx(direct.tau2, abs=1e-12)
+    assert (rows[4].ci_low_prop, rows[4].ci_high_prop) == pytest.approx((direct.ci_low_prop, direct.ci_high_prop))
+
+
+def test_leave_one_out_glmm_is_a_direct_refit():
+    rows = leave_one_out(PRITZ_X, PRITZ_N, method="GLMM")
+    assert len(rows) == 14 and all(r.converged and r.method == "GLMM" for r in rows)
+    direct = pool_proportions_glmm(PRITZ_X[1:], PRITZ_N[1:])
+    assert rows[0].omitted == 0 and rows[0].estimate_prop == direct.estimate_prop and rows[0].tau2 == direct.tau2
+
+
+def test_leave_one_out_needs_three_studies():
+    with pytest.raises(ValueError, match="three"):
+        leave_one_out([3, 4], [10, 10])

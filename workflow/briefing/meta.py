@@ -543,3 +543,49 @@ def pool_proportions_glmm(
         return fallback("the information matrix is not positive definite")
     se = float(np.sqrt(np.linalg.inv(info)[0, 0]))
     return _proportion_pool("GLMM", len(x), mu, se, tau**2, level, converged=True, message="", loglik=-float(fit.fun))
+
+
+# --- estimators side by side and leave-one-out -------------------------------------------------
+
+SIDE_BY_SIDE = ("GLMM", "REML", "DL", "PM")
+
+
+def _pool_proportion(events: Any, n: Any, method: str, level: float) -> ProportionPool:
+    if method == "GLMM":
+        return pool_proportions_glmm(events, n, level=level)
+    return _from_pooled(pool_proportions(events, n, transform="logit", method=method, level=level))
+
+
+def estimators_side_by_side(events: Any, n: Any, level: float = 0.95) -> list[ProportionPool]:
+    """The pooled proportion by the one-step GLMM and by inverse-variance logit pooling with the
+    REML, DerSimonian-Laird and Paule-Mandel tau², in that order: a sensitivity check of the choice
+    of estimator. A GLMM that falls back is reported as such (converged False, its message)."""
+    return [_pool_proportion(events, n, method, level) for method in SIDE_BY_SIDE]
+
+
+def leave_one_out_effects(yi: Any, vi: Any, method: str = "REML", level: float = 0.95) -> list[PooledResult]:
+    """metafor's leave1out() for an rma.uni model without moderators: the model refitted k times,
+    the i-th result without study i (same estimator, tests and level; yi/vi as computed once)."""
+    y, v = _checked(yi, vi, method)
+    if len(y) < 3:
+        raise ValueError("leave-one-out needs at least three studies (two left to pool)")
+    keep = ~np.eye(len(y), dtype=bool)
+    return [pool(y[row], v[row], method=method, level=level) for row in keep]
+
+
+def leave_one_out(events: Any, n: Any, method: str = "REML", level: float = 0.95) -> list[ProportionPool]:
+    """Leave-one-out pooled proportions (logit scale, back-transformed): the i-th entry omits study
+    i (`omitted`). method "GLMM" refits the binomial-normal model (with its fallback); the
+    inverse-variance methods use the per-study logits and variances of the full data, as
+    leave1out() does with the yi/vi of the fitted model."""
+    x, m = _checked_counts(events, n)
+    if method == "GLMM":
+        if len(x) < 3:
+            raise ValueError("leave-one-out needs at least three studies (two left to pool)")
+        keep = ~np.eye(len(x), dtype=bool)
+        return [replace(pool_proportions_glmm(x[r], m[r], level=level), omitted=i) for i, r in enumerate(keep)]
+    yi, vi = escalc_logit(x, m)
+    return [
+        replace(_from_pooled(replace(res, **_back_transformed(res, special.expit, "_prop"))), omitted=i)
+        for i, res in enumerate(leave_one_out_effects(yi, vi, method=method, level=level))
+    ]
