@@ -22,11 +22,14 @@ from statsmodels.tools.numdiff import approx_hess3
 
 from briefing.meta import (
     _glmm_negloglik,
+    egger_test,
     escalc_2x2,
     escalc_logit,
     estimators_side_by_side,
     leave_one_out,
     leave_one_out_effects,
+    meta_regression,
+    pool,
     pool_proportions,
     pool_proportions_glmm,
 )
@@ -250,3 +253,125 @@ def test_leave_one_out_glmm_is_a_direct_refit():
 def test_leave_one_out_needs_three_studies():
     with pytest.raises(ValueError, match="three"):
         leave_one_out([3, 4], [10, 10])
+
+
+# --- meta-regression (rma with mods) -----------------------------------------------------------
+
+
+def test_meta_regression_bcg_matches_metafor(bcg):
+    res = meta_regression(*bcg, BCG_ABLAT)
+    b0, b1 = res.intercept, res.slope
+    assert [r4(v) for v in (b0.estimate, b0.se, b0.stat, b0.p, b0.ci_low, b0.ci_high)] == [
+        approx4(v) for v in (0.2515, 0.2491, 1.0095, 0.3127, -0.2368, 0.7397)
+    ]
+    assert [r4(v) for v in (b1.estimate, b1.se, b1.stat, b1.ci_low, b1.ci_high)] == [
+        approx4(v) for v in (-0.0291, 0.0072, -4.0444, -0.0432, -0.0150)
+    ]
+    assert b1.p < 1e-4  # printed "<.0001"
+    assert (r4(res.tau2), r4(res.tau2_se)) == (approx4(0.0764), approx4(0.0591))
+    assert r4(np.sqrt(res.tau2)) == approx4(0.2763)
+    assert round(res.i2, 2) == pytest.approx(68.39, abs=5e-3)
+    assert round(res.h2, 2) == pytest.approx(3.16, abs=5e-3)
+    assert round(res.r2, 2) == pytest.approx(75.62, abs=5e-3)
+    assert res.qe_df == 11 and r4(res.qe) == approx4(30.7331) and r4(res.qe_p) == approx4(0.0012)
+    assert res.qm_df == (1,) and r4(res.qm) == approx4(16.3571) and res.qm_p < 1e-4
+    assert res.test == "z" and res.to_dict()["slope"]["name"] == "x"
+
+
+def test_meta_regression_bcg_knapp_hartung_matches_metafor_readme(bcg):
+    res = meta_regression(*bcg, BCG_ABLAT, knapp_hartung=True)
+    b0, b1 = res.intercept, res.slope
+    assert [r4(v) for v in (b0.se, b0.stat, b0.p, b0.ci_low, b0.ci_high)] == [
+        approx4(v) for v in (0.2839, 0.8857, 0.3948, -0.3735, 0.8764)
+    ]
+    assert [r4(v) for v in (b1.se, b1.stat, b1.p, b1.ci_low, b1.ci_high)] == [
+        approx4(v) for v in (0.0082, -3.5483, 0.0046, -0.0472, -0.0111)
+    ]
+    assert res.qm_df == (1, 11) and r4(res.qm) == approx4(12.5905) and r4(res.qm_p) == approx4(0.0046)
+    assert res.test == "t"
+
+
+def test_meta_regression_tight_threshold_reaches_the_reml_maximum(bcg):
+    """metafor stops Fisher scoring at a change <= 1e-5; with a tiny threshold the estimate is the
+    restricted-likelihood maximum (0.076348), which differs from metafor's 0.076355 only beyond
+    the printed digits of most outputs (tau² itself rounds to 0.0763 instead of 0.0764)."""
+    yi, vi = bcg
+    exact = meta_regression(yi, vi, BCG_ABLAT, threshold=1e-12)
+    X = np.column_stack([np.ones(13), BCG_ABLAT])
+
+    def restricted(t: float) -> float:
+        w = 1 / (vi + t)
+        xtwx = X.T @ (X * w[:, None])
+        beta = np.linalg.solve(xtwx, X.T @ (w * yi))
+        return -0.5 * (np.log(vi + t).sum() + np.linalg.slogdet(xtwx)[1] + (w * (yi - X @ beta) ** 2).sum())
+
+    t = exact.tau2
+    assert restricted(t) >= restricted(t * 1.001) and restricted(t) >= restricted(t * 0.999)
+    assert abs(exact.tau2 - meta_regression(yi, vi, BCG_ABLAT).tau2) < 1e-5
+    assert r4(exact.slope.estimate) == approx4(-0.0291)
+
+
+def test_meta_regression_fe_and_dl_by_hand(bcg):
+    yi, vi = bcg
+    X = np.column_stack([np.ones(13), BCG_ABLAT])
+    w = 1 / vi
+    beta = np.linalg.solve(X.T @ (X * w[:, None]), X.T @ (w * yi))
+    fe = meta_regression(yi, vi, BCG_ABLAT, method="FE")
+    assert (fe.intercept.estimate, fe.slope.estimate) == pytest.approx(tuple(beta))
+    assert fe.tau2 == 0 and fe.r2 is None and fe.qe == pytest.approx(((yi - X @ beta) ** 2 * w).sum())
+    dl = meta_regression(yi, vi, BCG_ABLAT, method="DL")
+    P = np.diag(w) - (X * w[:, None]) @ np.linalg.solve(X.T @ (X * w[:, None]), (X * w[:, None]).T)
+    assert dl.tau2 == pytest.approx(max(0.0, (fe.qe - 11) / np.trace(P)))
+    pm = meta_regression(yi, vi, BCG_ABLAT, method="PM")
+    wp = 1 / (vi + pm.tau2)
+    bp = np.linalg.solve(X.T @ (X * wp[:, None]), X.T @ (wp * yi))
+    assert ((yi - X @ bp) ** 2 * wp).sum() == pytest.approx(11, abs=1e-8)
+
+
+def test_meta_regression_refuses_bad_covariates():
+    with pytest.raises(ValueError, match="vary"):
+        meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, 1, 1])
+    with pytest.raises(ValueError, match="one value per study"):
+        meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, 2])
+
+
+# --- Egger's test (regtest) --------------------------------------------------------------------
+
+
+def test_egger_classical_matches_metafor(egger2001):
+    res = egger_test(*egger2001)
+    assert res.model == "lm" and res.df == 13 and res.k == 15 and res.message == ""
+    assert (r4(res.stat), r4(res.p)) == (approx4(-3.1783), approx4(0.0073))
+    assert [r4(v) for v in (res.limit_estimate, res.limit_ci_low, res.limit_ci_high)] == [
+        approx4(-0.1512),
+        approx4(-0.5130),
+        approx4(0.2106),
+    ]
+
+
+def test_egger_meta_regression_version_matches_metafor(egger2001):
+    res = egger_test(*egger2001, model="rma")
+    assert res.df is None and (r4(res.stat), r4(res.p)) == (approx4(-2.8062), approx4(0.0050))
+    assert [r4(v) for v in (res.limit_estimate, res.limit_ci_low, res.limit_ci_high)] == [
+        approx4(-0.1639),
+        approx4(-0.5681),
+        approx4(0.2402),
+    ]
+    assert r4(pool(*egger2001).tau2) == approx4(0.1911)  # the RE model printed alongside
+
+
+def test_egger_bcg_knapp_hartung_matches_metafor_readme(bcg):
+    res = egger_test(*bcg, model="rma", knapp_hartung=True)
+    assert res.df == 11 and (r4(res.stat), r4(res.p)) == (approx4(-0.7812), approx4(0.4512))
+    assert [r4(v) for v in (res.limit_estimate, res.limit_ci_low, res.limit_ci_high)] == [
+        approx4(-0.5104),
+        approx4(-1.2123),
+        approx4(0.1915),
+    ]
+
+
+def test_egger_warns_below_ten_studies_and_refuses_bad_model(bcg):
+    yi, vi = bcg
+    assert "10" in egger_test(yi[:6], vi[:6]).message
+    with pytest.raises(ValueError, match="model"):
+        egger_test(yi, vi, model="peters")

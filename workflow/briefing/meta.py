@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from scipy import optimize, special, stats
+from statsmodels.regression.linear_model import WLS
 from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.tools.numdiff import approx_hess3
@@ -589,3 +590,254 @@ def leave_one_out(events: Any, n: Any, method: str = "REML", level: float = 0.95
         replace(_from_pooled(replace(res, **_back_transformed(res, special.expit, "_prop"))), omitted=i)
         for i, res in enumerate(leave_one_out_effects(yi, vi, method=method, level=level))
     ]
+
+
+# --- meta-regression with one covariate (metafor rma.uni with mods) ----------------------------
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    name: str
+    estimate: float
+    se: float
+    stat: float  # z, or t with Knapp-Hartung
+    p: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
+class MetaRegressionResult:
+    """metafor's print of rma(yi, vi, mods = ~ x): coefficients, residual heterogeneity (tau²,
+    its SE, I², H²), R² (% of the intercept-only model's tau² accounted for; None for FE), the
+    residual heterogeneity test QE and the omnibus moderator test QM (chi² on 1 df, or with
+    Knapp-Hartung F on 1 and k-2 df, reported as `qm` = F)."""
+
+    method: str
+    k: int
+    intercept: Coefficient
+    slope: Coefficient
+    tau2: float
+    tau2_se: float | None
+    i2: float
+    h2: float
+    r2: float | None
+    qe: float
+    qe_df: int
+    qe_p: float
+    qm: float
+    qm_df: tuple[int, ...]
+    qm_p: float
+    test: str  # "z" or "t" (Knapp-Hartung)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _projection(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """P = W - W X (X'WX)^-1 X'W, the residual-maker of weighted least squares."""
+    wx = X * w[:, None]
+    return np.diag(w) - wx @ np.linalg.solve(X.T @ wx, wx.T)
+
+
+def _reml_loglik_mods(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float) -> float:
+    w = 1 / (v + tau2)
+    wx = X * w[:, None]
+    return float(-0.5 * (np.log(v + tau2).sum() + np.linalg.slogdet(X.T @ wx)[1] + y @ _projection(X, w) @ y))
+
+
+def _tau2_reml_mods(y: np.ndarray, v: np.ndarray, X: np.ndarray, threshold: float) -> float:
+    """REML tau² as metafor's rma.uni computes it: Fisher scoring, step = (y'PPy - tr P) / tr(PP),
+    from the Hedges (HE) estimate, a step that would make tau² negative halved, stopping once a
+    step changes tau² by no more than `threshold` (metafor's control threshold, 1e-5).
+
+    That stopping rule is part of metafor's printed numbers: for dat.bcg with ablat it stops at
+    tau² = 0.076355 (printed 0.0764, QM 16.3571, R² 75.62 %) while the restricted likelihood peaks
+    at 0.076348 (0.0763, QM 16.3582, R² 75.63 %), which a tiny threshold gives. As in
+    _fisher_scoring, a step that lowers the restricted likelihood is halved too (same fixed point)
+    and the boundary tau² = 0 wins when its likelihood is higher."""
+    k, p = X.shape
+    resid = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
+    hat = X @ np.linalg.solve(X.T @ X, X.T)
+    tau2 = max(0.0, float((resid @ resid - np.sum((1 - np.diag(hat)) * v)) / (k - p)))
+    loglik = _reml_loglik_mods(y, v, X, tau2)
+    for _ in range(1000):
+        P = _projection(X, 1 / (v + tau2))
+        Py = P @ y
+        step = float((Py @ Py - np.trace(P)) / np.sum(P * P))
+        while tau2 + step < 0:
+            step /= 2
+        new_loglik = _reml_loglik_mods(y, v, X, tau2 + step)
+        while new_loglik < loglik and abs(step) > threshold:
+            step /= 2
+            new_loglik = _reml_loglik_mods(y, v, X, tau2 + step)
+        tau2, loglik = tau2 + step, new_loglik
+        if abs(step) <= threshold:
+            break
+    else:
+        raise RuntimeError("REML estimate of tau² did not converge")
+    if tau2 > 0 and _reml_loglik_mods(y, v, X, 0.0) > loglik:
+        return 0.0
+    return tau2
+
+
+def _tau2_mods(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, threshold: float = 1e-5) -> float:
+    k, p = X.shape
+    P0 = _projection(X, 1 / v)
+    rss0 = float(y @ P0 @ y)
+    dl = max(0.0, (rss0 - (k - p)) / np.trace(P0))  # metafor's DL with moderators
+    if method == "FE":
+        return 0.0
+    if method == "DL":
+        return dl
+    if method == "PM":  # generalised Q = k - p, decreasing in tau²
+
+        def excess(t: float) -> float:
+            return float(y @ _projection(X, 1 / (v + t)) @ y - (k - p))
+
+        if excess(0.0) <= 0:
+            return 0.0
+        hi = max(float(np.var(y)), 1e-8)
+        while excess(hi) > 0:
+            hi *= 2
+        return float(optimize.brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-14))
+    return _tau2_reml_mods(y, v, X, threshold)
+
+
+def meta_regression(
+    yi: Any,
+    vi: Any,
+    x: Any,
+    method: str = "REML",
+    level: float = 0.95,
+    knapp_hartung: bool = False,
+    threshold: float = 1e-5,
+) -> MetaRegressionResult:
+    """metafor's rma(yi, vi, mods = ~ x): mixed-effects meta-regression on one covariate
+    (intercept + slope), tau² the residual heterogeneity by `method` (REML, DL, PM or FE).
+    `threshold` is metafor's REML stopping rule (see _tau2_reml_mods); 1e-12 gives the maximum."""
+    y, v = _checked(yi, vi, method)
+    xs = np.asarray(x, dtype=float)
+    if xs.shape != y.shape or not np.all(np.isfinite(xs)):
+        raise ValueError("x must be a finite 1-D sequence, one value per study")
+    if np.ptp(xs) == 0:
+        raise ValueError("x must vary between studies")
+    k, p = len(y), 2
+    if k < 3:
+        raise ValueError("meta-regression on one covariate needs at least three studies")
+    X = np.column_stack([np.ones(k), xs])
+    tau2 = _tau2_mods(y, v, X, method, threshold)
+
+    w = 1 / (v + tau2)
+    wx = X * w[:, None]
+    vb = np.linalg.inv(X.T @ wx)
+    beta = vb @ (wx.T @ y)
+    df = k - p
+    if knapp_hartung:  # metafor test="knha": vb scaled by the weighted RSS/(k-p), t and F tests
+        vb = vb * float((w * (y - X @ beta) ** 2).sum() / df)
+        crit = float(stats.t.ppf(1 - (1 - level) / 2, df))
+    else:
+        crit = float(stats.norm.ppf(1 - (1 - level) / 2))
+    se = np.sqrt(np.diag(vb))
+    stat = beta / se
+    pval = 2 * (stats.t.sf(np.abs(stat), df) if knapp_hartung else stats.norm.sf(np.abs(stat)))
+    coefs = [
+        Coefficient(name, float(b), float(s), float(t), float(pv), float(b - crit * s), float(b + crit * s))
+        for name, b, s, t, pv in zip(("intrcpt", "x"), beta, se, stat, pval, strict=True)
+    ]
+    qm = float(beta[1] ** 2 / vb[1, 1])  # the slope's Wald test: z² (or F = t² with KH)
+    qm_df, qm_p = ((1, df), float(stats.f.sf(qm, 1, df))) if knapp_hartung else ((1,), float(stats.chi2.sf(qm, 1)))
+
+    P0 = _projection(X, 1 / v)
+    qe = max(0.0, float(y @ P0 @ y))  # residual heterogeneity always with 1/vi weights
+    vt = df / np.trace(P0)  # metafor's "typical" sampling variance with moderators
+    if method == "FE":
+        i2, h2 = max(0.0, 100 * (qe - df) / qe) if qe > 0 else 0.0, qe / df
+        tau2_se, r2 = None, None
+    else:
+        i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
+        P = _projection(X, w)
+        tau2_se = float(np.sqrt(2 / np.sum(P * P))) if method == "REML" else None
+        # R²: against the intercept-only model, its tau² estimated the same way
+        tau2_re = _tau2_mods(y, v, X[:, :1], method, threshold)
+        r2 = 0.0 if tau2_re == 0 else max(0.0, 100 * (tau2_re - tau2) / tau2_re)
+    return MetaRegressionResult(
+        method=method,
+        k=k,
+        intercept=coefs[0],
+        slope=coefs[1],
+        tau2=float(tau2),
+        tau2_se=tau2_se,
+        i2=float(i2),
+        h2=float(h2),
+        r2=None if r2 is None else float(r2),
+        qe=qe,
+        qe_df=df,
+        qe_p=float(stats.chi2.sf(qe, df)),
+        qm=qm,
+        qm_df=qm_df,
+        qm_p=qm_p,
+        test="t" if knapp_hartung else "z",
+    )
+
+
+# --- small-study effects (metafor regtest, predictor "sei") ------------------------------------
+
+
+@dataclass(frozen=True)
+class EggerResult:
+    """Regression test for funnel-plot asymmetry: the test of the slope on the standard error, and
+    the limit estimate (the intercept: the effect as sei -> 0) with its CI."""
+
+    model: str  # "lm": classical Egger; "rma": mixed-effects meta-regression
+    k: int
+    stat: float
+    df: int | None  # t test's df; None for a z test
+    p: float
+    limit_estimate: float
+    limit_ci_low: float
+    limit_ci_high: float
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def egger_test(
+    yi: Any, vi: Any, model: str = "lm", method: str = "REML", knapp_hartung: bool = False, level: float = 0.95
+) -> EggerResult:
+    """Egger's regression test as metafor's regtest(..., predictor="sei").
+
+    model="lm" (the default) is the classical test the Cochrane Handbook (ch. 13) describes:
+    weighted least squares of yi on sei with weights 1/vi and a multiplicative dispersion
+    parameter, a t test on k-2 df (regtest(model="lm"), statsmodels' WLS). model="rma" is
+    regtest's own default, a meta-regression on sei with additive heterogeneity (`method`,
+    z test, or t with knapp_hartung as the model was fitted). The Handbook advises such tests only
+    with at least 10 studies, since with fewer they cannot tell chance from asymmetry."""
+    y, v = _checked(yi, vi, "FE")
+    k = len(y)
+    if k < 3:
+        raise ValueError("the regression test needs at least three studies")
+    sei = np.sqrt(v)
+    note = "" if k >= 10 else f"only {k} studies: the test has little power below 10 (Cochrane Handbook)"
+    if model == "lm":
+        fit = WLS(y, np.column_stack([np.ones(k), sei]), weights=1 / v).fit()
+        lo, hi = fit.conf_int(alpha=1 - level)[0]
+        df = int(fit.df_resid)
+        return EggerResult(
+            "lm", k, float(fit.tvalues[1]), df, float(fit.pvalues[1]), float(fit.params[0]), float(lo), float(hi), note
+        )
+    if model != "rma":
+        raise ValueError(f"model must be 'lm' or 'rma', not {model!r}")
+    reg = meta_regression(y, v, sei, method=method, level=level, knapp_hartung=knapp_hartung)
+    return EggerResult(
+        "rma",
+        k,
+        reg.slope.stat,
+        k - 2 if knapp_hartung else None,
+        reg.slope.p,
+        reg.intercept.estimate,
+        reg.intercept.ci_low,
+        reg.intercept.ci_high,
+        note,
+    )
