@@ -6,17 +6,24 @@ REML, does not truncate the DL tau² at zero, reports I² as (Q-df)/Q for every 
 Paule-Mandel at |Q-df| < 1e-5. Those parts follow metafor here: REML by Fisher scoring, PM by
 root-finding, I²/H² from the "typical" within-study variance, Knapp-Hartung without truncation,
 and the prediction interval as estimate ± crit·sqrt(se² + tau²).
+
+Beyond inverse-variance pooling: the one-step binomial-normal model for proportions (rma.glmm,
+ML by adaptive Gauss-Hermite quadrature, falling back to logit REML when unusable), estimators
+side by side, leave-one-out (leave1out), meta-regression on one covariate (rma with mods) and
+Egger's regression test (regtest).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 from scipy import optimize, special, stats
+from statsmodels.regression.linear_model import WLS
 from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.proportion import proportion_confint
+from statsmodels.tools.numdiff import approx_hess3
 
 from .models import PooledResult
 
@@ -388,3 +395,449 @@ def clopper_pearson_ci(events: int, n: int, level: float = 0.95) -> tuple[float,
     _check_one(events, n)
     low, high = proportion_confint(events, n, alpha=1 - level, method="beta")
     return float(low), float(high)
+
+
+# --- one-step binomial-normal model (metafor rma.glmm, measure "PLO") --------------------------
+
+
+@dataclass(frozen=True)
+class ProportionPool:
+    """A pooled proportion on the logit scale (estimate, se, intervals) and back-transformed
+    (*_prop). `method` names what produced the numbers: "GLMM" or, when the GLMM fell back or was
+    not asked for, an inverse-variance estimator ("REML", "DL", "PM", "FE"). `converged` is False
+    only when a GLMM was asked for and not usable; `message` then says why and what was used."""
+
+    method: str
+    k: int
+    estimate: float
+    se: float
+    tau2: float
+    ci_low: float
+    ci_high: float
+    pi_low: float | None
+    pi_high: float | None
+    estimate_prop: float
+    ci_low_prop: float
+    ci_high_prop: float
+    pi_low_prop: float | None
+    pi_high_prop: float | None
+    converged: bool = True
+    message: str = ""
+    loglik: float | None = None  # GLMM only: the binomial log-likelihood (constants included)
+    omitted: int | None = None  # leave_one_out: 0-based index of the study left out
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _proportion_pool(
+    method: str, k: int, est: float, se: float, tau2: float, level: float, **extra: Any
+) -> ProportionPool:
+    """Wald CI and metafor's default prediction interval (predict.rma with test="z": normal
+    quantile, est ± z·sqrt(se² + tau²), the same for rma.uni and rma.glmm), both back-transformed."""
+    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    half_pi = z * np.sqrt(se**2 + tau2)
+    bounds = (est - z * se, est + z * se, est - half_pi, est + half_pi)
+    lo, hi, pl, ph = (float(b) for b in bounds)
+    e = special.expit
+    return ProportionPool(
+        method=method,
+        k=k,
+        estimate=float(est),
+        se=float(se),
+        tau2=float(tau2),
+        ci_low=lo,
+        ci_high=hi,
+        pi_low=pl,
+        pi_high=ph,
+        estimate_prop=float(e(est)),
+        ci_low_prop=float(e(lo)),
+        ci_high_prop=float(e(hi)),
+        pi_low_prop=float(e(pl)),
+        pi_high_prop=float(e(ph)),
+        **extra,
+    )
+
+
+def _from_pooled(res: PooledResult, **extra: Any) -> ProportionPool:
+    """An inverse-variance logit result (pool_proportions) as a ProportionPool."""
+    names = ("estimate", "se", "tau2", "ci_low", "ci_high", "pi_low", "pi_high")
+    names += tuple(f"{f}_prop" for f in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"))
+    values = {f: None if getattr(res, f) is None else float(getattr(res, f)) for f in names}
+    return ProportionPool(method=res.method, k=res.k, **values, **extra)
+
+
+def _glmm_negloglik(params: np.ndarray, x: np.ndarray, n: np.ndarray, nodes: np.ndarray, weights: np.ndarray) -> float:
+    """Minus the log-likelihood of x_i ~ Bin(n_i, expit(mu + tau·u_i)), u_i ~ N(0, 1), each
+    study's integral over u_i by adaptive Gauss-Hermite quadrature as lme4's glmer(nAGQ) does it:
+    nodes centred at the mode of the integrand and scaled by its curvature there (one node is the
+    Laplace approximation). tau may be negative: the likelihood is even in tau (u is symmetric), so
+    the optimiser needs no bound and tau = 0 is an ordinary interior point (lme4's theta = tau)."""
+    mu, tau = params
+    u = np.zeros_like(x)
+    for _ in range(100):  # Newton for the mode; the integrand is log-concave, curvature >= 1
+        p = special.expit(mu + tau * u)
+        step = (tau * (x - n * p) - u) / (tau * tau * n * p * (1 - p) + 1)
+        u += np.clip(step, -2.0, 2.0)  # a capped step cannot jump across the flat tails
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    p = special.expit(mu + tau * u)
+    scale = np.sqrt(2.0 / (tau * tau * n * p * (1 - p) + 1))
+    z = u[:, None] + scale[:, None] * nodes[None, :]
+    eta = mu + tau * z
+    log_f = x[:, None] * eta - n[:, None] * np.logaddexp(0, eta) - 0.5 * z * z + nodes[None, :] ** 2
+    log_c = special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
+    ll = np.log(scale / np.sqrt(2 * np.pi)) + special.logsumexp(log_f, b=weights[None, :], axis=1) + log_c
+    return float(-ll.sum())
+
+
+def pool_proportions_glmm(
+    events: Any, n: Any, level: float = 0.95, nagq: int = 7, maxiter: int = 2000
+) -> ProportionPool:
+    """metafor's rma.glmm(measure="PLO"): the random-intercept logistic (binomial-normal) model,
+    fitted by maximum likelihood with nAGQ-point adaptive Gauss-Hermite quadrature. The SE of the
+    logit estimate is the (mu, mu) element of the inverse observed information of (tau, mu), as
+    lme4's vcov() takes it from the finite-difference Hessian; CI Wald (z), prediction interval as
+    predict.rma (z, se² + tau²). No continuity correction: the model uses the counts as they are.
+
+    Falls back to the inverse-variance logit REML result (pool_proportions) when the ML estimate
+    does not exist (every study 0 events, or every study all events), the optimiser stops without
+    converging (`maxiter` Nelder-Mead iterations), the estimate runs off (|logit| > 30 or tau² > 100,
+    i.e. heading for a boundary) or the information matrix is not positive definite; `converged`
+    is then False and `message` says why."""
+    x, m = _checked_counts(events, n)
+    if len(x) < 2:
+        raise ValueError("pooling needs at least two studies")
+    if nagq < 1:
+        raise ValueError("nagq must be >= 1")
+    ivr = pool_proportions(x, m, transform="logit", method="REML", level=level)
+
+    def fallback(why: str) -> ProportionPool:
+        msg = f"GLMM not usable ({why}); inverse-variance logit REML result reported instead"
+        return _from_pooled(ivr, converged=False, message=msg)
+
+    if np.all(x == 0) or np.all(x == m):
+        return fallback("the ML estimate does not exist: every study has 0 events, or every study only events")
+    nodes, weights = np.polynomial.hermite.hermgauss(nagq)
+    args = (x, m, nodes, weights)
+    start = np.array([ivr.estimate, max(np.sqrt(ivr.tau2), 0.1)])
+    # Derivative-free like lme4's default optimisers; the simplex is spread so tau = 0 is reachable.
+    fit = optimize.minimize(
+        _glmm_negloglik,
+        start,
+        args=args,
+        method="Nelder-Mead",
+        options={
+            "initial_simplex": [start, start + [0.2, 0.0], start + [0.0, 0.2]],
+            "xatol": 1e-8,
+            "fatol": 1e-10,
+            "maxiter": maxiter,
+        },
+    )
+    if not fit.success:
+        return fallback(f"the optimiser did not converge: {fit.message}")
+    mu, tau = float(fit.x[0]), abs(float(fit.x[1]))
+    if not (np.isfinite(mu) and np.isfinite(tau)) or abs(mu) > 30 or tau**2 > 100:
+        return fallback(f"the estimate ran off to logit {mu:.3g}, tau² {tau**2:.3g}")
+    info = approx_hess3(np.array([mu, tau]), _glmm_negloglik, args=args)
+    if not np.all(np.isfinite(info)) or np.any(np.linalg.eigvalsh(info) <= 0):
+        return fallback("the information matrix is not positive definite")
+    se = float(np.sqrt(np.linalg.inv(info)[0, 0]))
+    return _proportion_pool("GLMM", len(x), mu, se, tau**2, level, converged=True, message="", loglik=-float(fit.fun))
+
+
+# --- estimators side by side and leave-one-out -------------------------------------------------
+
+SIDE_BY_SIDE = ("GLMM", "REML", "DL", "PM")
+
+
+def _pool_proportion(events: Any, n: Any, method: str, level: float) -> ProportionPool:
+    if method == "GLMM":
+        return pool_proportions_glmm(events, n, level=level)
+    return _from_pooled(pool_proportions(events, n, transform="logit", method=method, level=level))
+
+
+def estimators_side_by_side(events: Any, n: Any, level: float = 0.95) -> list[ProportionPool]:
+    """The pooled proportion by the one-step GLMM and by inverse-variance logit pooling with the
+    REML, DerSimonian-Laird and Paule-Mandel tau², in that order: a sensitivity check of the choice
+    of estimator. A GLMM that falls back is reported as such (converged False, its message)."""
+    return [_pool_proportion(events, n, method, level) for method in SIDE_BY_SIDE]
+
+
+def leave_one_out_effects(yi: Any, vi: Any, method: str = "REML", level: float = 0.95) -> list[PooledResult]:
+    """metafor's leave1out() for an rma.uni model without moderators: the model refitted k times,
+    the i-th result without study i (same estimator, tests and level; yi/vi as computed once)."""
+    y, v = _checked(yi, vi, method)
+    if len(y) < 3:
+        raise ValueError("leave-one-out needs at least three studies (two left to pool)")
+    keep = ~np.eye(len(y), dtype=bool)
+    return [pool(y[row], v[row], method=method, level=level) for row in keep]
+
+
+def leave_one_out(events: Any, n: Any, method: str = "REML", level: float = 0.95) -> list[ProportionPool]:
+    """Leave-one-out pooled proportions (logit scale, back-transformed): the i-th entry omits study
+    i (`omitted`). method "GLMM" refits the binomial-normal model (with its fallback); the
+    inverse-variance methods use the per-study logits and variances of the full data, as
+    leave1out() does with the yi/vi of the fitted model."""
+    x, m = _checked_counts(events, n)
+    if method == "GLMM":
+        if len(x) < 3:
+            raise ValueError("leave-one-out needs at least three studies (two left to pool)")
+        keep = ~np.eye(len(x), dtype=bool)
+        return [replace(pool_proportions_glmm(x[r], m[r], level=level), omitted=i) for i, r in enumerate(keep)]
+    yi, vi = escalc_logit(x, m)
+    return [
+        replace(_from_pooled(replace(res, **_back_transformed(res, special.expit, "_prop"))), omitted=i)
+        for i, res in enumerate(leave_one_out_effects(yi, vi, method=method, level=level))
+    ]
+
+
+# --- meta-regression with one covariate (metafor rma.uni with mods) ----------------------------
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    name: str
+    estimate: float
+    se: float
+    stat: float  # z, or t with Knapp-Hartung
+    p: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
+class MetaRegressionResult:
+    """metafor's print of rma(yi, vi, mods = ~ x): coefficients, residual heterogeneity (tau²,
+    its SE, I², H²), R² (% of the intercept-only model's tau² accounted for; None for FE), the
+    residual heterogeneity test QE and the omnibus moderator test QM (chi² on 1 df, or with
+    Knapp-Hartung F on 1 and k-2 df, reported as `qm` = F)."""
+
+    method: str
+    k: int
+    intercept: Coefficient
+    slope: Coefficient
+    tau2: float
+    tau2_se: float | None
+    i2: float
+    h2: float
+    r2: float | None
+    qe: float
+    qe_df: int
+    qe_p: float
+    qm: float
+    qm_df: tuple[int, ...]
+    qm_p: float
+    test: str  # "z" or "t" (Knapp-Hartung)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _projection(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """P = W - W X (X'WX)^-1 X'W, the residual-maker of weighted least squares."""
+    wx = X * w[:, None]
+    return np.diag(w) - wx @ np.linalg.solve(X.T @ wx, wx.T)
+
+
+def _reml_loglik_mods(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float) -> float:
+    w = 1 / (v + tau2)
+    wx = X * w[:, None]
+    return float(-0.5 * (np.log(v + tau2).sum() + np.linalg.slogdet(X.T @ wx)[1] + y @ _projection(X, w) @ y))
+
+
+def _tau2_reml_mods(y: np.ndarray, v: np.ndarray, X: np.ndarray, threshold: float) -> float:
+    """REML tau² as metafor's rma.uni computes it: Fisher scoring, step = (y'PPy - tr P) / tr(PP),
+    from the Hedges (HE) estimate, a step that would make tau² negative halved, stopping once a
+    step changes tau² by no more than `threshold` (metafor's control threshold, 1e-5).
+
+    That stopping rule is part of metafor's printed numbers: for dat.bcg with ablat it stops at
+    tau² = 0.076355 (printed 0.0764, QM 16.3571, R² 75.62 %) while the restricted likelihood peaks
+    at 0.076348 (0.0763, QM 16.3582, R² 75.63 %), which a tiny threshold gives. As in
+    _fisher_scoring, a step that lowers the restricted likelihood is halved too (same fixed point)
+    and the boundary tau² = 0 wins when its likelihood is higher."""
+    k, p = X.shape
+    resid = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
+    hat = X @ np.linalg.solve(X.T @ X, X.T)
+    tau2 = max(0.0, float((resid @ resid - np.sum((1 - np.diag(hat)) * v)) / (k - p)))
+    loglik = _reml_loglik_mods(y, v, X, tau2)
+    for _ in range(1000):
+        P = _projection(X, 1 / (v + tau2))
+        Py = P @ y
+        step = float((Py @ Py - np.trace(P)) / np.sum(P * P))
+        while tau2 + step < 0:
+            step /= 2
+        new_loglik = _reml_loglik_mods(y, v, X, tau2 + step)
+        while new_loglik < loglik and abs(step) > threshold:
+            step /= 2
+            new_loglik = _reml_loglik_mods(y, v, X, tau2 + step)
+        tau2, loglik = tau2 + step, new_loglik
+        if abs(step) <= threshold:
+            break
+    else:
+        raise RuntimeError("REML estimate of tau² did not converge")
+    if tau2 > 0 and _reml_loglik_mods(y, v, X, 0.0) > loglik:
+        return 0.0
+    return tau2
+
+
+def _tau2_mods(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, threshold: float = 1e-5) -> float:
+    k, p = X.shape
+    P0 = _projection(X, 1 / v)
+    rss0 = float(y @ P0 @ y)
+    dl = max(0.0, (rss0 - (k - p)) / np.trace(P0))  # metafor's DL with moderators
+    if method == "FE":
+        return 0.0
+    if method == "DL":
+        return dl
+    if method == "PM":  # generalised Q = k - p, decreasing in tau²
+
+        def excess(t: float) -> float:
+            return float(y @ _projection(X, 1 / (v + t)) @ y - (k - p))
+
+        if excess(0.0) <= 0:
+            return 0.0
+        hi = max(float(np.var(y)), 1e-8)
+        while excess(hi) > 0:
+            hi *= 2
+        return float(optimize.brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-14))
+    return _tau2_reml_mods(y, v, X, threshold)
+
+
+def meta_regression(
+    yi: Any,
+    vi: Any,
+    x: Any,
+    method: str = "REML",
+    level: float = 0.95,
+    knapp_hartung: bool = False,
+    threshold: float = 1e-5,
+) -> MetaRegressionResult:
+    """metafor's rma(yi, vi, mods = ~ x): mixed-effects meta-regression on one covariate
+    (intercept + slope), tau² the residual heterogeneity by `method` (REML, DL, PM or FE).
+    `threshold` is metafor's REML stopping rule (see _tau2_reml_mods); 1e-12 gives the maximum."""
+    y, v = _checked(yi, vi, method)
+    xs = np.asarray(x, dtype=float)
+    if xs.shape != y.shape or not np.all(np.isfinite(xs)):
+        raise ValueError("x must be a finite 1-D sequence, one value per study")
+    if np.ptp(xs) == 0:
+        raise ValueError("x must vary between studies")
+    k, p = len(y), 2
+    if k < 3:
+        raise ValueError("meta-regression on one covariate needs at least three studies")
+    X = np.column_stack([np.ones(k), xs])
+    tau2 = _tau2_mods(y, v, X, method, threshold)
+
+    w = 1 / (v + tau2)
+    wx = X * w[:, None]
+    vb = np.linalg.inv(X.T @ wx)
+    beta = vb @ (wx.T @ y)
+    df = k - p
+    if knapp_hartung:  # metafor test="knha": vb scaled by the weighted RSS/(k-p), t and F tests
+        vb = vb * float((w * (y - X @ beta) ** 2).sum() / df)
+        crit = float(stats.t.ppf(1 - (1 - level) / 2, df))
+    else:
+        crit = float(stats.norm.ppf(1 - (1 - level) / 2))
+    se = np.sqrt(np.diag(vb))
+    stat = beta / se
+    pval = 2 * (stats.t.sf(np.abs(stat), df) if knapp_hartung else stats.norm.sf(np.abs(stat)))
+    coefs = [
+        Coefficient(name, float(b), float(s), float(t), float(pv), float(b - crit * s), float(b + crit * s))
+        for name, b, s, t, pv in zip(("intrcpt", "x"), beta, se, stat, pval, strict=True)
+    ]
+    qm = float(beta[1] ** 2 / vb[1, 1])  # the slope's Wald test: z² (or F = t² with KH)
+    qm_df, qm_p = ((1, df), float(stats.f.sf(qm, 1, df))) if knapp_hartung else ((1,), float(stats.chi2.sf(qm, 1)))
+
+    P0 = _projection(X, 1 / v)
+    qe = max(0.0, float(y @ P0 @ y))  # residual heterogeneity always with 1/vi weights
+    vt = df / np.trace(P0)  # metafor's "typical" sampling variance with moderators
+    if method == "FE":
+        i2, h2 = max(0.0, 100 * (qe - df) / qe) if qe > 0 else 0.0, qe / df
+        tau2_se, r2 = None, None
+    else:
+        i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
+        P = _projection(X, w)
+        tau2_se = float(np.sqrt(2 / np.sum(P * P))) if method == "REML" else None
+        # R²: against the intercept-only model, its tau² estimated the same way
+        tau2_re = _tau2_mods(y, v, X[:, :1], method, threshold)
+        r2 = 0.0 if tau2_re == 0 else max(0.0, 100 * (tau2_re - tau2) / tau2_re)
+    return MetaRegressionResult(
+        method=method,
+        k=k,
+        intercept=coefs[0],
+        slope=coefs[1],
+        tau2=float(tau2),
+        tau2_se=tau2_se,
+        i2=float(i2),
+        h2=float(h2),
+        r2=None if r2 is None else float(r2),
+        qe=qe,
+        qe_df=df,
+        qe_p=float(stats.chi2.sf(qe, df)),
+        qm=qm,
+        qm_df=qm_df,
+        qm_p=qm_p,
+        test="t" if knapp_hartung else "z",
+    )
+
+
+# --- small-study effects (metafor regtest, predictor "sei") ------------------------------------
+
+
+@dataclass(frozen=True)
+class EggerResult:
+    """Regression test for funnel-plot asymmetry: the test of the slope on the standard error, and
+    the limit estimate (the intercept: the effect as sei -> 0) with its CI."""
+
+    model: str  # "lm": classical Egger; "rma": mixed-effects meta-regression
+    k: int
+    stat: float
+    df: int | None  # t test's df; None for a z test
+    p: float
+    limit_estimate: float
+    limit_ci_low: float
+    limit_ci_high: float
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def egger_test(
+    yi: Any, vi: Any, model: str = "lm", method: str = "REML", knapp_hartung: bool = False, level: float = 0.95
+) -> EggerResult:
+    """Egger's regression test as metafor's regtest(..., predictor="sei").
+
+    model="lm" (the default) is the classical test the Cochrane Handbook (ch. 13) describes:
+    weighted least squares of yi on sei with weights 1/vi and a multiplicative dispersion
+    parameter, a t test on k-2 df (regtest(model="lm"), statsmodels' WLS). model="rma" is
+    regtest's own default, a meta-regression on sei with additive heterogeneity (`method`,
+    z test, or t with knapp_hartung as the model was fitted). The Handbook advises such tests only
+    with at least 10 studies, since with fewer they cannot tell chance from asymmetry."""
+    y, v = _checked(yi, vi, "FE")
+    k = len(y)
+    if k < 3:
+        raise ValueError("the regression test needs at least three studies")
+    sei = np.sqrt(v)
+    note = "" if k >= 10 else f"only {k} studies: the test has little power below 10 (Cochrane Handbook)"
+    if model == "lm":
+        fit = WLS(y, np.column_stack([np.ones(k), sei]), weights=1 / v).fit()
+        lo, hi = fit.conf_int(alpha=1 - level)[0]
+        df = int(fit.df_resid)
+        return EggerResult(
+            "lm", k, float(fit.tvalues[1]), df, float(fit.pvalues[1]), float(fit.params[0]), float(lo), float(hi), note
+        )
+    if model != "rma":
+        raise ValueError(f"model must be 'lm' or 'rma', not {model!r}")
+    reg = meta_regression(y, v, sei, method=method, level=level, knapp_hartung=knapp_hartung)
+    return EggerResult(
+        "rma",
+        k,
+        reg.slope.stat,
+        k - 2 if knapp_hartung else None,
+        reg.slope.p,
+        reg.intercept.estimate,
+        reg.intercept.ci_low,
+        reg.intercept.ci_high,
+        note,
+    )
