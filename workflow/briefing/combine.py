@@ -307,7 +307,7 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "columns": columns,
                 "certainty": s["overall_certainty"],
                 # Each rated outcome's certainty: never one level for a modality's every outcome.
-                "ratings": sorted(s["certainty"], key=lambda r: DOMAINS.order(r["domain"])),
+                "ratings": sorted(s.get("certainty", []), key=lambda r: DOMAINS.order(r["domain"])),
                 "kind": s["kind"],
             }
         )

@@ -451,6 +451,7 @@ class SofRow(Model):
     timepoints: str
     participants: int | None  # None: no study states how many its figures are of
     participants_text: str
+    enrolled_unstated: int | None = None  # enrolled in the studies that state no number analysed
     arms_summed: bool = False  # participants summed over a trial's arms
     studies: int
     study_ids: list[str]

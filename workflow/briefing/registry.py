@@ -355,6 +355,14 @@ def _sof_counts(s: dict[str, Any]) -> list[Entry]:
                 f"{key}:studies", m, "outcomes", label, derivation, of, "count of outcome rows", value_text=studies
             )
         )
+        if row.get("enrolled_unstated") and len(row["study_ids"]) > 1:
+            # "not stated (392 enrolled)": the enrolled of the studies that state no number analysed.
+            label = f"Enrolled where the number analysed is not stated, {row['outcome']}"
+            derivation = "sum of the patients of the studies that state no denominator for the row"
+            n = str(row["enrolled_unstated"])
+            entries.append(
+                _derived(f"{key}:enrolled", m, "studies", label, derivation, of, "sum of study rows", value_text=n)
+            )
         if (row["studies"] > 1 or row["arms_summed"]) and row["participants"] is not None:
             derivation = "sum over studies (and over a trial's arms) of the largest stated denominator"
             label = f"Participants, {row['outcome']}"
