@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import wording
+from . import sof, wording
 from .vocabulary import DESIGNS, FACTORS
 
 
@@ -26,12 +26,13 @@ def key_message(s: dict[str, Any]) -> str:
             f"No primary study in the data: {'a review gives' if reviews == 1 else 'reviews give'} "
             f"narrative statements only, no effect estimate.{gaps}"
         )
-    rows = [r for r in s["sof"]["rows"] if not r["not_reported"]]
-    top = next((r for r in rows if r["certainty"]), rows[0] if rows else None)
+    top = sof.headline_row(s["sof"]["rows"])  # the row the cross-modality table shows
     size = f"{wording.sentence_start(s['designs'])}, {s['patients']} patients."
     if top is None:
         return size + gaps
-    when = f", {top['timepoints']}" if top["timepoints"] and top["timepoints"] != "time point not stated" else ""
+    # A pooled effect names its time windows itself.
+    dated = top["timepoints"] and top["timepoints"] != "time point not stated" and not top["pooled"]
+    when = f", {top['timepoints']}" if dated else ""
     finding = f" {top['outcome']}{when}: {wording.lower_first(top['effect'])}"
     if top["certainty"]:
         finding += f"; {top['certainty']['level_text']} certainty: {wording.lower_first(top['conclusion'])}"

@@ -146,51 +146,61 @@ def _derived_overall_rows(
     marks: dict[str, dict[str, str]],
     outcomes_list: list[importance.Prespecified],
 ) -> list[dict[str, Any]]:
-    """The ICPR overall response (complete + partial) the build derived where a study reports the
-    two but not their sum: the figure that compares like with like across modalities."""
+    """One row for the ICPR overall responses (complete + partial) the build derived where studies
+    report the two but not their sum: the figure that compares like with like across modalities.
+    A subgroup's categories are left to its own rows."""
     by_id = {o["outcome_id"]: o for o in summary["outcomes"]}
-    rows = []
-    for g in summary["response_groups"]:
-        overall = g["derived_overall"]
-        if not overall:
-            continue
-        parts = [by_id[i] for i in overall["from"]]
-        first = parts[0]
-        p = importance.classify(first, outcomes_list)
-        size = analysed(parts, studies, {a["arm_id"]: a for a in summary.get("arms", [])})
-        texts = " + ".join(f"{o['icpr_category']} {o['value_text']} %" for o in parts)
-        unstated = "; denominator not stated; no CI computable" if size["participants"] is None else ""
-        rating = ratings.get(first["domain"])
-        rows.append(
-            {
-                "domain": first["domain"],
-                "domain_label": wording.domain_label(first["domain"]),
-                "outcome": "Overall pain response (complete + partial, derived)",
-                "timepoints": wording.timepoints(parts),
-                "participants": size["participants"],
-                "participants_text": participants_text(size),
-                "enrolled_unstated": size["enrolled_unstated"],
-                "arms_summed": False,
-                "studies": size["studies"],
-                "study_ids": [g["study_id"]],
-                "outcome_ids": list(overall["from"]),
-                "effect": f"{overall['value_text']} % (derived: {texts}{unstated})",
-                "pooled": False,
-                "certainty": rating,
-                "marks": list(marks.get(first["domain"], {}).values()),
-                "comments": ["Derived by the build as complete + partial; the source does not report the sum."],
-                "conclusion": wording.sof_conclusion(
-                    rating, wording.lower_first(summary["modality"]["name"]), first["domain"], first["measure"]
-                ),
-                "definition": DEFINITION_OVERALL_DERIVED,
-                "importance": p.importance if p else None,
-                "importance_text": p.importance_text if p else "not prespecified",
-                "not_reported": False,
-                # Before the categories it is made of.
-                "rank": importance.sort_key(p, DOMAINS.order(first["domain"])) + (0,),
-            }
+    arms = {a["arm_id"]: a for a in summary.get("arms", [])}
+    derived = [
+        (g, [by_id[i] for i in g["derived_overall"]["from"]])
+        for g in summary["response_groups"]
+        if g["derived_overall"] and not by_id[g["derived_overall"]["from"][0]].get("subgroup")
+    ]
+    if not derived:
+        return []
+    parts = [o for _, group in derived for o in group]
+    first = parts[0]
+    p = importance.classify(first, outcomes_list)
+    size = analysed(parts, studies, arms)
+    several = len({g["study_id"] for g, _ in derived}) > 1
+
+    def effect(g: dict[str, Any], group: list[dict[str, Any]]) -> str:
+        texts = " + ".join(f"{o['icpr_category']} {o['value_text']} %" for o in group)
+        unstated = "" if group[0].get("denominator") else "; denominator not stated; no CI computable"
+        who = (f"{studies[g['study_id']]['short_name']}: " if several else "") + (
+            f"{group[0]['arm_label']}: " if group[0].get("arm_label") else ""
         )
-    return rows
+        return f"{who}{g['derived_overall']['value_text']} % (derived: {texts}{unstated})"
+
+    rating = ratings.get(first["domain"])
+    treatment = wording.lower_first(summary["modality"]["name"])
+    return [
+        {
+            "domain": first["domain"],
+            "domain_label": wording.domain_label(first["domain"]),
+            "outcome": "Overall pain response (complete + partial, derived)",
+            "timepoints": wording.timepoints(parts),
+            "participants": size["participants"],
+            "participants_text": participants_text(size),
+            "enrolled_unstated": size["enrolled_unstated"],
+            "arms_summed": len({o.get("arm_id") for o in parts if o.get("arm_id") in arms}) > 1,
+            "studies": size["studies"],
+            "study_ids": sorted({g["study_id"] for g, _ in derived}),
+            "outcome_ids": [o["outcome_id"] for o in parts],
+            "effect": "; ".join(effect(g, group) for g, group in derived),
+            "pooled": False,
+            "certainty": rating,
+            "marks": list(marks.get(first["domain"], {}).values()),
+            "comments": ["Derived by the build as complete + partial; the sources do not report the sum."],
+            "conclusion": wording.sof_conclusion(rating, treatment, first["domain"], first["measure"]),
+            "definition": DEFINITION_OVERALL_DERIVED,
+            "importance": p.importance if p else None,
+            "importance_text": p.importance_text if p else "not prespecified",
+            "not_reported": False,
+            # Before the categories it is made of.
+            "rank": importance.sort_key(p, DOMAINS.order(first["domain"])) + (0,),
+        }
+    ]
 
 
 DEFINITION_OVERALL = "ICPR overall response"
@@ -284,24 +294,32 @@ def _row(
     }
 
 
+def headline_row(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A modality's headline row: a rated pain outcome, the ICPR overall response first (stated,
+    pooled if it is, before derived), then any rated pain row; else any rated row; else the first."""
+    rows = [r for r in rows if not r["not_reported"]]
+    if not rows:
+        return None
+    pain = {d.id for d in DOMAINS.where(role="pain")}
+    rated = [r for r in rows if r["certainty"] and r["domain"] in pain]
+    ranked = sorted(
+        (r for r in rated if r["definition"] in (DEFINITION_OVERALL, DEFINITION_OVERALL_DERIVED)),
+        key=lambda r: (r["definition"] != DEFINITION_OVERALL, not r["pooled"]),
+    )
+    return next(iter(ranked), None) or (rated[0] if rated else next((r for r in rows if r["certainty"]), rows[0]))
+
+
 def across_modalities(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per modality with quantitative evidence: its most important rated pain outcome,
     an ICPR overall response where one is reported or derivable (like with like across
     modalities), else pain response, else pain score; else its first reported row. Each row says
     whether its definition differs from the others'."""
-    pain = {d.id for d in DOMAINS.where(role="pain")}
     overall = (DEFINITION_OVERALL, DEFINITION_OVERALL_DERIVED)
     table = []
     for s in summaries:
-        rows = [r for r in s.get("sof", {}).get("rows", []) if not r["not_reported"]]
-        if not rows:
-            continue
-        rated = [r for r in rows if r["certainty"] and r["domain"] in pain]
-        chosen = next(
-            (r for r in rated if r["definition"] in overall),
-            rated[0] if rated else next((r for r in rows if r["certainty"]), rows[0]),
-        )
-        table.append({"modality_id": s["modality_id"], "name": s["modality"]["short_name"], **chosen})
+        chosen = headline_row(s.get("sof", {}).get("rows", []))
+        if chosen:
+            table.append({"modality_id": s["modality_id"], "name": s["modality"]["short_name"], **chosen})
     # Definitions are one kind when all rows are overall responses (stated or derived).
     kinds = {"overall" if r["definition"] in overall else r["definition"] for r in table}
     return [r | {"definition_differs": len(kinds) > 1 and r["definition"] not in overall} for r in table]
