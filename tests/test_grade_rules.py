@@ -51,12 +51,19 @@ def test_zero_events_are_judged_by_the_upper_limit_against_the_declared_tolerabl
 
 
 def test_no_threshold_declared_says_so_and_judges_nothing():
-    f = factor(build("hfrt", SETTINGS), "toxicity", "imprecision")
+    undeclared = with_rule("myelopathy", tolerable_risk=None)
+    f = factor(build("hfrt", undeclared), "toxicity", "imprecision")
     assert f["judgement"] is None and f["judgement_text"] == "not judged"
     assert "no tolerable risk declared for radiation myelopathy or myelitis" in f["reason"]
     assert "upper 95 % limit 6.2 %" in f["reason"]
-    rating = next(r for r in build("hfrt", SETTINGS)["certainty"] if r["domain"] == "toxicity")
+    rating = next(r for r in build("hfrt", undeclared)["certainty"] if r["domain"] == "toxicity")
     assert rating["level"] == 1  # start low, risk of bias -1; the unjudged domain counts nothing
+
+
+def test_the_seeds_config_judges_myelitis_by_quantecs_one_percent():
+    f = factor(build("hfrt", SETTINGS), "toxicity", "imprecision")
+    assert f["judgement"] == -1 and f["source"] == "build"
+    assert "0/58, upper 95 % limit 6.2 %, above the tolerable risk of 1 %" in f["reason"]
 
 
 def test_optimal_information_size_counts_events():
@@ -93,7 +100,7 @@ def test_proposals_and_curator_judgements_are_named_as_such():
     s = build("hfrt", SETTINGS)
     texts = [fn["text"] for fn in s["sof"]["footnotes"]]
     proposed = [t for t in texts if "proposed by the build's rule" in t]
-    assert any(t.startswith("Toxicity, imprecision (not judged; proposed by the build's rule)") for t in proposed)
+    assert any(t.startswith("Toxicity, imprecision (serious (−1); proposed by the build's rule)") for t in proposed)
     assert any(t.startswith("Toxicity, inconsistency (not serious; proposed by the build's rule)") for t in proposed)
     assert all(("the curator's judgement" in t) != ("proposed by the build's rule" in t) for t in texts)
     template = (ROOT / "templates" / "briefing.html.j2").read_text()
@@ -117,7 +124,8 @@ def test_curator_judgement_wins_and_its_footnote_says_what_the_rule_proposes():
 def test_methods_state_the_thresholds_the_config_declares():
     scales = evidence.read_tables(PACKAGE)["scales"]
     text = certainty.methods_text(SETTINGS, scales)
-    assert "Radiation myelopathy or myelitis: no threshold declared" in text
+    assert "Radiation myelopathy or myelitis: tolerable risk 1 %" in text and "PMID 20171517" in text
+    assert "Vertebral compression fracture: no threshold declared" in text
     assert "minimally important difference 2 points on the NRS 0-10 (Farrar" in text
     assert "Optimal information size for continuous outcomes: 400 participants" in text
     changed = certainty.methods_text(with_rule("myelopathy", tolerable_risk=5, ois_events=30), scales)
