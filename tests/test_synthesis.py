@@ -167,9 +167,9 @@ def test_build_proposes_inconsistency_from_i2_and_the_curator_wins(package):
     hfrt = build(package, "hfrt")
     tox = next(r for r in hfrt["certainty"] if r["domain"] == "toxicity")
     proposed = {f["factor"]: f for f in tox["factors"] if f["source"] == "build"}
-    # 0/58 myelitis: judged by its upper 95 % limit, against a tolerable risk the config does not declare.
-    assert proposed["imprecision"]["judgement"] is None
-    assert "no tolerable risk declared" in proposed["imprecision"]["reason"]
+    # 0/58 myelitis: judged by its upper 95 % limit, against the tolerable risk the config declares.
+    assert proposed["imprecision"]["judgement"] == -1
+    assert "above the tolerable risk of 1 %" in proposed["imprecision"]["reason"]
     # The upper limit the proposal names is a derived figure with provenance in the registry.
     entries = {e["id"]: e for e in registry.figure_registry([hfrt])}
     entry = entries["sun2026-myelitis:ci"]

@@ -25,6 +25,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.tools.numdiff import approx_hess3
 
+from . import numbers
 from .models import PooledResult
 
 METHODS = ("REML", "DL", "PM", "FE")
@@ -538,7 +539,7 @@ def pool_proportions_glmm(
         return fallback(f"the optimiser did not converge: {fit.message}")
     mu, tau = float(fit.x[0]), abs(float(fit.x[1]))
     if not (np.isfinite(mu) and np.isfinite(tau)) or abs(mu) > 30 or tau**2 > 100:
-        return fallback(f"the estimate ran off to logit {mu:.3g}, tau² {tau**2:.3g}")
+        return fallback(f"the estimate ran off to logit {numbers.fixed(mu, 2)}, tau² {numbers.tau2(tau**2)}")
     info = approx_hess3(np.array([mu, tau]), _glmm_negloglik, args=args)
     if not np.all(np.isfinite(info)) or np.any(np.linalg.eigvalsh(info) <= 0):
         return fallback("the information matrix is not positive definite")
