@@ -164,8 +164,14 @@ def rate_modality(
 
 
 def methods_text(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> str:
-    """The Methods entry: how each judgement is made and whose it is, and the imprecision rule with
-    the thresholds the config declares (so the text states the values actually used)."""
+    """The Methods entries in one text (see methods_parts)."""
+    return " ".join(part.rstrip(".") + "." for part in methods_parts(settings, scales).values()).rstrip(".")
+
+
+def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> dict[str, str]:
+    """The Methods entries: how each judgement is made and whose it is ("certainty"), the rules the
+    build proposes by ("grade_rules"), and the thresholds the config declares ("thresholds"), so
+    the text states the values actually used. Three entries, so none outgrows a printed page."""
     rules = imprecision.policy(settings)
     names = {p.id: p.label for p in importance.prespecified(settings)}
     mids = {s["scale_id"]: s for s in scales or [] if s.get("mid") is not None}
@@ -199,7 +205,7 @@ def methods_text(settings: dict[str, Any] | None, scales: list[dict[str, Any]] |
     continuous = (
         f"{ois['participants']} participants ({ois.get('source')})" if ois.get("participants") else "none declared"
     )
-    return (
+    text = (
         "GRADE: randomised trials start high, other designs low; each domain of each rated outcome carries one "
         "judgement. Where data/certainty.csv records one, it is the curator's, with a reason; otherwise the build "
         "proposes one for imprecision and inconsistency, and names it as a proposal (other domains are then not "
@@ -219,3 +225,10 @@ def methods_text(settings: dict[str, Any] | None, scales: list[dict[str, Any]] |
         f"Thresholds used, per prespecified outcome: {'; '.join(declared) or 'none declared'}. Optimal information "
         f"size for continuous outcomes: {continuous}"
     )
+    first, _, rest = text.partition(" Inconsistency, proposed from I²")
+    rules, _, thresholds = rest.partition(" Thresholds used, per prespecified outcome: ")
+    return {
+        "certainty": first,
+        "grade_rules": "Inconsistency, proposed from I²" + rules,
+        "thresholds": thresholds,
+    }

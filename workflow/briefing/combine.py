@@ -352,7 +352,7 @@ def build(
         # thresholds and the importance actually used.
         "methods": METHODS
         | {
-            "certainty": certainty.methods_text(config.get("analysis"), tables.get("scales")),
+            **certainty.methods_parts(config.get("analysis"), tables.get("scales")),
             "importance": importance_method(config.get("analysis")),
         },
         "references": refs,
