@@ -212,3 +212,62 @@ def test_config_subgroups_are_validated():
     columns = sorted(p.column for p in problems)
     assert columns == ["analysis.subgroup_min_studies", "analysis.subgroups.srs[0]", "analysis.subgroups.srs[1]"]
     assert validation.settings_problems({"subgroups": {"srs": [{"covariate": "dose_per_fraction_max_gy"}]}}) == []
+
+
+def test_leave_one_out_refits_reml_beyond_the_glmm_limit():
+    k = robustness.LOO_GLMM_MAX + 1
+    x, n = [10 + i % 7 for i in range(k)], [20 + i % 5 for i in range(k)]
+    entry = pooled(x, n)
+    assert entry["result"]["method"] == "GLMM"
+    loo = entry["robustness"]["tables"][1]
+    assert loo["caption"].startswith("Leave-one-out, REML refitted") and loo["columns"][2] == "Change, points"
+    refit = meta.pool_proportions(x[1:], n[1:], transform="logit", method="REML")
+    assert entry["robustness"]["leave_one_out"][0]["estimate"] == pytest.approx(refit.estimate_prop)
+
+
+def test_the_fixture_modalities_show_every_analysis(tmp_path):
+    """Twelve radiosurgery studies and two hypofractionated ones (tests/pooling_fixture.py) through
+    the summary: forest plot with the REML diamond, funnel plot, subgroups, meta-regression, and the
+    publication-bias proposal the curator's record overrides."""
+    import json
+    import shutil
+
+    import yaml
+    from pooling_fixture import extend
+
+    from briefing import evidence, summary
+    from conftest import ROOT
+
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    extend(tmp_path / "data")
+    package = tmp_path / "data" / "datapackage.yaml"
+    assert validation.validate_package(package) == []
+    settings = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["analysis"]
+
+    def build(m):
+        return summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, settings))))
+
+    srs = build("srs")
+    [entry] = [p for p in srs["pooled"] if p["result"]]
+    assert entry["k"] == 12 and entry["result"]["method"] == "GLMM" and entry["funnel_id"] == "fig-srs-funnel-1"
+    forest = next(f for f in srs["figures"] if f["id"] == "fig-srs-forest-1")
+    assert [r["Study"] for r in forest["table"][-3:]] == [
+        "Random effects (GLMM)",
+        "95 % prediction interval",
+        "Inverse variance, REML (sensitivity)",
+    ]
+    funnel = next(f for f in srs["figures"] if f["id"] == "fig-srs-funnel-1")
+    assert len(funnel["table"]) == 12 and funnel["heterogeneity"].startswith("Egger's test")
+    [analysis] = entry["subgroups"]
+    assert analysis["done"] and analysis["meta_regression"]["slope"]["estimate"] > 0
+    rating = next(r for r in srs["certainty"] if r["domain"] == "pain_response")
+    bias = next(f for f in rating["factors"] if f["factor"] == "publication_bias")
+    assert bias["source"] == "curator"  # data/certainty.csv records it
+    # Egger's p = 0.091 < 0.10: the rule would propose strongly suspected; the curator's "undetected" stands
+    assert bias["judgement"] == 0 and bias["rule"]["judgement"] == -1
+    assert bias["rule"]["reason"].startswith("Egger's test suggests small-study effects")
+    hfrt = build("hfrt")
+    [entry] = [p for p in hfrt["pooled"] if p["result"]]
+    assert entry["k"] == 2 and entry["result"]["method"] == "GLMM" and entry["funnel_id"] is None
+    assert "leave-one-out needs three studies or more" in entry["robustness"]["lines"][0]
+    assert entry["subgroups"][0]["text"].endswith("all 2 studies fall in one subgroup (8 Gy or more)")

@@ -634,13 +634,10 @@ def funnel_figure(figure_id: str, title: str, entry: dict[str, Any], egger: str)
     table = tables.funnel_table(points)
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
     se_max = max(p["se"] for p in points) * 1.05
-    ax.plot(
-        [centre - 1.96 * se_max, centre, centre + 1.96 * se_max],
-        [se_max, 0, se_max],
-        color=".5",
-        linestyle="--",
-        linewidth=1,
-    )
+    mouth = [centre - 1.96 * se_max, centre, centre + 1.96 * se_max]
+    ax.plot(mouth, [se_max, 0, se_max], color=".5", linestyle="--", linewidth=1)
+    effects = [p["effect"] for p in points]
+    ax.set_xlim(min(effects + mouth[:1]) - 0.1, max(effects + mouth[2:]) + 0.1)
     ax.axvline(centre, color=PALETTE[1], linewidth=1)
     ax.scatter([p["effect"] for p in points], [p["se"] for p in points], color=PALETTE[0], s=22, zorder=3)
     ax.set_ylim(se_max, 0)

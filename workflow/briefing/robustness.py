@@ -17,6 +17,10 @@ EGGER_ALPHA = 0.10
 # Leave-one-out: every omission up to this many studies; beyond, the most influential ones.
 LOO_ALL_MAX = 10
 LOO_SHOWN = 5
+# Leave-one-out refits the GLMM k times (about 0.05 s a fit at 200 studies, so 10 s or more for
+# one pooled result: bench/run --pooling); beyond this many studies it refits the inverse-variance
+# REML model instead, as metafor's leave1out does, and the table says which.
+LOO_GLMM_MAX = 50
 
 METHOD_LABELS = {
     "GLMM": "GLMM (binomial–normal, ML)",
@@ -122,7 +126,8 @@ def analyse(kind: str, data: dict[str, list[float]], labels: list[str], result: 
     """The robustness of one pooled result, with the tables and lines the briefing prints."""
     scale = scale_of(kind)
     rows = estimators(kind, data)
-    loo = leave_one_out(kind, data, labels, result["method"], result)
+    method = result["method"] if len(labels) <= LOO_GLMM_MAX else "REML"
+    loo = leave_one_out(kind, data, labels, method, result if method == result["method"] else _reml(kind, data))
     small = small_study(kind, data, labels)
     tables = [
         {
@@ -141,17 +146,18 @@ def analyse(kind: str, data: dict[str, list[float]], labels: list[str], result: 
     ]
     if loo:
         shown = loo if len(loo) <= LOO_ALL_MAX else sorted(loo, key=lambda r: -abs(r["change"]))[:LOO_SHOWN]
-        caption = f"Leave-one-out, {result['method']} refitted without each study"
+        caption = f"Leave-one-out, {method} refitted without each study"
         caption += "" if len(loo) <= LOO_ALL_MAX else f": the {LOO_SHOWN} most influential of {len(loo)}"
+        change = "Change, points" if kind == "proportion" else "Change"
         tables.append(
             {
                 "caption": caption,
-                "columns": ["Omitted", ESTIMATE, "Change", "τ²"],
+                "columns": ["Omitted", ESTIMATE, change, "τ²"],
                 "rows": [
                     {
                         "Omitted": r["omitted"] + (" (GLMM not usable: REML)" if r["note"] else ""),
                         ESTIMATE: figure_tables.estimate_cell(r["estimate"], r["ci_low"], r["ci_high"], scale),
-                        "Change": numbers.change(r["change"], scale),
+                        change: numbers.change(r["change"], scale),
                         "τ²": numbers.tau2(r["tau2"]),
                     }
                     for r in shown
@@ -167,6 +173,15 @@ def analyse(kind: str, data: dict[str, list[float]], labels: list[str], result: 
         "tables": tables,
         "lines": lines,
     }
+
+
+def _reml(kind: str, data: dict[str, list[float]]) -> dict[str, Any]:
+    """The inverse-variance REML result that leave-one-out compares with beyond LOO_GLMM_MAX."""
+    from . import meta
+
+    if kind == "proportion":
+        return meta.pool_proportions(data["events"], data["n"], transform="logit", method="REML").to_dict()
+    return meta.pool_means(data["means"], data["sds"], data["ns"], method="REML").to_dict()
 
 
 def _interval(row: dict[str, Any], scale: str) -> str:

@@ -371,7 +371,7 @@ def _figures(
             figure_list += forest(entry, by_id, estimates, study_names)
         if entry.get("funnel_id"):
             title = f"{entry['label']}, {entry['window']}: funnel plot"
-            egger = wording.egger_result(entry["robustness"]["egger"], robustness.EGGER_ALPHA)
+            egger = wording.egger_result(entry["robustness"]["egger"], robustness.EGGER_ALPHA, pointer=False)
             figure_list.append(figures.funnel_figure(entry["funnel_id"], title, entry, egger))
     return figure_list
 

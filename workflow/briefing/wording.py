@@ -676,12 +676,12 @@ def no_small_study_test(k: int, minimum: int) -> str:
     )
 
 
-def egger_result(test: dict[str, Any], alpha: float) -> str:
+def egger_result(test: dict[str, Any], alpha: float, pointer: bool = True) -> str:
     verdict = "asymmetry suggested" if test["significant"] else "no evidence of asymmetry"
     return (
         f"Egger's test for small-study effects: t = {numbers.statistic(test['stat'])}, df = {test['df']}, "
-        f"{numbers.p_computed(test['p'])} ({verdict} at p < {numbers.declared(alpha)}); see the funnel plot"
-    )
+        f"{numbers.p_computed(test['p'])} ({verdict} at p < {numbers.declared(alpha)})"
+    ) + ("; see the funnel plot" if pointer else "")
 
 
 def publication_bias_reason(tests: list[dict[str, Any]], flagged: list[dict[str, Any]], alpha: float) -> str:
@@ -699,7 +699,11 @@ def subgroup_label(spec: dict[str, Any], below: bool) -> str:
 
 def subgroups_not_done(name: str, sizes: dict[str, int], minimum: int, missing: int) -> str:
     if len(sizes) < 2:
-        why = "the studies do not fall into two subgroups" if sizes else "no study states it"
+        why = (
+            f"all {sum(sizes.values())} studies fall in one subgroup ({next(iter(sizes))})"
+            if sizes
+            else "no study states it"
+        )
     else:
         counted = " and ".join(f"{k} ({g})" for g, k in sizes.items())
         why = f"subgroups of {counted} studies, fewer than the {minimum} per subgroup prespecified"
