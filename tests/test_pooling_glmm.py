@@ -271,3 +271,42 @@ def test_the_fixture_modalities_show_every_analysis(tmp_path):
     assert entry["k"] == 2 and entry["result"]["method"] == "GLMM" and entry["funnel_id"] is None
     assert "leave-one-out needs three studies or more" in entry["robustness"]["lines"][0]
     assert entry["subgroups"][0]["text"].endswith("all 2 studies fall in one subgroup (8 Gy or more)")
+
+
+def test_the_fallback_is_said_in_the_rendered_briefing(tmp_path):
+    """Four seed-brachytherapy studies with 0/n beside n/n: the GLMM runs off, the briefing shows
+    the REML result and says why, beside the pooled result."""
+    import copy
+    import json
+    import shutil
+
+    import yaml
+    from pooling_fixture import _append, _response, _study
+
+    from briefing import evidence, render, summary
+    from conftest import PROVENANCE, ROOT
+
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    counts = [
+        ("ashby2011", 2011, 5, 0),
+        ("brook2012", 2012, 5, 5),
+        ("crane2013", 2013, 6, 0),
+        ("drake2014", 2014, 7, 7),
+    ]
+    _append(tmp_path / "data" / "studies.csv", [_study(sid, year, n, 2, "i125") for sid, year, n, _ in counts])
+    outcomes = [_response(sid, n, x, "Overall response", "overall") for sid, _, n, x in counts]
+    _append(tmp_path / "data" / "outcomes.csv", outcomes)
+    package = tmp_path / "data" / "datapackage.yaml"
+    assert validation.validate_package(package) == []
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    summaries = [
+        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, config["analysis"]))))
+        for m in config["modalities"]
+    ]
+    [entry] = [p for s in summaries for p in s["pooled"] if p["result"] and p["domain"] == "pain_response"]
+    assert entry["result"]["method"] == "REML" and "ran off towards a boundary" in entry["fallback"]
+    tables = evidence.read_tables(package)
+    context = combine.build(config, summaries, tables, evidence.general_statements(tables), copy.deepcopy(PROVENANCE))
+    html = render.render_html(json.loads(evidence.dumps(context)), ROOT / "templates")
+    assert f"<strong>{entry['fallback']}.</strong>" in html
+    assert "Random effects (REML)" in next(f for f in summaries[3]["figures"] if "forest" in f["id"])["alt"]
