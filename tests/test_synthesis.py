@@ -120,11 +120,14 @@ def build(package: Path, modality: str) -> dict:
 def test_several_studies_are_pooled_as_the_reference_module_does(package):
     s = build(package, "srs")
     [entry] = [p for p in s["pooled"] if p["result"] and p["domain"] == "pain_response"]
-    expected = meta.pool_proportions([30, 52, 20], [40, 85, 22], transform="logit", method="REML")
+    expected = meta.pool_proportions_glmm([30, 52, 20], [40, 85, 22])
+    reml = meta.pool_proportions([30, 52, 20], [40, 85, 22], transform="logit", method="REML")
     assert entry["k"] == 3
+    assert entry["result"]["method"] == "GLMM"
     assert entry["result"]["estimate_prop"] == pytest.approx(expected.estimate_prop)
     assert entry["result"]["pi_low_prop"] == pytest.approx(expected.pi_low_prop)
-    assert entry["sensitivity"]["method"] == "DL"
+    assert entry["sensitivity"]["method"] == "REML"
+    assert entry["sensitivity"]["estimate_prop"] == pytest.approx(reml.estimate_prop)
     # Ryu 2008's categories have no denominator, so they stay out of the pool.
     assert all(not oid.startswith("ryu2008") for oid in entry["outcome_ids"])
 
@@ -143,7 +146,8 @@ def test_forest_plot_shows_every_study_the_diamond_and_heterogeneity(package):
     forest = next(f for f in s["figures"] if "forest" in f["id"] and "Overall" in f["title"])
     labels = [row["Study"] for row in forest["table"]]
     assert labels[:3] == ["Alpha2020", "Beta2021", "Gamma2022"]
-    assert "Random effects (REML)" in labels and "95 % prediction interval" in labels
+    assert "Random effects (GLMM)" in labels and "95 % prediction interval" in labels
+    assert labels[-1] == "Inverse variance, REML (sensitivity)"
     assert "75.0 [" in forest["table"][0]["Estimate [95 % CI]"]  # 30/40
     assert "I² =" in forest["alt"] and "<svg" in forest["svg"]
     weights = sum(float(r["Weight"].rstrip(" %")) for r in forest["table"][:3])

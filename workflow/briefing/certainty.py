@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import importance, imprecision, numbers, wording
+from . import importance, imprecision, numbers, robustness, wording
 from .vocabulary import DESIGNS, FACTORS
 
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
@@ -84,17 +84,22 @@ def propose(
     size: dict[str, Any], settings: dict[str, Any] | None = None, scales: list[dict[str, Any]] | None = None
 ) -> dict[str, dict[str, Any]]:
     """Judgements the build can propose from the numbers: imprecision by the rule set of
-    workflow/briefing/imprecision.py, inconsistency from I². A curator's record always wins."""
+    workflow/briefing/imprecision.py, inconsistency from I², publication bias from Egger's test
+    where one was run. A curator's record always wins."""
     i2 = size.get("i2")
     single = size["studies"] < 2 or i2 is None
     inconsistency = 0 if single or i2 <= 50 else -1 if i2 <= 75 else -2
-    return {
+    proposals = {
         "imprecision": imprecision.propose(size.get("items", []), size["participants"], settings, scales),
         "inconsistency": {
             "judgement": inconsistency,
             "reason": wording.inconsistency_reason(None if single else i2, inconsistency),
         },
     }
+    # Publication bias only where a pooled result had the studies for Egger's test (robustness.py).
+    if (bias := robustness.publication_bias(size.get("egger") or [])) is not None:
+        proposals["publication_bias"] = bias
+    return proposals
 
 
 def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, Any] | None) -> dict[str, Any]:
@@ -208,11 +213,14 @@ def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] 
     text = (
         "GRADE: randomised trials start high, other designs low; each domain of each rated outcome carries one "
         "judgement. Where data/certainty.csv records one, it is the curator's, with a reason; otherwise the build "
-        "proposes one for imprecision and inconsistency, and names it as a proposal (other domains are then not "
-        "assessed). Where the curator's judgement differs from what the build's rule proposes, the curator's stands "
-        "and its footnote says what the rule proposes and why. A concern is counted once, in the domain where it "
-        "belongs; a single-arm design is not rated down again for lacking a comparison group (its starting level "
-        "reflects it), and the evidence is rated up only on comparative evidence. Publication bias is judged "
+        "proposes one for imprecision and inconsistency (and for publication bias where a pooled result had the "
+        f"{robustness.SMALL_STUDY_MIN} studies Egger's test needs: strongly suspected (−1) at p < "
+        f"{numbers.declared(robustness.EGGER_ALPHA)}, else undetected), and names it as a proposal (other domains "
+        "are then not assessed). Where the curator's judgement differs from what the build's rule proposes, the "
+        "curator's stands and its footnote says what the rule proposes and why. A concern is counted once, in the "
+        "domain where it belongs; a single-arm design is not rated down again for lacking a comparison group (its "
+        "starting level reflects it), and the evidence is rated up only on comparative evidence. Publication "
+        "bias is judged "
         "undetected or strongly suspected. Inconsistency, proposed from I²: up to 50 % not serious, up to 75 % "
         "serious, above that very serious; a single study cannot be judged for consistency. Imprecision, proposed "
         "by one rule (GRADE guidelines 6, Guyatt et al., J Clin Epidemiol 2011; GRADE guidance 34, Zeng et al., "

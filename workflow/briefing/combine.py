@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from . import certainty, changes, effects, importance, messages, registry, sof, wording
+from . import certainty, changes, effects, importance, messages, pooling, registry, robustness, sof, subgroups, wording
 from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS
 
 METHODS = {
@@ -21,11 +21,6 @@ METHODS = {
         'figures are of; where the source states none, it says "not stated" and gives the enrolled number '
         "beside it, never in its place. Validation reports to the curator the denominators that stated "
         "percentages are consistent with when the enrolled and stated counts are not"
-    ),
-    "pooling": (
-        "random effects (REML) on logit-transformed proportions and inverse-variance pooling of means, "
-        "DerSimonian–Laird as sensitivity analysis; only within a modality, for the same outcome definition "
-        "in the same time window, and only with two or more studies"
     ),
     "comparisons": (
         "a trial's arms are kept apart: each arm's figures are counted under the modality of its treatment, and "
@@ -42,6 +37,46 @@ METHODS = {
         "named, so that no patient is counted twice"
     ),
 }
+
+
+def pooling_method(settings: dict[str, Any] | None) -> str:
+    """The Methods entry on pooling: the models, the fallback and the thresholds actually used
+    (pooling.py, robustness.py, subgroups.py and the config's prespecified subgroups)."""
+    minimum = subgroups.min_studies(settings)
+    planned = [
+        f"{modality_id}: {spec.get('label') or spec['covariate'].replace('_', ' ')}"
+        + (
+            f" ({wording.subgroup_label(spec, True)} versus {wording.subgroup_label(spec, False)})"
+            if spec.get("cutpoint") is not None
+            else ""
+        )
+        for modality_id, specs in ((settings or {}).get("subgroups") or {}).items()
+        for spec in specs
+    ]
+    return (
+        "only within a modality, for the same outcome definition in the same time window, and only with two or "
+        "more studies. Proportions: the one-step binomial–normal model (random-intercept logistic regression, as "
+        "metafor's rma.glmm: maximum likelihood, 7-point adaptive Gauss–Hermite quadrature, Wald 95 % CI, 95 % "
+        "prediction interval from se² + τ²), back-transformed to proportions; inverse-variance random effects on "
+        "logits (REML τ²) beside it as sensitivity analysis, with a note where the two differ materially (the "
+        f"estimates, or a bound of their 95 % CIs, more than {pooling.MATERIAL_PP} percentage points apart). A GLMM "
+        "that does not converge, whose estimate runs to a boundary or whose maximum likelihood estimate does not "
+        "exist falls back to the REML result, and the briefing says so. Means: inverse-variance random effects "
+        "(REML), DerSimonian–Laird as sensitivity analysis. Heterogeneity is reported first as the 95 % prediction "
+        "interval, with I² and τ². Each pooled result is checked with the estimators side by side (GLMM, REML, "
+        "DerSimonian–Laird, Paule–Mandel) and, with three studies or more, leave-one-out refits by its own model "
+        f"(by inverse-variance REML beyond {robustness.LOO_GLMM_MAX} studies; each study listed up to "
+        f"{robustness.LOO_ALL_MAX}, else the {robustness.LOO_SHOWN} most influential). "
+        "Small-study effects: a funnel plot and Egger's regression test (weighted regression on the standard "
+        f"error, t test) only with at least {robustness.SMALL_STUDY_MIN} studies (Cochrane Handbook), asymmetry "
+        f"taken at p < {robustness.EGGER_ALPHA}; the result is the build's proposal on publication bias. "
+        "Prespecified subgroups: "
+        + ("; ".join(planned) if planned else "none")
+        + ". Subgroups are pooled by the primary model, compared by the test for subgroup differences (Q between, "
+        "χ² on the number of subgroups − 1 df), and the covariate enters a one-covariate mixed-effects "
+        f"meta-regression (REML residual τ², z tests), only when every subgroup has at least {minimum} studies; "
+        "studies that do not state the covariate are left out"
+    )
 
 
 def importance_method(settings: dict[str, Any]) -> str:
@@ -354,6 +389,7 @@ def build(
         | {
             **certainty.methods_parts(config.get("analysis"), tables.get("scales")),
             "importance": importance_method(config.get("analysis")),
+            "pooling": pooling_method(config.get("analysis")),
         },
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},

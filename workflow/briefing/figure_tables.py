@@ -178,15 +178,23 @@ def estimate_cell(estimate: float, low: float, high: float, scale: str) -> str:
     return f"{numbers.estimate(estimate, scale)} [{numbers.estimate(low, scale)}, {numbers.estimate(high, scale)}]"
 
 
-def pooled_label(all_studies: int | None) -> str:
-    return "Random effects (REML)" + (", all studies" if all_studies else "")
+def pooled_label(all_studies: int | None, method: str = "REML") -> str:
+    return f"Random effects ({method})" + (", all studies" if all_studies else "")
+
+
+REML_SENSITIVITY_LABEL = "Inverse variance, REML (sensitivity)"
 
 
 def forest_table(
-    rows: list[dict[str, Any]], pooled: dict[str, Any], scale: str, all_studies: int | None = None
+    rows: list[dict[str, Any]],
+    pooled: dict[str, Any],
+    scale: str,
+    all_studies: int | None = None,
+    sensitivity: dict[str, Any] | None = None,
 ) -> list[dict[str, str]]:
     """The forest plot's columns: one row per study, then the pooled result, then the 95 %
-    prediction interval when there is one. rows: label, estimate, ci_low, ci_high, weight, n_text."""
+    prediction interval when there is one, then the sensitivity analysis when one is drawn.
+    rows: label, estimate, ci_low, ci_high, weight, n_text."""
     table = [
         {
             "Study": r["label"],
@@ -199,7 +207,7 @@ def forest_table(
     p = forest_pooled(pooled, scale)
     table.append(
         {
-            "Study": pooled_label(all_studies),
+            "Study": pooled_label(all_studies, pooled.get("method") or "REML"),
             "n": "",
             "Estimate [95 % CI]": estimate_cell(p["estimate"], p["ci_low"], p["ci_high"], scale),
             "Weight": "100 %",
@@ -208,15 +216,29 @@ def forest_table(
     if p["pi_low"] is not None:
         interval = f"[{numbers.estimate(p['pi_low'], scale)}, {numbers.estimate(p['pi_high'], scale)}]"
         table.append({"Study": PREDICTION_LABEL, "n": "", "Estimate [95 % CI]": interval, "Weight": ""})
+    if sensitivity is not None:
+        s = forest_pooled(sensitivity, scale)
+        cell = estimate_cell(s["estimate"], s["ci_low"], s["ci_high"], scale)
+        table.append({"Study": REML_SENSITIVITY_LABEL, "n": "", "Estimate [95 % CI]": cell, "Weight": ""})
     return table
 
 
 def heterogeneity(pooled: dict[str, Any]) -> str:
-    """The line under a forest plot: τ², I², Cochran's Q with its df and p."""
-    return (
+    """The line under a forest plot: τ², I², Cochran's Q with its df and p. A GLMM weights no
+    study: its squares are sized by 1/(vᵢ + τ²), and the line says so."""
+    text = (
         f"Heterogeneity: τ² = {numbers.tau2(pooled['tau2'])}; I² = {numbers.i2(pooled['i2'])} %; "
         f"Q = {numbers.q(pooled['q'])}, df = {pooled['q_df']}, {numbers.p_computed(pooled['q_p'])}"
     )
+    return text + ("; weights 1/(vᵢ + τ²)" if pooled.get("method") == "GLMM" else "")
+
+
+FUNNEL_COLUMNS = ("Study", "Effect", "SE")
+
+
+def funnel_table(points: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The funnel plot's numbers: each study's logit proportion (or mean) and its standard error."""
+    return [{"Study": p["label"], "Effect": numbers.slope(p["effect"]), "SE": numbers.slope(p["se"])} for p in points]
 
 
 def forest_alt(table: list[dict[str, str]], heterogeneity_text: str, k: int, all_studies: int | None) -> str:

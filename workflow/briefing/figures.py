@@ -247,12 +247,17 @@ def _response_bars(
 
 
 def forest_figures(
-    figure_id: str, title: str, rows: list[dict[str, Any]], pooled: dict[str, Any], scale: str
+    figure_id: str,
+    title: str,
+    rows: list[dict[str, Any]],
+    pooled: dict[str, Any],
+    scale: str,
+    sensitivity: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The forest plot, in parts of at most FOREST_ROWS_PER_PART studies on one shared axis; every
     part repeats the pooled result of all studies so that each can be read alone."""
     if len(rows) <= FOREST_ROWS_PER_PART:
-        return _parts(figure_id, [forest_figure(figure_id, title, rows, pooled, scale)])
+        return _parts(figure_id, [forest_figure(figure_id, title, rows, pooled, scale, sensitivity=sensitivity)])
     xlim = None
     if scale != "proportion":
         ends = [v for r in rows for v in (r["ci_low"], r["ci_high"])]
@@ -263,7 +268,15 @@ def forest_figures(
         figure_id,
         [
             forest_figure(
-                _part_id(figure_id, i), title, chunk, pooled, scale, continued=i > 0, xlim=xlim, all_studies=len(rows)
+                _part_id(figure_id, i),
+                title,
+                chunk,
+                pooled,
+                scale,
+                continued=i > 0,
+                xlim=xlim,
+                all_studies=len(rows),
+                sensitivity=sensitivity,
             )
             for i, chunk in enumerate(_forest_chunks(rows))
         ],
@@ -286,26 +299,34 @@ def forest_figure(
     continued: bool = False,
     xlim: tuple[float, float] | None = None,
     all_studies: int | None = None,
+    sensitivity: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A forest plot in the field's standard form: one row per study (estimate, 95 % CI, marker
     sized by weight) with the numbers in columns beside it, the pooled diamond, the prediction
-    interval, and heterogeneity underneath. `scale` is "proportion" (axis 0 to 1, never beyond)
-    or "mean". Height grows with the number of studies so 1 to 200 rows stay legible.
+    interval, the sensitivity analysis (an open diamond) when given, and heterogeneity underneath.
+    `scale` is "proportion" (axis 0 to 1, never beyond) or "mean". Height grows with the number of
+    studies so 1 to 200 rows stay legible.
 
     rows: dicts with label, estimate, ci_low, ci_high, weight (percent), n_text.
-    pooled: PooledResult.to_dict() of the REML model.
+    pooled: PooledResult.to_dict() of the primary model (GLMM or REML); sensitivity: of the
+    inverse-variance REML model beside a GLMM.
     """
     _style()
     k = len(rows)
     if continued:
         title += " (continued)"
-    table = tables.forest_table(rows, pooled, scale, all_studies)  # every number the plot prints
+    table = tables.forest_table(rows, pooled, scale, all_studies, sensitivity)  # every number the plot prints
     heterogeneity = tables.heterogeneity(pooled)
-    fig, (left, ax, right), height = _forest_canvas(k)
-    ys = list(range(k + 2, 2, -1))  # studies from the top; pooled at 1.5, prediction at 0.5
-    _forest_marks(ax, rows, ys, tables.forest_pooled(pooled, scale))
-    _forest_axis(ax, scale, xlim, k)
-    _forest_columns(left, right, table, ys + [1.5, 0.5], k)
+    extra = 1 if sensitivity is not None else 0  # a row under the prediction interval
+    fig, (left, ax, right), height = _forest_canvas(k + extra)
+    # Studies from the top; pooled, prediction (and sensitivity) rows under them, one unit apart.
+    ys = list(range(k + 2 + extra, 2 + extra, -1))
+    below = [1.5 + extra - i for i in range(2 + extra)]
+    _forest_marks(ax, rows, ys, tables.forest_pooled(pooled, scale), y_pooled=below[0], y_prediction=below[1])
+    if sensitivity is not None:
+        _diamond(ax, tables.forest_pooled(sensitivity, scale), below[2], facecolor="none", edgecolor=PALETTE[1])
+    _forest_axis(ax, scale, xlim, k + extra)
+    _forest_columns(left, right, table, ys + below[: len(table) - k], k + extra, pooled_row=k)
     fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
     fig.text(0.0, 1 - 0.15 / height, title, fontsize=11, ha="left", va="top")
     return {
@@ -386,9 +407,11 @@ class _Column:
     bold: bool = True  # in the pooled row
 
 
-def _forest_columns(left: Any, right: Any, table: list[dict[str, str]], ys: list[float], k: int) -> None:
+def _forest_columns(
+    left: Any, right: Any, table: list[dict[str, str]], ys: list[float], k: int, pooled_row: int | None = None
+) -> None:
     """The table drawn beside the plot at each row's height: study and n on the left, estimate
-    and weight on the right; the pooled row (the k-th) in bold."""
+    and weight on the right; the pooled row (the k-th unless said) in bold."""
     for panel in (left, right):
         panel.set_xlim(0, 1)
         panel.set_ylim(-0.2, k + 3)
@@ -399,7 +422,9 @@ def _forest_columns(left: Any, right: Any, table: list[dict[str, str]], ys: list
         _Column(right, "Estimate [95 % CI]", "Estimate [95 % CI]", 0.05),
         _Column(right, "Weight", "Weight", 1, "right", bold=False),
     ]
-    _draw_columns(columns, table, ys, k, header_y=k + 2.7, header={"va": "center"})
+    _draw_columns(
+        columns, table, ys, k if pooled_row is None else pooled_row, header_y=k + 2.7, header={"va": "center"}
+    )
 
 
 def _draw_columns(
@@ -595,3 +620,49 @@ def _comparison_columns(
         _Column(right, "Weight", head["Weight"], COMPARISON_PANELS[2][1], "right", bold=False),
     ]
     _draw_columns(columns, table, ys, k, header_y=top - 1.6, header={"va": "bottom", "fontsize": 9})
+
+
+# ----------------------------------------------------------------------------- funnel plots
+def funnel_figure(figure_id: str, title: str, entry: dict[str, Any], egger: str) -> dict[str, Any]:
+    """A funnel plot of one pooled result, on the analysis scale (logit proportion or mean): each
+    study's effect against its standard error (the axis inverted, largest studies on top), the
+    inverse-variance REML estimate as a vertical line and its pseudo-95 % limits (± 1.96 SE), with
+    Egger's test underneath. Drawn only with enough studies (robustness.SMALL_STUDY_MIN)."""
+    _style()
+    points = entry["robustness"]["funnel"]
+    centre = _funnel_centre(entry)
+    table = tables.funnel_table(points)
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    se_max = max(p["se"] for p in points) * 1.05
+    mouth = [centre - 1.96 * se_max, centre, centre + 1.96 * se_max]
+    ax.plot(mouth, [se_max, 0, se_max], color=".5", linestyle="--", linewidth=1)
+    effects = [p["effect"] for p in points]
+    ax.set_xlim(min(effects + mouth[:1]) - 0.1, max(effects + mouth[2:]) + 0.1)
+    ax.axvline(centre, color=PALETTE[1], linewidth=1)
+    ax.scatter([p["effect"] for p in points], [p["se"] for p in points], color=PALETTE[0], s=22, zorder=3)
+    ax.set_ylim(se_max, 0)
+    ax.set_ylabel("Standard error")
+    ax.set_xlabel("Logit proportion" if entry["kind"] == "proportion" else "Mean")
+    ax.set_title(textwrap.fill(title, 70), fontsize=11, loc="left")
+    fig.text(0.0, 0.0, textwrap.fill(egger, 110), fontsize=8, ha="left", va="top")
+    return {
+        "id": figure_id,
+        "title": title,
+        "alt": f"Funnel plot of {len(points)} studies: standard error against the "
+        + ("logit proportion" if entry["kind"] == "proportion" else "mean")
+        + f". {egger}.",
+        "svg": _to_svg(fig, figure_id),
+        "table": table,
+        "columns": list(tables.FUNNEL_COLUMNS),
+        "part_of": entry["figure_id"],
+        "heterogeneity": egger,
+    }
+
+
+def _funnel_centre(entry: dict[str, Any]) -> float:
+    """The inverse-variance REML estimate on the analysis scale: the funnel's centre, as in Egger's
+    regression (which uses the same effects and variances)."""
+    if entry["kind"] == "proportion":
+        reml = entry["sensitivity"] or entry["result"]
+        return reml["estimate"]
+    return entry["result"]["estimate"]

@@ -25,7 +25,6 @@ from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.tools.numdiff import approx_hess3
 
-from . import numbers
 from .models import PooledResult
 
 METHODS = ("REML", "DL", "PM", "FE")
@@ -539,12 +538,50 @@ def pool_proportions_glmm(
         return fallback(f"the optimiser did not converge: {fit.message}")
     mu, tau = float(fit.x[0]), abs(float(fit.x[1]))
     if not (np.isfinite(mu) and np.isfinite(tau)) or abs(mu) > 30 or tau**2 > 100:
-        return fallback(f"the estimate ran off to logit {numbers.fixed(mu, 2)}, tau² {numbers.tau2(tau**2)}")
+        return fallback("the estimate ran off towards a boundary: |logit| above 30 or tau² above 100")
     info = approx_hess3(np.array([mu, tau]), _glmm_negloglik, args=args)
     if not np.all(np.isfinite(info)) or np.any(np.linalg.eigvalsh(info) <= 0):
         return fallback("the information matrix is not positive definite")
     se = float(np.sqrt(np.linalg.inv(info)[0, 0]))
     return _proportion_pool("GLMM", len(x), mu, se, tau**2, level, converged=True, message="", loglik=-float(fit.fun))
+
+
+def glmm_pooled_result(events: Any, n: Any, fit: ProportionPool) -> PooledResult:
+    """A converged GLMM fit in the shape of an inverse-variance result, for what every pooled
+    result shows: I² and H² as rma.glmm prints them (its tau² against the "typical" within-study
+    variance of the escalc logits), Cochran's Q of those logits, and weights 1/(vi + tau²) at the
+    GLMM's tau². The GLMM itself weights no study; those weights only size a forest plot's squares."""
+    if not fit.converged or fit.method != "GLMM":
+        raise ValueError("only a converged GLMM fit has a GLMM result")
+    yi, vi = escalc_logit(events, n)
+    k, w0 = len(yi), 1 / vi
+    s2 = (k - 1) * w0.sum() / (w0.sum() ** 2 - (w0**2).sum())
+    q = float((w0 * (yi - (w0 * yi).sum() / w0.sum()) ** 2).sum())
+    w = 1 / (vi + fit.tau2)
+    return PooledResult(
+        method="GLMM",
+        k=k,
+        estimate=fit.estimate,
+        se=fit.se,
+        ci_low=fit.ci_low,
+        ci_high=fit.ci_high,
+        pi_low=fit.pi_low,
+        pi_high=fit.pi_high,
+        tau2=fit.tau2,
+        i2=float(100 * fit.tau2 / (fit.tau2 + s2)),
+        h2=float((fit.tau2 + s2) / s2),
+        q=q,
+        q_df=k - 1,
+        q_p=float(stats.chi2.sf(q, k - 1)),
+        weights=tuple(float(x) for x in 100 * w / w.sum()),
+        knapp_hartung=False,
+        transform="logit",
+        estimate_prop=fit.estimate_prop,
+        ci_low_prop=fit.ci_low_prop,
+        ci_high_prop=fit.ci_high_prop,
+        pi_low_prop=fit.pi_low_prop,
+        pi_high_prop=fit.pi_high_prop,
+    )
 
 
 # --- estimators side by side and leave-one-out -------------------------------------------------

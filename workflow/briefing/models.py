@@ -287,6 +287,43 @@ class PooledResult:
         return out
 
 
+class AnalysisTable(Model):
+    """A small table the briefing prints beside a pooled result, every cell as printed."""
+
+    caption: str
+    columns: list[str]
+    rows: list[dict[str, str]]
+
+
+class Robustness(Model):
+    """How far a pooled result holds (robustness.analyse): each estimator's result and each
+    leave-one-out refit on the reporting scale, Egger's test (None below its minimum of studies)
+    with the funnel plot's data, and the tables and lines the briefing prints."""
+
+    estimators: list[dict[str, Any]]
+    leave_one_out: list[dict[str, Any]]
+    egger: dict[str, Any] | None
+    funnel: list[dict[str, Any]]
+    tables: list[AnalysisTable]
+    lines: list[str]
+
+
+class SubgroupAnalysis(Model):
+    """One prespecified covariate for one pooled result (subgroups.analyse); `done` False with the
+    reason in `text` when a subgroup has fewer studies than the config's minimum."""
+
+    covariate: str
+    label: str
+    done: bool
+    text: str
+    subgroups: list[dict[str, Any]]
+    table: AnalysisTable | None
+    q_between: float | None = None
+    df: int | None = None
+    p: float | None = None
+    meta_regression: dict[str, Any] | None = None
+
+
 class Pooled(Model):
     domain: str
     definition: str
@@ -300,6 +337,11 @@ class Pooled(Model):
     sensitivity: PooledResult | None
     note: str
     figure_id: str | None = None
+    fallback: str | None = None  # why the GLMM was not usable (the result is then REML's)
+    material: str | None = None  # the GLMM and REML results differ materially (pooling.MATERIAL_PP)
+    robustness: Robustness | None = None
+    subgroups: list[SubgroupAnalysis] = []
+    funnel_id: str | None = None  # its funnel plot, with enough studies for one
 
 
 class Category(Model):
@@ -582,6 +624,7 @@ class ModalitySummary(Model):
     sof_comparisons: list[ComparativeSofRow] = []
     sof_differences: list[DifferenceSofRow] = []
     comparison_figures: list[Figure] = []  # the forest plots of sof_comparisons, shown beside them
+    prespecified: list[str] = []  # prespecified subgroup analyses that had nothing pooled to run on
 
 
 # ----------------------------------------------------------------------------- the briefing

@@ -196,3 +196,26 @@ def sd(sd_text: str) -> str:
 def mean_sd(value_text: str, sd_text: str | None) -> str:
     """ "6.1 (SD 1.9)", or the value alone when no SD is stated."""
     return f"{value_text} ({sd(sd_text)})" if sd_text else value_text
+
+
+# ----------------------------------------------------------------------------- robustness of pooled results
+STAT_PLACES = 2  # a test statistic (z, t, Q between) or a meta-regression coefficient
+SLOPE_PLACES = 3
+
+
+def change(value: Number, scale: str = "proportion") -> str:
+    """A signed change of an estimate on its scale: "+1.2", "−0.8" (percentage points for a
+    proportion); a change that rounds to zero prints "0.0"."""
+    text = estimate(abs(Decimal(str(exact(value)))), scale)
+    if not text.strip("0."):
+        return text
+    return ("+" if exact(value) > 0 else "−") + text
+
+
+def statistic(value: Number) -> str:
+    return fixed(value, STAT_PLACES)
+
+
+def slope(value: Number) -> str:
+    """A meta-regression coefficient on the analysis scale (a logit or a mean per covariate unit)."""
+    return fixed(value, SLOPE_PLACES).replace("-", "−")

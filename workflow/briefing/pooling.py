@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import wording
 from .vocabulary import DOMAINS
 
 DEFAULT_WINDOW = {"label": "time point not stated", "min_days": None, "max_days": None}
+# The GLMM and the inverse-variance REML result differ "materially" when their estimates, or the
+# same bound of their 95 % CIs, are more than this many percentage points apart: then the briefing
+# says so beside the result (a difference a reader would weigh, well beyond rounding).
+MATERIAL_PP = 5
 
 
 def window_for(time_days: float | None, windows: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -29,12 +34,20 @@ def _definition(o: dict[str, Any]) -> str:
 
 
 def pool_outcomes(
-    outcomes: list[dict[str, Any]], estimates: dict[str, Any], windows: dict[str, list[dict[str, Any]]]
+    outcomes: list[dict[str, Any]],
+    estimates: dict[str, Any],
+    windows: dict[str, list[dict[str, Any]]],
+    studies: dict[str, dict[str, Any]] | None = None,
+    settings: dict[str, Any] | None = None,
+    modality_id: str = "",
 ) -> list[dict[str, Any]]:
-    """One entry per group of comparable outcomes, pooled where two or more studies allow it."""
+    """One entry per group of comparable outcomes, pooled where two or more studies allow it, with
+    its robustness and the prespecified subgroup analyses (`studies` by id give the covariates and
+    the names the tables print)."""
+    studies = studies or {}
     results = []
     for (domain, definition, kind, window), rows in sorted(_comparable(outcomes, estimates, windows).items()):
-        studies = sorted({o["study_id"] for o in rows})
+        ids = sorted({o["study_id"] for o in rows})
         entry: dict[str, Any] = {
             "domain": domain,
             "definition": definition,
@@ -42,15 +55,19 @@ def pool_outcomes(
             "kind": kind,
             "window": window,
             "outcome_ids": [o["outcome_id"] for o in rows],
-            "studies": studies,
-            "k": len(studies),
+            "studies": ids,
+            "k": len(ids),
+            "fallback": None,
+            "material": None,
+            "robustness": None,
+            "subgroups": [],
         }
-        if len(studies) < 2:
+        if len(ids) < 2:
             note = "one study: reported as it stands, nothing pooled"
-        elif len(rows) != len(studies):
+        elif len(rows) != len(ids):
             note = "a study reports this outcome more than once in the window; not pooled"
         else:
-            results.append(entry | _pooled(kind, rows, estimates))
+            results.append(entry | _pooled(kind, rows, estimates, studies, settings, modality_id))
             continue
         results.append(entry | {"result": None, "sensitivity": None, "note": note})
     return results
@@ -79,24 +96,78 @@ def _comparable(
     return groups
 
 
-def _pooled(kind: str, rows: list[dict[str, Any]], estimates: dict[str, Any]) -> dict[str, Any]:
-    """The REML result, the DerSimonian–Laird sensitivity analysis and how they were made."""
-    from . import meta  # scipy and statsmodels: imported only when something is pooled
-
+def _data(kind: str, rows: list[dict[str, Any]], estimates: dict[str, Any]) -> dict[str, list[Any]]:
     if kind == "proportion":
-        events = [estimates[o["outcome_id"]]["events"] for o in rows]
-        ns = [estimates[o["outcome_id"]]["n"] for o in rows]
         return {
-            "result": meta.pool_proportions(events, ns, transform="logit", method="REML").to_dict(),
-            "sensitivity": meta.pool_proportions(events, ns, transform="logit", method="DL").to_dict(),
-            "note": "random effects (REML) on logit proportions; DerSimonian–Laird as sensitivity analysis",
+            "events": [estimates[o["outcome_id"]]["events"] for o in rows],
+            "n": [estimates[o["outcome_id"]]["n"] for o in rows],
         }
-    means, sds, ns = [o["value"] for o in rows], [o["sd"] for o in rows], [o["denominator"] for o in rows]
-    return {
-        "result": meta.pool_means(means, sds, ns, method="REML").to_dict(),
-        "sensitivity": meta.pool_means(means, sds, ns, method="DL").to_dict(),
-        "note": "random effects (REML), inverse-variance weights; DerSimonian–Laird as sensitivity analysis",
+    return {"means": [o["value"] for o in rows], "sds": [o["sd"] for o in rows], "ns": [o["denominator"] for o in rows]}
+
+
+def _pooled(
+    kind: str,
+    rows: list[dict[str, Any]],
+    estimates: dict[str, Any],
+    studies: dict[str, dict[str, Any]],
+    settings: dict[str, Any] | None,
+    modality_id: str,
+) -> dict[str, Any]:
+    """The primary result, its sensitivity analysis, how they were made, and how far they hold.
+
+    Proportions: the one-step binomial-normal GLMM (Cochrane Handbook ch. 10.4.4: inverse-variance
+    pooling of logits is biased with few events or small studies), the inverse-variance logit REML
+    result beside it; a GLMM that is not usable falls back to that REML result, and says so.
+    Means: inverse-variance REML, DerSimonian–Laird beside it."""
+    from . import meta, robustness, subgroups  # scipy and statsmodels: imported only when something is pooled
+
+    data = _data(kind, rows, estimates)
+    if kind == "proportion":
+        reml = meta.pool_proportions(data["events"], data["n"], transform="logit", method="REML").to_dict()
+        glmm = meta.pool_proportions_glmm(data["events"], data["n"])
+        if glmm.converged:
+            result = meta.glmm_pooled_result(data["events"], data["n"], glmm).to_dict()
+            pooled = {
+                "result": result,
+                "sensitivity": reml,
+                "note": "binomial–normal GLMM on logit proportions (maximum likelihood); inverse-variance "
+                "logit REML as sensitivity analysis",
+                "material": wording.material_difference(result, reml, MATERIAL_PP) if differs(result, reml) else None,
+                "fallback": None,
+            }
+        else:
+            pooled = {
+                "result": reml,
+                "sensitivity": None,
+                "note": "random effects (REML) on logit proportions, the GLMM not being usable",
+                "material": None,
+                "fallback": wording.glmm_fallback(glmm.message),
+            }
+    else:
+        pooled = {
+            "result": meta.pool_means(data["means"], data["sds"], data["ns"], method="REML").to_dict(),
+            "sensitivity": meta.pool_means(data["means"], data["sds"], data["ns"], method="DL").to_dict(),
+            "note": "random effects (REML), inverse-variance weights; DerSimonian–Laird as sensitivity analysis",
+            "material": None,
+            "fallback": None,
+        }
+    rows_studies = [studies.get(o["study_id"], {"study_id": o["study_id"]}) for o in rows]
+    labels = [s.get("short_name") or s["study_id"] for s in rows_studies]
+    minimum = subgroups.min_studies(settings)
+    return pooled | {
+        "robustness": robustness.analyse(kind, data, labels, pooled["result"]),
+        "subgroups": [
+            subgroups.analyse(kind, data, rows_studies, spec, minimum)
+            for spec in subgroups.specs(settings, modality_id)
+        ],
     }
+
+
+def differs(primary: dict[str, Any], reml: dict[str, Any]) -> bool:
+    """Whether the GLMM and REML results differ materially: by more than MATERIAL_PP percentage
+    points in the estimate or either bound of the 95 % CI."""
+    keys = ("estimate_prop", "ci_low_prop", "ci_high_prop")
+    return any(abs(primary[k] - reml[k]) * 100 > MATERIAL_PP for k in keys)
 
 
 def unpooled(

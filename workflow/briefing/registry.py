@@ -270,8 +270,9 @@ def _pooled_results(s: dict[str, Any]) -> list[Entry]:
         if pooled["result"]:
             shown = [wording.pooled_effect(pooled)]
             parts = [f for f in s["figures"] if pooled.get("figure_id") and f.get("part_of") == pooled["figure_id"]]
-            for forest in parts:  # a forest plot of many studies comes in parts
+            for forest in parts:  # a forest plot of many studies comes in parts (and its funnel plot)
                 shown += [v for row in forest["table"] for v in row.values()] + [forest.get("heterogeneity", "")]
+            shown += _robustness_shown(pooled)
             id = f"{m}:pooled:{pooled['domain']}:{pooled['definition']}:{pooled['window']}"
             label, of = f"Pooled {pooled['definition']}", pooled["outcome_ids"]
             where = "pooled from the rows listed"
@@ -279,6 +280,19 @@ def _pooled_results(s: dict[str, Any]) -> list[Entry]:
                 _derived(id, m, "outcomes", label, pooled["note"], of, where, result=pooled["result"], shown=shown)
             )
     return entries
+
+
+def _robustness_shown(pooled: dict[str, Any]) -> list[str]:
+    """What the briefing prints about how far a pooled result holds: the fallback or material
+    difference notes, the robustness lines and tables, the subgroup analyses."""
+    shown = [f"{pooled['k']} studies"] + [t for t in (pooled.get("fallback"), pooled.get("material")) if t]
+    robust = pooled.get("robustness") or {}
+    tables = list(robust.get("tables", []))
+    shown += robust.get("lines", [])
+    for analysis in pooled.get("subgroups", []):
+        shown.append(analysis["text"])
+        tables += [analysis["table"]] if analysis.get("table") else []
+    return shown + [cell for t in tables for row in t["rows"] for cell in row.values()]
 
 
 def _patients_total(s: dict[str, Any]) -> list[Entry]:

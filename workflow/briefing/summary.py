@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import certainty, comparative, effects, figure_tables, figures, imprecision, pooling, sof, wording
+from . import certainty, comparative, effects, figure_tables, figures, imprecision, pooling, robustness, sof, wording
 from .vocabulary import CATEGORIES, COMPARISON_COLUMNS, DESIGNS, DOMAINS
 
 
@@ -101,8 +101,9 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     # findings), never pooled with single-arm figures as if the trial were a case series.
     paired = {i for c in computed + differences for i in c["outcome_ids"]}
     single = [o for o in own if o["outcome_id"] not in paired]
-    pooled = _figure_ids(pooling.pool_outcomes(single, estimates, windows), modality_id)
     settings = evidence.get("settings", {})
+    by_id = {s["study_id"]: s for s in studies}
+    pooled = _figure_ids(pooling.pool_outcomes(single, estimates, windows, by_id, settings, modality_id), modality_id)
     size = evidence_size(own, primary, pooled, arms, settings)
     ratings = certainty.rate_modality(studies, evidence["certainty"], size, settings, evidence.get("scales"))
     study_names = {s["study_id"]: s for s in studies}
@@ -137,7 +138,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "pooled": pooled,
         "certainty": ratings,
         # The rule's inputs stay here; the summary keeps the counts the proposals name.
-        "evidence_size": {d: {k: v for k, v in e.items() if k != "items"} for d, e in size.items()},
+        "evidence_size": {d: {k: v for k, v in e.items() if k not in ("items", "egger")} for d, e in size.items()},
         "figures": _figures(modality_id, groups, trajectories, pooled, outcomes, estimates, study_names, scales),
         "sentences": _sentences(primary, outcomes, estimates, ratings, evidence["modality"]),
         "statements": evidence["statements"],
@@ -145,6 +146,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "unpooled": pooling.unpooled(single, estimates, windows, pooled) + pooling.compared(own, paired),
         "findings": {c.id: _role_texts(primary_ids, own, estimates, c.id) for c in COMPARISON_COLUMNS},
         "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
+        "prespecified": _prespecified(settings, modality_id, pooled),
     }
     knapp_hartung = evidence.get("settings", {}).get("knapp_hartung", False)
     baselines = evidence.get("baseline_risks", [])
@@ -315,9 +317,26 @@ def _outcomes(
 
 
 def _figure_ids(pooled: list[dict[str, Any]], modality_id: str) -> list[dict[str, Any]]:
-    """Each pooled result with the id of its forest plot, numbered in order."""
+    """Each pooled result with the id of its forest plot, numbered in order, and of its funnel
+    plot when it has one (the same number)."""
     number = iter(range(1, len(pooled) + 1))
-    return [p | {"figure_id": f"fig-{modality_id}-forest-{next(number)}"} if p["result"] else p for p in pooled]
+    entries = []
+    for p in pooled:
+        if p["result"]:
+            i = next(number)
+            funnel = f"fig-{modality_id}-funnel-{i}" if p["robustness"]["funnel"] else None
+            p = p | {"figure_id": f"fig-{modality_id}-forest-{i}", "funnel_id": funnel}
+        entries.append(p)
+    return entries
+
+
+def _prespecified(settings: dict[str, Any], modality_id: str, pooled: list[dict[str, Any]]) -> list[str]:
+    """Prespecified subgroup analyses of a modality with nothing pooled, in one line each."""
+    if any(p["result"] for p in pooled):
+        return []
+    from . import subgroups
+
+    return [wording.subgroups_nothing_pooled(spec) for spec in subgroups.specs(settings, modality_id)]
 
 
 def _figures(
@@ -350,6 +369,10 @@ def _figures(
     for entry in pooled:
         if entry["result"]:
             figure_list += forest(entry, by_id, estimates, study_names)
+        if entry.get("funnel_id"):
+            title = f"{entry['label']}, {entry['window']}: funnel plot"
+            egger = wording.egger_result(entry["robustness"]["egger"], robustness.EGGER_ALPHA, pointer=False)
+            figure_list.append(figures.funnel_figure(entry["funnel_id"], title, entry, egger))
     return figure_list
 
 
@@ -402,8 +425,17 @@ def evidence_size(
         items = judged.get(domain, [])
         events = sum(i.events or 0 for i in items if i.kind == "proportion")
         result[domain] = {"participants": n, "studies": k, "i2": max(i2s) if i2s else None}
-        result[domain] |= {"items": items, "events": events}
+        result[domain] |= {"items": items, "events": events, "egger": _egger_tests(pooled, domain)}
     return result
+
+
+def _egger_tests(pooled: list[dict[str, Any]], domain: str) -> list[dict[str, Any]]:
+    """The Egger tests of a domain's pooled results, each named by its outcome and window."""
+    return [
+        p["robustness"]["egger"] | {"label": f"{p['label']}, {p['window']}"}
+        for p in pooled
+        if p["domain"] == domain and p["result"] and p["robustness"]["egger"]
+    ]
 
 
 def forest(
@@ -436,7 +468,12 @@ def forest(
         rows.append({"label": studies[o["study_id"]]["short_name"], "weight": weight, **row})
     title = f"{entry['label']}, {entry['window']}: random-effects meta-analysis"
     return figures.forest_figures(
-        entry["figure_id"], title, rows, entry["result"], "proportion" if entry["kind"] == "proportion" else "mean"
+        entry["figure_id"],
+        title,
+        rows,
+        entry["result"],
+        "proportion" if entry["kind"] == "proportion" else "mean",
+        entry["sensitivity"] if entry["kind"] == "proportion" else None,
     )
 
 

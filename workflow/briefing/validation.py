@@ -876,6 +876,28 @@ def settings_problems(settings: dict[str, Any]) -> list[Problem]:
             message = f"{entry.get('id')!r} is listed twice; give each prespecified outcome one entry"
             problems.append(Problem("config", None, f"analysis.outcomes[{i}].id", message))
         seen.add(entry.get("id"))
+    return problems + _subgroup_problems(settings)
+
+
+def _subgroup_problems(settings: dict[str, Any]) -> list[Problem]:
+    """Prespecified subgroups name a study-level covariate; a cutpoint needs a numeric one."""
+    from .subgroups import COVARIATES, NUMERIC
+
+    problems = []
+    minimum = settings.get("subgroup_min_studies", 2)
+    if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 2:
+        message = f"must be a whole number of studies, 2 or more (a subgroup of one pools nothing), not {minimum!r}"
+        problems.append(Problem("config", None, "analysis.subgroup_min_studies", message))
+    for modality, specs in (settings.get("subgroups") or {}).items():
+        for i, spec in enumerate(specs or []):
+            where = f"analysis.subgroups.{modality}[{i}]"
+            covariate = spec.get("covariate")
+            if covariate not in COVARIATES:
+                message = f"covariate {covariate!r} is not a study-level covariate; use one of: {', '.join(COVARIATES)}"
+                problems.append(Problem("config", None, where, message))
+            elif spec.get("cutpoint") is not None and covariate not in NUMERIC:
+                message = f"a cutpoint needs a numeric covariate; {covariate!r} is not one"
+                problems.append(Problem("config", None, where, message))
     return problems
 
 

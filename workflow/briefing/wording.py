@@ -621,3 +621,121 @@ def limitations(
     else:
         items.append(f"Comparisons across modalities are indirect: {indirect}")
     return items
+
+
+# ----------------------------------------------------------------------------- robustness of pooled results
+def glmm_fallback(message: str) -> str:
+    """Why a pooled proportion is the inverse-variance REML result and not the GLMM's."""
+    return sentence_start(message)
+
+
+def material_difference(primary: dict[str, Any], reml: dict[str, Any], threshold_pp: float) -> str:
+    """The note when the GLMM and the inverse-variance REML results differ materially."""
+    return (
+        f"GLMM and inverse-variance REML differ by more than {numbers.declared(threshold_pp)} percentage points "
+        f"(GLMM {numbers.percent(primary['estimate_prop'])} %, "
+        f"{numbers.ci(primary['ci_low_prop'], primary['ci_high_prop'])}; "
+        f"REML {numbers.percent(reml['estimate_prop'])} %, {numbers.ci(reml['ci_low_prop'], reml['ci_high_prop'])}): "
+        "the two weigh small studies and proportions near 0 or 1 differently; the GLMM, which uses the binomial "
+        "likelihood of each study's counts, is the primary result"
+    )
+
+
+def robustness_line(
+    estimators: list[dict[str, Any]], loo: list[dict[str, Any]], result: dict[str, Any], scale: str
+) -> str:
+    """One line: the prediction interval first (the headline of heterogeneity), I² beside it, then
+    how far the estimators and leaving out each study move the estimate."""
+    unit = " %" if scale == "proportion" else ""
+    low, high = (
+        (result["pi_low_prop"], result["pi_high_prop"])
+        if scale == "proportion"
+        else (result["pi_low"], result["pi_high"])
+    )
+    text = f"95 % prediction interval {numbers.interval(low, high, scale)}{unit} (I² = {numbers.i2(result['i2'])} %)"
+    usable = [e for e in estimators if not e["note"]]
+    ests = [e["estimate"] for e in usable]
+    names = ", ".join(e["method"] for e in usable)
+    text += f"; estimators {names} give {numbers.interval(min(ests), max(ests), scale)}{unit}"
+    if loo:
+        top = max(loo, key=lambda r: abs(r["change"]))
+        each = [r["estimate"] for r in loo]
+        text += (
+            f"; leaving out one study at a time gives {numbers.interval(min(each), max(each), scale)}{unit}, "
+            f"the largest change omitting {top['omitted']} ({numbers.change(top['change'], scale)})"
+        )
+    else:
+        text += "; leave-one-out needs three studies or more"
+    return text
+
+
+def no_small_study_test(k: int, minimum: int) -> str:
+    return (
+        f"No funnel plot or Egger's test: {k} studies, fewer than the {minimum} the Cochrane Handbook asks for "
+        "before small-study effects can be told from chance"
+    )
+
+
+def egger_result(test: dict[str, Any], alpha: float, pointer: bool = True) -> str:
+    verdict = "asymmetry suggested" if test["significant"] else "no evidence of asymmetry"
+    return (
+        f"Egger's test for small-study effects: t = {numbers.statistic(test['stat'])}, df = {test['df']}, "
+        f"{numbers.p_computed(test['p'])} ({verdict} at p < {numbers.declared(alpha)})"
+    ) + ("; see the funnel plot" if pointer else "")
+
+
+def publication_bias_reason(tests: list[dict[str, Any]], flagged: list[dict[str, Any]], alpha: float) -> str:
+    where = "; ".join(f"{t['label']}: {numbers.p_computed(t['p'])}" for t in tests)
+    if flagged:
+        return f"Egger's test suggests small-study effects (p < {numbers.declared(alpha)}): {where}."
+    return f"Egger's test finds no small-study effects (p < {numbers.declared(alpha)} taken as a signal): {where}."
+
+
+def subgroup_label(spec: dict[str, Any], below: bool) -> str:
+    cut = numbers.declared(spec["cutpoint"])
+    unit = f" {spec['unit']}" if spec.get("unit") else ""
+    return f"below {cut}{unit}" if below else f"{cut}{unit} or more"
+
+
+def subgroups_not_done(name: str, sizes: dict[str, int], minimum: int, missing: int) -> str:
+    if len(sizes) < 2:
+        why = (
+            f"all {sum(sizes.values())} studies fall in one subgroup ({next(iter(sizes))})"
+            if sizes
+            else "no study states it"
+        )
+    else:
+        counted = " and ".join(f"{k} ({g})" for g, k in sizes.items())
+        why = f"subgroups of {counted} studies, fewer than the {minimum} per subgroup prespecified"
+    unstated = f" ({missing} not stating it)" if missing else ""
+    return f"Subgroups by {name}: not analysed, {why}{unstated}"
+
+
+def subgroups_done(
+    name: str,
+    q: float,
+    df: int,
+    p: float,
+    regression: dict[str, Any] | None,
+    spec: dict[str, Any],
+    missing: int,
+    kind: str,
+) -> str:
+    text = f"Subgroups by {name}: test for subgroup differences Q = {numbers.q(q)}, df = {df}, {numbers.p_computed(p)}"
+    if regression is not None:
+        s = regression["slope"]
+        unit = f" {spec['unit']}" if spec.get("unit") else " unit"
+        scale = "logit" if kind == "proportion" else "mean"
+        text += (
+            f"; meta-regression on {name}: slope {numbers.slope(s['estimate'])} per{unit} on the {scale} scale "
+            f"(95 % CI {numbers.slope(s['ci_low'])} to {numbers.slope(s['ci_high'])}, {numbers.p_computed(s['p'])}), "
+            f"residual τ² = {numbers.tau2(regression['tau2'])}"
+        )
+    if missing:
+        text += f" ({missing} studies not stating it left out)"
+    return text
+
+
+def subgroups_nothing_pooled(spec: dict[str, Any]) -> str:
+    name = spec.get("label") or spec["covariate"].replace("_", " ")
+    return f"Prespecified subgroups by {name}: not analysed, nothing was pooled"
