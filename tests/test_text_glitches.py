@@ -39,3 +39,14 @@ def test_the_seeds_briefing_has_none_of_the_defects_found(built):
     ):
         assert not re.search(defect, text), defect
     assert text.count("this is the first edition") + text.count("This is the first edition") == 1
+
+
+def test_a_rules_reason_keeps_the_name_it_opens_with():
+    judgement = {
+        "source": "curator",
+        "label": "Publication bias",
+        "judgement_text": "undetected",
+        "reason": "One study.",
+        "rule": {"judgement": -1, "judgement_text": "strongly suspected (−1)", "reason": "Egger's test suggests ..."},
+    }
+    assert "would propose strongly suspected (−1): Egger's test" in wording.footnote("pain_response", judgement)

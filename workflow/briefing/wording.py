@@ -429,7 +429,7 @@ def footnote(domain: str, judgement: dict[str, Any]) -> str:
     text = f"{domain_label(domain)}, {f['label'].lower()} ({f['judgement_text']}; {whose}): {f['reason']}"
     if rule := f.get("rule"):
         verb = "cannot judge it" if rule["judgement"] is None else f"would propose {rule['judgement_text']}"
-        text += f" The build's rule {verb}: {lower_first(rule['reason'])}"
+        text += f" The build's rule {verb}: {rule['reason']}"  # its reason as written: it may open with a name (Egger)
     return text
 
 
