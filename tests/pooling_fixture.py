@@ -6,9 +6,10 @@ extends DIR/data of a copied project, which then builds with Snakemake."""
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
+
+from conftest import append_rows
 
 # (study, year, patients, responders at 1 month, maximum dose per fraction in Gy)
 SRS = [
@@ -26,15 +27,6 @@ SRS = [
     ("lewis2020", 2020, 61, 50, 19),
 ]
 HFRT = ("moore2021", 2021, 44, 35, 8)
-
-
-def _append(path: Path, rows: list[dict[str, object]]) -> None:
-    with open(path, encoding="utf-8", newline="") as fh:
-        header = next(csv.reader(fh))
-    with open(path, "a", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
-        for row in rows:
-            writer.writerow({k: row.get(k, "") for k in header})
 
 
 def _study(sid: str, year: int, n: int, dose: float, modality: str) -> dict[str, object]:
@@ -84,8 +76,8 @@ def extend(data: Path) -> None:
     sid, year, n, x, dose = HFRT
     studies.append(_study(sid, year, n, dose, "hfrt"))
     outcomes.append(_response(sid, n, x, "Improved pain relief", ""))
-    _append(data / "studies.csv", studies)
-    _append(data / "outcomes.csv", outcomes)
+    append_rows(data / "studies.csv", studies)
+    append_rows(data / "outcomes.csv", outcomes)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 from statsmodels.tools.numdiff import approx_hess3
+from test_meta import PRITZ_N, PRITZ_X  # metafor's dat.pritz1997, as test_meta has it
 
 from briefing.meta import (
     _glmm_negloglik,
@@ -33,9 +34,6 @@ from briefing.meta import (
     pool_proportions,
     pool_proportions_glmm,
 )
-
-PRITZ_X = [16, 10, 4, 43, 10, 25, 13, 12, 22, 4, 5, 18, 58, 6]
-PRITZ_N = [17, 12, 8, 58, 10, 42, 14, 12, 41, 5, 6, 23, 68, 10]
 
 # metadat dat.bcg
 BCG_TPOS = [4, 6, 3, 62, 33, 180, 8, 505, 29, 17, 186, 5, 27]

@@ -281,10 +281,10 @@ def test_the_fallback_is_said_in_the_rendered_briefing(tmp_path):
     import shutil
 
     import yaml
-    from pooling_fixture import _append, _response, _study
+    from pooling_fixture import _response, _study
 
     from briefing import evidence, render, summary
-    from conftest import PROVENANCE, ROOT
+    from conftest import PROVENANCE, ROOT, append_rows
 
     shutil.copytree(ROOT / "data", tmp_path / "data")
     counts = [
@@ -293,9 +293,9 @@ def test_the_fallback_is_said_in_the_rendered_briefing(tmp_path):
         ("crane2013", 2013, 6, 0),
         ("drake2014", 2014, 7, 7),
     ]
-    _append(tmp_path / "data" / "studies.csv", [_study(sid, year, n, 2, "i125") for sid, year, n, _ in counts])
+    append_rows(tmp_path / "data" / "studies.csv", [_study(sid, year, n, 2, "i125") for sid, year, n, _ in counts])
     outcomes = [_response(sid, n, x, "Overall response", "overall") for sid, _, n, x in counts]
-    _append(tmp_path / "data" / "outcomes.csv", outcomes)
+    append_rows(tmp_path / "data" / "outcomes.csv", outcomes)
     package = tmp_path / "data" / "datapackage.yaml"
     assert validation.validate_package(package) == []
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())

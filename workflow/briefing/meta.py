@@ -213,6 +213,17 @@ def _fisher_scoring(y: np.ndarray, v: np.ndarray, start: float) -> float:
     raise RuntimeError("REML estimate of tau² did not converge")
 
 
+def _decreasing_root(excess: Any, scale: float) -> float:
+    """The τ² at which a decreasing function of τ² (a Q statistic minus its expectation, as
+    Paule–Mandel sets it) reaches 0; 0 when it is already below at τ² = 0."""
+    if excess(0.0) <= 0:
+        return 0.0
+    hi = max(scale, 1e-8)
+    while excess(hi) > 0:
+        hi *= 2
+    return float(optimize.brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-14))
+
+
 def _tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
     """Paule-Mandel: the tau² at which generalised Q equals k-1 (Q falls as tau² grows), found
     by bracketing + Brent like metafor's uniroot, instead of statsmodels' loose iteration."""
@@ -221,12 +232,7 @@ def _tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
         w = 1 / (v + t)
         return float((w * (y - (w * y).sum() / w.sum()) ** 2).sum() - (len(y) - 1))
 
-    if excess(0.0) <= 0:
-        return 0.0
-    hi = max(float(np.var(y)), 1e-8)
-    while excess(hi) > 0:
-        hi *= 2
-    return float(optimize.brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-14))
+    return _decreasing_root(excess, float(np.var(y)))
 
 
 # --- pooling -----------------------------------------------------------------------------------
@@ -733,12 +739,7 @@ def _tau2_mods(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, thresho
         def excess(t: float) -> float:
             return float(y @ _projection(X, 1 / (v + t)) @ y - (k - p))
 
-        if excess(0.0) <= 0:
-            return 0.0
-        hi = max(float(np.var(y)), 1e-8)
-        while excess(hi) > 0:
-            hi *= 2
-        return float(optimize.brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-14))
+        return _decreasing_root(excess, float(np.var(y)))
     return _tau2_reml_mods(y, v, X, threshold)
 
 
