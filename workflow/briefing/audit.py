@@ -153,10 +153,27 @@ class _Strings:
 
         sink = cls()
         parser = BeautifulSoupHTMLParser(sink, convert_charrefs=False)
+        # bs4 lists every void element opened without "/>" (<br>, <col>, <img>) and searches that
+        # list at every end tag, in case one is closed explicitly later: time quadratic in the page.
+        # The same multiset, counted.
+        parser.already_closed_empty_element = _Closed()
         parser.feed(html)
         parser.close()
         sink.endData()
         return sink
+
+
+class _Closed(dict):
+    """A list's append, remove and `in`, for a multiset of tag names, in constant time."""
+
+    def append(self, name: str) -> None:
+        self[name] = self.get(name, 0) + 1
+
+    def remove(self, name: str) -> None:
+        if self[name] == 1:
+            del self[name]
+        else:
+            self[name] -= 1
 
 
 class _Opened:
