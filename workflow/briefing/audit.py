@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -209,10 +210,36 @@ BROKEN_DOI = re.compile(r"(doi: \S*[./-])[ \t]*\n\s*(?=\S)")
 
 
 def pdf_pages(pdf_path: str | Path) -> list[str]:
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    return [BROKEN_DOI.sub(r"\1", page) for page in text.split("\f")]
+    return _pages(_PdfText(pdf_path))
+
+
+class _PdfText:
+    """pdftotext, started: it runs in its own process beside the reading of the HTML. Its text goes
+    to a temporary file, not a pipe, which it would fill and then wait on."""
+
+    def __init__(self, pdf_path: str | Path) -> None:
+        self.out = tempfile.TemporaryFile()
+        self.err = tempfile.TemporaryFile()
+        self.args = ["pdftotext", "-layout", str(pdf_path), "-"]
+        self.process = subprocess.Popen(self.args, stdout=self.out, stderr=self.err)
+
+    def text(self) -> str:
+        with self.out, self.err:
+            if self.process.wait():
+                self.err.seek(0)
+                raise subprocess.CalledProcessError(self.process.returncode, self.args, stderr=self.err.read())
+            self.out.seek(0)
+            return self.out.read().decode()
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.out.close()
+        self.err.close()
+
+
+def _pages(pdf: _PdfText) -> list[str]:
+    return [BROKEN_DOI.sub(r"\1", page) for page in pdf.text().split("\f")]
 
 
 def unsourced(text: str, allowed: set[str], extra: set[str] = frozenset()) -> list[str]:
@@ -254,14 +281,20 @@ def audit(
     """Numbers without provenance in the HTML, in its print edition (the PDF's source) and in the
     PDF's text. Figures' axis labels count as sourced in the PDF: they are drawn from the print
     edition's figures (the HTML's when no print edition is given)."""
-    allowed = allowed_numbers(briefing, package_path, templates)
-    read = _Strings.read(Path(html_path).read_text(encoding="utf-8"))
-    problems = [f"HTML: {p}" for p in unsourced(_text(read), allowed)]
-    if print_html_path is not None:
-        read = _Strings.read(Path(print_html_path).read_text(encoding="utf-8"))
-        problems += [f"print HTML: {p}" for p in unsourced(_text(read), allowed)]
-    if pdf_path is not None:
-        pages = pdf_pages(pdf_path)
+    pdf = _PdfText(pdf_path) if pdf_path is not None else None
+    try:
+        allowed = allowed_numbers(briefing, package_path, templates)
+        read = _Strings.read(Path(html_path).read_text(encoding="utf-8"))
+        problems = [f"HTML: {p}" for p in unsourced(_text(read), allowed)]
+        if print_html_path is not None:
+            read = _Strings.read(Path(print_html_path).read_text(encoding="utf-8"))
+            problems += [f"print HTML: {p}" for p in unsourced(_text(read), allowed)]
+    except BaseException:
+        if pdf is not None:
+            pdf.stop()
+        raise
+    if pdf is not None:
+        pages = _pages(pdf)
         page_numbers = {str(i) for i in range(1, len(pages) + 1)} | _labels(read)
         for number, page in enumerate(pages, start=1):
             problems += [f"PDF page {number}: {p}" for p in unsourced(page, allowed, page_numbers)]
