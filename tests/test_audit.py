@@ -109,3 +109,8 @@ def test_the_streaming_reader_reads_what_beautifulsoup_reads_in_the_built_pages(
         html = page.read_text(encoding="utf-8")
         assert audit.html_text(html) == audit.html_text_bs4(html), page
         assert audit.axis_labels(html) == audit.axis_labels_bs4(html), page
+
+
+def test_numbers_of_texts_joined_are_those_of_each_text():
+    texts = ["12", ".5 and 3.", "2024-01-31", "-7", "x1 1x", "8", "", "v1.2.3 4.", "2023-12-3", "1-2024-01-01"]
+    assert sorted(audit._all_numbers(texts)) == sorted(n for t in texts for n in audit.numbers(t))

@@ -33,6 +33,13 @@ def numbers(text: str) -> list[str]:
     return NUMBER.findall(DATE.sub(" ", text))
 
 
+def _all_numbers(texts: Iterable[str]) -> list[str]:
+    """numbers() of every text, in one pass over them joined by newlines: a newline is no part of
+    a number or a date, and matches around it as the start or end of a text does (the lookbehind,
+    the lookahead and \\b all accept both), so the numbers are those of each text."""
+    return numbers("\n".join(texts))
+
+
 def _strings(value: Any) -> Iterable[str]:
     if isinstance(value, dict):
         for v in value.values():
@@ -48,21 +55,18 @@ def allowed_numbers(briefing: dict[str, Any], package_path: str | Path, template
     """Every number with provenance: the registry, the curated cells, the provenance appendix,
     and the fixed wording of the templates."""
     allowed = set(CONSTANTS)
-    for text in _strings(briefing["figures"]):
-        allowed.update(numbers(text))
-    for table in evidence.read_tables(package_path).values():
-        for row in table:
-            for text in _strings(row):
-                allowed.update(numbers(text))
-    allowed.update(n for text in _strings(briefing["provenance"]) for n in numbers(text))
+    allowed.update(_all_numbers(_strings(briefing["figures"])))
+    tables = evidence.read_tables(package_path).values()
+    allowed.update(_all_numbers(text for table in tables for row in table for text in _strings(row)))
+    allowed.update(_all_numbers(_strings(briefing["provenance"])))
     # The methods are fixed wording of the code, as the templates' is ("per 1,000").
-    allowed.update(n for text in _strings(briefing.get("methods") or {}) for n in numbers(text))
+    allowed.update(_all_numbers(_strings(briefing.get("methods") or {})))
     # The page prints the first 12 characters of the data checksum and of the commit: they read as a
     # number whenever those 12 happen to be digits (about one build in 280).
     allowed.update(n for text in _strings(briefing["provenance"]) if HASH.fullmatch(text) for n in numbers(text[:12]))
     # What changed: old values come from the previous edition's briefing.json, which the section
     # names (date, data checksum, location); counts of changes are counts of the items it lists.
-    allowed.update(n for text in _strings(briefing.get("changes") or {}) for n in numbers(text))
+    allowed.update(_all_numbers(_strings(briefing.get("changes") or {})))
     for ref in briefing["references"]:
         allowed.add(str(ref["number"]))
     for template in templates:
