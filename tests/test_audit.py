@@ -76,3 +76,41 @@ def test_a_checksum_whose_first_twelve_characters_are_digits_is_not_a_stray_numb
     allowed = audit.allowed_numbers(briefing, built / "data" / "datapackage.yaml")
     assert "156254825756" in allowed
     assert "15625482575" not in allowed  # a prefix of another length is still a stray number
+
+
+TRICKY_HTML = """<!DOCTYPE html><html><head><title>7 title</title><style>p { width: 11px }</style></head>
+<body><p>Kept 12 &amp; 13&nbsp;%, &#8722;14 &#150;15 &bogus; 16<br>17</br> 18<img src=x>19</p>
+<!-- a comment 20 --><![CDATA[cdata 21]]><?pi 22?>
+<svg width="3"><g><text x="1">0.5</text><text>23 <tspan>24</tspan></text></g><desc>25</desc></svg>
+<svg><text>26</text><path/></svg> after 27
+<details class="note config"><summary>28</summary><div>29 <span>30</details> 31 <template>32</template>
+<div><span>33 </div> 34 </span> 35 <ruby>36<rt>37</rt><rp>38</rp></ruby> <script>var a = "<b>39</b>";</script>
+<details class="configuration">40</details><pre>  41
+  42 </pre><table><tr><td>43<td>44</table><p/>45 &lt;46&gt;</body></html>"""
+
+
+def test_the_streaming_reader_reads_what_beautifulsoup_reads_in_odd_markup():
+    """html_text and axis_labels read the HTML without building BeautifulSoup's tree, for speed;
+    they must see the same text and the same axis labels as BeautifulSoup(html, "html.parser"):
+    entities, comments, CDATA, void and stray end tags, unclosed tags, hidden subtrees."""
+    assert audit.html_text(TRICKY_HTML) == audit.html_text_bs4(TRICKY_HTML)
+    assert audit.axis_labels(TRICKY_HTML) == audit.axis_labels_bs4(TRICKY_HTML)
+    assert audit.axis_labels(TRICKY_HTML) == {"0.5", "23", "24", "26"}
+
+
+def test_the_streaming_reader_reads_what_beautifulsoup_reads_in_the_built_pages(built):
+    results = built / "results"
+    pages = [
+        results / "briefing.html",
+        results / "briefing.print.html",
+        *sorted((results / "modalities").glob("*.html")),
+    ]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert audit.html_text(html) == audit.html_text_bs4(html), page
+        assert audit.axis_labels(html) == audit.axis_labels_bs4(html), page
+
+
+def test_numbers_of_texts_joined_are_those_of_each_text():
+    texts = ["12", ".5 and 3.", "2024-01-31", "-7", "x1 1x", "8", "", "v1.2.3 4.", "2023-12-3", "1-2024-01-01"]
+    assert sorted(audit._all_numbers(texts)) == sorted(n for t in texts for n in audit.numbers(t))

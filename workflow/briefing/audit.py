@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup
+from bs4.element import CData as _CDATA
 
 from . import evidence
 
@@ -31,6 +33,13 @@ def numbers(text: str) -> list[str]:
     return NUMBER.findall(DATE.sub(" ", text))
 
 
+def _all_numbers(texts: Iterable[str]) -> list[str]:
+    """numbers() of every text, in one pass over them joined by newlines: a newline is no part of
+    a number or a date, and matches around it as the start or end of a text does (the lookbehind,
+    the lookahead and \\b all accept both), so the numbers are those of each text."""
+    return numbers("\n".join(texts))
+
+
 def _strings(value: Any) -> Iterable[str]:
     if isinstance(value, dict):
         for v in value.values():
@@ -46,21 +55,18 @@ def allowed_numbers(briefing: dict[str, Any], package_path: str | Path, template
     """Every number with provenance: the registry, the curated cells, the provenance appendix,
     and the fixed wording of the templates."""
     allowed = set(CONSTANTS)
-    for text in _strings(briefing["figures"]):
-        allowed.update(numbers(text))
-    for table in evidence.read_tables(package_path).values():
-        for row in table:
-            for text in _strings(row):
-                allowed.update(numbers(text))
-    allowed.update(n for text in _strings(briefing["provenance"]) for n in numbers(text))
+    allowed.update(_all_numbers(_strings(briefing["figures"])))
+    tables = evidence.read_tables(package_path).values()
+    allowed.update(_all_numbers(text for table in tables for row in table for text in _strings(row)))
+    allowed.update(_all_numbers(_strings(briefing["provenance"])))
     # The methods are fixed wording of the code, as the templates' is ("per 1,000").
-    allowed.update(n for text in _strings(briefing.get("methods") or {}) for n in numbers(text))
+    allowed.update(_all_numbers(_strings(briefing.get("methods") or {})))
     # The page prints the first 12 characters of the data checksum and of the commit: they read as a
     # number whenever those 12 happen to be digits (about one build in 280).
     allowed.update(n for text in _strings(briefing["provenance"]) if HASH.fullmatch(text) for n in numbers(text[:12]))
     # What changed: old values come from the previous edition's briefing.json, which the section
     # names (date, data checksum, location); counts of changes are counts of the items it lists.
-    allowed.update(n for text in _strings(briefing.get("changes") or {}) for n in numbers(text))
+    allowed.update(_all_numbers(_strings(briefing.get("changes") or {})))
     for ref in briefing["references"]:
         allowed.add(str(ref["number"]))
     for template in templates:
@@ -68,9 +74,132 @@ def allowed_numbers(briefing: dict[str, Any], package_path: str | Path, template
     return allowed
 
 
+class _Strings:
+    """What the audit reads of a BeautifulSoup tree, without building it: it stands in for the
+    BeautifulSoup object that bs4's own html.parser front end (BeautifulSoupHTMLParser) feeds, and
+    keeps only the open tags (bs4's rules: an end tag closes the most recent open tag of its name
+    and every tag opened after it, a stray end tag is ignored, void elements close at once) and
+    the strings `get_text` would yield, in order. The tree of a large briefing took most of the
+    audit's time. The same tokenizer, entities and string types as BeautifulSoup(html, "html.parser");
+    tests/test_audit.py checks that both read the same text."""
+
+    HIDDEN = frozenset({"svg", "style", "head", "script"})
+
+    def __init__(self) -> None:
+        from bs4.builder import HTMLParserTreeBuilder
+
+        self.builder = HTMLParserTreeBuilder()
+        self.builder.store_line_numbers = False
+        self.empty = self.builder.empty_element_tags
+        self.containers = self.builder.string_containers  # their strings are not get_text's
+        self.stack: list[tuple[str, bool, list[str] | None]] = []  # name, hides its text, svg <text>
+        self.open: dict[str, int] = {}
+        self.hidden = 0  # open tags that html_text removes
+        self.contained = 0  # open tags whose strings get_text leaves out
+        self.svgs = 0
+        self.current: list[str] = []
+        self.strings: list[str] = []  # what html_text reads
+        self.labels: list[list[str]] = []  # the strings of each <text> in an <svg>
+        self.collecting: list[list[str]] = []
+        self.contains_replacement_characters = False
+
+    def endData(self, container: type | None = None) -> None:  # noqa: N802 (bs4's name)
+        if not self.current:
+            return
+        text = "".join(self.current)
+        self.current = []
+        if container is None:
+            if self.contained:
+                return
+        elif container is not _CDATA:
+            return  # comments, doctype, declarations, processing instructions
+        if not self.hidden:
+            self.strings.append(text)
+        for parts in self.collecting:
+            parts.append(text)
+
+    def handle_data(self, data: str) -> None:
+        self.current.append(data)
+
+    def handle_starttag(self, name, namespace, nsprefix, attrs, **_):  # noqa: ANN001, ANN003
+        self.endData()
+        hides = name in self.HIDDEN or (name == "details" and "config" in (attrs.get("class") or "").split())
+        text = [] if name == "text" and self.svgs else None
+        self.stack.append((name, hides, text))
+        self.open[name] = self.open.get(name, 0) + 1
+        self.hidden += hides
+        self.contained += name in self.containers
+        self.svgs += name == "svg"
+        if text is not None:
+            self.labels.append(text)
+            self.collecting.append(text)
+        return _Opened(name in self.empty)
+
+    def _pop(self) -> None:
+        name, hides, text = self.stack.pop()
+        self.open[name] -= 1
+        self.hidden -= hides
+        self.contained -= name in self.containers
+        self.svgs -= name == "svg"
+        if text is not None:
+            self.collecting.remove(text)
+
+    def handle_endtag(self, name: str, nsprefix: str | None = None) -> None:
+        self.endData()
+        while self.stack and self.open.get(name):
+            if self.stack[-1][0] == name:
+                self._pop()
+                break
+            self._pop()
+
+    @classmethod
+    def read(cls, html: str) -> _Strings:
+        from bs4.builder._htmlparser import BeautifulSoupHTMLParser
+
+        sink = cls()
+        parser = BeautifulSoupHTMLParser(sink, convert_charrefs=False)
+        # bs4 lists every void element opened without "/>" (<br>, <col>, <img>) and searches that
+        # list at every end tag, in case one is closed explicitly later: time quadratic in the page.
+        # The same multiset, counted.
+        parser.already_closed_empty_element = _Closed()
+        parser.feed(html)
+        parser.close()
+        sink.endData()
+        return sink
+
+
+class _Closed(dict):
+    """A list's append, remove and `in`, for a multiset of tag names, in constant time."""
+
+    def append(self, name: str) -> None:
+        self[name] = self.get(name, 0) + 1
+
+    def remove(self, name: str) -> None:
+        if self[name] == 1:
+            del self[name]
+        else:
+            self[name] -= 1
+
+
+class _Opened:
+    __slots__ = ("is_empty_element",)
+
+    def __init__(self, empty: bool) -> None:
+        self.is_empty_element = empty
+
+
+def _text(read: _Strings) -> str:
+    return " ".join(" ".join(read.strings).split())
+
+
 def html_text(html: str) -> str:
     """What a reader sees, minus the SVG drawings (their numbers are in the table beside each)
     and the provenance config dump (its numbers are the config's own)."""
+    return _text(_Strings.read(html))
+
+
+def html_text_bs4(html: str) -> str:
+    """html_text as BeautifulSoup reads it (the reference the tests hold _Strings to)."""
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["svg", "style", "head", "script"]):
         tag.decompose()
@@ -85,10 +214,36 @@ BROKEN_DOI = re.compile(r"(doi: \S*[./-])[ \t]*\n\s*(?=\S)")
 
 
 def pdf_pages(pdf_path: str | Path) -> list[str]:
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    return [BROKEN_DOI.sub(r"\1", page) for page in text.split("\f")]
+    return _pages(_PdfText(pdf_path))
+
+
+class _PdfText:
+    """pdftotext, started: it runs in its own process beside the reading of the HTML. Its text goes
+    to a temporary file, not a pipe, which it would fill and then wait on."""
+
+    def __init__(self, pdf_path: str | Path) -> None:
+        self.out = tempfile.TemporaryFile()
+        self.err = tempfile.TemporaryFile()
+        self.args = ["pdftotext", "-layout", str(pdf_path), "-"]
+        self.process = subprocess.Popen(self.args, stdout=self.out, stderr=self.err)
+
+    def text(self) -> str:
+        with self.out, self.err:
+            if self.process.wait():
+                self.err.seek(0)
+                raise subprocess.CalledProcessError(self.process.returncode, self.args, stderr=self.err.read())
+            self.out.seek(0)
+            return self.out.read().decode()
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.out.close()
+        self.err.close()
+
+
+def _pages(pdf: _PdfText) -> list[str]:
+    return [BROKEN_DOI.sub(r"\1", page) for page in pdf.text().split("\f")]
 
 
 def unsourced(text: str, allowed: set[str], extra: set[str] = frozenset()) -> list[str]:
@@ -103,9 +258,18 @@ def unsourced(text: str, allowed: set[str], extra: set[str] = frozenset()) -> li
     return found
 
 
+def _labels(read: _Strings) -> set[str]:
+    return {n for parts in read.labels for n in numbers(" ".join(parts))}
+
+
 def axis_labels(html: str) -> set[str]:
     """Numbers drawn inside the figures (axis ticks, bar labels). The PDF keeps them as text, so
     they are accepted there; the same values are audited in the data table beside each figure."""
+    return _labels(_Strings.read(html))
+
+
+def axis_labels_bs4(html: str) -> set[str]:
+    """axis_labels as BeautifulSoup reads it (the reference for the tests)."""
     soup = BeautifulSoup(html, "html.parser")
     return {n for svg in soup.find_all("svg") for text in svg.find_all("text") for n in numbers(text.get_text(" "))}
 
@@ -121,15 +285,21 @@ def audit(
     """Numbers without provenance in the HTML, in its print edition (the PDF's source) and in the
     PDF's text. Figures' axis labels count as sourced in the PDF: they are drawn from the print
     edition's figures (the HTML's when no print edition is given)."""
-    allowed = allowed_numbers(briefing, package_path, templates)
-    html = Path(html_path).read_text(encoding="utf-8")
-    problems = [f"HTML: {p}" for p in unsourced(html_text(html), allowed)]
-    if print_html_path is not None:
-        html = Path(print_html_path).read_text(encoding="utf-8")
-        problems += [f"print HTML: {p}" for p in unsourced(html_text(html), allowed)]
-    if pdf_path is not None:
-        pages = pdf_pages(pdf_path)
-        page_numbers = {str(i) for i in range(1, len(pages) + 1)} | axis_labels(html)
+    pdf = _PdfText(pdf_path) if pdf_path is not None else None
+    try:
+        allowed = allowed_numbers(briefing, package_path, templates)
+        read = _Strings.read(Path(html_path).read_text(encoding="utf-8"))
+        problems = [f"HTML: {p}" for p in unsourced(_text(read), allowed)]
+        if print_html_path is not None:
+            read = _Strings.read(Path(print_html_path).read_text(encoding="utf-8"))
+            problems += [f"print HTML: {p}" for p in unsourced(_text(read), allowed)]
+    except BaseException:
+        if pdf is not None:
+            pdf.stop()
+        raise
+    if pdf is not None:
+        pages = _pages(pdf)
+        page_numbers = {str(i) for i in range(1, len(pages) + 1)} | _labels(read)
         for number, page in enumerate(pages, start=1):
             problems += [f"PDF page {number}: {p}" for p in unsourced(page, allowed, page_numbers)]
     return problems

@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from . import absolute, meta
+from . import absolute
 from .effects import Z_95
 from .vocabulary import DOMAINS
 
@@ -56,6 +56,8 @@ def _pair_fields(treated: Row, control: Row, suffix: str) -> Row:
 def risk_ratio(treated: Row, control: Row) -> Row:
     """The risk ratio of the treated arm against the control arm, its 95 % CI, and the absolute
     effect per 1,000 at the control arm's risk."""
+    from . import meta  # numpy, scipy and statsmodels: imported only when a comparison is computed
+
     t, c = treated["estimate"], control["estimate"]
     y, v = meta.escalc_2x2("RR", [t["events"]], [t["n"]], [c["events"]], [c["n"]])
     half = Z_95 * math.sqrt(float(v[0]))
@@ -94,6 +96,8 @@ def mean_pairs(outcomes: list[Row], arms: dict[str, Row]) -> list[tuple[Row, Row
 def mean_difference(treated: Row, control: Row) -> Row:
     """The treated arm's mean minus the control arm's, with its 95 % CI (variances not assumed
     equal, escalc's default)."""
+    from . import meta  # numpy, scipy and statsmodels: imported only when a comparison is computed
+
     y, v = meta.escalc_md(
         [treated["value"]],
         [treated["sd"]],
@@ -129,6 +133,8 @@ def sof_difference_rows(rows: list[Row], arms: dict[str, Row], knapp_hartung: bo
         pooled = sensitivity = None
         difference, low, high = group[0]["difference"], group[0]["ci_low"], group[0]["ci_high"]
         if len(group) > 1:
+            from . import meta  # scipy and statsmodels: imported only when something is pooled
+
             yi, vi = [c["yi"] for c in group], [c["vi"] for c in group]
             pooled = meta.pool_comparisons("MD", yi, vi, knapp_hartung=knapp_hartung).to_dict()
             sensitivity = meta.pool_comparisons("MD", yi, vi, method="DL", knapp_hartung=knapp_hartung).to_dict()
@@ -187,6 +193,8 @@ def _sof_row(rows: list[Row], baselines: list[Row], knapp_hartung: bool) -> Row:
     if len(rows) == 1:
         ratio, low, high, pooled, sensitivity = rows[0]["ratio"], rows[0]["ci_low"], rows[0]["ci_high"], None, None
     else:
+        from . import meta  # scipy and statsmodels: imported only when something is pooled
+
         yi, vi = [c["yi"] for c in rows], [c["vi"] for c in rows]
         pooled = meta.pool_comparisons("RR", yi, vi, knapp_hartung=knapp_hartung).to_dict()
         sensitivity = meta.pool_comparisons("RR", yi, vi, method="DL", knapp_hartung=knapp_hartung).to_dict()

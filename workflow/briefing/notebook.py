@@ -65,6 +65,10 @@ def execute(template: str | Path, executed: str | Path, parameters: dict[str, st
         kernel_name="python3",
         progress_bar=False,
         kernel_manager_class=_socket_kernel_manager(),
+        # Once the last cell has run, its outputs are in the executed notebook and the summary is
+        # written (the cell's own write, closed before the cell returns): a graceful shutdown
+        # would only wait, about a second, for the kernel to tear down its imports.
+        shutdown_kernel="immediate",
     )
 
 
