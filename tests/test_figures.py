@@ -280,7 +280,7 @@ print(json.dumps(changed, default=str))
 
     # And building a figure does not load seaborn (nor the scipy.stats it pulls in).
     check = (
-        "import sys\nfrom briefing import figures\nfigures._style()\n"
+        "import sys\nfrom briefing import figures\nfigures._pyplot()\n"
         "print('seaborn' in sys.modules, 'scipy.stats' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.split() == [
@@ -293,3 +293,17 @@ def matplotlib_hex(colour: str) -> str:
     import matplotlib.colors
 
     return matplotlib.colors.to_hex(colour)
+
+
+def test_a_summary_without_figures_does_not_import_matplotlib():
+    """A narrative modality draws nothing, so its notebook job need not load matplotlib (about
+    0.4 s, bench/PROFILE-21.md); the first figure drawn imports it."""
+    import subprocess
+    import sys
+
+    check = (
+        "import sys\nfrom briefing import figures, summary\nprint('matplotlib' in sys.modules)\n"
+        "figures._pyplot()\nprint('matplotlib.pyplot' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]

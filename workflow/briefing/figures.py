@@ -14,15 +14,14 @@ import math
 import re
 import textwrap
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+from cycler import cycler
 
-matplotlib.use("svg")
-import matplotlib.pyplot as plt  # noqa: E402
-from cycler import cycler  # noqa: E402
+from . import figure_tables as tables
 
-from . import figure_tables as tables  # noqa: E402
+if TYPE_CHECKING:
+    import matplotlib.figure
 
 PALETTE = ["#0b5394", "#b45f06", "#38761d", "#741b47", "#434343"]  # colour-blind distinguishable, dark
 # Readability limits: a legend of more studies than this is unreadable, and a figure of more rows
@@ -72,7 +71,14 @@ SEABORN_WHITEGRID = {
 }
 
 
-def _style() -> None:
+def _pyplot() -> Any:
+    """pyplot in the briefing's style, imported when a figure is first drawn: a modality with
+    nothing to draw does not pay for matplotlib (about 0.4 s of a notebook job, bench/PROFILE-21.md)."""
+    import matplotlib
+
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+
     matplotlib.rcParams.update(SEABORN_WHITEGRID)
     matplotlib.rcParams.update(
         {
@@ -83,12 +89,13 @@ def _style() -> None:
             "axes.titlesize": 11,
         }
     )
+    return plt
 
 
 def _to_svg(fig: matplotlib.figure.Figure, figure_id: str) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
+    _pyplot().close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG is inlined in HTML
     svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{figure_id}-{m.group(1)}"', svg)
@@ -107,7 +114,7 @@ def trajectory_figure(
     """Mean (or reported summary) at each time point with error bars of ±1 SD where reported, on
     the full range of the series' scale (declared in scales.csv), else from 0. A series of fewer
     than tables.JOINED_MIN_POINTS time points is drawn as points, not as a line."""
-    _style()
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     crowded = len(series) > LEGEND_MAX
     for colour, s in zip(itertools.cycle(PALETTE), series):  # every study, colours repeat
@@ -201,7 +208,7 @@ def response_figure(
     title: str = "Response categories as reported",
 ) -> dict[str, Any]:
     """Horizontal bars of each reported response category, with the 95 % CI where computable."""
-    _style()
+    plt = _pyplot()
     title += " (continued)" if continued else ""
     labels = tables.response_labels(groups, studies)
     rows = tables.response_table(groups, studies, estimates)
@@ -311,7 +318,7 @@ def forest_figure(
     pooled: PooledResult.to_dict() of the primary model (GLMM or REML); sensitivity: of the
     inverse-variance REML model beside a GLMM.
     """
-    _style()
+    _pyplot()
     k = len(rows)
     if continued:
         title += " (continued)"
@@ -346,7 +353,7 @@ def _forest_canvas(k: int) -> tuple[matplotlib.figure.Figure, tuple[Any, Any, An
     row_area = 0.24 * (k + 3)
     top, axis_band, footer_band = 0.45, 0.55, 0.35
     height = top + row_area + axis_band + footer_band
-    fig = plt.figure(figsize=(8.6, height))
+    fig = _pyplot().figure(figsize=(8.6, height))
     bottom = (axis_band + footer_band) / height
     rows_h = row_area / height
     left = fig.add_axes((0.0, bottom, 0.30, rows_h))
@@ -509,7 +516,7 @@ def comparison_forest_figure(
     the risk ratio with its 95 % CI (a square sized by weight) and the REML weight; the totals with
     the pooled diamond, the prediction interval and the DerSimonian-Laird estimate (an open diamond);
     a log axis with a line at 1 and which side favours which arm; heterogeneity underneath."""
-    _style()
+    _pyplot()
     k = len(rows)
     title = comparison["title"] + (" (continued)" if continued else "")
     pooled, sensitivity = comparison["pooled"], comparison["sensitivity"]
@@ -552,7 +559,7 @@ def _comparison_canvas(
     row_area = 0.24 * (rows + 2.4)
     top, axis_band, footer_band = 0.3 + 0.2 * title_lines, 0.62 + 0.17 * favours_lines, 0.35
     height = top + row_area + axis_band + footer_band
-    fig = plt.figure(figsize=(COMPARISON_WIDTH, height))
+    fig = _pyplot().figure(figsize=(COMPARISON_WIDTH, height))
     bottom, rows_h = (axis_band + footer_band) / height, row_area / height
     panels = tuple(
         fig.add_axes((x / COMPARISON_WIDTH, bottom, width / COMPARISON_WIDTH, rows_h)) for x, width in COMPARISON_PANELS
@@ -628,7 +635,7 @@ def funnel_figure(figure_id: str, title: str, entry: dict[str, Any], egger: str)
     study's effect against its standard error (the axis inverted, largest studies on top), the
     inverse-variance REML estimate as a vertical line and its pseudo-95 % limits (± 1.96 SE), with
     Egger's test underneath. Drawn only with enough studies (robustness.SMALL_STUDY_MIN)."""
-    _style()
+    plt = _pyplot()
     points = entry["robustness"]["funnel"]
     centre = _funnel_centre(entry)
     table = tables.funnel_table(points)
