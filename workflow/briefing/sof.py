@@ -85,11 +85,11 @@ def _group_key(o: dict[str, Any]) -> tuple[int, str, str]:
 def _footnotes(
     ratings: dict[str, dict[str, Any]], order: list[str]
 ) -> tuple[list[dict[str, str]], dict[str, dict[str, str]]]:
-    """One footnote per GRADE judgement, "not serious" ones too, lettered in the order the rated
-    outcomes appear in the table; and the letter of each (domain, factor)."""
+    """One footnote per GRADE judgement, "not serious" ones too, lettered in `order` (the rated
+    domains as the table shows them); and the letter of each (domain, factor)."""
     footnotes: list[dict[str, str]] = []
     marks: dict[str, dict[str, str]] = {}
-    for domain in sorted(ratings, key=lambda d: (order.index(d) if d in order else len(order), DOMAINS.order(d))):
+    for domain in order:
         rating = ratings[domain]
         marks[domain] = {}
         for f in rating["factors"]:
@@ -114,7 +114,9 @@ def rows_for_modality(summary: dict[str, Any], prespecified: dict[str, Any] | No
         ((importance.classify(outcomes[0], outcomes_list), key, outcomes) for key, outcomes in groups.items()),
         key=lambda item: importance.sort_key(item[0], item[1][0]) + (item[1][0],),
     )
-    order = list(dict.fromkeys(outcomes[0]["domain"] for _, _, outcomes in keyed))
+    # The rated domains in the order their rows appear; a rating without a row last.
+    shown = list(dict.fromkeys(outcomes[0]["domain"] for _, _, outcomes in keyed))
+    order = sorted(ratings, key=lambda d: (shown.index(d) if d in shown else len(shown), DOMAINS.order(d)))
     footnotes, marks = _footnotes(ratings, order)
     rows = [
         _row(outcomes, definition, summary, studies, ratings.get(outcomes[0]["domain"]), marks, p)
@@ -132,9 +134,7 @@ def rows_for_modality(summary: dict[str, Any], prespecified: dict[str, Any] | No
             "factors": {f["factor"]: f | {"mark": marks[r["domain"]][f["factor"]]} for f in r["factors"]},
             "rating": r,
         }
-        for r in sorted(
-            ratings.values(), key=lambda r: order.index(r["domain"]) if r["domain"] in order else len(order)
-        )
+        for r in (ratings[d] for d in order)
     ]
     return {"rows": rows, "footnotes": footnotes, "profile": profile}
 
@@ -205,6 +205,7 @@ def _derived_overall_rows(
 
 DEFINITION_OVERALL = "ICPR overall response"
 DEFINITION_OVERALL_DERIVED = "ICPR overall response (complete + partial, derived)"
+OVERALL_DEFINITIONS = (DEFINITION_OVERALL, DEFINITION_OVERALL_DERIVED)
 
 
 def definition_of(o: dict[str, Any]) -> str:
@@ -303,7 +304,7 @@ def headline_row(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     pain = {d.id for d in DOMAINS.where(role="pain")}
     rated = [r for r in rows if r["certainty"] and r["domain"] in pain]
     ranked = sorted(
-        (r for r in rated if r["definition"] in (DEFINITION_OVERALL, DEFINITION_OVERALL_DERIVED)),
+        (r for r in rated if r["definition"] in OVERALL_DEFINITIONS),
         key=lambda r: (r["definition"] != DEFINITION_OVERALL, not r["pooled"]),
     )
     return next(iter(ranked), None) or (rated[0] if rated else next((r for r in rows if r["certainty"]), rows[0]))
@@ -314,12 +315,11 @@ def across_modalities(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     an ICPR overall response where one is reported or derivable (like with like across
     modalities), else pain response, else pain score; else its first reported row. Each row says
     whether its definition differs from the others'."""
-    overall = (DEFINITION_OVERALL, DEFINITION_OVERALL_DERIVED)
     table = []
     for s in summaries:
         chosen = headline_row(s.get("sof", {}).get("rows", []))
         if chosen:
             table.append({"modality_id": s["modality_id"], "name": s["modality"]["short_name"], **chosen})
     # Definitions are one kind when all rows are overall responses (stated or derived).
-    kinds = {"overall" if r["definition"] in overall else r["definition"] for r in table}
-    return [r | {"definition_differs": len(kinds) > 1 and r["definition"] not in overall} for r in table]
+    kinds = {"overall" if r["definition"] in OVERALL_DEFINITIONS else r["definition"] for r in table}
+    return [r | {"definition_differs": len(kinds) > 1 and r["definition"] not in OVERALL_DEFINITIONS} for r in table]
