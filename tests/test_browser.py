@@ -197,25 +197,3 @@ def test_screenshots_were_taken(inspected, shots):
         for width in WIDTHS:
             png = shots / f"{Path(name).stem}-{width}.png"
             assert png.read_bytes().startswith(b"\x89PNG"), png
-
-
-def test_the_printed_editions_note_is_for_print_only(built, tmp_path):
-    """With every modality over outputs.print_detail_max_studies, a reader on screen still sees
-    every study table and figure, and not the note that the printed edition shows instead."""
-    import json
-
-    from briefing import render
-
-    context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
-    context["print_detail_max_studies"] = 0
-    page_path = tmp_path / "briefing.html"
-    page_path.write_text(render.render_html(context, ROOT / "templates"), encoding="utf-8")
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page()
-        page.goto(page_path.as_uri())
-        notes = page.query_selector_all(".print-only")
-        detail = page.query_selector_all(".screen-only")
-        assert notes and not any(n.is_visible() for n in notes)
-        assert detail and all(d.is_visible() for d in detail)
-        browser.close()

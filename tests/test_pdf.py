@@ -5,6 +5,7 @@ table of contents whose page numbers are the pages the bookmarks lead to."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -103,101 +104,97 @@ def test_contents_give_the_pages_the_bookmarks_lead_to(built):
         assert name in " ".join(pages[page - 1].split()), f"{name} is not on page {page}"
 
 
-def test_a_modality_of_many_studies_prints_its_synthesis_and_points_to_the_html(built: Path, tmp_path: Path):
-    """outputs.print_detail_max_studies: above it, the PDF leaves a modality's per-study sentences,
-    tables and figures to the HTML (which keeps everything); at the default every seed modality
-    prints in full."""
-    import json
+def test_the_briefing_pdf_prints_the_synthesis_and_each_modality_pdf_its_detail(built: Path):
+    """briefing.pdf: scope, bottom line, the tables across modalities, and per modality its key
+    message, summary of findings and evidence profile, with a link to its own PDF; the per-study
+    tables, figures, sentences and statements print in reports/modalities/<m>.pdf. The HTML keeps
+    everything."""
+    briefing = " ".join(" ".join(page_texts(pdf(built))).split())
+    html = (built / "reports" / "briefing.html").read_text(encoding="utf-8")
+    printed = (built / "results" / "briefing.print.html").read_text(encoding="utf-8")
+    for detail in ("Outcomes as reported", "Pain response categories as reported", "What the data say", "Studies of"):
+        assert detail in html and detail not in briefing, detail
+    for kept in ("Bottom line", "Summary of findings", "GRADE evidence profile", "Key message", "References"):
+        assert kept in briefing, kept
+    for m in CONFIG["modalities"]:
+        assert f'href="modalities/{m}.pdf"' in printed, m
+        assert f'href="modalities/{m}.pdf"' not in html, m  # on screen the detail is right there
+    statements = [line.split(",")[0] for line in (ROOT / "data" / "statements.csv").read_text().splitlines()[1:]]
+    assert statements and not any(f'id="statement-{s}"' in printed for s in statements)
 
+    own = {
+        m: " ".join(" ".join(page_texts(built / "reports" / "modalities" / f"{m}.pdf")).split())
+        for m in CONFIG["modalities"]
+    }
+    srs = own["srs"]
+    for detail in ("per-study detail", "Studies of", "Outcomes as reported", "What the data say", "References"):
+        assert detail in srs, detail
+    assert "Pain response categories as reported" in srs
+    # Every review statement prints once across the modality PDFs, none in the briefing.
+    context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
+    for m in context["modalities"]:
+        for s in m["statements"]:
+            words = " ".join(s["statement"].split())[:60]
+            assert words in own[m["modality_id"]], (m["modality_id"], words)
+
+
+def test_a_modality_pdf_is_tagged_bookmarked_and_numbers_its_own_references(built: Path):
+    path = built / "reports" / "modalities" / "hfrt.pdf"
+    info = pdfinfo(path)
+    assert info["Tagged"] == "yes" and "(A4)" in info["Page size"]
+    assert info["Title"].endswith("per-study detail")
+    reader = PdfReader(str(path))
+    assert any("Hypofractionated" in title for title, _ in outline(reader))
+    pages = page_texts(path)
+    assert all(f"Page {n} of {len(pages)}" in " ".join(page.split()) for n, page in enumerate(pages, start=1))
+    text = " ".join(" ".join(pages).split())
+    assert "1. Sun L" in text  # its one study is its reference 1 (the briefing numbers it 2)
+
+
+def test_the_briefing_pdf_grows_with_the_modalities_not_the_studies(built: Path, tmp_path: Path):
+    """Forty more studies behind one modality's summary of findings: the HTML lists them, the print
+    edition names their number and lists none of them; its reference list holds what it cites."""
     from briefing import render
 
     context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
-    assert context["print_detail_max_studies"] == CONFIG["outputs"]["print_detail_max_studies"]
-    full = " ".join(page_texts(pdf(built)))
-    assert "Outcomes as reported" in full and "Pain response categories as reported" in full
-    assert "more studies than the printed edition lists" not in full
-
-    context["print_detail_max_studies"] = 0  # every modality with a primary study is "large"
-    # The seed's review statements are all on narrative modalities: give a large one a statement.
-    large = next(m for m in context["modalities"] if m["primary_studies"])
-    review = next(s for m in context["modalities"] for s in m["statements"])
-    large["statements"] = [
-        dict(review, statement_id="test-statement", statement="Placed on a large modality by this test.")
-    ]
+    m = next(m for m in context["modalities"] if m["sof"]["rows"] and not m["sof"]["rows"][0].get("not_reported"))
+    model = m["primary_studies"][0]
+    extra = [dict(model, study_id=f"extra{i:02d}", short_name=f"Extra {i} 2020") for i in range(40)]
+    m["primary_studies"] += extra
+    start = len(context["references"]) + 1
+    for i, s in enumerate(extra):
+        ref = dict(context["references"][0], number=start + i, study_id=s["study_id"], anchor=f"ref-{s['study_id']}")
+        context["references"].append(ref)
+        context["ref_numbers"][s["study_id"]] = start + i
+    m["sof"]["rows"][0]["study_ids"] = [model["study_id"]] + [s["study_id"] for s in extra]
+    before = render.render_html(
+        json.loads((built / "results" / "briefing_context.json").read_text()), ROOT / "templates", print_edition=True
+    )
     html = render.render_html(context, ROOT / "templates")
     printed = render.render_html(context, ROOT / "templates", print_edition=True)
-    (tmp_path / "b.print.html").write_text(printed, encoding="utf-8")
-    render.render_pdf(tmp_path / "b.print.html", tmp_path / "b.pdf")
-    short = " ".join(" ".join(page_texts(tmp_path / "b.pdf")).split())
-    assert "Outcomes as reported" in html and "Pain response categories as reported" in html
-    assert "Outcomes as reported" not in short and "Pain response categories as reported" not in short
-    assert "What the data say" not in short
-    assert short.count("more studies than the printed edition lists") == sum(
-        1 for m in context["modalities"] if m["primary_studies"]
-    )
-    for kept in ("Summary of findings", "GRADE evidence profile", "Bottom line", "References"):
-        assert kept in short
-    # Its review statements print once: in its section on screen; in print, where its section is
-    # cut short, under the clinical considerations, which its note links to.
-    assert html.count("Placed on a large modality by this test.") == 1
-    assert printed.count("Placed on a large modality by this test.") == 1
-    assert short.count("Placed on a large modality by this test.") == 1
-    link = f'<a href="#considerations-{large["modality_id"]}">Clinical considerations from the reviews</a>'
-    assert link in printed and link not in html
-    assert len(page_texts(tmp_path / "b.pdf")) < len(page_texts(pdf(built)))
-    assert PdfReader(str(tmp_path / "b.pdf")).outline  # still bookmarked
+    assert all(f'id="ref-{s["study_id"]}"' in html for s in extra)
+    assert not any(f'ref-{s["study_id"]}"' in printed for s in extra)
+    assert "[41 studies, listed in the modality's PDF]" in printed
+    assert len(printed) - len(before) < 200  # the note replaces the citation: nothing per study
+    # Works cited only in the per-study detail are not in the briefing's reference list.
+    cited = set(re.findall(r'href="#ref-([^"]+)"', printed))
+    listed = set(re.findall(r'<li id="ref-([^"]+)"', printed))
+    assert listed == cited
 
 
-def test_the_pdf_is_what_weasyprint_makes_of_the_whole_html(built: Path, tmp_path: Path):
-    """The print edition leaves out what the print stylesheet hides, and render_pdf caches pydyf's
-    page references; neither may change a byte of what WeasyPrint makes of the whole HTML."""
-    import json
-
+def test_the_pdf_is_what_weasyprint_makes_of_the_print_edition(built: Path, tmp_path: Path):
+    """render_pdf caches pydyf's page references; that may not change a byte of what WeasyPrint
+    makes of the print edition."""
     import weasyprint
 
-    from briefing import render, typesetting
-
-    context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
-    context["print_detail_max_studies"] = 0  # hide every modality's detail in print
-    html = render.render_html(context, ROOT / "templates")
-    printed = render.render_html(context, ROOT / "templates", print_edition=True)
-    assert html.count("<figure") > 0 and printed.count("<figure") == 0
-    assert len(printed) < len(html) and "What the data say" not in printed
-    (tmp_path / "b.print.html").write_text(printed, encoding="utf-8")
-    render.render_pdf(tmp_path / "b.print.html", tmp_path / "b.pdf")
-    with typesetting.pinned_fonts():  # the same fonts and subsetter as the build's PDF
-        whole = weasyprint.HTML(string=html, base_url=None).write_pdf(**render.PDF_OPTIONS)
-    assert (tmp_path / "b.pdf").read_bytes() == whole
-
-
-def elements(html: str, drop: str | None = None) -> list[tuple[str, str, str]]:
-    """Every element of the body in document order (name, sorted attributes, its own text), less
-    the elements of class `drop` and what they hold."""
-    from bs4 import BeautifulSoup
-
-    body = BeautifulSoup(html, "html.parser").body
-    for tag in body.select(f".{drop}") if drop else []:
-        tag.decompose()
-    return [
-        (tag.name, str(sorted(tag.attrs.items())), " ".join(tag.find_all(string=True, recursive=False)).strip())
-        for tag in body.find_all(True)
-    ]
-
-
-def test_the_print_edition_is_the_html_less_what_print_hides(built: Path):
-    """The flag leaves out exactly the elements of class screen-only, and nothing else changes; with
-    no modality above print_detail_max_studies (the seeds) the two are the same bytes."""
-    import json
+    from briefing import typesetting
 
     from briefing import render
 
-    context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
-    html = (built / "results" / "briefing.html").read_text(encoding="utf-8")
-    assert (built / "results" / "briefing.print.html").read_text(encoding="utf-8") == html
-    assert render.render_html(context, ROOT / "templates") == html
-
-    context["print_detail_max_studies"] = 0
-    html = render.render_html(context, ROOT / "templates")
-    printed = render.render_html(context, ROOT / "templates", print_edition=True)
-    assert len(elements(html, drop="screen-only")) < len(elements(html))  # there is detail to leave out
-    assert elements(printed) == elements(html, drop="screen-only")
+    printed = built / "results" / "briefing.print.html"
+    render.render_pdf(printed, tmp_path / "b.pdf")
+    with typesetting.pinned_fonts():  # the same fonts and subsetter as the build's PDF
+        whole = weasyprint.HTML(string=printed.read_text(encoding="utf-8"), base_url=None).write_pdf(
+            **render.PDF_OPTIONS
+        )
+    assert (tmp_path / "b.pdf").read_bytes() == whole

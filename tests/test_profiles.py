@@ -33,7 +33,7 @@ def project(tmp_path_factory) -> Path:
 def all_jobs(project) -> dict[str, int]:
     """rule -> jobs of a full build, from a dry run with no profile at all."""
     jobs = job_stats(dry_run(project, "--workflow-profile", "none"))
-    for rule in ("evidence_slice", "modality_notebook"):
+    for rule in ("evidence_slice", "modality_notebook", "modality_pdf"):
         assert jobs[rule] == len(MODALITIES)
     assert jobs["all"] == 1 and jobs["publish"] == 1
     return jobs
@@ -130,6 +130,7 @@ def test_slurm_profile_resolves_every_job_without_slurm(project, all_jobs, no_sl
     out = dry_run(project, *args)
     assert "profiles/slurm" in out
     assert job_stats(out) == all_jobs
+    assert job_stats(out)["modality_pdf"] == len(MODALITIES)  # one cluster job per modality's PDF
     resources = re.findall(r"^\s+resources: (.*)$", out, re.M)
     assert len(resources) == sum(all_jobs.values())
     for line in resources:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +52,18 @@ def _strings(value: Any) -> Iterable[str]:
 
 
 def allowed_numbers(briefing: dict[str, Any], package_path: str | Path, templates: Iterable[Path] = ()) -> set[str]:
-    """Every number with provenance: the registry, the curated cells, the provenance appendix,
-    and the fixed wording of the templates."""
+    """Every number with provenance in the briefing: the registry, the curated cells, the
+    provenance appendix, and the fixed wording of the templates."""
+    tables = evidence.read_tables(package_path).values()
+    return allowed_from(briefing, (text for table in tables for row in table for text in _strings(row)), templates)
+
+
+def allowed_from(briefing: dict[str, Any], cells: Iterable[str], templates: Iterable[Path] = ()) -> set[str]:
+    """The numbers of a briefing record (figure registry, provenance, methods, what changed,
+    reference numbers), of the curated `cells` it was built from, and of the templates' wording."""
     allowed = set(CONSTANTS)
     allowed.update(_all_numbers(_strings(briefing["figures"])))
-    tables = evidence.read_tables(package_path).values()
-    allowed.update(_all_numbers(text for table in tables for row in table for text in _strings(row)))
+    allowed.update(_all_numbers(cells))
     allowed.update(_all_numbers(_strings(briefing["provenance"])))
     # The methods are fixed wording of the code, as the templates' is ("per 1,000").
     allowed.update(_all_numbers(_strings(briefing.get("methods") or {})))
@@ -72,6 +78,11 @@ def allowed_numbers(briefing: dict[str, Any], package_path: str | Path, template
     for template in templates:
         allowed.update(numbers(Path(template).read_text(encoding="utf-8")))
     return allowed
+
+
+def strings(value: Any) -> list[str]:
+    """Every string inside a JSON value (a modality's evidence slice: its curated cells)."""
+    return list(_strings(value))
 
 
 class _Strings:
@@ -285,21 +296,29 @@ def audit(
     """Numbers without provenance in the HTML, in its print edition (the PDF's source) and in the
     PDF's text. Figures' axis labels count as sourced in the PDF: they are drawn from the print
     edition's figures (the HTML's when no print edition is given)."""
+    pages = [("HTML", html_path)] + ([("print HTML", print_html_path)] if print_html_path is not None else [])
+    return check(pages, pdf_path, lambda: allowed_numbers(briefing, package_path, templates))
+
+
+def check(
+    pages: list[tuple[str, str | Path]], pdf_path: str | Path | None, allowed_numbers: Callable[[], set[str]]
+) -> list[str]:
+    """Numbers outside `allowed_numbers()` in each (label, HTML file) and in the PDF, which was made
+    from the last of the HTML files (its figures' axis labels count as sourced there)."""
     pdf = _PdfText(pdf_path) if pdf_path is not None else None
     try:
-        allowed = allowed_numbers(briefing, package_path, templates)
-        read = _Strings.read(Path(html_path).read_text(encoding="utf-8"))
-        problems = [f"HTML: {p}" for p in unsourced(_text(read), allowed)]
-        if print_html_path is not None:
-            read = _Strings.read(Path(print_html_path).read_text(encoding="utf-8"))
-            problems += [f"print HTML: {p}" for p in unsourced(_text(read), allowed)]
+        allowed = allowed_numbers()
+        problems: list[str] = []
+        for label, path in pages:
+            read = _Strings.read(Path(path).read_text(encoding="utf-8"))
+            problems += [f"{label}: {p}" for p in unsourced(_text(read), allowed)]
     except BaseException:
         if pdf is not None:
             pdf.stop()
         raise
     if pdf is not None:
-        pages = _pages(pdf)
-        page_numbers = {str(i) for i in range(1, len(pages) + 1)} | _labels(read)
-        for number, page in enumerate(pages, start=1):
+        pdf_pages_text = _pages(pdf)
+        page_numbers = {str(i) for i in range(1, len(pdf_pages_text) + 1)} | _labels(read)
+        for number, page in enumerate(pdf_pages_text, start=1):
             problems += [f"PDF page {number}: {p}" for p in unsourced(page, allowed, page_numbers)]
     return problems

@@ -138,6 +138,32 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_modality_pdf(args: argparse.Namespace) -> int:
+    """One modality's own printed edition: its print HTML, its PDF, and their numeric audit."""
+    from . import audit, modality_print, models, publish, render
+
+    summary = models.read(args.summary, models.ModalitySummary)
+    evidence = models.read(args.evidence, models.Slice)
+    context = modality_print.context(summary, args.title, args.edition, args.digest)
+    html = modality_print.render(context, args.templates)
+    publish.write_atomic(args.print_output, html)
+    publish.write_atomic(args.pdf, render.pdf_bytes(render.print_layout(html)))
+    templates = [Path(args.templates) / name for name in modality_print.TEMPLATES]
+    problems = audit.check(
+        [("print HTML", args.print_output)],
+        args.pdf,
+        lambda: modality_print.allowed_numbers(context, evidence, templates),
+    )
+    if problems:
+        print(f"{len(problems)} number(s) in {args.pdf} have no provenance in the modality's data:", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 1
+    models.write(args.audit_output, models.AuditRecord, {"checked": ["print_html", "pdf"], "unsourced_numbers": 0})
+    print(f"wrote {args.print_output} and {args.pdf}; every number traces to the modality's data")
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from . import publish
 
@@ -250,6 +276,18 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--html", required=True, help="the notebook page")
     s.add_argument("--templates", required=True, help="the folder of the nbconvert template of the page")
     s.set_defaults(func=cmd_notebook)
+
+    s = sub.add_parser("modality-pdf", help="print one modality's per-study detail as its own PDF, audited")
+    s.add_argument("--summary", required=True, help="the modality's summary (its notebook's output)")
+    s.add_argument("--evidence", required=True, help="the modality's evidence slice: the numbers' provenance")
+    s.add_argument("--templates", required=True, help="the folder of the templates and CSS")
+    s.add_argument("--title", required=True, help="the briefing's title")
+    s.add_argument("--edition", required=True, help="the edition's date (the briefing's build date)")
+    s.add_argument("--digest", required=True, help="the checksum of the modality's data")
+    s.add_argument("--print-output", required=True, help="the print HTML the PDF is made from")
+    s.add_argument("--pdf", required=True)
+    s.add_argument("--audit-output", required=True)
+    s.set_defaults(func=cmd_modality_pdf)
 
     s = sub.add_parser("audit", help="check that every number printed has provenance")
     s.add_argument("--html", required=True)

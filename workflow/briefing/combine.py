@@ -12,6 +12,9 @@ from typing import Any
 from . import certainty, changes, effects, importance, messages, pooling, registry, robustness, sof, subgroups, wording
 from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS
 
+# The printed briefing lists a citation's studies up to this many (config outputs.print_cites_max).
+PRINT_CITES_MAX = 6
+
 METHODS = {
     "ci_method": effects.CI_METHOD,
     "ci_level": "95 %",
@@ -397,7 +400,7 @@ def build(
         "figures": registry.figure_registry(summaries)
         + registry.comparison_counts(comparison, COMPARISON_STUDIES_MAX)
         + registry.direct_counts(direct_studies(direct)),
-        "print_detail_max_studies": config.get("outputs", {}).get("print_detail_max_studies"),
+        "print_cites_max": config.get("outputs", {}).get("print_cites_max", PRINT_CITES_MAX),
         "changes": changes.compare(None, {}),  # replaced when a previous edition is given
         "vocabulary": vocabulary_context(),
     }

@@ -773,7 +773,7 @@ class BriefingContext(Model):
     ref_numbers: dict[str, int]
     provenance: Provenance
     figures: list[RegisteredFigure]
-    print_detail_max_studies: int | None
+    print_cites_max: int
     changes: Changes
     vocabulary: dict[str, Any]
 

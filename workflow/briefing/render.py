@@ -64,13 +64,14 @@ def trusted_svg(svg: str) -> Markup:
 def render_html(
     context: dict[str, Any], templates: str | Path, template: str = "briefing.html.j2", print_edition: bool = False
 ) -> str:
-    """The briefing as reviewers read it, or (print_edition) as the PDF prints it: the template then
-    leaves out the per-study detail of a modality too large to print, which the print stylesheet
-    would hide anyway. Hidden elements draw nothing, but WeasyPrint would still parse and style them:
-    at 5,000 studies 90 of the 94 MB of HTML."""
+    """The briefing as reviewers read it, or (print_edition) as briefing.pdf prints it: the synthesis,
+    without the per-study detail, which each modality's own PDF prints (modality_print.py). So the
+    briefing's PDF grows with the modalities, not the studies, and WeasyPrint, which holds every
+    page until it writes (Kozea/WeasyPrint#1824), stays within a bounded memory."""
     env = environment(templates)
     css = (Path(templates) / "briefing.css").read_text(encoding="utf-8")
-    return env.get_template(template).render(css=Markup(css), print_edition=print_edition, **context)
+    # `cited`: the works the page cites, filled as it renders (the print edition's reference list).
+    return env.get_template(template).render(css=Markup(css), print_edition=print_edition, cited=set(), **context)
 
 
 def _cached_page_references(pdf: Any) -> tuple[bytes, ...]:

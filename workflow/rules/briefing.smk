@@ -73,7 +73,7 @@ rule audit:
         json="results/briefing.json",
         package=PACKAGE,
         tables=data_tables(),
-        templates="templates/briefing.html.j2",
+        templates=[t for t in BRIEFING_TEMPLATES if t.endswith(".j2")],
         code=code("audit"),
     output:
         "results/audit.json",
@@ -91,6 +91,7 @@ rule publish:
     input:
         built=list(built_outputs().values()),
         audit="results/audit.json",  # not read: nothing unaudited is published
+        modality_audits=modality_audits(),  # the same for each modality's PDF
         code=code("publish"),
     output:
         reported_outputs(),

@@ -1,6 +1,7 @@
 # Input-choosing logic shared by the rules, as small named functions.
 import json
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -11,8 +12,15 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from briefing.evidence import resource_paths, slice_digests  # noqa: E402
 from briefing.imports import step_files  # noqa: E402
 from briefing.locks import clear_stale_locks  # noqa: E402
+from briefing.provenance import build_date, build_epoch  # noqa: E402
 
 MODALITIES = config["modalities"]
+
+
+# A modality is one of the config's, never a path ("srs.print" of "srs.print.html").
+wildcard_constraints:
+    modality="|".join(map(re.escape, MODALITIES)),
+
 PACKAGE = config["data"]
 REPORTS = config["outputs"]["dir"]
 SETTINGS = json.dumps(config["analysis"], sort_keys=True)
@@ -21,6 +29,7 @@ CURATION = json.dumps(config.get("curation") or {}, sort_keys=True)
 # The templates a step reads are its inputs; the step is told their folder (template_folder), the
 # package does not look for it. The briefing's templates and CSS; nbconvert's for notebook pages.
 BRIEFING_TEMPLATES = sorted(str(p) for p in Path("templates").glob("briefing*"))
+MODALITY_PRINT_TEMPLATES = BRIEFING_TEMPLATES + ["templates/modality.print.html.j2"]
 NOTEBOOK_TEMPLATE = sorted(
     str(p) for p in Path("templates/nbconvert/offline").rglob("*") if p.is_file()
 )
@@ -71,6 +80,9 @@ def data_tables():
 
 # Read once when the workflow is parsed, not once per job.
 MODALITY_DIGESTS = slice_digests(PACKAGE, MODALITIES, config["analysis"])
+# The edition's date, found as the combine step dates the briefing (provenance.collect): a
+# modality's PDF prints it, so a new date re-prints them.
+EDITION = build_date(build_epoch(".", Path(PACKAGE).parent))
 
 
 def validated(wildcards):
@@ -98,7 +110,7 @@ def previous_edition_file():
 
 def job_plan():
     """The jobs of a full build, for the provenance appendix."""
-    per_modality = ["evidence_slice", "modality_notebook"]
+    per_modality = ["evidence_slice", "modality_notebook", "modality_pdf"]
     once = ["validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish"]
     plan = {step: 1 for step in once} | {step: len(MODALITIES) for step in per_modality}
     return json.dumps(plan, sort_keys=True)
@@ -114,7 +126,12 @@ def built_outputs():
         "pdf": "results/briefing.pdf",
         "json": "results/briefing.json",
         **{f"modality_{m}": f"results/modalities/{m}.html" for m in MODALITIES},
+        **{f"modality_pdf_{m}": f"results/modalities/{m}.pdf" for m in MODALITIES},
     }
+
+
+def modality_audits(wildcards=None):
+    return expand("results/modalities/{modality}/audit.json", modality=MODALITIES)
 
 
 def published_outputs():
@@ -130,6 +147,8 @@ def intermediate_outputs():
         "results/evidence/{modality}.json",
         "results/modalities/{modality}/summary.json",
         "results/modalities/{modality}/notebook.ipynb",
+        "results/modalities/{modality}/print.html",
+        "results/modalities/{modality}/audit.json",
     ]
     once = [
         "results/validation.json",

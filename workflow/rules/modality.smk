@@ -1,4 +1,5 @@
-# Per modality: one evidence slice, then one job that executes the notebook and renders its page.
+# Per modality: one evidence slice, one job that executes the notebook and renders its page, then
+# one job that prints the modality's per-study detail as its own PDF and audits it.
 # The slice re-runs only when its own checksum changes (params), so a data edit re-runs the
 # notebooks it touches and no others; ancient() keeps file timestamps from re-running every
 # modality. Both steps take the validation record of the validate checkpoint (`validated`, in
@@ -52,3 +53,34 @@ rule modality_notebook:
         "briefing notebook --notebook {input.notebook} --modality {wildcards.modality}"
         " --evidence {input.evidence} --summary {output.summary} --templates {params.templates}"
         " --executed {output.notebook} --html {output.html} > {log} 2>&1"
+
+
+# Built from the modality's summary alone (with the edition's date and its data checksum), so an
+# edit re-prints only the modality it touches; the briefing's PDF prints the synthesis.
+rule modality_pdf:
+    input:
+        summary="results/modalities/{modality}/summary.json",
+        evidence="results/evidence/{modality}.json",
+        templates=MODALITY_PRINT_TEMPLATES,
+        code=code("modality-pdf"),
+    output:
+        print_html="results/modalities/{modality}/print.html",
+        pdf="results/modalities/{modality}.pdf",
+        audit="results/modalities/{modality}/audit.json",
+    log:
+        "logs/modality_pdf/{modality}.log",
+    conda:
+        "../envs/briefing.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        templates=template_folder,
+        title=config["title"],
+        edition=EDITION,
+        digest=modality_digest,
+    shell:
+        "briefing modality-pdf --summary {input.summary} --evidence {input.evidence} --templates {params.templates}"
+        " --title {params.title:q} --edition {params.edition} --digest {params.digest}"
+        " --print-output {output.print_html} --pdf {output.pdf} --audit-output {output.audit} > {log} 2>&1"

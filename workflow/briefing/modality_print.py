@@ -1,0 +1,57 @@
+"""A modality's own printed edition (reports/modalities/<modality>.pdf): its section of the briefing
+with every per-study detail, and the works it cites, numbered for that document.
+
+Built from the modality's summary alone, with the edition's date and the modality's data checksum:
+so a data edit re-prints only the modality it touches, each modality prints in its own job (a
+cluster job each), and the briefing's PDF, which prints the synthesis, grows with the number of
+modalities rather than of studies. Its numbers are audited against the modality's own evidence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import audit, combine, messages, registry
+
+TEMPLATE = "modality.print.html.j2"
+# The templates this document renders: their fixed wording's numbers are sourced.
+TEMPLATES = (TEMPLATE, "briefing_modality.html.j2", "briefing_macros.html.j2")
+
+
+def context(summary: dict[str, Any], title: str, edition: str, digest: str) -> dict[str, Any]:
+    """What modality.print.html.j2 renders (with the briefing's modality section)."""
+    studies = {s["study_id"]: s for s in summary["primary_studies"] + summary["reviews"]}
+    refs = combine.references([summary], [], studies)
+    return {
+        "title": title,
+        "build_date": edition,
+        "digest": digest,
+        "m": summary,
+        "key_messages": {summary["modality_id"]: messages.key_message(summary)},
+        "methods": combine.METHODS,
+        "vocabulary": combine.vocabulary_context(),
+        "references": refs,
+        "ref_numbers": {r["study_id"]: r["number"] for r in refs},
+        "print_cites_max": combine.PRINT_CITES_MAX,  # not used: this edition lists every citation
+    }
+
+
+def render(context: dict[str, Any], templates: str | Path) -> str:
+    from . import render as rendering
+
+    return rendering.render_html(context, templates, template=TEMPLATE)
+
+
+def allowed_numbers(context: dict[str, Any], evidence: dict[str, Any], templates: list[Path]) -> set[str]:
+    """The numbers with provenance in this document: its figures (the registry's entries for this
+    modality), the modality's curated cells (its evidence slice), its reference numbers, the
+    edition and checksum it prints, the fixed wording of the code and of the templates."""
+    figures = registry.figure_registry([context["m"]])
+    record = {
+        "figures": figures,
+        "provenance": {"build_date": context["build_date"], "digest": context["digest"]},
+        "methods": context["methods"],
+        "references": context["references"],
+    }
+    return audit.allowed_from(record, audit.strings(evidence), templates)
