@@ -379,7 +379,8 @@ def test_a_build_with_three_trials_shows_the_comparative_forest_plot_and_passes_
     assert sof < forest < html.index('id="table-surgery-outcomes"')  # beside its summary of findings
     assert '<a href="#fig-surgery-comparison-1">the forest plot</a>' in html[sof:forest]
     assert "<td>Total (REML)</td><td>13/660</td><td>51/662</td><td>0.26 [0.14, 0.48]</td>" in html
-    pdf = " ".join(" ".join(audit.pdf_pages(workspace / "reports" / "briefing.pdf")).split())
+    # The forest plot is per-study detail: the modality's own PDF prints it.
+    pdf = " ".join(" ".join(audit.pdf_pages(workspace / "reports" / "modalities" / "surgery.pdf")).split())
     assert "Event: arm a versus arm b, random-effects meta-analysis (risk ratio)" in pdf
     assert "Favours arm a" in pdf and "DerSimonian–Laird (sensitivity)" in pdf
     published = json.loads((workspace / "reports" / "briefing.json").read_text(encoding="utf-8"))

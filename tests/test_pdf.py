@@ -187,9 +187,7 @@ def test_the_pdf_is_what_weasyprint_makes_of_the_print_edition(built: Path, tmp_
     makes of the print edition."""
     import weasyprint
 
-    from briefing import typesetting
-
-    from briefing import render
+    from briefing import render, typesetting
 
     printed = built / "results" / "briefing.print.html"
     render.render_pdf(printed, tmp_path / "b.pdf")

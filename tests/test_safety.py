@@ -140,9 +140,10 @@ def test_every_page_forbids_scripts_and_network_loads(hostile, name):
 
 
 def test_hostile_strings_are_text_in_the_pdf(hostile):
-    pdf_text = subprocess.run(
-        ["pdftotext", str(hostile / "reports" / "briefing.pdf"), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    pdfs = [hostile / "reports" / "briefing.pdf", *sorted((hostile / "reports" / "modalities").glob("*.pdf"))]
+    pdf_text = "".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout for pdf in pdfs
+    )
     squeezed = re.sub(r"\s+", "", pdf_text)  # table cells wrap long strings across lines
     for value in HOSTILE:
         assert re.sub(r"\s+", "", value) in squeezed, value

@@ -38,10 +38,12 @@ def visible_text(soup: BeautifulSoup) -> str:
 
 
 def test_every_output_is_published(built):
-    expected = ["briefing.html", "briefing.pdf", "briefing.json"] + [f"modalities/{m}.html" for m in MODALITIES]
+    expected = ["briefing.html", "briefing.pdf", "briefing.json"]
+    expected += [f"modalities/{m}.{kind}" for m in MODALITIES for kind in ("html", "pdf")]
     for name in expected:
         assert (built / "reports" / name).stat().st_size > 0, name
-    assert (built / "reports" / "briefing.pdf").read_bytes().startswith(b"%PDF-")
+    for name in ["briefing.pdf"] + [f"modalities/{m}.pdf" for m in MODALITIES]:
+        assert (built / "reports" / name).read_bytes().startswith(b"%PDF-"), name
 
 
 def test_every_stated_figure_is_in_its_outcome_row(built):
@@ -115,18 +117,34 @@ def test_html_fetches_nothing_from_the_network(built):
             assert not ref.startswith(("http:", "https:", "//")), (page.name, ref)
 
 
-def test_pdf_has_the_same_text(built):
-    pdf_text = subprocess.run(
-        ["pdftotext", "-layout", str(built / "reports" / "briefing.pdf"), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    pdf_words = Counter(re.findall(r"\w+", pdf_text))
-    html_words = Counter(re.findall(r"\w+", visible_text(html(built))))
+def pdf_words(path: Path) -> Counter:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return Counter(re.findall(r"\w+", text))
+
+
+def html_words(path: Path) -> Counter:
+    return Counter(re.findall(r"\w+", visible_text(BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser"))))
+
+
+def missing_words(html: Counter, pdf: Counter) -> dict[str, int]:
     # Checksums wrap across lines in the PDF; every other word must be there as often.
-    missing = {w: n for w, n in html_words.items() if pdf_words[w] < n and not re.fullmatch(r"[0-9a-f]{16,}", w)}
-    assert not missing
+    return {w: n for w, n in html.items() if pdf[w] < n and not re.fullmatch(r"[0-9a-f]{16,}", w)}
+
+
+def test_pdf_has_the_same_text(built):
+    """Each PDF prints every word of the print edition it was made from, and the briefing's PDF
+    with the modalities' PDFs print every word of the HTML."""
+    printed = {built / "reports" / "briefing.pdf": built / "results" / "briefing.print.html"}
+    printed |= {
+        built / "reports" / "modalities" / f"{m}.pdf": built / "results" / "modalities" / m / "print.html"
+        for m in MODALITIES
+    }
+    every_pdf = Counter()
+    for pdf, source in printed.items():
+        words = pdf_words(pdf)
+        assert not missing_words(html_words(source), words), pdf.name
+        every_pdf.update(words)
+    assert not set(missing_words(html_words(built / "reports" / "briefing.html"), every_pdf))
 
 
 def test_briefing_json_traces_every_figure(built):
@@ -167,6 +185,7 @@ def test_one_study_edit_reruns_only_its_modality(workspace):
     result = snakemake(workspace)
     jobs = jobs_run(result.stdout + result.stderr)
     assert jobs.pop(("evidence_slice", "i125")) == 1 and jobs.pop(("modality_notebook", "i125")) == 1
+    assert jobs.pop(("modality_pdf", "i125")) == 1
     once = {"validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish", "all"}
     assert {rule for rule, _ in jobs} == once and set(jobs.values()) == {1}
 
@@ -183,9 +202,19 @@ AFTER_COMBINE = {"combine": 1, "briefing_html": 1, "briefing_pdf": 1, "audit": 1
 @pytest.mark.parametrize(
     "module, plan",
     [
-        ("audit.py", {"audit": 1, "publish": 1, "all": 1}),
-        ("render.py", {"briefing_html": 1, "briefing_pdf": 1, "audit": 1, "publish": 1, "all": 1}),
-        ("summary.py", {"modality_notebook": len(MODALITIES)} | AFTER_COMBINE),
+        ("audit.py", {"modality_pdf": len(MODALITIES), "audit": 1, "publish": 1, "all": 1}),
+        (
+            "render.py",
+            {
+                "briefing_html": 1,
+                "briefing_pdf": 1,
+                "modality_pdf": len(MODALITIES),
+                "audit": 1,
+                "publish": 1,
+                "all": 1,
+            },
+        ),
+        ("summary.py", {"modality_notebook": len(MODALITIES), "modality_pdf": len(MODALITIES)} | AFTER_COMBINE),
         ("site.py", {}),  # not a step: nothing re-runs
     ],
 )

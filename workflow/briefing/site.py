@@ -9,7 +9,7 @@ Layout of the site (what GitHub Pages serves)::
     editions.json                   the manifest: every edition, every file with size and SHA-256
     latest/                         a copy of the newest edition (stable links), index.html → briefing.html
     editions/<date>-<data12>/       one edition: briefing.html, briefing.pdf, briefing.json,
-                                    modalities/<modality>.html
+                                    modalities/<modality>.html and .pdf
 
 An edition is named by its build date and the first 12 characters of its data package checksum,
 both read from its own briefing.json (`build_date`, `provenance.data.package`).
@@ -52,7 +52,7 @@ MANIFEST = "editions.json"
 MANIFEST_FORMAT = 1
 CORE_FILES = ("briefing.html", "briefing.pdf", "briefing.json")
 # What an edition may hold; anything else named in a downloaded manifest is refused (no "../").
-FILE_PATTERN = re.compile(r"^(briefing\.(html|pdf|json)|modalities/[A-Za-z0-9][A-Za-z0-9_-]*\.html)$")
+FILE_PATTERN = re.compile(r"^(briefing\.(html|pdf|json)|modalities/[A-Za-z0-9][A-Za-z0-9_-]*\.(html|pdf))$")
 EDITION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CHECKSUM_PATTERN = re.compile(r"^[0-9a-f]{12,}$")
@@ -80,7 +80,10 @@ def edition_files(reports: Path) -> list[str]:
     missing = [name for name in CORE_FILES if not (reports / name).is_file()]
     if missing:
         raise SiteError(f"{reports}: no {', '.join(missing)}; build the briefing first")
-    modalities = sorted(p.relative_to(reports).as_posix() for p in (reports / "modalities").glob("*.html"))
+    # Each modality's notebook page and its printed per-study detail (briefing.pdf links to it).
+    modalities = sorted(
+        p.relative_to(reports).as_posix() for p in (reports / "modalities").glob("*") if p.suffix in (".html", ".pdf")
+    )
     return list(CORE_FILES) + modalities
 
 

@@ -59,6 +59,7 @@ rule modality_notebook:
 # edit re-prints only the modality it touches; the briefing's PDF prints the synthesis.
 rule modality_pdf:
     input:
+        validation=validated,  # planned after validation, as its slice and notebook are
         summary="results/modalities/{modality}/summary.json",
         evidence="results/evidence/{modality}.json",
         templates=MODALITY_PRINT_TEMPLATES,
