@@ -188,6 +188,9 @@ def test_job_memory_adds_up_each_jobs_processes_and_keeps_its_peak(bench):
             (300, 100, 4 * mib, pdf),
             (301, 300, 50 * mib, "python -m briefing pdf --html results/briefing.print.html"),
             (400, 999, 900 * mib, "orphan"),
+            # Forked by Snakemake, not exec'd yet: Snakemake's own pages.
+            (500, 100, 150 * mib, "snakemake --cores 2"),
+            (600, 100, 9 * mib, "/venv/lib/pulp/solverdir/cbc/linux/64/cbc /tmp/x.mps"),
         ]
     )
     # Later: the kernel has gone, the PDF has grown, Snakemake too.
@@ -200,7 +203,7 @@ def test_job_memory_adds_up_each_jobs_processes_and_keeps_its_peak(bench):
             (301, 300, 300 * mib, "python -m briefing pdf --html results/briefing.print.html"),
         ]
     )
-    assert memory.by_label() == {"briefing_pdf": 304.0, "modality_notebook[hfrt]": 184.0}
+    assert memory.by_label() == {"briefing_pdf": 304.0, "modality_notebook[hfrt]": 184.0, "other (cbc)": 9.0}
     assert memory.root_peak == 160 * mib
 
 
@@ -262,7 +265,7 @@ def _fabricated(bench, rows):
 
 def test_the_verdict_states_each_target_with_its_figure(bench):
     ran = [("evidence_slice", "srs"), ("modality_notebook", "srs"), ("modality_pdf", "srs"), ("combine", None)]
-    seed_peaks = {"modality_notebook[srs]": 400.0, "briefing_pdf": 300.0, "audit": 120.0}
+    seed_peaks = {"modality_notebook[srs]": 400.0, "briefing_pdf": 300.0, "audit": 120.0, "other (cbc)": 9.0}
     big_peaks = {"modality_notebook[m001]": 900.0, "briefing_pdf": 1700.0, "modality_pdf[m002]": 200.0}
     made = _fabricated(
         bench,
@@ -321,7 +324,7 @@ def test_the_verdict_states_each_target_with_its_figure(bench):
     cold = next(line for line in table.splitlines() if line.startswith("| cold build"))
     assert "largest job modality_notebook[srs] 400 MiB" in cold
     assert "job peaks by rule: audit 120, briefing_pdf 300, modality_notebook 400 MiB" in cold
-    assert "snakemake process 150 MiB" in cold
+    assert "snakemake process 150 MiB; its other children: cbc 9 MiB" in cold
 
 
 def test_the_verdict_says_what_was_not_measured_or_not_finished(bench):
