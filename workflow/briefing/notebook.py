@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import html
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import nbformat
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import TagRemovePreprocessor
+from typing import Any
 
 # What the W3C checker rejects in nbconvert's page and is of no use on a static one: WebKit
 # scrollbar pseudo-classes, a quoted box-shadow and `overflow: overlay` in JupyterLab's CSS, and
@@ -72,9 +70,60 @@ def execute(template: str | Path, executed: str | Path, parameters: dict[str, st
     )
 
 
-def notebook_to_html(notebook_path: str | Path, template: str | Path) -> str:
+def run(template: str | Path, executed: str | Path, parameters: dict[str, str], templates: str | Path) -> str:
+    """Execute the notebook (see `execute`) and return its page (see `notebook_to_html`).
+
+    nbconvert's import and first render (Jinja compiles, regexes, lexers: about 0.5 s of CPU) run
+    in a thread while the kernel starts and runs the cells, when this thread only waits on the
+    kernel's sockets."""
+    import papermill  # noqa: F401  # first: it imports nbformat and nbclient, which nbconvert imports too
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        warming = pool.submit(warm_exporter, templates, template)
+        execute(template, executed, parameters)
+        return notebook_to_html(executed, templates, warming.result())
+
+
+def exporter(template: str | Path) -> Any:
+    """The HTML exporter with the nbconvert template in the folder `template`
+    (templates/nbconvert/offline: its name is the template's name)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    template = Path(template)
+    exporter = HTMLExporter(template_name=template.name, extra_template_basedirs=[str(template.parent)])
+    exporter.exclude_anchor_links = True
+    # The notebook's default parameters (modality "srs") would confuse a reader of another
+    # modality's page; papermill's injected cell below it shows the real ones.
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"parameters"}, enabled=True), enabled=True)
+    return exporter
+
+
+def warm_exporter(template: str | Path, notebook_path: str | Path) -> Any:
+    """The exporter, having rendered the unexecuted notebook with one output of each kind the
+    notebook shows: what a first render compiles once (templates, regexes, the Python lexer)
+    is then compiled. The page is thrown away."""
+    import nbformat
+    from nbformat.v4 import new_output
+
+    warm = exporter(template)
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    code = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    code.outputs = [
+        new_output("display_data", {"text/markdown": "**a** [b]", "text/plain": "a"}),
+        new_output("display_data", {"text/html": "<table><tr><td>a</td></tr></table>", "text/plain": "a"}),
+        new_output("display_data", {"image/svg+xml": "<svg><text>a</text></svg>", "text/plain": "a"}),
+        new_output("stream", name="stdout", text="a\n"),
+    ]
+    warm.from_notebook_node(notebook)
+    return warm
+
+
+def notebook_to_html(notebook_path: str | Path, template: str | Path, html_exporter: Any = None) -> str:
     """The executed notebook as one offline page, with the nbconvert template in the folder
-    `template` (templates/nbconvert/offline: its name is the template's name)."""
+    `template` (or `html_exporter`, made by `exporter(template)`)."""
+    import nbformat
+
     notebook = nbformat.read(str(notebook_path), as_version=4)
     # papermill records start/end times and durations; they are not part of the evidence and
     # would make every rebuild differ.
@@ -87,13 +136,8 @@ def notebook_to_html(notebook_path: str | Path, template: str | Path) -> str:
         for output in cell.get("outputs", []):
             if "text/markdown" in output.get("data", {}):
                 output["data"]["text/markdown"] = inert_markdown(output["data"]["text/markdown"])
-    template = Path(template)
-    exporter = HTMLExporter(template_name=template.name, extra_template_basedirs=[str(template.parent)])
-    exporter.exclude_anchor_links = True
-    # The notebook's default parameters (modality "srs") would confuse a reader of another
-    # modality's page; papermill's injected cell below it shows the real ones.
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"parameters"}, enabled=True), enabled=True)
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": Path(notebook_path).stem}})
+    html_exporter = html_exporter or exporter(template)
+    body, _ = html_exporter.from_notebook_node(notebook, resources={"metadata": {"name": Path(notebook_path).stem}})
     for pattern, replacement in INVALID_HTML:
         body = pattern.sub(replacement, body)
     return body
