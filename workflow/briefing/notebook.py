@@ -51,18 +51,21 @@ def _socket_kernel_manager() -> type:
     return SocketKernelManager
 
 
-def execute(template: str | Path, executed: str | Path, parameters: dict[str, str]) -> None:
-    """Run the parameterized notebook in a fresh Jupyter kernel; a failing cell raises
-    PapermillExecutionError and the executed notebook shows where it stopped."""
+def execute(template: str | Path, executed: str | Path, parameters: dict[str, str]) -> Any:
+    """Run the parameterized notebook in a fresh Jupyter kernel and return the executed notebook;
+    a failing cell raises PapermillExecutionError and the executed notebook shows where it stopped."""
     import papermill
 
-    papermill.execute_notebook(
+    return papermill.execute_notebook(
         str(template),
         str(executed),
         parameters=parameters,
         kernel_name="python3",
         progress_bar=False,
         kernel_manager_class=_socket_kernel_manager(),
+        # Written once, when the last cell has run or one has failed, not after every cell and
+        # output (about 40 validated writes, between the kernel's messages).
+        request_save_on_cell_execute=False,
         # Once the last cell has run, its outputs are in the executed notebook and the summary is
         # written (the cell's own write, closed before the cell returns): a graceful shutdown
         # would only wait, about a second, for the kernel to tear down its imports.
@@ -80,8 +83,8 @@ def run(template: str | Path, executed: str | Path, parameters: dict[str, str], 
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         warming = pool.submit(warm_exporter, templates, template)
-        execute(template, executed, parameters)
-        return notebook_to_html(executed, templates, warming.result())
+        notebook = execute(template, executed, parameters)
+        return notebook_to_html(executed, templates, warming.result(), notebook)
 
 
 def exporter(template: str | Path) -> Any:
@@ -119,12 +122,16 @@ def warm_exporter(template: str | Path, notebook_path: str | Path) -> Any:
     return warm
 
 
-def notebook_to_html(notebook_path: str | Path, template: str | Path, html_exporter: Any = None) -> str:
+def notebook_to_html(
+    notebook_path: str | Path, template: str | Path, html_exporter: Any = None, notebook: Any = None
+) -> str:
     """The executed notebook as one offline page, with the nbconvert template in the folder
-    `template` (or `html_exporter`, made by `exporter(template)`)."""
-    import nbformat
+    `template` (or `html_exporter`, made by `exporter(template)`); `notebook` is the notebook
+    papermill has just written to `notebook_path`, if at hand (it is not read again)."""
+    if notebook is None:
+        import nbformat
 
-    notebook = nbformat.read(str(notebook_path), as_version=4)
+        notebook = nbformat.read(str(notebook_path), as_version=4)
     # papermill records start/end times and durations; they are not part of the evidence and
     # would make every rebuild differ.
     notebook.metadata.pop("papermill", None)
