@@ -11,3 +11,10 @@ def test_each_kernel_gets_its_own_sockets():
     assert a.connection_file != b.connection_file
     assert a.ip != b.ip and a.ip.startswith(a.connection_file.removesuffix(".json"))
     assert len(f"{a.ip}-99999") < 100  # a socket path's limit is about 104 characters
+
+
+def test_a_killed_kernel_is_polled_for_often():
+    # The override shortens jupyter_client's wait only while jupyter_client waits through it.
+    from jupyter_client.manager import KernelManager
+
+    assert "_async_wait" in vars(KernelManager) and "_async_wait" in vars(notebook._socket_kernel_manager())

@@ -48,6 +48,11 @@ def _socket_kernel_manager() -> type:
             # socket's path may not exceed about 100 characters (macOS's temporary folder is long).
             return str(Path(tempfile.gettempdir()) / f"kernel-{uuid.uuid4().hex[:16]}.json")
 
+        async def _async_wait(self, pollinterval: float = 0.1) -> None:
+            # After killing the kernel, jupyter_client polls for its exit every 0.1 s: the first
+            # poll comes too soon, so every job waited 0.1 s for a process that exits at once.
+            await super()._async_wait(pollinterval=min(pollinterval, 0.005))
+
     return SocketKernelManager
 
 
