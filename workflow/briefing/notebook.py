@@ -37,10 +37,15 @@ def _socket_kernel_manager() -> type:
     import uuid
 
     from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum, default
+    from traitlets import CaselessStrEnum, List, default
 
     class SocketKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+        clients = List()  # nbclient leaves open the client of a kernel it did not start
+
+        def client(self, **kwargs: Any) -> Any:
+            self.clients.append(super().client(**kwargs))
+            return self.clients[-1]
 
         @default("connection_file")
         def _unique_connection_file(self) -> str:
@@ -56,9 +61,37 @@ def _socket_kernel_manager() -> type:
     return SocketKernelManager
 
 
-def execute(template: str | Path, executed: str | Path, parameters: dict[str, str]) -> Any:
-    """Run the parameterized notebook in a fresh Jupyter kernel and return the executed notebook;
-    a failing cell raises PapermillExecutionError and the executed notebook shows where it stopped."""
+def start_kernel() -> Any:
+    """A fresh Jupyter kernel, started before papermill is imported: papermill's import and its
+    preparation of the notebook (about 0.3 s) then run while the kernel starts (about 0.5 s)."""
+    from jupyter_core.utils import run_sync
+
+    kernel = _socket_kernel_manager()(kernel_name="python3")
+    # IPython's history in memory, not in a file, as nbclient starts its own kernels.
+    run_sync(kernel.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    return kernel
+
+
+def stop_kernel(kernel: Any) -> None:
+    """Kill the kernel at once, as nbclient does its own: once the last cell has run, its outputs
+    are in the executed notebook and the summary is written (the cell's own write, closed before
+    the cell returns); a graceful shutdown would only wait, about a second, for the kernel to
+    tear down its imports."""
+    from jupyter_core.utils import run_sync
+
+    try:
+        if run_sync(kernel.is_alive)():
+            run_sync(kernel.shutdown_kernel)(now=True)
+    finally:
+        run_sync(kernel.cleanup_resources)()
+        for client in kernel.clients:
+            client.stop_channels()
+
+
+def execute(template: str | Path, executed: str | Path, parameters: dict[str, str], kernel: Any) -> Any:
+    """Run the parameterized notebook in `kernel` (see `start_kernel`) and return the executed
+    notebook; a failing cell raises PapermillExecutionError and the executed notebook shows where
+    it stopped."""
     import papermill
 
     return papermill.execute_notebook(
@@ -67,29 +100,30 @@ def execute(template: str | Path, executed: str | Path, parameters: dict[str, st
         parameters=parameters,
         kernel_name="python3",
         progress_bar=False,
-        kernel_manager_class=_socket_kernel_manager(),
+        km=kernel,
         # Written once, when the last cell has run or one has failed, not after every cell and
         # output (about 40 validated writes, between the kernel's messages).
         request_save_on_cell_execute=False,
-        # Once the last cell has run, its outputs are in the executed notebook and the summary is
-        # written (the cell's own write, closed before the cell returns): a graceful shutdown
-        # would only wait, about a second, for the kernel to tear down its imports.
-        shutdown_kernel="immediate",
     )
 
 
 def run(template: str | Path, executed: str | Path, parameters: dict[str, str], templates: str | Path) -> str:
-    """Execute the notebook (see `execute`) and return its page (see `notebook_to_html`).
+    """Execute the notebook in a fresh kernel (see `execute`) and return its page (see
+    `notebook_to_html`).
 
     nbconvert's import and first render (Jinja compiles, regexes, lexers: about 0.5 s of CPU) run
     in a thread while the kernel starts and runs the cells, when this thread only waits on the
     kernel's sockets."""
-    import papermill  # noqa: F401  # first: it imports nbformat and nbclient, which nbconvert imports too
+    kernel = start_kernel()
+    try:
+        import papermill  # noqa: F401  # first: it imports nbformat and nbclient, which nbconvert imports too
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        warming = pool.submit(warm_exporter, templates, template)
-        notebook = execute(template, executed, parameters)
-        return notebook_to_html(executed, templates, warming.result(), notebook)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            warming = pool.submit(warm_exporter, templates, template)
+            notebook = execute(template, executed, parameters, kernel)
+    finally:
+        stop_kernel(kernel)
+    return notebook_to_html(executed, templates, warming.result(), notebook)
 
 
 def exporter(template: str | Path) -> Any:
