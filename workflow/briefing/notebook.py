@@ -11,7 +11,8 @@ from typing import Any
 
 # What the W3C checker rejects in nbconvert's page and is of no use on a static one: WebKit
 # scrollbar pseudo-classes, a quoted box-shadow and `overflow: overlay` in JupyterLab's CSS, and
-# pandas' <style scoped> inside each table's <div> (the offline template restates its rules).
+# the <style scoped> inside each table's <div> (pandas' markup, which briefing.tables keeps; the
+# offline template restates its rules).
 INVALID_HTML = (
     (re.compile(r"^[^{}<\n]*::-webkit-scrollbar-track:(?:horizontal|vertical)\s*\{[^}]*\}\n?", re.M), ""),
     (re.compile(r"box-shadow: '([^']*)';"), r"box-shadow: \1;"),
@@ -112,8 +113,8 @@ def run(template: str | Path, executed: str | Path, parameters: dict[str, str], 
     `notebook_to_html`).
 
     nbconvert's import and first render (Jinja compiles, regexes, lexers: about 0.5 s of CPU) run
-    in a thread while the kernel starts and runs the cells, when this thread only waits on the
-    kernel's sockets."""
+    in a thread while the kernel starts and runs the cells, when the main thread mostly waits on
+    the kernel's sockets."""
     kernel = start_kernel()
     try:
         import papermill  # noqa: F401  # first: it imports nbformat and nbclient, which nbconvert imports too
