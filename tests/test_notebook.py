@@ -1,7 +1,13 @@
 """Notebook kernels talk over Unix sockets of their own: two notebook jobs starting at the same
 moment cannot pick the same TCP port ("Address already in use" killed a kernel in a test build)."""
 
+from pathlib import Path
+
+import pytest
+
 from briefing import notebook
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_each_kernel_gets_its_own_sockets():
@@ -11,3 +17,50 @@ def test_each_kernel_gets_its_own_sockets():
     assert a.connection_file != b.connection_file
     assert a.ip != b.ip and a.ip.startswith(a.connection_file.removesuffix(".json"))
     assert len(f"{a.ip}-99999") < 100  # a socket path's limit is about 104 characters
+
+
+def test_a_killed_kernel_is_polled_for_often():
+    # The override shortens jupyter_client's wait only while jupyter_client waits through it.
+    from jupyter_client.manager import KernelManager
+
+    assert "_async_wait" in vars(KernelManager) and "_async_wait" in vars(notebook._socket_kernel_manager())
+
+
+def _notebook(path, *sources):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells = [new_code_cell("x = 1", metadata={"tags": ["parameters"]})] + [new_code_cell(s) for s in sources]
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), str(path))
+    return path
+
+
+def _gone(kernel):
+    # The process killed, its connection file and sockets removed, the client's channels closed.
+    leftovers = [p for p in (kernel.connection_file, *(f"{kernel.ip}-{n}" for n in range(1, 6))) if Path(p).exists()]
+    return not kernel.has_kernel and not leftovers and not any(c.channels_running for c in kernel.clients)
+
+
+def test_the_kernel_started_first_runs_the_notebook_and_is_stopped(tmp_path):
+    template = _notebook(tmp_path / "in.ipynb", "print(x * 2)")
+    kernel = notebook.start_kernel()
+    try:
+        executed = notebook.execute(template, tmp_path / "out.ipynb", {"x": 21}, kernel)
+    finally:
+        notebook.stop_kernel(kernel)
+    assert executed.cells[-1].outputs[0]["text"] == "42\n"
+    assert _gone(kernel)
+
+
+def test_a_failing_cell_stops_the_run_and_its_kernel(tmp_path, monkeypatch):
+    from papermill.exceptions import PapermillExecutionError
+
+    kernels = []
+    start = notebook.start_kernel
+    monkeypatch.setattr(notebook, "start_kernel", lambda: kernels.append(start()) or kernels[-1])
+    template = _notebook(tmp_path / "in.ipynb", "raise ValueError('no')")
+    with pytest.raises(PapermillExecutionError):
+        notebook.run(template, tmp_path / "out.ipynb", {"x": 2}, ROOT / "templates" / "nbconvert" / "offline")
+    assert "ValueError" in (tmp_path / "out.ipynb").read_text()  # the executed notebook shows where it stopped
+    assert _gone(kernels[0])

@@ -112,8 +112,7 @@ def cmd_notebook(args: argparse.Namespace) -> int:
         "evidence_path": args.evidence,
         "summary_path": args.summary,
     }
-    notebook.execute(args.notebook, args.executed, parameters)
-    publish.write_atomic(args.html, notebook.notebook_to_html(args.executed, args.templates))
+    publish.write_atomic(args.html, notebook.run(args.notebook, args.executed, parameters, args.templates))
     print(f"wrote {args.summary}, {args.executed} and {args.html}")
     return 0
 
