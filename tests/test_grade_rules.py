@@ -103,7 +103,7 @@ def test_proposals_and_curator_judgements_are_named_as_such():
     assert any(t.startswith("Toxicity, imprecision (serious (−1); proposed by the build's rule)") for t in proposed)
     assert any(t.startswith("Toxicity, inconsistency (not serious; proposed by the build's rule)") for t in proposed)
     assert all(("the curator's judgement" in t) != ("proposed by the build's rule" in t) for t in texts)
-    template = (ROOT / "templates" / "briefing.html.j2").read_text()
+    template = (ROOT / "templates" / "briefing_modality.html.j2").read_text()  # each modality's section
     assert "(build's proposal)" in template and "(curator)" in template
     methods = certainty.methods_text(SETTINGS, evidence.read_tables(PACKAGE)["scales"])
     assert "it is the curator's" in methods and "names it as a proposal" in methods

@@ -38,7 +38,7 @@ render.render_pdf(sys.argv[1], sys.argv[2])
 
 def render_in_fresh_process(built: Path, out: Path, prelude: str = "") -> str:
     result = subprocess.run(
-        [sys.executable, "-c", prelude + RENDER, str(built / "results" / "briefing.html"), str(out)],
+        [sys.executable, "-c", prelude + RENDER, str(built / "results" / "briefing.print.html"), str(out)],
         cwd=built,
         env=workflow_env(built),
         capture_output=True,

@@ -135,6 +135,16 @@ def test_slurm_profile_resolves_every_job_without_slurm(project, all_jobs, no_sl
     assert len(resources) == sum(all_jobs.values())
     for line in resources:
         assert all(f"{key}=" in line for key in ("runtime", "mem_mb", "slurm_partition", "slurm_account")), line
+        assert int(re.search(r"mem_mb=(\d+)", line).group(1)) <= 1536, line  # every job under 1.5 GiB
+
+
+def test_every_rule_declares_its_memory_and_time():
+    """What each job may use is declared beside it (bench/run measures each job's peak against it),
+    not left to a profile's default."""
+    for path in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
+        for rule, body in re.findall(r"^(?:rule|checkpoint) (\w+):\n((?:    .*\n|\n)*)", path.read_text(), re.M):
+            assert re.search(r"^    resources:\n(?:        .*\n)*?        mem_mb=\d+", body, re.M), rule
+            assert re.search(r"^    resources:\n(?:        .*\n)*?        runtime=\d+", body, re.M), rule
 
 
 def test_slurm_dry_run_submits_nothing_even_with_slurm_on_path(project, all_jobs, fake_slurm):

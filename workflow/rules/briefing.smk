@@ -18,6 +18,9 @@ rule combine:
     conda:
         "../envs/briefing.yaml"
     threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         config=json.dumps(config, sort_keys=True),
         jobs=job_plan(),
@@ -40,6 +43,9 @@ rule briefing_html:
     conda:
         "../envs/briefing.yaml"
     threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=10,
     params:
         templates=template_folder,
     shell:
@@ -59,7 +65,7 @@ rule briefing_pdf:
         "../envs/briefing.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=1500,
         runtime=10,
     shell:
         "briefing pdf --html {input.html} --output {output} > {log} 2>&1"
@@ -82,6 +88,9 @@ rule audit:
     conda:
         "../envs/briefing.yaml"
     threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=10,
     shell:
         "briefing audit --html {input.html} --print-html {input.print_html} --pdf {input.pdf} --json {input.json}"
         " --package {input.package} --templates {input.templates} --output {output} > {log} 2>&1"
@@ -100,5 +109,8 @@ rule publish:
     conda:
         "../envs/briefing.yaml"
     threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "briefing publish --sources {input.built} --targets {output} > {log} 2>&1"

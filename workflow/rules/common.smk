@@ -21,6 +21,7 @@ MODALITIES = config["modalities"]
 wildcard_constraints:
     modality="|".join(map(re.escape, MODALITIES)),
 
+
 PACKAGE = config["data"]
 REPORTS = config["outputs"]["dir"]
 SETTINGS = json.dumps(config["analysis"], sort_keys=True)

@@ -20,6 +20,9 @@ rule evidence_slice:
     conda:
         "../envs/briefing.yaml"
     threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         digest=modality_digest,
         settings=SETTINGS,
@@ -45,7 +48,7 @@ rule modality_notebook:
         "../envs/briefing.yaml"
     threads: 1
     resources:
-        mem_mb=1500,
+        mem_mb=1000,
         runtime=15,
     params:
         templates=template_folder,

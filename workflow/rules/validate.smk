@@ -14,6 +14,9 @@ checkpoint validate:
     conda:
         "../envs/briefing.yaml"
     threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         modalities=MODALITIES,
         curation=CURATION,
