@@ -114,3 +114,29 @@ def test_the_streaming_reader_reads_what_beautifulsoup_reads_in_the_built_pages(
 def test_numbers_of_texts_joined_are_those_of_each_text():
     texts = ["12", ".5 and 3.", "2024-01-31", "-7", "x1 1x", "8", "", "v1.2.3 4.", "2023-12-3", "1-2024-01-01"]
     assert sorted(audit._all_numbers(texts)) == sorted(n for t in texts for n in audit.numbers(t))
+
+
+def test_a_modality_pdf_is_audited_against_its_own_evidence(built, tmp_path):
+    """Each modality's PDF job audits its print HTML and PDF against that modality's slice and
+    summary: the built one passes; a number from another modality's data, or from nowhere, fails."""
+    from briefing import modality_print
+
+    results = built / "results"
+    summary = json.loads((results / "modalities" / "hfrt" / "summary.json").read_text(encoding="utf-8"))
+    evidence = json.loads((results / "evidence" / "hfrt.json").read_text(encoding="utf-8"))
+    context = modality_print.context(summary, "Title", "2026-01-01", "a" * 64)
+    templates = [built / "templates" / name for name in modality_print.TEMPLATES]
+
+    def allowed() -> set[str]:
+        return modality_print.allowed_numbers(context, evidence, templates)
+
+    html = results / "modalities" / "hfrt" / "print.html"
+    assert audit.check([("print HTML", html)], built / "reports" / "modalities" / "hfrt.pdf", allowed) == []
+    assert json.loads((results / "modalities" / "hfrt" / "audit.json").read_text())["unsourced_numbers"] == 0
+    # 46 is a figure of another modality (srs, Ryu 2008): it has no provenance in hfrt's data.
+    assert "46" not in allowed() and "97.3" not in allowed()
+    tampered = tmp_path / "print.html"
+    text = html.read_text(encoding="utf-8")
+    tampered.write_text(text.replace("</main>", "<p>46 % and 97.3 % responded.</p></main>"), encoding="utf-8")
+    problems = audit.check([("print HTML", tampered)], None, allowed)
+    assert [p.split(" in ")[0] for p in problems] == ["print HTML: '46'", "print HTML: '97.3'"]
