@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -214,22 +215,21 @@ def test_job_groups_follow_each_process_to_the_roots_child(bench):
 
 def test_declared_memory_reads_each_rules_resources_else_the_slurm_default(bench, tmp_path):
     declared = bench.declared_memory(ROOT)
-    assert declared["briefing_pdf"] == 2000 and declared["modality_notebook"] == 1500
-    assert declared["modality_pdf"] == 1000 and "all" not in declared
-    default = declared["validate"]  # declares none
-    assert default == int(
-        next(
-            line
-            for line in (ROOT / "profiles" / "slurm" / "config.yaml").read_text().splitlines()
-            if line.strip().startswith("mem_mb:")
-        ).split(":")[1]
-    )
+    rules = {"validate", "evidence_slice", "modality_notebook", "modality_pdf", "combine", "briefing_html"}
+    assert rules | {"briefing_pdf", "audit", "publish"} <= declared.keys() and "all" not in declared
+    for rule, mb in declared.items():  # each as its rule file says
+        text = "".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk"))
+        block = re.search(rf"^(?:rule|checkpoint) {rule}:\n((?:    .*\n|\n)*)", text, re.M).group(1)
+        assert f"mem_mb={mb}," in block, rule
     (tmp_path / "workflow" / "rules").mkdir(parents=True)
     (tmp_path / "workflow" / "rules" / "a.smk").write_text(
         "rule one:\n    resources:\n        mem_mb=300,\n        runtime=5,\n    shell: 'x'\n\n"
         "checkpoint two:\n    shell: 'y'\n\nrule three:\n    resources:\n        mem_mb=lambda w: 9\n"
     )
     assert bench.declared_memory(tmp_path) == {"one": 300, "three": None, "two": None}
+    (tmp_path / "profiles" / "slurm").mkdir(parents=True)
+    (tmp_path / "profiles" / "slurm" / "config.yaml").write_text("default-resources:\n  mem_mb: 777\n")
+    assert bench.declared_memory(tmp_path) == {"one": 300, "three": 777, "two": 777}
 
 
 # ------------------------------------------------------------------------- cases and the verdict
