@@ -174,6 +174,11 @@ def test_the_briefing_pdf_grows_with_the_modalities_not_the_studies(built: Path,
     printed = render.render_html(context, ROOT / "templates", print_edition=True)
     assert all(f'id="ref-{s["study_id"]}"' in html for s in extra)
     assert not any(f'ref-{s["study_id"]}"' in printed for s in extra)
+    # A modality of more than print_cites_max works is cited by number only, wherever the briefing
+    # cites it (its one real study too); the other modalities' works are still listed.
+    assert f'href="#ref-{model["study_id"]}"' in html and f'ref-{model["study_id"]}"' not in printed
+    others = [s["study_id"] for o in context["modalities"] if o is not m for s in o["primary_studies"]]
+    assert any(f'<li id="ref-{s}"' in printed for s in others)
     assert "[41 studies, listed in the modality's PDF]" in printed
     assert len(printed) - len(before) < 200  # the note replaces the citation: nothing per study
     # Works cited only in the per-study detail are not in the briefing's reference list.

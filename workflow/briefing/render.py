@@ -71,7 +71,18 @@ def render_html(
     env = environment(templates)
     css = (Path(templates) / "briefing.css").read_text(encoding="utf-8")
     # `cited`: the works the page cites, filled as it renders (the print edition's reference list).
-    return env.get_template(template).render(css=Markup(css), print_edition=print_edition, cited=set(), **context)
+    # `listed_apart`: in print, the works of a modality of more than print_cites_max studies are
+    # cited by number only, their list left to its PDF, so that the briefing's references grow
+    # with the modalities, not the studies.
+    apart = set()
+    if print_edition:
+        for m in context.get("modalities", []):
+            works = [s["study_id"] for s in m["primary_studies"] + m["reviews"]]
+            if len(works) > context["print_cites_max"]:
+                apart.update(works)
+    return env.get_template(template).render(
+        css=Markup(css), print_edition=print_edition, cited=set(), listed_apart=apart, **context
+    )
 
 
 def _cached_page_references(pdf: Any) -> tuple[bytes, ...]:
