@@ -146,7 +146,7 @@ def cmd_modality_pdf(args: argparse.Namespace) -> int:
     context = modality_print.context(summary, args.title, args.edition, args.digest)
     html = modality_print.render(context, args.templates)
     publish.write_atomic(args.print_output, html)
-    publish.write_atomic(args.pdf, render.pdf_bytes(render.print_layout(html)))
+    render.render_pdf(args.print_output, args.pdf)
     templates = [Path(args.templates) / name for name in modality_print.TEMPLATES]
     problems = audit.check(
         [("print HTML", args.print_output)],

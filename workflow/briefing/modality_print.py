@@ -33,7 +33,6 @@ def context(summary: dict[str, Any], title: str, edition: str, digest: str) -> d
         "vocabulary": combine.vocabulary_context(),
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
-        "print_cites_max": combine.PRINT_CITES_MAX,  # not used: this edition lists every citation
     }
 
 

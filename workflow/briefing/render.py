@@ -66,8 +66,8 @@ def render_html(
 ) -> str:
     """The briefing as reviewers read it, or (print_edition) as briefing.pdf prints it: the synthesis,
     without the per-study detail, which each modality's own PDF prints (modality_print.py). So the
-    briefing's PDF grows with the modalities, not the studies, and WeasyPrint, which holds every
-    page until it writes (Kozea/WeasyPrint#1824), stays within a bounded memory."""
+    briefing's PDF grows with the modalities and their outcomes rather than the studies: WeasyPrint
+    holds every page until it writes (Kozea/WeasyPrint#1824)."""
     env = environment(templates)
     css = (Path(templates) / "briefing.css").read_text(encoding="utf-8")
     # `cited`: the works the page cites, filled as it renders (the print edition's reference list).
