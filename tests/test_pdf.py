@@ -151,6 +151,33 @@ def test_a_modality_pdf_is_tagged_bookmarked_and_numbers_its_own_references(buil
     assert "1. Sun L" in text  # its one study is its reference 1 (the briefing numbers it 2)
 
 
+def test_a_modality_pdf_lists_its_parts_with_the_pages_they_start_on(built: Path):
+    """Its contents name every part its print HTML has, each with the page its bookmark leads to."""
+    from briefing import modality_print
+
+    for m in ("srs", "hfrt"):
+        printed = (built / "results" / "modalities" / m / "print.html").read_text(encoding="utf-8")
+        summary = json.loads((built / "results" / "modalities" / m / "summary.json").read_text(encoding="utf-8"))
+        contents = modality_print.contents(summary)
+        anchors = [anchor for anchor, _ in contents]
+        assert all(f'id="{a}"' in printed for a in anchors), m
+        # Every table of the modality's section, and every heading of a part, is listed.
+        parts = re.findall(rf'<table id="(table-{m}-[^"]+)"', printed) + re.findall(r'<h2 id="([^"]+)"', printed)
+        assert set(parts) - {"toc-heading", "references-heading"} <= set(anchors), m
+        path = built / "reports" / "modalities" / f"{m}.pdf"
+        pages = page_texts(path)
+        marks = outline(PdfReader(str(path)))
+        for _, label in contents:
+            listed = re.search(rf"^\s*(?:\d+\.\s*)?{re.escape(label)}[ .]*?(\d+)\s*$", pages[0], flags=re.M)
+            assert listed, f"{m}: {label} is not in the contents with a page number"
+            if label == "Figures":  # a figure is no bookmark: its page shows the figure's title
+                first = summary["figures"][0]["title"]
+                assert first[:40] in " ".join(pages[int(listed.group(1)) - 1].split()), (m, first)
+                continue
+            page = next(p for title, p in marks if title.startswith(label))
+            assert int(listed.group(1)) == page, f"{m}: contents give {label} page {listed.group(1)}, bookmark {page}"
+
+
 def test_the_briefing_pdf_grows_with_the_modalities_not_the_studies(built: Path, tmp_path: Path):
     """Forty more studies behind one modality's summary of findings: the HTML lists them, the print
     edition names their number and lists none of them; its reference list holds what it cites."""
@@ -166,7 +193,11 @@ def test_the_briefing_pdf_grows_with_the_modalities_not_the_studies(built: Path,
         ref = dict(context["references"][0], number=start + i, study_id=s["study_id"], anchor=f"ref-{s['study_id']}")
         context["references"].append(ref)
         context["ref_numbers"][s["study_id"]] = start + i
-    m["sof"]["rows"][0]["study_ids"] = [model["study_id"]] + [s["study_id"] for s in extra]
+    row = m["sof"]["rows"][0]
+    row["study_ids"] = [model["study_id"]] + [s["study_id"] for s in extra]
+    # Not pooled: the row's effect and notes name each study's figure.
+    row.update(studies=41, pooled=False, comments=[f"Note on Extra {i} 2020" for i in range(40)])
+    row["effect"] = "; ".join(f"Extra {i} 2020: {i} of 50 patients" for i in range(40))
     before = render.render_html(
         json.loads((built / "results" / "briefing_context.json").read_text()), ROOT / "templates", print_edition=True
     )
@@ -180,6 +211,10 @@ def test_the_briefing_pdf_grows_with_the_modalities_not_the_studies(built: Path,
     others = [s["study_id"] for o in context["modalities"] if o is not m for s in o["primary_studies"]]
     assert any(f'<li id="ref-{s}"' in printed for s in others)
     assert "[41 studies, listed in the modality's PDF]" in printed
+    assert row["effect"] in html and "Note on Extra 39 2020" in html
+    assert "Extra 39 2020" not in printed
+    assert "Not pooled: 41 studies' figures, listed in the modality's PDF" in printed
+    assert "40 notes on the studies' figures, in the modality's PDF" in printed
     assert len(printed) - len(before) < 200  # the note replaces the citation: nothing per study
     # Works cited only in the per-study detail are not in the briefing's reference list.
     cited = set(re.findall(r'href="#ref-([^"]+)"', printed))

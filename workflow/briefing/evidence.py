@@ -22,17 +22,23 @@ from .vocabulary import QUALIFIERS, UNITS, complete_descriptor
 Table = list[dict[str, Any]]
 
 
+# libyaml's parser where PyYAML has it (the same safe constructor): the descriptor is read each
+# time Snakemake starts, and the pure-Python parser took a third of a no-op's own time.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_package_descriptor(package_path: str | Path) -> dict[str, Any]:
     """The descriptor, with the enums of the vocabulary's columns filled in (vocabulary.py)."""
     with open(package_path, encoding="utf-8") as fh:
-        descriptor = yaml.safe_load(fh)
+        descriptor = yaml.load(fh, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     return complete_descriptor(descriptor) if isinstance(descriptor, dict) else descriptor
 
 
-def resource_paths(package_path: str | Path) -> dict[str, Path]:
-    """The CSV file behind each resource, resolved relative to the descriptor."""
+def resource_paths(package_path: str | Path, descriptor: dict[str, Any] | None = None) -> dict[str, Path]:
+    """The CSV file behind each resource, resolved relative to the descriptor (read unless given)."""
     package_path = Path(package_path)
-    descriptor = read_package_descriptor(package_path)
+    if descriptor is None:
+        descriptor = read_package_descriptor(package_path)
     return {r["name"]: package_path.parent / r["path"] for r in descriptor["resources"]}
 
 
@@ -80,7 +86,7 @@ def read_tables(package_path: str | Path) -> dict[str, Table]:
     descriptor = read_package_descriptor(package_path)
     types = _field_types(descriptor)
     tables: dict[str, Table] = {}
-    for name, path in resource_paths(package_path).items():
+    for name, path in resource_paths(package_path, descriptor).items():
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
             rows = list(csv.DictReader(fh))
         tables[name] = [_typed_row(row, types[name]) for row in rows]

@@ -54,9 +54,25 @@ def _parse(source: str) -> ast.AST:
         return ast.Module(body=[], type_ignores=[])
 
 
+def _tree(path: Path) -> ast.AST:
+    """A source file's syntax tree, parsed once per version of the file: Snakemake asks for the
+    files of nine steps as it parses the workflow, and each step starts from cli.py."""
+    stat = path.stat()
+    return _parsed(path, stat.st_mtime_ns, stat.st_size)
+
+
 @cache
+def _parsed(path: Path, mtime_ns: int, size: int) -> ast.AST:
+    return _parse(path.read_text(encoding="utf-8"))
+
+
 def _module_imports(path: Path) -> frozenset[str]:
-    return frozenset(imported_modules(_parse(path.read_text(encoding="utf-8"))))
+    return _imports_of(_tree(path))
+
+
+@cache
+def _imports_of(tree: ast.AST) -> frozenset[str]:
+    return frozenset(imported_modules(tree))
 
 
 def closure(modules: Iterable[str], package_dir: Path = PACKAGE, entry: Iterable[str] = ENTRY) -> set[str]:
@@ -77,7 +93,7 @@ def closure(modules: Iterable[str], package_dir: Path = PACKAGE, entry: Iterable
 
 def command_imports(command: str, package_dir: Path = PACKAGE) -> set[str]:
     """What the CLI's `cmd_<command>` imports, with the cli.py functions it calls (`_findings`)."""
-    tree = _parse((package_dir / "cli.py").read_text(encoding="utf-8"))
+    tree = _tree(package_dir / "cli.py")
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
     start = f"cmd_{command.replace('-', '_')}"
     if start not in functions and tree.body:

@@ -33,7 +33,41 @@ def context(summary: dict[str, Any], title: str, edition: str, digest: str) -> d
         "vocabulary": combine.vocabulary_context(),
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
+        "contents": contents(summary),
     }
+
+
+def contents(m: dict[str, Any]) -> list[tuple[str, str]]:
+    """The document's table of contents, in its order: (anchor, label) for each part that the
+    modality's section (briefing_modality.html.j2) prints with detail. tests/test_pdf.py checks
+    that every anchor is in the printed HTML and every part there is listed."""
+    mid = m["modality_id"]
+    studies = bool(m["primary_studies"])
+    parts = [
+        (m["sentences"], f"sentences-{mid}", "What the data say"),
+        (studies, f"table-{mid}-studies", "Studies"),
+        (m["sof"]["rows"], f"table-{mid}-sof", "Summary of findings"),
+        (
+            studies and (m["sof_comparisons"] or m["sof_differences"]),
+            f"table-{mid}-sof-comparisons",
+            "Summary of findings: comparisons between treatments",
+        ),
+        (studies, f"table-{mid}-outcomes", "Outcomes as reported"),
+        (
+            studies and (m["comparisons"] or m["computed_comparisons"] or m["computed_differences"]),
+            f"table-{mid}-comparisons",
+            "Comparisons between arms",
+        ),
+        (m["figures"], m["figures"][0]["id"] if m["figures"] else "", "Figures"),
+        (any(p.get("result") for p in m["pooled"]), f"pooled-{mid}", "Pooled results"),
+        (m["sof"]["profile"], f"table-{mid}-profile", "GRADE evidence profile"),
+    ]
+    parts += [
+        (True, f"table-{mid}-review-{r['study_id']}", f"Pooled results of the systematic review {r['short_name']}")
+        for r in m["review_results"]
+    ]
+    parts += [(m["statements"], f"statements-{mid}", "From the reviews"), (True, "references", "References")]
+    return [(anchor, label) for shown, anchor, label in parts if shown]
 
 
 def render(context: dict[str, Any], templates: str | Path) -> str:

@@ -71,12 +71,20 @@ def code(command, notebook=None):
 
 
 def data_tables():
-    """The CSV files the descriptor names that exist (validation reports the missing ones)."""
+    """The CSV files the descriptor names that exist (validation reports the missing ones), read
+    once when the workflow is parsed."""
+    return DATA_TABLES
+
+
+def _existing_tables():
     try:
         tables = [str(p) for p in resource_paths(PACKAGE).values()]
     except Exception:  # an unreadable descriptor: validation says why
         tables = []
     return [t for t in tables if Path(t).exists()]
+
+
+DATA_TABLES = _existing_tables()
 
 
 # Read once when the workflow is parsed, not once per job.
