@@ -214,7 +214,7 @@ def test_the_briefing_pdf_grows_with_the_modalities_not_the_studies(built: Path,
     assert row["effect"] in html and "Note on Extra 39 2020" in html
     assert "Extra 39 2020" not in printed
     assert "Not pooled: 41 studies' figures, listed in the modality's PDF" in printed
-    assert "40 notes on the studies' figures, in the modality's PDF" in printed
+    assert "The sources' notes on these figures are in the modality's PDF." in printed
     assert len(printed) - len(before) < 200  # the note replaces the citation: nothing per study
     # Works cited only in the per-study detail are not in the briefing's reference list.
     cited = set(re.findall(r'href="#ref-([^"]+)"', printed))
