@@ -138,6 +138,15 @@ def pdf_bytes(document: Any) -> bytes:
         return document.write_pdf(**PDF_OPTIONS)
 
 
+def pdf_memory_mb(html_bytes: int) -> int:
+    """The memory (MB) to declare for printing an HTML file of `html_bytes` to PDF. WeasyPrint holds
+    every laid-out page until it writes (Kozea/WeasyPrint#1824), so the peak follows the HTML's
+    size: measured 113 MiB for the seeds' 0.10 MB, 729 MiB for 1.52 MB (30 x 1,000) and 2,270 MiB
+    for 4.95 MB (100 x 5,000), about 460 MiB per MB (bench/RESULTS.md). Declared with a fifth to
+    spare, and never under 1,000 MB."""
+    return max(1000, round(1.2 * (100 + 460 * html_bytes / 1e6) * 1.048576))
+
+
 def render_pdf(html_path: str | Path, pdf_path: str | Path) -> None:
     """The PDF of the print edition (render_html(..., print_edition=True)): the same context and
     template as the HTML reviewers read, so the two cannot drift apart."""

@@ -65,7 +65,7 @@ rule briefing_pdf:
         "../envs/briefing.yaml"
     threads: 1
     resources:
-        mem_mb=1500,
+        mem_mb=pdf_memory,
         runtime=10,
     shell:
         "briefing pdf --html {input.html} --output {output} > {log} 2>&1"

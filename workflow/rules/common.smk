@@ -94,6 +94,17 @@ MODALITY_DIGESTS = slice_digests(PACKAGE, MODALITIES, config["analysis"])
 EDITION = build_date(build_epoch(".", Path(PACKAGE).parent))
 
 
+def pdf_memory(wildcards, input):
+    """MB for printing the job's HTML (input.html) to PDF: it grows with the HTML (render.py). Until
+    the HTML exists (a dry run) Snakemake shows it as <TBD> and evaluates it when the job starts.
+    """
+    size = os.path.getsize(input.html)
+    # Imported here, not at the top: Jinja is no part of a no-op's start.
+    from briefing.render import pdf_memory_mb
+
+    return pdf_memory_mb(size)
+
+
 def validated(wildcards):
     """The validation record, once the validate checkpoint has made it: no slice or notebook starts
     before the data are valid. Snakemake plans them after validation has run; planned while it was
