@@ -19,7 +19,7 @@ rule combine:
         "../envs/briefing.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=1500,
         runtime=10,
     params:
         config=json.dumps(config, sort_keys=True),

@@ -77,7 +77,7 @@ rule modality_pdf:
         "../envs/briefing.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=1500,
         runtime=10,
     params:
         templates=template_folder,
