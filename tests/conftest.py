@@ -64,11 +64,14 @@ def workflow_env(workdir: Path = ROOT) -> dict[str, str]:
     return env
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Snakemake run in `workdir`; `env` adds to (or overrides) the build's environment."""
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", *args],
         cwd=workdir,
-        env=workflow_env(workdir),
+        env=workflow_env(workdir) | (env or {}),
         capture_output=True,
         text=True,
     )

@@ -1,19 +1,54 @@
-"""Two clean builds of the same inputs, in different directories at different times, give
-byte-identical outputs; the build date never comes from the wall clock."""
+"""Two clean builds of the same inputs, in different directories at different times and under
+different string-hash seeds, give byte-identical outputs; the build date never comes from the wall
+clock."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
 
 import pytest
 
 from briefing import provenance
-from conftest import copy_project, digest_tree, snakemake
+from conftest import ROOT, copy_project, digest_tree, snakemake
+from real_studies import add_studies
 
-pytestmark = pytest.mark.slow
+# Two string-hash seeds under which a set of two strings iterates in both orders (checked on the
+# surgery modality's baselines, "before the operation" and "preoperatively").
+HASH_SEEDS = ("0", "12345")
+
+# Every modality's summary (SoF rows included) of the seeds plus the real-study fixture, as JSON.
+SUMMARIES = """
+import json, sys, tempfile, yaml
+from pathlib import Path
+from briefing import evidence, summary
+from conftest import copy_project
+from real_studies import add_studies
+project = copy_project(Path(tempfile.mkdtemp()) / "project")
+add_studies(project)
+config = yaml.safe_load((project / "config" / "config.yaml").read_text())
+package = project / "data" / "datapackage.yaml"
+out = {m: summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, config["analysis"]))))
+       for m in config["modalities"]}
+sys.stdout.write(evidence.dumps(out))
+"""
 
 
+def summaries_under(seed: str) -> str:
+    env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": f"{ROOT / 'workflow'}{os.pathsep}{ROOT / 'tests'}"}
+    return subprocess.run([sys.executable, "-c", SUMMARIES], env=env, capture_output=True, text=True, check=True).stdout
+
+
+def test_summaries_do_not_depend_on_the_string_hash():
+    # Qian 2016's "before the operation" and Tseng 2008's "preoperatively" are both day 0: the
+    # surgery SoF row's time points came out in a set's order, one way under each seed.
+    first, second = (summaries_under(seed) for seed in HASH_SEEDS)
+    assert first == second
+    assert "before the operation to 12 months after the operation" in first
+
+
+@pytest.mark.slow
 def test_second_build_elsewhere_is_byte_identical(built, tmp_path):
     other = copy_project(tmp_path / "a" / "different" / "place")
     snakemake(other)
@@ -23,6 +58,21 @@ def test_second_build_elsewhere_is_byte_identical(built, tmp_path):
     for name in ("briefing.html", "briefing.json"):
         text = (other / "reports" / name).read_text(encoding="utf-8")
         assert str(other) not in text and str(built) not in text  # no absolute paths
+
+
+@pytest.mark.slow
+def test_the_real_studies_build_byte_identically_under_two_hash_seeds(tmp_path):
+    """The seeds plus every real-study fixture, built twice from scratch in two places under two
+    PYTHONHASHSEED values: every file of reports/ is the same, byte for byte."""
+    digests = []
+    for seed in HASH_SEEDS:
+        project = copy_project(tmp_path / f"hash-{seed}" / "project")
+        add_studies(project)
+        snakemake(project, env={"PYTHONHASHSEED": seed})
+        digests.append(digest_tree(project / "reports"))
+    first, second = digests
+    assert set(first) == set(second)
+    assert sorted(name for name in first if first[name] != second[name]) == []
 
 
 def test_build_date_comes_from_the_last_commit_touching_the_inputs(tmp_path, monkeypatch):

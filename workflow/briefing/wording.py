@@ -474,8 +474,10 @@ def sof_effect(
 
 
 def timepoints(outcomes: list[dict[str, Any]]) -> str:
+    # In reading order, then by day: two studies' baselines (both day 0) keep the order of their
+    # studies, never a set's hash order (PYTHONHASHSEED).
     timepoints = sorted(
-        {o["timepoint"] for o in outcomes if o.get("timepoint")},
+        dict.fromkeys(o["timepoint"] for o in outcomes if o.get("timepoint")),
         key=lambda t: next(o.get("time_days") or 0 for o in outcomes if o.get("timepoint") == t),
     )
     if not timepoints:
