@@ -14,6 +14,10 @@ from markupsafe import Markup
 from . import wording
 
 SVG_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+# Characters a CSS string in a <style> element cannot hold as themselves: its quotes, backslash and
+# line breaks, and what the HTML around it reads (`</style>`; entities are not decoded there, so an
+# autoescaped `&amp;` printed as such in a PDF's running header).
+CSS_UNSAFE = frozenset("\\\"'<>&")
 
 
 def environment(templates: str | Path) -> jinja2.Environment:
@@ -33,6 +37,8 @@ def environment(templates: str | Path) -> jinja2.Environment:
     env.filters["sentence_start"] = wording.sentence_start
     env.filters["in_sentence"] = wording.name_in_sentence
     env.filters["citation_runs"] = citation_runs
+    # A running header's text, as a CSS string: autoescaping is HTML's, and a <style> is not HTML.
+    env.filters["css_string"] = lambda text: Markup(css_string(str(text)))
     return env
 
 
@@ -49,6 +55,13 @@ def citation_runs(study_ids: list[str], numbers: dict[str, int]) -> list[tuple[s
     for run in runs:
         grouped += [(run[0], run[-1])] if len(run) >= 3 else [(study,) for study in run]
     return grouped
+
+
+def css_string(text: str) -> str:
+    """`text` as a quoted CSS string (a running header's `content:`): each unsafe or control
+    character written as a CSS escape, so the PDF prints the text exactly as the data hold it."""
+    body = "".join(f"\\{ord(c):x} " if c in CSS_UNSAFE or ord(c) < 32 else c for c in text)
+    return f'"{body}"'
 
 
 def trusted_svg(svg: str) -> Markup:

@@ -1,0 +1,181 @@
+"""Names and free text that hold `& < > " '` reach every output exactly as the data hold them: the
+HTML's text, the print edition, the PDFs' running headers and their bookmarks; the numeric audits
+pass (a quotation mark once printed as `&#34;` in a modality PDF's header, whose audit then refused
+'34'; an ampersand printed as `&amp;`).
+
+One build, of the seeds plus two real surgery studies (Patchell 2005, a trial with arms; Qian
+2016, a pain-score series), with the characters written into every kind of text column."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from pypdf import PdfReader
+
+from briefing import audit, evidence, modality_print, render, summary
+from conftest import ROOT, copy_project, snakemake
+from real_studies import add_studies
+
+MODALITIES = ["srs", "surgery", "cebrt"]
+# The five characters, as tags and quotes that HTML, CSS and PDF strings each read in their own
+# way; no digit, so that nothing here is a number the audits must trace.
+MARKS = "& <b>it</b> \"quoted\" 'single'"
+MODALITY_NAME = f"Surgical stabilisation {MARKS}"
+MODALITY_SHORT = f"Surgery {MARKS}"
+STUDY = f"Qian {MARKS}"
+ARM = f"surgery and radiotherapy {MARKS}"
+MEASURE = f"Pain score (VAS) {MARKS}"
+TITLE = f"Effect of pedicle fixation {MARKS}"
+AUTHORS = f"Qian J, Bao Z {MARKS}"
+STATEMENT = f"The review attributes most spinal pain to instability {MARKS}."
+NOTE = f"All were followed up {MARKS}."
+
+# (file, key column, key, column, new value)
+EDITS = [
+    ("modalities.csv", "modality_id", "surgery", "name", MODALITY_NAME),
+    ("modalities.csv", "modality_id", "surgery", "short_name", MODALITY_SHORT),
+    ("modalities.csv", "modality_id", "surgery", "description", f"Vertebral replacement {MARKS}."),
+    ("studies.csv", "study_id", "qian2016_surgery", "short_name", STUDY),
+    ("studies.csv", "study_id", "qian2016_surgery", "title", TITLE),
+    ("studies.csv", "study_id", "qian2016_surgery", "authors", AUTHORS),
+    ("arms.csv", "arm_id", "patchell2005-surgery", "label", ARM),
+    ("statements.csv", "statement_id", "hosono1995-mechanism", "statement", STATEMENT),
+    *[
+        ("outcomes.csv", "outcome_id", f"qian2016_surgery-vas-{t}", column, value)
+        for t in ("0", "m1", "m6", "m12")
+        for column, value in (("measure", MEASURE), ("note", NOTE))
+    ],
+]
+SHOWN = [MODALITY_NAME, MODALITY_SHORT, STUDY, ARM, MEASURE, TITLE, AUTHORS, STATEMENT, NOTE]
+# What a text escaped twice, or escaped for the wrong language, prints.
+MANGLED = ("&amp;", "&lt;", "&gt;", "&#34;", "&#39;", "&quot;", "\\26", "\\22")
+
+
+def edit_csv(path: Path, key_column: str, key: str, column: str, value: str) -> None:
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    hits = [row for row in rows if row[key_column] == key]
+    assert len(hits) == 1, (path.name, key)
+    hits[0][column] = value
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_a_modality_pdf_prints_its_name_as_written_and_passes_its_audit(tmp_path):
+    """In-process, the modality-PDF step alone: the short name in the running header (a CSS string,
+    where HTML's escaping printed `&amp;` and `&#34;`), the name in the bookmarks."""
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    add_studies(tmp_path, {"qian2016_surgery"})
+    for edit in EDITS[:2]:
+        edit_csv(tmp_path / "data" / edit[0], *edit[1:])
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    piece = json.loads(
+        evidence.dumps(evidence.build_slice(tmp_path / "data" / "datapackage.yaml", "surgery", config["analysis"]))
+    )
+    context = modality_print.context(summary.build_summary(piece), config["title"], "2026-01-01", "0" * 64)
+    html, pdf = tmp_path / "surgery.print.html", tmp_path / "surgery.pdf"
+    html.write_text(modality_print.render(context, ROOT / "templates"), encoding="utf-8")
+    render.render_pdf(html, pdf)
+    texts = pdf_pages(pdf)
+    assert all(f"{MODALITY_SHORT} · edition of 2026-01-01" in page for page in texts[1:]), texts[1][:200]
+    assert any(MODALITY_NAME in title for title in bookmarks(pdf))
+    templates = [ROOT / "templates" / name for name in modality_print.TEMPLATES]
+    assert (
+        audit.check([("print HTML", html)], pdf, lambda: modality_print.allowed_numbers(context, piece, templates))
+        == []
+    )
+
+
+@pytest.fixture(scope="module")
+def marked(tmp_path_factory) -> Path:
+    workdir = copy_project(tmp_path_factory.mktemp("marks") / "project")
+    add_studies(workdir, {"patchell2005", "qian2016_surgery"})
+    for name, key_column, key, column, value in EDITS:
+        edit_csv(workdir / "data" / name, key_column, key, column, value)
+    snakemake(workdir, "--config", f"modalities=[{','.join(MODALITIES)}]")  # the audits pass
+    return workdir
+
+
+def squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def html_text(path: Path) -> str:
+    return squeeze(BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").get_text(" "))
+
+
+def pdf_pages(path: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return [squeeze(page) for page in text.split("\f")[:-1]]
+
+
+def bookmarks(path: Path) -> list[str]:
+    titles: list[str] = []
+
+    def walk(items):
+        for item in items:
+            walk(item) if isinstance(item, list) else titles.append(squeeze(item.title))
+
+    walk(PdfReader(path).outline)
+    return titles
+
+
+def pages(workdir: Path) -> list[Path]:
+    reports = workdir / "reports"
+    return [reports / "briefing.html", *sorted((reports / "modalities").glob("*.html"))]
+
+
+@pytest.mark.slow
+def test_the_html_shows_every_text_as_written(marked):
+    shown = " ".join(html_text(page) for page in pages(marked))
+    for value in SHOWN:
+        assert squeeze(value) in shown, value
+    for page in pages(marked):
+        text = html_text(page)
+        assert not [m for m in MANGLED if m in text], page.name
+
+
+@pytest.mark.slow
+def test_the_print_edition_shows_every_text_as_written(marked):
+    printed = sorted(marked.rglob("*print*.html"))
+    assert printed, "no print HTML found"
+    shown = " ".join(html_text(page) for page in printed)
+    for value in (MODALITY_NAME, STUDY, ARM, MEASURE, TITLE, AUTHORS, STATEMENT):
+        assert squeeze(value) in shown, value
+    assert not [m for m in MANGLED if m in shown]
+
+
+@pytest.mark.slow
+def test_the_modality_pdfs_running_header_holds_its_short_name(marked):
+    header = f"{MODALITY_SHORT} · edition of"
+    texts = pdf_pages(marked / "reports" / "modalities" / "surgery.pdf")
+    assert texts and all(header in page for page in texts[1:]), texts[1][:200]
+    assert not [m for m in MANGLED if m in " ".join(texts)]
+
+
+@pytest.mark.slow
+def test_the_briefing_pdf_prints_the_texts_as_written(marked):
+    text = " ".join(pdf_pages(marked / "reports" / "briefing.pdf"))
+    assert MODALITY_NAME in text and MODALITY_SHORT in text
+    assert not [m for m in MANGLED if m in text]
+
+
+@pytest.mark.slow
+def test_the_bookmarks_hold_the_names_as_written(marked):
+    briefing = bookmarks(marked / "reports" / "briefing.pdf")
+    assert any(MODALITY_NAME in title for title in briefing), briefing
+    own = bookmarks(marked / "reports" / "modalities" / "surgery.pdf")
+    assert any(MODALITY_NAME in title for title in own), own
+    assert not [t for t in briefing + own if any(m in t for m in MANGLED)]
+    assert not [t for t in briefing + own if re.search(r"&#?\w+;", t)]
