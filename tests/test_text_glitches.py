@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from bs4 import BeautifulSoup
 
 from briefing import wording
@@ -50,3 +51,27 @@ def test_a_rules_reason_keeps_the_name_it_opens_with():
         "rule": {"judgement": -1, "judgement_text": "strongly suspected (−1)", "reason": "Egger's test suggests ..."},
     }
     assert "would propose strongly suspected (−1): Egger's test" in wording.footnote("pain_response", judgement)
+
+
+# Issue 29, item 12: from real studies' rows (tests/fixtures/real_studies/).
+def test_a_name_that_opens_a_label_keeps_its_capitals():
+    # CAFE (Berenson 2011): the source term of its disability score.
+    assert wording.lower_first("Roland-Morris disability questionnaire score") == (
+        "Roland-Morris disability questionnaire score"
+    )
+    assert wording.lower_first("Back-specific disability (RDQ 0-24)") == "back-specific disability (RDQ 0-24)"
+
+
+@pytest.mark.parametrize(
+    ("journal", "detail", "year", "ending"),
+    [
+        ("Radiother Oncol.", "2009;91(2):202-207", 2009, "Radiother Oncol. 2009;91(2):202-207."),
+        ("Radiother Oncol", None, None, "Radiother Oncol. Year not stated in the source."),
+        ("Int J Radiat Oncol Biol Phys.", None, 2003, "Int J Radiat Oncol Biol Phys. 2003."),
+        (None, None, 2016, "Qian J, Bao Z, Zou J, Yang H. Effect of pedicle fixation. 2016."),
+    ],
+)
+def test_a_reference_has_one_full_stop_after_each_part(journal, detail, year, ending):
+    study = {"authors": "Qian J, Bao Z, Zou J, Yang H", "title": "Effect of pedicle fixation."}
+    text = wording.vancouver(study | {"journal": journal, "citation_detail": detail, "year": year})
+    assert text.endswith(ending) and ". ." not in text and ".." not in text, text

@@ -668,6 +668,7 @@ class Reference(Model):
     doi: str | None
     source_document: str
     source_locator: str
+    source: str = ""  # where the figures were read, in words (wording.source_text)
 
 
 class Provenance(Model):
@@ -713,6 +714,11 @@ class ComparisonColumn(Model):
     more: list[str]
 
 
+class ReviewFinding(Model):
+    study_id: str
+    text: str
+
+
 class ComparisonRow(Model):
     modality_id: str
     name: str
@@ -724,6 +730,7 @@ class ComparisonRow(Model):
     patients_unstated: list[str] = []
     designs: str
     main_pain: Finding | None
+    review_findings: list[ReviewFinding] = []  # no primary study: a systematic review's pooled results
     columns: dict[str, ComparisonColumn]
     certainty: Rating | None
     ratings: list[Rating] = []  # each rated outcome's
