@@ -835,10 +835,18 @@ class EditionReference(Lenient):
     text: str = ""
 
 
+class EditionJudgement(Lenient):
+    factor: str
+    label: str = ""
+    judgement: int | None = None
+    reason: str = ""
+
+
 class EditionRating(Lenient):
     domain: str
     symbols: str = ""
     level_text: str = ""
+    factors: list[EditionJudgement] = []
 
 
 class EditionPooled(Lenient):
