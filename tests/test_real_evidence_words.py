@@ -143,3 +143,13 @@ def test_the_comparison_table_shows_a_reviews_pooled_result_and_the_references_n
     references = re.sub(r"\s+", " ", page.select_one("#references").get_text(" "))
     assert "Source: PubMed 26719712, abstract (methods and results)." in references
     assert "(abstract) (" not in references
+
+
+def test_the_comparison_table_names_a_study_without_figures_apart(tmp_path):
+    package = project(tmp_path, {"zhang2016_i125"})
+    drop_outcomes(package, "zhang2016_i125")
+    page = briefing_html(package)
+    (row,) = [tr for tr in page.select("#table-comparison tbody tr") if "modality-i125" in str(tr.th)]
+    cells = [re.sub(r"\s+", " ", td.get_text(" ")).strip() for td in row.select("td")]
+    assert cells[0] == "one cohort study [ 5 ] and a study without figures yet [ 4 ]"
+    assert cells[1] == "68"

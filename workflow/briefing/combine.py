@@ -328,6 +328,7 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for s in summaries:
         patients = {st["study_id"]: st.get("patients") or 0 for st in s["primary_studies"]}
+        awaiting = [st["study_id"] for st in messages.without_figures(s)]  # named apart, not counted
         columns = {}
         for column in COMPARISON_COLUMNS:
             shown, more = _largest_studies_first(s["findings"][column.id], patients)
@@ -338,7 +339,8 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "name": s["modality"]["short_name"],
                 "studies": len(s["primary_studies"]),
                 "reviews": len(s["reviews"]),
-                "study_ids": [st["study_id"] for st in s["primary_studies"]],
+                "study_ids": [st["study_id"] for st in s["primary_studies"] if st["study_id"] not in awaiting],
+                "without_figures": awaiting,
                 "review_ids": [st["study_id"] for st in s["reviews"]],
                 "patients": s["patients"],
                 "patients_unstated": s.get("patients_unstated", []),

@@ -32,7 +32,7 @@ def key_message(s: dict[str, Any]) -> str:
         )
     top = sof.headline_row(s["sof"]["rows"])  # the row the cross-modality table shows
     size = f"{wording.sentence_start(s['designs'])}, {s['patients']} patients."
-    awaiting = _without_figures(s)
+    awaiting = without_figures(s)
     if awaiting:
         size += f" Also in the data, without {'its' if len(awaiting) == 1 else 'their'} figures yet: "
         size += wording.join_and([wording.study_size(st) for st in awaiting]) + "."
@@ -49,7 +49,7 @@ def key_message(s: dict[str, Any]) -> str:
     return size + finding + gaps
 
 
-def _without_figures(s: dict[str, Any]) -> list[dict[str, Any]]:
+def without_figures(s: dict[str, Any]) -> list[dict[str, Any]]:
     """Primary studies kept in the data without figures (curation.studies_without_outcomes)."""
     stated = {o["study_id"] for o in s["outcomes"]} | {c["study_id"] for c in s.get("comparisons", [])}
     return [st for st in s["primary_studies"] if st["study_id"] not in stated]

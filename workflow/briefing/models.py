@@ -728,6 +728,7 @@ class ComparisonRow(Model):
     review_ids: list[str]
     patients: int
     patients_unstated: list[str] = []
+    without_figures: list[str] = []  # primary studies kept in the data without figures for now
     designs: str
     main_pain: Finding | None
     review_findings: list[ReviewFinding] = []  # no primary study: a systematic review's pooled results
