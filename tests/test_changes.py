@@ -12,6 +12,7 @@ import yaml
 import conftest
 from briefing import changes, combine, evidence, render, summary
 from conftest import ROOT
+from real_studies import add_studies
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 PROVENANCE = copy.deepcopy(conftest.PROVENANCE)
@@ -101,3 +102,50 @@ def test_an_edition_built_by_older_code_compares_without_false_changes(tmp_path)
     assert section["counts"] == {name: {"added": 0, "removed": 0, "changed": 0} for name in changes.SECTIONS}
     assert section["per_modality"] == []
     assert section["summary"].endswith("the evidence shown is unchanged.")
+
+
+def test_what_changed_names_study_fields_and_arms_as_a_reader_would(tmp_path):
+    """Patchell 2005 (PMID 16112300: arms of 50 and 51) and RTOG 0631 (PMID 37079324: 16 or 18 Gy
+    in one fraction) removed between two editions: their figures under readers' labels."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    old = combine.public_json(edition(data / "datapackage.yaml"))
+    add_studies(tmp_path, {"patchell2005", "rtog0631"})
+    new = combine.public_json(edition(data / "datapackage.yaml"))
+    added = {a["label"]: a["new"] for a in changes.compare(old, new)["sections"]["figures"]["added"]}
+    assert added["Patchell 2005: Patients in the surgery and radiotherapy arm"] == "50"
+    assert added["Patchell 2005: Patients in the radiotherapy alone arm"] == "51"
+    assert added["Ryu 2023 (RTOG 0631): Highest dose per fraction (Gy)"] == "18"
+    assert added["Ryu 2023 (RTOG 0631): Lowest dose per fraction (Gy)"] == "16"
+    assert not [label for label in added if "[" in label or "_gy" in label or " gy" in label], added
+    # An edition published before figures had these labels compares as unchanged.
+    older = copy.deepcopy(new)
+    for f in older["figures"]:
+        if f.get("table") in ("studies", "arms"):
+            f.pop("label", None)
+    section = changes.compare(older, new)
+    assert section["counts"]["figures"] == {"added": 0, "removed": 0, "changed": 0}
+
+
+def test_a_rating_whose_reasons_changed_is_counted_as_changed(tmp_path):
+    """Qian 2016 (surgery): its two certainty reasons reworded, its level the same."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    add_studies(tmp_path, {"qian2016_surgery"})
+    old = combine.public_json(edition(data / "datapackage.yaml"))
+    certainty = data / "certainty.csv"
+    text = certainty.read_text(encoding="utf-8")
+    text = text.replace("Retrospective series of 7 patients;", "Retrospective series of 7 patients at one centre;")
+    text = text.replace("so the effect of stabilisation alone", "so the effect of fixation alone")
+    certainty.write_text(text, encoding="utf-8")
+    new = combine.public_json(edition(data / "datapackage.yaml"))
+    section = changes.compare(old, new)
+    (changed,) = section["sections"]["certainty"]["changed"]
+    assert changed["old"] == "⊕◯◯◯ very low" and changed["new"].startswith("⊕◯◯◯ very low; reasons changed: ")
+    assert "risk of bias" in changed["new"] and "indirectness" in changed["new"]
+    assert section["summary"].endswith(": 0 certainty ratings added, 0 removed and 1 changed.")
+    (surgery,) = [m for m in section["per_modality"] if m["modality_id"] == "surgery"]
+    assert any(
+        line.startswith("Certainty, Pain score: ⊕◯◯◯ very low → ⊕◯◯◯ very low; reasons changed")
+        for line in surgery["lines"]
+    ), surgery

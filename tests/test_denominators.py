@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 
 from briefing import denominators, evidence
 from conftest import ROOT
+from real_studies import add_studies
 
 
 @pytest.mark.parametrize(
@@ -74,3 +76,41 @@ def test_make_check_prints_the_findings_and_still_passes():
     result = subprocess.run([sys.executable, "-m", "briefing", "check"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "Findings for the curator" in result.stdout and "consistent with 37 or 74" in result.stdout
+
+
+def test_each_arm_is_checked_against_its_own_size_never_the_trials(tmp_path):
+    """Sprave 2018 (PMID 30170568): 8.7 % against 4.3 % new pathological fractures at 3 months, arm
+    sizes not stated, 55 patients in the trial. Two arms' figures are two groups, not one of 55."""
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    add_studies(tmp_path, {"sprave2018", "scorad2019"})
+    found = [f for f in denominators.findings(evidence.read_tables(tmp_path / "data" / "datapackage.yaml"))]
+    sprave = [f for f in found if "(sprave2018" in f]
+    assert len(sprave) == 2 and not any("55 patients" in f for f in sprave), sprave
+    assert (
+        "(sprave2018, toxicity at 3 months, SBRT 24 Gy in one fraction arm): 8.7 % is consistent with 23 or 46"
+        in (sprave[0])
+    )
+    assert "4.3 % is consistent with 23 or 46, not with any stated count (the arm's size is not stated)" in sprave[1]
+    # SCORAD: 69.3 % of the 345 and 72.7 % of the 341 each fit their own arm: nothing to find.
+    assert not any("(scorad2019" in f for f in found)
+
+
+def test_a_subgroups_and_the_whole_groups_figures_are_not_one_denominator():
+    tables = {
+        "studies": [{"study_id": "s", "patients": 105, "lesions": None}],
+        "arms": [],
+        "outcomes": [
+            {"study_id": "s", "domain": "pain_response", "statistic": "percent", "value": 60, "value_text": "60"},
+            {
+                "study_id": "s",
+                "domain": "pain_response",
+                "statistic": "percent",
+                "value": 33.3,
+                "value_text": "33.3",
+                "subgroup": "breast cancer",
+            },
+        ],
+    }
+    (finding,) = denominators.findings(tables)  # 60 % fits 105 (63/105); the subgroup's 33.3 % apart
+    assert "row 3 (s, pain response, subgroup breast cancer): 33.3 % is consistent with 3 or 6" in finding
+    assert "105" not in finding

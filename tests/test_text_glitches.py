@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import re
+import shutil
 
+import pytest
+import yaml
 from bs4 import BeautifulSoup
 
-from briefing import wording
+from briefing import evidence, wording
+from briefing.validation import validate_package
+from conftest import ROOT, edit_rows
+
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 
 
 def test_a_time_point_reads_after_its_value():
@@ -50,3 +57,51 @@ def test_a_rules_reason_keeps_the_name_it_opens_with():
         "rule": {"judgement": -1, "judgement_text": "strongly suspected (−1)", "reason": "Egger's test suggests ..."},
     }
     assert "would propose strongly suspected (−1): Egger's test" in wording.footnote("pain_response", judgement)
+
+
+# Issue 29, item 12: from real studies' rows (tests/fixtures/real_studies/).
+def test_a_name_that_opens_a_label_keeps_its_capitals():
+    # CAFE (Berenson 2011): the source term of its disability score.
+    assert wording.lower_first("Roland-Morris disability questionnaire score") == (
+        "Roland-Morris disability questionnaire score"
+    )
+    assert wording.lower_first("Back-specific disability (RDQ 0-24)") == "back-specific disability (RDQ 0-24)"
+
+
+@pytest.mark.parametrize(
+    ("journal", "detail", "year", "ending"),
+    [
+        ("Radiother Oncol.", "2009;91(2):202-207", 2009, "Radiother Oncol. 2009;91(2):202-207."),
+        ("Radiother Oncol", None, None, "Radiother Oncol. Year not stated in the source."),
+        ("Int J Radiat Oncol Biol Phys.", None, 2003, "Int J Radiat Oncol Biol Phys. 2003."),
+        (None, None, 2016, "Qian J, Bao Z, Zou J, Yang H. Effect of pedicle fixation. 2016."),
+    ],
+)
+def test_a_reference_has_one_full_stop_after_each_part(journal, detail, year, ending):
+    study = {"authors": "Qian J, Bao Z, Zou J, Yang H", "title": "Effect of pedicle fixation."}
+    text = wording.vancouver(study | {"journal": journal, "citation_detail": detail, "year": year})
+    assert text.endswith(ending) and ". ." not in text and ".." not in text, text
+
+
+@pytest.mark.parametrize(
+    ("description", "path"),
+    [
+        ("Five source documents supplied to the project (../shared/seeds/: spinal radiosurgery), chosen", "../shared/"),
+        ("Documents in shared/seeds/ chosen by the team", "shared/seeds/"),
+        ("The file 000_126d6cb8bbb6aa5f.txt and others", "000_126d6cb8bbb6aa5f.txt"),
+    ],
+)
+def test_the_scope_never_shows_readers_a_developers_path(tmp_path, description, path):
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    edit_rows(tmp_path / "data" / "identification.csv", "curated_selection", description=description)
+    found = validate_package(tmp_path / "data" / "datapackage.yaml", CONFIG["modalities"])
+    assert [(p.file.rsplit("/", 1)[-1], p.row, p.column) for p in found] == [("identification.csv", 2, "description")]
+    assert f"'{path}" in found[0].message and "name the documents by their citations" in found[0].message
+
+
+def test_the_seeds_scope_names_its_documents_by_citation():
+    (record,) = evidence.read_tables(ROOT / "data" / "datapackage.yaml")["identification"]
+    text = wording.identification(record)
+    assert "../" not in text and "seeds" not in text
+    assert "Ryu 2008 (spinal radiosurgery)" in text and "Lin 2006 (targeted and systemic radiotherapy)" in text
+    assert validate_package(ROOT / "data" / "datapackage.yaml", CONFIG["modalities"]) == []

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from . import numbers
-from .models import Edition, EditionFigure, EditionModality
+from .models import Edition, EditionFigure, EditionModality, EditionRating
+from .registry import STUDY_FIELD_LABELS
 
 SECTIONS = ("studies", "figures", "pooled", "certainty", "statements")
 
@@ -52,11 +53,17 @@ class Names:
     def __init__(self, *editions: Edition) -> None:
         self.studies: dict[str, str] = {}
         self.modalities: dict[str, str] = {}
+        # A figure's label by its id, the newer edition's first: an older edition that published
+        # none (a study's field, an arm's patients) reads as the newer one, so nothing looks changed.
+        self.labels: dict[str, str] = {}
         for edition in editions:
             for ref in edition.references:
                 self.studies.setdefault(ref.study_id, ref.short_name or _authors(ref.text))
             for m in edition.modalities:
                 self.modalities.setdefault(m.modality_id, m.name or m.modality_id)
+            for f in edition.figures:
+                if f.label:
+                    self.labels.setdefault(f.id, f.label)
 
     def study(self, study_id: str | None) -> str:
         return self.studies.get(study_id or "", study_id or "")
@@ -65,7 +72,8 @@ class Names:
         return self.modalities.get(modality_id or "", "All modalities") if modality_id else "All modalities"
 
     def figure(self, f: EditionFigure) -> str:
-        what = f.label or (f.field or "").replace("_", " ")
+        field = STUDY_FIELD_LABELS.get(f.field or "") or (f.field or "").replace("_", " ")
+        what = f.label or self.labels.get(f.id) or field
         if f.timepoint and not what.endswith(f.timepoint):  # outcome labels carry it already
             what = f"{what}, {f.timepoint}"
         scope = self.study(f.study_id) if f.study_id else self.modality(f.modality_id)
@@ -129,8 +137,32 @@ def _pooled_text(result: dict[str, Any]) -> str:
     return f"{estimate} ({ci}), k = {result['k']}"
 
 
-def _ratings(edition: Edition) -> dict[tuple[str, str], str]:
-    return {(m.modality_id, r.domain): f"{r.symbols} {r.level_text}" for m in edition.modalities for r in m.certainty}
+def _ratings(edition: Edition) -> dict[tuple[str, str], EditionRating]:
+    return {(m.modality_id, r.domain): r for m in edition.modalities for r in m.certainty}
+
+
+def _level(rating: EditionRating) -> str:
+    return f"{rating.symbols} {rating.level_text}"
+
+
+def _reasons(rating: EditionRating) -> dict[str, tuple[int | None, str]]:
+    return {f.label or f.factor: (f.judgement, f.reason) for f in rating.factors}
+
+
+def _rating_changes(old: Edition, new: Edition, label: Callable[[Any, Any], str]) -> dict[str, list[dict[str, Any]]]:
+    """Certainty ratings added, removed and changed: a rating changed when its level did or when
+    any of its reasons (a factor's judgement or its words) did; the reasons that changed are named."""
+    before, after = _ratings(old), _ratings(new)
+    diff = _diff(before, after, _level, label)
+    for key in sorted(before.keys() & after.keys()):
+        was, now = _reasons(before[key]), _reasons(after[key])
+        moved = [factor for factor in dict.fromkeys([*now, *was]) if was.get(factor) != now.get(factor)]
+        if moved and _level(before[key]) == _level(after[key]):
+            reasons = f"{_level(after[key])}; reasons changed: {', '.join(f.lower() for f in moved)}"
+            diff["changed"].append({"id": ":".join(key), "label": label(key, after[key]), "old": _level(before[key])})
+            diff["changed"][-1]["new"] = reasons
+    diff["changed"].sort(key=lambda c: c["id"])
+    return diff
 
 
 def _diff(
@@ -179,10 +211,9 @@ def _sections(
         "pooled": _diff(
             _pooled(previous), _pooled(current), _pooled_text, lambda k, r: f"{names.modality(k[0])}: {k[1]}"
         ),
-        "certainty": _diff(
-            _ratings(previous),
-            _ratings(current),
-            lambda r: r,
+        "certainty": _rating_changes(
+            previous,
+            current,
             lambda k, r: f"{names.modality(k[0])}: {domain_label.get(k[1], k[1].replace('_', ' '))}",
         ),
         "statements": _diff(

@@ -126,6 +126,7 @@ def references(
                 "doi": study.get("doi"),
                 "source_document": study["source_document"],
                 "source_locator": study["source_locator"],
+                "source": wording.source_text(study["source_document"], study["source_locator"]),
             }
         )
     return refs
@@ -198,8 +199,8 @@ def _uncompared(
     s: dict[str, Any], arms: dict[str, dict[str, Any]], names: dict[str, str], listed: set[str]
 ) -> list[dict[str, Any]]:
     """A trial of this modality against another whose sources state no effect between the arms:
-    listed all the same, with what it reports of the intervention arm, so no direct evidence is
-    left out of the direct comparisons."""
+    listed all the same, with what it reports of each arm (the intervention's, then the
+    comparator's), so no direct evidence is left out of the direct comparisons."""
     rows = []
     for study in s["primary_studies"]:
         own = [a for a in arms.values() if a["study_id"] == study["study_id"]]
@@ -207,7 +208,8 @@ def _uncompared(
         others = [a for a in own if a.get("modality_id") in names and a.get("modality_id") != s["modality_id"]]
         if study["study_id"] in listed or not mine or not others:
             continue
-        findings = [o["label"] + ": " + o["display"] for o in s["outcomes"] if o.get("arm_id") == mine[0]["arm_id"]]
+        shown = [mine[0]["arm_id"]] + [a["arm_id"] for a in others]
+        findings = [o["label"] + ": " + o["display"] for arm in shown for o in s["outcomes"] if o.get("arm_id") == arm]
         rows.append(
             {
                 "intervention": names[s["modality_id"]],
@@ -326,6 +328,7 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for s in summaries:
         patients = {st["study_id"]: st.get("patients") or 0 for st in s["primary_studies"]}
+        awaiting = [st["study_id"] for st in messages.without_figures(s)]  # named apart, not counted
         columns = {}
         for column in COMPARISON_COLUMNS:
             shown, more = _largest_studies_first(s["findings"][column.id], patients)
@@ -336,12 +339,15 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "name": s["modality"]["short_name"],
                 "studies": len(s["primary_studies"]),
                 "reviews": len(s["reviews"]),
-                "study_ids": [st["study_id"] for st in s["primary_studies"]],
+                "study_ids": [st["study_id"] for st in s["primary_studies"] if st["study_id"] not in awaiting],
+                "without_figures": awaiting,
                 "review_ids": [st["study_id"] for st in s["reviews"]],
                 "patients": s["patients"],
                 "patients_unstated": s.get("patients_unstated", []),
                 "designs": s["designs"],
                 "main_pain": s["main_pain"],
+                # A modality whose only figures are a systematic review's: those, as the review's.
+                "review_findings": messages.review_findings(s) if s["kind"] == "review" else [],
                 "columns": columns,
                 "certainty": s["overall_certainty"],
                 # Each rated outcome's certainty: never one level for a modality's every outcome.

@@ -26,8 +26,16 @@ def key_message(s: dict[str, Any]) -> str:
             f"No primary study in the data: {'a review gives' if reviews == 1 else 'reviews give'} "
             f"narrative statements only, no effect estimate.{gaps}"
         )
+    if s["kind"] == "review":  # the review's figures are not a primary study's report
+        return wording.review_key_message(review_findings(s)) + gaps.replace(
+            "Not reported:", "No primary study reports:"
+        )
     top = sof.headline_row(s["sof"]["rows"])  # the row the cross-modality table shows
     size = f"{wording.sentence_start(s['designs'])}, {s['patients']} patients."
+    awaiting = without_figures(s)
+    if awaiting:
+        size += f" Also in the data, without {'its' if len(awaiting) == 1 else 'their'} figures yet: "
+        size += wording.join_and([wording.study_size(st) for st in awaiting]) + "."
     if top is None:
         return size + gaps
     # A pooled effect names its time windows itself.
@@ -39,6 +47,21 @@ def key_message(s: dict[str, Any]) -> str:
     else:
         finding += "; certainty not rated."
     return size + finding + gaps
+
+
+def without_figures(s: dict[str, Any]) -> list[dict[str, Any]]:
+    """Primary studies kept in the data without figures (curation.studies_without_outcomes)."""
+    stated = {o["study_id"] for o in s["outcomes"]} | {c["study_id"] for c in s.get("comparisons", [])}
+    return [st for st in s["primary_studies"] if st["study_id"] not in stated]
+
+
+def review_findings(s: dict[str, Any]) -> list[dict[str, str]]:
+    """Each systematic review's pooled results in words, for a modality with no primary study."""
+    return [
+        {"study_id": r["study_id"], "text": text}
+        for r in s.get("review_results", [])
+        for text in wording.review_results(r)
+    ]
 
 
 def research_gaps(summaries: list[dict[str, Any]], direct: int, order: list[str] | None = None) -> list[str]:

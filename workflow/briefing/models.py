@@ -668,6 +668,7 @@ class Reference(Model):
     doi: str | None
     source_document: str
     source_locator: str
+    source: str = ""  # where the figures were read, in words (wording.source_text)
 
 
 class Provenance(Model):
@@ -713,6 +714,11 @@ class ComparisonColumn(Model):
     more: list[str]
 
 
+class ReviewFinding(Model):
+    study_id: str
+    text: str
+
+
 class ComparisonRow(Model):
     modality_id: str
     name: str
@@ -722,8 +728,10 @@ class ComparisonRow(Model):
     review_ids: list[str]
     patients: int
     patients_unstated: list[str] = []
+    without_figures: list[str] = []  # primary studies kept in the data without figures for now
     designs: str
     main_pain: Finding | None
+    review_findings: list[ReviewFinding] = []  # no primary study: a systematic review's pooled results
     columns: dict[str, ComparisonColumn]
     certainty: Rating | None
     ratings: list[Rating] = []  # each rated outcome's
@@ -828,10 +836,18 @@ class EditionReference(Lenient):
     text: str = ""
 
 
+class EditionJudgement(Lenient):
+    factor: str
+    label: str = ""
+    judgement: int | None = None
+    reason: str = ""
+
+
 class EditionRating(Lenient):
     domain: str
     symbols: str = ""
     level_text: str = ""
+    factors: list[EditionJudgement] = []
 
 
 class EditionPooled(Lenient):

@@ -16,6 +16,15 @@ from .wording import design_counts
 Entry = dict[str, Any]
 STUDY_FIELDS = ("patients", "lesions", "dose_per_fraction_min_gy", "dose_per_fraction_max_gy")
 STUDY_FIELDS += ("fractions_min", "fractions_max")
+# What a reader calls each study field, in What changed as anywhere a field is named.
+STUDY_FIELD_LABELS = {
+    "patients": "Patients",
+    "lesions": "Lesions",
+    "dose_per_fraction_min_gy": "Lowest dose per fraction (Gy)",
+    "dose_per_fraction_max_gy": "Highest dose per fraction (Gy)",
+    "fractions_min": "Fewest fractions",
+    "fractions_max": "Most fractions",
+}
 
 
 def _entry(**fields: Any) -> Entry:
@@ -71,6 +80,7 @@ def _stated_study_figures(s: dict[str, Any]) -> list[Entry]:
             study_id=a["study_id"],
             table="arms",
             field="patients",
+            label=f"Patients in the {a['label']} arm",
             value_text=str(a["patients"]),
             locator=a["locator"],
             derived=False,
@@ -85,6 +95,7 @@ def _stated_study_figures(s: dict[str, Any]) -> list[Entry]:
             study_id=study["study_id"],
             table="studies",
             field=field,
+            label=STUDY_FIELD_LABELS[field],
             value_text=str(study.get(f"{field}_text", study[field])),
             locator=study["source_locator"],
             source_document=study["source_document"],

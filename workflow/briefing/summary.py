@@ -111,11 +111,12 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     result = {
         "modality_id": modality_id,
         "modality": evidence["modality"],
-        "kind": "quantitative" if primary else "narrative",
+        # Without a primary study, a systematic review's pooled results are still figures.
+        "kind": "quantitative" if primary else ("review" if _review_figures(evidence) else "narrative"),
         "primary_studies": primary,
         "reviews": _by_year([s for s in studies if DESIGNS[s["design"]].review]),
         "review_results": _review_results(evidence),
-        "patients": _patients(primary, arms, modality_id),
+        "patients": _patients(_with_figures(primary, outcomes, evidence), arms, modality_id),
         "patients_unstated": sorted(
             {a["study_id"] for a in arms.values() if a.get("modality_id") == modality_id and a.get("patients") is None}
         ),
@@ -130,7 +131,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
             c | {"text": wording.computed_difference(c), "scope": wording.comparison_scope(c, arms)}
             for c in differences
         ],
-        "designs": wording.design_summary(primary),
+        "designs": wording.design_summary(_with_figures(primary, outcomes, evidence)),
         "outcomes": outcomes,
         "estimates": estimates,
         "response_groups": groups,
@@ -212,6 +213,12 @@ def _comparator_in(evidence: dict[str, Any], modality_id: str, primary_ids: set[
     ]
 
 
+def _review_figures(evidence: dict[str, Any]) -> bool:
+    """Whether a systematic review with meta-analysis states pooled figures for this modality."""
+    pooled = {s["study_id"] for s in evidence["studies"] if DESIGNS[s["design"]].pooled}
+    return any(r["study_id"] in pooled for r in evidence["outcomes"] + evidence.get("comparisons", []))
+
+
 def _review_results(evidence: dict[str, Any]) -> list[dict[str, Any]]:
     """Each systematic review's pooled results, as that review's: its arms' totals and its stated
     effects, with the included studies that are also in the data named (their patients and figures
@@ -263,6 +270,15 @@ def comparison_forest(
         "event_kind": row["event_kind"],
     }
     return figures.comparison_forest_figures(row["figure_id"], comparison)
+
+
+def _with_figures(
+    primary: list[dict[str, Any]], outcomes: list[dict[str, Any]], evidence: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The primary studies with figures in the data: a study kept without them for now
+    (curation.studies_without_outcomes) adds no patients to the figures set beside its count."""
+    stated = {o["study_id"] for o in outcomes} | {c["study_id"] for c in evidence.get("comparisons", [])}
+    return [s for s in primary if s["study_id"] in stated]
 
 
 def _patients(primary: list[dict[str, Any]], arms: dict[str, dict[str, Any]], modality_id: str) -> int:

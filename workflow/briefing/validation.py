@@ -517,11 +517,23 @@ def _certainty_rules(rows: dict[str, Rows], designs: dict[str, Any], add: Add) -
             add("certainty", where[-1][0], "reason", message)
 
 
+# A developer's path or file name ("../shared/seeds/", "000_126d.txt") in text readers see.
+PATH = re.compile(r"\.{0,2}/?(?:[\w.-]+/){2,}|\.\./[\w./-]*|\b[\w-]+\.(?:txt|csv|pdf|json|ya?ml|md)\b")
+
+
 def _identification_rules(tables: dict[str, _Table], rows: Rows, add: Add) -> None:
     """One record of how the studies were identified; a systematic search with its date and databases."""
     if "identification" in tables and not tables["identification"].broken and len(rows) != 1:
         add("identification", None, None, f"needs exactly one row (how the studies were identified), not {len(rows)}")
     for n, r in rows:
+        if path := PATH.search(re.sub(r"https?://\S+", "", r.get("description") or "")):  # a link is no path
+            add(
+                "identification",
+                n,
+                "description",
+                f"'{path.group(0)}' is a file path, which readers would see in the briefing's scope; name the "
+                "documents by their citations (the studies' short names) instead",
+            )
         if r.get("method") == "systematic_search":
             for column in ("databases", "last_search_date"):
                 if not r.get(column):

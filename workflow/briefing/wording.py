@@ -29,6 +29,9 @@ def lower_first(text: str) -> str:
     head = text.split(",")[0].split("(")[0]  # the name itself, not what a label adds after it
     words = [w for w in head.split()[1:] if len(w) > 3 and w.isalpha()]  # not "and", "of"
     name = bool(words) and all(w[0].isupper() and w[1:].islower() for w in words)
+    # A first word with a capital inside it is a name ("Roland-Morris", "McGill"), never lowered.
+    first = head.split()[0] if head.split() else ""
+    name = name or any(c.isupper() for c in first[1:])
     return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() and not name else text
 
 
@@ -344,11 +347,10 @@ def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates:
                 findings.append(trajectory_phrase(series))
             continue
         findings.append(f"{lower_first(outcome_label(o))}: {display(o, estimates.get(o['outcome_id']))}")
-    return (
-        f"In {article} {design} ({s['short_name']}) of {size}{regimen}, the authors reported "
-        + "; ".join(findings)
-        + "."
-    )
+    opening = f"In {article} {design} ({s['short_name']}) of {size}{regimen}"
+    if not findings:  # kept without figures (curation.studies_without_outcomes)
+        return f"{opening}: its figures are not in this briefing's data yet."
+    return f"{opening}, the authors reported " + "; ".join(findings) + "."
 
 
 # ----------------------------------------------------------------------------- GRADE
@@ -503,16 +505,55 @@ def vancouver(study: dict[str, Any]) -> str:
     authors = [a.strip() for a in study["authors"].split(",")]
     if len(authors) > 6 and "et al." not in authors:
         authors = authors[:6] + ["et al."]
-    text = ", ".join(authors).replace(", et al.", ", et al") + ". "
-    text += study["title"].rstrip(".") + ". "
+    parts = [", ".join(authors).replace(", et al.", ", et al"), study["title"]]
     if study.get("journal"):
-        text += study["journal"] + ". "
-        text += (study.get("citation_detail") or str(study.get("year") or "")) + "."
-    elif study.get("year"):
-        text += f"{study['year']}."
-    else:
-        text += "Year not stated in the source."
-    return text.strip()
+        parts.append(study["journal"])  # an abbreviation may end with its own full stop ("Oncol.")
+    detail = study.get("citation_detail") or study.get("year")
+    parts.append(str(detail) if detail else "Year not stated in the source")
+    # Each part ends with one full stop: never "Oncol.. " nor ". ." where a part is missing.
+    return " ".join(part.strip().rstrip(".") + "." for part in parts if part and part.strip())
+
+
+def study_size(study: dict[str, Any]) -> str:
+    """ "Zhang 2016 (20 patients)"; the name alone when the source states no number."""
+    return f"{study['short_name']} ({study['patients']} patients)" if study.get("patients") else study["short_name"]
+
+
+def review_results(review: dict[str, Any]) -> list[str]:
+    """A systematic review's pooled results, one phrase each: its stated effects ("Overall pain
+    response, single fraction against multiple fractions: OR 0.85 (95 % CI 0.66 to 1.08), 9 studies
+    pooled (Saito 2019, systematic review with meta-analysis)"), else its pooled arms' figures."""
+    arms = {a["arm_id"]: a["label"] for a in review["arms"]}
+    kind = DESIGNS.where(pooled=True)[0].singular
+    source = f" ({review['short_name']}, {kind})"
+    texts = []
+    for c in review["comparisons"]:
+        pooled = f", {c['studies']} studies pooled" if c.get("studies") else ""
+        texts.append(f"{c['measure']}, {arms[c['arm_id']]} against {arms[c['comparator_arm_id']]}: {c['text']}{pooled}")
+    compared = {c["measure"] for c in review["comparisons"]}
+    for measure in dict.fromkeys(o["measure"] for o in review["outcomes"] if o["measure"] not in compared):
+        shown = [f"{o.get('arm_label') or 'all'} {o['display']}" for o in review["outcomes"] if o["measure"] == measure]
+        texts.append(f"{measure}: {'; '.join(shown)}")
+    return [text + source for text in texts]
+
+
+def review_key_message(findings: list[dict[str, str]]) -> str:
+    """A modality whose only figures are systematic reviews' pooled results."""
+    if not findings:
+        return "No primary study in the data; the reviews give no figure for this modality."
+    return (
+        "No primary study in the data; a systematic review with meta-analysis gives pooled results, "
+        "as the review states them. " + ". ".join(f["text"] for f in findings) + "."
+    )
+
+
+def source_text(document: str, locator: str) -> str:
+    """ "PubMed 26719712, abstract (methods and results)": where a study's figures were read, the
+    part of the document said once ("(abstract)" of the document and "Abstract" of the locator)."""
+    head, _, part = document.rstrip().rpartition(" (")
+    if head and part.endswith(")") and locator.lower().startswith(part[:-1].lower()):
+        document = head
+    return f"{document}, {lower_first(locator)}"
 
 
 def bottom_line_points(
