@@ -541,6 +541,7 @@ class ReviewResult(Model):
     arms: list[Arm]
     outcomes: list[DescribedOutcome]
     comparisons: list[DescribedComparison]
+    other_outcomes: list[DescribedOutcome] = []  # no comparison of the review lists them: rows of their own
     includes: list[ReviewInclude]
 
 
