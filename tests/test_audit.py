@@ -140,3 +140,208 @@ def test_a_modality_pdf_is_audited_against_its_own_evidence(built, tmp_path):
     tampered.write_text(text.replace("</main>", "<p>46 % and 97.3 % responded.</p></main>"), encoding="utf-8")
     problems = audit.check([("print HTML", tampered)], None, allowed)
     assert [p.split(" in ")[0] for p in problems] == ["print HTML: '46'", "print HTML: '97.3'"]
+
+
+# ----------------------------------------------------------------------------- both directions, in process
+# A briefing of the seeds and the comparative real studies (tests/fixtures/real_studies/), built
+# step by step in this process (slice, summary, combine, render) and audited as the build does.
+def _project(tmp_path):
+    import shutil
+
+    from test_comparative_evidence import COMPARATIVE
+
+    from conftest import ROOT
+    from real_studies import add_studies
+
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    add_studies(tmp_path, COMPARATIVE)
+    return tmp_path
+
+
+def _edition(project, modalities=None):
+    """The briefing's context, briefing.json and its HTML and print HTML, written to `project`."""
+    import copy
+
+    import yaml
+
+    from briefing import combine, evidence, render, summary
+    from conftest import PROVENANCE, ROOT
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    package = project / "data" / "datapackage.yaml"
+    summaries = []
+    for m in modalities or config["modalities"]:
+        piece = json.loads(evidence.dumps(evidence.build_slice(package, m, config["analysis"])))
+        summaries.append(json.loads(evidence.dumps(summary.build_summary(piece))))
+    tables = evidence.read_tables(package)
+    context = combine.build(
+        config | {"modalities": [s["modality_id"] for s in summaries]},
+        summaries,
+        tables,
+        evidence.general_statements(tables),
+        copy.deepcopy(PROVENANCE),
+    )
+    context = json.loads(evidence.dumps(context))
+    (project / "briefing.html").write_text(render.render_html(context, ROOT / "templates"), encoding="utf-8")
+    printed = render.render_html(context, ROOT / "templates", print_edition=True)
+    (project / "briefing.print.html").write_text(printed, encoding="utf-8")
+    return context, json.loads(evidence.dumps(combine.public_json(context)))
+
+
+def _briefing_audit(project, briefing, pdf=None):
+    from conftest import ROOT
+
+    return audit.audit(
+        project / "briefing.html",
+        pdf,
+        briefing,
+        project / "data" / "datapackage.yaml",
+        [ROOT / "templates" / "briefing.html.j2"],
+        project / "briefing.print.html",
+    )
+
+
+def _modality_audit(project, context, modality_id, pdf=False):
+    """The modality's PDF job: its print HTML (and, with `pdf`, its PDF), audited both ways."""
+    import yaml
+
+    from briefing import evidence, modality_print, render
+    from conftest import ROOT
+
+    m = next(s for s in context["modalities"] if s["modality_id"] == modality_id)
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    piece = evidence.build_slice(project / "data" / "datapackage.yaml", modality_id, config["analysis"])
+    mcontext = modality_print.context(m, "Title", "2026-01-01", "a" * 64)
+    html = project / f"{modality_id}.print.html"
+    html.write_text(modality_print.render(mcontext, ROOT / "templates"), encoding="utf-8")
+    if pdf:
+        render.render_pdf(html, project / f"{modality_id}.pdf")
+    templates = [ROOT / "templates" / name for name in modality_print.TEMPLATES]
+    return audit.check(
+        [("print HTML", html)],
+        project / f"{modality_id}.pdf" if pdf else None,
+        lambda: modality_print.allowed_numbers(mcontext, json.loads(evidence.dumps(piece)), templates),
+        modality_print.figures(mcontext),
+        {"print HTML": "modality_pdf", "PDF": "modality_pdf"},
+    )
+
+
+def test_a_percentage_kept_as_printed_passes_both_audits(tmp_path):
+    """Patchell 2005 (PMID 16112300) prints "10/16 [62%]" for the patients unable to walk at entry
+    who regained walking after surgery: 10/16 is 62.5 %, which rounds half up to 63, not 62. Entered
+    (in this test's copy only: the fixture keeps the count) as the percentage with `as_printed`, the
+    briefing prints both, and the exact 62.5 is a derived figure of the registry that every audit
+    accepts, in the HTML, the print edition, and the modality's print HTML and PDF."""
+    from conftest import edit_rows
+
+    project = _project(tmp_path)
+    changes = {"statistic": "percent", "value": "62", "unit": "%", "as_printed": "true"}
+    edit_rows(project / "data" / "outcomes.csv", "patchell2005-regain-surgery", **changes)
+    context, briefing = _edition(project)
+    assert "10/16 patients is 62.5 %" in audit.html_text((project / "briefing.html").read_text(encoding="utf-8"))
+    assert _briefing_audit(project, briefing) == []  # before: '62.5' ... has no provenance
+    assert _modality_audit(project, context, "surgery", pdf=True) == []
+    entry = {f["id"]: f for f in briefing["figures"]}["patchell2005-regain-surgery:exact"]
+    assert entry["value_text"] == "62.5" and entry["derived_from"] == ["patchell2005-regain-surgery"]
+    assert entry["derived"] and "10/16" in entry["derivation"] and entry["printed_in"] == ["html", "modality_pdf"]
+
+
+@pytest.fixture(scope="module")
+def comparative(tmp_path_factory):
+    """The seeds and the comparative real studies, built in process: (project, context, briefing)."""
+    project = _project(tmp_path_factory.mktemp("comparative"))
+    return (project, *_edition(project))
+
+
+def _review_table(project, name="briefing.html"):
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup((project / name).read_text(encoding="utf-8"), "html.parser")
+    return page.find(id="table-cebrt-review-saito2019").get_text(" ", strip=True)
+
+
+def test_a_reviews_pooled_arms_are_printed_as_the_reviews_never_with_a_ci(comparative):
+    """Saito 2019 (PMID 31673664) pools 884/1321 against 953/1360 over nine nonrandomised studies:
+    printed beside its OR as the review's arms, in the HTML and the modality's PDF, with no Wilson
+    interval (the patients of nine studies are not one sample)."""
+    project, context, briefing = comparative
+    for name, text in (("briefing.html", _review_table(project)), ("cebrt.print.html", None)):
+        if text is None:
+            assert _modality_audit(project, context, "cebrt") == []
+            text = _review_table(project, name)
+        assert "Single fraction: 67 % (884/1321 patients over the review's studies)" in text, name
+        assert "Multiple fractions: 70 % (953/1360 patients over the review's studies)" in text, name
+        assert "CI 64.3" not in text and "CI 67.6" not in text  # the Wilson intervals printed before
+    ids = {f["id"] for f in briefing["figures"]}
+    assert "saito2019-response-single" in ids and "saito2019-response-single:ci" not in ids
+
+
+def test_a_reviews_arms_without_a_stated_effect_are_still_printed(tmp_path):
+    """A review that pools each arm but states no effect between them: Saito 2019's arms without
+    its OR row (removed in this test's copy). Before, the review's table listed its effects only,
+    so the arms' figures were in briefing.json and printed nowhere; the audit now finds each."""
+    import csv
+
+    project = _project(tmp_path)
+    path = project / "data" / "comparisons.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(r for r in rows if r["study_id"] != "saito2019")
+    context, briefing = _edition(project)
+    assert _briefing_audit(project, briefing) == []  # before: figure saito2019-response-single ... not found
+    text = _review_table(project)
+    assert "884/1321 patients over the review's studies" in text and "953/1360" in text
+    assert _modality_audit(project, context, "cebrt") == []
+
+
+def test_every_figure_is_found_where_the_registry_says_it_is_printed(comparative):
+    """The second direction on the comparative real studies: each figure of briefing.json is in
+    the HTML and the print edition (or marked left out, with the reason), each modality's in its
+    print HTML."""
+    project, context, briefing = comparative
+    assert _briefing_audit(project, briefing) == []
+    for m in context["modalities"]:
+        assert _modality_audit(project, context, m["modality_id"]) == [], m["modality_id"]
+    for f in briefing["figures"]:
+        assert set(f["printed_in"]) | set(f["left_out"]) == {"html", "briefing_pdf", "modality_pdf"}, f["id"]
+        assert all(f["left_out"].values()), f["id"]  # each with its reason
+    left = {f["id"]: f["left_out"] for f in briefing["figures"]}
+    assert "per-study detail" in left["saito2019-response-single"]["briefing_pdf"]
+    assert "a modality's PDF prints that modality only" in left["total:patients"]["modality_pdf"]
+
+
+def test_a_figure_the_page_does_not_print_fails_the_audit_naming_it(comparative, tmp_path):
+    """A figure dropped from a template (here Saito 2019's table, cut from the HTML) fails the
+    build with the figure's id, label and edition; so does a registry entry no page prints, unless
+    it is marked left out with its reason."""
+    import re
+
+    project, _, briefing = comparative
+    html = (project / "briefing.html").read_text(encoding="utf-8")
+    cut = re.sub(r'<table id="table-cebrt-review-saito2019".*?</table>', "", html, flags=re.S)
+    assert cut != html
+    (tmp_path / "briefing.html").write_text(cut, encoding="utf-8")
+    (tmp_path / "briefing.print.html").write_text((project / "briefing.print.html").read_text(encoding="utf-8"))
+    (tmp_path / "data").symlink_to(project / "data")
+    problems = _briefing_audit(tmp_path, briefing)
+    assert (
+        "HTML: figure saito2019-response-multi (Overall pain response, multiple fractions arm) is registered as "
+        "printed in the HTML, but '953/1360' is not found there" in problems
+    ), problems
+    # the review's arms, their figures and its OR; nothing else (the rest is printed)
+    named = ["saito2019-single:patients", "saito2019-multi:patients", "saito2019-response-multi"]
+    named += ["saito2019-response-single", "saito2019-response-or"]
+    assert [p.split()[2] for p in problems] == named
+
+    extra = {"id": "test:unprinted", "table": "outcomes", "locator": "test", "derived": True}
+    extra |= {"label": "An unprinted figure", "value_text": "97.3", "events": 212, "denominator": 250}
+    unprinted = briefing | {"figures": briefing["figures"] + [extra | {"printed_in": ["html"], "left_out": {}}]}
+    assert _briefing_audit(project, unprinted) == [
+        "HTML: figure test:unprinted (An unprinted figure) is registered as printed in the HTML, "
+        "but '97.3' is not found there"
+    ]
+    reason = {"html": "a test: printed nowhere"}
+    left_out = briefing | {"figures": briefing["figures"] + [extra | {"printed_in": [], "left_out": reason}]}
+    assert _briefing_audit(project, left_out) == []

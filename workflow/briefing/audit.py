@@ -1,8 +1,9 @@
-"""Numeric audit: every number printed in the briefing (HTML text and PDF text) must trace to
-briefing.json's figure registry (stated figures with their locators, derived figures with what
-they were derived from), to a curated data cell, to the previous edition (the old values of What
-changed), or be a date, id, version, checksum, page or list number. A number with no provenance
-fails the build.
+"""Numeric audit, both ways. Every number printed in the briefing (HTML text and PDF text) must
+trace to briefing.json's figure registry (stated figures with their locators, derived figures with
+what they were derived from), to a curated data cell, to the previous edition (the old values of
+What changed), or be a date, id, version, checksum, page or list number. And every figure of the
+registry must be printed in each edition it says prints it (`printed_in`: the HTML, the briefing's
+PDF, a modality's PDF). A number with no provenance, or a figure not found, fails the build.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from bs4 import BeautifulSoup
 from bs4.element import CData as _CDATA
 
-from . import evidence
+from . import evidence, wording
 
 # A number standing alone: not part of a word, a hex checksum or a longer dotted version.
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
@@ -294,24 +295,37 @@ def audit(
     print_html_path: str | Path | None = None,
 ) -> list[str]:
     """Numbers without provenance in the HTML, in its print edition (the PDF's source) and in the
-    PDF's text. Figures' axis labels count as sourced in the PDF: they are drawn from the print
-    edition's figures (the HTML's when no print edition is given)."""
+    PDF's text; and the registry's figures missing from an edition said to print them. Figures'
+    axis labels count as sourced in the PDF: they are drawn from the print edition's figures (the
+    HTML's when no print edition is given)."""
     pages = [("HTML", html_path)] + ([("print HTML", print_html_path)] if print_html_path is not None else [])
-    return check(pages, pdf_path, lambda: allowed_numbers(briefing, package_path, templates))
+    editions = {"HTML": "html", "print HTML": "briefing_pdf", "PDF": "briefing_pdf"}
+    allowed = lambda: allowed_numbers(briefing, package_path, templates)  # noqa: E731
+    return check(pages, pdf_path, allowed, briefing["figures"], editions)
 
 
 def check(
-    pages: list[tuple[str, str | Path]], pdf_path: str | Path | None, allowed_numbers: Callable[[], set[str]]
+    pages: list[tuple[str, str | Path]],
+    pdf_path: str | Path | None,
+    allowed_numbers: Callable[[], set[str]],
+    figures: Iterable[dict[str, Any]] = (),
+    editions: dict[str, str] | None = None,
 ) -> list[str]:
     """Numbers outside `allowed_numbers()` in each (label, HTML file) and in the PDF, which was made
-    from the last of the HTML files (its figures' axis labels count as sourced there)."""
+    from the last of the HTML files (its figures' axis labels count as sourced there). And the
+    registry's `figures` not found in a page (or the PDF, labelled "PDF") that `editions` names as
+    the edition (html, briefing_pdf, modality_pdf) that prints them."""
+    editions = editions or {}
     pdf = _PdfText(pdf_path) if pdf_path is not None else None
     try:
         allowed = allowed_numbers()
         problems: list[str] = []
         for label, path in pages:
             read = _Strings.read(Path(path).read_text(encoding="utf-8"))
-            problems += [f"{label}: {p}" for p in unsourced(_text(read), allowed)]
+            text = _text(read)
+            problems += [f"{label}: {p}" for p in unsourced(text, allowed)]
+            if label in editions:
+                problems += not_found(figures, editions[label], _Printed(text, ordered=True), label)
     except BaseException:
         if pdf is not None:
             pdf.stop()
@@ -321,4 +335,76 @@ def check(
         page_numbers = {str(i) for i in range(1, len(pdf_pages_text) + 1)} | _labels(read)
         for number, page in enumerate(pdf_pages_text, start=1):
             problems += [f"PDF page {number}: {p}" for p in unsourced(page, allowed, page_numbers)]
+        if "PDF" in editions:
+            # pdftotext -layout sets a table's cells side by side: the PDF keeps the print HTML's
+            # numbers, not their order, which the print HTML's check has already held.
+            printed = _Printed("\n".join(pdf_pages_text), ordered=False)
+            problems += not_found(figures, editions["PDF"], printed, "PDF")
     return problems
+
+
+class _Printed:
+    """A page's text as the second direction reads it: its numbers, and (for an HTML page, read in
+    order) every run of two and three consecutive numbers, so that "884/1321" or "0.66 to 1.08" is
+    found as printed together, not as two numbers anywhere. Built once per page: a set lookup per
+    figure."""
+
+    def __init__(self, text: str, ordered: bool) -> None:
+        sequence = _all_numbers([text])
+        self.text = " ".join(text.split()).lower()
+        self.numbers = set(sequence)
+        pairs = zip(sequence, sequence[1:], strict=False)
+        self.runs = set(pairs) | set(zip(sequence, sequence[1:], sequence[2:], strict=False))
+        self.ordered = ordered
+
+    def has(self, form: str) -> bool:
+        found = numbers(form)
+        if not found:  # words only ("two"): the words, case and spacing aside, where read in order
+            return (
+                not self.ordered
+                or re.search(rf"(?<!\w){re.escape(' '.join(form.split()).lower())}(?!\w)", self.text) is not None
+            )
+        if not self.ordered or len(found) == 1:
+            return all(n in self.numbers for n in found)
+        return all(tuple(found[i : i + 3]) in self.runs for i in range(max(1, len(found) - 2)))
+
+
+def forms(figure: dict[str, Any], edition: str) -> list[tuple[str, ...]]:
+    """What a reader sees of a registry entry, as numbers.py and wording.py print it: each form with
+    its alternatives (a count of 1 to 9 may be printed as a word: "two case series"). The forest
+    plots and tables of `detail` are printed where the per-study detail is, not in the briefing's PDF."""
+    found: list[tuple[str, ...]] = []
+    for key in ("value_text", "sd_text", "studies"):
+        if figure.get(key) is not None:
+            text = str(figure[key])
+            word = wording.count_words(int(text)) if text.isdigit() else text
+            found.append((text, word) if word != text else (text,))
+    if figure.get("ci_low_text") and figure.get("ci_high_text"):
+        found.append((f"{figure['ci_low_text']} to {figure['ci_high_text']}",))
+    if figure.get("events") is not None and figure.get("denominator") is not None:
+        found.append((f"{figure['events']}/{figure['denominator']}",))
+    elif figure.get("denominator") is not None:
+        found.append((str(figure["denominator"]),))
+    texts = (figure.get("shown") or []) + ((figure.get("detail") or []) if edition != "briefing_pdf" else [])
+    return found + [(t,) for t in texts if t and t.strip()]
+
+
+def not_found(figures: Iterable[dict[str, Any]], edition: str, page: _Printed, label: str) -> list[str]:
+    """The registry's figures said to be printed in `edition` whose forms `page` lacks, each named."""
+    problems = []
+    for figure in figures:
+        if edition not in figure.get("printed_in", ()):
+            continue
+        for form in forms(figure, edition):
+            if not any(page.has(text) for text in form):
+                name = figure.get("label") or figure.get("field") or figure["table"]
+                where = EDITION_NAMES[edition]
+                problems.append(
+                    f"{label}: figure {figure['id']} ({name}) is registered as printed in the {where}, "
+                    f"but {form[0]!r} is not found there"
+                )
+                break
+    return problems
+
+
+EDITION_NAMES = {"html": "HTML", "briefing_pdf": "briefing's PDF", "modality_pdf": "modality's PDF"}

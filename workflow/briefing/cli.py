@@ -125,7 +125,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     problems = audit.audit(args.html, args.pdf, briefing, args.package, templates, args.print_html)
     if problems:
         print(
-            f"{len(problems)} number(s) in the briefing have no provenance in briefing.json or the data:",
+            f"{len(problems)} problem(s) in the briefing: numbers without provenance in briefing.json or the "
+            "data, or figures of briefing.json not printed where it says they are:",
             file=sys.stderr,
         )
         for p in problems:
@@ -133,7 +134,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return 1
     checked = ["html", "print_html", "pdf"] if args.print_html else ["html", "pdf"]
     models.write(args.output, models.AuditRecord, {"checked": checked, "unsourced_numbers": 0})
-    print("every number in the briefing traces to briefing.json or the data")
+    print("every number in the briefing traces to briefing.json or the data, and every figure is printed where it says")
     return 0
 
 
@@ -152,9 +153,15 @@ def cmd_modality_pdf(args: argparse.Namespace) -> int:
         [("print HTML", args.print_output)],
         args.pdf,
         lambda: modality_print.allowed_numbers(context, evidence, templates),
+        modality_print.figures(context),
+        {"print HTML": "modality_pdf", "PDF": "modality_pdf"},
     )
     if problems:
-        print(f"{len(problems)} number(s) in {args.pdf} have no provenance in the modality's data:", file=sys.stderr)
+        print(
+            f"{len(problems)} problem(s) in {args.pdf}: numbers without provenance in the modality's data, "
+            "or figures of its registry not printed:",
+            file=sys.stderr,
+        )
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return 1

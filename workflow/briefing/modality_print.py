@@ -80,11 +80,16 @@ def allowed_numbers(context: dict[str, Any], evidence: dict[str, Any], templates
     """The numbers with provenance in this document: its figures (the registry's entries for this
     modality), the modality's curated cells (its evidence slice), its reference numbers, the
     edition and checksum it prints, the fixed wording of the code and of the templates."""
-    figures = registry.figure_registry([context["m"]])
     record = {
-        "figures": figures,
+        "figures": figures(context),
         "provenance": {"build_date": context["build_date"], "digest": context["digest"]},
         "methods": context["methods"],
         "references": context["references"],
     }
     return audit.allowed_from(record, audit.strings(evidence), templates)
+
+
+def figures(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The registry's entries for this modality: what this document prints (those marked
+    `modality_pdf`) and the numbers it may print."""
+    return registry.figure_registry([context["m"]])

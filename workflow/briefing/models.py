@@ -541,6 +541,7 @@ class ReviewResult(Model):
     arms: list[Arm]
     outcomes: list[DescribedOutcome]
     comparisons: list[DescribedComparison]
+    other_outcomes: list[DescribedOutcome] = []  # no comparison of the review lists them: rows of their own
     includes: list[ReviewInclude]
 
 
@@ -654,7 +655,12 @@ class RegisteredFigure(Model):
     derived_from: list[str] | None = None
     result: PooledResult | None = None
     shown: list[str] | None = None
+    detail: list[str] | None = None  # printed only where the per-study detail is: forest plots, tables
     source_document: str | None = None
+    # Where it is printed ("html", "briefing_pdf", "modality_pdf"): the audit finds it there;
+    # and where it is deliberately not, with the reason.
+    printed_in: list[str] = []
+    left_out: dict[str, str] = {}
 
 
 class Reference(Model):

@@ -14,6 +14,14 @@ from .vocabulary import COMPARISON_COLUMNS
 from .wording import design_counts
 
 Entry = dict[str, Any]
+# The editions that print figures: the briefing's HTML, its PDF (the synthesis) and each modality's
+# PDF (its per-study detail). An entry says where it is printed and, where it is not, why.
+HTML, BRIEFING_PDF, MODALITY_PDF = "html", "briefing_pdf", "modality_pdf"
+EDITIONS = (HTML, BRIEFING_PDF, MODALITY_PDF)
+PER_STUDY = "per-study detail: the briefing's PDF prints the synthesis, the modality's PDF the studies"
+WHOLE_BRIEFING = "a figure of the whole briefing: a modality's PDF prints that modality only"
+SUBGROUP_CELL = "curated for the prespecified subgroups; the studies table prints the regimen in the source's words"
+_NOT_PRINTED = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, SUBGROUP_CELL)}
 STUDY_FIELDS = ("patients", "lesions", "dose_per_fraction_min_gy", "dose_per_fraction_max_gy")
 STUDY_FIELDS += ("fractions_min", "fractions_max")
 # What a reader calls each study field, in What changed as anywhere a field is named.
@@ -25,6 +33,9 @@ STUDY_FIELD_LABELS = {
     "fractions_min": "Fewest fractions",
     "fractions_max": "Most fractions",
 }
+# The regimen's figures are curated for the prespecified subgroups (dose per fraction): the studies
+# table prints the regimen in the source's words, not these cells.
+UNPRINTED_FIELDS = STUDY_FIELDS[2:]
 
 
 def _entry(**fields: Any) -> Entry:
@@ -55,20 +66,28 @@ def _derived(
     )
 
 
+def printed(entries: list[Entry], left_out: dict[str, str] | None = None) -> list[Entry]:
+    """The entries, marked as printed in every edition but those `left_out` (edition: why)."""
+    left_out = left_out or {}
+    where = {"printed_in": [x for x in EDITIONS if x not in left_out], "left_out": dict(left_out)}
+    return [e if "printed_in" in e else e | where for e in entries]  # an entry may say so itself
+
+
 def figure_registry(summaries: list[dict[str, Any]]) -> list[Entry]:
-    """Every figure the briefing shows, stated or derived, each traced to its data row and locator."""
+    """Every figure the briefing shows, stated or derived, each traced to its data row and locator,
+    with the editions that print it."""
     entries = []
     for s in summaries:
         for part in MODALITY_PARTS:
-            entries += part(s)
-        entries += _study_counts(s["modality_id"], s["primary_studies"], s["reviews"])
+            entries += printed(part(s), {BRIEFING_PDF: PER_STUDY} if part in PER_STUDY_PARTS else None)
+        entries += printed(_study_counts(s["modality_id"], s["primary_studies"], s["reviews"]))
     primary_all = [st for s in summaries for st in s["primary_studies"]]
-    entries += _study_counts("total", primary_all, [])
     total = str(sum(st.get("patients") or 0 for st in primary_all))  # each study's patients once
     patients = [f"{st['study_id']}:patients" for st in primary_all]
     label, derivation = "Patients in all primary studies", "sum of the studies' patients"
     entry = _derived("total:patients", None, "studies", label, derivation, patients, "sum of study rows")
-    return entries + [entry | {"value_text": total}]
+    totals = _study_counts("total", primary_all, []) + [entry | {"value_text": total}]
+    return entries + printed(totals, {MODALITY_PDF: WHOLE_BRIEFING})
 
 
 def _stated_study_figures(s: dict[str, Any]) -> list[Entry]:
@@ -101,6 +120,7 @@ def _stated_study_figures(s: dict[str, Any]) -> list[Entry]:
             source_document=study["source_document"],
             derived=False,
         )
+        | (_NOT_PRINTED if field in UNPRINTED_FIELDS else {})
         for study in s["primary_studies"]
         for field in STUDY_FIELDS
         if study.get(field) is not None
@@ -127,6 +147,7 @@ def _outcome_figures(s: dict[str, Any]) -> list[Entry]:
                 **stated,
             )
         )
+        entries += _as_printed(m, o)
         if est := o.get("estimate"):
             derivation = f"{est['ci_method']} 95 % CI of {est['events']}/{est['n']}"
             derivation += "; count derived from the stated percentage" if est["count_derived"] else ""
@@ -137,6 +158,21 @@ def _outcome_figures(s: dict[str, Any]) -> list[Entry]:
                 | {"study_id": o["study_id"], "events": est["events"], "denominator": est["n"]}
             )
     return entries
+
+
+def _as_printed(m: str, o: dict[str, Any]) -> list[Entry]:
+    """A percentage kept as printed (`as_printed`) that its stated count does not reproduce: the
+    exact percentage of that count, which the briefing prints beside it ("10/16 is 62.5 %")."""
+    est = o.get("estimate")
+    if not (est and o.get("as_printed") and o["statistic"] == "percent" and not o.get("value_qualifier")):
+        return []
+    if numbers.reproduces(est["events"], est["n"], o["value_text"]):
+        return []
+    label = f"{o['label']}: {est['events']}/{est['n']} as a percentage"
+    derivation = f"{est['events']}/{est['n']} × 100, half up; the source prints {o['value_text']} %"
+    exact = numbers.events_percent(est["events"], est["n"])
+    entry = _derived(f"{o['outcome_id']}:exact", m, "outcomes", label, derivation, [o["outcome_id"]], o["locator"])
+    return [entry | {"study_id": o["study_id"], "value_text": exact, "unit": "%"}]
 
 
 def _stated_comparisons(s: dict[str, Any]) -> list[Entry]:
@@ -194,26 +230,30 @@ def _comparative_sof(s: dict[str, Any]) -> list[Entry]:
         id = f"{s['modality_id']}:sof-comparison:{slug(row['measure'])}:{slug(row['comparator'])}"
         shown = [row["relative"], row["comparator_risk"], row["difference"], str(row["participants"])]
         shown += row.get("baseline_texts", [])
+        detail = []  # the forest plot: printed with the per-study detail
         for forest in (f for f in s.get("comparison_figures", []) if f["part_of"] == row.get("figure_id")):
-            shown += [v for cells in forest["table"] for v in cells.values()] + [forest["heterogeneity"]]
+            detail += [v for cells in forest["table"] for v in cells.values()] + [forest["heterogeneity"]]
         derivation = "risk ratios of the trials' arms, pooled by REML on the log scale when several "
         derivation += "(DerSimonian-Laird as sensitivity); GRADE"
         label = f"{row['measure']}: {row['intervention']} against {row['comparator']}"
         of, where = row["comparison_ids"], "computed from the comparisons listed"
-        entries.append(_derived(id, s["modality_id"], "outcomes", label, derivation, of, where, shown=shown))
+        entry = _derived(id, s["modality_id"], "outcomes", label, derivation, of, where, shown=shown)
+        entries.append(entry | ({"detail": detail} if detail else {}))
     return entries
 
 
+MEAN_DIFFERENCE = "mean difference of the two arms' means (metafor's escalc MD), pooled by REML when several"
+
+
 def _mean_differences(s: dict[str, Any]) -> list[Entry]:
-    """Mean differences the build computes from two arms' means, and their summary-of-findings rows."""
-    derivation = "mean difference of the two arms' means (metafor's escalc MD), pooled by REML when several"
-    entries = [
+    """Mean differences the build computes from two arms' means."""
+    return [
         _derived(
             c["comparison_id"],
             s["modality_id"],
             "outcomes",
             f"{c['measure']}: mean difference",
-            derivation,
+            MEAN_DIFFERENCE,
             c["outcome_ids"],
             "computed from the rows listed",
             study_id=c["study_id"],
@@ -221,6 +261,11 @@ def _mean_differences(s: dict[str, Any]) -> list[Entry]:
         )
         for c in s.get("computed_differences", [])
     ]
+
+
+def _sof_differences(s: dict[str, Any]) -> list[Entry]:
+    """The summary-of-findings rows of mean differences."""
+    derivation, entries = MEAN_DIFFERENCE, []
     for row in s.get("sof_differences", []):
         id = f"{s['modality_id']}:sof-difference:{slug(row['measure'])}:{slug(row['comparator'])}"
         label = f"{row['measure']}: {row['intervention']} against {row['comparator']}"
@@ -279,31 +324,33 @@ def _pooled_results(s: dict[str, Any]) -> list[Entry]:
     entries = []
     for pooled in s["pooled"]:
         if pooled["result"]:
-            shown = [wording.pooled_effect(pooled)]
+            shown = [wording.pooled_effect(pooled)] + _robustness_shown(pooled)
+            detail = []  # the forest plots and the tables behind the lines: printed with the per-study detail
             parts = [f for f in s["figures"] if pooled.get("figure_id") and f.get("part_of") == pooled["figure_id"]]
             for forest in parts:  # a forest plot of many studies comes in parts (and its funnel plot)
-                shown += [v for row in forest["table"] for v in row.values()] + [forest.get("heterogeneity", "")]
-            shown += _robustness_shown(pooled)
+                detail += [v for row in forest["table"] for v in row.values()] + [forest.get("heterogeneity", "")]
+            detail += _robustness_tables(pooled)
             id = f"{m}:pooled:{pooled['domain']}:{pooled['definition']}:{pooled['window']}"
             label, of = f"Pooled {pooled['definition']}", pooled["outcome_ids"]
             where = "pooled from the rows listed"
-            entries.append(
-                _derived(id, m, "outcomes", label, pooled["note"], of, where, result=pooled["result"], shown=shown)
-            )
+            entry = _derived(id, m, "outcomes", label, pooled["note"], of, where, result=pooled["result"], shown=shown)
+            entries.append(entry | {"detail": detail})
     return entries
 
 
 def _robustness_shown(pooled: dict[str, Any]) -> list[str]:
     """What the briefing prints about how far a pooled result holds: the fallback or material
-    difference notes, the robustness lines and tables, the subgroup analyses."""
+    difference notes, the robustness lines, the subgroup analyses."""
     shown = [f"{pooled['k']} studies"] + [t for t in (pooled.get("fallback"), pooled.get("material")) if t]
-    robust = pooled.get("robustness") or {}
-    tables = list(robust.get("tables", []))
-    shown += robust.get("lines", [])
-    for analysis in pooled.get("subgroups", []):
-        shown.append(analysis["text"])
-        tables += [analysis["table"]] if analysis.get("table") else []
-    return shown + [cell for t in tables for row in t["rows"] for cell in row.values()]
+    shown += (pooled.get("robustness") or {}).get("lines", [])
+    return shown + [analysis["text"] for analysis in pooled.get("subgroups", [])]
+
+
+def _robustness_tables(pooled: dict[str, Any]) -> list[str]:
+    """The cells of the tables behind the robustness lines and the subgroup analyses."""
+    tables = list((pooled.get("robustness") or {}).get("tables", []))
+    tables += [a["table"] for a in pooled.get("subgroups", []) if a.get("table")]
+    return [cell for t in tables for row in t["rows"] for cell in row.values()]
 
 
 def _patients_total(s: dict[str, Any]) -> list[Entry]:
@@ -408,12 +455,23 @@ MODALITY_PARTS = (
     _computed_comparisons,
     _comparative_sof,
     _mean_differences,
+    _sof_differences,
     _overall_responses,
     _changes_from_baseline,
     _pooled_results,
     _patients_total,
     _participants,
     _sof_counts,
+)
+# Those the briefing's PDF leaves to each modality's PDF.
+PER_STUDY_PARTS = (
+    _stated_study_figures,
+    _outcome_figures,
+    _stated_comparisons,
+    _computed_comparisons,
+    _mean_differences,
+    _overall_responses,
+    _changes_from_baseline,
 )
 
 
@@ -447,18 +505,21 @@ def _study_counts(scope: str, primary: list[dict[str, Any]], reviews: list[dict[
 
 def comparison_counts(rows: list[dict[str, Any]], shown_max: int) -> list[Entry]:
     """ "N more studies" in the comparison: the studies whose findings it leaves to the modality's section."""
-    return [
-        _count(
-            f"{row['modality_id']}:comparison:{column.text}:more",
-            row["modality_id"],
-            f"Studies with {column.text} findings not listed in the comparison",
-            row["columns"][column.id]["more"],
-            f"studies beyond the {shown_max} largest with {column.text} findings",
-        )
-        for row in rows
-        for column in COMPARISON_COLUMNS
-        if row["columns"][column.id]["more"]
-    ]
+    return printed(
+        [
+            _count(
+                f"{row['modality_id']}:comparison:{column.text}:more",
+                row["modality_id"],
+                f"Studies with {column.text} findings not listed in the comparison",
+                row["columns"][column.id]["more"],
+                f"studies beyond the {shown_max} largest with {column.text} findings",
+            )
+            for row in rows
+            for column in COMPARISON_COLUMNS
+            if row["columns"][column.id]["more"]
+        ],
+        {MODALITY_PDF: WHOLE_BRIEFING},
+    )
 
 
 def direct_counts(study_ids: list[str]) -> list[Entry]:
@@ -466,4 +527,6 @@ def direct_counts(study_ids: list[str]) -> list[Entry]:
     if not study_ids:
         return []
     label, derivation = "Studies comparing two modalities", "studies with an arm of each of two modalities"
-    return [_count("total:direct-comparisons", None, label, study_ids, derivation)]
+    return printed(
+        [_count("total:direct-comparisons", None, label, study_ids, derivation)], {MODALITY_PDF: WHOLE_BRIEFING}
+    )

@@ -227,18 +227,31 @@ def _review_results(evidence: dict[str, Any]) -> list[dict[str, Any]]:
     for review in _by_year([s for s in evidence["studies"] if DESIGNS[s["design"]].pooled]):
         rid = review["study_id"]
         arms = {a["arm_id"]: a for a in evidence.get("arms", []) if a["study_id"] == rid}
-        outcomes, _ = _outcomes(evidence["outcomes"], {rid}, arms)
+        described, _ = _outcomes(evidence["outcomes"], {rid}, arms)
+        outcomes = [o | {"display": wording.review_arm(o), "estimate": None} for o in described]
+        comparisons = _comparisons([c for c in evidence.get("comparisons", []) if c["study_id"] == rid], arms)
         results.append(
             {
                 "study_id": rid,
                 "short_name": review["short_name"],
                 "arms": list(arms.values()),
                 "outcomes": outcomes,
-                "comparisons": _comparisons([c for c in evidence.get("comparisons", []) if c["study_id"] == rid], arms),
+                "comparisons": comparisons,
+                "other_outcomes": [o for o in outcomes if not any(_beside(o, c) for c in comparisons)],
                 "includes": [r for r in evidence.get("review_includes", []) if r["review_id"] == rid],
             }
         )
     return results
+
+
+def _beside(o: dict[str, Any], c: dict[str, Any]) -> bool:
+    """Whether a review's arm figure is printed under the review's effect: an arm's figure of the
+    same measure and subgroup (as briefing_modality.html.j2 lists them). The others get rows of their own."""
+    return (
+        bool(o.get("arm_id"))
+        and o["measure"] == c["measure"]
+        and (o.get("subgroup") or "") == (c.get("subgroup") or "")
+    )
 
 
 def comparison_forest(

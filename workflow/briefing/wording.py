@@ -243,6 +243,17 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     return text
 
 
+def review_arm(o: dict[str, Any]) -> str:
+    """A systematic review's pooled arm as the review states it, with its counts summed over the
+    review's studies ("67 % (884/1321 patients over the review's studies)"): context for the
+    review's effect, never a CI, which would take patients of several studies as one sample."""
+    events, n = o.get("events"), o.get("denominator")
+    if o["statistic"] not in ("percent", "count") or events is None or not n:
+        return display(o, None)
+    count = f"{events}/{n} {o.get('denominator_unit') or ''}".strip() + " over the review's studies"
+    return f"{o['value_text']} % ({count})" if o["statistic"] == "percent" else count
+
+
 def ratio_groups(o: dict[str, Any]) -> str:
     """A ratio's groups, and what the source says of its direction: ", moderate HFRT versus higher
     daily doses (the source reports re-irradiation more often with moderate HFRT; ...)". A ratio
