@@ -12,6 +12,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_built_briefing_passes_the_audit(built):
+    """Both directions: every printed number has provenance, every figure is printed where the
+    registry says (the HTML, the print edition and its PDF)."""
     reports = built / "reports"
     briefing = json.loads((reports / "briefing.json").read_text(encoding="utf-8"))
     assert (
@@ -21,9 +23,11 @@ def test_built_briefing_passes_the_audit(built):
             briefing,
             built / "data" / "datapackage.yaml",
             [built / "templates" / "briefing.html.j2"],
+            built / "results" / "briefing.print.html",
         )
         == []
     )
+    assert all(f["printed_in"] or f["left_out"] for f in briefing["figures"])
     assert json.loads((built / "results" / "audit.json").read_text())["unsourced_numbers"] == 0
 
 
@@ -109,6 +113,23 @@ def test_the_streaming_reader_reads_what_beautifulsoup_reads_in_the_built_pages(
         html = page.read_text(encoding="utf-8")
         assert audit.html_text(html) == audit.html_text_bs4(html), page
         assert audit.axis_labels(html) == audit.axis_labels_bs4(html), page
+
+
+def test_a_figure_is_found_by_its_printed_forms_not_by_its_numbers_anywhere():
+    """The second direction's reading: a figure's numbers printed together in the HTML ("884/1321",
+    "0.66 to 1.08"), in any order in a PDF's layout; a count of one to nine also as its word."""
+    figure = {"id": "f", "table": "outcomes", "label": "A figure", "printed_in": ["html", "briefing_pdf"]}
+    figure |= {"value_text": "67", "events": 884, "denominator": 1321, "shown": ["OR 0.85 (95 % CI 0.66 to 1.08)"]}
+    count = {"id": "c", "table": "studies", "label": "Case series", "value_text": "2", "printed_in": ["html"]}
+    page = "67 % (884/1321 patients); OR 0.85 (95 % CI 0.66 to 1.08); two case series"
+    assert audit.not_found([figure, count], "html", page, "HTML", ordered=True) == []
+    apart = "1321 patients, 884 of them; 67 %; 95 % 0.66 to 0.85 and 1.08; 2 case series"
+    assert audit.not_found([figure], "html", apart, "HTML", ordered=True) == [
+        "HTML: figure f (A figure) is registered as printed in the HTML, but '884/1321' is not found there"
+    ]
+    assert audit.not_found([figure], "briefing_pdf", apart, "PDF", ordered=False) == []  # the layout's order
+    assert audit.not_found([count], "html", "twenty case series", "HTML", ordered=True) != []
+    assert audit.not_found([count], "briefing_pdf", "", "PDF", ordered=False) == []  # not printed there
 
 
 def test_numbers_of_texts_joined_are_those_of_each_text():

@@ -325,7 +325,7 @@ def check(
             text = _text(read)
             problems += [f"{label}: {p}" for p in unsourced(text, allowed)]
             if label in editions:
-                problems += not_found(figures, editions[label], _Printed(text, ordered=True), label)
+                problems += not_found(figures, editions[label], text, label, ordered=True)
     except BaseException:
         if pdf is not None:
             pdf.stop()
@@ -338,24 +338,29 @@ def check(
         if "PDF" in editions:
             # pdftotext -layout sets a table's cells side by side: the PDF keeps the print HTML's
             # numbers, not their order, which the print HTML's check has already held.
-            printed = _Printed("\n".join(pdf_pages_text), ordered=False)
-            problems += not_found(figures, editions["PDF"], printed, "PDF")
+            problems += not_found(figures, editions["PDF"], "\n".join(pdf_pages_text), "PDF", ordered=False)
     return problems
 
 
 class _Printed:
     """A page's text as the second direction reads it: its numbers, and (for an HTML page, read in
-    order) every run of two and three consecutive numbers, so that "884/1321" or "0.66 to 1.08" is
-    found as printed together, not as two numbers anywhere. Built once per page: a set lookup per
-    figure."""
+    order) the runs of two and three consecutive numbers that the figures print, so that "884/1321"
+    or "0.66 to 1.08" is found as printed together, not as two numbers anywhere. One pass over the
+    page; only the runs `wanted` are kept (a large briefing has millions of numbers)."""
 
-    def __init__(self, text: str, ordered: bool) -> None:
+    def __init__(self, text: str, ordered: bool, wanted: set[tuple[str, ...]] = frozenset()) -> None:
         sequence = _all_numbers([text])
         self.text = " ".join(text.split()).lower()
         self.numbers = set(sequence)
-        pairs = zip(sequence, sequence[1:], strict=False)
-        self.runs = set(pairs) | set(zip(sequence, sequence[1:], sequence[2:], strict=False))
         self.ordered = ordered
+        runs = zip(sequence, sequence[1:], strict=False), zip(sequence, sequence[1:], sequence[2:], strict=False)
+        self.runs = {run for part in runs for run in part if run in wanted} if ordered else set()
+
+    @staticmethod
+    def runs_of(form: str) -> list[tuple[str, ...]]:
+        """The runs of numbers a form is found by: the whole of a short form, each three in a row of a long one."""
+        found = numbers(form)
+        return [tuple(found[i : i + 3]) for i in range(max(1, len(found) - 2))] if len(found) > 1 else []
 
     def has(self, form: str) -> bool:
         found = numbers(form)
@@ -366,7 +371,7 @@ class _Printed:
             )
         if not self.ordered or len(found) == 1:
             return all(n in self.numbers for n in found)
-        return all(tuple(found[i : i + 3]) in self.runs for i in range(max(1, len(found) - 2)))
+        return all(run in self.runs for run in self.runs_of(form))
 
 
 def forms(figure: dict[str, Any], edition: str) -> list[tuple[str, ...]]:
@@ -389,14 +394,16 @@ def forms(figure: dict[str, Any], edition: str) -> list[tuple[str, ...]]:
     return found + [(t,) for t in texts if t and t.strip()]
 
 
-def not_found(figures: Iterable[dict[str, Any]], edition: str, page: _Printed, label: str) -> list[str]:
-    """The registry's figures said to be printed in `edition` whose forms `page` lacks, each named."""
+def not_found(figures: Iterable[dict[str, Any]], edition: str, text: str, label: str, ordered: bool) -> list[str]:
+    """The registry's figures said to be printed in `edition` whose forms the page's `text` lacks,
+    each named; `ordered`: the text is in reading order (an HTML page, not a PDF's layout)."""
+    listed = [(f, forms(f, edition)) for f in figures if edition in f.get("printed_in", ())]
+    wanted = {run for _, found in listed for form in found for t in form for run in _Printed.runs_of(t)}
+    page = _Printed(text, ordered, wanted)
     problems = []
-    for figure in figures:
-        if edition not in figure.get("printed_in", ()):
-            continue
-        for form in forms(figure, edition):
-            if not any(page.has(text) for text in form):
+    for figure, found in listed:
+        for form in found:
+            if not any(page.has(alternative) for alternative in form):
                 name = figure.get("label") or figure.get("field") or figure["table"]
                 where = EDITION_NAMES[edition]
                 problems.append(
