@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import numbers, wording
+from . import messages, numbers, wording
 from .vocabulary import COMPARISON_COLUMNS
 from .wording import design_counts
 
@@ -355,7 +355,8 @@ def _robustness_tables(pooled: dict[str, Any]) -> list[str]:
 
 def _patients_total(s: dict[str, Any]) -> list[Entry]:
     """The modality's patients, summed over its primary studies."""
-    primary = [st["study_id"] for st in s["primary_studies"]]
+    awaiting = {st["study_id"] for st in messages.without_figures(s)}  # as summary: no figures, no patients
+    primary = [st["study_id"] for st in s["primary_studies"] if st["study_id"] not in awaiting]
     arms = s.get("arms", [])
     if len(primary) < 2 and not arms:
         return []

@@ -517,9 +517,10 @@ def vancouver(study: dict[str, Any]) -> str:
     if len(authors) > 6 and "et al." not in authors:
         authors = authors[:6] + ["et al."]
     parts = [", ".join(authors).replace(", et al.", ", et al"), study["title"]]
+    detail = study.get("year")
     if study.get("journal"):
         parts.append(study["journal"])  # an abbreviation may end with its own full stop ("Oncol.")
-    detail = study.get("citation_detail") or study.get("year")
+        detail = study.get("citation_detail") or detail
     parts.append(str(detail) if detail else "Year not stated in the source")
     # Each part ends with one full stop: never "Oncol.. " nor ". ." where a part is missing.
     return " ".join(part.strip().rstrip(".") + "." for part in parts if part and part.strip())
