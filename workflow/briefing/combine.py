@@ -340,6 +340,7 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "review_ids": [st["study_id"] for st in s["reviews"]],
                 "patients": s["patients"],
                 "patients_unstated": s.get("patients_unstated", []),
+                "patients_not_stated": s.get("patients_not_stated", []),
                 "designs": s["designs"],
                 "main_pain": s["main_pain"],
                 "columns": columns,

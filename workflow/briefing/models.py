@@ -601,6 +601,7 @@ class ModalitySummary(Model):
     review_results: list[ReviewResult] = []
     patients: int
     patients_unstated: list[str] = []  # studies whose arm of this modality has no stated size
+    patients_not_stated: list[str] = []  # studies whose source states no number of patients (counted as none)
     comparator_in: list[dict[str, str]] = []
     arms: list[Arm] = []
     comparisons: list[DescribedComparison] = []
@@ -723,6 +724,7 @@ class ComparisonRow(Model):
     review_ids: list[str]
     patients: int
     patients_unstated: list[str] = []
+    patients_not_stated: list[str] = []
     designs: str
     main_pain: Finding | None
     columns: dict[str, ComparisonColumn]
