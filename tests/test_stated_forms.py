@@ -5,7 +5,9 @@ the way out."""
 from __future__ import annotations
 
 import copy
+import csv
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import pytest
 import stated_forms as real
 import yaml
 
-from briefing import audit, combine, evidence, figures, render, summary, wording
+from briefing import audit, combine, evidence, figures, pooling, render, sof, summary, wording
 from conftest import PROVENANCE, ROOT
 from real_studies import add_studies
 from test_validation import DATA, append_row, set_cell, validate
@@ -134,7 +136,6 @@ def test_analysed_beside_randomised_counts(data_dir):
 
 
 def _set_arm(data, arm_id, column, value):
-    import csv
 
     path = data / "arms.csv"
     rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
@@ -365,3 +366,89 @@ def test_a_scale_without_a_printed_range_says_so_and_draws(data_dir):
     [w1] = [o for o in i125["outcomes"] if o["outcome_id"] == "shao_i125-nrs-w1"]
     assert w1["display"].endswith("(the scale's range is not stated by the source)")
     assert figures.value_range([{"unit": "QLQ-BM22 painful sites"}], {"QLQ-BM22 painful sites": {}}) == (0.0, None)
+
+
+def test_lesions_and_procedures_are_never_counted_or_pooled_as_patients():
+    """Sahgal 2013's 57 of 410 treated segments: before, 410 was printed as its participants."""
+    studies = {"sahgal2013": {"patients": 252}}
+    segments = [{"study_id": "sahgal2013", "denominator": 410, "denominator_unit": "lesions"}]
+    assert sof.participants(segments, studies) == (252, 1)
+    assert sof.analysed(segments, studies)["participants"] is None
+    share = {"measure": "Vertebral compression fracture", "denominator_unit": "patients"}
+    assert pooling._definition(share) != pooling._definition(share | {"denominator_unit": "procedures"})
+
+
+# --- stated ratios pooled (item 17) ---------------------------------------------------------------
+
+Z = 1.959964  # metafor's qnorm(0.975), as conv.wald takes it
+
+
+def _trial(data: Path, study: str, rr: str, low: str, high: str) -> None:
+    """A trial of radiosurgery against conventional radiotherapy that states a risk ratio of complete
+    pain response at 3 months with its 95 % CI (and no arm counts)."""
+    trial = {"study_id": study, "short_name": study, "title": f"Trial {study}", "pmid": "", "modality_id": "srs"}
+    add(data, "studies", [real.BPTWP1999 | trial])
+    arms = [
+        {"arm_id": f"{study}-srs", "label": "stereotactic radiotherapy", "role": "intervention", "modality_id": "srs"},
+        {"arm_id": f"{study}-ebrt", "label": "conventional radiotherapy", "role": "comparator", "modality_id": "cebrt"},
+    ]
+    add(data, "arms", [a | {"study_id": study, "locator": "Abstract"} for a in arms])
+    add(data, "outcomes", [real.BPTWP1999_OUTCOMES[0] | {"outcome_id": f"{study}-os", "study_id": study}])
+    comparison = {
+        "comparison_id": f"{study}-cr-3m",
+        "study_id": study,
+        "arm_id": f"{study}-srs",
+        "comparator_arm_id": f"{study}-ebrt",
+        "domain": "pain_response",
+        "measure": "Complete pain response at 3 months",
+        "source_term": "complete response for pain at 3 months",
+        "effect_measure": "RR",
+        "value": rr,
+        "ci_low": low,
+        "ci_high": high,
+        "timepoint": "3 months",
+        "locator": "Abstract (findings)",
+    }
+    add(data, "comparisons", [comparison])
+
+
+def test_stated_ratios_of_one_comparison_pool_by_generic_inverse_variance(data_dir):
+    """SC.24 (Sahgal 2021, Lancet Oncol): complete response at 3 months, risk ratio 1.33 (95 % CI 1.14
+    to 1.55). The second trial's 1.37 (1.03 to 1.82) is the ratio of metafor's conv.wald help page
+    (log 0.3148, variance 0.0211 there). Before, both were shown and never pooled. The two agree
+    (Q < 1), so REML's τ² is 0 and the pooled ratio is the fixed-effect one, computed here by hand."""
+    _trial(data_dir, "sc24", "1.33", "1.14", "1.55")
+    _trial(data_dir, "convwald", "1.37", "1.03", "1.82")
+    assert validate(data_dir) == []
+    context = build(data_dir)
+    [row] = modality(context, "srs")["pooled_ratios"]
+    y = [math.log(1.37), math.log(1.33)]  # in study order: convwald, sc24
+    w = [1 / ((math.log(hi) - math.log(lo)) / (2 * Z)) ** 2 for lo, hi in ((1.03, 1.82), (1.14, 1.55))]
+    est = sum(wi * yi for wi, yi in zip(w, y, strict=True)) / sum(w)
+    se = 1 / math.sqrt(sum(w))
+    assert row["study_ids"] == ["convwald", "sc24"] and row["pooled"]["tau2"] == 0
+    assert row["pooled"]["estimate_ratio"] == pytest.approx(math.exp(est), abs=1e-9)
+    assert row["pooled"]["ci_low_ratio"] == pytest.approx(math.exp(est - Z * se), rel=1e-6)
+    assert row["pooled"]["ci_high_ratio"] == pytest.approx(math.exp(est + Z * se), rel=1e-6)
+    assert row["vi"][0] == pytest.approx(0.0211, abs=5e-5)  # metafor's conv.wald listing
+    assert row["text"].startswith(
+        "RR 1.34 (95 % CI 1.17 to 1.53), pooled from two trials' stated risk ratios (generic inverse variance, REML"
+    )
+    assert "generic inverse variance" in context["methods"]["comparisons"]
+    html = audit.html_text(render.render_html(context, ROOT / "templates"))
+    assert row["text"] in html
+
+
+def test_a_single_stated_ratio_or_a_subgroups_is_not_pooled(data_dir):
+    _trial(data_dir, "sc24", "1.33", "1.14", "1.55")
+    _trial(data_dir, "convwald", "1.37", "1.03", "1.82")
+
+    path = data_dir / "comparisons.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    rows[-1] |= {"subgroup": "radiosensitive histology"}
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    assert validate(data_dir) == []
+    assert modality(build(data_dir), "srs")["pooled_ratios"] == []

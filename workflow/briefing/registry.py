@@ -193,6 +193,27 @@ def _comparative_sof(s: dict[str, Any]) -> list[Entry]:
     return entries
 
 
+def _pooled_ratios(s: dict[str, Any]) -> list[Entry]:
+    """Stated ratios of one comparison that the build pools (issue 29, item 17)."""
+    derivation = (
+        "ratios stated with their 95 % CI, pooled by generic inverse variance: log ratio, SE from the CI's width "
+        "(metafor's conv.wald), REML random effects (DerSimonian-Laird as sensitivity)"
+    )
+    return [
+        _derived(
+            f"{s['modality_id']}:pooled-ratio:{'+'.join(r['comparison_ids'])}",
+            s["modality_id"],
+            "comparisons",
+            f"{r['measure']}: pooled {r['effect_measure']}",
+            derivation,
+            r["comparison_ids"],
+            "computed from the comparisons listed",
+            shown=[r["text"]],
+        )
+        for r in s.get("pooled_ratios", [])
+    ]
+
+
 def _mean_differences(s: dict[str, Any]) -> list[Entry]:
     """Mean differences the build computes from two arms' means, and their summary-of-findings rows."""
     derivation = "mean difference of the two arms' means (metafor's escalc MD), pooled by REML when several"
@@ -394,6 +415,7 @@ MODALITY_PARTS = (
     _stated_study_figures,
     _outcome_figures,
     _stated_comparisons,
+    _pooled_ratios,
     _computed_comparisons,
     _comparative_sof,
     _mean_differences,

@@ -156,11 +156,22 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     forests = [f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names)]
     sof_differences = _difference_sof(result["computed_differences"], arms, ratings, knapp_hartung)
     return result | {
+        "pooled_ratios": _pooled_ratios(result["comparisons"], arms, knapp_hartung),
         "sof": sof.rows_for_modality(result, evidence.get("settings")),
         "sof_comparisons": sof_comparisons,
         "sof_differences": sof_differences,
         "comparison_figures": forests,
     }
+
+
+def _pooled_ratios(
+    comparisons: list[dict[str, Any]], arms: dict[str, dict[str, Any]], kh: bool
+) -> list[dict[str, Any]]:
+    """Ratios two or more trials state for one comparison, pooled, in words (issue 29, item 17)."""
+    return [
+        r | {"text": wording.pooled_ratio_text(r), "scope": wording.comparison_scope(r, arms)}
+        for r in comparative.pool_stated_ratios(comparisons, arms, kh)
+    ]
 
 
 def _comparative_sof(

@@ -823,3 +823,14 @@ def patients_total(s: dict[str, Any]) -> str:
         which = "one study whose" if unstated == 1 else f"{count_words(unstated)} studies whose"
         text += f" (and {which} number of patients is not stated, counted as none)"
     return text
+
+
+def pooled_ratio_text(row: dict[str, Any]) -> str:
+    """ "HR 0.80 (95 % CI 0.70 to 0.91), pooled from 2 trials' stated hazard ratios (generic inverse
+    variance, REML on the log scale); I² = 0.0 %, τ² = 0.0000" (derived by the build)."""
+    p = row["pooled"]
+    label = EFFECT_MEASURES[row["effect_measure"]].label
+    text = f"{row['effect_measure']} {numbers.ratio(p['estimate_ratio'])} "
+    text += f"(95 % CI {numbers.ratio(p['ci_low_ratio'])} to {numbers.ratio(p['ci_high_ratio'])}), "
+    text += f"pooled from {count_words(p['k'])} trials' stated {label}s (generic inverse variance, REML on the log "
+    return text + f"scale); I² = {numbers.i2(p['i2'])} %, τ² = {numbers.tau2(p['tau2'])}"
