@@ -32,7 +32,11 @@ METHODS = {
         "source states; trials of the same treatment against the same comparator and outcome are pooled by REML "
         "on log risk ratios. The absolute effect per 1,000 is computed at the comparator arms' risk and, where "
         "the data state one, at a stated baseline risk (Cochrane Handbook formulas, a bound capped at 1,000). "
-        "A subgroup's figures are shown and analysed apart from the whole group's"
+        "A subgroup's figures are shown and analysed apart from the whole group's. Ratios (hazard, odds or risk "
+        "ratios) that two or more trials state with their 95 % CI for the same outcome, treatment and comparator "
+        "are pooled by generic inverse variance: the log ratio with its standard error from the CI's width "
+        "((log upper − log lower) / (2 × 1.96), as metafor's conv.wald), REML random effects on the log scale, "
+        "DerSimonian–Laird as sensitivity; they are never pooled with the risk ratios the build computes"
     ),
     "reviews": (
         "a review is never counted as a study: a systematic review's pooled results are shown as that review's, "
@@ -173,7 +177,31 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "kind": "stated",
                     }
                 )
+        rows += _pooled_ratio_rows(s, arms, pair)
         rows += _uncompared(s, arms, names, {st for row in rows for st in row["study_ids"]})
+    return rows
+
+
+def _pooled_ratio_rows(s: dict[str, Any], arms: dict[str, dict[str, Any]], pair: Any) -> list[dict[str, Any]]:
+    """Stated ratios of two modalities' trials that the build pools (issue 29, item 17), beside
+    each trial's own stated ratio."""
+    rows = []
+    for r in s.get("pooled_ratios", []):
+        if modalities := pair(r):
+            sizes = [arms[c].get("patients") for c in arms if arms[c]["study_id"] in r["study_ids"]]
+            rows.append(
+                {
+                    "intervention": modalities[0],
+                    "comparator": modalities[1],
+                    "measure": r["measure"],
+                    "arms": f"{arms[r['arm_id']]['label']} against {arms[r['comparator_arm_id']]['label']}",
+                    "participants": None if None in sizes else sum(sizes),
+                    "study_ids": r["study_ids"],
+                    "effect": r["text"],
+                    "certainty": None,
+                    "kind": "pooled",
+                }
+            )
     return rows
 
 
@@ -344,6 +372,7 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "review_ids": [st["study_id"] for st in s["reviews"]],
                 "patients": s["patients"],
                 "patients_unstated": s.get("patients_unstated", []),
+                "patients_not_stated": s.get("patients_not_stated", []),
                 "designs": s["designs"],
                 "main_pain": s["main_pain"],
                 # A modality whose only figures are a systematic review's: those, as the review's.

@@ -31,7 +31,7 @@ def key_message(s: dict[str, Any]) -> str:
             "Not reported:", "No primary study reports:"
         )
     top = sof.headline_row(s["sof"]["rows"])  # the row the cross-modality table shows
-    size = f"{wording.sentence_start(s['designs'])}, {s['patients']} patients."
+    size = f"{wording.sentence_start(s['designs'])}, {wording.patients_total(s)}."
     awaiting = without_figures(s)
     if awaiting:
         size += f" Also in the data, without {'its' if len(awaiting) == 1 else 'their'} figures yet: "

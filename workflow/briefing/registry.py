@@ -133,6 +133,7 @@ def _outcome_figures(s: dict[str, Any]) -> list[Entry]:
     entries: list[Entry] = []
     for o in s["outcomes"] + [o for r in s.get("review_results", []) for o in r["outcomes"]]:
         stated = {k: o.get(k) for k in ("value_text", "sd_text", "events", "denominator", "unit", "timepoint")}
+        stated |= {k: o.get(k) for k in ("ci_low_text", "ci_high_text")}  # a CI the source prints (issue 29)
         entries.append(
             _entry(
                 id=o["outcome_id"],
@@ -184,8 +185,8 @@ def _stated_comparisons(s: dict[str, Any]) -> list[Entry]:
             study_id=c["study_id"],
             table="comparisons",
             label=c["measure"],
-            statistic=c["effect_measure"],
-            value_text=c["value_text"],
+            statistic=c.get("effect_measure") or f"finding: {c.get('finding')}",
+            value_text=c.get("value_text"),
             ci_low_text=c.get("ci_low_text"),
             ci_high_text=c.get("ci_high_text"),
             timepoint=c.get("timepoint"),
@@ -243,6 +244,27 @@ def _comparative_sof(s: dict[str, Any]) -> list[Entry]:
 
 
 MEAN_DIFFERENCE = "mean difference of the two arms' means (metafor's escalc MD), pooled by REML when several"
+
+
+def _pooled_ratios(s: dict[str, Any]) -> list[Entry]:
+    """Stated ratios of one comparison that the build pools (issue 29, item 17)."""
+    derivation = (
+        "ratios stated with their 95 % CI, pooled by generic inverse variance: log ratio, SE from the CI's width "
+        "(metafor's conv.wald), REML random effects (DerSimonian-Laird as sensitivity)"
+    )
+    return [
+        _derived(
+            f"{s['modality_id']}:pooled-ratio:{'+'.join(r['comparison_ids'])}",
+            s["modality_id"],
+            "comparisons",
+            f"{r['measure']}: pooled {r['effect_measure']}",
+            derivation,
+            r["comparison_ids"],
+            "computed from the comparisons listed",
+            shown=[r["text"]],
+        )
+        for r in s.get("pooled_ratios", [])
+    ]
 
 
 def _mean_differences(s: dict[str, Any]) -> list[Entry]:
@@ -453,6 +475,7 @@ MODALITY_PARTS = (
     _stated_study_figures,
     _outcome_figures,
     _stated_comparisons,
+    _pooled_ratios,
     _computed_comparisons,
     _comparative_sof,
     _mean_differences,

@@ -39,6 +39,7 @@ def environment(templates: str | Path) -> jinja2.Environment:
     env.filters["citation_runs"] = citation_runs
     # A running header's text, as a CSS string: autoescaping is HTML's, and a <style> is not HTML.
     env.filters["css_string"] = lambda text: Markup(css_string(str(text)))
+    env.filters["arm_size"] = wording.arm_size_text
     return env
 
 
