@@ -41,3 +41,5 @@ rule all:
     input:
         published_outputs(),
         intermediate_outputs(),
+    message:
+        job_message("all: the briefing is built and published")

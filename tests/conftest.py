@@ -94,8 +94,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project copy on which the whole workflow has run once. Tests only read it: a test that
     edits, breaks or rebuilds takes a `workspace` of its own."""
     workdir = copy_project(tmp_path_factory.mktemp("build") / "project")
-    snakemake(workdir)
+    result = snakemake(workdir)
+    build_output(workdir).write_text(result.stdout + result.stderr, encoding="utf-8")
     return workdir
+
+
+def build_output(built: Path) -> Path:
+    """Where the `built` fixture keeps what its build printed (beside the project, not in it)."""
+    return built.parent / "build-output.txt"
 
 
 def copy_build(built: Path, target: Path) -> Path:
@@ -128,3 +134,32 @@ def edit_rows(path: Path, key: str, **changes: str) -> None:
         writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def keep_modalities(data: Path, modalities: list[str]) -> None:
+    """The data of a briefing of these modalities only: the rows of the others deleted (their
+    studies with every row of those studies, their statements and certainty rows), an arm of another
+    modality kept as a comparator outside the briefing. Validation refuses rows of a modality the
+    config does not list (validation.config_agreement), so a build of fewer modalities needs this."""
+    keep = set(modalities) | {""}
+
+    def rows(name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader((data / name).open(encoding="utf-8", newline="")))
+
+    def write(name: str, kept: list[dict[str, str]]) -> None:
+        header = next(csv.reader((data / name).open(encoding="utf-8", newline="")))
+        with (data / name).open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, header, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(kept)
+
+    gone = {s["study_id"] for s in rows("studies.csv") if s["modality_id"] not in keep}
+    for name in ("studies.csv", "outcomes.csv", "arms.csv", "comparisons.csv"):
+        write(name, [r for r in rows(name) if r["study_id"] not in gone])
+    write("review_includes.csv", [r for r in rows("review_includes.csv") if not {r["review_id"], r["study_id"]} & gone])
+    for name in ("statements.csv", "certainty.csv"):
+        write(name, [r for r in rows(name) if r["modality_id"] in keep and r.get("study_id", "") not in gone])
+    write(
+        "arms.csv",
+        [a | {"modality_id": a["modality_id"] if a["modality_id"] in keep else ""} for a in rows("arms.csv")],
+    )

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import sync_playwright
 from test_browser import HEIGHT, WIDTHS, launch
 
-from conftest import copy_project, snakemake
+from conftest import copy_project, keep_modalities, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -79,6 +79,7 @@ def hostile(tmp_path_factory) -> Path:
     workdir = copy_project(tmp_path_factory.mktemp("hostile") / "project")
     for name, key_column, key, column, value in EDITS:
         edit_csv(workdir / "data" / name, key_column, key, column, value)
+    keep_modalities(workdir / "data", MODALITIES)
     snakemake(workdir, "--config", f"modalities=[{','.join(MODALITIES)}]")
     return workdir
 

@@ -30,7 +30,11 @@ KEYS = {
     "certainty": ["modality_id", "outcome_domain", "factor"],
 }
 
-EDITED = "the edited row"  # expected row: the one the edit touched
+EDITED = "the edited row"
+# Every modality of the seed data: the config must list each that has rows (config_agreement).
+SEED_MODALITIES = tuple(
+    r["modality_id"] for r in csv.DictReader(open(DATA / "modalities.csv", encoding="utf-8"))
+)  # expected row: the one the edit touched
 
 
 # --- editing a copy of the package ---------------------------------------------------------------
@@ -830,14 +834,14 @@ def test_new_modality_can_be_configured(data_dir):
         short_name="Vertebroplasty",
         description="Bone cement injected into the vertebral body.",
     )
-    assert validate(data_dir, ("srs", "vertebroplasty")) == []
+    assert validate(data_dir, (*SEED_MODALITIES, "vertebroplasty")) == []
 
 
 # --- configuration, reporting --------------------------------------------------------------------
 
 
 def test_unknown_modality_in_the_config(data_dir):
-    problems = validate(data_dir, ("srs", "xyz"))
+    problems = validate(data_dir, (*SEED_MODALITIES, "xyz"))
     assert len(problems) == 1
     problem = problems[0]
     assert (problem.file, problem.row, problem.column) == ("config", None, "modalities")
@@ -858,7 +862,7 @@ def test_problems_in_several_files_are_reported_in_one_run(data_dir):
     certainty_row = set_cell(data_dir, "certainty", "hfrt/pain_response/inconsistency", "judgement", "-3")
     rewrite_bytes(data_dir, "statements", semicolons)  # a whole file unreadable does not hide the others
     rewrite_bytes(data_dir, "modalities", lambda b: b"\xef\xbb\xbf" + b)
-    problems = validate(data_dir, ("xyz",))
+    problems = validate(data_dir, (*SEED_MODALITIES, "xyz"))
     assert [(p.file, p.row, p.column) for p in problems] == [
         ("config", None, "modalities"),
         ("data/certainty.csv", certainty_row, "judgement"),
@@ -897,3 +901,189 @@ def test_unknown_type_in_the_descriptor_is_reported_not_raised(data_dir):
     (problem,) = validate(data_dir)
     assert (problem.file, problem.row) == ("data/datapackage.yaml", None)
     assert 'field type "int" is not supported' in problem.message
+
+
+# --- the config and the data agree (issue 29, item 5) --------------------------------------------
+# A real trial (Patchell 2005, PMID 16112300, tests/fixtures/real_studies/) whose surgery arm a
+# curator puts in a modality declared in modalities.csv but left out of the config's `modalities:`:
+# `make check` said "the data are valid (7 modalities)" and the build died in briefing_html with
+# KeyError: 'patchell2005' (its radiotherapy arm cites it in cebrt's section, and only the config's
+# modalities number their studies as references).
+
+DECOMPRESSION = {
+    "modality_id": "decompression",
+    "name": "Direct decompressive surgery",
+    "short_name": "Decompressive surgery",
+    "description": "Surgical decompression of the spinal cord, followed by radiotherapy.",
+}
+
+
+def in_a_modality_the_config_omits(data: Path) -> None:
+    """Patchell 2005 in the new modality 'decompression', declared but not in the config."""
+    from conftest import edit_rows
+    from real_studies import add_studies
+
+    append_row(data, "modalities", **DECOMPRESSION)
+    add_studies(data.parent, {"patchell2005"})
+    edit_rows(data / "studies.csv", "patchell2005", modality_id="decompression")
+    edit_rows(data / "arms.csv", "patchell2005-surgery", modality_id="decompression")
+
+
+def row_of(data: Path, table: str, column: str, value: str) -> list[int]:
+    rows = list(csv.DictReader(open(data / f"{table}.csv", encoding="utf-8", newline="")))
+    return [n for n, r in enumerate(rows, start=2) if r[column] == value]
+
+
+def test_a_study_of_a_modality_the_config_omits_is_refused_where_it_is_entered(data_dir):
+    in_a_modality_the_config_omits(data_dir)
+    problems = validate(data_dir, SEED_MODALITIES)
+    where = {(p.file, p.row, p.column) for p in problems}
+    assert where == {
+        ("data/studies.csv", *row_of(data_dir, "studies", "study_id", "patchell2005"), "modality_id"),
+        ("data/arms.csv", *row_of(data_dir, "arms", "arm_id", "patchell2005-surgery"), "modality_id"),
+    }, format_problems(problems)
+    for problem in problems:  # the way out: the config, or the rows
+        assert "modality 'decompression' is not in the config's `modalities:` (config/config.yaml)" in problem.message
+        assert "add 'decompression' to `modalities:`" in problem.message
+    assert validate(data_dir, (*SEED_MODALITIES, "decompression")) == []
+
+
+@pytest.mark.parametrize(
+    "table, key, value",
+    [
+        ("studies", "study_id", "ryu2008"),
+        ("certainty", "modality_id", "srs"),
+        ("statements", "statement_id", "lin2006-hbi"),
+    ],
+)
+def test_every_row_of_a_modality_the_config_omits_is_named(data_dir, table, key, value):
+    modality = next(
+        r["modality_id"] for r in csv.DictReader(open(data_dir / f"{table}.csv", encoding="utf-8")) if r[key] == value
+    )
+    config = tuple(m for m in SEED_MODALITIES if m != modality)
+    problems = [p for p in validate(data_dir, config) if p.file == f"data/{table}.csv"]
+    assert problems and {p.column for p in problems} == {"modality_id"}
+    assert {p.row for p in problems} == set(row_of(data_dir, table, "modality_id", modality))
+    assert f"add '{modality}' to `modalities:`" in problems[0].message
+
+
+def test_an_arm_of_a_modality_the_config_omits_is_refused(data_dir):
+    from real_studies import add_studies
+
+    add_studies(data_dir.parent, {"patchell2005"})  # its radiotherapy arm is cebrt
+    problems = validate(data_dir, tuple(m for m in SEED_MODALITIES if m != "cebrt"))
+    arms = [p for p in problems if p.file == "data/arms.csv"]
+    assert [(p.row, p.column) for p in arms] == [
+        (*row_of(data_dir, "arms", "arm_id", "patchell2005-rt"), "modality_id")
+    ]
+    assert "leave modality_id empty if the arm's treatment is outside the briefing's modalities" in arms[0].message
+
+
+def test_a_review_the_briefing_would_show_nowhere_is_refused(data_dir):
+    keep_rows(data_dir, "statements", lambda s: s["study_id"] != "hosono1995")  # its only link to a section
+    (problem,) = validate(data_dir, SEED_MODALITIES)
+    assert (problem.file, problem.row, problem.column) == (
+        "data/studies.csv",
+        *row_of(data_dir, "studies", "study_id", "hosono1995"),
+        "modality_id",
+    )
+    assert "would show it nowhere" in problem.message and "give it the modality it is about" in problem.message
+
+
+def test_a_modality_declared_without_rows_need_not_be_configured(data_dir):
+    append_row(data_dir, "modalities", **DECOMPRESSION)
+    assert validate(data_dir, SEED_MODALITIES) == []
+
+
+# Data that validation lets through render: the combine step and both editions of briefing_html,
+# in-process, on the seeds with the real studies, as a build of the config's modalities.
+REAL = {"patchell2005", "scorad2019", "saito2019", "rtog0631", "cafe2011", "zhang2016_i125", "li2023_i125"}
+
+
+@pytest.mark.parametrize("omitted", [None, "surgery", "srs", "decompression"])
+def test_what_validation_lets_through_renders(data_dir, omitted):
+    import json
+
+    import yaml
+
+    from briefing import combine, evidence, render, summary
+    from conftest import PROVENANCE, ROOT
+    from real_studies import add_studies
+
+    add_studies(data_dir.parent, REAL | {"qian2016_surgery"})
+    if omitted == "decompression":
+        append_row(data_dir, "modalities", **DECOMPRESSION)
+        from conftest import edit_rows
+
+        edit_rows(data_dir / "studies.csv", "patchell2005", modality_id="decompression")
+        edit_rows(data_dir / "arms.csv", "patchell2005-surgery", modality_id="decompression")
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    config["modalities"] = [m for m in config["modalities"] if m != omitted]
+    package = data_dir / "datapackage.yaml"
+    problems = validate_package(package, config["modalities"], config["curation"], config["analysis"])
+    # Every modality listed: valid; one left out: its rows refused (each modality here has some).
+    assert bool(problems) == (omitted is not None), format_problems(problems)
+    if problems:
+        return  # refused before any notebook: nothing to render
+    summaries = [
+        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, config["analysis"]))))
+        for m in config["modalities"]
+    ]
+    tables = evidence.read_tables(package)
+    context = combine.build(config, summaries, tables, evidence.general_statements(tables), PROVENANCE)
+    context = json.loads(evidence.dumps(context))  # as the briefing_html step reads it
+    for print_edition in (False, True):
+        assert "</html>" in render.render_html(context, ROOT / "templates", print_edition=print_edition)
+
+
+# --- make check checks the config as the build does ------------------------------------------------
+
+
+def make_check(tmp_path: Path, **changes) -> tuple[int, str, str]:
+    """`python -m briefing check` (make check) in-process, with a config changed as given."""
+    import contextlib
+
+    import yaml
+
+    from briefing import cli
+    from conftest import ROOT
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8")) | changes
+    config = {k: v for k, v in config.items() if v is not ...}
+    (tmp_path / "config").mkdir(exist_ok=True)
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(["check", "--config", str(tmp_path / "config" / "config.yaml")])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_make_check_refuses_a_study_of_a_modality_the_config_omits(data_dir):
+    in_a_modality_the_config_omits(data_dir)
+    code, out, err = make_check(data_dir.parent)
+    assert code == 1 and "the data are valid" not in out
+    row = row_of(data_dir, "studies", "study_id", "patchell2005")[0]
+    assert f"data/studies.csv, row {row}, column 'modality_id': modality 'decompression' is not in the config" in err
+
+
+@pytest.mark.parametrize(
+    "changes, column, phrase",
+    [
+        ({"titel": "A typo"}, None, "'titel' was unexpected"),
+        ({"modalities": []}, "modalities", "should be non-empty"),
+        ({"outputs": {"dir": "reports", "print_cites_max": "six"}}, "outputs.print_cites_max", "'six' is not of type"),
+        ({"title": ...}, None, "'title' is a required property"),
+        ({"previous_edition": "previous.json"}, "previous_edition", "is not a briefing.json"),
+    ],
+    ids=["unknown-key", "no-modalities", "wrong-type", "missing-key", "previous-edition-not-json"],
+)
+def test_make_check_refuses_a_config_the_build_would_refuse(data_dir, changes, column, phrase):
+    (data_dir.parent / "previous.json").write_text("<html>not the briefing.json</html>", encoding="utf-8")
+    code, out, err = make_check(data_dir.parent, **changes)
+    where = "config" + (f", column '{column}'" if column else "")
+    assert code == 1 and f"  - {where}: " in err and phrase in err, err
+
+
+def test_make_check_passes_the_config_as_it_is(data_dir):
+    code, out, err = make_check(data_dir.parent)
+    assert code == 0 and "the data are valid (7 modalities)" in out, err

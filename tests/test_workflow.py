@@ -14,7 +14,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, digest_tree, snakemake
+from conftest import ROOT, build_output, digest_tree, edit_rows, snakemake
+from real_studies import add_studies
 
 pytestmark = pytest.mark.slow
 
@@ -160,14 +161,13 @@ def test_briefing_json_traces_every_figure(built):
     assert data["provenance"]["data"]["package"]
 
 
+# A job's line in a build's output (its rule's message, workflow/rules): "Job 7: modality_pdf (srs): ...".
+JOB_LINE = re.compile(r"^Job \d+: (\w+)(?: \((\w+)\))?:", flags=re.M)
+
+
 def jobs_run(output: str) -> Counter:
     """(rule, modality) of every job a run started, from Snakemake's output."""
-    jobs = Counter()
-    for block in re.split(r"\n(?=\[[A-Z][a-z]{2} )", output):
-        if rule := re.search(r"^(?:local)?(?:rule|checkpoint) (\w+):", block, flags=re.M):
-            modality = re.search(r"^\s+wildcards: modality=(\w+)", block, flags=re.M)
-            jobs[rule.group(1), modality and modality.group(1)] += 1
-    return jobs
+    return Counter((rule, modality or None) for rule, modality in JOB_LINE.findall(output))
 
 
 def test_one_study_edit_reruns_only_its_modality(workspace):
@@ -248,8 +248,7 @@ def test_bad_input_stops_before_any_notebook_and_keeps_the_reports(workspace):
     output = result.stdout + result.stderr
     assert re.search(r"data/studies.csv, row 3, column 'patients': .*'fifty-eight'", output)
     assert re.search(r"data/outcomes.csv, row 15, column 'value': .*17.3", output)
-    assert "rule evidence_slice:" not in output  # validation gates the slices...
-    assert "rule modality_notebook:" not in output  # ...and so every notebook
+    assert {rule for rule, _ in jobs_run(output)} == {"validate"}  # validation gates the slices and notebooks
     assert digest_tree(workspace / "reports") == before
 
 
@@ -258,3 +257,49 @@ def test_snakemake_report_attaches_the_briefing(built, tmp_path):
     snakemake(built, "--report", str(report))
     text = report.read_text(encoding="utf-8", errors="replace")
     assert "briefing.pdf" in text and "i125.html" in text
+
+
+# ----------------------------------------------------------------------------- quiet builds (issue 29)
+# A seed build printed 94,661 bytes (28 jobs): every job's inputs, outputs and resources, and its
+# shell command with 3.5 KB of settings JSON, so that an error drowned. Now one line per job.
+BYTES_PER_JOB = 1000  # measured: about 310, with Snakemake's banner and job table
+
+
+def test_a_build_prints_one_line_per_job_and_its_command_goes_to_the_log(built):
+    output = build_output(built).read_text(encoding="utf-8")
+    jobs = jobs_run(output)
+    once = {"validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish", "all"}
+    per_modality = {"evidence_slice", "modality_notebook", "modality_pdf"}
+    assert set(jobs) == {(r, None) for r in once} | {(r, m) for r in per_modality for m in MODALITIES}
+    assert set(jobs.values()) == {1}
+    assert len(output.encode("utf-8")) <= BYTES_PER_JOB * sum(jobs.values()), len(output.encode("utf-8"))
+    assert "Shell command" not in output and "timepoint_windows" not in output  # no command, no settings
+    log = (built / "logs" / "validate.log").read_text(encoding="utf-8")
+    assert log.startswith("+ briefing validate --package data/datapackage.yaml --modalities srs")
+    assert '--settings {"imprecision": ' in log.splitlines()[0] and '"timepoint_windows": ' in log.splitlines()[0]
+
+
+# ----------------------------------------------------------------------------- config and data (issue 29)
+def test_a_study_of_a_modality_the_config_omits_stops_the_build_at_validation(workspace):
+    """Patchell 2005 (PMID 16112300) with its surgery arm in a modality declared in modalities.csv
+    but not in the config: the build died in briefing_html with KeyError: 'patchell2005'."""
+    before = digest_tree(workspace / "reports")
+    data = workspace / "data"
+    with open(data / "modalities.csv", "a", encoding="utf-8") as fh:
+        fh.write("decompression,Direct decompressive surgery,Decompressive surgery,Surgical decompression.\n")
+    add_studies(workspace, {"patchell2005"})
+    edit_rows(data / "studies.csv", "patchell2005", modality_id="decompression")
+    edit_rows(data / "arms.csv", "patchell2005-surgery", modality_id="decompression")
+    result = snakemake(workspace, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "KeyError" not in output
+    assert set(jobs_run(output)) == {("validate", None)}  # nothing after validation started
+    assert "Error in rule validate" in output
+    studies = [r["study_id"] for r in csv.DictReader(open(data / "studies.csv", encoding="utf-8"))]
+    row = 2 + studies.index("patchell2005")  # the header is row 1
+    problem = f"data/studies.csv, row {row}, column 'modality_id': modality 'decompression' is not in the config's"
+    assert problem in output and "add 'decompression' to `modalities:`" in output
+    # The end of the job's log ends the output: the problems, not the command or its settings.
+    last = (workspace / "logs" / "validate.log").read_text(encoding="utf-8").splitlines()[-1]
+    assert last in output.rsplit("Logfile logs/validate.log:", 1)[1]
+    assert digest_tree(workspace / "reports") == before

@@ -193,9 +193,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from . import validation
 
     config = _config(args.config)
-    problems = validation.validate_package(
-        config["data"], config["modalities"], config.get("curation") or {}, config.get("analysis") or {}
-    )
+    # The config first, as the build does: data cannot be checked against a config it would refuse.
+    problems = validation.config_problems(config)
+    if not problems:
+        problems = validation.validate_package(
+            config["data"], config["modalities"], config.get("curation") or {}, config.get("analysis") or {}
+        )
     if problems:
         print(validation.format_problems(problems), file=sys.stderr)
         return 1

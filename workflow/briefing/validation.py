@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -851,15 +852,115 @@ def validate_package(
     problems += _rule_problems(tables, rows)
     problems += _curation_problems(tables, rows, curation.settings({"curation": rules}))
 
-    if "modalities" in tables and not tables["modalities"].broken:
-        column = tables["modalities"].names.index("modality_id")
-        known = [m[column] for m in tables["modalities"].records]
-        for modality in modalities:
-            if modality not in known:
-                message = f"modality {modality!r} is not in the modalities table (known: {', '.join(known)})"
-                problems.append(Problem("config", None, "modalities", message))
+    problems += config_agreement(tables, rows, list(modalities))
     problems += settings_problems(settings or {})
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
+
+
+# --------------------------------------------------------------------------------------------
+# The config and the data agree: what the data hold is what the briefing shows
+
+
+# The tables whose rows belong to a modality, and the way out of a row whose modality is declared
+# but not shown (after "add it to `modalities:`").
+_MODALITY_ROWS = {
+    "studies": "or delete the study's rows (in studies.csv, outcomes.csv, arms.csv, comparisons.csv)",
+    "arms": "or leave modality_id empty if the arm's treatment is outside the briefing's modalities",
+    "statements": "or leave modality_id empty for a statement on care in general, or delete the row",
+    "certainty": "or delete the row",
+}
+
+
+def config_agreement(tables: dict[str, _Table], rows: dict[str, Rows], modalities: list[str]) -> list[Problem]:
+    """Every modality of the config is declared in modalities.csv, and every row of the data is
+    shown: a row of a modality the config does not list would be shown nowhere (a study of it that
+    also has an arm in a listed modality would be cited there without a reference, and the build
+    would fail in briefing_html), and a review with neither a modality nor a statement is cited by
+    no section. Without a config (`modalities` empty) the data are checked alone."""
+    problems: list[Problem] = []
+    if "modalities" not in tables or tables["modalities"].broken or not modalities:
+        return problems
+    column = tables["modalities"].names.index("modality_id")
+    known = [m[column] for m in tables["modalities"].records]
+    for modality in modalities:
+        if modality not in known:
+            message = f"modality {modality!r} is not in the modalities table (known: {', '.join(known)})"
+            problems.append(Problem("config", None, "modalities", message))
+    shown = set(modalities)
+    for name, way_out in _MODALITY_ROWS.items():
+        for n, row in rows.get(name, []):
+            modality = row.get("modality_id")
+            if modality and modality in known and modality not in shown:
+                problems.append(Problem(tables[name].file, n, "modality_id", _not_shown(modality, way_out)))
+    return problems + _unshown_reviews(tables, rows, shown)
+
+
+def _not_shown(modality: str, way_out: str) -> str:
+    return (
+        f"modality {modality!r} is not in the config's `modalities:` (config/config.yaml), so the briefing would "
+        f"show this row nowhere: add {modality!r} to `modalities:`, {way_out}"
+    )
+
+
+def _unshown_reviews(tables: dict[str, _Table], rows: dict[str, Rows], shown: set[str]) -> list[Problem]:
+    """A review without a modality is shown through its statements: one that makes none (or only
+    about modalities not shown, reported above) is cited by no section of the briefing."""
+    statements = tables.get("statements")
+    if statements is None or statements.broken:
+        return []  # its rows unknown: the problem is the table's
+    # Every record, also one with a problem of its own: a review is not reported for that.
+    study, modality = (statements.names.index(c) for c in ("study_id", "modality_id"))
+    spoken = {r[study].strip() for r in statements.records if r[modality].strip() in shown | {""}}
+    problems = []
+    for n, s in rows.get("studies", []):
+        design = DESIGNS[s["design"]] if s.get("design") in DESIGNS else None
+        if design and design.review and not s.get("modality_id") and s["study_id"] not in spoken:
+            message = (
+                f"the review {s['study_id']!r} has no modality_id and no statement (statements.csv) on care in general "
+                "or on a modality of the config's `modalities:`, so the briefing would show it nowhere: give it the "
+                "modality it is about, or its statements, or delete its rows"
+            )
+            problems.append(Problem(tables["studies"].file, n, "modality_id", message))
+    return problems
+
+
+# The schema the workflow checks its config against before it plans a job (Snakefile).
+CONFIG_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+
+
+def config_problems(config: Any) -> list[Problem]:
+    """The config as the build checks it when it starts (config.schema.yaml), and a previous
+    edition given as a local file that the combine step could not read. `make check` runs these
+    before validating the data, so that a config the build would refuse never passes."""
+    import jsonschema
+
+    schema = yaml.safe_load(CONFIG_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    problems = [
+        Problem("config", None, ".".join(map(str, error.absolute_path)) or None, error.message)
+        for error in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if isinstance(config, dict):
+        problems += _previous_edition_problems(config.get("previous_edition"))
+    return problems
+
+
+def _previous_edition_problems(location: Any) -> list[Problem]:
+    """A local previous edition must be a briefing.json; a URL is fetched by the combine step only."""
+    if not isinstance(location, str) or location.startswith(("http://", "https://", "file://")):
+        return []
+    path = Path(location)
+    if not path.is_file():
+        return []  # a first edition: the combine step says so in What changed
+    try:
+        edition = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        message = f"{location} is not a briefing.json ({exc}): give the previous edition's briefing.json, or null"
+        return [Problem("config", None, "previous_edition", message)]
+    if not isinstance(edition, dict) or not isinstance(edition.get("modalities"), list):
+        message = f"{location} is not a briefing.json (no list of modalities): give the previous edition's, or null"
+        return [Problem("config", None, "previous_edition", message)]
+    return []
 
 
 def settings_problems(settings: dict[str, Any]) -> list[Problem]:

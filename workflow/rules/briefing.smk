@@ -24,6 +24,8 @@ rule combine:
     params:
         config=json.dumps(config, sort_keys=True),
         jobs=job_plan(),
+    message:
+        job_message("combine: the modality summaries into the briefing ({log})")
     shell:
         "briefing combine --config-json {params.config:q} --package {input.package}"
         " --summaries {input.summaries} --jobs {params.jobs:q}"
@@ -48,6 +50,8 @@ rule briefing_html:
         runtime=10,
     params:
         templates=template_folder,
+    message:
+        job_message("briefing_html: render the HTML and its print edition ({log})")
     shell:
         "briefing html --context {input.context} --templates {params.templates}"
         " --output {output.html} --print-output {output.print_html} > {log} 2>&1"
@@ -67,6 +71,8 @@ rule briefing_pdf:
     resources:
         mem_mb=pdf_memory,
         runtime=10,
+    message:
+        job_message("briefing_pdf: print the briefing's PDF ({log})")
     shell:
         "briefing pdf --html {input.html} --output {output} > {log} 2>&1"
 
@@ -91,6 +97,8 @@ rule audit:
     resources:
         mem_mb=1500,
         runtime=10,
+    message:
+        job_message("audit: trace every printed number to its source ({log})")
     shell:
         "briefing audit --html {input.html} --print-html {input.print_html} --pdf {input.pdf} --json {input.json}"
         " --package {input.package} --templates {input.templates} --output {output} > {log} 2>&1"
@@ -112,5 +120,9 @@ rule publish:
     resources:
         mem_mb=500,
         runtime=5,
+    message:
+        job_message(
+            "publish: copy the audited outputs to reports/, all at once ({log})"
+        )
     shell:
         "briefing publish --sources {input.built} --targets {output} > {log} 2>&1"

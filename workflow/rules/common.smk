@@ -54,8 +54,21 @@ def shell_prefix():
         python = shlex.quote(sys.executable)
     package = shlex.quote(str(Path(workflow.basedir) / "workflow"))
     pythonpath = f'{package}"${{PYTHONPATH:+:$PYTHONPATH}}"'
-    function = f'briefing() {{ PYTHONPATH={pythonpath} {python} -m briefing "$@"; }}'
+    # The step's command line, settings and all, opens its log (the rules send the function's
+    # output there): the console shows one line per job (job_message), not 3.5 KB of JSON.
+    echo = "printf '+ briefing %s\\n' \"$*\""
+    function = (
+        f'briefing() {{ {echo}; PYTHONPATH={pythonpath} {python} -m briefing "$@"; }}'
+    )
     return f"set -euo pipefail; {function}; ".replace("{", "{{").replace("}", "}}")
+
+
+def job_message(text):
+    """What a job prints when it starts: one line, the rule (and its modality) first, with its log,
+    instead of Snakemake's block of every input, output and resource; `printshellcmds` is off in
+    the profiles, so the command goes only to the log (shell_prefix). A dry run shows the whole
+    block, as before: there the detail is what is asked for."""
+    return None if workflow.output_settings.dryrun else text
 
 
 # The parameterized notebook each modality's notebook job runs.

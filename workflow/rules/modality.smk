@@ -26,6 +26,10 @@ rule evidence_slice:
     params:
         digest=modality_digest,
         settings=SETTINGS,
+    message:
+        job_message(
+            "evidence_slice ({wildcards.modality}): cut the modality's evidence from the data ({log})"
+        )
     shell:
         "briefing slice --package {input.package} --modality {wildcards.modality}"
         " --settings {params.settings:q} --output {output} > {log} 2>&1"
@@ -52,6 +56,10 @@ rule modality_notebook:
         runtime=15,
     params:
         templates=template_folder,
+    message:
+        job_message(
+            "modality_notebook ({wildcards.modality}): run the notebook, render its page ({log})"
+        )
     shell:
         "briefing notebook --notebook {input.notebook} --modality {wildcards.modality}"
         " --evidence {input.evidence} --summary {output.summary} --templates {params.templates}"
@@ -84,6 +92,10 @@ rule modality_pdf:
         title=config["title"],
         edition=EDITION,
         digest=modality_digest,
+    message:
+        job_message(
+            "modality_pdf ({wildcards.modality}): print the modality's PDF and audit it ({log})"
+        )
     shell:
         "briefing modality-pdf --summary {input.summary} --evidence {input.evidence} --templates {params.templates}"
         " --title {params.title:q} --edition {params.edition} --digest {params.digest}"

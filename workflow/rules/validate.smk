@@ -21,6 +21,8 @@ checkpoint validate:
         modalities=MODALITIES,
         curation=CURATION,
         settings=SETTINGS,
+    message:
+        job_message("validate: check the data against the config ({log})")
     shell:
         "briefing validate --package {input.package} --modalities {params.modalities}"
         " --curation {params.curation:q} --settings {params.settings:q}"
