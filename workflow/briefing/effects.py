@@ -158,7 +158,7 @@ def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
             # Each arm's and each subgroup's categories are a group of their own.
             groups.setdefault((o["study_id"], o.get("timepoint"), o.get("arm_id"), o.get("subgroup")), []).append(o)
     result = []
-    for (study_id, timepoint, _, _), rows in groups.items():
+    for (study_id, timepoint, _, subgroup), rows in groups.items():
         by_category = {o.get("icpr_category"): o for o in rows if o.get("icpr_category")}
         derived_overall = None
         parts = [by_category.get("complete"), by_category.get("partial")]
@@ -176,6 +176,9 @@ def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 "study_id": study_id,
                 "timepoint": timepoint,
+                # Whose categories they are: an arm's, a trial's whole group's, a subgroup's.
+                "group": rows[0].get("arm_label") or rows[0].get("whole_trial"),
+                "subgroup": subgroup,
                 "categories": [
                     {
                         "outcome_id": o["outcome_id"],
@@ -191,4 +194,4 @@ def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "derived_overall": derived_overall,
             }
         )
-    return sorted(result, key=lambda g: (g["study_id"], str(g["timepoint"])))
+    return sorted(result, key=lambda g: (g["study_id"], str(g["timepoint"]), g["subgroup"] or ""))

@@ -7,7 +7,6 @@ it; figures.py draws these same strings. Every derived number comes from briefin
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from . import numbers
@@ -119,13 +118,26 @@ def trajectory_alt(series: list[dict[str, Any]], studies: dict[str, dict[str, An
 
 
 # ----------------------------------------------------------------------------- response categories
+def response_group(g: dict[str, Any], studies: dict[str, dict[str, Any]], dated: bool = False) -> str:
+    """Whose categories a bar shows: "Salazar 1996, daily fractionated", with the subgroup, and the
+    time point when the study reports its categories at several."""
+    parts = [
+        study_label(studies, g["study_id"]),
+        g.get("group"),
+        f"subgroup {g['subgroup']}" if g.get("subgroup") else None,
+    ]
+    label = ", ".join(p for p in parts if p)
+    return label + (f" ({g['timepoint']})" if dated and g["timepoint"] else "")
+
+
 def response_labels(groups: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[str]:
-    """The label of each bar; a study reported at two time points names them."""
-    repeated = {sid for sid, n in Counter(g["study_id"] for g in groups).items() if n > 1}
+    """The label of each bar: its study and group (an arm, a subgroup); a study reported at two time
+    points names them."""
+    times: dict[str, set[Any]] = {}
+    for g in groups:
+        times.setdefault(g["study_id"], set()).add(g["timepoint"])
     return [
-        study_label(studies, g["study_id"])
-        + (f" ({g['timepoint']})" if g["study_id"] in repeated and g["timepoint"] else "")
-        + f": {c['label']}"
+        f"{response_group(g, studies, dated=len(times[g['study_id']]) > 1)}: {c['label']}"
         for g in groups
         for c in g["categories"]
     ]
@@ -141,7 +153,7 @@ def response_table(
             est = estimates.get(c["outcome_id"])
             rows.append(
                 {
-                    "Study": study_label(studies, g["study_id"]),
+                    "Study": response_group(g, studies),
                     "Category (source term)": f"{c['label']} ({c['source_term']})",
                     "Time point": g["timepoint"] or "not stated",
                     "Percent": c["value_text"],

@@ -364,6 +364,8 @@ class DerivedOverall(Model):
 class ResponseGroup(Model):
     study_id: str
     timepoint: str | None
+    group: str | None = None  # the arm's label, or that the figures are a whole trial's
+    subgroup: str | None = None
     categories: list[Category]
     derived_overall: DerivedOverall | None
 

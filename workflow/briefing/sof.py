@@ -167,9 +167,7 @@ def _derived_overall_rows(
     def effect(g: dict[str, Any], group: list[dict[str, Any]]) -> str:
         texts = " + ".join(f"{o['icpr_category']} {o['value_text']} %" for o in group)
         unstated = "" if group[0].get("denominator") else "; denominator not stated; no CI computable"
-        who = (f"{studies[g['study_id']]['short_name']}: " if several else "") + (
-            f"{group[0]['arm_label']}: " if group[0].get("arm_label") else ""
-        )
+        who = (f"{studies[g['study_id']]['short_name']}: " if several else "") + wording.group_prefix(group[0])
         return f"{who}{g['derived_overall']['value_text']} % (derived: {texts}{unstated})"
 
     rating = ratings.get(first["domain"])

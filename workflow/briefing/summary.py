@@ -311,9 +311,18 @@ def _outcomes(
             "domain_label": wording.domain_label(o["domain"]),
             "estimate": estimates.get(o["outcome_id"]),
         }
-        for o in (x | ({"arm_label": arms[x["arm_id"]]["label"]} if x.get("arm_id") in arms else {}) for x in outcomes)
+        for o in (x | _group_of(x, arms) for x in outcomes)
     ]
     return described, estimates
+
+
+def _group_of(o: dict[str, Any], arms: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Whose figure an outcome is: its arm's label, or, for a figure of a comparative study's whole
+    group, that it is the whole trial's (never read as the figure of one arm)."""
+    if o.get("arm_id") in arms:
+        return {"arm_label": arms[o["arm_id"]]["label"]}
+    study_arms = sum(a["study_id"] == o["study_id"] for a in arms.values())
+    return {"whole_trial": wording.whole_trial(study_arms)} if study_arms > 1 else {}
 
 
 def _figure_ids(pooled: list[dict[str, Any]], modality_id: str) -> list[dict[str, Any]]:

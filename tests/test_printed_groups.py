@@ -1,0 +1,65 @@
+"""Whose figure is printed (issue 29, items 6-8), from real studies' abstracts in the fixture
+(tests/fixtures/real_studies/): arms are never read as time points, every bar and headline names
+its arm or subgroup, a whole trial's figure is said to be the whole trial's, and totals count each
+patient and each event once, in one unit. SCORAD (Hoskin 2019, PMID 31794625), Patchell 2005
+(PMID 16112300), Salazar 1996 (three half-body irradiation techniques), van der Velden 2018
+(PMID 30595809)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from test_comparative_evidence import modality
+
+from briefing import figure_tables
+from conftest import ROOT
+from real_studies import add_studies
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("printed")
+    shutil.copytree(ROOT / "data", root / "data")
+    add_studies(root, {"scorad2019", "patchell2005", "salazar1996_hbi", "vandervelden2018"})
+    return root
+
+
+def sentence(summary: dict, study_id: str) -> str:
+    return next(s["text"] for s in summary["sentences"] if s["study_id"] == study_id)
+
+
+def test_two_arms_at_one_time_point_are_two_arms_not_a_course_over_time(project):
+    """SCORAD's ambulatory status at week 8 is 69.3 % after 8 Gy and 72.7 % after 20 Gy in 5: the
+    study's sentence printed them as "72.7 at week 8, 69.3 at week 8", a series of one arm."""
+    text = sentence(modality(project, "cebrt"), "scorad2019")
+    assert "at week 8, " not in text
+    assert "ambulatory at 8 weeks, 8 Gy in one fraction arm, week 8: 69.3 %" in text
+    assert "ambulatory at 8 weeks, 20 Gy in 5 fractions arm, week 8: 72.7 %" in text
+
+
+def test_each_bar_of_a_three_arm_study_names_its_arm(project):
+    """Salazar 1996: total and complete pain relief after single-dose, split-course and daily
+    fractionated half-body irradiation (73/32, 50/13, 96/49 %): six bars that read "Salazar 1996:
+    Total pain relief" three times over."""
+    hbi = modality(project, "hbi")
+    (chart,) = [f for f in hbi["figures"] if f["id"] == "fig-hbi-response"]
+    studies = {s["study_id"]: s for s in hbi["primary_studies"]}
+    labels = figure_tables.response_labels(hbi["response_groups"], studies)
+    assert len(set(labels)) == len(labels) == 6
+    assert "Salazar 1996, daily fractionated: Total pain relief" in labels
+    assert {r["Study"] for r in chart["table"]} == {
+        "Salazar 1996, single dose",
+        "Salazar 1996, split course",
+        "Salazar 1996, daily fractionated",
+    }
+
+
+def test_a_whole_trial_figure_is_printed_as_the_whole_trials(project):
+    """Salazar 1996's grade 3 toxicity (4 %) is of every technique together: printed bare, it reads
+    as the figure of the arm printed before it or of the modality's one treatment."""
+    hbi = modality(project, "hbi")
+    (row,) = [r for r in hbi["sof"]["rows"] if r["outcome"] == "Grade 3 toxicity"]
+    assert row["effect"].startswith("whole trial (all three arms): 4 %")
+    assert "grade 3 toxicity, whole trial (all three arms): 4 %" in sentence(hbi, "salazar1996_hbi")
