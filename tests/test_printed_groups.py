@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from test_comparative_evidence import modality
 
-from briefing import figure_tables
+from briefing import figure_tables, messages, sof
 from conftest import ROOT
 from real_studies import add_studies
 
@@ -63,3 +63,46 @@ def test_a_whole_trial_figure_is_printed_as_the_whole_trials(project):
     (row,) = [r for r in hbi["sof"]["rows"] if r["outcome"] == "Grade 3 toxicity"]
     assert row["effect"].startswith("whole trial (all three arms): 4 %")
     assert "grade 3 toxicity, whole trial (all three arms): 4 %" in sentence(hbi, "salazar1996_hbi")
+
+
+def test_a_headline_quotes_every_arm_of_a_trial_never_its_best_arm_alone(project):
+    """Salazar 1996 states its relief rates per technique only: the headline quoted the best of the
+    three (daily fractionated, 96 %) without saying it was one arm."""
+    text = modality(project, "hbi")["main_pain"]["text"]
+    for arm, total in (("Daily fractionated", "96"), ("Single dose", "73"), ("Split course", "50")):
+        assert f"{arm}: total pain relief {total} %" in text
+
+
+def test_a_subgroup_is_a_headline_only_without_a_whole_group_and_then_labelled_with_the_trials_total(project):
+    """Patchell 2005: regained walking among the 32 unable to walk at entry (10/16, 3/16) was the
+    surgery key message, although the trial's whole group's figures (42/50, 29/51) are there."""
+    surgery = modality(project, "surgery")
+    assert "subgroup" not in messages.key_message(surgery)
+    assert not sof.headline_row(surgery["sof"]["rows"])["subgroup"]
+    only = [r for r in surgery["sof"]["rows"] if r["subgroup"] or r["not_reported"]]
+    text = messages.key_message(surgery | {"sof": surgery["sof"] | {"rows": only}})
+    assert "Regained the ability to walk, subgroup unable to walk at entry" in text
+    assert "(a subgroup of Patchell 2005, whose whole group was 101 patients)" in text
+
+
+def test_what_changed_never_reads_two_different_figures_as_one_that_changed():
+    """A headline that moves to another figure (here from van der Velden 2018's response among all
+    treated patients to its response among the assessable) is no change of one figure."""
+    from briefing import changes
+    from briefing.models import EditionModality
+
+    old = EditionModality(
+        modality_id="cebrt",
+        headline="Overall pain response, all treated patients: 262/432 patients (95 % CI 56.0 to 65.1 %)",
+        headline_outcome_id="vandervelden2018-response-all",
+    )
+    new = old.model_copy(
+        update={
+            "headline": "Overall pain response, assessable patients: 67 % (262/390 patients; 95 % CI 62.4 to 71.7 %)",
+            "headline_outcome_id": "vandervelden2018-response-assessable",
+        }
+    )
+    (line,) = changes._study_lines(old, new, changes.Names())
+    assert "→" not in line and "different figures, not one figure that changed" in line
+    (same,) = changes._study_lines(old, old.model_copy(update={"headline": old.headline + " "}), changes.Names())
+    assert "→" in same

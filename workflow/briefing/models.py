@@ -510,6 +510,7 @@ class SofRow(Model):
     importance_text: str = "not prespecified"
     not_reported: bool = False  # a critical outcome no study reports
     definition: str = ""  # what the figure measures (ICPR overall response, a source's own term)
+    subgroup: str | None = None  # a subgroup's row: never a headline while a whole group's row exists
 
 
 class Footnote(Model):
@@ -795,6 +796,7 @@ class PublishedModality(Model):
     reviews: list[str]
     patients: int
     headline: str | None
+    headline_outcome_id: str | None = None  # which figure the headline quotes: What changed compares like with like
     certainty: list[Rating]
     pooled: list[Pooled]
     summary_of_findings: list[SofRow]
@@ -855,6 +857,7 @@ class EditionModality(Lenient):
     reviews: list[str] = []
     patients: int | None = None
     headline: str | None = None  # not in editions before the headline was published
+    headline_outcome_id: str | None = None  # not in editions before issue 29
     certainty: list[EditionRating] = []
     pooled: list[EditionPooled] = []
     summary_of_findings: list[EditionSofRow] = []

@@ -192,6 +192,7 @@ def _derived_overall_rows(
             "comments": ["Derived by the build as complete + partial; the sources do not report the sum."],
             "conclusion": wording.sof_conclusion(rating, treatment, first["domain"], first["measure"]),
             "definition": DEFINITION_OVERALL_DERIVED,
+            "subgroup": None,
             "importance": p.importance if p else None,
             "importance_text": p.importance_text if p else "not prespecified",
             "not_reported": False,
@@ -243,6 +244,7 @@ def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> dict[s
         "importance": p.importance,
         "importance_text": p.importance_text,
         "definition": "",
+        "subgroup": None,
         "not_reported": True,
         "rank": importance.sort_key(p, DOMAINS.order(p.domain)) + (0,),
     }
@@ -271,6 +273,7 @@ def _row(
         "domain": domain,
         "domain_label": wording.domain_label(domain),
         "outcome": outcomes[0]["measure"] + (f", subgroup {subgroup}" if subgroup else ""),
+        "subgroup": subgroup,
         "timepoints": wording.timepoints(outcomes),
         "participants": size["participants"],
         "participants_text": participants_text(size),
@@ -299,6 +302,8 @@ def headline_row(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     rows = [r for r in rows if not r["not_reported"]]
     if not rows:
         return None
+    # A whole group's figure before any subgroup's (a stable sort keeps the rule's order within each).
+    rows = sorted(rows, key=lambda r: bool(r.get("subgroup")))
     pain = {d.id for d in DOMAINS.where(role="pain")}
     rated = [r for r in rows if r["certainty"] and r["domain"] in pain]
     ranked = sorted(

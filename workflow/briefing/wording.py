@@ -287,6 +287,11 @@ def reported_categories(group: dict[str, Any]) -> str:
     )
 
 
+def subgroup_headline(text: str, study: str, patients: int) -> str:
+    """A subgroup's figure as a headline: labelled, beside its trial's whole group."""
+    return f"{text} (a subgroup of {study}, whose whole group was {patients} patients)"
+
+
 def join_and(items: list[str]) -> str:
     """ "a", "a and b", "a, b and c" """
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
