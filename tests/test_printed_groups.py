@@ -106,3 +106,45 @@ def test_what_changed_never_reads_two_different_figures_as_one_that_changed():
     assert "→" not in line and "different figures, not one figure that changed" in line
     (same,) = changes._study_lines(old, old.model_copy(update={"headline": old.headline + " "}), changes.Names())
     assert "→" in same
+
+
+def test_the_same_responders_under_two_denominators_are_counted_once(project):
+    """van der Velden 2018: 262 responders of 432 treated, the same 262 as 67 % of the 390
+    assessable. The events the imprecision rule sets against the optimal information size were 524;
+    the participants are 432 (each study once), not 822."""
+    from briefing import imprecision
+
+    cebrt = modality(project, "cebrt")
+    assert cebrt["evidence_size"]["pain_response"]["participants"] == 432
+    assert cebrt["evidence_size"]["pain_response"]["events"] == 262
+    items = imprecision.items(cebrt["outcomes"], cebrt["pooled"], None)["pain_response"]
+    assert sum(i.events for i in items) == 524 and imprecision.events_once(items) == 262
+
+
+def test_a_subgroups_events_are_never_added_to_its_whole_groups(project):
+    """Patchell 2005's surgery arm: 42/50 walked after treatment; 10/16 of those unable to walk at
+    entry regained walking, a subset of the same arm (the rule counted 52 events)."""
+    assert modality(project, "surgery")["evidence_size"]["neurological"] == {
+        "participants": 50,
+        "studies": 1,
+        "i2": None,
+        "events": 42,
+    }
+
+
+def test_a_whole_trial_beside_its_arms_and_a_denominator_of_lesions_are_never_summed_as_patients(project):
+    """The arithmetic of a row's totals on SCORAD's arm sizes (345 and 341 randomised, 686 in all)
+    taken as denominators, and Ryu 2008's 61 lesions as a denominator in another unit (the figures
+    are the test's, the sizes the sources'): a figure of the whole trial beside its arms counted
+    the trial twice (1,372); lesions were added to patients as participants."""
+    cebrt = modality(project, "cebrt")
+    studies = {s["study_id"]: s for s in cebrt["primary_studies"]}
+    arms = {a["arm_id"]: a for a in cebrt["arms"]}
+    amb = [o for o in cebrt["outcomes"] if o["measure"] == "Ambulatory at 8 weeks"]
+    per_arm = [o | {"denominator": arms[o["arm_id"]]["patients"], "denominator_unit": "patients"} for o in amb]
+    whole = amb[0] | {"arm_id": None, "denominator": 686, "denominator_unit": "patients"}
+    assert sof.participants(per_arm + [whole], studies, arms) == (686, 1)
+    assert sof.analysed(per_arm + [whole], studies, arms)["participants"] == 686
+    lesions = amb[0] | {"arm_id": None, "denominator": 61, "denominator_unit": "lesions"}
+    size = sof.analysed(per_arm + [lesions], studies, arms)
+    assert size["participants"] == 686 and sof.participants_text(size) == "686; figures of 61 lesions apart"

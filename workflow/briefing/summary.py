@@ -449,7 +449,7 @@ def evidence_size(
         n, k = sof.participants(rows, studies, arms)
         i2s = [p["result"]["i2"] for p in pooled if p["domain"] == domain and p["result"]]
         items = judged.get(domain, [])
-        events = sum(i.events or 0 for i in items if i.kind == "proportion")
+        events = imprecision.events_once([i for i in items if i.kind == "proportion"])
         result[domain] = {"participants": n, "studies": k, "i2": max(i2s) if i2s else None}
         result[domain] |= {"items": items, "events": events, "egger": _egger_tests(pooled, domain)}
     return result
