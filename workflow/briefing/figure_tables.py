@@ -54,6 +54,12 @@ def n_unstated(series: dict[str, Any]) -> bool:
     return any(point.get("n") is None for point in series["points"])
 
 
+def series_name(series: dict[str, Any], studies: dict[str, dict[str, Any]]) -> str:
+    """ "Berenson 2011, balloon kyphoplasty": a series' study, and its arm or subgroup."""
+    label = study_label(studies, series["study_id"])
+    return f"{label}, {series['group']}" if series.get("group") else label
+
+
 def series_label(series: dict[str, Any], studies: dict[str, dict[str, Any]]) -> str:
     """A study's entry in the legend, with what its points are not."""
     notes = []
@@ -63,7 +69,7 @@ def series_label(series: dict[str, Any], studies: dict[str, dict[str, Any]]) -> 
         notes.append("no SD")
     if not joined(series):
         notes.append(_FEW[len(series["points"])] + ", not joined")
-    label = study_label(studies, series["study_id"])
+    label = series_name(series, studies)
     return f"{label} ({'; '.join(notes)})" if notes else label
 
 
@@ -71,7 +77,7 @@ def trajectory_notes(series: list[dict[str, Any]], studies: dict[str, dict[str, 
     """The notes of a chart over time: what its error bars are, and whose n is not stated (by
     name, unless there are too many to name on a chart: the table names them)."""
     notes = [ERROR_BARS] if any(has_sd(s) for s in series) else []
-    unstated = [study_label(studies, s["study_id"]) for s in series if n_unstated(s)]
+    unstated = [series_name(s, studies) for s in series if n_unstated(s)]
     if not unstated:
         return notes
     if all(p.get("n") is None for s in series for p in s["points"]):
@@ -89,7 +95,7 @@ def trajectory_table(series: list[dict[str, Any]], studies: dict[str, dict[str, 
     sd_column = SD_COLUMN if any(has_sd(s) for s in series) else "SD"
     return [
         {
-            "Study": study_label(studies, s["study_id"]),
+            "Study": series_name(s, studies),
             "Time point": p["timepoint"],
             N_COLUMN: n_assessed(p),
             "Value": p["value_text"],
@@ -112,7 +118,7 @@ def trajectory_alt(series: list[dict[str, Any]], studies: dict[str, dict[str, An
             if joined(s)
             else f"{_FEW[len(s['points'])]}, drawn as separate points without a connecting line"
         )
-        parts.append(f"{study_label(studies, s['study_id'])} ({drawn}): {points}")
+        parts.append(f"{series_name(s, studies)} ({drawn}): {points}")
     notes = "".join(f" {n}." for n in trajectory_notes(series, studies))
     return f"Chart of {ylabel.lower()} over time. " + ". ".join(parts) + "." + notes
 

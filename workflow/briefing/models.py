@@ -389,6 +389,7 @@ class Point(Model):
 
 class Series(Model):
     study_id: str
+    group: str | None = None  # the arm (or subgroup) whose series it is
     measure: str
     unit: str | None
     points: list[Point]
@@ -496,6 +497,7 @@ class SofRow(Model):
     participants: int | None  # None: no study states how many its figures are of
     participants_text: str
     enrolled_unstated: int | None = None  # enrolled in the studies that state no number analysed
+    other_units: list[str] = []  # "61 lesions": denominators in another unit, printed apart from patients
     arms_summed: bool = False  # participants summed over a trial's arms
     studies: int
     study_ids: list[str]
