@@ -59,16 +59,25 @@ def _main_pain(
     candidates = computable or reported
     if not candidates:
         return None
-    # A trial's arms are summed as its participants and printed together.
     ranked = sorted(
         candidates.items(),
-        key=lambda kv: (kv[0][4] is not None, -sum(n for n, _, _ in kv[1]), kv[0][1], order[kv[0][0]]),
+        key=lambda kv: (kv[0][4] is not None, -_candidate_size(kv[1], bool(computable)), kv[0][1], order[kv[0][0]]),
     )
     (study, _, _, _, subgroup), members = ranked[0]
     text = "; ".join(t for _, _, t in members)
     if subgroup:
         text = wording.subgroup_headline(text, names[study], patients[study])
     return {"outcome_id": members[0][1]["outcome_id"], "study_id": study, "text": text}
+
+
+def _candidate_size(members: list[tuple[int, dict[str, Any], str]], denominators: bool) -> int:
+    """A headline candidate's participants, each patient once: its arms' stated denominators summed,
+    or its whole group's if larger; without denominators, the study's size (every member's n)."""
+    if not denominators:
+        return max(n for n, _, _ in members)
+    arms = {o.get("arm_id"): n for n, o, _ in members if o.get("arm_id")}
+    whole = max((n for n, o, _ in members if not o.get("arm_id")), default=0)
+    return max(sum(arms.values()), whole)
 
 
 def _score_series(
