@@ -228,6 +228,7 @@ def test_the_comparison_lists_the_largest_studies_and_counts_the_rest():
         "modality_id": "m",
         "modality": {"short_name": "M"},
         "primary_studies": studies,
+        "outcomes": [{"study_id": s["study_id"]} for s in studies],  # every study has figures
         "reviews": [],
         "patients": 740,
         "designs": "",

@@ -264,10 +264,20 @@ def _study_lines(old: EditionModality | None, new: EditionModality | None, names
         lines.append("Studies removed: " + ", ".join(names.study(s) for s in removed) + ".")
     if old and new and old.patients != new.patients:
         lines.append(f"Patients in its primary studies: {old.patients} → {new.patients}.")
-    old_headline, new_headline = old.headline if old else None, new.headline if new else None
-    if old and old.has_headline and old_headline != new_headline:
-        lines.append(f"Headline pain outcome: {old_headline or 'none'} → {new_headline or 'none'}.")
+    if old and new and old.has_headline and old.headline != new.headline:
+        lines.append(_headline_line(old, new))
     return lines
+
+
+def _headline_line(old: EditionModality, new: EditionModality) -> str:
+    """Old -> new only for one figure: a headline that now quotes another figure (another study,
+    arm, subgroup or measure) says so, and is no change of the modality's effect."""
+    ids = old.headline_outcome_id, new.headline_outcome_id
+    if (ids[0] is not None and ids[0] == ids[1]) or not (old.headline and new.headline):
+        return f"Headline pain outcome: {old.headline or 'none'} → {new.headline or 'none'}."
+    text = f"Headline pain outcome: now {new.headline}; previously {old.headline}."
+    # An edition from before headlines were identified cannot tell; two known ids can.
+    return text + (" These are different figures, not one figure that changed." if None not in ids else "")
 
 
 def _certainty_lines(modality_id: str, sections: dict[str, Any]) -> list[str]:

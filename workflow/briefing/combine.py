@@ -465,6 +465,7 @@ def public_json(context: dict[str, Any]) -> dict[str, Any]:
                 "reviews": [st["study_id"] for st in s["reviews"]],
                 "patients": s["patients"],
                 "headline": s["main_pain"]["text"] if s["main_pain"] else None,
+                "headline_outcome_id": s["main_pain"]["outcome_id"] if s["main_pain"] else None,
                 "certainty": s["certainty"],
                 "pooled": s["pooled"],
                 "summary_of_findings": s["sof"]["rows"],

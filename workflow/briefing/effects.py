@@ -104,7 +104,7 @@ def percent_change(baseline: float, value: float) -> float:
 def trajectory(outcomes: list[dict[str, Any]], domain: str) -> list[dict[str, Any]]:
     """One series per study for a repeated measure (pain score, opioid dose), in time order,
     each point with the % change from the study's baseline (time 0), labelled as derived."""
-    series: dict[str, list[dict[str, Any]]] = {}
+    series: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for o in outcomes:
         if o.get("domain") != domain or o.get("value") is None or o.get("time_days") is None:
             continue
@@ -112,9 +112,10 @@ def trajectory(outcomes: list[dict[str, Any]], domain: str) -> list[dict[str, An
             continue
         if o.get("statistic") not in SERIES_STATISTICS:
             continue
-        series.setdefault(o["study_id"], []).append(o)
+        # Each arm and each subgroup is a series of its own: two arms are never one course over time.
+        series.setdefault((o["study_id"], o.get("arm_id") or "", o.get("subgroup") or ""), []).append(o)
     result = []
-    for study_id, points in series.items():
+    for (study_id, _, subgroup), points in series.items():
         points = sorted(points, key=lambda p: p["time_days"])
         baseline = next((p for p in points if p["time_days"] == 0), None)
         rows = []
@@ -142,10 +143,12 @@ def trajectory(outcomes: list[dict[str, Any]], domain: str) -> list[dict[str, An
                     "change_pct_text": change_text,
                 }
             )
+        group = [g for g in (points[0].get("arm_label") or points[0].get("whole_trial"), subgroup) if g]
         result.append(
             {"study_id": study_id, "measure": points[0]["measure"], "unit": points[0].get("unit"), "points": rows}
+            | {"group": ", ".join(group) or None}
         )
-    return sorted(result, key=lambda s: s["study_id"])
+    return sorted(result, key=lambda s: (s["study_id"], s["group"] or ""))
 
 
 def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -158,7 +161,7 @@ def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
             # Each arm's and each subgroup's categories are a group of their own.
             groups.setdefault((o["study_id"], o.get("timepoint"), o.get("arm_id"), o.get("subgroup")), []).append(o)
     result = []
-    for (study_id, timepoint, _, _), rows in groups.items():
+    for (study_id, timepoint, _, subgroup), rows in groups.items():
         by_category = {o.get("icpr_category"): o for o in rows if o.get("icpr_category")}
         derived_overall = None
         parts = [by_category.get("complete"), by_category.get("partial")]
@@ -176,6 +179,9 @@ def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 "study_id": study_id,
                 "timepoint": timepoint,
+                # Whose categories they are: an arm's, a trial's whole group's, a subgroup's.
+                "group": rows[0].get("arm_label") or rows[0].get("whole_trial"),
+                "subgroup": subgroup,
                 "categories": [
                     {
                         "outcome_id": o["outcome_id"],
@@ -191,4 +197,4 @@ def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "derived_overall": derived_overall,
             }
         )
-    return sorted(result, key=lambda g: (g["study_id"], str(g["timepoint"])))
+    return sorted(result, key=lambda g: (g["study_id"], str(g["timepoint"]), g["subgroup"] or ""))

@@ -7,7 +7,6 @@ it; figures.py draws these same strings. Every derived number comes from briefin
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from . import numbers
@@ -55,6 +54,12 @@ def n_unstated(series: dict[str, Any]) -> bool:
     return any(point.get("n") is None for point in series["points"])
 
 
+def series_name(series: dict[str, Any], studies: dict[str, dict[str, Any]]) -> str:
+    """ "Berenson 2011, balloon kyphoplasty": a series' study, and its arm or subgroup."""
+    label = study_label(studies, series["study_id"])
+    return f"{label}, {series['group']}" if series.get("group") else label
+
+
 def series_label(series: dict[str, Any], studies: dict[str, dict[str, Any]]) -> str:
     """A study's entry in the legend, with what its points are not."""
     notes = []
@@ -64,7 +69,7 @@ def series_label(series: dict[str, Any], studies: dict[str, dict[str, Any]]) -> 
         notes.append("no SD")
     if not joined(series):
         notes.append(_FEW[len(series["points"])] + ", not joined")
-    label = study_label(studies, series["study_id"])
+    label = series_name(series, studies)
     return f"{label} ({'; '.join(notes)})" if notes else label
 
 
@@ -72,7 +77,7 @@ def trajectory_notes(series: list[dict[str, Any]], studies: dict[str, dict[str, 
     """The notes of a chart over time: what its error bars are, and whose n is not stated (by
     name, unless there are too many to name on a chart: the table names them)."""
     notes = [ERROR_BARS] if any(has_sd(s) for s in series) else []
-    unstated = [study_label(studies, s["study_id"]) for s in series if n_unstated(s)]
+    unstated = [series_name(s, studies) for s in series if n_unstated(s)]
     if not unstated:
         return notes
     if all(p.get("n") is None for s in series for p in s["points"]):
@@ -90,7 +95,7 @@ def trajectory_table(series: list[dict[str, Any]], studies: dict[str, dict[str, 
     sd_column = SD_COLUMN if any(has_sd(s) for s in series) else "SD"
     return [
         {
-            "Study": study_label(studies, s["study_id"]),
+            "Study": series_name(s, studies),
             "Time point": p["timepoint"],
             N_COLUMN: n_assessed(p),
             "Value": p["value_text"],
@@ -113,19 +118,32 @@ def trajectory_alt(series: list[dict[str, Any]], studies: dict[str, dict[str, An
             if joined(s)
             else f"{_FEW[len(s['points'])]}, drawn as separate points without a connecting line"
         )
-        parts.append(f"{study_label(studies, s['study_id'])} ({drawn}): {points}")
+        parts.append(f"{series_name(s, studies)} ({drawn}): {points}")
     notes = "".join(f" {n}." for n in trajectory_notes(series, studies))
     return f"Chart of {ylabel.lower()} over time. " + ". ".join(parts) + "." + notes
 
 
 # ----------------------------------------------------------------------------- response categories
+def response_group(g: dict[str, Any], studies: dict[str, dict[str, Any]], dated: bool = False) -> str:
+    """Whose categories a bar shows: "Salazar 1996, daily fractionated", with the subgroup, and the
+    time point when the study reports its categories at several."""
+    parts = [
+        study_label(studies, g["study_id"]),
+        g.get("group"),
+        f"subgroup {g['subgroup']}" if g.get("subgroup") else None,
+    ]
+    label = ", ".join(p for p in parts if p)
+    return label + (f" ({g['timepoint']})" if dated and g["timepoint"] else "")
+
+
 def response_labels(groups: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[str]:
-    """The label of each bar; a study reported at two time points names them."""
-    repeated = {sid for sid, n in Counter(g["study_id"] for g in groups).items() if n > 1}
+    """The label of each bar: its study and group (an arm, a subgroup); a study reported at two time
+    points names them."""
+    times: dict[str, set[Any]] = {}
+    for g in groups:
+        times.setdefault(g["study_id"], set()).add(g["timepoint"])
     return [
-        study_label(studies, g["study_id"])
-        + (f" ({g['timepoint']})" if g["study_id"] in repeated and g["timepoint"] else "")
-        + f": {c['label']}"
+        f"{response_group(g, studies, dated=len(times[g['study_id']]) > 1)}: {c['label']}"
         for g in groups
         for c in g["categories"]
     ]
@@ -141,7 +159,7 @@ def response_table(
             est = estimates.get(c["outcome_id"])
             rows.append(
                 {
-                    "Study": study_label(studies, g["study_id"]),
+                    "Study": response_group(g, studies),
                     "Category (source term)": f"{c['label']} ({c['source_term']})",
                     "Time point": g["timepoint"] or "not stated",
                     "Percent": c["value_text"],

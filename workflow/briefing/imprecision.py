@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import importance, numbers
+from .vocabulary import DOMAINS
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,27 @@ class Item:
     low: float | None = None  # fractions
     high: float | None = None
     scale: str | None = None
+    # Whose events these are, one entry per group of patients (study, arm, subgroup) with its events
+    # and rank (1: a mapped ICPR category, 0: a category of the source's own): events_once counts each
+    # group once, never a group's figure at two time points or of two denominators added up.
+    counts: tuple[tuple[str, str, str, int, int], ...] = ()
+
+
+def events_once(items: list[Item]) -> int:
+    """The events of a body of evidence, each group of patients counted once: per study and arm its
+    figure of the most events among its best-ranked categories (a response, not "no improvement"
+    beside it; a set, not the subset within it), over time points and denominators alike; a subgroup
+    only for a study that has no figure of its whole group."""
+    # An item that names no group (built by hand) is a group of its own.
+    counts = [c for n, i in enumerate(items) for c in i.counts or ((f"#{n}", "", "", i.events or 0, 1),)]
+    whole = {study for study, _, subgroup, _, _ in counts if not subgroup}
+    best: dict[tuple[str, str], tuple[int, int]] = {}
+    for study, arm, subgroup, events, rank in counts:
+        if subgroup and study in whole:
+            continue
+        key = (study, arm if not subgroup else f"{arm}|{subgroup}")
+        best[key] = max(best.get(key, (rank, events)), (rank, events))
+    return sum(events for _, events in best.values())
 
 
 def policy(settings: dict[str, Any] | None) -> dict[str, Any]:
@@ -91,7 +113,7 @@ def _proportion(items: list[Item], rules: dict[str, Any], scales: dict[str, Any]
                 parts.append(f"{text}, {'crosses' if i in crossing else 'does not cross'}")
         what = "; ".join(parts) + f" the {word} of {numbers.declared(value)} % for {name}"
         judged = -1 if crossing else 0
-    events = sum(i.events or 0 for i in items)
+    events = events_once(items)
     if judged == -1 or all(i.events == 0 for i in items):
         return judged, what  # a crossing CI, or zero events: the OIS adds nothing
     if ois is None:
@@ -164,15 +186,31 @@ def items(
         n = sum(by_id[i]["estimate"]["n"] for i in p["outcome_ids"] if by_id[i].get("estimate"))
         outcome = importance.classify(first, prespecified)
         label = f"pooled {p['label'].lower()}"
-        item = Item(outcome, "proportion", label, events, n, r["ci_low_prop"], r["ci_high_prop"])
+        counts = tuple(_count(by_id[i]) for i in p["outcome_ids"] if by_id[i].get("estimate"))
+        item = Item(outcome, "proportion", label, events, n, r["ci_low_prop"], r["ci_high_prop"], counts=counts)
         result.setdefault(p["domain"], []).append(item)
     for o in outcomes:
         outcome = importance.classify(o, prespecified)
         if (est := o.get("estimate")) and o["outcome_id"] not in in_pool:
-            item = Item(outcome, "proportion", o["label"], est["events"], est["n"], est["ci_low"], est["ci_high"])
+            item = Item(
+                outcome,
+                "proportion",
+                o["label"],
+                est["events"],
+                est["n"],
+                est["ci_low"],
+                est["ci_high"],
+                counts=(_count(o),),
+            )
         elif o.get("statistic") in ("mean", "median", "summary_unspecified") and o.get("value") is not None:
             item = Item(outcome, "continuous", o["label"], scale=o.get("unit"))
         else:
             continue
         result.setdefault(o["domain"], []).append(item)
     return result
+
+
+def _count(o: dict[str, Any]) -> tuple[str, str, str, int, int]:
+    """One figure's events under its group of patients, ranked by whether its category is ICPR's."""
+    rank = 1 if o.get("icpr_category") or DOMAINS[o["domain"]].shape != "response" else 0
+    return o["study_id"], o.get("arm_id") or "", o.get("subgroup") or "", o["estimate"]["events"], rank

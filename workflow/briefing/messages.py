@@ -42,6 +42,10 @@ def key_message(s: dict[str, Any]) -> str:
     dated = top["timepoints"] and top["timepoints"] != "time point not stated" and not top["pooled"]
     when = f", {top['timepoints']}" if dated else ""
     finding = f" {top['outcome']}{when}: {wording.lower_first(top['effect'])}"
+    if top.get("subgroup"):  # only when no whole group's row exists: labelled, beside the trial's total
+        studies = {st["study_id"]: st for st in s["primary_studies"]}
+        (study,) = (studies[i] for i in top["study_ids"][:1])
+        finding = wording.subgroup_headline(finding, study["short_name"], study["patients"])
     if top["certainty"]:
         finding += f"; {top['certainty']['level_text']} certainty: {wording.lower_first(top['conclusion'])}"
     else:

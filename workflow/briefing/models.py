@@ -365,6 +365,8 @@ class DerivedOverall(Model):
 class ResponseGroup(Model):
     study_id: str
     timepoint: str | None
+    group: str | None = None  # the arm's label, or that the figures are a whole trial's
+    subgroup: str | None = None
     categories: list[Category]
     derived_overall: DerivedOverall | None
 
@@ -388,6 +390,7 @@ class Point(Model):
 
 class Series(Model):
     study_id: str
+    group: str | None = None  # the arm (or subgroup) whose series it is
     measure: str
     unit: str | None
     points: list[Point]
@@ -515,6 +518,7 @@ class SofRow(Model):
     participants: int | None  # None: no study states how many its figures are of
     participants_text: str
     enrolled_unstated: int | None = None  # enrolled in the studies that state no number analysed
+    other_units: list[str] = []  # "61 lesions": denominators in another unit, printed apart from patients
     arms_summed: bool = False  # participants summed over a trial's arms
     studies: int
     study_ids: list[str]
@@ -529,6 +533,7 @@ class SofRow(Model):
     importance_text: str = "not prespecified"
     not_reported: bool = False  # a critical outcome no study reports
     definition: str = ""  # what the figure measures (ICPR overall response, a source's own term)
+    subgroup: str | None = None  # a subgroup's row: never a headline while a whole group's row exists
 
 
 class Footnote(Model):
@@ -831,6 +836,7 @@ class PublishedModality(Model):
     reviews: list[str]
     patients: int
     headline: str | None
+    headline_outcome_id: str | None = None  # which figure the headline quotes: What changed compares like with like
     certainty: list[Rating]
     pooled: list[Pooled]
     summary_of_findings: list[SofRow]
@@ -899,6 +905,7 @@ class EditionModality(Lenient):
     reviews: list[str] = []
     patients: int | None = None
     headline: str | None = None  # not in editions before the headline was published
+    headline_outcome_id: str | None = None  # not in editions before issue 29
     certainty: list[EditionRating] = []
     pooled: list[EditionPooled] = []
     summary_of_findings: list[EditionSofRow] = []

@@ -400,14 +400,18 @@ def _participants(s: dict[str, Any]) -> list[Entry]:
     """The participants and events each rated domain's GRADE proposal names."""
     m = s["modality_id"]
     rated = {r["domain"] for r in s["certainty"]}
-    derivation = "sum over studies of the largest stated denominator, else the study's patients"
+    derivation = (
+        "sum over studies of the largest stated denominator of patients, else the study's patients; "
+        "a trial's arms summed, its whole group counted once"
+    )
     events = [
         _derived(
             f"{m}:{domain}:events",
             m,
             "outcomes",
             f"Events, {domain.replace('_', ' ')}",
-            "sum of the events of the results the imprecision rule judges",
+            "sum over studies and their arms of the events of the results the imprecision rule judges, "
+            "each group of patients once (its figure of the most events; a subgroup only without its whole group)",
             [o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
             "sum of outcome rows",
             value_text=str(size["events"]),
@@ -459,12 +463,24 @@ def _sof_counts(s: dict[str, Any]) -> list[Entry]:
                 _derived(f"{key}:enrolled", m, "studies", label, derivation, of, "sum of study rows", value_text=n)
             )
         if (row["studies"] > 1 or row["arms_summed"]) and row["participants"] is not None:
-            derivation = "sum over studies (and over a trial's arms) of the largest stated denominator"
+            derivation = "sum over studies (and over a trial's arms) of the largest stated denominator of patients"
             label = f"Participants, {row['outcome']}"
             n = str(row["participants"])
             entries.append(
                 _derived(
                     f"{key}:participants", m, "outcomes", label, derivation, of, "sum of outcome rows", value_text=n
+                )
+            )
+        for apart in row.get("other_units", []) if row["studies"] > 1 else []:
+            # "figures of 61 lesions apart": denominators in another unit, summed over studies.
+            n, unit = apart.split(" ", 1)
+            label, derivation = (
+                f"{unit.capitalize()}, {row['outcome']}",
+                f"sum over studies of the largest {unit} denominator",
+            )
+            entries.append(
+                _derived(
+                    f"{key}:{slug(unit)}", m, "outcomes", label, derivation, of, "sum of outcome rows", value_text=n
                 )
             )
     return entries

@@ -19,62 +19,81 @@ def _mark(index: int) -> str:
     return ascii_lowercase[index] if index < 26 else _mark(index // 26 - 1) + ascii_lowercase[index % 26]
 
 
+def _patients_denominator(o: dict[str, Any]) -> int | None:
+    """A figure's denominator when it counts patients: lesions or procedures are another unit."""
+    return o.get("denominator") if (o.get("denominator_unit") or "patients") == "patients" else None
+
+
+def _per_study(per_group: dict[tuple[str, str | None], int]) -> dict[str, int]:
+    """Each study's patients once: its arms' sum, or its whole group's figure if that is larger, never
+    the whole group added to its own arms."""
+    result: dict[str, int] = {}
+    for study in dict.fromkeys(s for s, _ in per_group):
+        arms = sum(n for (s, arm), n in per_group.items() if s == study and arm is not None)
+        result[study] = max(arms, per_group.get((study, None), 0))
+    return result
+
+
 def participants(
     outcomes: list[dict[str, Any]], studies: dict[str, dict[str, Any]], arms: dict[str, dict[str, Any]] | None = None
 ) -> tuple[int, int]:
-    """Participants and studies behind a row: per study the largest stated denominator, else the
-    study's size; for a comparative study, per arm (else the arm's size), summed over its arms."""
+    """Participants and studies behind a row: per study the largest stated denominator of patients,
+    else the study's size; for a comparative study, per arm (else the arm's size), summed over its
+    arms; each study's patients once (time points, subsets and the whole trial beside its arms)."""
     arms = arms or {}
     per_group: dict[tuple[str, str | None], int] = {}
     for o in outcomes:
         arm = arms.get(o.get("arm_id") or "")
         size = arm.get("patients") if arm else studies[o["study_id"]].get("patients")
         key = (o["study_id"], o.get("arm_id") if arm else None)
-        per_group[key] = max(per_group.get(key, 0), _patients_of(o) or size or 0)
-    per_study: dict[str, int] = {}
-    for (study, _), n in per_group.items():
-        per_study[study] = per_study.get(study, 0) + n
+        per_group[key] = max(per_group.get(key, 0), _patients_denominator(o) or size or 0)
+    per_study = _per_study(per_group)
     return sum(per_study.values()), len(per_study)
-
-
-def _patients_of(o: dict[str, Any]) -> int | None:
-    """A figure's denominator when it counts patients: lesions and procedures are never summed with
-    patients as participants (issue 29); their study's size counts instead."""
-    return o.get("denominator") if o.get("denominator_unit") in (None, "", "patients") else None
 
 
 def analysed(
     outcomes: list[dict[str, Any]], studies: dict[str, dict[str, Any]], arms: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    """Who a row's figures are of: per study (and per arm of a trial) the largest denominator the
-    source states for the row's figures. A study that states none counts as "not stated", never
-    as its enrolled number, which the source's percentages may not be of (Ryu 2008)."""
+    """Who a row's figures are of: per study (and per arm of a trial) the largest denominator of
+    patients the source states for the row's figures, each study's patients once. A study that
+    states none counts as "not stated", never as its enrolled number, which the source's percentages
+    may not be of (Ryu 2008); a denominator in another unit (lesions) is printed apart, never added."""
     arms = arms or {}
     stated: dict[tuple[str, str | None], int] = {}
+    other: dict[tuple[str, str], int] = {}
     for o in outcomes:
         key = (o["study_id"], o.get("arm_id") if o.get("arm_id") in arms else None)
-        if _patients_of(o):
-            stated[key] = max(stated.get(key, 0), o["denominator"])
+        if n := _patients_denominator(o):
+            stated[key] = max(stated.get(key, 0), n)
+        elif o.get("denominator"):
+            unit = (o["study_id"], o["denominator_unit"])
+            other[unit] = max(other.get(unit, 0), o["denominator"])
     ids = sorted({o["study_id"] for o in outcomes})
     unstated = [sid for sid in ids if not any(k[0] == sid for k in stated)]
     enrolled = [studies[sid].get("patients") for sid in unstated]
+    units: dict[str, int] = {}
+    for (_, unit), n in other.items():
+        units[unit] = units.get(unit, 0) + n
     return {
-        "participants": sum(stated.values()) if stated else None,
+        "participants": sum(_per_study(stated).values()) if stated else None,
         "studies": len(ids),
         "unstated": unstated,
         "enrolled_unstated": sum(n for n in enrolled if n) if all(enrolled) else None,
+        "other_units": [f"{n} {unit}" for unit, n in sorted(units.items())],
     }
 
 
 def participants_text(size: dict[str, Any]) -> str:
-    """ "58", "not stated (49 enrolled)", "at least 101; not stated for 1 study" """
+    """ "58", "not stated (49 enrolled)", "at least 101; not stated for 1 study", "58; figures of
+    61 lesions apart" """
     n, unstated = size["participants"], size["unstated"]
+    apart = f"; figures of {', '.join(size['other_units'])} apart" if size.get("other_units") else ""
     if not unstated:
-        return str(n)
+        return f"{n}{apart}"
     if n is None:
         enrolled = size["enrolled_unstated"]
-        return "not stated" + (f" ({enrolled} enrolled)" if enrolled else "")
-    return f"at least {n}; not stated for {len(unstated)} {'study' if len(unstated) == 1 else 'studies'}"
+        return "not stated" + (f" ({enrolled} enrolled)" if enrolled else "") + apart
+    return f"at least {n}; not stated for {len(unstated)} {'study' if len(unstated) == 1 else 'studies'}{apart}"
 
 
 def _arm_order(outcomes: list[dict[str, Any]], arms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -173,9 +192,7 @@ def _derived_overall_rows(
     def effect(g: dict[str, Any], group: list[dict[str, Any]]) -> str:
         texts = " + ".join(f"{o['icpr_category']} {o['value_text']} %" for o in group)
         unstated = "" if group[0].get("denominator") else "; denominator not stated; no CI computable"
-        who = (f"{studies[g['study_id']]['short_name']}: " if several else "") + (
-            f"{group[0]['arm_label']}: " if group[0].get("arm_label") else ""
-        )
+        who = (f"{studies[g['study_id']]['short_name']}: " if several else "") + wording.group_prefix(group[0])
         return f"{who}{g['derived_overall']['value_text']} % (derived: {texts}{unstated})"
 
     rating = ratings.get(first["domain"])
@@ -188,6 +205,7 @@ def _derived_overall_rows(
             "timepoints": wording.timepoints(parts),
             "participants": size["participants"],
             "participants_text": participants_text(size),
+            "other_units": size["other_units"],
             "enrolled_unstated": size["enrolled_unstated"],
             "arms_summed": len({o.get("arm_id") for o in parts if o.get("arm_id") in arms}) > 1,
             "studies": size["studies"],
@@ -200,6 +218,7 @@ def _derived_overall_rows(
             "comments": ["Derived by the build as complete + partial; the sources do not report the sum."],
             "conclusion": wording.sof_conclusion(rating, treatment, first["domain"], first["measure"]),
             "definition": DEFINITION_OVERALL_DERIVED,
+            "subgroup": None,
             "importance": p.importance if p else None,
             "importance_text": p.importance_text if p else "not prespecified",
             "not_reported": False,
@@ -251,6 +270,7 @@ def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> dict[s
         "importance": p.importance,
         "importance_text": p.importance_text,
         "definition": "",
+        "subgroup": None,
         "not_reported": True,
         "rank": importance.sort_key(p, DOMAINS.order(p.domain)) + (0,),
     }
@@ -279,9 +299,11 @@ def _row(
         "domain": domain,
         "domain_label": wording.domain_label(domain),
         "outcome": outcomes[0]["measure"] + (f", subgroup {subgroup}" if subgroup else ""),
+        "subgroup": subgroup,
         "timepoints": wording.timepoints(outcomes),
         "participants": size["participants"],
         "participants_text": participants_text(size),
+        "other_units": size["other_units"],
         "enrolled_unstated": size["enrolled_unstated"],
         "importance": prespecified.importance if prespecified else None,
         "importance_text": prespecified.importance_text if prespecified else "not prespecified",
@@ -307,6 +329,8 @@ def headline_row(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     rows = [r for r in rows if not r["not_reported"]]
     if not rows:
         return None
+    # A whole group's figure before any subgroup's (a stable sort keeps the rule's order within each).
+    rows = sorted(rows, key=lambda r: bool(r.get("subgroup")))
     pain = {d.id for d in DOMAINS.where(role="pain")}
     rated = [r for r in rows if r["certainty"] and r["domain"] in pain]
     ranked = sorted(

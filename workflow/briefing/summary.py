@@ -31,39 +31,65 @@ def _main_pain(
     """The headline pain outcome, by rule: among the pain outcomes (a response with its interval,
     or a pain-score trajectory), the one with the most participants; only when there is none, the
     reported response categories without an interval (again the largest study's). Never an outcome
-    of another domain. Ties keep a response before a trajectory, and the older study first."""
+    of another domain. A whole group before a subgroup, which is labelled and set beside its trial's
+    total; the arms of one trial together, never its best arm alone. Ties keep a response before a
+    trajectory, and the older study first."""
     patients = {s["study_id"]: s.get("patients") or 0 for s in primary}
+    names = {s["study_id"]: s["short_name"] for s in primary}
     order = {s["study_id"]: i for i, s in enumerate(primary)}
     responses = {d.id for d in DOMAINS.where(role="pain", shape="response")}
-    computable, reported = [], []
+    computable: dict[tuple[Any, ...], list[tuple[int, dict[str, Any], str]]] = {}
+    reported: dict[tuple[Any, ...], list[tuple[int, dict[str, Any], str]]] = {}
     for o in outcomes:
         if o["study_id"] in patients and o["domain"] in responses and o["outcome_id"] in estimates:
-            text = wording.finding(o, estimates[o["outcome_id"]])
-            computable.append((estimates[o["outcome_id"]]["n"], 0, order[o["study_id"]], o, text))
-    for study, points in _score_series(outcomes, patients).items():
+            key = (o["study_id"], 0, o["measure"], o.get("timepoint"), o.get("subgroup"))
+            computable.setdefault(key, []).append(
+                (estimates[o["outcome_id"]]["n"], o, wording.finding(o, estimates[o["outcome_id"]]))
+            )
+    for (study, arm, subgroup), points in _score_series(outcomes, patients).items():
         n = max((p.get("denominator") or 0 for p in points), default=0) or patients[study]
-        text = wording.sentence_start(wording.trajectory_phrase(points))
-        computable.append((n, 1, order[study], points[-1], text))
+        label = wording.series_label(points[0]) if arm or subgroup else None
+        text = wording.sentence_start(wording.trajectory_phrase(points, label=label))
+        computable.setdefault((study, 1, points[0]["measure"], None, subgroup), []).append((n, points[-1], text))
     for g in groups:
         if g["study_id"] in patients:
-            text = wording.reported_categories(g)
             first = next(o for o in outcomes if o["outcome_id"] == g["categories"][0]["outcome_id"])
-            reported.append((patients[g["study_id"]], 0, order[g["study_id"]], first, text))
-    ranked = sorted(computable or reported, key=lambda c: (-c[0], c[1], c[2]))
-    if not ranked:
+            key = (g["study_id"], 0, "categories", g["timepoint"], g.get("subgroup"))
+            reported.setdefault(key, []).append((patients[g["study_id"]], first, wording.reported_categories(g)))
+    candidates = computable or reported
+    if not candidates:
         return None
-    _, _, _, o, text = ranked[0]
-    return {"outcome_id": o["outcome_id"], "study_id": o["study_id"], "text": text}
+    ranked = sorted(
+        candidates.items(),
+        key=lambda kv: (kv[0][4] is not None, -_candidate_size(kv[1], bool(computable)), kv[0][1], order[kv[0][0]]),
+    )
+    (study, _, _, _, subgroup), members = ranked[0]
+    text = "; ".join(t for _, _, t in members)
+    if subgroup:
+        text = wording.subgroup_headline(text, names[study], patients[study])
+    return {"outcome_id": members[0][1]["outcome_id"], "study_id": study, "text": text}
 
 
-def _score_series(outcomes: list[dict[str, Any]], patients: dict[str, int]) -> dict[str, list[dict[str, Any]]]:
-    """Each primary study's pain scores over time, in time order (two points or more)."""
+def _candidate_size(members: list[tuple[int, dict[str, Any], str]], denominators: bool) -> int:
+    """A headline candidate's participants, each patient once: its arms' stated denominators summed,
+    or its whole group's if larger; without denominators, the study's size (every member's n)."""
+    if not denominators:
+        return max(n for n, _, _ in members)
+    arms = {o.get("arm_id"): n for n, o, _ in members if o.get("arm_id")}
+    whole = max((n for n, o, _ in members if not o.get("arm_id")), default=0)
+    return max(sum(arms.values()), whole)
+
+
+def _score_series(
+    outcomes: list[dict[str, Any]], patients: dict[str, int]
+) -> dict[tuple[str, str | None, str | None], list[dict[str, Any]]]:
+    """Each primary study's pain scores over time, per arm and subgroup, in time order (two points or more)."""
     scores = {d.id for d in DOMAINS.where(role="pain", shape="series")}
-    series: dict[str, list[dict[str, Any]]] = {}
+    series: dict[tuple[str, str | None, str | None], list[dict[str, Any]]] = {}
     for o in outcomes:
         if o["study_id"] in patients and o["domain"] in scores and o.get("time_days") is not None:
             if not o.get("value_qualifier"):
-                series.setdefault(o["study_id"], []).append(o)
+                series.setdefault((o["study_id"], o.get("arm_id"), o.get("subgroup")), []).append(o)
     return {k: sorted(v, key=lambda o: o["time_days"]) for k, v in series.items() if len(v) >= 2}
 
 
@@ -368,9 +394,18 @@ def _outcomes(
             "domain_label": wording.domain_label(o["domain"]),
             "estimate": estimates.get(o["outcome_id"]),
         }
-        for o in (x | ({"arm_label": arms[x["arm_id"]]["label"]} if x.get("arm_id") in arms else {}) for x in outcomes)
+        for o in (x | _group_of(x, arms) for x in outcomes)
     ]
     return described, estimates
+
+
+def _group_of(o: dict[str, Any], arms: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Whose figure an outcome is: its arm's label, or, for a figure of a comparative study's whole
+    group, that it is the whole trial's (never read as the figure of one arm)."""
+    if o.get("arm_id") in arms:
+        return {"arm_label": arms[o["arm_id"]]["label"]}
+    study_arms = sum(a["study_id"] == o["study_id"] for a in arms.values())
+    return {"whole_trial": wording.whole_trial(study_arms)} if study_arms > 1 else {}
 
 
 def _figure_ids(pooled: list[dict[str, Any]], modality_id: str) -> list[dict[str, Any]]:
@@ -480,7 +515,7 @@ def evidence_size(
         n, k = sof.participants(rows, studies, arms)
         i2s = [p["result"]["i2"] for p in pooled if p["domain"] == domain and p["result"]]
         items = judged.get(domain, [])
-        events = sum(i.events or 0 for i in items if i.kind == "proportion")
+        events = imprecision.events_once([i for i in items if i.kind == "proportion"])
         result[domain] = {"participants": n, "studies": k, "i2": max(i2s) if i2s else None}
         result[domain] |= {"items": items, "events": events, "egger": _egger_tests(pooled, domain)}
     return result

@@ -73,9 +73,20 @@ def ci_text(est: dict[str, Any]) -> str:
     return numbers.ci(est["ci_low"], est["ci_high"])
 
 
+def whole_trial(arms: int) -> str:
+    """ "whole trial (both arms)": a comparative study's figure of all its patients together."""
+    return f"whole trial ({'both arms' if arms == 2 else f'all {count_words(arms)} arms'})"
+
+
+def group_prefix(o: dict[str, Any]) -> str:
+    """ "surgery and radiotherapy: ", "whole trial (both arms): " or "": whose figure it is, before it."""
+    who = o.get("arm_label") or o.get("whole_trial")
+    return f"{who}: " if who else ""
+
+
 def outcome_label(o: dict[str, Any]) -> str:
     """ "Able to walk after treatment, surgery and radiotherapy arm, subgroup unable to walk at entry, week 4"."""
-    arm = f", {o['arm_label']} arm" if o.get("arm_label") else ""
+    arm = f", {o['arm_label']} arm" if o.get("arm_label") else f", {o['whole_trial']}" if o.get("whole_trial") else ""
     subgroup = f", subgroup {o['subgroup']}" if o.get("subgroup") else ""
     when = f", {o['timepoint']}" if o.get("timepoint") else ""
     return f"{o['measure']}{arm}{subgroup}{when}"
@@ -283,7 +294,15 @@ def reported_categories(group: dict[str, Any]) -> str:
     text = ", ".join(f"{c['label'].lower()} {c['value_text']} %" for c in group["categories"])
     if group["derived_overall"]:
         text += f"; overall (complete + partial, derived) {group['derived_overall']['value_text']} %"
-    return sentence_start(text) + " (denominator not stated; no CI computable)"
+    whose = [w for w in (group.get("group"), f"subgroup {group['subgroup']}" if group.get("subgroup") else None) if w]
+    return (
+        sentence_start(f"{', '.join(whose)}: {text}" if whose else text) + " (denominator not stated; no CI computable)"
+    )
+
+
+def subgroup_headline(text: str, study: str, patients: int) -> str:
+    """A subgroup's figure as a headline: labelled, beside its trial's whole group."""
+    return f"{text} (a subgroup of {study}, whose whole group was {patients} patients)"
 
 
 def join_and(items: list[str]) -> str:
@@ -302,7 +321,19 @@ def sentence_start(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -> str:
+def series_key(o: dict[str, Any]) -> tuple[str, str, str] | None:
+    """One group's repeated measure: its measure, arm (or whole trial) and subgroup; None without a time."""
+    if o.get("time_days") is None:
+        return None
+    return o["measure"], o.get("arm_id") or "", o.get("subgroup") or ""
+
+
+def series_label(o: dict[str, Any]) -> str:
+    """ "pain score (NRS 0-10), 8 Gy in one fraction arm": a series named by its measure and group."""
+    return lower_first(outcome_label(o | {"timepoint": None}))
+
+
+def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True, label: str | None = None) -> str:
     """A repeated measure in one phrase: its first and its last time point, and whether the
     number assessed at them is stated."""
 
@@ -327,7 +358,7 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -
     text = (
         f"{statistic[0].upper() + statistic[1:]}: {', '.join(parts)}"
         if not with_measure
-        else f"{lower_first(first['measure'])} ({statistic}): {', '.join(parts)}"
+        else f"{label or lower_first(first['measure'])} ({statistic}): {', '.join(parts)}"
     )
     return text + (f" ({p})" if p else "")
 
@@ -340,21 +371,16 @@ def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates:
         size += f" with {s['lesions']} lesions"
     regimen = f" treated with {lower_first(s['regimen'])}" if s.get("regimen") else ""
     findings = []
-    repeated = {
-        o["measure"]
-        for o in outcomes
-        if sum(1 for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None) > 1
-    }
-    done: set[str] = set()
+    done: set[tuple[str, str, str]] = set()
     for o in outcomes:
-        if o["measure"] in repeated:
-            if o["measure"] not in done:
-                done.add(o["measure"])
-                series = sorted(
-                    (x for x in outcomes if x["measure"] == o["measure"] and x.get("time_days") is not None),
-                    key=lambda x: x["time_days"],
-                )
-                findings.append(trajectory_phrase(series))
+        key = series_key(o)
+        series = sorted((x for x in outcomes if key and series_key(x) == key), key=lambda x: x["time_days"])
+        # A series is one group's figure at several time points: two arms at one time point are two
+        # figures, each named by its arm, never a course over time.
+        if key and len({x["time_days"] for x in series}) == len(series) > 1:
+            if key not in done:
+                done.add(key)
+                findings.append(trajectory_phrase(series, label=series_label(series[0])))
             continue
         findings.append(f"{lower_first(outcome_label(o))}: {display(o, estimates.get(o['outcome_id']))}")
     unstated = s.get("patients") is None
@@ -471,7 +497,7 @@ def sof_effect(
     if repeated:
         by_study: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for o in outcomes:  # a comparative study's arms are series of their own
-            by_study.setdefault((o["study_id"], o.get("arm_label") or ""), []).append(o)
+            by_study.setdefault((o["study_id"], o.get("arm_label") or o.get("whole_trial") or ""), []).append(o)
         several = len({sid for sid, _ in by_study}) > 1
         return "; ".join(
             (f"{studies[sid]['short_name']}: " if several else "")
@@ -480,9 +506,7 @@ def sof_effect(
             for (sid, arm), series in by_study.items()
         )
     return "; ".join(
-        (f"{studies[o['study_id']]['short_name']}: " if k > 1 else "")
-        + (f"{o['arm_label']}: " if o.get("arm_label") else "")
-        + o["display"]
+        (f"{studies[o['study_id']]['short_name']}: " if k > 1 else "") + group_prefix(o) + o["display"]
         for o in outcomes
     )
 
