@@ -381,20 +381,36 @@ def _participants(s: dict[str, Any]) -> list[Entry]:
         for domain, size in sorted(s.get("evidence_size", {}).items())
         if domain in rated and size.get("events")
     ]
-    return events + [
-        _derived(
-            f"{m}:{domain}:participants",
-            m,
-            "outcomes",
-            f"Participants, {domain.replace('_', ' ')}",
-            derivation,
-            [o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
-            "sum of outcome and study rows",
-            value_text=str(size["participants"]),
-        )
-        for domain, size in sorted(s.get("evidence_size", {}).items())
-        if domain in rated
-    ]
+    return _where_named(s, events) + _where_named(
+        s,
+        [
+            _derived(
+                f"{m}:{domain}:participants",
+                m,
+                "outcomes",
+                f"Participants, {domain.replace('_', ' ')}",
+                derivation,
+                [o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
+                "sum of outcome and study rows",
+                value_text=str(size["participants"]),
+            )
+            for domain, size in sorted(s.get("evidence_size", {}).items())
+            if domain in rated
+        ],
+    )
+
+
+# A number standing alone in a text, as the audit reads it.
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
+UNNAMED = "an input of the imprecision rule: the evidence profile's footnotes print it only where a judgement names it"
+
+
+def _where_named(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
+    """The entries the GRADE footnotes name (printed in every edition, with the evidence profile);
+    the others marked left out: the rule judged by another figure (a CI's bound, the OIS's events)."""
+    named = set(_NUMBER.findall(" ".join(fn["text"] for fn in s["sof"]["footnotes"])))
+    unnamed = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, UNNAMED)}
+    return [e if e["value_text"] in named else e | unnamed for e in entries]
 
 
 def _sof_counts(s: dict[str, Any]) -> list[Entry]:
