@@ -333,7 +333,8 @@ def test_every_figure_is_found_where_the_registry_says_it_is_printed(comparative
         assert set(f["printed_in"]) | set(f["left_out"]) == {"html", "briefing_pdf", "modality_pdf"}, f["id"]
         assert all(f["left_out"].values()), f["id"]  # each with its reason
     left = {f["id"]: f["left_out"] for f in briefing["figures"]}
-    assert "per-study detail" in left["saito2019-response-single"]["briefing_pdf"]
+    assert "a systematic review's own result" in left["saito2019-response-single"]["briefing_pdf"]
+    assert "per-study detail" in left["patchell2005-regain-surgery"]["briefing_pdf"]
     assert "a modality's PDF prints that modality only" in left["total:patients"]["modality_pdf"]
 
 
