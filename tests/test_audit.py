@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -293,6 +294,9 @@ def test_a_reviews_pooled_arms_are_printed_as_the_reviews_never_with_a_ci(compar
         assert "Single fraction: 67 % (884/1321 patients over the review's studies)" in text, name
         assert "Multiple fractions: 70 % (953/1360 patients over the review's studies)" in text, name
         assert "CI 64.3" not in text and "CI 67.6" not in text  # the Wilson intervals printed before
+    # The arms' sizes print whether or not an arm's figure does (before, only inside its figure).
+    arms = "The review's arms, each summed over its studies: single fraction, 1321 patients (Single-fraction"
+    assert arms in audit.html_text((project / "briefing.html").read_text(encoding="utf-8"))
     ids = {f["id"] for f in briefing["figures"]}
     assert "saito2019-response-single" in ids and "saito2019-response-single:ci" not in ids
 
@@ -329,7 +333,8 @@ def test_every_figure_is_found_where_the_registry_says_it_is_printed(comparative
         assert set(f["printed_in"]) | set(f["left_out"]) == {"html", "briefing_pdf", "modality_pdf"}, f["id"]
         assert all(f["left_out"].values()), f["id"]  # each with its reason
     left = {f["id"]: f["left_out"] for f in briefing["figures"]}
-    assert "per-study detail" in left["saito2019-response-single"]["briefing_pdf"]
+    assert "a systematic review's own result" in left["saito2019-response-single"]["briefing_pdf"]
+    assert "per-study detail" in left["patchell2005-regain-surgery"]["briefing_pdf"]
     assert "a modality's PDF prints that modality only" in left["total:patients"]["modality_pdf"]
 
 
@@ -366,3 +371,42 @@ def test_a_figure_the_page_does_not_print_fails_the_audit_naming_it(comparative,
     reason = {"html": "a test: printed nowhere"}
     left_out = briefing | {"figures": briefing["figures"] + [extra | {"printed_in": [], "left_out": reason}]}
     assert _briefing_audit(project, left_out) == []
+
+
+def test_a_mean_difference_the_build_computes_is_printed_with_the_trials_comparisons(tmp_path):
+    """Test rows (not a source's; the real-study fixture has no trial with both arms' means), as in
+    test_comparative_evidence: 3.00 (SD 3.34, n 209) with radiosurgery against 3.83 (SD 2.97, n 130)
+    with conventional radiotherapy. The computed MD was registered as shown and listed in the
+    comparisons table's condition, but no row printed it; the second direction found it in a
+    synthetic build (48 studies)."""
+    from conftest import append_rows
+
+    project = _project(tmp_path)
+    data = project / "data"
+    study = next(r for r in csv.DictReader((data / "studies.csv").open()) if r["study_id"] == "rtog0631")
+    append_rows(data / "studies.csv", [study | {"study_id": "mdtrial", "pmid": "", "pmcid": "", "doi": ""}])
+    arms = [
+        ("srs", "intervention", "srs", "3.00", "3.34", "209"),
+        ("ebrt", "comparator", "cebrt", "3.83", "2.97", "130"),
+    ]
+    append_rows(
+        data / "arms.csv",
+        [
+            {"arm_id": f"mdtrial-{a}", "study_id": "mdtrial", "label": a, "role": r, "modality_id": m, "locator": "t"}
+            for a, r, m, *_ in arms
+        ],
+    )
+    outcome = {"study_id": "mdtrial", "domain": "pain_score", "measure": "Pain score (NRS 0-10)", "locator": "t"}
+    outcome |= {"source_term": "pain score", "statistic": "mean", "unit": "NRS 0-10", "timepoint": "3 months"}
+    append_rows(
+        data / "outcomes.csv",
+        [
+            outcome | {"outcome_id": f"mdtrial-{a}", "arm_id": f"mdtrial-{a}", "value": v, "sd": sd, "denominator": n}
+            for a, _, _, v, sd, n in arms
+        ],
+    )
+    context, briefing = _edition(project)
+    assert _briefing_audit(project, briefing) == []  # before: figure ...:md ... is not found there
+    assert _modality_audit(project, context, "srs") == []
+    text = audit.html_text((project / "briefing.html").read_text(encoding="utf-8"))
+    assert "MD -0.83 points (NRS 0–10) (95 % CI -1.51 to -0.15), computed from means 3.00" in text

@@ -19,6 +19,7 @@ Entry = dict[str, Any]
 HTML, BRIEFING_PDF, MODALITY_PDF = "html", "briefing_pdf", "modality_pdf"
 EDITIONS = (HTML, BRIEFING_PDF, MODALITY_PDF)
 PER_STUDY = "per-study detail: the briefing's PDF prints the synthesis, the modality's PDF the studies"
+REVIEWS_OWN = "a systematic review's own result: its table is detail (the HTML, the modality's PDF), not the synthesis"
 WHOLE_BRIEFING = "a figure of the whole briefing: a modality's PDF prints that modality only"
 SUBGROUP_CELL = "curated for the prespecified subgroups; the studies table prints the regimen in the source's words"
 _NOT_PRINTED = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, SUBGROUP_CELL)}
@@ -79,7 +80,8 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[Entry]:
     entries = []
     for s in summaries:
         for part in MODALITY_PARTS:
-            entries += printed(part(s), {BRIEFING_PDF: PER_STUDY} if part in PER_STUDY_PARTS else None)
+            own = _reviews_own(s, part(s))
+            entries += printed(own, {BRIEFING_PDF: PER_STUDY} if part in PER_STUDY_PARTS else None)
         entries += printed(_study_counts(s["modality_id"], s["primary_studies"], s["reviews"]))
     primary_all = [st for s in summaries for st in s["primary_studies"]]
     total = str(sum(st.get("patients") or 0 for st in primary_all))  # each study's patients once
@@ -88,6 +90,14 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[Entry]:
     entry = _derived("total:patients", None, "studies", label, derivation, patients, "sum of study rows")
     totals = _study_counts("total", primary_all, []) + [entry | {"value_text": total}]
     return entries + printed(totals, {MODALITY_PDF: WHOLE_BRIEFING})
+
+
+def _reviews_own(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
+    """A systematic review's figures (its arms, their figures, its effects): printed in its table
+    with the modality's detail, never in the synthesis, where nothing is pooled with them."""
+    reviews = {r["study_id"] for r in s.get("review_results", [])}
+    where = {"printed_in": [HTML, MODALITY_PDF], "left_out": {BRIEFING_PDF: REVIEWS_OWN}}
+    return [e | where if e.get("study_id") in reviews else e for e in entries]
 
 
 def _stated_study_figures(s: dict[str, Any]) -> list[Entry]:
@@ -419,20 +429,36 @@ def _participants(s: dict[str, Any]) -> list[Entry]:
         for domain, size in sorted(s.get("evidence_size", {}).items())
         if domain in rated and size.get("events")
     ]
-    return events + [
-        _derived(
-            f"{m}:{domain}:participants",
-            m,
-            "outcomes",
-            f"Participants, {domain.replace('_', ' ')}",
-            derivation,
-            [o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
-            "sum of outcome and study rows",
-            value_text=str(size["participants"]),
-        )
-        for domain, size in sorted(s.get("evidence_size", {}).items())
-        if domain in rated
-    ]
+    return _where_named(s, events) + _where_named(
+        s,
+        [
+            _derived(
+                f"{m}:{domain}:participants",
+                m,
+                "outcomes",
+                f"Participants, {domain.replace('_', ' ')}",
+                derivation,
+                [o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
+                "sum of outcome and study rows",
+                value_text=str(size["participants"]),
+            )
+            for domain, size in sorted(s.get("evidence_size", {}).items())
+            if domain in rated
+        ],
+    )
+
+
+# A number standing alone in a text, as the audit reads it.
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
+UNNAMED = "an input of the imprecision rule: the evidence profile's footnotes print it only where a judgement names it"
+
+
+def _where_named(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
+    """The entries the GRADE footnotes name (printed in every edition, with the evidence profile);
+    the others marked left out: the rule judged by another figure (a CI's bound, the OIS's events)."""
+    named = set(_NUMBER.findall(" ".join(fn["text"] for fn in s["sof"]["footnotes"])))
+    unnamed = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, UNNAMED)}
+    return [e if e["value_text"] in named else e | unnamed for e in entries]
 
 
 def _sof_counts(s: dict[str, Any]) -> list[Entry]:
