@@ -15,7 +15,7 @@ import pytest
 import stated_forms as real
 import yaml
 
-from briefing import audit, combine, evidence, figures, pooling, render, sof, summary, wording
+from briefing import audit, combine, effects, evidence, figures, pooling, render, sof, summary, wording
 from conftest import PROVENANCE, ROOT
 from real_studies import add_studies
 from test_validation import DATA, append_row, set_cell, validate
@@ -75,11 +75,12 @@ def test_arms_of_unstated_size_and_findings_without_an_effect_measure_are_accept
 @pytest.mark.parametrize(
     "change, column, phrase",
     [
-        ({"finding": ""}, "effect_measure", "leave effect_measure empty and give finding"),
+        ({"finding": "", "finding_words": ""}, "effect_measure", "leave effect_measure empty and give finding"),
         ({"value": "2"}, "value", "value needs an effect measure"),
         ({"effect_measure": "RR", "value": "2"}, "finding", "clear finding"),
-        ({"effect_measure": "RR", "finding": ""}, "value", "needs its value"),
+        ({"effect_measure": "RR", "finding": "", "finding_words": ""}, "value", "needs its value"),
         ({"finding": "twice"}, "finding", "must be one of: no_difference, higher, lower"),
+        ({"finding": "", "effect_measure": "RR", "value": "2"}, "finding", "finding_words quotes a finding"),
     ],
 )
 def test_a_finding_and_an_effect_measure_are_told_apart(data_dir, change, column, phrase):
@@ -341,6 +342,9 @@ def test_a_count_without_a_denominator_and_none_observed_are_shown_as_stated():
     assert wording.display(share, None) == "36 % (23 patients; denominator not stated; no CI computable)"
     procedures = count | {"denominator_unit": "procedures", "denominator": 40}
     assert wording.display(procedures, None) == "23/40 procedures"
+    about = procedures | {"value_qualifier": "approx", "value_text": "about 23"}
+    assert effects.proportion_estimate(about) is None  # nothing derived from an approximate count
+    assert wording.display(about, None) == "about 23 procedures of 40 (as stated; no CI derived)"
 
 
 def test_approximately_prints_about_and_derives_nothing(data_dir):

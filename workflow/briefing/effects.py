@@ -66,6 +66,8 @@ def proportion_estimate(outcome: dict[str, Any]) -> dict[str, Any] | None:
     if not n:
         return None
     if outcome.get("statistic") == "count" and outcome.get("events") is not None:
+        if outcome.get("value_qualifier"):
+            return None  # "about 23", "> 20": nothing is derived from an approximate count or a bound
         events, derived = outcome["events"], False
     elif outcome.get("statistic") == "percent" and outcome.get("value") is not None:
         if outcome.get("events") is not None:

@@ -1108,6 +1108,9 @@ def _finding_rules(n: int, c: dict[str, Any], add: Add) -> None:
             "lower) with the source's words in finding_words"
         )
         add("comparisons", n, "effect_measure", message)
+    if c.get("finding_words") and not finding:
+        message = "finding_words quotes a finding: give finding (no_difference, higher or lower)"
+        add("comparisons", n, "finding", message)
     if not measure:
         for column in ("value", "ci_low", "ci_high"):
             if c.get(column) is not None:

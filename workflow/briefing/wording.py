@@ -869,6 +869,9 @@ def count_text(o: dict[str, Any]) -> str:
     """ "42/50 patients", or a count the source states without a denominator: "23 patients (no
     denominator stated)", "none (0 patients; no denominator stated)"."""
     unit = o.get("denominator_unit") or ""
+    if o.get("value_qualifier"):  # as printed, "about 23" or "> 20", with what it is of
+        of = f" of {o['denominator']}" if o.get("denominator") else ""
+        return f"{o['value_text']} {unit or 'patients'}{of} (as stated; no CI derived)"
     if o.get("denominator"):
         return f"{o['events']}/{o['denominator']} {unit}".strip()
     counted = f"{o['events']} {unit or 'patients'}"
