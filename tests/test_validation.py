@@ -1002,38 +1002,52 @@ REAL = {"patchell2005", "scorad2019", "saito2019", "rtog0631", "cafe2011", "zhan
 
 @pytest.mark.parametrize("omitted", [None, "surgery", "srs", "decompression"])
 def test_what_validation_lets_through_renders(data_dir, omitted):
+    from conftest import edit_rows
+    from real_studies import add_studies
+
+    add_studies(data_dir.parent, REAL | {"qian2016_surgery"})
+    if omitted == "decompression":
+        append_row(data_dir, "modalities", **DECOMPRESSION)
+        edit_rows(data_dir / "studies.csv", "patchell2005", modality_id="decompression")
+        edit_rows(data_dir / "arms.csv", "patchell2005-surgery", modality_id="decompression")
+    modalities = [m for m in SEED_MODALITIES if m != omitted]
+    problems = validate(data_dir, tuple(modalities))
+    # Every modality listed: valid; one left out: its rows refused (each modality here has some).
+    assert bool(problems) == (omitted is not None), format_problems(problems)
+    if not problems:  # refused, nothing runs; else it renders
+        render_briefing(data_dir, modalities)
+
+
+def test_a_figure_label_that_reads_like_a_link_renders(data_dir):
+    """A figure's labels are text: words such as 'javascript:' in a measure made briefing_html
+    refuse the chart as active content (ValueError) after validation had passed."""
+    set_cell(data_dir, "outcomes", "ryu2008-relief-complete", "measure", "Complete relief (javascript: see note)")
+    assert validate(data_dir, SEED_MODALITIES) == []
+    assert "javascript: see note" in render_briefing(data_dir, list(SEED_MODALITIES))
+
+
+def render_briefing(data_dir: Path, modalities: list[str]) -> str:
+    """The combine step and both editions of briefing_html, in-process, as a build of these
+    modalities; the HTML edition."""
     import json
 
     import yaml
 
     from briefing import combine, evidence, render, summary
     from conftest import PROVENANCE, ROOT
-    from real_studies import add_studies
 
-    add_studies(data_dir.parent, REAL | {"qian2016_surgery"})
-    if omitted == "decompression":
-        append_row(data_dir, "modalities", **DECOMPRESSION)
-        from conftest import edit_rows
-
-        edit_rows(data_dir / "studies.csv", "patchell2005", modality_id="decompression")
-        edit_rows(data_dir / "arms.csv", "patchell2005-surgery", modality_id="decompression")
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
-    config["modalities"] = [m for m in config["modalities"] if m != omitted]
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8")) | {"modalities": modalities}
     package = data_dir / "datapackage.yaml"
-    problems = validate_package(package, config["modalities"], config["curation"], config["analysis"])
-    # Every modality listed: valid; one left out: its rows refused (each modality here has some).
-    assert bool(problems) == (omitted is not None), format_problems(problems)
-    if problems:
-        return  # refused before any notebook: nothing to render
     summaries = [
         summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, config["analysis"]))))
-        for m in config["modalities"]
+        for m in modalities
     ]
     tables = evidence.read_tables(package)
     context = combine.build(config, summaries, tables, evidence.general_statements(tables), PROVENANCE)
     context = json.loads(evidence.dumps(context))  # as the briefing_html step reads it
-    for print_edition in (False, True):
-        assert "</html>" in render.render_html(context, ROOT / "templates", print_edition=print_edition)
+    printed = render.render_html(context, ROOT / "templates", print_edition=True)
+    assert "</html>" in printed
+    return render.render_html(context, ROOT / "templates")
 
 
 # --- make check checks the config as the build does ------------------------------------------------

@@ -275,7 +275,7 @@ def test_a_build_prints_one_line_per_job_and_its_command_goes_to_the_log(built):
     assert len(output.encode("utf-8")) <= BYTES_PER_JOB * sum(jobs.values()), len(output.encode("utf-8"))
     assert "Shell command" not in output and "timepoint_windows" not in output  # no command, no settings
     log = (built / "logs" / "validate.log").read_text(encoding="utf-8")
-    assert log.startswith("+ briefing validate --package data/datapackage.yaml --modalities srs")
+    assert log.startswith("$ briefing validate --package data/datapackage.yaml --modalities srs")
     assert '--settings {"imprecision": ' in log.splitlines()[0] and '"timepoint_windows": ' in log.splitlines()[0]
 
 

@@ -56,7 +56,7 @@ def shell_prefix():
     pythonpath = f'{package}"${{PYTHONPATH:+:$PYTHONPATH}}"'
     # The step's command line, settings and all, opens its log (the rules send the function's
     # output there): the console shows one line per job (job_message), not 3.5 KB of JSON.
-    echo = "printf '+ briefing %s\\n' \"$*\""
+    echo = "printf '$ briefing %s\\n' \"$*\""
     function = (
         f'briefing() {{ {echo}; PYTHONPATH={pythonpath} {python} -m briefing "$@"; }}'
     )
