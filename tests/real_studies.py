@@ -28,10 +28,11 @@ def add_studies(project: Path, study_ids: set[str] | None = None) -> list[str]:
         target = project / "data" / name
         with open(target, encoding="utf-8", newline="") as fh:
             header = next(csv.reader(fh))
-        # Certainty rows belong to a modality: added with the first study of it the fixture adds.
-        # Scales are reference data: each added once, when the project lacks it.
+        # Certainty rows belong to a modality, but the curator wrote each with a study in view
+        # (fixture_study): added with that study, so adding one study leaves other modalities'
+        # ratings as they were. Scales are reference data: each added once, when the project lacks it.
         if name == "certainty.csv":
-            new = [r for r in rows(name) if r["modality_id"] in modalities]
+            new = [r for r in rows(name) if r["modality_id"] in modalities and r.get("fixture_study") in added]
         elif name == "scales.csv":
             known = {r["scale_id"] for r in csv.DictReader(open(target, encoding="utf-8", newline=""))}
             new = [r for r in rows(name) if r["scale_id"] not in known]
