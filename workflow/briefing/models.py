@@ -113,8 +113,9 @@ class ArmPair(Model):
 class StatedComparison(ArmPair, Row):  # Row's config comes last: a data row, its columns allowed
     """An effect of one arm against another, as the source states it."""
 
-    effect_measure: str
-    value: Number
+    effect_measure: str | None = None  # empty: a finding without an effect measure (`finding`)
+    value: Number | None = None
+    finding: str | None = None
     ci_low: Number | None = None
     ci_high: Number | None = None
     p_value: str | None = None
@@ -152,8 +153,8 @@ class Scale(Row):
     scale_id: str
     name: str
     text: str
-    minimum: Number
-    maximum: Number
+    minimum: Number | None = None  # empty when the source does not print the scale's range
+    maximum: Number | None = None
     direction: str
     mid: Number | None = None
     mid_source: str | None = None

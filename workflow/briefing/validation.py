@@ -453,13 +453,16 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, Rows]) -> list[Pro
         _review_figure_rules("outcomes", n, o, designs, add)
         _value_rules(n, o, add, scales)
         _events_rules(n, o, add)
+        _stated_form_rules(n, o, add, scales)
         _subgroup_rules("outcomes", n, o, add)
     _response_totals(outcomes, add)
     _series(outcomes, add)
     _arm_rules(rows, add)
+    _unstated_rules(rows, add)
     for n, c in rows.get("comparisons", []):
         _review_figure_rules("comparisons", n, c, designs, add)
         _effect_rules(n, c, add)
+        _finding_rules(n, c, add)
         _subgroup_rules("comparisons", n, c, add)
         design = designs.get(c.get("study_id"))
         if c.get("studies") is not None and not (design and design.pooled):
@@ -614,8 +617,8 @@ def _study_rules(n: int, s: dict[str, Any], add: Add) -> None:
     review = s.get("design") in DESIGNS and DESIGNS[s["design"]].review
     if not review and not s.get("modality_id"):
         add("studies", n, "modality_id", "a primary study needs the modality it evaluates")
-    if not review and not s.get("patients"):
-        add("studies", n, "patients", "a primary study needs its number of patients")
+    if not review and not s.get("patients") and s.get("patients_stated") is not False:
+        add("studies", n, "patients", _PATIENTS_NEEDED)
     for low, high in (("dose_per_fraction_min_gy", "dose_per_fraction_max_gy"), ("fractions_min", "fractions_max")):
         if s.get(low) is not None and s.get(high) is not None and s[low] > s[high]:
             add("studies", n, low, f"{low} ({s[low]}) is larger than {high} ({s[high]})")
@@ -694,19 +697,11 @@ def _events_rules(n: int, o: dict[str, Any], add: Add) -> None:
             add("outcomes", n, "events", "a count needs its number of events")
         elif value is not None and value != events:
             add("outcomes", n, "value", f"value {value} differs from events {events}")
-    if events is None:
-        return
     denominator = o.get("denominator")
-    if denominator is None:
-        add(
-            "outcomes",
-            n,
-            "denominator",
-            "events are given, so the denominator is required: enter the number of patients (or lesions) "
-            "the source says were assessed; if it gives none (e.g. 'no cord complications'), leave events "
-            "empty, use statistic 'test_only' with a direction, and quote the finding in 'note'",
-        )
-    elif events > denominator:
+    # Events without a denominator ("23 patients (36 %)", "none observed") are shown as stated.
+    if events is None or denominator is None:
+        return
+    if events > denominator:
         add("outcomes", n, "events", f"events ({events}) exceed the denominator ({denominator})")
     elif (
         statistic == "percent"
@@ -905,3 +900,103 @@ def check_package(package_path: str | Path, modalities: Iterable[str] = ()) -> N
     problems = validate_package(package_path, modalities)
     if problems:
         raise InvalidData(problems)
+
+
+# --------------------------------------------------------------------------------------------
+# What real abstracts state beyond a plain figure (issue 29): an unstated number of patients,
+# analysed beside randomised counts, ranges, printed CIs, cumulative incidences, and between-arm
+# findings without an effect measure.
+
+_PATIENTS_NEEDED = (
+    "a primary study needs its number of patients; if the source states none, leave patients empty and set "
+    "patients_stated to false (the study is then counted as none, and the briefing says so)"
+)
+# The statistics whose CI the source may print (outcomes.csv ci_low, ci_high); a percent's or a
+# count's is computed from events and denominator instead.
+_STATED_CI = ("mean", "median", "mean_change", "summary_unspecified", "cumulative_incidence", "hazard_ratio")
+
+
+def _unstated_rules(rows: dict[str, Rows], add: Add) -> None:
+    """patients_stated false goes with an empty patients; an arm's analysed count is at most its size."""
+    for n, s in rows.get("studies", []):
+        if s.get("patients_stated") is False and s.get("patients") is not None:
+            message = (
+                f"patients_stated is false but patients is {s['patients']}: clear patients_stated when the source "
+                "states the number, or clear patients when it does not"
+            )
+            add("studies", n, "patients_stated", message)
+    for n, a in rows.get("arms", []):
+        analysed, size = a.get("analysed"), a.get("patients")
+        if analysed is not None and size is not None and analysed > size:
+            message = (
+                f"{analysed} analysed is more than the arm's {size} patients; patients is the number randomised or "
+                "allocated, analysed those the source analysed: check both against the source"
+            )
+            add("arms", n, "analysed", message)
+
+
+def _stated_form_rules(n: int, o: dict[str, Any], add: Add, scales: dict[str, dict[str, Any]]) -> None:
+    """A range has both ends; a printed CI has both bounds around its value, for a statistic whose CI the
+    build does not compute; a cumulative incidence is in percent."""
+    statistic, value, high = o.get("statistic"), o.get("value"), o.get("value_high")
+    if statistic == "range":
+        if high is None:
+            add("outcomes", n, "value_high", "a range needs its highest value in value_high (value is the lowest)")
+        elif value is not None and high < value:
+            add("outcomes", n, "value_high", f"value_high ({high}) is below value ({value}); value is the lowest")
+        else:
+            _within_unit(n, "value_high", high, o.get("unit"), add, scales)
+    elif high is not None:
+        message = f"value_high is only for statistic 'range' (lowest in value, highest in value_high), not {statistic}"
+        add("outcomes", n, "value_high", message)
+    if statistic == "cumulative_incidence" and o.get("unit") != "%":
+        add("outcomes", n, "unit", f"a cumulative incidence is in percent: unit '%', not {o.get('unit')!r}")
+    _stated_ci_rules(n, o, add)
+
+
+def _stated_ci_rules(n: int, o: dict[str, Any], add: Add) -> None:
+    low, high, value, statistic = o.get("ci_low"), o.get("ci_high"), o.get("value"), o.get("statistic")
+    if low is None and high is None:
+        return
+    if statistic not in _STATED_CI:
+        message = (
+            f"a printed CI is kept only for {', '.join(_STATED_CI)}; a {statistic}'s CI is computed by the build "
+            "from events and denominator: clear ci_low and ci_high"
+        )
+        add("outcomes", n, "ci_low" if low is not None else "ci_high", message)
+    elif (low is None) != (high is None):
+        add("outcomes", n, "ci_low" if low is None else "ci_high", "a 95 % CI needs both bounds, as printed")
+    elif value is not None and not low <= value <= high:
+        add("outcomes", n, "ci_low", f"{value} is not within its CI {low} to {high}; check the bounds' order")
+
+
+def _within_unit(n: int, column: str, value: Any, unit: Any, add: Add, scales: dict[str, dict[str, Any]]) -> None:
+    low, high = _bounds(unit, scales)
+    if low is not None and high is not None and not low <= value <= high:
+        add("outcomes", n, column, f"value {value} is outside {low}-{high}, the range of unit {unit!r}")
+
+
+def _finding_rules(n: int, c: dict[str, Any], add: Add) -> None:
+    """A stated effect has its measure and value; a finding without one (`finding`) has neither, so
+    that 'no difference between arms' is never read as an effect of 0 or 1."""
+    measure, value, finding = c.get("effect_measure"), c.get("value"), c.get("finding")
+    if measure and value is None:
+        add("comparisons", n, "value", f"effect measure {measure!r} needs its value, as printed")
+    if measure and finding:
+        message = (
+            "finding is only for a comparison the source states without an effect measure; with "
+            f"{measure!r} and its value, clear finding (and put the source's words in note)"
+        )
+        add("comparisons", n, "finding", message)
+    if not measure and not finding:
+        message = (
+            "give the effect measure and value the source states, or, when it states none ('no difference between "
+            "the arms', 'twice as common'), leave effect_measure empty and give finding (no_difference, higher or "
+            "lower) with the source's words in finding_words"
+        )
+        add("comparisons", n, "effect_measure", message)
+    if not measure:
+        for column in ("value", "ci_low", "ci_high"):
+            if c.get(column) is not None:
+                message = f"{column} needs an effect measure: give effect_measure, or clear {column}"
+                add("comparisons", n, column, message)

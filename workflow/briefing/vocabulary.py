@@ -85,6 +85,10 @@ DOMAIN_LIST = (
     Domain("toxicity", "Toxicity", role="safety"),
     Domain("breakthrough_pain", "Breakthrough pain", phrase=("breakthrough pain", "reduce", "reduces"), events="harm"),
     Domain("function_qol", "Function and quality of life"),
+    # Outcomes beyond pain that trials of the modalities report: survival (overall or
+    # progression-free) and the tumour's response or local control in the treated site.
+    Domain("survival", "Survival"),
+    Domain("tumour_response", "Tumour response and local control", events="benefit"),
 )
 
 
@@ -116,6 +120,11 @@ STATISTIC_LIST = (
     ),
     Statistic("mean_change", "mean change {value} {unit}", word="mean change"),
     Statistic("hazard_ratio", "hazard ratio {value}", ratio=True),
+    # A time-to-event estimate (Kaplan-Meier or competing risks) at a time point: not a crude share
+    # of patients, so never pooled with percents and given no Wilson interval.
+    Statistic("cumulative_incidence", "cumulative incidence {value} {unit}"),
+    # The lowest and highest value the source states ("13–217 days"): value and value_high.
+    Statistic("range", "range {value} {unit}"),
     Statistic("test_only"),
 )
 
@@ -251,7 +260,8 @@ class Term:
 # ICPR consensus categories of pain response, in the order a study's categories are listed.
 CATEGORY_LIST = (Term("overall"), Term("complete"), Term("partial"), Term("progression"))
 # A bound the source states ("> 80 %"), as printed.
-QUALIFIER_LIST = (Term("<", "<"), Term("<=", "≤"), Term(">", ">"), Term(">=", "≥"))
+# "approximately" / "about" is no bound, but as with a bound nothing is derived from the number.
+QUALIFIER_LIST = (Term("<", "<"), Term("<=", "≤"), Term(">", ">"), Term(">=", "≥"), Term("approx", "about"))
 # The change a test_only outcome reports without figures.
 DIRECTION_LIST = (
     Term("decrease", "decreased"),
@@ -262,7 +272,15 @@ DIRECTION_LIST = (
     # A comparative study's finding for the intervention arm, as its source words it.
     Term("not_improved", "not improved"),
 )
-DENOMINATOR_UNIT_LIST = (Term("patients"), Term("lesions"))
+# What a denominator counts; figures of different units are never summed or pooled together.
+DENOMINATOR_UNIT_LIST = (Term("patients"), Term("lesions"), Term("procedures"))
+# A between-arm finding the source states without an effect measure (comparisons.csv `finding`):
+# what it says of the arm against its comparator, worded as the source words it.
+FINDING_LIST = (
+    Term("no_difference", "no difference between the arms"),
+    Term("higher", "higher with"),
+    Term("lower", "lower with"),
+)
 # Which end of a scale is better for the patient (data/scales.csv).
 SCALE_DIRECTION_LIST = (
     Term("lower_better", "a lower score is better"),
@@ -331,6 +349,7 @@ QUALIFIERS: Registry[Term] = Registry("value qualifier", QUALIFIER_LIST)
 DIRECTIONS: Registry[Term] = Registry("direction", DIRECTION_LIST)
 DENOMINATOR_UNITS: Registry[Term] = Registry("denominator unit", DENOMINATOR_UNIT_LIST)
 COMPARISON_COLUMNS: Registry[Term] = Registry("comparison column", COMPARISON_COLUMN_LIST)
+FINDINGS: Registry[Term] = Registry("between-arm finding", FINDING_LIST)
 EFFECT_MEASURES: Registry[EffectMeasure] = Registry("effect measure", EFFECT_MEASURE_LIST)
 ARM_ROLES: Registry[Term] = Registry("arm role", ARM_ROLE_LIST)
 SCALE_DIRECTIONS: Registry[Term] = Registry("scale direction", SCALE_DIRECTION_LIST)
@@ -347,6 +366,7 @@ COLUMNS: dict[tuple[str, str], Registry[Any]] = {
     ("comparisons", "domain"): DOMAINS,
     ("baseline_risks", "domain"): DOMAINS,
     ("comparisons", "effect_measure"): EFFECT_MEASURES,
+    ("comparisons", "finding"): FINDINGS,
     ("outcomes", "domain"): DOMAINS,
     ("outcomes", "icpr_category"): CATEGORIES,
     ("outcomes", "statistic"): STATISTICS,
