@@ -10,6 +10,23 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "real_studies"
 TABLES = ("studies.csv", "arms.csv", "outcomes.csv", "comparisons.csv", "statements.csv", "certainty.csv", "scales.csv")
 
 
+# Fixture studies that `make check` takes but the build cannot yet, or that validation refuses
+# although the schema says how to enter them (issue 29): each with what fails, measured on this
+# branch. They leave this list when the build takes them (test_real_studies.py's strict xfail
+# test then fails, to say so).
+NOT_YET = {
+    "elhawwari2012_3arm": "only between-arm findings (comparisons.finding) and no figure: refused as "
+    "'a primary study without figures'",
+    "tong1982_rtog7402": "a between-arm finding without an effect measure: the cebrt build raises "
+    "KeyError 'unknown effect measure None' in wording.stated_comparison",
+    "bptwp1999_8gy": "between-arm findings without an effect measure: the same KeyError",
+    "vanderlinden2004_dbms": "a between-arm finding without an effect measure: the same KeyError",
+    "gutierrez2014_8gy": "a between-arm finding without an effect measure: the same KeyError",
+    "farrokhi2012_pv": "a score on a scale whose range the source does not print (VAS): the surgery "
+    "build raises TypeError in figures.value_range (float(None))",
+}
+
+
 def rows(name: str) -> list[dict[str, str]]:
     path = FIXTURE / name
     if not path.exists():

@@ -14,7 +14,7 @@ import yaml
 from briefing import evidence, summary
 from briefing.validation import validate_package
 from conftest import ROOT
-from real_studies import add_studies, rows
+from real_studies import NOT_YET, add_studies, rows
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 
@@ -82,14 +82,24 @@ def test_the_bottom_line_words_very_low_certainty_as_grade_defines_it(project):
 
 
 def fixture_studies() -> dict[str, dict[str, str]]:
-    """Every study of the fixture but the deliberate duplicate, by id."""
-    return {r["study_id"]: r for r in rows("studies.csv") if r["study_id"] != "zhang2015_ott"}
+    """Every study of the fixture but the deliberate duplicate and those NOT_YET taken, by id."""
+    skip = {"zhang2015_ott"} | set(NOT_YET)
+    return {r["study_id"]: r for r in rows("studies.csv") if r["study_id"] not in skip}
 
 
 def test_every_real_study_is_valid_and_builds_with_each_figure_in_its_modalitys_summary(project):
     """All the fixture at once, as a curator's data would be: valid, every modality it touches builds
     in-process, and each stated figure is in its modality's summary (shown, or listed as not pooled)."""
-    studies = fixture_studies()
+    assert_all_build(project, fixture_studies())
+
+
+@pytest.mark.xfail(strict=True, reason="; ".join(f"{k}: {v}" for k, v in NOT_YET.items()))
+def test_the_studies_the_build_cannot_take_yet_are_valid_and_build(project):
+    studies = {r["study_id"]: r for r in rows("studies.csv") if r["study_id"] != "zhang2015_ott"}
+    assert_all_build(project, studies)
+
+
+def assert_all_build(project: Path, studies: dict[str, dict[str, str]]) -> None:
     add_studies(project, set(studies))
     assert validate_package(project / "data" / "datapackage.yaml", CONFIG["modalities"]) == []
     touched = {s["modality_id"] for s in studies.values()} | {a["modality_id"] for a in rows("arms.csv")}
