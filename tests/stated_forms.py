@@ -248,3 +248,39 @@ CHOW2014_ARMS = [
     {"arm": "8gy", "patients": "425", "analysed": "258", "label": "8 Gy in one fraction", "response": "28"},
     {"arm": "20gy", "patients": "425", "analysed": "263", "label": "20 Gy in several fractions", "response": "32"},
 ]
+
+# Epidemiology, Process and Outcomes of Spine Oncology (EPOSO), Spine Summit 2023 poster abstract
+# (eventscribe.net, PosterID 553062): a within-group mean change with its 95 % CI as printed.
+EPOSO2023 = {
+    "study_id": "eposo2023",
+    "short_name": "EPOSO 2023",
+    "title": "Radicular and axial pain after treatment of spinal metastases (EPOSO)",
+    "authors": "EPOSO investigators",
+    "year": "2023",
+    "design": "prospective_cohort",
+    "population": "Patients treated with surgery or radiotherapy for spinal metastases, with radicular pain.",
+    "patients": "284",
+    "modality_id": "surgery",
+    "source_document": "Spine Summit 2023 poster abstract 553062",
+    "source_locator": "Abstract (results)",
+}
+EPOSO2023_OUTCOMES = [
+    {
+        "outcome_id": "eposo2023-nrs-improvement-radicular",
+        "study_id": "eposo2023",
+        "domain": "pain_score",
+        "measure": "Improvement in pain score (NRS 0-10)",
+        "source_term": "improved by 3.2 points",
+        "statistic": "mean_change",
+        "value": "3.2",
+        "ci_low": "2.5",
+        "ci_high": "4.0",
+        "unit": "NRS 0-10",
+        "timepoint": "3 months",
+        "subgroup": "radicular pain",
+        "subgroup_by": "pain type",
+        "p_value": "<0.001",
+        "locator": "Abstract (results)",
+        "note": "An improvement (a fall in the score) as printed, of the 129 patients with radicular pain.",
+    }
+]

@@ -4,12 +4,20 @@ the way out."""
 
 from __future__ import annotations
 
+import copy
+import csv
+import json
+import math
 import shutil
 from pathlib import Path
 
 import pytest
 import stated_forms as real
+import yaml
 
+from briefing import audit, combine, evidence, figures, pooling, render, sof, summary, wording
+from conftest import PROVENANCE, ROOT
+from real_studies import add_studies
 from test_validation import DATA, append_row, set_cell, validate
 
 
@@ -128,7 +136,6 @@ def test_analysed_beside_randomised_counts(data_dir):
 
 
 def _set_arm(data, arm_id, column, value):
-    import csv
 
     path = data / "arms.csv"
     rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
@@ -215,3 +222,233 @@ def test_survival_and_tumour_response_are_domains(data_dir):
     set_cell(data_dir, "outcomes", "ryu2008-relapse", "domain", "tumour_response")
     set_cell(data_dir, "outcomes", "ryu2008-duration", "domain", "survival")
     assert problems_of(data_dir) == []
+
+
+# --- how the briefing shows them ------------------------------------------------------------------
+
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def build(data: Path) -> dict:
+    package = data / "datapackage.yaml"
+    tables = evidence.read_tables(package)
+    summaries = [
+        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"]))))
+        for m in CONFIG["modalities"]
+    ]
+    return combine.build(CONFIG, summaries, tables, evidence.general_statements(tables), copy.deepcopy(PROVENANCE))
+
+
+def modality(context: dict, modality_id: str) -> dict:
+    return next(s for s in context["modalities"] if s["modality_id"] == modality_id)
+
+
+def test_a_finding_prints_as_the_source_words_it_never_as_a_change(data_dir):
+    """Before: 'twice as common' could only be a within-arm direction, printed 'increased'; 'no
+    difference between arms' a within-arm no_change ('8 Gy in one fraction: no change')."""
+    add(data_dir, "studies", [real.BPTWP1999])
+    add(data_dir, "arms", real.BPTWP1999_ARMS)
+    add(data_dir, "outcomes", real.BPTWP1999_OUTCOMES)
+    add(data_dir, "comparisons", real.BPTWP1999_COMPARISONS)
+    cebrt = modality(build(data_dir), "cebrt")
+    texts = {c["comparison_id"]: c["text"] for c in cebrt["comparisons"]}
+    assert texts["bptwp1999-retreatment"] == (
+        "higher with 8 Gy in one fraction than with 20 Gy in 5 or 30 Gy in 10 fractions "
+        "(the source: “twice as common”; no effect measure stated)"
+    )
+    assert texts["bptwp1999-first-improvement"] == (
+        "no difference between the arms (the source: “no differences”; no effect measure stated)"
+    )
+    assert not any(w in t for t in texts.values() for w in ("increased", "no change"))
+
+
+def test_a_finding_between_two_modalities_is_a_direct_comparison_row(data_dir):
+    """RTOG 0631 (PMID 37079324): 'pain response at 3 months was not improved' with radiosurgery
+    against conventional radiotherapy, a between-arm finding."""
+    shutil.copytree(data_dir, data_dir.parent / "project" / "data")
+    project = data_dir.parent / "project"
+    add_studies(project, {"rtog0631"})
+    finding = {
+        "comparison_id": "rtog0631-response-3m",
+        "study_id": "rtog0631",
+        "arm_id": "rtog0631-srs",
+        "comparator_arm_id": "rtog0631-ebrt",
+        "domain": "pain_response",
+        "measure": "Pain response at 3 months",
+        "source_term": "pain response at 3 months",
+        "finding": "no_difference",
+        "finding_words": "not improved",
+        "timepoint": "3 months",
+        "time_days": "91",
+        "locator": "Key Points (findings)",
+    }
+    add(project / "data", "comparisons", [finding])
+    assert validate(project / "data") == []
+    rows = [r for r in build(project / "data")["direct_comparisons"] if r["study_ids"] == ["rtog0631"]]
+    assert [(r["kind"], r["effect"]) for r in rows] == [
+        (
+            "stated",
+            "no difference between the arms (the source: “not improved”; no effect measure stated) "
+            "(as the source states it)",
+        )
+    ]
+
+
+def test_a_study_without_a_stated_number_of_patients_is_counted_as_none_and_said(data_dir):
+    before = modality(build(data_dir), "cebrt")["patients"]
+    add(data_dir, "studies", [real.TONG1982])
+    add(data_dir, "outcomes", real.TONG1982_OUTCOMES)
+    context = build(data_dir)
+    cebrt = modality(context, "cebrt")
+    assert cebrt["patients"] == before and cebrt["patients_not_stated"] == ["tong1982"]
+    assert "(and one study whose number of patients is not stated, counted as none)" in context["key_messages"]["cebrt"]
+    [sentence] = [t["text"] for t in cebrt["sentences"] if t["study_id"] == "tong1982"]
+    assert sentence.startswith("In a randomised trial (Tong 1982; number of patients not stated) treated with")
+    html = render.render_html(context, ROOT / "templates")
+    assert "None" not in audit.html_text(html)
+    assert "whose number of patients is not stated (counted as none)" in audit.html_text(html)
+
+
+def test_analysed_is_shown_beside_randomised(data_dir):
+    arm = {"patients": 425, "analysed": 258}
+    assert wording.arm_size_text(arm) == "425 patients, 258 analysed"
+    assert wording.arm_size_text({"patients": None}) == "size not stated"
+
+
+def test_a_range_a_cumulative_incidence_and_a_printed_ci_are_shown_as_printed(data_dir):
+    add(data_dir, "studies", [real.SAHGAL2013, real.EPOSO2023])
+    add(data_dir, "outcomes", real.SAHGAL2013_OUTCOMES + real.EPOSO2023_OUTCOMES)
+    assert validate(data_dir) == []
+    context = build(data_dir)
+    shown = {o["outcome_id"]: o["display"] for s in context["modalities"] for o in s["outcomes"]}
+    assert shown["sahgal2013-vcf-time-range"] == "range 0.03–43.01 months"
+    assert shown["sahgal2013-vcf-ci-1y"] == "cumulative incidence 12.35 % at 1 year"
+    assert shown["eposo2023-nrs-improvement-radicular"] == (
+        "mean change 3.2 points (NRS 0–10) (95 % CI 2.5 to 4.0, as printed), p < 0.001"
+    )
+    # A cumulative incidence is no crude share: no count, no Wilson interval, never pooled.
+    srs = modality(context, "srs")
+    assert not any(i.startswith("sahgal2013-vcf-ci") for p in srs["pooled"] for i in p["outcome_ids"])
+    assert all(o.get("estimate") is None for o in srs["outcomes"] if o["statistic"] == "cumulative_incidence")
+
+
+def test_a_count_without_a_denominator_and_none_observed_are_shown_as_stated():
+    none = {"statistic": "count", "events": 0, "value_text": "0", "unit": "patients", "measure": "Neurotoxicity"}
+    assert wording.display(none, None) == "none (0 patients; no denominator stated)"
+    count = none | {"events": 23, "value_text": "23"}
+    assert wording.display(count, None) == "23 patients (no denominator stated)"
+    share = {"statistic": "percent", "events": 23, "value_text": "36", "unit": "%", "measure": "Response"}
+    assert wording.display(share, None) == "36 % (23 patients; denominator not stated; no CI computable)"
+    procedures = count | {"denominator_unit": "procedures", "denominator": 40}
+    assert wording.display(procedures, None) == "23/40 procedures"
+
+
+def test_approximately_prints_about_and_derives_nothing(data_dir):
+    set_cell(data_dir, "outcomes", "ryu2008-relapse", "value_qualifier", "approx")
+    set_cell(data_dir, "outcomes", "ryu2008-relapse", "denominator", "58")
+    shown = {o["outcome_id"]: o for o in modality(build(data_dir), "srs")["outcomes"]}
+    relapse = shown["ryu2008-relapse"]
+    assert relapse["display"] == "about 6.9 % (approximate as stated; no count or CI derived)"
+
+
+def test_a_scale_without_a_printed_range_says_so_and_draws(data_dir):
+    append_row(
+        data_dir,
+        "scales",
+        scale_id="QLQ-BM22 painful sites",
+        name="EORTC QLQ-BM22, painful sites scale",
+        text="points (QLQ-BM22 painful sites)",
+        direction="lower_better",
+    )
+    for outcome in ("shao_i125-nrs-0", "shao_i125-nrs-w1", "shao_i125-nrs-w2", "shao_i125-nrs-w4"):
+        set_cell(data_dir, "outcomes", outcome, "unit", "QLQ-BM22 painful sites")
+    i125 = modality(build(data_dir), "i125")
+    [w1] = [o for o in i125["outcomes"] if o["outcome_id"] == "shao_i125-nrs-w1"]
+    assert w1["display"].endswith("(the scale's range is not stated by the source)")
+    assert figures.value_range([{"unit": "QLQ-BM22 painful sites"}], {"QLQ-BM22 painful sites": {}}) == (0.0, None)
+
+
+def test_lesions_and_procedures_are_never_counted_or_pooled_as_patients():
+    """Sahgal 2013's 57 of 410 treated segments: before, 410 was printed as its participants."""
+    studies = {"sahgal2013": {"patients": 252}}
+    segments = [{"study_id": "sahgal2013", "denominator": 410, "denominator_unit": "lesions"}]
+    assert sof.participants(segments, studies) == (252, 1)
+    assert sof.analysed(segments, studies)["participants"] is None
+    share = {"measure": "Vertebral compression fracture", "denominator_unit": "patients"}
+    assert pooling._definition(share) != pooling._definition(share | {"denominator_unit": "procedures"})
+
+
+# --- stated ratios pooled (item 17) ---------------------------------------------------------------
+
+Z = 1.959964  # metafor's qnorm(0.975), as conv.wald takes it
+
+
+def _trial(data: Path, study: str, rr: str, low: str, high: str) -> None:
+    """A trial of radiosurgery against conventional radiotherapy that states a risk ratio of complete
+    pain response at 3 months with its 95 % CI (and no arm counts)."""
+    trial = {"study_id": study, "short_name": study, "title": f"Trial {study}", "pmid": "", "modality_id": "srs"}
+    add(data, "studies", [real.BPTWP1999 | trial])
+    arms = [
+        {"arm_id": f"{study}-srs", "label": "stereotactic radiotherapy", "role": "intervention", "modality_id": "srs"},
+        {"arm_id": f"{study}-ebrt", "label": "conventional radiotherapy", "role": "comparator", "modality_id": "cebrt"},
+    ]
+    add(data, "arms", [a | {"study_id": study, "locator": "Abstract"} for a in arms])
+    add(data, "outcomes", [real.BPTWP1999_OUTCOMES[0] | {"outcome_id": f"{study}-os", "study_id": study}])
+    comparison = {
+        "comparison_id": f"{study}-cr-3m",
+        "study_id": study,
+        "arm_id": f"{study}-srs",
+        "comparator_arm_id": f"{study}-ebrt",
+        "domain": "pain_response",
+        "measure": "Complete pain response at 3 months",
+        "source_term": "complete response for pain at 3 months",
+        "effect_measure": "RR",
+        "value": rr,
+        "ci_low": low,
+        "ci_high": high,
+        "timepoint": "3 months",
+        "locator": "Abstract (findings)",
+    }
+    add(data, "comparisons", [comparison])
+
+
+def test_stated_ratios_of_one_comparison_pool_by_generic_inverse_variance(data_dir):
+    """SC.24 (Sahgal 2021, Lancet Oncol): complete response at 3 months, risk ratio 1.33 (95 % CI 1.14
+    to 1.55). The second trial's 1.37 (1.03 to 1.82) is the ratio of metafor's conv.wald help page
+    (log 0.3148, variance 0.0211 there). Before, both were shown and never pooled. The two agree
+    (Q < 1), so REML's τ² is 0 and the pooled ratio is the fixed-effect one, computed here by hand."""
+    _trial(data_dir, "sc24", "1.33", "1.14", "1.55")
+    _trial(data_dir, "convwald", "1.37", "1.03", "1.82")
+    assert validate(data_dir) == []
+    context = build(data_dir)
+    [row] = modality(context, "srs")["pooled_ratios"]
+    y = [math.log(1.37), math.log(1.33)]  # in study order: convwald, sc24
+    w = [1 / ((math.log(hi) - math.log(lo)) / (2 * Z)) ** 2 for lo, hi in ((1.03, 1.82), (1.14, 1.55))]
+    est = sum(wi * yi for wi, yi in zip(w, y, strict=True)) / sum(w)
+    se = 1 / math.sqrt(sum(w))
+    assert row["study_ids"] == ["convwald", "sc24"] and row["pooled"]["tau2"] == 0
+    assert row["pooled"]["estimate_ratio"] == pytest.approx(math.exp(est), abs=1e-9)
+    assert row["pooled"]["ci_low_ratio"] == pytest.approx(math.exp(est - Z * se), rel=1e-6)
+    assert row["pooled"]["ci_high_ratio"] == pytest.approx(math.exp(est + Z * se), rel=1e-6)
+    assert row["vi"][0] == pytest.approx(0.0211, abs=5e-5)  # metafor's conv.wald listing
+    assert row["text"].startswith(
+        "RR 1.34 (95 % CI 1.17 to 1.53), pooled from two trials' stated risk ratios (generic inverse variance, REML"
+    )
+    assert "generic inverse variance" in context["methods"]["comparisons"]
+    html = audit.html_text(render.render_html(context, ROOT / "templates"))
+    assert row["text"] in html
+
+
+def test_a_single_stated_ratio_or_a_subgroups_is_not_pooled(data_dir):
+    _trial(data_dir, "sc24", "1.33", "1.14", "1.55")
+    _trial(data_dir, "convwald", "1.37", "1.03", "1.82")
+
+    path = data_dir / "comparisons.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    rows[-1] |= {"subgroup": "radiosensitive histology"}
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    assert validate(data_dir) == []
+    assert modality(build(data_dir), "srs")["pooled_ratios"] == []

@@ -32,7 +32,11 @@ METHODS = {
         "source states; trials of the same treatment against the same comparator and outcome are pooled by REML "
         "on log risk ratios. The absolute effect per 1,000 is computed at the comparator arms' risk and, where "
         "the data state one, at a stated baseline risk (Cochrane Handbook formulas, a bound capped at 1,000). "
-        "A subgroup's figures are shown and analysed apart from the whole group's"
+        "A subgroup's figures are shown and analysed apart from the whole group's. Ratios (hazard, odds or risk "
+        "ratios) that two or more trials state with their 95 % CI for the same outcome, treatment and comparator "
+        "are pooled by generic inverse variance: the log ratio with its standard error from the CI's width "
+        "((log upper − log lower) / (2 × 1.96), as metafor's conv.wald), REML random effects on the log scale, "
+        "DerSimonian–Laird as sensitivity; they are never pooled with the risk ratios the build computes"
     ),
     "reviews": (
         "a review is never counted as a study: a systematic review's pooled results are shown as that review's, "
@@ -340,6 +344,7 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "review_ids": [st["study_id"] for st in s["reviews"]],
                 "patients": s["patients"],
                 "patients_unstated": s.get("patients_unstated", []),
+                "patients_not_stated": s.get("patients_not_stated", []),
                 "designs": s["designs"],
                 "main_pain": s["main_pain"],
                 "columns": columns,

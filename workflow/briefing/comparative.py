@@ -226,3 +226,59 @@ def _sof_row(rows: list[Row], baselines: list[Row], knapp_hartung: bool) -> Row:
             if b["domain"] == rows[0]["domain"] and b["measure"] == rows[0]["measure"]
         ],
     }
+
+
+# --- ratios the sources state (issue 29, item 17) -----------------------------------------------
+
+
+def stated_ratio_groups(comparisons: list[Row], arms: dict[str, Row]) -> list[list[Row]]:
+    """Stated ratios (HR, OR, RR) with both bounds of their 95 % CI that may pool: whole groups, the
+    same domain, measure, effect measure and time point, the same treatment against the same
+    comparator (as _sof_groups), at least two studies, each once."""
+    from .vocabulary import EFFECT_MEASURES
+
+    groups: dict[tuple[Any, ...], list[Row]] = {}
+    for c in comparisons:
+        measure = EFFECT_MEASURES[c["effect_measure"]] if c.get("effect_measure") in EFFECT_MEASURES else None
+        stated = measure and measure.ratio and None not in (c.get("value"), c.get("ci_low"), c.get("ci_high"))
+        if stated and not c.get("subgroup") and c["arm_id"] in arms and c["comparator_arm_id"] in arms:
+            treated, control = arms[c["arm_id"]], arms[c["comparator_arm_id"]]
+            key = (c["domain"], c["measure"], c["effect_measure"], c.get("timepoint") or "")
+            key += (treated.get("modality_id") or "", _comparator(control))
+            groups.setdefault(key, []).append(c)
+    return [
+        sorted(g, key=lambda c: c["study_id"])
+        for _, g in sorted(groups.items())
+        if len(g) >= 2 and len({c["study_id"] for c in g}) == len(g)
+    ]
+
+
+def pool_stated_ratios(comparisons: list[Row], arms: dict[str, Row], knapp_hartung: bool = False) -> list[Row]:
+    """Stated ratios of one comparison pooled by generic inverse variance: log ratio, its variance
+    from the CI's width (meta.log_ratio_from_ci, metafor's conv.wald), REML random effects on the
+    log scale, DerSimonian-Laird as sensitivity."""
+    from . import meta  # scipy and statsmodels: imported only when something is pooled
+
+    rows = []
+    for group in stated_ratio_groups(comparisons, arms):
+        measure = group[0]["effect_measure"]
+        yi, vi = meta.log_ratio_from_ci(*([c[k] for c in group] for k in ("value", "ci_low", "ci_high")))
+        pooled = meta.pool_comparisons(measure, yi, vi, knapp_hartung=knapp_hartung).to_dict()
+        sensitivity = meta.pool_comparisons(measure, yi, vi, method="DL", knapp_hartung=knapp_hartung).to_dict()
+        rows.append(
+            {
+                "domain": group[0]["domain"],
+                "measure": group[0]["measure"],
+                "effect_measure": measure,
+                "timepoint": group[0].get("timepoint"),
+                "arm_id": group[0]["arm_id"],
+                "comparator_arm_id": group[0]["comparator_arm_id"],
+                "study_ids": [c["study_id"] for c in group],
+                "comparison_ids": [c["comparison_id"] for c in group],
+                "yi": [float(y) for y in yi],
+                "vi": [float(v) for v in vi],
+                "pooled": pooled,
+                "sensitivity": sensitivity,
+            }
+        )
+    return rows

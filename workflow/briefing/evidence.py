@@ -100,11 +100,14 @@ def _unit_words(tables: dict[str, Table]) -> None:
     """Each outcome's unit in the words printed after its value: a scale's own (scales.csv), else
     the vocabulary's."""
     scales = {sc.get("scale_id"): sc.get("text") for sc in tables.get("scales", [])}
+    unranged = {sc.get("scale_id") for sc in tables.get("scales", []) if None in (sc.get("minimum"), sc.get("maximum"))}
     for outcome in tables.get("outcomes", []):
         unit = outcome.get("unit")
         words = scales.get(unit) or (UNITS[unit].text if unit in UNITS else unit)
         if words is not None:
             outcome["unit_text"] = words
+        if unit in unranged:  # a scale whose range its source does not print (QLQ-BM22): said where shown
+            outcome["scale_range_unstated"] = True
 
 
 def _as_printed(outcome: dict[str, Any]) -> None:

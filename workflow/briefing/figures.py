@@ -162,7 +162,9 @@ def trajectory_figure(
 def value_range(series: list[dict[str, Any]], scales: dict[str, dict[str, Any]]) -> tuple[float, float | None]:
     """The value axis: a score's whole scale, so that a change is seen against all the scale could
     show (a range cut to the data magnifies it); any other level (a dose) from 0 up."""
-    ranges = [scales[s["unit"]] for s in series if s.get("unit") in scales]
+    # A scale whose range its source does not print (QLQ-BM22) is drawn as any other level, from 0.
+    ranged = {k for k, r in scales.items() if r.get("minimum") is not None and r.get("maximum") is not None}
+    ranges = [scales[s["unit"]] for s in series if s.get("unit") in ranged]
     if ranges and len(ranges) == len(series):
         return min(float(r["minimum"]) for r in ranges), max(float(r["maximum"]) for r in ranges)
     return min([0.0] + [float(r["minimum"]) for r in ranges]), None

@@ -27,7 +27,7 @@ def key_message(s: dict[str, Any]) -> str:
             f"narrative statements only, no effect estimate.{gaps}"
         )
     top = sof.headline_row(s["sof"]["rows"])  # the row the cross-modality table shows
-    size = f"{wording.sentence_start(s['designs'])}, {s['patients']} patients."
+    size = f"{wording.sentence_start(s['designs'])}, {wording.patients_total(s)}."
     if top is None:
         return size + gaps
     # A pooled effect names its time windows itself.

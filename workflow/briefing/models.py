@@ -436,6 +436,26 @@ class ComputedComparison(ArmPair):
     scope: str  # its time point, subgroup and arms
 
 
+class PooledStatedRatio(Model):
+    """Ratios (HR, OR, RR) two or more trials state with their CI for one comparison, pooled by
+    generic inverse variance (comparative.pool_stated_ratios)."""
+
+    domain: str
+    measure: str
+    effect_measure: str
+    timepoint: str | None
+    arm_id: str
+    comparator_arm_id: str
+    study_ids: list[str]
+    comparison_ids: list[str]
+    yi: list[float]  # log ratios and their variances from the CIs, what pooling took
+    vi: list[float]
+    pooled: PooledResult
+    sensitivity: PooledResult
+    text: str
+    scope: str
+
+
 class ComparativeSofRow(Model):
     """A summary-of-findings row of a comparison (comparative.sof_rows), in GRADEpro's columns."""
 
@@ -601,6 +621,7 @@ class ModalitySummary(Model):
     review_results: list[ReviewResult] = []
     patients: int
     patients_unstated: list[str] = []  # studies whose arm of this modality has no stated size
+    patients_not_stated: list[str] = []  # studies whose source states no number of patients (counted as none)
     comparator_in: list[dict[str, str]] = []
     arms: list[Arm] = []
     comparisons: list[DescribedComparison] = []
@@ -625,6 +646,7 @@ class ModalitySummary(Model):
     sof_comparisons: list[ComparativeSofRow] = []
     sof_differences: list[DifferenceSofRow] = []
     comparison_figures: list[Figure] = []  # the forest plots of sof_comparisons, shown beside them
+    pooled_ratios: list[PooledStatedRatio] = []  # stated ratios of one comparison, pooled (issue 29)
     prespecified: list[str] = []  # prespecified subgroup analyses that had nothing pooled to run on
 
 
@@ -723,6 +745,7 @@ class ComparisonRow(Model):
     review_ids: list[str]
     patients: int
     patients_unstated: list[str] = []
+    patients_not_stated: list[str] = []
     designs: str
     main_pain: Finding | None
     columns: dict[str, ComparisonColumn]

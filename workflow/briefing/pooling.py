@@ -30,7 +30,9 @@ def window_for(time_days: float | None, windows: list[dict[str, Any]]) -> dict[s
 def _definition(o: dict[str, Any]) -> str:
     """Outcomes count as the same only when their definition matches: the ICPR category where the
     source's term plainly maps to one, otherwise the measure as named."""
-    return o.get("icpr_category") or o["measure"]
+    unit = o.get("denominator_unit")
+    # Shares of lesions or procedures are never pooled with shares of patients (issue 29).
+    return (o.get("icpr_category") or o["measure"]) + (f", per {unit}" if unit and unit != "patients" else "")
 
 
 def pool_outcomes(

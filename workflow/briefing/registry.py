@@ -137,8 +137,8 @@ def _stated_comparisons(s: dict[str, Any]) -> list[Entry]:
             study_id=c["study_id"],
             table="comparisons",
             label=c["measure"],
-            statistic=c["effect_measure"],
-            value_text=c["value_text"],
+            statistic=c.get("effect_measure") or f"finding: {c.get('finding')}",
+            value_text=c.get("value_text"),
             ci_low_text=c.get("ci_low_text"),
             ci_high_text=c.get("ci_high_text"),
             timepoint=c.get("timepoint"),
@@ -191,6 +191,27 @@ def _comparative_sof(s: dict[str, Any]) -> list[Entry]:
         of, where = row["comparison_ids"], "computed from the comparisons listed"
         entries.append(_derived(id, s["modality_id"], "outcomes", label, derivation, of, where, shown=shown))
     return entries
+
+
+def _pooled_ratios(s: dict[str, Any]) -> list[Entry]:
+    """Stated ratios of one comparison that the build pools (issue 29, item 17)."""
+    derivation = (
+        "ratios stated with their 95 % CI, pooled by generic inverse variance: log ratio, SE from the CI's width "
+        "(metafor's conv.wald), REML random effects (DerSimonian-Laird as sensitivity)"
+    )
+    return [
+        _derived(
+            f"{s['modality_id']}:pooled-ratio:{'+'.join(r['comparison_ids'])}",
+            s["modality_id"],
+            "comparisons",
+            f"{r['measure']}: pooled {r['effect_measure']}",
+            derivation,
+            r["comparison_ids"],
+            "computed from the comparisons listed",
+            shown=[r["text"]],
+        )
+        for r in s.get("pooled_ratios", [])
+    ]
 
 
 def _mean_differences(s: dict[str, Any]) -> list[Entry]:
@@ -394,6 +415,7 @@ MODALITY_PARTS = (
     _stated_study_figures,
     _outcome_figures,
     _stated_comparisons,
+    _pooled_ratios,
     _computed_comparisons,
     _comparative_sof,
     _mean_differences,

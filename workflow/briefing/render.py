@@ -33,6 +33,7 @@ def environment(templates: str | Path) -> jinja2.Environment:
     env.filters["sentence_start"] = wording.sentence_start
     env.filters["in_sentence"] = wording.name_in_sentence
     env.filters["citation_runs"] = citation_runs
+    env.filters["arm_size"] = wording.arm_size_text
     return env
 
 

@@ -30,11 +30,17 @@ def participants(
         arm = arms.get(o.get("arm_id") or "")
         size = arm.get("patients") if arm else studies[o["study_id"]].get("patients")
         key = (o["study_id"], o.get("arm_id") if arm else None)
-        per_group[key] = max(per_group.get(key, 0), o.get("denominator") or size or 0)
+        per_group[key] = max(per_group.get(key, 0), _patients_of(o) or size or 0)
     per_study: dict[str, int] = {}
     for (study, _), n in per_group.items():
         per_study[study] = per_study.get(study, 0) + n
     return sum(per_study.values()), len(per_study)
+
+
+def _patients_of(o: dict[str, Any]) -> int | None:
+    """A figure's denominator when it counts patients: lesions and procedures are never summed with
+    patients as participants (issue 29); their study's size counts instead."""
+    return o.get("denominator") if o.get("denominator_unit") in (None, "", "patients") else None
 
 
 def analysed(
@@ -47,7 +53,7 @@ def analysed(
     stated: dict[tuple[str, str | None], int] = {}
     for o in outcomes:
         key = (o["study_id"], o.get("arm_id") if o.get("arm_id") in arms else None)
-        if o.get("denominator"):
+        if _patients_of(o):
             stated[key] = max(stated.get(key, 0), o["denominator"])
     ids = sorted({o["study_id"] for o in outcomes})
     unstated = [sid for sid in ids if not any(k[0] == sid for k in stated)]

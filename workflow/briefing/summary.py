@@ -116,9 +116,8 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "reviews": _by_year([s for s in studies if DESIGNS[s["design"]].review]),
         "review_results": _review_results(evidence),
         "patients": _patients(primary, arms, modality_id),
-        "patients_unstated": sorted(
-            {a["study_id"] for a in arms.values() if a.get("modality_id") == modality_id and a.get("patients") is None}
-        ),
+        "patients_unstated": _arms_unstated(arms, modality_id),
+        "patients_not_stated": [s["study_id"] for s in primary if s.get("patients_stated") is False],
         "comparator_in": _comparator_in(evidence, modality_id, primary_ids),
         "arms": list(arms.values()),
         "comparisons": _comparisons(evidence.get("comparisons", []), arms),
@@ -157,11 +156,22 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     forests = [f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names)]
     sof_differences = _difference_sof(result["computed_differences"], arms, ratings, knapp_hartung)
     return result | {
+        "pooled_ratios": _pooled_ratios(result["comparisons"], arms, knapp_hartung),
         "sof": sof.rows_for_modality(result, evidence.get("settings")),
         "sof_comparisons": sof_comparisons,
         "sof_differences": sof_differences,
         "comparison_figures": forests,
     }
+
+
+def _pooled_ratios(
+    comparisons: list[dict[str, Any]], arms: dict[str, dict[str, Any]], kh: bool
+) -> list[dict[str, Any]]:
+    """Ratios two or more trials state for one comparison, pooled, in words (issue 29, item 17)."""
+    return [
+        r | {"text": wording.pooled_ratio_text(r), "scope": wording.comparison_scope(r, arms)}
+        for r in comparative.pool_stated_ratios(comparisons, arms, kh)
+    ]
 
 
 def _comparative_sof(
@@ -278,13 +288,31 @@ def _patients(primary: list[dict[str, Any]], arms: dict[str, dict[str, Any]], mo
     return total
 
 
+def _arms_unstated(arms: dict[str, dict[str, Any]], modality_id: str) -> list[str]:
+    """Studies counted by their arms of this modality (as _patients: a study with an arm of another
+    modality) where such an arm's size is not stated; a study of one modality counts its own total."""
+    mixed = {a["study_id"] for a in arms.values() if a.get("modality_id") != modality_id}
+    return sorted(
+        {
+            a["study_id"]
+            for a in arms.values()
+            if a["study_id"] in mixed and a.get("modality_id") == modality_id and a.get("patients") is None
+        }
+    )
+
+
 def _comparisons(rows: list[dict[str, Any]], arms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The comparisons the primary studies state, each in words."""
     return [
-        c | {"text": wording.stated_comparison(c), "scope": wording.comparison_scope(c, arms)}
+        c | {"text": _comparison_text(c, arms), "scope": wording.comparison_scope(c, arms)}
         for c in rows
         if c["arm_id"] in arms
     ]
+
+
+def _comparison_text(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
+    """A stated effect, or a finding the source states without one (issue 29)."""
+    return wording.stated_comparison(c) if c.get("effect_measure") else wording.stated_finding(c, arms)
 
 
 def _outcomes(

@@ -122,7 +122,7 @@ STATISTIC_LIST = (
     Statistic("hazard_ratio", "hazard ratio {value}", ratio=True),
     # A time-to-event estimate (Kaplan-Meier or competing risks) at a time point: not a crude share
     # of patients, so never pooled with percents and given no Wilson interval.
-    Statistic("cumulative_incidence", "cumulative incidence {value} {unit}"),
+    Statistic("cumulative_incidence", "cumulative incidence {value} {unit}", word="cumulative incidence"),
     # The lowest and highest value the source states ("13–217 days"): value and value_high.
     Statistic("range", "range {value} {unit}"),
     Statistic("test_only"),

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import numbers
-from .vocabulary import DESIGNS, DIRECTIONS, DOMAINS, EFFECT_MEASURES, FACTORS, STATISTICS, UNITS
+from .vocabulary import DESIGNS, DIRECTIONS, DOMAINS, EFFECT_MEASURES, FACTORS, FINDINGS, STATISTICS, UNITS
 
 # ----------------------------------------------------------------------------- words
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
@@ -208,21 +208,19 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
             text += f" ({est['events']}/{est['n']} {o.get('denominator_unit') or ''}{mark}; {ci_text(est)})".replace(
                 " ;", ";"
             )
-        elif o.get("value_qualifier"):
-            text += " (a bound as stated; no count or CI derived)"
-        elif not o.get("denominator"):
-            text += " (denominator not stated; no CI computable)"
+        elif o.get("value_qualifier") or not o.get("denominator"):
+            text += unestimated_percent(o)
         else:
             text += f" of {o['denominator']} (no whole count reproduces the percentage; no CI shown)"
     elif statistic == "count":
-        text = f"{o['events']}/{o['denominator']} {o.get('denominator_unit') or ''}".strip()
+        text = count_text(o)
         if est:
             text += f" ({ci_text(est)})"
     elif statistic == "test_only":
         text = DIRECTIONS[o["direction"]].text + " (no figures reported)"
     elif STATISTICS[statistic].display:
         words = o.get("unit_text") or (UNITS[unit].text if unit in UNITS else unit)
-        text = STATISTICS[statistic].display.format(value=value, unit=words).replace("  ", " ").strip()
+        text = STATISTICS[statistic].display.format(value=range_value(o), unit=words).replace("  ", " ").strip()
         first, _, rest = text.partition(" ")
         if rest and first.lower() in o["measure"].lower().split():  # "Earliest pain relief: ≤ 24 hours"
             text = rest
@@ -230,6 +228,7 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
             text += f" ({numbers.sd(o['sd_text'])})"
         if STATISTICS[statistic].ratio:
             text += ratio_groups(o)
+        text += stated_extras(o)
     else:  # validation only admits the statistics of the vocabulary
         raise ValueError(f"statistic {statistic!r} has no display in vocabulary.py")
     if statistic not in ("percent", "count") and o.get("denominator"):
@@ -322,7 +321,7 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True) -
 def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates: dict[str, Any]) -> str:
     design = DESIGNS[s["design"]].singular
     article = "an" if design[0] in "aeiou" else "a"
-    size = f"{s['patients']} patients"
+    size = f"{s['patients']} patients" if s.get("patients") is not None else PATIENTS_NOT_STATED
     if s.get("lesions"):
         size += f" with {s['lesions']} lesions"
     regimen = f" treated with {lower_first(s['regimen'])}" if s.get("regimen") else ""
@@ -345,9 +344,8 @@ def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates:
             continue
         findings.append(f"{lower_first(outcome_label(o))}: {display(o, estimates.get(o['outcome_id']))}")
     return (
-        f"In {article} {design} ({s['short_name']}) of {size}{regimen}, the authors reported "
-        + "; ".join(findings)
-        + "."
+        f"In {article} {design} ({s['short_name']}{'; ' if s.get('patients') is None else ') of '}{size}"
+        f"{')' if s.get('patients') is None else ''}{regimen}, the authors reported " + "; ".join(findings) + "."
     )
 
 
@@ -739,3 +737,100 @@ def subgroups_done(
 def subgroups_nothing_pooled(spec: dict[str, Any]) -> str:
     name = spec.get("label") or spec["covariate"].replace("_", " ")
     return f"Prespecified subgroups by {name}: not analysed, nothing was pooled"
+
+
+# ----------------------------------------------------------------------------- stated forms (issue 29)
+# What real abstracts state beyond a plain figure, each said as the source says it.
+
+PATIENTS_NOT_STATED = "number of patients not stated"
+
+
+def stated_finding(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
+    """A between-arm finding without an effect measure, as the source words it: "higher with 8 Gy in one
+    fraction than with 20 Gy in 5 fractions (the source: “twice as common”; no effect measure stated)".
+    Never a change within an arm, never "increased"."""
+    finding = FINDINGS[c["finding"]]
+    arm, comparator = (arms[c[k]]["label"] if c.get(k) in arms else "" for k in ("arm_id", "comparator_arm_id"))
+    text = finding.text if c["finding"] == "no_difference" else f"{finding.text} {arm} than with {comparator}"
+    words = f"the source: “{c['finding_words']}”; " if c.get("finding_words") else ""
+    text += f" ({words}no effect measure stated)"
+    if c.get("p_value"):
+        text += f"; {p_text(c['p_value'])}"
+    return text
+
+
+def patients_text(study: dict[str, Any]) -> str:
+    """A study's number of patients as printed, or that the source states none."""
+    return PATIENTS_NOT_STATED if study.get("patients") is None else str(study["patients"])
+
+
+def arm_size_text(arm: dict[str, Any]) -> str:
+    """An arm's size: randomised (or allocated) and, where stated, analysed, side by side."""
+    size = "size not stated" if arm.get("patients") is None else f"{arm['patients']} patients"
+    if arm.get("analysed") is not None:
+        size += f", {arm['analysed']} analysed"
+    return size
+
+
+def unestimated_percent(o: dict[str, Any]) -> str:
+    """Why a percentage has no count or CI: a bound or an approximate value (nothing derived from
+    either), or no denominator (its stated count, if any, shown as stated)."""
+    if o.get("value_qualifier") == "approx":
+        return " (approximate as stated; no count or CI derived)"
+    if o.get("value_qualifier"):
+        return " (a bound as stated; no count or CI derived)"
+    events = f"{o['events']} {o.get('denominator_unit') or 'patients'}; " if o.get("events") is not None else ""
+    return f" ({events}denominator not stated; no CI computable)"
+
+
+def count_text(o: dict[str, Any]) -> str:
+    """ "42/50 patients", or a count the source states without a denominator: "23 patients (no
+    denominator stated)", "none (0 patients; no denominator stated)"."""
+    unit = o.get("denominator_unit") or ""
+    if o.get("denominator"):
+        return f"{o['events']}/{o['denominator']} {unit}".strip()
+    counted = f"{o['events']} {unit or 'patients'}"
+    return f"none ({counted}; no denominator stated)" if o["events"] == 0 else f"{counted} (no denominator stated)"
+
+
+def range_value(o: dict[str, Any]) -> str:
+    """The value as printed; a range's two ends, "0.03–43.01"."""
+    if o.get("statistic") == "range" and o.get("value_high_text"):
+        return f"{o['value_text']}–{o['value_high_text']}"
+    return o.get("value_text") or ""
+
+
+def stated_extras(o: dict[str, Any]) -> str:
+    """What a figure carries beyond its value: a cumulative incidence's time point, a CI as printed
+    (never recomputed), and a scale whose range the source does not print."""
+    text = ""
+    if o.get("statistic") == "cumulative_incidence" and o.get("timepoint"):
+        text += f" at {o['timepoint']}"
+    if o.get("ci_low_text") and o.get("ci_high_text"):
+        unit = "%" if o.get("unit") == "%" else ""
+        text += f" ({numbers.ci_text(o['ci_low_text'], o['ci_high_text'], unit)}, as printed)"
+    if o.get("scale_range_unstated"):
+        text += " (the scale's range is not stated by the source)"
+    return text
+
+
+def patients_total(s: dict[str, Any]) -> str:
+    """A modality's patients, and the studies that state no number, counted as none: "765 patients
+    (and one study whose number of patients is not stated, counted as none)"."""
+    text = f"{s['patients']} patients"
+    unstated = len(s.get("patients_not_stated") or [])
+    if unstated:
+        which = "one study whose" if unstated == 1 else f"{count_words(unstated)} studies whose"
+        text += f" (and {which} number of patients is not stated, counted as none)"
+    return text
+
+
+def pooled_ratio_text(row: dict[str, Any]) -> str:
+    """ "HR 0.80 (95 % CI 0.70 to 0.91), pooled from 2 trials' stated hazard ratios (generic inverse
+    variance, REML on the log scale); I² = 0.0 %, τ² = 0.0000" (derived by the build)."""
+    p = row["pooled"]
+    label = EFFECT_MEASURES[row["effect_measure"]].label
+    text = f"{row['effect_measure']} {numbers.ratio(p['estimate_ratio'])} "
+    text += f"(95 % CI {numbers.ratio(p['ci_low_ratio'])} to {numbers.ratio(p['ci_high_ratio'])}), "
+    text += f"pooled from {count_words(p['k'])} trials' stated {label}s (generic inverse variance, REML on the log "
+    return text + f"scale); I² = {numbers.i2(p['i2'])} %, τ² = {numbers.tau2(p['tau2'])}"
