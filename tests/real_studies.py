@@ -17,13 +17,6 @@ TABLES = ("studies.csv", "arms.csv", "outcomes.csv", "comparisons.csv", "stateme
 NOT_YET = {
     "elhawwari2012_3arm": "only between-arm findings (comparisons.finding) and no figure: refused as "
     "'a primary study without figures'",
-    "tong1982_rtog7402": "a between-arm finding without an effect measure: the cebrt build raises "
-    "KeyError 'unknown effect measure None' in wording.stated_comparison",
-    "bptwp1999_8gy": "between-arm findings without an effect measure: the same KeyError",
-    "vanderlinden2004_dbms": "a between-arm finding without an effect measure: the same KeyError",
-    "gutierrez2014_8gy": "a between-arm finding without an effect measure: the same KeyError",
-    "farrokhi2012_pv": "a score on a scale whose range the source does not print (VAS): the surgery "
-    "build raises TypeError in figures.value_range (float(None))",
 }
 
 
