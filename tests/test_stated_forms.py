@@ -435,6 +435,8 @@ def test_stated_ratios_of_one_comparison_pool_by_generic_inverse_variance(data_d
         "RR 1.34 (95 % CI 1.17 to 1.53), pooled from two trials' stated risk ratios (generic inverse variance, REML"
     )
     assert "generic inverse variance" in context["methods"]["comparisons"]
+    [direct] = [r for r in context["direct_comparisons"] if r["kind"] == "pooled"]
+    assert (direct["study_ids"], direct["effect"]) == (["convwald", "sc24"], row["text"])
     html = audit.html_text(render.render_html(context, ROOT / "templates"))
     assert row["text"] in html
 

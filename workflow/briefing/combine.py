@@ -176,7 +176,31 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "kind": "stated",
                     }
                 )
+        rows += _pooled_ratio_rows(s, arms, pair)
         rows += _uncompared(s, arms, names, {st for row in rows for st in row["study_ids"]})
+    return rows
+
+
+def _pooled_ratio_rows(s: dict[str, Any], arms: dict[str, dict[str, Any]], pair: Any) -> list[dict[str, Any]]:
+    """Stated ratios of two modalities' trials that the build pools (issue 29, item 17), beside
+    each trial's own stated ratio."""
+    rows = []
+    for r in s.get("pooled_ratios", []):
+        if modalities := pair(r):
+            sizes = [arms[c].get("patients") for c in arms if arms[c]["study_id"] in r["study_ids"]]
+            rows.append(
+                {
+                    "intervention": modalities[0],
+                    "comparator": modalities[1],
+                    "measure": r["measure"],
+                    "arms": f"{arms[r['arm_id']]['label']} against {arms[r['comparator_arm_id']]['label']}",
+                    "participants": None if None in sizes else sum(sizes),
+                    "study_ids": r["study_ids"],
+                    "effect": r["text"],
+                    "certainty": None,
+                    "kind": "pooled",
+                }
+            )
     return rows
 
 

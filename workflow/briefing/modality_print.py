@@ -54,7 +54,8 @@ def contents(m: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         (studies, f"table-{mid}-outcomes", "Outcomes as reported"),
         (
-            studies and (m["comparisons"] or m["computed_comparisons"] or m["computed_differences"]),
+            studies
+            and (m["comparisons"] or m["computed_comparisons"] or m["computed_differences"] or m["pooled_ratios"]),
             f"table-{mid}-comparisons",
             "Comparisons between arms",
         ),

@@ -102,6 +102,7 @@ def _outcome_figures(s: dict[str, Any]) -> list[Entry]:
     entries: list[Entry] = []
     for o in s["outcomes"] + [o for r in s.get("review_results", []) for o in r["outcomes"]]:
         stated = {k: o.get(k) for k in ("value_text", "sd_text", "events", "denominator", "unit", "timepoint")}
+        stated |= {k: o.get(k) for k in ("ci_low_text", "ci_high_text")}  # a CI the source prints (issue 29)
         entries.append(
             _entry(
                 id=o["outcome_id"],
