@@ -10,6 +10,17 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "real_studies"
 TABLES = ("studies.csv", "arms.csv", "outcomes.csv", "comparisons.csv", "statements.csv", "certainty.csv", "scales.csv")
 
 
+# Fixture studies that `make check` takes but the build cannot yet, or that validation refuses
+# although the schema says how to enter them (issue 29): each with what fails, measured on this
+# branch. They leave this list when the build takes them (test_real_studies.py's strict xfail
+# test then fails, to say so).
+NOT_YET = {
+    "elhawwari2012_3arm": "only between-arm findings (comparisons.finding) and no figure: refused as "
+    "'a primary study without figures'; listed in curation.studies_without_outcomes instead, its "
+    "sentence reads 'the authors reported . ' (issue 29, item 10)",
+}
+
+
 def rows(name: str) -> list[dict[str, str]]:
     path = FIXTURE / name
     if not path.exists():
@@ -28,10 +39,11 @@ def add_studies(project: Path, study_ids: set[str] | None = None) -> list[str]:
         target = project / "data" / name
         with open(target, encoding="utf-8", newline="") as fh:
             header = next(csv.reader(fh))
-        # Certainty rows belong to a modality: added with the first study of it the fixture adds.
-        # Scales are reference data: each added once, when the project lacks it.
+        # Certainty rows belong to a modality, but the curator wrote each with a study in view
+        # (fixture_study): added with that study, so adding one study leaves other modalities'
+        # ratings as they were. Scales are reference data: each added once, when the project lacks it.
         if name == "certainty.csv":
-            new = [r for r in rows(name) if r["modality_id"] in modalities]
+            new = [r for r in rows(name) if r["modality_id"] in modalities and r.get("fixture_study") in added]
         elif name == "scales.csv":
             known = {r["scale_id"] for r in csv.DictReader(open(target, encoding="utf-8", newline=""))}
             new = [r for r in rows(name) if r["scale_id"] not in known]
