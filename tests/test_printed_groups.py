@@ -2,7 +2,7 @@
 (tests/fixtures/real_studies/): arms are never read as time points, every bar and headline names
 its arm or subgroup, a whole trial's figure is said to be the whole trial's, and totals count each
 patient and each event once, in one unit. SCORAD (Hoskin 2019, PMID 31794625), Patchell 2005
-(PMID 16112300), Salazar 1996 (three half-body irradiation techniques), van der Velden 2018
+(PMID 16112300), Salazar (HBI series) (three half-body irradiation techniques), van der Velden 2018
 (PMID 30595809)."""
 
 from __future__ import annotations
@@ -40,24 +40,24 @@ def test_two_arms_at_one_time_point_are_two_arms_not_a_course_over_time(project)
 
 
 def test_each_bar_of_a_three_arm_study_names_its_arm(project):
-    """Salazar 1996: total and complete pain relief after single-dose, split-course and daily
-    fractionated half-body irradiation (73/32, 50/13, 96/49 %): six bars that read "Salazar 1996:
+    """Salazar (HBI series): total and complete pain relief after single-dose, split-course and daily
+    fractionated half-body irradiation (73/32, 50/13, 96/49 %): six bars that read "Salazar (HBI series):
     Total pain relief" three times over."""
     hbi = modality(project, "hbi")
     (chart,) = [f for f in hbi["figures"] if f["id"] == "fig-hbi-response"]
     studies = {s["study_id"]: s for s in hbi["primary_studies"]}
     labels = figure_tables.response_labels(hbi["response_groups"], studies)
     assert len(set(labels)) == len(labels) == 6
-    assert "Salazar 1996, daily fractionated: Total pain relief" in labels
+    assert "Salazar (HBI series), daily fractionated: Total pain relief" in labels
     assert {r["Study"] for r in chart["table"]} == {
-        "Salazar 1996, single dose",
-        "Salazar 1996, split course",
-        "Salazar 1996, daily fractionated",
+        "Salazar (HBI series), single dose",
+        "Salazar (HBI series), split course",
+        "Salazar (HBI series), daily fractionated",
     }
 
 
 def test_a_whole_trial_figure_is_printed_as_the_whole_trials(project):
-    """Salazar 1996's grade 3 toxicity (4 %) is of every technique together: printed bare, it reads
+    """Salazar (HBI series)'s grade 3 toxicity (4 %) is of every technique together: printed bare, it reads
     as the figure of the arm printed before it or of the modality's one treatment."""
     hbi = modality(project, "hbi")
     (row,) = [r for r in hbi["sof"]["rows"] if r["outcome"] == "Grade 3 toxicity"]
@@ -66,7 +66,7 @@ def test_a_whole_trial_figure_is_printed_as_the_whole_trials(project):
 
 
 def test_a_headline_quotes_every_arm_of_a_trial_never_its_best_arm_alone(project):
-    """Salazar 1996 states its relief rates per technique only: the headline quoted the best of the
+    """Salazar (HBI series) states its relief rates per technique only: the headline quoted the best of the
     three (daily fractionated, 96 %) without saying it was one arm."""
     text = modality(project, "hbi")["main_pain"]["text"]
     for arm, total in (("Daily fractionated", "96"), ("Single dose", "73"), ("Split course", "50")):
@@ -159,6 +159,6 @@ def test_a_build_with_arms_subgroups_and_shared_responders_passes_the_audit(work
     add_studies(workspace, {"scorad2019", "patchell2005", "salazar1996_hbi", "vandervelden2018"})
     snakemake(workspace)
     html = (workspace / "reports" / "briefing.html").read_text(encoding="utf-8")
-    assert "Salazar 1996, daily fractionated" in html and "Salazar 1996, split course" in html
+    assert "Salazar (HBI series), daily fractionated" in html and "Salazar (HBI series), split course" in html
     assert "whole trial (all three arms): 4 %" in html
     assert "72.7 at week 8" not in html
