@@ -14,11 +14,6 @@ TABLES = ("studies.csv", "arms.csv", "outcomes.csv", "comparisons.csv", "stateme
 # although the schema says how to enter them (issue 29): each with what fails, measured on this
 # branch. They leave this list when the build takes them (test_real_studies.py's strict xfail
 # test then fails, to say so).
-NOT_YET = {
-    "elhawwari2012_3arm": "only between-arm findings (comparisons.finding) and no figure: refused as "
-    "'a primary study without figures'; listed in curation.studies_without_outcomes instead, its "
-    "sentence reads 'the authors reported . ' (issue 29, item 10)",
-}
 
 
 def rows(name: str) -> list[dict[str, str]]:

@@ -155,14 +155,14 @@ def test_direct_comparisons_list_every_trial_of_two_modalities_once(project):
 @pytest.mark.slow
 def test_a_build_with_every_real_study_shows_the_comparative_ones_and_passes_the_audit(workspace):
     """The one whole build of the seeds and the whole real-study fixture (all but the deliberate
-    duplicate and the studies the build cannot take yet, real_studies.NOT_YET): every printed
+    duplicate): every printed
     number traces to its source, and the comparative studies show."""
     from bs4 import BeautifulSoup
 
     from conftest import snakemake
-    from real_studies import NOT_YET, rows
+    from real_studies import rows
 
-    studies = {r["study_id"] for r in rows("studies.csv")} - {"zhang2015_ott"} - set(NOT_YET)
+    studies = {r["study_id"] for r in rows("studies.csv")} - {"zhang2015_ott"}
     assert COMPARATIVE <= studies
     add_studies(workspace, studies)
     row = {"baseline_id": "walk-test", "domain": "neurological", "measure": "Able to walk after treatment"}

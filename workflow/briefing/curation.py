@@ -112,10 +112,12 @@ def studies_without_outcomes(
     outcomes: list[tuple[int, dict[str, Any]]],
     rules: dict[str, Any],
     add: Add,
+    comparisons: list[tuple[int, dict[str, Any]]] = (),
 ) -> None:
     if "outcomes" in rules["allow_empty_tables"] and not outcomes:
         return  # every figure removed on purpose: said once, for the table
-    with_figures = {o.get("study_id") for _, o in outcomes}
+    # A trial whose abstract states only between-arm results (Elhawwari 2012) has figures too.
+    with_figures = {o.get("study_id") for _, o in [*outcomes, *comparisons]}
     for n, s in studies:
         if DESIGNS[s["design"]].review or s["study_id"] in with_figures:
             continue

@@ -123,6 +123,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     groups = effects.response_categories(own)
     trajectories = {d.id: effects.trajectory(own, d.id) for d in DOMAINS.where(shape="series")}
     computed, differences = comparative.computed(outcomes, arms), comparative.differences(outcomes, arms)
+    stated_comparisons = _comparisons(evidence.get("comparisons", []), arms)
     # An outcome compared between a trial's arms is analysed as a comparison (its own summary of
     # findings), never pooled with single-arm figures as if the trial were a case series.
     paired = {i for c in computed + differences for i in c["outcome_ids"]}
@@ -147,7 +148,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "patients_not_stated": [s["study_id"] for s in primary if s.get("patients_stated") is False],
         "comparator_in": _comparator_in(evidence, modality_id, primary_ids),
         "arms": list(arms.values()),
-        "comparisons": _comparisons(evidence.get("comparisons", []), arms),
+        "comparisons": stated_comparisons,
         "computed_comparisons": [
             c | {"text": wording.computed_comparison(c, arms), "scope": wording.comparison_scope(c, arms)}
             for c in computed
@@ -166,7 +167,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         # The rule's inputs stay here; the summary keeps the counts the proposals name.
         "evidence_size": {d: {k: v for k, v in e.items() if k not in ("items", "egger")} for d, e in size.items()},
         "figures": _figures(modality_id, groups, trajectories, pooled, outcomes, estimates, study_names, scales),
-        "sentences": _sentences(primary, outcomes, estimates, ratings, evidence["modality"]),
+        "sentences": _sentences(primary, outcomes, estimates, ratings, evidence["modality"], stated_comparisons),
         "statements": evidence["statements"],
         "main_pain": _main_pain(primary, own, estimates, groups),
         "unpooled": pooling.unpooled(single, estimates, windows, pooled) + pooling.compared(own, paired),
@@ -474,11 +475,17 @@ def _sentences(
     estimates: dict[str, Any],
     ratings: list[dict[str, Any]],
     modality: dict[str, Any],
+    comparisons: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """What the data say: one sentence per primary study, then one per certainty rating."""
     sentences: list[dict[str, Any]] = [
         {
-            "text": wording.study_sentence(s, [o for o in outcomes if o["study_id"] == s["study_id"]], estimates),
+            "text": wording.study_sentence(
+                s,
+                [o for o in outcomes if o["study_id"] == s["study_id"]],
+                estimates,
+                [c for c in comparisons if c["study_id"] == s["study_id"]],
+            ),
             "study_id": s["study_id"],
         }
         for s in primary

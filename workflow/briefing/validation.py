@@ -810,7 +810,7 @@ def _curation_problems(
     curation.emptied_tables(tables, rules, add)
     if "studies" in rows and "outcomes" in rows:
         curation.duplicate_studies(rows["studies"], rows["outcomes"], add)
-        curation.studies_without_outcomes(rows["studies"], rows["outcomes"], rules, add)
+        curation.studies_without_outcomes(rows["studies"], rows["outcomes"], rules, add, rows.get("comparisons", []))
     return problems
 
 

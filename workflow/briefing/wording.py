@@ -363,7 +363,14 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True, l
     return text + (f" ({p})" if p else "")
 
 
-def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates: dict[str, Any]) -> str:
+def study_sentence(
+    s: dict[str, Any],
+    outcomes: list[dict[str, Any]],
+    estimates: dict[str, Any],
+    comparisons: list[dict[str, Any]] = (),
+) -> str:
+    """One study in a sentence: its size, treatment and figures; a trial whose abstract states only
+    between-arm results (Elhawwari 2012) is said to report them, in the comparisons' own words."""
     design = DESIGNS[s["design"]].singular
     article = "an" if design[0] in "aeiou" else "a"
     size = f"{s['patients']} patients" if s.get("patients") is not None else PATIENTS_NOT_STATED
@@ -386,6 +393,9 @@ def study_sentence(s: dict[str, Any], outcomes: list[dict[str, Any]], estimates:
     unstated = s.get("patients") is None
     named = f"{s['short_name']}; {size})" if unstated else f"{s['short_name']}) of {size}"
     opening = f"In {article} {design} ({named}{regimen}"
+    if not findings and comparisons:
+        between = [f"{lower_first(c['measure'])}, {c['scope']}: {c['text']}" for c in comparisons]
+        return f"{opening}, the authors reported between the arms: " + "; ".join(between) + "."
     if not findings:  # kept without figures (curation.studies_without_outcomes)
         return f"{opening}: its figures are not in this briefing's data yet."
     return f"{opening}, the authors reported " + "; ".join(findings) + "."
