@@ -324,6 +324,9 @@ def test_a_range_a_cumulative_incidence_and_a_printed_ci_are_shown_as_printed(da
     shown = {o["outcome_id"]: o["display"] for s in context["modalities"] for o in s["outcomes"]}
     assert shown["sahgal2013-vcf-time-range"] == "range 0.03–43.01 months"
     assert shown["sahgal2013-vcf-ci-1y"] == "cumulative incidence 12.35 % at 1 year"
+    [one_year] = [o for s in context["modalities"] for o in s["outcomes"] if o["outcome_id"] == "sahgal2013-vcf-ci-1y"]
+    # Its time point once, in the figure: it read "..., 1 year: cumulative incidence 12.35 % at 1 year".
+    assert wording.finding(one_year, None).count("1 year") == 1
     assert shown["eposo2023-nrs-improvement-radicular"] == (
         "mean change 3.2 points (NRS 0–10) (95 % CI 2.5 to 4.0, as printed), p < 0.001"
     )

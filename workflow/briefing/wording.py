@@ -88,7 +88,9 @@ def outcome_label(o: dict[str, Any]) -> str:
     """ "Able to walk after treatment, surgery and radiotherapy arm, subgroup unable to walk at entry, week 4"."""
     arm = f", {o['arm_label']} arm" if o.get("arm_label") else f", {o['whole_trial']}" if o.get("whole_trial") else ""
     subgroup = f", subgroup {o['subgroup']}" if o.get("subgroup") else ""
-    when = f", {o['timepoint']}" if o.get("timepoint") else ""
+    # A cumulative incidence names its time point in its figure ("12.35 % at 1 year"): not twice.
+    timed = o.get("timepoint") and o.get("statistic") != "cumulative_incidence"
+    when = f", {o['timepoint']}" if timed else ""
     return f"{o['measure']}{arm}{subgroup}{when}"
 
 
