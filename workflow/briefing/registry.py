@@ -456,7 +456,7 @@ UNNAMED = "an input of the imprecision rule: the evidence profile's footnotes pr
 def _where_named(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
     """The entries the GRADE footnotes name (printed in every edition, with the evidence profile);
     the others marked left out: the rule judged by another figure (a CI's bound, the OIS's events)."""
-    named = set(_NUMBER.findall(" ".join(fn["text"] for fn in s["sof"]["footnotes"])))
+    named = set(_NUMBER.findall(" ".join(fn["text"] for fn in s["sof"].get("footnotes", []))))
     unnamed = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, UNNAMED)}
     return [e if e["value_text"] in named else e | unnamed for e in entries]
 
