@@ -127,15 +127,18 @@ def test_a_trial_without_arm_sizes_counts_no_invented_patients(project):
     srs = modality(project, "srs")
     assert srs["patients"] == 49  # Ryu 2008's 49; RTOG 0631's radiosurgery arm size is not stated
     assert srs["patients_unstated"] == ["rtog0631"]
-    finding = next(o for o in srs["outcomes"] if o["study_id"] == "rtog0631")
-    assert finding["display"] == "not improved (no figures reported)"
+    # Its key points' between-arm finding, in their words: never a change within the radiosurgery arm.
+    assert not any(o["study_id"] == "rtog0631" for o in srs["outcomes"])
+    [finding] = [c for c in srs["comparisons"] if c["study_id"] == "rtog0631"]
+    assert finding["text"].startswith("lower with radiosurgery than with conventional external-beam radiotherapy")
+    assert "“worse pain response was observed”" in finding["text"]
 
 
 def test_direct_comparisons_list_every_trial_of_two_modalities_once(project):
     summaries = [modality(project, m) for m in CONFIG["modalities"]]
     rows = combine.direct_comparisons(summaries)
     assert [(r["intervention"], r["comparator"], r["kind"], r["study_ids"]) for r in rows] == [
-        ("Radiosurgery (single fraction)", "Conventional EBRT", "reported", ["rtog0631"]),
+        ("Radiosurgery (single fraction)", "Conventional EBRT", "stated", ["rtog0631"]),
         ("Surgery", "Conventional EBRT", "computed", ["patchell2005"]),
         ("Surgery", "Conventional EBRT", "stated", ["patchell2005"]),
     ]
