@@ -342,7 +342,10 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True, l
     def at(o: dict[str, Any]) -> str:
         # "3.43 before radiotherapy", "1.5 at 1 month after radiotherapy", "2.6 (SD 0.8) at week 2"
         when = o["timepoint"]
-        joined = " " if when.split()[0].lower() in ("before", "after", "during", "at", "within", "on") else " at "
+        # A time point that is itself an adverb ("preoperatively", Tseng 2008) takes no "at" either.
+        first = when.split()[0].lower()
+        adverb = first.endswith("ly") and " " not in when.strip()
+        joined = " " if first in ("before", "after", "during", "at", "within", "on") or adverb else " at "
         return f"{numbers.mean_sd(o['value_text'], o.get('sd_text'))}{joined}{when}"
 
     # The first and the last time point reported: never a lowest point picked after seeing the
