@@ -480,8 +480,9 @@ def _sof_counts(s: dict[str, Any]) -> list[Entry]:
                 f"{key}:studies", m, "outcomes", label, derivation, of, "count of outcome rows", value_text=studies
             )
         )
-        if row.get("enrolled_unstated") and len(row["study_ids"]) > 1:
-            # "not stated (392 enrolled)": the enrolled of the studies that state no number analysed.
+        if row.get("enrolled_unstated") and len(row["study_ids"]) > 1 and row["participants"] is None:
+            # "not stated (392 enrolled)": the enrolled of the studies that state no number analysed,
+            # printed only when no study of the row states one (sof.participants_text).
             label = f"Enrolled where the number analysed is not stated, {row['outcome']}"
             derivation = "sum of the patients of the studies that state no denominator for the row"
             n = str(row["enrolled_unstated"])
@@ -534,6 +535,7 @@ PER_STUDY_PARTS = (
     _stated_study_figures,
     _outcome_figures,
     _stated_comparisons,
+    _pooled_ratios,  # the modality's comparisons table; a direct comparison's row may repeat it
     _computed_comparisons,
     _mean_differences,
     _overall_responses,
