@@ -1,5 +1,6 @@
-# `make` builds the briefing, `make test` runs the tests. Both create .venv from the pinned
-# requirements first and install the system packages the tests need (Debian).
+# `make` builds the briefing, `make test` runs every test, `make test-fast` the in-process ones.
+# Each creates .venv from the pinned requirements first; the first two also install the system
+# packages the build and the tests need (Debian).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -16,7 +17,7 @@ BUILD_DEBS := poppler-utils
 TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0
 SNAKEMAKE_ARGS ?=
 
-.PHONY: all briefing test check new-study dictionary build-deps test-deps clean dag
+.PHONY: all briefing test test-fast check new-study dictionary build-deps test-deps clean dag
 all: briefing
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -32,6 +33,12 @@ briefing: $(STAMP) build-deps
 
 test: $(STAMP) build-deps test-deps
 	$(BIN)/pytest
+
+# The inner loop: every test that needs no build, no Snakemake, no pip and no browser (the marks
+# come from the fixtures a test uses: tests/conftest.py), on every core. Poppler stays: the
+# in-process PDF tests read their PDFs with pdftotext.
+test-fast: $(STAMP) build-deps
+	$(BIN)/pytest -m "not build and not e2e" -n auto
 
 # For curators: validate the data only (seconds), and template rows for a new study:
 #   make new-study STUDY=zhang2016_i125 MODALITY=i125 FIGURES=2

@@ -42,6 +42,22 @@ PROVENANCE = {
 }
 
 
+# Test tiers, read from what a test uses rather than marked by hand (`make test-fast` runs neither):
+#   build: reads the session's one Snakemake build (`built`, directly or through another fixture);
+#   e2e: runs the workflow, pip or a browser itself: takes `workspace` (a copy it rebuilds), builds
+#        a project of its own (the hand mark `slow` on a test without `built`), or says so (`e2e`).
+# `slow` keeps its meaning, every test that needs a whole build: each `build` test carries it too.
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        uses = set(item.fixturenames)
+        own_build = item.get_closest_marker("slow") is not None and "built" not in uses
+        if "workspace" in uses or own_build:
+            item.add_marker(pytest.mark.e2e)
+        if "built" in uses:
+            item.add_marker(pytest.mark.build)
+            item.add_marker(pytest.mark.slow)
+
+
 def copy_project(target: Path) -> Path:
     """The inputs of a build, without any build output, in a fresh directory."""
     target.mkdir(parents=True, exist_ok=True)

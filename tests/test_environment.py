@@ -65,6 +65,7 @@ def test_every_pin_is_exact():
     assert all(v and "*" not in v for v in pip_pins().values())
 
 
+@pytest.mark.e2e  # pip, in a fresh venv
 def test_the_pip_section_installs_the_package_in_a_clean_venv(tmp_path):
     """What conda runs for environment.yml's pip section (pip install -r <its lines>, from the
     file's folder), for the one line that is not a pin: the package installs and imports."""

@@ -61,6 +61,7 @@ def snakemake_options() -> set[str]:
     return set(re.findall(r"--([a-z][a-z0-9-]*)", help_text))
 
 
+@pytest.mark.e2e  # runs Snakemake
 @pytest.mark.parametrize("name", ["default", "slurm"])
 def test_every_profile_key_is_a_snakemake_option(name):
     keys = {k for k in profile(name) if not k.startswith("__")}  # __use_yte__, __definitions__: YTE
@@ -78,6 +79,7 @@ def test_default_profile_is_for_a_laptop():
     }
 
 
+@pytest.mark.e2e  # runs Snakemake
 def test_default_profile_applies_by_itself_and_resolves_every_job(project, all_jobs):
     out = dry_run(project)
     assert "workflow specific profile profiles/default" in out
@@ -118,6 +120,7 @@ def fake_slurm(monkeypatch, tmp_path) -> Path:
     return calls
 
 
+@pytest.mark.e2e  # runs Snakemake
 @pytest.mark.parametrize(
     "args",
     [
@@ -152,6 +155,7 @@ def test_every_rule_declares_its_memory_and_time():
             assert re.search(r"^    resources:\n(?:        .*\n)*?        runtime=\d+", body, re.M), rule
 
 
+@pytest.mark.e2e  # runs Snakemake
 def test_slurm_dry_run_submits_nothing_even_with_slurm_on_path(project, all_jobs, fake_slurm):
     """With SLURM commands on PATH the dry run still submits and cancels nothing (loading the
     plugin may read the cluster's configuration)."""
@@ -161,6 +165,7 @@ def test_slurm_dry_run_submits_nothing_even_with_slurm_on_path(project, all_jobs
     assert not [c for c in called if c.split()[0] in ("sbatch", "srun", "scancel")], called
 
 
+@pytest.mark.e2e  # runs Snakemake
 def test_slurm_partition_and_account_come_from_the_environment(project, all_jobs, no_slurm, monkeypatch):
     monkeypatch.setenv("BRIEFING_SLURM_PARTITION", "short")
     monkeypatch.setenv("BRIEFING_SLURM_ACCOUNT", "panel42")

@@ -45,6 +45,7 @@ def summaries_under(seed: str) -> str:
     ).stdout
 
 
+@pytest.mark.e2e  # two interpreters, one per hash seed
 def test_summaries_do_not_depend_on_the_string_hash():
     # Qian 2016's "before the operation" and Tseng 2008's "preoperatively" are both day 0: the
     # surgery SoF row's time points came out in a set's order, one way under each seed.
