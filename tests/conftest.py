@@ -152,6 +152,20 @@ def edit_rows(path: Path, key: str, **changes: str) -> None:
         writer.writerows(rows)
 
 
+def edit_csv(path: Path, key_column: str, key: str, column: str, value: str) -> None:
+    """One cell set in the one row of a data table whose `key_column` holds `key`."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    hits = [row for row in rows if row[key_column] == key]
+    assert len(hits) == 1, (path.name, key)
+    hits[0][column] = value
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def keep_modalities(data: Path, modalities: list[str]) -> None:
     """The data of a briefing of these modalities only: the rows of the others deleted (their
     studies with every row of those studies, their statements and certainty rows), an arm of another

@@ -8,7 +8,6 @@ One build, of the seeds plus two real surgery studies (Patchell 2005, a trial wi
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import shutil
@@ -21,7 +20,7 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from briefing import audit, evidence, modality_print, render, summary
-from conftest import ROOT, copy_project, keep_modalities, snakemake
+from conftest import ROOT, copy_project, edit_csv, keep_modalities, snakemake
 from real_studies import add_studies
 
 MODALITIES = ["srs", "surgery", "cebrt"]
@@ -77,19 +76,6 @@ SHOWN = [
 ]
 # What a text escaped twice, or escaped for the wrong language, prints.
 MANGLED = ("&amp;", "&lt;", "&gt;", "&#34;", "&#39;", "&quot;", "\\26", "\\22")
-
-
-def edit_csv(path: Path, key_column: str, key: str, column: str, value: str) -> None:
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        fields, rows = reader.fieldnames, list(reader)
-    hits = [row for row in rows if row[key_column] == key]
-    assert len(hits) == 1, (path.name, key)
-    hits[0][column] = value
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def test_a_modality_pdf_prints_its_name_as_written_and_passes_its_audit(tmp_path):

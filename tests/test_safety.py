@@ -9,7 +9,6 @@ dialog opens."""
 
 from __future__ import annotations
 
-import csv
 import re
 import subprocess
 from pathlib import Path
@@ -19,7 +18,7 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import sync_playwright
 from test_browser import HEIGHT, WIDTHS, launch
 
-from conftest import copy_project, keep_modalities, snakemake
+from conftest import copy_project, edit_csv, keep_modalities, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -58,19 +57,6 @@ EDITS = [
     ("modalities.csv", "modality_id", "hbi", "description", f"Large-field irradiation </p>{SCRIPT}<p>"),
 ]
 HOSTILE = [SCRIPT, IMG, QUOTES, JS_URL, MARKDOWN_LINK, SVG]
-
-
-def edit_csv(path: Path, key_column: str, key: str, column: str, value: str) -> None:
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        fields, rows = reader.fieldnames, list(reader)
-    hits = [row for row in rows if row[key_column] == key]
-    assert len(hits) == 1, (path.name, key)
-    hits[0][column] = value
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 @pytest.fixture(scope="module")

@@ -205,15 +205,17 @@ def test_procedures_are_a_denominator_unit(data_dir):
     assert problems_of(data_dir) == []
 
 
+# EORTC QLQ-BM22's painful-sites scale, whose range the sources cite without printing it.
+QLQ_BM22 = {
+    "scale_id": "QLQ-BM22 painful sites",
+    "name": "EORTC QLQ-BM22, painful sites scale",
+    "text": "points (QLQ-BM22 painful sites)",
+    "direction": "lower_better",
+}
+
+
 def test_a_scale_without_a_printed_range_is_not_range_checked(data_dir):
-    append_row(
-        data_dir,
-        "scales",
-        scale_id="QLQ-BM22 painful sites",
-        name="EORTC QLQ-BM22, painful sites scale",
-        text="points (QLQ-BM22 painful sites)",
-        direction="lower_better",
-    )
+    append_row(data_dir, "scales", **QLQ_BM22)
     set_cell(data_dir, "outcomes", "shao_i125-nrs-w1", "unit", "QLQ-BM22 painful sites")
     set_cell(data_dir, "outcomes", "shao_i125-nrs-w1", "value", "33.3")
     assert problems_of(data_dir) == []
@@ -345,14 +347,7 @@ def test_approximately_prints_about_and_derives_nothing(data_dir):
 
 
 def test_a_scale_without_a_printed_range_says_so_and_draws(data_dir):
-    append_row(
-        data_dir,
-        "scales",
-        scale_id="QLQ-BM22 painful sites",
-        name="EORTC QLQ-BM22, painful sites scale",
-        text="points (QLQ-BM22 painful sites)",
-        direction="lower_better",
-    )
+    append_row(data_dir, "scales", **QLQ_BM22)
     for outcome in ("shao_i125-nrs-0", "shao_i125-nrs-w1", "shao_i125-nrs-w2", "shao_i125-nrs-w4"):
         set_cell(data_dir, "outcomes", outcome, "unit", "QLQ-BM22 painful sites")
     i125 = modality(build(data_dir), "i125")
