@@ -1,0 +1,73 @@
+"""Study-level risk of bias (data/risk_of_bias.csv): the rules its rows obey, and the tables the
+briefing shows, one per tool, each cell a symbol and a word (never colour alone)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .vocabulary import DESIGNS, OVERALL, ROB_TOOLS, Appraisal, RobTool
+
+Rows = list[tuple[int, dict[str, Any]]]
+Add = Callable[[str, int | None, str | None, str], None]
+TABLE = "risk_of_bias"
+
+
+def allowed(tool: RobTool, domain: str) -> tuple[Appraisal, ...]:
+    return tool.overall_judgements if domain == OVERALL else tool.judgements
+
+
+def fitting(design: str) -> list[str]:
+    return [t.id for t in ROB_TOOLS if design in t.designs]
+
+
+def rules(rows: Rows, designs: dict[str, str], add: Add) -> None:
+    """Each row's domain and judgement belong to its tool; the tool fits the study's design; each
+    judged study (and outcome, where the tool asks) has an overall judgement."""
+    groups: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
+    for n, r in rows:
+        if r.get("tool") not in ROB_TOOLS:
+            continue  # said by the column's enum
+        tool = ROB_TOOLS[r["tool"]]
+        _row_rules(n, r, tool, designs, add)
+        key = (r["study_id"], tool.id, r.get("outcome_domain") or "")
+        groups.setdefault(key, []).append((n, r.get("rob_domain") or ""))
+    for (study, tool_id, outcome), found in groups.items():
+        if OVERALL not in {d for _, d in found}:
+            what = f"{study!r} ({tool_id}" + (f", {outcome}" if outcome else "") + ")"
+            add(
+                TABLE,
+                found[-1][0],
+                "rob_domain",
+                f"{what} has domain judgements but no overall one: add a row with rob_domain 'overall'",
+            )
+
+
+def _row_rules(n: int, r: dict[str, Any], tool: RobTool, designs: dict[str, str], add: Add) -> None:
+    domains = [d.id for d in tool.domains]
+    domain = r.get("rob_domain")
+    if domain not in domains:
+        add(
+            TABLE,
+            n,
+            "rob_domain",
+            f"{domain!r} is not a domain of {tool.label}: use one of {', '.join(domains)} (vocabulary.py)",
+        )
+    else:
+        words = [a.id for a in allowed(tool, domain)]
+        if r.get("judgement") not in words:
+            add(
+                TABLE,
+                n,
+                "judgement",
+                f"{r.get('judgement')!r} is not a {tool.label} judgement for {domain}: use one of {', '.join(words)}",
+            )
+    design = designs.get(r.get("study_id"))
+    if design is not None and design not in tool.designs:
+        fits = fitting(design)
+        way = f"use {' or '.join(fits)}" if fits else "a review is not judged with a study-level tool: delete the row"
+        add(TABLE, n, "tool", f"{tool.id} does not fit {r['study_id']!r}, a {DESIGNS[design].singular}: {way}")
+    if tool.per_outcome and not r.get("outcome_domain"):
+        add(TABLE, n, "outcome_domain", f"{tool.label} judges each outcome apart: name the outcome domain")
+    if not tool.per_outcome and r.get("outcome_domain"):
+        add(TABLE, n, "outcome_domain", f"{tool.label} judges the study once: leave outcome_domain empty")
