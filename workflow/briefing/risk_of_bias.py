@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .vocabulary import DESIGNS, OVERALL, ROB_TOOLS, Appraisal, RobTool
+from .vocabulary import DESIGNS, DOMAINS, OVERALL, ROB_TOOLS, Appraisal, RobTool
 
 Rows = list[tuple[int, dict[str, Any]]]
 Add = Callable[[str, int | None, str | None, str], None]
@@ -71,3 +71,58 @@ def _row_rules(n: int, r: dict[str, Any], tool: RobTool, designs: dict[str, str]
         add(TABLE, n, "outcome_domain", f"{tool.label} judges each outcome apart: name the outcome domain")
     if not tool.per_outcome and r.get("outcome_domain"):
         add(TABLE, n, "outcome_domain", f"{tool.label} judges the study once: leave outcome_domain empty")
+
+
+def _cell(tool: RobTool, domain: str, judgement: str) -> dict[str, str]:
+    words = {a.id: a for a in allowed(tool, domain)}
+    a = words.get(judgement)
+    return {"domain": domain, "judgement": judgement, "text": f"{a.symbol} {a.text}" if a else judgement}
+
+
+def summarise(rows: list[dict[str, Any]], studies: list[dict[str, Any]]) -> dict[str, Any]:
+    """One table per tool used (rows: a study, or a study's outcome; columns: the tool's domains and
+    overall), the supports listed below it, and the primary studies with no judgement."""
+    names = {s["study_id"]: s.get("short_name") or s["study_id"] for s in studies}
+    order = {s["study_id"]: i for i, s in enumerate(studies)}
+    mine = [r for r in rows if r.get("study_id") in names and r.get("tool") in ROB_TOOLS]
+    result = []
+    for tool in ROB_TOOLS:
+        used = [r for r in mine if r["tool"] == tool.id]
+        if used:
+            result.append(_table(tool, used, names, order))
+    judged = {r["study_id"] for r in mine}
+    return {
+        "tables": result,
+        "not_assessed": [names[s["study_id"]] for s in studies if s["study_id"] not in judged],
+    }
+
+
+def _table(tool: RobTool, rows: list[dict[str, Any]], names: dict[str, str], order: dict[str, int]) -> dict[str, Any]:
+    keys = sorted({(r["study_id"], r.get("outcome_domain") or "") for r in rows}, key=lambda k: (order[k[0]], k[1]))
+    by_key = {(r["study_id"], r.get("outcome_domain") or "", r["rob_domain"]): r for r in rows}
+    labels = {d.id: d.text for d in tool.domains}
+    table_rows, supports = [], []
+    for study, outcome in keys:
+        outcome_label = DOMAINS[outcome].label if outcome in DOMAINS else outcome
+        cells = []
+        for d in tool.domains:
+            r = by_key.get((study, outcome, d.id))
+            cells.append(
+                _cell(tool, d.id, r["judgement"]) if r else {"domain": d.id, "judgement": "", "text": "not judged"}
+            )
+            if r:
+                supports.append(
+                    {"study": names[study], "outcome": outcome_label, "domain": d.id, "domain_label": labels[d.id]}
+                    | {"text": r["support"], "locator": r["locator"]}
+                )
+        table_rows.append({"study_id": study, "study": names[study], "outcome": outcome_label, "cells": cells})
+    return {
+        "tool": tool.id,
+        "label": tool.label,
+        "per_outcome": tool.per_outcome,
+        "domains": [
+            {"id": d.id, "short": "Overall" if d.id == OVERALL else d.id, "label": d.text} for d in tool.domains
+        ],
+        "rows": table_rows,
+        "supports": supports,
+    }
