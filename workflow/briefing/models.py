@@ -243,6 +243,7 @@ class RobTable(Model):
 class RiskOfBias(Model):
     tables: list[RobTable] = []
     not_assessed: list[str] = []  # primary studies without a judgement, by short name
+    not_assessed_text: str = ""
 
 
 class Estimate(Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import wording
 from .vocabulary import DESIGNS, DOMAINS, OVERALL, ROB_TOOLS, Appraisal, RobTool
 
 Rows = list[tuple[int, dict[str, Any]]]
@@ -91,10 +92,8 @@ def summarise(rows: list[dict[str, Any]], studies: list[dict[str, Any]]) -> dict
         if used:
             result.append(_table(tool, used, names, order))
     judged = {r["study_id"] for r in mine}
-    return {
-        "tables": result,
-        "not_assessed": [names[s["study_id"]] for s in studies if s["study_id"] not in judged],
-    }
+    missing = [names[s["study_id"]] for s in studies if s["study_id"] not in judged]
+    return {"tables": result, "not_assessed": missing, "not_assessed_text": wording.rob_not_assessed(missing)}
 
 
 def _table(tool: RobTool, rows: list[dict[str, Any]], names: dict[str, str], order: dict[str, int]) -> dict[str, Any]:
