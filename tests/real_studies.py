@@ -7,7 +7,16 @@ import csv
 from pathlib import Path
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "real_studies"
-TABLES = ("studies.csv", "arms.csv", "outcomes.csv", "comparisons.csv", "statements.csv", "certainty.csv", "scales.csv")
+TABLES = (
+    "studies.csv",
+    "arms.csv",
+    "outcomes.csv",
+    "comparisons.csv",
+    "statements.csv",
+    "certainty.csv",
+    "scales.csv",
+    "risk_of_bias.csv",
+)
 
 
 # Fixture studies that `make check` takes but the build cannot yet, or that validation refuses

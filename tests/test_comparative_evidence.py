@@ -188,6 +188,14 @@ def test_a_build_with_every_real_study_shows_the_comparative_ones_and_passes_the
     assert "Hemibody irradiation one non-randomised clinical trial" in side
     sof = page.find(id="table-surgery-sof-comparisons").get_text(" ", strip=True)
     assert "At a stated risk of 300 per 1,000 (a test population; test source, Table 1): 143 more per 1,000" in sof
+    # Risk of bias per study, by the tool that fits its design (issue 30, item 2), passes the audit.
+    rob2 = page.find(id="table-surgery-rob-rob2").get_text(" ", strip=True)
+    assert "Patchell 2005 Neurological outcome ! Some concerns ! Some concerns + Low" in rob2
+    assert "Berenson 2011 (CAFE)" in rob2 and "− High" in rob2
+    jbi = page.find(id="table-surgery-rob-jbi_case_series").get_text(" ", strip=True)
+    assert "Q10 Overall" in jbi and "? Seek further info" in jbi
+    assert "− Serious" in page.find(id="table-hbi-rob-robins_i").get_text(" ", strip=True)
+    assert "Stopped early at an interim analysis" in page.find(id="modality-surgery").get_text(" ", strip=True)
 
 
 def test_a_stated_baseline_risk_gives_a_second_absolute_effect(project):

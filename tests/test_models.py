@@ -90,6 +90,7 @@ def test_every_model_forbids_unknown_keys_except_data_rows_and_old_editions():
     changed reads (`models.Edition`): there a key newer code dropped is ignored."""
     rows = {models.Modality, models.Study, models.Arm, models.Outcome, models.StatedComparison}
     rows |= {models.Statement, models.CertaintyRow, models.ReviewInclude, models.Scale, models.BaselineRisk}
+    rows |= {models.RobJudgement}
     for model in _all_models():
         extra = model.model_config.get("extra")
         if any(issubclass(model, row) for row in rows):

@@ -170,6 +170,18 @@ class BaselineRisk(Row):
     locator: str
 
 
+class RobJudgement(Row):
+    """A row of data/risk_of_bias.csv."""
+
+    study_id: str
+    tool: str
+    outcome_domain: str | None = None
+    rob_domain: str
+    judgement: str
+    support: str
+    locator: str
+
+
 class Slice(Model):
     """One modality's evidence (evidence.build_slice): what its notebook reads."""
 
@@ -184,10 +196,56 @@ class Slice(Model):
     baseline_risks: list[BaselineRisk] = []
     statements: list[Statement]
     certainty: list[CertaintyRow]
+    risk_of_bias: list[RobJudgement] = []
     settings: dict[str, Any]
 
 
 # ----------------------------------------------------------------------------- computed values
+class RobCell(Model):
+    domain: str
+    judgement: str
+    text: str  # the symbol and the word ("+ Low"): never colour alone
+
+
+class RobTableRow(Model):
+    study_id: str
+    study: str
+    outcome: str  # the outcome judged; empty where the tool judges the study once
+    cells: list[RobCell]
+
+
+class RobDomain(Model):
+    id: str
+    short: str
+    label: str
+
+
+class RobSupport(Model):
+    study: str
+    outcome: str
+    domain: str
+    domain_label: str
+    text: str
+    locator: str
+
+
+class RobTable(Model):
+    """One tool's judgements of a modality's primary studies (risk_of_bias.summarise)."""
+
+    tool: str
+    label: str
+    per_outcome: bool
+    domains: list[RobDomain]
+    rows: list[RobTableRow]
+    supports: list[RobSupport]
+
+
+class RiskOfBias(Model):
+    tables: list[RobTable] = []
+    not_assessed: list[str] = []  # primary studies without a judgement, by short name
+    not_assessed_text: str = ""
+
+
 class Estimate(Model):
     events: int
     n: int
@@ -654,6 +712,7 @@ class ModalitySummary(Model):
     comparison_figures: list[Figure] = []  # the forest plots of sof_comparisons, shown beside them
     pooled_ratios: list[PooledStatedRatio] = []  # stated ratios of one comparison, pooled (issue 29)
     prespecified: list[str] = []  # prespecified subgroup analyses that had nothing pooled to run on
+    risk_of_bias: RiskOfBias = RiskOfBias()
 
 
 # ----------------------------------------------------------------------------- the briefing

@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import certainty, comparative, effects, figure_tables, figures, imprecision, pooling, robustness, sof, wording
+from . import (
+    certainty,
+    comparative,
+    effects,
+    figure_tables,
+    figures,
+    imprecision,
+    pooling,
+    risk_of_bias,
+    robustness,
+    sof,
+    wording,
+)
 from .vocabulary import CATEGORIES, COMPARISON_COLUMNS, DESIGNS, DOMAINS
 
 
@@ -174,6 +186,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "findings": {c.id: _role_texts(primary_ids, own, estimates, c.id) for c in COMPARISON_COLUMNS},
         "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
         "prespecified": _prespecified(settings, modality_id, pooled),
+        "risk_of_bias": risk_of_bias.summarise(evidence.get("risk_of_bias", []), primary),
     }
     knapp_hartung = evidence.get("settings", {}).get("knapp_hartung", False)
     baselines = evidence.get("baseline_risks", [])

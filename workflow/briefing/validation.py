@@ -26,7 +26,7 @@ from typing import Any
 import frictionless
 import yaml
 
-from . import certainty, curation, numbers
+from . import certainty, curation, numbers, risk_of_bias
 from .effects import percent_reproduced
 from .evidence import read_package_descriptor
 from .vocabulary import DESIGNS, DOMAINS, EFFECT_MEASURES, STATISTICS, UNITS
@@ -471,6 +471,8 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, Rows]) -> list[Pro
     _include_rules(rows.get("review_includes", []), designs, add)
     _identification_rules(tables, rows.get("identification", []), add)
     _certainty_rules(rows, designs, add)
+    design_ids = {s["study_id"]: s["design"] for _, s in rows.get("studies", []) if s.get("design") in DESIGNS}
+    risk_of_bias.rules(rows.get("risk_of_bias", []), design_ids, add)
     return problems
 
 

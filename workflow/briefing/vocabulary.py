@@ -299,6 +299,118 @@ ARM_ROLE_LIST = (Term("intervention"), Term("comparator"))
 # The columns of the side-by-side table that list findings of the domains with that role.
 COMPARISON_COLUMN_LIST = (Term("lasting", "durability"), Term("safety", "safety"))
 
+
+@dataclass(frozen=True)
+class Appraisal:
+    """A judgement a risk-of-bias tool allows, with the symbol and word the briefing prints (never
+    colour alone)."""
+
+    id: str
+    text: str
+    symbol: str
+
+
+@dataclass(frozen=True)
+class RobTool:
+    """A study-level risk-of-bias tool: its domains (or checklist items) in order, ending with the
+    overall judgement; the judgements a domain and the overall allow; the designs it fits; whether
+    it judges each outcome apart (RoB 2, ROBINS-I) or the study once (JBI)."""
+
+    id: str
+    label: str
+    domains: tuple[Term, ...]
+    judgements: tuple[Appraisal, ...]
+    overall_judgements: tuple[Appraisal, ...]
+    designs: tuple[str, ...]
+    per_outcome: bool
+
+
+OVERALL = "overall"
+_ROB2_LEVELS = (
+    Appraisal("low", "Low", "+"),
+    Appraisal("some_concerns", "Some concerns", "!"),
+    Appraisal("high", "High", "−"),
+)
+_ROBINS_LEVELS = (
+    Appraisal("low", "Low", "+"),
+    Appraisal("moderate", "Moderate", "!"),
+    Appraisal("serious", "Serious", "−"),
+    Appraisal("critical", "Critical", "×"),
+    Appraisal("no_information", "No information", "?"),
+)
+# Domain labels as the tools publish them: RoB 2 (Sterne 2019, doi:10.1136/bmj.l4898), ROBINS-I
+# (Sterne 2016, doi:10.1136/bmj.i4919), JBI checklist for case series (Munn 2020,
+# doi:10.11124/JBISRIR-D-19-00099). Ids carry no standalone number ("D1", "Q1"): the audit reads
+# none in them.
+ROB_TOOL_LIST = (
+    RobTool(
+        "rob2",
+        "RoB 2 (randomised trials)",
+        (
+            Term("D1", "Bias arising from the randomisation process"),
+            Term("D2", "Bias due to deviations from intended interventions"),
+            Term("D3", "Bias due to missing outcome data"),
+            Term("D4", "Bias in measurement of the outcome"),
+            Term("D5", "Bias in selection of the reported result"),
+            Term(OVERALL, "Overall risk of bias"),
+        ),
+        _ROB2_LEVELS,
+        _ROB2_LEVELS,
+        ("randomised_trial",),
+        per_outcome=True,
+    ),
+    RobTool(
+        "robins_i",
+        "ROBINS-I (non-randomised comparisons)",
+        (
+            Term("D1", "Bias due to confounding"),
+            Term("D2", "Bias in selection of participants into the study"),
+            Term("D3", "Bias in classification of interventions"),
+            Term("D4", "Bias due to deviations from intended interventions"),
+            Term("D5", "Bias due to missing data"),
+            Term("D6", "Bias in measurement of outcomes"),
+            Term("D7", "Bias in selection of the reported result"),
+            Term(OVERALL, "Overall risk of bias"),
+        ),
+        _ROBINS_LEVELS,
+        _ROBINS_LEVELS,
+        # A cohort or non-randomised trial that compares groups of patients treated differently.
+        ("non_randomised_comparative", "clinical_trial", "prospective_cohort", "retrospective_cohort", "cohort"),
+        per_outcome=True,
+    ),
+    RobTool(
+        "jbi_case_series",
+        "JBI checklist for case series",
+        (
+            Term("Q1", "Clear criteria for inclusion"),
+            Term("Q2", "Condition measured in a standard, reliable way for all participants"),
+            Term("Q3", "Valid methods used to identify the condition for all participants"),
+            Term("Q4", "Consecutive inclusion of participants"),
+            Term("Q5", "Complete inclusion of participants"),
+            Term("Q6", "Clear reporting of participants' demographics"),
+            Term("Q7", "Clear reporting of participants' clinical information"),
+            Term("Q8", "Outcomes or follow-up results clearly reported"),
+            Term("Q9", "Clear reporting of the presenting sites' or clinics' demographic information"),
+            Term("Q10", "Appropriate statistical analysis"),
+            Term(OVERALL, "Overall appraisal"),
+        ),
+        (
+            Appraisal("yes", "Yes", "+"),
+            Appraisal("no", "No", "−"),
+            Appraisal("unclear", "Unclear", "?"),
+            Appraisal("not_applicable", "Not applicable", "○"),
+        ),
+        (
+            Appraisal("include", "Include", "+"),
+            Appraisal("exclude", "Exclude", "−"),
+            Appraisal("seek_further_info", "Seek further info", "?"),
+        ),
+        # A series of treated patients without a comparison group, whatever its label.
+        ("case_series", "single_arm", "clinical_trial", "prospective_cohort", "retrospective_cohort", "cohort"),
+        per_outcome=False,
+    ),
+)
+
 T = TypeVar("T")
 
 
@@ -355,6 +467,7 @@ ARM_ROLES: Registry[Term] = Registry("arm role", ARM_ROLE_LIST)
 SCALE_DIRECTIONS: Registry[Term] = Registry("scale direction", SCALE_DIRECTION_LIST)
 EVENT_KINDS: Registry[Term] = Registry("event kind", EVENT_KIND_LIST)
 IDENTIFICATION_METHODS: Registry[Term] = Registry("identification method", IDENTIFICATION_METHOD_LIST)
+ROB_TOOLS: Registry[RobTool] = Registry("risk-of-bias tool", ROB_TOOL_LIST)
 
 # The columns of the data package whose values are these lists: their enums are filled in here, so
 # data/datapackage.yaml does not repeat them.
@@ -376,6 +489,8 @@ COLUMNS: dict[tuple[str, str], Registry[Any]] = {
     ("outcomes", "event"): EVENT_KINDS,
     ("certainty", "outcome_domain"): DOMAINS,
     ("certainty", "factor"): FACTORS,
+    ("risk_of_bias", "tool"): ROB_TOOLS,
+    ("risk_of_bias", "outcome_domain"): DOMAINS,
 }
 
 

@@ -934,3 +934,8 @@ def pooled_ratio_text(row: dict[str, Any]) -> str:
     text += f"(95 % CI {numbers.ratio(p['ci_low_ratio'])} to {numbers.ratio(p['ci_high_ratio'])}), "
     text += f"pooled from {count_words(p['k'])} trials' stated {label}s (generic inverse variance, REML on the log "
     return text + f"scale); I² = {numbers.i2(p['i2'])} %, τ² = {numbers.tau2(p['tau2'])}"
+
+
+def rob_not_assessed(names: list[str]) -> str:
+    """The primary studies of a modality without a risk-of-bias judgement (data/risk_of_bias.csv)."""
+    return f"Risk of bias not assessed: {', '.join(names)}." if names else ""
