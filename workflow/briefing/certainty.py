@@ -90,7 +90,9 @@ def propose(
     single = size["studies"] < 2 or i2 is None
     inconsistency = 0 if single or i2 <= 50 else -1 if i2 <= 75 else -2
     proposals = {
-        "imprecision": imprecision.propose(size.get("items", []), size["participants"], settings, scales),
+        "imprecision": imprecision.propose(
+            size.get("items", []), size["participants"], settings, scales, size.get("enrolled")
+        ),
         "inconsistency": {
             "judgement": inconsistency,
             "reason": wording.inconsistency_reason(None if single else i2, inconsistency),
@@ -119,13 +121,16 @@ def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, An
 
 def rate(
     domain: str,
-    designs: list[str],
+    designs: list[str] | tuple[int, str],
     judgements: list[dict[str, Any]],
     proposals: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The certainty of one outcome domain for one modality: the curator's judgements, and the
-    build's proposals for the domains the curator left unrecorded."""
-    start, start_reason = starting_level(designs)
+    """The certainty of one body of evidence: the curator's judgements, and the build's proposals
+    for the domains the curator left unrecorded. `designs`: the body's study designs, or its starting
+    level and reason (bodies.start). Until each of the five domains that rate down has a judgement
+    (the curator's or a proposal the rule could make), the certainty is "not assessed": a level
+    never sits above a domain nobody judged."""
+    start, start_reason = designs if isinstance(designs, tuple) else starting_level(designs)
     factors = []
     for factor in DOWNGRADE + UPGRADE:
         record = next((j for j in judgements if j["factor"] == factor), None)
@@ -134,38 +139,58 @@ def rate(
             factors.append(_factor(factor, record, "curator", rule))
         elif rule is not None:
             factors.append(_factor(factor, rule, "build", None))
-    # A proposal the rule could not make (judgement None) rates nothing: it is shown, not counted.
+    judged = {f["factor"] for f in factors if f["judgement"] is not None}
+    missing = [f for f in DOWNGRADE if f not in judged]
     total = sum(f["judgement"] or 0 for f in factors)
-    level = max(1, min(4, start + total))
+    level = None if missing else max(1, min(4, start + total))
     return {
         "domain": domain,
         "start": start,
         "start_text": LEVELS[start],
         "start_reason": start_reason,
         "factors": factors,
+        "missing": [FACTORS[f].label.lower() for f in missing],
         "level": level,
-        "level_text": LEVELS[level],
-        "symbols": symbols(level),
+        "level_text": LEVELS[level] if level else NOT_ASSESSED,
+        "symbols": symbols(level) if level else "",
     }
 
 
-def rate_modality(
-    studies: list[dict[str, Any]],
+NOT_ASSESSED = "certainty not assessed"
+
+
+def rate_bodies(
+    bodies: list[dict[str, Any]],
     certainty_rows: list[dict[str, Any]],
-    evidence_size: dict[str, dict[str, Any]] | None = None,
     settings: dict[str, Any] | None = None,
     scales: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One rating per outcome domain the curator has judged. `evidence_size` gives, per domain,
-    participants, studies, I² and the results the imprecision rule judges."""
-    designs = [s["design"] for s in studies if not DESIGNS[s["design"]].review]
-    domains = sorted({c["outcome_domain"] for c in certainty_rows})
+    """One rating per body of evidence (bodies.py), from the certainty rows recorded for that body
+    (question and outcome domain) and the build's proposals from the body's own data. No body
+    borrows another's judgements."""
     ratings = []
-    for d in domains:
-        size = (evidence_size or {}).get(d)
-        proposals = propose(size, settings, scales) if size else None
-        ratings.append(rate(d, designs, [c for c in certainty_rows if c["outcome_domain"] == d], proposals))
+    for body in bodies:
+        rows = [c for c in certainty_rows if row_key(c) == body["key"]]
+        proposals = propose(body, settings, scales)
+        rating = rate(body["domain"], body["start"], rows, proposals)
+        ratings.append(rating | {k: body[k] for k in BODY_FIELDS})
     return ratings
+
+
+# What a rating carries of its body, for every table that prints it.
+BODY_FIELDS = ("key", "label", "comparator_id", "study_ids", "designs", "participants_text")
+
+
+def row_key(row: dict[str, Any]) -> str:
+    """The body of evidence a certainty row rates."""
+    from . import bodies
+
+    return bodies.key(row["modality_id"], row.get("comparator_id") or bodies.ALONE, row["outcome_domain"])
+
+
+def assessed(ratings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ratings with a level: a body whose certainty is not assessed has none to compare."""
+    return [r for r in ratings if r["level"]]
 
 
 def methods_text(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> str:

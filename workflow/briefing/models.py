@@ -940,6 +940,9 @@ class EditionJudgement(Lenient):
 
 class EditionRating(Lenient):
     domain: str
+    # The body of evidence rated (bodies.py); editions built before bodies had none: their domain.
+    key: str = ""
+    label: str = ""
     symbols: str = ""
     level_text: str = ""
     factors: list[EditionJudgement] = []

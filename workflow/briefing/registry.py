@@ -407,45 +407,40 @@ def _patients_total(s: dict[str, Any]) -> list[Entry]:
 
 
 def _participants(s: dict[str, Any]) -> list[Entry]:
-    """The participants and events each rated domain's GRADE proposal names."""
+    """The participants and events each body of evidence's GRADE proposals name."""
     m = s["modality_id"]
-    rated = {r["domain"] for r in s["certainty"]}
     derivation = (
-        "sum over studies of the largest stated denominator of patients, else the study's patients; "
-        "a trial's arms summed, its whole group counted once"
+        "sum over the body's studies of the participants they state (a comparison's every arm, a single group's "
+        "largest stated denominator of patients); a trial's arms summed, its whole group counted once"
     )
-    events = [
-        _derived(
-            f"{m}:{domain}:events",
-            m,
-            "outcomes",
-            f"Events, {domain.replace('_', ' ')}",
-            "sum over studies and their arms of the events of the results the imprecision rule judges, "
-            "each group of patients once (its figure of the most events; a subgroup only without its whole group)",
-            [o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
-            "sum of outcome rows",
-            value_text=str(size["events"]),
-        )
-        for domain, size in sorted(s.get("evidence_size", {}).items())
-        if domain in rated and size.get("events")
-    ]
-    return _where_named(s, events) + _where_named(
-        s,
-        [
-            _derived(
-                f"{m}:{domain}:participants",
-                m,
-                "outcomes",
-                f"Participants, {domain.replace('_', ' ')}",
-                derivation,
-                [o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
-                "sum of outcome and study rows",
-                value_text=str(size["participants"]),
+    entries = []
+    for body, size in sorted(s.get("evidence_size", {}).items()):
+        of = [o["outcome_id"] for o in s["outcomes"] if o["domain"] == size["domain"]]
+        if size.get("events"):
+            entries.append(
+                _derived(
+                    f"{m}:{body}:events",
+                    m,
+                    "outcomes",
+                    f"Events, {body}",
+                    "sum over studies and their arms of the events of the results the imprecision rule judges, "
+                    "each group of patients once (its figure of the most events; a subgroup only without its whole "
+                    "group)",
+                    of,
+                    "sum of outcome rows",
+                    value_text=str(size["events"]),
+                )
             )
-            for domain, size in sorted(s.get("evidence_size", {}).items())
-            if domain in rated
-        ],
-    )
+        for what, n in (("participants", size.get("participants")), ("enrolled", size.get("enrolled"))):
+            if n:
+                label = f"{what.capitalize()}, {body}"
+                entries.append(
+                    _derived(
+                        f"{m}:{body}:{what}", m, "outcomes", label, derivation, of, "sum of outcome and study rows"
+                    )
+                    | {"value_text": str(n)}
+                )
+    return _where_named(s, entries)
 
 
 # A number standing alone in a text, as the audit reads it.

@@ -26,7 +26,7 @@ from typing import Any
 import frictionless
 import yaml
 
-from . import certainty, curation, numbers, risk_of_bias
+from . import bodies, certainty, curation, numbers, risk_of_bias
 from .effects import percent_reproduced
 from .evidence import read_package_descriptor
 from .vocabulary import DESIGNS, DOMAINS, EFFECT_MEASURES, STATISTICS, UNITS
@@ -471,6 +471,7 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, Rows]) -> list[Pro
     _include_rules(rows.get("review_includes", []), designs, add)
     _identification_rules(tables, rows.get("identification", []), add)
     _certainty_rules(rows, designs, add)
+    _certainty_bodies(rows, designs, add)
     design_ids = {s["study_id"]: s["design"] for _, s in rows.get("studies", []) if s.get("design") in DESIGNS}
     risk_of_bias.rules(rows.get("risk_of_bias", []), design_ids, add)
     return problems
@@ -521,6 +522,37 @@ def _certainty_rules(rows: dict[str, Rows], designs: dict[str, Any], add: Add) -
                 "domain where it belongs, and say so in the other's reason without rating down for it"
             )
             add("certainty", where[-1][0], "reason", message)
+
+
+def _certainty_bodies(rows: dict[str, Rows], designs: dict[str, Any], add: Add) -> None:
+    """A certainty row rates one body of evidence (bodies.py): refused where that question and
+    outcome have no data, so no rating stands for an outcome nobody reports or another question's."""
+    studies = [s for _, s in rows.get("studies", []) if s.get("study_id") in designs]
+    arms = [a for _, a in rows.get("arms", [])]
+    outcomes = [o for _, o in rows.get("outcomes", [])]
+    comparisons = [c for _, c in rows.get("comparisons", [])]
+    found: dict[str, list[str]] = {}
+    for modality in sorted({s["modality_id"] for s in studies if s.get("modality_id")}):
+        found |= bodies.keys_with_data(modality, studies, arms, outcomes, comparisons)
+    for n, c in rows.get("certainty", []):
+        if not (c.get("modality_id") and c.get("outcome_domain")):
+            continue
+        body = certainty.row_key(c)
+        if body in found:
+            continue
+        domain, question = c["outcome_domain"], body.rsplit(":", 1)[0]
+        near = [k for k in found if k.endswith(f":{domain}") and k.split("-vs-")[0].split(":")[0] == c["modality_id"]]
+        hint = f" ({domain} has data as {', '.join(near)}: set comparator_id to match)" if near else ""
+        what = (
+            f"no comparison of {question.replace('-vs-', ' against ')}"
+            if "-vs-" in question
+            else f"no figure of {question} alone (a single group, or a trial's arms together)"
+        )
+        message = (
+            f"{what} reports {domain}, so there is no body of evidence to rate{hint}; correct modality_id, "
+            "comparator_id or outcome_domain, or delete the row"
+        )
+        add("certainty", n, "comparator_id" if near else "outcome_domain", message)
 
 
 # A developer's path or file name ("../shared/seeds/", "000_126d.txt") in text readers see.

@@ -473,6 +473,7 @@ ROB_TOOLS: Registry[RobTool] = Registry("risk-of-bias tool", ROB_TOOL_LIST)
 # data/datapackage.yaml does not repeat them.
 COLUMNS: dict[tuple[str, str], Registry[Any]] = {
     ("studies", "design"): DESIGNS,
+    ("studies", "pooled_design"): DESIGNS,
     ("arms", "role"): ARM_ROLES,
     ("scales", "direction"): SCALE_DIRECTIONS,
     ("identification", "method"): IDENTIFICATION_METHODS,

@@ -59,6 +59,29 @@ def design_summary(primary: list[dict[str, Any]]) -> str:
     return ", ".join(parts) if parts else "no primary study"
 
 
+def body_label(domain: str, comparator_arms: list[str]) -> str:
+    """A body of evidence's name: its outcome domain, and for a comparison what it is against
+    ("Pain response, against conventional external-beam radiotherapy")."""
+    against = f", against {' or '.join(dict.fromkeys(comparator_arms))}" if comparator_arms else ""
+    return domain_label(domain) + against
+
+
+def body_participants(by_study: dict[str, int | None], members: list[dict[str, Any]]) -> str:
+    """A body of evidence's participants as GRADEpro prints them, counted one way everywhere:
+    "101 (one randomised trial)", "not stated (68 enrolled; one cohort study)", "at least 58; not
+    stated for 1 study (two case series)"."""
+    designs = design_summary(members)
+    known = [n for n in by_study.values() if n]
+    unstated = [sid for sid, n in by_study.items() if not n]
+    if not unstated:
+        return f"{sum(known)} ({designs})"
+    if not known:
+        enrolled = [s.get("patients") for s in members]
+        return f"not stated ({sum(enrolled)} enrolled; {designs})" if all(enrolled) else f"not stated ({designs})"
+    noun = "study" if len(unstated) == 1 else "studies"
+    return f"at least {sum(known)}; not stated for {len(unstated)} {noun} ({designs})"
+
+
 # ----------------------------------------------------------------------------- sentences
 def study_count_phrase(primary: list[dict[str, Any]]) -> str:
     """ "three primary studies (one cohort study, two case series; 120 patients in total)"."""
@@ -458,6 +481,15 @@ def inconsistency_reason(i2: float | None, judgement: int) -> str:
     return f"I² = {numbers.i2(i2)} %, {what} heterogeneity."
 
 
+def not_assessed(rating: dict[str, Any]) -> str:
+    """Why a body of evidence has no certainty: the domains nobody judged (issue 30, item 4)."""
+    missing = rating["missing"]
+    return (
+        f"Certainty not assessed: {join_and(missing)} {'is' if len(missing) == 1 else 'are'} not yet judged "
+        "(data/certainty.csv), and no level is given before all five domains are; the figures are reported as stated."
+    )
+
+
 def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: list[str] | None = None) -> str:
     """ "Certainty of the evidence on toxicity (radiation myelitis only): very low (⊕◯◯◯). The
     evidence is very uncertain about the effect of ... on radiation myelitis." Scoped to the
@@ -468,6 +500,10 @@ def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: lis
     measures = [] if any(m.lower().startswith(label) for m in measures) else measures
     scope = f"{label} ({', '.join(measures)}{' only' if len(measures) == 1 else ''})" if measures else label
     outcome = measures[0] if len(measures) == 1 else label
+    against = rating.get("label", "").partition(", against ")[2]
+    scope += f", against {against}" if against else ""
+    if not rating["level"]:
+        return f"Evidence on {scope}: {lower_first(not_assessed(rating))}"
     return (
         f"Certainty of the evidence on {scope}: {rating['level_text']} ({rating['symbols']}). "
         + conclusion(rating["level_text"], lower_first(modality_name), outcome)[:-1]
@@ -475,13 +511,15 @@ def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: lis
     )
 
 
-def footnote(domain: str, judgement: dict[str, Any]) -> str:
+def footnote(body: str, judgement: dict[str, Any]) -> str:
     """The footnote of one GRADE judgement: domain, factor, judgement, whose it is (the curator's,
     or the build's proposal), the reason; and what the build's rule proposes where the curator's
     judgement differs from it (the curator's stands)."""
     f = judgement
     whose = "the curator's judgement" if f["source"] == "curator" else "proposed by the build's rule"
-    text = f"{domain_label(domain)}, {f['label'].lower()} ({f['judgement_text']}; {whose}): {f['reason']}"
+    # `body`: a body of evidence's label ("Pain response, against radiotherapy alone"), or a domain id.
+    name = domain_label(body) if body in DOMAINS else body
+    text = f"{name}, {f['label'].lower()} ({f['judgement_text']}; {whose}): {f['reason']}"
     if rule := f.get("rule"):
         verb = "cannot judge it" if rule["judgement"] is None else f"would propose {rule['judgement_text']}"
         text += f" The build's rule {verb}: {rule['reason']}"  # its reason as written: it may open with a name (Egger)
@@ -541,6 +579,8 @@ def timepoints(outcomes: list[dict[str, Any]]) -> str:
 def sof_conclusion(rating: dict[str, Any] | None, treatment: str, domain: str, outcome_name: str) -> str:
     if not rating:
         return "Certainty not rated by the curator for this outcome; the figures are reported as stated."
+    if not rating["level"]:
+        return not_assessed(rating)
     phrase = DOMAINS[domain].phrase
     if phrase:
         noun, verb, verb_s = phrase
