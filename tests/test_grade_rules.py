@@ -57,7 +57,9 @@ def test_no_threshold_declared_says_so_and_judges_nothing():
     assert "no tolerable risk declared for radiation myelopathy or myelitis" in f["reason"]
     assert "upper 95 % limit 6.2 %" in f["reason"]
     rating = next(r for r in build("hfrt", undeclared)["certainty"] if r["domain"] == "toxicity")
-    assert rating["level"] == 1  # start low, risk of bias -1; the unjudged domain counts nothing
+    # Issue 30, item 4: no level sits above a domain nobody judged; the rating says which is missing.
+    assert rating["level"] is None and rating["level_text"] == "certainty not assessed"
+    assert rating["missing"] == ["imprecision"] and not rating["symbols"]
 
 
 def test_the_seeds_config_judges_myelitis_by_quantecs_one_percent():

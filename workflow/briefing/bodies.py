@@ -74,7 +74,9 @@ def start(studies: list[Row], robins_i: set[str] | frozenset[str] = frozenset())
     designs = [s.get("pooled_design") or s["design"] if DESIGNS[s["design"]].review else s["design"] for s in studies]
     if designs and all(d in DESIGNS and DESIGNS[d].randomised for d in designs):
         return 4, "randomised trials start at high certainty"
-    if studies and all(DESIGNS[d].randomised or s["study_id"] in robins_i for d, s in zip(designs, studies, strict=True)):
+    if studies and all(
+        DESIGNS[d].randomised or s["study_id"] in robins_i for d, s in zip(designs, studies, strict=True)
+    ):
         return 4, "starts high: the non-randomised studies are judged with ROBINS-I"
     if any(DESIGNS[s["design"]].review and not s.get("pooled_design") for s in studies):
         return 2, "starts low: the designs a review pooled are not recorded"

@@ -471,7 +471,6 @@ def _rule_problems(tables: dict[str, _Table], rows: dict[str, Rows]) -> list[Pro
     _include_rules(rows.get("review_includes", []), designs, add)
     _identification_rules(tables, rows.get("identification", []), add)
     _certainty_rules(rows, designs, add)
-    _certainty_bodies(rows, designs, add)
     design_ids = {s["study_id"]: s["design"] for _, s in rows.get("studies", []) if s.get("design") in DESIGNS}
     risk_of_bias.rules(rows.get("risk_of_bias", []), design_ids, add)
     return problems
@@ -522,6 +521,22 @@ def _certainty_rules(rows: dict[str, Rows], designs: dict[str, Any], add: Add) -
                 "domain where it belongs, and say so in the other's reason without rating down for it"
             )
             add("certainty", where[-1][0], "reason", message)
+
+
+def _body_problems(tables: dict[str, _Table], rows: dict[str, Rows], found: list[Problem]) -> list[Problem]:
+    """The certainty rows' bodies of evidence, checked only when the rows they come from are all
+    valid: a refused figure would make its body look empty, a second message for one mistake."""
+    sources = [tables[t] for t in ("studies", "arms", "outcomes", "comparisons", "certainty") if t in tables]
+    if any(t.broken for t in sources) or any(p.file in {t.file for t in sources} for p in found):
+        return []
+    problems: list[Problem] = []
+
+    def add(table: str, row: int | None, column: str | None, message: str) -> None:
+        problems.append(Problem(tables[table].file, row, column, message))
+
+    designs = {s["study_id"]: DESIGNS[s["design"]] for _, s in rows.get("studies", []) if s.get("design") in DESIGNS}
+    _certainty_bodies(rows, designs, add)
+    return problems
 
 
 def _certainty_bodies(rows: dict[str, Rows], designs: dict[str, Any], add: Add) -> None:
@@ -888,6 +903,7 @@ def validate_package(
 
     problems += config_agreement(tables, rows, list(modalities))
     problems += settings_problems(settings or {})
+    problems += _body_problems(tables, rows, problems)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
 
 
