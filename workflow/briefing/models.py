@@ -134,6 +134,7 @@ class Statement(Row):
 
 class CertaintyRow(Row):
     modality_id: str
+    comparator_id: str | None = None  # None: the modality's evidence alone (bodies.py)
     outcome_domain: str
     factor: str
     judgement: int
@@ -284,14 +285,23 @@ class Judgement(Model):
 
 
 class Rating(Model):
+    """The certainty of one body of evidence (bodies.py, certainty.rate_bodies)."""
+
     domain: str
     start: int
     start_text: str
     start_reason: str
     factors: list[Judgement]
-    level: int
+    missing: list[str] = []  # domains nobody judged: the level is then None ("not assessed")
+    level: int | None
     level_text: str
     symbols: str
+    key: str = ""  # "srs-vs-cebrt:pain_response"
+    label: str = ""  # "Pain response, against conventional external-beam radiotherapy"
+    comparator_id: str = ""  # "" for the modality's evidence alone
+    study_ids: list[str] = []
+    designs: str = ""
+    participants_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -475,6 +485,7 @@ class Sentence(Model):
 class DescribedComparison(StatedComparison):
     text: str  # the effect, as stated
     scope: str  # its time point, subgroup and arms
+    certainty: Rating | None = None  # its body of evidence's
 
 
 class ComputedComparison(ArmPair):
@@ -562,10 +573,14 @@ class Unpooled(Model):
 
 
 class Size(Model):
-    participants: int
+    """What a body of evidence's proposals rest on (summary._bodies)."""
+
+    domain: str
+    participants: int | None  # None: not every study states how many its figures are of
+    enrolled: int | None = None
     studies: int
     i2: float | None
-    events: int = 0
+    events: int | None = 0
 
 
 class SofRow(Model):
@@ -605,8 +620,10 @@ class MarkedJudgement(Judgement):
 
 class ProfileRow(Model):
     domain: str
+    key: str
     label: str
     designs: str
+    participants_text: str
     factors: dict[str, MarkedJudgement]
     rating: Rating
 
@@ -615,6 +632,23 @@ class Sof(Model):
     rows: list[SofRow]
     footnotes: list[Footnote]
     profile: list[ProfileRow]
+    not_assessed: list[Rating] = []  # bodies of evidence with data whose certainty is not assessed
+
+
+class StatedSofRow(Model):
+    """A summary-of-findings row of a comparison a source states (summary._stated_sof)."""
+
+    comparison_id: str
+    domain: str
+    measure: str
+    timepoint: str | None
+    subgroup: str | None
+    intervention: str
+    comparator: str
+    study_ids: list[str]
+    relative: str
+    certainty: Rating | None
+    conclusion: str
 
 
 class ReviewResult(Model):
@@ -709,6 +743,8 @@ class ModalitySummary(Model):
     sof: Sof
     sof_comparisons: list[ComparativeSofRow] = []
     sof_differences: list[DifferenceSofRow] = []
+    sof_stated: list[StatedSofRow] = []
+    comparators: dict[str, str] = {}  # each comparative study's comparator modality (bodies.comparators)
     comparison_figures: list[Figure] = []  # the forest plots of sof_comparisons, shown beside them
     pooled_ratios: list[PooledStatedRatio] = []  # stated ratios of one comparison, pooled (issue 29)
     prespecified: list[str] = []  # prespecified subgroup analyses that had nothing pooled to run on
