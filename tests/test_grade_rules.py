@@ -91,10 +91,14 @@ def test_continuous_outcomes_use_the_participant_ois_and_the_scales_mid():
     rule = f["rule"]
     assert rule["judgement"] == -1
     assert "minimally important difference of 2 points" in rule["reason"]
-    assert "68 participants, fewer than the optimal information size of 400" in rule["reason"]
+    # Issue 30: Shao states 68 enrolled, not how many were assessed; never "68 participants".
+    assert "the number assessed is not stated, and even the 68 enrolled are fewer than" in rule["reason"]
+    assert "68 participants" not in rule["reason"]
     settings = copy.deepcopy(SETTINGS)
     settings["imprecision"]["continuous_ois"] = {"participants": 50, "source": "test"}
-    assert factor(build("i125", settings), "pain_score", "imprecision")["rule"] is None  # now agrees: 0
+    rule = factor(build("i125", settings), "pain_score", "imprecision")["rule"]
+    # 68 enrolled reach an OIS of 50, but how many were assessed is unknown: the rule cannot judge.
+    assert rule["judgement"] is None and "the number of participants assessed is not stated" in rule["reason"]
 
 
 # ----------------------------------------------------------------------------- proposals and curators

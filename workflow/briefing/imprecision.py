@@ -140,10 +140,8 @@ def _continuous(
     if participants is None:
         # The number assessed is not stated: only enrolled patients below the OIS settle it.
         if enrolled is not None and enrolled < ois:
-            return (
-                -1,
-                f"{mid}; the number assessed is not stated, and even the {enrolled} enrolled are fewer than the optimal information size of {ois}",
-            )
+            fewer = f"even the {enrolled} enrolled are fewer than the optimal information size of {ois}"
+            return -1, f"{mid}; the number assessed is not stated, and {fewer}"
         return None, f"{mid}; the number of participants assessed is not stated"
     below = participants < ois
     where = "fewer than" if below else "at least"

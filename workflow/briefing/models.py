@@ -585,6 +585,7 @@ class Size(Model):
 
 class SofRow(Model):
     domain: str
+    body: str = ""  # its body of evidence (bodies.py); "" for a critical outcome nobody reports
     domain_label: str
     outcome: str
     timepoints: str

@@ -419,7 +419,7 @@ def _participants(s: dict[str, Any]) -> list[Entry]:
         if size.get("events"):
             entries.append(
                 _derived(
-                    f"{m}:{body}:events",
+                    f"{body}:events",
                     m,
                     "outcomes",
                     f"Events, {body}",
@@ -456,6 +456,13 @@ def _where_named(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
     return [e if e["value_text"] in named else e | unnamed for e in entries]
 
 
+def sof_key(modality_id: str, row: dict[str, Any]) -> str:
+    """A summary-of-findings row's id: its outcome, and the comparison where its body of evidence
+    is one (a trial's arms beside a case series of the same outcome are two rows)."""
+    question = row.get("body", "").rpartition(":")[0].partition("-vs-")[2]
+    return f"{modality_id}:sof:{slug(row['outcome'])}" + (f":vs-{question}" if question else "")
+
+
 def _sof_counts(s: dict[str, Any]) -> list[Entry]:
     """Studies and participants of each summary-of-findings row."""
     m = s["modality_id"]
@@ -464,7 +471,7 @@ def _sof_counts(s: dict[str, Any]) -> list[Entry]:
     for row in (r for r in s["sof"]["rows"] if not r["not_reported"]):
         # Keyed by the row's outcome, not its position: a row added above must not make the
         # rows below look changed in the next edition's "What changed".
-        key = f"{m}:sof:{slug(row['outcome'])}"
+        key = sof_key(m, row)
         key = key if key not in seen else f"{key}-{len(seen)}"
         seen.add(key)
         of, studies = row["outcome_ids"], str(row["studies"])

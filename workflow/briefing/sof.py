@@ -218,6 +218,7 @@ def _derived_overall_rows(
     return [
         {
             "domain": first["domain"],
+            "body": body_of(first, summary),
             "domain_label": wording.domain_label(first["domain"]),
             "outcome": "Overall pain response (complete + partial, derived)",
             "timepoints": wording.timepoints(parts),
@@ -315,6 +316,7 @@ def _row(
     treatment = wording.lower_first(summary["modality"]["name"])
     return {
         "domain": domain,
+        "body": body_of(outcomes[0], summary),
         "domain_label": wording.domain_label(domain),
         "outcome": outcomes[0]["measure"] + (f", subgroup {subgroup}" if subgroup else ""),
         "subgroup": subgroup,

@@ -183,7 +183,15 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
             for b in body_list
         },
         "figures": _figures(modality_id, groups, trajectories, pooled, outcomes, estimates, study_names, scales),
-        "sentences": _sentences(primary, outcomes, estimates, ratings, evidence["modality"], stated_comparisons),
+        "sentences": _sentences(
+            {"modality_id": modality_id, "comparators": bodies.comparators(evidence.get("arms", []))},
+            primary,
+            outcomes,
+            estimates,
+            ratings,
+            evidence["modality"],
+            stated_comparisons,
+        ),
         "statements": evidence["statements"],
         "main_pain": _main_pain(primary, own, estimates, groups),
         "unpooled": pooling.unpooled(single, estimates, windows, pooled) + pooling.compared(own, paired),
@@ -542,6 +550,7 @@ def _figures(
 
 
 def _sentences(
+    summary: dict[str, Any],
     primary: list[dict[str, Any]],
     outcomes: list[dict[str, Any]],
     estimates: dict[str, Any],
@@ -564,8 +573,12 @@ def _sentences(
     ]
     sentences += [
         {
+            # Scoped to the measures of the rating's own body of evidence, never its domain's others.
             "text": wording.certainty_sentence(
-                r, modality["name"], [o["measure"] for o in outcomes if o["domain"] == r["domain"]]
+                r,
+                modality["name"],
+                [o["measure"] for o in outcomes if sof.body_of(o, summary) == r["key"]]
+                + [c["measure"] for c in comparisons if sof.body_of(c, summary) == r["key"]],
             ),
             "study_id": None,
         }
