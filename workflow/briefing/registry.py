@@ -435,9 +435,7 @@ def _participants(s: dict[str, Any]) -> list[Entry]:
             if n:
                 label = f"{what.capitalize()}, {body}"
                 entries.append(
-                    _derived(
-                        f"{m}:{body}:{what}", m, "outcomes", label, derivation, of, "sum of outcome and study rows"
-                    )
+                    _derived(f"{body}:{what}", m, "outcomes", label, derivation, of, "sum of outcome and study rows")
                     | {"value_text": str(n)}
                 )
     return _where_named(s, entries)
