@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import importance, imprecision, numbers, robustness, wording
+from . import importance, imprecision, numbers, risk_of_bias, robustness, wording
 from .vocabulary import DESIGNS, FACTORS
 
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
@@ -99,6 +99,8 @@ def propose(
     # Publication bias only where a pooled result had the studies for Egger's test (robustness.py).
     if (bias := robustness.publication_bias(size.get("egger") or [])) is not None:
         proposals["publication_bias"] = bias
+    if size.get("risk_of_bias") is not None:
+        proposals["risk_of_bias"] = risk_of_bias.propose(size, settings)
     return proposals
 
 
@@ -106,6 +108,7 @@ def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, An
     """One judgement as shown: the curator's or the build's proposal; a curator's judgement that
     differs from what the build's rule proposes carries that proposal, so its footnote can say so."""
     differs = source == "curator" and rule is not None and rule["judgement"] != record["judgement"]
+    shown = {k: rule[k] for k in ("judgement", "reason")} if differs and rule else None
     return {
         "factor": factor,
         "label": FACTORS[factor].label,
@@ -113,7 +116,9 @@ def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, An
         "judgement_text": wording.judgement_text(factor, record["judgement"]),
         "reason": record["reason"],
         "source": source,
-        "rule": (rule | {"judgement_text": wording.judgement_text(factor, rule["judgement"])}) if differs else None,
+        "rule": (shown | {"judgement_text": wording.judgement_text(factor, shown["judgement"])}) if shown else None,
+        # The build's sensitivity analysis stands beside the curator's judgement too.
+        "sensitivity": (rule or record).get("sensitivity") or [],
     }
 
 

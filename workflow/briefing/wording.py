@@ -939,3 +939,71 @@ def pooled_ratio_text(row: dict[str, Any]) -> str:
 def rob_not_assessed(names: list[str]) -> str:
     """The primary studies of a modality without a risk-of-bias judgement (data/risk_of_bias.csv)."""
     return f"Risk of bias not assessed: {', '.join(names)}." if names else ""
+
+
+# ----------------------------------------------------------------------------- GRADE proposals per body of evidence
+def rob_proposal_unjudged(domain: str | None) -> str:
+    what = f" for {domain_label(domain).lower()}" if domain else ""
+    return f"No study of this body of evidence has an overall risk-of-bias judgement{what} (data/risk_of_bias.csv)."
+
+
+def rob_proposal(
+    high: list[tuple[str, str, str]],
+    share: dict[str, Any],
+    judgement: int | None,
+    rules: dict[str, Any],
+    some: list[str],
+    unjudged: list[str],
+    unknown: list[str],
+) -> str:
+    """Why the build proposes this risk-of-bias judgement: the studies at high risk (tool and
+    judgement), their share of the weight or participants, and the cut-offs it was held to."""
+    who = "; ".join(f"{name}: {tool} {word.lower()}" for name, tool, word in high)
+    if share["share"] is None:
+        of = "no participant count to weigh the studies by"
+    elif share["basis"] == "weight":
+        of = f"{numbers.percent(share['share'])} % of the weight of the pooled {share['label']}"
+    else:
+        of = f"{numbers.percent(share['share'])} % of the participants"
+    serious, between = numbers.declared(rules["serious_share"]), numbers.declared(rules["intermediate_share"])
+    if not high:
+        text = f"No study at high risk of bias ({of})"
+    else:
+        text = f"Studies at high risk of bias ({who}) carry {of}"
+    if judgement == -1 and share["share"] is not None and share["share"] * 100 >= rules["serious_share"]:
+        text += f": most of the evidence ({serious} % or more), serious"
+    elif judgement == -1 and share["share"] is not None:
+        text += f": between {between} % and {serious} %, enough to affect the interpretation, serious"
+    elif judgement == -1:
+        text += ": every study is at high risk, serious"
+    elif judgement == 0 and high:
+        text += f": under {between} %, not serious"
+    elif judgement is None:
+        text += ": the build does not judge it"
+    text += f" (GRADE guidelines 4; the panel's cut-offs {between} % and {serious} %, config analysis.risk_of_bias)."
+    if some:
+        text += f" Some concerns or no information, counted as some concerns: {join_and(some)}."
+    if unjudged:
+        text += f" Not judged for this outcome: {join_and(unjudged)}."
+    if unknown:
+        text += f" Participants not stated, not weighed: {join_and(unknown)}."
+    return text
+
+
+def rob_sensitivity(entry: dict[str, Any]) -> str:
+    """The pooled result without its studies at high risk, beside the same model with them."""
+    scale = entry["scale"]
+    with_all = f"{_pooled_text(entry['full'], scale)} with them"
+    left = f"Without {join_and(entry['excluded'])} (high risk of bias), {entry['label']}"
+    if entry["result"] is None:
+        return f"{left}: {entry['k']} study left, nothing to pool; {with_all}, inverse-variance REML."
+    shown = _pooled_text(entry["result"], scale)
+    return f"{left}: {shown} from {entry['k']} studies, against {with_all} (inverse-variance REML)."
+
+
+def _pooled_text(r: dict[str, Any], scale: str) -> str:
+    """ "62.1 % (95 % CI 50.2 to 72.8 %)" from a pooled result on its reporting scale."""
+    key = "_prop" if scale == "proportion" else ""
+    unit = " %" if scale == "proportion" else ""
+    ci = numbers.ci(r["ci_low" + key], r["ci_high" + key], scale)
+    return f"{numbers.estimate(r['estimate' + key], scale)}{unit} ({ci})"

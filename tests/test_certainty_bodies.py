@@ -1,0 +1,183 @@
+"""The build's GRADE proposals for one body of evidence (issue 30, item 3), on bodies made by hand
+from the real-study fixture's studies, figures and risk-of-bias rows: the share of the evidence
+from studies at high risk, and the pooled result refitted without them, checked against metafor."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from briefing import certainty, numbers, pooling
+from conftest import ROOT
+from real_studies import rows as fixture_rows
+
+SETTINGS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["analysis"]
+RSCRIPT = shutil.which("Rscript") or "/usr/bin/Rscript"
+
+# Overall pain response as each source states it, as counts: TROG 96.05's intention-to-treat 53/90,
+# the Sr-89 series' prostate group 80/100, van der Velden 2018's 262/432 treated patients, and
+# Sun 2026's 84.5 % of 58 (49/58 reproduces it).
+FIGURES = {
+    "roos2000_trog9605": (53, 90),
+    "robinson1989_sr89": (80, 100),
+    "vandervelden2018": (262, 432),
+    "sun2026": (49, 58),
+}
+
+
+def seed_rows(name: str) -> list[dict[str, str]]:
+    with open(ROOT / "data" / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def rob_rows(studies: set[str]) -> list[dict[str, str]]:
+    return [r for r in seed_rows("risk_of_bias.csv") + fixture_rows("risk_of_bias.csv") if r["study_id"] in studies]
+
+
+def study_rows(studies: set[str]) -> dict[str, dict[str, str]]:
+    return {
+        r["study_id"]: r for r in seed_rows("studies.csv") + fixture_rows("studies.csv") if r["study_id"] in studies
+    }
+
+
+def pooled_body(high: str | None = "roos2000_trog9605") -> dict:
+    """A pooled pain-response body of the four studies; `high`'s overall judgement edited to high
+    (TROG 96.05 reports both arms combined at an interim analysis: a curator may judge that high)."""
+    outcomes = [
+        {"outcome_id": f"{s}-resp", "study_id": s, "domain": "pain_response", "measure": "Overall pain response"}
+        | {"icpr_category": "overall", "statistic": "count", "time_days": None}
+        for s in FIGURES
+    ]
+    estimates = {f"{s}-resp": {"events": e, "n": n} for s, (e, n) in FIGURES.items()}
+    pooled = pooling.pool_outcomes(outcomes, estimates, {})
+    rob = rob_rows(set(FIGURES))
+    for r in rob:
+        if r["study_id"] == high and r["rob_domain"] == "overall":
+            r["judgement"] = "high"
+    return {
+        "domain": "pain_response",
+        "study_ids": sorted(FIGURES),
+        "pooled": pooled,
+        "outcome_study": {o["outcome_id"]: o["study_id"] for o in outcomes},
+        "risk_of_bias": rob,
+        "study_rows": study_rows(set(FIGURES)),
+        "participants_by_study": {s: n for s, (_, n) in FIGURES.items()},
+        "participants": sum(n for _, n in FIGURES.values()),
+        "studies": len(FIGURES),
+        "i2": pooled[0]["result"]["i2"],
+    }
+
+
+def metafor(events: list[int], n: list[int], keep: list[bool]) -> list[float]:
+    """metafor's rma(yi, vi, subset = keep) on escalc("PLO") logits: estimate, CI, tau²."""
+    script = f"""
+suppressMessages(library(metafor))
+dat <- escalc(measure = "PLO", xi = c({", ".join(map(str, events))}), ni = c({", ".join(map(str, n))}))
+res <- rma(yi, vi, data = dat, subset = c({", ".join("TRUE" if k else "FALSE" for k in keep)}), method = "REML")
+cat(sprintf("%.10f", c(coef(res), res$ci.lb, res$ci.ub, res$tau2)), sep = "\\n")
+"""
+    out = subprocess.run([RSCRIPT, "-e", script], capture_output=True, text=True, check=True).stdout
+    return [float(x) for x in out.split()]
+
+
+def test_the_weight_share_from_high_risk_studies_is_printed_to_a_tenth_of_a_percent():
+    body = pooled_body()
+    entry = body["pooled"][0]
+    weights = dict(
+        zip([body["outcome_study"][o] for o in entry["outcome_ids"]], entry["result"]["weights"], strict=True)
+    )
+    share = weights["roos2000_trog9605"] / sum(weights.values())
+    proposal = certainty.propose(body, SETTINGS)["risk_of_bias"]
+    assert numbers.percent(share) == "25.9"  # the GLMM's weights, as the forest plot sizes its squares
+    assert (
+        "TROG 96.05 (2000): RoB 2 high) carry 25.9 % of the weight of the pooled overall pain response, "
+        "time point not stated: between 25 % and 50 %, enough to affect the interpretation, serious"
+    ) in proposal["reason"]
+    assert proposal["judgement"] == -1
+    assert (
+        "Some concerns or no information, counted as some concerns: Sr-89 series 1989, Sun 2026 and"
+        in (proposal["reason"])
+    )
+
+
+def test_a_higher_cut_off_from_the_config_leaves_the_same_share_not_serious():
+    settings = SETTINGS | {"risk_of_bias": SETTINGS["risk_of_bias"] | {"intermediate_share": 30}}
+    proposal = certainty.propose(pooled_body(), settings)["risk_of_bias"]
+    assert proposal["judgement"] == 0
+    assert (
+        "carry 25.9 % of the weight of the pooled overall pain response, time point not stated: under 30 %, "
+        in (proposal["reason"])
+    )
+
+
+@pytest.mark.skipif(not Path(RSCRIPT).exists(), reason="R is not installed")
+def test_the_sensitivity_analysis_without_high_risk_studies_matches_metafors_subset():
+    body = pooled_body()
+    [sens] = certainty.propose(body, SETTINGS)["risk_of_bias"]["sensitivity"]
+    order = [body["outcome_study"][o] for o in body["pooled"][0]["outcome_ids"]]
+    keep = [s != "roos2000_trog9605" for s in order]
+    expected = metafor([FIGURES[s][0] for s in order], [FIGURES[s][1] for s in order], keep)
+    got = [sens["result"][k] for k in ("estimate", "ci_low", "ci_high", "tau2")]
+    assert [round(x, 4) for x in got] == [round(x, 4) for x in expected]
+    full = metafor([FIGURES[s][0] for s in order], [FIGURES[s][1] for s in order], [True] * 4)
+    assert round(sens["full"]["estimate"], 4) == round(full[0], 4)
+    assert sens["excluded"] == ["TROG 96.05 (2000)"] and sens["k"] == 3
+    assert sens["text"].startswith("Without TROG 96.05 (2000) (high risk of bias), overall pain response")
+
+
+def test_a_sensitivity_analysis_is_kept_beside_the_curators_judgement():
+    body = pooled_body()
+    rating = certainty.rate(
+        "pain_response",
+        ["randomised_trial"],
+        [{"factor": "risk_of_bias", "judgement": 0, "reason": "The interim analysis is not a concern for pain."}],
+        certainty.propose(body, SETTINGS),
+    )
+    rob = next(f for f in rating["factors"] if f["factor"] == "risk_of_bias")
+    assert rob["source"] == "curator" and rob["rule"]["judgement"] == -1
+    assert rob["sensitivity"][0]["excluded"] == ["TROG 96.05 (2000)"]
+
+
+def unpooled_body() -> dict:
+    """RTOG 0631 (RoB 2 high for pain response: patients who knew their treatment reported it) and
+    Ryu 2008 (JBI: seek further info), with their enrolled numbers; Patchell 2005, judged for its
+    neurological outcome only, is in the body but has no judgement for pain."""
+    studies = {"rtog0631", "ryu2008", "patchell2005"}
+    rows = study_rows(studies)
+    return {
+        "domain": "pain_response",
+        "study_ids": sorted(studies),
+        "risk_of_bias": rob_rows(studies),
+        "study_rows": rows,
+        "participants_by_study": {"rtog0631": 353, "ryu2008": 49, "patchell2005": None},
+        "participants": 402,
+        "studies": 3,
+    }
+
+
+def test_unpooled_evidence_is_weighed_by_participants_and_high_risk_most_of_them_is_serious():
+    proposal = certainty.propose(unpooled_body(), SETTINGS)["risk_of_bias"]
+    assert numbers.percent(353 / (353 + 49)) == "87.8"
+    assert proposal["judgement"] == -1
+    assert proposal["reason"].startswith(
+        "Studies at high risk of bias (Ryu 2023 (RTOG 0631): RoB 2 high) carry 87.8 % of the participants: "
+        "most of the evidence (50 % or more), serious"
+    )
+    assert "Not judged for this outcome: Patchell 2005." in proposal["reason"]
+    assert "Participants not stated, not weighed: Patchell 2005." in proposal["reason"]
+    assert proposal["sensitivity"] == []
+
+
+def test_a_body_without_judgements_for_its_outcome_proposes_nothing_and_says_why():
+    body = unpooled_body() | {"study_ids": ["patchell2005"], "risk_of_bias": rob_rows({"patchell2005"})}
+    proposal = certainty.propose(body, SETTINGS)["risk_of_bias"]
+    assert proposal["judgement"] is None
+    assert proposal["reason"] == (
+        "No study of this body of evidence has an overall risk-of-bias judgement for pain response "
+        "(data/risk_of_bias.csv)."
+    )
