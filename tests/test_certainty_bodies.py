@@ -5,6 +5,7 @@ from studies at high risk, and the pooled result refitted without them, checked 
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing import certainty, numbers, pooling
+from briefing import certainty, comparative, effects, numbers, pooling, summary, wording
 from conftest import ROOT
 from real_studies import rows as fixture_rows
 
@@ -181,3 +182,103 @@ def test_a_body_without_judgements_for_its_outcome_proposes_nothing_and_says_why
         "No study of this body of evidence has an overall risk-of-bias judgement for pain response "
         "(data/risk_of_bias.csv)."
     )
+
+
+def forest_of(studies: list[str], rob: list[dict[str, str]]) -> dict:
+    """The forest plot of the pooled pain response of these studies, as summary.py draws it."""
+    outcomes = {
+        f"{s}-resp": {"outcome_id": f"{s}-resp", "study_id": s, "domain": "pain_response"} | {"statistic": "count"}
+        for s in studies
+    }
+    figures = {f"{s}-resp": FIGURES[s] for s in studies}
+    estimates = {}
+    for oid, (e, n) in figures.items():
+        low, high = effects.wilson(e, n)
+        estimates[oid] = {"events": e, "n": n, "proportion": e / n, "ci_low": low, "ci_high": high}
+    rows = [outcomes[o] | {"measure": "Overall pain response", "icpr_category": "overall"} for o in outcomes]
+    entry = pooling.pool_outcomes(rows, {o: {"events": e, "n": n} for o, (e, n) in figures.items()}, {})[0]
+    entry |= {"figure_id": "fig-test-forest-1"}
+    [figure] = summary.forest(entry, outcomes, estimates, study_rows(set(studies)), rob)
+    return figure
+
+
+def test_a_forest_plot_shows_each_studys_judgements_beside_its_row_in_the_plots_order():
+    studies = ["vandervelden2018", "roos2000_trog9605", "sun2026", "robinson1989_sr89"]
+    figure = forest_of(studies, rob_rows(set(studies)))
+    names = {s: r["short_name"] for s, r in study_rows(set(studies)).items()}
+    order = [r["Study"] for r in figure["table"][: len(studies)]]
+    assert order == [names[s] for s in studies]  # the rows in the pooled result's order, each with its own cells
+    overall = {r["Study"]: r["Risk of bias Overall"] for r in figure["table"][: len(studies)]}
+    # Two tools (RoB 2 for the trial, JBI for the series): each study's own overall judgement.
+    assert overall == {
+        "TROG 96.05 (2000)": "! Some concerns",
+        "van der Velden 2018": "? Seek further info",
+        "Sun 2026": "? Seek further info",
+        "Sr-89 series 1989": "? Seek further info",
+    }
+    assert [r["Risk of bias Overall"] for r in figure["table"][len(studies) :]] == [""] * (
+        len(figure["table"]) - len(studies)
+    )
+    assert "Risk of bias: each study's overall judgement" in figure["alt"]
+    # In the drawing too: each symbol under "Overall" at the height of its study's name.
+    texts = [
+        (float(x), float(y), t)
+        for x, y, t in re.findall(r'x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', figure["svg"])
+    ]
+    column = next(x for x, _, t in texts if t == "Overall")
+    symbols = [(y, t) for x, y, t in texts if x == column and t != "Overall"]
+    for name, cell in overall.items():
+        row_y = next(y for _, y, t in texts if t == name)
+        assert min(symbols, key=lambda s: abs(s[0] - row_y)) == (pytest.approx(row_y, abs=1), cell.split()[0])
+
+
+def test_one_tool_gives_a_column_per_domain_under_its_short_name():
+    studies = ["vandervelden2018", "sun2026", "robinson1989_sr89"]  # all three judged with JBI's checklist
+    figure = forest_of(studies, rob_rows(set(studies)))
+    rob = [c for c in figure["columns"] if c.startswith("Risk of bias ")]
+    assert rob == [f"Risk of bias Q{i}" for i in range(1, 11)] + ["Risk of bias Overall"]
+    by_study = {r["Study"]: r for r in figure["table"]}
+    jbi = {r["rob_domain"]: r["judgement"] for r in rob_rows({"sun2026"})}
+    words = {"yes": "+ Yes", "unclear": "? Unclear", "no": "− No", "seek_further_info": "? Seek further info"}
+    assert [by_study["Sun 2026"][f"Risk of bias Q{i}"] for i in range(1, 11)] == [
+        words[jbi[f"Q{i}"]] for i in range(1, 11)
+    ]
+    assert "Risk of bias (JBI checklist for case series): Q1: clear criteria for inclusion" in figure["alt"]
+
+
+def test_a_comparative_forest_plot_shows_the_trials_rob2_domains_beside_their_rows():
+    """Patchell 2005 (walking after treatment, 42/50 against 29/51) and SCORAD, both judged with RoB 2
+    for their neurological outcome; SCORAD states no counts, so it borrows Patchell's regained-walking
+    counts (10/16 against 3/16) here: what is tested is where each trial's judgements go."""
+    trials = {"patchell2005": (42, 50, 29, 51), "scorad2019": (10, 16, 3, 16)}
+    arms, outcomes = {}, []
+    for study, (e1, n1, e2, n2) in trials.items():
+        for arm, role, modality, events, n in (
+            ("a", "intervention", "surgery", e1, n1),
+            ("b", "comparator", "cebrt", e2, n2),
+        ):
+            arms[f"{study}-{arm}"] = {
+                "arm_id": f"{study}-{arm}",
+                "study_id": study,
+                "role": role,
+                "modality_id": modality,
+            }
+            arms[f"{study}-{arm}"]["label"] = "surgery and radiotherapy" if arm == "a" else "radiotherapy alone"
+            outcomes.append(
+                {"outcome_id": f"{study}-{arm}-walk", "study_id": study, "arm_id": f"{study}-{arm}"}
+                | {"domain": "neurological", "measure": "Able to walk", "estimate": {"events": events, "n": n}}
+            )
+    computed = comparative.computed(outcomes, arms)
+    (row,) = comparative.sof_rows(computed, arms)
+    row |= wording.comparative_sof_texts(row, arms) | {"figure_id": "fig-x-comparison-1"}
+    [figure] = summary.comparison_forest(
+        row, {c["comparison_id"]: c for c in computed}, study_rows(set(trials)), rob_rows(set(trials))
+    )
+    rob = [c for c in figure["columns"] if c.startswith("Risk of bias ")]
+    assert rob == [f"Risk of bias D{i}" for i in range(1, 6)] + ["Risk of bias Overall"]
+    by_study = {r["Study"]: r for r in figure["table"]}
+    for study, name in (("patchell2005", "Patchell 2005"), ("scorad2019", "Hoskin 2019 (SCORAD)")):
+        judged = {r["rob_domain"]: r["judgement"] for r in rob_rows({study})}
+        words = {"low": "+ Low", "some_concerns": "! Some concerns", "high": "− High"}
+        assert [by_study[name][c] for c in rob] == [words[judged[d]] for d in ["D1", "D2", "D3", "D4", "D5", "overall"]]
+    assert "Risk of bias (RoB 2): D1: bias arising from the randomisation process" in figure["alt"]

@@ -270,3 +270,29 @@ def sensitivity(body: dict[str, Any], high: set[str], names: dict[str, str]) -> 
         entry = {"label": _label(p), "excluded": excluded, "k": len(keep), "scale": scale, "result": fit}
         found.append(entry | {"full": full, "text": wording.rob_sensitivity(entry | {"full": full})})
     return found
+
+
+# ----------------------------------------------------------------------------- beside a forest plot's rows
+def forest_columns(study_ids: list[str], rows: list[dict[str, Any]], domain: str | None) -> dict[str, Any] | None:
+    """The risk-of-bias columns beside a forest plot's rows, as RevMan draws them: one column per
+    domain of the tool every judged study was assessed with (the studies' own tools, overall only,
+    where they differ), each cell a symbol under the domain's short name, with its word in the
+    plot's table; a legend says what each short name and symbol means. None: no study is judged."""
+    mine = [r for r in rows if r.get("study_id") in set(study_ids) and r.get("tool") in ROB_TOOLS]
+    mine = [r for r in mine if not ROB_TOOLS[r["tool"]].per_outcome or r.get("outcome_domain") == domain]
+    tools = [t for t in ROB_TOOLS if any(r["tool"] == t.id for r in mine)]
+    if not tools:
+        return None
+    one = tools[0] if len(tools) == 1 else None
+    domains = [d.id for d in one.domains] if one else [OVERALL]
+    judged = {(r["study_id"], r["rob_domain"]): r for r in mine}
+    cells = []
+    for study in study_ids:
+        cells.append([_forest_cell(judged.get((study, d)), d) for d in domains])
+    shorts = ["Overall" if d == OVERALL else d for d in domains]
+    return {"columns": shorts, "cells": cells, "legend": wording.rob_forest_legend(tools, one)}
+
+
+def _forest_cell(r: dict[str, Any] | None, domain: str) -> dict[str, str]:
+    a = next((x for x in allowed(ROB_TOOLS[r["tool"]], domain) if x.id == r["judgement"]), None) if r else None
+    return {"symbol": a.symbol, "text": f"{a.symbol} {a.text}"} if a else {"symbol": "", "text": "not judged"}

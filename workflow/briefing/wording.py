@@ -1007,3 +1007,23 @@ def _pooled_text(r: dict[str, Any], scale: str) -> str:
     unit = " %" if scale == "proportion" else ""
     ci = numbers.ci(r["ci_low" + key], r["ci_high" + key], scale)
     return f"{numbers.estimate(r['estimate' + key], scale)}{unit} ({ci})"
+
+
+def rob_forest_legend(tools: list[Any], one: Any | None) -> str:
+    """What the risk-of-bias columns beside a forest plot mean: each domain's short name (one tool)
+    and each symbol, in words, per tool."""
+    parts = []
+    if one is not None:
+        parts.append(
+            f"Risk of bias ({one.label.split(' (')[0]}): "
+            + "; ".join(f"{'Overall' if d.id == 'overall' else d.id}: {d.text.lower()}" for d in one.domains)
+        )
+    else:
+        parts.append("Risk of bias: each study's overall judgement, with the tool that fits its design")
+    for t in tools:
+        seen: dict[str, list[str]] = {}
+        for a in t.judgements + t.overall_judgements:
+            if a.text.lower() not in seen.setdefault(a.symbol, []):
+                seen[a.symbol].append(a.text.lower())
+        parts.append(f"{t.label.split(' (')[0]}: " + ", ".join(f"{s} {' or '.join(w)}" for s, w in seen.items()))
+    return ". ".join(parts) + "."
