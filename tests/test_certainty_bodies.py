@@ -4,6 +4,7 @@ from studies at high risk, and the pooled result refitted without them, checked 
 
 from __future__ import annotations
 
+import copy
 import csv
 import re
 import shutil
@@ -282,3 +283,48 @@ def test_a_comparative_forest_plot_shows_the_trials_rob2_domains_beside_their_ro
         words = {"low": "+ Low", "some_concerns": "! Some concerns", "high": "− High"}
         assert [by_study[name][c] for c in rob] == [words[judged[d]] for d in ["D1", "D2", "D3", "D4", "D5", "overall"]]
     assert "Risk of bias (RoB 2): D1: bias arising from the randomisation process" in figure["alt"]
+
+
+# ----------------------------------------------------------------------------- inconsistency (GRADE guidance 36)
+def with_threshold(percent: float | None) -> dict:
+    settings = copy.deepcopy(SETTINGS)
+    settings["imprecision"]["outcomes"]["pain_response"]["threshold"] = percent
+    return settings
+
+
+def test_a_large_i2_with_every_estimate_on_one_side_of_the_threshold_is_not_serious():
+    """The four studies' responses (58.9 % to 84.5 %) differ far more than chance allows (I² 86.6 %),
+    but all lie above a threshold of 50 %: GRADE 36 does not rate that down."""
+    proposal = certainty.propose(pooled_body(), with_threshold(50))["inconsistency"]
+    assert proposal["judgement"] == 0
+    assert proposal["reason"] == (
+        "Pooled overall pain response, time point not stated: the studies' 95 % CIs do not all overlap; the point "
+        "estimates lie all on one side of the threshold of 50 %; 95 % prediction interval 43.9 to 89.0 %, "
+        "crossing it; I² = 86.6 % (support only). Not serious (GRADE guidance 36)."
+    )
+
+
+def test_estimates_on_both_sides_of_the_threshold_with_cis_apart_are_serious():
+    proposal = certainty.propose(pooled_body(), with_threshold(70))["inconsistency"]
+    assert proposal["judgement"] == -1
+    assert "the point estimates lie on both sides of the threshold of 70 %" in proposal["reason"]
+
+
+def test_without_a_threshold_the_build_leaves_cis_apart_to_the_curator():
+    proposal = certainty.propose(pooled_body(), SETTINGS)["inconsistency"]  # the config declares none for pain
+    assert proposal["judgement"] is None
+    assert "no threshold declared for pain response, so the spread is not set against one" in proposal["reason"]
+
+
+def test_a_single_study_is_not_rated_down_for_inconsistency_and_says_why():
+    body = unpooled_body() | {"study_ids": ["rtog0631"], "studies": 1, "pooled": []}
+    proposal = certainty.propose(body, SETTINGS)["inconsistency"]
+    assert proposal == {
+        "judgement": 0,
+        "reason": "A single study: inconsistency is not applicable, and the evidence is not rated down for it.",
+    }
+
+
+def test_studies_not_pooled_are_not_compared_by_the_build():
+    proposal = certainty.propose(unpooled_body() | {"pooled": []}, SETTINGS)["inconsistency"]
+    assert proposal["judgement"] is None and proposal["reason"].startswith("3 studies, no result of theirs pooled")

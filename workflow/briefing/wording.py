@@ -1027,3 +1027,44 @@ def rob_forest_legend(tools: list[Any], one: Any | None) -> str:
                 seen[a.symbol].append(a.text.lower())
         parts.append(f"{t.label.split(' (')[0]}: " + ", ".join(f"{s} {' or '.join(w)}" for s, w in seen.items()))
     return ". ".join(parts) + "."
+
+
+def inconsistency_single() -> str:
+    return "A single study: inconsistency is not applicable, and the evidence is not rated down for it."
+
+
+def inconsistency_unpooled(k: int) -> str:
+    return (
+        f"{k} studies, no result of theirs pooled: the build has no like results to set side by side, so "
+        "it does not judge inconsistency (GRADE guidance 36); the curator does."
+    )
+
+
+def inconsistency_36(f: dict[str, Any], judgement: int | None) -> str:
+    """Why the build proposes this on inconsistency for one pooled result (GRADE guidance 36): the
+    overlap of the studies' CIs, the point estimates against the threshold, the prediction interval;
+    I² as support."""
+    scale = f["scale"]
+    unit = " %" if scale == "proportion" else ""
+    overlap = "the studies' 95 % CIs all overlap" if f["overlap"] else "the studies' 95 % CIs do not all overlap"
+    text = f"Pooled {f['label']}: {overlap}"
+    if f["t"] is None:
+        text += f"; no threshold declared for {f['name']}, so the spread is not set against one"
+    else:
+        word = "tolerable risk" if f["kind"] == "harm" else "threshold"
+        where = "on both sides of" if f["both_sides"] else "all on one side of"
+        text += f"; the point estimates lie {where} the {word} of {numbers.declared(f['t'])} %"
+    if f["pi"][0] is not None:
+        pi = f"{numbers.estimate(f['pi'][0], scale)} to {numbers.estimate(f['pi'][1], scale)}{unit}"
+        crosses = f.get("pi_crosses")
+        text += f"; 95 % prediction interval {pi}" + (
+            "" if crosses is None else (", crossing it" if crosses else ", not crossing it")
+        )
+    if f["i2"] is not None:
+        text += f"; I² = {numbers.i2(f['i2'])} % (support only)"
+    verdict = {
+        -1: "serious (−1): results on both sides of the threshold that do not overlap",
+        0: "not serious",
+        None: "not judged by the build: whether the spread matters is the curator's call",
+    }[judgement]
+    return f"{text}. {verdict.capitalize()} (GRADE guidance 36)."
