@@ -328,3 +328,39 @@ def test_a_single_study_is_not_rated_down_for_inconsistency_and_says_why():
 def test_studies_not_pooled_are_not_compared_by_the_build():
     proposal = certainty.propose(unpooled_body() | {"pooled": []}, SETTINGS)["inconsistency"]
     assert proposal["judgement"] is None and proposal["reason"].startswith("3 studies, no result of theirs pooled")
+
+
+# ----------------------------------------------------------------------------- indirectness
+def flagged(body: dict, flags: dict[str, str]) -> dict:
+    """The body with these studies flagged as indirect in population (studies.csv), as a curator would."""
+    rows = {s: r | {"indirect_population": flags.get(s, "")} for s, r in body["study_rows"].items()}
+    return body | {"study_rows": rows}
+
+
+def test_studies_flagged_indirect_carrying_most_of_the_weight_rate_down_and_are_named():
+    body = flagged(
+        pooled_body(),
+        {
+            "robinson1989_sr89": "bone pain at any skeletal site; the spine is not reported apart",
+            "vandervelden2018": "painful bone metastases, not only of the spine",
+        },
+    )
+    proposal = certainty.propose(body, SETTINGS)["indirectness"]
+    assert proposal["judgement"] == -1
+    assert proposal["reason"] == (
+        "Flagged as indirect: Sr-89 series 1989 (population: bone pain at any skeletal site; the spine is not "
+        "reported apart); van der Velden 2018 (population: painful bone metastases, not only of the spine). They "
+        "carry 53.8 % of the weight of the pooled overall pain response, time point not stated: most of the "
+        "evidence, serious."
+    )
+
+
+def test_one_flagged_study_with_a_quarter_of_the_weight_is_not_serious():
+    body = flagged(pooled_body(), {"robinson1989_sr89": "bone pain at any skeletal site"})
+    proposal = certainty.propose(body, SETTINGS)["indirectness"]
+    assert proposal["judgement"] == 0 and "24.6 % of the weight" in proposal["reason"]
+
+
+def test_no_flag_is_not_serious_and_no_study_rows_propose_nothing():
+    assert certainty.propose(pooled_body(), SETTINGS)["indirectness"]["judgement"] == 0
+    assert "indirectness" not in certainty.propose(pooled_body() | {"study_rows": {}}, SETTINGS)

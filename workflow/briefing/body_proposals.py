@@ -72,3 +72,38 @@ def inconsistency(body: dict[str, Any], settings: dict[str, Any] | None) -> dict
     made = [j for j, _ in judged if j is not None]
     judgement = min(made) if len(made) == len(judged) else None
     return {"judgement": judgement, "reason": " ".join(text for _, text in judged)}
+
+
+# ----------------------------------------------------------------------------- indirectness
+INDIRECT = ("population", "intervention", "outcome")  # studies.csv: indirect_<aspect>, free text
+MOST = 0.5  # GRADE rates down when most of the evidence is indirect
+
+
+def indirectness(body: dict[str, Any]) -> dict[str, Any] | None:
+    """Serious (−1) when the studies flagged as indirect in studies.csv carry most of the body's
+    weight (pooled) or participants; not serious otherwise, naming them. None without the studies'
+    rows to read the flags from."""
+    rows = body.get("study_rows")
+    if not rows:
+        return None
+    studies = list(body.get("study_ids") or sorted(rows))
+    flagged = {
+        s: [(a, rows[s][f"indirect_{a}"]) for a in INDIRECT if (rows.get(s) or {}).get(f"indirect_{a}")]
+        for s in studies
+    }
+    flagged = {s: why for s, why in flagged.items() if why}
+    if not flagged:
+        return {"judgement": 0, "reason": wording.indirectness_none()}
+    from . import risk_of_bias
+
+    found = risk_of_bias.shares(body, set(flagged))
+    worst = max(found, key=lambda f: -1 if f["share"] is None else f["share"])
+    if worst["share"] is None:
+        judgement = -1 if len(flagged) == len(studies) else None
+    else:
+        judgement = -1 if worst["share"] >= MOST else 0
+    names = {s: (rows.get(s) or {}).get("short_name") or s for s in studies}
+    return {
+        "judgement": judgement,
+        "reason": wording.indirectness_flagged([(names[s], why) for s, why in flagged.items()], worst, judgement),
+    }

@@ -94,6 +94,8 @@ def propose(
     }
     if size.get("risk_of_bias") is not None:
         proposals["risk_of_bias"] = risk_of_bias.propose(size, settings)
+    if (indirect := body_proposals.indirectness(size)) is not None:
+        proposals["indirectness"] = indirect
     # Publication bias only where a pooled result had the studies for Egger's test (robustness.py).
     if (bias := robustness.publication_bias(size.get("egger") or [])) is not None:
         proposals["publication_bias"] = bias

@@ -1068,3 +1068,31 @@ def inconsistency_36(f: dict[str, Any], judgement: int | None) -> str:
         None: "not judged by the build: whether the spread matters is the curator's call",
     }[judgement]
     return f"{text}. {verdict.capitalize()} (GRADE guidance 36)."
+
+
+def indirectness_none() -> str:
+    return (
+        "No study of this body of evidence is flagged as indirect in population, intervention or outcome "
+        "(studies.csv: indirect_population, indirect_intervention, indirect_outcome)."
+    )
+
+
+def indirectness_flagged(
+    flagged: list[tuple[str, list[tuple[str, str]]]], share: dict[str, Any], judgement: int | None
+) -> str:
+    """Which studies are flagged as indirect and why, their share of the body, and the proposal."""
+    who = "; ".join(name + " (" + "; ".join(f"{aspect}: {text}" for aspect, text in why) + ")" for name, why in flagged)
+    if share["share"] is None:
+        of = "no participant count to weigh them by"
+    elif share["basis"] == "weight":
+        of = f"{numbers.percent(share['share'])} % of the weight of the pooled {share['label']}"
+    else:
+        of = f"{numbers.percent(share['share'])} % of the participants"
+    verdict = {
+        -1: "most of the evidence, serious",
+        0: "less than most of the evidence, not serious",
+        None: "the build does not judge it",
+    }[judgement]
+    if share["share"] is None and judgement == -1:
+        verdict = "every study, serious"
+    return f"Flagged as indirect: {who}. They carry {of}: {verdict}."
