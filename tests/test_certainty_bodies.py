@@ -364,3 +364,35 @@ def test_one_flagged_study_with_a_quarter_of_the_weight_is_not_serious():
 def test_no_flag_is_not_serious_and_no_study_rows_propose_nothing():
     assert certainty.propose(pooled_body(), SETTINGS)["indirectness"]["judgement"] == 0
     assert "indirectness" not in certainty.propose(pooled_body() | {"study_rows": {}}, SETTINGS)
+
+
+# ----------------------------------------------------------------------------- publication bias
+def identification() -> dict:
+    with open(ROOT / "data" / "identification.csv", encoding="utf-8", newline="") as fh:
+        return next(csv.DictReader(fh))
+
+
+def test_fewer_than_ten_studies_of_a_curated_selection_are_not_assessed_for_publication_bias():
+    proposal = certainty.propose(pooled_body() | {"search": identification()}, SETTINGS)["publication_bias"]
+    assert identification()["method"] == "curated_selection"
+    assert proposal == {
+        "judgement": None,
+        "reason": "Not assessed: 4 studies, fewer than the 10 a funnel-plot test needs, and the studies are a curated "
+        "selection, not the result of a systematic search (data/identification.csv), so whether studies are missing "
+        "cannot be judged.",
+    }
+
+
+def test_after_a_systematic_search_publication_bias_is_undetected_with_the_reason():
+    search = {"method": "systematic_search", "databases": "MEDLINE;Embase", "last_search_date": "2026-11-30"}
+    proposal = certainty.propose(unpooled_body() | {"search": search}, SETTINGS)["publication_bias"]
+    assert proposal["judgement"] == 0
+    assert proposal["reason"].startswith("3 studies, fewer than the 10 a funnel-plot test needs (Cochrane Handbook")
+    assert "systematic search of MEDLINE, Embase, last run on 2026-11-30" in proposal["reason"]
+    assert proposal["reason"].endswith(": undetected.")
+
+
+def test_without_a_search_record_publication_bias_is_not_assessed_and_without_the_key_not_proposed():
+    proposal = certainty.propose(unpooled_body() | {"search": None}, SETTINGS)["publication_bias"]
+    assert proposal["judgement"] is None and "no search is recorded" in proposal["reason"]
+    assert "publication_bias" not in certainty.propose(unpooled_body(), SETTINGS)

@@ -107,3 +107,22 @@ def indirectness(body: dict[str, Any]) -> dict[str, Any] | None:
         "judgement": judgement,
         "reason": wording.indirectness_flagged([(names[s], why) for s, why in flagged.items()], worst, judgement),
     }
+
+
+# ----------------------------------------------------------------------------- publication bias
+def publication_bias(body: dict[str, Any]) -> dict[str, Any] | None:
+    """Egger's test where a pooled result had the studies for it (robustness.publication_bias);
+    otherwise from the search record (data/identification.csv, given as `search`): undetected after
+    a systematic search, not assessed for a curated selection or without a record. None when the
+    body carries neither a test nor the key `search`."""
+    from . import robustness
+
+    if (bias := robustness.publication_bias(body.get("egger") or [])) is not None:
+        return bias
+    if "search" not in body:
+        return None
+    record = body["search"] or {}
+    k = body.get("studies") or len(body.get("study_ids") or [])
+    if record.get("method") == "systematic_search":
+        return {"judgement": 0, "reason": wording.publication_bias_searched(record, k, robustness.SMALL_STUDY_MIN)}
+    return {"judgement": None, "reason": wording.publication_bias_unsearched(record, k, robustness.SMALL_STUDY_MIN)}

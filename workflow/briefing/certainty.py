@@ -96,8 +96,8 @@ def propose(
         proposals["risk_of_bias"] = risk_of_bias.propose(size, settings)
     if (indirect := body_proposals.indirectness(size)) is not None:
         proposals["indirectness"] = indirect
-    # Publication bias only where a pooled result had the studies for Egger's test (robustness.py).
-    if (bias := robustness.publication_bias(size.get("egger") or [])) is not None:
+    # Egger's test where a pooled result had the studies for it, else the search record.
+    if (bias := body_proposals.publication_bias(size)) is not None:
         proposals["publication_bias"] = bias
     return proposals
 
@@ -228,7 +228,9 @@ def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] 
         "proposes one for imprecision, inconsistency, risk of bias (from the studies' recorded judgements) and "
         "indirectness (from the studies' flags), and for publication bias (where a pooled result had the "
         f"{robustness.SMALL_STUDY_MIN} studies Egger's test needs: strongly suspected (−1) at p < "
-        f"{numbers.declared(robustness.EGGER_ALPHA)}, else undetected), and names it as a proposal (other domains "
+        f"{numbers.declared(robustness.EGGER_ALPHA)}, else undetected; with fewer studies, from the search record: "
+        "undetected after a systematic search, not assessed for a curated selection), and names it as a proposal "
+        "(other domains "
         "are then not assessed). Where the curator's judgement differs from what the build's rule proposes, the "
         "curator's stands and its footnote says what the rule proposes and why. A concern is counted once, in the "
         "domain where it belongs; a single-arm design is not rated down again for lacking a comparison group (its "

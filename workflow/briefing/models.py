@@ -197,6 +197,7 @@ class Slice(Model):
     statements: list[Statement]
     certainty: list[CertaintyRow]
     risk_of_bias: list[RobJudgement] = []
+    identification: list[dict[str, Any]] = []  # data/identification.csv: how the studies were found
     settings: dict[str, Any]
 
 

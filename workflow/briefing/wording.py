@@ -1096,3 +1096,26 @@ def indirectness_flagged(
     if share["share"] is None and judgement == -1:
         verdict = "every study, serious"
     return f"Flagged as indirect: {who}. They carry {of}: {verdict}."
+
+
+def publication_bias_searched(record: dict[str, Any], k: int, minimum: int) -> str:
+    return (
+        f"{k} {'study' if k == 1 else 'studies'}, fewer than the {minimum} a funnel-plot test needs (Cochrane "
+        f"Handbook 13.3.5.4); the studies come from a systematic search of {_databases(record)}, "
+        f"last run on {record['last_search_date']}, and nothing in the record suggests missing studies: undetected."
+    )
+
+
+def publication_bias_unsearched(record: dict[str, Any], k: int, minimum: int) -> str:
+    test = f"{k} {'study' if k == 1 else 'studies'}, fewer than the {minimum} a funnel-plot test needs"
+    if record.get("method") == "curated_selection":
+        return (
+            f"Not assessed: {test}, and the studies are a curated selection, not the result of a systematic search "
+            "(data/identification.csv), so whether studies are missing cannot be judged."
+        )
+    return f"Not assessed: {test}, and no search is recorded (data/identification.csv)."
+
+
+def _databases(record: dict[str, Any]) -> str:
+    """The databases a search record lists, separated by ';' there, as a reader's list."""
+    return ", ".join(d.strip() for d in (record.get("databases") or "").split(";") if d.strip())
