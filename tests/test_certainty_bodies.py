@@ -396,3 +396,27 @@ def test_without_a_search_record_publication_bias_is_not_assessed_and_without_th
     proposal = certainty.propose(unpooled_body() | {"search": None}, SETTINGS)["publication_bias"]
     assert proposal["judgement"] is None and "no search is recorded" in proposal["reason"]
     assert "publication_bias" not in certainty.propose(unpooled_body(), SETTINGS)
+
+
+def test_three_tools_judge_one_body_and_their_high_risk_studies_are_weighed_together():
+    """RTOG 0631 (RoB 2 high), Salazar's half-body series (ROBINS-I serious: techniques of different
+    periods confound the comparison; its number treated for pain is not stated) and the 2006
+    vertebroplasty series (JBI: seek further info), each as the fixture judges it for pain."""
+    studies = {"rtog0631", "salazar1996_hbi", "radiology2006_pv"}
+    body = {
+        "domain": "pain_response",
+        "study_ids": sorted(studies),
+        "risk_of_bias": rob_rows(studies),
+        "study_rows": study_rows(studies),
+        "participants_by_study": {"rtog0631": 353, "salazar1996_hbi": None, "radiology2006_pv": 117},
+        "participants": 470,
+        "studies": 3,
+    }
+    proposal = certainty.propose(body, SETTINGS)["risk_of_bias"]
+    assert proposal["judgement"] == -1
+    assert proposal["reason"].startswith(
+        "Studies at high risk of bias (Ryu 2023 (RTOG 0631): RoB 2 high; Salazar (HBI series): ROBINS-I serious) "
+        "carry 75.1 % of the participants: most of the evidence (50 % or more), serious"
+    )
+    assert "counted as some concerns: Vertebroplasty series 2006." in proposal["reason"]
+    assert "Participants not stated, not weighed: Salazar (HBI series)." in proposal["reason"]
