@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing import certainty, comparative, effects, numbers, pooling, summary, wording
+from briefing import audit, certainty, comparative, effects, numbers, pooling, registry, summary, wording
 from conftest import ROOT
 from real_studies import rows as fixture_rows
 
@@ -420,3 +420,24 @@ def test_three_tools_judge_one_body_and_their_high_risk_studies_are_weighed_toge
     )
     assert "counted as some concerns: Vertebroplasty series 2006." in proposal["reason"]
     assert "Participants not stated, not weighed: Salazar (HBI series)." in proposal["reason"]
+
+
+# ----------------------------------------------------------------------------- the audit's registry
+def test_the_numbers_a_proposal_prints_are_registered_where_its_footnote_prints_them():
+    """The share and the sensitivity analysis a risk-of-bias footnote prints are figures the audit
+    must trace: registered with the proposal's text, printed with the evidence profile."""
+    proposals = certainty.propose(pooled_body(), SETTINGS)
+    rating = certainty.rate("pain_response", ["randomised_trial", "case_series"], [], proposals)
+    rob = next(f for f in rating["factors"] if f["factor"] == "risk_of_bias")
+    summary_like = {
+        "modality_id": "cebrt",
+        "certainty": [rating],
+        "sof": {"footnotes": [{"mark": "a", "text": wording.footnote("pain_response", rob)}]},
+        "primary_studies": [{"study_id": s} for s in FIGURES],
+    }
+    entries = {e["id"]: e for e in registry._proposals(summary_like)}
+    entry = entries["cebrt:pain_response:0:risk_of_bias:proposal"]
+    assert entry["shown"] == [rob["reason"]] and "printed_in" not in entry  # printed everywhere (registry.printed)
+    assert {"25.9", "75.3", "58.6", "86.8"} <= set(audit.numbers(entry["shown"][0]))
+    unprinted = registry._proposals(summary_like | {"sof": {"footnotes": []}})
+    assert [e["printed_in"] for e in unprinted if e["id"] == entry["id"]] == [[]]

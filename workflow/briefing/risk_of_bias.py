@@ -228,7 +228,10 @@ def propose(body: dict[str, Any], settings: dict[str, Any] | None) -> dict[str, 
         unjudged=[names[s] for s in studies if s not in judged],
         unknown=[names[s] for s in worst["unknown"]],
     )
-    return {"judgement": judgement, "reason": reason, "sensitivity": sensitivity(body, set(high), names)}
+    refits = sensitivity(body, set(high), names)
+    if refits:  # printed with the reason: what the result would be without the studies at high risk
+        reason += " Sensitivity analysis: " + " ".join(r["text"] for r in refits)
+    return {"judgement": judgement, "reason": reason, "sensitivity": refits}
 
 
 def _names(body: dict[str, Any]) -> dict[str, str]:
