@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing import audit, certainty, comparative, effects, numbers, pooling, registry, summary, wording
+from briefing import audit, certainty, comparative, effects, numbers, pooling, registry, risk_of_bias, summary, wording
 from conftest import ROOT
 from real_studies import rows as fixture_rows
 
@@ -441,3 +441,25 @@ def test_the_numbers_a_proposal_prints_are_registered_where_its_footnote_prints_
     assert {"25.9", "75.3", "58.6", "86.8"} <= set(audit.numbers(entry["shown"][0]))
     unprinted = registry._proposals(summary_like | {"sof": {"footnotes": []}})
     assert [e["printed_in"] for e in unprinted if e["id"] == entry["id"]] == [[]]
+
+
+@pytest.mark.parametrize(
+    ("judgement", "concern"),
+    [("serious", "high"), ("critical", "high"), ("no_information", "some"), ("moderate", "some")],
+)
+def test_each_robins_i_overall_judgement_counts_as_grade_reads_it(judgement, concern):
+    rows = rob_rows({"salazar1996_hbi"})
+    for r in rows:
+        if r["rob_domain"] == "overall":
+            r["judgement"] = judgement
+    [(tool, appraisal)] = risk_of_bias.overall(rows, "pain_response").values()
+    assert tool.id == "robins_i" and appraisal.concern == concern
+    assert risk_of_bias.overall(rows, "toxicity") == {}  # ROBINS-I judges each outcome apart
+
+
+def test_pooled_results_without_their_rows_studies_are_weighed_by_participants_instead():
+    body = pooled_body()
+    body.pop("outcome_study")
+    proposal = certainty.propose(body, SETTINGS)["risk_of_bias"]
+    assert numbers.percent(90 / (90 + 100 + 432 + 58)) in proposal["reason"]  # TROG 96.05's 90 of 680
+    assert "% of the participants" in proposal["reason"] and proposal["sensitivity"] == []

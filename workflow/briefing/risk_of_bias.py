@@ -171,7 +171,9 @@ def shares(body: dict[str, Any], high: set[str]) -> list[dict[str, Any]]:
     """The share of the body from studies at high risk: per pooled result, of its weight; where
     nothing is pooled, of the participants whose number is known (the others named)."""
     outcome_study = body.get("outcome_study") or {}
+    # A pooled result counts only where each of its rows names its study (outcome_study).
     pooled = [p for p in body.get("pooled") or [] if (p.get("result") or {}).get("weights")]
+    pooled = [p for p in pooled if None not in _studies_of(p, outcome_study)]
     if pooled:
         found = []
         for p in pooled:
