@@ -105,7 +105,7 @@ def propose(
 def _i2_only(size: dict[str, Any]) -> dict[str, Any]:
     """Inconsistency from I² cut-offs, for a body given without its pooled results."""
     i2 = size.get("i2")
-    single = size["studies"] < 2 or i2 is None
+    single = (size.get("studies") or len(size.get("study_ids") or [])) < 2 or i2 is None
     judgement = 0 if single or i2 <= 50 else -1 if i2 <= 75 else -2
     return {"judgement": judgement, "reason": wording.inconsistency_reason(None if single else i2, judgement)}
 
