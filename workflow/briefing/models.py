@@ -198,6 +198,7 @@ class Slice(Model):
     statements: list[Statement]
     certainty: list[CertaintyRow]
     risk_of_bias: list[RobJudgement] = []
+    identification: list[dict[str, Any]] = []  # data/identification.csv: how the studies were found
     settings: dict[str, Any]
 
 
@@ -282,6 +283,8 @@ class Judgement(Model):
     reason: str
     source: str
     rule: Proposal | None = None
+    # Risk of bias: each pooled result refitted without its studies at high risk (risk_of_bias.py).
+    sensitivity: list[RobSensitivity] = []
 
 
 class Rating(Model):
@@ -393,6 +396,19 @@ class SubgroupAnalysis(Model):
     meta_regression: dict[str, Any] | None = None
 
 
+class RobSensitivity(Model):
+    """A pooled result refitted without its studies at high risk of bias (inverse-variance REML,
+    metafor's rma(..., subset = ...)); result None when fewer than two studies are left."""
+
+    label: str
+    excluded: list[str]
+    k: int
+    scale: str
+    result: PooledResult | None
+    full: PooledResult
+    text: str
+
+
 class Pooled(Model):
     domain: str
     definition: str
@@ -411,6 +427,8 @@ class Pooled(Model):
     robustness: Robustness | None = None
     subgroups: list[SubgroupAnalysis] = []
     funnel_id: str | None = None  # its funnel plot, with enough studies for one
+    # Per study, in outcome_ids order: events and n, or means, sds and ns (a sensitivity analysis refits them).
+    data: dict[str, list[Number]] | None = None
 
 
 class Category(Model):

@@ -441,6 +441,32 @@ def _participants(s: dict[str, Any]) -> list[Entry]:
     return _where_named(s, entries)
 
 
+PROPOSED = ("risk_of_bias", "indirectness", "inconsistency")
+UNSHOWN_PROPOSAL = "a GRADE proposal the footnotes do not print (the curator's judgement agrees with it)"
+
+
+def _proposals(s: dict[str, Any]) -> list[Entry]:
+    """The numbers the build's GRADE proposals print in their footnotes (a share of the weight or of
+    the participants, a sensitivity analysis, a prediction interval), each proposal one entry whose
+    text is its form; printed where a footnote prints it, in every edition with the evidence profile."""
+    m = s["modality_id"]
+    footnotes = " ".join(fn["text"] for fn in (s.get("sof") or {}).get("footnotes", []))
+    of = [st["study_id"] for st in s.get("primary_studies", [])]
+    entries = []
+    for i, rating in enumerate(s.get("certainty", [])):
+        for f in rating.get("factors", []):
+            proposal = f if f.get("source") == "build" else f.get("rule")
+            if f["factor"] not in PROPOSED or not proposal or not _NUMBER.search(proposal["reason"]):
+                continue
+            label = f"{f['label']} proposed by the build, {rating['domain'].replace('_', ' ')}"
+            id = f"{m}:{rating['domain']}:{i}:{f['factor']}:proposal"
+            entry = _derived(id, m, "outcomes", label, "the build's GRADE rule", of, "GRADE proposal")
+            entry |= {"shown": [proposal["reason"]]}
+            unshown = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, UNSHOWN_PROPOSAL)}
+            entries.append(entry if proposal["reason"] in footnotes else entry | unshown)
+    return entries
+
+
 # A number standing alone in a text, as the audit reads it.
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
 UNNAMED = "an input of the imprecision rule: the evidence profile's footnotes print it only where a judgement names it"
@@ -529,6 +555,7 @@ MODALITY_PARTS = (
     _patients_total,
     _participants,
     _sof_counts,
+    _proposals,
 )
 # Those the briefing's PDF leaves to each modality's PDF.
 PER_STUDY_PARTS = (

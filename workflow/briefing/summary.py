@@ -182,7 +182,9 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
             b["key"]: {k: b.get(k) for k in ("domain", "participants", "enrolled", "studies", "i2", "events")}
             for b in body_list
         },
-        "figures": _figures(modality_id, groups, trajectories, pooled, outcomes, estimates, study_names, scales),
+        "figures": _figures(
+            modality_id, groups, trajectories, pooled, outcomes, estimates, study_names, scales, evidence
+        ),
         "sentences": _sentences(
             {"modality_id": modality_id, "comparators": bodies.comparators(evidence.get("arms", []))},
             primary,
@@ -207,7 +209,10 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         result["computed_comparisons"], arms, ratings, baselines, modality_id, knapp_hartung
     )
     by_id = {c["comparison_id"]: c for c in result["computed_comparisons"]}
-    forests = [f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names)]
+    rob = evidence.get("risk_of_bias", [])
+    forests = [
+        f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names, rob)
+    ]
     sof_differences = _difference_sof(result["computed_differences"], arms, ratings, knapp_hartung, modality_id)
     result["comparisons"] = _rated_comparisons(result["comparisons"], arms, ratings, modality_id)
     every_arm = {a["arm_id"]: a for a in evidence.get("arms", [])}
@@ -372,7 +377,10 @@ def _beside(o: dict[str, Any], c: dict[str, Any]) -> bool:
 
 
 def comparison_forest(
-    row: dict[str, Any], computed: dict[str, dict[str, Any]], studies: dict[str, dict[str, Any]]
+    row: dict[str, Any],
+    computed: dict[str, dict[str, Any]],
+    studies: dict[str, dict[str, Any]],
+    rob_rows: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Forest plot of one comparison pooled over several trials: each trial's arms' counts and
     risk ratio (escalc RR) with its REML weight, the pooled results of the row."""
@@ -390,6 +398,7 @@ def comparison_forest(
         }
         for c, weight in zip(trials, row["pooled"]["weights"], strict=True)
     ]
+    rows, rob = _with_rob(rows, [c["study_id"] for c in trials], rob_rows, row["domain"])
     comparison = {
         "title": figure_tables.comparison_title(row["measure"], row["intervention"], row["comparator"]),
         "rows": rows,
@@ -398,6 +407,7 @@ def comparison_forest(
         "intervention": row["intervention"],
         "comparator": row["comparator"],
         "event_kind": row["event_kind"],
+        "rob": rob,
     }
     return figures.comparison_forest_figures(row["figure_id"], comparison)
 
@@ -521,9 +531,10 @@ def _figures(
     estimates: dict[str, Any],
     study_names: dict[str, dict[str, Any]],
     scales: dict[str, dict[str, Any]],
+    evidence: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The response chart, one chart per measure over time (a score on its scale's full range),
-    then a forest plot per pooled result."""
+    then a forest plot per pooled result, its studies' risk of bias beside its rows."""
     figure_list = []
     if groups:
         # Response categories of every response domain in one chart (the vocabulary declares one).
@@ -541,7 +552,7 @@ def _figures(
     by_id = {o["outcome_id"]: o for o in outcomes}
     for entry in pooled:
         if entry["result"]:
-            figure_list += forest(entry, by_id, estimates, study_names)
+            figure_list += forest(entry, by_id, estimates, study_names, (evidence or {}).get("risk_of_bias"))
         if entry.get("funnel_id"):
             title = f"{entry['label']}, {entry['window']}: funnel plot"
             egger = wording.egger_result(entry["robustness"]["egger"], robustness.EGGER_ALPHA, pointer=False)
@@ -647,6 +658,9 @@ def _bodies(
                 "outcome_study": {o["outcome_id"]: o["study_id"] for o in own},
                 "risk_of_bias": [r for r in rob_rows if r["study_id"] in study_ids],
                 "participants_by_study": by_study,
+                "study_rows": {sid: studies[sid] for sid in study_ids},
+                # The search record judges publication bias where Egger's test cannot run.
+                "search": (evidence.get("identification") or [None])[0],
                 "participants_text": wording.body_participants(by_study, members),
                 "label": wording.body_label(
                     domain,
@@ -723,9 +737,10 @@ def forest(
     outcomes: dict[str, dict[str, Any]],
     estimates: dict[str, Any],
     studies: dict[str, dict[str, Any]],
+    rob_rows: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Forest plot of one pooled result: per-study Wilson intervals (proportions) or mean ± 1.96
-    SD/√n (means), with the REML weights."""
+    SD/√n (means), with the REML weights, and each study's risk-of-bias judgements beside its row."""
     rows = []
     for oid, weight in zip(entry["outcome_ids"], entry["result"]["weights"], strict=False):
         o = outcomes[oid]
@@ -746,6 +761,8 @@ def forest(
                 "n_text": str(o["denominator"]),
             }
         rows.append({"label": studies[o["study_id"]]["short_name"], "weight": weight, **row})
+    ids = [outcomes[oid]["study_id"] for oid in entry["outcome_ids"]][: len(rows)]
+    rows, rob = _with_rob(rows, ids, rob_rows, entry["domain"])
     title = f"{entry['label']}, {entry['window']}: random-effects meta-analysis"
     return figures.forest_figures(
         entry["figure_id"],
@@ -754,7 +771,19 @@ def forest(
         entry["result"],
         "proportion" if entry["kind"] == "proportion" else "mean",
         entry["sensitivity"] if entry["kind"] == "proportion" else None,
+        rob=rob,
     )
+
+
+def _with_rob(
+    rows: list[dict[str, Any]], study_ids: list[str], rob_rows: list[dict[str, Any]] | None, domain: str
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """A forest plot's rows with their studies' risk-of-bias cells, and its columns and legend."""
+    found = risk_of_bias.forest_columns(study_ids, rob_rows or [], domain)
+    if found is None:
+        return rows, None
+    rows = [r | {"rob": cells} for r, cells in zip(rows, found["cells"], strict=True)]
+    return rows, {"columns": found["columns"], "legend": found["legend"]}
 
 
 def write_summary(summary: dict[str, Any], summary_path: str) -> None:
