@@ -60,8 +60,8 @@ def design_summary(primary: list[dict[str, Any]]) -> str:
 
 
 def body_label(domain: str, comparator_arms: list[str]) -> str:
-    """A body of evidence's name: its outcome domain, and for a comparison what it is against
-    ("Pain response, against conventional external-beam radiotherapy")."""
+    """A body of evidence's name: its outcome domain's label, and for a comparison what it is
+    against (", against <the comparator arms' labels>")."""
     against = f", against {' or '.join(dict.fromkeys(comparator_arms))}" if comparator_arms else ""
     return domain_label(domain) + against
 
