@@ -14,7 +14,7 @@ export MPLCONFIGDIR := $(abspath $(VENV))/mplconfig
 # Chromium (DejaVu fonts for what a reviewer sees), run the Nu HTML checker on Java, and render
 # the PDF with HarfBuzz-Subset present to show it changes nothing (tests/test_pdf_bytes.py).
 BUILD_DEBS := poppler-utils
-TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0
+TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0 r-cran-metafor r-cran-lme4
 SNAKEMAKE_ARGS ?=
 
 .PHONY: all briefing test test-fast check new-study dictionary build-deps test-deps clean dag

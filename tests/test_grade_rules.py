@@ -57,7 +57,9 @@ def test_no_threshold_declared_says_so_and_judges_nothing():
     assert "no tolerable risk declared for radiation myelopathy or myelitis" in f["reason"]
     assert "upper 95 % limit 6.2 %" in f["reason"]
     rating = next(r for r in build("hfrt", undeclared)["certainty"] if r["domain"] == "toxicity")
-    assert rating["level"] == 1  # start low, risk of bias -1; the unjudged domain counts nothing
+    # Issue 30, item 4: no level sits above a domain nobody judged; the rating says which is missing.
+    assert rating["level"] is None and rating["level_text"] == "certainty not assessed"
+    assert rating["missing"] == ["imprecision"] and not rating["symbols"]
 
 
 def test_the_seeds_config_judges_myelitis_by_quantecs_one_percent():
@@ -89,10 +91,14 @@ def test_continuous_outcomes_use_the_participant_ois_and_the_scales_mid():
     rule = f["rule"]
     assert rule["judgement"] == -1
     assert "minimally important difference of 2 points" in rule["reason"]
-    assert "68 participants, fewer than the optimal information size of 400" in rule["reason"]
+    # Issue 30: Shao states 68 enrolled, not how many were assessed; never "68 participants".
+    assert "the number assessed is not stated, and even the 68 enrolled are fewer than" in rule["reason"]
+    assert "68 participants" not in rule["reason"]
     settings = copy.deepcopy(SETTINGS)
     settings["imprecision"]["continuous_ois"] = {"participants": 50, "source": "test"}
-    assert factor(build("i125", settings), "pain_score", "imprecision")["rule"] is None  # now agrees: 0
+    rule = factor(build("i125", settings), "pain_score", "imprecision")["rule"]
+    # 68 enrolled reach an OIS of 50, but how many were assessed is unknown: the rule cannot judge.
+    assert rule["judgement"] is None and "the number of participants assessed is not stated" in rule["reason"]
 
 
 # ----------------------------------------------------------------------------- proposals and curators
@@ -183,7 +189,11 @@ def test_seed_judgements_pass_the_checks():
 def test_rating_up_without_comparative_evidence_is_refused(data):
     rewrite(data, set_row("i125", "pain_score", "large_effect", "1", "The mean score fell by more than half."))
     [p] = problems(data)
-    assert p.row == 24 and p.column == "judgement" and "without comparative evidence" in p.message
+    assert (
+        p.row == len((data / "certainty.csv").read_text(encoding="utf-8").splitlines())
+        and p.column == "judgement"
+        and "without comparative evidence" in p.message
+    )
     assert "set 0 or delete the row" in p.message
 
 

@@ -115,20 +115,24 @@ def test_the_same_responders_under_two_denominators_are_counted_once(project):
     from briefing import imprecision
 
     cebrt = modality(project, "cebrt")
-    assert cebrt["evidence_size"]["pain_response"]["participants"] == 432
-    assert cebrt["evidence_size"]["pain_response"]["events"] == 262
+    assert cebrt["evidence_size"]["cebrt:pain_response"]["participants"] == 432
+    assert cebrt["evidence_size"]["cebrt:pain_response"]["events"] == 262
     items = imprecision.items(cebrt["outcomes"], cebrt["pooled"], None)["pain_response"]
     assert sum(i.events for i in items) == 524 and imprecision.events_once(items) == 262
 
 
 def test_a_subgroups_events_are_never_added_to_its_whole_groups(project):
-    """Patchell 2005's surgery arm: 42/50 walked after treatment; 10/16 of those unable to walk at
-    entry regained walking, a subset of the same arm (the rule counted 52 events)."""
-    assert modality(project, "surgery")["evidence_size"]["neurological"] == {
-        "participants": 50,
+    """Patchell 2005: 42/50 walked after treatment with surgery, 29/51 with radiotherapy alone; 10/16
+    and 3/16 of those unable to walk at entry regained walking, subsets of the same arms (the rule
+    once counted 52 events in one arm). The body of evidence is the trial's comparison: every
+    randomised patient (GRADEpro: 101), each arm's events once."""
+    assert modality(project, "surgery")["evidence_size"]["surgery-vs-cebrt:neurological"] == {
+        "domain": "neurological",
+        "participants": 101,
+        "enrolled": 101,
         "studies": 1,
         "i2": None,
-        "events": 42,
+        "events": 42 + 29,
     }
 
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from briefing import combine, evidence, meta, registry, render, summary, validation
-from briefing.registry import slug
+from briefing.registry import sof_key
 from conftest import PROVENANCE, ROOT
 
 SETTINGS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["analysis"]
@@ -284,4 +284,4 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
         for design, n in design_counts(s["primary_studies"]).items():
             assert registry[f"{m}:design:{design}"]["value_text"] == str(n)
         for row in s["sof"]["rows"]:
-            assert registry[f"{m}:sof:{slug(row['outcome'])}:studies"]["value_text"] == str(row["studies"])
+            assert registry[f"{sof_key(m, row)}:studies"]["value_text"] == str(row["studies"])

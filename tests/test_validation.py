@@ -420,8 +420,8 @@ CASES = [
         lambda d: set_cell(d, "certainty", "srs/pain_response/inconsistency", "factor", "risk_of_bias"),
         "certainty.csv",
         EDITED,
-        "modality_id, outcome_domain, factor",
-        "the combination ('srs', 'pain_response', 'risk_of_bias') appears twice",
+        "modality_id, comparator_id, outcome_domain, factor",
+        "the combination ('srs', '', 'pain_response', 'risk_of_bias') appears twice",
     ),
     case(
         "outcomes-dangling-study",
@@ -610,7 +610,7 @@ CASES = [
         "certainty.csv",
         EDITED,
         None,
-        "row has 4 cells but the header has 5 columns",
+        "row has 5 cells but the header has 6 columns",
     ),
     case(
         "csv-unbalanced-quote",
@@ -786,9 +786,11 @@ def test_seed_data_are_valid():
             id="unicode-authors",
         ),
         pytest.param(
-            lambda d: keep_rows(
-                d, "outcomes", lambda o: o["study_id"] != "sun2026" or o["outcome_id"] == "sun2026-myelitis"
-            ),
+            # With its judgements of the outcomes it no longer reports (bodies without data are refused).
+            lambda d: [
+                keep_rows(d, "outcomes", lambda o: o["study_id"] != "sun2026" or o["outcome_id"] == "sun2026-myelitis"),
+                keep_rows(d, "certainty", lambda c: c["modality_id"] != "hfrt" or c["outcome_domain"] == "toxicity"),
+            ],
             id="study-with-a-single-outcome",
         ),
         pytest.param(
@@ -927,6 +929,12 @@ def in_a_modality_the_config_omits(data: Path) -> None:
     add_studies(data.parent, {"patchell2005"})
     edit_rows(data / "studies.csv", "patchell2005", modality_id="decompression")
     edit_rows(data / "arms.csv", "patchell2005-surgery", modality_id="decompression")
+    # Its judgements rate the body of evidence the trial now belongs to: decompression against cebrt.
+    rows = _read(data, "certainty")
+    for r in rows[1:]:
+        if r[rows[0].index("modality_id")] == "surgery" and r[rows[0].index("comparator_id")] == "cebrt":
+            r[rows[0].index("modality_id")] = "decompression"
+    _write(data, "certainty", rows)
 
 
 def row_of(data: Path, table: str, column: str, value: str) -> list[int]:
@@ -941,6 +949,8 @@ def test_a_study_of_a_modality_the_config_omits_is_refused_where_it_is_entered(d
     assert where == {
         ("data/studies.csv", *row_of(data_dir, "studies", "study_id", "patchell2005"), "modality_id"),
         ("data/arms.csv", *row_of(data_dir, "arms", "arm_id", "patchell2005-surgery"), "modality_id"),
+    } | {
+        ("data/certainty.csv", n, "modality_id") for n in row_of(data_dir, "certainty", "modality_id", "decompression")
     }, format_problems(problems)
     for problem in problems:  # the way out: the config, or the rows
         assert "modality 'decompression' is not in the config's `modalities:` (config/config.yaml)" in problem.message

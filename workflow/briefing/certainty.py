@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import importance, imprecision, numbers, robustness, wording
+from . import body_proposals, importance, imprecision, numbers, risk_of_bias, robustness, wording
 from .vocabulary import DESIGNS, FACTORS
 
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
@@ -83,29 +83,40 @@ def starting_level(designs: list[str]) -> tuple[int, str]:
 def propose(
     size: dict[str, Any], settings: dict[str, Any] | None = None, scales: list[dict[str, Any]] | None = None
 ) -> dict[str, dict[str, Any]]:
-    """Judgements the build can propose from the numbers: imprecision by the rule set of
-    workflow/briefing/imprecision.py, inconsistency from I², publication bias from Egger's test
-    where one was run. A curator's record always wins."""
-    i2 = size.get("i2")
-    single = size["studies"] < 2 or i2 is None
-    inconsistency = 0 if single or i2 <= 50 else -1 if i2 <= 75 else -2
+    """Judgements the build proposes for one body of evidence (`size`: its participants, studies,
+    I², results and, where given, its pooled results, studies' rows and risk-of-bias judgements):
+    imprecision (imprecision.py), inconsistency (GRADE 36; from I² alone for a body without its
+    pooled results), risk of bias (risk_of_bias.py), indirectness and publication bias
+    (body_proposals.py). A curator's record always wins."""
     proposals = {
-        "imprecision": imprecision.propose(size.get("items", []), size["participants"], settings, scales),
-        "inconsistency": {
-            "judgement": inconsistency,
-            "reason": wording.inconsistency_reason(None if single else i2, inconsistency),
-        },
+        "imprecision": imprecision.propose(
+            size.get("items", []), size["participants"], settings, scales, size.get("enrolled")
+        ),
+        "inconsistency": body_proposals.inconsistency(size, settings) if "pooled" in size else _i2_only(size),
     }
-    # Publication bias only where a pooled result had the studies for Egger's test (robustness.py).
-    if (bias := robustness.publication_bias(size.get("egger") or [])) is not None:
+    if size.get("risk_of_bias") is not None:
+        proposals["risk_of_bias"] = risk_of_bias.propose(size, settings)
+    if (indirect := body_proposals.indirectness(size)) is not None:
+        proposals["indirectness"] = indirect
+    # Egger's test where a pooled result had the studies for it, else the search record.
+    if (bias := body_proposals.publication_bias(size)) is not None:
         proposals["publication_bias"] = bias
     return proposals
+
+
+def _i2_only(size: dict[str, Any]) -> dict[str, Any]:
+    """Inconsistency from I² cut-offs, for a body given without its pooled results."""
+    i2 = size.get("i2")
+    single = (size.get("studies") or len(size.get("study_ids") or [])) < 2 or i2 is None
+    judgement = 0 if single or i2 <= 50 else -1 if i2 <= 75 else -2
+    return {"judgement": judgement, "reason": wording.inconsistency_reason(None if single else i2, judgement)}
 
 
 def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, Any] | None) -> dict[str, Any]:
     """One judgement as shown: the curator's or the build's proposal; a curator's judgement that
     differs from what the build's rule proposes carries that proposal, so its footnote can say so."""
     differs = source == "curator" and rule is not None and rule["judgement"] != record["judgement"]
+    shown = {k: rule[k] for k in ("judgement", "reason")} if differs and rule else None
     return {
         "factor": factor,
         "label": FACTORS[factor].label,
@@ -113,19 +124,24 @@ def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, An
         "judgement_text": wording.judgement_text(factor, record["judgement"]),
         "reason": record["reason"],
         "source": source,
-        "rule": (rule | {"judgement_text": wording.judgement_text(factor, rule["judgement"])}) if differs else None,
+        "rule": (shown | {"judgement_text": wording.judgement_text(factor, shown["judgement"])}) if shown else None,
+        # The build's sensitivity analysis stands beside the curator's judgement too.
+        "sensitivity": (rule or record).get("sensitivity") or [],
     }
 
 
 def rate(
     domain: str,
-    designs: list[str],
+    designs: list[str] | tuple[int, str],
     judgements: list[dict[str, Any]],
     proposals: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The certainty of one outcome domain for one modality: the curator's judgements, and the
-    build's proposals for the domains the curator left unrecorded."""
-    start, start_reason = starting_level(designs)
+    """The certainty of one body of evidence: the curator's judgements, and the build's proposals
+    for the domains the curator left unrecorded. `designs`: the body's study designs, or its starting
+    level and reason (bodies.start). Until each of the five domains that rate down has a judgement
+    (the curator's or a proposal the rule could make), the certainty is "not assessed": a level
+    never sits above a domain nobody judged."""
+    start, start_reason = designs if isinstance(designs, tuple) else starting_level(designs)
     factors = []
     for factor in DOWNGRADE + UPGRADE:
         record = next((j for j in judgements if j["factor"] == factor), None)
@@ -134,38 +150,58 @@ def rate(
             factors.append(_factor(factor, record, "curator", rule))
         elif rule is not None:
             factors.append(_factor(factor, rule, "build", None))
-    # A proposal the rule could not make (judgement None) rates nothing: it is shown, not counted.
+    judged = {f["factor"] for f in factors if f["judgement"] is not None}
+    missing = [f for f in DOWNGRADE if f not in judged]
     total = sum(f["judgement"] or 0 for f in factors)
-    level = max(1, min(4, start + total))
+    level = None if missing else max(1, min(4, start + total))
     return {
         "domain": domain,
         "start": start,
         "start_text": LEVELS[start],
         "start_reason": start_reason,
         "factors": factors,
+        "missing": [FACTORS[f].label.lower() for f in missing],
         "level": level,
-        "level_text": LEVELS[level],
-        "symbols": symbols(level),
+        "level_text": LEVELS[level] if level else NOT_ASSESSED,
+        "symbols": symbols(level) if level else "",
     }
 
 
-def rate_modality(
-    studies: list[dict[str, Any]],
+NOT_ASSESSED = "certainty not assessed"
+
+
+def rate_bodies(
+    bodies: list[dict[str, Any]],
     certainty_rows: list[dict[str, Any]],
-    evidence_size: dict[str, dict[str, Any]] | None = None,
     settings: dict[str, Any] | None = None,
     scales: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One rating per outcome domain the curator has judged. `evidence_size` gives, per domain,
-    participants, studies, I² and the results the imprecision rule judges."""
-    designs = [s["design"] for s in studies if not DESIGNS[s["design"]].review]
-    domains = sorted({c["outcome_domain"] for c in certainty_rows})
+    """One rating per body of evidence (bodies.py), from the certainty rows recorded for that body
+    (question and outcome domain) and the build's proposals from the body's own data. No body
+    borrows another's judgements."""
     ratings = []
-    for d in domains:
-        size = (evidence_size or {}).get(d)
-        proposals = propose(size, settings, scales) if size else None
-        ratings.append(rate(d, designs, [c for c in certainty_rows if c["outcome_domain"] == d], proposals))
+    for body in bodies:
+        rows = [c for c in certainty_rows if row_key(c) == body["key"]]
+        proposals = propose(body, settings, scales)
+        rating = rate(body["domain"], body["start"], rows, proposals)
+        ratings.append(rating | {k: body[k] for k in BODY_FIELDS})
     return ratings
+
+
+# What a rating carries of its body, for every table that prints it.
+BODY_FIELDS = ("key", "label", "comparator_id", "study_ids", "designs", "participants_text")
+
+
+def row_key(row: dict[str, Any]) -> str:
+    """The body of evidence a certainty row rates."""
+    from . import bodies
+
+    return bodies.key(row["modality_id"], row.get("comparator_id") or bodies.ALONE, row["outcome_domain"])
+
+
+def assessed(ratings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ratings with a level: a body whose certainty is not assessed has none to compare."""
+    return [r for r in ratings if r["level"]]
 
 
 def methods_text(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> str:
@@ -178,6 +214,7 @@ def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] 
     build proposes by ("grade_rules"), and the thresholds the config declares ("thresholds"), so
     the text states the values actually used. Three entries, so none outgrows a printed page."""
     rules = imprecision.policy(settings)
+    rob = risk_of_bias.policy(settings)
     names = {p.id: p.label for p in importance.prespecified(settings)}
     mids = {s["scale_id"]: s for s in scales or [] if s.get("mid") is not None}
     declared = []
@@ -213,16 +250,28 @@ def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] 
     text = (
         "GRADE: randomised trials start high, other designs low; each domain of each rated outcome carries one "
         "judgement. Where data/certainty.csv records one, it is the curator's, with a reason; otherwise the build "
-        "proposes one for imprecision and inconsistency (and for publication bias where a pooled result had the "
+        "proposes one for imprecision, inconsistency, risk of bias (from the studies' recorded judgements) and "
+        "indirectness (from the studies' flags), and for publication bias (where a pooled result had the "
         f"{robustness.SMALL_STUDY_MIN} studies Egger's test needs: strongly suspected (−1) at p < "
-        f"{numbers.declared(robustness.EGGER_ALPHA)}, else undetected), and names it as a proposal (other domains "
+        f"{numbers.declared(robustness.EGGER_ALPHA)}, else undetected; with fewer studies, from the search record: "
+        "undetected after a systematic search, not assessed for a curated selection), and names it as a proposal "
+        "(other domains "
         "are then not assessed). Where the curator's judgement differs from what the build's rule proposes, the "
         "curator's stands and its footnote says what the rule proposes and why. A concern is counted once, in the "
         "domain where it belongs; a single-arm design is not rated down again for lacking a comparison group (its "
         "starting level reflects it), and the evidence is rated up only on comparative evidence. Publication "
         "bias is judged "
-        "undetected or strongly suspected. Inconsistency, proposed from I²: up to 50 % not serious, up to 75 % "
-        "serious, above that very serious; a single study cannot be judged for consistency. Imprecision, proposed "
+        "undetected or strongly suspected. Inconsistency, proposed as GRADE guidance 36 advises (Guyatt et al., J "
+        "Clin Epidemiol 2023): for each pooled result, whether the studies' 95 % CIs overlap, whether their point "
+        "estimates lie on both sides of the threshold declared for the outcome (serious, −1, when they do and the "
+        "CIs do not all overlap), and the prediction interval, with I² as support only; without a threshold, CIs "
+        "that do not all overlap are left to the curator; a single study is not rated down (not applicable); "
+        "studies not pooled are not compared by the build. Risk of bias, proposed from each study's overall "
+        f"judgement (RoB 2, ROBINS-I or the JBI checklist; no information counted as some concerns): serious (−1) "
+        f"when studies at high risk carry {numbers.declared(rob['intermediate_share'])} % or more of the pooled "
+        f"weight, or of the participants where nothing is pooled ({numbers.declared(rob['serious_share'])} % or "
+        f"more: most of the evidence; GRADE guidelines 4, Guyatt et al., J Clin Epidemiol 2011), with each pooled "
+        "result refitted without them (inverse-variance REML) as a sensitivity analysis. Imprecision, proposed "
         "by one rule (GRADE guidelines 6, Guyatt et al., J Clin Epidemiol 2011; GRADE guidance 34, Zeng et al., "
         "J Clin Epidemiol 2022, minimally contextualised approach): a proportion's 95 % CI that crosses the "
         "threshold declared for its outcome (a harm's tolerable risk, a benefit's threshold) is serious (−1; rating "
@@ -233,10 +282,10 @@ def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] 
         f"Thresholds used, per prespecified outcome: {'; '.join(declared) or 'none declared'}. Optimal information "
         f"size for continuous outcomes: {continuous}"
     )
-    first, _, rest = text.partition(" Inconsistency, proposed from I²")
+    first, _, rest = text.partition(" Inconsistency, proposed as GRADE guidance 36")
     rules, _, thresholds = rest.partition(" Thresholds used, per prespecified outcome: ")
     return {
         "certainty": first,
-        "grade_rules": "Inconsistency, proposed from I²" + rules,
+        "grade_rules": "Inconsistency, proposed as GRADE guidance 36" + rules,
         "thresholds": thresholds,
     }

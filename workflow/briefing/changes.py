@@ -138,7 +138,14 @@ def _pooled_text(result: dict[str, Any]) -> str:
 
 
 def _ratings(edition: Edition) -> dict[tuple[str, str], EditionRating]:
-    return {(m.modality_id, r.domain): r for m in edition.modalities for r in m.certainty}
+    """Each body of evidence's rating, by modality and body (an older edition's, by its domain)."""
+    return {(m.modality_id, _body(r)): r for m in edition.modalities for r in m.certainty}
+
+
+def _body(r: EditionRating) -> str:
+    # A modality's evidence alone keeps its domain as id, as editions before bodies of evidence.
+    question = r.key.rpartition(":")[0]
+    return f"{r.domain}-vs-{question.partition('-vs-')[2]}" if "-vs-" in question else r.domain
 
 
 def _level(rating: EditionRating) -> str:
@@ -214,7 +221,7 @@ def _sections(
         "certainty": _rating_changes(
             previous,
             current,
-            lambda k, r: f"{names.modality(k[0])}: {domain_label.get(k[1], k[1].replace('_', ' '))}",
+            lambda k, r: f"{names.modality(k[0])}: {r.label or domain_label.get(k[1], k[1].replace('_', ' '))}",
         ),
         "statements": _diff(
             *statements, lambda s: s.statement, lambda k, s: f"{names.study(s.study_id)}, {s.topic or 'statement'}"

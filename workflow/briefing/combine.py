@@ -173,7 +173,7 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "participants": _arm_total(arms[c["arm_id"]], arms[c["comparator_arm_id"]]),
                         "study_ids": [c["study_id"]],
                         "effect": c["text"] + " (as the source states it)",
-                        "certainty": None,
+                        "certainty": c.get("certainty"),
                         "kind": "stated",
                     }
                 )
@@ -280,7 +280,7 @@ def bottom_line(
         one_per_modality=len({st["modality_id"] for st in in_quantitative}) == len(in_quantitative),
         randomised=any(DESIGNS[st["design"]].randomised for st in primary),
         direct=len(direct_studies(direct)),
-        levels=sorted({r["level_text"] for s in summaries for r in s["certainty"]}),
+        levels=sorted({r["level_text"] for s in summaries for r in certainty.assessed(s["certainty"])}),
         narrative=[s["modality"]["name"] for s in summaries if s["kind"] == "narrative"],
         searched=bool(identification) and identification["method"] == "systematic_search",
     )
@@ -302,8 +302,8 @@ def _headline_certainty(s: dict[str, Any]) -> dict[str, Any] | None:
     """The certainty of the outcome the headline quotes, not the lowest of the modality's."""
     if not s["main_pain"]:
         return None
-    domain = next(o["domain"] for o in s["outcomes"] if o["outcome_id"] == s["main_pain"]["outcome_id"])
-    return next((r for r in s["certainty"] if r["domain"] == domain), None)
+    o = next(o for o in s["outcomes"] if o["outcome_id"] == s["main_pain"]["outcome_id"])
+    return next((r for r in s["certainty"] if r["key"] == sof.body_of(o, s)), None)
 
 
 def limitations(
@@ -380,7 +380,7 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "columns": columns,
                 "certainty": s["overall_certainty"],
                 # Each rated outcome's certainty: never one level for a modality's every outcome.
-                "ratings": sorted(s.get("certainty", []), key=lambda r: DOMAINS.order(r["domain"])),
+                "ratings": sorted(s.get("certainty", []), key=lambda r: (DOMAINS.order(r["domain"]), r["key"])),
                 "kind": s["kind"],
             }
         )

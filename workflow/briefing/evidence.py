@@ -155,6 +155,8 @@ def slice_for_modality(tables: dict[str, Table], modality_id: str) -> dict[str, 
         "certainty": [c for c in tables["certainty"] if c.get("modality_id") == modality_id],
         # A study's judgements go with every modality it belongs to: editing one rebuilds those only.
         "risk_of_bias": [r for r in tables.get("risk_of_bias", []) if r.get("study_id") in study_ids],
+        # How the studies were found: what a proposal on publication bias rests on without Egger's test.
+        "identification": tables.get("identification", []),
     }
 
 

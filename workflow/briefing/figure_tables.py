@@ -371,3 +371,27 @@ def comparison_alt(
         + heterogeneity_text
         + "."
     )
+
+
+# ----------------------------------------------------------------------------- risk of bias beside a forest plot
+ROB_PREFIX = "Risk of bias "
+
+
+def rob_key(short: str) -> str:
+    return f"{ROB_PREFIX}{short}"
+
+
+def with_rob(table: list[dict[str, str]], rows: list[dict[str, Any]], columns: list[str]) -> list[dict[str, str]]:
+    """The forest plot's table with each study's risk-of-bias judgements (symbol and word) in a
+    column per domain; the pooled rows under the studies have none."""
+    result = []
+    for i, line in enumerate(table):
+        cells = rows[i]["rob"] if i < len(rows) else [{"text": ""}] * len(columns)
+        result.append(line | {rob_key(c): cell["text"] for c, cell in zip(columns, cells, strict=True)})
+    return result
+
+
+def rob_alt(table: list[dict[str, str]], columns: list[str], k: int, legend: str) -> str:
+    """The risk-of-bias columns in words, study by study, for the text alternative."""
+    studies = "; ".join(f"{r['Study']}: " + ", ".join(f"{c} {r[rob_key(c)]}" for c in columns) for r in table[:k])
+    return f" {legend} Judgements: {studies}."

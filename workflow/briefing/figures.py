@@ -262,11 +262,15 @@ def forest_figures(
     pooled: dict[str, Any],
     scale: str,
     sensitivity: dict[str, Any] | None = None,
+    rob: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The forest plot, in parts of at most FOREST_ROWS_PER_PART studies on one shared axis; every
-    part repeats the pooled result of all studies so that each can be read alone."""
+    part repeats the pooled result of all studies so that each can be read alone. `rob`: the
+    risk-of-bias columns (risk_of_bias.forest_columns; each row then has its cells as "rob")."""
     if len(rows) <= FOREST_ROWS_PER_PART:
-        return _parts(figure_id, [forest_figure(figure_id, title, rows, pooled, scale, sensitivity=sensitivity)])
+        return _parts(
+            figure_id, [forest_figure(figure_id, title, rows, pooled, scale, sensitivity=sensitivity, rob=rob)]
+        )
     xlim = None
     if scale != "proportion":
         ends = [v for r in rows for v in (r["ci_low"], r["ci_high"])]
@@ -286,6 +290,7 @@ def forest_figures(
                 xlim=xlim,
                 all_studies=len(rows),
                 sensitivity=sensitivity,
+                rob=rob,
             )
             for i, chunk in enumerate(_forest_chunks(rows))
         ],
@@ -309,6 +314,7 @@ def forest_figure(
     xlim: tuple[float, float] | None = None,
     all_studies: int | None = None,
     sensitivity: dict[str, Any] | None = None,
+    rob: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A forest plot in the field's standard form: one row per study (estimate, 95 % CI, marker
     sized by weight) with the numbers in columns beside it, the pooled diamond, the prediction
@@ -325,9 +331,12 @@ def forest_figure(
     if continued:
         title += " (continued)"
     table = tables.forest_table(rows, pooled, scale, all_studies, sensitivity)  # every number the plot prints
+    columns = rob["columns"] if rob else []
+    table = tables.with_rob(table, rows, columns) if rob else table
     heterogeneity = tables.heterogeneity(pooled)
     extra = 1 if sensitivity is not None else 0  # a row under the prediction interval
-    fig, (left, ax, right), height = _forest_canvas(k + extra)
+    legend = _rob_legend(rob["legend"], len(columns)) if rob else []
+    fig, (left, ax, right), height = _forest_canvas(k + extra, len(columns), len(legend))
     # Studies from the top; pooled, prediction (and sensitivity) rows under them, one unit apart.
     ys = list(range(k + 2 + extra, 2 + extra, -1))
     below = [1.5 + extra - i for i in range(2 + extra)]
@@ -336,12 +345,15 @@ def forest_figure(
         _diamond(ax, tables.forest_pooled(sensitivity, scale), below[2], facecolor="none", edgecolor=PALETTE[1])
     _forest_axis(ax, scale, xlim, k + extra)
     _forest_columns(left, right, table, ys + below[: len(table) - k], k + extra, pooled_row=k)
+    if rob:
+        _rob_columns(fig, rows, ys, columns, (FOREST_WIDTH, k + extra + 3, k + extra + 2.7), height, legend)
     fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
     fig.text(0.0, 1 - 0.15 / height, title, fontsize=11, ha="left", va="top")
+    alt = tables.forest_alt(table, heterogeneity, k, all_studies)
     return {
         "id": figure_id,
         "title": title,
-        "alt": tables.forest_alt(table, heterogeneity, k, all_studies),
+        "alt": alt + (tables.rob_alt(table, columns, k, rob["legend"]) if rob else ""),
         "svg": _to_svg(fig, figure_id),
         "table": table,
         "columns": list(table[0]),
@@ -349,19 +361,65 @@ def forest_figure(
     }
 
 
-def _forest_canvas(k: int) -> tuple[matplotlib.figure.Figure, tuple[Any, Any, Any], float]:
+FOREST_WIDTH = 8.6  # inches, before any risk-of-bias columns
+ROB_COLUMN = 0.42  # inches per risk-of-bias column
+ROB_LEGEND_LINE = 0.13  # inches of footer per line of the risk-of-bias legend
+
+
+def _rob_width(columns: int, base: float = FOREST_WIDTH) -> float:
+    """A forest plot's width in inches with its risk-of-bias columns."""
+    return base + (ROB_COLUMN * columns + 0.1 if columns else 0)
+
+
+def _rob_legend(legend: str, columns: int, base: float = FOREST_WIDTH) -> list[str]:
+    """The legend's lines, as many as its words need at the figure's width (about 15 per inch)."""
+    return textwrap.wrap(legend, int(_rob_width(columns, base) * 15))
+
+
+def _forest_canvas(
+    k: int, rob_columns: int = 0, legend_lines: int = 0
+) -> tuple[matplotlib.figure.Figure, tuple[Any, Any, Any], float]:
     """The figure and its three panels (study and n, the plot, estimate and weight), in fixed
-    sizes in inches, so the spacing of rows, axis and footer is the same for 1 or 200 studies."""
+    sizes in inches, so the spacing of rows, axis and footer is the same for 1 or 200 studies;
+    risk-of-bias columns widen it on the right, and their legend deepens its footer."""
     row_area = 0.24 * (k + 3)
-    top, axis_band, footer_band = 0.45, 0.55, 0.35
+    top, axis_band, footer_band = 0.45, 0.55, 0.35 + ROB_LEGEND_LINE * legend_lines
     height = top + row_area + axis_band + footer_band
-    fig = _pyplot().figure(figsize=(8.6, height))
+    width = _rob_width(rob_columns)
+    fig = _pyplot().figure(figsize=(width, height))
     bottom = (axis_band + footer_band) / height
     rows_h = row_area / height
-    left = fig.add_axes((0.0, bottom, 0.30, rows_h))
-    ax = fig.add_axes((0.31, bottom, 0.34, rows_h))
-    right = fig.add_axes((0.66, bottom, 0.34, rows_h))
+    f = FOREST_WIDTH / width
+    left = fig.add_axes((0.0, bottom, 0.30 * f, rows_h))
+    ax = fig.add_axes((0.31 * f, bottom, 0.34 * f, rows_h))
+    right = fig.add_axes((0.66 * f, bottom, 0.34 * f, rows_h))
     return fig, (left, ax, right), height
+
+
+def _rob_columns(
+    fig: Any,
+    rows: list[dict[str, Any]],
+    ys: list[float],
+    columns: list[str],
+    frame: tuple[float, float, float],
+    height: float,
+    legend: list[str],
+) -> None:
+    """Each study's risk-of-bias symbols in a column per domain right of the plot's table, under
+    the domains' short names (never colour alone), and the legend of names and symbols below.
+    frame: where the columns start (inches), the rows' top (data units) and the headers' height."""
+    start, top, header_y = frame
+    x = (start + 0.1) / fig.get_size_inches()[0]  # a gap after the weight column
+    rows_box = fig.axes[0].get_position()
+    panel = fig.add_axes((x, rows_box.y0, 1 - x, rows_box.height))
+    panel.set_xlim(0, len(columns))
+    panel.set_ylim(-0.2, top)
+    panel.axis("off")
+    for i, c in enumerate(columns):
+        panel.text(i + 0.5, header_y, c, fontweight="bold", ha="center", va="center", fontsize=8)
+        for y, r in zip(ys, rows, strict=False):
+            panel.text(i + 0.5, y, r["rob"][i]["symbol"], ha="center", va="center", fontsize=10)
+    fig.text(0.0, 0.35 / height, "\n".join(legend), fontsize=7, ha="left", va="bottom")
 
 
 def _forest_marks(
@@ -523,12 +581,17 @@ def comparison_forest_figure(
     title = comparison["title"] + (" (continued)" if continued else "")
     pooled, sensitivity = comparison["pooled"], comparison["sensitivity"]
     table = tables.comparison_forest_table(rows, pooled, sensitivity, totals, all_studies)
+    rob = comparison.get("rob")
+    columns = rob["columns"] if rob else []
+    table = tables.with_rob(table, rows, columns) if rob else table
+    legend = _rob_legend(rob["legend"], len(columns), COMPARISON_WIDTH) if rob else []
     heterogeneity = tables.heterogeneity(pooled)
     sides = tables.favours(comparison["event_kind"], comparison["intervention"], comparison["comparator"])
     favours = [textwrap.wrap(words, WRAP["favours"]) for words in sides]
     below = len(table) - k  # the rows under the trials: total, prediction interval, sensitivity
     title_lines = textwrap.wrap(title, WRAP["title"])
-    fig, (left, ax, right), height = _comparison_canvas(k + below, len(title_lines), max(map(len, favours)))
+    shape = (len(title_lines), max(map(len, favours)), len(columns), len(legend))
+    fig, (left, ax, right), height = _comparison_canvas(k + below, *shape)
     ys = [float(y) for y in range(k + below, below, -1)] + [below - 0.5 - i for i in range(below)]
     marks = [{"estimate": r["ratio"]} | {key: r[key] for key in ("ci_low", "ci_high", "weight")} for r in rows]
     summary = tables.forest_pooled(pooled, "ratio")
@@ -539,12 +602,16 @@ def comparison_forest_figure(
     _beyond_the_axis(ax, marks, ys, summary, reach)
     _ratio_axis(ax, reach, k + below + 2.2, favours)
     _comparison_columns(left, right, table, ys, k, top=k + below + 2.2)
+    if rob:
+        frame = (COMPARISON_WIDTH, k + below + 2.2, k + below + 0.9)
+        _rob_columns(fig, rows, ys, columns, frame, height, legend)
     fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
     fig.text(0.0, 1 - 0.15 / height, "\n".join(title_lines), fontsize=11, ha="left", va="top")
+    alt = tables.comparison_alt(table, heterogeneity, sides, k, all_studies)
     return {
         "id": figure_id,
         "title": title,
-        "alt": tables.comparison_alt(table, heterogeneity, sides, k, all_studies),
+        "alt": alt + (tables.rob_alt(table, columns, k, rob["legend"]) if rob else ""),
         "svg": _to_svg(fig, figure_id),
         "table": table,
         "columns": list(table[0]),
@@ -553,19 +620,19 @@ def comparison_forest_figure(
 
 
 def _comparison_canvas(
-    rows: int, title_lines: int, favours_lines: int
+    rows: int, title_lines: int, favours_lines: int, rob_columns: int = 0, legend_lines: int = 0
 ) -> tuple[matplotlib.figure.Figure, tuple[Any, Any, Any], float]:
     """The figure and its three panels in fixed sizes in inches (as _forest_canvas), with room for
     the title's lines, two-line column headers above the rows, and under the axis its ticks, its
     label and the lines of the "Favours" words."""
     row_area = 0.24 * (rows + 2.4)
-    top, axis_band, footer_band = 0.3 + 0.2 * title_lines, 0.62 + 0.17 * favours_lines, 0.35
+    top, axis_band = 0.3 + 0.2 * title_lines, 0.62 + 0.17 * favours_lines
+    footer_band = 0.35 + ROB_LEGEND_LINE * legend_lines
     height = top + row_area + axis_band + footer_band
-    fig = _pyplot().figure(figsize=(COMPARISON_WIDTH, height))
+    total = _rob_width(rob_columns, COMPARISON_WIDTH)
+    fig = _pyplot().figure(figsize=(total, height))
     bottom, rows_h = (axis_band + footer_band) / height, row_area / height
-    panels = tuple(
-        fig.add_axes((x / COMPARISON_WIDTH, bottom, width / COMPARISON_WIDTH, rows_h)) for x, width in COMPARISON_PANELS
-    )
+    panels = tuple(fig.add_axes((x / total, bottom, width / total, rows_h)) for x, width in COMPARISON_PANELS)
     return fig, panels, height
 
 

@@ -123,7 +123,9 @@ def _proportion(items: list[Item], rules: dict[str, Any], scales: dict[str, Any]
     return (-1 if below else judged if judged is not None else 0), what
 
 
-def _continuous(items: list[Item], rules: dict[str, Any], scales: dict[str, Any], participants: int):
+def _continuous(
+    items: list[Item], rules: dict[str, Any], scales: dict[str, Any], participants: int | None, enrolled: int | None
+):
     outcome = items[0].outcome
     name = outcome.label.lower() if outcome else items[0].label.lower()
     kind, value = threshold(outcome.id if outcome else None, rules, scales, items[0].scale)
@@ -135,13 +137,23 @@ def _continuous(items: list[Item], rules: dict[str, Any], scales: dict[str, Any]
     ois = (rules["continuous_ois"] or {}).get("participants")
     if ois is None:
         return None, f"{mid}; no optimal information size declared"
+    if participants is None:
+        # The number assessed is not stated: only enrolled patients below the OIS settle it.
+        if enrolled is not None and enrolled < ois:
+            fewer = f"even the {enrolled} enrolled are fewer than the optimal information size of {ois}"
+            return -1, f"{mid}; the number assessed is not stated, and {fewer}"
+        return None, f"{mid}; the number of participants assessed is not stated"
     below = participants < ois
     where = "fewer than" if below else "at least"
     return (-1 if below else 0), f"{mid}; {participants} participants, {where} the optimal information size of {ois}"
 
 
 def propose(
-    items: list[Item], participants: int, settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None
+    items: list[Item],
+    participants: int | None,
+    settings: dict[str, Any] | None,
+    scales: list[dict[str, Any]] | None = None,
+    enrolled: int | None = None,
 ) -> dict[str, Any]:
     """The build's proposal on imprecision for one domain: the worst over its prespecified outcomes,
     each judged by the rule above; judgement None where nothing could be judged."""
@@ -156,7 +168,7 @@ def propose(
         if kind == "proportion":
             judged, why = _proportion(group, rules, by_scale)
         else:
-            judged, why = _continuous(group, rules, by_scale, participants)
+            judged, why = _continuous(group, rules, by_scale, participants, enrolled)
         reasons.append(why)
         if judged is not None:
             judgements.append(judged)

@@ -85,7 +85,7 @@ def research_gaps(summaries: list[dict[str, Any]], direct: int, order: list[str]
             gaps.append(f"{outcome} (critical): no study in this briefing reports it for any modality.")
         else:
             gaps.append(f"{outcome} (critical): not reported for {wording.join_and([names[m] for m in modalities])}.")
-    low = {s["modality_id"]: [r for r in s["certainty"] if r["level"] <= 2] for s in summaries}
+    low = {s["modality_id"]: [r for r in s["certainty"] if r["level"] and r["level"] <= 2] for s in summaries}
     if any(low.values()):
         down = [f.label.lower() for f in FACTORS.where(direction="down")]
         rated = [r for rs in low.values() for r in rs]
@@ -95,12 +95,18 @@ def research_gaps(summaries: list[dict[str, Any]], direct: int, order: list[str]
             if any(f["label"].lower() == factor and (f["judgement"] or 0) < 0 for r in rated for f in r["factors"])
         ]
         where = "; ".join(
-            f"{names[m]}: " + ", ".join(f"{wording.domain_label(r['domain']).lower()} ({r['level_text']})" for r in rs)
+            f"{names[m]}: " + ", ".join(f"{wording.lower_first(r['label'])} ({r['level_text']})" for r in rs)
             for m, rs in low.items()
             if rs
         )
         because = f", rated down for {wording.join_and(reasons)}" if reasons else ""
         gaps.append(f"Outcomes of low or very low certainty{because}: {where}.")
+    unrated = {s["modality_id"]: [r for r in s["certainty"] if not r["level"]] for s in summaries}
+    if any(unrated.values()):
+        where = "; ".join(
+            f"{names[m]}: " + ", ".join(wording.lower_first(r["label"]) for r in rs) for m, rs in unrated.items() if rs
+        )
+        gaps.append(f"Outcomes with data whose certainty is not assessed (not every GRADE domain judged): {where}.")
     primary = [st for s in summaries for st in s["primary_studies"]]
     if not any(DESIGNS[st["design"]].randomised for st in primary):
         gaps.append("The studies in this briefing include no randomised trial of any modality.")

@@ -134,6 +134,7 @@ class Statement(Row):
 
 class CertaintyRow(Row):
     modality_id: str
+    comparator_id: str | None = None  # None: the modality's evidence alone (bodies.py)
     outcome_domain: str
     factor: str
     judgement: int
@@ -197,6 +198,7 @@ class Slice(Model):
     statements: list[Statement]
     certainty: list[CertaintyRow]
     risk_of_bias: list[RobJudgement] = []
+    identification: list[dict[str, Any]] = []  # data/identification.csv: how the studies were found
     settings: dict[str, Any]
 
 
@@ -281,17 +283,28 @@ class Judgement(Model):
     reason: str
     source: str
     rule: Proposal | None = None
+    # Risk of bias: each pooled result refitted without its studies at high risk (risk_of_bias.py).
+    sensitivity: list[RobSensitivity] = []
 
 
 class Rating(Model):
+    """The certainty of one body of evidence (bodies.py, certainty.rate_bodies)."""
+
     domain: str
     start: int
     start_text: str
     start_reason: str
     factors: list[Judgement]
-    level: int
+    missing: list[str] = []  # domains nobody judged: the level is then None ("not assessed")
+    level: int | None
     level_text: str
     symbols: str
+    key: str = ""  # "srs-vs-cebrt:pain_response"
+    label: str = ""  # "Pain response, against conventional external-beam radiotherapy"
+    comparator_id: str = ""  # "" for the modality's evidence alone
+    study_ids: list[str] = []
+    designs: str = ""
+    participants_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -383,6 +396,19 @@ class SubgroupAnalysis(Model):
     meta_regression: dict[str, Any] | None = None
 
 
+class RobSensitivity(Model):
+    """A pooled result refitted without its studies at high risk of bias (inverse-variance REML,
+    metafor's rma(..., subset = ...)); result None when fewer than two studies are left."""
+
+    label: str
+    excluded: list[str]
+    k: int
+    scale: str
+    result: PooledResult | None
+    full: PooledResult
+    text: str
+
+
 class Pooled(Model):
     domain: str
     definition: str
@@ -401,6 +427,8 @@ class Pooled(Model):
     robustness: Robustness | None = None
     subgroups: list[SubgroupAnalysis] = []
     funnel_id: str | None = None  # its funnel plot, with enough studies for one
+    # Per study, in outcome_ids order: events and n, or means, sds and ns (a sensitivity analysis refits them).
+    data: dict[str, list[Number]] | None = None
 
 
 class Category(Model):
@@ -475,6 +503,7 @@ class Sentence(Model):
 class DescribedComparison(StatedComparison):
     text: str  # the effect, as stated
     scope: str  # its time point, subgroup and arms
+    certainty: Rating | None = None  # its body of evidence's
 
 
 class ComputedComparison(ArmPair):
@@ -562,14 +591,19 @@ class Unpooled(Model):
 
 
 class Size(Model):
-    participants: int
+    """What a body of evidence's proposals rest on (summary._bodies)."""
+
+    domain: str
+    participants: int | None  # None: not every study states how many its figures are of
+    enrolled: int | None = None
     studies: int
     i2: float | None
-    events: int = 0
+    events: int | None = 0
 
 
 class SofRow(Model):
     domain: str
+    body: str = ""  # its body of evidence (bodies.py); "" for a critical outcome nobody reports
     domain_label: str
     outcome: str
     timepoints: str
@@ -605,8 +639,10 @@ class MarkedJudgement(Judgement):
 
 class ProfileRow(Model):
     domain: str
+    key: str
     label: str
     designs: str
+    participants_text: str
     factors: dict[str, MarkedJudgement]
     rating: Rating
 
@@ -615,6 +651,23 @@ class Sof(Model):
     rows: list[SofRow]
     footnotes: list[Footnote]
     profile: list[ProfileRow]
+    not_assessed: list[Rating] = []  # bodies of evidence with data whose certainty is not assessed
+
+
+class StatedSofRow(Model):
+    """A summary-of-findings row of a comparison a source states (summary._stated_sof)."""
+
+    comparison_id: str
+    domain: str
+    measure: str
+    timepoint: str | None
+    subgroup: str | None
+    intervention: str
+    comparator: str
+    study_ids: list[str]
+    relative: str
+    certainty: Rating | None
+    conclusion: str
 
 
 class ReviewResult(Model):
@@ -709,6 +762,8 @@ class ModalitySummary(Model):
     sof: Sof
     sof_comparisons: list[ComparativeSofRow] = []
     sof_differences: list[DifferenceSofRow] = []
+    sof_stated: list[StatedSofRow] = []
+    comparators: dict[str, str] = {}  # each comparative study's comparator modality (bodies.comparators)
     comparison_figures: list[Figure] = []  # the forest plots of sof_comparisons, shown beside them
     pooled_ratios: list[PooledStatedRatio] = []  # stated ratios of one comparison, pooled (issue 29)
     prespecified: list[str] = []  # prespecified subgroup analyses that had nothing pooled to run on
@@ -940,6 +995,9 @@ class EditionJudgement(Lenient):
 
 class EditionRating(Lenient):
     domain: str
+    # The body of evidence rated (bodies.py); editions built before bodies had none: their domain.
+    key: str = ""
+    label: str = ""
     symbols: str = ""
     level_text: str = ""
     factors: list[EditionJudgement] = []

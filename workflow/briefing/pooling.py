@@ -69,9 +69,11 @@ def pool_outcomes(
         elif len(rows) != len(ids):
             note = "a study reports this outcome more than once in the window; not pooled"
         else:
-            results.append(entry | _pooled(kind, rows, estimates, studies, settings, modality_id))
+            # The study-level data stay with the result: a risk-of-bias sensitivity analysis refits them.
+            data = _data(kind, rows, estimates)
+            results.append(entry | _pooled(kind, rows, estimates, studies, settings, modality_id) | {"data": data})
             continue
-        results.append(entry | {"result": None, "sensitivity": None, "note": note})
+        results.append(entry | {"result": None, "sensitivity": None, "note": note, "data": None})
     return results
 
 

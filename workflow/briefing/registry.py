@@ -407,45 +407,64 @@ def _patients_total(s: dict[str, Any]) -> list[Entry]:
 
 
 def _participants(s: dict[str, Any]) -> list[Entry]:
-    """The participants and events each rated domain's GRADE proposal names."""
+    """The participants and events each body of evidence's GRADE proposals name."""
     m = s["modality_id"]
-    rated = {r["domain"] for r in s["certainty"]}
     derivation = (
-        "sum over studies of the largest stated denominator of patients, else the study's patients; "
-        "a trial's arms summed, its whole group counted once"
+        "sum over the body's studies of the participants they state (a comparison's every arm, a single group's "
+        "largest stated denominator of patients); a trial's arms summed, its whole group counted once"
     )
-    events = [
-        _derived(
-            f"{m}:{domain}:events",
-            m,
-            "outcomes",
-            f"Events, {domain.replace('_', ' ')}",
-            "sum over studies and their arms of the events of the results the imprecision rule judges, "
-            "each group of patients once (its figure of the most events; a subgroup only without its whole group)",
-            [o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
-            "sum of outcome rows",
-            value_text=str(size["events"]),
-        )
-        for domain, size in sorted(s.get("evidence_size", {}).items())
-        if domain in rated and size.get("events")
-    ]
-    return _where_named(s, events) + _where_named(
-        s,
-        [
-            _derived(
-                f"{m}:{domain}:participants",
-                m,
-                "outcomes",
-                f"Participants, {domain.replace('_', ' ')}",
-                derivation,
-                [o["outcome_id"] for o in s["outcomes"] if o["domain"] == domain],
-                "sum of outcome and study rows",
-                value_text=str(size["participants"]),
+    entries = []
+    for body, size in sorted(s.get("evidence_size", {}).items()):
+        of = [o["outcome_id"] for o in s["outcomes"] if o["domain"] == size["domain"]]
+        if size.get("events"):
+            entries.append(
+                _derived(
+                    f"{body}:events",
+                    m,
+                    "outcomes",
+                    f"Events, {body}",
+                    "sum over studies and their arms of the events of the results the imprecision rule judges, "
+                    "each group of patients once (its figure of the most events; a subgroup only without its whole "
+                    "group)",
+                    of,
+                    "sum of outcome rows",
+                    value_text=str(size["events"]),
+                )
             )
-            for domain, size in sorted(s.get("evidence_size", {}).items())
-            if domain in rated
-        ],
-    )
+        for what, n in (("participants", size.get("participants")), ("enrolled", size.get("enrolled"))):
+            if n:
+                label = f"{what.capitalize()}, {body}"
+                entries.append(
+                    _derived(f"{body}:{what}", m, "outcomes", label, derivation, of, "sum of outcome and study rows")
+                    | {"value_text": str(n)}
+                )
+    return _where_named(s, entries)
+
+
+PROPOSED = ("risk_of_bias", "indirectness", "inconsistency")
+UNSHOWN_PROPOSAL = "a GRADE proposal the footnotes do not print (the curator's judgement agrees with it)"
+
+
+def _proposals(s: dict[str, Any]) -> list[Entry]:
+    """The numbers the build's GRADE proposals print in their footnotes (a share of the weight or of
+    the participants, a sensitivity analysis, a prediction interval), each proposal one entry whose
+    text is its form; printed where a footnote prints it, in every edition with the evidence profile."""
+    m = s["modality_id"]
+    footnotes = " ".join(fn["text"] for fn in (s.get("sof") or {}).get("footnotes", []))
+    of = [st["study_id"] for st in s.get("primary_studies", [])]
+    entries = []
+    for i, rating in enumerate(s.get("certainty", [])):
+        for f in rating.get("factors", []):
+            proposal = f if f.get("source") == "build" else f.get("rule")
+            if f["factor"] not in PROPOSED or not proposal or not _NUMBER.search(proposal["reason"]):
+                continue
+            label = f"{f['label']} proposed by the build, {rating['domain'].replace('_', ' ')}"
+            id = f"{m}:{rating['domain']}:{i}:{f['factor']}:proposal"
+            entry = _derived(id, m, "outcomes", label, "the build's GRADE rule", of, "GRADE proposal")
+            entry |= {"shown": [proposal["reason"]]}
+            unshown = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, UNSHOWN_PROPOSAL)}
+            entries.append(entry if proposal["reason"] in footnotes else entry | unshown)
+    return entries
 
 
 # A number standing alone in a text, as the audit reads it.
@@ -461,6 +480,13 @@ def _where_named(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
     return [e if e["value_text"] in named else e | unnamed for e in entries]
 
 
+def sof_key(modality_id: str, row: dict[str, Any]) -> str:
+    """A summary-of-findings row's id: its outcome, and the comparison where its body of evidence
+    is one (a trial's arms beside a case series of the same outcome are two rows)."""
+    question = row.get("body", "").rpartition(":")[0].partition("-vs-")[2]
+    return f"{modality_id}:sof:{slug(row['outcome'])}" + (f":vs-{question}" if question else "")
+
+
 def _sof_counts(s: dict[str, Any]) -> list[Entry]:
     """Studies and participants of each summary-of-findings row."""
     m = s["modality_id"]
@@ -469,7 +495,7 @@ def _sof_counts(s: dict[str, Any]) -> list[Entry]:
     for row in (r for r in s["sof"]["rows"] if not r["not_reported"]):
         # Keyed by the row's outcome, not its position: a row added above must not make the
         # rows below look changed in the next edition's "What changed".
-        key = f"{m}:sof:{slug(row['outcome'])}"
+        key = sof_key(m, row)
         key = key if key not in seen else f"{key}-{len(seen)}"
         seen.add(key)
         of, studies = row["outcome_ids"], str(row["studies"])
@@ -529,6 +555,7 @@ MODALITY_PARTS = (
     _patients_total,
     _participants,
     _sof_counts,
+    _proposals,
 )
 # Those the briefing's PDF leaves to each modality's PDF.
 PER_STUDY_PARTS = (

@@ -125,3 +125,179 @@ def _table(tool: RobTool, rows: list[dict[str, Any]], names: dict[str, str], ord
         "rows": table_rows,
         "supports": supports,
     }
+
+
+# ----------------------------------------------------------------------------- GRADE's risk-of-bias domain
+# How an overall judgement ranks, worst last: a study judged twice (two tools) counts its worst.
+CONCERN_RANK = {"low": 0, "some": 1, "high": 2}
+
+
+def policy(settings: dict[str, Any] | None) -> dict[str, Any]:
+    """The config's risk-of-bias shares (percent), with the values GRADE guidelines 4 reads as
+    "most" and "enough" where the config declares none."""
+    block = (settings or {}).get("risk_of_bias") or {}
+    return {
+        "serious_share": block.get("serious_share", 50),
+        "intermediate_share": block.get("intermediate_share", 25),
+        "source": block.get("source", "GRADE guidelines 4 (Guyatt GH et al., J Clin Epidemiol 2011;64(4):407-15)"),
+    }
+
+
+def overall(rows: list[dict[str, Any]], domain: str | None) -> dict[str, tuple[RobTool, Appraisal]]:
+    """Each study's overall judgement for one outcome domain (a tool that judges the study once:
+    that judgement), the worst where two apply; a study judged for other outcomes only is absent."""
+    found: dict[str, tuple[RobTool, Appraisal]] = {}
+    for r in rows:
+        if r.get("rob_domain") != OVERALL or r.get("tool") not in ROB_TOOLS:
+            continue
+        tool = ROB_TOOLS[r["tool"]]
+        if tool.per_outcome and domain is not None and r.get("outcome_domain") != domain:
+            continue
+        appraisal = next((a for a in tool.overall_judgements if a.id == r.get("judgement")), None)
+        if appraisal is None:
+            continue
+        before = found.get(r["study_id"])
+        if before is None or CONCERN_RANK[appraisal.concern] > CONCERN_RANK[before[1].concern]:
+            found[r["study_id"]] = (tool, appraisal)
+    return found
+
+
+def _studies_of(entry: dict[str, Any], outcome_study: dict[str, str]) -> list[str | None]:
+    """The study of each outcome of a pooled entry, in its outcome_ids (and weights') order."""
+    return [outcome_study.get(o) for o in entry["outcome_ids"]]
+
+
+def shares(body: dict[str, Any], high: set[str]) -> list[dict[str, Any]]:
+    """The share of the body from studies at high risk: per pooled result, of its weight; where
+    nothing is pooled, of the participants whose number is known (the others named)."""
+    outcome_study = body.get("outcome_study") or {}
+    # A pooled result counts only where each of its rows names its study (outcome_study).
+    pooled = [p for p in body.get("pooled") or [] if (p.get("result") or {}).get("weights")]
+    pooled = [p for p in pooled if None not in _studies_of(p, outcome_study)]
+    if pooled:
+        found = []
+        for p in pooled:
+            weights = dict.fromkeys(_studies_of(p, outcome_study), 0.0)
+            for study, w in zip(_studies_of(p, outcome_study), p["result"]["weights"], strict=True):
+                weights[study] += w
+            total = sum(weights.values())
+            share = sum(w for s, w in weights.items() if s in high) / total if total else None
+            found.append({"basis": "weight", "label": _label(p), "share": share, "unknown": []})
+        return found
+    by_study = body.get("participants_by_study") or {}
+    studies = body.get("study_ids") or sorted(by_study)
+    known = {s: by_study[s] for s in studies if by_study.get(s)}
+    total = sum(known.values())
+    share = sum(n for s, n in known.items() if s in high) / total if total else None
+    unknown = [s for s in studies if s not in known]
+    return [{"basis": "participants", "label": "", "share": share, "unknown": unknown}]
+
+
+def _label(p: dict[str, Any]) -> str:
+    return f"{p['label'].lower()}, {p['window']}" if p.get("window") else p["label"].lower()
+
+
+def judge(share: float | None, high: list[str], studies: list[str], rules: dict[str, Any]) -> int | None:
+    """Serious (−1) when the studies at high risk carry the declared share or more; none, 0; a share
+    that cannot be weighed proposes nothing unless every study or none is at high risk."""
+    if share is None:
+        return (-1 if len(high) == len(studies) else 0 if not high else None) if studies else None
+    return -1 if share * 100 >= rules["intermediate_share"] else 0
+
+
+def propose(body: dict[str, Any], settings: dict[str, Any] | None) -> dict[str, Any]:
+    """The build's proposal on risk of bias for one body of evidence (GRADE guidelines 4): the
+    share from studies at high risk, the judgement it gives, and each pooled result refitted
+    without those studies."""
+    rules = policy(settings)
+    domain = body.get("domain") or next((p.get("domain") for p in body.get("pooled") or []), None)
+    judged = overall(body.get("risk_of_bias") or [], domain)
+    studies = list(body.get("study_ids") or sorted(judged))
+    names = _names(body)
+    if not any(s in judged for s in studies):
+        return {"judgement": None, "reason": wording.rob_proposal_unjudged(domain), "sensitivity": []}
+    high = [s for s in studies if s in judged and judged[s][1].concern == "high"]
+    some = [s for s in studies if s in judged and judged[s][1].concern == "some"]
+    found = shares(body, set(high))
+    worst = max(found, key=lambda f: -1 if f["share"] is None else f["share"])
+    judgement = judge(worst["share"], high, [s for s in studies if s in judged], rules)
+    reason = wording.rob_proposal(
+        [(names[s], judged[s][0].label.split(" (")[0], judged[s][1].text) for s in high],
+        worst,
+        judgement,
+        rules,
+        some=[names[s] for s in some],
+        unjudged=[names[s] for s in studies if s not in judged],
+        unknown=[names[s] for s in worst["unknown"]],
+    )
+    refits = sensitivity(body, set(high), names)
+    if refits:  # printed with the reason: what the result would be without the studies at high risk
+        reason += " Sensitivity analysis: " + " ".join(r["text"] for r in refits)
+    return {"judgement": judgement, "reason": reason, "sensitivity": refits}
+
+
+def _names(body: dict[str, Any]) -> dict[str, str]:
+    """Each study's short name where the body gives its row, else its id."""
+    rows = body.get("study_rows") or {}
+    ids = set(body.get("study_ids") or []) | {r["study_id"] for r in body.get("risk_of_bias") or []}
+    ids |= set(body.get("participants_by_study") or {})
+    return {s: (rows.get(s) or {}).get("short_name") or s for s in ids}
+
+
+def sensitivity(body: dict[str, Any], high: set[str], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Each pooled result with a study at high risk, refitted without those studies by
+    inverse-variance REML (metafor's rma(yi, vi, subset = ...)): logit proportions or means."""
+    from . import meta  # scipy: imported only when something was pooled
+
+    outcome_study = body.get("outcome_study") or {}
+    found = []
+    for p in body.get("pooled") or []:
+        if not p.get("result") or not p.get("data"):
+            continue
+        studies = _studies_of(p, outcome_study)
+        keep = [i for i, s in enumerate(studies) if s not in high]
+        if len(keep) == len(studies):
+            continue
+        excluded = sorted({names.get(s, s) for s in studies if s in high})
+        d = p["data"]
+        if p["kind"] == "proportion":
+            full = meta.pool_proportions(d["events"], d["n"], transform="logit", method="REML").to_dict()
+            fit = (
+                meta.pool_proportions([d["events"][i] for i in keep], [d["n"][i] for i in keep]).to_dict()
+                if len(keep) >= 2
+                else None
+            )
+        else:
+            full = meta.pool_means(d["means"], d["sds"], d["ns"]).to_dict()
+            pick = [[d[k][i] for i in keep] for k in ("means", "sds", "ns")]
+            fit = meta.pool_means(*pick).to_dict() if len(keep) >= 2 else None
+        scale = "proportion" if p["kind"] == "proportion" else "mean"
+        entry = {"label": _label(p), "excluded": excluded, "k": len(keep), "scale": scale, "result": fit}
+        found.append(entry | {"full": full, "text": wording.rob_sensitivity(entry | {"full": full})})
+    return found
+
+
+# ----------------------------------------------------------------------------- beside a forest plot's rows
+def forest_columns(study_ids: list[str], rows: list[dict[str, Any]], domain: str | None) -> dict[str, Any] | None:
+    """The risk-of-bias columns beside a forest plot's rows, as RevMan draws them: one column per
+    domain of the tool every judged study was assessed with (the studies' own tools, overall only,
+    where they differ), each cell a symbol under the domain's short name, with its word in the
+    plot's table; a legend says what each short name and symbol means. None: no study is judged."""
+    mine = [r for r in rows if r.get("study_id") in set(study_ids) and r.get("tool") in ROB_TOOLS]
+    mine = [r for r in mine if not ROB_TOOLS[r["tool"]].per_outcome or r.get("outcome_domain") == domain]
+    tools = [t for t in ROB_TOOLS if any(r["tool"] == t.id for r in mine)]
+    if not tools:
+        return None
+    one = tools[0] if len(tools) == 1 else None
+    domains = [d.id for d in one.domains] if one else [OVERALL]
+    judged = {(r["study_id"], r["rob_domain"]): r for r in mine}
+    cells = []
+    for study in study_ids:
+        cells.append([_forest_cell(judged.get((study, d)), d) for d in domains])
+    shorts = ["Overall" if d == OVERALL else d for d in domains]
+    return {"columns": shorts, "cells": cells, "legend": wording.rob_forest_legend(tools, one)}
+
+
+def _forest_cell(r: dict[str, Any] | None, domain: str) -> dict[str, str]:
+    a = next((x for x in allowed(ROB_TOOLS[r["tool"]], domain) if x.id == r["judgement"]), None) if r else None
+    return {"symbol": a.symbol, "text": f"{a.symbol} {a.text}"} if a else {"symbol": "", "text": "not judged"}

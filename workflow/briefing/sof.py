@@ -10,7 +10,7 @@ from __future__ import annotations
 from string import ascii_lowercase
 from typing import Any
 
-from . import importance, wording
+from . import bodies, importance, wording
 from .vocabulary import DOMAINS
 
 
@@ -102,25 +102,36 @@ def _arm_order(outcomes: list[dict[str, Any]], arms: dict[str, dict[str, Any]]) 
     return sorted(outcomes, key=lambda o: roles.get(arms.get(o.get("arm_id") or "", {}).get("role"), 0))
 
 
-def _group_key(o: dict[str, Any]) -> tuple[int, str, str]:
-    # A subgroup's figures make their own row: never read together with the whole group's.
-    return DOMAINS.order(o["domain"]), o.get("icpr_category") or o["measure"], o.get("subgroup") or ""
+def _group_key(o: dict[str, Any], summary: dict[str, Any]) -> tuple[int, str, str, str]:
+    # A subgroup's figures make their own row: never read together with the whole group's; and a
+    # trial's arms answer another question than a series of one group (their own body of evidence).
+    question = bodies.question(o, summary.get("comparators", {}))
+    return DOMAINS.order(o["domain"]), o.get("icpr_category") or o["measure"], o.get("subgroup") or "", question
+
+
+def body_of(o: dict[str, Any], summary: dict[str, Any]) -> str:
+    """The body of evidence a figure belongs to (bodies.py)."""
+    question = bodies.question(o, summary.get("comparators", {}))
+    return bodies.key(summary["modality_id"], question, o["domain"])
 
 
 def _footnotes(
     ratings: dict[str, dict[str, Any]], order: list[str]
 ) -> tuple[list[dict[str, str]], dict[str, dict[str, str]]]:
     """One footnote per GRADE judgement, "not serious" ones too, lettered in `order` (the rated
-    domains as the table shows them); and the letter of each (domain, factor)."""
+    bodies of evidence as the table shows them); and the letter of each (body, factor). A body
+    whose certainty is not assessed has no footnotes: nothing under it reads as a judgement."""
     footnotes: list[dict[str, str]] = []
     marks: dict[str, dict[str, str]] = {}
-    for domain in order:
-        rating = ratings[domain]
-        marks[domain] = {}
+    for body in order:
+        rating = ratings[body]
+        marks[body] = {}
+        if not rating["level"]:
+            continue
         for f in rating["factors"]:
             letter = _mark(len(footnotes))
-            footnotes.append({"mark": letter, "text": wording.footnote(domain, f)})
-            marks[domain][f["factor"]] = letter
+            footnotes.append({"mark": letter, "text": wording.footnote(rating["label"], f)})
+            marks[body][f["factor"]] = letter
     return footnotes, marks
 
 
@@ -128,24 +139,27 @@ def rows_for_modality(summary: dict[str, Any], prespecified: dict[str, Any] | No
     """The modality's SoF rows and their footnotes (letters), plus its evidence profile.
     `prespecified`: the analysis settings that list the outcomes and their importance."""
     studies = {s["study_id"]: s for s in summary["primary_studies"]}
-    ratings = {r["domain"]: r for r in summary["certainty"]}
+    ratings = {r["key"]: r for r in summary["certainty"]}
     outcomes_list = importance.prespecified(prespecified)
-    groups: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
+    groups: dict[tuple[int, str, str, str], list[dict[str, Any]]] = {}
     for o in summary["outcomes"]:
-        groups.setdefault(_group_key(o), []).append(o)
+        groups.setdefault(_group_key(o, summary), []).append(o)
     # Critical outcomes first, then important ones, each in the config's order; within one, the
     # order the curator recorded (complete before partial). Outcomes nobody prespecified come last.
     keyed = sorted(
         ((importance.classify(outcomes[0], outcomes_list), key, outcomes) for key, outcomes in groups.items()),
         key=lambda item: importance.sort_key(item[0], item[1][0]) + (item[1][0],),
     )
-    # The rated domains in the order their rows appear; a rating without a row last.
-    shown = list(dict.fromkeys(outcomes[0]["domain"] for _, _, outcomes in keyed))
-    order = sorted(ratings, key=lambda d: (shown.index(d) if d in shown else len(shown), DOMAINS.order(d)))
+    # The bodies of evidence in the order their rows appear; a body without a row (a comparison
+    # stated only as an effect) last, in the order of its domain.
+    shown = list(dict.fromkeys(body_of(outcomes[0], summary) for _, _, outcomes in keyed))
+    order = sorted(
+        ratings, key=lambda b: (shown.index(b) if b in shown else len(shown), DOMAINS.order(ratings[b]["domain"]), b)
+    )
     footnotes, marks = _footnotes(ratings, order)
     rows = [
-        _row(outcomes, definition, summary, studies, ratings.get(outcomes[0]["domain"]), marks, p)
-        for p, (_, definition, _), outcomes in keyed
+        _row(outcomes, definition, summary, studies, ratings.get(body_of(outcomes[0], summary)), marks, p)
+        for p, (_, definition, _, _), outcomes in keyed
     ]
     rows += _derived_overall_rows(summary, studies, ratings, marks, outcomes_list)
     reported = {p.id for p, _, _ in keyed if p}
@@ -154,14 +168,18 @@ def rows_for_modality(summary: dict[str, Any], prespecified: dict[str, Any] | No
     profile = [
         {
             "domain": r["domain"],
-            "label": wording.domain_label(r["domain"]),
-            "designs": summary["designs"],
-            "factors": {f["factor"]: f | {"mark": marks[r["domain"]][f["factor"]]} for f in r["factors"]},
+            "key": r["key"],
+            "label": r["label"],
+            "designs": r["designs"],
+            "participants_text": r["participants_text"],
+            "factors": {f["factor"]: f | {"mark": marks[r["key"]][f["factor"]]} for f in r["factors"]},
             "rating": r,
         }
-        for r in (ratings[d] for d in order)
+        for r in (ratings[b] for b in order)
+        if r["level"]
     ]
-    return {"rows": rows, "footnotes": footnotes, "profile": profile}
+    not_assessed = [ratings[b] for b in order if not ratings[b]["level"]]
+    return {"rows": rows, "footnotes": footnotes, "profile": profile, "not_assessed": not_assessed}
 
 
 def _derived_overall_rows(
@@ -195,11 +213,12 @@ def _derived_overall_rows(
         who = (f"{studies[g['study_id']]['short_name']}: " if several else "") + wording.group_prefix(group[0])
         return f"{who}{g['derived_overall']['value_text']} % (derived: {texts}{unstated})"
 
-    rating = ratings.get(first["domain"])
+    rating = ratings.get(body_of(first, summary))
     treatment = wording.lower_first(summary["modality"]["name"])
     return [
         {
             "domain": first["domain"],
+            "body": body_of(first, summary),
             "domain_label": wording.domain_label(first["domain"]),
             "outcome": "Overall pain response (complete + partial, derived)",
             "timepoints": wording.timepoints(parts),
@@ -214,7 +233,7 @@ def _derived_overall_rows(
             "effect": "; ".join(effect(g, group) for g, group in derived),
             "pooled": False,
             "certainty": rating,
-            "marks": list(marks.get(first["domain"], {}).values()),
+            "marks": list(marks.get(body_of(first, summary), {}).values()),
             "comments": ["Derived by the build as complete + partial; the sources do not report the sum."],
             "conclusion": wording.sof_conclusion(rating, treatment, first["domain"], first["measure"]),
             "definition": DEFINITION_OVERALL_DERIVED,
@@ -297,6 +316,7 @@ def _row(
     treatment = wording.lower_first(summary["modality"]["name"])
     return {
         "domain": domain,
+        "body": body_of(outcomes[0], summary),
         "domain_label": wording.domain_label(domain),
         "outcome": outcomes[0]["measure"] + (f", subgroup {subgroup}" if subgroup else ""),
         "subgroup": subgroup,
@@ -317,7 +337,7 @@ def _row(
         "effect": wording.sof_effect(outcomes, pooled, studies, k),
         "pooled": bool(pooled),
         "certainty": rating,
-        "marks": list(marks.get(domain, {}).values()),
+        "marks": list(marks.get(body_of(outcomes[0], summary), {}).values()),
         "comments": sorted({o["note"] for o in outcomes if o.get("note")}),
         "conclusion": wording.sof_conclusion(rating, treatment, domain, outcomes[0]["measure"]),
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import (
+    bodies,
     certainty,
     comparative,
     effects,
@@ -143,8 +144,8 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     settings = evidence.get("settings", {})
     by_id = {s["study_id"]: s for s in studies}
     pooled = _figure_ids(pooling.pool_outcomes(single, estimates, windows, by_id, settings, modality_id), modality_id)
-    size = evidence_size(own, primary, pooled, arms, settings)
-    ratings = certainty.rate_modality(studies, evidence["certainty"], size, settings, evidence.get("scales"))
+    body_list = _bodies(evidence, outcomes, pooled, arms, settings)
+    ratings = certainty.rate_bodies(body_list, evidence["certainty"], settings, evidence.get("scales"))
     study_names = {s["study_id"]: s for s in studies}
     scales = {sc["scale_id"]: sc for sc in evidence.get("scales", [])}
     result = {
@@ -177,14 +178,28 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "pooled": pooled,
         "certainty": ratings,
         # The rule's inputs stay here; the summary keeps the counts the proposals name.
-        "evidence_size": {d: {k: v for k, v in e.items() if k not in ("items", "egger")} for d, e in size.items()},
-        "figures": _figures(modality_id, groups, trajectories, pooled, outcomes, estimates, study_names, scales),
-        "sentences": _sentences(primary, outcomes, estimates, ratings, evidence["modality"], stated_comparisons),
+        "evidence_size": {
+            b["key"]: {k: b.get(k) for k in ("domain", "participants", "enrolled", "studies", "i2", "events")}
+            for b in body_list
+        },
+        "figures": _figures(
+            modality_id, groups, trajectories, pooled, outcomes, estimates, study_names, scales, evidence
+        ),
+        "sentences": _sentences(
+            {"modality_id": modality_id, "comparators": bodies.comparators(evidence.get("arms", []))},
+            primary,
+            outcomes,
+            estimates,
+            ratings,
+            evidence["modality"],
+            stated_comparisons,
+        ),
         "statements": evidence["statements"],
         "main_pain": _main_pain(primary, own, estimates, groups),
         "unpooled": pooling.unpooled(single, estimates, windows, pooled) + pooling.compared(own, paired),
         "findings": {c.id: _role_texts(primary_ids, own, estimates, c.id) for c in COMPARISON_COLUMNS},
-        "overall_certainty": min(ratings, key=lambda r: r["level"]) if ratings else None,
+        "overall_certainty": min(certainty.assessed(ratings), key=lambda r: r["level"], default=None),
+        "comparators": bodies.comparators(evidence.get("arms", [])),
         "prespecified": _prespecified(settings, modality_id, pooled),
         "risk_of_bias": risk_of_bias.summarise(evidence.get("risk_of_bias", []), primary),
     }
@@ -194,13 +209,22 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         result["computed_comparisons"], arms, ratings, baselines, modality_id, knapp_hartung
     )
     by_id = {c["comparison_id"]: c for c in result["computed_comparisons"]}
-    forests = [f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names)]
-    sof_differences = _difference_sof(result["computed_differences"], arms, ratings, knapp_hartung)
+    rob = evidence.get("risk_of_bias", [])
+    forests = [
+        f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names, rob)
+    ]
+    sof_differences = _difference_sof(result["computed_differences"], arms, ratings, knapp_hartung, modality_id)
+    result["comparisons"] = _rated_comparisons(result["comparisons"], arms, ratings, modality_id)
+    every_arm = {a["arm_id"]: a for a in evidence.get("arms", [])}
+    for review in result["review_results"]:
+        review["comparisons"] = _rated_comparisons(review["comparisons"], every_arm, ratings, modality_id)
+    stated = result["comparisons"] + [c for r in result["review_results"] for c in r["comparisons"]]
     return result | {
         "pooled_ratios": _pooled_ratios(result["comparisons"], arms, knapp_hartung),
         "sof": sof.rows_for_modality(result, evidence.get("settings")),
         "sof_comparisons": sof_comparisons,
         "sof_differences": sof_differences,
+        "sof_stated": _stated_sof(stated, every_arm, modality_id),
         "comparison_figures": forests,
     }
 
@@ -223,13 +247,12 @@ def _comparative_sof(
     modality_id: str,
     knapp_hartung: bool = False,
 ) -> list[dict[str, Any]]:
-    """The comparative summary-of-findings rows, worded, with the certainty of their domain; a row
-    pooled over several trials names its forest plot, numbered in order."""
-    by_domain = {r["domain"]: r for r in ratings}
+    """The comparative summary-of-findings rows, worded, with the certainty of their body of
+    evidence; a row pooled over several trials names its forest plot, numbered in order."""
     rows = []
     number = iter(range(1, len(computed) + 1))
     for c in comparative.sof_rows(computed, arms, baselines, knapp_hartung):
-        rating = by_domain.get(c["domain"])
+        rating = body_rating(ratings, modality_id, arms[c["comparator_arm_id"]], c["domain"])
         what = wording.sof_conclusion(rating, arms[c["arm_id"]]["label"], c["domain"], c["measure"])
         figure_id = f"fig-{modality_id}-comparison-{next(number)}" if c["pooled"] else None
         texts = wording.comparative_sof_texts(c, arms)
@@ -237,17 +260,66 @@ def _comparative_sof(
     return rows
 
 
+def body_rating(
+    ratings: list[dict[str, Any]], modality_id: str, comparator_arm: dict[str, Any] | None, domain: str
+) -> dict[str, Any] | None:
+    """The rating of the body of evidence a comparison belongs to: this modality against the
+    comparator arm's modality, in this outcome domain (bodies.py); None where there is none."""
+    comparator = (comparator_arm or {}).get("modality_id") or bodies.ALONE
+    wanted = bodies.key(modality_id, comparator, domain)
+    return next((r for r in ratings if r["key"] == wanted), None)
+
+
 def _difference_sof(
-    differences: list[dict[str, Any]], arms: dict[str, dict[str, Any]], ratings: list[dict[str, Any]], kh: bool
+    differences: list[dict[str, Any]],
+    arms: dict[str, dict[str, Any]],
+    ratings: list[dict[str, Any]],
+    kh: bool,
+    modality_id: str,
 ) -> list[dict[str, Any]]:
-    """The summary-of-findings rows of mean differences, worded, with the certainty of their domain."""
-    by_domain = {r["domain"]: r for r in ratings}
+    """The summary-of-findings rows of mean differences, worded, with their body's certainty."""
     rows = []
     for row in comparative.sof_difference_rows(differences, arms, kh):
-        rating = by_domain.get(row["domain"])
+        rating = body_rating(ratings, modality_id, arms[row["comparator_arm_id"]], row["domain"])
         what = wording.sof_conclusion(rating, arms[row["arm_id"]]["label"], row["domain"], row["measure"])
         rows.append(row | wording.difference_sof_texts(row, arms) | {"certainty": rating, "conclusion": what})
     return rows
+
+
+def _stated_sof(
+    stated: list[dict[str, Any]], arms: dict[str, dict[str, Any]], modality_id: str
+) -> list[dict[str, Any]]:
+    """Summary-of-findings rows of the comparisons the sources state (a trial's between-arm
+    finding, a review's pooled effect): the stated effect as printed, with its body's certainty,
+    the same rating the comparisons table and Direct comparisons print."""
+    return [
+        {
+            "comparison_id": c["comparison_id"],
+            "domain": c["domain"],
+            "measure": c["measure"],
+            "timepoint": c.get("timepoint"),
+            "subgroup": c.get("subgroup"),
+            "intervention": arms[c["arm_id"]]["label"],
+            "comparator": arms[c["comparator_arm_id"]]["label"],
+            "study_ids": [c["study_id"]],
+            "relative": c["text"],
+            "certainty": c["certainty"],
+            "conclusion": wording.sof_conclusion(c["certainty"], arms[c["arm_id"]]["label"], c["domain"], c["measure"]),
+        }
+        for c in stated
+        if c.get("comparator_arm_id") in arms
+    ]
+
+
+def _rated_comparisons(
+    comparisons: list[dict[str, Any]], arms: dict[str, dict[str, Any]], ratings: list[dict[str, Any]], modality_id: str
+) -> list[dict[str, Any]]:
+    """Stated comparisons (a trial's between-arm finding, a review's pooled effect), each with the
+    certainty of its body of evidence: the same rating its summary-of-findings row carries."""
+    return [
+        c | {"certainty": body_rating(ratings, modality_id, arms.get(c.get("comparator_arm_id") or ""), c["domain"])}
+        for c in comparisons
+    ]
 
 
 def _comparator_in(evidence: dict[str, Any], modality_id: str, primary_ids: set[str]) -> list[dict[str, Any]]:
@@ -305,7 +377,10 @@ def _beside(o: dict[str, Any], c: dict[str, Any]) -> bool:
 
 
 def comparison_forest(
-    row: dict[str, Any], computed: dict[str, dict[str, Any]], studies: dict[str, dict[str, Any]]
+    row: dict[str, Any],
+    computed: dict[str, dict[str, Any]],
+    studies: dict[str, dict[str, Any]],
+    rob_rows: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Forest plot of one comparison pooled over several trials: each trial's arms' counts and
     risk ratio (escalc RR) with its REML weight, the pooled results of the row."""
@@ -323,6 +398,7 @@ def comparison_forest(
         }
         for c, weight in zip(trials, row["pooled"]["weights"], strict=True)
     ]
+    rows, rob = _with_rob(rows, [c["study_id"] for c in trials], rob_rows, row["domain"])
     comparison = {
         "title": figure_tables.comparison_title(row["measure"], row["intervention"], row["comparator"]),
         "rows": rows,
@@ -331,6 +407,7 @@ def comparison_forest(
         "intervention": row["intervention"],
         "comparator": row["comparator"],
         "event_kind": row["event_kind"],
+        "rob": rob,
     }
     return figures.comparison_forest_figures(row["figure_id"], comparison)
 
@@ -454,9 +531,10 @@ def _figures(
     estimates: dict[str, Any],
     study_names: dict[str, dict[str, Any]],
     scales: dict[str, dict[str, Any]],
+    evidence: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The response chart, one chart per measure over time (a score on its scale's full range),
-    then a forest plot per pooled result."""
+    then a forest plot per pooled result, its studies' risk of bias beside its rows."""
     figure_list = []
     if groups:
         # Response categories of every response domain in one chart (the vocabulary declares one).
@@ -474,7 +552,7 @@ def _figures(
     by_id = {o["outcome_id"]: o for o in outcomes}
     for entry in pooled:
         if entry["result"]:
-            figure_list += forest(entry, by_id, estimates, study_names)
+            figure_list += forest(entry, by_id, estimates, study_names, (evidence or {}).get("risk_of_bias"))
         if entry.get("funnel_id"):
             title = f"{entry['label']}, {entry['window']}: funnel plot"
             egger = wording.egger_result(entry["robustness"]["egger"], robustness.EGGER_ALPHA, pointer=False)
@@ -483,6 +561,7 @@ def _figures(
 
 
 def _sentences(
+    summary: dict[str, Any],
     primary: list[dict[str, Any]],
     outcomes: list[dict[str, Any]],
     estimates: dict[str, Any],
@@ -505,14 +584,117 @@ def _sentences(
     ]
     sentences += [
         {
+            # Scoped to the measures of the rating's own body of evidence, never its domain's others.
             "text": wording.certainty_sentence(
-                r, modality["name"], [o["measure"] for o in outcomes if o["domain"] == r["domain"]]
+                r,
+                modality["name"],
+                [o["measure"] for o in outcomes if sof.body_of(o, summary) == r["key"]]
+                + [c["measure"] for c in comparisons if sof.body_of(c, summary) == r["key"]],
             ),
             "study_id": None,
         }
-        for r in sorted(ratings, key=lambda r: DOMAINS.order(r["domain"]))
+        for r in sorted(ratings, key=lambda r: (DOMAINS.order(r["domain"]), r["key"]))
     ]
     return sentences
+
+
+def _bodies(
+    evidence: dict[str, Any],
+    outcomes: list[dict[str, Any]],
+    pooled: list[dict[str, Any]],
+    arms: dict[str, dict[str, Any]],
+    settings: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The modality's bodies of evidence (bodies.py), each with what its rating rests on: its
+    studies and their designs, its starting level, its participants as GRADEpro counts them, and
+    the inputs of the build's proposals (the figures, pooled results and risk-of-bias rows of its
+    own studies only)."""
+    modality_id = evidence["modality_id"]
+    studies = {s["study_id"]: s for s in evidence["studies"]}
+    all_arms = evidence.get("arms", [])
+    compared = bodies.comparators(all_arms)
+    found = bodies.keys_with_data(
+        modality_id, evidence["studies"], all_arms, evidence["outcomes"], evidence.get("comparisons", [])
+    )
+    rob_rows = evidence.get("risk_of_bias", [])
+    robins = {r["study_id"] for r in rob_rows if r["tool"] == "robins_i" and r["rob_domain"] == "overall"}
+    result = []
+    for body_key, study_ids in found.items():
+        question_key, domain = body_key.rsplit(":", 1)
+        comparator = question_key.partition("-vs-")[2]
+        own = [
+            o
+            for o in outcomes
+            if o["domain"] == domain and bodies.question(o, compared) == comparator and o["study_id"] in study_ids
+        ]
+        in_body = {o["outcome_id"] for o in own}
+        body_pooled = [p for p in pooled if p["domain"] == domain and set(p["outcome_ids"]) <= in_body]
+        members = [studies[sid] for sid in study_ids]
+        size = evidence_size(own, members, body_pooled, arms, settings).get(domain) or {
+            "participants": None,
+            "studies": len(study_ids),
+            "i2": None,
+            "items": [],
+            "events": None,
+            "egger": [],
+        }
+        by_study = _participants_by_study(members, own, all_arms, comparator)
+        # The proposals count only participants the sources state (never enrolled for assessed).
+        size["participants"] = None if None in by_study.values() else sum(by_study.values())
+        size["enrolled"] = sum(s.get("patients") or 0 for s in members) or None
+        result.append(
+            size
+            | {
+                "key": body_key,
+                "domain": domain,
+                "comparator_id": comparator,
+                "question": comparator,
+                "study_ids": study_ids,
+                "studies": len(study_ids),
+                "designs": wording.design_summary(members),
+                "design_ids": {s["study_id"]: s["design"] for s in members},
+                "start": bodies.start(members, robins),
+                "pooled": body_pooled,
+                "outcome_study": {o["outcome_id"]: o["study_id"] for o in own},
+                "risk_of_bias": [r for r in rob_rows if r["study_id"] in study_ids],
+                "participants_by_study": by_study,
+                "study_rows": {sid: studies[sid] for sid in study_ids},
+                # The search record judges publication bias where Egger's test cannot run.
+                "search": (evidence.get("identification") or [None])[0],
+                "participants_text": wording.body_participants(by_study, members),
+                "label": wording.body_label(
+                    domain,
+                    [a["label"] for a in all_arms if a["study_id"] in study_ids and a.get("role") == "comparator"]
+                    if comparator
+                    else [],
+                ),
+            }
+        )
+    return result
+
+
+def _participants_by_study(
+    members: list[dict[str, Any]], own: list[dict[str, Any]], arms: list[dict[str, Any]], comparator: str
+) -> dict[str, int | None]:
+    """Each study's participants in a body, counted one way (GRADEpro): a comparison's, every
+    patient randomised or allocated (its arms' stated sizes, else the study's); a single group's,
+    the largest number of patients its figures state, else None (not stated)."""
+    result: dict[str, int | None] = {}
+    for s in members:
+        sid = s["study_id"]
+        if comparator:
+            sizes = [a.get("patients") for a in arms if a["study_id"] == sid]
+            result[sid] = sum(sizes) if sizes and all(sizes) else s.get("patients")
+        else:
+            stated = [
+                o["denominator"]
+                for o in own
+                if o["study_id"] == sid
+                and o.get("denominator")
+                and (o.get("denominator_unit") or "patients") == "patients"
+            ]
+            result[sid] = max(stated) if stated else None
+    return result
 
 
 def evidence_size(
@@ -555,9 +737,10 @@ def forest(
     outcomes: dict[str, dict[str, Any]],
     estimates: dict[str, Any],
     studies: dict[str, dict[str, Any]],
+    rob_rows: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Forest plot of one pooled result: per-study Wilson intervals (proportions) or mean ± 1.96
-    SD/√n (means), with the REML weights."""
+    SD/√n (means), with the REML weights, and each study's risk-of-bias judgements beside its row."""
     rows = []
     for oid, weight in zip(entry["outcome_ids"], entry["result"]["weights"], strict=False):
         o = outcomes[oid]
@@ -578,6 +761,8 @@ def forest(
                 "n_text": str(o["denominator"]),
             }
         rows.append({"label": studies[o["study_id"]]["short_name"], "weight": weight, **row})
+    ids = [outcomes[oid]["study_id"] for oid in entry["outcome_ids"]][: len(rows)]
+    rows, rob = _with_rob(rows, ids, rob_rows, entry["domain"])
     title = f"{entry['label']}, {entry['window']}: random-effects meta-analysis"
     return figures.forest_figures(
         entry["figure_id"],
@@ -586,7 +771,19 @@ def forest(
         entry["result"],
         "proportion" if entry["kind"] == "proportion" else "mean",
         entry["sensitivity"] if entry["kind"] == "proportion" else None,
+        rob=rob,
     )
+
+
+def _with_rob(
+    rows: list[dict[str, Any]], study_ids: list[str], rob_rows: list[dict[str, Any]] | None, domain: str
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """A forest plot's rows with their studies' risk-of-bias cells, and its columns and legend."""
+    found = risk_of_bias.forest_columns(study_ids, rob_rows or [], domain)
+    if found is None:
+        return rows, None
+    rows = [r | {"rob": cells} for r, cells in zip(rows, found["cells"], strict=True)]
+    return rows, {"columns": found["columns"], "legend": found["legend"]}
 
 
 def write_summary(summary: dict[str, Any], summary_path: str) -> None:

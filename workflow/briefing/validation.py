@@ -26,7 +26,7 @@ from typing import Any
 import frictionless
 import yaml
 
-from . import certainty, curation, numbers, risk_of_bias
+from . import bodies, certainty, curation, numbers, risk_of_bias
 from .effects import percent_reproduced
 from .evidence import read_package_descriptor
 from .vocabulary import DESIGNS, DOMAINS, EFFECT_MEASURES, STATISTICS, UNITS
@@ -523,6 +523,53 @@ def _certainty_rules(rows: dict[str, Rows], designs: dict[str, Any], add: Add) -
             add("certainty", where[-1][0], "reason", message)
 
 
+def _body_problems(tables: dict[str, _Table], rows: dict[str, Rows], found: list[Problem]) -> list[Problem]:
+    """The certainty rows' bodies of evidence, checked only when the rows they come from are all
+    valid: a refused figure would make its body look empty, a second message for one mistake."""
+    sources = [tables[t] for t in ("studies", "arms", "outcomes", "comparisons", "certainty") if t in tables]
+    if any(t.broken for t in sources) or any(p.file in {t.file for t in sources} for p in found):
+        return []
+    problems: list[Problem] = []
+
+    def add(table: str, row: int | None, column: str | None, message: str) -> None:
+        problems.append(Problem(tables[table].file, row, column, message))
+
+    designs = {s["study_id"]: DESIGNS[s["design"]] for _, s in rows.get("studies", []) if s.get("design") in DESIGNS}
+    _certainty_bodies(rows, designs, add)
+    return problems
+
+
+def _certainty_bodies(rows: dict[str, Rows], designs: dict[str, Any], add: Add) -> None:
+    """A certainty row rates one body of evidence (bodies.py): refused where that question and
+    outcome have no data, so no rating stands for an outcome nobody reports or another question's."""
+    studies = [s for _, s in rows.get("studies", []) if s.get("study_id") in designs]
+    arms = [a for _, a in rows.get("arms", [])]
+    outcomes = [o for _, o in rows.get("outcomes", [])]
+    comparisons = [c for _, c in rows.get("comparisons", [])]
+    found: dict[str, list[str]] = {}
+    for modality in sorted({s["modality_id"] for s in studies if s.get("modality_id")}):
+        found |= bodies.keys_with_data(modality, studies, arms, outcomes, comparisons)
+    for n, c in rows.get("certainty", []):
+        if not (c.get("modality_id") and c.get("outcome_domain")):
+            continue
+        body = certainty.row_key(c)
+        if body in found:
+            continue
+        domain, question = c["outcome_domain"], body.rsplit(":", 1)[0]
+        near = [k for k in found if k.endswith(f":{domain}") and k.split("-vs-")[0].split(":")[0] == c["modality_id"]]
+        hint = f" ({domain} has data as {', '.join(near)}: set comparator_id to match)" if near else ""
+        what = (
+            f"no comparison of {question.replace('-vs-', ' against ')}"
+            if "-vs-" in question
+            else f"no figure of {question} alone (a single group, or a trial's arms together)"
+        )
+        message = (
+            f"{what} reports {domain}, so there is no body of evidence to rate{hint}; correct modality_id, "
+            "comparator_id or outcome_domain, or delete the row"
+        )
+        add("certainty", n, "comparator_id" if near else "outcome_domain", message)
+
+
 # A developer's path or file name ("../shared/seeds/", "000_126d.txt") in text readers see.
 PATH = re.compile(r"\.{0,2}/?(?:[\w.-]+/){2,}|\.\./[\w./-]*|\b[\w-]+\.(?:txt|csv|pdf|json|ya?ml|md)\b")
 
@@ -856,6 +903,7 @@ def validate_package(
 
     problems += config_agreement(tables, rows, list(modalities))
     problems += settings_problems(settings or {})
+    problems += _body_problems(tables, rows, problems)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
 
 

@@ -308,6 +308,9 @@ class Appraisal:
     id: str
     text: str
     symbol: str
+    # What an overall judgement weighs in GRADE's risk-of-bias domain: "low", "some" (some concerns;
+    # "no information" and "seek further info" count here) or "high" (risk_of_bias.propose).
+    concern: str = ""
 
 
 @dataclass(frozen=True)
@@ -327,16 +330,16 @@ class RobTool:
 
 OVERALL = "overall"
 _ROB2_LEVELS = (
-    Appraisal("low", "Low", "+"),
-    Appraisal("some_concerns", "Some concerns", "!"),
-    Appraisal("high", "High", "−"),
+    Appraisal("low", "Low", "+", "low"),
+    Appraisal("some_concerns", "Some concerns", "!", "some"),
+    Appraisal("high", "High", "−", "high"),
 )
 _ROBINS_LEVELS = (
-    Appraisal("low", "Low", "+"),
-    Appraisal("moderate", "Moderate", "!"),
-    Appraisal("serious", "Serious", "−"),
-    Appraisal("critical", "Critical", "×"),
-    Appraisal("no_information", "No information", "?"),
+    Appraisal("low", "Low", "+", "low"),
+    Appraisal("moderate", "Moderate", "!", "some"),
+    Appraisal("serious", "Serious", "−", "high"),
+    Appraisal("critical", "Critical", "×", "high"),
+    Appraisal("no_information", "No information", "?", "some"),
 )
 # Domain labels as the tools publish them: RoB 2 (Sterne 2019, doi:10.1136/bmj.l4898), ROBINS-I
 # (Sterne 2016, doi:10.1136/bmj.i4919), JBI checklist for case series (Munn 2020,
@@ -401,9 +404,9 @@ ROB_TOOL_LIST = (
             Appraisal("not_applicable", "Not applicable", "○"),
         ),
         (
-            Appraisal("include", "Include", "+"),
-            Appraisal("exclude", "Exclude", "−"),
-            Appraisal("seek_further_info", "Seek further info", "?"),
+            Appraisal("include", "Include", "+", "low"),
+            Appraisal("exclude", "Exclude", "−", "high"),
+            Appraisal("seek_further_info", "Seek further info", "?", "some"),
         ),
         # A series of treated patients without a comparison group, whatever its label.
         ("case_series", "single_arm", "clinical_trial", "prospective_cohort", "retrospective_cohort", "cohort"),
@@ -473,6 +476,7 @@ ROB_TOOLS: Registry[RobTool] = Registry("risk-of-bias tool", ROB_TOOL_LIST)
 # data/datapackage.yaml does not repeat them.
 COLUMNS: dict[tuple[str, str], Registry[Any]] = {
     ("studies", "design"): DESIGNS,
+    ("studies", "pooled_design"): DESIGNS,
     ("arms", "role"): ARM_ROLES,
     ("scales", "direction"): SCALE_DIRECTIONS,
     ("identification", "method"): IDENTIFICATION_METHODS,

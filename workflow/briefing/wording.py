@@ -59,6 +59,29 @@ def design_summary(primary: list[dict[str, Any]]) -> str:
     return ", ".join(parts) if parts else "no primary study"
 
 
+def body_label(domain: str, comparator_arms: list[str]) -> str:
+    """A body of evidence's name: its outcome domain's label, and for a comparison what it is
+    against (", against <the comparator arms' labels>")."""
+    against = f", against {' or '.join(dict.fromkeys(comparator_arms))}" if comparator_arms else ""
+    return domain_label(domain) + against
+
+
+def body_participants(by_study: dict[str, int | None], members: list[dict[str, Any]]) -> str:
+    """A body of evidence's participants as GRADEpro prints them, counted one way everywhere:
+    "101 (one randomised trial)", "not stated (68 enrolled; one cohort study)", "at least 58; not
+    stated for 1 study (two case series)"."""
+    designs = design_summary(members)
+    known = [n for n in by_study.values() if n]
+    unstated = [sid for sid, n in by_study.items() if not n]
+    if not unstated:
+        return f"{sum(known)} ({designs})"
+    if not known:
+        enrolled = [s.get("patients") for s in members]
+        return f"not stated ({sum(enrolled)} enrolled; {designs})" if all(enrolled) else f"not stated ({designs})"
+    noun = "study" if len(unstated) == 1 else "studies"
+    return f"at least {sum(known)}; not stated for {len(unstated)} {noun} ({designs})"
+
+
 # ----------------------------------------------------------------------------- sentences
 def study_count_phrase(primary: list[dict[str, Any]]) -> str:
     """ "three primary studies (one cohort study, two case series; 120 patients in total)"."""
@@ -458,6 +481,15 @@ def inconsistency_reason(i2: float | None, judgement: int) -> str:
     return f"I² = {numbers.i2(i2)} %, {what} heterogeneity."
 
 
+def not_assessed(rating: dict[str, Any]) -> str:
+    """Why a body of evidence has no certainty: the domains nobody judged (issue 30, item 4)."""
+    missing = rating["missing"]
+    return (
+        f"Certainty not assessed: {join_and(missing)} {'is' if len(missing) == 1 else 'are'} not yet judged "
+        "(data/certainty.csv), and no level is given before all five domains are; the figures are reported as stated."
+    )
+
+
 def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: list[str] | None = None) -> str:
     """ "Certainty of the evidence on toxicity (radiation myelitis only): very low (⊕◯◯◯). The
     evidence is very uncertain about the effect of ... on radiation myelitis." Scoped to the
@@ -468,6 +500,10 @@ def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: lis
     measures = [] if any(m.lower().startswith(label) for m in measures) else measures
     scope = f"{label} ({', '.join(measures)}{' only' if len(measures) == 1 else ''})" if measures else label
     outcome = measures[0] if len(measures) == 1 else label
+    against = rating.get("label", "").partition(", against ")[2]
+    scope += f", against {against}" if against else ""
+    if not rating["level"]:
+        return f"Evidence on {scope}: {lower_first(not_assessed(rating))}"
     return (
         f"Certainty of the evidence on {scope}: {rating['level_text']} ({rating['symbols']}). "
         + conclusion(rating["level_text"], lower_first(modality_name), outcome)[:-1]
@@ -475,13 +511,15 @@ def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: lis
     )
 
 
-def footnote(domain: str, judgement: dict[str, Any]) -> str:
+def footnote(body: str, judgement: dict[str, Any]) -> str:
     """The footnote of one GRADE judgement: domain, factor, judgement, whose it is (the curator's,
     or the build's proposal), the reason; and what the build's rule proposes where the curator's
     judgement differs from it (the curator's stands)."""
     f = judgement
     whose = "the curator's judgement" if f["source"] == "curator" else "proposed by the build's rule"
-    text = f"{domain_label(domain)}, {f['label'].lower()} ({f['judgement_text']}; {whose}): {f['reason']}"
+    # `body`: a body of evidence's label ("Pain response, against radiotherapy alone"), or a domain id.
+    name = domain_label(body) if body in DOMAINS else body
+    text = f"{name}, {f['label'].lower()} ({f['judgement_text']}; {whose}): {f['reason']}"
     if rule := f.get("rule"):
         verb = "cannot judge it" if rule["judgement"] is None else f"would propose {rule['judgement_text']}"
         text += f" The build's rule {verb}: {rule['reason']}"  # its reason as written: it may open with a name (Egger)
@@ -541,6 +579,8 @@ def timepoints(outcomes: list[dict[str, Any]]) -> str:
 def sof_conclusion(rating: dict[str, Any] | None, treatment: str, domain: str, outcome_name: str) -> str:
     if not rating:
         return "Certainty not rated by the curator for this outcome; the figures are reported as stated."
+    if not rating["level"]:
+        return not_assessed(rating)
     phrase = DOMAINS[domain].phrase
     if phrase:
         noun, verb, verb_s = phrase
@@ -939,3 +979,183 @@ def pooled_ratio_text(row: dict[str, Any]) -> str:
 def rob_not_assessed(names: list[str]) -> str:
     """The primary studies of a modality without a risk-of-bias judgement (data/risk_of_bias.csv)."""
     return f"Risk of bias not assessed: {', '.join(names)}." if names else ""
+
+
+# ----------------------------------------------------------------------------- GRADE proposals per body of evidence
+def rob_proposal_unjudged(domain: str | None) -> str:
+    what = f" for {domain_label(domain).lower()}" if domain else ""
+    return f"No study of this body of evidence has an overall risk-of-bias judgement{what} (data/risk_of_bias.csv)."
+
+
+def rob_proposal(
+    high: list[tuple[str, str, str]],
+    share: dict[str, Any],
+    judgement: int | None,
+    rules: dict[str, Any],
+    some: list[str],
+    unjudged: list[str],
+    unknown: list[str],
+) -> str:
+    """Why the build proposes this risk-of-bias judgement: the studies at high risk (tool and
+    judgement), their share of the weight or participants, and the cut-offs it was held to."""
+    who = "; ".join(f"{name}: {tool} {word.lower()}" for name, tool, word in high)
+    if share["share"] is None:
+        of = "no participant count to weigh the studies by"
+    elif share["basis"] == "weight":
+        of = f"{numbers.percent(share['share'])} % of the weight of the pooled {share['label']}"
+    else:
+        of = f"{numbers.percent(share['share'])} % of the participants"
+    serious, between = numbers.declared(rules["serious_share"]), numbers.declared(rules["intermediate_share"])
+    if not high:
+        text = f"No study at high risk of bias ({of})"
+    else:
+        text = f"Studies at high risk of bias ({who}) carry {of}"
+    if judgement == -1 and share["share"] is not None and share["share"] * 100 >= rules["serious_share"]:
+        text += f": most of the evidence ({serious} % or more), serious"
+    elif judgement == -1 and share["share"] is not None:
+        text += f": between {between} % and {serious} %, enough to affect the interpretation, serious"
+    elif judgement == -1:
+        text += ": every study is at high risk, serious"
+    elif judgement == 0 and high:
+        text += f": under {between} %, not serious"
+    elif judgement is None:
+        text += ": the build does not judge it"
+    text += f" (GRADE guidelines 4; the panel's cut-offs {between} % and {serious} %, config analysis.risk_of_bias)."
+    if some:
+        text += f" Some concerns or no information, counted as some concerns: {join_and(some)}."
+    if unjudged:
+        text += f" Not judged for this outcome: {join_and(unjudged)}."
+    if unknown:
+        text += f" Participants not stated, not weighed: {join_and(unknown)}."
+    return text
+
+
+def rob_sensitivity(entry: dict[str, Any]) -> str:
+    """The pooled result without its studies at high risk, beside the same model with them."""
+    scale = entry["scale"]
+    with_all = f"{_pooled_text(entry['full'], scale)} with them"
+    left = f"Without {join_and(entry['excluded'])} (high risk of bias), {entry['label']}"
+    if entry["result"] is None:
+        return f"{left}: {entry['k']} study left, nothing to pool; {with_all}, inverse-variance REML."
+    shown = _pooled_text(entry["result"], scale)
+    return f"{left}: {shown} from {entry['k']} studies, against {with_all} (inverse-variance REML)."
+
+
+def _pooled_text(r: dict[str, Any], scale: str) -> str:
+    """ "62.1 % (95 % CI 50.2 to 72.8 %)" from a pooled result on its reporting scale."""
+    key = "_prop" if scale == "proportion" else ""
+    unit = " %" if scale == "proportion" else ""
+    ci = numbers.ci(r["ci_low" + key], r["ci_high" + key], scale)
+    return f"{numbers.estimate(r['estimate' + key], scale)}{unit} ({ci})"
+
+
+def rob_forest_legend(tools: list[Any], one: Any | None) -> str:
+    """What the risk-of-bias columns beside a forest plot mean: each domain's short name (one tool)
+    and each symbol, in words, per tool."""
+    parts = []
+    if one is not None:
+        parts.append(
+            f"Risk of bias ({one.label.split(' (')[0]}): "
+            + "; ".join(f"{'Overall' if d.id == 'overall' else d.id}: {d.text.lower()}" for d in one.domains)
+        )
+    else:
+        parts.append("Risk of bias: each study's overall judgement, with the tool that fits its design")
+    for t in tools:
+        seen: dict[str, list[str]] = {}
+        for a in t.judgements + t.overall_judgements:
+            if a.text.lower() not in seen.setdefault(a.symbol, []):
+                seen[a.symbol].append(a.text.lower())
+        parts.append(f"{t.label.split(' (')[0]}: " + ", ".join(f"{s} {' or '.join(w)}" for s, w in seen.items()))
+    return ". ".join(parts) + "."
+
+
+def inconsistency_single() -> str:
+    return "A single study: inconsistency is not applicable, and the evidence is not rated down for it."
+
+
+def inconsistency_unpooled(k: int) -> str:
+    return (
+        f"{k} studies, no result of theirs pooled: the build has no like results to set side by side, so "
+        "it does not judge inconsistency (GRADE guidance 36); the curator does."
+    )
+
+
+def inconsistency_36(f: dict[str, Any], judgement: int | None) -> str:
+    """Why the build proposes this on inconsistency for one pooled result (GRADE guidance 36): the
+    overlap of the studies' CIs, the point estimates against the threshold, the prediction interval;
+    I² as support."""
+    scale = f["scale"]
+    unit = " %" if scale == "proportion" else ""
+    overlap = "the studies' 95 % CIs all overlap" if f["overlap"] else "the studies' 95 % CIs do not all overlap"
+    text = f"Pooled {f['label']}: {overlap}"
+    if f["t"] is None:
+        text += f"; no threshold declared for {f['name']}, so the spread is not set against one"
+    else:
+        word = "tolerable risk" if f["kind"] == "harm" else "threshold"
+        where = "on both sides of" if f["both_sides"] else "all on one side of"
+        text += f"; the point estimates lie {where} the {word} of {numbers.declared(f['t'])} %"
+    if f["pi"][0] is not None:
+        pi = f"{numbers.estimate(f['pi'][0], scale)} to {numbers.estimate(f['pi'][1], scale)}{unit}"
+        crosses = f.get("pi_crosses")
+        text += f"; 95 % prediction interval {pi}" + (
+            "" if crosses is None else (", crossing it" if crosses else ", not crossing it")
+        )
+    if f["i2"] is not None:
+        text += f"; I² = {numbers.i2(f['i2'])} % (support only)"
+    verdict = {
+        -1: "serious (−1): results on both sides of the threshold that do not overlap",
+        0: "not serious",
+        None: "not judged by the build: whether the spread matters is the curator's call",
+    }[judgement]
+    return f"{text}. {verdict.capitalize()} (GRADE guidance 36)."
+
+
+def indirectness_none() -> str:
+    return (
+        "No study of this body of evidence is flagged as indirect in population, intervention or outcome "
+        "(studies.csv: indirect_population, indirect_intervention, indirect_outcome)."
+    )
+
+
+def indirectness_flagged(
+    flagged: list[tuple[str, list[tuple[str, str]]]], share: dict[str, Any], judgement: int | None
+) -> str:
+    """Which studies are flagged as indirect and why, their share of the body, and the proposal."""
+    who = "; ".join(name + " (" + "; ".join(f"{aspect}: {text}" for aspect, text in why) + ")" for name, why in flagged)
+    if share["share"] is None:
+        of = "no participant count to weigh them by"
+    elif share["basis"] == "weight":
+        of = f"{numbers.percent(share['share'])} % of the weight of the pooled {share['label']}"
+    else:
+        of = f"{numbers.percent(share['share'])} % of the participants"
+    verdict = {
+        -1: "most of the evidence, serious",
+        0: "less than most of the evidence, not serious",
+        None: "the build does not judge it",
+    }[judgement]
+    if share["share"] is None and judgement == -1:
+        verdict = "every study, serious"
+    return f"Flagged as indirect: {who}. They carry {of}: {verdict}."
+
+
+def publication_bias_searched(record: dict[str, Any], k: int, minimum: int) -> str:
+    return (
+        f"{k} {'study' if k == 1 else 'studies'}, fewer than the {minimum} a funnel-plot test needs (Cochrane "
+        f"Handbook 13.3.5.4); the studies come from a systematic search of {_databases(record)}, "
+        f"last run on {record['last_search_date']}, and nothing in the record suggests missing studies: undetected."
+    )
+
+
+def publication_bias_unsearched(record: dict[str, Any], k: int, minimum: int) -> str:
+    test = f"{k} {'study' if k == 1 else 'studies'}, fewer than the {minimum} a funnel-plot test needs"
+    if record.get("method") == "curated_selection":
+        return (
+            f"Not assessed: {test}, and the studies are a curated selection, not the result of a systematic search "
+            "(data/identification.csv), so whether studies are missing cannot be judged."
+        )
+    return f"Not assessed: {test}, and no search is recorded (data/identification.csv)."
+
+
+def _databases(record: dict[str, Any]) -> str:
+    """The databases a search record lists, separated by ';' there, as a reader's list."""
+    return ", ".join(d.strip() for d in (record.get("databases") or "").split(";") if d.strip())
