@@ -291,19 +291,12 @@ def bottom_line(
             "modality_id": s["modality_id"],
             "name": s["modality"]["name"],
             "text": s["main_pain"]["text"] if s["main_pain"] else None,
-            "certainty": _headline_certainty(s),
+            # The certainty of the result the headline quotes, not the lowest of the modality's.
+            "certainty": s["main_pain"]["certainty"] if s["main_pain"] else None,
         }
         for s in quantitative
     ]
     return {"points": points, "per_modality": per_modality}
-
-
-def _headline_certainty(s: dict[str, Any]) -> dict[str, Any] | None:
-    """The certainty of the outcome the headline quotes, not the lowest of the modality's."""
-    if not s["main_pain"]:
-        return None
-    domain = next(o["domain"] for o in s["outcomes"] if o["outcome_id"] == s["main_pain"]["outcome_id"])
-    return next((r for r in s["certainty"] if r["domain"] == domain), None)
 
 
 def limitations(

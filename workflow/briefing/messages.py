@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import sof, wording
+from . import wording
 from .vocabulary import DESIGNS, FACTORS
 
 
@@ -30,7 +30,7 @@ def key_message(s: dict[str, Any]) -> str:
         return wording.review_key_message(review_findings(s)) + gaps.replace(
             "Not reported:", "No primary study reports:"
         )
-    top = sof.headline_row(s["sof"]["rows"])  # the row the cross-modality table shows
+    top = s["main_pain"]  # headlines.choose: the row the side-by-side tables show
     size = f"{wording.sentence_start(s['designs'])}, {wording.patients_total(s)}."
     awaiting = without_figures(s)
     if awaiting:
@@ -38,14 +38,7 @@ def key_message(s: dict[str, Any]) -> str:
         size += wording.join_and([wording.study_size(st) for st in awaiting]) + "."
     if top is None:
         return size + gaps
-    # A pooled effect names its time windows itself.
-    dated = top["timepoints"] and top["timepoints"] != "time point not stated" and not top["pooled"]
-    when = f", {top['timepoints']}" if dated else ""
-    finding = f" {top['outcome']}{when}: {wording.lower_first(top['effect'])}"
-    if top.get("subgroup"):  # only when no whole group's row exists: labelled, beside the trial's total
-        studies = {st["study_id"]: st for st in s["primary_studies"]}
-        (study,) = (studies[i] for i in top["study_ids"][:1])
-        finding = wording.subgroup_headline(finding, study["short_name"], study["patients"])
+    finding = f" {top['text']}"
     if top["certainty"]:
         finding += f"; {top['certainty']['level_text']} certainty: {wording.lower_first(top['conclusion'])}"
     else:

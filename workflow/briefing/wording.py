@@ -856,6 +856,15 @@ def stated_finding(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
     return text
 
 
+def stated_effect_row(c: dict[str, Any], study: dict[str, Any]) -> str:
+    """A critical outcome's figure that no primary study of the modality gives but a trial or a
+    systematic review states between two arms: "Saito 2019 (systematic review with meta-analysis,
+    9 studies pooled): OR 0.85 (95 % CI 0.66 to 1.08); time point not stated; single fraction
+    against multiple fractions"."""
+    pooled = f", {c['studies']} studies pooled" if c.get("studies") else ""
+    return f"{study['short_name']} ({DESIGNS[study['design']].singular}{pooled}): {c['text']}; {c['scope']}"
+
+
 def patients_text(study: dict[str, Any]) -> str:
     """A study's number of patients as printed, or that the source states none."""
     return PATIENTS_NOT_STATED if study.get("patients") is None else str(study["patients"])
