@@ -153,7 +153,7 @@ def test_certainty_is_worded_for_the_outcome_measured_not_its_domain(built):
     assert "on toxicity:" not in text and "on toxicity." not in text
     assert "Certainty of the evidence on toxicity (radiation myelitis only): very low" in text
     assert (
-        "very uncertain about the effect of hypofractionated external-beam radiotherapy on radiation myelitis" in text
+        "After hypofractionated external-beam radiotherapy, radiation myelitis: the evidence is very uncertain." in text
     )
 
 

@@ -96,12 +96,7 @@ def importance_method(settings: dict[str, Any]) -> str:
         for level, level_text in importance.LEVELS.items()
         if any(p.importance == level for p in outcomes)
     ]
-    return (
-        "outcomes were rated for their importance to the decision before the results were read ("
-        + "; ".join(levels)
-        + "). Each modality's summary of findings lists its outcomes in that order and has a row for every "
-        'critical outcome, "not reported" where no study reports it'
-    )
+    return wording.importance_method(levels, (settings or {}).get("importance_record"))
 
 
 def references(

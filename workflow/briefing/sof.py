@@ -216,7 +216,7 @@ def _derived_overall_rows(
             "certainty": rating,
             "marks": list(marks.get(first["domain"], {}).values()),
             "comments": ["Derived by the build as complete + partial; the sources do not report the sum."],
-            "conclusion": wording.sof_conclusion(rating, treatment, first["domain"], first["measure"]),
+            "conclusion": wording.single_group_conclusion(rating, treatment, first["domain"], first["measure"]),
             "definition": DEFINITION_OVERALL_DERIVED,
             "subgroup": None,
             "importance": p.importance if p else None,
@@ -342,7 +342,8 @@ def _row(
         "certainty": rating,
         "marks": list(marks.get(domain, {}).values()),
         "comments": sorted({o["note"] for o in outcomes if o.get("note")}),
-        "conclusion": wording.sof_conclusion(rating, treatment, domain, outcomes[0]["measure"]),
+        # One modality's figures: what happened after it (an arm read alone too), never its effect.
+        "conclusion": wording.single_group_conclusion(rating, treatment, domain, outcomes[0]["measure"]),
     }
 
 

@@ -117,7 +117,9 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         # The rule's inputs stay here; the summary keeps the counts the proposals name.
         "evidence_size": {d: {k: v for k, v in e.items() if k not in ("items", "egger")} for d, e in size.items()},
         "figures": _figures(modality_id, groups, trajectories, pooled, outcomes, estimates, study_names, scales),
-        "sentences": _sentences(primary, outcomes, estimates, ratings, evidence["modality"], stated_comparisons),
+        "sentences": _sentences(
+            primary, outcomes, estimates, ratings, evidence["modality"], stated_comparisons, paired
+        ),
         "statements": evidence["statements"],
         "unpooled": pooling.unpooled(single, estimates, windows, pooled) + pooling.compared(own, paired),
         "findings": {c.id: _role_texts(primary_ids, own, estimates, c.id) for c in COMPARISON_COLUMNS},
@@ -427,8 +429,11 @@ def _sentences(
     ratings: list[dict[str, Any]],
     modality: dict[str, Any],
     comparisons: list[dict[str, Any]],
+    paired: set[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """What the data say: one sentence per primary study, then one per certainty rating."""
+    """What the data say: one sentence per primary study, then one per certainty rating, worded as
+    an effect only where the domain has a comparison between arms (`paired`: outcomes compared)."""
+    compared = {c["domain"] for c in comparisons} | {o["domain"] for o in outcomes if o["outcome_id"] in (paired or ())}
     sentences: list[dict[str, Any]] = [
         {
             "text": wording.study_sentence(
@@ -444,7 +449,10 @@ def _sentences(
     sentences += [
         {
             "text": wording.certainty_sentence(
-                r, modality["name"], [o["measure"] for o in outcomes if o["domain"] == r["domain"]]
+                r,
+                modality["name"],
+                [o["measure"] for o in outcomes if o["domain"] == r["domain"]],
+                single_group=r["domain"] not in compared,
             ),
             "study_id": None,
         }

@@ -429,6 +429,45 @@ MEANING = {
 }
 
 
+# The same levels for the results of one treated group (a series, a cohort, an arm read alone): they
+# show what happened after the treatment, not its effect, which needs a comparison group.
+CONCLUSION_AFTER = {
+    "high": "After {treatment}, {outcome}: the true values lie close to the figures shown",
+    "moderate": "After {treatment}, {outcome}: the true values are probably close to the figures shown",
+    "low": "After {treatment}, {outcome}: the true values may be substantially different from the figures shown",
+    "very low": "After {treatment}, {outcome}: the evidence is very uncertain",
+}
+
+
+def conclusion_after(level_text: str, treatment: str, outcome: str) -> str:
+    """ "After hypofractionated external-beam radiotherapy, pain: the evidence is very uncertain." """
+    return CONCLUSION_AFTER[level_text].format(treatment=treatment, outcome=outcome) + "."
+
+
+def importance_method(levels: list[str], record: dict[str, Any] | None) -> str:
+    """The Methods entry on outcome importance: who rated it and when, from the config's record
+    (analysis.importance_record); "before the results were read" only where the record says so."""
+    if not record:
+        who = ", by whom and when not recorded"
+    else:
+        who = f" by {record['rated_by']} on {record['date']} (recorded in {record['source']})"
+        who += ", before the results were read" if record.get("before_results") else ""
+    return (
+        f"outcomes were rated for their importance to the decision{who} ("
+        + "; ".join(levels)
+        + "). Each modality's summary of findings lists its outcomes in that order and has a row for every "
+        'critical outcome, "not reported" where no study reports it'
+    )
+
+
+def single_group_conclusion(rating: dict[str, Any] | None, treatment: str, domain: str, outcome_name: str) -> str:
+    """A summary-of-findings conclusion for single-group results: never an "effect"."""
+    if not rating:
+        return sof_conclusion(None, treatment, domain, outcome_name)
+    phrase = DOMAINS[domain].phrase
+    return conclusion_after(rating["level_text"], treatment, phrase[0] if phrase else lower_first(outcome_name))
+
+
 def conclusion(
     level_text: str, treatment: str, outcome: str, verb: str = "result in", verb_s: str = "results in"
 ) -> str:
@@ -458,7 +497,9 @@ def inconsistency_reason(i2: float | None, judgement: int) -> str:
     return f"I² = {numbers.i2(i2)} %, {what} heterogeneity."
 
 
-def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: list[str] | None = None) -> str:
+def certainty_sentence(
+    rating: dict[str, Any], modality_name: str, measures: list[str] | None = None, single_group: bool = False
+) -> str:
     """ "Certainty of the evidence on toxicity (radiation myelitis only): very low (⊕◯◯◯). The
     evidence is very uncertain about the effect of ... on radiation myelitis." Scoped to the
     outcomes actually measured, never the whole domain they belong to."""
@@ -468,11 +509,9 @@ def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: lis
     measures = [] if any(m.lower().startswith(label) for m in measures) else measures
     scope = f"{label} ({', '.join(measures)}{' only' if len(measures) == 1 else ''})" if measures else label
     outcome = measures[0] if len(measures) == 1 else label
-    return (
-        f"Certainty of the evidence on {scope}: {rating['level_text']} ({rating['symbols']}). "
-        + conclusion(rating["level_text"], lower_first(modality_name), outcome)[:-1]
-        + "."
-    )
+    treatment = lower_first(modality_name)
+    words = (conclusion_after if single_group else conclusion)(rating["level_text"], treatment, outcome)
+    return f"Certainty of the evidence on {scope}: {rating['level_text']} ({rating['symbols']}). {words}"
 
 
 def footnote(domain: str, judgement: dict[str, Any]) -> str:
