@@ -41,13 +41,17 @@ def test_the_config_lists_the_briefings_critical_outcomes_in_its_order():
         "Pain score",
         "Radiation myelopathy or myelitis",
         "Vertebral compression fracture",
+        "Pain flare",
+        "Perioperative mortality",
+        "Perioperative complications",
+        "Haematological toxicity",
         "Neurological deterioration",
     ]
     myelitis = {"domain": "toxicity", "measure": "Radiation myelitis", "source_term": "radiation myelitis"}
     flare = {"domain": "toxicity", "measure": "Pain flare", "source_term": "flare"}
     other = {"domain": "toxicity", "measure": "Skin reaction", "source_term": "dermatitis"}
     assert importance.classify(myelitis, PRESPECIFIED).id == "myelopathy"
-    assert importance.classify(flare, PRESPECIFIED).importance == "important"
+    assert importance.classify(flare, PRESPECIFIED).importance == "critical"  # for radiotherapy (issue 30)
     assert importance.classify(other, PRESPECIFIED) is None
 
 
@@ -55,17 +59,16 @@ def test_every_summary_of_findings_lists_every_critical_outcome_most_important_f
     for m in _context(built)["modalities"]:
         rows = m["sof"]["rows"]
         names = [r["outcome"] for r in rows]
-        reported = {
-            importance.classify(o, PRESPECIFIED).id for o in m["outcomes"] if importance.classify(o, PRESPECIFIED)
-        }
-        for p in PRESPECIFIED:
+        own = importance.prespecified(importance.for_modality(CONFIG["analysis"], m["modality_id"]))
+        reported = {importance.classify(o, own).id for o in m["outcomes"] if importance.classify(o, own)}
+        for p in own:
             if p.critical and p.id not in reported:
                 assert p.label in names, (m["modality_id"], p.label)
         ranks = [importance.RANK.get(r["importance"], len(importance.RANK)) for r in rows]
         assert ranks == sorted(ranks), m["modality_id"]
     hfrt = _modality(built, "hfrt")["sof"]["rows"]
     missing = [r["outcome"] for r in hfrt if r["not_reported"]]
-    assert missing == ["Vertebral compression fracture", "Neurological deterioration"]
+    assert missing == ["Vertebral compression fracture", "Pain flare", "Neurological deterioration"]
     assert [r["importance"] for r in hfrt if r["outcome"] == "Re-irradiation"] == ["important"]
 
 

@@ -91,10 +91,11 @@ def importance_method(settings: dict[str, Any]) -> str:
     outcomes = importance.prespecified(settings)
     if not outcomes:
         return "no outcome importance is declared in the config (analysis.outcomes)"
+    named = [(p.importance, wording.lower_first(p.label) + p.scope_text) for p in outcomes]
     levels = [
-        f"{level_text}: {', '.join(wording.lower_first(p.label) for p in outcomes if p.importance == level)}"
+        f"{level_text}: {', '.join(name for at, name in named if at == level)}"
         for level, level_text in importance.LEVELS.items()
-        if any(p.importance == level for p in outcomes)
+        if any(at == level for at, _ in named)
     ]
     return wording.importance_method(levels, (settings or {}).get("importance_record"))
 

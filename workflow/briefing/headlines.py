@@ -48,7 +48,7 @@ def candidates(summary: dict[str, Any], settings: dict[str, Any] | None = None) 
     for row in summary.get("sof_differences", []):
         found.append(_from_computed(row, studies, outcomes, "difference", row.get("difference_text", "")))
     for c in summary.get("comparisons", []):
-        found.append(_from_stated(c, arms, studies, outcomes, "stated"))
+        found.append(_from_stated(importance.with_event(c, summary["outcomes"]), arms, studies, outcomes, "stated"))
     for r in summary.get("review_results", []):
         found += [_from_stated(c, arms, studies, outcomes, "review") for c in r["comparisons"]]
     return found
@@ -157,7 +157,7 @@ def _from_computed(
         subgroup=row.get("subgroup"),
         pooled=bool(row.get("pooled")),
         tier=_tier(row["study_ids"], studies, True),
-        prespecified=importance.classify(row, outcomes),
+        prespecified=importance.classify(row | {"event": row.get("event_kind")}, outcomes),
     )
 
 

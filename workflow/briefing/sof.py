@@ -250,7 +250,7 @@ def _stated_elsewhere(p: importance.Prespecified, summary: dict[str, Any]) -> li
     """The between-arm effects of a prespecified outcome that the modality's trials or systematic
     reviews state (summary comparisons, review results) although no primary study's row gives it."""
     stated = summary.get("comparisons", []) + [c for r in summary.get("review_results", []) for c in r["comparisons"]]
-    return [c for c in stated if p.matches(c) and not c.get("subgroup")]
+    return [c for c in stated if p.matches(importance.with_event(c, summary["outcomes"])) and not c.get("subgroup")]
 
 
 def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> dict[str, Any]:
