@@ -61,3 +61,13 @@ def test_the_config_schema_checks_events_and_modalities():
         assert "'side effect' is not one of ['harm', 'benefit']" in e.message
     else:
         raise AssertionError("an unknown event kind passed the schema")
+
+
+def test_an_outcome_for_a_modality_the_config_does_not_build_is_refused():
+    from briefing import validation
+
+    assert validation.config_problems(CONFIG) == []
+    bad = copy.deepcopy(CONFIG)
+    bad["analysis"]["outcomes"][2]["modalities"] = ["srs", "sbrt"]
+    (problem,) = validation.config_problems(bad)
+    assert problem.column == "analysis.outcomes.2.modalities" and "'sbrt' is not one of modalities" in problem.message
