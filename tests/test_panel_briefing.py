@@ -76,7 +76,8 @@ def test_a_not_reported_row_shows_as_such_in_the_briefing(built):
     page = BeautifulSoup((built / "reports" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
     table = page.find(id="table-surgery-sof")  # a narrative modality: only the gaps
     rows = table.find_all("tr", class_="not-reported")
-    assert [r.th.get_text(" ", strip=True).split(" Critical")[0] for r in rows] == CRITICAL
+    own = importance.prespecified(importance.for_modality(CONFIG["analysis"], "surgery"))  # its own harms
+    assert [r.th.get_text(" ", strip=True).split(" Critical")[0] for r in rows] == [p.label for p in own if p.critical]
     assert all("not reported" in r.get_text() for r in rows)
 
 
@@ -177,7 +178,11 @@ def test_each_modality_has_a_key_message_and_the_briefing_its_research_gaps(buil
     assert hfrt.startswith("One retrospective cohort study, 58 patients.")
     assert "very low certainty" in hfrt and "Not reported: vertebral compression fracture" in hfrt
     gaps = " ".join(context["research_gaps"])
-    assert "Vertebral compression fracture (critical): no study in this briefing reports it for any modality." in gaps
+    assert "Neurological deterioration (critical): no study in this briefing reports it for any modality." in gaps
+    assert (  # a harm of some modalities (issue 30): the gap names them
+        "Vertebral compression fracture (critical): no study in this briefing reports it for the modalities it is "
+        "for (single-fraction spinal radiosurgery, hypofractionated" in gaps
+    )
     assert "no randomised trial" in gaps
     page = BeautifulSoup((built / "reports" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
     assert page.find(id="research-gaps") and page.find(id="key-message-srs")

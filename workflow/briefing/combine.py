@@ -409,6 +409,7 @@ def build(
             summaries,
             len(direct_studies(direct)),
             [p.label for p in importance.prespecified(config.get("analysis"))],
+            {p.label: list(p.modalities) for p in importance.prespecified(config.get("analysis")) if p.modalities},
         ),
         # The certainty and importance entries are generated from the config: they state the
         # thresholds and the importance actually used.

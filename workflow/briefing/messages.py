@@ -61,10 +61,16 @@ def review_findings(s: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
-def research_gaps(summaries: list[dict[str, Any]], direct: int, order: list[str] | None = None) -> list[str]:
+def research_gaps(
+    summaries: list[dict[str, Any]],
+    direct: int,
+    order: list[str] | None = None,
+    applies: dict[str, list[str]] | None = None,
+) -> list[str]:
     """The gaps a panel would commission research for: critical outcomes nobody reports (in
     `order`, the prespecified outcomes' labels by importance), the certainty of what is reported
-    and why it is rated down, and the designs that are missing."""
+    and why it is rated down, and the designs that are missing. `applies`: the modalities each
+    outcome is prespecified for, where not all (a modality's own harms)."""
     gaps = []
     names = {s["modality_id"]: wording.lower_first(s["modality"]["name"]) for s in summaries}
     missing: dict[str, list[str]] = {}
@@ -74,8 +80,14 @@ def research_gaps(summaries: list[dict[str, Any]], direct: int, order: list[str]
     order = order or []
     for outcome in sorted(missing, key=lambda o: order.index(o) if o in order else len(order)):
         modalities = missing[outcome]
+        scope = [m for m in (applies or {}).get(outcome, []) if m in names]
         if len(modalities) == len(summaries):
             gaps.append(f"{outcome} (critical): no study in this briefing reports it for any modality.")
+        elif scope and set(modalities) == set(scope):
+            where = wording.join_and([names[m] for m in scope])
+            gaps.append(
+                f"{outcome} (critical): no study in this briefing reports it for the modalities it is for ({where})."
+            )
         else:
             gaps.append(f"{outcome} (critical): not reported for {wording.join_and([names[m] for m in modalities])}.")
     low = {s["modality_id"]: [r for r in s["certainty"] if r["level"] <= 2] for s in summaries}
