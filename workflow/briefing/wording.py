@@ -302,9 +302,10 @@ def reported_categories(group: dict[str, Any]) -> str:
     )
 
 
-def subgroup_headline(text: str, study: str, patients: int) -> str:
+def subgroup_headline(text: str, study: str, patients: int | None) -> str:
     """A subgroup's figure as a headline: labelled, beside its trial's whole group."""
-    return f"{text} (a subgroup of {study}, whose whole group was {patients} patients)"
+    whole = f"was {patients} patients" if patients else "is not stated"
+    return f"{text} (a subgroup of {study}, whose whole group {whole})"
 
 
 def join_and(items: list[str]) -> str:
