@@ -41,13 +41,17 @@ def test_the_config_lists_the_briefings_critical_outcomes_in_its_order():
         "Pain score",
         "Radiation myelopathy or myelitis",
         "Vertebral compression fracture",
+        "Pain flare",
+        "Perioperative mortality",
+        "Perioperative complications",
+        "Haematological toxicity",
         "Neurological deterioration",
     ]
     myelitis = {"domain": "toxicity", "measure": "Radiation myelitis", "source_term": "radiation myelitis"}
     flare = {"domain": "toxicity", "measure": "Pain flare", "source_term": "flare"}
     other = {"domain": "toxicity", "measure": "Skin reaction", "source_term": "dermatitis"}
     assert importance.classify(myelitis, PRESPECIFIED).id == "myelopathy"
-    assert importance.classify(flare, PRESPECIFIED).importance == "important"
+    assert importance.classify(flare, PRESPECIFIED).importance == "critical"  # for radiotherapy (issue 30)
     assert importance.classify(other, PRESPECIFIED) is None
 
 
@@ -55,17 +59,16 @@ def test_every_summary_of_findings_lists_every_critical_outcome_most_important_f
     for m in _context(built)["modalities"]:
         rows = m["sof"]["rows"]
         names = [r["outcome"] for r in rows]
-        reported = {
-            importance.classify(o, PRESPECIFIED).id for o in m["outcomes"] if importance.classify(o, PRESPECIFIED)
-        }
-        for p in PRESPECIFIED:
+        own = importance.prespecified(importance.for_modality(CONFIG["analysis"], m["modality_id"]))
+        reported = {importance.classify(o, own).id for o in m["outcomes"] if importance.classify(o, own)}
+        for p in own:
             if p.critical and p.id not in reported:
                 assert p.label in names, (m["modality_id"], p.label)
         ranks = [importance.RANK.get(r["importance"], len(importance.RANK)) for r in rows]
         assert ranks == sorted(ranks), m["modality_id"]
     hfrt = _modality(built, "hfrt")["sof"]["rows"]
     missing = [r["outcome"] for r in hfrt if r["not_reported"]]
-    assert missing == ["Vertebral compression fracture", "Neurological deterioration"]
+    assert missing == ["Vertebral compression fracture", "Pain flare", "Neurological deterioration"]
     assert [r["importance"] for r in hfrt if r["outcome"] == "Re-irradiation"] == ["important"]
 
 
@@ -73,7 +76,8 @@ def test_a_not_reported_row_shows_as_such_in_the_briefing(built):
     page = BeautifulSoup((built / "reports" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
     table = page.find(id="table-surgery-sof")  # a narrative modality: only the gaps
     rows = table.find_all("tr", class_="not-reported")
-    assert [r.th.get_text(" ", strip=True).split(" Critical")[0] for r in rows] == CRITICAL
+    own = importance.prespecified(importance.for_modality(CONFIG["analysis"], "surgery"))  # its own harms
+    assert [r.th.get_text(" ", strip=True).split(" Critical")[0] for r in rows] == [p.label for p in own if p.critical]
     assert all("not reported" in r.get_text() for r in rows)
 
 
@@ -153,7 +157,7 @@ def test_certainty_is_worded_for_the_outcome_measured_not_its_domain(built):
     assert "on toxicity:" not in text and "on toxicity." not in text
     assert "Certainty of the evidence on toxicity (radiation myelitis only): very low" in text
     assert (
-        "very uncertain about the effect of hypofractionated external-beam radiotherapy on radiation myelitis" in text
+        "After hypofractionated external-beam radiotherapy, radiation myelitis: the evidence is very uncertain." in text
     )
 
 
@@ -174,7 +178,11 @@ def test_each_modality_has_a_key_message_and_the_briefing_its_research_gaps(buil
     assert hfrt.startswith("One retrospective cohort study, 58 patients.")
     assert "very low certainty" in hfrt and "Not reported: vertebral compression fracture" in hfrt
     gaps = " ".join(context["research_gaps"])
-    assert "Vertebral compression fracture (critical): no study in this briefing reports it for any modality." in gaps
+    assert "Neurological deterioration (critical): no study in this briefing reports it for any modality." in gaps
+    assert (  # a harm of some modalities (issue 30): the gap names them
+        "Vertebral compression fracture (critical): no study in this briefing reports it for the modalities it is "
+        "for (single-fraction spinal radiosurgery, hypofractionated" in gaps
+    )
     assert "no randomised trial" in gaps
     page = BeautifulSoup((built / "reports" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
     assert page.find(id="research-gaps") and page.find(id="key-message-srs")

@@ -89,7 +89,7 @@ def test_a_systematic_reviews_pooled_result_is_not_called_narrative_evidence(rev
         "No primary study in the data; a systematic review with meta-analysis gives pooled results, as the review "
         "states them. Overall pain response, single fraction against multiple fractions: OR 0.85 (95 % CI 0.66 to "
         "1.08), 9 studies pooled (Saito 2019, systematic review with meta-analysis). No primary study reports: "
-        "pain response"
+        "pain score"  # not pain response: the review's pooled OR is in the summary of findings (issue 30)
     )
     (row,) = [r for r in combine.comparison_rows([cebrt])]
     assert row["review_findings"] == [
@@ -139,7 +139,7 @@ def test_the_comparison_table_shows_a_reviews_pooled_result_and_the_references_n
     (row,) = [tr for tr in page.select("#table-comparison tbody tr") if "modality-cebrt" in str(tr.th)]
     text = re.sub(r"\s+", " ", row.get_text(" "))
     assert "narrative evidence only" not in text and "no quantitative evidence" not in text
-    assert "OR 0.85 (95 % CI 0.66 to 1.08), 9 studies pooled" in text
+    assert "OR 0.85 (95 % CI 0.66 to 1.08) (Saito 2019, systematic review with meta-analysis, 9 studies pooled)" in text
     references = re.sub(r"\s+", " ", page.select_one("#references").get_text(" "))
     assert "Source: PubMed 26719712, abstract (methods and results)." in references
     assert "(abstract) (" not in references

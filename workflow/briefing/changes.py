@@ -281,8 +281,8 @@ def _headline_line(old: EditionModality, new: EditionModality) -> str:
     arm, subgroup or measure) says so, and is no change of the modality's effect."""
     ids = old.headline_outcome_id, new.headline_outcome_id
     if (ids[0] is not None and ids[0] == ids[1]) or not (old.headline and new.headline):
-        return f"Headline pain outcome: {old.headline or 'none'} → {new.headline or 'none'}."
-    text = f"Headline pain outcome: now {new.headline}; previously {old.headline}."
+        return f"Headline result: {old.headline or 'none'} → {new.headline or 'none'}."
+    text = f"Headline result: now {new.headline}; previously {old.headline}."
     # An edition from before headlines were identified cannot tell; two known ids can.
     return text + (" These are different figures, not one figure that changed." if None not in ids else "")
 

@@ -91,17 +91,13 @@ def importance_method(settings: dict[str, Any]) -> str:
     outcomes = importance.prespecified(settings)
     if not outcomes:
         return "no outcome importance is declared in the config (analysis.outcomes)"
+    named = [(p.importance, wording.lower_first(p.label) + p.scope_text) for p in outcomes]
     levels = [
-        f"{level_text}: {', '.join(wording.lower_first(p.label) for p in outcomes if p.importance == level)}"
+        f"{level_text}: {', '.join(name for at, name in named if at == level)}"
         for level, level_text in importance.LEVELS.items()
-        if any(p.importance == level for p in outcomes)
+        if any(at == level for at, _ in named)
     ]
-    return (
-        "outcomes were rated for their importance to the decision before the results were read ("
-        + "; ".join(levels)
-        + "). Each modality's summary of findings lists its outcomes in that order and has a row for every "
-        'critical outcome, "not reported" where no study reports it'
-    )
+    return wording.importance_method(levels, (settings or {}).get("importance_record"))
 
 
 def references(
@@ -291,19 +287,12 @@ def bottom_line(
             "modality_id": s["modality_id"],
             "name": s["modality"]["name"],
             "text": s["main_pain"]["text"] if s["main_pain"] else None,
-            "certainty": _headline_certainty(s),
+            # The certainty of the result the headline quotes, not the lowest of the modality's.
+            "certainty": s["main_pain"]["certainty"] if s["main_pain"] else None,
         }
         for s in quantitative
     ]
     return {"points": points, "per_modality": per_modality}
-
-
-def _headline_certainty(s: dict[str, Any]) -> dict[str, Any] | None:
-    """The certainty of the outcome the headline quotes, not the lowest of the modality's."""
-    if not s["main_pain"]:
-        return None
-    o = next(o for o in s["outcomes"] if o["outcome_id"] == s["main_pain"]["outcome_id"])
-    return next((r for r in s["certainty"] if r["key"] == sof.body_of(o, s)), None)
 
 
 def limitations(
@@ -420,6 +409,7 @@ def build(
             summaries,
             len(direct_studies(direct)),
             [p.label for p in importance.prespecified(config.get("analysis"))],
+            {p.label: list(p.modalities) for p in importance.prespecified(config.get("analysis")) if p.modalities},
         ),
         # The certainty and importance entries are generated from the config: they state the
         # thresholds and the importance actually used.

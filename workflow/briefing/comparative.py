@@ -13,7 +13,7 @@ from typing import Any
 
 from . import absolute
 from .effects import Z_95
-from .vocabulary import DOMAINS
+from .vocabulary import event_kind
 
 Row = dict[str, Any]
 
@@ -72,7 +72,7 @@ def risk_ratio(treated: Row, control: Row) -> Row:
         "ci_low": low,
         "ci_high": high,
         # Which side of the forest plot favours the treatment: the outcome's own, else its domain's.
-        "event_kind": treated.get("event") or DOMAINS[treated["domain"]].event_kind,
+        "event_kind": event_kind(treated),
         "zero_cell": 0 in (t["events"], c["events"]) or t["events"] == t["n"] or c["events"] == c["n"],
         "absolute": asdict(effect),
     }

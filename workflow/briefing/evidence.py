@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from . import importance
 from .publish import atomic_file
 from .vocabulary import QUALIFIERS, UNITS, complete_descriptor
 
@@ -192,7 +193,9 @@ def slice_digests(
     validation gets to report it."""
     try:
         tables = read_tables(package_path)
-        slices = {m: slice_for_modality(tables, m) | {"settings": settings or {}} for m in modality_ids}
+        slices = {
+            m: slice_for_modality(tables, m) | {"settings": importance.for_modality(settings, m)} for m in modality_ids
+        }
     except Exception:  # noqa: BLE001 - any failure here must only force a rebuild
         digest = hashlib.sha256()
         package_path = Path(package_path)
@@ -207,7 +210,7 @@ def build_slice(package_path: str | Path, modality_id: str, settings: dict[str, 
     """The slice plus the analysis settings that shape the summary, so a settings change in the
     config re-runs the notebooks just as a data change does."""
     data = slice_for_modality(read_tables(package_path), modality_id)
-    data["settings"] = settings or {}
+    data["settings"] = importance.for_modality(settings, modality_id)  # its own prespecified outcomes
     return data
 
 

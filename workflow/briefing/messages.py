@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import sof, wording
+from . import wording
 from .vocabulary import DESIGNS, FACTORS
 
 
@@ -30,7 +30,7 @@ def key_message(s: dict[str, Any]) -> str:
         return wording.review_key_message(review_findings(s)) + gaps.replace(
             "Not reported:", "No primary study reports:"
         )
-    top = sof.headline_row(s["sof"]["rows"])  # the row the cross-modality table shows
+    top = s["main_pain"]  # headlines.choose: the row the side-by-side tables show
     size = f"{wording.sentence_start(s['designs'])}, {wording.patients_total(s)}."
     awaiting = without_figures(s)
     if awaiting:
@@ -38,14 +38,7 @@ def key_message(s: dict[str, Any]) -> str:
         size += wording.join_and([wording.study_size(st) for st in awaiting]) + "."
     if top is None:
         return size + gaps
-    # A pooled effect names its time windows itself.
-    dated = top["timepoints"] and top["timepoints"] != "time point not stated" and not top["pooled"]
-    when = f", {top['timepoints']}" if dated else ""
-    finding = f" {top['outcome']}{when}: {wording.lower_first(top['effect'])}"
-    if top.get("subgroup"):  # only when no whole group's row exists: labelled, beside the trial's total
-        studies = {st["study_id"]: st for st in s["primary_studies"]}
-        (study,) = (studies[i] for i in top["study_ids"][:1])
-        finding = wording.subgroup_headline(finding, study["short_name"], study["patients"])
+    finding = f" {top['text']}"
     if top["certainty"]:
         finding += f"; {top['certainty']['level_text']} certainty: {wording.lower_first(top['conclusion'])}"
     else:
@@ -68,10 +61,16 @@ def review_findings(s: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
-def research_gaps(summaries: list[dict[str, Any]], direct: int, order: list[str] | None = None) -> list[str]:
+def research_gaps(
+    summaries: list[dict[str, Any]],
+    direct: int,
+    order: list[str] | None = None,
+    applies: dict[str, list[str]] | None = None,
+) -> list[str]:
     """The gaps a panel would commission research for: critical outcomes nobody reports (in
     `order`, the prespecified outcomes' labels by importance), the certainty of what is reported
-    and why it is rated down, and the designs that are missing."""
+    and why it is rated down, and the designs that are missing. `applies`: the modalities each
+    outcome is prespecified for, where not all (a modality's own harms)."""
     gaps = []
     names = {s["modality_id"]: wording.lower_first(s["modality"]["name"]) for s in summaries}
     missing: dict[str, list[str]] = {}
@@ -81,8 +80,14 @@ def research_gaps(summaries: list[dict[str, Any]], direct: int, order: list[str]
     order = order or []
     for outcome in sorted(missing, key=lambda o: order.index(o) if o in order else len(order)):
         modalities = missing[outcome]
+        scope = [m for m in (applies or {}).get(outcome, []) if m in names]
         if len(modalities) == len(summaries):
             gaps.append(f"{outcome} (critical): no study in this briefing reports it for any modality.")
+        elif scope and set(modalities) == set(scope):
+            where = wording.join_and([names[m] for m in scope])
+            gaps.append(
+                f"{outcome} (critical): no study in this briefing reports it for the modalities it is for ({where})."
+            )
         else:
             gaps.append(f"{outcome} (critical): not reported for {wording.join_and([names[m] for m in modalities])}.")
     low = {s["modality_id"]: [r for r in s["certainty"] if r["level"] and r["level"] <= 2] for s in summaries}

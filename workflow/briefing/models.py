@@ -583,6 +583,30 @@ class Finding(Model):
     text: str
 
 
+class ModalityHeadline(Model):
+    """A modality's headline (headlines.choose): its best evidence for its most important outcome,
+    in the shape every table that prints it reads."""
+
+    kind: str  # row (a summary-of-findings row), computed, difference, stated or review
+    outcome: str
+    outcome_id: str  # the quoted figure's id: an outcome's, or a comparison's (What changed)
+    study_id: str
+    study_ids: list[str]
+    domain: str
+    timepoints: str
+    participants_text: str
+    studies: int
+    effect: str
+    certainty: Rating | None
+    conclusion: str
+    definition: str
+    subgroup: str | None = None
+    pooled: bool = False
+    tier: int  # 0 randomised comparison or review's pooled effect, 1 non-randomised comparison, 2 one group
+    importance_text: str
+    text: str
+
+
 class Unpooled(Model):
     outcome_id: str
     study_id: str
@@ -755,7 +779,7 @@ class ModalitySummary(Model):
     figures: list[Figure]
     sentences: list[Sentence]
     statements: list[Statement]
-    main_pain: Finding | None
+    main_pain: ModalityHeadline | None
     unpooled: list[Unpooled]
     findings: dict[str, list[Finding]]
     overall_certainty: Rating | None
@@ -879,7 +903,7 @@ class ComparisonRow(Model):
     without_figures: list[str] = []  # primary studies kept in the data without figures for now
     patients_not_stated: list[str] = []
     designs: str
-    main_pain: Finding | None
+    main_pain: ModalityHeadline | None
     review_findings: list[ReviewFinding] = []  # no primary study: a systematic review's pooled results
     columns: dict[str, ComparisonColumn]
     certainty: Rating | None
@@ -887,7 +911,7 @@ class ComparisonRow(Model):
     kind: str
 
 
-class AcrossRow(SofRow):
+class AcrossRow(ModalityHeadline):
     modality_id: str
     name: str
     definition_differs: bool = False  # its definition is not the ICPR overall response the others use
@@ -950,7 +974,8 @@ class PublishedModality(Model):
     reviews: list[str]
     patients: int
     headline: str | None
-    headline_outcome_id: str | None = None  # which figure the headline quotes: What changed compares like with like
+    # The figure the headline quotes (an outcome's or a comparison's id): What changed compares like with like.
+    headline_outcome_id: str | None = None
     certainty: list[Rating]
     pooled: list[Pooled]
     summary_of_findings: list[SofRow]

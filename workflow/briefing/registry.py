@@ -81,7 +81,8 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[Entry]:
     for s in summaries:
         for part in MODALITY_PARTS:
             own = _reviews_own(s, part(s))
-            entries += printed(own, {BRIEFING_PDF: PER_STUDY} if part in PER_STUDY_PARTS else None)
+            where = {BRIEFING_PDF: PER_STUDY} if part in PER_STUDY_PARTS else None
+            entries += _headline_printed(s, printed(own, where))
         entries += printed(_study_counts(s["modality_id"], s["primary_studies"], s["reviews"]))
     primary_all = [st for s in summaries for st in s["primary_studies"]]
     total = str(sum(st.get("patients") or 0 for st in primary_all))  # each study's patients once
@@ -98,6 +99,19 @@ def _reviews_own(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
     reviews = {r["study_id"] for r in s.get("review_results", [])}
     where = {"printed_in": [HTML, MODALITY_PDF], "left_out": {BRIEFING_PDF: REVIEWS_OWN}}
     return [e | where if e.get("study_id") in reviews else e for e in entries]
+
+
+def _headline_printed(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
+    """The stated effect that heads its modality (headlines.choose: a trial's or a systematic
+    review's) and its arms' sizes: in the synthesis too, since the bottom line and tables quote it."""
+    head = s.get("main_pain")
+    if not head or head["kind"] not in ("stated", "review"):
+        return entries
+    stated = s.get("comparisons", []) + [c for r in s.get("review_results", []) for c in r["comparisons"]]
+    (c,) = [c for c in stated if c["comparison_id"] == head["outcome_id"]]
+    ids = {c["comparison_id"], f"{c['arm_id']}:patients", f"{c['comparator_arm_id']}:patients"}
+    everywhere = {"printed_in": list(EDITIONS), "left_out": {}}
+    return [e | everywhere if e["id"] in ids else e for e in entries]
 
 
 def _stated_study_figures(s: dict[str, Any]) -> list[Entry]:

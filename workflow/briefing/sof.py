@@ -235,7 +235,7 @@ def _derived_overall_rows(
             "certainty": rating,
             "marks": list(marks.get(body_of(first, summary), {}).values()),
             "comments": ["Derived by the build as complete + partial; the sources do not report the sum."],
-            "conclusion": wording.sof_conclusion(rating, treatment, first["domain"], first["measure"]),
+            "conclusion": wording.single_group_conclusion(rating, treatment, first["domain"], first["measure"]),
             "definition": DEFINITION_OVERALL_DERIVED,
             "subgroup": None,
             "importance": p.importance if p else None,
@@ -265,9 +265,21 @@ def definition_of(o: dict[str, Any]) -> str:
     return wording.domain_label(o["domain"]) + (f" ({o['unit']})" if o.get("unit") else "")
 
 
+def _stated_elsewhere(p: importance.Prespecified, summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The between-arm effects of a prespecified outcome that the modality's trials or systematic
+    reviews state (summary comparisons, review results) although no primary study's row gives it."""
+    stated = summary.get("comparisons", []) + [c for r in summary.get("review_results", []) for c in r["comparisons"]]
+    return [c for c in stated if p.matches(importance.with_event(c, summary["outcomes"])) and not c.get("subgroup")]
+
+
 def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> dict[str, Any]:
-    """A critical outcome no study of the modality reports: a row, so that the gap shows."""
-    return {
+    """A critical outcome no study of the modality reports: a row, so that the gap shows. Where a
+    trial or a systematic review states its effect between arms (Saito 2019's pooled OR), the row
+    gives that instead and is no gap."""
+    stated = _stated_elsewhere(p, summary)
+    studies = {s["study_id"]: s for s in summary["primary_studies"] + summary.get("reviews", [])}
+    treatment = wording.lower_first(summary["modality"]["name"])
+    row = {
         "domain": p.domain,
         "domain_label": wording.domain_label(p.domain),
         "outcome": p.label,
@@ -284,14 +296,25 @@ def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> dict[s
         "certainty": None,
         "marks": [],
         "comments": [],
-        "conclusion": f"No study in this briefing reports {wording.lower_first(p.label)} after "
-        f"{wording.lower_first(summary['modality']['name'])}.",
+        "conclusion": f"No study in this briefing reports {wording.lower_first(p.label)} after {treatment}.",
         "importance": p.importance,
         "importance_text": p.importance_text,
         "definition": "",
         "subgroup": None,
         "not_reported": True,
         "rank": importance.sort_key(p, DOMAINS.order(p.domain)) + (0,),
+    }
+    if not stated:
+        return row
+    return row | {
+        "participants_text": "as the sources state",
+        "studies": sum(c.get("studies") or 1 for c in stated),
+        "study_ids": sorted({c["study_id"] for c in stated}),
+        "effect": "; ".join(wording.stated_effect_row(c, studies[c["study_id"]]) for c in stated),
+        "comments": ["No primary study's figures: the effect between arms as the trial or review states it."],
+        "conclusion": wording.sof_conclusion(None, treatment, p.domain, p.label),
+        "definition": "as the source defines it",
+        "not_reported": False,
     }
 
 
@@ -339,37 +362,19 @@ def _row(
         "certainty": rating,
         "marks": list(marks.get(body_of(outcomes[0], summary), {}).values()),
         "comments": sorted({o["note"] for o in outcomes if o.get("note")}),
-        "conclusion": wording.sof_conclusion(rating, treatment, domain, outcomes[0]["measure"]),
+        # One modality's figures: what happened after it (an arm read alone too), never its effect.
+        "conclusion": wording.single_group_conclusion(rating, treatment, domain, outcomes[0]["measure"]),
     }
 
 
-def headline_row(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """A modality's headline row: a rated pain outcome, the ICPR overall response first (stated,
-    pooled if it is, before derived), then any rated pain row; else any rated row; else the first."""
-    rows = [r for r in rows if not r["not_reported"]]
-    if not rows:
-        return None
-    # A whole group's figure before any subgroup's (a stable sort keeps the rule's order within each).
-    rows = sorted(rows, key=lambda r: bool(r.get("subgroup")))
-    pain = {d.id for d in DOMAINS.where(role="pain")}
-    rated = [r for r in rows if r["certainty"] and r["domain"] in pain]
-    ranked = sorted(
-        (r for r in rated if r["definition"] in OVERALL_DEFINITIONS),
-        key=lambda r: (r["definition"] != DEFINITION_OVERALL, not r["pooled"]),
-    )
-    return next(iter(ranked), None) or (rated[0] if rated else next((r for r in rows if r["certainty"]), rows[0]))
-
-
 def across_modalities(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per modality with quantitative evidence: its most important rated pain outcome,
-    an ICPR overall response where one is reported or derivable (like with like across
-    modalities), else pain response, else pain score; else its first reported row. Each row says
-    whether its definition differs from the others'."""
-    table = []
-    for s in summaries:
-        chosen = headline_row(s.get("sof", {}).get("rows", []))
-        if chosen:
-            table.append({"modality_id": s["modality_id"], "name": s["modality"]["short_name"], **chosen})
+    """One row per modality with a result: its headline (headlines.choose, the one rule the bottom
+    line and key message read). Each row says whether its definition differs from the others'."""
+    table = [
+        {"modality_id": s["modality_id"], "name": s["modality"]["short_name"], **s["main_pain"]}
+        for s in summaries
+        if s.get("main_pain")
+    ]
     # Definitions are one kind when all rows are overall responses (stated or derived).
     kinds = {"overall" if r["definition"] in OVERALL_DEFINITIONS else r["definition"] for r in table}
     return [r | {"definition_differs": len(kinds) > 1 and r["definition"] not in OVERALL_DEFINITIONS} for r in table]

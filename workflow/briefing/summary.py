@@ -16,6 +16,7 @@ from . import (
     effects,
     figure_tables,
     figures,
+    headlines,
     imprecision,
     pooling,
     risk_of_bias,
@@ -23,7 +24,7 @@ from . import (
     sof,
     wording,
 )
-from .vocabulary import CATEGORIES, COMPARISON_COLUMNS, DESIGNS, DOMAINS
+from .vocabulary import CATEGORIES, COMPARISON_COLUMN_EVENTS, COMPARISON_COLUMNS, DESIGNS, DOMAINS, event_kind
 
 
 def _by_year(studies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -35,82 +36,19 @@ def _primary(studies: list[dict[str, Any]], modality_id: str) -> list[dict[str, 
     return _by_year([s for s in studies if s.get("modality_id") == modality_id and not DESIGNS[s["design"]].review])
 
 
-def _main_pain(
-    primary: list[dict[str, Any]],
-    outcomes: list[dict[str, Any]],
-    estimates: dict[str, Any],
-    groups: list[dict[str, Any]],
-) -> dict[str, Any] | None:
-    """The headline pain outcome, by rule: among the pain outcomes (a response with its interval,
-    or a pain-score trajectory), the one with the most participants; only when there is none, the
-    reported response categories without an interval (again the largest study's). Never an outcome
-    of another domain. A whole group before a subgroup, which is labelled and set beside its trial's
-    total; the arms of one trial together, never its best arm alone. Ties keep a response before a
-    trajectory, and the older study first."""
-    patients = {s["study_id"]: s.get("patients") or 0 for s in primary}
-    names = {s["study_id"]: s["short_name"] for s in primary}
-    order = {s["study_id"]: i for i, s in enumerate(primary)}
-    responses = {d.id for d in DOMAINS.where(role="pain", shape="response")}
-    computable: dict[tuple[Any, ...], list[tuple[int, dict[str, Any], str]]] = {}
-    reported: dict[tuple[Any, ...], list[tuple[int, dict[str, Any], str]]] = {}
-    for o in outcomes:
-        if o["study_id"] in patients and o["domain"] in responses and o["outcome_id"] in estimates:
-            key = (o["study_id"], 0, o["measure"], o.get("timepoint"), o.get("subgroup"))
-            computable.setdefault(key, []).append(
-                (estimates[o["outcome_id"]]["n"], o, wording.finding(o, estimates[o["outcome_id"]]))
-            )
-    for (study, arm, subgroup), points in _score_series(outcomes, patients).items():
-        n = max((p.get("denominator") or 0 for p in points), default=0) or patients[study]
-        label = wording.series_label(points[0]) if arm or subgroup else None
-        text = wording.sentence_start(wording.trajectory_phrase(points, label=label))
-        computable.setdefault((study, 1, points[0]["measure"], None, subgroup), []).append((n, points[-1], text))
-    for g in groups:
-        if g["study_id"] in patients:
-            first = next(o for o in outcomes if o["outcome_id"] == g["categories"][0]["outcome_id"])
-            key = (g["study_id"], 0, "categories", g["timepoint"], g.get("subgroup"))
-            reported.setdefault(key, []).append((patients[g["study_id"]], first, wording.reported_categories(g)))
-    candidates = computable or reported
-    if not candidates:
-        return None
-    ranked = sorted(
-        candidates.items(),
-        key=lambda kv: (kv[0][4] is not None, -_candidate_size(kv[1], bool(computable)), kv[0][1], order[kv[0][0]]),
-    )
-    (study, _, _, _, subgroup), members = ranked[0]
-    text = "; ".join(t for _, _, t in members)
-    if subgroup:
-        text = wording.subgroup_headline(text, names[study], patients[study])
-    return {"outcome_id": members[0][1]["outcome_id"], "study_id": study, "text": text}
-
-
-def _candidate_size(members: list[tuple[int, dict[str, Any], str]], denominators: bool) -> int:
-    """A headline candidate's participants, each patient once: its arms' stated denominators summed,
-    or its whole group's if larger; without denominators, the study's size (every member's n)."""
-    if not denominators:
-        return max(n for n, _, _ in members)
-    arms = {o.get("arm_id"): n for n, o, _ in members if o.get("arm_id")}
-    whole = max((n for n, o, _ in members if not o.get("arm_id")), default=0)
-    return max(sum(arms.values()), whole)
-
-
-def _score_series(
-    outcomes: list[dict[str, Any]], patients: dict[str, int]
-) -> dict[tuple[str, str | None, str | None], list[dict[str, Any]]]:
-    """Each primary study's pain scores over time, per arm and subgroup, in time order (two points or more)."""
-    scores = {d.id for d in DOMAINS.where(role="pain", shape="series")}
-    series: dict[tuple[str, str | None, str | None], list[dict[str, Any]]] = {}
-    for o in outcomes:
-        if o["study_id"] in patients and o["domain"] in scores and o.get("time_days") is not None:
-            if not o.get("value_qualifier"):
-                series.setdefault((o["study_id"], o.get("arm_id"), o.get("subgroup")), []).append(o)
-    return {k: sorted(v, key=lambda o: o["time_days"]) for k, v in series.items() if len(v) >= 2}
+def _main_pain(summary: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any] | None:
+    """The headline, by the one rule the bottom line, key message, side-by-side tables and What
+    changed share (headlines.choose): the best evidence for the most important pain outcome."""
+    return headlines.choose(summary, settings)
 
 
 def _role_texts(
     primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], role: str
 ) -> list[dict[str, Any]]:
-    """The findings of the domains with this role (a column of the side-by-side table), in words."""
+    """The findings of the domains with this role (a column of the side-by-side table), in words;
+    a column of one event kind (the Safety column: harms) lists only that kind's."""
     domains = {d.id for d in DOMAINS.where(role=role)}
+    kind = COMPARISON_COLUMN_EVENTS.get(role)
     return [
         {
             "outcome_id": o["outcome_id"],
@@ -118,7 +56,7 @@ def _role_texts(
             "text": wording.finding(o, estimates.get(o["outcome_id"])),
         }
         for o in outcomes
-        if o["study_id"] in primary_ids and o["domain"] in domains
+        if o["study_id"] in primary_ids and o["domain"] in domains and kind in (None, event_kind(o))
     ]
 
 
@@ -195,7 +133,6 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
             stated_comparisons,
         ),
         "statements": evidence["statements"],
-        "main_pain": _main_pain(primary, own, estimates, groups),
         "unpooled": pooling.unpooled(single, estimates, windows, pooled) + pooling.compared(own, paired),
         "findings": {c.id: _role_texts(primary_ids, own, estimates, c.id) for c in COMPARISON_COLUMNS},
         "overall_certainty": min(certainty.assessed(ratings), key=lambda r: r["level"], default=None),
@@ -219,7 +156,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     for review in result["review_results"]:
         review["comparisons"] = _rated_comparisons(review["comparisons"], every_arm, ratings, modality_id)
     stated = result["comparisons"] + [c for r in result["review_results"] for c in r["comparisons"]]
-    return result | {
+    result |= {
         "pooled_ratios": _pooled_ratios(result["comparisons"], arms, knapp_hartung),
         "sof": sof.rows_for_modality(result, evidence.get("settings")),
         "sof_comparisons": sof_comparisons,
@@ -227,6 +164,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "sof_stated": _stated_sof(stated, every_arm, modality_id),
         "comparison_figures": forests,
     }
+    return result | {"main_pain": _main_pain(result, settings)}
 
 
 def _pooled_ratios(
@@ -569,7 +507,8 @@ def _sentences(
     modality: dict[str, Any],
     comparisons: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    """What the data say: one sentence per primary study, then one per certainty rating."""
+    """What the data say: one sentence per primary study, then one per certainty rating, worded as
+    an effect only where its body of evidence is a comparison between arms."""
     sentences: list[dict[str, Any]] = [
         {
             "text": wording.study_sentence(
@@ -590,6 +529,7 @@ def _sentences(
                 modality["name"],
                 [o["measure"] for o in outcomes if sof.body_of(o, summary) == r["key"]]
                 + [c["measure"] for c in comparisons if sof.body_of(c, summary) == r["key"]],
+                single_group=not r["comparator_id"],
             ),
             "study_id": None,
         }

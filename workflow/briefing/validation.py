@@ -992,7 +992,19 @@ def config_problems(config: Any) -> list[Problem]:
     ]
     if isinstance(config, dict):
         problems += _previous_edition_problems(config.get("previous_edition"))
+        problems += _outcome_modality_problems(config) if not problems else []
     return problems
+
+
+def _outcome_modality_problems(config: dict[str, Any]) -> list[Problem]:
+    """A prespecified outcome is for modalities the config builds (analysis.outcomes[i].modalities)."""
+    known = config.get("modalities") or []
+    return [
+        Problem("config", None, f"analysis.outcomes.{i}.modalities", f"{m!r} is not one of modalities: {known}")
+        for i, e in enumerate((config.get("analysis") or {}).get("outcomes") or [])
+        for m in e.get("modalities") or []
+        if m not in known
+    ]
 
 
 def _previous_edition_problems(location: Any) -> list[Problem]:

@@ -47,6 +47,11 @@ class Domain:
         return self.events or {"pain": "benefit", "lasting": "benefit", "safety": "harm"}.get(self.role, "")
 
 
+def event_kind(row: dict[str, Any]) -> str:
+    """What a data row's events are for the patient: its own `event`, else its domain's kind."""
+    return row.get("event") or DOMAINS[row["domain"]].event_kind
+
+
 DOMAIN_LIST = (
     Domain(
         "pain_response",
@@ -298,6 +303,9 @@ IDENTIFICATION_METHOD_LIST = (
 ARM_ROLE_LIST = (Term("intervention"), Term("comparator"))
 # The columns of the side-by-side table that list findings of the domains with that role.
 COMPARISON_COLUMN_LIST = (Term("lasting", "durability"), Term("safety", "safety"))
+# A column that lists only one kind of event (event_kind): the Safety column holds harms, never a
+# benefit its domain also counts ("able to walk" in the neurological domain).
+COMPARISON_COLUMN_EVENTS = {"safety": "harm"}
 
 
 @dataclass(frozen=True)

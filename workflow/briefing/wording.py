@@ -325,9 +325,10 @@ def reported_categories(group: dict[str, Any]) -> str:
     )
 
 
-def subgroup_headline(text: str, study: str, patients: int) -> str:
+def subgroup_headline(text: str, study: str, patients: int | None) -> str:
     """A subgroup's figure as a headline: labelled, beside its trial's whole group."""
-    return f"{text} (a subgroup of {study}, whose whole group was {patients} patients)"
+    whole = f"was {patients} patients" if patients else "is not stated"
+    return f"{text} (a subgroup of {study}, whose whole group {whole})"
 
 
 def join_and(items: list[str]) -> str:
@@ -452,6 +453,45 @@ MEANING = {
 }
 
 
+# The same levels for the results of one treated group (a series, a cohort, an arm read alone): they
+# show what happened after the treatment, not its effect, which needs a comparison group.
+CONCLUSION_AFTER = {
+    "high": "After {treatment}, {outcome}: the true values lie close to the figures shown",
+    "moderate": "After {treatment}, {outcome}: the true values are probably close to the figures shown",
+    "low": "After {treatment}, {outcome}: the true values may be substantially different from the figures shown",
+    "very low": "After {treatment}, {outcome}: the evidence is very uncertain",
+}
+
+
+def conclusion_after(level_text: str, treatment: str, outcome: str) -> str:
+    """ "After hypofractionated external-beam radiotherapy, pain: the evidence is very uncertain." """
+    return CONCLUSION_AFTER[level_text].format(treatment=treatment, outcome=outcome) + "."
+
+
+def importance_method(levels: list[str], record: dict[str, Any] | None) -> str:
+    """The Methods entry on outcome importance: who rated it and when, from the config's record
+    (analysis.importance_record); "before the results were read" only where the record says so."""
+    if not record:
+        who = ", by whom and when not recorded"
+    else:
+        who = f" by {record['rated_by']} on {record['date']} (recorded in {record['source']})"
+        who += ", before the results were read" if record.get("before_results") else ""
+    return (
+        f"outcomes were rated for their importance to the decision{who} ("
+        + "; ".join(levels)
+        + "). Each modality's summary of findings lists its outcomes in that order and has a row for every "
+        'critical outcome, "not reported" where no study reports it'
+    )
+
+
+def single_group_conclusion(rating: dict[str, Any] | None, treatment: str, domain: str, outcome_name: str) -> str:
+    """A summary-of-findings conclusion for single-group results: never an "effect"."""
+    if not rating:
+        return sof_conclusion(None, treatment, domain, outcome_name)
+    phrase = DOMAINS[domain].phrase
+    return conclusion_after(rating["level_text"], treatment, phrase[0] if phrase else lower_first(outcome_name))
+
+
 def conclusion(
     level_text: str, treatment: str, outcome: str, verb: str = "result in", verb_s: str = "results in"
 ) -> str:
@@ -490,7 +530,9 @@ def not_assessed(rating: dict[str, Any]) -> str:
     )
 
 
-def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: list[str] | None = None) -> str:
+def certainty_sentence(
+    rating: dict[str, Any], modality_name: str, measures: list[str] | None = None, single_group: bool = False
+) -> str:
     """ "Certainty of the evidence on toxicity (radiation myelitis only): very low (⊕◯◯◯). The
     evidence is very uncertain about the effect of ... on radiation myelitis." Scoped to the
     outcomes actually measured, never the whole domain they belong to."""
@@ -504,11 +546,9 @@ def certainty_sentence(rating: dict[str, Any], modality_name: str, measures: lis
     scope += f", against {against}" if against else ""
     if not rating["level"]:
         return f"Evidence on {scope}: {lower_first(not_assessed(rating))}"
-    return (
-        f"Certainty of the evidence on {scope}: {rating['level_text']} ({rating['symbols']}). "
-        + conclusion(rating["level_text"], lower_first(modality_name), outcome)[:-1]
-        + "."
-    )
+    treatment = lower_first(modality_name)
+    words = (conclusion_after if single_group else conclusion)(rating["level_text"], treatment, outcome)
+    return f"Certainty of the evidence on {scope}: {rating['level_text']} ({rating['symbols']}). {words}"
 
 
 def footnote(body: str, judgement: dict[str, Any]) -> str:
@@ -894,6 +934,15 @@ def stated_finding(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
     if c.get("p_value"):
         text += f"; {p_text(c['p_value'])}"
     return text
+
+
+def stated_effect_row(c: dict[str, Any], study: dict[str, Any]) -> str:
+    """A critical outcome's figure that no primary study of the modality gives but a trial or a
+    systematic review states between two arms: "Saito 2019 (systematic review with meta-analysis,
+    9 studies pooled): OR 0.85 (95 % CI 0.66 to 1.08); time point not stated; single fraction
+    against multiple fractions"."""
+    pooled = f", {c['studies']} studies pooled" if c.get("studies") else ""
+    return f"{study['short_name']} ({DESIGNS[study['design']].singular}{pooled}): {c['text']}; {c['scope']}"
 
 
 def patients_text(study: dict[str, Any]) -> str:
