@@ -485,9 +485,10 @@ def importance_method(levels: list[str], record: dict[str, Any] | None) -> str:
 
 
 def single_group_conclusion(rating: dict[str, Any] | None, treatment: str, domain: str, outcome_name: str) -> str:
-    """A summary-of-findings conclusion for single-group results: never an "effect"."""
-    if not rating:
-        return sof_conclusion(None, treatment, domain, outcome_name)
+    """A summary-of-findings conclusion for single-group results: never an "effect". A row whose
+    body of evidence is a comparison between arms keeps GRADE's effect statement."""
+    if not rating or not rating["level"] or rating.get("comparator_id"):
+        return sof_conclusion(rating, treatment, domain, outcome_name)
     phrase = DOMAINS[domain].phrase
     return conclusion_after(rating["level_text"], treatment, phrase[0] if phrase else lower_first(outcome_name))
 
