@@ -13,7 +13,7 @@ from typing import Any
 
 from . import absolute
 from .effects import Z_95
-from .vocabulary import event_kind
+from .vocabulary import EFFECT_MEASURES, event_kind
 
 Row = dict[str, Any]
 
@@ -235,7 +235,6 @@ def stated_ratio_groups(comparisons: list[Row], arms: dict[str, Row]) -> list[li
     """Stated ratios (HR, OR, RR) with both bounds of their 95 % CI that may pool: whole groups, the
     same domain, measure, effect measure and time point, the same treatment against the same
     comparator (as _sof_groups), at least two studies, each once."""
-    from .vocabulary import EFFECT_MEASURES
 
     groups: dict[tuple[Any, ...], list[Row]] = {}
     for c in comparisons:
@@ -282,3 +281,20 @@ def pool_stated_ratios(comparisons: list[Row], arms: dict[str, Row], knapp_hartu
             }
         )
     return rows
+
+
+def direction(row: Row, null: float = 1.0) -> str | None:
+    """Where a comparison's result points, for its conclusion's words: a stated finding's
+    direction, else its effect against no effect (1 for a ratio, 0 for a difference): a 95 % CI
+    that includes it is "no_difference"; None where neither is known."""
+    finding = row.get("finding")
+    if finding:
+        return {"higher": "increase", "lower": "reduce"}.get(finding, "no_difference")
+    low, high = row.get("ci_low"), row.get("ci_high")
+    if low is None or high is None:
+        return None
+    if row.get("effect_measure") in EFFECT_MEASURES:
+        null = 1.0 if EFFECT_MEASURES[row["effect_measure"]].ratio else 0.0
+    if low <= null <= high:
+        return "no_difference"
+    return "increase" if low > null else "reduce"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import importance, wording
+from . import comparative, importance, wording
 from .vocabulary import DESIGNS, DOMAINS
 
 OVERALL = ("ICPR overall response", "ICPR overall response (complete + partial, derived)")
@@ -191,7 +191,13 @@ def _from_stated(
         study_ids=[c["study_id"]],
         effect=f"{c['text']} ({who})",
         certainty=c.get("certainty"),
-        conclusion=wording.sof_conclusion(c.get("certainty"), "", c["domain"], c["measure"]),
+        conclusion=wording.comparison_conclusion(
+            c.get("certainty"),
+            arms[c["arm_id"]]["label"],
+            arms[c["comparator_arm_id"]]["label"],
+            c["measure"],
+            comparative.direction(c),
+        ),
         definition=_stated_definition(c),
         subgroup=c.get("subgroup"),
         pooled=kind == "review",

@@ -191,7 +191,13 @@ def _comparative_sof(
     number = iter(range(1, len(computed) + 1))
     for c in comparative.sof_rows(computed, arms, baselines, knapp_hartung):
         rating = body_rating(ratings, modality_id, arms[c["comparator_arm_id"]], c["domain"])
-        what = wording.sof_conclusion(rating, arms[c["arm_id"]]["label"], c["domain"], c["measure"])
+        what = wording.comparison_conclusion(
+            rating,
+            arms[c["arm_id"]]["label"],
+            arms[c["comparator_arm_id"]]["label"],
+            c["measure"],
+            comparative.direction(c),
+        )
         figure_id = f"fig-{modality_id}-comparison-{next(number)}" if c["pooled"] else None
         texts = wording.comparative_sof_texts(c, arms)
         rows.append(c | texts | {"certainty": rating, "conclusion": what, "figure_id": figure_id})
@@ -219,7 +225,13 @@ def _difference_sof(
     rows = []
     for row in comparative.sof_difference_rows(differences, arms, kh):
         rating = body_rating(ratings, modality_id, arms[row["comparator_arm_id"]], row["domain"])
-        what = wording.sof_conclusion(rating, arms[row["arm_id"]]["label"], row["domain"], row["measure"])
+        what = wording.comparison_conclusion(
+            rating,
+            arms[row["arm_id"]]["label"],
+            arms[row["comparator_arm_id"]]["label"],
+            row["measure"],
+            comparative.direction(row, null=0.0),
+        )
         rows.append(row | wording.difference_sof_texts(row, arms) | {"certainty": rating, "conclusion": what})
     return rows
 
@@ -242,7 +254,13 @@ def _stated_sof(
             "study_ids": [c["study_id"]],
             "relative": c["text"],
             "certainty": c["certainty"],
-            "conclusion": wording.sof_conclusion(c["certainty"], arms[c["arm_id"]]["label"], c["domain"], c["measure"]),
+            "conclusion": wording.comparison_conclusion(
+                c["certainty"],
+                arms[c["arm_id"]]["label"],
+                arms[c["comparator_arm_id"]]["label"],
+                c["measure"],
+                comparative.direction(c),
+            ),
         }
         for c in stated
         if c.get("comparator_arm_id") in arms

@@ -441,6 +441,38 @@ CONCLUSION = {
 }
 
 
+# GRADE's informative statements for a comparison (Santesso et al., J Clin Epidemiol 2020), by
+# certainty and by the direction the result points: never "may relieve" for a result that is worse.
+COMPARISON_CONCLUSION = {
+    "high": "{treatment} {verb_s} {outcome} compared with {comparator}",
+    "moderate": "{treatment} probably {verb} {outcome} compared with {comparator}",
+    "low": "{treatment} may {verb} {outcome} compared with {comparator}",
+    "very low": (
+        "The evidence is very uncertain about the effect of {treatment} on {outcome} compared with {comparator}"
+    ),
+}
+DIRECTION_VERBS = {
+    "increase": ("increase", "increases"),
+    "reduce": ("reduce", "reduces"),
+    "no_difference": ("result in little to no difference in", "results in little to no difference in"),
+    None: ("make a difference of unstated direction to", "makes a difference of unstated direction to"),
+}
+
+
+def comparison_conclusion(
+    rating: dict[str, Any] | None, treatment: str, comparator: str, outcome: str, direction: str | None
+) -> str:
+    """A comparison's conclusion in GRADE's words, with the direction its result points
+    (comparative.direction): "Radiosurgery may reduce pain response at 3 months compared with ..."."""
+    if not rating or not rating["level"]:
+        return sof_conclusion(rating, treatment, "", outcome)
+    verb, verb_s = DIRECTION_VERBS[direction]
+    text = COMPARISON_CONCLUSION[rating["level_text"]].format(
+        treatment=treatment, comparator=comparator, outcome=lower_first(outcome), verb=verb, verb_s=verb_s
+    )
+    return text[0].upper() + text[1:] + "."
+
+
 # What each level means, in the GRADE Working Group's words (Balshem et al., J Clin Epidemiol 2011).
 MEANING = {
     "high": "we are very confident that the true effect lies close to the estimate",
