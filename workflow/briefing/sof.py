@@ -10,7 +10,7 @@ from __future__ import annotations
 from string import ascii_lowercase
 from typing import Any
 
-from . import bodies, importance, wording
+from . import bodies, comparative, importance, wording
 from .vocabulary import DOMAINS
 
 
@@ -306,13 +306,34 @@ def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> dict[s
     }
     if not stated:
         return row
+    # The certainty of the stated effects' body of evidence, where they share one (bodies.py).
+    ratings = [c.get("certainty") for c in stated]
+    rating = ratings[0] if ratings[0] and all(r == ratings[0] for r in ratings) else None
+    arms = {
+        a["arm_id"]: a
+        for a in summary.get("arms", []) + [a for r in summary.get("review_results", []) for a in r["arms"]]
+    }
+    first = stated[0]
+    what = (
+        wording.comparison_conclusion(
+            rating,
+            arms[first["arm_id"]]["label"],
+            arms[first["comparator_arm_id"]]["label"],
+            first["measure"],
+            comparative.direction(first),
+        )
+        if rating and len(stated) == 1 and first["arm_id"] in arms and first["comparator_arm_id"] in arms
+        else wording.sof_conclusion(rating, treatment, p.domain, p.label)
+    )
     return row | {
+        "body": rating["key"] if rating else "",
+        "certainty": rating,
         "participants_text": "as the sources state",
         "studies": sum(c.get("studies") or 1 for c in stated),
         "study_ids": sorted({c["study_id"] for c in stated}),
         "effect": "; ".join(wording.stated_effect_row(c, studies[c["study_id"]]) for c in stated),
         "comments": ["No primary study's figures: the effect between arms as the trial or review states it."],
-        "conclusion": wording.sof_conclusion(None, treatment, p.domain, p.label),
+        "conclusion": what,
         "definition": "as the source defines it",
         "not_reported": False,
     }
