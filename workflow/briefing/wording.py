@@ -558,8 +558,8 @@ def not_assessed(rating: dict[str, Any]) -> str:
     """Why a body of evidence has no certainty: the domains nobody judged (issue 30, item 4)."""
     missing = rating["missing"]
     return (
-        f"Certainty not assessed: {join_and(missing)} {'is' if len(missing) == 1 else 'are'} not yet judged "
-        "(data/certainty.csv), and no level is given before all five domains are; the figures are reported as stated."
+        f"Certainty not assessed: {join_and(missing)} {'is' if len(missing) == 1 else 'are'} not yet judged, and no "
+        "level is given before all five GRADE domains are; the figures are reported as stated."
     )
 
 
