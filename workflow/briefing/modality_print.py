@@ -48,7 +48,7 @@ def contents(m: dict[str, Any]) -> list[tuple[str, str]]:
         (studies, f"table-{mid}-studies", "Studies"),
         (m["sof"]["rows"], f"table-{mid}-sof", "Summary of findings"),
         (
-            studies and (m["sof_comparisons"] or m["sof_differences"]),
+            studies and (m["sof_comparisons"] or m["sof_differences"] or m.get("sof_stated")),
             f"table-{mid}-sof-comparisons",
             "Summary of findings: comparisons between treatments",
         ),
