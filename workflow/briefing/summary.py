@@ -188,16 +188,14 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "prespecified": _prespecified(settings, modality_id, pooled),
         "risk_of_bias": risk_of_bias.summarise(evidence.get("risk_of_bias", []), primary),
     }
-    knapp_hartung = evidence.get("settings", {}).get("knapp_hartung", False)
+    options = pooling.meta_options(evidence.get("settings"))
     baselines = evidence.get("baseline_risks", [])
-    sof_comparisons = _comparative_sof(
-        result["computed_comparisons"], arms, ratings, baselines, modality_id, knapp_hartung
-    )
+    sof_comparisons = _comparative_sof(result["computed_comparisons"], arms, ratings, baselines, modality_id, options)
     by_id = {c["comparison_id"]: c for c in result["computed_comparisons"]}
     forests = [f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names)]
-    sof_differences = _difference_sof(result["computed_differences"], arms, ratings, knapp_hartung)
+    sof_differences = _difference_sof(result["computed_differences"], arms, ratings, options)
     return result | {
-        "pooled_ratios": _pooled_ratios(result["comparisons"], arms, knapp_hartung),
+        "pooled_ratios": _pooled_ratios(result["comparisons"], arms, options),
         "sof": sof.rows_for_modality(result, evidence.get("settings")),
         "sof_comparisons": sof_comparisons,
         "sof_differences": sof_differences,
@@ -206,12 +204,12 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pooled_ratios(
-    comparisons: list[dict[str, Any]], arms: dict[str, dict[str, Any]], kh: bool
+    comparisons: list[dict[str, Any]], arms: dict[str, dict[str, Any]], options: dict[str, str]
 ) -> list[dict[str, Any]]:
     """Ratios two or more trials state for one comparison, pooled, in words (issue 29, item 17)."""
     return [
         r | {"text": wording.pooled_ratio_text(r), "scope": wording.comparison_scope(r, arms)}
-        for r in comparative.pool_stated_ratios(comparisons, arms, kh)
+        for r in comparative.pool_stated_ratios(comparisons, arms, options)
     ]
 
 
@@ -221,14 +219,14 @@ def _comparative_sof(
     ratings: list[dict[str, Any]],
     baselines: list[dict[str, Any]],
     modality_id: str,
-    knapp_hartung: bool = False,
+    options: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The comparative summary-of-findings rows, worded, with the certainty of their domain; a row
     pooled over several trials names its forest plot, numbered in order."""
     by_domain = {r["domain"]: r for r in ratings}
     rows = []
     number = iter(range(1, len(computed) + 1))
-    for c in comparative.sof_rows(computed, arms, baselines, knapp_hartung):
+    for c in comparative.sof_rows(computed, arms, baselines, options):
         rating = by_domain.get(c["domain"])
         what = wording.sof_conclusion(rating, arms[c["arm_id"]]["label"], c["domain"], c["measure"])
         figure_id = f"fig-{modality_id}-comparison-{next(number)}" if c["pooled"] else None
@@ -238,12 +236,15 @@ def _comparative_sof(
 
 
 def _difference_sof(
-    differences: list[dict[str, Any]], arms: dict[str, dict[str, Any]], ratings: list[dict[str, Any]], kh: bool
+    differences: list[dict[str, Any]],
+    arms: dict[str, dict[str, Any]],
+    ratings: list[dict[str, Any]],
+    options: dict[str, str],
 ) -> list[dict[str, Any]]:
     """The summary-of-findings rows of mean differences, worded, with the certainty of their domain."""
     by_domain = {r["domain"]: r for r in ratings}
     rows = []
-    for row in comparative.sof_difference_rows(differences, arms, kh):
+    for row in comparative.sof_difference_rows(differences, arms, options):
         rating = by_domain.get(row["domain"])
         what = wording.sof_conclusion(rating, arms[row["arm_id"]]["label"], row["domain"], row["measure"])
         rows.append(row | wording.difference_sof_texts(row, arms) | {"certainty": rating, "conclusion": what})
