@@ -14,7 +14,7 @@ export MPLCONFIGDIR := $(abspath $(VENV))/mplconfig
 # Chromium (DejaVu fonts for what a reviewer sees), run the Nu HTML checker on Java, and render
 # the PDF with HarfBuzz-Subset present to show it changes nothing (tests/test_pdf_bytes.py).
 BUILD_DEBS := poppler-utils
-TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0
+TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0 r-cran-metafor r-cran-lme4
 SNAKEMAKE_ARGS ?=
 
 .PHONY: all briefing test test-fast check new-study dictionary build-deps test-deps clean dag
@@ -35,10 +35,11 @@ test: $(STAMP) build-deps test-deps
 	$(BIN)/pytest
 
 # The inner loop: every test that needs no build, no Snakemake, no pip and no browser (the marks
-# come from the fixtures a test uses: tests/conftest.py), on every core. Poppler stays: the
+# come from the fixtures a test uses: tests/conftest.py; R's metafor, `oracle`, is a test-deps
+# package), on every core. Poppler stays: the
 # in-process PDF tests read their PDFs with pdftotext.
 test-fast: $(STAMP) build-deps
-	$(BIN)/pytest -m "not build and not e2e" -n auto
+	$(BIN)/pytest -m "not build and not e2e and not oracle" -n auto
 
 # For curators: validate the data only (seconds), and template rows for a new study:
 #   make new-study STUDY=zhang2016_i125 MODALITY=i125 FIGURES=2

@@ -135,7 +135,7 @@ def test_adaptive_quadrature_matches_numerical_integration():
 
 
 def test_glmm_falls_back_to_reml_when_the_optimiser_does_not_converge():
-    res = pool_proportions_glmm(PRITZ_X, PRITZ_N, maxiter=3)
+    res = pool_proportions_glmm(PRITZ_X, PRITZ_N, maxiter=3, ci="wald", pi="z")
     reml = pool_proportions(PRITZ_X, PRITZ_N, transform="logit", method="REML", ci="wald", pi="z")
     assert not res.converged and res.method == "REML" and res.loglik is None
     assert "did not converge" in res.message and "REML" in res.message
