@@ -755,7 +755,14 @@ def robustness_line(
         if scale == "proportion"
         else (result["pi_low"], result["pi_high"])
     )
-    text = f"95 % prediction interval {numbers.interval(low, high, scale)}{unit} (I² = {numbers.i2(result['i2'])} %)"
+    if low is None:  # fewer than three studies: no t distribution on k - 2 df
+        text = (
+            f"no 95 % prediction interval with {count_words(result['k'])} studies (I² = {numbers.i2(result['i2'])} %)"
+        )
+    else:
+        text = (
+            f"95 % prediction interval {numbers.interval(low, high, scale)}{unit} (I² = {numbers.i2(result['i2'])} %)"
+        )
     usable = [e for e in estimators if not e["note"]]
     ests = [e["estimate"] for e in usable]
     names = ", ".join(e["method"] for e in usable)
