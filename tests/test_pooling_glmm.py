@@ -315,3 +315,20 @@ def test_the_fallback_is_said_in_the_rendered_briefing(tmp_path):
     html = render.render_html(json.loads(evidence.dumps(context)), ROOT / "templates")
     assert f"<strong>{entry['fallback']}.</strong>" in html
     assert "Random effects (REML)" in next(f for f in summaries[3]["figures"] if "forest" in f["id"])["alt"]
+
+
+def test_the_config_switches_each_random_effects_method_back_and_methods_says_which():
+    """analysis.ci / prediction_interval / i2 reach every pooled result and the Methods text: with
+    Wald and z the Pritz GLMM prints metafor's rma.glmm defaults again (0.6924 to 0.8746, PI
+    0.4426 to 0.9518), and I² from Q is (Q - df)/Q."""
+    old = {"ci": "wald", "prediction_interval": "z", "i2": "q"}
+    r = pooled(PRITZ_X, PRITZ_N, settings=old)["result"]
+    assert (r4(r["ci_low_prop"]), r4(r["ci_high_prop"])) == (0.6924, 0.8746)
+    assert (r4(r["pi_low_prop"]), r4(r["pi_high_prop"])) == (0.4426, 0.9518)
+    reml = pooled(PRITZ_X, PRITZ_N, settings=old)["sensitivity"]
+    assert reml["i2"] == pytest.approx(100 * (reml["q"] - 13) / reml["q"])
+    assert "a Wald (normal) 95 % CI" in combine.pooling_method(old)
+    assert "from the normal distribution" in combine.pooling_method(old)
+    default = combine.pooling_method({})
+    assert "Hartung–Knapp–Sidik–Jonkman" in default and "t distribution on k − 2 df" in default
+    assert "Q-profile" in default and "RevMan since January 2025" in default
