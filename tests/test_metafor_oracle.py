@@ -9,7 +9,8 @@ one-covariate meta-regression and the binomial-normal GLMM.
 Tolerances: 1e-4 on the analysis scale (the briefing prints 4 decimals at most), with R told to
 fit REML to the maximum (threshold 1e-10) and to find roots tightly (tol 1e-12): metafor's
 defaults stop REML at a step below 1e-5 and uniroot at 1.2e-4, which moves the 4th decimal. The
-GLMM: 1e-3 (lme4's and meta's optimisers stop at different points of a flat likelihood). Derandomised,
+GLMM: 2e-3 (lme4's and meta's optimisers stop at different points of a flat likelihood, and
+each takes the SE from its own finite-difference Hessian: 1.6e-3 apart on a CI bound at tau² 2.6). Derandomised,
 so every run checks the same sets; on a failure Hypothesis shrinks to a small one.
 """
 
@@ -34,7 +35,7 @@ pytestmark = [
 ]
 
 SCRIPT = Path(__file__).parent / "oracle" / "metafor_oracle.R"
-TOL, GLMM_TOL = 1e-4, 1e-3
+TOL, GLMM_TOL = 1e-4, 2e-3
 BATCH = 12
 EXAMPLES = settings(
     max_examples=2,
