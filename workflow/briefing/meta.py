@@ -585,8 +585,9 @@ def _glmm_negloglik(params: np.ndarray, x: np.ndarray, n: np.ndarray, nodes: np.
         step = np.clip((tau * (x - n * p) - u) / (tau * tau * n * p * (1 - p) + 1), -2.0, 2.0)
         # Damped: a full step can overshoot and cycle for ever (124/157 events at tau = 3.3, found by
         # the metafor oracle), so each study's step is halved until its integrand does not fall.
+        here = log_integrand(u)
         for _ in range(50):
-            worse = log_integrand(u + step) < log_integrand(u)
+            worse = log_integrand(u + step) < here
             if not worse.any():
                 break
             step = np.where(worse, step / 2, step)
