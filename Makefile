@@ -12,7 +12,8 @@ export MPLCONFIGDIR := $(abspath $(VENV))/mplconfig
 # Debian packages: the build needs poppler (pdftotext, for the numeric audit); the PDF and the
 # figures take their fonts from the pinned matplotlib, not from the system. The tests also drive
 # Chromium (DejaVu fonts for what a reviewer sees), run the Nu HTML checker on Java, and render
-# the PDF with HarfBuzz-Subset present to show it changes nothing (tests/test_pdf_bytes.py).
+# the PDF with HarfBuzz-Subset present to show it changes nothing (tests/test_pdf_bytes.py), and
+# check the statistics against R's metafor (tests/test_metafor_oracle.py).
 BUILD_DEBS := poppler-utils
 TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0 r-cran-metafor r-cran-lme4
 SNAKEMAKE_ARGS ?=
@@ -34,11 +35,12 @@ briefing: $(STAMP) build-deps
 test: $(STAMP) build-deps test-deps
 	$(BIN)/pytest
 
-# The inner loop: every test that needs no build, no Snakemake, no pip and no browser (the marks
-# come from the fixtures a test uses: tests/conftest.py), on every core. Poppler stays: the
-# in-process PDF tests read their PDFs with pdftotext.
+# The inner loop: every test that needs no build, no Snakemake, no pip, no browser and no R (the
+# marks come from the fixtures a test uses: tests/conftest.py; `oracle` tests run R's metafor, a
+# test-deps package), on every core. Poppler stays: the in-process PDF tests read their PDFs with
+# pdftotext.
 test-fast: $(STAMP) build-deps
-	$(BIN)/pytest -m "not build and not e2e" -n auto
+	$(BIN)/pytest -m "not build and not e2e and not oracle" -n auto
 
 # For curators: validate the data only (seconds), and template rows for a new study:
 #   make new-study STUDY=zhang2016_i125 MODALITY=i125 FIGURES=2

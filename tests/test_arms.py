@@ -304,13 +304,20 @@ def test_three_trials_get_a_comparative_forest_plot_with_each_trials_arms_ratio_
         "Risk ratio [95 % CI]": figure_tables.ratio_cell(reml.estimate_ratio, reml.ci_low_ratio, reml.ci_high_ratio),
         "Weight": "100 %",
     }
-    assert total["Risk ratio [95 % CI]"] == "0.26 [0.14, 0.48]"
+    # HKSJ CI (issue 31; the Wald CI was [0.14, 0.48]). In R 4.2.2, metafor 3.8-1:
+    #   predict(rma(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg[1:3,], test="knha"),
+    #           transf=exp)                                                   # 0.264 [0.107, 0.651]
+    #   exp(b + c(-1, 1) * qt(.975, 1) * sqrt(se^2 + tau2)) of the test="z" fit  # PI 0.0054 13.05
+    #   confint(...)                                                          # tau² 0 [0, 4.6695]
+    assert total["Risk ratio [95 % CI]"] == "0.26 [0.11, 0.65]"
     pi = f"[{numbers.ratio(reml.pi_low_ratio)}, {numbers.ratio(reml.pi_high_ratio)}]"
     assert prediction["Study"] == "95 % prediction interval" and prediction["Risk ratio [95 % CI]"] == pi
     assert sensitivity["Risk ratio [95 % CI]"] == figure_tables.ratio_cell(
         dl.estimate_ratio, dl.ci_low_ratio, dl.ci_high_ratio
     )
-    assert forest["heterogeneity"] == "Heterogeneity: τ² = 0.0000; I² = 0.0 %; Q = 0.93, df = 2, p = 0.627"
+    assert pi == "[0.01, 13.05]"
+    heterogeneity = "Heterogeneity: τ² = 0.0000 (95 % CI 0.0000 to 4.6695); I² = 0.0 %; Q = 0.93, df = 2, p = 0.627"
+    assert forest["heterogeneity"] == heterogeneity
     drawn = [text for text, _, _ in drawn_texts(forest["svg"])]
     assert all(cell in drawn for row in forest["table"] for cell in row.values() if cell)
     assert forest["heterogeneity"] in drawn
@@ -379,7 +386,7 @@ def test_a_build_with_three_trials_shows_the_comparative_forest_plot_and_passes_
     sof, forest = html.index('id="table-surgery-sof-comparisons"'), html.index('<figure id="fig-surgery-comparison-1"')
     assert sof < forest < html.index('id="table-surgery-outcomes"')  # beside its summary of findings
     assert '<a href="#fig-surgery-comparison-1">the forest plot</a>' in html[sof:forest]
-    assert "<td>Total (REML)</td><td>13/660</td><td>51/662</td><td>0.26 [0.14, 0.48]</td>" in html
+    assert "<td>Total (REML)</td><td>13/660</td><td>51/662</td><td>0.26 [0.11, 0.65]</td>" in html  # HKSJ
     # The forest plot is per-study detail: the modality's own PDF prints it.
     pdf = " ".join(" ".join(audit.pdf_pages(workspace / "reports" / "modalities" / "surgery.pdf")).split())
     assert "Event: arm a versus arm b, random-effects meta-analysis (risk ratio)" in pdf

@@ -91,26 +91,32 @@ def test_all_thirteen_bcg_trials_print_metafors_risk_ratios_weights_and_pooled_r
         "Study": "Total (REML)",
         "Intervention: events/total": f"{events[0]}/{events[1]}",
         "Comparator: events/total": f"{events[2]}/{events[3]}",
-        "Risk ratio [95 % CI]": "0.49 [0.34, 0.70]",  # metafor: 0.4894 (0.3441 to 0.6962)
+        # Cochrane's defaults (issue 31; Wald: 0.3441 to 0.6962). In R 4.2.2, metafor 3.8-1:
+        # predict(rma(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg, test="knha"), transf=exp)
+        "Risk ratio [95 % CI]": "0.49 [0.33, 0.73]",  # metafor: 0.4894 (0.3301 to 0.7257)
         "Weight": "100 %",
     }
-    assert prediction["Risk ratio [95 % CI]"] == "[0.15, 1.55]"  # metafor: 0.1546 to 1.5490
+    # exp(b + c(-1, 1) * qt(.975, 11) * sqrt(se^2 + tau2)) of the test="z" fit: 0.1342 to 1.7848 (z: 0.15, 1.55)
+    assert prediction["Risk ratio [95 % CI]"] == "[0.13, 1.78]"
     assert sensitivity == {
         "Study": "DerSimonian–Laird (sensitivity)",
         "Intervention: events/total": "",
         "Comparator: events/total": "",
-        "Risk ratio [95 % CI]": "0.49 [0.34, 0.70]",  # metafor: 0.4896 (0.3449 to 0.6950)
+        "Risk ratio [95 % CI]": "0.49 [0.33, 0.73]",  # metafor method="DL", test="knha": 0.4896 (0.3303 to 0.7258)
         "Weight": "",
     }
-    assert forest["heterogeneity"] == "Heterogeneity: τ² = 0.3132; I² = 92.2 %; Q = 152.23, df = 12, p < 0.001"
-    assert row["relative"].startswith("RR 0.49 (0.34 to 0.70)")  # the SoF row says what the plot says
+    # confint(rma(...)): tau² 0.3132 (0.1197 to 1.1115), the Q-profile CI
+    heterogeneity = "Heterogeneity: τ² = 0.3132 (95 % CI 0.1197 to 1.1115); I² = 92.2 %; Q = 152.23, df = 12, p < 0.001"
+    assert forest["heterogeneity"] == heterogeneity
+    assert row["relative"].startswith("RR 0.49 (0.33 to 0.73)")  # the SoF row says what the plot says
 
 
 def test_the_axis_is_logarithmic_symmetric_about_one_with_ticks_as_ratios():
     _, (forest,) = comparison(BCG)
     assert ticks(forest["svg"]) == ["0.05", "0.2", "1", "5", "20"]  # the narrowest reach that holds 0.07 to 6.53
     assert "Risk ratio (log scale)" in forest["svg"]
-    narrow = [(40, 60, 50, 50), (45, 55, 50, 50)]  # risk ratios near 1
+    # risk ratios near 1; five trials, so that the t-based prediction interval (k - 2 df) stays narrow
+    narrow = [(40, 60, 50, 50), (45, 55, 50, 50), (48, 52, 50, 50), (46, 54, 50, 50), (44, 56, 50, 50)]
     assert ticks(comparison(narrow)[1][0]["svg"]) == ["0.5", "1", "2"]
     assert [numbers.axis_ratio(t) for t in (0.01, 0.05, 1, 1.0, 10, 100.0)] == ["0.01", "0.05", "1", "1", "10", "100"]
 

@@ -120,7 +120,7 @@ def test_escalc_rd_hine1989_matches_normand_table_iii():
     assert_4dp(vi * 100**2, [17.7575, 37.5657, 8.1323, 10.8998, 8.0114, 6.1320])
     # ... and pooled (Table VII): EE, REML and DL agree because tau² = 0
     for method in ("FE", "REML", "DL"):
-        res = pool_comparisons("RD", yi * 100, vi * 100**2, method=method)
+        res = pool_comparisons("RD", yi * 100, vi * 100**2, method=method, ci="wald", pi="z")
         assert_4dp([res.estimate, res.ci_low, res.ci_high, res.tau2], [2.9444, 0.3831, 5.5058, 0.0])
 
 
@@ -200,11 +200,11 @@ def test_md_homoscedastic_matches_normand_table_viii_and_ix():
     assert vi == pytest.approx(escalc_md(M1, sdp, N1, M2, sdp, N2)[1])
     assert list(yi) == [-20, -2, -55, -71, -4, 1, 11, -10, 7]
     assert_4dp(vi, [40.5863, 2.0468, 15.2809, 150.2222, 20.1923, 1.2235, 95.3756, 8.0321, 20.6936])
-    fe = pool_comparisons("MD", yi, vi, method="FE")
+    fe = pool_comparisons("MD", yi, vi, method="FE", ci="wald", pi="z")
     assert_4dp([fe.estimate, fe.ci_low, fe.ci_high], [-3.4939, -5.0265, -1.9613])
-    dl = pool_comparisons("MD", yi, vi, method="DL")
+    dl = pool_comparisons("MD", yi, vi, method="DL", ci="wald", pi="z")
     assert_4dp([dl.estimate, dl.ci_low, dl.ci_high, dl.tau2], [-14.0972, -24.4454, -3.7490, 218.7216])
-    reml = pool_comparisons("MD", yi, vi)
+    reml = pool_comparisons("MD", yi, vi, ci="wald", pi="z")
     assert_4dp([reml.estimate, reml.ci_low, reml.ci_high, reml.tau2], [-15.1217, -32.6716, 2.4282, 685.1965])
     assert reml.measure == "MD" and reml.transform is None and reml.estimate_ratio is None
 
@@ -217,7 +217,7 @@ def test_bcg_log_risk_ratio_reml():
     estimate -0.7145, se 0.1798, CI -1.0669 to -0.3622, tau² 0.3132, I² 92.22 %, H² 12.86,
     Q(df = 12) = 152.2330. Back-transformed, docs/reference/transf.html, predict(res, transf=exp):
     0.4894 (0.3441 to 0.6962), PI 0.1546 to 1.5490."""
-    res = pool_comparisons("RR", *bcg("RR"))
+    res = pool_comparisons("RR", *bcg("RR"), ci="wald", pi="z")
     assert res.method == "REML" and res.measure == "RR" and res.transform == "log" and res.k == 13
     assert_4dp([res.estimate, res.se, res.ci_low, res.ci_high, res.tau2], [-0.7145, 0.1798, -1.0669, -0.3622, 0.3132])
     assert round(res.i2, 2) == pytest.approx(92.22) and round(res.h2, 2) == pytest.approx(12.86)
@@ -232,11 +232,11 @@ def test_bcg_log_risk_ratio_dl_and_fe():
     Stata's metan): DL -0.7141 (-1.0644 to -0.3638), z -3.9952, tau² 0.3088, I² 92.1173,
     exp 0.4896 (0.3449 to 0.6950); EE -0.4303 (-0.5097 to -0.3509), z -10.6247, Q 152.2330,
     exp 0.6503 (0.6007 to 0.7040)."""
-    dl = pool_comparisons("RR", *bcg("RR"), method="DL")
+    dl = pool_comparisons("RR", *bcg("RR"), method="DL", ci="wald", pi="z")
     assert_4dp([dl.estimate, dl.ci_low, dl.ci_high, dl.estimate / dl.se], [-0.7141, -1.0644, -0.3638, -3.9952])
     assert_4dp([dl.tau2, dl.i2], [0.3088, 92.1173])
     assert_4dp([dl.estimate_ratio, dl.ci_low_ratio, dl.ci_high_ratio], [0.4896, 0.3449, 0.6950])
-    fe = pool_comparisons("RR", *bcg("RR"), method="FE")
+    fe = pool_comparisons("RR", *bcg("RR"), method="FE", ci="wald", pi="z")
     assert_4dp(
         [fe.estimate, fe.ci_low, fe.ci_high, fe.estimate / fe.se, fe.q], [-0.4303, -0.5097, -0.3509, -10.6247, 152.2330]
     )
@@ -250,17 +250,17 @@ def test_bcg_log_odds_ratio():
     H² 12.61, Q(df = 12) = 163.1649. DL and EE: test_misc_metan_vs_rma.uni_with_dat.bcg.r:
     DL -0.7474 (-1.1242 to -0.3706), z -3.8873, tau² 0.3663, I² 92.6455, exp 0.4736 (0.3249 to
     0.6903); EE -0.4361 (-0.5190 to -0.3533), z -10.3190, exp 0.6465 (0.5951 to 0.7024)."""
-    reml = pool_comparisons("OR", *bcg("OR"))
+    reml = pool_comparisons("OR", *bcg("OR"), ci="wald", pi="z")
     assert_4dp(
         [reml.estimate, reml.se, reml.ci_low, reml.ci_high, reml.tau2], [-0.7452, 0.1860, -1.1098, -0.3806, 0.3378]
     )
     assert round(reml.i2, 2) == pytest.approx(92.07) and round(reml.h2, 2) == pytest.approx(12.61)
     assert round(reml.q, 4) == pytest.approx(163.1649)
-    dl = pool_comparisons("OR", *bcg("OR"), method="DL")
+    dl = pool_comparisons("OR", *bcg("OR"), method="DL", ci="wald", pi="z")
     assert_4dp([dl.estimate, dl.ci_low, dl.ci_high, dl.estimate / dl.se], [-0.7474, -1.1242, -0.3706, -3.8873])
     assert_4dp([dl.tau2, dl.i2], [0.3663, 92.6455])
     assert_4dp([dl.estimate_ratio, dl.ci_low_ratio, dl.ci_high_ratio], [0.4736, 0.3249, 0.6903])
-    fe = pool_comparisons("OR", *bcg("OR"), method="FE")
+    fe = pool_comparisons("OR", *bcg("OR"), method="FE", ci="wald", pi="z")
     assert_4dp([fe.estimate, fe.ci_low, fe.ci_high, fe.estimate / fe.se], [-0.4361, -0.5190, -0.3533, -10.3190])
     assert_4dp([fe.estimate_ratio, fe.ci_low_ratio, fe.ci_high_ratio], [0.6465, 0.5951, 0.7024])
 
@@ -268,11 +268,11 @@ def test_bcg_log_odds_ratio():
 def test_bcg_risk_difference():
     """test_misc_metan_vs_rma.uni_with_dat.bcg.r: DL -0.0071 (-0.0101 to -0.0040), z -4.5128,
     tau² 0.0000, I² 95.6596; EE -0.0009 (-0.0014 to -0.0005), z -4.0448, Q 276.4737."""
-    dl = pool_comparisons("RD", *bcg("RD"), method="DL")
+    dl = pool_comparisons("RD", *bcg("RD"), method="DL", ci="wald", pi="z")
     assert_4dp([dl.estimate, dl.ci_low, dl.ci_high, dl.estimate / dl.se], [-0.0071, -0.0101, -0.0040, -4.5128])
     assert_4dp([dl.tau2, dl.i2], [0.0, 95.6596])
     assert dl.measure == "RD" and dl.estimate_ratio is None and dl.transform is None
-    fe = pool_comparisons("RD", *bcg("RD"), method="FE")
+    fe = pool_comparisons("RD", *bcg("RD"), method="FE", ci="wald", pi="z")
     assert_4dp(
         [fe.estimate, fe.ci_low, fe.ci_high, fe.estimate / fe.se, fe.q], [-0.0009, -0.0014, -0.0005, -4.0448, 276.4737]
     )
@@ -316,7 +316,7 @@ def test_bcg_with_some_trials_reported_only_as_ratios():
         yi[i], vi[i] = math.log(odds), (math.log(odds) / stats.norm.isf(p / 2)) ** 2
     assert_4dp(yi[[0, 11]], [-0.9416, 0.4447])
     assert_4dp(vi[[0, 11]], [0.3668, 0.5266])
-    res = pool_comparisons("OR", yi, vi)
+    res = pool_comparisons("OR", yi, vi, ci="wald", pi="z")
     assert_4dp([res.estimate, res.se, res.ci_low, res.ci_high, res.tau2], [-0.7472, 0.1867, -1.1132, -0.3812, 0.3408])
     assert round(res.i2, 2) == pytest.approx(92.18) and round(res.h2, 2) == pytest.approx(12.80)
     assert round(res.q, 4) == pytest.approx(167.4513)
@@ -326,7 +326,7 @@ def test_hazard_ratios_pool_on_the_log_scale():
     # two HRs, equal widths on the log scale -> equal weights; FE estimate = mean of the logs
     yi, vi = log_ratio_from_ci([0.5, 0.8], [0.25, 0.4], [1.0, 1.6])
     assert vi[0] == pytest.approx(vi[1])
-    res = pool_comparisons("HR", yi, vi, method="FE")
+    res = pool_comparisons("HR", yi, vi, method="FE", ci="wald", pi="z")
     assert res.estimate_ratio == pytest.approx(math.sqrt(0.5 * 0.8))  # exp((ln 0.5 + ln 0.8) / 2)
     se = math.sqrt(vi[0] / 2)
     assert res.ci_low_ratio == pytest.approx(math.exp(math.log(0.4**0.5) - Z * se))
@@ -385,7 +385,7 @@ def test_absolute_effect_chained_from_the_bcg_pooled_risk_ratio():
     """The summary-of-findings arithmetic on dat.bcg: REML RR 0.4894 (0.3441 to 0.6962), the
     comparator risk taken as the control arms' Σcpos / Σ(cpos + cneg) = 1510 / 166 283 = 0.0090809,
     i.e. 9.08 per 1000: (0.4894 - 1) × 9.0809 = -4.64 (-5.96 to -2.76) per 1000."""
-    res = pool_comparisons("RR", *bcg("RR"))
+    res = pool_comparisons("RR", *bcg("RR"), ci="wald", pi="z")
     acr = sum(CI) / sum(N2I)
     assert sum(CI) == 1510 and sum(N2I) == 166_283 and acr == pytest.approx(0.0090809, abs=1e-7)
     eff = absolute_effect("RR", res.estimate_ratio, res.ci_low_ratio, res.ci_high_ratio, acr)

@@ -106,7 +106,7 @@ def test_forest_plot_of_200_studies_is_drawn_in_even_parts_on_one_axis():
 
 
 def test_few_studies_get_one_forest_plot():
-    pooled = meta.pool_means([6.0, 7.0], [1.0, 1.2], [40, 50], method="REML").to_dict()
+    pooled = meta.pool_means([6.0, 7.0, 6.5], [1.0, 1.2, 1.1], [40, 50, 45], method="REML").to_dict()
     rows = [
         {"label": f"S{i}", "estimate": 6.0 + i, "ci_low": 5.5 + i, "ci_high": 6.5 + i, "n_text": "40", "weight": w}
         for i, w in enumerate(pooled["weights"])

@@ -84,7 +84,7 @@ def egger2001() -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_pritz_glmm_matches_metafor():
-    res = pool_proportions_glmm(PRITZ_X, PRITZ_N)
+    res = pool_proportions_glmm(PRITZ_X, PRITZ_N, ci="wald", pi="z")
     assert res.method == "GLMM" and res.converged and res.message == "" and res.k == 14
     assert r4(res.estimate_prop) == approx4(0.7984)
     assert (r4(res.ci_low_prop), r4(res.ci_high_prop)) == (approx4(0.6924), approx4(0.8746))
@@ -116,7 +116,7 @@ def test_glmm_likelihood_matches_metafor_equal_effects_fit():
 
 def test_adaptive_quadrature_matches_numerical_integration():
     """7-point AGQ against the integral by scipy's quad at the fitted values."""
-    res = pool_proportions_glmm(PRITZ_X, PRITZ_N)
+    res = pool_proportions_glmm(PRITZ_X, PRITZ_N, ci="wald", pi="z")
     mu, tau = res.estimate, np.sqrt(res.tau2)
     exact = sum(
         np.log(
@@ -135,8 +135,8 @@ def test_adaptive_quadrature_matches_numerical_integration():
 
 
 def test_glmm_falls_back_to_reml_when_the_optimiser_does_not_converge():
-    res = pool_proportions_glmm(PRITZ_X, PRITZ_N, maxiter=3)
-    reml = pool_proportions(PRITZ_X, PRITZ_N, transform="logit", method="REML")
+    res = pool_proportions_glmm(PRITZ_X, PRITZ_N, maxiter=3, ci="wald", pi="z")
+    reml = pool_proportions(PRITZ_X, PRITZ_N, transform="logit", method="REML", ci="wald", pi="z")
     assert not res.converged and res.method == "REML" and res.loglik is None
     assert "did not converge" in res.message and "REML" in res.message
     assert res.estimate == reml.estimate and res.tau2 == reml.tau2
@@ -188,7 +188,7 @@ def test_glmm_timing_200_studies(capsys):
 
 
 def test_estimators_side_by_side():
-    rows = estimators_side_by_side(PRITZ_X, PRITZ_N)
+    rows = estimators_side_by_side(PRITZ_X, PRITZ_N, ci="wald", pi="z")
     assert [r.method for r in rows] == ["GLMM", "REML", "DL", "PM"]
     glmm, reml, dl, pm = rows
     assert r4(glmm.estimate_prop) == approx4(0.7984)
@@ -198,7 +198,7 @@ def test_estimators_side_by_side():
         approx4(0.8337),
     )
     for row, method in ((dl, "DL"), (pm, "PM")):
-        direct = pool_proportions(PRITZ_X, PRITZ_N, method=method)
+        direct = pool_proportions(PRITZ_X, PRITZ_N, method=method, ci="wald", pi="z")
         assert (row.estimate, row.tau2, row.ci_low_prop) == (direct.estimate, direct.tau2, direct.ci_low_prop)
     # PM: generalised Q equals k - 1 at its tau²
     y, v = escalc_logit(PRITZ_X, PRITZ_N)
@@ -224,18 +224,18 @@ def test_leave_one_out_matches_metafor_bcg(bcg):
         (-0.7598, 0.1821, -1.1167, -0.4029, 150.7868, 0.3082, 92.6782, 13.6579),
         (-0.7775, 0.1855, -1.1412, -0.4139, 149.7884, 0.3037, 92.3444, 13.0623),
     ]
-    rows = leave_one_out_effects(*bcg)
+    rows = leave_one_out_effects(*bcg, ci="wald", pi="z")
     assert len(rows) == 13 and all(r.k == 12 for r in rows)
     got = [tuple(r4(x) for x in (r.estimate, r.se, r.ci_low, r.ci_high, r.q, r.tau2, r.i2, r.h2)) for r in rows]
     assert np.allclose(got, printed, atol=5e-5, rtol=0)
 
 
 def test_leave_one_out_proportions_shape_and_a_direct_refit():
-    rows = leave_one_out(PRITZ_X, PRITZ_N)
+    rows = leave_one_out(PRITZ_X, PRITZ_N, ci="wald", pi="z")
     assert len(rows) == 14 and [r.omitted for r in rows] == list(range(14))
     assert all(r.k == 13 and r.method == "REML" for r in rows)
     x, n = PRITZ_X[:4] + PRITZ_X[5:], PRITZ_N[:4] + PRITZ_N[5:]
-    direct = pool_proportions(x, n, method="REML")
+    direct = pool_proportions(x, n, method="REML", ci="wald", pi="z")
     assert rows[4].estimate_prop == pytest.approx(direct.estimate_prop, abs=1e-12)
     assert rows[4].tau2 == pytest.approx(direct.tau2, abs=1e-12)
     assert (rows[4].ci_low_prop, rows[4].ci_high_prop) == pytest.approx((direct.ci_low_prop, direct.ci_high_prop))

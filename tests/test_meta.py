@@ -37,11 +37,15 @@ def r4(x: float) -> float:
     return round(x, 4)
 
 
+def approx4(x: float) -> object:
+    return pytest.approx(x, abs=5e-5)
+
+
 # --- metafor reference values ------------------------------------------------------------------
 
 
 def test_pritz_logit_reml_back_transformed():
-    res = pool_proportions(PRITZ_X, PRITZ_N, transform="logit", method="REML")
+    res = pool_proportions(PRITZ_X, PRITZ_N, transform="logit", method="REML", ci="wald", pi="z")
     assert res.transform == "logit" and res.k == 14
     assert r4(res.estimate_prop) == pytest.approx(0.7575, abs=5e-5)
     assert r4(res.ci_low_prop) == pytest.approx(0.6605, abs=5e-5)
@@ -51,7 +55,7 @@ def test_pritz_logit_reml_back_transformed():
 
 
 def test_pritz_raw_reml():
-    res = pool_proportions(PRITZ_X, PRITZ_N, transform="raw", method="REML")
+    res = pool_proportions(PRITZ_X, PRITZ_N, transform="raw", method="REML", ci="wald", pi="z")
     assert r4(res.estimate) == pytest.approx(0.7968, abs=5e-5)
     assert r4(res.se) == pytest.approx(0.0423, abs=5e-5)
     assert r4(res.ci_low) == pytest.approx(0.7138, abs=5e-5)
@@ -62,7 +66,7 @@ def test_pritz_raw_reml():
 
 
 def test_pritz_raw_fe():
-    res = pool_proportions(PRITZ_X, PRITZ_N, transform="raw", method="FE")
+    res = pool_proportions(PRITZ_X, PRITZ_N, transform="raw", method="FE", ci="wald", pi="z")
     assert r4(res.estimate) == pytest.approx(0.7546, abs=5e-5)
     assert res.estimate == pytest.approx(sum(PRITZ_X) / sum(PRITZ_N))  # equal-effects = Σx/Σn
     assert r4(res.ci_low) == pytest.approx(0.7079, abs=5e-5)
@@ -74,7 +78,7 @@ def test_pritz_raw_fe():
 
 
 def test_kacker_dl():
-    res = pool(KACKER_Y, KACKER_V, method="DL")
+    res = pool(KACKER_Y, KACKER_V, method="DL", ci="wald", pi="z")
     assert r4(res.estimate) == pytest.approx(62.3901, abs=5e-5)
     assert r4(res.se) == pytest.approx(0.2457, abs=5e-5)
     assert r4(res.tau2) == pytest.approx(0.2880, abs=5e-5)
@@ -83,7 +87,7 @@ def test_kacker_dl():
 
 
 def test_kacker_pm():
-    res = pool(KACKER_Y, KACKER_V, method="PM")
+    res = pool(KACKER_Y, KACKER_V, method="PM", ci="wald", pi="z")
     assert r4(res.estimate) == pytest.approx(62.4076, abs=5e-5)
     assert r4(res.se) == pytest.approx(0.3380, abs=5e-5)
     assert r4(res.tau2) == pytest.approx(0.7054, abs=5e-5)
@@ -93,7 +97,7 @@ def test_kacker_pm():
 
 
 def test_kacker_fe():
-    res = pool(KACKER_Y, KACKER_V, method="FE")
+    res = pool(KACKER_Y, KACKER_V, method="FE", ci="wald", pi="z")
     assert r4(res.estimate) == pytest.approx(62.5834, abs=5e-5)
     assert r4(res.q) == pytest.approx(24.8019, abs=5e-5)
     assert res.q_p == pytest.approx(stats.chi2.sf(res.q, 8))
@@ -103,7 +107,7 @@ def test_kacker_fe():
 def test_agrees_with_statsmodels_where_it_matches_metafor():
     sm_dl = combine_effects(np.array(KACKER_Y), np.array(KACKER_V), method_re="dl")
     sm_pm = combine_effects(np.array(KACKER_Y), np.array(KACKER_V), method_re="pm")
-    dl, pm = pool(KACKER_Y, KACKER_V, "DL"), pool(KACKER_Y, KACKER_V, "PM")
+    dl, pm = pool(KACKER_Y, KACKER_V, "DL", ci="wald", pi="z"), pool(KACKER_Y, KACKER_V, "PM", ci="wald", pi="z")
     assert dl.estimate == pytest.approx(sm_dl.mean_effect_re, abs=1e-12)
     assert dl.se == pytest.approx(sm_dl.sd_eff_w_re, abs=1e-12)
     assert pm.tau2 == pytest.approx(sm_pm.tau2, abs=1e-4)  # statsmodels stops at |Q-df|<1e-5
@@ -150,7 +154,7 @@ def test_reml_always_maximises_the_restricted_likelihood(studies):
 
 
 def test_i2_metafor_definition_for_random_effects():
-    res = pool(KACKER_Y, KACKER_V, method="REML")
+    res = pool(KACKER_Y, KACKER_V, method="REML", ci="wald", pi="z")
     w = 1 / np.array(KACKER_V)
     s2 = 8 * w.sum() / (w.sum() ** 2 - (w**2).sum())
     assert res.i2 == pytest.approx(100 * res.tau2 / (res.tau2 + s2))
@@ -221,7 +225,7 @@ def test_homogeneous_data_gives_zero_tau2(method):
 
 def test_pool_means_fixed_effect_by_hand():
     # vi = sd²/n = 4/4 = 1 and 16/16 = 1 -> equal weights
-    res = pool_means([10.0, 12.0], [2.0, 4.0], [4, 16], method="FE")
+    res = pool_means([10.0, 12.0], [2.0, 4.0], [4, 16], method="FE", ci="wald", pi="z")
     assert res.estimate == pytest.approx(11.0)
     assert res.se == pytest.approx(math.sqrt(0.5))
     assert res.ci_low == pytest.approx(11 - Z * math.sqrt(0.5))
@@ -234,12 +238,13 @@ def test_knapp_hartung_by_hand():
     # RE var = (1 + 4/3)/3 = 7/9; KH scale Σw(y-μ)²/(k-1) = 1, so only the quantile changes.
     y, v = [0.0, 1.0, 3.0], [1.0, 1.0, 1.0]
     t2 = stats.t.ppf(0.975, 2)
-    plain = pool(y, v, method="DL")
+    plain = pool(y, v, method="DL", ci="wald", pi="z")
     kh = pool(y, v, method="DL", knapp_hartung=True)
     assert plain.tau2 == pytest.approx(4 / 3) and kh.se == pytest.approx(math.sqrt(7 / 9))
     assert plain.ci_high == pytest.approx(4 / 3 + Z * math.sqrt(7 / 9))
     assert kh.ci_high == pytest.approx(4 / 3 + t2 * math.sqrt(7 / 9))
-    assert kh.pi_high == pytest.approx(4 / 3 + t2 * math.sqrt(7 / 9 + 4 / 3))
+    # the prediction interval: Higgins et al. (2009), t on k - 2 = 1 df, whatever the CI
+    assert kh.pi_high == pytest.approx(4 / 3 + stats.t.ppf(0.975, 1) * math.sqrt(7 / 9 + 4 / 3))
     assert kh.ci_high - kh.ci_low > plain.ci_high - plain.ci_low
     # FE + KH: se scaled by sqrt(Q/(k-1)) = sqrt(7/3)
     fe_kh = pool(y, v, method="FE", knapp_hartung=True)
@@ -248,13 +253,13 @@ def test_knapp_hartung_by_hand():
 
 
 def test_to_dict_is_plain_and_json_serialisable():
-    res = pool_proportions(PRITZ_X, PRITZ_N)
+    res = pool_proportions(PRITZ_X, PRITZ_N, ci="wald", pi="z")
     d = res.to_dict()
     assert isinstance(res, PooledResult)
     assert type(d["estimate"]) is float and type(d["k"]) is int and type(d["weights"]) is list
     assert d["transform"] == "logit" and d["knapp_hartung"] is False
     json.dumps(d)
-    assert pool(KACKER_Y, KACKER_V, "FE").to_dict()["pi_low"] is None
+    assert pool(KACKER_Y, KACKER_V, "FE", ci="wald", pi="z").to_dict()["pi_low"] is None
 
 
 # --- single-study intervals --------------------------------------------------------------------
@@ -273,3 +278,56 @@ def test_clopper_pearson_by_hand():
 def test_single_study_intervals_validate():
     with pytest.raises(ValueError):
         clopper_pearson_ci(0, 0)
+
+
+# --- Cochrane's random-effects defaults (issue 31) ---------------------------------------------
+
+# dat.bcg trials 1-5 (metafor's metadat): tpos, tneg, cpos, cneg.
+BCG5 = ([4, 6, 3, 62, 33], [119, 300, 228, 13536, 5036], [11, 29, 11, 248, 47], [128, 274, 209, 12619, 5761])
+
+
+def test_bcg_five_trials_prediction_interval_is_t_based_on_k_minus_2_df():
+    """The first five BCG trials, RR by REML. The old z-based PI printed [0.10, 1.18]; Higgins et
+    al. (2009), t on k - 2 = 3 df, gives [0.05, 2.53]. In R 4.2.2, metafor 3.8-1:
+        r <- rma(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg[1:5,]); p <- predict(r)
+        exp(p$pred + c(-1, 1) * qt(.975, 3) * sqrt(p$se^2 + r$tau2))      # 0.04766559 2.52533825
+        predict(rma(..., test="knha"), transf=exp)                       # ci 0.1641 0.7336
+        confint(r)                                                       # tau^2 0.2984 [0.0440, 2.4526]
+        predict(r, transf=exp)                                           # z: pi 0.1022 1.1781"""
+    from briefing.meta import escalc_2x2, pool_comparisons
+
+    tpos, tneg, cpos, cneg = BCG5
+    n1, n2 = [a + b for a, b in zip(tpos, tneg, strict=True)], [c + d for c, d in zip(cpos, cneg, strict=True)]
+    yi, vi = escalc_2x2("RR", tpos, n1, cpos, n2)
+    res = pool_comparisons("RR", yi, vi)
+    assert (res.ci_method, res.pi_method, res.knapp_hartung) == ("hksj", "t", True)
+    # metafor stops REML at a step below 1e-5 (its threshold); meta.pool at the maximum: the PI's
+    # upper bound differs from R's 2.525338 in the 5th decimal (2.525356), hence 1e-4 here.
+    assert res.pi_low_ratio == pytest.approx(0.04766559, abs=1e-4)
+    assert res.pi_high_ratio == pytest.approx(2.52533825, abs=1e-4)
+    assert (r4(res.ci_low_ratio), r4(res.ci_high_ratio)) == (approx4(0.1641), approx4(0.7336))
+    assert (r4(res.tau2), r4(res.tau2_ci_low), r4(res.tau2_ci_high)) == (
+        approx4(0.2984),
+        approx4(0.0440),
+        approx4(2.4526),
+    )
+    old = pool_comparisons("RR", yi, vi, ci="wald", pi="z")
+    assert (r4(old.pi_low_ratio), r4(old.pi_high_ratio)) == (approx4(0.1022), approx4(1.1781))
+
+
+def test_two_studies_have_no_t_based_prediction_interval():
+    """With k = 2 the t distribution on k - 2 df does not exist: no prediction interval (the old z
+    interval equalled the CI when tau² = 0). The z choice keeps one."""
+    res = pool([0.1, 0.3], [0.04, 0.05])
+    assert res.k == 2 and res.pi_low is None and res.pi_high is None
+    assert pool([0.1, 0.3], [0.04, 0.05], pi="z").pi_low is not None
+
+
+def test_adhoc_hksj_is_never_narrower_than_wald():
+    """Homogeneous effects make the HKSJ scale below 1 (CI narrower than Wald); the ad hoc version
+    keeps the scale at 1 and only the t quantile widens it."""
+    y, v = [0.50, 0.51, 0.49, 0.50], [0.1, 0.1, 0.1, 0.1]
+    hksj, adhoc, wald = (pool(y, v, ci=c) for c in ("hksj", "hksj_adhoc", "wald"))
+    assert hksj.ci_high - hksj.ci_low < wald.ci_high - wald.ci_low
+    assert adhoc.se == pytest.approx(wald.se)
+    assert adhoc.ci_high - adhoc.ci_low > wald.ci_high - wald.ci_low

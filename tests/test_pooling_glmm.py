@@ -42,8 +42,13 @@ def test_pritz_pooled_entry_reproduces_metafor_rma_glmm():
     r = entry["result"]
     assert r["method"] == "GLMM" and entry["fallback"] is None
     assert r4(r["estimate_prop"]) == 0.7984
-    assert (r4(r["ci_low_prop"]), r4(r["ci_high_prop"])) == (0.6924, 0.8746)
-    assert (r4(r["pi_low_prop"]), r4(r["pi_high_prop"])) == (0.4426, 0.9518)
+    # Cochrane's defaults (issue 31). In R 4.2.2, metafor 3.8-1 (the z-based values were 0.6924, 0.8746
+    # and 0.4426, 0.9518):
+    #   g <- rma.glmm(measure="PLO", xi=x, ni=n, test="t"); predict(g, transf=transf.ilogit)  # ci 0.6800 0.8808
+    #   plogis(as.numeric(g$b) + c(-1, 1) * qt(.975, 12) * sqrt(g$se^2 + g$tau2))             # 0.3989 0.9594
+    assert (r4(r["ci_low_prop"]), r4(r["ci_high_prop"])) == (0.6800, 0.8808)
+    assert (r["ci_method"], r["pi_method"]) == ("t", "t")
+    assert r["pi_low_prop"] == pytest.approx(0.3989, abs=1e-4) and r["pi_high_prop"] == pytest.approx(0.9594, abs=1e-4)
     # the inverse-variance logit REML result beside it (metafor rma(PLO): 0.7575)
     assert entry["sensitivity"]["method"] == "REML" and r4(entry["sensitivity"]["estimate_prop"]) == 0.7575
     # 4.1 points apart, the CIs' bounds less than 5: not a material difference
@@ -67,7 +72,7 @@ def test_robustness_of_the_pritz_entry():
     assert len(estimators_table["rows"]) == 4 and len(loo_table["rows"]) == robustness.LOO_SHOWN
     assert "most influential" in loo_table["caption"]
     line = rob["lines"][0]
-    assert line.startswith("95 % prediction interval 44.3 to 95.2 % (I² =")
+    assert line.startswith("95 % prediction interval 39.9 to 95.9 % (I² =")  # t on 12 df, as above
     assert rob["egger"]["k"] == 14 and rob["funnel"] and "Egger's test" in rob["lines"][1]
 
 
@@ -310,3 +315,20 @@ def test_the_fallback_is_said_in_the_rendered_briefing(tmp_path):
     html = render.render_html(json.loads(evidence.dumps(context)), ROOT / "templates")
     assert f"<strong>{entry['fallback']}.</strong>" in html
     assert "Random effects (REML)" in next(f for f in summaries[3]["figures"] if "forest" in f["id"])["alt"]
+
+
+def test_the_config_switches_each_random_effects_method_back_and_methods_says_which():
+    """analysis.ci / prediction_interval / i2 reach every pooled result and the Methods text: with
+    Wald and z the Pritz GLMM prints metafor's rma.glmm defaults again (0.6924 to 0.8746, PI
+    0.4426 to 0.9518), and I² from Q is (Q - df)/Q."""
+    old = {"ci": "wald", "prediction_interval": "z", "i2": "q"}
+    r = pooled(PRITZ_X, PRITZ_N, settings=old)["result"]
+    assert (r4(r["ci_low_prop"]), r4(r["ci_high_prop"])) == (0.6924, 0.8746)
+    assert (r4(r["pi_low_prop"]), r4(r["pi_high_prop"])) == (0.4426, 0.9518)
+    reml = pooled(PRITZ_X, PRITZ_N, settings=old)["sensitivity"]
+    assert reml["i2"] == pytest.approx(100 * (reml["q"] - 13) / reml["q"])
+    assert "a Wald (normal) 95 % CI" in combine.pooling_method(old)
+    assert "from the normal distribution" in combine.pooling_method(old)
+    default = combine.pooling_method({})
+    assert "Hartung–Knapp–Sidik–Jonkman" in default and "t distribution on k − 2 df" in default
+    assert "Q-profile" in default and "RevMan since January 2025" in default

@@ -46,6 +46,47 @@ METHODS = {
 }
 
 
+# What each of the config's random-effects switches does, in Methods' words, with its reference.
+CI_WORDS = {
+    "hksj": "the Hartung–Knapp–Sidik–Jonkman (HKSJ) 95 % CI of the summary effect (t distribution on k − 1 df; "
+    "Hartung & Knapp, Stat Med 2001;20:3875-89; Sidik & Jonkman, Stat Med 2002;21:3153-9)",
+    "hksj_adhoc": "the Hartung–Knapp–Sidik–Jonkman (HKSJ) 95 % CI of the summary effect (t distribution on k − 1 "
+    "df), never narrower than the Wald CI (the ad hoc variance correction; Röver, Knapp & Friede, BMC Med Res "
+    "Methodol 2015;15:99)",
+    "wald": "a Wald (normal) 95 % CI of the summary effect",
+}
+PI_WORDS = {
+    "t": "a 95 % prediction interval from the t distribution on k − 2 df with the unadjusted standard error of "
+    "the summary effect (Higgins, Thompson & Spiegelhalter, J R Stat Soc A 2009;172:137-59), none with fewer "
+    "than three studies, for which the t distribution has no degrees of freedom",
+    "z": "a 95 % prediction interval from the normal distribution (estimate ± 1.96 √(se² + τ²))",
+}
+I2_WORDS = {
+    "tau2": "I² computed from τ² (τ² / (τ² + s²), s² the typical within-study variance; Higgins & Thompson, Stat "
+    "Med 2002;21:1539-58)",
+    "q": "I² computed from Cochran's Q ((Q − df) / Q)",
+}
+
+
+def random_effects_method(settings: dict[str, Any] | None) -> str:
+    """The random-effects methods the config chose (pooling.meta_options), in Methods' words: what
+    Cochrane's defaults are and which of them were switched back."""
+    options = pooling.meta_options(settings)
+    defaults = options == {"ci": "hksj", "pi": "t", "i2": "tau2"}
+    source = (
+        "Cochrane's random-effects methods, endorsed in 2022 and in RevMan since January 2025 (Cochrane Methods, "
+        "Random-effects meta-analysis methods for Intervention Reviews)"
+        if defaults
+        else "Cochrane's random-effects methods as configured (analysis.ci, analysis.prediction_interval, analysis.i2)"
+    )
+    return (
+        f"{source}: REML τ² with its Q-profile 95 % CI (Viechtbauer, Stat Med 2007;26:37-52), "
+        f"{CI_WORDS[options['ci']]}, {PI_WORDS[options['pi']]}, and {I2_WORDS[options['i2']]}. The one-step GLMM "
+        "has no inverse-variance weights for the HKSJ rescaling: its CI uses the t quantile on k − 1 df when an HKSJ "
+        'CI is chosen (metafor\'s rma.glmm with test = "t"), and its τ² has no Q-profile CI'
+    )
+
+
 def pooling_method(settings: dict[str, Any] | None) -> str:
     """The Methods entry on pooling: the models, the fallback and the thresholds actually used
     (pooling.py, robustness.py, subgroups.py and the config's prespecified subgroups)."""
@@ -62,9 +103,10 @@ def pooling_method(settings: dict[str, Any] | None) -> str:
     ]
     return (
         "only within a modality, for the same outcome definition in the same time window, and only with two or "
-        "more studies. Proportions: the one-step binomial–normal model (random-intercept logistic regression, as "
-        "metafor's rma.glmm: maximum likelihood, 7-point adaptive Gauss–Hermite quadrature, Wald 95 % CI, 95 % "
-        "prediction interval from se² + τ²), back-transformed to proportions; inverse-variance random effects on "
+        f"more studies. Random effects throughout by {random_effects_method(settings)}. "
+        "Proportions: the one-step binomial–normal model (random-intercept logistic regression, as "
+        "metafor's rma.glmm: maximum likelihood, 7-point adaptive Gauss–Hermite quadrature; prediction interval "
+        "from se² + τ²), back-transformed to proportions; inverse-variance random effects on "
         "logits (REML τ²) beside it as sensitivity analysis, with a note where the two differ materially (the "
         f"estimates, or a bound of their 95 % CIs, more than {pooling.MATERIAL_PP} percentage points apart). A GLMM "
         "that does not converge, whose estimate runs to a boundary or whose maximum likelihood estimate does not "
@@ -81,7 +123,9 @@ def pooling_method(settings: dict[str, Any] | None) -> str:
         + ("; ".join(planned) if planned else "none")
         + ". Subgroups are pooled by the primary model, compared by the test for subgroup differences (Q between, "
         "χ² on the number of subgroups − 1 df), and the covariate enters a one-covariate mixed-effects "
-        f"meta-regression (REML residual τ², z tests), only when every subgroup has at least {minimum} studies; "
+        "meta-regression (REML residual τ², "
+        + ("z tests" if pooling.meta_options(settings)["ci"] == "wald" else "Knapp–Hartung t and F tests")
+        + f"), only when every subgroup has at least {minimum} studies; "
         "studies that do not state the covariate are left out"
     )
 

@@ -124,7 +124,16 @@ def differences(outcomes: list[Row], arms: dict[str, Row]) -> list[Row]:
     return [mean_difference(treated, control) for treated, control in mean_pairs(outcomes, arms)]
 
 
-def sof_difference_rows(rows: list[Row], arms: dict[str, Row], knapp_hartung: bool = False) -> list[Row]:
+def _options(options: dict[str, str] | bool | None) -> dict[str, str]:
+    """meta's ci/pi/i2 keywords (pooling.meta_options); a bool is the older knapp_hartung switch."""
+    if isinstance(options, bool):
+        return {"ci": "hksj" if options else "wald"}
+    return dict(options or {})
+
+
+def sof_difference_rows(
+    rows: list[Row], arms: dict[str, Row], options: dict[str, str] | bool | None = None
+) -> list[Row]:
     """Summary-of-findings rows of continuous outcomes (GRADEpro: the comparator's mean, and the
     mean difference with its CI), whole groups only, pooled by REML on the raw scale when several
     trials compare the same treatment with the same comparator at the same time point."""
@@ -136,8 +145,8 @@ def sof_difference_rows(rows: list[Row], arms: dict[str, Row], knapp_hartung: bo
             from . import meta  # scipy and statsmodels: imported only when something is pooled
 
             yi, vi = [c["yi"] for c in group], [c["vi"] for c in group]
-            pooled = meta.pool_comparisons("MD", yi, vi, knapp_hartung=knapp_hartung).to_dict()
-            sensitivity = meta.pool_comparisons("MD", yi, vi, method="DL", knapp_hartung=knapp_hartung).to_dict()
+            pooled = meta.pool_comparisons("MD", yi, vi, **_options(options)).to_dict()
+            sensitivity = meta.pool_comparisons("MD", yi, vi, method="DL", **_options(options)).to_dict()
             difference, low, high = pooled["estimate"], pooled["ci_low"], pooled["ci_high"]
         result.append(
             {
@@ -180,24 +189,27 @@ def _comparator(arm: Row) -> str:
 
 
 def sof_rows(
-    computed_rows: list[Row], arms: dict[str, Row], baselines: list[Row] | None = None, knapp_hartung: bool = False
+    computed_rows: list[Row],
+    arms: dict[str, Row],
+    baselines: list[Row] | None = None,
+    options: dict[str, str] | bool | None = None,
 ) -> list[Row]:
     """One summary-of-findings row per outcome and comparison (same outcome, same treatment
     against the same comparator), whole groups only: the relative effect of one trial, or pooled
     over several (REML on log risk ratios, DerSimonian-Laird as sensitivity), and the anticipated
     absolute effect per 1,000 at the comparator arms' risk (their events over their patients)."""
-    return [_sof_row(rows, baselines or [], knapp_hartung) for rows in _sof_groups(computed_rows, arms)]
+    return [_sof_row(rows, baselines or [], _options(options)) for rows in _sof_groups(computed_rows, arms)]
 
 
-def _sof_row(rows: list[Row], baselines: list[Row], knapp_hartung: bool) -> Row:
+def _sof_row(rows: list[Row], baselines: list[Row], options: dict[str, str]) -> Row:
     if len(rows) == 1:
         ratio, low, high, pooled, sensitivity = rows[0]["ratio"], rows[0]["ci_low"], rows[0]["ci_high"], None, None
     else:
         from . import meta  # scipy and statsmodels: imported only when something is pooled
 
         yi, vi = [c["yi"] for c in rows], [c["vi"] for c in rows]
-        pooled = meta.pool_comparisons("RR", yi, vi, knapp_hartung=knapp_hartung).to_dict()
-        sensitivity = meta.pool_comparisons("RR", yi, vi, method="DL", knapp_hartung=knapp_hartung).to_dict()
+        pooled = meta.pool_comparisons("RR", yi, vi, **options).to_dict()
+        sensitivity = meta.pool_comparisons("RR", yi, vi, method="DL", **options).to_dict()
         ratio, low, high = pooled["estimate_ratio"], pooled["ci_low_ratio"], pooled["ci_high_ratio"]
     control_events = sum(c["counts"][1][0] for c in rows)
     control_n = sum(c["counts"][1][1] for c in rows)
@@ -252,7 +264,9 @@ def stated_ratio_groups(comparisons: list[Row], arms: dict[str, Row]) -> list[li
     ]
 
 
-def pool_stated_ratios(comparisons: list[Row], arms: dict[str, Row], knapp_hartung: bool = False) -> list[Row]:
+def pool_stated_ratios(
+    comparisons: list[Row], arms: dict[str, Row], options: dict[str, str] | bool | None = None
+) -> list[Row]:
     """Stated ratios of one comparison pooled by generic inverse variance: log ratio, its variance
     from the CI's width (meta.log_ratio_from_ci, metafor's conv.wald), REML random effects on the
     log scale, DerSimonian-Laird as sensitivity."""
@@ -262,8 +276,8 @@ def pool_stated_ratios(comparisons: list[Row], arms: dict[str, Row], knapp_hartu
     for group in stated_ratio_groups(comparisons, arms):
         measure = group[0]["effect_measure"]
         yi, vi = meta.log_ratio_from_ci(*([c[k] for c in group] for k in ("value", "ci_low", "ci_high")))
-        pooled = meta.pool_comparisons(measure, yi, vi, knapp_hartung=knapp_hartung).to_dict()
-        sensitivity = meta.pool_comparisons(measure, yi, vi, method="DL", knapp_hartung=knapp_hartung).to_dict()
+        pooled = meta.pool_comparisons(measure, yi, vi, **_options(options)).to_dict()
+        sensitivity = meta.pool_comparisons(measure, yi, vi, method="DL", **_options(options)).to_dict()
         rows.append(
             {
                 "domain": group[0]["domain"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import numbers
+from . import numbers, wording
 from .vocabulary import STATISTICS
 
 PREDICTION_LABEL = "95 % prediction interval"
@@ -245,7 +245,7 @@ def heterogeneity(pooled: dict[str, Any]) -> str:
     """The line under a forest plot: τ², I², Cochran's Q with its df and p. A GLMM weights no
     study: its squares are sized by 1/(vᵢ + τ²), and the line says so."""
     text = (
-        f"Heterogeneity: τ² = {numbers.tau2(pooled['tau2'])}; I² = {numbers.i2(pooled['i2'])} %; "
+        f"Heterogeneity: {wording.tau2_text(pooled)}; I² = {numbers.i2(pooled['i2'])} %; "
         f"Q = {numbers.q(pooled['q'])}, df = {pooled['q_df']}, {numbers.p_computed(pooled['q_p'])}"
     )
     return text + ("; weights 1/(vᵢ + τ²)" if pooled.get("method") == "GLMM" else "")

@@ -237,10 +237,84 @@ def _tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
 
 # --- pooling -----------------------------------------------------------------------------------
 
+# Cochrane's random-effects methods (endorsed 2022, in RevMan since January 2025; Cochrane Methods,
+# "Random-effects meta-analysis methods for Intervention Reviews"): REML tau² with a Q-profile CI,
+# the Hartung-Knapp-Sidik-Jonkman CI for the summary effect, a prediction interval from the t
+# distribution and I² from tau². Each can be switched back (config `analysis.random_effects`).
+CI_METHODS = ("hksj", "hksj_adhoc", "wald")
+PI_METHODS = ("t", "z")
+I2_METHODS = ("tau2", "q")
+DEFAULTS: dict[str, str] = {"tau2": "REML", "ci": "hksj", "pi": "t", "i2": "tau2"}
 
-def pool(yi: Any, vi: Any, method: str = "REML", knapp_hartung: bool = False, level: float = 0.95) -> PooledResult:
-    """Pool effects yi with sampling variances vi (fixed effect "FE" or random effects)."""
+
+def _options(ci: str, pi: str, i2: str) -> None:
+    for value, allowed, name in ((ci, CI_METHODS, "ci"), (pi, PI_METHODS, "pi"), (i2, I2_METHODS, "i2")):
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {allowed}, not {value!r}")
+
+
+def _q_of(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
+    """The generalised Q statistic at tau²: sum w(y - mu)², w = 1/(v + tau²)."""
+    w = 1 / (v + tau2)
+    return float((w * (y - (w * y).sum() / w.sum()) ** 2).sum())
+
+
+def tau2_qprofile_ci(y: np.ndarray, v: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """The Q-profile CI of tau² (Viechtbauer 2007; metafor's confint for rma.uni): the tau² at which
+    the generalised Q, which falls as tau² grows, equals the upper and lower chi² quantiles on k-1
+    df; a bound is 0 when Q at tau² = 0 is already below its quantile."""
+    df = len(y) - 1
+    alpha = 1 - level
+    scale = float(np.var(y)) + float(np.max(v))
+
+    def bound(target: float) -> float:
+        return _decreasing_root(lambda t: _q_of(y, v, t) - target, scale)
+
+    return bound(float(stats.chi2.ppf(1 - alpha / 2, df))), bound(float(stats.chi2.ppf(alpha / 2, df)))
+
+
+def prediction_interval(
+    est: float, se: float, tau2: float, k: int, pi: str = "t", level: float = 0.95
+) -> tuple[float, float] | tuple[None, None]:
+    """The prediction interval for the effect in a new study, est ± crit·sqrt(se² + tau²).
+    pi="t": Higgins, Thompson & Spiegelhalter (J R Stat Soc A 2009;172:137-59), t on k-2 df with
+    the unadjusted SE of the random-effects estimate; with fewer than three studies the t
+    distribution has no degrees of freedom, and there is no interval (None). pi="z": the normal
+    quantile (metafor's predict with test="z"), for any k."""
+    alpha = 1 - level
+    if pi == "t":
+        if k < 3:
+            return None, None
+        crit = float(stats.t.ppf(1 - alpha / 2, k - 2))
+    else:
+        crit = float(stats.norm.ppf(1 - alpha / 2))
+    half = crit * float(np.sqrt(se**2 + tau2))
+    return est - half, est + half
+
+
+def pool(
+    yi: Any,
+    vi: Any,
+    method: str = "REML",
+    knapp_hartung: bool | None = None,
+    level: float = 0.95,
+    *,
+    ci: str = DEFAULTS["ci"],
+    pi: str = DEFAULTS["pi"],
+    i2: str = DEFAULTS["i2"],
+) -> PooledResult:
+    """Pool effects yi with sampling variances vi (fixed effect "FE" or random effects).
+
+    ci: "hksj" (default; metafor test="knha": the SE scaled by the weighted residual variance,
+    t on k-1 df), "hksj_adhoc" (that scale never below 1, so the interval is never narrower than
+    the Wald one: Röver, Knapp & Friede, BMC Med Res Methodol 2015;15:99) or "wald" (z).
+    knapp_hartung, the older switch, still works: True is "hksj", False "wald".
+    pi: "t" (k-2 df, none below three studies) or "z" (see prediction_interval).
+    i2: "tau2" (tau²/(tau² + s²), s² the "typical" within-study variance) or "q" ((Q-df)/Q)."""
     # One algorithm, read top to bottom as metafor's rma.uni does it: tau², weights, estimate, tests.
+    if knapp_hartung is not None:
+        ci = "hksj" if knapp_hartung else "wald"
+    _options(ci, pi, i2)
     y, v = _checked(yi, vi, method)
     k = len(y)
     # statsmodels' own derived stats warn when its untruncated DL tau² < 0 or Q = 0; unused here.
@@ -259,24 +333,25 @@ def pool(yi: Any, vi: Any, method: str = "REML", knapp_hartung: bool = False, le
 
     w = 1 / (v + tau2)
     est = float((w * y).sum() / w.sum())
-    se = float(np.sqrt(1 / w.sum()))
+    se = se_wald = float(np.sqrt(1 / w.sum()))
     alpha = 1 - level
-    if knapp_hartung:  # metafor test="knha": scale by the weighted residual variance, t_{k-1}
-        se *= float(np.sqrt((w * (y - est) ** 2).sum() / df))
-        crit = float(stats.t.ppf(1 - alpha / 2, df))
-    else:
+    if ci == "wald":
         crit = float(stats.norm.ppf(1 - alpha / 2))
+    else:  # metafor test="knha": scale by the weighted residual variance, t_{k-1}
+        scale = float((w * (y - est) ** 2).sum() / df)
+        se *= float(np.sqrt(max(scale, 1.0) if ci == "hksj_adhoc" else scale))
+        crit = float(stats.t.ppf(1 - alpha / 2, df))
 
+    q_i2 = max(0.0, (q - df) / q) * 100 if q > 0 else 0.0
     if method == "FE":
-        i2 = max(0.0, (q - df) / q) * 100 if q > 0 else 0.0
-        h2 = q / df
-        pi_low = pi_high = None
+        i2_value, h2 = q_i2, q / df
+        pi_low = pi_high = tau2_low = tau2_high = None
     else:  # metafor: I² relative to the "typical" within-study variance s²
         w0 = 1 / v
         s2 = df * w0.sum() / (w0.sum() ** 2 - (w0**2).sum())
-        i2, h2 = 100 * tau2 / (tau2 + s2), (tau2 + s2) / s2
-        half = crit * np.sqrt(se**2 + tau2)
-        pi_low, pi_high = est - half, est + half
+        i2_value, h2 = (100 * tau2 / (tau2 + s2), (tau2 + s2) / s2) if i2 == "tau2" else (q_i2, q / df)
+        pi_low, pi_high = prediction_interval(est, se_wald, tau2, k, pi, level)
+        tau2_low, tau2_high = tau2_qprofile_ci(y, v, level)
 
     return PooledResult(
         method=method,
@@ -288,13 +363,17 @@ def pool(yi: Any, vi: Any, method: str = "REML", knapp_hartung: bool = False, le
         pi_low=pi_low,
         pi_high=pi_high,
         tau2=tau2,
-        i2=float(i2),
+        i2=float(i2_value),
         h2=float(h2),
         q=q,
         q_df=df,
         q_p=float(stats.chi2.sf(q, df)),
         weights=tuple(float(x) for x in 100 * w / w.sum()),
-        knapp_hartung=knapp_hartung,
+        knapp_hartung=ci != "wald",
+        ci_method=ci,
+        pi_method=pi,
+        tau2_ci_low=tau2_low,
+        tau2_ci_high=tau2_high,
     )
 
 
@@ -323,10 +402,12 @@ def pool_proportions(
     n: Any,
     transform: str = "logit",
     method: str = "REML",
-    knapp_hartung: bool = False,
+    knapp_hartung: bool | None = None,
     level: float = 0.95,
+    **options: str,
 ) -> PooledResult:
     """Pool single-arm proportions on the logit or raw scale; *_prop fields are proportions.
+    `options`: pool's ci, pi and i2.
 
     Raw scale, FE: variances come from the pooled proportion (vtype="AV", no correction), so the
     estimate is sum(x)/sum(n) and Q is Pearson's homogeneity chi-square. Per-study variances
@@ -339,7 +420,7 @@ def pool_proportions(
         back = _clip01  # display only; estimate/ci_* stay unclipped
     else:
         raise ValueError(f"transform must be 'logit' or 'raw', not {transform!r}")
-    res = pool(yi, vi, method=method, knapp_hartung=knapp_hartung, level=level)
+    res = pool(yi, vi, method=method, knapp_hartung=knapp_hartung, level=level, **options)
     return replace(res, transform=transform, **_back_transformed(res, back, "_prop"))
 
 
@@ -356,8 +437,9 @@ def pool_comparisons(
     yi: Any,
     vi: Any,
     method: str = "REML",
-    knapp_hartung: bool = False,
+    knapp_hartung: bool | None = None,
     level: float = 0.95,
+    **options: str,
 ) -> PooledResult:
     """Pool two-arm effects, yi on the analysis scale: log RR/OR/HR, raw RD/MD (escalc_2x2,
     escalc_md, log_ratio_from_ci). For ratio measures the *_ratio fields hold exp() of the
@@ -365,7 +447,7 @@ def pool_comparisons(
     the median, not the mean, ratio of the random-effects distribution)."""
     if measure not in COMPARISON_MEASURES:
         raise ValueError(f"measure must be one of {COMPARISON_MEASURES}, not {measure!r}")
-    res = pool(yi, vi, method=method, knapp_hartung=knapp_hartung, level=level)
+    res = pool(yi, vi, method=method, knapp_hartung=knapp_hartung, level=level, **options)
     if measure not in RATIO_MEASURES:
         return replace(res, measure=measure)
     return replace(res, measure=measure, transform="log", **_back_transformed(res, np.exp, "_ratio"))
@@ -376,8 +458,9 @@ def pool_means(
     sds: Any,
     ns: Any,
     method: str = "REML",
-    knapp_hartung: bool = False,
+    knapp_hartung: bool | None = None,
     level: float = 0.95,
+    **options: str,
 ) -> PooledResult:
     """Pool single-arm means (e.g. pain scores), vi = sd²/n (metafor measure "MN")."""
     mu, sd, nn = (np.asarray(a, dtype=float) for a in (means, sds, ns))
@@ -385,7 +468,7 @@ def pool_means(
         raise ValueError("means, sds and ns must have equal length")
     if np.any(nn < 1) or np.any(sd <= 0):
         raise ValueError("every study needs n >= 1 and sd > 0")
-    return pool(mu, sd**2 / nn, method=method, knapp_hartung=knapp_hartung, level=level)
+    return pool(mu, sd**2 / nn, method=method, knapp_hartung=knapp_hartung, level=level, **options)
 
 
 # --- single-study intervals (a study reported unpooled) ----------------------------------------
@@ -431,20 +514,27 @@ class ProportionPool:
     message: str = ""
     loglik: float | None = None  # GLMM only: the binomial log-likelihood (constants included)
     omitted: int | None = None  # leave_one_out: 0-based index of the study left out
+    ci_method: str = "wald"  # as PooledResult's; a GLMM's "t": t quantile on k-1 df, SE unscaled
+    pi_method: str = "z"
+    tau2_ci_low: float | None = None  # Q-profile, inverse-variance results only
+    tau2_ci_high: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def _proportion_pool(
-    method: str, k: int, est: float, se: float, tau2: float, level: float, **extra: Any
+    method: str, k: int, est: float, se: float, tau2: float, level: float, ci: str, pi: str, **extra: Any
 ) -> ProportionPool:
-    """Wald CI and metafor's default prediction interval (predict.rma with test="z": normal
-    quantile, est ± z·sqrt(se² + tau²), the same for rma.uni and rma.glmm), both back-transformed."""
-    z = float(stats.norm.ppf(1 - (1 - level) / 2))
-    half_pi = z * np.sqrt(se**2 + tau2)
-    bounds = (est - z * se, est + z * se, est - half_pi, est + half_pi)
-    lo, hi, pl, ph = (float(b) for b in bounds)
+    """A GLMM's CI and prediction interval, both back-transformed. The CI: est ± crit·se, crit the
+    normal quantile (ci="wald", rma.glmm's default) or, for any HKSJ choice, the t quantile on
+    k-1 df (rma.glmm(test="t")): the Hartung-Knapp rescaling needs inverse-variance weights,
+    which the one-step model has none of, so only its t quantile carries over. The prediction
+    interval as prediction_interval (t on k-2 df by default)."""
+    alpha = 1 - level
+    crit = stats.norm.ppf(1 - alpha / 2) if ci == "wald" else stats.t.ppf(1 - alpha / 2, k - 1)
+    lo, hi = float(est - crit * se), float(est + crit * se)
+    pl, ph = prediction_interval(est, se, tau2, k, pi, level)
     e = special.expit
     return ProportionPool(
         method=method,
@@ -459,8 +549,10 @@ def _proportion_pool(
         estimate_prop=float(e(est)),
         ci_low_prop=float(e(lo)),
         ci_high_prop=float(e(hi)),
-        pi_low_prop=float(e(pl)),
-        pi_high_prop=float(e(ph)),
+        pi_low_prop=None if pl is None else float(e(pl)),
+        pi_high_prop=None if ph is None else float(e(ph)),
+        ci_method="wald" if ci == "wald" else "t",
+        pi_method=pi,
         **extra,
     )
 
@@ -469,8 +561,10 @@ def _from_pooled(res: PooledResult, **extra: Any) -> ProportionPool:
     """An inverse-variance logit result (pool_proportions) as a ProportionPool."""
     names = ("estimate", "se", "tau2", "ci_low", "ci_high", "pi_low", "pi_high")
     names += tuple(f"{f}_prop" for f in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"))
+    names += ("tau2_ci_low", "tau2_ci_high")
     values = {f: None if getattr(res, f) is None else float(getattr(res, f)) for f in names}
-    return ProportionPool(method=res.method, k=res.k, **values, **extra)
+    methods = {"ci_method": res.ci_method, "pi_method": res.pi_method}
+    return ProportionPool(method=res.method, k=res.k, **values, **methods, **extra)
 
 
 def _glmm_negloglik(params: np.ndarray, x: np.ndarray, n: np.ndarray, nodes: np.ndarray, weights: np.ndarray) -> float:
@@ -481,10 +575,23 @@ def _glmm_negloglik(params: np.ndarray, x: np.ndarray, n: np.ndarray, nodes: np.
     the optimiser needs no bound and tau = 0 is an ordinary interior point (lme4's theta = tau)."""
     mu, tau = params
     u = np.zeros_like(x)
-    for _ in range(100):  # Newton for the mode; the integrand is log-concave, curvature >= 1
+
+    def log_integrand(v: np.ndarray) -> np.ndarray:
+        eta = mu + tau * v
+        return x * eta - n * np.logaddexp(0, eta) - 0.5 * v * v
+
+    for _ in range(200):  # Newton for the mode; the integrand is log-concave, curvature >= 1
         p = special.expit(mu + tau * u)
-        step = (tau * (x - n * p) - u) / (tau * tau * n * p * (1 - p) + 1)
-        u += np.clip(step, -2.0, 2.0)  # a capped step cannot jump across the flat tails
+        step = np.clip((tau * (x - n * p) - u) / (tau * tau * n * p * (1 - p) + 1), -2.0, 2.0)
+        # Damped: a full step can overshoot and cycle for ever (124/157 events at tau = 3.3, found by
+        # the metafor oracle), so each study's step is halved until its integrand does not fall.
+        here = log_integrand(u)
+        for _ in range(50):
+            worse = log_integrand(u + step) < here
+            if not worse.any():
+                break
+            step = np.where(worse, step / 2, step)
+        u += step
         if np.max(np.abs(step)) < 1e-10:
             break
     p = special.expit(mu + tau * u)
@@ -498,13 +605,21 @@ def _glmm_negloglik(params: np.ndarray, x: np.ndarray, n: np.ndarray, nodes: np.
 
 
 def pool_proportions_glmm(
-    events: Any, n: Any, level: float = 0.95, nagq: int = 7, maxiter: int = 2000
+    events: Any,
+    n: Any,
+    level: float = 0.95,
+    nagq: int = 7,
+    maxiter: int = 2000,
+    *,
+    ci: str = DEFAULTS["ci"],
+    pi: str = DEFAULTS["pi"],
+    i2: str = DEFAULTS["i2"],
 ) -> ProportionPool:
     """metafor's rma.glmm(measure="PLO"): the random-intercept logistic (binomial-normal) model,
     fitted by maximum likelihood with nAGQ-point adaptive Gauss-Hermite quadrature. The SE of the
     logit estimate is the (mu, mu) element of the inverse observed information of (tau, mu), as
-    lme4's vcov() takes it from the finite-difference Hessian; CI Wald (z), prediction interval as
-    predict.rma (z, se² + tau²). No continuity correction: the model uses the counts as they are.
+    lme4's vcov() takes it from the finite-difference Hessian; CI and prediction interval as
+    _proportion_pool says (`ci`, `pi`). No continuity correction: the model uses the counts as they are.
 
     Falls back to the inverse-variance logit REML result (pool_proportions) when the ML estimate
     does not exist (every study 0 events, or every study all events), the optimiser stops without
@@ -516,7 +631,8 @@ def pool_proportions_glmm(
         raise ValueError("pooling needs at least two studies")
     if nagq < 1:
         raise ValueError("nagq must be >= 1")
-    ivr = pool_proportions(x, m, transform="logit", method="REML", level=level)
+    _options(ci, pi, i2)
+    ivr = pool_proportions(x, m, transform="logit", method="REML", level=level, ci=ci, pi=pi, i2=i2)
 
     def fallback(why: str) -> ProportionPool:
         msg = f"GLMM not usable ({why}); inverse-variance logit REML result reported instead"
@@ -549,7 +665,8 @@ def pool_proportions_glmm(
     if not np.all(np.isfinite(info)) or np.any(np.linalg.eigvalsh(info) <= 0):
         return fallback("the information matrix is not positive definite")
     se = float(np.sqrt(np.linalg.inv(info)[0, 0]))
-    return _proportion_pool("GLMM", len(x), mu, se, tau**2, level, converged=True, message="", loglik=-float(fit.fun))
+    loglik = -float(fit.fun)
+    return _proportion_pool("GLMM", len(x), mu, se, tau**2, level, ci, pi, converged=True, message="", loglik=loglik)
 
 
 def glmm_pooled_result(events: Any, n: Any, fit: ProportionPool) -> PooledResult:
@@ -581,6 +698,8 @@ def glmm_pooled_result(events: Any, n: Any, fit: ProportionPool) -> PooledResult
         q_p=float(stats.chi2.sf(q, k - 1)),
         weights=tuple(float(x) for x in 100 * w / w.sum()),
         knapp_hartung=False,
+        ci_method=fit.ci_method,
+        pi_method=fit.pi_method,
         transform="logit",
         estimate_prop=fit.estimate_prop,
         ci_low_prop=fit.ci_low_prop,
@@ -595,30 +714,34 @@ def glmm_pooled_result(events: Any, n: Any, fit: ProportionPool) -> PooledResult
 SIDE_BY_SIDE = ("GLMM", "REML", "DL", "PM")
 
 
-def _pool_proportion(events: Any, n: Any, method: str, level: float) -> ProportionPool:
+def _pool_proportion(events: Any, n: Any, method: str, level: float, **options: str) -> ProportionPool:
     if method == "GLMM":
-        return pool_proportions_glmm(events, n, level=level)
-    return _from_pooled(pool_proportions(events, n, transform="logit", method=method, level=level))
+        return pool_proportions_glmm(events, n, level=level, **options)
+    return _from_pooled(pool_proportions(events, n, transform="logit", method=method, level=level, **options))
 
 
-def estimators_side_by_side(events: Any, n: Any, level: float = 0.95) -> list[ProportionPool]:
+def estimators_side_by_side(events: Any, n: Any, level: float = 0.95, **options: str) -> list[ProportionPool]:
     """The pooled proportion by the one-step GLMM and by inverse-variance logit pooling with the
     REML, DerSimonian-Laird and Paule-Mandel tau², in that order: a sensitivity check of the choice
     of estimator. A GLMM that falls back is reported as such (converged False, its message)."""
-    return [_pool_proportion(events, n, method, level) for method in SIDE_BY_SIDE]
+    return [_pool_proportion(events, n, method, level, **options) for method in SIDE_BY_SIDE]
 
 
-def leave_one_out_effects(yi: Any, vi: Any, method: str = "REML", level: float = 0.95) -> list[PooledResult]:
+def leave_one_out_effects(
+    yi: Any, vi: Any, method: str = "REML", level: float = 0.95, **options: str
+) -> list[PooledResult]:
     """metafor's leave1out() for an rma.uni model without moderators: the model refitted k times,
     the i-th result without study i (same estimator, tests and level; yi/vi as computed once)."""
     y, v = _checked(yi, vi, method)
     if len(y) < 3:
         raise ValueError("leave-one-out needs at least three studies (two left to pool)")
     keep = ~np.eye(len(y), dtype=bool)
-    return [pool(y[row], v[row], method=method, level=level) for row in keep]
+    return [pool(y[row], v[row], method=method, level=level, **options) for row in keep]
 
 
-def leave_one_out(events: Any, n: Any, method: str = "REML", level: float = 0.95) -> list[ProportionPool]:
+def leave_one_out(
+    events: Any, n: Any, method: str = "REML", level: float = 0.95, **options: str
+) -> list[ProportionPool]:
     """Leave-one-out pooled proportions (logit scale, back-transformed): the i-th entry omits study
     i (`omitted`). method "GLMM" refits the binomial-normal model (with its fallback); the
     inverse-variance methods use the per-study logits and variances of the full data, as
@@ -628,11 +751,12 @@ def leave_one_out(events: Any, n: Any, method: str = "REML", level: float = 0.95
         if len(x) < 3:
             raise ValueError("leave-one-out needs at least three studies (two left to pool)")
         keep = ~np.eye(len(x), dtype=bool)
-        return [replace(pool_proportions_glmm(x[r], m[r], level=level), omitted=i) for i, r in enumerate(keep)]
+        fits = [pool_proportions_glmm(x[r], m[r], level=level, **options) for r in keep]
+        return [replace(fit, omitted=i) for i, fit in enumerate(fits)]
     yi, vi = escalc_logit(x, m)
     return [
         replace(_from_pooled(replace(res, **_back_transformed(res, special.expit, "_prop"))), omitted=i)
-        for i, res in enumerate(leave_one_out_effects(yi, vi, method=method, level=level))
+        for i, res in enumerate(leave_one_out_effects(yi, vi, method=method, level=level, **options))
     ]
 
 

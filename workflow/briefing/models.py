@@ -332,8 +332,12 @@ class PooledResult:
     q_df: int
     q_p: float
     weights: tuple[float, ...]  # percent, sums to 100
-    knapp_hartung: bool
+    knapp_hartung: bool  # the CI is Hartung-Knapp-Sidik-Jonkman's (ci_method "hksj" or "hksj_adhoc")
     transform: str | None = None  # "logit" / "raw" for proportions, "log" for ratio measures, else None
+    ci_method: str = "wald"  # meta.CI_METHODS; a GLMM's "t" is a t quantile on k-1 df, no rescaling
+    pi_method: str = "z"  # meta.PI_METHODS: "t" on k-2 df (none below three studies) or "z"
+    tau2_ci_low: float | None = None  # the Q-profile CI of tau² (inverse-variance random effects only)
+    tau2_ci_high: float | None = None
     estimate_prop: float | None = None
     ci_low_prop: float | None = None
     ci_high_prop: float | None = None

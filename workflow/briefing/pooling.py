@@ -18,6 +18,23 @@ DEFAULT_WINDOW = {"label": "time point not stated", "min_days": None, "max_days"
 MATERIAL_PP = 5
 
 
+# The config keys (`analysis:`) that switch each of Cochrane's random-effects methods back, and
+# meta's keyword each sets: the summary CI, the prediction interval and how I² is computed.
+OPTION_KEYS = {"ci": "ci", "prediction_interval": "pi", "i2": "i2"}
+
+
+def meta_options(settings: dict[str, Any] | None) -> dict[str, str]:
+    """meta's ci/pi/i2 keywords from the config's analysis settings, Cochrane's defaults
+    (meta.DEFAULTS) where a key is absent. The older `knapp_hartung` key, when `ci` is absent,
+    still chooses between the HKSJ (true) and Wald (false) CIs."""
+    settings = settings or {}
+    defaults = {"ci": "hksj", "pi": "t", "i2": "tau2"}  # meta.DEFAULTS, without importing scipy
+    options = {kw: settings.get(key) or defaults[kw] for key, kw in OPTION_KEYS.items()}
+    if "ci" not in settings and isinstance(settings.get("knapp_hartung"), bool):
+        options["ci"] = "hksj" if settings["knapp_hartung"] else "wald"
+    return options
+
+
 def window_for(time_days: float | None, windows: list[dict[str, Any]]) -> dict[str, Any] | None:
     if time_days is None:
         return DEFAULT_WINDOW
@@ -126,9 +143,11 @@ def _pooled(
     from . import meta, robustness, subgroups  # scipy and statsmodels: imported only when something is pooled
 
     data = _data(kind, rows, estimates)
+    options = meta_options(settings)
     if kind == "proportion":
-        reml = meta.pool_proportions(data["events"], data["n"], transform="logit", method="REML").to_dict()
-        glmm = meta.pool_proportions_glmm(data["events"], data["n"])
+        reml = meta.pool_proportions(data["events"], data["n"], transform="logit", method="REML", **options)
+        reml = reml.to_dict()
+        glmm = meta.pool_proportions_glmm(data["events"], data["n"], **options)
         if glmm.converged:
             result = meta.glmm_pooled_result(data["events"], data["n"], glmm).to_dict()
             pooled = {
@@ -149,8 +168,8 @@ def _pooled(
             }
     else:
         pooled = {
-            "result": meta.pool_means(data["means"], data["sds"], data["ns"], method="REML").to_dict(),
-            "sensitivity": meta.pool_means(data["means"], data["sds"], data["ns"], method="DL").to_dict(),
+            "result": meta.pool_means(data["means"], data["sds"], data["ns"], method="REML", **options).to_dict(),
+            "sensitivity": meta.pool_means(data["means"], data["sds"], data["ns"], method="DL", **options).to_dict(),
             "note": "random effects (REML), inverse-variance weights; DerSimonian–Laird as sensitivity analysis",
             "material": None,
             "fallback": None,
@@ -159,9 +178,9 @@ def _pooled(
     labels = [s.get("short_name") or s["study_id"] for s in rows_studies]
     minimum = subgroups.min_studies(settings)
     return pooled | {
-        "robustness": robustness.analyse(kind, data, labels, pooled["result"]),
+        "robustness": robustness.analyse(kind, data, labels, pooled["result"], options),
         "subgroups": [
-            subgroups.analyse(kind, data, rows_studies, spec, minimum)
+            subgroups.analyse(kind, data, rows_studies, spec, minimum, options)
             for spec in subgroups.specs(settings, modality_id)
         ],
     }

@@ -51,17 +51,18 @@ def _on_scale(res: dict[str, Any], kind: str) -> dict[str, float | None]:
     return {key: res.get(f"{key}{suffix}") for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
 
 
-def estimators(kind: str, data: dict[str, list[float]]) -> list[dict[str, Any]]:
+def estimators(kind: str, data: dict[str, list[float]], options: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """The pooled result by each estimator (proportions: GLMM, then inverse-variance logit REML,
     DL and PM; means: REML, DL and PM), on the reporting scale, with tau²."""
     from . import meta
 
     if kind == "proportion":
-        fits = [f.to_dict() for f in meta.estimators_side_by_side(data["events"], data["n"])]
+        fits = [f.to_dict() for f in meta.estimators_side_by_side(data["events"], data["n"], **(options or {}))]
         fits[0]["asked"] = "GLMM"
     else:
         fits = [
-            meta.pool_means(data["means"], data["sds"], data["ns"], method=m).to_dict() for m in ("REML", "DL", "PM")
+            meta.pool_means(data["means"], data["sds"], data["ns"], method=m, **(options or {})).to_dict()
+            for m in ("REML", "DL", "PM")
         ]
     rows = []
     for fit in fits:
@@ -75,7 +76,12 @@ def estimators(kind: str, data: dict[str, list[float]]) -> list[dict[str, Any]]:
 
 
 def leave_one_out(
-    kind: str, data: dict[str, list[float]], labels: list[str], method: str, full: dict[str, Any]
+    kind: str,
+    data: dict[str, list[float]],
+    labels: list[str],
+    method: str,
+    full: dict[str, Any],
+    options: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The result refitted without each study in turn, by the primary model (`method`), with the
     change of the estimate and tau² against the full result; empty below three studies."""
@@ -84,10 +90,10 @@ def leave_one_out(
     if len(labels) < 3:
         return []
     if kind == "proportion":
-        fits = [f.to_dict() for f in meta.leave_one_out(data["events"], data["n"], method=method)]
+        fits = [f.to_dict() for f in meta.leave_one_out(data["events"], data["n"], method=method, **(options or {}))]
     else:
         yi, vi = effects(kind, data)
-        fits = [f.to_dict() for f in meta.leave_one_out_effects(yi, vi, method=method)]
+        fits = [f.to_dict() for f in meta.leave_one_out_effects(yi, vi, method=method, **(options or {}))]
     whole = _on_scale(full, kind)
     rows = []
     for label, fit in zip(labels, fits, strict=True):
@@ -122,12 +128,20 @@ def small_study(kind: str, data: dict[str, list[float]], labels: list[str]) -> d
     return {"egger": test, "funnel": funnel, "text": wording.egger_result(test, EGGER_ALPHA)}
 
 
-def analyse(kind: str, data: dict[str, list[float]], labels: list[str], result: dict[str, Any]) -> dict[str, Any]:
-    """The robustness of one pooled result, with the tables and lines the briefing prints."""
+def analyse(
+    kind: str,
+    data: dict[str, list[float]],
+    labels: list[str],
+    result: dict[str, Any],
+    options: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The robustness of one pooled result, with the tables and lines the briefing prints; `options`
+    meta's ci/pi/i2 (pooling.meta_options), as the result was pooled."""
     scale = scale_of(kind)
-    rows = estimators(kind, data)
+    rows = estimators(kind, data, options)
     method = result["method"] if len(labels) <= LOO_GLMM_MAX else "REML"
-    loo = leave_one_out(kind, data, labels, method, result if method == result["method"] else _reml(kind, data))
+    full = result if method == result["method"] else _reml(kind, data, options)
+    loo = leave_one_out(kind, data, labels, method, full, options)
     small = small_study(kind, data, labels)
     tables = [
         {
@@ -175,13 +189,14 @@ def analyse(kind: str, data: dict[str, list[float]], labels: list[str], result: 
     }
 
 
-def _reml(kind: str, data: dict[str, list[float]]) -> dict[str, Any]:
+def _reml(kind: str, data: dict[str, list[float]], options: dict[str, str] | None) -> dict[str, Any]:
     """The inverse-variance REML result that leave-one-out compares with beyond LOO_GLMM_MAX."""
     from . import meta
 
     if kind == "proportion":
-        return meta.pool_proportions(data["events"], data["n"], transform="logit", method="REML").to_dict()
-    return meta.pool_means(data["means"], data["sds"], data["ns"], method="REML").to_dict()
+        fit = meta.pool_proportions(data["events"], data["n"], transform="logit", method="REML", **(options or {}))
+        return fit.to_dict()
+    return meta.pool_means(data["means"], data["sds"], data["ns"], method="REML", **(options or {})).to_dict()
 
 
 def _interval(row: dict[str, Any], scale: str) -> str:

@@ -40,8 +40,11 @@ def analyse(
     studies: list[dict[str, Any]],
     spec: dict[str, Any],
     minimum: int,
+    options: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One prespecified covariate for one pooled result (data in the order of `studies`)."""
+    """One prespecified covariate for one pooled result (data in the order of `studies`); `options`
+    meta's ci/pi/i2 (pooling.meta_options): an HKSJ CI makes the meta-regression's tests t and F."""
+    options = options or {}
     covariate, name = spec["covariate"], spec.get("label") or spec["covariate"].replace("_", " ")
     base = {"covariate": covariate, "label": name, "done": False, "subgroups": [], "table": None}
     base |= {"q_between": None, "df": None, "p": None, "meta_regression": None}
@@ -60,7 +63,7 @@ def analyse(
     subgroups = []
     for g in sorted(sizes, key=lambda g: (spec.get("cutpoint") is not None and not g.startswith("below"), g)):
         idx = [i for i in keep if groups[i] == g]
-        fit = _pool(kind, {key: [col[i] for i in idx] for key, col in data.items()})
+        fit = _pool(kind, {key: [col[i] for i in idx] for key, col in data.items()}, options)
         subgroups.append({"subgroup": g, "k": len(idx)} | fit)
     # Test for subgroup differences (Cochrane Handbook 10.11.3.1): Q between the subgroups'
     # random-effects estimates on the analysis scale, chi² on G - 1 df.
@@ -75,7 +78,8 @@ def analyse(
     x = [values[i] for i in keep]
     if all(isinstance(v, (int, float)) for v in x) and len(set(x)) > 1:
         yi, vi = _effects(kind, {key: [col[i] for i in keep] for key, col in data.items()})
-        regression = meta.meta_regression(yi, vi, x, method="REML").to_dict()
+        hksj = options.get("ci", "hksj") != "wald"
+        regression = meta.meta_regression(yi, vi, x, method="REML", knapp_hartung=hksj).to_dict()
     scale = "proportion" if kind == "proportion" else "mean"
     table = {
         "caption": f"Subgroups by {name}",
@@ -108,15 +112,15 @@ def _effects(kind: str, data: dict[str, list[float]]) -> tuple[Any, Any]:
     return robustness.effects(kind, data)
 
 
-def _pool(kind: str, data: dict[str, list[float]]) -> dict[str, Any]:
+def _pool(kind: str, data: dict[str, list[float]], options: dict[str, str]) -> dict[str, Any]:
     """A subgroup pooled by the primary model: the GLMM for proportions (falling back to logit
     REML), REML for means; its estimate on the reporting scale and on the analysis scale."""
     from . import meta
 
     if kind == "proportion":
-        fit = meta.pool_proportions_glmm(data["events"], data["n"]).to_dict()
+        fit = meta.pool_proportions_glmm(data["events"], data["n"], **options).to_dict()
         on = {key: fit[f"{key}_prop"] for key in ("estimate", "ci_low", "ci_high")}
         return on | {"logit_or_mean": fit["estimate"], "se": fit["se"], "tau2": fit["tau2"], "method": fit["method"]}
-    fit = meta.pool_means(data["means"], data["sds"], data["ns"], method="REML").to_dict()
+    fit = meta.pool_means(data["means"], data["sds"], data["ns"], method="REML", **options).to_dict()
     on = {key: fit[key] for key in ("estimate", "ci_low", "ci_high")}
     return on | {"logit_or_mean": fit["estimate"], "se": fit["se"], "tau2": fit["tau2"], "method": "REML"}

@@ -140,24 +140,22 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "prespecified": _prespecified(settings, modality_id, pooled),
         "risk_of_bias": risk_of_bias.summarise(evidence.get("risk_of_bias", []), primary),
     }
-    knapp_hartung = evidence.get("settings", {}).get("knapp_hartung", False)
+    options = pooling.meta_options(evidence.get("settings"))
     baselines = evidence.get("baseline_risks", [])
-    sof_comparisons = _comparative_sof(
-        result["computed_comparisons"], arms, ratings, baselines, modality_id, knapp_hartung
-    )
+    sof_comparisons = _comparative_sof(result["computed_comparisons"], arms, ratings, baselines, modality_id, options)
     by_id = {c["comparison_id"]: c for c in result["computed_comparisons"]}
     rob = evidence.get("risk_of_bias", [])
     forests = [
         f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names, rob)
     ]
-    sof_differences = _difference_sof(result["computed_differences"], arms, ratings, knapp_hartung, modality_id)
+    sof_differences = _difference_sof(result["computed_differences"], arms, ratings, options, modality_id)
     result["comparisons"] = _rated_comparisons(result["comparisons"], arms, ratings, modality_id)
     every_arm = {a["arm_id"]: a for a in evidence.get("arms", [])}
     for review in result["review_results"]:
         review["comparisons"] = _rated_comparisons(review["comparisons"], every_arm, ratings, modality_id)
     stated = result["comparisons"] + [c for r in result["review_results"] for c in r["comparisons"]]
     result |= {
-        "pooled_ratios": _pooled_ratios(result["comparisons"], arms, knapp_hartung),
+        "pooled_ratios": _pooled_ratios(result["comparisons"], arms, options),
         "sof": sof.rows_for_modality(result, evidence.get("settings")),
         "sof_comparisons": sof_comparisons,
         "sof_differences": sof_differences,
@@ -168,12 +166,12 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pooled_ratios(
-    comparisons: list[dict[str, Any]], arms: dict[str, dict[str, Any]], kh: bool
+    comparisons: list[dict[str, Any]], arms: dict[str, dict[str, Any]], options: dict[str, str]
 ) -> list[dict[str, Any]]:
     """Ratios two or more trials state for one comparison, pooled, in words (issue 29, item 17)."""
     return [
         r | {"text": wording.pooled_ratio_text(r), "scope": wording.comparison_scope(r, arms)}
-        for r in comparative.pool_stated_ratios(comparisons, arms, kh)
+        for r in comparative.pool_stated_ratios(comparisons, arms, options)
     ]
 
 
@@ -183,13 +181,13 @@ def _comparative_sof(
     ratings: list[dict[str, Any]],
     baselines: list[dict[str, Any]],
     modality_id: str,
-    knapp_hartung: bool = False,
+    options: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The comparative summary-of-findings rows, worded, with the certainty of their body of
     evidence; a row pooled over several trials names its forest plot, numbered in order."""
     rows = []
     number = iter(range(1, len(computed) + 1))
-    for c in comparative.sof_rows(computed, arms, baselines, knapp_hartung):
+    for c in comparative.sof_rows(computed, arms, baselines, options):
         rating = body_rating(ratings, modality_id, arms[c["comparator_arm_id"]], c["domain"])
         what = wording.comparison_conclusion(
             rating,
@@ -218,12 +216,12 @@ def _difference_sof(
     differences: list[dict[str, Any]],
     arms: dict[str, dict[str, Any]],
     ratings: list[dict[str, Any]],
-    kh: bool,
+    options: dict[str, str],
     modality_id: str,
 ) -> list[dict[str, Any]]:
     """The summary-of-findings rows of mean differences, worded, with their body's certainty."""
     rows = []
-    for row in comparative.sof_difference_rows(differences, arms, kh):
+    for row in comparative.sof_difference_rows(differences, arms, options):
         rating = body_rating(ratings, modality_id, arms[row["comparator_arm_id"]], row["domain"])
         what = wording.comparison_conclusion(
             rating,

@@ -1030,6 +1030,14 @@ def settings_problems(settings: dict[str, Any]) -> list[Problem]:
     if not isinstance(settings.get("knapp_hartung", False), bool):
         message = f"must be true or false, not {settings['knapp_hartung']!r}"
         return [Problem("config", None, "analysis.knapp_hartung", message)]
+    for key, allowed in (
+        ("ci", ("hksj", "hksj_adhoc", "wald")),
+        ("prediction_interval", ("t", "z")),
+        ("i2", ("tau2", "q")),
+    ):
+        if settings.get(key, allowed[0]) not in allowed:
+            message = f"must be one of {', '.join(allowed)}, not {settings[key]!r}"
+            return [Problem("config", None, f"analysis.{key}", message)]
     unknown = "is not an outcome domain; use one declared in workflow/briefing/vocabulary.py: " + ", ".join(DOMAINS.ids)
     problems = [
         Problem("config", None, f"analysis.timepoint_windows.{domain}", f"{domain!r} {unknown}")

@@ -610,7 +610,15 @@ def pooled_effect(entry: dict[str, Any]) -> str:
         text = f"Pooled mean {numbers.mean(r['estimate'])} ({numbers.ci(r['ci_low'], r['ci_high'], scale='mean')})"
         if r.get("pi_low") is not None:
             text += f"; 95 % prediction interval {numbers.interval(r['pi_low'], r['pi_high'], scale='mean')}"
-    return text + f"; I² = {numbers.i2(r['i2'])} %, τ² = {numbers.tau2(r['tau2'])}"
+    return text + f"; I² = {numbers.i2(r['i2'])} %, {tau2_text(r)}"
+
+
+def tau2_text(r: dict[str, Any]) -> str:
+    """ "τ² = 0.2984 (95 % CI 0.0440 to 2.4526)": τ² with its Q-profile CI where one was computed."""
+    text = f"τ² = {numbers.tau2(r['tau2'])}"
+    if r.get("tau2_ci_low") is None:
+        return text
+    return text + f" ({numbers.ci_text(numbers.tau2(r['tau2_ci_low']), numbers.tau2(r['tau2_ci_high']), '')})"
 
 
 def sof_effect(
@@ -860,7 +868,14 @@ def robustness_line(
         if scale == "proportion"
         else (result["pi_low"], result["pi_high"])
     )
-    text = f"95 % prediction interval {numbers.interval(low, high, scale)}{unit} (I² = {numbers.i2(result['i2'])} %)"
+    if low is None:  # fewer than three studies: no t distribution on k - 2 df
+        text = (
+            f"no 95 % prediction interval with {count_words(result['k'])} studies (I² = {numbers.i2(result['i2'])} %)"
+        )
+    else:
+        text = (
+            f"95 % prediction interval {numbers.interval(low, high, scale)}{unit} (I² = {numbers.i2(result['i2'])} %)"
+        )
     usable = [e for e in estimators if not e["note"]]
     ests = [e["estimate"] for e in usable]
     names = ", ".join(e["method"] for e in usable)
@@ -1055,7 +1070,7 @@ def pooled_ratio_text(row: dict[str, Any]) -> str:
     text = f"{row['effect_measure']} {numbers.ratio(p['estimate_ratio'])} "
     text += f"(95 % CI {numbers.ratio(p['ci_low_ratio'])} to {numbers.ratio(p['ci_high_ratio'])}), "
     text += f"pooled from {count_words(p['k'])} trials' stated {label}s (generic inverse variance, REML on the log "
-    return text + f"scale); I² = {numbers.i2(p['i2'])} %, τ² = {numbers.tau2(p['tau2'])}"
+    return text + f"scale); I² = {numbers.i2(p['i2'])} %, {tau2_text(p)}"
 
 
 def rob_not_assessed(names: list[str]) -> str:
