@@ -230,7 +230,7 @@ def propose(body: dict[str, Any], settings: dict[str, Any] | None) -> dict[str, 
         unjudged=[names[s] for s in studies if s not in judged],
         unknown=[names[s] for s in worst["unknown"]],
     )
-    refits = sensitivity(body, set(high), names)
+    refits = sensitivity(body, set(high), names, settings)
     if refits:  # printed with the reason: what the result would be without the studies at high risk
         reason += " Sensitivity analysis: " + " ".join(r["text"] for r in refits)
     return {"judgement": judgement, "reason": reason, "sensitivity": refits}
@@ -244,11 +244,15 @@ def _names(body: dict[str, Any]) -> dict[str, str]:
     return {s: (rows.get(s) or {}).get("short_name") or s for s in ids}
 
 
-def sensitivity(body: dict[str, Any], high: set[str], names: dict[str, str]) -> list[dict[str, Any]]:
+def sensitivity(
+    body: dict[str, Any], high: set[str], names: dict[str, str], settings: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Each pooled result with a study at high risk, refitted without those studies by
-    inverse-variance REML (metafor's rma(yi, vi, subset = ...)): logit proportions or means."""
-    from . import meta  # scipy: imported only when something was pooled
+    inverse-variance REML (metafor's rma(yi, vi, subset = ...)) with the config's random-effects
+    methods (pooling.meta_options): logit proportions or means."""
+    from . import meta, pooling  # scipy: imported only when something was pooled
 
+    options = pooling.meta_options(settings)
     outcome_study = body.get("outcome_study") or {}
     found = []
     for p in body.get("pooled") or []:
@@ -261,16 +265,16 @@ def sensitivity(body: dict[str, Any], high: set[str], names: dict[str, str]) -> 
         excluded = sorted({names.get(s, s) for s in studies if s in high})
         d = p["data"]
         if p["kind"] == "proportion":
-            full = meta.pool_proportions(d["events"], d["n"], transform="logit", method="REML").to_dict()
+            full = meta.pool_proportions(d["events"], d["n"], transform="logit", method="REML", **options).to_dict()
             fit = (
-                meta.pool_proportions([d["events"][i] for i in keep], [d["n"][i] for i in keep]).to_dict()
+                meta.pool_proportions([d["events"][i] for i in keep], [d["n"][i] for i in keep], **options).to_dict()
                 if len(keep) >= 2
                 else None
             )
         else:
-            full = meta.pool_means(d["means"], d["sds"], d["ns"]).to_dict()
+            full = meta.pool_means(d["means"], d["sds"], d["ns"], **options).to_dict()
             pick = [[d[k][i] for i in keep] for k in ("means", "sds", "ns")]
-            fit = meta.pool_means(*pick).to_dict() if len(keep) >= 2 else None
+            fit = meta.pool_means(*pick, **options).to_dict() if len(keep) >= 2 else None
         scale = "proportion" if p["kind"] == "proportion" else "mean"
         entry = {"label": _label(p), "excluded": excluded, "k": len(keep), "scale": scale, "result": fit}
         found.append(entry | {"full": full, "text": wording.rob_sensitivity(entry | {"full": full})})
