@@ -404,7 +404,9 @@ def test_stated_ratios_of_one_comparison_pool_by_generic_inverse_variance(data_d
     """SC.24 (Sahgal 2021, Lancet Oncol): complete response at 3 months, risk ratio 1.33 (95 % CI 1.14
     to 1.55). The second trial's 1.37 (1.03 to 1.82) is the ratio of metafor's conv.wald help page
     (log 0.3148, variance 0.0211 there). Before, both were shown and never pooled. The two agree
-    (Q < 1), so REML's τ² is 0 and the pooled ratio is the fixed-effect one, computed here by hand."""
+    (Q < 1), so REML's τ² is 0 and the pooled ratio is the fixed-effect one, computed here by hand;
+    its CI is Cochrane's default, HKSJ (t on k - 1 df with the weighted residual variance; issue 31):
+    metafor's rma(y, v, method = "REML", test = "knha") gives 1.3389 (1.1440 to 1.5671)."""
     _trial(data_dir, "sc24", "1.33", "1.14", "1.55")
     _trial(data_dir, "convwald", "1.37", "1.03", "1.82")
     assert validate(data_dir) == []
@@ -413,14 +415,16 @@ def test_stated_ratios_of_one_comparison_pool_by_generic_inverse_variance(data_d
     y = [math.log(1.37), math.log(1.33)]  # in study order: convwald, sc24
     w = [1 / ((math.log(hi) - math.log(lo)) / (2 * Z)) ** 2 for lo, hi in ((1.03, 1.82), (1.14, 1.55))]
     est = sum(wi * yi for wi, yi in zip(w, y, strict=True)) / sum(w)
-    se = 1 / math.sqrt(sum(w))
+    se = math.sqrt(sum(wi * (yi - est) ** 2 for wi, yi in zip(w, y, strict=True)) / sum(w))  # q / (k - 1), k = 2
+    t = 12.706204736174698  # qt(0.975, 1)
     assert row["study_ids"] == ["convwald", "sc24"] and row["pooled"]["tau2"] == 0
     assert row["pooled"]["estimate_ratio"] == pytest.approx(math.exp(est), abs=1e-9)
-    assert row["pooled"]["ci_low_ratio"] == pytest.approx(math.exp(est - Z * se), rel=1e-6)
-    assert row["pooled"]["ci_high_ratio"] == pytest.approx(math.exp(est + Z * se), rel=1e-6)
+    assert row["pooled"]["ci_low_ratio"] == pytest.approx(math.exp(est - t * se), rel=1e-6)
+    assert row["pooled"]["ci_high_ratio"] == pytest.approx(math.exp(est + t * se), rel=1e-6)
+    assert (round(row["pooled"]["ci_low_ratio"], 4), round(row["pooled"]["ci_high_ratio"], 4)) == (1.1440, 1.5671)
     assert row["vi"][0] == pytest.approx(0.0211, abs=5e-5)  # metafor's conv.wald listing
     assert row["text"].startswith(
-        "RR 1.34 (95 % CI 1.17 to 1.53), pooled from two trials' stated risk ratios (generic inverse variance, REML"
+        "RR 1.34 (95 % CI 1.14 to 1.57), pooled from two trials' stated risk ratios (generic inverse variance, REML"
     )
     assert "generic inverse variance" in context["methods"]["comparisons"]
     [direct] = [r for r in context["direct_comparisons"] if r["kind"] == "pooled"]
