@@ -169,7 +169,7 @@ def edit_csv(path: Path, key_column: str, key: str, column: str, value: str) -> 
 def keep_modalities(data: Path, modalities: list[str]) -> None:
     """The data of a briefing of these modalities only: the rows of the others deleted (their
     studies with every row of those studies, their statements and certainty rows), an arm of another
-    modality kept as a comparator outside the briefing. Validation refuses rows of a modality the
+    modality kept as a comparator outside the briefing (its risk-of-bias rows go with its study). Validation refuses rows of a modality the
     config does not list (validation.config_agreement), so a build of fewer modalities needs this."""
     keep = set(modalities) | {""}
 
@@ -184,11 +184,19 @@ def keep_modalities(data: Path, modalities: list[str]) -> None:
             writer.writerows(kept)
 
     gone = {s["study_id"] for s in rows("studies.csv") if s["modality_id"] not in keep}
-    for name in ("studies.csv", "outcomes.csv", "arms.csv", "comparisons.csv"):
+    for name in ("studies.csv", "outcomes.csv", "arms.csv", "comparisons.csv", "risk_of_bias.csv"):
         write(name, [r for r in rows(name) if r["study_id"] not in gone])
     write("review_includes.csv", [r for r in rows("review_includes.csv") if not {r["review_id"], r["study_id"]} & gone])
     for name in ("statements.csv", "certainty.csv"):
-        write(name, [r for r in rows(name) if r["modality_id"] in keep and r.get("study_id", "") not in gone])
+        # A certainty row of a comparison with a modality left out rates a body that is gone too.
+        write(
+            name,
+            [
+                r
+                for r in rows(name)
+                if r["modality_id"] in keep and r.get("comparator_id", "") in keep and r.get("study_id", "") not in gone
+            ],
+        )
     write(
         "arms.csv",
         [a | {"modality_id": a["modality_id"] if a["modality_id"] in keep else ""} for a in rows("arms.csv")],

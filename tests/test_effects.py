@@ -139,14 +139,17 @@ def test_percent_change_from_baseline():
 
 
 def test_grade_level_from_start_and_judgements():
+    judged = [{"factor": f, "judgement": 0, "reason": "r"} for f in certainty.DOWNGRADE]
     judgements = [
         {"factor": "risk_of_bias", "judgement": -1, "reason": "r"},
         {"factor": "imprecision", "judgement": -1, "reason": "r"},
     ]
-    rating = certainty.rate("pain_response", ["retrospective_cohort"], judgements)
+    rating = certainty.rate("pain_response", ["retrospective_cohort"], judgements + judged)
     assert (rating["start"], rating["level"], rating["level_text"], rating["symbols"]) == (2, 1, "very low", "⊕◯◯◯")
-    assert certainty.rate("pain_response", ["randomised_trial"], judgements[:1])["level_text"] == "moderate"
-    assert (
-        certainty.rate("x", ["randomised_trial"], [{"factor": "large_effect", "judgement": 2, "reason": "r"}])["level"]
-        == 4
-    )
+    assert certainty.rate("pain_response", ["randomised_trial"], judgements[:1] + judged)["level_text"] == "moderate"
+    large = [{"factor": "large_effect", "judgement": 2, "reason": "r"}]
+    assert certainty.rate("x", ["randomised_trial"], large + judged)["level"] == 4
+    # Issue 30: until all five domains that rate down are judged, no level (a domain left unjudged).
+    unjudged = certainty.rate("pain_response", ["retrospective_cohort"], judgements)
+    assert (unjudged["level"], unjudged["level_text"]) == (None, "certainty not assessed")
+    assert unjudged["missing"] == ["inconsistency", "indirectness", "publication bias"]

@@ -209,8 +209,16 @@ def slice_digests(
 def build_slice(package_path: str | Path, modality_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """The slice plus the analysis settings that shape the summary, so a settings change in the
     config re-runs the notebooks just as a data change does."""
-    data = slice_for_modality(read_tables(package_path), modality_id)
-    data["settings"] = importance.for_modality(settings, modality_id)  # its own prespecified outcomes
+    return slice_with_settings(read_tables(package_path), modality_id, settings)
+
+
+def slice_with_settings(
+    tables: dict[str, Any], modality_id: str, settings: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One modality's slice of read tables with its settings (its own prespecified outcomes): what
+    build_slice writes, for callers that read the tables once for every modality (bench/run)."""
+    data = slice_for_modality(tables, modality_id)
+    data["settings"] = importance.for_modality(settings, modality_id)
     return data
 
 

@@ -46,6 +46,7 @@ def contents(m: dict[str, Any]) -> list[tuple[str, str]]:
     parts = [
         (m["sentences"], f"sentences-{mid}", "What the data say"),
         (studies, f"table-{mid}-studies", "Studies"),
+        *[(True, f"table-{mid}-rob-{t['tool']}", f"Risk of bias: {t['label']}") for t in m["risk_of_bias"]["tables"]],
         (m["sof"]["rows"], f"table-{mid}-sof", "Summary of findings"),
         (
             studies and (m["sof_comparisons"] or m["sof_differences"] or m.get("sof_stated")),
