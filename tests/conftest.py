@@ -169,7 +169,8 @@ def edit_csv(path: Path, key_column: str, key: str, column: str, value: str) -> 
 def keep_modalities(data: Path, modalities: list[str]) -> None:
     """The data of a briefing of these modalities only: the rows of the others deleted (their
     studies with every row of those studies, their statements and certainty rows), an arm of another
-    modality kept as a comparator outside the briefing (its risk-of-bias rows go with its study). Validation refuses rows of a modality the
+    modality kept as a comparator outside the briefing (risk-of-bias rows go with their study).
+    Validation refuses rows of a modality the
     config does not list (validation.config_agreement), so a build of fewer modalities needs this."""
     keep = set(modalities) | {""}
 
