@@ -128,10 +128,13 @@ def pdf_pages(path: Path) -> list[str]:
 
 
 def pdf_text(path: Path) -> str:
-    """The PDF's text twice over: page by page as laid out, and with no white space at all, in
-    reading order (a table cell's text wraps across lines that the layout interleaves)."""
+    """The PDF's text three times over: page by page as laid out; with no white space at all, in
+    reading order (a table cell's text wraps across lines that the layout interleaves); and in the
+    order the PDF draws it (each table cell's text together, where the reading order interleaves
+    the wrapped lines of neighbouring cells)."""
     raw = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return " ".join(pdf_pages(path)) + " " + re.sub(r"\s+", "", raw)
+    drawn = "".join(page.extract_text() for page in PdfReader(str(path)).pages)
+    return " ".join(pdf_pages(path)) + " " + re.sub(r"\s+", "", raw) + " " + re.sub(r"\s+", "", drawn)
 
 
 def bookmarks(path: Path) -> list[str]:
