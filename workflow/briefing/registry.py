@@ -111,7 +111,25 @@ def _headline_printed(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
     (c,) = [c for c in stated if c["comparison_id"] == head["outcome_id"]]
     ids = {c["comparison_id"], f"{c['arm_id']}:patients", f"{c['comparator_arm_id']}:patients"}
     everywhere = {"printed_in": list(EDITIONS), "left_out": {}}
-    return [e | everywhere if e["id"] in ids else e for e in entries]
+    shown = [e | everywhere if e["id"] in ids else e for e in entries]
+    # Once: beside the stated comparison's own entry (this is called once per part of the registry).
+    sizes = {a["arm_id"]: a.get("patients") for a in s.get("arms", [])}
+    pair = [sizes.get(c["arm_id"]), sizes.get(c["comparator_arm_id"])]
+    if head["kind"] == "stated" and None not in pair and any(e["id"] == c["comparison_id"] for e in entries):
+        # "126 randomised": the two arms' sizes summed, printed with the headline (headlines._who).
+        arms = [f"{c['arm_id']}:patients", f"{c['comparator_arm_id']}:patients"]
+        label = f"Randomised, {c['measure']} (the headline's trial)"
+        total = _derived(
+            f"{c['comparison_id']}:randomised",
+            s["modality_id"],
+            "arms",
+            label,
+            "sum of the arms' patients",
+            arms,
+            "sum of arm rows",
+        )
+        shown.append(total | {"value_text": str(sum(pair))} | everywhere)
+    return shown
 
 
 def _stated_study_figures(s: dict[str, Any]) -> list[Entry]:
