@@ -5,6 +5,7 @@ proposal (imprecision and inconsistency only), always named as a proposal."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from . import body_proposals, importance, imprecision, numbers, risk_of_bias, robustness, wording
@@ -202,6 +203,12 @@ def row_key(row: dict[str, Any]) -> str:
 def assessed(ratings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The ratings with a level: a body whose certainty is not assessed has none to compare."""
     return [r for r in ratings if r["level"]]
+
+
+def levels_present(ratings: Iterable[dict[str, Any]]) -> list[str]:
+    """The levels the assessed ratings reach, highest first ("moderate", "low", "very low")."""
+    reached = {r["level"] for r in ratings if r["level"]}
+    return [LEVELS[level] for level in sorted(reached, reverse=True)]
 
 
 def methods_text(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> str:

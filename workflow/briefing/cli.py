@@ -144,7 +144,8 @@ def cmd_modality_pdf(args: argparse.Namespace) -> int:
 
     summary = models.read(args.summary, models.ModalitySummary)
     evidence = models.read(args.evidence, models.Slice)
-    context = modality_print.context(summary, args.title, args.edition, args.digest)
+    question = {"population": args.population, "setting": args.setting}
+    context = modality_print.context(summary, args.title, args.edition, args.digest, question)
     html = modality_print.render(context, args.templates)
     publish.write_atomic(args.print_output, html)
     render.render_pdf(args.print_output, args.pdf)
@@ -293,6 +294,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--title", required=True, help="the briefing's title")
     s.add_argument("--edition", required=True, help="the edition's date (the briefing's build date)")
     s.add_argument("--digest", required=True, help="the checksum of the modality's data")
+    s.add_argument("--population", default="", help="the question's population (each SoF's header)")
+    s.add_argument("--setting", default="", help="the question's setting (each SoF's header)")
     s.add_argument("--print-output", required=True, help="the print HTML the PDF is made from")
     s.add_argument("--pdf", required=True)
     s.add_argument("--audit-output", required=True)

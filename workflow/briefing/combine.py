@@ -320,7 +320,7 @@ def bottom_line(
         one_per_modality=len({st["modality_id"] for st in in_quantitative}) == len(in_quantitative),
         randomised=any(DESIGNS[st["design"]].randomised for st in primary),
         direct=len(direct_studies(direct)),
-        levels=sorted({r["level_text"] for s in summaries for r in certainty.assessed(s["certainty"])}),
+        levels=certainty.levels_present(r for s in summaries for r in s["certainty"]),
         narrative=[s["modality"]["name"] for s in summaries if s["kind"] == "narrative"],
         searched=bool(identification) and identification["method"] == "systematic_search",
     )
@@ -483,6 +483,11 @@ def vocabulary_context() -> dict[str, Any]:
         "rate_up": [{"id": f.id, "label": f.label} for f in FACTORS.where(direction="up")],
         "response_domains": [d.label for d in DOMAINS.where(shape="response")],
         "domain_labels": {d.id: d.label for d in DOMAINS},
+        # GRADE's levels, highest first, with what each means: the legend under every SoF.
+        "certainty_levels": [
+            {"level": level, "symbols": certainty.symbols(level), "text": text, "meaning": wording.MEANING[text]}
+            for level, text in sorted(certainty.LEVELS.items(), reverse=True)
+        ],
     }
 
 

@@ -19,12 +19,16 @@ TEMPLATE = "modality.print.html.j2"
 TEMPLATES = (TEMPLATE, "briefing_modality.html.j2", "briefing_macros.html.j2")
 
 
-def context(summary: dict[str, Any], title: str, edition: str, digest: str) -> dict[str, Any]:
-    """What modality.print.html.j2 renders (with the briefing's modality section)."""
+def context(
+    summary: dict[str, Any], title: str, edition: str, digest: str, question: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """What modality.print.html.j2 renders (with the briefing's modality section); `question`: the
+    config's population and setting, which head each summary of findings."""
     studies = {s["study_id"]: s for s in summary["primary_studies"] + summary["reviews"]}
     refs = combine.references([summary], [], studies)
     return {
         "title": title,
+        "question": question or {},
         "build_date": edition,
         "digest": digest,
         "m": summary,
@@ -85,6 +89,7 @@ def allowed_numbers(context: dict[str, Any], evidence: dict[str, Any], templates
     record = {
         "figures": figures(context),
         "provenance": {"build_date": context["build_date"], "digest": context["digest"]},
+        "question": context.get("question", {}),  # the curator's scope, as the briefing's own
         "methods": context["methods"],
         "references": context["references"],
     }

@@ -627,6 +627,7 @@ class Size(Model):
     studies: int
     i2: float | None
     events: int | None = 0
+    printed: dict[str, int] = {}  # the patients the evidence profile prints (wording.body_participant_counts)
 
 
 class SofRow(Model):
@@ -665,14 +666,27 @@ class MarkedJudgement(Judgement):
     mark: str
 
 
+class ProfileLead(Model):
+    """The effect the evidence profile prints for a body: that of its leading row."""
+
+    outcome: str
+    effect: str
+    studies: int
+    pooled: bool
+
+
 class ProfileRow(Model):
     domain: str
     key: str
     label: str
     designs: str
-    participants_text: str
+    participants_text: str  # № of patients, GRADEpro's column
     factors: dict[str, MarkedJudgement]
     rating: Rating
+    outcomes: list[str] = []  # the outcomes its rows name
+    lead: ProfileLead | None = None
+    importance: str | None = None
+    importance_text: str = "not prespecified"
 
 
 class Sof(Model):

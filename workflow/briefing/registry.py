@@ -446,8 +446,18 @@ def _participants(s: dict[str, Any]) -> list[Entry]:
         "largest stated denominator of patients); a trial's arms summed, its whole group counted once"
     )
     entries = []
+    # The evidence profile prints an assessed body's patients in every edition (its № of patients).
+    assessed = {r["key"] for r in s.get("certainty", []) if r["level"]}
+    profile: list[Entry] = []
     for body, size in sorted(s.get("evidence_size", {}).items()):
         of = [o["outcome_id"] for o in s["outcomes"] if o["domain"] == size["domain"]]
+        counts = size.get("printed", {}) if body in assessed else {}
+        if "stated" in counts:
+            label, n = f"Participants where stated, {body}", str(counts["stated"])
+            profile.append(
+                _derived(f"{body}:participants-stated", m, "outcomes", label, derivation, of, "sum of outcome rows")
+                | {"value_text": n}
+            )
         if size.get("events"):
             entries.append(
                 _derived(
@@ -466,11 +476,11 @@ def _participants(s: dict[str, Any]) -> list[Entry]:
         for what, n in (("participants", size.get("participants")), ("enrolled", size.get("enrolled"))):
             if n:
                 label = f"{what.capitalize()}, {body}"
-                entries.append(
-                    _derived(f"{body}:{what}", m, "outcomes", label, derivation, of, "sum of outcome and study rows")
-                    | {"value_text": str(n)}
+                entry = _derived(
+                    f"{body}:{what}", m, "outcomes", label, derivation, of, "sum of outcome and study rows"
                 )
-    return _where_named(s, entries)
+                (profile if counts.get(what) == n else entries).append(entry | {"value_text": str(n)})
+    return printed(profile) + _where_named(s, entries)
 
 
 PROPOSED = ("risk_of_bias", "indirectness", "inconsistency")

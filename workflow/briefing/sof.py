@@ -182,6 +182,56 @@ def rows_for_modality(summary: dict[str, Any], prespecified: dict[str, Any] | No
     return {"rows": rows, "footnotes": footnotes, "profile": profile, "not_assessed": not_assessed}
 
 
+def profile_outcomes(
+    sof: dict[str, Any],
+    comparative_rows: list[dict[str, Any]],
+    summary: dict[str, Any],
+    settings: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """The evidence profile's rows with GRADEpro's other columns: the outcomes the body's rows name
+    (not its domain), the effect of its leading row (a between-arm effect before an arm's figures;
+    the SoF's first row otherwise) and the highest importance among its outcomes."""
+    prespecified = importance.prespecified(settings)
+    between = [
+        {
+            "outcome": r["measure"] + (f", subgroup {r['subgroup']}" if r.get("subgroup") else ""),
+            "effect": "; ".join(t for t in (r["relative"], r.get("difference") or r.get("difference_text")) if t),
+            "studies": len(r["study_ids"]),
+            "pooled": True,  # never collapsed: a between-arm effect is one line
+            "importance": _importance(r, summary["outcomes"], prespecified),
+            "body": (r.get("certainty") or {}).get("key"),
+        }
+        for r in comparative_rows
+    ]
+    within = [r for r in sof["rows"] if r["outcome_ids"] and r.get("body")]  # a stated effect is in `between`
+    return [row | _profile_columns(row["key"], between + within) for row in sof["profile"]]
+
+
+def _importance(
+    row: dict[str, Any], outcomes: list[dict[str, Any]], listed: list[importance.Prespecified]
+) -> str | None:
+    """A between-arm row's importance: that of the prespecified outcome its measure reports."""
+    o = importance.with_event(
+        {"domain": row["domain"], "measure": row["measure"], "study_id": row["study_ids"][0]}, outcomes
+    )
+    p = importance.classify(o, listed)
+    return p.importance if p else None
+
+
+def _profile_columns(body: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    mine = [r for r in rows if r["body"] == body]
+    if not mine:
+        return {"outcomes": [], "lead": None, "importance": None, "importance_text": "not prespecified"}
+    levels = [r["importance"] for r in mine if r.get("importance")]
+    level = min(levels, key=importance.RANK.__getitem__) if levels else None
+    return {
+        "outcomes": list(dict.fromkeys(r["outcome"] for r in mine)),
+        "lead": {k: mine[0][k] for k in ("outcome", "effect", "studies", "pooled")},
+        "importance": level,
+        "importance_text": importance.LEVELS[level] if level else "not prespecified",
+    }
+
+
 def _derived_overall_rows(
     summary: dict[str, Any],
     studies: dict[str, dict[str, Any]],

@@ -117,7 +117,9 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "certainty": ratings,
         # The rule's inputs stay here; the summary keeps the counts the proposals name.
         "evidence_size": {
-            b["key"]: {k: b.get(k) for k in ("domain", "participants", "enrolled", "studies", "i2", "events")}
+            b["key"]: {
+                k: b.get(k) for k in ("domain", "participants", "enrolled", "studies", "i2", "events", "printed")
+            }
             for b in body_list
         },
         "figures": _figures(
@@ -162,6 +164,8 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "sof_stated": _stated_sof(stated, every_arm, modality_id),
         "comparison_figures": forests,
     }
+    between = sof_comparisons + sof_differences + result["sof_stated"]
+    result["sof"]["profile"] = sof.profile_outcomes(result["sof"], between, result, evidence.get("settings"))
     return result | {"main_pain": _main_pain(result, settings)}
 
 
@@ -618,6 +622,7 @@ def _bodies(
                 # The search record judges publication bias where Egger's test cannot run.
                 "search": (evidence.get("identification") or [None])[0],
                 "participants_text": wording.body_participants(by_study, members),
+                "printed": wording.body_participant_counts(by_study, members),
                 "label": wording.body_label(
                     domain,
                     [a["label"] for a in all_arms if a["study_id"] in study_ids and a.get("role") == "comparator"]

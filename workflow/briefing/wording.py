@@ -67,19 +67,26 @@ def body_label(domain: str, comparator_arms: list[str]) -> str:
 
 
 def body_participants(by_study: dict[str, int | None], members: list[dict[str, Any]]) -> str:
-    """A body of evidence's participants as GRADEpro prints them, counted one way everywhere:
-    "101 (one randomised trial)", "not stated (68 enrolled; one cohort study)", "at least 58; not
-    stated for 1 study (two case series)"."""
-    designs = design_summary(members)
+    """A body of evidence's number of patients as GRADEpro's profile prints it beside the design,
+    counted one way everywhere: "101", "not stated (68 enrolled)", "at least 58; not stated for 1
+    study". The numbers are body_participant_counts'."""
+    counts = body_participant_counts(by_study, members)
+    unstated = sum(1 for n in by_study.values() if not n)
+    if "participants" in counts:
+        return str(counts["participants"])
+    if "stated" in counts:
+        return f"at least {counts['stated']}; not stated for {unstated} {'study' if unstated == 1 else 'studies'}"
+    return f"not stated ({counts['enrolled']} enrolled)" if "enrolled" in counts else "not stated"
+
+
+def body_participant_counts(by_study: dict[str, int | None], members: list[dict[str, Any]]) -> dict[str, int]:
+    """The numbers body_participants prints: every study's patients ("participants"); else the sum
+    of those stated ("stated"); else, none stated, the studies' enrolled ("enrolled") if all say."""
     known = [n for n in by_study.values() if n]
-    unstated = [sid for sid, n in by_study.items() if not n]
-    if not unstated:
-        return f"{sum(known)} ({designs})"
-    if not known:
-        enrolled = [s.get("patients") for s in members]
-        return f"not stated ({sum(enrolled)} enrolled; {designs})" if all(enrolled) else f"not stated ({designs})"
-    noun = "study" if len(unstated) == 1 else "studies"
-    return f"at least {sum(known)}; not stated for {len(unstated)} {noun} ({designs})"
+    if known:
+        return {"participants" if len(known) == len(by_study) else "stated": sum(known)}
+    enrolled = [s.get("patients") for s in members]
+    return {"enrolled": sum(enrolled)} if enrolled and all(enrolled) else {}
 
 
 # ----------------------------------------------------------------------------- sentences
@@ -739,8 +746,8 @@ def bottom_line_points(
     searched: bool = False,
 ) -> list[str]:
     """The bottom line's points: where the evidence comes from, whether any comparison is direct
-    (`direct`: the studies comparing two modalities), what its certainty means (GRADE's words),
-    and which modalities have no estimates."""
+    (`direct`: the studies comparing two modalities), what its certainty means (GRADE's words;
+    `levels` highest first), and which modalities have no estimates."""
     lead = f"The quantitative evidence comes from {study_count_phrase(primary)}"
     points = [lead + (", each on a different modality." if one_per_modality else ".")]
     if direct:
@@ -762,7 +769,10 @@ def bottom_line_points(
         points.append(f"The certainty of the evidence is {levels[0]} for every outcome rated: {MEANING[levels[0]]}.")
     elif levels:
         meanings = "; ".join(f"where it is {level}, {MEANING[level]}" for level in levels)
-        points.append(f"The certainty of the evidence is {' or '.join(levels)} for the outcomes rated: {meanings}.")
+        points.append(
+            f"The certainty of the evidence ranges from {levels[-1]} to {levels[0]} across the outcomes rated: "
+            f"{meanings}."
+        )
     if narrative:
         names = ", ".join(lower_first(name) for name in narrative)
         points.append(f"For {names}, the briefing has narrative review statements only, no effect estimates.")

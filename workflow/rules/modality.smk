@@ -90,6 +90,8 @@ rule modality_pdf:
     params:
         templates=template_folder,
         title=config["title"],
+        population=config["question"]["population"],
+        setting=config["question"].get("setting", ""),
         edition=EDITION,
         digest=modality_digest,
     message:
@@ -99,4 +101,5 @@ rule modality_pdf:
     shell:
         "briefing modality-pdf --summary {input.summary} --evidence {input.evidence} --templates {params.templates}"
         " --title {params.title:q} --edition {params.edition} --digest {params.digest}"
+        " --population {params.population:q} --setting {params.setting:q}"
         " --print-output {output.print_html} --pdf {output.pdf} --audit-output {output.audit} > {log} 2>&1"
