@@ -15,7 +15,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from briefing import combine, evidence, modality_print, registry, render, summary, wording
+from briefing import bodies, combine, evidence, modality_print, registry, render, summary, wording
 from conftest import PROVENANCE, ROOT
 from real_studies import add_studies
 
@@ -145,3 +145,29 @@ def test_the_bottom_line_orders_the_levels_it_names(summaries):
     assert text.startswith("The certainty of the evidence ranges from very low to moderate across the outcomes rated")
     assert "low or" not in text
     assert text.index("where it is moderate") < text.index("where it is low") < text.index("where it is very low")
+
+
+# ----------------------------------------------------------------------------- one count, one start
+def test_a_trial_is_counted_as_everyone_randomised_wherever_it_is_quoted(summaries, page):
+    """RTOG 0631 states no arm sizes: its 353 randomised (the trial's patients, two arms) is what the
+    profile, the direct comparisons and the headline print, never "not stated"."""
+    (row,) = [r for r in combine.direct_comparisons(list(summaries.values())) if r["study_ids"] == ["rtog0631"]]
+    assert row["participants"] == 353
+    assert summaries["srs"]["main_pain"]["participants_text"] == "353 randomised"
+    across = page.select_one("#table-sof-across")
+    (srs,) = [tr for tr in across.select("tbody tr") if "Radiosurgery" in words(tr.find(["th", "td"]))]
+    assert "353 randomised" in words(srs)
+
+
+def test_a_trials_arm_read_alone_is_not_a_randomised_comparison():
+    trial = [{"study_id": "cafe2011", "design": "randomised_trial"}]
+    assert bodies.start(trial)[0] == 4
+    level, reason = bodies.start(trial, alone=True)
+    assert level == 2 and reason.startswith("starts low: a trial's arms read alone")
+
+
+def test_cafes_kyphoplasty_arm_alone_starts_low(summaries):
+    """CAFE's comparator (non-surgical management) is no modality of the briefing: its kyphoplasty
+    arm's figures are surgery's evidence alone, and start low, not high as a randomised comparison."""
+    (rating,) = [r for r in summaries["surgery"]["certainty"] if r["key"] == "surgery:function_qol"]
+    assert rating["study_ids"] == ["cafe2011"] and rating["start"] == 2

@@ -134,6 +134,7 @@ def test_a_subgroups_events_are_never_added_to_its_whole_groups(project):
         "studies": 1,
         "i2": None,
         "events": 42 + 29,
+        "printed": {"participants": 101},  # the evidence profile's № of patients
     }
 
 

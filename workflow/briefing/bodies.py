@@ -65,13 +65,19 @@ def keys_with_data(
     return {k: sorted(v) for k, v in sorted(found.items())}
 
 
-def start(studies: list[Row], robins_i: set[str] | frozenset[str] = frozenset()) -> tuple[int, str]:
+def start(
+    studies: list[Row], robins_i: set[str] | frozenset[str] = frozenset(), alone: bool = False
+) -> tuple[int, str]:
     """GRADE's starting level from the designs of a body's studies: randomised trials start high;
     non-randomised studies judged with ROBINS-I (`robins_i`: the studies that are) start high too,
     their risk of bias judged by the tool (GRADE guidelines 18, Schünemann 2019); a systematic
     review with meta-analysis starts where the designs it pooled start (its `pooled_design`);
-    anything else starts low."""
+    anything else starts low. In a body of the modality `alone`, a trial's figures are of one
+    arm, or of its arms together, read without their comparison: no randomised comparison, so low
+    (CAFE's kyphoplasty arm, whose comparator is no modality of the briefing)."""
     designs = [s.get("pooled_design") or s["design"] if DESIGNS[s["design"]].review else s["design"] for s in studies]
+    if alone and any(d in DESIGNS and DESIGNS[d].randomised for d in designs):
+        return 2, "starts low: a trial's arms read alone are not a randomised comparison"
     if designs and all(d in DESIGNS and DESIGNS[d].randomised for d in designs):
         return 4, "randomised trials start at high certainty"
     if studies and all(

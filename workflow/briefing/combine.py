@@ -9,7 +9,20 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from . import certainty, changes, effects, importance, messages, pooling, registry, robustness, sof, subgroups, wording
+from . import (
+    certainty,
+    changes,
+    comparative,
+    effects,
+    importance,
+    messages,
+    pooling,
+    registry,
+    robustness,
+    sof,
+    subgroups,
+    wording,
+)
 from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS
 
 # The printed briefing lists a citation's studies up to this many (config outputs.print_cites_max).
@@ -185,6 +198,7 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for s in summaries:
         arms = {a["arm_id"]: a for a in s.get("arms", [])}
+        studies = {st["study_id"]: st for st in s["primary_studies"]}
         pair = partial(_modality_pair, arms=arms, modality_id=s["modality_id"], names=names)
         # Computed effects: risk ratios, then mean differences (GRADEpro's continuous form).
         for row in s.get("sof_comparisons", []) + s.get("sof_differences", []):
@@ -210,7 +224,7 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "comparator": modalities[1],
                         "measure": c["measure"],
                         "arms": f"{arms[c['arm_id']]['label']} against {arms[c['comparator_arm_id']]['label']}",
-                        "participants": _arm_total(arms[c["arm_id"]], arms[c["comparator_arm_id"]]),
+                        "participants": comparative.randomised(c, arms, studies.get(c["study_id"], {})),
                         "study_ids": [c["study_id"]],
                         "effect": c["text"] + " (as the source states it)",
                         "certainty": c.get("certainty"),
@@ -292,11 +306,6 @@ def _uncompared(
             }
         )
     return rows
-
-
-def _arm_total(*arms: dict[str, Any]) -> int | None:
-    sizes = [a.get("patients") for a in arms]
-    return None if None in sizes else sum(sizes)
 
 
 def direct_studies(rows: list[dict[str, Any]]) -> list[str]:

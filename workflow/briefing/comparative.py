@@ -312,3 +312,14 @@ def direction(row: Row, null: float = 1.0) -> str | None:
     if low <= null <= high:
         return "no_difference"
     return "increase" if low > null else "reduce"
+
+
+def randomised(c: Row, arms: dict[str, Row], study: Row) -> int | None:
+    """Everyone randomised to a comparison of two arms, as GRADEpro counts a trial's participants:
+    the arms' stated sizes summed; a trial of only those two arms that states no arm sizes, the
+    trial's patients (RTOG 0631's 353); otherwise None (not stated)."""
+    pair = [arms[a].get("patients") for a in (c["arm_id"], c["comparator_arm_id"]) if a in arms]
+    if len(pair) == 2 and None not in pair:
+        return sum(pair)
+    own = [a for a in arms.values() if a["study_id"] == c["study_id"]]
+    return study.get("patients") if len(own) == 2 else None

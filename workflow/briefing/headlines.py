@@ -169,9 +169,8 @@ def _from_stated(
     kind: str,
 ) -> dict[str, Any]:
     """A comparison the source states: a trial's finding, or a systematic review's pooled effect."""
-    sizes = [arms[a].get("patients") for a in (c["arm_id"], c["comparator_arm_id"])]
-    n = None if kind == "review" or None in sizes else sum(sizes)
     study = studies[c["study_id"]]
+    n = None if kind == "review" else comparative.randomised(c, arms, study)
     who = _who([c["study_id"]], studies, n)
     if kind == "review" and c.get("studies"):
         who += f", {c['studies']} studies pooled"

@@ -195,7 +195,7 @@ def profile_outcomes(
     between = [
         {
             "outcome": r["measure"] + (f", subgroup {r['subgroup']}" if r.get("subgroup") else ""),
-            "effect": "; ".join(t for t in (r["relative"], r.get("difference") or r.get("difference_text")) if t),
+            "effect": "; ".join(t for t in (r["relative"], r.get("difference_text") or r.get("difference")) if t),
             "studies": len(r["study_ids"]),
             "pooled": True,  # never collapsed: a between-arm effect is one line
             "importance": _importance(r, summary["outcomes"], prespecified),

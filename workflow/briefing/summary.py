@@ -613,7 +613,7 @@ def _bodies(
                 "studies": len(study_ids),
                 "designs": wording.design_summary(members),
                 "design_ids": {s["study_id"]: s["design"] for s in members},
-                "start": bodies.start(members, robins),
+                "start": bodies.start(members, robins, alone=comparator == bodies.ALONE),
                 "pooled": body_pooled,
                 "outcome_study": {o["outcome_id"]: o["study_id"] for o in own},
                 "risk_of_bias": [r for r in rob_rows if r["study_id"] in study_ids],
