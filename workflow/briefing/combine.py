@@ -213,6 +213,7 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "participants": _arm_total(arms[c["arm_id"]], arms[c["comparator_arm_id"]]),
                         "study_ids": [c["study_id"]],
                         "effect": c["text"] + " (as the source states it)",
+                        "comment": c.get("crude_comment"),
                         "certainty": c.get("certainty"),
                         "kind": "stated",
                     }
@@ -250,7 +251,8 @@ def _direct_effect(row: dict[str, Any]) -> str:
     the mean difference for a continuous outcome, each with what the comparator had."""
     if "difference_text" in row:
         return f"{row['difference_text']} (comparator {row['comparator_risk']})"
-    return f"{row['relative']}; {row['difference']} (risk with the comparator {row['comparator_risk']})"
+    comparator = f"{row['comparator_risk']}, {row['comparator_basis']}"
+    return f"{row['relative']}; {row['difference']} (risk with the comparator {comparator})"
 
 
 def _modality_pair(
