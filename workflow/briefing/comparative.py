@@ -321,8 +321,8 @@ def crude_ratio(stated: Row, computed_rows: list[Row]) -> Row | None:
     pair, domain, measure and whole group (and time point where both give one), with the arms in
     the stated order; None unless it differs from the stated value at the precision printed."""
     measure, value = stated.get("effect_measure"), stated.get("value_text")
-    if measure not in CRUDE_MEASURES or not value or stated.get("subgroup"):
-        return None
+    if measure not in CRUDE_MEASURES or not str(value or "").replace(".", "", 1).isdigit() or stated.get("subgroup"):
+        return None  # a ratio printed as a plain decimal only: "6.2", not a qualified "< 0.5"
     matches = [c for c in computed_rows if _same_outcome(stated, c)]
     if len(matches) != 1:
         return None
