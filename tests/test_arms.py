@@ -214,9 +214,9 @@ def test_a_subgroup_is_never_summed_with_the_whole_group_nor_pooled(data):
 BCG3 = [(4, 119, 11, 128), (6, 300, 29, 274), (3, 228, 11, 209)]
 
 
-def _three_trials(data: Path, domain: str = "toxicity") -> None:
+def _three_trials(data: Path, domain: str = "toxicity", trials: list[tuple[int, ...]] = BCG3) -> None:
     studies, arms, outcomes = [], [], []
-    for i, (tpos, tneg, cpos, cneg) in enumerate(BCG3, start=1):
+    for i, (tpos, tneg, cpos, cneg) in enumerate(trials, start=1):
         sid = f"trial{i}"
         studies.append(
             STUDY | {"study_id": sid, "short_name": f"Trial {i}", "patients": str(tpos + tneg + cpos + cneg)}
@@ -251,9 +251,12 @@ def test_three_trials_of_the_same_comparison_give_one_pooled_sof_row_with_absolu
     expected = meta.pool_comparisons("RR", yi, vi)
     assert row["study_ids"] == ["trial1", "trial2", "trial3"] and row["ratio"] == expected.estimate_ratio
     assert row["participants"] == sum(sum(t) for t in BCG3)
-    control_risk = (11 + 29 + 11) / (139 + 303 + 220)  # the comparator arms' events over their patients
-    assert row["comparator_counts"] == [51, 662] and row["absolute"]["comparator_risk"] == control_risk
-    assert row["comparator_risk"] == "77 per 1,000"  # 51/662 = 0.07704
+    # GRADE's assumed comparator risk: the median of the comparator arms' risks, 11/220 < 11/139 < 29/303
+    # (not their pooled 51/662 = 77 per 1,000).
+    assert row["comparator_arms"] == [[11, 139], [29, 303], [11, 220]] and row["assumed_risk"] == [11, 139]
+    assert row["absolute"]["comparator_risk"] == 11 / 139
+    assert row["comparator_risk"] == "79 per 1,000"  # 11/139 = 0.07914
+    assert row["comparator_basis"] == "median of 3 trials' comparator arms"
     assert row["relative"].startswith("RR ") and "pooled, 3 trials" in row["relative"]
     assert row["difference"].endswith(")") and "fewer per 1,000" in row["difference"]
     assert row["figure_id"] == "fig-surgery-comparison-1"  # its forest plot

@@ -43,8 +43,11 @@ METHODS = {
         "a modality's patients are those of its own arms. Where both arms give counts, the build computes the "
         "risk ratio with its 95 % CI on the log scale (as metafor's escalc) and shows it beside the effect the "
         "source states; trials of the same treatment against the same comparator and outcome are pooled by REML "
-        "on log risk ratios. The absolute effect per 1,000 is computed at the comparator arms' risk and, where "
-        "the data state one, at a stated baseline risk (Cochrane Handbook formulas, a bound capped at 1,000). "
+        "on log risk ratios. The risks with the comparator and with the intervention and their difference per "
+        "1,000 are computed at the assumed comparator risk, the median of the comparator arms' risks (one "
+        "trial: its comparator arm's), as Cochrane's summary-of-findings tables assume it, and, where the data "
+        "state one, at a stated baseline risk (Cochrane Handbook formulas, a bound capped at 1,000). Where a "
+        "source's odds or risk ratio differs from the crude one of the same arms' counts, both are shown. "
         "A subgroup's figures are shown and analysed apart from the whole group's. Ratios (hazard, odds or risk "
         "ratios) that two or more trials state with their 95 % CI for the same outcome, treatment and comparator "
         "are pooled by generic inverse variance: the log ratio with its standard error from the CI's width "
@@ -227,6 +230,7 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "participants": comparative.randomised(c, arms, studies.get(c["study_id"], {})),
                         "study_ids": [c["study_id"]],
                         "effect": c["text"] + " (as the source states it)",
+                        "comment": c.get("crude_comment"),
                         "certainty": c.get("certainty"),
                         "kind": "stated",
                     }
@@ -264,7 +268,8 @@ def _direct_effect(row: dict[str, Any]) -> str:
     the mean difference for a continuous outcome, each with what the comparator had."""
     if "difference_text" in row:
         return f"{row['difference_text']} (comparator {row['comparator_risk']})"
-    return f"{row['relative']}; {row['difference']} (risk with the comparator {row['comparator_risk']})"
+    comparator = f"{row['comparator_risk']}, {row['comparator_basis']}"
+    return f"{row['relative']}; {row['difference']} (risk with the comparator {comparator})"
 
 
 def _modality_pair(

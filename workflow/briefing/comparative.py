@@ -1,17 +1,20 @@
 """Effects between the arms of a comparative study, computed by the build from what the source
 states of each arm: from counts, the risk ratio with its 95 % CI (metafor's escalc on the log scale)
-and, for the summary of findings, the anticipated absolute effect per 1,000 with the comparator
-arm's risk as the assumed comparator risk (GRADE); from means with SD and n, the mean difference
+and, for the summary of findings, the anticipated absolute effect per 1,000 with the median of the
+comparator arms' risks as the assumed comparator risk (GRADE); from means with SD and n, the mean difference
 (escalc "MD") pooled on the raw scale. Shown beside the source's own figure, never instead.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import asdict
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
-from . import absolute
+from . import absolute, numbers
 from .effects import Z_95
 from .vocabulary import EFFECT_MEASURES, event_kind
 
@@ -197,7 +200,7 @@ def sof_rows(
     """One summary-of-findings row per outcome and comparison (same outcome, same treatment
     against the same comparator), whole groups only: the relative effect of one trial, or pooled
     over several (REML on log risk ratios, DerSimonian-Laird as sensitivity), and the anticipated
-    absolute effect per 1,000 at the comparator arms' risk (their events over their patients)."""
+    absolute effect per 1,000 at the assumed comparator risk (`assumed_risk`)."""
     return [_sof_row(rows, baselines or [], _options(options)) for rows in _sof_groups(computed_rows, arms)]
 
 
@@ -211,9 +214,9 @@ def _sof_row(rows: list[Row], baselines: list[Row], options: dict[str, str]) -> 
         pooled = meta.pool_comparisons("RR", yi, vi, **options).to_dict()
         sensitivity = meta.pool_comparisons("RR", yi, vi, method="DL", **options).to_dict()
         ratio, low, high = pooled["estimate_ratio"], pooled["ci_low_ratio"], pooled["ci_high_ratio"]
-    control_events = sum(c["counts"][1][0] for c in rows)
-    control_n = sum(c["counts"][1][1] for c in rows)
-    effect = absolute.absolute_effect("RR", ratio, low, high, control_events / control_n)
+    control_arms = list({c["comparator_arm_id"]: c["counts"][1] for c in rows}.values())
+    acr = assumed_risk(control_arms)
+    effect = absolute.absolute_effect("RR", ratio, low, high, float(acr))
     return {
         "domain": rows[0]["domain"],
         "event_kind": rows[0]["event_kind"],
@@ -224,7 +227,8 @@ def _sof_row(rows: list[Row], baselines: list[Row], options: dict[str, str]) -> 
         "study_ids": sorted({c["study_id"] for c in rows}),
         "comparison_ids": [c["comparison_id"] for c in rows],
         "participants": sum(n for c in rows for _, n in c["counts"]),
-        "comparator_counts": [control_events, control_n],
+        "comparator_arms": control_arms,  # each comparator arm's events and patients, once
+        "assumed_risk": [acr.numerator, acr.denominator],  # exact, as a fraction
         "ratio": ratio,
         "ci_low": low,
         "ci_high": high,
@@ -238,6 +242,15 @@ def _sof_row(rows: list[Row], baselines: list[Row], options: dict[str, str]) -> 
             if b["domain"] == rows[0]["domain"] and b["measure"] == rows[0]["measure"]
         ],
     }
+
+
+def assumed_risk(control_arms: list[list[int]]) -> Fraction:
+    """The assumed comparator risk of a summary-of-findings row: the median of the comparator arms'
+    risks, exact (an even number of arms: the mean of the middle two); one trial's is its arm's.
+    The Cochrane Handbook (5.1, 11.5.6.3): review authors "may use the median control group risk
+    across studies"; Cochrane's summary-of-findings legend: "normally the median control group risk
+    across the studies that provided data for that outcome"."""
+    return statistics.median(Fraction(events, n) for events, n in control_arms)
 
 
 # --- ratios the sources state (issue 29, item 17) -----------------------------------------------
@@ -295,6 +308,48 @@ def pool_stated_ratios(
             }
         )
     return rows
+
+
+# --- a stated ratio beside the crude one of the same counts (issue 30, item 7) -------------------
+
+CRUDE_MEASURES = ("OR", "RR")  # a hazard ratio has no crude counterpart in two arms' counts
+
+
+def crude_ratio(stated: Row, computed_rows: list[Row]) -> Row | None:
+    """The crude ratio (metafor's escalc, 1/2 added to each cell only for a zero count) of the same
+    measure as a stated OR or RR, from the counts of the computed comparison of the same study, arm
+    pair, domain, measure and whole group (and time point where both give one), with the arms in
+    the stated order; None unless it differs from the stated value at the precision printed."""
+    measure, value = stated.get("effect_measure"), stated.get("value_text")
+    if measure not in CRUDE_MEASURES or not str(value or "").replace(".", "", 1).isdigit() or stated.get("subgroup"):
+        return None  # a ratio printed as a plain decimal only: "6.2", not a qualified "< 0.5"
+    matches = [c for c in computed_rows if _same_outcome(stated, c)]
+    if len(matches) != 1:
+        return None
+    (c,) = matches
+    counts = c["counts"] if c["arm_id"] == stated["arm_id"] else c["counts"][::-1]
+    from . import meta  # numpy: imported only when a comparison is computed
+
+    (t_events, t_n), (c_events, c_n) = counts
+    y, _ = meta.escalc_2x2(measure, [t_events], [t_n], [c_events], [c_n])
+    ratio = math.exp(float(y[0]))
+    if numbers.half_up(ratio, numbers.decimals(value)) == Decimal(value):
+        return None
+    return {
+        "effect_measure": measure,
+        "ratio": ratio,
+        "counts": counts,
+        "zero_cell": c["zero_cell"],
+        "outcome_ids": c["outcome_ids"] if counts is c["counts"] else c["outcome_ids"][::-1],
+    }
+
+
+def _same_outcome(stated: Row, c: Row) -> bool:
+    """Whether a computed comparison is of the stated one's arms (either way round) and outcome."""
+    arms = {stated["arm_id"], stated["comparator_arm_id"]} == {c["arm_id"], c["comparator_arm_id"]}
+    same = all(stated.get(k) == c.get(k) for k in ("study_id", "domain", "measure"))
+    times = stated.get("timepoint"), c.get("timepoint")
+    return arms and same and not c.get("subgroup") and (not all(times) or times[0] == times[1])
 
 
 def direction(row: Row, null: float = 1.0) -> str | None:

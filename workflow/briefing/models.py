@@ -508,6 +508,8 @@ class DescribedComparison(StatedComparison):
     text: str  # the effect, as stated
     scope: str  # its time point, subgroup and arms
     certainty: Rating | None = None  # its body of evidence's
+    crude: dict[str, Any] | None = None  # the differing crude ratio of the same counts (comparative.crude_ratio)
+    crude_comment: str | None = None  # what the stated and the crude ratio are, in words
 
 
 class ComputedComparison(ArmPair):
@@ -562,7 +564,8 @@ class ComparativeSofRow(Model):
     study_ids: list[str]
     comparison_ids: list[str]
     participants: int
-    comparator_counts: list[int]
+    comparator_arms: list[list[int]]  # each comparator arm's events and patients
+    assumed_risk: list[int]  # the median of their risks, exact: numerator and denominator
     ratio: float
     ci_low: float
     ci_high: float
@@ -573,6 +576,8 @@ class ComparativeSofRow(Model):
     comparator: str
     relative: str
     comparator_risk: str
+    comparator_basis: str  # which comparator risk: the trial's arm, or the median of several
+    intervention_risk: str
     difference: str
     baselines: list[dict[str, Any]] = []
     baseline_texts: list[str] = []
@@ -708,6 +713,7 @@ class StatedSofRow(Model):
     comparator: str
     study_ids: list[str]
     relative: str
+    comment: str | None = None  # a stated ratio that differs from the crude one of the same counts
     certainty: Rating | None
     conclusion: str
 
@@ -945,6 +951,7 @@ class DirectComparison(Model):
     participants: int | None  # None: an arm's size is not stated
     study_ids: list[str]
     effect: str
+    comment: str | None = None  # a stated ratio that differs from the crude one of the same counts
     certainty: Rating | None
     kind: str  # "computed" from the arms' counts, "stated" by the source, or "reported": no effect stated
 

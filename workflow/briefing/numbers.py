@@ -153,6 +153,12 @@ def per_thousand(value: Number) -> str:
     return fixed(value, 0)
 
 
+def risk_per_thousand(value: Number) -> str:
+    """An anticipated risk per 1,000 people (0 to 1,000), whole people, with the thousands separator
+    of "per 1,000": "840", "1,000"."""
+    return f"{half_up(value, 0):,}"
+
+
 def tau2(value: Number) -> str:
     return fixed(value, TAU2_PLACES)
 

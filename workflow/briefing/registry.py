@@ -264,20 +264,49 @@ def _computed_comparisons(s: dict[str, Any]) -> list[Entry]:
     ]
 
 
+def _crude_ratios(s: dict[str, Any]) -> list[Entry]:
+    """A stated OR or RR's crude counterpart from the same arms' counts, printed where the stated
+    figure differs from it (the stated row of the comparative summary of findings, the direct
+    comparisons)."""
+    entries = []
+    for c in s.get("comparisons", []):
+        if crude := c.get("crude"):
+            measure = crude["effect_measure"]
+            derivation = f"crude {measure} from the two arms' counts (metafor's escalc {measure}; 1/2 added to "
+            derivation += f"each cell only for a zero count), beside the source's stated {measure}, which differs"
+            entries.append(
+                _derived(
+                    f"{c['comparison_id']}:crude-{measure.lower()}",
+                    s["modality_id"],
+                    "comparisons",
+                    f"{c['measure']}: crude {measure} from the arms' counts",
+                    derivation,
+                    crude["outcome_ids"] + [c["comparison_id"]],
+                    "computed from the rows listed",
+                    study_id=c["study_id"],
+                    value_text=numbers.ratio(crude["ratio"]),
+                    shown=[c["crude_comment"]],
+                )
+            )
+    return entries
+
+
 def _comparative_sof(s: dict[str, Any]) -> list[Entry]:
     """What the comparative summary of findings prints: relative effects (pooled where several
-    trials compare the same arms), comparator risks and risk differences per 1,000; and every
+    trials compare the same arms), the assumed comparator risk and which it is, the risk with the
+    intervention and the risk difference per 1,000; and every
     number the forest plot of a pooled row prints (its parts' tables and heterogeneity)."""
     entries = []
     for row in s.get("sof_comparisons", []):
         id = f"{s['modality_id']}:sof-comparison:{slug(row['measure'])}:{slug(row['comparator'])}"
-        shown = [row["relative"], row["comparator_risk"], row["difference"], str(row["participants"])]
-        shown += row.get("baseline_texts", [])
+        shown = [row["relative"], row["comparator_risk"], row["comparator_basis"], row["intervention_risk"]]
+        shown += [row["difference"], str(row["participants"])] + row.get("baseline_texts", [])
         detail = []  # the forest plot: printed with the per-study detail
         for forest in (f for f in s.get("comparison_figures", []) if f["part_of"] == row.get("figure_id")):
             detail += [v for cells in forest["table"] for v in cells.values()] + [forest["heterogeneity"]]
         derivation = "risk ratios of the trials' arms, pooled by REML on the log scale when several "
-        derivation += "(DerSimonian-Laird as sensitivity); GRADE"
+        derivation += "(DerSimonian-Laird as sensitivity); risks per 1,000 at the median of the comparator arms' "
+        derivation += "risks (one trial: its comparator arm's), with the ratio's 95 % CI; GRADE"
         label = f"{row['measure']}: {row['intervention']} against {row['comparator']}"
         of, where = row["comparison_ids"], "computed from the comparisons listed"
         entry = _derived(id, s["modality_id"], "outcomes", label, derivation, of, where, shown=shown)
@@ -589,6 +618,7 @@ MODALITY_PARTS = (
     _pooled_ratios,
     _computed_comparisons,
     _comparative_sof,
+    _crude_ratios,
     _mean_differences,
     _sof_differences,
     _overall_responses,

@@ -74,7 +74,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     groups = effects.response_categories(own)
     trajectories = {d.id: effects.trajectory(own, d.id) for d in DOMAINS.where(shape="series")}
     computed, differences = comparative.computed(outcomes, arms), comparative.differences(outcomes, arms)
-    stated_comparisons = _comparisons(evidence.get("comparisons", []), arms)
+    stated_comparisons = [_with_crude(c, computed) for c in _comparisons(evidence.get("comparisons", []), arms)]
     # An outcome compared between a trial's arms is analysed as a comparison (its own summary of
     # findings), never pooled with single-arm figures as if the trial were a case series.
     paired = {i for c in computed + differences for i in c["outcome_ids"]}
@@ -255,6 +255,7 @@ def _stated_sof(
             "comparator": arms[c["comparator_arm_id"]]["label"],
             "study_ids": [c["study_id"]],
             "relative": c["text"],
+            "comment": c.get("crude_comment"),
             "certainty": c["certainty"],
             "conclusion": wording.comparison_conclusion(
                 c["certainty"],
@@ -412,6 +413,14 @@ def _comparisons(rows: list[dict[str, Any]], arms: dict[str, dict[str, Any]]) ->
         for c in rows
         if c["arm_id"] in arms
     ]
+
+
+def _with_crude(c: dict[str, Any], computed: list[dict[str, Any]]) -> dict[str, Any]:
+    """A stated OR or RR that differs from the crude one of the same arms' counts, with that crude
+    ratio and a comment saying so (issue 30, item 7); a primary study's only: a review's pooled
+    ratio is not one sample's."""
+    crude = comparative.crude_ratio(c, computed)
+    return c | {"crude": crude, "crude_comment": wording.crude_ratio_comment(c, crude)} if crude else c
 
 
 def _comparison_text(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:

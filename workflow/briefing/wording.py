@@ -181,25 +181,41 @@ def difference_sof_texts(row: dict[str, Any], arms: dict[str, dict[str, Any]]) -
     }
 
 
-def comparative_sof_texts(row: dict[str, Any], arms: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """The words of a comparative summary-of-findings row: relative effect, risk with the
-    comparator, risk difference with the intervention (GRADEpro's columns)."""
+def comparative_sof_texts(row: dict[str, Any], arms: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The words of a comparative summary-of-findings row in GRADEpro's columns: relative effect,
+    risk with the comparator (and which: the assumed comparator risk), risk with the intervention
+    and risk difference with the intervention, each per 1,000 with its 95 % CI."""
     a = row["absolute"]
     relative = f"RR {numbers.ratio(row['ratio'])} ({numbers.ratio(row['ci_low'])} to {numbers.ratio(row['ci_high'])})"
     if row["pooled"]:
         relative += f"; pooled, {len(row['study_ids'])} trials, I² = {numbers.i2(row['pooled']['i2'])} %"
         relative += ", Knapp–Hartung CI" if row["pooled"]["knapp_hartung"] else ""
-    events, n = row["comparator_counts"]
+    numerator, denominator = row["assumed_risk"]
     low, high = _more_or_fewer(a["difference_low"]), _more_or_fewer(a["difference_high"])
     capped = "; a bound capped at 1,000 per 1,000" if a["capped"] else ""
+    risks = [numbers.risk_per_thousand(a[k] * a["per"]) for k in ("risk", "risk_low", "risk_high")]
     return {
         "intervention": arms[row["arm_id"]]["label"],
         "comparator": arms[row["comparator_arm_id"]]["label"],
         "relative": relative,
-        "comparator_risk": f"{numbers.per_thousand(Fraction(events * 1000, n))} per 1,000",
+        "comparator_risk": f"{numbers.per_thousand(Fraction(numerator * 1000, denominator))} per 1,000",
+        "comparator_basis": _assumed_risk_basis(row["comparator_arms"], len(row["study_ids"])),
+        "intervention_risk": f"{risks[0]} per 1,000 ({risks[1]} to {risks[2]}{capped})",
         "difference": f"{_more_or_fewer(a['difference'])} per 1,000 ({low} to {high}{capped})",
         "baseline_texts": [_at_baseline(b) for b in row.get("baselines", [])],
     }
+
+
+def _assumed_risk_basis(control_arms: list[list[int]], trials: int) -> str:
+    """Which comparator risk the row assumes (comparative.assumed_risk): "the trial's comparator
+    arm, 29/51", or "median of 3 trials' comparator arms"."""
+    if len(control_arms) == 1:
+        (events, n), *_ = control_arms
+        return f"the trial's comparator arm, {events}/{n}"
+    k = len(control_arms)
+    of = f"{k} trials' comparator arms" if k == trials else f"{k} comparator arms, {trials} trials"
+    text = f"median of {of}"
+    return text + ("" if k % 2 else "; the mean of the two" if k == 2 else "; the mean of the middle two")
 
 
 def _at_baseline(b: dict[str, Any]) -> str:
@@ -229,6 +245,21 @@ def stated_comparison(c: dict[str, Any]) -> str:
     if c.get("p_value"):
         text += f"; {p_text(c['p_value'])}"
     return text
+
+
+def crude_ratio_comment(c: dict[str, Any], crude: dict[str, Any]) -> str:
+    """ "The source's OR 6.2 differs from the crude OR 3.98 computed from the arms' counts (42/50
+    against 29/51); the source does not say whether its figure is adjusted." (comparative.crude_ratio):
+    the data's note instead, where it says what the figure is adjusted for."""
+    measure = EFFECT_MEASURES[c["effect_measure"]].id
+    (a, n1), (b, n2) = crude["counts"]
+    zero = "; 1/2 added to each cell for a zero count" if crude["zero_cell"] else ""
+    text = f"The source's {measure} {c['value_text']} differs from the crude {measure} "
+    text += f"{numbers.ratio(crude['ratio'])} computed from the arms' counts ({a}/{n1} against {b}/{n2}{zero}); "
+    note = (c.get("note") or "").strip()
+    if "adjust" in note.lower():
+        return text + f"its note: “{note.rstrip('.')}”."
+    return text + "the source does not say whether its figure is adjusted."
 
 
 def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
