@@ -171,3 +171,15 @@ def test_cafes_kyphoplasty_arm_alone_starts_low(summaries):
     arm's figures are surgery's evidence alone, and start low, not high as a randomised comparison."""
     (rating,) = [r for r in summaries["surgery"]["certainty"] if r["key"] == "surgery:function_qol"]
     assert rating["study_ids"] == ["cafe2011"] and rating["start"] == 2
+
+
+def test_a_stated_rows_participants_are_the_trials_randomised_or_the_reviews_own(summaries):
+    stated = {r["comparison_id"]: r for m in summaries.values() for r in m["sof_stated"]}
+    assert stated["patchell2005-walk-or"]["participants_text"] == "101"  # 50 + 51 randomised
+    (rtog,) = [r for r in stated.values() if r["study_ids"] == ["rtog0631"]]
+    assert rtog["participants_text"] == "353"  # no arm sizes stated: the trial's patients
+    (saito,) = [r for r in stated.values() if r["study_ids"] == ["saito2019"]]
+    assert saito["participants_text"] == "as the review states them" and saito["studies"] is None
+    entries = {e["id"]: e for e in registry.figure_registry(list(summaries.values()))}
+    total = entries["patchell2005-walk-or:randomised"]
+    assert total["value_text"] == "101" and total["printed_in"] == list(registry.EDITIONS)

@@ -716,6 +716,9 @@ class StatedSofRow(Model):
     comment: str | None = None  # a stated ratio that differs from the crude one of the same counts
     certainty: Rating | None
     conclusion: str
+    participants: int | None = None  # a trial's everyone randomised (comparative.randomised)
+    participants_text: str = ""
+    studies: int | None = None  # None: a review's pooled result, its studies its own
 
 
 class ReviewResult(Model):

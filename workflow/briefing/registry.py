@@ -112,14 +112,23 @@ def _headline_printed(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
     ids = {c["comparison_id"], f"{c['arm_id']}:patients", f"{c['comparator_arm_id']}:patients"}
     everywhere = {"printed_in": list(EDITIONS), "left_out": {}}
     shown = [e | everywhere if e["id"] in ids else e for e in entries]
-    # Once: beside the stated comparison's own entry (this is called once per part of the registry).
+    return shown
+
+
+def _randomised(s: dict[str, Any]) -> list[Entry]:
+    """ "101": a stated comparison's two arms' sizes summed, printed in its summary-of-findings row
+    (summary._stated_sof) and, for the headline's trial, as "101 randomised" (headlines._who)."""
     sizes = {a["arm_id"]: a.get("patients") for a in s.get("arms", [])}
-    pair = [sizes.get(c["arm_id"]), sizes.get(c["comparator_arm_id"])]
-    if head["kind"] == "stated" and None not in pair and any(e["id"] == c["comparison_id"] for e in entries):
-        # "126 randomised": the two arms' sizes summed, printed with the headline (headlines._who).
+    trials = {c["comparison_id"]: c for c in s.get("comparisons", [])}  # a review's are its own
+    entries = []
+    for row in s.get("sof_stated", []):
+        c = trials.get(row["comparison_id"])
+        pair = [sizes.get(c["arm_id"]), sizes.get(c["comparator_arm_id"])] if c else [None]
+        if row["participants"] is None or None in pair or row["participants"] != sum(pair):
+            continue  # a review's, a subgroup's, or the trial's own patients (a study figure)
         arms = [f"{c['arm_id']}:patients", f"{c['comparator_arm_id']}:patients"]
-        label = f"Randomised, {c['measure']} (the headline's trial)"
-        total = _derived(
+        label = f"Randomised, {c['measure']}"
+        entry = _derived(
             f"{c['comparison_id']}:randomised",
             s["modality_id"],
             "arms",
@@ -128,8 +137,8 @@ def _headline_printed(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
             arms,
             "sum of arm rows",
         )
-        shown.append(total | {"value_text": str(sum(pair))} | everywhere)
-    return shown
+        entries.append(entry | {"value_text": str(row["participants"])})
+    return printed(entries)
 
 
 def _stated_study_figures(s: dict[str, Any]) -> list[Entry]:
@@ -628,6 +637,7 @@ MODALITY_PARTS = (
     _participants,
     _sof_counts,
     _proposals,
+    _randomised,
 )
 # Those the briefing's PDF leaves to each modality's PDF.
 PER_STUDY_PARTS = (

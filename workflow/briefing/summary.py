@@ -161,7 +161,7 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "sof": sof.rows_for_modality(result, evidence.get("settings")),
         "sof_comparisons": sof_comparisons,
         "sof_differences": sof_differences,
-        "sof_stated": _stated_sof(stated, every_arm, modality_id),
+        "sof_stated": _stated_sof(stated, every_arm, {st["study_id"]: st for st in primary}),
         "comparison_figures": forests,
     }
     between = sof_comparisons + sof_differences + result["sof_stated"]
@@ -239,13 +239,15 @@ def _difference_sof(
 
 
 def _stated_sof(
-    stated: list[dict[str, Any]], arms: dict[str, dict[str, Any]], modality_id: str
+    stated: list[dict[str, Any]], arms: dict[str, dict[str, Any]], studies: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Summary-of-findings rows of the comparisons the sources state (a trial's between-arm
     finding, a review's pooled effect): the stated effect as printed, with its body's certainty,
-    the same rating the comparisons table and Direct comparisons print."""
+    the same rating the comparisons table and Direct comparisons print, and a trial's participants
+    as GRADEpro counts them (everyone randomised); a review's pooled arms are its own."""
     return [
-        {
+        _stated_participants(c, arms, studies.get(c["study_id"]))
+        | {
             "comparison_id": c["comparison_id"],
             "domain": c["domain"],
             "measure": c["measure"],
@@ -268,6 +270,17 @@ def _stated_sof(
         for c in stated
         if c.get("comparator_arm_id") in arms
     ]
+
+
+def _stated_participants(c: dict[str, Any], arms: dict[str, dict[str, Any]], study: dict[str, Any] | None) -> dict:
+    """A stated row's participants: a trial's everyone randomised (comparative.randomised), "not
+    stated" where neither its arms nor the trial say; a review's are its pooled arms, as it states them."""
+    if study is None:  # a systematic review's comparison (its studies are not primary studies)
+        return {"participants": None, "participants_text": "as the review states them", "studies": None}
+    if c.get("subgroup"):  # its own patients, which the data need not give
+        return {"participants": None, "participants_text": "the subgroup's: not stated", "studies": 1}
+    n = comparative.randomised(c, arms, study)
+    return {"participants": n, "participants_text": "not stated" if n is None else str(n), "studies": 1}
 
 
 def _rated_comparisons(
