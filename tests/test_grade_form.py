@@ -183,3 +183,17 @@ def test_a_stated_rows_participants_are_the_trials_randomised_or_the_reviews_own
     entries = {e["id"]: e for e in registry.figure_registry(list(summaries.values()))}
     total = entries["patchell2005-walk-or:randomised"]
     assert total["value_text"] == "101" and total["printed_in"] == list(registry.EDITIONS)
+
+
+def test_an_outcome_named_with_its_time_point_is_not_given_it_twice(page):
+    rows = page.select("#table-surgery-sof-comparisons tbody th")
+    assert words(rows[0]).startswith("Able to walk after treatment surgery and radiotherapy")  # no ", after treatment"
+    assert "after treatment, after treatment" not in words(page)
+    assert "at 3 months, 3 months" not in words(page.select_one("#table-srs-sof-comparisons"))
+
+
+def test_the_bottom_line_lists_the_narrative_modalities_with_and(summaries):
+    points = combine.bottom_line(list(summaries.values()))["points"]
+    assert "For hemibody irradiation and systemic radionuclides (strontium-89, samarium-153), the briefing" in " ".join(
+        points
+    )

@@ -805,7 +805,7 @@ def bottom_line_points(
             f"{meanings}."
         )
     if narrative:
-        names = ", ".join(lower_first(name) for name in narrative)
+        names = join_and([lower_first(name) for name in narrative])
         points.append(f"For {names}, the briefing has narrative review statements only, no effect estimates.")
     return points
 
