@@ -27,10 +27,10 @@ from typing import Any
 
 import pytest
 import yaml
+from pooling_fixture import extend
 
 from briefing import analyses_export, evidence, summary, synthetic
 from conftest import ROOT
-from pooling_fixture import extend
 from real_studies import add_studies
 
 # Like test_metafor_oracle.py, but a CI machine without R fails rather than skips.
