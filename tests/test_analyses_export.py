@@ -172,3 +172,24 @@ def test_the_build_publishes_each_modalitys_export(built: Path) -> None:
         assert header.split(",") == list(analyses_export.COLUMNS)
     run = subprocess.run(["Rscript", str(built / "reports" / "analyses" / "srs.R")], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+
+
+def test_the_r_script_reproduces_the_refit_without_the_studies_at_high_risk_of_bias(tmp_path: Path) -> None:
+    """Four real studies' pain responses (test_certainty_bodies.py), TROG 96.05 judged at high risk:
+    the risk-of-bias proposal's refit of the other three is exported and reproduced."""
+    from briefing import certainty
+    from test_certainty_bodies import pooled_body
+
+    body = pooled_body()
+    rating = certainty.rate("pain_response", ["randomised_trial"], [], certainty.propose(body, CONFIG["analysis"]))
+    outcomes = [{"outcome_id": o, "study_id": s} for o, s in body["outcome_study"].items()]
+    s = json.loads(
+        json.dumps({"modality_id": "cebrt", "pooled": body["pooled"], "outcomes": outcomes, "certainty": [rating]})
+    )
+    rows = refit(s, CONFIG["analysis"], tmp_path)
+    assert not [r for r in rows if differ(r["value"], r["metafor"], r["briefing"])]
+    refitted = {r["value"]: r["metafor"] for r in rows if r["analysis"] == "cebrt-1-without-high-risk"}
+    assert set(refitted) == set(PRINTED)
+    with (tmp_path / "cebrt.csv").open(encoding="utf-8") as fh:
+        kept = [r["study_id"] for r in csv.DictReader(fh) if r["analysis"] == "cebrt-1-without-high-risk"]
+    assert sorted(kept) == ["robinson1989_sr89", "sun2026", "vandervelden2018"]
