@@ -28,8 +28,9 @@ from typing import Any
 import pytest
 import yaml
 from pooling_fixture import extend
+from test_certainty_bodies import pooled_body
 
-from briefing import analyses_export, evidence, summary, synthetic
+from briefing import analyses_export, certainty, evidence, summary, synthetic
 from conftest import ROOT
 from real_studies import add_studies
 
@@ -177,9 +178,6 @@ def test_the_build_publishes_each_modalitys_export(built: Path) -> None:
 def test_the_r_script_reproduces_the_refit_without_the_studies_at_high_risk_of_bias(tmp_path: Path) -> None:
     """Four real studies' pain responses (test_certainty_bodies.py), TROG 96.05 judged at high risk:
     the risk-of-bias proposal's refit of the other three is exported and reproduced."""
-    from briefing import certainty
-    from test_certainty_bodies import pooled_body
-
     body = pooled_body()
     rating = certainty.rate("pain_response", ["randomised_trial"], [], certainty.propose(body, CONFIG["analysis"]))
     outcomes = [{"outcome_id": o, "study_id": s} for o, s in body["outcome_study"].items()]

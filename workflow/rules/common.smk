@@ -145,7 +145,12 @@ def previous_edition_file():
 
 def job_plan():
     """The jobs of a full build, for the provenance appendix."""
-    per_modality = ["evidence_slice", "modality_notebook", "modality_pdf", "modality_analyses"]
+    per_modality = [
+        "evidence_slice",
+        "modality_notebook",
+        "modality_pdf",
+        "modality_analyses",
+    ]
     once = ["validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish"]
     plan = {step: 1 for step in once} | {step: len(MODALITIES) for step in per_modality}
     return json.dumps(plan, sort_keys=True)
