@@ -106,6 +106,7 @@ rule modality_pdf:
 # R script that refits each pooled result with metafor (workflow/briefing/analyses_export.py).
 rule modality_analyses:
     input:
+        validation=validated,  # planned after validation, as modality_pdf is
         summary="results/modalities/{modality}/summary.json",
         evidence="results/evidence/{modality}.json",
         templates=ANALYSES_TEMPLATE,
