@@ -81,7 +81,7 @@ def differ(key: str, ours: float | None, theirs: float | None) -> bool:
         return (ours is None) != (theirs is None)
     if key == "i2":
         return abs(ours - theirs) / 100 > TOL
-    scale = max(1.0, abs(theirs)) if key in ("tau2", "tau2_ci_high") else 1.0
+    scale = max(1.0, abs(theirs)) if key in ("tau2", "tau2_ci_high", "q_between") else 1.0
     return abs(ours - theirs) > TOL * scale
 
 
@@ -148,7 +148,7 @@ def test_the_r_script_reproduces_the_glmm_leave_one_out_subgroups_and_meta_regre
     config = CONFIG | {"modalities": ["srs", "hfrt"]}
     assert check(data, config, tmp_path)[0] > 100
     text = (tmp_path / "srs.csv").read_text(encoding="utf-8")
-    for part in ("leave-one-out", "subgroup: ", "meta-regression on ", "estimator"):
+    for part in ("leave-one-out", "subgroup: ", "test for subgroup differences", "meta-regression on ", "estimator"):
         assert part in text, part
     script = (tmp_path / "srs.R").read_text(encoding="utf-8")
     assert 'rma.glmm(measure = "PLO", xi = xi, ni = ni, data = d, test = "t")' in script

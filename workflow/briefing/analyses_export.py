@@ -43,10 +43,12 @@ DATA_COLUMNS = (
 # the analysis scale. A meta-regression's are its slope's.
 VALUES = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "tau2_ci_low", "tau2_ci_high", "i2")
 REGRESSION_VALUES = ("slope", "slope_ci_low", "slope_ci_high", "tau2", "qm_p")
+# The test for subgroup differences: Q between the subgroups' estimates and its p.
+BETWEEN_VALUES = ("q_between", "p_between")
 SETTING_COLUMNS = ("model", "measure", "method", "ci_method", "pi_method", "i2_method", "transf")
 # `printed`: the names of the values the briefing prints for the analysis (its briefing_* columns).
 COLUMNS = ("analysis", "result", "part", *SETTING_COLUMNS, "study_id", *DATA_COLUMNS, "printed") + tuple(
-    f"briefing_{v}" for v in dict.fromkeys(VALUES + REGRESSION_VALUES)
+    f"briefing_{v}" for v in dict.fromkeys(VALUES + REGRESSION_VALUES + BETWEEN_VALUES)
 )
 # How each printed scale is reached from the analysis scale (metafor's transf).
 TRANSF = {"proportion": "plogis", "ratio": "exp", "identity": "none"}
@@ -69,6 +71,7 @@ class Analysis:
     transf: str
     rows: list[dict[str, Any]] = field(default_factory=list)
     values: dict[str, float | None] = field(default_factory=dict)
+    of: tuple[str, ...] = ()  # a test for subgroup differences: the subgroups' analyses
 
     def csv_rows(self) -> list[dict[str, Any]]:
         settings = {
@@ -168,6 +171,8 @@ def _single_arm(aid: str, p: dict[str, Any], studies: list[str], options: dict[s
             part = f"subgroup: {analysis['label']} {sub['subgroup']}"
             values = {k: sub.get(k) for k in ("estimate", "ci_low", "ci_high", "tau2")}
             found.append(one(f"-subgroup-{s}-{g}", part, sub["method"], values, sub["rows"]))
+        if analysis.get("q_between") is not None:
+            found.append(_between(f"{aid}-subgroups-{s}", name, analysis, options))
         if analysis.get("meta_regression"):
             found.append(_regression(f"{aid}-regression-{s}", name, p, studies, analysis, options))
     return found
@@ -184,6 +189,19 @@ def _regression(
     measure = "PLO" if p["kind"] == "proportion" else "MN"
     part = f"meta-regression on {analysis['label']}"
     return Analysis(aid, name, part, "rma", measure, "REML", options, "none", rows, values)
+
+
+def _between(aid: str, name: str, analysis: dict[str, Any], options: dict[str, str]) -> Analysis:
+    """The test for subgroup differences (Cochrane Handbook 10.11.3.1): a fixed-effect Q between
+    the subgroups' random-effects estimates; each subgroup's estimate and SE are its rows."""
+    subs = analysis["subgroups"]
+    rows = [{"study_id": sub["subgroup"], "yi": sub["logit_or_mean"], "vi": sub["se"] ** 2} for sub in subs]
+    values = {"q_between": analysis["q_between"], "p_between": analysis["p"]}
+    part = f"test for subgroup differences by {analysis['label']}"
+    of = tuple(
+        f"{aid.rsplit('-subgroups-', 1)[0]}-subgroup-{aid.rsplit('-', 1)[1]}-{g}" for g in range(1, len(subs) + 1)
+    )
+    return Analysis(aid, name, part, "rma", "GEN", "FE", options, "none", rows, values, of)
 
 
 def _risk_of_bias(
@@ -302,6 +320,10 @@ def r_block(a: Analysis) -> dict[str, Any]:
             "fit": fit,
             "report": f'report("{a.id}", fit, fit, plogis, "{a.options["pi"]}", "tau2")',
         }
+    if a.of:  # Q between the subgroups' estimates as metafor refitted them
+        ids = "c(" + ", ".join(f'"{i}"' for i in a.of) + ")"
+        fit = f'rma(yi = estimates({ids}), sei = ses({ids}), method = "FE")'
+        return block | {"escalc": None, "fit": fit, "report": f'report_between("{a.id}", fit)'}
     if "slope" in a.values:
         test = "z" if test == "z" else "knha"  # a meta-regression's tests: t and F, or z
         fit = f'rma(yi, vi, mods = ~ moderator, data = d, method = "REML", test = "{test}")'
