@@ -311,7 +311,10 @@ TEMPLATE = "analyses.R.j2"
 def r_block(a: Analysis) -> dict[str, Any]:
     """One analysis as the R template writes it: the effect sizes, the fit and its report."""
     test = TEST[a.options["ci"]]
+    settings = {"model": a.model, "measure": a.measure, "method": a.method, "transf": a.transf}
+    settings |= {f"{k}_method": v for k, v in a.options.items()}
     block = {"id": a.id, "result": a.result, "part": a.part, "k": len(a.rows), "escalc": ESCALC.get(a.measure)}
+    block["settings"] = ", ".join(f'{k} = "{v}"' for k, v in settings.items())
     if a.model == "rma.glmm":
         glmm_test = "z" if test == "z" else "t"
         fit = f'rma.glmm(measure = "PLO", xi = xi, ni = ni, data = d, test = "{glmm_test}")'
