@@ -33,7 +33,7 @@ def project(tmp_path_factory) -> Path:
 def all_jobs(project) -> dict[str, int]:
     """rule -> jobs of a full build, from a dry run with no profile at all."""
     jobs = job_stats(dry_run(project, "--workflow-profile", "none"))
-    for rule in ("evidence_slice", "modality_notebook", "modality_pdf"):
+    for rule in ("evidence_slice", "modality_notebook", "modality_pdf", "modality_analyses"):
         assert jobs[rule] == len(MODALITIES)
     assert jobs["all"] == 1 and jobs["publish"] == 1
     return jobs

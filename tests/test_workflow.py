@@ -185,7 +185,7 @@ def test_one_study_edit_reruns_only_its_modality(workspace):
     result = snakemake(workspace)
     jobs = jobs_run(result.stdout + result.stderr)
     assert jobs.pop(("evidence_slice", "i125")) == 1 and jobs.pop(("modality_notebook", "i125")) == 1
-    assert jobs.pop(("modality_pdf", "i125")) == 1
+    assert jobs.pop(("modality_pdf", "i125")) == 1 and jobs.pop(("modality_analyses", "i125")) == 1
     once = {"validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish", "all"}
     assert {rule for rule, _ in jobs} == once and set(jobs.values()) == {1}
 
@@ -214,7 +214,10 @@ AFTER_COMBINE = {"combine": 1, "briefing_html": 1, "briefing_pdf": 1, "audit": 1
                 "all": 1,
             },
         ),
-        ("summary.py", {"modality_notebook": len(MODALITIES), "modality_pdf": len(MODALITIES)} | AFTER_COMBINE),
+        (
+            "summary.py",
+            dict.fromkeys(("modality_notebook", "modality_pdf", "modality_analyses"), len(MODALITIES)) | AFTER_COMBINE,
+        ),
         ("site.py", {}),  # not a step: nothing re-runs
     ],
 )
@@ -269,7 +272,7 @@ def test_a_build_prints_one_line_per_job_and_its_command_goes_to_the_log(built):
     output = build_output(built).read_text(encoding="utf-8")
     jobs = jobs_run(output)
     once = {"validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish", "all"}
-    per_modality = {"evidence_slice", "modality_notebook", "modality_pdf"}
+    per_modality = {"evidence_slice", "modality_notebook", "modality_pdf", "modality_analyses"}
     assert set(jobs) == {(r, None) for r in once} | {(r, m) for r in per_modality for m in MODALITIES}
     assert set(jobs.values()) == {1}
     assert len(output.encode("utf-8")) <= BYTES_PER_JOB * sum(jobs.values()), len(output.encode("utf-8"))

@@ -171,6 +171,17 @@ def cmd_modality_pdf(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyses(args: argparse.Namespace) -> int:
+    """What one modality pooled, for a statistician: its study-level CSV and the R script that refits it."""
+    from . import analyses_export, models
+
+    summary = models.read(args.summary, models.ModalitySummary)
+    evidence = models.read(args.evidence, models.Slice)
+    count = analyses_export.write(summary, evidence.get("settings"), args.templates, args.csv, args.r_script)
+    print(f"wrote {args.csv} and {args.r_script}: {count} analyses")
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from . import publish
 
@@ -300,6 +311,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--pdf", required=True)
     s.add_argument("--audit-output", required=True)
     s.set_defaults(func=cmd_modality_pdf)
+
+    s = sub.add_parser("analyses", help="export what one modality pooled: study-level CSV and a metafor R script")
+    s.add_argument("--summary", required=True, help="the modality's summary (its notebook's output)")
+    s.add_argument("--evidence", required=True, help="the modality's evidence slice: the analysis settings")
+    s.add_argument("--templates", required=True, help="the folder of the R script's template")
+    s.add_argument("--csv", required=True, help="the study-level rows of every analysis")
+    s.add_argument("--r-script", required=True, help="the R script that refits them with metafor")
+    s.set_defaults(func=cmd_analyses)
 
     s = sub.add_parser("audit", help="check that every number printed has provenance")
     s.add_argument("--html", required=True)

@@ -411,6 +411,7 @@ class RobSensitivity(Model):
     result: PooledResult | None
     full: PooledResult
     text: str
+    outcome_ids: list[str] = []  # the pooled result's rows refitted (analyses_export)
 
 
 class Pooled(Model):

@@ -277,6 +277,8 @@ def sensitivity(
             fit = meta.pool_means(*pick, **options).to_dict() if len(keep) >= 2 else None
         scale = "proportion" if p["kind"] == "proportion" else "mean"
         entry = {"label": _label(p), "excluded": excluded, "k": len(keep), "scale": scale, "result": fit}
+        # Which of the pooled result's rows were refitted, for the export of what was pooled.
+        entry |= {"outcome_ids": [p["outcome_ids"][i] for i in keep]}
         found.append(entry | {"full": full, "text": wording.rob_sensitivity(entry | {"full": full})})
     return found
 

@@ -52,7 +52,9 @@ MANIFEST = "editions.json"
 MANIFEST_FORMAT = 1
 CORE_FILES = ("briefing.html", "briefing.pdf", "briefing.json")
 # What an edition may hold; anything else named in a downloaded manifest is refused (no "../").
-FILE_PATTERN = re.compile(r"^(briefing\.(html|pdf|json)|modalities/[A-Za-z0-9][A-Za-z0-9_-]*\.(html|pdf))$")
+FILE_PATTERN = re.compile(
+    r"^(briefing\.(html|pdf|json)|modalities/[A-Za-z0-9][A-Za-z0-9_-]*\.(html|pdf)|analyses/[A-Za-z0-9][A-Za-z0-9_-]*\.(csv|R))$"
+)
 EDITION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CHECKSUM_PATTERN = re.compile(r"^[0-9a-f]{12,}$")
@@ -84,7 +86,11 @@ def edition_files(reports: Path) -> list[str]:
     modalities = sorted(
         p.relative_to(reports).as_posix() for p in (reports / "modalities").glob("*") if p.suffix in (".html", ".pdf")
     )
-    return list(CORE_FILES) + modalities
+    # What each modality pooled, for a statistician: its study-level rows and metafor script.
+    analyses = sorted(
+        p.relative_to(reports).as_posix() for p in (reports / "analyses").glob("*") if p.suffix in (".csv", ".R")
+    )
+    return list(CORE_FILES) + modalities + analyses
 
 
 def describe(briefing: dict[str, Any], source: str = "briefing.json") -> dict[str, Any]:

@@ -64,7 +64,8 @@ def analyse(
     for g in sorted(sizes, key=lambda g: (spec.get("cutpoint") is not None and not g.startswith("below"), g)):
         idx = [i for i in keep if groups[i] == g]
         fit = _pool(kind, {key: [col[i] for i in idx] for key, col in data.items()}, options)
-        subgroups.append({"subgroup": g, "k": len(idx)} | fit)
+        # `rows`: the subgroup's studies as indices into the pooled result's data (analyses_export).
+        subgroups.append({"subgroup": g, "k": len(idx), "rows": idx} | fit)
     # Test for subgroup differences (Cochrane Handbook 10.11.3.1): Q between the subgroups'
     # random-effects estimates on the analysis scale, chi² on G - 1 df.
     w = [1 / s["se"] ** 2 for s in subgroups]
@@ -80,6 +81,7 @@ def analyse(
         yi, vi = _effects(kind, {key: [col[i] for i in keep] for key, col in data.items()})
         hksj = options.get("ci", "hksj") != "wald"
         regression = meta.meta_regression(yi, vi, x, method="REML", knapp_hartung=hksj).to_dict()
+        regression |= {"rows": keep, "moderator": x}  # what it was fitted on (analyses_export)
     scale = "proportion" if kind == "proportion" else "mean"
     table = {
         "caption": f"Subgroups by {name}",

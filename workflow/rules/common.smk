@@ -31,6 +31,8 @@ CURATION = json.dumps(config.get("curation") or {}, sort_keys=True)
 # package does not look for it. The briefing's templates and CSS; nbconvert's for notebook pages.
 BRIEFING_TEMPLATES = sorted(str(p) for p in Path("templates").glob("briefing*"))
 MODALITY_PRINT_TEMPLATES = BRIEFING_TEMPLATES + ["templates/modality.print.html.j2"]
+# The R script a modality's export of what it pooled comes with (rule modality_analyses).
+ANALYSES_TEMPLATE = ["templates/analyses.R.j2"]
 NOTEBOOK_TEMPLATE = sorted(
     str(p) for p in Path("templates/nbconvert/offline").rglob("*") if p.is_file()
 )
@@ -143,7 +145,12 @@ def previous_edition_file():
 
 def job_plan():
     """The jobs of a full build, for the provenance appendix."""
-    per_modality = ["evidence_slice", "modality_notebook", "modality_pdf"]
+    per_modality = [
+        "evidence_slice",
+        "modality_notebook",
+        "modality_pdf",
+        "modality_analyses",
+    ]
     once = ["validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish"]
     plan = {step: 1 for step in once} | {step: len(MODALITIES) for step in per_modality}
     return json.dumps(plan, sort_keys=True)
@@ -160,6 +167,8 @@ def built_outputs():
         "json": "results/briefing.json",
         **{f"modality_{m}": f"results/modalities/{m}.html" for m in MODALITIES},
         **{f"modality_pdf_{m}": f"results/modalities/{m}.pdf" for m in MODALITIES},
+        **{f"analyses_csv_{m}": f"results/analyses/{m}.csv" for m in MODALITIES},
+        **{f"analyses_r_{m}": f"results/analyses/{m}.R" for m in MODALITIES},
     }
 
 
@@ -198,6 +207,7 @@ def reported_outputs():
     flagged = []
     for path in published_outputs():
         category = "Modality notebooks" if "modalities" in path else "Briefing"
+        category = "What was pooled" if "analyses" in path else category
         flagged.append(report(path, category=category))
     return flagged
 

@@ -103,3 +103,34 @@ rule modality_pdf:
         " --title {params.title:q} --edition {params.edition} --digest {params.digest}"
         " --population {params.population:q} --setting {params.setting:q}"
         " --print-output {output.print_html} --pdf {output.pdf} --audit-output {output.audit} > {log} 2>&1"
+
+
+# What the modality pooled, for a statistician: the study-level rows with the settings used and an
+# R script that refits each pooled result with metafor (workflow/briefing/analyses_export.py).
+rule modality_analyses:
+    input:
+        validation=validated,  # planned after validation, as modality_pdf is
+        summary="results/modalities/{modality}/summary.json",
+        evidence="results/evidence/{modality}.json",
+        templates=ANALYSES_TEMPLATE,
+        code=code("analyses"),
+    output:
+        csv="results/analyses/{modality}.csv",
+        r_script="results/analyses/{modality}.R",
+    log:
+        "logs/analyses/{modality}.log",
+    conda:
+        "../envs/briefing.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        templates=template_folder,
+    message:
+        job_message(
+            "modality_analyses ({wildcards.modality}): export what was pooled, with its R script ({log})"
+        )
+    shell:
+        "briefing analyses --summary {input.summary} --evidence {input.evidence} --templates {params.templates}"
+        " --csv {output.csv} --r-script {output.r_script} > {log} 2>&1"
