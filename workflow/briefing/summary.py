@@ -446,6 +446,8 @@ def _outcomes(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The primary studies' outcomes in reading order (study, domain, time, ICPR category), each
     with its label, words and estimate; and the estimates by outcome id."""
+    # A trial's arms side by side, its intervention arm first (not in the order of their ids).
+    role = {"intervention": 0, "comparator": 1}
     outcomes = sorted(
         (o for o in rows if o["study_id"] in primary_ids),
         key=lambda o: (
@@ -453,6 +455,8 @@ def _outcomes(
             DOMAINS.order(o["domain"]),
             o.get("time_days") or 0,
             CATEGORIES.order(o.get("icpr_category")) if o.get("icpr_category") else 9,
+            o["measure"] if o.get("arm_id") else "",
+            role.get(arms.get(o.get("arm_id") or "", {}).get("role"), 2),
             o["outcome_id"],
         ),
     )
