@@ -358,7 +358,7 @@ def test_a_figure_the_page_does_not_print_fails_the_audit_naming_it(comparative,
     ), problems
     # the review's arms' figures; nothing else (the arms' sizes print in the note after it, and its
     # OR in the summary of findings too, since it is the body of evidence's result: issue 30)
-    named = ["saito2019-response-multi", "saito2019-response-single"]
+    named = ["saito2019-response-single", "saito2019-response-multi"]  # the intervention arm first
     assert [p.split()[2] for p in problems] == named, problems
 
     extra = {"id": "test:unprinted", "table": "outcomes", "locator": "test", "derived": True}
