@@ -153,3 +153,12 @@ def test_the_comparison_table_names_a_study_without_figures_apart(tmp_path):
     cells = [re.sub(r"\s+", " ", td.get_text(" ")).strip() for td in row.select("td")]
     assert cells[0] == "one cohort study [ 5 ] and a study without figures yet [ 4 ]"
     assert cells[1] == "68"
+
+
+def test_a_seed_copys_file_name_is_not_shown_to_readers():
+    """The reference list read 'Source: 000_126d6cb8bbb6aa5f.txt, PubMed record: citation line and
+    abstract.': the seed's file name is the developers', its locator says what the copy is."""
+    assert wording.source_text("000_126d6cb8bbb6aa5f.txt", "PubMed record: citation line and abstract") == (
+        "PubMed record: citation line and abstract"
+    )
+    assert wording.source_text("PubMed 26719712 (abstract)", "Abstract") == "PubMed 26719712, abstract"

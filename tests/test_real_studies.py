@@ -134,3 +134,32 @@ def test_a_trial_that_states_only_between_arm_results_is_a_study_with_figures(pr
     assert "not in this briefing's data" not in sentence
     assert "the authors reported between the arms: " in sentence
     assert "8 Gy in one fraction against 30 Gy in 10 fractions: no difference between the arms" in sentence
+
+
+def test_a_share_of_procedures_is_printed_in_procedures_and_adds_no_patients(project):
+    """The spine cryoablation series (2021): clinical success in '30/32 (93.8%) interventional
+    palliative sessions' of 31 patients, local control in '6/10 (60%) spinal metastases', 41 patients
+    in all: sessions and metastases are never counted as patients."""
+    add_studies(project, {"cryo2021_spine"})
+    assert validate_package(project / "data" / "datapackage.yaml", CONFIG["modalities"]) == []
+    s = modality_summary(project, "surgery")
+    assert s["patients"] == 41
+    [sentence] = [x["text"] for x in s["sentences"] if x.get("study_id") == "cryo2021_spine"]
+    assert "93.8 % (30/32 procedures; 95 % CI 79.9 to 98.3 %)" in sentence
+    assert "60 % (6/10 lesions; 95 % CI 31.3 to 83.2 %)" in sentence
+    assert not any(p["result"] and "cryo2021_spine" in json.dumps(p) for p in s["pooled"])
+
+
+def test_a_series_figure_without_a_day_follows_its_series_which_is_then_not_called_the_last(project):
+    """The same series' NRS: 6.2 before, 3.5 at 24 hours, 1.9 at 1 month and 1.9 'at the last
+    available follow-up' (no single day). The sentence ended the series at 1 month, 'the last time
+    point reported', and printed the later figure apart as if of another measure."""
+    add_studies(project, {"cryo2021_spine"})
+    [sentence] = [
+        x["text"] for x in modality_summary(project, "surgery")["sentences"] if x.get("study_id") == "cryo2021_spine"
+    ]
+    assert "the last time point reported" not in sentence
+    assert (
+        "6.2 (SD 1.7) before cryoablation, 1.9 (SD 1.7) at 1 month after cryoablation,"
+        " and 1.9 (SD 1.8) at last available follow-up (median 16.5 months) (number assessed not stated)"
+    ) in sentence

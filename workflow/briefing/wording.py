@@ -8,6 +8,7 @@ Plain text only, no plotting or statistics, so that combining does not import th
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from fractions import Fraction
 from typing import Any
@@ -392,14 +393,30 @@ def series_key(o: dict[str, Any]) -> tuple[str, str, str] | None:
     return o["measure"], o.get("arm_id") or "", o.get("subgroup") or ""
 
 
+def _group(o: dict[str, Any]) -> tuple[str, str, str]:
+    """The group a figure is of, whether or not it has a day: its measure, arm and subgroup."""
+    return o["measure"], o.get("arm_id") or "", o.get("subgroup") or ""
+
+
+def _series_length(outcomes: list[dict[str, Any]], key: tuple[str, str, str]) -> int:
+    """How many distinct days a group's series has (1 or 0: no series)."""
+    return len({x["time_days"] for x in outcomes if series_key(x) == key})
+
+
 def series_label(o: dict[str, Any]) -> str:
     """ "pain score (NRS 0-10), 8 Gy in one fraction arm": a series named by its measure and group."""
     return lower_first(outcome_label(o | {"timepoint": None}))
 
 
-def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True, label: str | None = None) -> str:
+def trajectory_phrase(
+    points: list[dict[str, Any]],
+    with_measure: bool = True,
+    label: str | None = None,
+    untimed: list[dict[str, Any]] = (),
+) -> str:
     """A repeated measure in one phrase: its first and its last time point, and whether the
-    number assessed at them is stated."""
+    number assessed at them is stated. The group's figures at a time with no day (`untimed`, "last
+    available follow-up") follow them, and the last timed point is then not called the last."""
 
     def at(o: dict[str, Any]) -> str:
         # "3.43 before radiotherapy", "1.5 at 1 month after radiotherapy", "2.6 (SD 0.8) at week 2"
@@ -413,14 +430,15 @@ def trajectory_phrase(points: list[dict[str, Any]], with_measure: bool = True, l
     # The first and the last time point reported: never a lowest point picked after seeing the
     # data (the series is in the chart and its table).
     first, last = points[0], points[-1]
-    parts = [at(first), at(last) + (", the last time point reported" if len(points) > 2 else "")]
+    parts = [at(first), at(last) + (", the last time point reported" if len(points) > 2 and not untimed else "")]
+    parts += [f"and {at(o)}" for o in untimed]
     # How a series' statistic is named beside it ("pain score (mean): ..."); a percentage has none.
     statistic = STATISTICS[first["statistic"]].word if first["statistic"] in STATISTICS else ""
     unit = first.get("unit") or ""
     if unit and unit not in first["measure"]:
         statistic = f"{statistic}, {unit}" if statistic else unit
     p = p_text(last.get("p_value"))
-    if any(not o.get("denominator") for o in points):
+    if any(not o.get("denominator") for o in [*points, *untimed]):
         p = "number assessed not stated" + (f"; {p}" if p else "")
     text = (
         f"{statistic[0].upper() + statistic[1:]}: {', '.join(parts)}"
@@ -446,6 +464,7 @@ def study_sentence(
     regimen = f" treated with {lower_first(s['regimen'])}" if s.get("regimen") else ""
     findings = []
     done: set[tuple[str, str, str]] = set()
+    series_of = {series_key(o) for o in outcomes} - {None}
     for o in outcomes:
         key = series_key(o)
         series = sorted((x for x in outcomes if key and series_key(x) == key), key=lambda x: x["time_days"])
@@ -454,8 +473,11 @@ def study_sentence(
         if key and len({x["time_days"] for x in series}) == len(series) > 1:
             if key not in done:
                 done.add(key)
-                findings.append(trajectory_phrase(series, label=series_label(series[0])))
+                untimed = [x for x in outcomes if x.get("time_days") is None and _group(x) == key]
+                findings.append(trajectory_phrase(series, label=series_label(series[0]), untimed=untimed))
             continue
+        if o.get("time_days") is None and _group(o) in series_of and _series_length(outcomes, _group(o)) > 1:
+            continue  # said with its group's series (Spine cryoablation series 2021's last follow-up)
         findings.append(f"{lower_first(outcome_label(o))}: {display(o, estimates.get(o['outcome_id']))}")
     unstated = s.get("patients") is None
     named = f"{s['short_name']}; {size})" if unstated else f"{s['short_name']}) of {size}"
@@ -760,7 +782,11 @@ def review_key_message(findings: list[dict[str, str]]) -> str:
 
 def source_text(document: str, locator: str) -> str:
     """ "PubMed 26719712, abstract (methods and results)": where a study's figures were read, the
-    part of the document said once ("(abstract)" of the document and "Abstract" of the locator)."""
+    part of the document said once ("(abstract)" of the document and "Abstract" of the locator). A
+    local copy's file name (a seed, "000_126d6cb8bbb6aa5f.txt") means nothing to a reader, who gets
+    the locator alone: it says what the copy is ("PubMed record: citation line and abstract")."""
+    if re.fullmatch(r"[\w.-]+\.(txt|md|html|pdf)", document.strip()):
+        return locator
     head, _, part = document.rstrip().rpartition(" (")
     if head and part.endswith(")") and locator.lower().startswith(part[:-1].lower()):
         document = head
