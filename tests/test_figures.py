@@ -56,8 +56,18 @@ def test_a_study_reported_at_two_time_points_names_them():
     fig = figures.response_figure(
         "f", [_group("s0", [30, 40], "4 weeks"), _group("s0", [50, 20], "12 weeks")], _studies(1), {}
     )
-    assert "Study 0 (4 weeks): Complete pain response" in fig["svg"]
-    assert "Study 0 (12 weeks): Complete pain response" in fig["svg"]
+    # Labels are wrapped (RESPONSE_LABEL_WIDTH): each line is a text of its own in the SVG.
+    assert "Study 0 (4 weeks): Complete pain" in fig["svg"] and "Study 0 (12 weeks): Complete pain" in fig["svg"]
+
+
+def test_a_long_response_label_is_wrapped_so_the_plot_keeps_its_width():
+    """A response chart whose labels named study, arm, subgroup and category (van der Linden 2004)
+    squeezed its plot into a third of the figure: labels wrap at RESPONSE_LABEL_WIDTH."""
+    studies = {"a": {"short_name": "van der Linden 2004, 24 Gy in multiple fractions, subgroup retreated"}}
+    fig = figures.response_figure("f", [_group("a", [57, 20])], studies, {})
+    plot_width = float(re.search(r'<rect x="[0-9.]+" y="[0-9.]+" width="([0-9.]+)"', fig["svg"]).group(1))
+    svg_width = float(re.search(r'width="([0-9.]+)pt"', fig["svg"]).group(1))
+    assert plot_width / svg_width > 0.5
 
 
 def test_response_chart_comes_in_parts_that_keep_every_row_and_each_study_whole():

@@ -28,6 +28,7 @@ PALETTE = ["#0b5394", "#b45f06", "#38761d", "#741b47", "#434343"]  # colour-blin
 # than these would not fit one A4 page of the PDF; larger evidence is drawn in parts ("continued").
 LEGEND_MAX = 8
 BARS_PER_PART = 40
+RESPONSE_LABEL_WIDTH = 34  # characters per line of a response bar's label
 FOREST_ROWS_PER_PART = 35
 
 
@@ -212,10 +213,13 @@ def response_figure(
     """Horizontal bars of each reported response category, with the 95 % CI where computable."""
     plt = _pyplot()
     title += " (continued)" if continued else ""
-    labels = tables.response_labels(groups, studies)
+    # Long labels (study, arm, subgroup, category) wrapped: unwrapped, they squeezed the plot into
+    # a third of the figure's width.
+    labels = [textwrap.fill(label, RESPONSE_LABEL_WIDTH) for label in tables.response_labels(groups, studies)]
     rows = tables.response_table(groups, studies, estimates)
     values, lows, highs = _response_bars(groups, estimates)
-    fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.45 * len(labels)))
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    fig, ax = plt.subplots(figsize=(6.4, 0.5 + (0.45 + 0.16 * (lines - 1)) * len(labels)))
     # Bars at explicit positions: a categorical bar plot would merge two rows that share a label
     # (two studies with one short name) and shift every interval below them.
     positions = list(range(len(values)))
@@ -228,7 +232,7 @@ def response_figure(
     ax.set_ylim(len(values) - 0.5, -0.5)  # first row at the top, no empty band
     ax.grid(axis="y", visible=False)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("Patients or lesions (%)")
+    ax.set_xlabel("Patients, lesions or procedures (%)")
     ax.set_ylabel("")
     ax.set_title(title, loc="left")
     return {
