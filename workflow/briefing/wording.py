@@ -398,9 +398,18 @@ def _group(o: dict[str, Any]) -> tuple[str, str, str]:
     return o["measure"], o.get("arm_id") or "", o.get("subgroup") or ""
 
 
-def _series_length(outcomes: list[dict[str, Any]], key: tuple[str, str, str]) -> int:
-    """How many distinct days a group's series has (1 or 0: no series)."""
-    return len({x["time_days"] for x in outcomes if series_key(x) == key})
+def _untimed_of(o: dict[str, Any], outcomes: list[dict[str, Any]]) -> tuple[str, str, str] | None:
+    """The series a figure at a named time without a day belongs to ("last available follow-up"):
+    its group's, when that group has figures at two days or more; else None."""
+    if o.get("time_days") is not None or not o.get("timepoint"):
+        return None
+    key = _group(o)
+    series = [x for x in outcomes if series_key(x) == key]
+    days = [x["time_days"] for x in series]
+    # As study_sentence tells a series; a crude share beside cumulative incidences (Sahgal 2013)
+    # is another statistic, not the series' last point.
+    alike = all(x["statistic"] == o["statistic"] for x in series)
+    return key if alike and len(set(days)) == len(days) > 1 else None
 
 
 def series_label(o: dict[str, Any]) -> str:
@@ -473,10 +482,10 @@ def study_sentence(
         if key and len({x["time_days"] for x in series}) == len(series) > 1:
             if key not in done:
                 done.add(key)
-                untimed = [x for x in outcomes if x.get("time_days") is None and _group(x) == key]
+                untimed = [x for x in outcomes if _untimed_of(x, outcomes) == key]
                 findings.append(trajectory_phrase(series, label=series_label(series[0]), untimed=untimed))
             continue
-        if o.get("time_days") is None and _group(o) in series_of and _series_length(outcomes, _group(o)) > 1:
+        if _untimed_of(o, outcomes) in series_of:
             continue  # said with its group's series (Spine cryoablation series 2021's last follow-up)
         findings.append(f"{lower_first(outcome_label(o))}: {display(o, estimates.get(o['outcome_id']))}")
     unstated = s.get("patients") is None
