@@ -18,7 +18,7 @@ BUILD_DEBS := poppler-utils
 TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0 r-cran-metafor r-cran-lme4
 SNAKEMAKE_ARGS ?=
 
-.PHONY: all briefing test test-fast check new-study dictionary build-deps test-deps clean dag
+.PHONY: all briefing test test-fast test-e2e lint check new-study dictionary build-deps test-deps clean dag
 all: briefing
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -32,8 +32,21 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 briefing: $(STAMP) build-deps
 	$(BIN)/snakemake --cores all $(SNAKEMAKE_ARGS)
 
+# Everything, on every core: the workers share one Snakemake build (tests/conftest.py, `built`),
+# each test module stays on one worker (its fixtures are built once), and the slowest tests are
+# listed at the end, to see where the time goes.
 test: $(STAMP) build-deps test-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadscope --durations=30
+
+# The tiers of a pull request (.github/workflows/tests.yml): lint, then test-fast, then this.
+test-e2e: $(STAMP) build-deps test-deps
+	$(BIN)/pytest -m "build or e2e or oracle" -n auto --dist loadscope --durations=30
+
+lint: $(STAMP)
+	$(BIN)/ruff check workflow/briefing tests bench/run
+	$(BIN)/ruff format --check workflow/briefing tests bench/run
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/snakemake --lint
 
 # The inner loop: every test that needs no build, no Snakemake, no pip, no browser and no R (the
 # marks come from the fixtures a test uses: tests/conftest.py; `oracle` tests run R's metafor, a

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -105,14 +108,76 @@ def digest_tree(folder: Path) -> dict[str, str]:
     }
 
 
+# The session's one build, shared by the pytest-xdist workers and kept between runs: keyed on the
+# digest of the build's inputs, so any edit of code, data or templates builds afresh.
+BUILD_CACHE = Path(os.environ.get("BRIEFING_TEST_BUILDS", ROOT / ".test-builds"))
+
+
+def inputs_digest(root: Path = ROOT) -> str:
+    """SHA-256 of the build's inputs (COPIED), names and bytes, in a fixed order."""
+    h = hashlib.sha256()
+    for name in COPIED:
+        source = root / name
+        files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
+        files = [f for f in files if f.exists()]
+        for f in files:
+            if "__pycache__" in f.parts or f.suffix == ".pyc":
+                continue
+            h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(testrun_uid: str) -> Path:
     """A project copy on which the whole workflow has run once. Tests only read it: a test that
-    edits, breaks or rebuilds takes a `workspace` of its own."""
-    workdir = copy_project(tmp_path_factory.mktemp("build") / "project")
-    result = snakemake(workdir)
-    build_output(workdir).write_text(result.stdout + result.stderr, encoding="utf-8")
-    return workdir
+    edits, breaks or rebuilds takes a `workspace` of its own. Built once behind a file lock by
+    whichever worker comes first, in a staging folder renamed into place when whole, and reused
+    only while every file is as the build left it (its digest is kept beside it), checked once per
+    test run: a later worker must not take another worker's reading for damage."""
+    key = inputs_digest()[:16]
+    done = BUILD_CACHE / key
+    BUILD_CACHE.mkdir(parents=True, exist_ok=True)
+    with open(BUILD_CACHE / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        checked = BUILD_CACHE / f"{key}.checked-{testrun_uid}"
+        if not checked.exists() and not _intact(done):
+            shutil.rmtree(done, ignore_errors=True)
+            staging = Path(tempfile.mkdtemp(prefix=f"{key}.staging-", dir=BUILD_CACHE))
+            workdir = copy_project(staging / "project")
+            result = snakemake(workdir)
+            build_output(workdir).write_text(result.stdout + result.stderr, encoding="utf-8")
+            (staging / "digest.json").write_text(json.dumps(digest_tree(workdir)), encoding="utf-8")
+            staging.rename(done)
+            _prune(key)
+        for stale in BUILD_CACHE.glob(f"{key}.checked-*"):
+            stale.unlink()
+        checked.touch()
+    return done / "project"
+
+
+def _intact(done: Path) -> bool:
+    """A finished build nobody has changed since."""
+    record = done / "digest.json"
+    return record.exists() and json.loads(record.read_text(encoding="utf-8")) == digest_tree(done / "project")
+
+
+def _prune(keep: str) -> None:
+    """Builds of other inputs (earlier code), unless another run holds their lock."""
+    for other in BUILD_CACHE.glob("*.lock"):
+        key = other.name.removesuffix(".lock")
+        if key == keep:
+            continue
+        with open(other, "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            shutil.rmtree(BUILD_CACHE / key, ignore_errors=True)
+            for stale in BUILD_CACHE.glob(f"{key}.staging-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            for stale in BUILD_CACHE.glob(f"{key}.checked-*"):
+                stale.unlink()
+            other.unlink()
 
 
 def build_output(built: Path) -> Path:

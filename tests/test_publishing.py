@@ -64,9 +64,52 @@ def run_actionlint(path: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_actionlint_passes_on_the_publishing_workflow():
-    result = run_actionlint(WORKFLOW)
+@pytest.mark.parametrize("path", sorted((ROOT / ".github" / "workflows").glob("*.yml")), ids=lambda p: p.name)
+def test_actionlint_passes_on_every_workflow(path):
+    result = run_actionlint(path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_pull_request_runs_lint_then_the_fast_tier_then_the_end_to_end_tier():
+    """As the Snakemake workflow catalog's CI does: the cheap checks first, each tier only after the
+    one before has passed, on the same Debian set-up (the local action) as the publishing workflow."""
+    tests = yaml.safe_load((ROOT / ".github" / "workflows" / "tests.yml").read_text(encoding="utf-8"))
+    assert "pull_request" in tests.pop(True)
+    jobs = tests["jobs"]
+    assert [jobs[j].get("needs") for j in ("lint", "fast", "e2e")] == [None, "lint", "fast"]
+    commands = [[st["run"] for st in jobs[j]["steps"] if "run" in st][-1] for j in ("lint", "fast", "e2e")]
+    assert commands == ["make lint", "make test-fast", "make test-e2e"]
+    for job in jobs.values():
+        assert {"uses": "./.github/actions/debian"} in job["steps"]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in ("lint:", "test-fast:", "test-e2e:"):
+        assert f"\n{target}" in makefile, target
+
+
+@pytest.mark.parametrize(
+    ("changed", "runs"),
+    [(["data/studies.csv"], "check"), (["data/studies.csv", "workflow/briefing/meta.py"], "test"), ([], "test")],
+    ids=["data only", "data and code", "run by hand"],
+)
+def test_an_edition_whose_push_changed_only_data_runs_the_data_checks(tmp_path, changed, runs):
+    """The Test step of publishing: code was tested on its pull request, so a data-only edition
+    runs `make check` (and the build's own audits) instead of waiting for the whole suite."""
+    git = functools.partial(subprocess.run, cwd=tmp_path, check=True, capture_output=True)
+    git(["git", "init", "-q"])
+    git(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "before"])
+    before = git(["git", "rev-parse", "HEAD"], text=True).stdout.strip()
+    for name in changed:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x\n")
+    git(["git", "add", "-A"])
+    git(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "after"])
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "make").write_text('#!/bin/sh\necho "make $*" > made.txt\n')
+    (fake / "make").chmod(0o755)
+    result, _ = run_step("Test", tmp_path, BEFORE=before if changed else "", PATH=f"{fake}:/usr/bin:/bin")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "made.txt").read_text().split() == ["make", runs]
 
 
 def test_actionlint_does_find_errors(tmp_path):
