@@ -103,3 +103,27 @@ def test_the_real_steps():
     assert imports.step_modules("publish") == ["__init__", "__main__", "cli", "publish"]
     for step in ("validate", "slice", "combine", "html", "pdf", "audit", "publish"):
         assert not {"site", "synthetic", "scaffold", "dictionary", "imports"} & set(imports.step_modules(step))
+
+
+def test_the_code_inputs_are_kept_between_runs_until_a_module_changes(tmp_path, monkeypatch):
+    """A no-op parsed the whole package on every start; the answers are kept, keyed on the sources."""
+    package = write_package(
+        tmp_path / "pkg", {"__init__": "", "__main__": "", "cli": "def cmd_go():\n    from . import a\n", "a": ""}
+    )
+    cache_file = tmp_path / ".snakemake" / "briefing-code-inputs.json"
+    imports._sources_digest.cache_clear()
+    first = imports.cached_step_files("go", package_dir=package, cache_file=cache_file)
+    assert first == imports.step_files("go", package_dir=package) and cache_file.exists()
+
+    def parse_again(*args, **kwargs):
+        raise AssertionError("the package was parsed again")
+
+    monkeypatch.setattr(imports, "step_files", parse_again)
+    assert imports.cached_step_files("go", package_dir=package, cache_file=cache_file) == first
+    monkeypatch.undo()
+    (package / "a.py").write_text("from . import b\n", encoding="utf-8")
+    (package / "b.py").write_text("", encoding="utf-8")
+    imports._sources_digest.cache_clear()  # a new process, as the next Snakemake run is
+    again = imports.cached_step_files("go", package_dir=package, cache_file=cache_file)
+    assert again == sorted(first + [str(package / "b.py")])
+    assert list(json.loads(cache_file.read_text())) == [imports._sources_digest(str(package), "")]

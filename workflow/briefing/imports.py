@@ -10,7 +10,9 @@ functions. The notebook step adds what the notebook's code cells import.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
+import os
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -133,3 +135,52 @@ def step_modules(command: str, notebook: str | Path | None = None, package_dir: 
 def step_files(command: str, notebook: str | Path | None = None, package_dir: str | Path = PACKAGE) -> list[str]:
     """step_modules as paths under `package_dir` (as given: relative paths stay relative)."""
     return [str(Path(package_dir) / f"{m}.py") for m in step_modules(command, notebook, Path(package_dir))]
+
+
+# The answers of step_files, kept between runs in Snakemake's own folder: parsing the package on
+# every start made most of a no-op's cost over `snakemake --version` (issue 35). Keyed on the
+# digest of every module and the notebook, so any edit of either asks the source again.
+CACHE = Path(".snakemake") / "briefing-code-inputs.json"
+
+
+def cached_step_files(
+    command: str, notebook: str | Path | None = None, package_dir: str | Path = PACKAGE, cache_file: Path = CACHE
+) -> list[str]:
+    """step_files, answered from `cache_file` while no module of `package_dir` nor the notebook
+    changed (their digest is taken once per process: Snakemake parses the workflow once)."""
+    key = _sources_digest(str(package_dir), str(notebook or ""))
+    entry = f"{command} {notebook or ''}"
+    table = _read_cache(cache_file)
+    if entry in table.get(key, {}):
+        return table[key][entry]
+    files = step_files(command, notebook, package_dir)
+    # Only the current sources' answers are kept: the file never grows with the edits.
+    _write_cache(cache_file, {key: {**table.get(key, {}), entry: files}})
+    return files
+
+
+@cache
+def _sources_digest(package_dir: str, notebook: str) -> str:
+    h = hashlib.sha256()
+    for path in sorted(Path(package_dir).glob("*.py")) + ([Path(notebook)] if notebook else []):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _read_cache(path: Path) -> dict[str, dict[str, list[str]]]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, or unreadable: asked again, then rewritten
+        return {}
+
+
+def _write_cache(path: Path, table: dict[str, dict[str, list[str]]]) -> None:
+    """Written whole and renamed into place: parallel starts (cluster jobs) never read half a file.
+    A folder that cannot be written to only means no cache."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(table, sort_keys=True), encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        pass

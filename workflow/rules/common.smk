@@ -10,7 +10,7 @@ from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from briefing.evidence import resource_paths, slice_digests  # noqa: E402
-from briefing.imports import step_files  # noqa: E402
+from briefing.imports import cached_step_files  # noqa: E402
 from briefing.locks import clear_stale_locks  # noqa: E402
 from briefing.provenance import build_date, build_epoch  # noqa: E402
 
@@ -82,7 +82,7 @@ def code(command, notebook=None):
     found from their imports (briefing/imports.py): a change to a module re-runs only the steps
     that import it, and the site builder, the synthetic generator and the curators' tools re-run
     nothing."""
-    return step_files(command, notebook, package_dir="workflow/briefing")
+    return cached_step_files(command, notebook, package_dir="workflow/briefing")
 
 
 def data_tables():
