@@ -5,6 +5,7 @@ records reconciled."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import httpx
@@ -201,8 +202,7 @@ def test_a_study_in_data_that_a_record_is_must_be_included_and_one_no_search_fou
     ]
     assert (
         "data/studies.csv: study ryu2008 has no decision in surveillance/queue.csv: no search found it "
-        "(counted as other sources)"
-        in warnings
+        "(counted as other sources)" in warnings
     )
 
 
@@ -237,3 +237,28 @@ def test_searches_yaml_is_checked_against_its_schema(tmp_path):
     found = surveillance.search_problems(tmp_path / "s.yaml")
     assert any(p.startswith("searches.0.source: 'embase' is not one of") for p in found)
     assert "searches: the id 'europepmc' is used twice" in found
+
+
+def test_make_check_fails_on_an_unknown_reason_code_naming_the_record(root, monkeypatch, capsys):
+    from briefing import cli
+
+    shutil.copytree(RECORDED.parents[2] / "config", root / "config")
+    run(root, 1)
+    monkeypatch.chdir(root)
+    assert cli.main(["check"]) == 0
+    decide(root, "pmid:30170568", decision="exclude", reason="too_small", reviewer="AB", decision_date="2026-11-03")
+    assert cli.main(["check"]) == 1
+    assert "pmid:30170568: reason 'too_small' is not one of the codes" in capsys.readouterr().err
+
+
+def test_a_new_study_is_pre_filled_from_an_included_record(root, monkeypatch, capsys):
+    from briefing import cli
+
+    shutil.copytree(RECORDED.parents[2] / "config", root / "config")
+    run(root, 1)
+    run(root, 2)
+    monkeypatch.chdir(root)
+    assert cli.main(["new-study", "--study", "rtog0631", "--modality", "srs", "--record", "pmid:37079324"]) == 0
+    assert "From pmid:37079324: title, authors, year, journal, pmid, pmcid, doi." in capsys.readouterr().out
+    row = next(s for s in read_tables(root / "data" / "datapackage.yaml")["studies"] if s["study_id"] == "rtog0631")
+    assert row["doi"] == "10.1001/jamaoncol.2023.0356" and row["journal"] == "JAMA Oncol" and row["year"] == 2023

@@ -214,8 +214,54 @@ def cmd_check(args: argparse.Namespace) -> int:
     if problems:
         print(validation.format_problems(problems), file=sys.stderr)
         return 1
+    if _surveillance_problems(args.searches, config["data"]):
+        return 1
     print(f"{config['data']}: the data are valid ({len(config['modalities'])} modalities)")
     _findings(config["data"])
+    return 0
+
+
+def _surveillance_problems(searches_path: str, package: str) -> bool:
+    """The screening decisions (surveillance/queue.csv), where saved searches exist: errors and
+    warnings printed, each naming its record; True when there is an error."""
+    import datetime as dt
+
+    from . import surveillance, validation
+    from .evidence import read_tables
+
+    if not Path(searches_path).is_file():
+        return False
+    found = surveillance.search_problems(searches_path)
+    if found:
+        print("\n".join(f"{searches_path}: {p}" for p in found), file=sys.stderr)
+        return True
+    folder = Path(searches_path).parent
+    searches = surveillance.load_searches(searches_path)
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    studies = read_tables(package)["studies"]
+    errors, warnings = surveillance.decision_problems(
+        surveillance.read_queue(folder / "queue.csv"), searches, studies, today, str(folder / "queue.csv")
+    )
+    if warnings:
+        print("Screening decisions to attend to:\n" + "\n".join(f"  - {w}" for w in warnings))
+    if errors:
+        print(validation.format_problems(errors), file=sys.stderr)
+    return bool(errors)
+
+
+def cmd_surveil(args: argparse.Namespace) -> int:
+    """Run the saved searches, record each run, queue the new records (make surveil)."""
+    import datetime as dt
+
+    from . import sources, surveillance
+
+    http = sources.polite_client()
+    done = surveillance.surveil(
+        args.searches, args.folder, args.package, http, lambda: dt.datetime.now(dt.UTC), args.templates, args.only
+    )
+    for name, status in zip(done["runs"], done["statuses"], strict=True):
+        print(f"{name}: {status}")
+    print(f"{len(done['new'])} new record(s) queued in {Path(args.folder) / 'queue.csv'}")
     return 0
 
 
@@ -223,6 +269,13 @@ def cmd_new_study(args: argparse.Namespace) -> int:
     from . import scaffold
 
     try:
+        if args.record:
+            from . import surveillance
+
+            runs = surveillance.read_runs(Path(args.surveillance) / "runs")
+            record = surveillance.find_record(args.record, runs)
+            print(scaffold.new_study(_config(args.config)["data"], args.study, args.modality, args.figures, record))
+            return 0
         print(scaffold.new_study(_config(args.config)["data"], args.study, args.modality, args.figures))
     except ValueError as exc:
         print(exc, file=sys.stderr)
@@ -338,13 +391,26 @@ def parser() -> argparse.ArgumentParser:
     # For curators, outside the workflow.
     s = sub.add_parser("check", help="validate the data as the build does, and nothing else (make check)")
     s.add_argument("--config", default="config/config.yaml")
+    s.add_argument(
+        "--searches", default="surveillance/searches.yaml", help="the saved searches; their queue beside them"
+    )
     s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("surveil", help="run the saved searches and queue the new records (make surveil)")
+    s.add_argument("--searches", default="surveillance/searches.yaml")
+    s.add_argument("--folder", default="surveillance", help="where runs/, queue.csv and queue.html are")
+    s.add_argument("--package", default="data/datapackage.yaml")
+    s.add_argument("--templates", default="templates", help="the folder of surveillance_queue.html.j2")
+    s.add_argument("--only", nargs="*", default=[], help="the ids of the searches to run (default: all)")
+    s.set_defaults(func=cmd_surveil)
 
     s = sub.add_parser("new-study", help="append template rows for a new study (make new-study)")
     s.add_argument("--config", default="config/config.yaml")
     s.add_argument("--study", required=True, help="the new study_id, e.g. zhang2016")
     s.add_argument("--modality", required=True)
     s.add_argument("--figures", type=int, default=1, help="how many outcome rows to add")
+    s.add_argument("--record", default="", help="a screened record to pre-fill the study from, e.g. pmid:12345")
+    s.add_argument("--surveillance", default="surveillance", help="the folder of the surveillance runs")
     s.set_defaults(func=cmd_new_study)
 
     s = sub.add_parser("dictionary", help="write the data dictionary from the descriptor")
