@@ -71,18 +71,40 @@ def cmd_combine(args: argparse.Namespace) -> int:
     tables = evidence.read_tables(args.package)
     general = evidence.general_statements(tables)
     prov = provenance.collect(args.package, config) | {"jobs": json.loads(args.jobs) if args.jobs else {}}
-    context = combine.build(config, summaries, tables, general, prov)
     previous, note = changes.load_previous(config.get("previous_edition"))
+    searched = _evidence_base(args.surveillance, tables["studies"], previous)
+    context = combine.build(config, summaries, tables, general, prov, searched)
     public = combine.public_json(context)  # built once: it lists every figure of the briefing
     removal = curation.removed_figures(previous, public, config)
     if removal:
         print(removal, file=sys.stderr)
         return 1
     what_changed = changes.compare(previous, public, note, config.get("previous_edition"))
+    if searched:
+        what_changed["surveillance"] = changes.surveillance_changes(previous, public)
     models.write(args.context, models.BriefingContext, context | {"changes": what_changed})
     models.write(args.output, models.PublishedBriefing, public | {"changes": what_changed})
     print(f"wrote {args.context} and {args.output}")
     return 0
+
+
+def _evidence_base(folder: str | None, studies: list[dict[str, Any]], previous: dict[str, Any] | None) -> Any:
+    """The saved searches' evidence base (surveillance_flow.py), with the records new since the
+    previous edition; None without a folder or a completed run."""
+    if not folder:
+        return None
+    from . import surveillance_flow
+
+    base = surveillance_flow.load(folder, studies)
+    if base is None:
+        return None
+    problems = surveillance_flow.reconciles(base["flow"])
+    if problems:
+        raise ValueError(f"the flow of records does not reconcile: {'; '.join(problems)}")
+    if previous is not None:
+        seen = {r["record_id"] for r in (previous.get("surveillance") or {}).get("records", [])}
+        base["new_since_previous"] = [r["record_id"] for r in base["records"] if r["record_id"] not in seen]
+    return base
 
 
 def cmd_html(args: argparse.Namespace) -> int:
@@ -325,6 +347,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--package", required=True)
     s.add_argument("--summaries", nargs="+", required=True)
     s.add_argument("--jobs", help="JSON object: rule -> number of jobs in a full build")
+    s.add_argument("--surveillance", help="the surveillance folder: its runs and queue state the evidence base")
     s.add_argument("--context", required=True)
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_combine)

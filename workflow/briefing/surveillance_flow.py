@@ -70,7 +70,7 @@ def _screened(group: dict[str, Any], row: dict[str, str] | None, in_data: dict[s
     row = row or {}
     matched = next((in_data[k] for k in group["keys"] if k in in_data), "")
     return {
-        "record_id": group["record_id"],
+        "record_id": row.get("record_id") or group["record_id"],  # the queue's name: stable across runs
         "title": group["title"],
         "year": group["year"],
         "sources": group["sources"],
