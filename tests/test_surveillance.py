@@ -73,7 +73,14 @@ def test_a_second_run_that_returns_a_superset_queues_only_its_new_records(root):
     assert second["new"] == ["pmid:31673664", "nct:NCT09999902"]
     after = {r["record_id"]: r for r in queue(root)}
     assert after["pmid:30170568"]["decision"] == "exclude"  # an earlier decision is kept
-    assert "pmid:37079324" in after["doi:10.21203/rs.3.rs-0000001/v1"]["ids"].split()
+    ids = after["doi:10.21203/rs.3.rs-0000001/v1"]["ids"].split()
+    assert (
+        "pmid:37079324" in ids
+        and "title:stereotactic_radiosurgery_vs_conventional_radiotherapy_for_localized_vertebral" in " ".join(ids)
+    )
+    assert all(
+        k.startswith(("pmid:", "doi:", "pmcid:", "nct:", "title:")) for r in after.values() for k in r["ids"].split()
+    )
     assert len(list((root / "surveillance" / "runs").glob("*.json"))) == 6  # none overwritten
     page = (root / "surveillance" / "queue.html").read_text(encoding="utf-8")
     assert "Single- Versus Multiple-Fraction Radiation Therapy" in page and "Abstract" in page

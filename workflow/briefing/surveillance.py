@@ -172,8 +172,8 @@ def keys(rec: dict[str, Any]) -> list[str]:
     if (rec.get("nct_id") or "").strip():
         found.append(f"nct:{rec['nct_id'].strip().upper()}")
     title, year = normal_title(rec.get("title", "")), str(rec.get("year") or "").strip()
-    if title and year:
-        found.append(f"title:{title}|{year}")
+    if title and year:  # no spaces in a key: queue.csv lists them separated by spaces
+        found.append(f"title:{title.replace(' ', '_')}|{year}")
     return found
 
 
