@@ -226,7 +226,11 @@ def test_the_flow_reconciles_and_its_included_studies_are_those_in_data(root):
     f = base["flow"]
     assert surveillance_flow.reconciles(f) == []
     # PubMed 4, Europe PMC 4 (Sprave, RTOG's preprint and article), ClinicalTrials.gov 3: 11.
-    assert {s: len(ids) for s, ids in f["identified"].items()} == {"pubmed": 4, "europepmc": 3, "clinicaltrials": 3}
+    assert [(i["label"], len(i["records"])) for i in f["identified"]] == [
+        ("PubMed", 4),
+        ("Europe PMC", 3),
+        ("ClinicalTrials.gov", 3),
+    ]
     assert len(f["identified_total"]) == 10 and f["duplicates"] == 3 and len(f["screened"]) == 7
     assert f["excluded"] == ["pmid:30170568", "nct:NCT09999902"]
     assert [(r["code"], len(r["records"])) for r in f["reasons"]] == [("wrong_population", 1), ("wrong_design", 1)]

@@ -87,12 +87,13 @@ def test_run_queue_decision_data_edition(root):
     # The scope names each source with its last search date.
     assert context["identification_text"] == (
         "The studies come from a systematic search of PubMed, Europe PMC, ClinicalTrials.gov, last run on "
-        "2026-11-09 (7 records screened, 6 studies included): saved searches (surveillance/searches.yaml) last "
-        "run on PubMed on 2026-11-09, Europe PMC on 2026-11-09 and ClinicalTrials.gov on 2026-11-09; the flow "
+        "2026-11-09 (7 records screened, 6 studies included): saved searches (surveillance/searches.yaml), last "
+        "run on 2026-11-09 (PubMed), 2026-11-09 (Europe PMC) and 2026-11-09 (ClinicalTrials.gov); the flow "
         "of records is below; four studies come from other sources (a curated selection), not from these "
         "searches; three records await classification."
     )
     assert "Records screened: 7" in audit.html_text(html) and "Duplicates removed: 3" in audit.html_text(html)
+    assert "Records identified: 10 PubMed: 4 Europe PMC: 3 ClinicalTrials.gov: 3" in " ".join(audit.html_text(html).split())
     # What changed: the records screened since the first edition, and the trial whose status changed.
     sc = context["changes"]["surveillance"]
     assert [r["record_id"] for r in sc["screened"]] == ["pmid:31673664", "nct:NCT09999902"]
@@ -111,3 +112,33 @@ def test_run_queue_decision_data_edition(root):
     assert audited(public, root, ("HTML", "html", html), ("print HTML", "briefing_pdf", print_html)) == []
     ids = {e["id"] for e in public["figures"]}
     assert {"surveillance:screened", "surveillance:duplicates", "surveillance:new", "surveillance:studies"} <= ids
+
+
+@pytest.mark.slow
+def test_a_build_with_surveillance_records_prints_the_flow_and_passes_the_audit(workspace):
+    """The end-to-end path through Snakemake: run, queue, decisions, the included study in data/,
+    then the build, whose audit step checks the flow's numbers in the HTML, print HTML and PDF."""
+    from conftest import snakemake
+
+    run(workspace, 1)
+    decide(
+        workspace,
+        "pmid:30170568",
+        decision="exclude",
+        reason="wrong_population",
+        reviewer="AB",
+        decision_date="2026-11-03",
+    )
+    run(workspace, 2)
+    decide(workspace, "doi:10.21203/rs.3.rs-0000001/v1", decision="include", reviewer="AB", decision_date="2026-11-10")
+    add_studies(workspace, {"rtog0631"})
+    snakemake(workspace)
+    text = audit.html_text((workspace / "reports" / "briefing.html").read_text(encoding="utf-8"))
+    assert "Records identified: 10" in text and "Duplicates removed: 3" in text and "Records screened: 7" in text
+    assert "Studies in this briefing: 6 from the searches: 2 from other sources: 4" in " ".join(text.split())
+    assert "2026-11-09 (PubMed), 2026-11-09 (Europe PMC) and 2026-11-09 (ClinicalTrials.gov)" in text
+    assert "Records identified: 10 PubMed: 4 Europe PMC: 3 ClinicalTrials.gov: 3" in " ".join(text.split())
+    assert "Records screened since the searches began: 7" in text
+    assert json.loads((workspace / "results" / "audit.json").read_text())["unsourced_numbers"] == 0
+    pdf = " ".join(" ".join(audit.pdf_pages(workspace / "reports" / "briefing.pdf")).split())
+    assert "Records screened: 7" in pdf and "NCT09999901" in pdf

@@ -720,8 +720,13 @@ def surveillance_figures(base: dict[str, Any]) -> list[Entry]:
         return entry | {"value_text": str(len(ids))}
 
     entries = [
-        count(f"identified:{source}", f"Records identified: {source}", ids, "records the source returned, all runs")
-        for source, ids in f["identified"].items()
+        count(
+            f"identified:{i['source']}",
+            f"Records identified: {i['label']}",
+            i["records"],
+            "records the source returned, all runs",
+        )
+        for i in f["identified"]
     ]
     entries += [
         count("identified", "Records identified", f["identified_total"], "records identified, every source"),

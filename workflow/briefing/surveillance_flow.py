@@ -111,7 +111,10 @@ def flow(
     ]
     from_searches = sorted(set(linked.values()))
     return {
-        "identified": {s: ids for s, ids in identified.items() if ids},
+        # A list, not an object: the sources in their order (a JSON object's keys are written sorted).
+        "identified": [
+            {"source": s, "label": SOURCE_LABELS[s], "records": ids} for s, ids in identified.items() if ids
+        ],
         "identified_total": found,
         "duplicates": len(found) - len(screened),
         "screened": screened,

@@ -1303,8 +1303,8 @@ def surveillance_description(base: dict[str, Any]) -> str:
     """The scope's account of the saved searches: each source with its last search date, what
     came from elsewhere and what awaits a decision (surveillance_flow.evidence_base)."""
     f = base["flow"]
-    searched = join_and([f"{s['label']} on {s['last_searched']}" for s in base["sources"]])
-    text = f"saved searches (surveillance/searches.yaml) last run on {searched}; the flow of records is below"
+    searched = join_and([f"{s['last_searched']} ({s['label']})" for s in base["sources"]])
+    text = f"saved searches (surveillance/searches.yaml), last run on {searched}; the flow of records is below"
     if f["studies_other"]:
         n = len(f["studies_other"])
         text += f"; {count_words(n)} {'study comes' if n == 1 else 'studies come'} from other sources"
