@@ -84,6 +84,8 @@ def test_a_second_run_that_returns_a_superset_queues_only_its_new_records(root):
     assert len(list((root / "surveillance" / "runs").glob("*.json"))) == 6  # none overwritten
     page = (root / "surveillance" / "queue.html").read_text(encoding="utf-8")
     assert "Single- Versus Multiple-Fraction Radiation Therapy" in page and "Abstract" in page
+    assert "default-src 'none'; style-src 'unsafe-inline'" in page and "<script" not in page
+    assert 'id="show-awaiting"' in page and "#show-awaiting:checked ~ .records .record:not(.awaiting)" in page
 
 
 def test_duplicates_across_sources_are_merged_with_a_preprint_and_its_article(root):
@@ -273,3 +275,17 @@ def test_a_new_study_is_pre_filled_from_an_included_record(root, monkeypatch, ca
     assert "From pmid:37079324: title, authors, year, journal, pmid, pmcid, doi." in capsys.readouterr().out
     row = next(s for s in read_tables(root / "data" / "datapackage.yaml")["studies"] if s["study_id"] == "rtog0631")
     assert row["doi"] == "10.1001/jamaoncol.2023.0356" and row["journal"] == "JAMA Oncol" and row["year"] == 2023
+
+
+def test_an_included_record_may_name_its_study_before_the_study_is_in_data(root):
+    run(root, 1)
+    decide(root, "pmid:30170568", decision="include", reviewer="AB", decision_date="2026-11-03", study_id="sprave2018")
+    errors, warnings = problems(root)
+    assert errors == [] and any(
+        "study 'sprave2018' is not in data/studies.csv yet (grace: 90 days)" in w for w in warnings
+    )
+    errors, _ = problems(root, today="2027-03-01")
+    assert [e.split(": ", 1)[1] for e in errors] == [
+        "pmid:30170568: included on 2026-11-03 but study 'sprave2018' is not in data/studies.csv "
+        "after the 90 days' grace"
+    ]

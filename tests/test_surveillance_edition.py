@@ -93,7 +93,9 @@ def test_run_queue_decision_data_edition(root):
         "searches; three records await classification."
     )
     assert "Records screened: 7" in audit.html_text(html) and "Duplicates removed: 3" in audit.html_text(html)
-    assert "Records identified: 10 PubMed: 4 Europe PMC: 3 ClinicalTrials.gov: 3" in " ".join(audit.html_text(html).split())
+    assert "Records identified: 10 PubMed: 4 Europe PMC: 3 ClinicalTrials.gov: 3" in " ".join(
+        audit.html_text(html).split()
+    )
     # What changed: the records screened since the first edition, and the trial whose status changed.
     sc = context["changes"]["surveillance"]
     assert [r["record_id"] for r in sc["screened"]] == ["pmid:31673664", "nct:NCT09999902"]

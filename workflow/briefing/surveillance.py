@@ -358,17 +358,15 @@ def decision_problems(
         matched = next((in_data[k] for k in row["ids"].split() if k in in_data), "")
         if matched and decision != "include":
             error(n, "decision", f"{name}: study {matched} in data/ is this record, but the record is not included")
-        if decision == "include":
+        if decision == "include" and (row["study_id"] or matched) not in ids:
             study = row["study_id"] or matched
-            if study and study not in ids:
-                error(n, "study_id", f"{name}: study {study!r} is not in data/studies.csv")
-            elif not study:
-                late = _is_date(row["decision_date"]) and _days(row["decision_date"], today) > grace
-                message = f"{name}: included on {row['decision_date']} but no study in data/ is this record"
-                if late:
-                    error(n, "study_id", f"{message} after the {grace} days' grace")
-                else:
-                    warnings.append(f"{where}, row {n}: {message} yet (grace: {grace} days)")
+            late = _is_date(row["decision_date"]) and _days(row["decision_date"], today) > grace
+            missing = f"study {study!r} is not in data/studies.csv" if study else "no study in data/ is this record"
+            message = f"{name}: included on {row['decision_date']} but {missing}"
+            if late:
+                error(n, "study_id", f"{message} after the {grace} days' grace")
+            else:
+                warnings.append(f"{where}, row {n}: {message} yet (grace: {grace} days)")
     if queue:
         linked = {r["study_id"] for r in queue if r["study_id"]}
         linked |= {in_data[k] for r in queue for k in r["ids"].split() if k in in_data}
