@@ -40,7 +40,7 @@ def edition(root: Path, previous: dict | None = None) -> tuple[dict, dict, str, 
     public = combine.public_json(context)
     what_changed = changes.compare(previous, public)
     if base:
-        what_changed["surveillance"] = changes.surveillance_changes(previous, public)
+        what_changed = cli._with_searches(what_changed, changes.surveillance_changes(previous, public))
     context, public = context | {"changes": what_changed}, public | {"changes": what_changed}
     models.check(models.BriefingContext, context)
     models.check(models.PublishedBriefing, public)
@@ -109,6 +109,9 @@ def test_run_queue_decision_data_edition(root):
         }
     ]
     assert "Trial NCT09999901 changed status: recruiting, now active, not recruiting." in audit.html_text(html)
+    assert context["changes"]["short"].endswith(
+        " Two records screened since the previous edition; one registered trial changed status."
+    )
     assert 'href="https://clinicaltrials.gov/study/NCT09999902"' in html
     # Every number printed traces to the register or the data, and every registered count is printed.
     assert audited(public, root, ("HTML", "html", html), ("print HTML", "briefing_pdf", print_html)) == []

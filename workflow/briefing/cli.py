@@ -81,7 +81,7 @@ def cmd_combine(args: argparse.Namespace) -> int:
         return 1
     what_changed = changes.compare(previous, public, note, config.get("previous_edition"))
     if searched:
-        what_changed["surveillance"] = changes.surveillance_changes(previous, public)
+        what_changed = _with_searches(what_changed, changes.surveillance_changes(previous, public))
     models.write(args.context, models.BriefingContext, context | {"changes": what_changed})
     models.write(args.output, models.PublishedBriefing, public | {"changes": what_changed})
     print(f"wrote {args.context} and {args.output}")
@@ -105,6 +105,20 @@ def _evidence_base(folder: str | None, studies: list[dict[str, Any]], previous: 
         seen = {r["record_id"] for r in (previous.get("surveillance") or {}).get("records", [])}
         base["new_since_previous"] = [r["record_id"] for r in base["records"] if r["record_id"] not in seen]
     return base
+
+
+def _with_searches(what_changed: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+    """What changed with the searches' part, said in its summary too when there is a previous edition."""
+    from . import wording
+
+    if what_changed["first_edition"]:
+        return what_changed | {"surveillance": found}
+    said = wording.surveillance_changes(found)
+    return what_changed | {
+        "surveillance": found,
+        "summary": f"{what_changed['summary']} {said}",
+        "short": f"{what_changed['short']} {said}",
+    }
 
 
 def cmd_html(args: argparse.Namespace) -> int:

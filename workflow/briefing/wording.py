@@ -1313,3 +1313,13 @@ def surveillance_description(base: dict[str, Any]) -> str:
         n = len(f["awaiting"])
         text += f"; {count_words(n)} {'record awaits' if n == 1 else 'records await'} classification"
     return text
+
+
+def surveillance_changes(found: dict[str, Any]) -> str:
+    """What changed's sentence on the searches (changes.surveillance_changes): records screened
+    since the previous edition, and trials whose registry status changed."""
+    n, moved = len(found["screened"]), len(found["status_changes"])
+    text = f"{count_words(n).capitalize()} {'record' if n == 1 else 'records'} screened since the previous edition"
+    if moved:
+        text += f"; {count_words(moved)} registered {'trial' if moved == 1 else 'trials'} changed status"
+    return text + "."
