@@ -18,7 +18,7 @@ BUILD_DEBS := poppler-utils
 TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0 r-cran-metafor r-cran-lme4
 SNAKEMAKE_ARGS ?=
 
-.PHONY: all briefing test test-fast test-e2e lint check new-study dictionary build-deps test-deps clean dag
+.PHONY: all briefing test test-fast test-e2e lint check new-study surveil dictionary build-deps test-deps clean dag
 all: briefing
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -57,11 +57,18 @@ test-fast: $(STAMP) build-deps
 
 # For curators: validate the data only (seconds), and template rows for a new study:
 #   make new-study STUDY=zhang2016_i125 MODALITY=i125 FIGURES=2
+#   make new-study STUDY=rtog0631 MODALITY=srs RECORD=pmid:37079324   (pre-filled from a screened record)
 check: $(STAMP)
 	$(BIN)/python -m briefing check
 
 new-study: $(STAMP)
-	$(BIN)/python -m briefing new-study --study "$(STUDY)" --modality "$(MODALITY)" --figures "$(or $(FIGURES),1)"
+	$(BIN)/python -m briefing new-study --study "$(STUDY)" --modality "$(MODALITY)" --figures "$(or $(FIGURES),1)" --record "$(RECORD)"
+
+# Run the saved searches (surveillance/searches.yaml): each run recorded under surveillance/runs/,
+# the new records queued in surveillance/queue.csv (README.md, "Surveillance"). NCBI_EMAIL and
+# NCBI_API_KEY from the environment, where set. A Snakemake target outside `rule all`.
+surveil: $(STAMP)
+	$(BIN)/snakemake --cores 1 $(SNAKEMAKE_ARGS) surveil
 
 # data/README.md from the descriptions in data/datapackage.yaml.
 dictionary: $(STAMP)

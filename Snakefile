@@ -1,5 +1,6 @@
 # Living evidence briefing on pain relief for spinal metastases.
-# Table of contents: validate the data -> one notebook per modality -> combine -> HTML -> PDF -> publish.
+# Table of contents: validate the data -> one notebook per modality -> combine -> HTML -> PDF -> publish;
+# apart from them, `surveil` runs the saved searches (make surveil).
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -29,11 +30,13 @@ shell.prefix(shell_prefix())
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/modality.smk"
 include: "workflow/rules/briefing.smk"
+include: "workflow/rules/surveillance.smk"
 
 
 localrules:
     all,
     publish,
+    surveil,
 
 
 rule all:

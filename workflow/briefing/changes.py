@@ -375,3 +375,20 @@ def short_summary(previous: Edition, counts: dict[str, dict[str, int]]) -> str:
     else:
         moved = "nothing changed in the evidence shown"
     return f"since the edition of {previous.build_date or 'an unknown date'}, {moved}."
+
+
+def surveillance_changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> dict[str, Any]:
+    """What changed in the evidence base: the records screened since the previous edition (every
+    record, in a first edition) with their decisions, and the trials whose registry status changed."""
+    before = (previous or {}).get("surveillance") or {}
+    seen = {r["record_id"] for r in before.get("records", [])}
+    status = {t["nct_id"]: t["status_label"] for t in before.get("trials", [])}
+    now = current["surveillance"]
+    return {
+        "screened": [r for r in now["records"] if r["record_id"] not in seen],
+        "status_changes": [
+            {"nct_id": t["nct_id"], "title": t["title"], "before": status[t["nct_id"]], "after": t["status_label"]}
+            for t in now["trials"]
+            if t["nct_id"] in status and status[t["nct_id"]] != t["status_label"]
+        ],
+    }

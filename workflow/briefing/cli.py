@@ -71,18 +71,54 @@ def cmd_combine(args: argparse.Namespace) -> int:
     tables = evidence.read_tables(args.package)
     general = evidence.general_statements(tables)
     prov = provenance.collect(args.package, config) | {"jobs": json.loads(args.jobs) if args.jobs else {}}
-    context = combine.build(config, summaries, tables, general, prov)
     previous, note = changes.load_previous(config.get("previous_edition"))
+    searched = _evidence_base(args.surveillance, tables["studies"], previous)
+    context = combine.build(config, summaries, tables, general, prov, searched)
     public = combine.public_json(context)  # built once: it lists every figure of the briefing
     removal = curation.removed_figures(previous, public, config)
     if removal:
         print(removal, file=sys.stderr)
         return 1
     what_changed = changes.compare(previous, public, note, config.get("previous_edition"))
+    if searched:
+        what_changed = _with_searches(what_changed, changes.surveillance_changes(previous, public))
     models.write(args.context, models.BriefingContext, context | {"changes": what_changed})
     models.write(args.output, models.PublishedBriefing, public | {"changes": what_changed})
     print(f"wrote {args.context} and {args.output}")
     return 0
+
+
+def _evidence_base(folder: str | None, studies: list[dict[str, Any]], previous: dict[str, Any] | None) -> Any:
+    """The saved searches' evidence base (surveillance_flow.py), with the records new since the
+    previous edition; None without a folder or a completed run."""
+    if not folder:
+        return None
+    from . import surveillance_flow
+
+    base = surveillance_flow.load(folder, studies)
+    if base is None:
+        return None
+    problems = surveillance_flow.reconciles(base["flow"])
+    if problems:
+        raise ValueError(f"the flow of records does not reconcile: {'; '.join(problems)}")
+    if previous is not None:
+        seen = {r["record_id"] for r in (previous.get("surveillance") or {}).get("records", [])}
+        base["new_since_previous"] = [r["record_id"] for r in base["records"] if r["record_id"] not in seen]
+    return base
+
+
+def _with_searches(what_changed: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+    """What changed with the searches' part, said in its summary too when there is a previous edition."""
+    from . import wording
+
+    if what_changed["first_edition"]:
+        return what_changed | {"surveillance": found}
+    said = wording.surveillance_changes(found)
+    return what_changed | {
+        "surveillance": found,
+        "summary": f"{what_changed['summary']} {said}",
+        "short": f"{what_changed['short']} {said}",
+    }
 
 
 def cmd_html(args: argparse.Namespace) -> int:
@@ -214,8 +250,54 @@ def cmd_check(args: argparse.Namespace) -> int:
     if problems:
         print(validation.format_problems(problems), file=sys.stderr)
         return 1
+    if _surveillance_problems(args.searches, config["data"]):
+        return 1
     print(f"{config['data']}: the data are valid ({len(config['modalities'])} modalities)")
     _findings(config["data"])
+    return 0
+
+
+def _surveillance_problems(searches_path: str, package: str) -> bool:
+    """The screening decisions (surveillance/queue.csv), where saved searches exist: errors and
+    warnings printed, each naming its record; True when there is an error."""
+    import datetime as dt
+
+    from . import surveillance, validation
+    from .evidence import read_tables
+
+    if not Path(searches_path).is_file():
+        return False
+    found = surveillance.search_problems(searches_path)
+    if found:
+        print("\n".join(f"{searches_path}: {p}" for p in found), file=sys.stderr)
+        return True
+    folder = Path(searches_path).parent
+    searches = surveillance.load_searches(searches_path)
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    studies = read_tables(package)["studies"]
+    errors, warnings = surveillance.decision_problems(
+        surveillance.read_queue(folder / "queue.csv"), searches, studies, today, str(folder / "queue.csv")
+    )
+    if warnings:
+        print("Screening decisions to attend to:\n" + "\n".join(f"  - {w}" for w in warnings))
+    if errors:
+        print(validation.format_problems(errors), file=sys.stderr)
+    return bool(errors)
+
+
+def cmd_surveil(args: argparse.Namespace) -> int:
+    """Run the saved searches, record each run, queue the new records (make surveil)."""
+    import datetime as dt
+
+    from . import sources, surveillance
+
+    http = sources.polite_client()
+    done = surveillance.surveil(
+        args.searches, args.folder, args.package, http, lambda: dt.datetime.now(dt.UTC), args.templates, args.only
+    )
+    for name, status in zip(done["runs"], done["statuses"], strict=True):
+        print(f"{name}: {status}")
+    print(f"{len(done['new'])} new record(s) queued in {Path(args.folder) / 'queue.csv'}")
     return 0
 
 
@@ -223,6 +305,13 @@ def cmd_new_study(args: argparse.Namespace) -> int:
     from . import scaffold
 
     try:
+        if args.record:
+            from . import surveillance
+
+            runs = surveillance.read_runs(Path(args.surveillance) / "runs")
+            record = surveillance.find_record(args.record, runs)
+            print(scaffold.new_study(_config(args.config)["data"], args.study, args.modality, args.figures, record))
+            return 0
         print(scaffold.new_study(_config(args.config)["data"], args.study, args.modality, args.figures))
     except ValueError as exc:
         print(exc, file=sys.stderr)
@@ -272,6 +361,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--package", required=True)
     s.add_argument("--summaries", nargs="+", required=True)
     s.add_argument("--jobs", help="JSON object: rule -> number of jobs in a full build")
+    s.add_argument("--surveillance", help="the surveillance folder: its runs and queue state the evidence base")
     s.add_argument("--context", required=True)
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_combine)
@@ -338,13 +428,26 @@ def parser() -> argparse.ArgumentParser:
     # For curators, outside the workflow.
     s = sub.add_parser("check", help="validate the data as the build does, and nothing else (make check)")
     s.add_argument("--config", default="config/config.yaml")
+    s.add_argument(
+        "--searches", default="surveillance/searches.yaml", help="the saved searches; their queue beside them"
+    )
     s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("surveil", help="run the saved searches and queue the new records (make surveil)")
+    s.add_argument("--searches", default="surveillance/searches.yaml")
+    s.add_argument("--folder", default="surveillance", help="where runs/, queue.csv and queue.html are")
+    s.add_argument("--package", default="data/datapackage.yaml")
+    s.add_argument("--templates", default="templates", help="the folder of surveillance_queue.html.j2")
+    s.add_argument("--only", nargs="*", default=[], help="the ids of the searches to run (default: all)")
+    s.set_defaults(func=cmd_surveil)
 
     s = sub.add_parser("new-study", help="append template rows for a new study (make new-study)")
     s.add_argument("--config", default="config/config.yaml")
     s.add_argument("--study", required=True, help="the new study_id, e.g. zhang2016")
     s.add_argument("--modality", required=True)
     s.add_argument("--figures", type=int, default=1, help="how many outcome rows to add")
+    s.add_argument("--record", default="", help="a screened record to pre-fill the study from, e.g. pmid:12345")
+    s.add_argument("--surveillance", default="surveillance", help="the folder of the surveillance runs")
     s.set_defaults(func=cmd_new_study)
 
     s = sub.add_parser("dictionary", help="write the data dictionary from the descriptor")

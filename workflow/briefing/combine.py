@@ -440,15 +440,30 @@ def build(
     tables: dict[str, list[dict[str, Any]]],
     general: list[dict[str, Any]],
     provenance: dict[str, Any],
+    surveillance: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The context the templates render; `public_json` cuts briefing.json from it."""
+    """The context the templates render; `public_json` cuts briefing.json from it. `surveillance`:
+    the evidence base from the saved searches' records (surveillance_flow.load), which then takes
+    data/identification.csv's place; None where no search has completed."""
     studies = {s["study_id"]: s for s in tables["studies"]}
     # Validation lets a build through only with one record of how the studies were identified.
     identification = next(iter(tables.get("identification", [])), None)
+    if surveillance:
+        from .surveillance_flow import identification as searched
+
+        identification = searched(surveillance)
     refs = references(summaries, general, studies)
     comparison = comparison_rows(summaries)
     direct = direct_comparisons(summaries)  # once: the bottom line, limitations and register use it
-    return {
+    figures = (
+        registry.figure_registry(summaries)
+        + registry.comparison_counts(comparison, COMPARISON_STUDIES_MAX)
+        + registry.direct_counts(direct_studies(direct))
+    )
+    base = {"surveillance": surveillance} if surveillance else {}
+    if surveillance:
+        figures += registry.surveillance_figures(surveillance)
+    return base | {
         "title": config["title"],
         "subtitle": config.get("subtitle", ""),
         "question": config["question"],
@@ -480,9 +495,7 @@ def build(
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
         "provenance": provenance,
-        "figures": registry.figure_registry(summaries)
-        + registry.comparison_counts(comparison, COMPARISON_STUDIES_MAX)
-        + registry.direct_counts(direct_studies(direct)),
+        "figures": figures,
         "print_cites_max": config.get("outputs", {}).get("print_cites_max", PRINT_CITES_MAX),
         "changes": changes.compare(None, {}),  # replaced when a previous edition is given
         "vocabulary": vocabulary_context(),
@@ -539,4 +552,4 @@ def public_json(context: dict[str, Any]) -> dict[str, Any]:
         "references": context["references"],
         "statements": [st for s in context["modalities"] for st in s["statements"]] + context["general_statements"],
         "changes": context.get("changes"),
-    }
+    } | ({"surveillance": context["surveillance"]} if context.get("surveillance") else {})

@@ -895,6 +895,7 @@ class Changes(Model):
     sections: dict[str, dict[str, list[dict[str, Any]]]] | None = None
     counts: dict[str, dict[str, int]] | None = None
     per_modality: list[dict[str, Any]] | None = None
+    surveillance: dict[str, Any] | None = None  # records screened, trial statuses changed (surveillance.py)
 
 
 class Headline(Model):
@@ -972,6 +973,7 @@ class BriefingContext(Model):
     direct_comparisons: list[DirectComparison] = []
     identification: dict[str, Any] | None = None
     identification_text: str = ""
+    surveillance: dict[str, Any] | None = None  # the evidence base from the searches (surveillance_flow.py)
     sof_across: list[AcrossRow]
     modalities: list[ModalitySummary]
     general_statements: list[Statement]
@@ -1024,6 +1026,7 @@ class PublishedBriefing(Model):
     references: list[Reference]
     statements: list[Statement]
     changes: Changes | None
+    surveillance: dict[str, Any] | None = None
 
 
 # ----------------------------------------------------------------------------- any edition

@@ -32,7 +32,7 @@ LIBRARIES = (
     "PyYAML",
 )
 # Inputs whose last commit dates the build when SOURCE_DATE_EPOCH is not set.
-INPUTS = ("data", "config", "notebooks", "templates", "workflow", "Snakefile")
+INPUTS = ("data", "config", "notebooks", "templates", "workflow", "Snakefile", "surveillance")
 
 
 def sha256(path: str | Path) -> str:

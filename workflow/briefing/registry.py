@@ -707,3 +707,76 @@ def direct_counts(study_ids: list[str]) -> list[Entry]:
     return printed(
         [_count("total:direct-comparisons", None, label, study_ids, derivation)], {MODALITY_PDF: WHOLE_BRIEFING}
     )
+
+
+def surveillance_figures(base: dict[str, Any]) -> list[Entry]:
+    """The flow diagram's counts (surveillance_flow.flow), each with the records or studies it
+    counts and the run records it comes from: printed in the briefing, not in a modality's PDF."""
+    f = base["flow"]
+    locator = "surveillance/runs/ and surveillance/queue.csv"
+
+    def count(key: str, label: str, ids: list[str], derivation: str) -> Entry:
+        entry = _derived(f"surveillance:{key}", None, "surveillance", label, derivation, list(ids), locator)
+        return entry | {"value_text": str(len(ids))}
+
+    entries = [
+        count(
+            f"identified:{i['source']}",
+            f"Records identified: {i['label']}",
+            i["records"],
+            "records the source returned, all runs",
+        )
+        for i in f["identified"]
+    ]
+    entries += [
+        count("identified", "Records identified", f["identified_total"], "records identified, every source"),
+        count("screened", "Records screened", f["screened"], "records identified, duplicates merged"),
+        count("excluded", "Records excluded", f["excluded"], "records the curators excluded"),
+        count("awaiting", "Records awaiting classification", f["awaiting"], "records not yet decided"),
+        count("included", "Records included", f["included"], "records the curators included"),
+        count("included-in-data", "Included records in data/", f["included_in_data"], "included, study in data/"),
+        count(
+            "included-pending", "Included records awaiting extraction", f["included_pending"], "included, no study yet"
+        ),
+        count(
+            "studies-from-searches",
+            "Studies from the searches",
+            f["studies_from_searches"],
+            "studies of included records",
+        ),
+        count("studies-other", "Studies from other sources", f["studies_other"], "studies in data/ no search found"),
+        count("studies", "Studies in the briefing", f["studies"], "studies in data/studies.csv"),
+    ]
+    duplicates = _derived(
+        "surveillance:duplicates", None, "surveillance", "Duplicates removed", "identified - screened",
+        ["surveillance:identified", "surveillance:screened"], locator,
+    )  # fmt: skip
+    entries.append(duplicates | {"value_text": str(f["duplicates"])})
+    entries += [
+        count(
+            f"reason:{r['code']}", f"Records excluded: {r['label']}", r["records"], "records excluded for this reason"
+        )
+        for r in f["reasons"]
+    ]
+    # The records and trials themselves: their titles and identifiers are printed (What changed,
+    # the trials table) as the sources gave them.
+    entries += [
+        _entry(id=f"surveillance:record:{r['record_id']}", table="surveillance", locator=locator, derived=False,
+               label=r["title"], derived_from=[r["record_id"], *r["source_records"]])
+        for r in base["records"]
+    ]  # fmt: skip
+    entries += [
+        _entry(id=f"surveillance:trial:{t['nct_id']}", table="surveillance", locator=locator, derived=False,
+               label=t["title"], derived_from=[t["nct_id"], t["url"], t["completion_date"]])
+        for t in base["trials"]
+    ]  # fmt: skip
+    if base.get("new_since_previous") is not None:
+        entries.append(
+            count(
+                "new",
+                "Records new since the previous edition",
+                base["new_since_previous"],
+                "screened, not in the previous edition",
+            )
+        )
+    return printed(entries, {MODALITY_PDF: WHOLE_BRIEFING})

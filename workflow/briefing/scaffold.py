@@ -22,8 +22,15 @@ def _append(path: Path, rows: list[dict[str, str]]) -> None:
             writer.writerow({column: row.get(column, "") for column in header})
 
 
-def new_study(package_path: str | Path, study_id: str, modality_id: str, figures: int = 1) -> str:
-    """Append one study row and `figures` outcome rows; returns what to do next."""
+# A screened record's metadata that a study row takes as it is (surveillance.py's record shape).
+FROM_RECORD = ("title", "authors", "year", "journal", "pmid", "pmcid", "doi")
+
+
+def new_study(
+    package_path: str | Path, study_id: str, modality_id: str, figures: int = 1, record: dict | None = None
+) -> str:
+    """Append one study row and `figures` outcome rows; returns what to do next. `record`: a screened
+    record (make new-study RECORD=pmid:12345) whose bibliographic cells pre-fill the study row."""
     package_path = Path(package_path)
     tables = read_tables(package_path)
     paths = resource_paths(package_path)
@@ -32,7 +39,8 @@ def new_study(package_path: str | Path, study_id: str, modality_id: str, figures
     if not any(m["modality_id"] == modality_id for m in tables["modalities"]):
         known = ", ".join(m["modality_id"] for m in tables["modalities"])
         raise ValueError(f"modality {modality_id!r} is not in {paths['modalities'].name} (known: {known})")
-    _append(paths["studies"], [{"study_id": study_id, "modality_id": modality_id}])
+    filled = {k: str(record[k]) for k in FROM_RECORD if record and record.get(k)}
+    _append(paths["studies"], [{"study_id": study_id, "modality_id": modality_id} | filled])
     taken = {o["outcome_id"] for o in tables["outcomes"]}
     ids = [i for i in (f"{study_id}-{n}" for n in range(1, figures + 50)) if i not in taken][:figures]
     _append(paths["outcomes"], [{"outcome_id": i, "study_id": study_id} for i in ids])
@@ -41,7 +49,7 @@ def new_study(package_path: str | Path, study_id: str, modality_id: str, figures
     return "\n".join(
         [
             f"Added a row for {study_id} to {paths['studies'].name} and {len(ids)} to {paths['outcomes'].name}"
-            f" ({', '.join(ids)}).",
+            f" ({', '.join(ids)})." + (f" From {record['record_id']}: {', '.join(filled)}." if record else ""),
             "Fill them from the source (data/README.md says what each column holds), then run `make check`.",
             f"Certainty rows of {modality_id} in {paths['certainty'].name}: "
             + (", ".join(domains) if domains else "none yet")

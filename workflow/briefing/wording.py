@@ -1332,3 +1332,29 @@ def publication_bias_unsearched(record: dict[str, Any], k: int, minimum: int) ->
 def _databases(record: dict[str, Any]) -> str:
     """The databases a search record lists, separated by ';' there, as a reader's list."""
     return ", ".join(d.strip() for d in (record.get("databases") or "").split(";") if d.strip())
+
+
+def surveillance_description(base: dict[str, Any]) -> str:
+    """The scope's account of the saved searches: each source with its last search date, what
+    came from elsewhere and what awaits a decision (surveillance_flow.evidence_base)."""
+    f = base["flow"]
+    searched = join_and([f"{s['last_searched']} ({s['label']})" for s in base["sources"]])
+    text = f"saved searches (surveillance/searches.yaml), last run on {searched}; the flow of records is below"
+    if f["studies_other"]:
+        n = len(f["studies_other"])
+        text += f"; {count_words(n)} {'study comes' if n == 1 else 'studies come'} from other sources"
+        text += " (a curated selection), not from these searches"
+    if f["awaiting"]:
+        n = len(f["awaiting"])
+        text += f"; {count_words(n)} {'record awaits' if n == 1 else 'records await'} classification"
+    return text
+
+
+def surveillance_changes(found: dict[str, Any]) -> str:
+    """What changed's sentence on the searches (changes.surveillance_changes): records screened
+    since the previous edition, and trials whose registry status changed."""
+    n, moved = len(found["screened"]), len(found["status_changes"])
+    text = f"{count_words(n).capitalize()} {'record' if n == 1 else 'records'} screened since the previous edition"
+    if moved:
+        text += f"; {count_words(moved)} registered {'trial' if moved == 1 else 'trials'} changed status"
+    return text + "."

@@ -9,6 +9,7 @@ rule combine:
         package=PACKAGE,
         tables=data_tables(),
         previous=previous_edition_file(),
+        surveillance=surveillance_records(),
         code=code("combine"),
     output:
         context="results/briefing_context.json",
@@ -28,7 +29,7 @@ rule combine:
         job_message("combine: the modality summaries into the briefing ({log})")
     shell:
         "briefing combine --config-json {params.config:q} --package {input.package}"
-        " --summaries {input.summaries} --jobs {params.jobs:q}"
+        " --summaries {input.summaries} --jobs {params.jobs:q} --surveillance surveillance"
         " --context {output.context} --output {output.json} > {log} 2>&1"
 
 

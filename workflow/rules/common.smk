@@ -143,6 +143,18 @@ def previous_edition_file():
     return []
 
 
+def surveillance_records():
+    """The saved searches, their run records and the screening queue (surveillance/): the edition's
+    evidence base (surveillance_flow.py), so that a new run or decision rebuilds it."""
+    folder = Path("surveillance")
+    found = [
+        folder / "searches.yaml",
+        folder / "queue.csv",
+        *sorted((folder / "runs").glob("*.json")),
+    ]
+    return [str(p) for p in found if p.is_file()]
+
+
 def job_plan():
     """The jobs of a full build, for the provenance appendix."""
     per_modality = [

@@ -1,0 +1,451 @@
+"""Surveillance: the saved searches (surveillance/searches.yaml) are run and each run kept as a record
+(surveillance/runs/<timestamp>-<search id>.json, never overwritten); the records of the completed
+runs, deduplicated against each other and data/studies.csv, feed the screening queue
+(surveillance/queue.csv), whose decisions are data, validated by `make check`. A failed or cut-off
+run is recorded as such and neither feeds the queue nor moves a source's "last searched" date.
+The flow of records (surveillance_flow.py) and the edition's evidence base come from these records."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "searches.schema.yaml"
+DECISIONS = ("include", "exclude", "awaiting")
+QUEUE_COLUMNS = [
+    "record_id",
+    "ids",
+    "title",
+    "year",
+    "sources",
+    "first_seen",
+    "decision",
+    "reason",
+    "reviewer",
+    "decision_date",
+    "study_id",
+]
+# Where a queued record matches a study already in data/: included by the data themselves.
+FROM_DATA = "data/studies.csv"
+COMPLETE, CUT_OFF, FAILED = "complete", "cut_off", "failed"
+# The field of a record taken first from the source that describes it best.
+SOURCE_ORDER = {"pubmed": 0, "europepmc": 1, "clinicaltrials": 2}
+
+
+# ------------------------------------------------------------------------------ the searches
+def load_searches(path: str | Path) -> dict[str, Any]:
+    """searches.yaml, checked against its schema (workflow/schemas/searches.schema.yaml)."""
+    problems = search_problems(path)
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems))
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
+def search_problems(path: str | Path) -> list[str]:
+    import jsonschema
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    found = [
+        f"{'.'.join(map(str, e.absolute_path)) or 'searches'}: {e.message}"
+        for e in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    ids = [s.get("id") for s in (data or {}).get("searches", []) if isinstance(s, dict)]
+    found += [f"searches: the id {i!r} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    return found
+
+
+def reason_codes(searches: dict[str, Any]) -> list[str]:
+    return [r["code"] for r in searches["exclusion_reasons"]]
+
+
+# ------------------------------------------------------------------------------------ runs
+def run_searches(
+    searches: dict[str, Any],
+    http: Any,
+    runs_dir: str | Path,
+    now: Callable[[], dt.datetime],
+    only: Iterable[str] = (),
+) -> list[Path]:
+    """Run each saved search (or those in `only`) and write one run record per search."""
+    from .sources import SEARCHERS, SourceError
+
+    written = []
+    for search in searches["searches"]:
+        if only and search["id"] not in only:
+            continue
+        started = now()
+        limit = search.get("max_records", searches.get("max_records", 500))
+        outcome: dict[str, Any] = {"status": FAILED, "count": None, "records": [], "error": ""}
+        try:
+            count, records = SEARCHERS[search["source"]](http, search["query"], limit)
+        except (SourceError, ValueError, KeyError) as exc:
+            outcome["error"] = f"{type(exc).__name__}: {exc}"
+        else:
+            status = COMPLETE if len(records) >= count else CUT_OFF
+            outcome = {"status": status, "count": count, "records": records, "error": ""}
+            if status == CUT_OFF:
+                outcome["error"] = f"{count} records match; only {len(records)} were retrieved (max_records {limit})"
+        written.append(write_run(runs_dir, search, started, now(), outcome))
+    return written
+
+
+def write_run(
+    runs_dir: str | Path, search: dict[str, Any], started: dt.datetime, finished: dt.datetime, outcome: dict[str, Any]
+) -> Path:
+    """One run's record; an existing file is never replaced (open mode 'x')."""
+    runs_dir = Path(runs_dir)
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    stamp = started.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = runs_dir / f"{stamp}-{search['id']}.json"
+    run = {
+        "search_id": search["id"],
+        "source": search["source"],
+        "query": search["query"],
+        "question": search.get("question", ""),
+        "started": started.astimezone(dt.UTC).isoformat(timespec="seconds"),
+        "finished": finished.astimezone(dt.UTC).isoformat(timespec="seconds"),
+        "date": started.astimezone(dt.UTC).date().isoformat(),
+        "status": outcome["status"],
+        "error": outcome["error"],
+        "count": outcome["count"],
+        "retrieved": len(outcome["records"]),
+        "records": outcome["records"],
+    }
+    with open(path, "x", encoding="utf-8") as fh:
+        fh.write(json.dumps(run, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    return path
+
+
+def read_runs(runs_dir: str | Path) -> list[dict[str, Any]]:
+    """Every run record, oldest first, those started together in the order of SOURCE_ORDER."""
+    folder = Path(runs_dir)
+    if not folder.is_dir():
+        return []
+    runs = []
+    for path in sorted(folder.glob("*.json")):
+        run = json.loads(path.read_text(encoding="utf-8"))
+        runs.append(run | {"file": path.name})
+    return sorted(runs, key=lambda r: (r["started"], SOURCE_ORDER.get(r["source"], 9), r["file"]))
+
+
+def completed(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in runs if r["status"] == COMPLETE]
+
+
+def last_searched(runs: list[dict[str, Any]]) -> dict[str, str]:
+    """Per source, the date of its last complete run: failed and cut-off runs do not count."""
+    found: dict[str, str] = {}
+    for run in completed(runs):
+        found[run["source"]] = max(found.get(run["source"], ""), run["date"])
+    return found
+
+
+# ------------------------------------------------------------------------------ deduplication
+def normal_title(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode().lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def normal_doi(doi: str) -> str:
+    return re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", (doi or "").strip().lower())
+
+
+def keys(rec: dict[str, Any]) -> list[str]:
+    """The identifiers a record is matched by: PMID, DOI, PMCID, NCT id, normalised title + year."""
+    found = []
+    if str(rec.get("pmid") or "").strip():
+        found.append(f"pmid:{str(rec['pmid']).strip()}")
+    if normal_doi(rec.get("doi", "")):
+        found.append(f"doi:{normal_doi(rec['doi'])}")
+    if (rec.get("pmcid") or "").strip():
+        found.append(f"pmcid:{rec['pmcid'].strip().upper()}")
+    if (rec.get("nct_id") or "").strip():
+        found.append(f"nct:{rec['nct_id'].strip().upper()}")
+    title, year = normal_title(rec.get("title", "")), str(rec.get("year") or "").strip()
+    if title and year:  # no spaces in a key: queue.csv lists them separated by spaces
+        found.append(f"title:{title.replace(' ', '_')}|{year}")
+    return found
+
+
+class _Groups:
+    """Union-find over records: records sharing a key are one record."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, i: int) -> int:
+        while self.parent.setdefault(i, i) != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        a, b = self.find(i), self.find(j)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)  # the earliest record names the group
+
+
+def group_records(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The distinct records of the complete runs, in the order first seen: duplicates across runs and
+    sources merged by any shared key, and a preprint grouped with its article by their title."""
+    members = [(run, rec) for run in completed(runs) for rec in run["records"]]
+    groups, owner, titles = _Groups(), {}, {}
+    for i, (_, rec) in enumerate(members):
+        groups.find(i)
+        for key in keys(rec):
+            if key in owner:
+                groups.union(owner[key], i)
+            owner.setdefault(key, i)
+        titles.setdefault(normal_title(rec.get("title", "")), []).append(i)
+    for i, (_, rec) in enumerate(members):  # a preprint and its article: same title, any year
+        if rec.get("preprint") and normal_title(rec.get("title", "")):
+            for j in titles[normal_title(rec["title"])]:
+                groups.union(i, j)
+    found: dict[int, list[int]] = {}
+    for i in range(len(members)):
+        found.setdefault(groups.find(i), []).append(i)
+    return [_merged([members[i] for i in found[root]]) for root in sorted(found)]
+
+
+def _merged(members: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """One record from its duplicates: each field from the best source that gives it, an article
+    before its preprint."""
+    ranked = sorted(members, key=lambda m: (bool(m[1].get("preprint")), SOURCE_ORDER.get(m[1]["source"], 9)))
+    fields = ("pmid", "pmcid", "doi", "nct_id", "title", "authors", "year", "journal", "abstract")
+    merged = {f: next((m[1][f] for m in ranked if m[1].get(f)), "") for f in fields}
+    ids = sorted({k for _, rec in members for k in keys(rec) if not k.startswith("title:")})
+    merged |= {
+        "record_id": record_id(merged),
+        "ids": ids,
+        "sources": sorted({rec["source"] for _, rec in members}, key=lambda s: SOURCE_ORDER.get(s, 9)),
+        "source_records": sorted({f"{rec['source']}:{rec['source_id']}" for _, rec in members}),
+        "preprints": sorted({rec["source_id"] for _, rec in members if rec.get("preprint")}),
+        "first_seen": min(run["date"] for run, _ in members),
+        "keys": sorted({k for _, rec in members for k in keys(rec)}),
+    }
+    trial = [rec for _, rec in members if rec["source"] == "clinicaltrials"]
+    if trial:
+        merged["trial"] = {k: trial[-1].get(k) for k in ("status", "completion_date", "completion_type", "has_results")}
+    return merged
+
+
+def record_id(rec: dict[str, Any]) -> str:
+    """The record's name in the queue: its PMID, else NCT id, DOI, PMCID, else its title and year."""
+    for key in keys(rec):
+        if not key.startswith("title:"):
+            return key
+    return keys(rec)[0] if keys(rec) else "untitled"
+
+
+# ---------------------------------------------------------------------------------- the queue
+def study_keys(studies: list[dict[str, Any]]) -> dict[str, str]:
+    """data/studies.csv's identifiers: key -> study_id."""
+    found = {}
+    for st in studies:
+        for key in keys({k: st.get(k) or "" for k in ("pmid", "pmcid", "doi", "title", "year")}):
+            found.setdefault(key, st["study_id"])
+    return found
+
+
+def read_queue(path: str | Path) -> list[dict[str, str]]:
+    if not Path(path).is_file():
+        return []
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_queue(path: str | Path, rows: list[dict[str, str]]) -> None:
+    import io
+
+    from .publish import write_atomic
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, QUEUE_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomic(path, out.getvalue())
+
+
+def update_queue(
+    queue: list[dict[str, str]], groups: list[dict[str, Any]], studies: list[dict[str, Any]]
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The queue with a row for each record not already in it (matched by any identifier); a record
+    already in data/studies.csv enters as included, by the data. Returns (queue, new rows); the
+    existing rows keep their decisions, and gain identifiers a later run adds (an article's PMID)."""
+    rows = [dict(r) for r in queue]
+    known = {key: i for i, r in enumerate(rows) for key in r["ids"].split()}
+    in_data = study_keys(studies)
+    new = []
+    for group in groups:
+        hit = next((known[k] for k in group["keys"] if k in known), None)
+        if hit is not None:
+            rows[hit]["ids"] = " ".join(sorted(set(rows[hit]["ids"].split()) | set(group["keys"])))
+            continue
+        study = next((in_data[k] for k in group["keys"] if k in in_data), "")
+        row = {
+            "record_id": group["record_id"],
+            "ids": " ".join(group["keys"]),
+            "title": group["title"],
+            "year": group["year"],
+            "sources": " ".join(group["sources"]),
+            "first_seen": group["first_seen"],
+            "decision": "include" if study else "awaiting",
+            "reason": "",
+            "reviewer": FROM_DATA if study else "",
+            "decision_date": group["first_seen"] if study else "",
+            "study_id": study,
+        }
+        rows.append(row)
+        new.append(row)
+        known.update({k: len(rows) - 1 for k in group["keys"]})
+    return rows, new
+
+
+def row_of(group: dict[str, Any], queue: list[dict[str, str]]) -> dict[str, str] | None:
+    """The queue's row of a record: the first that shares an identifier with it."""
+    keys = set(group["keys"])
+    return next((r for r in queue if keys & set(r["ids"].split())), None)
+
+
+# ------------------------------------------------------------------------ decisions as data
+def decision_problems(
+    queue: list[dict[str, str]],
+    searches: dict[str, Any],
+    studies: list[dict[str, Any]],
+    today: str,
+    where: str = "surveillance/queue.csv",
+) -> tuple[list[Any], list[str]]:
+    """(errors, warnings) of the decisions, each naming its record: an unknown decision or reason
+    code, a decision without reviewer or date, an included record whose study is not in data/
+    after the grace period (a warning within it), a study in data/ a queued record matches that is
+    not included (an error), and a study in data/ that no search found (a warning)."""
+    from .validation import Problem
+
+    codes = reason_codes(searches)
+    grace = int(searches.get("grace_days", 90))
+    ids = {st["study_id"] for st in studies}
+    in_data = study_keys(studies)
+    errors, warnings = [], []
+
+    def error(n: int, column: str, message: str) -> None:
+        errors.append(Problem(where, n, column, message))
+
+    for n, row in enumerate(queue, start=2):
+        name, decision = row["record_id"], row["decision"]
+        if decision not in DECISIONS:
+            error(n, "decision", f"{name}: decision {decision!r} must be one of: {', '.join(DECISIONS)}")
+            continue
+        if decision == "exclude" and row["reason"] not in codes:
+            error(
+                n,
+                "reason",
+                f"{name}: reason {row['reason']!r} is not one of the codes in searches.yaml: {', '.join(codes)}",
+            )
+        if decision != "exclude" and row["reason"]:
+            error(n, "reason", f"{name}: a reason code is given only with an exclusion, not with {decision!r}")
+        if decision != "awaiting" and not (row["reviewer"] and _is_date(row["decision_date"])):
+            error(n, "reviewer", f"{name}: a decision needs its reviewer and its date (YYYY-MM-DD)")
+        matched = next((in_data[k] for k in row["ids"].split() if k in in_data), "")
+        if matched and decision != "include":
+            error(n, "decision", f"{name}: study {matched} in data/ is this record, but the record is not included")
+        if decision == "include" and (row["study_id"] or matched) not in ids:
+            study = row["study_id"] or matched
+            late = _is_date(row["decision_date"]) and _days(row["decision_date"], today) > grace
+            missing = f"study {study!r} is not in data/studies.csv" if study else "no study in data/ is this record"
+            message = f"{name}: included on {row['decision_date']} but {missing}"
+            if late:
+                error(n, "study_id", f"{message} after the {grace} days' grace")
+            else:
+                warnings.append(f"{where}, row {n}: {message} yet (grace: {grace} days)")
+    if queue:
+        linked = {r["study_id"] for r in queue if r["study_id"]}
+        linked |= {in_data[k] for r in queue for k in r["ids"].split() if k in in_data}
+        warnings += [
+            f"data/studies.csv: study {s} has no decision in {where}: no search found it (counted as other sources)"
+            for s in sorted(ids - linked)
+        ]
+    return errors, warnings
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _days(start: str, end: str) -> int:
+    return (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
+
+
+def find_record(record: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The merged record a key names ("pmid:12345"), for `make new-study RECORD=...`."""
+    for group in group_records(runs):
+        if record in group["keys"] or record == group["record_id"]:
+            return group
+    raise ValueError(f"no record {record!r} in the surveillance runs")
+
+
+# ------------------------------------------------------------------------- `make surveil`
+def surveil(
+    searches_path: str | Path,
+    folder: str | Path,
+    package: str | Path,
+    http: Any,
+    now: Callable[[], dt.datetime],
+    templates: str | Path = "templates",
+    only: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Run the searches, record each run, queue the new records and write the queue's page."""
+    from .evidence import read_tables
+
+    folder = Path(folder)
+    searches = load_searches(searches_path)
+    written = run_searches(searches, http, folder / "runs", now, only)
+    runs = read_runs(folder / "runs")
+    groups = group_records(runs)
+    studies = read_tables(package)["studies"]
+    queue, new = update_queue(read_queue(folder / "queue.csv"), groups, studies)
+    write_queue(folder / "queue.csv", queue)
+    write_page(folder / "queue.html", queue, groups, searches, templates)
+    statuses = [json.loads(p.read_text(encoding="utf-8"))["status"] for p in written]
+    return {"runs": [p.name for p in written], "statuses": statuses, "new": [r["record_id"] for r in new]}
+
+
+def write_page(
+    path: str | Path,
+    queue: list[dict[str, str]],
+    groups: list[dict[str, Any]],
+    searches: dict[str, Any],
+    templates: str | Path,
+) -> None:
+    from .publish import write_atomic
+    from .render import environment
+
+    rows = []
+    for row in queue:
+        g = next((g for g in groups if set(g["keys"]) & set(row["ids"].split())), {})
+        trial = g.get("trial") or {}
+        rows.append(
+            row
+            | {k: g.get(k, "") for k in ("authors", "journal", "abstract")}
+            | {"trial_status": trial.get("status", "")}
+        )
+    counts = {d: sum(1 for r in queue if r["decision"] == d) for d in DECISIONS}
+    html = (
+        environment(templates)
+        .get_template("surveillance_queue.html.j2")
+        .render(rows=rows, decisions=DECISIONS, counts=counts, reasons=searches["exclusion_reasons"])
+    )
+    write_atomic(path, html)
