@@ -211,11 +211,6 @@ def levels_present(ratings: Iterable[dict[str, Any]]) -> list[str]:
     return [LEVELS[level] for level in sorted(reached, reverse=True)]
 
 
-def methods_text(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> str:
-    """The Methods entries in one text (see methods_parts)."""
-    return " ".join(part.rstrip(".") + "." for part in methods_parts(settings, scales).values()).rstrip(".")
-
-
 def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> dict[str, str]:
     """The Methods entries: how each judgement is made and whose it is ("certainty"), the rules the
     build proposes by ("grade_rules"), and the thresholds the config declares ("thresholds"), so

@@ -71,16 +71,15 @@ def cmd_combine(args: argparse.Namespace) -> int:
     tables = evidence.read_tables(args.package)
     general = evidence.general_statements(tables)
     prov = provenance.collect(args.package, config) | {"jobs": json.loads(args.jobs) if args.jobs else {}}
-    context = combine.build(config, summaries, tables, general, prov)
     previous, note = changes.load_previous(config.get("previous_edition"))
-    public = combine.public_json(context)  # built once: it lists every figure of the briefing
+    context = combine.build(config, summaries, tables, general, prov, previous, note)
+    public = combine.public_json(context)
     removal = curation.removed_figures(previous, public, config)
     if removal:
         print(removal, file=sys.stderr)
         return 1
-    what_changed = changes.compare(previous, public, note, config.get("previous_edition"))
-    models.write(args.context, models.BriefingContext, context | {"changes": what_changed})
-    models.write(args.output, models.PublishedBriefing, public | {"changes": what_changed})
+    models.write(args.context, models.BriefingContext, context)
+    models.write(args.output, models.PublishedBriefing, public)
     print(f"wrote {args.context} and {args.output}")
     return 0
 

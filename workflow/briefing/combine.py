@@ -440,15 +440,19 @@ def build(
     tables: dict[str, list[dict[str, Any]]],
     general: list[dict[str, Any]],
     provenance: dict[str, Any],
+    previous: dict[str, Any] | None = None,
+    note: str | None = None,
 ) -> dict[str, Any]:
-    """The context the templates render; `public_json` cuts briefing.json from it."""
+    """The context the templates render, with what changed since the `previous` edition (its
+    briefing.json; None for a first edition, `note` saying why); `public_json` cuts briefing.json
+    from it."""
     studies = {s["study_id"]: s for s in tables["studies"]}
     # Validation lets a build through only with one record of how the studies were identified.
     identification = next(iter(tables.get("identification", [])), None)
     refs = references(summaries, general, studies)
     comparison = comparison_rows(summaries)
     direct = direct_comparisons(summaries)  # once: the bottom line, limitations and register use it
-    return {
+    context = {
         "title": config["title"],
         "subtitle": config.get("subtitle", ""),
         "question": config["question"],
@@ -484,9 +488,9 @@ def build(
         + registry.comparison_counts(comparison, COMPARISON_STUDIES_MAX)
         + registry.direct_counts(direct_studies(direct)),
         "print_cites_max": config.get("outputs", {}).get("print_cites_max", PRINT_CITES_MAX),
-        "changes": changes.compare(None, {}),  # replaced when a previous edition is given
         "vocabulary": vocabulary_context(),
     }
+    return context | {"changes": changes.compare(previous, public_json(context), note, config.get("previous_edition"))}
 
 
 def vocabulary_context() -> dict[str, Any]:
@@ -538,5 +542,5 @@ def public_json(context: dict[str, Any]) -> dict[str, Any]:
         "figures": context["figures"],
         "references": context["references"],
         "statements": [st for s in context["modalities"] for st in s["statements"]] + context["general_statements"],
-        "changes": context.get("changes"),
+        "changes": context.get("changes"),  # None while `build` compares this edition with the previous
     }

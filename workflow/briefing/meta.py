@@ -22,7 +22,6 @@ import numpy as np
 from scipy import optimize, special, stats
 from statsmodels.regression.linear_model import WLS
 from statsmodels.stats.meta_analysis import combine_effects
-from statsmodels.stats.proportion import proportion_confint
 from statsmodels.tools.numdiff import approx_hess3
 
 from .models import PooledResult
@@ -469,21 +468,6 @@ def pool_means(
     if np.any(nn < 1) or np.any(sd <= 0):
         raise ValueError("every study needs n >= 1 and sd > 0")
     return pool(mu, sd**2 / nn, method=method, knapp_hartung=knapp_hartung, level=level, **options)
-
-
-# --- single-study intervals (a study reported unpooled) ----------------------------------------
-
-
-def _check_one(events: int, n: int) -> None:
-    if n < 1 or events < 0 or events > n:
-        raise ValueError("need n >= 1 and 0 <= events <= n")
-
-
-def clopper_pearson_ci(events: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) interval."""
-    _check_one(events, n)
-    low, high = proportion_confint(events, n, alpha=1 - level, method="beta")
-    return float(low), float(high)
 
 
 # --- one-step binomial-normal model (metafor rma.glmm, measure "PLO") --------------------------

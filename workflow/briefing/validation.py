@@ -48,14 +48,6 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class InvalidData(Exception):
-    """Raised with every problem found, so that one run reports them all."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(format_problems(problems))
-
-
 def format_problems(problems: Iterable[Problem]) -> str:
     problems = list(problems)
     lines = [f"The data package has {len(problems)} problem(s) (rows counted with the header as row 1):"]
@@ -1077,12 +1069,6 @@ def _subgroup_problems(settings: dict[str, Any]) -> list[Problem]:
                 message = f"a cutpoint needs a numeric covariate; {covariate!r} is not one"
                 problems.append(Problem("config", None, where, message))
     return problems
-
-
-def check_package(package_path: str | Path, modalities: Iterable[str] = ()) -> None:
-    problems = validate_package(package_path, modalities)
-    if problems:
-        raise InvalidData(problems)
 
 
 # --------------------------------------------------------------------------------------------
