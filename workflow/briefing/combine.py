@@ -23,7 +23,7 @@ from . import (
     subgroups,
     wording,
 )
-from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS
+from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS, statistic_of
 
 # The printed briefing lists a citation's studies up to this many (config outputs.print_cites_max).
 PRINT_CITES_MAX = 6
@@ -368,9 +368,9 @@ def limitations(
 
     return wording.limitations(
         no_denominator=names(
-            {o["study_id"] for o in outcomes if o["statistic"] == "percent" and not o.get("denominator")}
+            {o["study_id"] for o in outcomes if statistic_of(o).of_denominator and not o.get("denominator")}
         ),
-        unspecified=names({o["study_id"] for o in outcomes if o["statistic"] == "summary_unspecified"}),
+        unspecified=names({o["study_id"] for o in outcomes if statistic_of(o).unspecified}),
         unmapped=names(
             {o["study_id"] for o in outcomes if DOMAINS[o["domain"]].shape == "response" and not o.get("icpr_category")}
         ),

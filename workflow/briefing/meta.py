@@ -15,6 +15,7 @@ Egger's regression test (regtest).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -25,6 +26,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.tools.numdiff import approx_hess3
 
 from .models import PooledResult
+from .vocabulary import EFFECT_MEASURES
 
 METHODS = ("REML", "DL", "PM", "FE")
 
@@ -83,8 +85,14 @@ def escalc_raw(events: Any, n: Any, add: float = 0.5, vtype: str = "LS") -> tupl
 
 # --- effect sizes between two arms (metafor escalc; arm 1 = treatment, arm 2 = control) -------
 
-RATIO_MEASURES = ("RR", "OR", "HR")  # pooled as logs, reported as ratios
-COMPARISON_MEASURES = (*RATIO_MEASURES, "RD", "MD")
+COMPARISON_MEASURES = ("RR", "OR", "HR", "RD", "MD")  # ratios (EffectMeasure.ratio) pooled as logs
+# escalc's effect sizes of two arms' counts (a/b events/non-events in arm 1, c/d in arm 2) and
+# their sampling variances (vtype="LS"), by metafor's name of the measure.
+_ESCALC_2X2: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+    "RR": lambda a, b, c, d, n1, n2, p1, p2: (np.log(p1) - np.log(p2), 1 / a - 1 / n1 + 1 / c - 1 / n2),
+    "OR": lambda a, b, c, d, n1, n2, p1, p2: (np.log(a / b) - np.log(c / d), 1 / a + 1 / b + 1 / c + 1 / d),
+    "RD": lambda a, b, c, d, n1, n2, p1, p2: (p1 - p2, p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2),
+}
 
 
 def escalc_2x2(measure: str, ai: Any, n1i: Any, ci: Any, n2i: Any, add: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +102,7 @@ def escalc_2x2(measure: str, ai: Any, n1i: Any, ci: Any, n2i: Any, add: float = 
     escalc's defaults (add=1/2, to="only0"): a study with a zero cell (no events or no non-events
     in either arm) gets `add` in all four cells. That holds for RD too: escalc switches add off
     only for AS, PHI and a few others. Studies with no events in both arms stay (drop00=FALSE)."""
-    if measure not in ("RR", "OR", "RD"):
+    if measure not in _ESCALC_2X2:
         raise ValueError(f"measure must be 'RR', 'OR' or 'RD', not {measure!r}")
     if not add >= 0:
         raise ValueError("add must be >= 0")
@@ -108,12 +116,7 @@ def escalc_2x2(measure: str, ai: Any, n1i: Any, ci: Any, n2i: Any, add: float = 
     n1, n2 = a + b, c + d
     p1, p2 = a / n1, c / n2
     with np.errstate(divide="ignore", invalid="ignore"):  # add=0 with a zero cell; refused below
-        if measure == "RR":
-            yi, vi = np.log(p1) - np.log(p2), 1 / a - 1 / n1 + 1 / c - 1 / n2
-        elif measure == "OR":
-            yi, vi = np.log(a / b) - np.log(c / d), 1 / a + 1 / b + 1 / c + 1 / d
-        else:
-            yi, vi = p1 - p2, p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+        yi, vi = _ESCALC_2X2[measure](a, b, c, d, n1, n2, p1, p2)
     if not (np.all(np.isfinite(yi)) and np.all(np.isfinite(vi))):
         raise ValueError(f"{measure} is undefined for a study with a zero cell unless add > 0")
     return yi, vi
@@ -447,7 +450,7 @@ def pool_comparisons(
     if measure not in COMPARISON_MEASURES:
         raise ValueError(f"measure must be one of {COMPARISON_MEASURES}, not {measure!r}")
     res = pool(yi, vi, method=method, knapp_hartung=knapp_hartung, level=level, **options)
-    if measure not in RATIO_MEASURES:
+    if not EFFECT_MEASURES[measure].ratio:
         return replace(res, measure=measure)
     return replace(res, measure=measure, transform="log", **_back_transformed(res, np.exp, "_ratio"))
 
