@@ -245,10 +245,21 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    # Long, but a list: one declaration per command, its options beside it, no logic.
+    """One declaration per command, its options beside it: the build's steps, in the order the
+    Snakefile runs them, then the curators' commands."""
     p = argparse.ArgumentParser(prog="python -m briefing", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
+    _data_commands(sub)
+    _page_commands(sub)
+    _publish_commands(sub)
+    _curator_commands(sub)
+    return p
 
+
+Subparsers = Any  # argparse's _SubParsersAction, private in typeshed
+
+
+def _data_commands(sub: Subparsers) -> None:
     s = sub.add_parser("validate", help="check the data package; write a validation record")
     s.add_argument("--package", required=True)
     s.add_argument("--modalities", nargs="*", default=[])
@@ -275,6 +286,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_combine)
 
+
+def _page_commands(sub: Subparsers) -> None:
     s = sub.add_parser("html", help="render the briefing HTML and its print edition")
     s.add_argument("--context", required=True)
     s.add_argument("--templates", required=True, help="the folder of the briefing's templates and CSS")
@@ -297,6 +310,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--templates", required=True, help="the folder of the nbconvert template of the page")
     s.set_defaults(func=cmd_notebook)
 
+
+def _publish_commands(sub: Subparsers) -> None:
     s = sub.add_parser("modality-pdf", help="print one modality's per-study detail as its own PDF, audited")
     s.add_argument("--summary", required=True, help="the modality's summary (its notebook's output)")
     s.add_argument("--evidence", required=True, help="the modality's evidence slice: the numbers' provenance")
@@ -334,7 +349,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--targets", nargs="+", required=True)
     s.set_defaults(func=cmd_publish)
 
-    # For curators, outside the workflow.
+
+def _curator_commands(sub: Subparsers) -> None:
+    """For curators, outside the workflow."""
     s = sub.add_parser("check", help="validate the data as the build does, and nothing else (make check)")
     s.add_argument("--config", default="config/config.yaml")
     s.set_defaults(func=cmd_check)
@@ -355,7 +372,6 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schemas", help="write the JSON Schema of what the steps write, from briefing/models.py")
     s.add_argument("--folder", default="workflow/schemas")
     s.set_defaults(func=cmd_schemas)
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:
