@@ -5,7 +5,9 @@ Everything else reads them from here: the validator (through the enums `complete
 into the data package's schema, so an unknown id is a validation error naming file, row and
 column), the summaries, the summary-of-findings tables, the figures, the combined briefing and the
 synthetic generator. To add an outcome domain, add one `Domain` to DOMAINS below and use its id in
-data/outcomes.csv; nothing else needs to change (CONTRIBUTING.md, tests/test_vocabulary.py).
+data/outcomes.csv; nothing else needs to change (CONTRIBUTING.md, tests/test_vocabulary.py). A
+statistic or an effect measure carries its behaviour the same way (what validation asks of it, how
+it is worded, what is derived from it), so adding one is its entry and its rows.
 """
 
 from __future__ import annotations
