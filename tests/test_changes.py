@@ -19,14 +19,19 @@ PROVENANCE = copy.deepcopy(conftest.PROVENANCE)
 PROVENANCE["data"]["package"] = "a" * 64
 
 
-def edition(package: Path, date: str = "2026-01-01") -> dict:
+def edition(package: Path, date: str = "2026-01-01", previous: dict | None = None) -> dict:
     summaries = [
         summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"]))))
         for m in CONFIG["modalities"]
     ]
     tables = evidence.read_tables(package)
     context = combine.build(
-        CONFIG, summaries, tables, evidence.general_statements(tables), PROVENANCE | {"build_date": date}
+        CONFIG,
+        summaries,
+        tables,
+        evidence.general_statements(tables),
+        PROVENANCE | {"build_date": date},
+        previous=previous,
     )
     return json.loads(evidence.dumps(context))
 
@@ -34,6 +39,16 @@ def edition(package: Path, date: str = "2026-01-01") -> dict:
 def test_first_edition_says_so():
     section = changes.compare(None, {})
     assert section["first_edition"] and "first edition" in section["summary"]
+
+
+def test_the_context_is_compared_with_the_previous_edition_when_built():
+    """No first-edition placeholder that the combine step overwrites: the context that combine.build
+    returns carries its comparison with the previous edition it was given."""
+    old = combine.public_json(edition(ROOT / "data" / "datapackage.yaml"))
+    new = edition(ROOT / "data" / "datapackage.yaml", "2026-02-01", previous=old)
+    assert new["changes"]["first_edition"] is False
+    assert new["changes"] == json.loads(evidence.dumps(changes.compare(old, combine.public_json(new))))
+    assert combine.public_json(new)["changes"] == new["changes"]
 
 
 def test_missing_previous_file_is_a_first_edition_with_a_note(tmp_path):
@@ -99,7 +114,8 @@ def test_an_edition_built_by_older_code_compares_without_false_changes(tmp_path)
             counter[f"{m}{what}"] = counter.get(f"{m}{what}", 0) + 1
             f["id"] = f"{m}:sof:{counter[f'{m}{what}']}:{what}"
     section = changes.compare(old, new)
-    assert section["counts"] == {name: {"added": 0, "removed": 0, "changed": 0} for name in changes.SECTIONS}
+    sections = ("studies", "figures", "pooled", "certainty", "statements")
+    assert section["counts"] == {name: {"added": 0, "removed": 0, "changed": 0} for name in sections}
     assert section["per_modality"] == []
     assert section["summary"].endswith("the evidence shown is unchanged.")
 

@@ -33,6 +33,11 @@ def build(modality: str, settings: dict, package: Path = PACKAGE) -> dict:
     return summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, modality, settings))))
 
 
+def methods_text(settings: dict, scales: list[dict]) -> str:
+    """The Methods entries in one text."""
+    return " ".join(part.rstrip(".") + "." for part in certainty.methods_parts(settings, scales).values()).rstrip(".")
+
+
 def factor(s: dict, domain: str, name: str) -> dict:
     rating = next(r for r in s["certainty"] if r["domain"] == domain)
     return next(f for f in rating["factors"] if f["factor"] == name)
@@ -111,7 +116,7 @@ def test_proposals_and_curator_judgements_are_named_as_such():
     assert all(("the curator's judgement" in t) != ("proposed by the build's rule" in t) for t in texts)
     template = (ROOT / "templates" / "briefing_modality.html.j2").read_text()  # each modality's section
     assert "(build's proposal)" in template and "(curator)" in template
-    methods = certainty.methods_text(SETTINGS, evidence.read_tables(PACKAGE)["scales"])
+    methods = methods_text(SETTINGS, evidence.read_tables(PACKAGE)["scales"])
     assert "it is the curator's" in methods and "names it as a proposal" in methods
     assert "judged by the curator" not in methods.replace("left to the curator", "")
 
@@ -129,12 +134,12 @@ def test_curator_judgement_wins_and_its_footnote_says_what_the_rule_proposes():
 
 def test_methods_state_the_thresholds_the_config_declares():
     scales = evidence.read_tables(PACKAGE)["scales"]
-    text = certainty.methods_text(SETTINGS, scales)
+    text = methods_text(SETTINGS, scales)
     assert "Radiation myelopathy or myelitis: tolerable risk 1 %" in text and "PMID 20171517" in text
     assert "Vertebral compression fracture: no threshold declared" in text
     assert "minimally important difference 2 points on the NRS 0-10 (Farrar" in text
     assert "Optimal information size for continuous outcomes: 400 participants" in text
-    changed = certainty.methods_text(with_rule("myelopathy", tolerable_risk=5, ois_events=30), scales)
+    changed = methods_text(with_rule("myelopathy", tolerable_risk=5, ois_events=30), scales)
     assert (
         "Radiation myelopathy or myelitis: tolerable risk 5 %, optimal information size 30 events (source: test)"
         in (changed)

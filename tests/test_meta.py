@@ -14,7 +14,6 @@ from statsmodels.stats.meta_analysis import combine_effects
 
 from briefing.meta import (
     PooledResult,
-    clopper_pearson_ci,
     escalc_logit,
     escalc_raw,
     pool,
@@ -260,24 +259,6 @@ def test_to_dict_is_plain_and_json_serialisable():
     assert d["transform"] == "logit" and d["knapp_hartung"] is False
     json.dumps(d)
     assert pool(KACKER_Y, KACKER_V, "FE", ci="wald", pi="z").to_dict()["pi_low"] is None
-
-
-# --- single-study intervals --------------------------------------------------------------------
-
-
-def test_clopper_pearson_by_hand():
-    low, high = clopper_pearson_ci(0, 58)
-    assert low == 0.0 and high == pytest.approx(1 - 0.025 ** (1 / 58))
-    low, high = clopper_pearson_ci(58, 58)
-    assert high == 1.0 and low == pytest.approx(0.025 ** (1 / 58))
-    low, high = clopper_pearson_ci(49, 58)
-    assert low == pytest.approx(stats.beta.ppf(0.025, 49, 10))
-    assert high == pytest.approx(stats.beta.ppf(0.975, 50, 9))
-
-
-def test_single_study_intervals_validate():
-    with pytest.raises(ValueError):
-        clopper_pearson_ci(0, 0)
 
 
 # --- Cochrane's random-effects defaults (issue 31) ---------------------------------------------

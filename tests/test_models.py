@@ -63,6 +63,15 @@ def test_a_misshapen_summary_is_refused_at_the_boundary_naming_the_field(tmp_pat
     assert models.read(tmp_path / "summary.json", models.ModalitySummary) == json.loads(evidence.dumps(result))
 
 
+def test_a_gate_record_holds_no_count_but_zero():
+    """The gates are written only when nothing was found: a record with a count above 0 is refused."""
+    with pytest.raises(ValueError, match="unsourced_numbers"):
+        models.check(models.AuditRecord, {"checked": ["html"], "unsourced_numbers": 3})
+    record = {"package": "data", "checksums": {}, "problems": 1, "findings": []}
+    with pytest.raises(ValueError, match="problems"):
+        models.check(models.ValidationRecord, record)
+
+
 def test_a_value_keeps_its_json_type_through_the_model():
     """28 and 28.0 stay apart: a model check never turns an integer into a float or back."""
     row = {"outcome_id": "o", "study_id": "s", "domain": "d", "measure": "m", "source_term": "t"}

@@ -160,7 +160,7 @@ def test_a_cumulative_incidence_a_range_and_a_per_segment_share_are_accepted(dat
         (3, {"value_high": ""}, "value_high", "a range needs its highest value"),
         (3, {"value_high": "0.01"}, "value_high", "is below value"),
         (0, {"value_high": "20"}, "value_high", "only for statistic 'range'"),
-        (1, {"unit": "patients"}, "unit", "a cumulative incidence is in percent"),
+        (1, {"unit": "patients"}, "unit", "a cumulative incidence statistic must have unit '%'"),
         (0, {"ci_low": "10", "ci_high": "18"}, "ci_low", "computed by the build"),
         (1, {"ci_low": "9.5"}, "ci_high", "needs both bounds"),
         (1, {"ci_low": "13", "ci_high": "15"}, "ci_low", "is not within its CI"),

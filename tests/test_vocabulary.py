@@ -12,8 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
-from briefing import evidence, validation, vocabulary
+from briefing import evidence, summary, validation, vocabulary
 from briefing.vocabulary import COLUMNS, DOMAINS
 from conftest import ROOT, digest_tree, snakemake
 
@@ -150,3 +151,59 @@ def test_a_pooling_window_for_an_unknown_domain_is_a_config_error():
     assert [(p.file, p.column) for p in problems] == [("config", "analysis.timepoint_windows.sleep_quality")]
     assert "'sleep_quality' is not an outcome domain" in problems[0].message
     assert validation.validate_package(PACKAGE, settings={"timepoint_windows": {"pain_response": []}}) == []
+
+
+# A statistic the registry does not declare, as a curator would add it to STATISTIC_LIST: a
+# geometric mean, a level over time whose printed CI is kept.
+GEOMETRIC_MEAN = vocabulary.Statistic(
+    "geometric_mean", "geometric mean {value} {unit}", series=True, word="geometric mean", stated_ci=True
+)
+
+
+def test_adding_a_statistic_takes_the_registry_and_the_data(tmp_path):
+    """Validation, wording, the trajectories and the SoF ask the statistic's entry what it allows and
+    how it is worded, never its id: one entry (here declared for the test's span) and the rows in
+    outcomes.csv give a modality summary that shows the new statistic. Without the entry the same
+    rows are a validation error naming the column."""
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    package = tmp_path / "data" / "datapackage.yaml"
+    outcomes = tmp_path / "data" / "outcomes.csv"
+    header = next(csv.reader(outcomes.open(encoding="utf-8", newline="")))
+    row = dict.fromkeys(header, "") | {
+        "outcome_id": "shao_i125-nrs-geo",
+        "study_id": "shao_i125",
+        "domain": "pain_score",
+        "measure": "Pain score (NRS 0-10)",
+        "source_term": "Numerical Rating Scale",
+        "statistic": "geometric_mean",
+        "value": "4.1",
+        "ci_low": "3.6",
+        "ci_high": "4.7",
+        "unit": "NRS 0-10",
+        "timepoint": "week 12",
+        "time_days": "84",
+        "locator": "Test fixture (no figure)",
+    }
+    with outcomes.open("a", encoding="utf-8", newline="") as fh:
+        csv.DictWriter(fh, header, lineterminator="\n").writerow(row)
+    (refused,) = validation.validate_package(package)
+    assert refused.column == "statistic" and "'geometric_mean' must be one of" in refused.message
+
+    with vocabulary.STATISTICS.extended(GEOMETRIC_MEAN):
+        assert validation.validate_package(package) == []  # its printed CI kept, as the entry says
+        config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+        piece = evidence.build_slice(package, "i125", config["analysis"])
+        s = summary.build_summary(json.loads(evidence.dumps(piece)))
+    o = next(o for o in s["outcomes"] if o["outcome_id"] == "shao_i125-nrs-geo")
+    assert o["display"] == "geometric mean 4.1 points (NRS 0–10) (95 % CI 3.6 to 4.7, as printed)"
+    (series,) = s["trajectories"]["pain_score"]
+    assert "shao_i125-nrs-geo" in [p["outcome_id"] for p in series["points"]]  # a level over time
+    assert "geometric_mean" not in vocabulary.STATISTICS  # declared for the block only
+
+
+def test_a_registry_extended_for_a_block_refuses_a_declared_id():
+    with pytest.raises(ValueError, match="share an id"):
+        with vocabulary.STATISTICS.extended(vocabulary.Statistic("mean", "m")):
+            pass
+    with pytest.raises(ValueError, match="needs the words of its display"):
+        vocabulary.Statistic("geometric_sd")

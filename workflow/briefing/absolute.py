@@ -8,6 +8,7 @@ arm's risk or a stated baseline), the anticipated risk with the intervention and
     OR: risk = OR × ACR / (1 - ACR + OR × ACR)
     HR: risk = 1 - (1 - ACR) ** HR
 
+(each measure's `risk` in vocabulary.py's registry of effect measures).
 The HR line assumes proportional hazards (the control arm's cumulative hazard, -log(1 - ACR),
 scaled by HR), with ACR the control risk of the event by the time point the row reports.
 
@@ -19,9 +20,10 @@ the summary-of-findings step need not import numpy or scipy for it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-MEASURES = ("RR", "OR", "HR")
+from .vocabulary import EFFECT_MEASURES
 
 
 @dataclass(frozen=True)
@@ -42,22 +44,23 @@ class AbsoluteEffect:
 
 def anticipated_risk(measure: str, ratio: float, comparator_risk: float) -> float:
     """The risk with the intervention, uncapped (an RR can take it above 1)."""
-    acr = comparator_risk
-    if measure == "RR":
-        return acr * ratio
-    if measure == "OR":
-        return ratio * acr / (1 - acr + ratio * acr)
-    if measure == "HR":
-        return 1 - (1 - acr) ** ratio
-    raise ValueError(f"measure must be one of {MEASURES}, not {measure!r}")
+    return _risk(measure)(ratio, comparator_risk)
+
+
+def _risk(measure: str) -> Callable[[float, float], float]:
+    """The registry's formula of a ratio that an absolute effect is derived from."""
+    entry = EFFECT_MEASURES.get(measure)
+    if entry is None or entry.risk is None:
+        measures = [m.id for m in EFFECT_MEASURES if m.risk is not None]
+        raise ValueError(f"measure must be one of {measures}, not {measure!r}")
+    return entry.risk
 
 
 def absolute_effect(
     measure: str, ratio: float, ci_low: float, ci_high: float, comparator_risk: float, per: int = 1000
 ) -> AbsoluteEffect:
     """The risk with the intervention and the difference per `per` people, with their CIs."""
-    if measure not in MEASURES:
-        raise ValueError(f"measure must be one of {MEASURES}, not {measure!r}")
+    _risk(measure)
     values = (ratio, ci_low, ci_high, comparator_risk)
     if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
         raise ValueError("the ratio, its CI and the comparator risk must be finite numbers")

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import pooling
 from .robustness import LOO_GLMM_MAX
+from .vocabulary import EFFECT_MEASURES
 
 # The study-level columns, in metafor's argument names: single-arm counts (xi/ni) or means
 # (mi/sdi/ni), two-arm counts (ai/n1i, ci/n2i) or means (m1i/sd1i/n1i, m2i/sd2i/n2i), the effect
@@ -252,7 +253,7 @@ def _comparisons(modality: str, summary: dict[str, Any], options: dict[str, str]
         else:
             rows = [_comparison_row(computed[c]) for c in row["comparison_ids"]]
         measure = "RR" if tag == "rr" else "GEN"
-        transf = "exp" if effect in ("RR", "OR", "HR") else "none"
+        transf = "exp" if EFFECT_MEASURES[effect].ratio else "none"
         name = f"{effect}: {row['arm_id']} vs {row['comparator_arm_id']}, {row['measure']}"
         name += f", {row['timepoint']}" if row.get("timepoint") else ""
         for suffix, part, key in (("", "primary", "pooled"), ("-sensitivity", "sensitivity", "sensitivity")):

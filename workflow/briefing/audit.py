@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from bs4 import BeautifulSoup
 from bs4.element import CData as _CDATA
 
 from . import evidence, wording
@@ -210,16 +209,6 @@ def html_text(html: str) -> str:
     return _text(_Strings.read(html))
 
 
-def html_text_bs4(html: str) -> str:
-    """html_text as BeautifulSoup reads it (the reference the tests hold _Strings to)."""
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["svg", "style", "head", "script"]):
-        tag.decompose()
-    for tag in soup.select("details.config"):
-        tag.decompose()
-    return " ".join(soup.get_text(" ").split())
-
-
 # A DOI that the PDF breaks across two lines ("doi: 10.1186/syn.⏎1998.18017") would read as a
 # stray number at the start of the next line: join it again, and only it.
 BROKEN_DOI = re.compile(r"(doi: \S*[./-])[ \t]*\n\s*(?=\S)")
@@ -278,12 +267,6 @@ def axis_labels(html: str) -> set[str]:
     """Numbers drawn inside the figures (axis ticks, bar labels). The PDF keeps them as text, so
     they are accepted there; the same values are audited in the data table beside each figure."""
     return _labels(_Strings.read(html))
-
-
-def axis_labels_bs4(html: str) -> set[str]:
-    """axis_labels as BeautifulSoup reads it (the reference for the tests)."""
-    soup = BeautifulSoup(html, "html.parser")
-    return {n for svg in soup.find_all("svg") for text in svg.find_all("text") for n in numbers(text.get_text(" "))}
 
 
 def audit(

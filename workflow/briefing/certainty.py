@@ -211,17 +211,10 @@ def levels_present(ratings: Iterable[dict[str, Any]]) -> list[str]:
     return [LEVELS[level] for level in sorted(reached, reverse=True)]
 
 
-def methods_text(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> str:
-    """The Methods entries in one text (see methods_parts)."""
-    return " ".join(part.rstrip(".") + "." for part in methods_parts(settings, scales).values()).rstrip(".")
-
-
-def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> dict[str, str]:
-    """The Methods entries: how each judgement is made and whose it is ("certainty"), the rules the
-    build proposes by ("grade_rules"), and the thresholds the config declares ("thresholds"), so
-    the text states the values actually used. Three entries, so none outgrows a printed page."""
-    rules = imprecision.policy(settings)
-    rob = risk_of_bias.policy(settings)
+def _declared_thresholds(
+    settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None, rules: dict[str, Any]
+) -> list[str]:
+    """Each rated outcome's declared threshold and optimal information size, with its source."""
     names = {p.id: p.label for p in importance.prespecified(settings)}
     mids = {s["scale_id"]: s for s in scales or [] if s.get("mid") is not None}
     declared = []
@@ -250,6 +243,16 @@ def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] 
         elif "ois_events" in entry:
             what += ", no optimal information size in events declared"
         declared.append(f"{name}: {what} (source: {entry['source']})")
+    return declared
+
+
+def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> dict[str, str]:
+    """The Methods entries: how each judgement is made and whose it is ("certainty"), the rules the
+    build proposes by ("grade_rules"), and the thresholds the config declares ("thresholds"), so
+    the text states the values actually used. Three entries, so none outgrows a printed page."""
+    rules = imprecision.policy(settings)
+    rob = risk_of_bias.policy(settings)
+    declared = _declared_thresholds(settings, scales, rules)
     ois = rules["continuous_ois"]
     continuous = (
         f"{ois['participants']} participants ({ois.get('source')})" if ois.get("participants") else "none declared"

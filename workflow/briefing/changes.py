@@ -23,8 +23,6 @@ from . import numbers
 from .models import Edition, EditionFigure, EditionModality, EditionRating
 from .registry import STUDY_FIELD_LABELS
 
-SECTIONS = ("studies", "figures", "pooled", "certainty", "statements")
-
 
 def load_previous(location: str | None) -> tuple[dict[str, Any] | None, str | None]:
     """The previous edition's briefing.json from a path or URL, and a note when none was found

@@ -73,17 +73,14 @@ def cmd_combine(args: argparse.Namespace) -> int:
     prov = provenance.collect(args.package, config) | {"jobs": json.loads(args.jobs) if args.jobs else {}}
     previous, note = changes.load_previous(config.get("previous_edition"))
     searched = _evidence_base(args.surveillance, tables["studies"], previous)
-    context = combine.build(config, summaries, tables, general, prov, searched)
-    public = combine.public_json(context)  # built once: it lists every figure of the briefing
+    context = combine.build(config, summaries, tables, general, prov, searched, previous=previous, note=note)
+    public = combine.public_json(context)
     removal = curation.removed_figures(previous, public, config)
     if removal:
         print(removal, file=sys.stderr)
         return 1
-    what_changed = changes.compare(previous, public, note, config.get("previous_edition"))
-    if searched:
-        what_changed = _with_searches(what_changed, changes.surveillance_changes(previous, public))
-    models.write(args.context, models.BriefingContext, context | {"changes": what_changed})
-    models.write(args.output, models.PublishedBriefing, public | {"changes": what_changed})
+    models.write(args.context, models.BriefingContext, context)
+    models.write(args.output, models.PublishedBriefing, public)
     print(f"wrote {args.context} and {args.output}")
     return 0
 
@@ -105,20 +102,6 @@ def _evidence_base(folder: str | None, studies: list[dict[str, Any]], previous: 
         seen = {r["record_id"] for r in (previous.get("surveillance") or {}).get("records", [])}
         base["new_since_previous"] = [r["record_id"] for r in base["records"] if r["record_id"] not in seen]
     return base
-
-
-def _with_searches(what_changed: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
-    """What changed with the searches' part, said in its summary too when there is a previous edition."""
-    from . import wording
-
-    if what_changed["first_edition"]:
-        return what_changed | {"surveillance": found}
-    said = wording.surveillance_changes(found)
-    return what_changed | {
-        "surveillance": found,
-        "summary": f"{what_changed['summary']} {said}",
-        "short": f"{what_changed['short']} {said}",
-    }
 
 
 def cmd_html(args: argparse.Namespace) -> int:
@@ -335,10 +318,21 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    # Long, but a list: one declaration per command, its options beside it, no logic.
+    """One declaration per command, its options beside it: the build's steps, in the order the
+    Snakefile runs them, then the curators' commands."""
     p = argparse.ArgumentParser(prog="python -m briefing", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
+    _data_commands(sub)
+    _page_commands(sub)
+    _publish_commands(sub)
+    _curator_commands(sub)
+    return p
 
+
+Subparsers = Any  # argparse's _SubParsersAction, private in typeshed
+
+
+def _data_commands(sub: Subparsers) -> None:
     s = sub.add_parser("validate", help="check the data package; write a validation record")
     s.add_argument("--package", required=True)
     s.add_argument("--modalities", nargs="*", default=[])
@@ -366,6 +360,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_combine)
 
+
+def _page_commands(sub: Subparsers) -> None:
     s = sub.add_parser("html", help="render the briefing HTML and its print edition")
     s.add_argument("--context", required=True)
     s.add_argument("--templates", required=True, help="the folder of the briefing's templates and CSS")
@@ -388,6 +384,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--templates", required=True, help="the folder of the nbconvert template of the page")
     s.set_defaults(func=cmd_notebook)
 
+
+def _publish_commands(sub: Subparsers) -> None:
     s = sub.add_parser("modality-pdf", help="print one modality's per-study detail as its own PDF, audited")
     s.add_argument("--summary", required=True, help="the modality's summary (its notebook's output)")
     s.add_argument("--evidence", required=True, help="the modality's evidence slice: the numbers' provenance")
@@ -425,7 +423,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--targets", nargs="+", required=True)
     s.set_defaults(func=cmd_publish)
 
-    # For curators, outside the workflow.
+
+def _curator_commands(sub: Subparsers) -> None:
+    """For curators, outside the workflow."""
     s = sub.add_parser("check", help="validate the data as the build does, and nothing else (make check)")
     s.add_argument("--config", default="config/config.yaml")
     s.add_argument(
@@ -459,7 +459,6 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schemas", help="write the JSON Schema of what the steps write, from briefing/models.py")
     s.add_argument("--folder", default="workflow/schemas")
     s.set_defaults(func=cmd_schemas)
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:

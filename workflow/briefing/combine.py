@@ -23,7 +23,7 @@ from . import (
     subgroups,
     wording,
 )
-from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS
+from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS, statistic_of
 
 # The printed briefing lists a citation's studies up to this many (config outputs.print_cites_max).
 PRINT_CITES_MAX = 6
@@ -368,9 +368,9 @@ def limitations(
 
     return wording.limitations(
         no_denominator=names(
-            {o["study_id"] for o in outcomes if o["statistic"] == "percent" and not o.get("denominator")}
+            {o["study_id"] for o in outcomes if statistic_of(o).of_denominator and not o.get("denominator")}
         ),
-        unspecified=names({o["study_id"] for o in outcomes if o["statistic"] == "summary_unspecified"}),
+        unspecified=names({o["study_id"] for o in outcomes if statistic_of(o).unspecified}),
         unmapped=names(
             {o["study_id"] for o in outcomes if DOMAINS[o["domain"]].shape == "response" and not o.get("icpr_category")}
         ),
@@ -441,10 +441,15 @@ def build(
     general: list[dict[str, Any]],
     provenance: dict[str, Any],
     surveillance: dict[str, Any] | None = None,
+    *,
+    previous: dict[str, Any] | None = None,
+    note: str | None = None,
 ) -> dict[str, Any]:
-    """The context the templates render; `public_json` cuts briefing.json from it. `surveillance`:
-    the evidence base from the saved searches' records (surveillance_flow.load), which then takes
-    data/identification.csv's place; None where no search has completed."""
+    """The context the templates render, with what changed since the `previous` edition (its
+    briefing.json; None for a first edition, `note` saying why); `public_json` cuts briefing.json
+    from it. `surveillance`: the evidence base from the saved searches' records
+    (surveillance_flow.load), which then takes data/identification.csv's place; None where no
+    search has completed."""
     studies = {s["study_id"]: s for s in tables["studies"]}
     # Validation lets a build through only with one record of how the studies were identified.
     identification = next(iter(tables.get("identification", [])), None)
@@ -463,7 +468,7 @@ def build(
     base = {"surveillance": surveillance} if surveillance else {}
     if surveillance:
         figures += registry.surveillance_figures(surveillance)
-    return base | {
+    context = base | {
         "title": config["title"],
         "subtitle": config.get("subtitle", ""),
         "question": config["question"],
@@ -497,8 +502,24 @@ def build(
         "provenance": provenance,
         "figures": figures,
         "print_cites_max": config.get("outputs", {}).get("print_cites_max", PRINT_CITES_MAX),
-        "changes": changes.compare(None, {}),  # replaced when a previous edition is given
         "vocabulary": vocabulary_context(),
+    }
+    public = public_json(context)
+    what_changed = changes.compare(previous, public, note, config.get("previous_edition"))
+    if surveillance:
+        what_changed = _with_searches(what_changed, changes.surveillance_changes(previous, public))
+    return context | {"changes": what_changed}
+
+
+def _with_searches(what_changed: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+    """What changed with the searches' part, said in its summary too when there is a previous edition."""
+    if what_changed["first_edition"]:
+        return what_changed | {"surveillance": found}
+    said = wording.surveillance_changes(found)
+    return what_changed | {
+        "surveillance": found,
+        "summary": f"{what_changed['summary']} {said}",
+        "short": f"{what_changed['short']} {said}",
     }
 
 
@@ -551,5 +572,5 @@ def public_json(context: dict[str, Any]) -> dict[str, Any]:
         "figures": context["figures"],
         "references": context["references"],
         "statements": [st for s in context["modalities"] for st in s["statements"]] + context["general_statements"],
-        "changes": context.get("changes"),
+        "changes": context.get("changes"),  # None while `build` compares this edition with the previous
     } | ({"surveillance": context["surveillance"]} if context.get("surveillance") else {})

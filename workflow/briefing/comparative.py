@@ -16,7 +16,7 @@ from typing import Any
 
 from . import absolute, numbers
 from .effects import Z_95
-from .vocabulary import EFFECT_MEASURES, event_kind
+from .vocabulary import EFFECT_MEASURES, event_kind, statistic_of
 
 Row = dict[str, Any]
 
@@ -90,7 +90,7 @@ def mean_pairs(outcomes: list[Row], arms: dict[str, Row]) -> list[tuple[Row, Row
     """Pairs of arm means (or mean changes) stated with their SD and the number assessed."""
 
     def usable(o: Row) -> bool:
-        stated = o.get("statistic") in ("mean", "mean_change") and o.get("sd") and o.get("denominator")
+        stated = statistic_of(o).arm_difference and o.get("sd") and o.get("denominator")
         return bool(stated) and not o.get("value_qualifier")
 
     return _pairs(outcomes, arms, usable)
@@ -312,8 +312,6 @@ def pool_stated_ratios(
 
 # --- a stated ratio beside the crude one of the same counts (issue 30, item 7) -------------------
 
-CRUDE_MEASURES = ("OR", "RR")  # a hazard ratio has no crude counterpart in two arms' counts
-
 
 def crude_ratio(stated: Row, computed_rows: list[Row]) -> Row | None:
     """The crude ratio (metafor's escalc, 1/2 added to each cell only for a zero count) of the same
@@ -321,7 +319,8 @@ def crude_ratio(stated: Row, computed_rows: list[Row]) -> Row | None:
     pair, domain, measure and whole group (and time point where both give one), with the arms in
     the stated order; None unless it differs from the stated value at the precision printed."""
     measure, value = stated.get("effect_measure"), stated.get("value_text")
-    if measure not in CRUDE_MEASURES or not str(value or "").replace(".", "", 1).isdigit() or stated.get("subgroup"):
+    crude = measure in EFFECT_MEASURES and EFFECT_MEASURES[measure].crude  # an HR has no crude counterpart
+    if not crude or not str(value or "").replace(".", "", 1).isdigit() or stated.get("subgroup"):
         return None  # a ratio printed as a plain decimal only: "6.2", not a qualified "< 0.5"
     matches = [c for c in computed_rows if _same_outcome(stated, c)]
     if len(matches) != 1:

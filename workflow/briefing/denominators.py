@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import numbers
+from .vocabulary import statistic_of
 
 # Percentages are checked against denominators up to this size (a large trial's arm).
 SEARCH_LIMIT = 5000
@@ -42,7 +43,7 @@ def findings(tables: dict[str, list[dict[str, Any]]], outcomes_file: str = "data
     arms = {a["arm_id"]: a for a in tables.get("arms", [])}
     groups: dict[tuple[Any, ...], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for row, o in enumerate(tables["outcomes"], start=2):
-        if o.get("statistic") == "percent" and o.get("value") is not None and not o.get("denominator"):
+        if statistic_of(o).of_denominator and o.get("value") is not None and not o.get("denominator"):
             if not o.get("value_qualifier") and o.get("study_id") in studies:
                 key = (o["study_id"], o["domain"], o.get("timepoint"), o.get("arm_id"), o.get("subgroup"))
                 groups[key].append((row, o))

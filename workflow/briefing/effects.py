@@ -13,11 +13,9 @@ from statistics import NormalDist
 from typing import Any
 
 from . import numbers
-from .vocabulary import DOMAINS, STATISTICS
+from .vocabulary import DOMAINS, statistic_of
 
 CI_METHOD = "Wilson score"
-# The statistics a level measured over time is drawn from.
-SERIES_STATISTICS = {s.id for s in STATISTICS.where(series=True)}
 LEVEL = 0.95
 # The standard normal quantile of a two-sided 95 % interval, as wilson() computes it.
 Z_95 = NormalDist().inv_cdf(1 - (1 - LEVEL) / 2)
@@ -63,24 +61,10 @@ def proportion_estimate(outcome: dict[str, Any]) -> dict[str, Any] | None:
     stated by the source.
     """
     n = outcome.get("denominator")
-    if not n:
+    counted = statistic_of(outcome).counted(outcome, derive_count) if n else None
+    if counted is None:
         return None
-    if outcome.get("statistic") == "count" and outcome.get("events") is not None:
-        if outcome.get("value_qualifier"):
-            return None  # "about 23", "> 20": nothing is derived from an approximate count or a bound
-        events, derived = outcome["events"], False
-    elif outcome.get("statistic") == "percent" and outcome.get("value") is not None:
-        if outcome.get("events") is not None:
-            events, derived = outcome["events"], False
-        elif outcome.get("value_qualifier"):
-            return None  # a bound ("> 80 %") gives no count
-        else:
-            events = derive_count(outcome["value_text"], n)
-            derived = True
-            if events is None:
-                return None
-    else:
-        return None
+    events, derived = counted
     low, high = wilson(events, n)
     return {
         "events": events,
@@ -112,7 +96,7 @@ def trajectory(outcomes: list[dict[str, Any]], domain: str) -> list[dict[str, An
             continue
         if o.get("value_qualifier"):  # a bound is no point of a trajectory
             continue
-        if o.get("statistic") not in SERIES_STATISTICS:
+        if not statistic_of(o).series:  # drawn only from a level measured over time
             continue
         # Each arm and each subgroup is a series of its own: two arms are never one course over time.
         series.setdefault((o["study_id"], o.get("arm_id") or "", o.get("subgroup") or ""), []).append(o)
@@ -159,7 +143,7 @@ def response_categories(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     responses = {d.id for d in DOMAINS.where(shape="response")}
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for o in outcomes:
-        if o.get("domain") in responses and o.get("statistic") == "percent" and o.get("value") is not None:
+        if o.get("domain") in responses and statistic_of(o).of_denominator and o.get("value") is not None:
             # Each arm's and each subgroup's categories are a group of their own.
             groups.setdefault((o["study_id"], o.get("timepoint"), o.get("arm_id"), o.get("subgroup")), []).append(o)
     result = []

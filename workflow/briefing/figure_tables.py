@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import numbers, wording
-from .vocabulary import STATISTICS
+from .vocabulary import statistic_of
 
 PREDICTION_LABEL = "95 % prediction interval"
 
@@ -62,9 +62,7 @@ def series_name(series: dict[str, Any], studies: dict[str, dict[str, Any]]) -> s
 
 def series_label(series: dict[str, Any], studies: dict[str, dict[str, Any]]) -> str:
     """A study's entry in the legend, with what its points are not."""
-    notes = []
-    if any(p.get("statistic") == "summary_unspecified" for p in series["points"]):
-        notes.append(STATISTICS["summary_unspecified"].word)
+    notes = list(dict.fromkeys(statistic_of(p).word for p in series["points"] if statistic_of(p).unspecified))
     if not has_sd(series):
         notes.append("no SD")
     if not joined(series):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import importance, numbers
-from .vocabulary import DOMAINS
+from .vocabulary import DOMAINS, statistic_of
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ def items(
                 est["ci_high"],
                 counts=(_count(o),),
             )
-        elif o.get("statistic") in ("mean", "median", "summary_unspecified") and o.get("value") is not None:
+        elif statistic_of(o).series and o.get("value") is not None:
             item = Item(outcome, "continuous", o["label"], scale=o.get("unit"))
         else:
             continue

@@ -15,6 +15,7 @@ Egger's regression test (regtest).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -22,10 +23,10 @@ import numpy as np
 from scipy import optimize, special, stats
 from statsmodels.regression.linear_model import WLS
 from statsmodels.stats.meta_analysis import combine_effects
-from statsmodels.stats.proportion import proportion_confint
 from statsmodels.tools.numdiff import approx_hess3
 
 from .models import PooledResult
+from .vocabulary import EFFECT_MEASURES
 
 METHODS = ("REML", "DL", "PM", "FE")
 
@@ -84,8 +85,14 @@ def escalc_raw(events: Any, n: Any, add: float = 0.5, vtype: str = "LS") -> tupl
 
 # --- effect sizes between two arms (metafor escalc; arm 1 = treatment, arm 2 = control) -------
 
-RATIO_MEASURES = ("RR", "OR", "HR")  # pooled as logs, reported as ratios
-COMPARISON_MEASURES = (*RATIO_MEASURES, "RD", "MD")
+COMPARISON_MEASURES = ("RR", "OR", "HR", "RD", "MD")  # ratios (EffectMeasure.ratio) pooled as logs
+# escalc's effect sizes of two arms' counts (a/b events/non-events in arm 1, c/d in arm 2) and
+# their sampling variances (vtype="LS"), by metafor's name of the measure.
+_ESCALC_2X2: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+    "RR": lambda a, b, c, d, n1, n2, p1, p2: (np.log(p1) - np.log(p2), 1 / a - 1 / n1 + 1 / c - 1 / n2),
+    "OR": lambda a, b, c, d, n1, n2, p1, p2: (np.log(a / b) - np.log(c / d), 1 / a + 1 / b + 1 / c + 1 / d),
+    "RD": lambda a, b, c, d, n1, n2, p1, p2: (p1 - p2, p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2),
+}
 
 
 def escalc_2x2(measure: str, ai: Any, n1i: Any, ci: Any, n2i: Any, add: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +102,7 @@ def escalc_2x2(measure: str, ai: Any, n1i: Any, ci: Any, n2i: Any, add: float = 
     escalc's defaults (add=1/2, to="only0"): a study with a zero cell (no events or no non-events
     in either arm) gets `add` in all four cells. That holds for RD too: escalc switches add off
     only for AS, PHI and a few others. Studies with no events in both arms stay (drop00=FALSE)."""
-    if measure not in ("RR", "OR", "RD"):
+    if measure not in _ESCALC_2X2:
         raise ValueError(f"measure must be 'RR', 'OR' or 'RD', not {measure!r}")
     if not add >= 0:
         raise ValueError("add must be >= 0")
@@ -109,12 +116,7 @@ def escalc_2x2(measure: str, ai: Any, n1i: Any, ci: Any, n2i: Any, add: float = 
     n1, n2 = a + b, c + d
     p1, p2 = a / n1, c / n2
     with np.errstate(divide="ignore", invalid="ignore"):  # add=0 with a zero cell; refused below
-        if measure == "RR":
-            yi, vi = np.log(p1) - np.log(p2), 1 / a - 1 / n1 + 1 / c - 1 / n2
-        elif measure == "OR":
-            yi, vi = np.log(a / b) - np.log(c / d), 1 / a + 1 / b + 1 / c + 1 / d
-        else:
-            yi, vi = p1 - p2, p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+        yi, vi = _ESCALC_2X2[measure](a, b, c, d, n1, n2, p1, p2)
     if not (np.all(np.isfinite(yi)) and np.all(np.isfinite(vi))):
         raise ValueError(f"{measure} is undefined for a study with a zero cell unless add > 0")
     return yi, vi
@@ -321,38 +323,14 @@ def pool(
     with np.errstate(invalid="ignore", divide="ignore"):
         sm = combine_effects(y, v, method_re="dl")
     q, df = float(sm.q), k - 1
-    dl = max(0.0, float(sm.tau2))  # metafor truncates DL at 0; statsmodels does not
-    if method == "FE":
-        tau2 = 0.0
-    elif method == "DL":
-        tau2 = dl
-    elif method == "PM":
-        tau2 = _tau2_pm(y, v)
-    else:
-        tau2 = _tau2_reml(y, v, start=dl)  # DL is a good, cheap starting value
-
+    tau2 = _tau2(y, v, method, max(0.0, float(sm.tau2)))  # metafor truncates DL at 0; statsmodels does not
     w = 1 / (v + tau2)
     est = float((w * y).sum() / w.sum())
-    se = se_wald = float(np.sqrt(1 / w.sum()))
-    alpha = 1 - level
-    if ci == "wald":
-        crit = float(stats.norm.ppf(1 - alpha / 2))
-    else:  # metafor test="knha": scale by the weighted residual variance, t_{k-1}
-        scale = float((w * (y - est) ** 2).sum() / df)
-        se *= float(np.sqrt(max(scale, 1.0) if ci == "hksj_adhoc" else scale))
-        crit = float(stats.t.ppf(1 - alpha / 2, df))
-
-    q_i2 = max(0.0, (q - df) / q) * 100 if q > 0 else 0.0
-    if method == "FE":
-        i2_value, h2 = q_i2, q / df
-        pi_low = pi_high = tau2_low = tau2_high = None
-    else:  # metafor: I² relative to the "typical" within-study variance s²
-        w0 = 1 / v
-        s2 = df * w0.sum() / (w0.sum() ** 2 - (w0**2).sum())
-        i2_value, h2 = (100 * tau2 / (tau2 + s2), (tau2 + s2) / s2) if i2 == "tau2" else (q_i2, q / df)
-        pi_low, pi_high = prediction_interval(est, se_wald, tau2, k, pi, level)
-        tau2_low, tau2_high = tau2_qprofile_ci(y, v, level)
-
+    se_wald = float(np.sqrt(1 / w.sum()))
+    se, crit = _scaled_se(w, y, est, se_wald, df, ci, level)
+    i2_value, h2, pi_low, pi_high, tau2_low, tau2_high = _heterogeneity(
+        y, v, q, tau2, est, se_wald, method, pi, i2, level
+    )
     return PooledResult(
         method=method,
         k=k,
@@ -375,6 +353,56 @@ def pool(
         tau2_ci_low=tau2_low,
         tau2_ci_high=tau2_high,
     )
+
+
+def _tau2(y: np.ndarray, v: np.ndarray, method: str, dl: float) -> float:
+    if method == "FE":
+        return 0.0
+    if method == "DL":
+        return dl
+    if method == "PM":
+        return _tau2_pm(y, v)
+    return _tau2_reml(y, v, start=dl)  # DL is a good, cheap starting value
+
+
+def _scaled_se(
+    w: np.ndarray, y: np.ndarray, est: float, se: float, df: int, ci: str, level: float
+) -> tuple[float, float]:
+    """The estimate's SE and the critical value of its CI."""
+    alpha = 1 - level
+    if ci == "wald":
+        return se, float(stats.norm.ppf(1 - alpha / 2))
+    # metafor test="knha": scale by the weighted residual variance, t_{k-1}
+    scale = float((w * (y - est) ** 2).sum() / df)
+    se *= float(np.sqrt(max(scale, 1.0) if ci == "hksj_adhoc" else scale))
+    return se, float(stats.t.ppf(1 - alpha / 2, df))
+
+
+def _heterogeneity(
+    y: np.ndarray,
+    v: np.ndarray,
+    q: float,
+    tau2: float,
+    est: float,
+    se_wald: float,
+    method: str,
+    pi: str,
+    i2: str,
+    level: float,
+) -> tuple[float, float, float | None, float | None, float | None, float | None]:
+    """I², H², the prediction interval and tau²'s CI (none of the last for a fixed effect)."""
+    k = len(y)
+    df = k - 1
+    q_i2 = max(0.0, (q - df) / q) * 100 if q > 0 else 0.0
+    if method == "FE":
+        return q_i2, q / df, None, None, None, None
+    # metafor: I² relative to the "typical" within-study variance s²
+    w0 = 1 / v
+    s2 = df * w0.sum() / (w0.sum() ** 2 - (w0**2).sum())
+    i2_value, h2 = (100 * tau2 / (tau2 + s2), (tau2 + s2) / s2) if i2 == "tau2" else (q_i2, q / df)
+    pi_low, pi_high = prediction_interval(est, se_wald, tau2, k, pi, level)
+    tau2_low, tau2_high = tau2_qprofile_ci(y, v, level)
+    return i2_value, h2, pi_low, pi_high, tau2_low, tau2_high
 
 
 def _checked(yi: Any, vi: Any, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -448,7 +476,7 @@ def pool_comparisons(
     if measure not in COMPARISON_MEASURES:
         raise ValueError(f"measure must be one of {COMPARISON_MEASURES}, not {measure!r}")
     res = pool(yi, vi, method=method, knapp_hartung=knapp_hartung, level=level, **options)
-    if measure not in RATIO_MEASURES:
+    if not EFFECT_MEASURES[measure].ratio:
         return replace(res, measure=measure)
     return replace(res, measure=measure, transform="log", **_back_transformed(res, np.exp, "_ratio"))
 
@@ -469,21 +497,6 @@ def pool_means(
     if np.any(nn < 1) or np.any(sd <= 0):
         raise ValueError("every study needs n >= 1 and sd > 0")
     return pool(mu, sd**2 / nn, method=method, knapp_hartung=knapp_hartung, level=level, **options)
-
-
-# --- single-study intervals (a study reported unpooled) ----------------------------------------
-
-
-def _check_one(events: int, n: int) -> None:
-    if n < 1 or events < 0 or events > n:
-        raise ValueError("need n >= 1 and 0 <= events <= n")
-
-
-def clopper_pearson_ci(events: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) interval."""
-    _check_one(events, n)
-    low, high = proportion_confint(events, n, alpha=1 - level, method="beta")
-    return float(low), float(high)
 
 
 # --- one-step binomial-normal model (metafor rma.glmm, measure "PLO") --------------------------
@@ -640,6 +653,24 @@ def pool_proportions_glmm(
 
     if np.all(x == 0) or np.all(x == m):
         return fallback("the ML estimate does not exist: every study has 0 events, or every study only events")
+    fit, args = _glmm_fit(x, m, nagq, maxiter, ivr)
+    if not fit.success:
+        return fallback(f"the optimiser did not converge: {fit.message}")
+    mu, tau = float(fit.x[0]), abs(float(fit.x[1]))
+    if not (np.isfinite(mu) and np.isfinite(tau)) or abs(mu) > 30 or tau**2 > 100:
+        return fallback("the estimate ran off towards a boundary: |logit| above 30 or tau² above 100")
+    info = approx_hess3(np.array([mu, tau]), _glmm_negloglik, args=args)
+    if not np.all(np.isfinite(info)) or np.any(np.linalg.eigvalsh(info) <= 0):
+        return fallback("the information matrix is not positive definite")
+    se = float(np.sqrt(np.linalg.inv(info)[0, 0]))
+    loglik = -float(fit.fun)
+    return _proportion_pool("GLMM", len(x), mu, se, tau**2, level, ci, pi, converged=True, message="", loglik=loglik)
+
+
+def _glmm_fit(
+    x: np.ndarray, m: np.ndarray, nagq: int, maxiter: int, ivr: ProportionPool
+) -> tuple[Any, tuple[Any, ...]]:
+    """The ML fit of (mu, tau) from the inverse-variance result, and the likelihood's arguments."""
     nodes, weights = np.polynomial.hermite.hermgauss(nagq)
     args = (x, m, nodes, weights)
     start = np.array([ivr.estimate, max(np.sqrt(ivr.tau2), 0.1)])
@@ -656,17 +687,7 @@ def pool_proportions_glmm(
             "maxiter": maxiter,
         },
     )
-    if not fit.success:
-        return fallback(f"the optimiser did not converge: {fit.message}")
-    mu, tau = float(fit.x[0]), abs(float(fit.x[1]))
-    if not (np.isfinite(mu) and np.isfinite(tau)) or abs(mu) > 30 or tau**2 > 100:
-        return fallback("the estimate ran off towards a boundary: |logit| above 30 or tau² above 100")
-    info = approx_hess3(np.array([mu, tau]), _glmm_negloglik, args=args)
-    if not np.all(np.isfinite(info)) or np.any(np.linalg.eigvalsh(info) <= 0):
-        return fallback("the information matrix is not positive definite")
-    se = float(np.sqrt(np.linalg.inv(info)[0, 0]))
-    loglik = -float(fit.fun)
-    return _proportion_pool("GLMM", len(x), mu, se, tau**2, level, ci, pi, converged=True, message="", loglik=loglik)
+    return fit, args
 
 
 def glmm_pooled_result(events: Any, n: Any, fit: ProportionPool) -> PooledResult:
@@ -898,32 +919,9 @@ def meta_regression(
     df = k - p
     if knapp_hartung:  # metafor test="knha": vb scaled by the weighted RSS/(k-p), t and F tests
         vb = vb * float((w * (y - X @ beta) ** 2).sum() / df)
-        crit = float(stats.t.ppf(1 - (1 - level) / 2, df))
-    else:
-        crit = float(stats.norm.ppf(1 - (1 - level) / 2))
-    se = np.sqrt(np.diag(vb))
-    stat = beta / se
-    pval = 2 * (stats.t.sf(np.abs(stat), df) if knapp_hartung else stats.norm.sf(np.abs(stat)))
-    coefs = [
-        Coefficient(name, float(b), float(s), float(t), float(pv), float(b - crit * s), float(b + crit * s))
-        for name, b, s, t, pv in zip(("intrcpt", "x"), beta, se, stat, pval, strict=True)
-    ]
-    qm = float(beta[1] ** 2 / vb[1, 1])  # the slope's Wald test: z² (or F = t² with KH)
-    qm_df, qm_p = ((1, df), float(stats.f.sf(qm, 1, df))) if knapp_hartung else ((1,), float(stats.chi2.sf(qm, 1)))
+    coefs, qm, qm_df, qm_p = _coefficients(beta, vb, df, knapp_hartung, level)
 
-    P0 = _projection(X, 1 / v)
-    qe = max(0.0, float(y @ P0 @ y))  # residual heterogeneity always with 1/vi weights
-    vt = df / np.trace(P0)  # metafor's "typical" sampling variance with moderators
-    if method == "FE":
-        i2, h2 = max(0.0, 100 * (qe - df) / qe) if qe > 0 else 0.0, qe / df
-        tau2_se, r2 = None, None
-    else:
-        i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
-        P = _projection(X, w)
-        tau2_se = float(np.sqrt(2 / np.sum(P * P))) if method == "REML" else None
-        # R²: against the intercept-only model, its tau² estimated the same way
-        tau2_re = _tau2_mods(y, v, X[:, :1], method, threshold)
-        r2 = 0.0 if tau2_re == 0 else max(0.0, 100 * (tau2_re - tau2) / tau2_re)
+    qe, i2, h2, tau2_se, r2 = _residual_heterogeneity(y, v, X, w, tau2, method, threshold)
     return MetaRegressionResult(
         method=method,
         k=k,
@@ -942,6 +940,41 @@ def meta_regression(
         qm_p=qm_p,
         test="t" if knapp_hartung else "z",
     )
+
+
+def _coefficients(
+    beta: np.ndarray, vb: np.ndarray, df: int, knapp_hartung: bool, level: float
+) -> tuple[list[Coefficient], float, tuple[int, ...], float]:
+    """The intercept and slope with their tests and CIs, and the slope's omnibus test (QM)."""
+    crit = float(stats.t.ppf(1 - (1 - level) / 2, df) if knapp_hartung else stats.norm.ppf(1 - (1 - level) / 2))
+    se = np.sqrt(np.diag(vb))
+    stat = beta / se
+    pval = 2 * (stats.t.sf(np.abs(stat), df) if knapp_hartung else stats.norm.sf(np.abs(stat)))
+    coefs = [
+        Coefficient(name, float(b), float(s), float(t), float(pv), float(b - crit * s), float(b + crit * s))
+        for name, b, s, t, pv in zip(("intrcpt", "x"), beta, se, stat, pval, strict=True)
+    ]
+    qm = float(beta[1] ** 2 / vb[1, 1])  # the slope's Wald test: z² (or F = t² with KH)
+    qm_df, qm_p = ((1, df), float(stats.f.sf(qm, 1, df))) if knapp_hartung else ((1,), float(stats.chi2.sf(qm, 1)))
+    return coefs, qm, qm_df, qm_p
+
+
+def _residual_heterogeneity(
+    y: np.ndarray, v: np.ndarray, X: np.ndarray, w: np.ndarray, tau2: float, method: str, threshold: float
+) -> tuple[float, float, float, float | None, float | None]:
+    """QE, I², H², tau²'s SE and R² of a meta-regression (metafor's rma with mods)."""
+    df = len(y) - X.shape[1]
+    P0 = _projection(X, 1 / v)
+    qe = max(0.0, float(y @ P0 @ y))  # residual heterogeneity always with 1/vi weights
+    vt = df / np.trace(P0)  # metafor's "typical" sampling variance with moderators
+    if method == "FE":
+        return qe, max(0.0, 100 * (qe - df) / qe) if qe > 0 else 0.0, qe / df, None, None
+    P = _projection(X, w)
+    tau2_se = float(np.sqrt(2 / np.sum(P * P))) if method == "REML" else None
+    # R²: against the intercept-only model, its tau² estimated the same way
+    tau2_re = _tau2_mods(y, v, X[:, :1], method, threshold)
+    r2 = 0.0 if tau2_re == 0 else max(0.0, 100 * (tau2_re - tau2) / tau2_re)
+    return qe, 100 * tau2 / (vt + tau2), tau2 / vt + 1, tau2_se, r2
 
 
 # --- small-study effects (metafor regtest, predictor "sei") ------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import wording
-from .vocabulary import DOMAINS
+from .vocabulary import DOMAINS, statistic_of
 
 DEFAULT_WINDOW = {"label": "time point not stated", "min_days": None, "max_days": None}
 # The GLMM and the inverse-variance REML result differ "materially" when their estimates, or the
@@ -103,7 +103,7 @@ def _comparable(
         if o["outcome_id"] in estimates:
             kind = "proportion"
         elif (
-            o["statistic"] == "mean"
+            statistic_of(o).mean
             and o.get("sd") is not None
             and o.get("denominator")
             and not o.get("value_qualifier")  # a bound cannot be pooled

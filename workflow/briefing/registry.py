@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from . import messages, numbers, wording
-from .vocabulary import COMPARISON_COLUMNS
+from .vocabulary import COMPARISON_COLUMNS, statistic_of
 from .wording import design_counts
 
 Entry = dict[str, Any]
@@ -216,7 +216,7 @@ def _as_printed(m: str, o: dict[str, Any]) -> list[Entry]:
     """A percentage kept as printed (`as_printed`) that its stated count does not reproduce: the
     exact percentage of that count, which the briefing prints beside it ("10/16 is 62.5 %")."""
     est = o.get("estimate")
-    if not (est and o.get("as_printed") and o["statistic"] == "percent" and not o.get("value_qualifier")):
+    if not (est and o.get("as_printed") and statistic_of(o).of_denominator and not o.get("value_qualifier")):
         return []
     if numbers.reproduces(est["events"], est["n"], o["value_text"]):
         return []

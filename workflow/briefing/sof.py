@@ -256,13 +256,6 @@ def _derived_overall_rows(
     p = importance.classify(first, outcomes_list)
     size = analysed(parts, studies, arms)
     several = len({g["study_id"] for g, _ in derived}) > 1
-
-    def effect(g: dict[str, Any], group: list[dict[str, Any]]) -> str:
-        texts = " + ".join(f"{o['icpr_category']} {o['value_text']} %" for o in group)
-        unstated = "" if group[0].get("denominator") else "; denominator not stated; no CI computable"
-        who = (f"{studies[g['study_id']]['short_name']}: " if several else "") + wording.group_prefix(group[0])
-        return f"{who}{g['derived_overall']['value_text']} % (derived: {texts}{unstated})"
-
     rating = ratings.get(body_of(first, summary))
     treatment = wording.lower_first(summary["modality"]["name"])
     return [
@@ -280,7 +273,7 @@ def _derived_overall_rows(
             "studies": size["studies"],
             "study_ids": sorted({g["study_id"] for g, _ in derived}),
             "outcome_ids": [o["outcome_id"] for o in parts],
-            "effect": "; ".join(effect(g, group) for g, group in derived),
+            "effect": "; ".join(_derived_effect(g, group, studies, several) for g, group in derived),
             "pooled": False,
             "certainty": rating,
             "marks": list(marks.get(body_of(first, summary), {}).values()),
@@ -295,6 +288,16 @@ def _derived_overall_rows(
             "rank": importance.sort_key(p, DOMAINS.order(first["domain"])) + (0,),
         }
     ]
+
+
+def _derived_effect(
+    g: dict[str, Any], group: list[dict[str, Any]], studies: dict[str, dict[str, Any]], several: bool
+) -> str:
+    """A derived overall response with the categories it sums ("62 % (derived: complete 20 % + ...)")."""
+    texts = " + ".join(f"{o['icpr_category']} {o['value_text']} %" for o in group)
+    unstated = "" if group[0].get("denominator") else "; denominator not stated; no CI computable"
+    who = (f"{studies[g['study_id']]['short_name']}: " if several else "") + wording.group_prefix(group[0])
+    return f"{who}{g['derived_overall']['value_text']} % (derived: {texts}{unstated})"
 
 
 DEFINITION_OVERALL = "ICPR overall response"
@@ -327,7 +330,6 @@ def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> dict[s
     trial or a systematic review states its effect between arms (Saito 2019's pooled OR), the row
     gives that instead and is no gap."""
     stated = _stated_elsewhere(p, summary)
-    studies = {s["study_id"]: s for s in summary["primary_studies"] + summary.get("reviews", [])}
     treatment = wording.lower_first(summary["modality"]["name"])
     row = {
         "domain": p.domain,
@@ -354,8 +356,14 @@ def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> dict[s
         "not_reported": True,
         "rank": importance.sort_key(p, DOMAINS.order(p.domain)) + (0,),
     }
-    if not stated:
-        return row
+    return row | _stated_row(p, summary, stated, treatment) if stated else row
+
+
+def _stated_row(
+    p: importance.Prespecified, summary: dict[str, Any], stated: list[dict[str, Any]], treatment: str
+) -> dict[str, Any]:
+    """A prespecified outcome's row from the between-arm effects trials or reviews state."""
+    studies = {s["study_id"]: s for s in summary["primary_studies"] + summary.get("reviews", [])}
     # The certainty of the stated effects' body of evidence, where they share one (bodies.py).
     ratings = [c.get("certainty") for c in stated]
     rating = ratings[0] if ratings[0] and all(r == ratings[0] for r in ratings) else None
@@ -375,7 +383,7 @@ def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> dict[s
         if rating and len(stated) == 1 and first["arm_id"] in arms and first["comparator_arm_id"] in arms
         else wording.sof_conclusion(rating, treatment, p.domain, p.label)
     )
-    return row | {
+    return {
         "body": rating["key"] if rating else "",
         "certainty": rating,
         "participants_text": "as the sources state",

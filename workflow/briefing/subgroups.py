@@ -66,15 +66,7 @@ def analyse(
         fit = _pool(kind, {key: [col[i] for i in idx] for key, col in data.items()}, options)
         # `rows`: the subgroup's studies as indices into the pooled result's data (analyses_export).
         subgroups.append({"subgroup": g, "k": len(idx), "rows": idx} | fit)
-    # Test for subgroup differences (Cochrane Handbook 10.11.3.1): Q between the subgroups'
-    # random-effects estimates on the analysis scale, chi² on G - 1 df.
-    w = [1 / s["se"] ** 2 for s in subgroups]
-    mean = sum(wi * s["logit_or_mean"] for wi, s in zip(w, subgroups, strict=True)) / sum(w)
-    q = float(sum(wi * (s["logit_or_mean"] - mean) ** 2 for wi, s in zip(w, subgroups, strict=True)))
-    df = len(subgroups) - 1
-    from scipy import stats
-
-    p = float(stats.chi2.sf(q, df))
+    q, df, p = _difference_test(subgroups)
     regression = None
     x = [values[i] for i in keep]
     if all(isinstance(v, (int, float)) for v in x) and len(set(x)) > 1:
@@ -82,8 +74,33 @@ def analyse(
         hksj = options.get("ci", "hksj") != "wald"
         regression = meta.meta_regression(yi, vi, x, method="REML", knapp_hartung=hksj).to_dict()
         regression |= {"rows": keep, "moderator": x}  # what it was fitted on (analyses_export)
-    scale = "proportion" if kind == "proportion" else "mean"
-    table = {
+    table = _table(name, subgroups, "proportion" if kind == "proportion" else "mean")
+    return base | {
+        "done": True,
+        "subgroups": subgroups,
+        "q_between": q,
+        "df": df,
+        "p": p,
+        "meta_regression": regression,
+        "table": table,
+        "text": wording.subgroups_done(name, q, df, p, regression, spec, missing, kind),
+    }
+
+
+def _difference_test(subgroups: list[dict[str, Any]]) -> tuple[float, int, float]:
+    """Test for subgroup differences (Cochrane Handbook 10.11.3.1): Q between the subgroups'
+    random-effects estimates on the analysis scale, chi² on G - 1 df."""
+    w = [1 / s["se"] ** 2 for s in subgroups]
+    mean = sum(wi * s["logit_or_mean"] for wi, s in zip(w, subgroups, strict=True)) / sum(w)
+    q = float(sum(wi * (s["logit_or_mean"] - mean) ** 2 for wi, s in zip(w, subgroups, strict=True)))
+    df = len(subgroups) - 1
+    from scipy import stats
+
+    return q, df, float(stats.chi2.sf(q, df))
+
+
+def _table(name: str, subgroups: list[dict[str, Any]], scale: str) -> dict[str, Any]:
+    return {
         "caption": f"Subgroups by {name}",
         "columns": ["Subgroup", "Studies", "Estimate [95 % CI]", "τ²"],
         "rows": [
@@ -95,16 +112,6 @@ def analyse(
             }
             for s in subgroups
         ],
-    }
-    return base | {
-        "done": True,
-        "subgroups": subgroups,
-        "q_between": q,
-        "df": df,
-        "p": p,
-        "meta_regression": regression,
-        "table": table,
-        "text": wording.subgroups_done(name, q, df, p, regression, spec, missing, kind),
     }
 
 

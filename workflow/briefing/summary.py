@@ -7,6 +7,7 @@ the JSON it writes. Nothing here formats HTML: templates do that.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from . import (
@@ -62,6 +63,39 @@ def _role_texts(
 
 def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     """The whole summary of one modality from its evidence slice (see evidence.write_slice)."""
+    p = _parts(evidence)
+    result = _studies_part(evidence, p) | _findings_part(evidence, p)
+    result = _with_comparisons(evidence, p, result)
+    return result | {"main_pain": _main_pain(result, p.settings)}
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What build_summary computes once and its parts share."""
+
+    modality_id: str
+    settings: dict[str, Any]
+    windows: dict[str, Any]
+    studies: list[dict[str, Any]]
+    primary: list[dict[str, Any]]
+    primary_ids: set[str]
+    arms: dict[str, dict[str, Any]]
+    outcomes: list[dict[str, Any]]
+    estimates: dict[str, Any]
+    own: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+    trajectories: dict[str, Any]
+    computed: list[dict[str, Any]]
+    differences: list[dict[str, Any]]
+    stated_comparisons: list[dict[str, Any]]
+    paired: set[str]
+    single: list[dict[str, Any]]
+    pooled: list[dict[str, Any]]
+    body_list: list[dict[str, Any]]
+    ratings: list[dict[str, Any]]
+
+
+def _parts(evidence: dict[str, Any]) -> _Parts:
     modality_id = evidence["modality_id"]
     windows = evidence.get("settings", {}).get("timepoint_windows", {})
     studies = evidence["studies"]
@@ -84,69 +118,88 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
     pooled = _figure_ids(pooling.pool_outcomes(single, estimates, windows, by_id, settings, modality_id), modality_id)
     body_list = _bodies(evidence, outcomes, pooled, arms, settings)
     ratings = certainty.rate_bodies(body_list, evidence["certainty"], settings, evidence.get("scales"))
-    study_names = {s["study_id"]: s for s in studies}
-    scales = {sc["scale_id"]: sc for sc in evidence.get("scales", [])}
-    result = {
-        "modality_id": modality_id,
+    return _Parts(
+        modality_id, settings, windows, studies, primary, primary_ids, arms, outcomes, estimates, own, groups,
+        trajectories, computed, differences, stated_comparisons, paired, single, pooled, body_list, ratings,
+    )  # fmt: skip
+
+
+def _studies_part(evidence: dict[str, Any], p: _Parts) -> dict[str, Any]:
+    """The studies, their patients and arms, and the comparisons they state or the build computes."""
+    primary, arms, outcomes = p.primary, p.arms, p.outcomes
+    return {
+        "modality_id": p.modality_id,
         "modality": evidence["modality"],
         # Without a primary study, a systematic review's pooled results are still figures.
         "kind": "quantitative" if primary else ("review" if _review_figures(evidence) else "narrative"),
         "primary_studies": primary,
-        "reviews": _by_year([s for s in studies if DESIGNS[s["design"]].review]),
+        "reviews": _by_year([s for s in p.studies if DESIGNS[s["design"]].review]),
         "review_results": _review_results(evidence),
-        "patients": _patients(_with_figures(primary, outcomes, evidence), arms, modality_id),
-        "patients_unstated": _arms_unstated(arms, modality_id),
+        "patients": _patients(_with_figures(primary, outcomes, evidence), arms, p.modality_id),
+        "patients_unstated": _arms_unstated(arms, p.modality_id),
         "patients_not_stated": [s["study_id"] for s in primary if s.get("patients_stated") is False],
-        "comparator_in": _comparator_in(evidence, modality_id, primary_ids),
+        "comparator_in": _comparator_in(evidence, p.modality_id, p.primary_ids),
         "arms": list(arms.values()),
-        "comparisons": stated_comparisons,
+        "comparisons": p.stated_comparisons,
         "computed_comparisons": [
             c | {"text": wording.computed_comparison(c, arms), "scope": wording.comparison_scope(c, arms)}
-            for c in computed
+            for c in p.computed
         ],
         "computed_differences": [
             c | {"text": wording.computed_difference(c), "scope": wording.comparison_scope(c, arms)}
-            for c in differences
+            for c in p.differences
         ],
         "designs": wording.design_summary(_with_figures(primary, outcomes, evidence)),
+    }
+
+
+def _findings_part(evidence: dict[str, Any], p: _Parts) -> dict[str, Any]:
+    """The outcomes, what was pooled and rated, and the figures and sentences that show them."""
+    outcomes, estimates, ratings, primary = p.outcomes, p.estimates, p.ratings, p.primary
+    study_names = {s["study_id"]: s for s in p.studies}
+    scales = {sc["scale_id"]: sc for sc in evidence.get("scales", [])}
+    evidence_size = ("domain", "participants", "enrolled", "studies", "i2", "events", "printed")
+    return {
         "outcomes": outcomes,
         "estimates": estimates,
-        "response_groups": groups,
-        "trajectories": trajectories,
-        "pooled": pooled,
+        "response_groups": p.groups,
+        "trajectories": p.trajectories,
+        "pooled": p.pooled,
         "certainty": ratings,
         # The rule's inputs stay here; the summary keeps the counts the proposals name.
-        "evidence_size": {
-            b["key"]: {
-                k: b.get(k) for k in ("domain", "participants", "enrolled", "studies", "i2", "events", "printed")
-            }
-            for b in body_list
-        },
+        "evidence_size": {b["key"]: {k: b.get(k) for k in evidence_size} for b in p.body_list},
         "figures": _figures(
-            modality_id, groups, trajectories, pooled, outcomes, estimates, study_names, scales, evidence
+            p.modality_id, p.groups, p.trajectories, p.pooled, outcomes, estimates, study_names, scales, evidence
         ),
         "sentences": _sentences(
-            {"modality_id": modality_id, "comparators": bodies.comparators(evidence.get("arms", []))},
+            {"modality_id": p.modality_id, "comparators": bodies.comparators(evidence.get("arms", []))},
             primary,
             outcomes,
             estimates,
             ratings,
             evidence["modality"],
-            stated_comparisons,
+            p.stated_comparisons,
         ),
         "statements": evidence["statements"],
-        "unpooled": pooling.unpooled(single, estimates, windows, pooled) + pooling.compared(own, paired),
-        "findings": {c.id: _role_texts(primary_ids, own, estimates, c.id) for c in COMPARISON_COLUMNS},
+        "unpooled": pooling.unpooled(p.single, estimates, p.windows, p.pooled) + pooling.compared(p.own, p.paired),
+        "findings": {c.id: _role_texts(p.primary_ids, p.own, estimates, c.id) for c in COMPARISON_COLUMNS},
         "overall_certainty": min(certainty.assessed(ratings), key=lambda r: r["level"], default=None),
         "comparators": bodies.comparators(evidence.get("arms", [])),
-        "prespecified": _prespecified(settings, modality_id, pooled),
+        "prespecified": _prespecified(p.settings, p.modality_id, p.pooled),
         "risk_of_bias": risk_of_bias.summarise(evidence.get("risk_of_bias", []), primary),
     }
+
+
+def _with_comparisons(evidence: dict[str, Any], p: _Parts, result: dict[str, Any]) -> dict[str, Any]:
+    """The summaries of findings between arms (computed, stated, pooled), their forest plots and
+    the modality's SoF and profile, which read the rest of the summary."""
+    arms, ratings, modality_id = p.arms, p.ratings, p.modality_id
     options = pooling.meta_options(evidence.get("settings"))
     baselines = evidence.get("baseline_risks", [])
     sof_comparisons = _comparative_sof(result["computed_comparisons"], arms, ratings, baselines, modality_id, options)
     by_id = {c["comparison_id"]: c for c in result["computed_comparisons"]}
     rob = evidence.get("risk_of_bias", [])
+    study_names = {s["study_id"]: s for s in p.studies}
     forests = [
         f for row in sof_comparisons if row["figure_id"] for f in comparison_forest(row, by_id, study_names, rob)
     ]
@@ -161,12 +214,12 @@ def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
         "sof": sof.rows_for_modality(result, evidence.get("settings")),
         "sof_comparisons": sof_comparisons,
         "sof_differences": sof_differences,
-        "sof_stated": _stated_sof(stated, every_arm, {st["study_id"]: st for st in primary}),
+        "sof_stated": _stated_sof(stated, every_arm, {st["study_id"]: st for st in p.primary}),
         "comparison_figures": forests,
     }
     between = sof_comparisons + sof_differences + result["sof_stated"]
     result["sof"]["profile"] = sof.profile_outcomes(result["sof"], between, result, evidence.get("settings"))
-    return result | {"main_pain": _main_pain(result, settings)}
+    return result
 
 
 def _pooled_ratios(
@@ -616,48 +669,71 @@ def _bodies(
         in_body = {o["outcome_id"] for o in own}
         body_pooled = [p for p in pooled if p["domain"] == domain and set(p["outcome_ids"]) <= in_body]
         members = [studies[sid] for sid in study_ids]
-        size = evidence_size(own, members, body_pooled, arms, settings).get(domain) or {
-            "participants": None,
-            "studies": len(study_ids),
-            "i2": None,
-            "items": [],
-            "events": None,
-            "egger": [],
-        }
-        by_study = _participants_by_study(members, own, all_arms, comparator)
-        # The proposals count only participants the sources state (never enrolled for assessed).
-        size["participants"] = None if None in by_study.values() else sum(by_study.values())
-        size["enrolled"] = sum(s.get("patients") or 0 for s in members) or None
-        result.append(
-            size
-            | {
-                "key": body_key,
-                "domain": domain,
-                "comparator_id": comparator,
-                "question": comparator,
-                "study_ids": study_ids,
-                "studies": len(study_ids),
-                "designs": wording.design_summary(members),
-                "design_ids": {s["study_id"]: s["design"] for s in members},
-                "start": bodies.start(members, robins, alone=comparator == bodies.ALONE),
-                "pooled": body_pooled,
-                "outcome_study": {o["outcome_id"]: o["study_id"] for o in own},
-                "risk_of_bias": [r for r in rob_rows if r["study_id"] in study_ids],
-                "participants_by_study": by_study,
-                "study_rows": {sid: studies[sid] for sid in study_ids},
-                # The search record judges publication bias where Egger's test cannot run.
-                "search": (evidence.get("identification") or [None])[0],
-                "participants_text": wording.body_participants(by_study, members),
-                "printed": wording.body_participant_counts(by_study, members),
-                "label": wording.body_label(
-                    domain,
-                    [a["label"] for a in all_arms if a["study_id"] in study_ids and a.get("role") == "comparator"]
-                    if comparator
-                    else [],
-                ),
-            }
-        )
+        size = _body_size(own, members, body_pooled, arms, settings, domain, comparator, all_arms)
+        by_study = size.pop("by_study")
+        facts = _body_facts(evidence, body_key, comparator, members, own, robins, by_study)
+        result.append(size | facts | {"domain": domain, "pooled": body_pooled, "participants_by_study": by_study})
     return result
+
+
+def _body_size(
+    own: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+    body_pooled: list[dict[str, Any]],
+    arms: dict[str, dict[str, Any]],
+    settings: dict[str, Any],
+    domain: str,
+    comparator: str,
+    all_arms: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A body's size as the proposals read it, with its participants by study ("by_study")."""
+    size = evidence_size(own, members, body_pooled, arms, settings).get(domain) or {
+        "participants": None,
+        "studies": len(members),
+        "i2": None,
+        "items": [],
+        "events": None,
+        "egger": [],
+    }
+    by_study = _participants_by_study(members, own, all_arms, comparator)
+    # The proposals count only participants the sources state (never enrolled for assessed).
+    size["participants"] = None if None in by_study.values() else sum(by_study.values())
+    size["enrolled"] = sum(s.get("patients") or 0 for s in members) or None
+    return size | {"by_study": by_study}
+
+
+def _body_facts(
+    evidence: dict[str, Any],
+    body_key: str,
+    comparator: str,
+    members: list[dict[str, Any]],
+    own: list[dict[str, Any]],
+    robins: set[str],
+    by_study: dict[str, Any],
+) -> dict[str, Any]:
+    """What a body's rating rests on beside its size: its studies, designs, start, and words."""
+    study_ids = [s["study_id"] for s in members]
+    comparators = [
+        a["label"] for a in evidence.get("arms", []) if a["study_id"] in study_ids and a.get("role") == "comparator"
+    ]
+    return {
+        "key": body_key,
+        "comparator_id": comparator,
+        "question": comparator,
+        "study_ids": study_ids,
+        "studies": len(study_ids),
+        "designs": wording.design_summary(members),
+        "design_ids": {s["study_id"]: s["design"] for s in members},
+        "start": bodies.start(members, robins, alone=comparator == bodies.ALONE),
+        "outcome_study": {o["outcome_id"]: o["study_id"] for o in own},
+        "risk_of_bias": [r for r in evidence.get("risk_of_bias", []) if r["study_id"] in study_ids],
+        "study_rows": {s["study_id"]: s for s in members},
+        # The search record judges publication bias where Egger's test cannot run.
+        "search": (evidence.get("identification") or [None])[0],
+        "participants_text": wording.body_participants(by_study, members),
+        "printed": wording.body_participant_counts(by_study, members),
+        "label": wording.body_label(body_key.rsplit(":", 1)[1], comparators if comparator else []),
+    }
 
 
 def _participants_by_study(

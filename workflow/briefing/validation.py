@@ -29,7 +29,7 @@ import yaml
 from . import bodies, certainty, curation, numbers, risk_of_bias
 from .effects import percent_reproduced
 from .evidence import read_package_descriptor
-from .vocabulary import DESIGNS, DOMAINS, EFFECT_MEASURES, STATISTICS, UNITS
+from .vocabulary import DESIGNS, DOMAINS, EFFECT_MEASURES, STATISTICS, UNITS, statistic_of
 
 
 @dataclass(frozen=True, order=True)
@@ -46,14 +46,6 @@ class Problem:
         if self.column:
             where += f", column '{self.column}'"
         return f"{where}: {self.message}"
-
-
-class InvalidData(Exception):
-    """Raised with every problem found, so that one run reports them all."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(format_problems(problems))
 
 
 def format_problems(problems: Iterable[Problem]) -> str:
@@ -691,27 +683,25 @@ def _study_rules(n: int, s: dict[str, Any], add: Add) -> None:
 def _value_rules(n: int, o: dict[str, Any], add: Add, scales: dict[str, dict[str, Any]]) -> None:
     """What the statistic asks of the value and unit, and the ranges a value may take: a unit's,
     or a scale's (a level within the scale; a mean change within its width either way)."""
-    statistic, value, unit = o.get("statistic"), o.get("value"), o.get("unit")
-    if statistic == "test_only":
+    statistic, value, unit = statistic_of(o), o.get("value"), o.get("unit")
+    if not statistic.figures:
         if value is not None:
-            add(
-                "outcomes",
-                n,
-                "value",
-                "statistic 'test_only' carries no value; use another statistic or clear the value",
-            )
+            message = f"statistic '{statistic.id}' carries no value; use another statistic or clear the value"
+            add("outcomes", n, "value", message)
         if not o.get("direction"):
-            add("outcomes", n, "direction", "a 'test_only' outcome needs the direction of the change")
+            add("outcomes", n, "direction", f"a '{statistic.id}' outcome needs the direction of the change")
     elif value is None:
-        add("outcomes", n, "value", f"statistic '{statistic}' needs a value")
-    if statistic in STATISTICS and STATISTICS[statistic].ratio and not o.get("comparison"):
+        add("outcomes", n, "value", f"statistic '{o.get('statistic')}' needs a value")
+    if statistic.ratio and not o.get("comparison"):
         # A ratio without its groups reads as the treatment's effect (Sun 2026's HR 0.43).
         message = (
-            f"a {statistic.replace('_', ' ')} needs the groups it compares, as the source names them "
+            f"a {statistic.name} needs the groups it compares, as the source names them "
             "('first group versus second group')"
         )
         add("outcomes", n, "comparison", message)
-    if statistic != "test_only" and not unit:
+    if statistic.unit and unit and unit != statistic.unit:
+        add("outcomes", n, "unit", f"a {statistic.name} statistic must have unit {statistic.unit!r}, not {unit!r}")
+    if statistic.figures and not unit:
         add("outcomes", n, "unit", "a unit is required")
     if unit and unit not in UNITS and unit not in scales:
         add(
@@ -724,23 +714,20 @@ def _value_rules(n: int, o: dict[str, Any], add: Add, scales: dict[str, dict[str
         )
     if value is None:
         return
-    if statistic == "percent" and unit != "%":
-        add("outcomes", n, "unit", f"a percent statistic must have unit '%', not {unit!r}")
     low, high = _bounds(unit, scales)
-    if statistic == "mean_change" and low is not None and high is not None:
+    if statistic.change and low is not None and high is not None:
         low, high = -(high - low), high - low
     if low is not None and high is not None and not low <= value <= high:
         add("outcomes", n, "value", f"value {value} is outside {low}-{high}, the range of unit {unit!r}")
-    if statistic == "hazard_ratio" and value <= 0:
-        add("outcomes", n, "value", f"a hazard ratio must be above 0, not {value}")
-    if value < 0 and statistic not in ("hazard_ratio", "mean_change"):
-        add(
-            "outcomes",
-            n,
-            "value",
+    if statistic.ratio and value <= 0:
+        add("outcomes", n, "value", f"a {statistic.name} must be above 0, not {value}")
+    if value < 0 and not statistic.ratio and not statistic.change:
+        changes = ", ".join(f"'{s.id}'" for s in STATISTICS.where(change=True))
+        message = (
             f"value {value} is negative; the briefing records levels (a score, a dose, a share): enter the "
-            "level at each time point, or a change with statistic 'mean_change'",
+            f"level at each time point, or a change with statistic {changes}"
         )
+        add("outcomes", n, "value", message)
 
 
 def _bounds(unit: str | None, scales: dict[str, dict[str, Any]]) -> tuple[float | None, float | None]:
@@ -753,10 +740,10 @@ def _bounds(unit: str | None, scales: dict[str, dict[str, Any]]) -> tuple[float 
 
 def _events_rules(n: int, o: dict[str, Any], add: Add) -> None:
     """Counts: events need a denominator they do not exceed, and reproduce a stated percentage."""
-    statistic, value, events = o.get("statistic"), o.get("value"), o.get("events")
-    if statistic == "count":
+    statistic, value, events = statistic_of(o), o.get("value"), o.get("events")
+    if statistic.counts:
         if events is None:
-            add("outcomes", n, "events", "a count needs its number of events")
+            add("outcomes", n, "events", f"a {statistic.name} needs its number of events")
         elif value is not None and value != events:
             add("outcomes", n, "value", f"value {value} differs from events {events}")
     denominator = o.get("denominator")
@@ -766,7 +753,7 @@ def _events_rules(n: int, o: dict[str, Any], add: Add) -> None:
     if events > denominator:
         add("outcomes", n, "events", f"events ({events}) exceed the denominator ({denominator})")
     elif (
-        statistic == "percent"
+        statistic.of_denominator
         and value is not None
         and not o.get("as_printed")
         and not percent_reproduced(events, denominator, str(value))
@@ -1079,12 +1066,6 @@ def _subgroup_problems(settings: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def check_package(package_path: str | Path, modalities: Iterable[str] = ()) -> None:
-    problems = validate_package(package_path, modalities)
-    if problems:
-        raise InvalidData(problems)
-
-
 # --------------------------------------------------------------------------------------------
 # What real abstracts state beyond a plain figure (issue 29): an unstated number of patients,
 # analysed beside randomised counts, ranges, printed CIs, cumulative incidences, and between-arm
@@ -1094,9 +1075,6 @@ _PATIENTS_NEEDED = (
     "a primary study needs its number of patients; if the source states none, leave patients empty and set "
     "patients_stated to false (the study is then counted as none, and the briefing says so)"
 )
-# The statistics whose CI the source may print (outcomes.csv ci_low, ci_high); a percent's or a
-# count's is computed from events and denominator instead.
-_STATED_CI = ("mean", "median", "mean_change", "summary_unspecified", "cumulative_incidence", "hazard_ratio")
 
 
 def _unstated_rules(rows: dict[str, Rows], add: Add) -> None:
@@ -1121,19 +1099,22 @@ def _unstated_rules(rows: dict[str, Rows], add: Add) -> None:
 def _stated_form_rules(n: int, o: dict[str, Any], add: Add, scales: dict[str, dict[str, Any]]) -> None:
     """A range has both ends; a printed CI has both bounds around its value, for a statistic whose CI the
     build does not compute; a cumulative incidence is in percent."""
-    statistic, value, high = o.get("statistic"), o.get("value"), o.get("value_high")
-    if statistic == "range":
+    statistic, value, high = statistic_of(o), o.get("value"), o.get("value_high")
+    if statistic.range:
         if high is None:
-            add("outcomes", n, "value_high", "a range needs its highest value in value_high (value is the lowest)")
+            message = f"a {statistic.name} needs its highest value in value_high (value is the lowest)"
+            add("outcomes", n, "value_high", message)
         elif value is not None and high < value:
             add("outcomes", n, "value_high", f"value_high ({high}) is below value ({value}); value is the lowest")
         else:
             _within_unit(n, "value_high", high, o.get("unit"), add, scales)
     elif high is not None:
-        message = f"value_high is only for statistic 'range' (lowest in value, highest in value_high), not {statistic}"
+        ranges = ", ".join(f"'{s.id}'" for s in STATISTICS.where(range=True))
+        message = (
+            f"value_high is only for statistic {ranges} (lowest in value, highest in value_high), "
+            f"not {o.get('statistic')}"
+        )
         add("outcomes", n, "value_high", message)
-    if statistic == "cumulative_incidence" and o.get("unit") != "%":
-        add("outcomes", n, "unit", f"a cumulative incidence is in percent: unit '%', not {o.get('unit')!r}")
     _stated_ci_rules(n, o, add)
 
 
@@ -1141,9 +1122,10 @@ def _stated_ci_rules(n: int, o: dict[str, Any], add: Add) -> None:
     low, high, value, statistic = o.get("ci_low"), o.get("ci_high"), o.get("value"), o.get("statistic")
     if low is None and high is None:
         return
-    if statistic not in _STATED_CI:
+    if not statistic_of(o).stated_ci:
+        stated = ", ".join(s.id for s in STATISTICS.where(stated_ci=True))
         message = (
-            f"a printed CI is kept only for {', '.join(_STATED_CI)}; a {statistic}'s CI is computed by the build "
+            f"a printed CI is kept only for {stated}; a {statistic}'s CI is computed by the build "
             "from events and denominator: clear ci_low and ci_high"
         )
         add("outcomes", n, "ci_low" if low is not None else "ci_high", message)

@@ -5,12 +5,16 @@ Everything else reads them from here: the validator (through the enums `complete
 into the data package's schema, so an unknown id is a validation error naming file, row and
 column), the summaries, the summary-of-findings tables, the figures, the combined briefing and the
 synthetic generator. To add an outcome domain, add one `Domain` to DOMAINS below and use its id in
-data/outcomes.csv; nothing else needs to change (CONTRIBUTING.md, tests/test_vocabulary.py).
+data/outcomes.csv; nothing else needs to change (CONTRIBUTING.md, tests/test_vocabulary.py). A
+statistic or an effect measure carries its behaviour the same way (what validation asks of it, how
+it is worded, what is derived from it), so adding one is its entry and its rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -45,6 +49,11 @@ class Domain:
     def event_kind(self) -> str:
         """ "benefit" (more events favour a treatment), "harm" (fewer do), or "" (not declared)."""
         return self.events or {"pain": "benefit", "lasting": "benefit", "safety": "harm"}.get(self.role, "")
+
+
+def statistic_of(row: dict[str, Any]) -> Statistic:
+    """A data row's statistic; one undeclared (validation reports it) as a plain stated figure."""
+    return STATISTICS.get(row.get("statistic")) or _UNDECLARED
 
 
 def event_kind(row: dict[str, Any]) -> str:
@@ -99,39 +108,101 @@ DOMAIN_LIST = (
 
 @dataclass(frozen=True)
 class Statistic:
-    """What a value is. `display` words the figure ({value} as printed, {unit} in words); a
-    percent and a count are worded from their estimate instead. `series`: a point of a level
-    measured over time. `word`: how a series names its statistic beside it. `ratio`: a ratio
-    between two groups, printed with them (the outcome's `comparison`, first group against second)."""
+    """What a value is, and what follows from it: how the briefing words it, what validation asks of
+    its row and what the build derives from it. Callers ask these, never the id, so a new statistic
+    is one entry here and its rows in outcomes.csv (tests/test_vocabulary.py).
+
+    display: words of a stated figure ({value} as printed, {unit} in words); a share of patients is
+    worded from its estimate instead, a statistic without figures by its direction.
+    series: a point of a level measured over time. word: how a series names its statistic beside it.
+    ratio: between two groups of the study, printed with them (the outcome's `comparison`, first
+    group against second); above 0.
+    """
 
     id: str
     display: str = ""
     series: bool = False
     word: str = ""
-    ratio: bool = False  # between two groups of the study, which the outcome's `comparison` names
+    ratio: bool = False
+    figures: bool = True  # False: the source reports a direction only (no value, no unit)
+    counts: bool = False  # the value is the number of events: it needs them, and they are the value
+    of_denominator: bool = False  # a percent of the denominator: its count stated, or derived from it
+    unit: str = ""  # the one unit it is given in
+    change: bool = False  # a change from baseline: negative allowed, within the scale's width either way
+    mean: bool = False  # with its SD and n, pooled across studies; its SD printed beside it
+    arm_difference: bool = False  # with its SD and n, two arms' values give a mean difference
+    stated_ci: bool = False  # its CI is kept as printed (a share's is computed from its counts)
+    range: bool = False  # lowest in value, highest in value_high
+    at_timepoint: bool = False  # its figure names its time point ("12.35 % at 1 year"), its label not
+    unspecified: bool = False  # the source does not say whether a mean or a median (a limitation)
+
+    def __post_init__(self) -> None:
+        if self.figures and not self.share and not self.display:
+            raise ValueError(f"statistic {self.id!r} needs the words of its display")
+
+    @property
+    def share(self) -> bool:
+        """A share of the denominator's patients: worded from its estimate and Wilson CI, n within."""
+        return self.counts or self.of_denominator
+
+    @property
+    def name(self) -> str:
+        return self.id.replace("_", " ")
+
+    def counted(self, o: dict[str, Any], derive: Callable[[str, int], int | None]) -> tuple[int, bool] | None:
+        """The events behind row o's figure and whether the build derived them (`derive`: the whole
+        count of a printed percent of n that reproduces it); None when nothing is counted, or the
+        figure is a bound or an approximation ("> 80 %", "about 23") without a stated count."""
+        if self.counts and o.get("events") is not None:
+            return None if o.get("value_qualifier") else (o["events"], False)
+        if not self.of_denominator or o.get("value") is None:
+            return None
+        if o.get("events") is not None:
+            return o["events"], False
+        if o.get("value_qualifier"):
+            return None
+        events = derive(o["value_text"], o["denominator"])
+        return None if events is None else (events, True)
 
 
 STATISTIC_LIST = (
-    Statistic("percent"),
-    Statistic("count"),
-    Statistic("mean", "mean {value} {unit}", series=True, word="mean"),
-    Statistic("median", "median {value} {unit}", series=True, word="median"),
+    Statistic("percent", of_denominator=True, unit="%"),
+    Statistic("count", counts=True),
+    Statistic("mean", "mean {value} {unit}", series=True, word="mean", mean=True, arm_difference=True, stated_ci=True),
+    Statistic("median", "median {value} {unit}", series=True, word="median", stated_ci=True),
     Statistic("minimum", "earliest {value} {unit}"),
     Statistic(
         "summary_unspecified",
         "{value} {unit} (mean or median not stated)",
         series=True,
         word="mean or median not stated",
+        stated_ci=True,
+        unspecified=True,
     ),
-    Statistic("mean_change", "mean change {value} {unit}", word="mean change"),
-    Statistic("hazard_ratio", "hazard ratio {value}", ratio=True),
+    Statistic(
+        "mean_change",
+        "mean change {value} {unit}",
+        word="mean change",
+        change=True,
+        arm_difference=True,
+        stated_ci=True,
+    ),
+    Statistic("hazard_ratio", "hazard ratio {value}", ratio=True, stated_ci=True),
     # A time-to-event estimate (Kaplan-Meier or competing risks) at a time point: not a crude share
     # of patients, so never pooled with percents and given no Wilson interval.
-    Statistic("cumulative_incidence", "cumulative incidence {value} {unit}", word="cumulative incidence"),
+    Statistic(
+        "cumulative_incidence",
+        "cumulative incidence {value} {unit}",
+        word="cumulative incidence",
+        unit="%",
+        stated_ci=True,
+        at_timepoint=True,
+    ),
     # The lowest and highest value the source states ("13–217 days"): value and value_high.
-    Statistic("range", "range {value} {unit}"),
-    Statistic("test_only"),
+    Statistic("range", "range {value} {unit}", range=True),
+    Statistic("test_only", figures=False),
 )
+_UNDECLARED = Statistic("", "{value} {unit}")
 
 
 @dataclass(frozen=True)
@@ -237,17 +308,24 @@ FACTOR_LIST = (
 @dataclass(frozen=True)
 class EffectMeasure:
     """An effect of one arm against another, as a source states it: a ratio (no effect at 1,
-    pooled on the log scale) or a difference (no effect at 0)."""
+    pooled on the log scale) or a difference (no effect at 0). `risk(ratio, comparator_risk)`: the
+    risk with the intervention that a ratio gives (uncapped), for its absolute effect; None: no
+    absolute effect is derived from it. `crude`: recomputed from the two arms' counts (escalc)
+    beside a stated value."""
 
     id: str
     label: str
     ratio: bool
+    risk: Callable[[float, float], float] | None = dataclasses.field(default=None, compare=False)
+    crude: bool = False
 
 
 EFFECT_MEASURE_LIST = (
-    EffectMeasure("HR", "hazard ratio", ratio=True),
-    EffectMeasure("OR", "odds ratio", ratio=True),
-    EffectMeasure("RR", "risk ratio", ratio=True),
+    EffectMeasure("HR", "hazard ratio", ratio=True, risk=lambda ratio, acr: 1 - (1 - acr) ** ratio),
+    EffectMeasure(
+        "OR", "odds ratio", ratio=True, risk=lambda ratio, acr: ratio * acr / (1 - acr + ratio * acr), crude=True
+    ),
+    EffectMeasure("RR", "risk ratio", ratio=True, risk=lambda ratio, acr: acr * ratio, crude=True),
     EffectMeasure("RD", "risk difference", ratio=False),
     EffectMeasure("MD", "mean difference", ratio=False),
     EffectMeasure("SMD", "standardised mean difference", ratio=False),
@@ -440,6 +518,23 @@ class Registry(Generic[T]):
         except KeyError:
             known = ", ".join(self._entries)
             raise KeyError(f"unknown {self.kind} {id!r} (declared in vocabulary.py: {known})") from None
+
+    @contextmanager
+    def extended(self, *entries: T) -> Iterator[None]:
+        """The registry with `entries` declared after its own, until the block ends: a statistic
+        (or any entry) added as a curator would add it here, without editing this file (the tests)."""
+        added = {e.id: e for e in entries}  # type: ignore[attr-defined]
+        if len(added) != len(entries) or set(added) & set(self._entries):
+            raise ValueError(f"two {self.kind} entries share an id")
+        self._entries |= added
+        try:
+            yield
+        finally:
+            for id in added:
+                del self._entries[id]
+
+    def get(self, id: object, default: T | None = None) -> T | None:
+        return self._entries.get(id, default)  # type: ignore[call-overload]
 
     def __contains__(self, id: object) -> bool:
         return id in self._entries

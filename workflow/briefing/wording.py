@@ -14,7 +14,18 @@ from fractions import Fraction
 from typing import Any
 
 from . import numbers
-from .vocabulary import DESIGNS, DIRECTIONS, DOMAINS, EFFECT_MEASURES, FACTORS, FINDINGS, STATISTICS, UNITS
+from .vocabulary import (
+    DESIGNS,
+    DIRECTIONS,
+    DOMAINS,
+    EFFECT_MEASURES,
+    FACTORS,
+    FINDINGS,
+    STATISTICS,
+    UNITS,
+    Statistic,
+    statistic_of,
+)
 
 # ----------------------------------------------------------------------------- words
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
@@ -120,7 +131,7 @@ def outcome_label(o: dict[str, Any]) -> str:
     arm = f", {o['arm_label']} arm" if o.get("arm_label") else f", {o['whole_trial']}" if o.get("whole_trial") else ""
     subgroup = f", subgroup {o['subgroup']}" if o.get("subgroup") else ""
     # A cumulative incidence names its time point in its figure ("12.35 % at 1 year"): not twice.
-    timed = o.get("timepoint") and o.get("statistic") != "cumulative_incidence"
+    timed = o.get("timepoint") and not statistic_of(o).at_timepoint
     when = f", {o['timepoint']}" if timed else ""
     return f"{o['measure']}{arm}{subgroup}{when}"
 
@@ -266,50 +277,16 @@ def crude_ratio_comment(c: dict[str, Any], crude: dict[str, Any]) -> str:
 def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     """The outcome as a reader sees it: the figure as the source states it, then what the build
     computed from it (marked as derived)."""
-    statistic, unit = o["statistic"], o.get("unit") or ""
-    value = o.get("value_text")
-    if statistic == "percent":
-        text = f"{value} %"
-        if (
-            est
-            and o.get("as_printed")
-            and not o.get("value_qualifier")
-            and not numbers.reproduces(est["events"], est["n"], value)
-        ):
-            exact = numbers.events_percent(est["events"], est["n"])
-            text += (
-                f" as printed ({est['events']}/{est['n']} {o.get('denominator_unit') or ''} is {exact} %; "
-                f"{ci_text(est)} from the stated count)"
-            ).replace("  ", " ")
-        elif est:
-            mark = ", count derived" if est["count_derived"] else ""
-            text += f" ({est['events']}/{est['n']} {o.get('denominator_unit') or ''}{mark}; {ci_text(est)})".replace(
-                " ;", ";"
-            )
-        elif o.get("value_qualifier") or not o.get("denominator"):
-            text += unestimated_percent(o)
-        else:
-            text += f" of {o['denominator']} (no whole count reproduces the percentage; no CI shown)"
-    elif statistic == "count":
-        text = count_text(o)
-        if est:
-            text += f" ({ci_text(est)})"
-    elif statistic == "test_only":
+    statistic = STATISTICS[o["statistic"]]
+    if statistic.of_denominator:
+        text = _percent_display(o, est)
+    elif statistic.counts:
+        text = count_text(o) + (f" ({ci_text(est)})" if est else "")
+    elif not statistic.figures:
         text = DIRECTIONS[o["direction"]].text + " (no figures reported)"
-    elif STATISTICS[statistic].display:
-        words = o.get("unit_text") or (UNITS[unit].text if unit in UNITS else unit)
-        text = STATISTICS[statistic].display.format(value=range_value(o), unit=words).replace("  ", " ").strip()
-        first, _, rest = text.partition(" ")
-        if rest and first.lower() in o["measure"].lower().split():  # "Earliest pain relief: ≤ 24 hours"
-            text = rest
-        if statistic == "mean" and o.get("sd_text"):
-            text += f" ({numbers.sd(o['sd_text'])})"
-        if STATISTICS[statistic].ratio:
-            text += ratio_groups(o)
-        text += stated_extras(o)
-    else:  # validation only admits the statistics of the vocabulary
-        raise ValueError(f"statistic {statistic!r} has no display in vocabulary.py")
-    if statistic not in ("percent", "count") and o.get("denominator"):
+    else:
+        text = _stated_display(o, statistic)
+    if not statistic.share and o.get("denominator"):
         text += f"; n = {o['denominator']} {o.get('denominator_unit') or ''}".rstrip()
     p = p_text(o.get("p_value"))
     if p:
@@ -317,15 +294,58 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     return text
 
 
+def _percent_display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
+    """A percent as printed, then its count and Wilson CI (or why there is none)."""
+    value = o.get("value_text")
+    text = f"{value} %"
+    if (
+        est
+        and o.get("as_printed")
+        and not o.get("value_qualifier")
+        and not numbers.reproduces(est["events"], est["n"], value)
+    ):
+        exact = numbers.events_percent(est["events"], est["n"])
+        text += (
+            f" as printed ({est['events']}/{est['n']} {o.get('denominator_unit') or ''} is {exact} %; "
+            f"{ci_text(est)} from the stated count)"
+        ).replace("  ", " ")
+    elif est:
+        mark = ", count derived" if est["count_derived"] else ""
+        text += f" ({est['events']}/{est['n']} {o.get('denominator_unit') or ''}{mark}; {ci_text(est)})".replace(
+            " ;", ";"
+        )
+    elif o.get("value_qualifier") or not o.get("denominator"):
+        text += unestimated_percent(o)
+    else:
+        text += f" of {o['denominator']} (no whole count reproduces the percentage; no CI shown)"
+    return text
+
+
+def _stated_display(o: dict[str, Any], statistic: Statistic) -> str:
+    """A stated figure in its statistic's words ("mean 6.2 points (SD 1.1)"), with what it carries."""
+    unit = o.get("unit") or ""
+    words = o.get("unit_text") or (UNITS[unit].text if unit in UNITS else unit)
+    text = statistic.display.format(value=range_value(o), unit=words).replace("  ", " ").strip()
+    first, _, rest = text.partition(" ")
+    if rest and first.lower() in o["measure"].lower().split():  # "Earliest pain relief: ≤ 24 hours"
+        text = rest
+    if statistic.mean and o.get("sd_text"):
+        text += f" ({numbers.sd(o['sd_text'])})"
+    if statistic.ratio:
+        text += ratio_groups(o)
+    return text + stated_extras(o)
+
+
 def review_arm(o: dict[str, Any]) -> str:
     """A systematic review's pooled arm as the review states it, with its counts summed over the
     review's studies ("67 % (884/1321 patients over the review's studies)"): context for the
     review's effect, never a CI, which would take patients of several studies as one sample."""
     events, n = o.get("events"), o.get("denominator")
-    if o["statistic"] not in ("percent", "count") or events is None or not n:
+    statistic = STATISTICS[o["statistic"]]
+    if not statistic.share or events is None or not n:
         return display(o, None)
     count = f"{events}/{n} {o.get('denominator_unit') or ''}".strip() + " over the review's studies"
-    return f"{o['value_text']} % ({count})" if o["statistic"] == "percent" else count
+    return f"{o['value_text']} % ({count})" if statistic.of_denominator else count
 
 
 def ratio_groups(o: dict[str, Any]) -> str:
@@ -1108,7 +1128,7 @@ def count_text(o: dict[str, Any]) -> str:
 
 def range_value(o: dict[str, Any]) -> str:
     """The value as printed; a range's two ends, "0.03–43.01"."""
-    if o.get("statistic") == "range" and o.get("value_high_text"):
+    if o.get("value_high_text") and statistic_of(o).range:
         return f"{o['value_text']}–{o['value_high_text']}"
     return o.get("value_text") or ""
 
@@ -1117,7 +1137,7 @@ def stated_extras(o: dict[str, Any]) -> str:
     """What a figure carries beyond its value: a cumulative incidence's time point, a CI as printed
     (never recomputed), and a scale whose range the source does not print."""
     text = ""
-    if o.get("statistic") == "cumulative_incidence" and o.get("timepoint"):
+    if o.get("timepoint") and statistic_of(o).at_timepoint:
         text += f" at {o['timepoint']}"
     if o.get("ci_low_text") and o.get("ci_high_text"):
         unit = "%" if o.get("unit") == "%" else ""
