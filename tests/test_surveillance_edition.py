@@ -14,7 +14,7 @@ import yaml
 from surveillance_fixture import project, run
 from test_surveillance import decide
 
-from briefing import audit, changes, cli, combine, evidence, models, render, summary, surveillance_flow
+from briefing import audit, cli, combine, evidence, models, render, summary, surveillance_flow
 from conftest import PROVENANCE, ROOT
 from real_studies import add_studies
 
@@ -36,12 +36,10 @@ def edition(root: Path, previous: dict | None = None) -> tuple[dict, dict, str, 
     ]
     base = cli._evidence_base(str(root / "surveillance"), tables["studies"], previous)
     provenance = PROVENANCE | {"config": CONFIG, "build_epoch": 1767225600}
-    context = combine.build(CONFIG, summaries, tables, evidence.general_statements(tables), provenance, base)
+    context = combine.build(
+        CONFIG, summaries, tables, evidence.general_statements(tables), provenance, base, previous=previous
+    )
     public = combine.public_json(context)
-    what_changed = changes.compare(previous, public)
-    if base:
-        what_changed = cli._with_searches(what_changed, changes.surveillance_changes(previous, public))
-    context, public = context | {"changes": what_changed}, public | {"changes": what_changed}
     models.check(models.BriefingContext, context)
     models.check(models.PublishedBriefing, public)
     html = render.render_html(context, ROOT / "templates")

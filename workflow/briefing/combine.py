@@ -451,23 +451,11 @@ def build(
     (surveillance_flow.load), which then takes data/identification.csv's place; None where no
     search has completed."""
     studies = {s["study_id"]: s for s in tables["studies"]}
-    # Validation lets a build through only with one record of how the studies were identified.
-    identification = next(iter(tables.get("identification", [])), None)
-    if surveillance:
-        from .surveillance_flow import identification as searched
-
-        identification = searched(surveillance)
+    identification = _identification(tables, surveillance)
     refs = references(summaries, general, studies)
     comparison = comparison_rows(summaries)
     direct = direct_comparisons(summaries)  # once: the bottom line, limitations and register use it
-    figures = (
-        registry.figure_registry(summaries)
-        + registry.comparison_counts(comparison, COMPARISON_STUDIES_MAX)
-        + registry.direct_counts(direct_studies(direct))
-    )
     base = {"surveillance": surveillance} if surveillance else {}
-    if surveillance:
-        figures += registry.surveillance_figures(surveillance)
     context = base | {
         "title": config["title"],
         "subtitle": config.get("subtitle", ""),
@@ -483,12 +471,7 @@ def build(
         "general_statements": general,
         "limitations": limitations(summaries, studies, identification, direct),
         "key_messages": {s["modality_id"]: messages.key_message(s) for s in summaries},
-        "research_gaps": messages.research_gaps(
-            summaries,
-            len(direct_studies(direct)),
-            [p.label for p in importance.prespecified(config.get("analysis"))],
-            {p.label: list(p.modalities) for p in importance.prespecified(config.get("analysis")) if p.modalities},
-        ),
+        "research_gaps": _research_gaps(summaries, direct, config.get("analysis")),
         # The certainty and importance entries are generated from the config: they state the
         # thresholds and the importance actually used.
         "methods": METHODS
@@ -500,7 +483,7 @@ def build(
         "references": refs,
         "ref_numbers": {r["study_id"]: r["number"] for r in refs},
         "provenance": provenance,
-        "figures": figures,
+        "figures": _figures(summaries, comparison, direct, surveillance),
         "print_cites_max": config.get("outputs", {}).get("print_cites_max", PRINT_CITES_MAX),
         "vocabulary": vocabulary_context(),
     }
@@ -509,6 +492,43 @@ def build(
     if surveillance:
         what_changed = _with_searches(what_changed, changes.surveillance_changes(previous, public))
     return context | {"changes": what_changed}
+
+
+def _identification(tables: dict[str, list[dict[str, Any]]], surveillance: dict[str, Any] | None) -> Any:
+    """How the studies were identified: the searches' record where a search has completed, else the
+    one record of identification.csv (validation lets a build through only with one)."""
+    if surveillance:
+        from .surveillance_flow import identification as searched
+
+        return searched(surveillance)
+    return next(iter(tables.get("identification", [])), None)
+
+
+def _figures(
+    summaries: list[dict[str, Any]],
+    comparison: list[dict[str, Any]],
+    direct: list[dict[str, Any]],
+    surveillance: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """Every figure the briefing prints, with its provenance (registry.py)."""
+    figures = (
+        registry.figure_registry(summaries)
+        + registry.comparison_counts(comparison, COMPARISON_STUDIES_MAX)
+        + registry.direct_counts(direct_studies(direct))
+    )
+    return figures + (registry.surveillance_figures(surveillance) if surveillance else [])
+
+
+def _research_gaps(
+    summaries: list[dict[str, Any]], direct: list[dict[str, Any]], analysis: dict[str, Any] | None
+) -> list[str]:
+    prespecified = importance.prespecified(analysis)
+    return messages.research_gaps(
+        summaries,
+        len(direct_studies(direct)),
+        [p.label for p in prespecified],
+        {p.label: list(p.modalities) for p in prespecified if p.modalities},
+    )
 
 
 def _with_searches(what_changed: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:

@@ -709,16 +709,30 @@ def direct_counts(study_ids: list[str]) -> list[Entry]:
     )
 
 
+SURVEILLANCE_LOCATOR = "surveillance/runs/ and surveillance/queue.csv"
+
+
 def surveillance_figures(base: dict[str, Any]) -> list[Entry]:
     """The flow diagram's counts (surveillance_flow.flow), each with the records or studies it
-    counts and the run records it comes from: printed in the briefing, not in a modality's PDF."""
-    f = base["flow"]
-    locator = "surveillance/runs/ and surveillance/queue.csv"
+    counts and the run records it comes from, and the records and trials it lists: printed in the
+    briefing, not in a modality's PDF."""
+    entries = _flow_counts(base["flow"]) + _surveillance_items(base)
+    if base.get("new_since_previous") is not None:
+        new = base["new_since_previous"]
+        entries.append(
+            _record_count("new", "Records new since the previous edition", new, "screened, not in the previous edition")
+        )
+    return printed(entries, {MODALITY_PDF: WHOLE_BRIEFING})
 
-    def count(key: str, label: str, ids: list[str], derivation: str) -> Entry:
-        entry = _derived(f"surveillance:{key}", None, "surveillance", label, derivation, list(ids), locator)
-        return entry | {"value_text": str(len(ids))}
 
+def _record_count(key: str, label: str, ids: list[str], derivation: str) -> Entry:
+    entry = _derived(f"surveillance:{key}", None, "surveillance", label, derivation, list(ids), SURVEILLANCE_LOCATOR)
+    return entry | {"value_text": str(len(ids))}
+
+
+def _flow_counts(f: dict[str, Any]) -> list[Entry]:
+    """The flow's boxes, each counting the records or studies it lists."""
+    count, locator = _record_count, SURVEILLANCE_LOCATOR
     entries = [
         count(
             f"identified:{i['source']}",
@@ -758,9 +772,14 @@ def surveillance_figures(base: dict[str, Any]) -> list[Entry]:
         )
         for r in f["reasons"]
     ]
-    # The records and trials themselves: their titles and identifiers are printed (What changed,
-    # the trials table) as the sources gave them.
-    entries += [
+    return entries
+
+
+def _surveillance_items(base: dict[str, Any]) -> list[Entry]:
+    """The records and trials themselves: their titles and identifiers are printed (What changed,
+    the trials table) as the sources gave them."""
+    locator = SURVEILLANCE_LOCATOR
+    entries = [
         _entry(id=f"surveillance:record:{r['record_id']}", table="surveillance", locator=locator, derived=False,
                label=r["title"], derived_from=[r["record_id"], *r["source_records"]])
         for r in base["records"]
@@ -770,13 +789,4 @@ def surveillance_figures(base: dict[str, Any]) -> list[Entry]:
                label=t["title"], derived_from=[t["nct_id"], t["url"], t["completion_date"]])
         for t in base["trials"]
     ]  # fmt: skip
-    if base.get("new_since_previous") is not None:
-        entries.append(
-            count(
-                "new",
-                "Records new since the previous edition",
-                base["new_since_previous"],
-                "screened, not in the previous edition",
-            )
-        )
-    return printed(entries, {MODALITY_PDF: WHOLE_BRIEFING})
+    return entries
