@@ -58,8 +58,8 @@ FILE_PATTERN = re.compile(
 EDITION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CHECKSUM_PATTERN = re.compile(r"^[0-9a-f]{12,}$")
-# Both pages carry the briefing's Content-Security-Policy: no scripts, nothing fetched, inline
-# styles only (written literally in the templates; the tests compare it with the briefing's).
+# Both pages carry one Content-Security-Policy: no scripts, nothing fetched, inline styles only
+# (written literally in the templates; the tests hold both to it).
 
 
 class SiteError(Exception):
