@@ -39,7 +39,7 @@ def visible_text(soup: BeautifulSoup) -> str:
 
 
 def test_every_output_is_published(built):
-    expected = ["briefing.html", "briefing.pdf", "briefing.json"]
+    expected = ["briefing.html", "briefing.pdf", "briefing.json", "references.ris", "references.json"]
     expected += [f"modalities/{m}.{kind}" for m in MODALITIES for kind in ("html", "pdf")]
     for name in expected:
         assert (built / "reports" / name).stat().st_size > 0, name
