@@ -82,7 +82,8 @@
         strong.textContent = context + ": ";
         a.appendChild(strong);
       }
-      a.appendChild(document.createTextNode(snippet(hit.text, hit.folded.indexOf(query[0]))));
+      var at = hit.folded.indexOf(query.join(" ")); // the words as typed, else the first of them
+      a.appendChild(document.createTextNode(snippet(hit.text, at >= 0 ? at : hit.folded.indexOf(query[0]))));
       li.appendChild(a);
       list.appendChild(li);
     });
