@@ -164,5 +164,6 @@ def test_the_published_files_are_the_html_reference_list(built):
         for key in ("DOI", "PMID", "PMCID"):
             assert (item.get(key) in links) == bool(item.get(key)), (study_id, key)
         assert records[study_id].get("doi") == item.get("DOI")
-        bibliographic = re.sub(r"\s*doi:\s*$", "", li.contents[0].get_text())
+        # The text before the first identifier's link ("doi: ", "PMID: " or "PMCID: ").
+        bibliographic = re.sub(r"\s*(doi|PMID|PMCID):\s*$", "", li.contents[0].get_text())
         assert comparable(printed[int(li["value"])]) == expected(bibliographic, studies[study_id]), study_id
