@@ -24,14 +24,16 @@ CSS_UNSAFE = frozenset("\\\"'<>&")
 INLINE = re.compile(r"<(style|script)>(.*?)</\1>", re.S)
 # Where the template puts the policy, filled in once the page is rendered (its hashes are of it).
 CSP_SLOT = "content-security-policy-of-this-page"
-# Matplotlib's SVG styles, written as presentation attributes (a strict CSP blocks style="").
+# Matplotlib's SVG styles, written as presentation attributes (a strict CSP blocks style=""): every
+# property its SVG backend writes has one.
 SVG_TAG = re.compile(r"<[a-zA-Z][^>]*>")  # a start tag: a label's text is left as it is
 SVG_STYLE = re.compile(r'\sstyle="([^"]*)"')
 SVG_STYLE_ELEMENT = re.compile(r'\s*<style type="text/css">\*\{([^}<]*)\}</style>')
 SVG_PRESENTATION = frozenset(
     "fill fill-opacity fill-rule stroke stroke-width stroke-linecap stroke-linejoin stroke-miterlimit"
     " stroke-dasharray stroke-dashoffset stroke-opacity opacity font-family font-size font-style"
-    " font-weight text-anchor dominant-baseline clip-path clip-rule color display visibility".split()
+    " font-weight font-variant font-stretch text-anchor dominant-baseline clip-path clip-rule color display"
+    " visibility stop-color stop-opacity".split()
 )
 
 
