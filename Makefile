@@ -13,9 +13,10 @@ export MPLCONFIGDIR := $(abspath $(VENV))/mplconfig
 # figures take their fonts from the pinned matplotlib, not from the system. The tests also drive
 # Chromium (DejaVu fonts for what a reviewer sees), run the Nu HTML checker on Java, and render
 # the PDF with HarfBuzz-Subset present to show it changes nothing (tests/test_pdf_bytes.py), and
-# check the statistics against R's metafor (tests/test_metafor_oracle.py).
+# check the statistics against R's metafor (tests/test_metafor_oracle.py), and format the reference
+# list's CSL-JSON with pandoc's citeproc (tests/test_references.py).
 BUILD_DEBS := poppler-utils
-TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0 r-cran-metafor r-cran-lme4
+TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0 r-cran-metafor r-cran-lme4 pandoc
 SNAKEMAKE_ARGS ?=
 
 .PHONY: all briefing test test-fast test-e2e lint check new-study surveil dictionary build-deps test-deps clean dag

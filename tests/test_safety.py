@@ -3,9 +3,9 @@ break out of an attribute are shown as text, in the HTML and in the PDF, and not
 
 One extra build of the workflow on a copy of the project whose data carry hostile strings in free
 text fields (they still pass validation), then: the strings are in the pages' text; no page has a
-script element, an event-handler attribute or a `javascript:` URL; every page carries the
-Content-Security-Policy; and Chromium opens every page, with and without that policy, and no
-dialog opens."""
+script element but the briefing's search, an event-handler attribute or a `javascript:` URL; every
+page carries the Content-Security-Policy; and Chromium opens every page, with and without that
+policy, searches the briefing for the hostile words, and no dialog opens."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import sync_playwright
 from test_browser import HEIGHT, WIDTHS, launch
 
-from conftest import copy_project, edit_csv, keep_modalities, snakemake
+from conftest import ROOT, copy_project, edit_csv, keep_modalities, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -98,10 +98,16 @@ def test_hostile_strings_are_text_in_the_notebook_pages(hostile):
     assert QUOTES in text(soup(hostile, "modalities/srs.html").body)
 
 
+# The briefing's one script: its search (templates/briefing_search.js), none of the data's.
+SEARCH_SCRIPT = (ROOT / "templates" / "briefing_search.js").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_no_page_has_active_content(hostile, name):
     page = soup(hostile, name)
-    assert page.find_all(["script", "iframe", "object", "embed", "foreignObject", "foreignobject"]) == []
+    scripts = [s.string for s in page.find_all("script")]
+    assert scripts == ([SEARCH_SCRIPT] if name == "briefing.html" else [])
+    assert page.find_all(["iframe", "object", "embed", "foreignObject", "foreignobject"]) == []
     for element in page.find_all(True):
         handlers = [a for a in element.attrs if a.lower().startswith("on")]
         assert not handlers, f"<{element.name} {handlers}>"
@@ -120,10 +126,16 @@ def test_every_page_forbids_scripts_and_network_loads(hostile, name):
     assert len(metas) == 1
     policy = {d.split()[0]: d.split()[1:] for d in (p.strip() for p in metas[0]["content"].split(";")) if d}
     assert policy["default-src"] == ["'none'"]
-    assert "script-src" not in policy and "script-src-attr" not in policy and "script-src-elem" not in policy
-    assert all(
-        source in ("'unsafe-inline'", "data:") for source in policy.get("style-src", []) + policy.get("img-src", [])
-    )
+    assert "script-src-attr" not in policy and "script-src-elem" not in policy
+    if name == "briefing.html":
+        # Its own script and style sheet, each by its hash (tests/test_search.py checks which).
+        assert [len(policy["script-src"]), len(policy["style-src"]), policy["img-src"]] == [1, 1, ["data:"]]
+        assert all(source.startswith("'sha256-") for source in policy["script-src"] + policy["style-src"])
+    else:
+        assert "script-src" not in policy
+        assert all(
+            source in ("'unsafe-inline'", "data:") for source in policy.get("style-src", []) + policy.get("img-src", [])
+        )
 
 
 def test_hostile_strings_are_text_in_the_pdf(hostile):
@@ -161,6 +173,9 @@ def test_nothing_runs_in_the_browser(hostile, bypass_csp):
                     }
                   }
                 }""")
+                if name == "briefing.html":  # the search shows the data's words as results
+                    page.fill("#search-input", "alert")
+                    page.hover("#search-results a")
                 page.wait_for_timeout(100)
                 page.close()
         finally:

@@ -35,11 +35,13 @@ def visible_text(soup: BeautifulSoup) -> str:
     soup = BeautifulSoup(str(soup), "html.parser")
     for tag in soup(["svg", "style", "head", "summary", "sup"]):  # footnote marks run into words in PDF text
         tag.decompose()
+    for tag in soup.select("#search"):  # the search box is for the screen: nothing prints it
+        tag.decompose()
     return " ".join(soup.get_text(" ").split())
 
 
 def test_every_output_is_published(built):
-    expected = ["briefing.html", "briefing.pdf", "briefing.json"]
+    expected = ["briefing.html", "briefing.pdf", "briefing.json", "references.ris", "references.json"]
     expected += [f"modalities/{m}.{kind}" for m in MODALITIES for kind in ("html", "pdf")]
     for name in expected:
         assert (built / "reports" / name).stat().st_size > 0, name
@@ -108,11 +110,16 @@ def test_figures_have_text_alternatives_and_data(built):
         assert figure.find("table") is not None
 
 
+SEARCH_SCRIPT = (ROOT / "templates" / "briefing_search.js").read_text(encoding="utf-8")
+
+
 def test_html_fetches_nothing_from_the_network(built):
     pages = [built / "reports" / "briefing.html"] + [built / "reports" / "modalities" / f"{m}.html" for m in MODALITIES]
     for page in pages:
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        assert not soup.find_all("script"), page.name
+        # The briefing's one script is its search, which fetches nothing (tests/test_search.py).
+        search = [SEARCH_SCRIPT] if page.name == "briefing.html" else []
+        assert [script.string for script in soup.find_all("script")] == search, page.name
         for tag in soup.find_all(["link", "img", "iframe", "source"]):
             ref = tag.get("src") or tag.get("href") or ""
             assert not ref.startswith(("http:", "https:", "//")), (page.name, ref)
@@ -186,7 +193,7 @@ def test_one_study_edit_reruns_only_its_modality(workspace):
     jobs = jobs_run(result.stdout + result.stderr)
     assert jobs.pop(("evidence_slice", "i125")) == 1 and jobs.pop(("modality_notebook", "i125")) == 1
     assert jobs.pop(("modality_pdf", "i125")) == 1 and jobs.pop(("modality_analyses", "i125")) == 1
-    once = {"validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish", "all"}
+    once = {"validate", "combine", "briefing_html", "briefing_pdf", "references", "audit", "publish", "all"}
     assert {rule for rule, _ in jobs} == once and set(jobs.values()) == {1}
 
 
@@ -196,7 +203,15 @@ def planned(workdir: Path) -> dict[str, int]:
     return {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)\s*$", plan, flags=re.M) if rule != "total"}
 
 
-AFTER_COMBINE = {"combine": 1, "briefing_html": 1, "briefing_pdf": 1, "audit": 1, "publish": 1, "all": 1}
+AFTER_COMBINE = {
+    "combine": 1,
+    "briefing_html": 1,
+    "briefing_pdf": 1,
+    "references": 1,
+    "audit": 1,
+    "publish": 1,
+    "all": 1,
+}
 
 
 @pytest.mark.parametrize(
@@ -271,7 +286,7 @@ BYTES_PER_JOB = 1000  # measured: about 310, with Snakemake's banner and job tab
 def test_a_build_prints_one_line_per_job_and_its_command_goes_to_the_log(built):
     output = build_output(built).read_text(encoding="utf-8")
     jobs = jobs_run(output)
-    once = {"validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish", "all"}
+    once = {"validate", "combine", "briefing_html", "briefing_pdf", "references", "audit", "publish", "all"}
     per_modality = {"evidence_slice", "modality_notebook", "modality_pdf", "modality_analyses"}
     assert set(jobs) == {(r, None) for r in once} | {(r, m) for r in per_modality for m in MODALITIES}
     assert set(jobs.values()) == {1}

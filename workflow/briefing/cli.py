@@ -201,6 +201,16 @@ def cmd_analyses(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_references(args: argparse.Namespace) -> int:
+    """The briefing's reference list for reference managers and RevMan: RIS and CSL-JSON."""
+    from . import citations, evidence, models
+
+    briefing = models.read(args.json, models.PublishedBriefing)
+    count = citations.write(briefing, evidence.read_tables(args.package)["studies"], args.ris, args.csl_json)
+    print(f"wrote {args.ris} and {args.csl_json}: {count} works")
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from . import publish
 
@@ -407,6 +417,13 @@ def _publish_commands(sub: Subparsers) -> None:
     s.add_argument("--csv", required=True, help="the study-level rows of every analysis")
     s.add_argument("--r-script", required=True, help="the R script that refits them with metafor")
     s.set_defaults(func=cmd_analyses)
+
+    s = sub.add_parser("references", help="write the briefing's reference list as RIS and CSL-JSON")
+    s.add_argument("--json", required=True, help="briefing.json, whose reference list is written")
+    s.add_argument("--package", required=True, help="the data package (its studies table)")
+    s.add_argument("--ris", required=True)
+    s.add_argument("--csl-json", required=True)
+    s.set_defaults(func=cmd_references)
 
     s = sub.add_parser("audit", help="check that every number printed has provenance")
     s.add_argument("--html", required=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +20,21 @@ SVG_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 # line breaks, and what the HTML around it reads (`</style>`; entities are not decoded there, so an
 # autoescaped `&amp;` printed as such in a PDF's running header).
 CSS_UNSAFE = frozenset("\\\"'<>&")
+# The page's own inline elements, which its Content-Security-Policy allows by their SHA-256.
+INLINE = re.compile(r"<(style|script)>(.*?)</\1>", re.S)
+# Where the template puts the policy, filled in once the page is rendered (its hashes are of it).
+CSP_SLOT = "content-security-policy-of-this-page"
+# Matplotlib's SVG styles, written as presentation attributes (a strict CSP blocks style=""): every
+# property its SVG backend writes has one.
+SVG_TAG = re.compile(r"<[a-zA-Z][^>]*>")  # a start tag: a label's text is left as it is
+SVG_STYLE = re.compile(r'\sstyle="([^"]*)"')
+SVG_STYLE_ELEMENT = re.compile(r'\s*<style type="text/css">\*\{([^}<]*)\}</style>')
+SVG_PRESENTATION = frozenset(
+    "fill fill-opacity fill-rule stroke stroke-width stroke-linecap stroke-linejoin stroke-miterlimit"
+    " stroke-dasharray stroke-dashoffset stroke-opacity opacity font-family font-size font-style"
+    " font-weight font-variant font-stretch text-anchor dominant-baseline clip-path clip-rule color display"
+    " visibility stop-color stop-opacity".split()
+)
 
 
 def environment(templates: str | Path) -> jinja2.Environment:
@@ -73,7 +90,45 @@ def trusted_svg(svg: str) -> Markup:
     if "<script" in lowered or "javascript:" in lowered or "foreignobject" in lowered:
         raise ValueError("figure SVG contains active content")
     # Matplotlib's RDF <metadata> (creator, format) is not allowed in HTML's inline SVG.
-    return Markup(SVG_METADATA.sub("", svg))
+    return Markup(svg_without_css(SVG_METADATA.sub("", svg)))
+
+
+def _presentation(declarations: str) -> str:
+    """CSS declarations ("fill: none; stroke: #ccc") as SVG presentation attributes."""
+    attributes = []
+    for declaration in filter(str.strip, declarations.split(";")):
+        name, _, value = (part.strip() for part in declaration.partition(":"))
+        if name not in SVG_PRESENTATION:
+            raise ValueError(f"figure SVG style {name!r} has no presentation attribute")
+        attributes.append(f' {name}="{value}"')
+    return "".join(attributes)
+
+
+def svg_without_css(svg: str) -> str:
+    """The same drawing without CSS, so that the page's CSP needs no 'unsafe-inline': each style=""
+    as presentation attributes, and the <style> default for every element (`*{...}`, which an
+    element's own style overrides) as inherited attributes of the root <svg>, which an element's
+    own attributes override in the same way."""
+    defaults = SVG_STYLE_ELEMENT.search(svg)
+    svg = SVG_STYLE_ELEMENT.sub("", svg)
+    if defaults:
+        svg = svg.replace("<svg", "<svg" + _presentation(defaults.group(1)), 1)
+    svg = SVG_TAG.sub(lambda tag: SVG_STYLE.sub(lambda m: _presentation(m.group(1)), tag.group(0)), svg)
+    if "<style" in svg:
+        raise ValueError("figure SVG has a <style> element other than matplotlib's defaults")
+    return svg
+
+
+def content_security_policy(html: str) -> str:
+    """Nothing fetched, nothing inline but the page's own <style> and <script> elements, each
+    allowed by its SHA-256 (no 'unsafe-inline'), and images only as data: URLs."""
+    sources: dict[str, list[str]] = {"style": [], "script": []}
+    for tag, body in INLINE.findall(html):
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
+        if f"'sha256-{digest}'" not in sources[tag]:
+            sources[tag].append(f"'sha256-{digest}'")
+    allowed = [f"{tag}-src {' '.join(found)}" for tag, found in sources.items() if found]
+    return "; ".join(["default-src 'none'", *allowed, "img-src data:"])
 
 
 def render_html(
@@ -95,9 +150,17 @@ def render_html(
             works = [s["study_id"] for s in m["primary_studies"] + m["reviews"]]
             if len(works) > context["print_cites_max"]:
                 apart.update(works)
-    return env.get_template(template).render(
-        css=Markup(css), print_edition=print_edition, cited=set(), listed_apart=apart, **context
+    search = (Path(templates) / "briefing_search.js").read_text(encoding="utf-8")
+    html = env.get_template(template).render(
+        css=Markup(css),
+        search_script=Markup(search),
+        content_security_policy=CSP_SLOT,
+        print_edition=print_edition,
+        cited=set(),
+        listed_apart=apart,
+        **context,
     )
+    return html.replace(CSP_SLOT, content_security_policy(html), 1)
 
 
 def _cached_page_references(pdf: Any) -> tuple[bytes, ...]:

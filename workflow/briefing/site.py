@@ -53,13 +53,13 @@ MANIFEST_FORMAT = 1
 CORE_FILES = ("briefing.html", "briefing.pdf", "briefing.json")
 # What an edition may hold; anything else named in a downloaded manifest is refused (no "../").
 FILE_PATTERN = re.compile(
-    r"^(briefing\.(html|pdf|json)|modalities/[A-Za-z0-9][A-Za-z0-9_-]*\.(html|pdf)|analyses/[A-Za-z0-9][A-Za-z0-9_-]*\.(csv|R))$"
+    r"^(briefing\.(html|pdf|json)|references\.(ris|json)|modalities/[A-Za-z0-9][A-Za-z0-9_-]*\.(html|pdf)|analyses/[A-Za-z0-9][A-Za-z0-9_-]*\.(csv|R))$"
 )
 EDITION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CHECKSUM_PATTERN = re.compile(r"^[0-9a-f]{12,}$")
-# Both pages carry the briefing's Content-Security-Policy: no scripts, nothing fetched, inline
-# styles only (written literally in the templates; the tests compare it with the briefing's).
+# Both pages carry one Content-Security-Policy: no scripts, nothing fetched, inline styles only
+# (written literally in the templates; the tests hold both to it).
 
 
 class SiteError(Exception):
@@ -90,7 +90,9 @@ def edition_files(reports: Path) -> list[str]:
     analyses = sorted(
         p.relative_to(reports).as_posix() for p in (reports / "analyses").glob("*") if p.suffix in (".csv", ".R")
     )
-    return list(CORE_FILES) + modalities + analyses
+    # The reference list for reference managers (RIS, CSL-JSON), in editions built since it exists.
+    references = [name for name in ("references.ris", "references.json") if (reports / name).is_file()]
+    return list(CORE_FILES) + references + modalities + analyses
 
 
 def describe(briefing: dict[str, Any], source: str = "briefing.json") -> dict[str, Any]:

@@ -1,5 +1,5 @@
 # Combine the modality summaries, render the HTML and its print edition, the PDF from the print
-# edition, audit them, then publish all of it at once.
+# edition, write the reference list for reference managers, audit them, then publish all of it at once.
 
 
 rule combine:
@@ -76,6 +76,32 @@ rule briefing_pdf:
         job_message("briefing_pdf: print the briefing's PDF ({log})")
     shell:
         "briefing pdf --html {input.html} --output {output} > {log} 2>&1"
+
+
+rule references:
+    input:
+        json="results/briefing.json",
+        package=PACKAGE,
+        tables=data_tables(),
+        code=code("references"),
+    output:
+        ris="results/references.ris",
+        csl_json="results/references.json",
+    log:
+        "logs/references.log",
+    conda:
+        "../envs/briefing.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    message:
+        job_message(
+            "references: the reference list as RIS and CSL-JSON, for reference managers ({log})"
+        )
+    shell:
+        "briefing references --json {input.json} --package {input.package}"
+        " --ris {output.ris} --csl-json {output.csl_json} > {log} 2>&1"
 
 
 rule audit:

@@ -177,6 +177,8 @@ def built_outputs():
         "html": "results/briefing.html",
         "pdf": "results/briefing.pdf",
         "json": "results/briefing.json",
+        "references_ris": "results/references.ris",
+        "references_json": "results/references.json",
         **{f"modality_{m}": f"results/modalities/{m}.html" for m in MODALITIES},
         **{f"modality_pdf_{m}": f"results/modalities/{m}.pdf" for m in MODALITIES},
         **{f"analyses_csv_{m}": f"results/analyses/{m}.csv" for m in MODALITIES},
