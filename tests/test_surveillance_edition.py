@@ -85,7 +85,7 @@ def test_run_queue_decision_data_edition(root):
     # The scope names each source with its last search date.
     assert context["identification_text"] == (
         "The studies come from a systematic search of PubMed, Europe PMC, ClinicalTrials.gov, last run on "
-        "2026-11-09 (7 records screened, 6 studies included): saved searches (surveillance/searches.yaml), last "
+        "2026-11-09 (7 records screened, 6 studies included): saved searches re-run on a schedule, last "
         "run on 2026-11-09 (PubMed), 2026-11-09 (Europe PMC) and 2026-11-09 (ClinicalTrials.gov); the flow "
         "of records is below; four studies come from other sources (a curated selection), not from these "
         "searches; three records await classification."

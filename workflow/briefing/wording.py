@@ -1359,7 +1359,8 @@ def surveillance_description(base: dict[str, Any]) -> str:
     came from elsewhere and what awaits a decision (surveillance_flow.evidence_base)."""
     f = base["flow"]
     searched = join_and([f"{s['last_searched']} ({s['label']})" for s in base["sources"]])
-    text = f"saved searches (surveillance/searches.yaml), last run on {searched}; the flow of records is below"
+    # No file path: the scope is read by a panel, not by the curators (issue 29, item 12).
+    text = f"saved searches re-run on a schedule, last run on {searched}; the flow of records is below"
     if f["studies_other"]:
         n = len(f["studies_other"])
         text += f"; {count_words(n)} {'study comes' if n == 1 else 'studies come'} from other sources"
