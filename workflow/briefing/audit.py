@@ -293,15 +293,26 @@ def audit(
     package_path: str | Path,
     templates: Iterable[Path] = (),
     print_html_path: str | Path | None = None,
+    docx_path: str | Path | None = None,
 ) -> list[str]:
-    """Numbers without provenance in the HTML, in its print edition (the PDF's source) and in the
-    PDF's text; and the registry's figures missing from an edition said to print them. Figures'
+    """Numbers without provenance in the HTML, in its print edition (the PDF's source), in the
+    PDF's text and in the Word edition's (made from the print edition, so it prints the figures the
+    PDF prints); and the registry's figures missing from an edition said to print them. Figures'
     axis labels count as sourced in the PDF: they are drawn from the print edition's figures (the
     HTML's when no print edition is given)."""
     pages = [("HTML", html_path)] + ([("print HTML", print_html_path)] if print_html_path is not None else [])
-    editions = {"HTML": "html", "print HTML": "briefing_pdf", "PDF": "briefing_pdf"}
+    editions = {"HTML": "html", "print HTML": "briefing_pdf", "PDF": "briefing_pdf", "DOCX": "briefing_pdf"}
     allowed = lambda: allowed_numbers(briefing, package_path, templates)  # noqa: E731
-    return check(pages, pdf_path, allowed, briefing["figures"], editions)
+    documents = [("DOCX", docx_text(docx_path))] if docx_path is not None else []
+    return check(pages, pdf_path, allowed, briefing["figures"], editions, documents)
+
+
+def docx_text(docx_path: str | Path) -> str:
+    """The Word edition's text in reading order, each footnote at its mark (briefing/word.py),
+    without the caption numbers: Word's counters, as a PDF's page numbers are, no figure."""
+    from . import word
+
+    return word.text(docx_path, fields=False)
 
 
 def check(
@@ -310,11 +321,13 @@ def check(
     allowed_numbers: Callable[[], set[str]],
     figures: Iterable[dict[str, Any]] = (),
     editions: dict[str, str] | None = None,
+    documents: list[tuple[str, str]] = (),
 ) -> list[str]:
-    """Numbers outside `allowed_numbers()` in each (label, HTML file) and in the PDF, which was made
-    from the last of the HTML files (its figures' axis labels count as sourced there). And the
-    registry's `figures` not found in a page (or the PDF, labelled "PDF") that `editions` names as
-    the edition (html, briefing_pdf, modality_pdf) that prints them."""
+    """Numbers outside `allowed_numbers()` in each (label, HTML file), in each (label, text) of
+    `documents` (the Word edition's) and in the PDF, which was made from the last of the HTML files
+    (its figures' axis labels count as sourced there). And the registry's `figures` not found in a
+    page, document (or the PDF, labelled "PDF") that `editions` names as the edition (html,
+    briefing_pdf, modality_pdf) that prints them."""
     editions = editions or {}
     pdf = _PdfText(pdf_path) if pdf_path is not None else None
     try:
@@ -323,6 +336,10 @@ def check(
         for label, path in pages:
             read = _Strings.read(Path(path).read_text(encoding="utf-8"))
             text = _text(read)
+            problems += [f"{label}: {p}" for p in unsourced(text, allowed)]
+            if label in editions:
+                problems += not_found(figures, editions[label], text, label, ordered=True)
+        for label, text in documents:
             problems += [f"{label}: {p}" for p in unsourced(text, allowed)]
             if label in editions:
                 problems += not_found(figures, editions[label], text, label, ordered=True)

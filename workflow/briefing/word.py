@@ -1,0 +1,518 @@
+"""The Word edition. briefing.docx is made by pandoc from the print edition of the HTML, which the
+same templates render from the same context as the HTML (so its wording and numbers are the
+audited ones; the PDF is never read back). Pandoc writes real footnotes, heading styles (Word's
+navigation pane), native tables whose header rows repeat (w:tblHeader) and tracked changes from
+`insertion`/`deletion` spans. What pandoc 2.17 lacks is added to its XML here, deterministically:
+numbered caption fields (SEQ Table), revision ids that are unique (it numbers a deletion as the
+insertion before it), and a package with fixed timestamps and order, so two builds of the same
+inputs are byte-identical. python-docx, the other route, writes neither footnotes nor fields.
+
+what-changed.docx is the previous edition's Word text with every change to the new one as a
+tracked insertion or deletion: both documents are read back by pandoc, and their blocks, table
+rows and cells, and words are aligned with difflib."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import os
+import re
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+PANDOC = "pandoc"
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+NS = {"w": W}
+# The footnote marks of the SoF and profile tables: <sup><a href="#fn-<modality>-<mark>">.
+NOTE_ID = re.compile(r"^fn-[A-Za-z0-9_-]+$")
+AUTHOR = "Living evidence briefing build"
+ZIP_EPOCH_MIN = 315532800  # 1980-01-01, the earliest time a zip entry can hold
+
+
+# --- pandoc ------------------------------------------------------------------------------------
+
+
+def pandoc(args: list[str], stdin: bytes = b"", epoch: int | None = None) -> bytes:
+    env = dict(os.environ)
+    if epoch is not None:
+        env["SOURCE_DATE_EPOCH"] = str(epoch)  # docProps' dates and the zip entries' times
+    done = subprocess.run([PANDOC, *args], input=stdin, capture_output=True, env=env, check=False)
+    if done.returncode:
+        raise RuntimeError(f"pandoc {' '.join(args)} failed: {done.stderr.decode(errors='replace')}")
+    return done.stdout
+
+
+def read_html(html_path: str | Path) -> dict[str, Any]:
+    return json.loads(pandoc(["--from", "html", "--to", "json", str(html_path)]))
+
+
+def read_docx(docx_path: str | Path) -> dict[str, Any]:
+    return json.loads(pandoc(["--from", "docx", "--to", "json", str(docx_path)]))
+
+
+def write_docx(ast: dict[str, Any], reference: str | Path, epoch: int) -> bytes:
+    """The document, its title in its properties only: pandoc would also print the metadata title
+    above the briefing's own first heading, which says the same."""
+    meta = dict(ast.get("meta") or {})
+    title = _plain(meta.pop("title", None))
+    args = ["--from", "json", "--to", "docx", "--reference-doc", str(reference), "--output", "-"]
+    return finish(pandoc(args, json.dumps(ast | {"meta": meta}).encode("utf-8"), epoch), epoch, title)
+
+
+def _plain(value: Any) -> str:
+    """The words of a metadata value or inlines (Str and Space; nothing else carries text here)."""
+    words = [
+        n["c"] if n.get("t") == "Str" else " "
+        for n in _walk(value)
+        if isinstance(n, dict) and n.get("t") in ("Str", "Space", "SoftBreak")
+    ]
+    return " ".join("".join(words).split())
+
+
+# --- the AST: footnotes --------------------------------------------------------------------------
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _footnote_list(block: Any) -> dict[str, list[Any]] | None:
+    """A list of GRADE footnotes (<ol class="footnotes">, each item a span "fn-…" that opens with
+    its mark) as {id: the note's inlines}, or None for any other block."""
+    if not isinstance(block, dict) or block.get("t") != "OrderedList":
+        return None
+    found = {}
+    for item in block["c"][1]:
+        if len(item) != 1 or item[0]["t"] not in ("Plain", "Para"):
+            return None
+        inlines = item[0]["c"]
+        if not inlines or inlines[0]["t"] != "Span" or not NOTE_ID.match(inlines[0]["c"][0][0]):
+            return None
+        content = inlines[0]["c"][1]
+        if content and content[0]["t"] == "Span" and "mark" in content[0]["c"][0][1]:
+            content = content[1:]  # the mark itself: Word numbers its footnotes
+        while content and content[0]["t"] == "Space":
+            content = content[1:]
+        found[inlines[0]["c"][0][0]] = content
+    return found
+
+
+def _mark_targets(inline: Any) -> list[str]:
+    """The footnotes a `<sup><a href="#fn-…">a</a></sup>` points to (pandoc merges the marks of
+    one cell, printed side by side, into one superscript), or [] for any other inline."""
+    if not isinstance(inline, dict) or inline.get("t") != "Superscript" or not inline["c"]:
+        return []
+    targets = []
+    for link in inline["c"]:
+        if link.get("t") != "Link" or not link["c"][2][0].startswith("#"):
+            return []
+        targets.append(link["c"][2][0][1:])
+    return targets if all(NOTE_ID.match(t) for t in targets) else []
+
+
+def footnotes(ast: dict[str, Any]) -> dict[str, Any]:
+    """Each footnote mark of the tables as a real Word footnote holding its text (one per mark, as
+    the HTML prints one mark per judgement), and the printed lists of those notes dropped: Word
+    numbers and places them. A list whose notes are not all referenced stays as printed."""
+    notes: dict[str, list[Any]] = {}
+    for node in _walk(ast["blocks"]):
+        found = _footnote_list(node)
+        if found:
+            notes.update(found)
+
+    def replace(node: Any) -> Any:
+        if isinstance(node, list):
+            out = []
+            for item in node:
+                found = _footnote_list(item)
+                if found is not None and set(found) <= used_anywhere:
+                    continue
+                targets = _mark_targets(item)
+                if targets and set(targets) <= set(notes):
+                    out += [{"t": "Note", "c": [{"t": "Para", "c": notes[t]}]} for t in targets]
+                else:
+                    out.append(replace(item))
+            return out
+        if isinstance(node, dict):
+            return {k: replace(v) for k, v in node.items()}
+        return node
+
+    used_anywhere = {t for node in _walk(ast["blocks"]) for t in _mark_targets(node)}
+    return ast | {"blocks": replace(ast["blocks"])}
+
+
+def edition(print_html: str | Path, reference: str | Path, epoch: int) -> bytes:
+    """briefing.docx from the print edition of the HTML."""
+    return write_docx(footnotes(read_html(print_html)), reference, epoch)
+
+
+# --- the package: captions, revision ids, fixed bytes ------------------------------------------
+
+
+def _w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+def _run(text: str) -> etree._Element:
+    run = etree.Element(_w("r"))
+    t = etree.SubElement(run, _w("t"))
+    t.text = text
+    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return run
+
+
+def caption_fields(document: etree._Element) -> int:
+    """Each table caption numbered by a SEQ field, as Word's Insert Caption makes it ("Table 3. …"):
+    Word's list of tables and cross-references find them. Returns how many."""
+    count = 0
+    for para in document.iter(_w("p")):
+        style = para.find("w:pPr/w:pStyle", NS)
+        if style is None or style.get(_w("val")) != "TableCaption":
+            continue
+        if _revised(para):
+            continue  # a table only one edition has: Word cannot number a caption inside a revision
+        count += 1
+        field = etree.Element(_w("fldSimple"))
+        field.set(_w("instr"), r" SEQ Table \* ARABIC ")
+        field.append(_run(str(count)))
+        at = list(para).index(para.find("w:pPr", NS)) + 1
+        for offset, element in enumerate([_run("Table "), field, _run(". ")]):
+            para.insert(at + offset, element)
+    return count
+
+
+def _revised(para: etree._Element) -> bool:
+    """Every run of the paragraph inside a tracked insertion or deletion."""
+    runs = para.findall(".//w:r", NS)
+    return bool(runs) and all(r.getparent().tag in (_w("ins"), _w("del")) for r in runs)
+
+
+def revision_ids(document: etree._Element) -> None:
+    """Every w:ins and w:del its own id, in document order (pandoc gives a deletion the id of the
+    insertion before it; Word expects each revision's id to be unique)."""
+    for number, element in enumerate(document.iter(_w("ins"), _w("del")), start=1):
+        element.set(_w("id"), str(number))
+
+
+def _zip_time(epoch: int) -> tuple[int, int, int, int, int, int]:
+    return datetime.fromtimestamp(max(epoch, ZIP_EPOCH_MIN), UTC).timetuple()[:6]
+
+
+def finish(docx: bytes, epoch: int, title: str = "") -> bytes:
+    """pandoc's package with caption fields and unique revision ids, its parts in a fixed order
+    ([Content_Types].xml first, as Office writes it) with one fixed time and mode."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    document = etree.fromstring(parts["word/document.xml"])
+    caption_fields(document)
+    revision_ids(document)
+    parts["word/document.xml"] = _xml(document)
+    if title:
+        core = etree.fromstring(parts["docProps/core.xml"])
+        core.find("{http://purl.org/dc/elements/1.1/}title").text = title
+        parts["docProps/core.xml"] = _xml(core)
+    return package(parts, epoch)
+
+
+def _xml(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def package(parts: dict[str, bytes], epoch: int) -> bytes:
+    out = io.BytesIO()
+    names = sorted(parts, key=lambda n: (n != "[Content_Types].xml", n))
+    with zipfile.ZipFile(out, "w") as target:
+        for name in names:
+            info = zipfile.ZipInfo(name, _zip_time(epoch))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0o644 << 16
+            target.writestr(info, parts[name], compresslevel=6)
+    return out.getvalue()
+
+
+# --- the text, as the audit and the tests read it ------------------------------------------------
+
+
+def _parts(docx: str | Path | bytes) -> dict[str, etree._Element]:
+    data = Path(docx).read_bytes() if not isinstance(docx, bytes) else docx
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = set(z.namelist())
+        return {n: etree.fromstring(z.read(n)) for n in ("word/document.xml", "word/footnotes.xml") if n in names}
+
+
+def paragraphs(docx: str | Path | bytes, document: etree._Element | None = None, fields: bool = True) -> list[str]:
+    """The text of each paragraph in reading order, each footnote's text at its reference (so a
+    note is read where its mark is, and goes with it when a revision removes the mark). Deleted
+    text (w:delText) is left out, and so are field results (caption numbers) unless `fields`."""
+    parts = _parts(docx)
+    document = document if document is not None else parts["word/document.xml"]
+    notes = {}
+    if "word/footnotes.xml" in parts:
+        for note in parts["word/footnotes.xml"].iterfind("w:footnote", NS):
+            notes[note.get(_w("id"))] = " ".join(_paragraph_text(p, {}, fields) for p in note.iter(_w("p")))
+    return [_paragraph_text(p, notes, fields) for p in document.iter(_w("p"))]
+
+
+def _paragraph_text(para: etree._Element, notes: dict[str, str], fields: bool) -> str:
+    out = []
+    for element in para.iter(_w("t"), _w("tab"), _w("br"), _w("footnoteReference")):
+        if not fields and any(a.tag == _w("fldSimple") for a in element.iterancestors()):
+            continue
+        if element.tag == _w("t"):
+            out.append(element.text or "")
+        elif element.tag == _w("footnoteReference"):
+            out.append(" " + notes.get(element.get(_w("id")), "") + " ")
+        else:
+            out.append(" ")
+    return "".join(out)
+
+
+def text(docx: str | Path | bytes, fields: bool = True) -> str:
+    """The document's text, whitespace normalised, paragraphs apart."""
+    return "\n".join(" ".join(p.split()) for p in paragraphs(docx, fields=fields) if p.strip())
+
+
+# --- the reference document: the styles a committee can restyle -------------------------------
+
+# Changes to pandoc's default reference.docx: A4 landscape (a GRADE evidence profile has twelve
+# columns), 10 pt text and 9 pt tables, ruled tables with a shaded header row, bold captions.
+PAGE = (
+    f'<w:sectPr xmlns:w="{W}"><w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>'
+    '<w:pgMar w:top="1134" w:right="1134" w:bottom="1134" w:left="1134" w:header="567" w:footer="567" w:gutter="0"/>'
+    "</w:sectPr>"
+)
+RULES = (
+    f'<w:tblBorders xmlns:w="{W}">'
+    + "".join(
+        f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="8C959F"/>'
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
+    + "</w:tblBorders>"
+)
+HEADER_SHADE = f'<w:shd xmlns:w="{W}" w:val="clear" w:color="auto" w:fill="DDE5EE"/>'
+
+
+def _style(styles: etree._Element, style_id: str) -> etree._Element:
+    found = styles.find(f"w:style[@w:styleId='{style_id}']", NS)
+    if found is None:
+        raise ValueError(f"pandoc's reference.docx has no style {style_id}")
+    return found
+
+
+def _child(parent: etree._Element, tag: str, before: tuple[str, ...] = ()) -> etree._Element:
+    """parent's w:tag, made if missing (before the first of `before` present, to keep the schema's order)."""
+    found = parent.find(f"w:{tag}", NS)
+    if found is not None:
+        return found
+    element = etree.Element(_w(tag))
+    for name in before:
+        anchor = parent.find(f"w:{name}", NS)
+        if anchor is not None:
+            anchor.addprevious(element)
+            return element
+    parent.append(element)
+    return element
+
+
+def _size(rpr: etree._Element, half_points: int) -> None:
+    for tag in ("sz", "szCs"):
+        _child(rpr, tag).set(_w("val"), str(half_points))
+
+
+def restyle(styles: etree._Element) -> None:
+    default = styles.find("w:docDefaults/w:rPrDefault/w:rPr", NS)
+    _size(default, 20)
+    compact = _style(styles, "Compact")
+    _size(_child(compact, "rPr"), 18)
+    caption = _child(_style(styles, "Caption"), "rPr")
+    for element in caption.findall("w:i", NS):
+        caption.remove(element)
+    _child(caption, "b")
+    table = _style(styles, "Table")
+    table.find("w:tblPr", NS).append(etree.fromstring(RULES))
+    first = table.find("w:tblStylePr[@w:type='firstRow']", NS)
+    first.find("w:tcPr", NS).append(etree.fromstring(HEADER_SHADE))
+    _child(_child(first, "rPr", ("tblPr",)), "b")
+
+
+def reference(default: bytes, epoch: int = ZIP_EPOCH_MIN) -> bytes:
+    """templates/reference.docx from pandoc's default (`pandoc --print-default-data-file
+    reference.docx`), with the changes above, as a fixed package."""
+    with zipfile.ZipFile(io.BytesIO(default)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    styles = etree.fromstring(parts["word/styles.xml"])
+    restyle(styles)
+    parts["word/styles.xml"] = _xml(styles)
+    document = etree.fromstring(parts["word/document.xml"])
+    body = document.find("w:body", NS)
+    body.replace(body.find("w:sectPr", NS), etree.fromstring(PAGE))
+    parts["word/document.xml"] = _xml(document)
+    return package(parts, epoch)
+
+
+def default_reference() -> bytes:
+    return pandoc(["--print-default-data-file", "reference.docx"])
+
+
+# --- what changed: the previous edition's text with the new one's as tracked revisions ---------
+
+
+def what_changed(previous: dict[str, Any] | None, new: dict[str, Any], date: str) -> dict[str, Any]:
+    """The AST of what-changed.docx: the blocks of both editions (read back from their DOCX by
+    pandoc, so that both went the same way), aligned; what only the previous one has is a tracked
+    deletion, what only the new one has an insertion. Accepting every revision gives the new
+    edition's text, rejecting every one the previous edition's. `previous` None: no Word edition
+    was published before, so every block is an insertion."""
+    marks = Revisions(date)
+    old_blocks = _flat(previous["blocks"]) if previous else []
+    return new | {"blocks": marks.blocks(old_blocks, _flat(new["blocks"]))}
+
+
+def _flat(blocks: list[Any]) -> list[Any]:
+    """Divs opened (they print nothing; their blocks are aligned one by one), and each table's
+    caption paragraph left out: pandoc reads it as a paragraph ("Table . …", the number being a
+    field) and again as the table's caption (w:tblCaption), which it writes with the table."""
+    out: list[Any] = []
+    for block in blocks:
+        if block["t"] == "Div":
+            out += _flat(block["c"][1])
+            continue
+        if block["t"] == "Table" and out and out[-1]["t"] in ("Para", "Plain"):
+            caption, above = _plain(block["c"][1][1]), _plain(out[-1]["c"])
+            if caption and above.startswith("Table") and above.endswith(caption):
+                out.pop()
+        out.append(block)
+    return out
+
+
+def _key(node: Any) -> str:
+    return json.dumps(node, sort_keys=True, ensure_ascii=False)
+
+
+class Revisions:
+    """The tracked revisions of one comparison, all with the same author and date."""
+
+    def __init__(self, date: str) -> None:
+        self.attributes = [["author", AUTHOR], ["date", date]]
+
+    def span(self, kind: str, inlines: list[Any]) -> list[Any]:
+        return [{"t": "Span", "c": [["", [kind], self.attributes], inlines]}] if inlines else []
+
+    def blocks(self, old: list[Any], new: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        matcher = difflib.SequenceMatcher(None, [_key(b) for b in old], [_key(b) for b in new], autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                out += new[j1:j2]
+                continue
+            gone, came = old[i1:i2], new[j1:j2]
+            paired = min(len(gone), len(came)) if op == "replace" else 0
+            for before, after in zip(gone[:paired], came[:paired], strict=True):
+                out += self.block(before, after)
+            out += [self.mark("deletion", b) for b in gone[paired:]]
+            out += [self.mark("insertion", b) for b in came[paired:]]
+        return out
+
+    def block(self, old: Any, new: Any) -> list[Any]:
+        """One block changed into another: word by word where both hold text alike (paragraphs,
+        headings of one level, tables of as many columns), else the old one out and the new one in."""
+        kinds = old["t"], new["t"]
+        if kinds[0] in ("Para", "Plain") and kinds[1] in ("Para", "Plain"):
+            return [{"t": new["t"], "c": self.inlines(old["c"], new["c"])}]
+        if kinds == ("Header", "Header") and old["c"][0] == new["c"][0]:
+            return [{"t": "Header", "c": [new["c"][0], new["c"][1], self.inlines(old["c"][2], new["c"][2])]}]
+        if kinds == ("Table", "Table") and len(old["c"][2]) == len(new["c"][2]):
+            return [self.table(old, new)]
+        if kinds[0] == kinds[1] and kinds[0] in ("BulletList", "OrderedList"):
+            return [self.items(old, new)]
+        return [self.mark("deletion", old), self.mark("insertion", new)]
+
+    def inlines(self, old: list[Any], new: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        matcher = difflib.SequenceMatcher(None, [_key(i) for i in old], [_key(i) for i in new], autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                out += new[j1:j2]
+            else:
+                out += self.span("deletion", old[i1:i2]) + self.span("insertion", new[j1:j2])
+        return out
+
+    def items(self, old: Any, new: Any) -> Any:
+        """A list's items aligned as blocks are, each item's blocks word by word."""
+        ordered = new["t"] == "OrderedList"
+        old_items, new_items = (old["c"][1], new["c"][1]) if ordered else (old["c"], new["c"])
+        out = []
+        matcher = difflib.SequenceMatcher(
+            None, [_key(i) for i in old_items], [_key(i) for i in new_items], autojunk=False
+        )
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                out += new_items[j1:j2]
+                continue
+            gone, came = old_items[i1:i2], new_items[j1:j2]
+            paired = min(len(gone), len(came)) if op == "replace" else 0
+            out += [self.blocks(a, b) for a, b in zip(gone[:paired], came[:paired], strict=True)]
+            out += [[self.mark("deletion", b) for b in item] for item in gone[paired:]]
+            out += [[self.mark("insertion", b) for b in item] for item in came[paired:]]
+        return {"t": new["t"], "c": [new["c"][0], out] if ordered else out}
+
+    def table(self, old: Any, new: Any) -> Any:
+        """Rows aligned (head, then every body's rows as one run), each kept row's cells word by word."""
+        attr, caption, specs, head, bodies, foot = new["c"]
+        old_caption, old_head, old_bodies = old["c"][1], old["c"][3], old["c"][4]
+        caption = [caption[0], self.blocks(old_caption[1], caption[1])]
+        head = [head[0], self.rows(old_head[1], head[1])]
+        old_rows = [r for b in old_bodies for r in b[2] + b[3]]
+        new_rows = [r for b in bodies for r in b[2] + b[3]]
+        body = [["", [], []], 0, [], self.rows(old_rows, new_rows)]
+        return {"t": "Table", "c": [attr, caption, specs, head, [body], foot]}
+
+    def rows(self, old: list[Any], new: list[Any]) -> list[Any]:
+        out = []
+        matcher = difflib.SequenceMatcher(None, [_key(r) for r in old], [_key(r) for r in new], autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                out += new[j1:j2]
+                continue
+            gone, came = old[i1:i2], new[j1:j2]
+            paired = min(len(gone), len(came)) if op == "replace" else 0
+            for before, after in zip(gone[:paired], came[:paired], strict=True):
+                if len(before[1]) == len(after[1]):
+                    cells = [self.cell(a, b) for a, b in zip(before[1], after[1], strict=True)]
+                    out.append([after[0], cells])
+                else:
+                    out += [self.mark("deletion", before), self.mark("insertion", after)]
+            out += [self.mark("deletion", r) for r in gone[paired:]]
+            out += [self.mark("insertion", r) for r in came[paired:]]
+        return out
+
+    def cell(self, old: Any, new: Any) -> Any:
+        return new[:4] + [self.blocks(old[4], new[4])]
+
+    def mark(self, kind: str, node: Any) -> Any:
+        """`node` with every run of its text inside a `kind` span: each inline list, wherever it is
+        (a paragraph, a heading, a table's cells, a list's items)."""
+        if isinstance(node, list):
+            return [self.mark(kind, n) for n in node]
+        if not isinstance(node, dict) or "t" not in node:
+            return node
+        kind_of = node["t"]
+        if kind_of in ("Para", "Plain"):
+            return {"t": kind_of, "c": self.span(kind, node["c"])}
+        if kind_of == "Header":
+            return {"t": "Header", "c": [node["c"][0], node["c"][1], self.span(kind, node["c"][2])]}
+        return {k: self.mark(kind, v) for k, v in node.items()}
