@@ -19,6 +19,9 @@ import json
 import os
 import re
 import subprocess
+import tempfile
+import urllib.error
+import urllib.request
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -380,6 +383,28 @@ def what_changed(previous: dict[str, Any] | None, new: dict[str, Any], date: str
     marks = Revisions(date)
     old_blocks = _flat(previous["blocks"]) if previous else []
     return new | {"blocks": marks.blocks(old_blocks, _flat(new["blocks"]))}
+
+
+def revision_date(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def previous_docx(location: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The previous edition's Word text (its briefing.docx, published beside its briefing.json),
+    read by pandoc; None and a note when that edition had no Word edition."""
+    source = re.sub(r"[^/]*$", "briefing.docx", location)
+    try:
+        if source.startswith(("http://", "https://", "file://")):
+            with urllib.request.urlopen(source, timeout=30) as response:  # noqa: S310 - the configured edition
+                data = response.read()
+        else:
+            data = Path(source).read_bytes()
+    except (OSError, urllib.error.URLError) as exc:
+        return None, f"No Word edition of the previous edition at {source} ({exc}): every paragraph is an insertion."
+    with tempfile.NamedTemporaryFile(suffix=".docx") as fh:
+        fh.write(data)
+        fh.flush()
+        return read_docx(fh.name), None
 
 
 def _flat(blocks: list[Any]) -> list[Any]:
