@@ -257,15 +257,22 @@ def _parts(docx: str | Path | bytes) -> dict[str, etree._Element]:
         return {n: etree.fromstring(z.read(n)) for n in ("word/document.xml", "word/footnotes.xml") if n in names}
 
 
-def paragraphs(docx: str | Path | bytes, document: etree._Element | None = None, fields: bool = True) -> list[str]:
+def paragraphs(
+    docx: str | Path | bytes,
+    document: etree._Element | None = None,
+    fields: bool = True,
+    footnotes: etree._Element | None = None,
+) -> list[str]:
     """The text of each paragraph in reading order, each footnote's text at its reference (so a
     note is read where its mark is, and goes with it when a revision removes the mark). Deleted
-    text (w:delText) is left out, and so are field results (caption numbers) unless `fields`."""
+    text (w:delText) is left out, and so are field results (caption numbers) unless `fields`.
+    `document`, `footnotes`: those parts as given (revisions applied) instead of the package's."""
     parts = _parts(docx)
     document = document if document is not None else parts["word/document.xml"]
+    footnotes = footnotes if footnotes is not None else parts.get("word/footnotes.xml")
     notes = {}
-    if "word/footnotes.xml" in parts:
-        for note in parts["word/footnotes.xml"].iterfind("w:footnote", NS):
+    if footnotes is not None:
+        for note in footnotes.iterfind("w:footnote", NS):
             notes[note.get(_w("id"))] = " ".join(_paragraph_text(p, {}, fields) for p in note.iter(_w("p")))
     return [_paragraph_text(p, notes, fields) for p in document.iter(_w("p"))]
 
