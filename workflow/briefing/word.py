@@ -127,14 +127,24 @@ def _mark_targets(inline: Any) -> list[str]:
 
 
 def footnotes(ast: dict[str, Any]) -> dict[str, Any]:
-    """Each footnote mark of the tables as a real Word footnote holding its text (one per mark, as
-    the HTML prints one mark per judgement), and the printed lists of those notes dropped: Word
-    numbers and places them. A list whose notes are not all referenced stays as printed."""
+    """Each footnote mark of the tables as a Word footnote holding its text, and the printed lists
+    of those notes dropped: Word numbers and places them. A mark printed again (a judgement shared
+    by several rows of a summary of findings) is a cross-reference to its footnote (a NOTEREF
+    field, as Word's Insert Cross-reference makes it), not a second copy of the note. A list whose
+    notes are not all referenced stays as printed."""
     notes: dict[str, list[Any]] = {}
     for node in _walk(ast["blocks"]):
         found = _footnote_list(node)
         if found:
             notes.update(found)
+    placed: dict[str, int] = {}  # a note's id: its footnote's number, in the order Word numbers them
+
+    def mark(target: str) -> dict[str, Any]:
+        bookmark = "note_" + re.sub(r"\W", "_", target)  # a Word bookmark name: a letter first, no hyphen
+        if target in placed:
+            return {"t": "RawInline", "c": ["openxml", _noteref(bookmark, placed[target])]}
+        placed[target] = len(placed) + 1
+        return {"t": "Span", "c": [[bookmark, [], []], [{"t": "Note", "c": [{"t": "Para", "c": notes[target]}]}]]}
 
     def replace(node: Any) -> Any:
         if isinstance(node, list):
@@ -145,7 +155,7 @@ def footnotes(ast: dict[str, Any]) -> dict[str, Any]:
                     continue
                 targets = _mark_targets(item)
                 if targets and set(targets) <= set(notes):
-                    out += [{"t": "Note", "c": [{"t": "Para", "c": notes[t]}]} for t in targets]
+                    out += [mark(t) for t in targets]
                 else:
                     out.append(replace(item))
             return out
@@ -155,6 +165,15 @@ def footnotes(ast: dict[str, Any]) -> dict[str, Any]:
 
     used_anywhere = {t for node in _walk(ast["blocks"]) for t in _mark_targets(node)}
     return ast | {"blocks": replace(ast["blocks"])}
+
+
+def _noteref(bookmark: str, number: int) -> str:
+    """A cross-reference to the footnote at `bookmark`, in the footnote mark's style; its result is
+    the footnote's number, which Word recomputes when fields are updated."""
+    return (
+        f'<w:fldSimple w:instr=" NOTEREF {bookmark} \\f \\h "><w:r><w:rPr><w:rStyle w:val="FootnoteReference"/>'
+        f"</w:rPr><w:t>{number}</w:t></w:r></w:fldSimple>"
+    )
 
 
 def edition(print_html: str | Path, reference: str | Path, epoch: int) -> bytes:
@@ -203,6 +222,17 @@ def _revised(para: etree._Element) -> bool:
     return bool(runs) and all(r.getparent().tag in (_w("ins"), _w("del")) for r in runs)
 
 
+def whole_rows(document: etree._Element) -> None:
+    """No table row broken across pages: a summary of findings' row is read whole."""
+    for row in document.iter(_w("tr")):
+        properties = row.find("w:trPr", NS)
+        if properties is None:
+            properties = etree.Element(_w("trPr"))
+            row.insert(1 if row.find("w:tblPrEx", NS) is not None else 0, properties)
+        if properties.find("w:cantSplit", NS) is None:
+            properties.insert(0, etree.Element(_w("cantSplit")))
+
+
 def revision_ids(document: etree._Element) -> None:
     """Every w:ins and w:del its own id, in document order (pandoc gives a deletion the id of the
     insertion before it; Word expects each revision's id to be unique)."""
@@ -222,6 +252,7 @@ def finish(docx: bytes, epoch: int, title: str = "") -> bytes:
     document = etree.fromstring(parts["word/document.xml"])
     caption_fields(document)
     revision_ids(document)
+    whole_rows(document)
     parts["word/document.xml"] = _xml(document)
     if title:
         core = etree.fromstring(parts["docProps/core.xml"])
@@ -299,7 +330,8 @@ def text(docx: str | Path | bytes, fields: bool = True) -> str:
 # --- the reference document: the styles a committee can restyle -------------------------------
 
 # Changes to pandoc's default reference.docx: A4 landscape (a GRADE evidence profile has twelve
-# columns), 10 pt text and 9 pt tables, ruled tables with a shaded header row, bold captions.
+# columns), 10 pt text, 9 pt tables, 8 pt footnotes set close, ruled tables with a shaded header
+# row, bold captions.
 PAGE = (
     f'<w:sectPr xmlns:w="{W}"><w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>'
     '<w:pgMar w:top="1134" w:right="1134" w:bottom="1134" w:left="1134" w:header="567" w:footer="567" w:gutter="0"/>'
@@ -348,6 +380,11 @@ def restyle(styles: etree._Element) -> None:
     _size(default, 20)
     compact = _style(styles, "Compact")
     _size(_child(compact, "rPr"), 18)
+    note = _style(styles, "FootnoteText")
+    spacing = _child(_child(note, "pPr", ("rPr",)), "spacing")
+    spacing.set(_w("before"), "0")
+    spacing.set(_w("after"), "40")
+    _size(_child(note, "rPr"), 16)
     caption = _child(_style(styles, "Caption"), "rPr")
     for element in caption.findall("w:i", NS):
         caption.remove(element)
