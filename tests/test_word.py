@@ -276,3 +276,14 @@ def test_the_built_docx_is_what_the_same_inputs_make_again_and_passed_the_audit(
     epoch = json.loads((built / "results" / "briefing.json").read_text())["provenance"]["build_epoch"]
     assert word.edition(html, built / "templates" / "reference.docx", epoch) == built_docx(built).read_bytes()
     assert "docx" in json.loads((built / "results" / "audit.json").read_text())["checked"]
+
+
+def test_the_previous_word_edition_is_read_from_beside_its_briefing_json(tmp_path: Path, sof_docx: bytes):
+    """From a path and a file URL, as the build's previous_edition names it (the name was once
+    replaced twice: previous/briefing.docxbriefing.docx, and every paragraph marked inserted)."""
+    (tmp_path / "previous").mkdir()
+    (tmp_path / "previous" / "briefing.docx").write_bytes(sof_docx)
+    for location in (str(tmp_path / "previous" / "briefing.json"), (tmp_path / "previous" / "briefing.json").as_uri()):
+        previous, note = word.previous_docx(location)
+        assert note is None and previous is not None, location
+        assert "Summary" in json.dumps(previous)

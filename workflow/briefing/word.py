@@ -436,7 +436,7 @@ def revision_date(epoch: int) -> str:
 def previous_docx(location: str) -> tuple[dict[str, Any] | None, str | None]:
     """The previous edition's Word text (its briefing.docx, published beside its briefing.json),
     read by pandoc; None and a note when that edition had no Word edition."""
-    source = re.sub(r"[^/]*$", "briefing.docx", location)
+    source = re.sub(r"[^/]*$", "briefing.docx", location, count=1)
     try:
         if source.startswith(("http://", "https://", "file://")):
             with urllib.request.urlopen(source, timeout=30) as response:  # noqa: S310 - the configured edition
