@@ -293,26 +293,17 @@ def audit(
     package_path: str | Path,
     templates: Iterable[Path] = (),
     print_html_path: str | Path | None = None,
-    docx_path: str | Path | None = None,
+    documents: list[tuple[str, str]] = (),
 ) -> list[str]:
     """Numbers without provenance in the HTML, in its print edition (the PDF's source), in the
-    PDF's text and in the Word edition's (made from the print edition, so it prints the figures the
-    PDF prints); and the registry's figures missing from an edition said to print them. Figures'
-    axis labels count as sourced in the PDF: they are drawn from the print edition's figures (the
-    HTML's when no print edition is given)."""
+    PDF's text and in each (label, text) of `documents` (the Word edition's, "DOCX": made from the
+    print edition, it prints the figures the PDF prints); and the registry's figures missing from
+    an edition said to print them. Figures' axis labels count as sourced in the PDF: they are drawn
+    from the print edition's figures (the HTML's when no print edition is given)."""
     pages = [("HTML", html_path)] + ([("print HTML", print_html_path)] if print_html_path is not None else [])
     editions = {"HTML": "html", "print HTML": "briefing_pdf", "PDF": "briefing_pdf", "DOCX": "briefing_pdf"}
     allowed = lambda: allowed_numbers(briefing, package_path, templates)  # noqa: E731
-    documents = [("DOCX", docx_text(docx_path))] if docx_path is not None else []
     return check(pages, pdf_path, allowed, briefing["figures"], editions, documents)
-
-
-def docx_text(docx_path: str | Path) -> str:
-    """The Word edition's text in reading order, each footnote at its mark (briefing/word.py),
-    without the caption numbers: Word's counters, as a PDF's page numbers are, no figure."""
-    from . import word
-
-    return word.text(docx_path, fields=False)
 
 
 def check(

@@ -151,7 +151,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     briefing = models.read(args.json, models.PublishedBriefing)
     templates = [Path(t) for t in args.templates]
-    problems = audit.audit(args.html, args.pdf, briefing, args.package, templates, args.print_html, args.docx)
+    problems = audit.audit(
+        args.html, args.pdf, briefing, args.package, templates, args.print_html, _word_text(args.docx)
+    )
     if problems:
         print(
             f"{len(problems)} problem(s) in the briefing: numbers without provenance in briefing.json or the "
@@ -166,6 +168,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
     models.write(args.output, models.AuditRecord, {"checked": checked, "unsourced_numbers": 0})
     print("every number in the briefing traces to briefing.json or the data, and every figure is printed where it says")
     return 0
+
+
+def _word_text(docx: str | None) -> list[tuple[str, str]]:
+    """The Word edition's text for the audit, read here: a modality's PDF, audited by the same
+    module, need not re-run when the Word edition's code changes. Without the caption and
+    cross-reference numbers, Word's counters as a PDF's page numbers are, no figure."""
+    if docx is None:
+        return []
+    from . import word
+
+    return [("DOCX", word.text(docx, fields=False))]
 
 
 def cmd_modality_pdf(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ rows and cells, and words are aligned with difflib."""
 
 from __future__ import annotations
 
+import copy
 import difflib
 import io
 import json
@@ -204,22 +205,35 @@ def caption_fields(document: etree._Element) -> int:
         style = para.find("w:pPr/w:pStyle", NS)
         if style is None or style.get(_w("val")) != "TableCaption":
             continue
-        if _revised(para):
-            continue  # a table only one edition has: Word cannot number a caption inside a revision
+        at = list(para).index(para.find("w:pPr", NS)) + 1
+        revision = _revision(para)
+        if revision is not None:
+            # A table only one edition has: its label goes with the revision, unnumbered (a field
+            # cannot be inside one), and Word's counter skips it.
+            label = copy.deepcopy(revision)
+            label.extend([_run("Table "), _run(". ")])
+            if label.tag == _w("del"):
+                for t in label.iter(_w("t")):
+                    t.tag = _w("delText")
+            para.insert(at, label)
+            continue
         count += 1
         field = etree.Element(_w("fldSimple"))
         field.set(_w("instr"), r" SEQ Table \* ARABIC ")
         field.append(_run(str(count)))
-        at = list(para).index(para.find("w:pPr", NS)) + 1
         for offset, element in enumerate([_run("Table "), field, _run(". ")]):
             para.insert(at + offset, element)
     return count
 
 
-def _revised(para: etree._Element) -> bool:
-    """Every run of the paragraph inside a tracked insertion or deletion."""
+def _revision(para: etree._Element) -> etree._Element | None:
+    """An empty copy of the w:ins or w:del that holds every run of the paragraph, if one does."""
     runs = para.findall(".//w:r", NS)
-    return bool(runs) and all(r.getparent().tag in (_w("ins"), _w("del")) for r in runs)
+    kinds = {r.getparent().tag for r in runs}
+    if not runs or len(kinds) != 1 or kinds.isdisjoint({_w("ins"), _w("del")}):
+        return None
+    holder = runs[0].getparent()
+    return etree.Element(holder.tag, dict(holder.attrib))
 
 
 def whole_rows(document: etree._Element) -> None:
@@ -584,4 +598,6 @@ class Revisions:
             return {"t": kind_of, "c": self.span(kind, node["c"])}
         if kind_of == "Header":
             return {"t": "Header", "c": [node["c"][0], node["c"][1], self.span(kind, node["c"][2])]}
+        if kind_of == "CodeBlock":  # the build's settings: a revision holds inlines only
+            return {"t": "Para", "c": self.span(kind, [{"t": "Code", "c": node["c"]}])}
         return {k: self.mark(kind, v) for k, v in node.items()}
