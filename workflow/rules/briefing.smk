@@ -121,7 +121,9 @@ rule what_changed:
     params:
         previous=config.get("previous_edition") or "",
     message:
-        job_message("what_changed: the previous edition's Word text, with the changes tracked ({log})")
+        job_message(
+            "what_changed: the previous edition's Word text, with the changes tracked ({log})"
+        )
     shell:
         "briefing what-changed --previous-edition {params.previous:q} --docx {input.docx} --json {input.json}"
         " --reference {input.reference} --output {output} > {log} 2>&1"

@@ -147,14 +147,19 @@ def previous_edition_file():
 
 def previous_docx_file():
     """The previous edition's Word document, published beside its briefing.json, when both are
-    local files; the what_changed step reads a URL's itself, and a first Word edition has none."""
+    local files; the what_changed step reads a URL's itself, and a first Word edition has none.
+    """
     docx = [str(Path(p).with_name("briefing.docx")) for p in previous_edition_file()]
     return [p for p in docx if Path(p).is_file()]
 
 
 def what_changed_outputs():
     """The Word document of what changed since the previous edition, when there is one."""
-    return {"what_changed": "results/what-changed.docx"} if config.get("previous_edition") else {}
+    return (
+        {"what_changed": "results/what-changed.docx"}
+        if config.get("previous_edition")
+        else {}
+    )
 
 
 def job_plan():
@@ -165,7 +170,15 @@ def job_plan():
         "modality_pdf",
         "modality_analyses",
     ]
-    once = ["validate", "combine", "briefing_html", "briefing_pdf", "briefing_docx", "audit", "publish"]
+    once = [
+        "validate",
+        "combine",
+        "briefing_html",
+        "briefing_pdf",
+        "briefing_docx",
+        "audit",
+        "publish",
+    ]
     once += ["what_changed"] if what_changed_outputs() else []
     plan = {step: 1 for step in once} | {step: len(MODALITIES) for step in per_modality}
     return json.dumps(plan, sort_keys=True)
