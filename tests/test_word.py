@@ -20,7 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 from lxml import etree
 
-from briefing import audit, word
+from briefing import audit, word, word_changes
 from conftest import ROOT
 
 REFERENCE = ROOT / "templates" / "reference.docx"
@@ -198,8 +198,8 @@ def plain(docx: bytes) -> str:
 def what_changed(tmp_path: Path, old: bytes, new: bytes) -> bytes:
     (tmp_path / "old.docx").write_bytes(old)
     (tmp_path / "new.docx").write_bytes(new)
-    ast = word.what_changed(
-        word.read_docx(tmp_path / "old.docx"), word.read_docx(tmp_path / "new.docx"), word.revision_date(EPOCH)
+    ast = word_changes.what_changed(
+        word.read_docx(tmp_path / "old.docx"), word.read_docx(tmp_path / "new.docx"), word_changes.revision_date(EPOCH)
     )
     return word.write_docx(ast, REFERENCE, EPOCH)
 
@@ -216,15 +216,15 @@ def test_what_changed_accepted_is_the_new_edition_and_rejected_the_previous(tmp_
     assert "64.9" in deleted and "61.2" in inserted and "great" in " ".join(inserted)
     ids = [e.get(f"{{{W}}}id") for e in document.iter(f"{{{W}}}ins", f"{{{W}}}del")]
     assert len(ids) == len(set(ids))  # pandoc gives a deletion its insertion's id
-    assert {e.get(f"{{{W}}}author") for e in document.iter(f"{{{W}}}ins", f"{{{W}}}del")} == {word.AUTHOR}
+    assert {e.get(f"{{{W}}}author") for e in document.iter(f"{{{W}}}ins", f"{{{W}}}del")} == {word_changes.AUTHOR}
 
 
 def test_what_changed_without_a_previous_word_edition_inserts_everything(tmp_path: Path, sof_docx: bytes):
     (tmp_path / "new.docx").write_bytes(sof_docx)
-    previous, note = word.previous_docx(str(tmp_path / "previous" / "briefing.json"))
+    previous, note = word_changes.previous_docx(str(tmp_path / "previous" / "briefing.json"))
     assert previous is None and "every paragraph is an insertion" in note
     changed = word.write_docx(
-        word.what_changed(None, word.read_docx(tmp_path / "new.docx"), "2026-01-01T00:00:00Z"), REFERENCE, EPOCH
+        word_changes.what_changed(None, word.read_docx(tmp_path / "new.docx"), "2026-01-01T00:00:00Z"), REFERENCE, EPOCH
     )
     assert revised(changed, accept=False) == ""
     assert revised(changed, accept=True) == plain(sof_docx)
@@ -289,6 +289,6 @@ def test_the_previous_word_edition_is_read_from_beside_its_briefing_json(tmp_pat
     (tmp_path / "previous").mkdir()
     (tmp_path / "previous" / "briefing.docx").write_bytes(sof_docx)
     for location in (str(tmp_path / "previous" / "briefing.json"), (tmp_path / "previous" / "briefing.json").as_uri()):
-        previous, note = word.previous_docx(location)
+        previous, note = word_changes.previous_docx(location)
         assert note is None and previous is not None, location
         assert "Summary" in json.dumps(previous)

@@ -116,13 +116,13 @@ def cmd_docx(args: argparse.Namespace) -> int:
 
 def cmd_what_changed(args: argparse.Namespace) -> int:
     """The previous edition's Word text with every change to this one as a tracked revision."""
-    from . import publish, word
+    from . import publish, word, word_changes
 
     epoch = _build_epoch(args.json)
-    previous, note = word.previous_docx(args.previous_edition)
+    previous, note = word_changes.previous_docx(args.previous_edition)
     if note:
         print(note)
-    ast = word.what_changed(previous, word.read_docx(args.docx), word.revision_date(epoch))
+    ast = word_changes.what_changed(previous, word.read_docx(args.docx), word_changes.revision_date(epoch))
     publish.write_atomic(args.output, word.write_docx(ast, args.reference, epoch))
     print(f"wrote {args.output}")
     return 0
