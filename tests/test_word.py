@@ -292,3 +292,13 @@ def test_the_previous_word_edition_is_read_from_beside_its_briefing_json(tmp_pat
         previous, note = word_changes.previous_docx(location)
         assert note is None and previous is not None, location
         assert "Summary" in json.dumps(previous)
+
+
+def test_columns_are_as_wide_as_their_words_need(sof_docx: bytes):
+    """Pandoc gave an HTML table's columns equal widths ("Inconsistency" broke in two in the
+    evidence profile's twelve); a footnote's text, printed at the foot of the page, adds no width."""
+    [(_, table)] = tables(part(sof_docx))
+    widths = [int(c.get(f"{{{W}}}w")) for c in table.findall("w:tblGrid/w:gridCol", NS)]
+    outcome, participants, effect, certainty, comments = widths
+    assert len(set(widths)) > 1
+    assert certainty < participants and certainty < comments

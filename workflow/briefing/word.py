@@ -169,9 +169,56 @@ def _noteref(bookmark: str, number: int) -> str:
     )
 
 
+def column_widths(ast: dict[str, Any]) -> dict[str, Any]:
+    """Each table's columns as wide as their words need: pandoc gives the columns of an HTML table
+    equal widths, which breaks "Inconsistency" across lines in an evidence profile's twelve. A
+    column's share grows with its longest word and its mean text, read from its cells."""
+
+    def replace(node: Any) -> Any:
+        if isinstance(node, list):
+            return [replace(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        if node.get("t") == "Table":
+            attr, caption, specs, head, bodies, foot = node["c"]
+            weights = _weights(len(specs), head[1] + [r for b in bodies for r in b[2] + b[3]])
+            total = sum(weights)
+            specs = [
+                [spec[0], {"t": "ColWidth", "c": round(w / total, 4)}] for spec, w in zip(specs, weights, strict=True)
+            ]
+            return {"t": "Table", "c": [attr, caption, specs, head, replace(bodies), foot]}
+        return {k: replace(v) for k, v in node.items()}
+
+    return ast | {"blocks": replace(ast["blocks"])}
+
+
+def _weights(columns: int, rows: list[Any]) -> list[float]:
+    longest, lengths = [4] * columns, [[] for _ in range(columns)]
+    for row in rows:
+        at = 0
+        for cell in row[1]:
+            span = cell[3]
+            if span == 1 and at < columns:
+                words = plain_text(_without_notes(cell[4])).split()
+                longest[at] = max([longest[at]] + [len(w) for w in words])
+                lengths[at].append(sum(len(w) + 1 for w in words))
+            at += span
+    # Two characters for the cell's margins and a bold header's wider letters.
+    return [longest[i] + 2 + (sum(lengths[i]) / len(lengths[i]) / 6 if lengths[i] else 0) for i in range(columns)]
+
+
+def _without_notes(node: Any) -> Any:
+    """The text a cell prints in the table: a footnote's text is at the foot of the page."""
+    if isinstance(node, list):
+        return [_without_notes(n) for n in node if not (isinstance(n, dict) and n.get("t") == "Note")]
+    if isinstance(node, dict):
+        return {k: _without_notes(v) for k, v in node.items()}
+    return node
+
+
 def edition(print_html: str | Path, reference: str | Path, epoch: int) -> bytes:
     """briefing.docx from the print edition of the HTML."""
-    return write_docx(footnotes(read_html(print_html)), reference, epoch)
+    return write_docx(column_widths(footnotes(read_html(print_html))), reference, epoch)
 
 
 # --- the package: captions, revision ids, fixed bytes ------------------------------------------
