@@ -9,14 +9,16 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # Matplotlib and fontconfig caches inside the venv: no writes to the home directory.
 export MPLCONFIGDIR := $(abspath $(VENV))/mplconfig
 
-# Debian packages: the build needs poppler (pdftotext, for the numeric audit); the PDF and the
-# figures take their fonts from the pinned matplotlib, not from the system. The tests also drive
+# Debian packages: the build needs poppler (pdftotext, for the numeric audit) and pandoc (the Word
+# edition, briefing/word.py); the PDF and the figures take their fonts from the pinned matplotlib,
+# not from the system. The tests also drive
 # Chromium (DejaVu fonts for what a reviewer sees), run the Nu HTML checker on Java, and render
 # the PDF with HarfBuzz-Subset present to show it changes nothing (tests/test_pdf_bytes.py), and
-# check the statistics against R's metafor (tests/test_metafor_oracle.py), and format the reference
-# list's CSL-JSON with pandoc's citeproc (tests/test_references.py).
-BUILD_DEBS := poppler-utils
-TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0 r-cran-metafor r-cran-lme4 pandoc
+# check the statistics against R's metafor (tests/test_metafor_oracle.py), format the reference
+# list's CSL-JSON with pandoc's citeproc (tests/test_references.py), and convert the Word edition
+# to PDF with LibreOffice, as opening it without repair (tests/test_word.py).
+BUILD_DEBS := poppler-utils pandoc
+TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0 r-cran-metafor r-cran-lme4 libreoffice-writer-nogui
 SNAKEMAKE_ARGS ?=
 
 .PHONY: all briefing test test-fast test-e2e lint check new-study surveil dictionary build-deps test-deps clean dag

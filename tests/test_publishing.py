@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from test_word import plain, revised
 
 from briefing import site
 from conftest import ROOT, workflow_env
@@ -511,6 +512,24 @@ def test_step_fetch_previous_edition_from_a_local_path_or_file_url(two_sites):
         ).read_bytes()
 
 
+def test_step_fetch_previous_edition_takes_its_word_edition_when_published(two_sites):
+    """The Word edition beside the previous briefing.json, for what-changed.docx; none is no error."""
+    published = two_sites / "site2"
+    for n, word_edition in enumerate([b"PK docx", None]):
+        if word_edition:
+            (published / "latest" / "briefing.docx").write_bytes(word_edition)
+        else:
+            (published / "latest" / "briefing.docx").unlink()
+        workdir = two_sites / f"run{n}"
+        workdir.mkdir()
+        with serve(published) as url:
+            result, outputs = run_step("Fetch the previous edition", workdir, SITE_URL=url)
+        assert result.returncode == 0, result.stderr
+        assert outputs == {"path": "previous/briefing.json"}
+        docx = workdir / "previous" / "briefing.docx"
+        assert (docx.read_bytes() if docx.exists() else None) == word_edition
+
+
 def test_step_fetch_previous_edition_over_http(two_sites):
     workdir = two_sites / "run"
     workdir.mkdir()
@@ -581,12 +600,17 @@ def test_steps_build_with_the_previous_edition_and_publish_the_real_edition(buil
     dropped = previous["references"].pop()["study_id"]
     (workdir / "previous").mkdir()
     (workdir / "previous" / "briefing.json").write_text(json.dumps(previous))
+    shutil.copyfile(built / "reports" / "briefing.docx", workdir / "previous" / "briefing.docx")
 
     result, _ = run_step("Build", workdir, PREVIOUS_EDITION="previous/briefing.json")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     edition = json.loads((workdir / "reports" / "briefing.json").read_text())
     assert edition["changes"].get("first_edition") is not True
     assert dropped in json.dumps(edition["changes"])
+    # The Word document of what changed: the previous Word edition with the changes tracked.
+    changed = (workdir / "reports" / "what-changed.docx").read_bytes()
+    assert revised(changed, accept=True) == plain((workdir / "reports" / "briefing.docx").read_bytes())
+    assert revised(changed, accept=False) == plain((built / "reports" / "briefing.docx").read_bytes())
 
     earlier = make_edition(tmp_path / "earlier", "2020-01-06", "e5" * 32, 1578268800)
     site.assemble(earlier, None, workdir / "previous-site")
@@ -602,6 +626,11 @@ def test_steps_build_with_the_previous_edition_and_publish_the_real_edition(buil
         assert (out / "editions" / new_id / href).is_file(), href
     check_page(out / "index.html")
     assert (out / "latest" / "briefing.pdf").read_bytes() == (workdir / "reports" / "briefing.pdf").read_bytes()
+    listed = {f["path"]: f["sha256"] for f in manifest["editions"][0]["files"]}
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for name in ("briefing.docx", "what-changed.docx"):
+        assert listed[name] == hashlib.sha256((workdir / "reports" / name).read_bytes()).hexdigest()
+        assert f'href="editions/{new_id}/{name}"' in index and f"SHA-256 {listed[name]}" in index
 
 
 @pytest.mark.slow
@@ -648,3 +677,25 @@ def test_an_edition_that_adds_a_study_publishes_through_the_ci_path(built, works
     html = (workspace / "reports" / "briefing.html").read_text(encoding="utf-8")
     assert "zhang2016_i125-relief" not in BeautifulSoup(html, "html.parser").find(id="what-changed").get_text()
     assert len(json.loads((workspace / "site" / "editions.json").read_text())["editions"]) == 2
+
+
+def test_the_site_lists_an_editions_word_documents_with_their_checksums(tmp_path):
+    """briefing.docx and what-changed.docx beside the HTML and PDF, each with its SHA-256; an
+    earlier edition without them is listed as before."""
+    earlier = make_edition(tmp_path / "earlier", "2026-01-05", "a1" * 32, 1767571200)
+    site.assemble(earlier, None, tmp_path / "site1")
+    reports = make_edition(tmp_path / "reports", "2026-02-02", "b2" * 32, 1769990400)
+    (reports / "briefing.docx").write_bytes(b"PK word edition")
+    (reports / "what-changed.docx").write_bytes(b"PK what changed")
+    manifest = site.assemble(reports, tmp_path / "site1", tmp_path / "site2")
+    new, old = manifest["editions"]
+    listed = {f["path"]: f["sha256"] for f in new["files"]}
+    index = (tmp_path / "site2" / "index.html").read_text(encoding="utf-8")
+    for name in ("briefing.docx", "what-changed.docx"):
+        assert listed[name] == hashlib.sha256((reports / name).read_bytes()).hexdigest()
+        assert f'href="{new["path"]}{name}"' in index and f"SHA-256 {listed[name]}" in index
+        assert (tmp_path / "site2" / "latest" / name).read_bytes() == (reports / name).read_bytes()
+    assert not {f["path"] for f in old["files"]} & {"briefing.docx", "what-changed.docx"}
+    assert f'href="{old["path"]}briefing.docx"' not in index
+    check_page(tmp_path / "site2" / "index.html")
+    assert site.fetch(str(tmp_path / "site2"), tmp_path / "fetched")  # the manifest's names are accepted

@@ -193,7 +193,8 @@ def test_one_study_edit_reruns_only_its_modality(workspace):
     jobs = jobs_run(result.stdout + result.stderr)
     assert jobs.pop(("evidence_slice", "i125")) == 1 and jobs.pop(("modality_notebook", "i125")) == 1
     assert jobs.pop(("modality_pdf", "i125")) == 1 and jobs.pop(("modality_analyses", "i125")) == 1
-    once = {"validate", "combine", "briefing_html", "briefing_pdf", "references", "audit", "publish", "all"}
+    once = {"validate", "combine", "briefing_html", "briefing_pdf", "briefing_docx", "references", "audit", "publish"}
+    once.add("all")
     assert {rule for rule, _ in jobs} == once and set(jobs.values()) == {1}
 
 
@@ -207,6 +208,7 @@ AFTER_COMBINE = {
     "combine": 1,
     "briefing_html": 1,
     "briefing_pdf": 1,
+    "briefing_docx": 1,
     "references": 1,
     "audit": 1,
     "publish": 1,
@@ -223,6 +225,7 @@ AFTER_COMBINE = {
             {
                 "briefing_html": 1,
                 "briefing_pdf": 1,
+                "briefing_docx": 1,
                 "modality_pdf": len(MODALITIES),
                 "audit": 1,
                 "publish": 1,
@@ -286,7 +289,8 @@ BYTES_PER_JOB = 1000  # measured: about 310, with Snakemake's banner and job tab
 def test_a_build_prints_one_line_per_job_and_its_command_goes_to_the_log(built):
     output = build_output(built).read_text(encoding="utf-8")
     jobs = jobs_run(output)
-    once = {"validate", "combine", "briefing_html", "briefing_pdf", "references", "audit", "publish", "all"}
+    once = {"validate", "combine", "briefing_html", "briefing_pdf", "briefing_docx", "references", "audit", "publish"}
+    once.add("all")
     per_modality = {"evidence_slice", "modality_notebook", "modality_pdf", "modality_analyses"}
     assert set(jobs) == {(r, None) for r in once} | {(r, m) for r in per_modality for m in MODALITIES}
     assert set(jobs.values()) == {1}

@@ -276,15 +276,17 @@ def audit(
     package_path: str | Path,
     templates: Iterable[Path] = (),
     print_html_path: str | Path | None = None,
+    documents: list[tuple[str, str]] = (),
 ) -> list[str]:
-    """Numbers without provenance in the HTML, in its print edition (the PDF's source) and in the
-    PDF's text; and the registry's figures missing from an edition said to print them. Figures'
-    axis labels count as sourced in the PDF: they are drawn from the print edition's figures (the
-    HTML's when no print edition is given)."""
+    """Numbers without provenance in the HTML, in its print edition (the PDF's source), in the
+    PDF's text and in each (label, text) of `documents` (the Word edition's, "DOCX": made from the
+    print edition, it prints the figures the PDF prints); and the registry's figures missing from
+    an edition said to print them. Figures' axis labels count as sourced in the PDF: they are drawn
+    from the print edition's figures (the HTML's when no print edition is given)."""
     pages = [("HTML", html_path)] + ([("print HTML", print_html_path)] if print_html_path is not None else [])
-    editions = {"HTML": "html", "print HTML": "briefing_pdf", "PDF": "briefing_pdf"}
+    editions = {"HTML": "html", "print HTML": "briefing_pdf", "PDF": "briefing_pdf", "DOCX": "briefing_pdf"}
     allowed = lambda: allowed_numbers(briefing, package_path, templates)  # noqa: E731
-    return check(pages, pdf_path, allowed, briefing["figures"], editions)
+    return check(pages, pdf_path, allowed, briefing["figures"], editions, documents)
 
 
 def check(
@@ -293,11 +295,13 @@ def check(
     allowed_numbers: Callable[[], set[str]],
     figures: Iterable[dict[str, Any]] = (),
     editions: dict[str, str] | None = None,
+    documents: list[tuple[str, str]] = (),
 ) -> list[str]:
-    """Numbers outside `allowed_numbers()` in each (label, HTML file) and in the PDF, which was made
-    from the last of the HTML files (its figures' axis labels count as sourced there). And the
-    registry's `figures` not found in a page (or the PDF, labelled "PDF") that `editions` names as
-    the edition (html, briefing_pdf, modality_pdf) that prints them."""
+    """Numbers outside `allowed_numbers()` in each (label, HTML file), in each (label, text) of
+    `documents` (the Word edition's) and in the PDF, which was made from the last of the HTML files
+    (its figures' axis labels count as sourced there). And the registry's `figures` not found in a
+    page, document (or the PDF, labelled "PDF") that `editions` names as the edition (html,
+    briefing_pdf, modality_pdf) that prints them."""
     editions = editions or {}
     pdf = _PdfText(pdf_path) if pdf_path is not None else None
     try:
@@ -306,6 +310,10 @@ def check(
         for label, path in pages:
             read = _Strings.read(Path(path).read_text(encoding="utf-8"))
             text = _text(read)
+            problems += [f"{label}: {p}" for p in unsourced(text, allowed)]
+            if label in editions:
+                problems += not_found(figures, editions[label], text, label, ordered=True)
+        for label, text in documents:
             problems += [f"{label}: {p}" for p in unsourced(text, allowed)]
             if label in editions:
                 problems += not_found(figures, editions[label], text, label, ordered=True)

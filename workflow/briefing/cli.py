@@ -123,6 +123,35 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docx(args: argparse.Namespace) -> int:
+    """The Word edition, from the print edition of the HTML, dated as the briefing."""
+    from . import publish, word
+
+    epoch = _build_epoch(args.json)
+    publish.write_atomic(args.output, word.edition(args.html, args.reference, epoch))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_what_changed(args: argparse.Namespace) -> int:
+    """The previous edition's Word text with every change to this one as a tracked revision."""
+    from . import publish, word, word_changes
+
+    epoch = _build_epoch(args.json)
+    previous, note = word_changes.previous_docx(args.previous_edition)
+    if note:
+        print(note)
+    ast = word_changes.what_changed(previous, word.read_docx(args.docx), word_changes.revision_date(epoch))
+    publish.write_atomic(args.output, word.write_docx(ast, args.reference, epoch))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _build_epoch(briefing_json: str) -> int:
+    with open(briefing_json, encoding="utf-8") as fh:
+        return int(json.load(fh)["provenance"]["build_epoch"])
+
+
 def cmd_notebook(args: argparse.Namespace) -> int:
     from . import notebook, publish
 
@@ -141,7 +170,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     briefing = models.read(args.json, models.PublishedBriefing)
     templates = [Path(t) for t in args.templates]
-    problems = audit.audit(args.html, args.pdf, briefing, args.package, templates, args.print_html)
+    problems = audit.audit(
+        args.html, args.pdf, briefing, args.package, templates, args.print_html, _word_text(args.docx)
+    )
     if problems:
         print(
             f"{len(problems)} problem(s) in the briefing: numbers without provenance in briefing.json or the "
@@ -152,9 +183,21 @@ def cmd_audit(args: argparse.Namespace) -> int:
             print(f"  - {p}", file=sys.stderr)
         return 1
     checked = ["html", "print_html", "pdf"] if args.print_html else ["html", "pdf"]
+    checked += ["docx"] if args.docx else []
     models.write(args.output, models.AuditRecord, {"checked": checked, "unsourced_numbers": 0})
     print("every number in the briefing traces to briefing.json or the data, and every figure is printed where it says")
     return 0
+
+
+def _word_text(docx: str | None) -> list[tuple[str, str]]:
+    """The Word edition's text for the audit, read here: a modality's PDF, audited by the same
+    module, need not re-run when the Word edition's code changes. Without the caption and
+    cross-reference numbers, Word's counters as a PDF's page numbers are, no figure."""
+    if docx is None:
+        return []
+    from . import word
+
+    return [("DOCX", word.text(docx, fields=False))]
 
 
 def cmd_modality_pdf(args: argparse.Namespace) -> int:
@@ -320,6 +363,14 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_word_reference(args: argparse.Namespace) -> int:
+    from . import publish, word
+
+    publish.write_atomic(args.output, word.reference(word.default_reference()))
+    print(f"wrote {args.output}")
+    return 0
+
+
 def cmd_schemas(args: argparse.Namespace) -> int:
     from . import models
 
@@ -384,6 +435,21 @@ def _page_commands(sub: Subparsers) -> None:
     s.add_argument("--output", required=True)
     s.set_defaults(func=cmd_pdf)
 
+    s = sub.add_parser("docx", help="write the Word edition from the print edition of the HTML")
+    s.add_argument("--html", required=True, help="the print edition of the HTML")
+    s.add_argument("--json", required=True, help="briefing.json: the edition's date")
+    s.add_argument("--reference", required=True, help="the reference document that holds the styles")
+    s.add_argument("--output", required=True)
+    s.set_defaults(func=cmd_docx)
+
+    s = sub.add_parser("what-changed", help="the previous edition's Word text with the changes as tracked revisions")
+    s.add_argument("--previous-edition", required=True, help="the previous edition's briefing.json (path or URL)")
+    s.add_argument("--docx", required=True, help="this edition's Word document")
+    s.add_argument("--json", required=True, help="briefing.json: the edition's date")
+    s.add_argument("--reference", required=True, help="the reference document that holds the styles")
+    s.add_argument("--output", required=True)
+    s.set_defaults(func=cmd_what_changed)
+
     s = sub.add_parser("notebook", help="run one modality's notebook and render its HTML page")
     s.add_argument("--notebook", required=True, help="the parameterized notebook")
     s.add_argument("--modality", required=True)
@@ -429,6 +495,7 @@ def _publish_commands(sub: Subparsers) -> None:
     s.add_argument("--html", required=True)
     s.add_argument("--print-html", help="the print edition the PDF was made from")
     s.add_argument("--pdf")
+    s.add_argument("--docx", help="the Word edition")
     s.add_argument("--json", required=True)
     s.add_argument("--package", required=True)
     s.add_argument("--templates", nargs="*", default=[])
@@ -472,6 +539,10 @@ def _curator_commands(sub: Subparsers) -> None:
     s.add_argument("--output", default="data/README.md")
     s.add_argument("--templates", default="templates", help="the folder of data_dictionary.md.j2")
     s.set_defaults(func=cmd_dictionary)
+
+    s = sub.add_parser("word-reference", help="write templates/reference.docx from pandoc's default")
+    s.add_argument("--output", default="templates/reference.docx")
+    s.set_defaults(func=cmd_word_reference)
 
     s = sub.add_parser("schemas", help="write the JSON Schema of what the steps write, from briefing/models.py")
     s.add_argument("--folder", default="workflow/schemas")

@@ -9,6 +9,7 @@ Layout of the site (what GitHub Pages serves)::
     editions.json                   the manifest: every edition, every file with size and SHA-256
     latest/                         a copy of the newest edition (stable links), index.html → briefing.html
     editions/<date>-<data12>/       one edition: briefing.html, briefing.pdf, briefing.json,
+                                    briefing.docx and what-changed.docx (editions that have them),
                                     modalities/<modality>.html and .pdf
 
 An edition is named by its build date and the first 12 characters of its data package checksum,
@@ -51,9 +52,12 @@ from typing import Any
 MANIFEST = "editions.json"
 MANIFEST_FORMAT = 1
 CORE_FILES = ("briefing.html", "briefing.pdf", "briefing.json")
+# The Word edition and the tracked-changes document of what changed: earlier editions have neither,
+# and an edition without a previous one has no what-changed.docx.
+WORD_FILES = ("briefing.docx", "what-changed.docx")
 # What an edition may hold; anything else named in a downloaded manifest is refused (no "../").
 FILE_PATTERN = re.compile(
-    r"^(briefing\.(html|pdf|json)|references\.(ris|json)|modalities/[A-Za-z0-9][A-Za-z0-9_-]*\.(html|pdf)|analyses/[A-Za-z0-9][A-Za-z0-9_-]*\.(csv|R))$"
+    r"^(briefing\.(html|pdf|json|docx)|what-changed\.docx|references\.(ris|json)|modalities/[A-Za-z0-9][A-Za-z0-9_-]*\.(html|pdf)|analyses/[A-Za-z0-9][A-Za-z0-9_-]*\.(csv|R))$"
 )
 EDITION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -90,9 +94,11 @@ def edition_files(reports: Path) -> list[str]:
     analyses = sorted(
         p.relative_to(reports).as_posix() for p in (reports / "analyses").glob("*") if p.suffix in (".csv", ".R")
     )
-    # The reference list for reference managers (RIS, CSL-JSON), in editions built since it exists.
+    # The reference list for reference managers (RIS, CSL-JSON) and the Word documents, in editions
+    # built since they exist.
     references = [name for name in ("references.ris", "references.json") if (reports / name).is_file()]
-    return list(CORE_FILES) + references + modalities + analyses
+    word = [name for name in WORD_FILES if (reports / name).is_file()]
+    return list(CORE_FILES) + word + references + modalities + analyses
 
 
 def describe(briefing: dict[str, Any], source: str = "briefing.json") -> dict[str, Any]:

@@ -1,5 +1,7 @@
-# Combine the modality summaries, render the HTML and its print edition, the PDF from the print
-# edition, write the reference list for reference managers, audit them, then publish all of it at once.
+# Combine the modality summaries, render the HTML and its print edition, the PDF and the Word
+# edition from the print edition (with previous_edition set, also the Word document of what
+# changed), write the reference list for reference managers, audit them, then publish all of it
+# at once.
 
 
 rule combine:
@@ -78,6 +80,57 @@ rule briefing_pdf:
         "briefing pdf --html {input.html} --output {output} > {log} 2>&1"
 
 
+rule briefing_docx:
+    input:
+        html="results/briefing.print.html",
+        json="results/briefing.json",
+        reference=WORD_REFERENCE,
+        code=code("docx"),
+    output:
+        "results/briefing.docx",
+    log:
+        "logs/briefing_docx.log",
+    conda:
+        "../envs/briefing.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        job_message("briefing_docx: write the Word edition ({log})")
+    shell:
+        "briefing docx --html {input.html} --json {input.json} --reference {input.reference}"
+        " --output {output} > {log} 2>&1"
+
+
+rule what_changed:
+    input:
+        docx="results/briefing.docx",
+        json="results/briefing.json",
+        previous=previous_docx_file(),
+        reference=WORD_REFERENCE,
+        code=code("what-changed"),
+    output:
+        "results/what-changed.docx",
+    log:
+        "logs/what_changed.log",
+    conda:
+        "../envs/briefing.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        previous=config.get("previous_edition") or "",
+    message:
+        job_message(
+            "what_changed: the previous edition's Word text, with the changes tracked ({log})"
+        )
+    shell:
+        "briefing what-changed --previous-edition {params.previous:q} --docx {input.docx} --json {input.json}"
+        " --reference {input.reference} --output {output} > {log} 2>&1"
+
+
 rule references:
     input:
         json="results/briefing.json",
@@ -109,6 +162,7 @@ rule audit:
         html="results/briefing.html",
         print_html="results/briefing.print.html",
         pdf="results/briefing.pdf",
+        docx="results/briefing.docx",
         json="results/briefing.json",
         package=PACKAGE,
         tables=data_tables(),
@@ -127,7 +181,8 @@ rule audit:
     message:
         job_message("audit: trace every printed number to its source ({log})")
     shell:
-        "briefing audit --html {input.html} --print-html {input.print_html} --pdf {input.pdf} --json {input.json}"
+        "briefing audit --html {input.html} --print-html {input.print_html} --pdf {input.pdf} --docx {input.docx}"
+        " --json {input.json}"
         " --package {input.package} --templates {input.templates} --output {output} > {log} 2>&1"
 
 

@@ -33,6 +33,8 @@ BRIEFING_TEMPLATES = sorted(str(p) for p in Path("templates").glob("briefing*"))
 MODALITY_PRINT_TEMPLATES = BRIEFING_TEMPLATES + ["templates/modality.print.html.j2"]
 # The R script a modality's export of what it pooled comes with (rule modality_analyses).
 ANALYSES_TEMPLATE = ["templates/analyses.R.j2"]
+# The Word edition's styles (python -m briefing word-reference writes it from pandoc's default).
+WORD_REFERENCE = "templates/reference.docx"
 NOTEBOOK_TEMPLATE = sorted(
     str(p) for p in Path("templates/nbconvert/offline").rglob("*") if p.is_file()
 )
@@ -155,6 +157,23 @@ def surveillance_records():
     return [str(p) for p in found if p.is_file()]
 
 
+def previous_docx_file():
+    """The previous edition's Word document, published beside its briefing.json, when both are
+    local files; the what_changed step reads a URL's itself, and a first Word edition has none.
+    """
+    docx = [str(Path(p).with_name("briefing.docx")) for p in previous_edition_file()]
+    return [p for p in docx if Path(p).is_file()]
+
+
+def what_changed_outputs():
+    """The Word document of what changed since the previous edition, when there is one."""
+    return (
+        {"what_changed": "results/what-changed.docx"}
+        if config.get("previous_edition")
+        else {}
+    )
+
+
 def job_plan():
     """The jobs of a full build, for the provenance appendix."""
     per_modality = [
@@ -163,7 +182,17 @@ def job_plan():
         "modality_pdf",
         "modality_analyses",
     ]
-    once = ["validate", "combine", "briefing_html", "briefing_pdf", "audit", "publish"]
+    once = [
+        "validate",
+        "combine",
+        "briefing_html",
+        "briefing_pdf",
+        "briefing_docx",
+        "references",
+        "audit",
+        "publish",
+    ]
+    once += ["what_changed"] if what_changed_outputs() else []
     plan = {step: 1 for step in once} | {step: len(MODALITIES) for step in per_modality}
     return json.dumps(plan, sort_keys=True)
 
@@ -176,6 +205,8 @@ def built_outputs():
     return {
         "html": "results/briefing.html",
         "pdf": "results/briefing.pdf",
+        "docx": "results/briefing.docx",
+        **what_changed_outputs(),
         "json": "results/briefing.json",
         "references_ris": "results/references.ris",
         "references_json": "results/references.json",
