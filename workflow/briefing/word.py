@@ -184,7 +184,8 @@ def column_widths(ast: dict[str, Any]) -> dict[str, Any]:
             weights = _weights(len(specs), head[1] + [r for b in bodies for r in b[2] + b[3]])
             total = sum(weights)
             specs = [
-                [spec[0], {"t": "ColWidth", "c": round(w / total, 4)}] for spec, w in zip(specs, weights, strict=True)
+                # A share of the page's width, a layout value no reader sees: pandoc turns it into twips.
+                [spec[0], {"t": "ColWidth", "c": w / total}] for spec, w in zip(specs, weights, strict=True)
             ]
             return {"t": "Table", "c": [attr, caption, specs, head, replace(bodies), foot]}
         return {k: replace(v) for k, v in node.items()}
