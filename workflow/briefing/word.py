@@ -185,7 +185,8 @@ def column_widths(ast: dict[str, Any]) -> dict[str, Any]:
             total = sum(weights)
             specs = [
                 # A share of the page's width, a layout value no reader sees: pandoc turns it into twips.
-                [spec[0], {"t": "ColWidth", "c": w / total}] for spec, w in zip(specs, weights, strict=True)
+                [spec[0], {"t": "ColWidth", "c": w / total}]
+                for spec, w in zip(specs, weights, strict=True)
             ]
             return {"t": "Table", "c": [attr, caption, specs, head, replace(bodies), foot]}
         return {k: replace(v) for k, v in node.items()}
