@@ -7,7 +7,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .surveillance_flow import EvidenceBase
 
 # Each command imports only what it uses: a step that copies files should not pay for the
 # scientific stack (bench/RESULTS.md measured 3.5 s of imports per step when it did).
@@ -85,7 +88,9 @@ def cmd_combine(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evidence_base(folder: str | None, studies: list[dict[str, Any]], previous: dict[str, Any] | None) -> Any:
+def _evidence_base(
+    folder: str | None, studies: list[dict[str, Any]], previous: dict[str, Any] | None
+) -> EvidenceBase | None:
     """The saved searches' evidence base (surveillance_flow.py), with the records new since the
     previous edition; None without a folder or a completed run."""
     if not folder:

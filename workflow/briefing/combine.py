@@ -7,7 +7,7 @@ locator.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import (
     certainty,
@@ -24,6 +24,9 @@ from . import (
     wording,
 )
 from .vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS, statistic_of
+
+if TYPE_CHECKING:
+    from .surveillance_flow import EvidenceBase
 
 # The printed briefing lists a citation's studies up to this many (config outputs.print_cites_max).
 PRINT_CITES_MAX = 6
@@ -440,7 +443,7 @@ def build(
     tables: dict[str, list[dict[str, Any]]],
     general: list[dict[str, Any]],
     provenance: dict[str, Any],
-    surveillance: dict[str, Any] | None = None,
+    surveillance: EvidenceBase | None = None,
     *,
     previous: dict[str, Any] | None = None,
     note: str | None = None,
@@ -494,7 +497,7 @@ def build(
     return context | {"changes": what_changed}
 
 
-def _identification(tables: dict[str, list[dict[str, Any]]], surveillance: dict[str, Any] | None) -> Any:
+def _identification(tables: dict[str, list[dict[str, Any]]], surveillance: EvidenceBase | None) -> Any:
     """How the studies were identified: the searches' record where a search has completed, else the
     one record of identification.csv (validation lets a build through only with one)."""
     if surveillance:
@@ -508,7 +511,7 @@ def _figures(
     summaries: list[dict[str, Any]],
     comparison: list[dict[str, Any]],
     direct: list[dict[str, Any]],
-    surveillance: dict[str, Any] | None,
+    surveillance: EvidenceBase | None,
 ) -> list[dict[str, Any]]:
     """Every figure the briefing prints, with its provenance (registry.py)."""
     figures = (

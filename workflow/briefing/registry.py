@@ -7,11 +7,14 @@ editions.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import messages, numbers, wording
 from .vocabulary import COMPARISON_COLUMNS, statistic_of
 from .wording import design_counts
+
+if TYPE_CHECKING:
+    from .surveillance_flow import EvidenceBase, Flow
 
 Entry = dict[str, Any]
 # The editions that print figures: the briefing's HTML, its PDF (the synthesis) and each modality's
@@ -712,7 +715,7 @@ def direct_counts(study_ids: list[str]) -> list[Entry]:
 SURVEILLANCE_LOCATOR = "surveillance/runs/ and surveillance/queue.csv"
 
 
-def surveillance_figures(base: dict[str, Any]) -> list[Entry]:
+def surveillance_figures(base: EvidenceBase) -> list[Entry]:
     """The flow diagram's counts (surveillance_flow.flow), each with the records or studies it
     counts and the run records it comes from, and the records and trials it lists: printed in the
     briefing, not in a modality's PDF."""
@@ -730,7 +733,7 @@ def _record_count(key: str, label: str, ids: list[str], derivation: str) -> Entr
     return entry | {"value_text": str(len(ids))}
 
 
-def _flow_counts(f: dict[str, Any]) -> list[Entry]:
+def _flow_counts(f: Flow) -> list[Entry]:
     """The flow's boxes, each counting the records or studies it lists."""
     count, locator = _record_count, SURVEILLANCE_LOCATOR
     entries = [
@@ -775,7 +778,7 @@ def _flow_counts(f: dict[str, Any]) -> list[Entry]:
     return entries
 
 
-def _surveillance_items(base: dict[str, Any]) -> list[Entry]:
+def _surveillance_items(base: EvidenceBase) -> list[Entry]:
     """The records and trials themselves: their titles and identifiers are printed (What changed,
     the trials table) as the sources gave them."""
     locator = SURVEILLANCE_LOCATOR

@@ -5,6 +5,7 @@ cell the source must give is left empty."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from pathlib import Path
 
 from .evidence import read_tables, resource_paths
@@ -27,7 +28,11 @@ FROM_RECORD = ("title", "authors", "year", "journal", "pmid", "pmcid", "doi")
 
 
 def new_study(
-    package_path: str | Path, study_id: str, modality_id: str, figures: int = 1, record: dict | None = None
+    package_path: str | Path,
+    study_id: str,
+    modality_id: str,
+    figures: int = 1,
+    record: Mapping[str, object] | None = None,
 ) -> str:
     """Append one study row and `figures` outcome rows; returns what to do next. `record`: a screened
     record (make new-study RECORD=pmid:12345) whose bibliographic cells pre-fill the study row."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import httpx
 
@@ -21,6 +21,36 @@ EUROPEPMC = "https://www.ebi.ac.uk/europepmc/webservices/rest/search"
 CTGOV = "https://clinicaltrials.gov/api/v2/studies"
 SOURCES = ("pubmed", "europepmc", "clinicaltrials")
 RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+class Record(TypedDict):
+    """A record as every source returns it (`record`); absent fields are empty strings."""
+
+    source: str
+    source_id: str
+    pmid: str
+    pmcid: str
+    doi: str
+    nct_id: str
+    title: str
+    authors: str
+    year: str
+    journal: str
+    abstract: str
+    preprint: bool
+
+
+class TrialRecord(Record):
+    """A ClinicalTrials.gov record: a record with the trial's status and completion."""
+
+    status: str
+    completion_date: str
+    completion_type: str
+    has_results: bool
+
+
+Found = tuple[int, list[Record]]  # (how many records the source says match, those retrieved)
+Params = Mapping[str, str | int]  # a request's query parameters
 
 
 class SourceError(Exception):
@@ -39,7 +69,7 @@ class Polite:
     sleep: Callable[[float], None] = time.sleep
     _last: float | None = field(default=None, init=False)
 
-    def get(self, url: str, params: dict[str, Any]) -> httpx.Response:
+    def get(self, url: str, params: Params) -> httpx.Response:
         for attempt in range(self.retries + 1):
             self._wait()
             try:
@@ -72,9 +102,9 @@ def polite_client(**kwargs: Any) -> Polite:
     return Polite(httpx.Client(headers=headers, timeout=60.0), per_second=rate, **kwargs)
 
 
-def record(source: str, source_id: str, **fields: Any) -> dict[str, Any]:
+def record(source: str, source_id: str, **fields: str | bool | None) -> Record:
     """One record in the shape every source returns; absent fields are empty, never guessed."""
-    base = {
+    base: Record = {
         "source": source,
         "source_id": source_id,
         "pmid": "",
@@ -88,22 +118,26 @@ def record(source: str, source_id: str, **fields: Any) -> dict[str, Any]:
         "abstract": "",
         "preprint": False,
     }
-    return base | {k: v for k, v in fields.items() if v not in (None, "")}
+    return cast(Record, base | {k: v for k, v in fields.items() if v not in (None, "")})
 
 
 # ------------------------------------------------------------------------------------- PubMed
-def _ncbi_params() -> dict[str, str]:
-    found = {"tool": "spinal-briefing", "email": os.environ.get("NCBI_EMAIL", "")}
+def _ncbi_params() -> dict[str, str | int]:
+    found: dict[str, str | int] = {"tool": "spinal-briefing", "email": os.environ.get("NCBI_EMAIL", "")}
     if os.environ.get("NCBI_API_KEY"):
         found["api_key"] = os.environ["NCBI_API_KEY"]
     return {k: v for k, v in found.items() if v}
 
 
-def pubmed(http: Polite, query: str, limit: int) -> tuple[int, list[dict[str, Any]]]:
-    found = http.get(
-        f"{EUTILS}/esearch.fcgi",
-        {"db": "pubmed", "term": query, "retmode": "json", "retmax": limit, "sort": "pub_date"} | _ncbi_params(),
-    ).json()["esearchresult"]
+def pubmed(http: Polite, query: str, limit: int) -> Found:
+    search: dict[str, str | int] = {
+        "db": "pubmed",
+        "term": query,
+        "retmode": "json",
+        "retmax": limit,
+        "sort": "pub_date",
+    }
+    found = http.get(f"{EUTILS}/esearch.fcgi", search | _ncbi_params()).json()["esearchresult"]
     ids = found.get("idlist", [])[:limit]
     if not ids:
         return int(found["count"]), []
@@ -117,7 +151,7 @@ def _text(node: ET.Element | None) -> str:
     return " ".join("".join(node.itertext()).split()) if node is not None else ""
 
 
-def _pubmed_article(article: ET.Element) -> dict[str, Any]:
+def _pubmed_article(article: ET.Element) -> Record:
     citation = article.find("MedlineCitation")
     art = citation.find("Article")
     ids = {i.get("IdType"): _text(i) for i in article.iter("ArticleId")}
@@ -142,9 +176,15 @@ def _pubmed_article(article: ET.Element) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------- Europe PMC
-def europepmc(http: Polite, query: str, limit: int) -> tuple[int, list[dict[str, Any]]]:
-    params = {"query": query, "format": "json", "resultType": "core", "pageSize": min(limit, 1000), "cursorMark": "*"}
-    records: list[dict[str, Any]] = []
+def europepmc(http: Polite, query: str, limit: int) -> Found:
+    params: dict[str, str | int] = {
+        "query": query,
+        "format": "json",
+        "resultType": "core",
+        "pageSize": min(limit, 1000),
+        "cursorMark": "*",
+    }
+    records: list[Record] = []
     while True:
         page = http.get(EUROPEPMC, params).json()
         records += [_europepmc_result(r) for r in page.get("resultList", {}).get("result", [])]
@@ -155,7 +195,7 @@ def europepmc(http: Polite, query: str, limit: int) -> tuple[int, list[dict[str,
         params["cursorMark"] = cursor
 
 
-def _europepmc_result(r: dict[str, Any]) -> dict[str, Any]:
+def _europepmc_result(r: dict[str, Any]) -> Record:  # r: Europe PMC's JSON, as it answers
     journal = ((r.get("journalInfo") or {}).get("journal") or {}).get("title") or r.get("journalTitle", "")
     types = (r.get("pubTypeList") or {}).get("pubType") or []
     return record(
@@ -174,9 +214,14 @@ def _europepmc_result(r: dict[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- ClinicalTrials.gov
-def clinicaltrials(http: Polite, query: str, limit: int) -> tuple[int, list[dict[str, Any]]]:
-    params: dict[str, Any] = {"query.term": query, "format": "json", "countTotal": "true", "pageSize": min(limit, 1000)}
-    records: list[dict[str, Any]] = []
+def clinicaltrials(http: Polite, query: str, limit: int) -> Found:
+    params: dict[str, str | int] = {
+        "query.term": query,
+        "format": "json",
+        "countTotal": "true",
+        "pageSize": min(limit, 1000),
+    }
+    records: list[Record] = []
     total = None
     while True:
         page = http.get(CTGOV, params).json()
@@ -188,7 +233,7 @@ def clinicaltrials(http: Polite, query: str, limit: int) -> tuple[int, list[dict
         params["pageToken"] = token
 
 
-def _trial(study: dict[str, Any]) -> dict[str, Any]:
+def _trial(study: dict[str, Any]) -> TrialRecord:  # study: ClinicalTrials.gov's JSON, as it answers
     protocol = study.get("protocolSection", {})
     ident = protocol.get("identificationModule", {})
     status = protocol.get("statusModule", {})
@@ -196,7 +241,7 @@ def _trial(study: dict[str, Any]) -> dict[str, Any]:
     start = (status.get("startDateStruct") or {}).get("date", "")
     sponsor = ((protocol.get("sponsorCollaboratorsModule") or {}).get("leadSponsor") or {}).get("name", "")
     nct = ident.get("nctId", "")
-    return record(
+    found = record(
         "clinicaltrials",
         nct,
         nct_id=nct,
@@ -204,15 +249,17 @@ def _trial(study: dict[str, Any]) -> dict[str, Any]:
         authors=sponsor,
         year=start[:4],
         abstract=(protocol.get("descriptionModule") or {}).get("briefSummary", ""),
-    ) | {
-        "status": status.get("overallStatus", ""),
-        "completion_date": completion.get("date", ""),
-        "completion_type": completion.get("type", ""),
-        "has_results": bool(study.get("hasResults", False)),
-    }
+    )
+    return TrialRecord(
+        **found,
+        status=status.get("overallStatus", ""),
+        completion_date=completion.get("date", ""),
+        completion_type=completion.get("type", ""),
+        has_results=bool(study.get("hasResults", False)),
+    )
 
 
-SEARCHERS: dict[str, Callable[[Polite, str, int], tuple[int, list[dict[str, Any]]]]] = {
+SEARCHERS: dict[str, Callable[[Polite, str, int], Found]] = {
     "pubmed": pubmed,
     "europepmc": europepmc,
     "clinicaltrials": clinicaltrials,

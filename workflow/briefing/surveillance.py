@@ -12,11 +12,16 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 import yaml
+
+if TYPE_CHECKING:
+    from .evidence import Table
+    from .sources import Record
+    from .validation import Problem
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "searches.schema.yaml"
 DECISIONS = ("include", "exclude", "awaiting")
@@ -40,13 +45,122 @@ COMPLETE, CUT_OFF, FAILED = "complete", "cut_off", "failed"
 SOURCE_ORDER = {"pubmed": 0, "europepmc": 1, "clinicaltrials": 2}
 
 
+class Reason(TypedDict):
+    """An exclusion reason of searches.yaml."""
+
+    code: str
+    label: str
+
+
+class Search(TypedDict):
+    """A saved search of searches.yaml (its schema: workflow/schemas/searches.schema.yaml)."""
+
+    id: str
+    source: str
+    query: str
+    question: str
+    schedule: str
+    max_records: NotRequired[int]
+
+
+class Searches(TypedDict):
+    """searches.yaml."""
+
+    searches: list[Search]
+    exclusion_reasons: list[Reason]
+    max_records: NotRequired[int]
+    grace_days: NotRequired[int]
+
+
+class Outcome(TypedDict):
+    """What a search returned, before it is written as a run."""
+
+    status: str
+    count: int | None
+    records: list[Record]
+    error: str
+
+
+class Run(TypedDict):
+    """A run's record (surveillance/runs/<timestamp>-<search id>.json); `file` added on reading."""
+
+    search_id: str
+    source: str
+    query: str
+    question: str
+    started: str
+    finished: str
+    date: str
+    status: str
+    error: str
+    count: int | None
+    retrieved: int
+    records: list[Record]
+    file: NotRequired[str]
+
+
+class Trial(TypedDict):
+    """A trial's status and completion, from its ClinicalTrials.gov record (None: not recorded)."""
+
+    status: str | None
+    completion_date: str | None
+    completion_type: str | None
+    has_results: bool | None
+
+
+class Group(TypedDict):
+    """A distinct record: its duplicates across runs and sources merged (group_records)."""
+
+    pmid: str
+    pmcid: str
+    doi: str
+    nct_id: str
+    title: str
+    authors: str
+    year: str
+    journal: str
+    abstract: str
+    record_id: str
+    ids: list[str]
+    sources: list[str]
+    source_records: list[str]
+    preprints: list[str]
+    first_seen: str
+    keys: list[str]
+    trial: NotRequired[Trial]
+
+
+class QueueRow(TypedDict):
+    """A row of surveillance/queue.csv (QUEUE_COLUMNS)."""
+
+    record_id: str
+    ids: str
+    title: str
+    year: str
+    sources: str
+    first_seen: str
+    decision: str
+    reason: str
+    reviewer: str
+    decision_date: str
+    study_id: str
+
+
+class Surveyed(TypedDict):
+    """What `make surveil` did: the run files written, their statuses, the records newly queued."""
+
+    runs: list[str]
+    statuses: list[str]
+    new: list[str]
+
+
 # ------------------------------------------------------------------------------ the searches
-def load_searches(path: str | Path) -> dict[str, Any]:
+def load_searches(path: str | Path) -> Searches:
     """searches.yaml, checked against its schema (workflow/schemas/searches.schema.yaml)."""
     problems = search_problems(path)
     if problems:
         raise ValueError(f"{path}: " + "; ".join(problems))
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return cast(Searches, yaml.safe_load(Path(path).read_text(encoding="utf-8")))
 
 
 def search_problems(path: str | Path) -> list[str]:
@@ -64,13 +178,13 @@ def search_problems(path: str | Path) -> list[str]:
     return found
 
 
-def reason_codes(searches: dict[str, Any]) -> list[str]:
+def reason_codes(searches: Searches) -> list[str]:
     return [r["code"] for r in searches["exclusion_reasons"]]
 
 
 # ------------------------------------------------------------------------------------ runs
 def run_searches(
-    searches: dict[str, Any],
+    searches: Searches,
     http: Any,
     runs_dir: str | Path,
     now: Callable[[], dt.datetime],
@@ -85,7 +199,7 @@ def run_searches(
             continue
         started = now()
         limit = search.get("max_records", searches.get("max_records", 500))
-        outcome: dict[str, Any] = {"status": FAILED, "count": None, "records": [], "error": ""}
+        outcome: Outcome = {"status": FAILED, "count": None, "records": [], "error": ""}
         try:
             count, records = SEARCHERS[search["source"]](http, search["query"], limit)
         except (SourceError, ValueError, KeyError) as exc:
@@ -100,14 +214,14 @@ def run_searches(
 
 
 def write_run(
-    runs_dir: str | Path, search: dict[str, Any], started: dt.datetime, finished: dt.datetime, outcome: dict[str, Any]
+    runs_dir: str | Path, search: Search, started: dt.datetime, finished: dt.datetime, outcome: Outcome
 ) -> Path:
     """One run's record; an existing file is never replaced (open mode 'x')."""
     runs_dir = Path(runs_dir)
     runs_dir.mkdir(parents=True, exist_ok=True)
     stamp = started.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = runs_dir / f"{stamp}-{search['id']}.json"
-    run = {
+    run: Run = {
         "search_id": search["id"],
         "source": search["source"],
         "query": search["query"],
@@ -126,23 +240,23 @@ def write_run(
     return path
 
 
-def read_runs(runs_dir: str | Path) -> list[dict[str, Any]]:
+def read_runs(runs_dir: str | Path) -> list[Run]:
     """Every run record, oldest first, those started together in the order of SOURCE_ORDER."""
     folder = Path(runs_dir)
     if not folder.is_dir():
         return []
-    runs = []
+    runs: list[Run] = []
     for path in sorted(folder.glob("*.json")):
         run = json.loads(path.read_text(encoding="utf-8"))
         runs.append(run | {"file": path.name})
-    return sorted(runs, key=lambda r: (r["started"], SOURCE_ORDER.get(r["source"], 9), r["file"]))
+    return sorted(runs, key=lambda r: (r["started"], SOURCE_ORDER.get(r["source"], 9), r.get("file", "")))
 
 
-def completed(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def completed(runs: list[Run]) -> list[Run]:
     return [r for r in runs if r["status"] == COMPLETE]
 
 
-def last_searched(runs: list[dict[str, Any]]) -> dict[str, str]:
+def last_searched(runs: list[Run]) -> dict[str, str]:
     """Per source, the date of its last complete run: failed and cut-off runs do not count."""
     found: dict[str, str] = {}
     for run in completed(runs):
@@ -160,21 +274,30 @@ def normal_doi(doi: str) -> str:
     return re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", (doi or "").strip().lower())
 
 
-def keys(rec: dict[str, Any]) -> list[str]:
-    """The identifiers a record is matched by: PMID, DOI, PMCID, NCT id, normalised title + year."""
+def _field(rec: Mapping[str, object], name: str) -> str:
+    return str(rec.get(name) or "")
+
+
+def keys(rec: Mapping[str, object]) -> list[str]:
+    """The identifiers a record (a run's, a merged one, a study's) is matched by: PMID, DOI, PMCID,
+    NCT id, normalised title + year."""
     found = []
-    if str(rec.get("pmid") or "").strip():
-        found.append(f"pmid:{str(rec['pmid']).strip()}")
-    if normal_doi(rec.get("doi", "")):
-        found.append(f"doi:{normal_doi(rec['doi'])}")
-    if (rec.get("pmcid") or "").strip():
-        found.append(f"pmcid:{rec['pmcid'].strip().upper()}")
-    if (rec.get("nct_id") or "").strip():
-        found.append(f"nct:{rec['nct_id'].strip().upper()}")
-    title, year = normal_title(rec.get("title", "")), str(rec.get("year") or "").strip()
+    if _field(rec, "pmid").strip():
+        found.append(f"pmid:{_field(rec, 'pmid').strip()}")
+    if normal_doi(_field(rec, "doi")):
+        found.append(f"doi:{normal_doi(_field(rec, 'doi'))}")
+    if _field(rec, "pmcid").strip():
+        found.append(f"pmcid:{_field(rec, 'pmcid').strip().upper()}")
+    if _field(rec, "nct_id").strip():
+        found.append(f"nct:{_field(rec, 'nct_id').strip().upper()}")
+    title, year = normal_title(_field(rec, "title")), _field(rec, "year").strip()
     if title and year:  # no spaces in a key: queue.csv lists them separated by spaces
         found.append(f"title:{title.replace(' ', '_')}|{year}")
     return found
+
+
+# A merged record's fields, each from the best source that gives it (_merged).
+MERGED_FIELDS = ("pmid", "pmcid", "doi", "nct_id", "title", "authors", "year", "journal", "abstract")
 
 
 class _Groups:
@@ -195,11 +318,11 @@ class _Groups:
             self.parent[max(a, b)] = min(a, b)  # the earliest record names the group
 
 
-def group_records(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def group_records(runs: list[Run]) -> list[Group]:
     """The distinct records of the complete runs, in the order first seen: duplicates across runs and
     sources merged by any shared key, and a preprint grouped with its article by their title."""
     members = [(run, rec) for run in completed(runs) for rec in run["records"]]
-    groups, owner, titles = _Groups(), {}, {}
+    groups, owner, titles = _Groups(), dict[str, int](), dict[str, list[int]]()
     for i, (_, rec) in enumerate(members):
         groups.find(i)
         for key in keys(rec):
@@ -217,29 +340,44 @@ def group_records(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [_merged([members[i] for i in found[root]]) for root in sorted(found)]
 
 
-def _merged(members: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+def _merged(members: list[tuple[Run, Record]]) -> Group:
     """One record from its duplicates: each field from the best source that gives it, an article
     before its preprint."""
-    ranked = sorted(members, key=lambda m: (bool(m[1].get("preprint")), SOURCE_ORDER.get(m[1]["source"], 9)))
-    fields = ("pmid", "pmcid", "doi", "nct_id", "title", "authors", "year", "journal", "abstract")
-    merged = {f: next((m[1][f] for m in ranked if m[1].get(f)), "") for f in fields}
-    ids = sorted({k for _, rec in members for k in keys(rec) if not k.startswith("title:")})
-    merged |= {
-        "record_id": record_id(merged),
-        "ids": ids,
-        "sources": sorted({rec["source"] for _, rec in members}, key=lambda s: SOURCE_ORDER.get(s, 9)),
-        "source_records": sorted({f"{rec['source']}:{rec['source_id']}" for _, rec in members}),
-        "preprints": sorted({rec["source_id"] for _, rec in members if rec.get("preprint")}),
-        "first_seen": min(run["date"] for run, _ in members),
-        "keys": sorted({k for _, rec in members for k in keys(rec)}),
-    }
-    trial = [rec for _, rec in members if rec["source"] == "clinicaltrials"]
-    if trial:
-        merged["trial"] = {k: trial[-1].get(k) for k in ("status", "completion_date", "completion_type", "has_results")}
+    ranked: list[Mapping[str, object]] = [
+        m[1] for m in sorted(members, key=lambda m: (bool(m[1].get("preprint")), SOURCE_ORDER.get(m[1]["source"], 9)))
+    ]
+    best = {f: cast(str, next((rec[f] for rec in ranked if rec.get(f)), "")) for f in MERGED_FIELDS}
+    merged = Group(
+        pmid=best["pmid"],
+        pmcid=best["pmcid"],
+        doi=best["doi"],
+        nct_id=best["nct_id"],
+        title=best["title"],
+        authors=best["authors"],
+        year=best["year"],
+        journal=best["journal"],
+        abstract=best["abstract"],
+        record_id=record_id(best),
+        ids=sorted({k for _, rec in members for k in keys(rec) if not k.startswith("title:")}),
+        sources=sorted({rec["source"] for _, rec in members}, key=lambda s: SOURCE_ORDER.get(s, 9)),
+        source_records=sorted({f"{rec['source']}:{rec['source_id']}" for _, rec in members}),
+        preprints=sorted({rec["source_id"] for _, rec in members if rec.get("preprint")}),
+        first_seen=min(run["date"] for run, _ in members),
+        keys=sorted({k for _, rec in members for k in keys(rec)}),
+    )
+    trial: list[Mapping[str, Any]] = [rec for _, rec in members if rec["source"] == "clinicaltrials"]
+    if trial:  # a record written before a field was recorded lacks it: None
+        last = trial[-1]
+        merged["trial"] = Trial(
+            status=last.get("status"),
+            completion_date=last.get("completion_date"),
+            completion_type=last.get("completion_type"),
+            has_results=last.get("has_results"),
+        )
     return merged
 
 
-def record_id(rec: dict[str, Any]) -> str:
+def record_id(rec: Mapping[str, object]) -> str:
     """The record's name in the queue: its PMID, else NCT id, DOI, PMCID, else its title and year."""
     for key in keys(rec):
         if not key.startswith("title:"):
@@ -248,23 +386,23 @@ def record_id(rec: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------------------------- the queue
-def study_keys(studies: list[dict[str, Any]]) -> dict[str, str]:
+def study_keys(studies: Table) -> dict[str, str]:
     """data/studies.csv's identifiers: key -> study_id."""
-    found = {}
+    found: dict[str, str] = {}
     for st in studies:
         for key in keys({k: st.get(k) or "" for k in ("pmid", "pmcid", "doi", "title", "year")}):
             found.setdefault(key, st["study_id"])
     return found
 
 
-def read_queue(path: str | Path) -> list[dict[str, str]]:
+def read_queue(path: str | Path) -> list[QueueRow]:
     if not Path(path).is_file():
         return []
     with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+        return cast(list[QueueRow], list(csv.DictReader(fh)))
 
 
-def write_queue(path: str | Path, rows: list[dict[str, str]]) -> None:
+def write_queue(path: str | Path, rows: list[QueueRow]) -> None:
     import io
 
     from .publish import write_atomic
@@ -276,13 +414,11 @@ def write_queue(path: str | Path, rows: list[dict[str, str]]) -> None:
     write_atomic(path, out.getvalue())
 
 
-def update_queue(
-    queue: list[dict[str, str]], groups: list[dict[str, Any]], studies: list[dict[str, Any]]
-) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+def update_queue(queue: list[QueueRow], groups: list[Group], studies: Table) -> tuple[list[QueueRow], list[QueueRow]]:
     """The queue with a row for each record not already in it (matched by any identifier); a record
     already in data/studies.csv enters as included, by the data. Returns (queue, new rows); the
     existing rows keep their decisions, and gain identifiers a later run adds (an article's PMID)."""
-    rows = [dict(r) for r in queue]
+    rows = [r.copy() for r in queue]
     known = {key: i for i, r in enumerate(rows) for key in r["ids"].split()}
     in_data = study_keys(studies)
     new = []
@@ -292,7 +428,7 @@ def update_queue(
             rows[hit]["ids"] = " ".join(sorted(set(rows[hit]["ids"].split()) | set(group["keys"])))
             continue
         study = next((in_data[k] for k in group["keys"] if k in in_data), "")
-        row = {
+        row: QueueRow = {
             "record_id": group["record_id"],
             "ids": " ".join(group["keys"]),
             "title": group["title"],
@@ -311,7 +447,7 @@ def update_queue(
     return rows, new
 
 
-def row_of(group: dict[str, Any], queue: list[dict[str, str]]) -> dict[str, str] | None:
+def row_of(group: Group, queue: list[QueueRow]) -> QueueRow | None:
     """The queue's row of a record: the first that shares an identifier with it."""
     keys = set(group["keys"])
     return next((r for r in queue if keys & set(r["ids"].split())), None)
@@ -319,12 +455,12 @@ def row_of(group: dict[str, Any], queue: list[dict[str, str]]) -> dict[str, str]
 
 # ------------------------------------------------------------------------ decisions as data
 def decision_problems(
-    queue: list[dict[str, str]],
-    searches: dict[str, Any],
-    studies: list[dict[str, Any]],
+    queue: list[QueueRow],
+    searches: Searches,
+    studies: Table,
     today: str,
     where: str = "surveillance/queue.csv",
-) -> tuple[list[Any], list[str]]:
+) -> tuple[list[Problem], list[str]]:
     """(errors, warnings) of the decisions, each naming its record: an unknown decision or reason
     code, a decision without reviewer or date, an included record whose study is not in data/
     after the grace period (a warning within it), a study in data/ a queued record matches that is
@@ -335,7 +471,8 @@ def decision_problems(
     grace = int(searches.get("grace_days", 90))
     ids = {st["study_id"] for st in studies}
     in_data = study_keys(studies)
-    errors, warnings = [], []
+    errors: list[Problem] = []
+    warnings: list[str] = []
 
     def error(n: int, column: str, message: str) -> None:
         errors.append(Problem(where, n, column, message))
@@ -389,7 +526,7 @@ def _days(start: str, end: str) -> int:
     return (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
 
 
-def find_record(record: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
+def find_record(record: str, runs: list[Run]) -> Group:
     """The merged record a key names ("pmid:12345"), for `make new-study RECORD=...`."""
     for group in group_records(runs):
         if record in group["keys"] or record == group["record_id"]:
@@ -406,7 +543,7 @@ def surveil(
     now: Callable[[], dt.datetime],
     templates: str | Path = "templates",
     only: Iterable[str] = (),
-) -> dict[str, Any]:
+) -> Surveyed:
     """Run the searches, record each run, queue the new records and write the queue's page."""
     from .evidence import read_tables
 
@@ -425,23 +562,17 @@ def surveil(
 
 def write_page(
     path: str | Path,
-    queue: list[dict[str, str]],
-    groups: list[dict[str, Any]],
-    searches: dict[str, Any],
+    queue: list[QueueRow],
+    groups: list[Group],
+    searches: Searches,
     templates: str | Path,
 ) -> None:
     from .publish import write_atomic
     from .render import environment
 
-    rows = []
-    for row in queue:
-        g = next((g for g in groups if set(g["keys"]) & set(row["ids"].split())), {})
-        trial = g.get("trial") or {}
-        rows.append(
-            row
-            | {k: g.get(k, "") for k in ("authors", "journal", "abstract")}
-            | {"trial_status": trial.get("status", "")}
-        )
+    rows = [
+        _page_row(row, next((g for g in groups if set(g["keys"]) & set(row["ids"].split())), None)) for row in queue
+    ]
     counts = {d: sum(1 for r in queue if r["decision"] == d) for d in DECISIONS}
     html = (
         environment(templates)
@@ -449,3 +580,14 @@ def write_page(
         .render(rows=rows, decisions=DECISIONS, counts=counts, reasons=searches["exclusion_reasons"])
     )
     write_atomic(path, html)
+
+
+def _page_row(row: QueueRow, group: Group | None) -> dict[str, object]:
+    """A queue row with its record's authors, journal, abstract and trial status, for the page."""
+    found: Mapping[str, object] = group or {}
+    trial: Mapping[str, object] = (group.get("trial") if group else None) or {}
+    return (
+        dict(row)
+        | {k: found.get(k, "") for k in ("authors", "journal", "abstract")}
+        | {"trial_status": trial.get("status", "")}
+    )

@@ -7,9 +7,12 @@ the register (registry.surveillance_figures) traces each printed number to them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict, cast
 
 from . import surveillance as sv
+
+if TYPE_CHECKING:
+    from .evidence import Table
 
 SOURCE_LABELS = {"pubmed": "PubMed", "europepmc": "Europe PMC", "clinicaltrials": "ClinicalTrials.gov"}
 # ClinicalTrials.gov's statuses of a trial still to report (completed: only without results).
@@ -23,7 +26,101 @@ STATUS_LABELS = {
 }
 
 
-def load(folder: str | Path, studies: list[dict[str, Any]]) -> dict[str, Any] | None:
+class SourceSearched(TypedDict):
+    """A source searched: the date of its last complete run, its complete runs, the files of the others."""
+
+    source: str
+    label: str
+    last_searched: str
+    runs: int
+    incomplete: list[str]
+
+
+class Screened(TypedDict):
+    """A screened record with its decision (from the queue) and its study."""
+
+    record_id: str
+    title: str
+    year: str
+    sources: list[str]
+    source_records: list[str]
+    first_seen: str
+    decision: str
+    reason: str
+    decision_date: str
+    study_id: str
+
+
+class Identified(TypedDict):
+    """The flow's box of the records identified in one source ("<source>:<its id>")."""
+
+    source: str
+    label: str
+    records: list[str]
+
+
+class Excluded(TypedDict):
+    """The records excluded for one reason."""
+
+    code: str
+    label: str
+    records: list[str]
+
+
+class Flow(TypedDict):
+    """The PRISMA-LSR flow: each box the records (or studies) it counts; `duplicates` a count."""
+
+    identified: list[Identified]
+    identified_total: list[str]
+    duplicates: int
+    screened: list[str]
+    excluded: list[str]
+    reasons: list[Excluded]
+    awaiting: list[str]
+    included: list[str]
+    included_in_data: list[str]
+    included_pending: list[str]
+    studies_from_searches: list[str]
+    studies_other: list[str]
+    studies: list[str]
+
+
+class OngoingTrial(TypedDict):
+    """A registered trial still to report."""
+
+    nct_id: str
+    title: str
+    sponsor: str
+    status: str
+    status_label: str
+    completion_date: str
+    completion_type: str
+    url: str
+
+
+class EvidenceBase(TypedDict):
+    """The edition's evidence base; `new_since_previous` added where there is a previous edition (cli)."""
+
+    sources: list[SourceSearched]
+    flow: Flow
+    records: list[Screened]
+    trials: list[OngoingTrial]
+    new_since_previous: NotRequired[list[str]]
+
+
+class Identification(TypedDict):
+    """data/identification.csv's record (its columns: data/datapackage.yaml), from the searches."""
+
+    method: str
+    description: str
+    databases: str
+    last_search_date: str
+    strategy: str
+    records_screened: int
+    studies_included: int
+
+
+def load(folder: str | Path, studies: Table) -> EvidenceBase | None:
     """The evidence base from a surveillance folder (searches.yaml, runs/, queue.csv); None where no
     search has completed: the edition is then a curated selection, as data/identification.csv says."""
     folder = Path(folder)
@@ -34,9 +131,7 @@ def load(folder: str | Path, studies: list[dict[str, Any]]) -> dict[str, Any] | 
     return evidence_base(runs, sv.read_queue(folder / "queue.csv"), studies, searches)
 
 
-def evidence_base(
-    runs: list[dict[str, Any]], queue: list[dict[str, str]], studies: list[dict[str, Any]], searches: dict[str, Any]
-) -> dict[str, Any]:
+def evidence_base(runs: list[sv.Run], queue: list[sv.QueueRow], studies: Table, searches: sv.Searches) -> EvidenceBase:
     groups = sv.group_records(runs)
     in_data = sv.study_keys(studies)
     records = [_screened(g, sv.row_of(g, queue), in_data) for g in groups]
@@ -48,7 +143,7 @@ def evidence_base(
     }
 
 
-def sources(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def sources(runs: list[sv.Run]) -> list[SourceSearched]:
     """Each source searched: the date of its last complete run, and its runs that failed or were cut off."""
     last = sv.last_searched(runs)
     return [
@@ -57,17 +152,17 @@ def sources(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "label": SOURCE_LABELS[s],
             "last_searched": last[s],
             "runs": sum(1 for r in sv.completed(runs) if r["source"] == s),
-            "incomplete": [r["file"] for r in runs if r["source"] == s and r["status"] != sv.COMPLETE],
+            "incomplete": [r.get("file", "") for r in runs if r["source"] == s and r["status"] != sv.COMPLETE],
         }
         for s in SOURCE_LABELS
         if s in last
     ]
 
 
-def _screened(group: dict[str, Any], row: dict[str, str] | None, in_data: dict[str, str]) -> dict[str, Any]:
+def _screened(group: sv.Group, row: sv.QueueRow | None, in_data: dict[str, str]) -> Screened:
     """A screened record with its decision; its study: the one the queue names, else the one in data/
     it is (by any identifier)."""
-    row = row or {}
+    row = row or cast(sv.QueueRow, {})  # not queued yet: each field its default
     matched = next((in_data[k] for k in group["keys"] if k in in_data), "")
     return {
         "record_id": row.get("record_id") or group["record_id"],  # the queue's name: stable across runs
@@ -83,9 +178,7 @@ def _screened(group: dict[str, Any], row: dict[str, str] | None, in_data: dict[s
     }
 
 
-def flow(
-    runs: list[dict[str, Any]], records: list[dict[str, Any]], studies: list[dict[str, Any]], searches: dict[str, Any]
-) -> dict[str, Any]:
+def flow(runs: list[sv.Run], records: list[Screened], studies: Table, searches: sv.Searches) -> Flow:
     """The flow diagram's boxes, each a count and the records it counts. By construction:
     identified - duplicates = screened; screened - excluded = included + awaiting; the studies the
     included records are, and the studies no search found (other sources), are the studies in data/."""
@@ -101,7 +194,7 @@ def flow(
     ids = {st["study_id"] for st in studies}
     linked = {r["record_id"]: r["study_id"] for r in records if r["decision"] == "include" and r["study_id"] in ids}
     labels = {x["code"]: x["label"] for x in searches["exclusion_reasons"]}
-    reasons = [
+    reasons: list[Excluded] = [
         {
             "code": code,
             "label": label,
@@ -130,7 +223,7 @@ def flow(
     }
 
 
-def reconciles(f: dict[str, Any]) -> list[str]:
+def reconciles(f: Flow) -> list[str]:
     """The flow's arithmetic, each failure said in words (the tests and the combine step check it)."""
     problems = []
     if len(f["identified_total"]) - f["duplicates"] != len(f["screened"]):
@@ -146,9 +239,9 @@ def reconciles(f: dict[str, Any]) -> list[str]:
     return problems
 
 
-def trials(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def trials(groups: list[sv.Group]) -> list[OngoingTrial]:
     """ClinicalTrials.gov records still to report: recruiting, active, or completed without results."""
-    found = []
+    found: list[OngoingTrial] = []
     for g in groups:
         trial = g.get("trial")
         if not trial or trial["status"] not in ONGOING or (trial["status"] == "COMPLETED" and trial["has_results"]):
@@ -168,7 +261,7 @@ def trials(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def identification(base: dict[str, Any]) -> dict[str, Any]:
+def identification(base: EvidenceBase) -> Identification:
     """data/identification.csv's record, derived from the surveillance records."""
     from . import wording
 

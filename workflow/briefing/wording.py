@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import numbers
 from .vocabulary import (
@@ -26,6 +26,9 @@ from .vocabulary import (
     Statistic,
     statistic_of,
 )
+
+if TYPE_CHECKING:
+    from .surveillance_flow import EvidenceBase
 
 # ----------------------------------------------------------------------------- words
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
@@ -1354,7 +1357,7 @@ def _databases(record: dict[str, Any]) -> str:
     return ", ".join(d.strip() for d in (record.get("databases") or "").split(";") if d.strip())
 
 
-def surveillance_description(base: dict[str, Any]) -> str:
+def surveillance_description(base: EvidenceBase) -> str:
     """The scope's account of the saved searches: each source with its last search date, what
     came from elsewhere and what awaits a decision (surveillance_flow.evidence_base)."""
     f = base["flow"]
