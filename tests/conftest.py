@@ -109,8 +109,9 @@ def digest_tree(folder: Path) -> dict[str, str]:
 
 
 # The session's one build, shared by the pytest-xdist workers and kept between runs: keyed on the
-# digest of the build's inputs, so any edit of code, data or templates builds afresh.
-BUILD_CACHE = Path(os.environ.get("BRIEFING_TEST_BUILDS", ROOT / ".test-builds"))
+# digest of the build's inputs, so any edit of code, data or templates builds afresh. Outside the
+# checkout: a copy inside a git work tree would take the checkout's commit and date as its own.
+BUILD_CACHE = Path(os.environ.get("BRIEFING_TEST_BUILDS", Path(tempfile.gettempdir()) / "briefing-test-builds"))
 
 
 def inputs_digest(root: Path = ROOT) -> str:
