@@ -680,18 +680,20 @@ def test_an_edition_that_adds_a_study_publishes_through_the_ci_path(built, works
 
 
 def test_the_site_lists_an_editions_word_documents_with_their_checksums(tmp_path):
-    """briefing.docx and what-changed.docx beside the HTML and PDF, each with its SHA-256; an
-    earlier edition without them is listed as before."""
+    """briefing.docx, what-changed.docx and the references (RIS, CSL-JSON) beside the HTML and PDF,
+    each with its SHA-256; an earlier edition without them is listed as before."""
     earlier = make_edition(tmp_path / "earlier", "2026-01-05", "a1" * 32, 1767571200)
     site.assemble(earlier, None, tmp_path / "site1")
     reports = make_edition(tmp_path / "reports", "2026-02-02", "b2" * 32, 1769990400)
     (reports / "briefing.docx").write_bytes(b"PK word edition")
     (reports / "what-changed.docx").write_bytes(b"PK what changed")
+    (reports / "references.ris").write_text("TY  - JOUR\r\nER  - \r\n")
+    (reports / "references.json").write_text("[]")
     manifest = site.assemble(reports, tmp_path / "site1", tmp_path / "site2")
     new, old = manifest["editions"]
     listed = {f["path"]: f["sha256"] for f in new["files"]}
     index = (tmp_path / "site2" / "index.html").read_text(encoding="utf-8")
-    for name in ("briefing.docx", "what-changed.docx"):
+    for name in ("briefing.docx", "what-changed.docx", "references.ris", "references.json"):
         assert listed[name] == hashlib.sha256((reports / name).read_bytes()).hexdigest()
         assert f'href="{new["path"]}{name}"' in index and f"SHA-256 {listed[name]}" in index
         assert (tmp_path / "site2" / "latest" / name).read_bytes() == (reports / name).read_bytes()
