@@ -50,6 +50,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check workflow/briefing tests bench/run
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint
+	$(BIN)/mypy
 
 # The inner loop: every test that needs no build, no Snakemake, no pip, no browser and no R (the
 # marks come from the fixtures a test uses: tests/conftest.py; `oracle` tests run R's metafor, a
