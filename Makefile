@@ -51,6 +51,7 @@ lint: $(STAMP)
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint
 	$(BIN)/mypy
+	cd workflow && ../$(BIN)/lint-imports ../pyproject.toml
 
 # The inner loop: every test that needs no build, no Snakemake, no pip, no browser and no R (the
 # marks come from the fixtures a test uses: tests/conftest.py; `oracle` tests run R's metafor, a
