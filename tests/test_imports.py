@@ -28,6 +28,9 @@ def found(source: str) -> set[str]:
         ("import briefing", set()),
         ("def f():\n    if True:\n        from . import a\n", {"a"}),  # inside functions too
         ("import json\nfrom collections import abc\nfrom .. import up\nfrom other import a", set()),
+        # An import for annotations only runs nothing (wording's EvidenceBase from surveillance_flow).
+        ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\nelse:\n    from . import b", {"b"}),
+        ("import typing\nif typing.TYPE_CHECKING:\n    from .a import X", set()),
     ],
 )
 def test_every_form_of_import_is_found(source, modules):

@@ -13,7 +13,7 @@ import ast
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -29,7 +29,7 @@ def imported_modules(tree: ast.AST, package: str = NAME) -> set[str]:
     `from .x import y`, `from briefing import x`, `from briefing.x import y`, `import briefing.x`.
     Names that are not modules (`from . import some_function`) are kept: `closure` drops them."""
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _walk_run_time(tree):
         if isinstance(node, ast.ImportFrom):
             relative = node.level == 1
             if not relative and (node.level or not node.module or node.module.split(".")[0] != package):
@@ -45,6 +45,26 @@ def imported_modules(tree: ast.AST, package: str = NAME) -> set[str]:
                 if parts[0] == package and len(parts) > 1:
                     found.add(parts[1])
     return found
+
+
+def _walk_run_time(tree: ast.AST) -> Iterator[ast.AST]:
+    """ast.walk, without the bodies of `if TYPE_CHECKING:`: an import for annotations only runs
+    nothing, so a step does not depend on it (wording's EvidenceBase made every step that words
+    depend on the surveillance code)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _parse(source: str) -> ast.AST:
