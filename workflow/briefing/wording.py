@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -101,7 +102,8 @@ def body_participant_counts(by_study: dict[str, int | None], members: list[dict[
     if known:
         return {"participants" if len(known) == len(by_study) else "stated": sum(known)}
     enrolled = [s.get("patients") for s in members]
-    return {"enrolled": sum(enrolled)} if enrolled and all(enrolled) else {}
+    stated = [n for n in enrolled if n]
+    return {"enrolled": sum(stated)} if enrolled and len(stated) == len(enrolled) else {}
 
 
 # ----------------------------------------------------------------------------- sentences
@@ -305,7 +307,7 @@ def _percent_display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
         est
         and o.get("as_printed")
         and not o.get("value_qualifier")
-        and not numbers.reproduces(est["events"], est["n"], value)
+        and not numbers.reproduces(est["events"], est["n"], _printed(value))
     ):
         exact = numbers.events_percent(est["events"], est["n"])
         text += (
@@ -322,6 +324,11 @@ def _percent_display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     else:
         text += f" of {o['denominator']} (no whole count reproduces the percentage; no CI shown)"
     return text
+
+
+def _printed(value_text: str | None) -> str:
+    assert value_text is not None, "a percent as printed has the text it is printed with"
+    return value_text
 
 
 def _stated_display(o: dict[str, Any], statistic: Statistic) -> str:
@@ -444,7 +451,7 @@ def trajectory_phrase(
     points: list[dict[str, Any]],
     with_measure: bool = True,
     label: str | None = None,
-    untimed: list[dict[str, Any]] = (),
+    untimed: Sequence[dict[str, Any]] = (),
 ) -> str:
     """A repeated measure in one phrase: its first and its last time point, and whether the
     number assessed at them is stated. The group's figures at a time with no day (`untimed`, "last
@@ -484,7 +491,7 @@ def study_sentence(
     s: dict[str, Any],
     outcomes: list[dict[str, Any]],
     estimates: dict[str, Any],
-    comparisons: list[dict[str, Any]] = (),
+    comparisons: Sequence[dict[str, Any]] = (),
 ) -> str:
     """One study in a sentence: its size, treatment and figures; a trial whose abstract states only
     between-arm results (Elhawwari 2012) is said to report them, in the comparisons' own words."""
