@@ -500,14 +500,14 @@ def _outcomes(
     """The primary studies' outcomes in reading order (study, domain, time, ICPR category), each
     with its label, words and estimate; and the estimates by outcome id."""
     # A trial's arms side by side, its intervention arm first (not in the order of their ids).
-    role = {"intervention": 0, "comparator": 1}
+    role: dict[str | None, int] = {"intervention": 0, "comparator": 1}
     outcomes = sorted(
         (o for o in rows if o["study_id"] in primary_ids),
         key=lambda o: (
             o["study_id"],
             DOMAINS.order(o["domain"]),
             o.get("time_days") or 0,
-            CATEGORIES.order(o.get("icpr_category")) if o.get("icpr_category") else 9,
+            CATEGORIES.order(o["icpr_category"]) if o.get("icpr_category") else 9,
             o["measure"] if o.get("arm_id") else "",
             role.get(arms.get(o.get("arm_id") or "", {}).get("role"), 2),
             o["outcome_id"],
@@ -747,7 +747,8 @@ def _participants_by_study(
         sid = s["study_id"]
         if comparator:
             sizes = [a.get("patients") for a in arms if a["study_id"] == sid]
-            result[sid] = sum(sizes) if sizes and all(sizes) else s.get("patients")
+            stated = [n for n in sizes if n]
+            result[sid] = sum(stated) if sizes and len(stated) == len(sizes) else s.get("patients")
         else:
             stated = [
                 o["denominator"]
