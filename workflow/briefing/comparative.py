@@ -12,11 +12,14 @@ import statistics
 from dataclasses import asdict
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import absolute, numbers
 from .effects import Z_95
 from .vocabulary import EFFECT_MEASURES, event_kind, statistic_of
+
+if TYPE_CHECKING:
+    from .pooling import MetaOptions
 
 Row = dict[str, Any]
 
@@ -127,16 +130,14 @@ def differences(outcomes: list[Row], arms: dict[str, Row]) -> list[Row]:
     return [mean_difference(treated, control) for treated, control in mean_pairs(outcomes, arms)]
 
 
-def _options(options: dict[str, str] | bool | None) -> dict[str, str]:
+def _options(options: MetaOptions | bool | None) -> MetaOptions:
     """meta's ci/pi/i2 keywords (pooling.meta_options); a bool is the older knapp_hartung switch."""
     if isinstance(options, bool):
         return {"ci": "hksj" if options else "wald"}
-    return dict(options or {})
+    return options.copy() if options else {}
 
 
-def sof_difference_rows(
-    rows: list[Row], arms: dict[str, Row], options: dict[str, str] | bool | None = None
-) -> list[Row]:
+def sof_difference_rows(rows: list[Row], arms: dict[str, Row], options: MetaOptions | bool | None = None) -> list[Row]:
     """Summary-of-findings rows of continuous outcomes (GRADEpro: the comparator's mean, and the
     mean difference with its CI), whole groups only, pooled by REML on the raw scale when several
     trials compare the same treatment with the same comparator at the same time point."""
@@ -195,7 +196,7 @@ def sof_rows(
     computed_rows: list[Row],
     arms: dict[str, Row],
     baselines: list[Row] | None = None,
-    options: dict[str, str] | bool | None = None,
+    options: MetaOptions | bool | None = None,
 ) -> list[Row]:
     """One summary-of-findings row per outcome and comparison (same outcome, same treatment
     against the same comparator), whole groups only: the relative effect of one trial, or pooled
@@ -204,7 +205,7 @@ def sof_rows(
     return [_sof_row(rows, baselines or [], _options(options)) for rows in _sof_groups(computed_rows, arms)]
 
 
-def _sof_row(rows: list[Row], baselines: list[Row], options: dict[str, str]) -> Row:
+def _sof_row(rows: list[Row], baselines: list[Row], options: MetaOptions) -> Row:
     if len(rows) == 1:
         ratio, low, high, pooled, sensitivity = rows[0]["ratio"], rows[0]["ci_low"], rows[0]["ci_high"], None, None
     else:
@@ -278,7 +279,7 @@ def stated_ratio_groups(comparisons: list[Row], arms: dict[str, Row]) -> list[li
 
 
 def pool_stated_ratios(
-    comparisons: list[Row], arms: dict[str, Row], options: dict[str, str] | bool | None = None
+    comparisons: list[Row], arms: dict[str, Row], options: MetaOptions | bool | None = None
 ) -> list[Row]:
     """Stated ratios of one comparison pooled by generic inverse variance: log ratio, its variance
     from the CI's width (meta.log_ratio_from_ci, metafor's conv.wald), REML random effects on the

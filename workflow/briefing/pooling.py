@@ -6,7 +6,7 @@ time point (the windows come from the config). One study: reported, not pooled.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from . import wording
 from .vocabulary import DOMAINS, statistic_of
@@ -18,18 +18,26 @@ DEFAULT_WINDOW = {"label": "time point not stated", "min_days": None, "max_days"
 MATERIAL_PP = 5
 
 
-# The config keys (`analysis:`) that switch each of Cochrane's random-effects methods back, and
-# meta's keyword each sets: the summary CI, the prediction interval and how I² is computed.
-OPTION_KEYS = {"ci": "ci", "prediction_interval": "pi", "i2": "i2"}
+class MetaOptions(TypedDict, total=False):
+    """meta's keywords for Cochrane's random-effects methods (meta.DEFAULTS where one is absent)."""
+
+    ci: str  # the summary CI: hksj or wald
+    pi: str  # the prediction interval
+    i2: str  # how I² is computed
 
 
-def meta_options(settings: dict[str, Any] | None) -> dict[str, str]:
+def meta_options(settings: dict[str, Any] | None) -> MetaOptions:
     """meta's ci/pi/i2 keywords from the config's analysis settings, Cochrane's defaults
     (meta.DEFAULTS) where a key is absent. The older `knapp_hartung` key, when `ci` is absent,
     still chooses between the HKSJ (true) and Wald (false) CIs."""
     settings = settings or {}
     defaults = {"ci": "hksj", "pi": "t", "i2": "tau2"}  # meta.DEFAULTS, without importing scipy
-    options = {kw: settings.get(key) or defaults[kw] for key, kw in OPTION_KEYS.items()}
+    # Each config key (`analysis:`) switches one of Cochrane's methods back.
+    options = MetaOptions(
+        ci=settings.get("ci") or defaults["ci"],
+        pi=settings.get("prediction_interval") or defaults["pi"],
+        i2=settings.get("i2") or defaults["i2"],
+    )
     if "ci" not in settings and isinstance(settings.get("knapp_hartung"), bool):
         options["ci"] = "hksj" if settings["knapp_hartung"] else "wald"
     return options
