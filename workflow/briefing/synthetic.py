@@ -963,7 +963,7 @@ class _Generator:
         modality_id: str,
         domains: set[str],
         designs: list[str],
-        comparative: AbstractSet[tuple[str, str]] = frozenset(),
+        comparative: AbstractSet[tuple[str | None, str]] = frozenset(),
     ) -> list[dict[str, Any]]:
         """The curator's judgements: a specific bias named (never just "no comparison group"), and
         rating up only where the modality has comparative evidence in that domain."""
