@@ -153,8 +153,7 @@ def _pooled(
     data = _data(kind, rows, estimates)
     options = meta_options(settings)
     if kind == "proportion":
-        reml = meta.pool_proportions(data["events"], data["n"], transform="logit", method="REML", **options)
-        reml = reml.to_dict()
+        reml = meta.pool_proportions(data["events"], data["n"], transform="logit", method="REML", **options).to_dict()
         glmm = meta.pool_proportions_glmm(data["events"], data["n"], **options)
         if glmm.converged:
             result = meta.glmm_pooled_result(data["events"], data["n"], glmm).to_dict()
@@ -167,16 +166,18 @@ def _pooled(
                 "fallback": None,
             }
         else:
+            result = reml
             pooled = {
-                "result": reml,
+                "result": result,
                 "sensitivity": None,
                 "note": "random effects (REML) on logit proportions, the GLMM not being usable",
                 "material": None,
                 "fallback": wording.glmm_fallback(glmm.message),
             }
     else:
+        result = meta.pool_means(data["means"], data["sds"], data["ns"], method="REML", **options).to_dict()
         pooled = {
-            "result": meta.pool_means(data["means"], data["sds"], data["ns"], method="REML", **options).to_dict(),
+            "result": result,
             "sensitivity": meta.pool_means(data["means"], data["sds"], data["ns"], method="DL", **options).to_dict(),
             "note": "random effects (REML), inverse-variance weights; DerSimonian–Laird as sensitivity analysis",
             "material": None,
@@ -186,7 +187,7 @@ def _pooled(
     labels = [s.get("short_name") or s["study_id"] for s in rows_studies]
     minimum = subgroups.min_studies(settings)
     return pooled | {
-        "robustness": robustness.analyse(kind, data, labels, pooled["result"], options),
+        "robustness": robustness.analyse(kind, data, labels, result, options),
         "subgroups": [
             subgroups.analyse(kind, data, rows_studies, spec, minimum, options)
             for spec in subgroups.specs(settings, modality_id)
