@@ -101,12 +101,14 @@ def leave_one_out(
     rows = []
     for label, fit in zip(labels, fits, strict=True):
         values = _on_scale(fit, kind)
+        estimate, whole_estimate = values["estimate"], whole["estimate"]
+        assert estimate is not None and whole_estimate is not None, "every fit has its estimate"
         rows.append(
             {
                 "omitted": label,
                 **values,
                 "tau2": fit["tau2"],
-                "change": values["estimate"] - whole["estimate"],
+                "change": estimate - whole_estimate,
                 "tau2_change": fit["tau2"] - full["tau2"],
                 "note": "" if fit.get("converged", True) else fit["message"],
             }
