@@ -29,6 +29,7 @@ from .vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from .risk_of_bias import Share
     from .surveillance_flow import EvidenceBase
 
 # ----------------------------------------------------------------------------- words
@@ -1192,7 +1193,7 @@ def rob_proposal_unjudged(domain: str | None) -> str:
 
 def rob_proposal(
     high: list[tuple[str, str, str]],
-    share: dict[str, Any],
+    share: Share,
     judgement: int | None,
     rules: dict[str, Any],
     some: list[str],
@@ -1320,9 +1321,7 @@ def indirectness_none() -> str:
     )
 
 
-def indirectness_flagged(
-    flagged: list[tuple[str, list[tuple[str, str]]]], share: dict[str, Any], judgement: int | None
-) -> str:
+def indirectness_flagged(flagged: list[tuple[str, list[tuple[str, str]]]], share: Share, judgement: int | None) -> str:
     """Which studies are flagged as indirect and why, their share of the body, and the proposal."""
     who = "; ".join(name + " (" + "; ".join(f"{aspect}: {text}" for aspect, text in why) + ")" for name, why in flagged)
     if share["share"] is None:
