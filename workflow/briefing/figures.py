@@ -13,6 +13,7 @@ import itertools
 import math
 import re
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from . import figure_tables as tables
 
 if TYPE_CHECKING:
     import matplotlib.figure
+    from matplotlib.typing import RcKeyType
 
 PALETTE = ["#0b5394", "#b45f06", "#38761d", "#741b47", "#434343"]  # colour-blind distinguishable, dark
 # Readability limits: a legend of more studies than this is unreadable, and a figure of more rows
@@ -36,7 +38,7 @@ FOREST_ROWS_PER_PART = 35
 # rcParams: importing seaborn (and the scipy.stats it loads) to set them cost every notebook
 # kernel about a second and 65 MB (bench/RESULTS.md). tests/test_figures.py checks this against
 # seaborn itself; only seaborn's default colormap ("rocket", for images we never draw) is left out.
-SEABORN_WHITEGRID = {
+SEABORN_WHITEGRID: dict[RcKeyType, object] = {
     "axes.axisbelow": True,
     "axes.edgecolor": ".8",
     "axes.grid": True,
@@ -403,7 +405,7 @@ def _forest_canvas(
 def _rob_columns(
     fig: Any,
     rows: list[dict[str, Any]],
-    ys: list[float],
+    ys: Sequence[float],
     columns: list[str],
     frame: tuple[float, float, float],
     height: float,
@@ -429,7 +431,7 @@ def _rob_columns(
 def _forest_marks(
     ax: Any,
     rows: list[dict[str, Any]],
-    ys: list[float],
+    ys: Sequence[float],
     pooled: dict[str, float | None],
     y_pooled: float = 1.5,
     y_prediction: float = 0.5,
