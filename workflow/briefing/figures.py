@@ -432,7 +432,7 @@ def _forest_marks(
     ax: Any,
     rows: list[dict[str, Any]],
     ys: Sequence[float],
-    pooled: dict[str, float | None],
+    pooled: tables.ForestPooled,
     y_pooled: float = 1.5,
     y_prediction: float = 0.5,
 ) -> None:
@@ -447,7 +447,7 @@ def _forest_marks(
     ax.axvline(pooled["estimate"], color=PALETTE[1], linestyle=":", linewidth=1)
 
 
-def _diamond(ax: Any, pooled: dict[str, float | None], y: float, **style: Any) -> None:
+def _diamond(ax: Any, pooled: tables.ForestPooled, y: float, **style: Any) -> None:
     """A pooled estimate and its CI as a diamond centred on the row's height."""
     est, low, high = pooled["estimate"], pooled["ci_low"], pooled["ci_high"]
     ax.fill([low, est, high, est], [y, y + 0.3, y, y - 0.3], zorder=3, **style)
@@ -643,7 +643,7 @@ def _comparison_canvas(
 
 
 def _beyond_the_axis(
-    ax: Any, rows: list[dict[str, Any]], ys: list[float], pooled: dict[str, float | None], reach: int
+    ax: Any, rows: list[dict[str, Any]], ys: list[float], pooled: tables.ForestPooled, reach: int
 ) -> None:
     """An arrow at the edge of the axis where an interval goes on beyond it."""
     ends = [(r["ci_low"], r["ci_high"], y, "black") for r, y in zip(rows, ys, strict=False)]
