@@ -14,11 +14,14 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import pooling
 from .robustness import LOO_GLMM_MAX
 from .vocabulary import EFFECT_MEASURES
+
+if TYPE_CHECKING:
+    from .pooling import MetaOptions
 
 # The study-level columns, in metafor's argument names: single-arm counts (xi/ni) or means
 # (mi/sdi/ni), two-arm counts (ai/n1i, ci/n2i) or means (m1i/sd1i/n1i, m2i/sd2i/n2i), the effect
@@ -68,7 +71,7 @@ class Analysis:
     model: str  # "rma.glmm" or "rma"
     measure: str  # escalc's measure (PLO, MN, RR) or GEN for effects the briefing computed
     method: str  # tau² estimator: REML, DL, PM; ML for the GLMM
-    options: dict[str, str]  # pooling.meta_options: ci, pi, i2
+    options: MetaOptions  # pooling.meta_options: ci, pi, i2
     transf: str
     rows: list[dict[str, Any]] = field(default_factory=list)
     values: dict[str, float | None] = field(default_factory=dict)
@@ -140,7 +143,7 @@ def _fit(p: dict[str, Any], method: str) -> tuple[str, str, str]:
     return ("rma.glmm", measure, "ML") if method == "GLMM" else ("rma", measure, method)
 
 
-def _single_arm(aid: str, p: dict[str, Any], studies: list[str], options: dict[str, str]) -> list[Analysis]:
+def _single_arm(aid: str, p: dict[str, Any], studies: list[str], options: MetaOptions) -> list[Analysis]:
     """A single-arm pooled result: primary, sensitivity, the other estimators, leave-one-out,
     subgroups and meta-regression."""
     transf = "plogis" if p["kind"] == "proportion" else "none"
@@ -180,7 +183,7 @@ def _single_arm(aid: str, p: dict[str, Any], studies: list[str], options: dict[s
 
 
 def _regression(
-    aid: str, name: str, p: dict[str, Any], studies: list[str], analysis: dict[str, Any], options: dict[str, str]
+    aid: str, name: str, p: dict[str, Any], studies: list[str], analysis: dict[str, Any], options: MetaOptions
 ) -> Analysis:
     reg = analysis["meta_regression"]
     rows = [r | {"moderator": x} for r, x in zip(_study_rows(p, studies, reg["rows"]), reg["moderator"], strict=True)]
@@ -192,7 +195,7 @@ def _regression(
     return Analysis(aid, name, part, "rma", measure, "REML", options, "none", rows, values)
 
 
-def _between(aid: str, name: str, analysis: dict[str, Any], options: dict[str, str]) -> Analysis:
+def _between(aid: str, name: str, analysis: dict[str, Any], options: MetaOptions) -> Analysis:
     """The test for subgroup differences (Cochrane Handbook 10.11.3.1): a fixed-effect Q between
     the subgroups' random-effects estimates; each subgroup's estimate and SE are its rows."""
     subs = analysis["subgroups"]
@@ -210,7 +213,7 @@ def _risk_of_bias(
     summary: dict[str, Any],
     pooled: list[dict[str, Any]],
     study_of: dict[str, str],
-    options: dict[str, str],
+    options: MetaOptions,
 ) -> list[Analysis]:
     """Each pooled result refitted without its studies at high risk of bias (inverse-variance REML),
     once however many bodies of evidence print it."""
@@ -234,7 +237,7 @@ def _risk_of_bias(
     return list(found.values())
 
 
-def _comparisons(modality: str, summary: dict[str, Any], options: dict[str, str]) -> list[Analysis]:
+def _comparisons(modality: str, summary: dict[str, Any], options: MetaOptions) -> list[Analysis]:
     """Two-arm comparisons pooled over trials: risk ratios from the arms' counts, mean differences
     and stated ratios from the effects the briefing computed (yi, vi); REML, DerSimonian-Laird as
     sensitivity."""
@@ -312,7 +315,7 @@ TEMPLATE = "analyses.R.j2"
 def r_block(a: Analysis) -> dict[str, Any]:
     """One analysis as the R template writes it: the effect sizes, the fit and its report."""
     test = TEST[a.options["ci"]]
-    settings = {"model": a.model, "measure": a.measure, "method": a.method, "transf": a.transf}
+    settings: dict[str, object] = {"model": a.model, "measure": a.measure, "method": a.method, "transf": a.transf}
     settings |= {f"{k}_method": v for k, v in a.options.items()}
     block = {"id": a.id, "result": a.result, "part": a.part, "k": len(a.rows), "escalc": ESCALC.get(a.measure)}
     block["settings"] = ", ".join(f'{k} = "{v}"' for k, v in settings.items())

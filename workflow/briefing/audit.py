@@ -11,13 +11,17 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from bs4.element import CData as _CDATA
 
 from . import evidence, wording
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 # A number standing alone: not part of a word, a hex checksum or a longer dotted version.
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
@@ -97,7 +101,7 @@ class _Strings:
     HIDDEN = frozenset({"svg", "style", "head", "script"})
 
     def __init__(self) -> None:
-        from bs4.builder import HTMLParserTreeBuilder
+        from bs4.builder._htmlparser import HTMLParserTreeBuilder  # bs4.builder re-exports it at run time
 
         self.builder = HTMLParserTreeBuilder()
         self.builder.store_line_numbers = False
@@ -168,11 +172,12 @@ class _Strings:
         from bs4.builder._htmlparser import BeautifulSoupHTMLParser
 
         sink = cls()
-        parser = BeautifulSoupHTMLParser(sink, convert_charrefs=False)
+        # Duck-typed: the sink has the BeautifulSoup methods the parser calls (handle_starttag, ...).
+        parser = BeautifulSoupHTMLParser(cast("BeautifulSoup", sink), convert_charrefs=False)
         # bs4 lists every void element opened without "/>" (<br>, <col>, <img>) and searches that
         # list at every end tag, in case one is closed explicitly later: time quadratic in the page.
         # The same multiset, counted.
-        parser.already_closed_empty_element = _Closed()
+        parser.already_closed_empty_element = cast("list[str]", _Closed())  # the list methods bs4 calls
         parser.feed(html)
         parser.close()
         sink.endData()
@@ -247,7 +252,7 @@ def _pages(pdf: _PdfText) -> list[str]:
     return [BROKEN_DOI.sub(r"\1", page) for page in pdf.text().split("\f")]
 
 
-def unsourced(text: str, allowed: set[str], extra: set[str] = frozenset()) -> list[str]:
+def unsourced(text: str, allowed: set[str], extra: AbstractSet[str] = frozenset()) -> list[str]:
     """Numbers in `text` without provenance, each with the words around it."""
     found = []
     clean = DATE.sub(" ", text)
@@ -276,7 +281,7 @@ def audit(
     package_path: str | Path,
     templates: Iterable[Path] = (),
     print_html_path: str | Path | None = None,
-    documents: list[tuple[str, str]] = (),
+    documents: Sequence[tuple[str, str]] = (),
 ) -> list[str]:
     """Numbers without provenance in the HTML, in its print edition (the PDF's source), in the
     PDF's text and in each (label, text) of `documents` (the Word edition's, "DOCX": made from the
@@ -295,7 +300,7 @@ def check(
     allowed_numbers: Callable[[], set[str]],
     figures: Iterable[dict[str, Any]] = (),
     editions: dict[str, str] | None = None,
-    documents: list[tuple[str, str]] = (),
+    documents: Sequence[tuple[str, str]] = (),
 ) -> list[str]:
     """Numbers outside `allowed_numbers()` in each (label, HTML file), in each (label, text) of
     `documents` (the Word edition's) and in the PDF, which was made from the last of the HTML files
@@ -339,7 +344,7 @@ class _Printed:
     or "0.66 to 1.08" is found as printed together, not as two numbers anywhere. One pass over the
     page; only the runs `wanted` are kept (a large briefing has millions of numbers)."""
 
-    def __init__(self, text: str, ordered: bool, wanted: set[tuple[str, ...]] = frozenset()) -> None:
+    def __init__(self, text: str, ordered: bool, wanted: AbstractSet[tuple[str, ...]] = frozenset()) -> None:
         sequence = _all_numbers([text])
         self.text = " ".join(text.split()).lower()
         self.numbers = set(sequence)

@@ -51,15 +51,15 @@ def concerns(reason: str) -> set[str]:
 
 def comparative_domains(
     arms: list[dict[str, Any]], outcomes: list[dict[str, Any]], comparisons: list[dict[str, Any]]
-) -> set[tuple[str, str]]:
+) -> set[tuple[str | None, str]]:
     """(modality, domain) pairs with comparative evidence, the only evidence that may be rated up: a
     comparison row, or an outcome of an arm of a study with arms of two modalities. A before-after
     change in one arm is not one."""
     by_id = {a["arm_id"]: a for a in arms}
-    modalities: dict[str, set[str]] = {}
+    modalities: dict[str, set[str | None]] = {}  # None: an arm outside the briefing's modalities
     for a in arms:
         modalities.setdefault(a["study_id"], set()).add(a.get("modality_id"))
-    pairs = set()
+    pairs: set[tuple[str | None, str]] = set()
     for c in comparisons:
         for arm_id in (c.get("arm_id"), c.get("comparator_arm_id")):
             if arm_id in by_id:
@@ -108,9 +108,10 @@ def propose(
 def _i2_only(size: dict[str, Any]) -> dict[str, Any]:
     """Inconsistency from I² cut-offs, for a body given without its pooled results."""
     i2 = size.get("i2")
-    single = (size.get("studies") or len(size.get("study_ids") or [])) < 2 or i2 is None
-    judgement = 0 if single or i2 <= 50 else -1 if i2 <= 75 else -2
-    return {"judgement": judgement, "reason": wording.inconsistency_reason(None if single else i2, judgement)}
+    if (size.get("studies") or len(size.get("study_ids") or [])) < 2 or i2 is None:
+        return {"judgement": 0, "reason": wording.inconsistency_reason(None, 0)}
+    judgement = 0 if i2 <= 50 else -1 if i2 <= 75 else -2
+    return {"judgement": judgement, "reason": wording.inconsistency_reason(i2, judgement)}
 
 
 def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, Any] | None) -> dict[str, Any]:
@@ -293,9 +294,9 @@ def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] 
         f"size for continuous outcomes: {continuous}"
     )
     first, _, rest = text.partition(" Inconsistency, proposed as GRADE guidance 36")
-    rules, _, thresholds = rest.partition(" Thresholds used, per prespecified outcome: ")
+    grade_rules, _, thresholds = rest.partition(" Thresholds used, per prespecified outcome: ")
     return {
         "certainty": first,
-        "grade_rules": "Inconsistency, proposed as GRADE guidance 36" + rules,
+        "grade_rules": "Inconsistency, proposed as GRADE guidance 36" + grade_rules,
         "thresholds": thresholds,
     }

@@ -108,6 +108,7 @@ def _value(entry: EditionFigure) -> str:
     elif entry.denominator is not None:
         parts.append(f"n = {entry.denominator}")
     if entry.ci_low_text is not None:  # as the edition printed them: never re-rounded
+        assert entry.ci_high_text is not None, "the register writes a CI's two bounds together"
         parts.append(numbers.ci_text(entry.ci_low_text, entry.ci_high_text))
     if entry.p_value:
         parts.append(numbers.p_value(entry.p_value))
@@ -206,12 +207,14 @@ def _sections(
     previous: Edition, current: Edition, names: Names, figures: tuple[dict[str, Any], dict[str, Any]]
 ) -> dict[str, Any]:
     domain_label = _domain_labels(current, previous)
-    studies = ({r.study_id: r for r in e.references} for e in (previous, current))
+    studies_before, studies_now = ({r.study_id: r for r in e.references} for e in (previous, current))
     # An edition from before statements were published is compared as if it had this edition's.
     before = previous.statements if previous.statements is not None else current.statements
-    statements = ({s.statement_id: s for s in edition or []} for edition in (before, current.statements))
+    statements_before, statements_now = (
+        {s.statement_id: s for s in edition or []} for edition in (before, current.statements)
+    )
     return {
-        "studies": _diff(*studies, lambda r: r.text, lambda k, r: names.study(k)),
+        "studies": _diff(studies_before, studies_now, lambda r: r.text, lambda k, r: names.study(k)),
         "figures": _diff(*figures, _value, lambda k, f: k),
         "pooled": _diff(
             _pooled(previous), _pooled(current), _pooled_text, lambda k, r: f"{names.modality(k[0])}: {k[1]}"
@@ -222,7 +225,10 @@ def _sections(
             lambda k, r: f"{names.modality(k[0])}: {r.label or domain_label.get(k[1], k[1].replace('_', ' '))}",
         ),
         "statements": _diff(
-            *statements, lambda s: s.statement, lambda k, s: f"{names.study(s.study_id)}, {s.topic or 'statement'}"
+            statements_before,
+            statements_now,
+            lambda s: s.statement,
+            lambda k, s: f"{names.study(s.study_id)}, {s.topic or 'statement'}",
         ),
     }
 

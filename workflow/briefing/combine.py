@@ -149,7 +149,7 @@ def pooling_method(settings: dict[str, Any] | None) -> str:
     )
 
 
-def importance_method(settings: dict[str, Any]) -> str:
+def importance_method(settings: dict[str, Any] | None) -> str:
     """The outcomes' GRADE importance as the config declares it, for the Methods section."""
     outcomes = importance.prespecified(settings)
     if not outcomes:
@@ -250,13 +250,14 @@ def _pooled_ratio_rows(s: dict[str, Any], arms: dict[str, dict[str, Any]], pair:
     for r in s.get("pooled_ratios", []):
         if modalities := pair(r):
             sizes = [arms[c].get("patients") for c in arms if arms[c]["study_id"] in r["study_ids"]]
+            stated = [n for n in sizes if n is not None]
             rows.append(
                 {
                     "intervention": modalities[0],
                     "comparator": modalities[1],
                     "measure": r["measure"],
                     "arms": f"{arms[r['arm_id']]['label']} against {arms[r['comparator_arm_id']]['label']}",
-                    "participants": None if None in sizes else sum(sizes),
+                    "participants": sum(stated) if len(stated) == len(sizes) else None,
                     "study_ids": r["study_ids"],
                     "effect": r["text"],
                     "certainty": None,
@@ -281,8 +282,9 @@ def _modality_pair(
     """The names of the two modalities a comparison sets against each other, when its intervention
     arm is of this modality and its comparator of another the briefing covers."""
     mine, other = arms[c["arm_id"]].get("modality_id"), arms[c["comparator_arm_id"]].get("modality_id")
-    ok = mine == modality_id and other in names and other != mine
-    return (names[mine], names[other]) if ok else None
+    if mine == modality_id and other is not None and other in names and other != mine:
+        return (names[modality_id], names[other])
+    return None
 
 
 def _uncompared(
@@ -339,7 +341,7 @@ def bottom_line(
         direct=len(direct_studies(direct)),
         levels=certainty.levels_present(r for s in summaries for r in s["certainty"]),
         narrative=[s["modality"]["name"] for s in summaries if s["kind"] == "narrative"],
-        searched=bool(identification) and identification["method"] == "systematic_search",
+        searched=bool(identification and identification["method"] == "systematic_search"),
     )
     if identification:
         points.insert(0, wording.identification(identification, short=True))
@@ -380,7 +382,7 @@ def limitations(
         unidentified=sorted(st["short_name"] for st in studies.values() if not (st.get("pmid") or st.get("doi"))),
         locators=sorted({st["source_locator"] for st in studies.values()}),
         direct=names(set(direct_studies(direct))),
-        selected=bool(identification) and identification["method"] == "curated_selection",
+        selected=bool(identification and identification["method"] == "curated_selection"),
     )
 
 

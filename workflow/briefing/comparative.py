@@ -12,11 +12,14 @@ import statistics
 from dataclasses import asdict
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import absolute, numbers
 from .effects import Z_95
 from .vocabulary import EFFECT_MEASURES, event_kind, statistic_of
+
+if TYPE_CHECKING:
+    from .pooling import MetaOptions
 
 Row = dict[str, Any]
 
@@ -127,16 +130,14 @@ def differences(outcomes: list[Row], arms: dict[str, Row]) -> list[Row]:
     return [mean_difference(treated, control) for treated, control in mean_pairs(outcomes, arms)]
 
 
-def _options(options: dict[str, str] | bool | None) -> dict[str, str]:
+def _options(options: MetaOptions | bool | None) -> MetaOptions:
     """meta's ci/pi/i2 keywords (pooling.meta_options); a bool is the older knapp_hartung switch."""
     if isinstance(options, bool):
         return {"ci": "hksj" if options else "wald"}
-    return dict(options or {})
+    return options.copy() if options else {}
 
 
-def sof_difference_rows(
-    rows: list[Row], arms: dict[str, Row], options: dict[str, str] | bool | None = None
-) -> list[Row]:
+def sof_difference_rows(rows: list[Row], arms: dict[str, Row], options: MetaOptions | bool | None = None) -> list[Row]:
     """Summary-of-findings rows of continuous outcomes (GRADEpro: the comparator's mean, and the
     mean difference with its CI), whole groups only, pooled by REML on the raw scale when several
     trials compare the same treatment with the same comparator at the same time point."""
@@ -195,7 +196,7 @@ def sof_rows(
     computed_rows: list[Row],
     arms: dict[str, Row],
     baselines: list[Row] | None = None,
-    options: dict[str, str] | bool | None = None,
+    options: MetaOptions | bool | None = None,
 ) -> list[Row]:
     """One summary-of-findings row per outcome and comparison (same outcome, same treatment
     against the same comparator), whole groups only: the relative effect of one trial, or pooled
@@ -204,7 +205,7 @@ def sof_rows(
     return [_sof_row(rows, baselines or [], _options(options)) for rows in _sof_groups(computed_rows, arms)]
 
 
-def _sof_row(rows: list[Row], baselines: list[Row], options: dict[str, str]) -> Row:
+def _sof_row(rows: list[Row], baselines: list[Row], options: MetaOptions) -> Row:
     if len(rows) == 1:
         ratio, low, high, pooled, sensitivity = rows[0]["ratio"], rows[0]["ci_low"], rows[0]["ci_high"], None, None
     else:
@@ -267,7 +268,7 @@ def stated_ratio_groups(comparisons: list[Row], arms: dict[str, Row]) -> list[li
         stated = measure and measure.ratio and None not in (c.get("value"), c.get("ci_low"), c.get("ci_high"))
         if stated and not c.get("subgroup") and c["arm_id"] in arms and c["comparator_arm_id"] in arms:
             treated, control = arms[c["arm_id"]], arms[c["comparator_arm_id"]]
-            key = (c["domain"], c["measure"], c["effect_measure"], c.get("timepoint") or "")
+            key: tuple[str, ...] = (c["domain"], c["measure"], c["effect_measure"], c.get("timepoint") or "")
             key += (treated.get("modality_id") or "", _comparator(control))
             groups.setdefault(key, []).append(c)
     return [
@@ -278,7 +279,7 @@ def stated_ratio_groups(comparisons: list[Row], arms: dict[str, Row]) -> list[li
 
 
 def pool_stated_ratios(
-    comparisons: list[Row], arms: dict[str, Row], options: dict[str, str] | bool | None = None
+    comparisons: list[Row], arms: dict[str, Row], options: MetaOptions | bool | None = None
 ) -> list[Row]:
     """Stated ratios of one comparison pooled by generic inverse variance: log ratio, its variance
     from the CI's width (meta.log_ratio_from_ci, metafor's conv.wald), REML random effects on the
@@ -288,7 +289,8 @@ def pool_stated_ratios(
     rows = []
     for group in stated_ratio_groups(comparisons, arms):
         measure = group[0]["effect_measure"]
-        yi, vi = meta.log_ratio_from_ci(*([c[k] for c in group] for k in ("value", "ci_low", "ci_high")))
+        values, lows, highs = ([c[k] for c in group] for k in ("value", "ci_low", "ci_high"))
+        yi, vi = meta.log_ratio_from_ci(values, lows, highs)
         pooled = meta.pool_comparisons(measure, yi, vi, **_options(options)).to_dict()
         sensitivity = meta.pool_comparisons(measure, yi, vi, method="DL", **_options(options)).to_dict()
         rows.append(
@@ -319,6 +321,8 @@ def crude_ratio(stated: Row, computed_rows: list[Row]) -> Row | None:
     pair, domain, measure and whole group (and time point where both give one), with the arms in
     the stated order; None unless it differs from the stated value at the precision printed."""
     measure, value = stated.get("effect_measure"), stated.get("value_text")
+    if measure is None or value is None:
+        return None
     crude = measure in EFFECT_MEASURES and EFFECT_MEASURES[measure].crude  # an HR has no crude counterpart
     if not crude or not str(value or "").replace(".", "", 1).isdigit() or stated.get("subgroup"):
         return None  # a ratio printed as a plain decimal only: "6.2", not a qualified "< 0.5"
@@ -373,7 +377,8 @@ def randomised(c: Row, arms: dict[str, Row], study: Row) -> int | None:
     the arms' stated sizes summed; a trial of only those two arms that states no arm sizes, the
     trial's patients (RTOG 0631's 353); otherwise None (not stated)."""
     pair = [arms[a].get("patients") for a in (c["arm_id"], c["comparator_arm_id"]) if a in arms]
-    if len(pair) == 2 and None not in pair:
-        return sum(pair)
+    stated = [n for n in pair if n is not None]
+    if len(pair) == 2 and len(stated) == 2:
+        return sum(stated)
     own = [a for a in arms.values() if a["study_id"] == c["study_id"]]
     return study.get("patients") if len(own) == 2 else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import numbers
@@ -48,7 +48,7 @@ def duplicate_studies(studies: list[tuple[int, dict[str, Any]]], outcomes: list[
     """The same study entered twice: the same PMID, DOI or PMCID, the same title and year, or the
     same number of patients with three or more identical figures (at least half of either's)."""
     seen: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
-    figures: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
+    figures: dict[str | None, set[tuple[Any, ...]]] = defaultdict(set)
     for _, o in outcomes:
         figures[o.get("study_id")].add((o.get("domain"), o.get("statistic"), str(o.get("value")), o.get("denominator")))
     reported: set[tuple[str, str]] = set()
@@ -112,7 +112,7 @@ def studies_without_outcomes(
     outcomes: list[tuple[int, dict[str, Any]]],
     rules: dict[str, Any],
     add: Add,
-    comparisons: list[tuple[int, dict[str, Any]]] = (),
+    comparisons: Sequence[tuple[int, dict[str, Any]]] = (),
 ) -> None:
     if "outcomes" in rules["allow_empty_tables"] and not outcomes:
         return  # every figure removed on purpose: said once, for the table

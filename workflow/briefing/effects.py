@@ -61,7 +61,9 @@ def proportion_estimate(outcome: dict[str, Any]) -> dict[str, Any] | None:
     stated by the source.
     """
     n = outcome.get("denominator")
-    counted = statistic_of(outcome).counted(outcome, derive_count) if n else None
+    if not n:
+        return None
+    counted = statistic_of(outcome).counted(outcome, derive_count)
     if counted is None:
         return None
     events, derived = counted

@@ -104,7 +104,7 @@ def _unit_words(tables: dict[str, Table]) -> None:
     unranged = {sc.get("scale_id") for sc in tables.get("scales", []) if None in (sc.get("minimum"), sc.get("maximum"))}
     for outcome in tables.get("outcomes", []):
         unit = outcome.get("unit")
-        words = scales.get(unit) or (UNITS[unit].text if unit in UNITS else unit)
+        words = scales.get(unit) or (UNITS[unit].text if unit is not None and unit in UNITS else unit)
         if words is not None:
             outcome["unit_text"] = words
         if unit in unranged:  # a scale whose range its source does not print (QLQ-BM22): said where shown

@@ -7,7 +7,7 @@ it; figures.py draws these same strings. Every derived number comes from briefin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from . import numbers, wording
 from .vocabulary import statistic_of
@@ -183,10 +183,26 @@ def response_alt(rows: list[dict[str, str]]) -> str:
 
 
 # ----------------------------------------------------------------------------- forest plots
-def forest_pooled(pooled: dict[str, Any], scale: str) -> dict[str, float | None]:
+class ForestPooled(TypedDict):
+    """A pooled estimate, its 95 % CI and its prediction interval (None when there is none)."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    pi_low: float | None
+    pi_high: float | None
+
+
+def forest_pooled(pooled: dict[str, Any], scale: str) -> ForestPooled:
     """The pooled estimate and its intervals on the plot's scale (a proportion, a mean or a ratio)."""
     suffix = {"proportion": "_prop", "ratio": "_ratio"}.get(scale, "")
-    return {key: pooled[f"{key}{suffix}"] for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
+    return {
+        "estimate": pooled[f"estimate{suffix}"],
+        "ci_low": pooled[f"ci_low{suffix}"],
+        "ci_high": pooled[f"ci_high{suffix}"],
+        "pi_low": pooled[f"pi_low{suffix}"],
+        "pi_high": pooled[f"pi_high{suffix}"],
+    }
 
 
 def estimate_cell(estimate: float, low: float, high: float, scale: str) -> str:
@@ -230,6 +246,7 @@ def forest_table(
         }
     )
     if p["pi_low"] is not None:
+        assert p["pi_high"] is not None, "a prediction interval has both bounds"
         interval = f"[{numbers.estimate(p['pi_low'], scale)}, {numbers.estimate(p['pi_high'], scale)}]"
         table.append({"Study": PREDICTION_LABEL, "n": "", "Estimate [95 % CI]": interval, "Weight": ""})
     if sensitivity is not None:
@@ -328,6 +345,7 @@ def comparison_forest_table(
     table.append(total | {RATIO: ratio_cell(p["estimate"], p["ci_low"], p["ci_high"]), "Weight": "100 %"})
     empty = {INTERVENTION: "", COMPARATOR: "", "Weight": ""}
     if p["pi_low"] is not None:
+        assert p["pi_high"] is not None, "a prediction interval has both bounds"
         interval = f"[{numbers.ratio(p['pi_low'])}, {numbers.ratio(p['pi_high'])}]"
         table.append({"Study": PREDICTION_LABEL} | empty | {RATIO: interval})
     if sensitivity is not None:

@@ -13,6 +13,7 @@ import itertools
 import math
 import re
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from . import figure_tables as tables
 
 if TYPE_CHECKING:
     import matplotlib.figure
+    from matplotlib.typing import RcKeyType
 
 PALETTE = ["#0b5394", "#b45f06", "#38761d", "#741b47", "#434343"]  # colour-blind distinguishable, dark
 # Readability limits: a legend of more studies than this is unreadable, and a figure of more rows
@@ -36,7 +38,7 @@ FOREST_ROWS_PER_PART = 35
 # rcParams: importing seaborn (and the scipy.stats it loads) to set them cost every notebook
 # kernel about a second and 65 MB (bench/RESULTS.md). tests/test_figures.py checks this against
 # seaborn itself; only seaborn's default colormap ("rocket", for images we never draw) is left out.
-SEABORN_WHITEGRID = {
+SEABORN_WHITEGRID: dict[RcKeyType, object] = {
     "axes.axisbelow": True,
     "axes.edgecolor": ".8",
     "axes.grid": True,
@@ -403,7 +405,7 @@ def _forest_canvas(
 def _rob_columns(
     fig: Any,
     rows: list[dict[str, Any]],
-    ys: list[float],
+    ys: Sequence[float],
     columns: list[str],
     frame: tuple[float, float, float],
     height: float,
@@ -429,8 +431,8 @@ def _rob_columns(
 def _forest_marks(
     ax: Any,
     rows: list[dict[str, Any]],
-    ys: list[float],
-    pooled: dict[str, float | None],
+    ys: Sequence[float],
+    pooled: tables.ForestPooled,
     y_pooled: float = 1.5,
     y_prediction: float = 0.5,
 ) -> None:
@@ -445,7 +447,7 @@ def _forest_marks(
     ax.axvline(pooled["estimate"], color=PALETTE[1], linestyle=":", linewidth=1)
 
 
-def _diamond(ax: Any, pooled: dict[str, float | None], y: float, **style: Any) -> None:
+def _diamond(ax: Any, pooled: tables.ForestPooled, y: float, **style: Any) -> None:
     """A pooled estimate and its CI as a diamond centred on the row's height."""
     est, low, high = pooled["estimate"], pooled["ci_low"], pooled["ci_high"]
     ax.fill([low, est, high, est], [y, y + 0.3, y, y - 0.3], zorder=3, **style)
@@ -641,7 +643,7 @@ def _comparison_canvas(
 
 
 def _beyond_the_axis(
-    ax: Any, rows: list[dict[str, Any]], ys: list[float], pooled: dict[str, float | None], reach: int
+    ax: Any, rows: list[dict[str, Any]], ys: list[float], pooled: tables.ForestPooled, reach: int
 ) -> None:
     """An arrow at the edge of the axis where an interval goes on beyond it."""
     ends = [(r["ci_low"], r["ci_high"], y, "black") for r, y in zip(rows, ys, strict=False)]

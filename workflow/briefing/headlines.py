@@ -129,7 +129,8 @@ def _from_row(
 def _review_size(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> int | None:
     """A review's pooled arms' patients, for the rule's order only (never printed as one sample)."""
     sizes = [arms[a].get("patients") for a in (c["arm_id"], c["comparator_arm_id"])]
-    return None if None in sizes else sum(sizes)
+    known = [s for s in sizes if s is not None]
+    return sum(known) if len(known) == len(sizes) else None
 
 
 def _from_computed(

@@ -67,7 +67,7 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def _parse(source: str) -> ast.AST:
+def _parse(source: str) -> ast.Module:
     """The source's syntax tree; an empty one for source that does not parse, so that the workflow
     still parses and the step that runs the broken file is the one that fails, saying why."""
     try:
@@ -76,7 +76,7 @@ def _parse(source: str) -> ast.AST:
         return ast.Module(body=[], type_ignores=[])
 
 
-def _tree(path: Path) -> ast.AST:
+def _tree(path: Path) -> ast.Module:
     """A source file's syntax tree, parsed once per version of the file: Snakemake asks for the
     files of nine steps as it parses the workflow, and each step starts from cli.py."""
     stat = path.stat()
@@ -84,7 +84,7 @@ def _tree(path: Path) -> ast.AST:
 
 
 @cache
-def _parsed(path: Path, mtime_ns: int, size: int) -> ast.AST:
+def _parsed(path: Path, mtime_ns: int, size: int) -> ast.Module:
     return _parse(path.read_text(encoding="utf-8"))
 
 

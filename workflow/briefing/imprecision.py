@@ -86,7 +86,9 @@ def threshold(outcome_id: str | None, rules: dict[str, Any], scales: dict[str, d
 def _ci(i: Item) -> str:
     """A result's CI as the rule reads it; a zero-event result by its upper limit."""
     if i.events == 0:
+        assert i.high is not None, "a proportion's result has its CI"
         return f"{i.label}: 0/{i.n}, upper 95 % limit {numbers.percent(i.high)} %"
+    assert i.low is not None and i.high is not None, "a proportion's result has its CI"
     return f"{i.label}: 95 % CI {numbers.percent(i.low)} % to {numbers.percent(i.high)} %"
 
 

@@ -42,7 +42,7 @@ def _socket_kernel_manager() -> type:
 
     class SocketKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-        clients = List()  # nbclient leaves open the client of a kernel it did not start
+        clients: List[Any] = List()  # nbclient leaves open the client of a kernel it did not start
 
         def client(self, **kwargs: Any) -> Any:
             self.clients.append(super().client(**kwargs))

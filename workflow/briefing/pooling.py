@@ -6,7 +6,7 @@ time point (the windows come from the config). One study: reported, not pooled.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from . import wording
 from .vocabulary import DOMAINS, statistic_of
@@ -18,18 +18,26 @@ DEFAULT_WINDOW = {"label": "time point not stated", "min_days": None, "max_days"
 MATERIAL_PP = 5
 
 
-# The config keys (`analysis:`) that switch each of Cochrane's random-effects methods back, and
-# meta's keyword each sets: the summary CI, the prediction interval and how I² is computed.
-OPTION_KEYS = {"ci": "ci", "prediction_interval": "pi", "i2": "i2"}
+class MetaOptions(TypedDict, total=False):
+    """meta's keywords for Cochrane's random-effects methods (meta.DEFAULTS where one is absent)."""
+
+    ci: str  # the summary CI: hksj or wald
+    pi: str  # the prediction interval
+    i2: str  # how I² is computed
 
 
-def meta_options(settings: dict[str, Any] | None) -> dict[str, str]:
+def meta_options(settings: dict[str, Any] | None) -> MetaOptions:
     """meta's ci/pi/i2 keywords from the config's analysis settings, Cochrane's defaults
     (meta.DEFAULTS) where a key is absent. The older `knapp_hartung` key, when `ci` is absent,
     still chooses between the HKSJ (true) and Wald (false) CIs."""
     settings = settings or {}
     defaults = {"ci": "hksj", "pi": "t", "i2": "tau2"}  # meta.DEFAULTS, without importing scipy
-    options = {kw: settings.get(key) or defaults[kw] for key, kw in OPTION_KEYS.items()}
+    # Each config key (`analysis:`) switches one of Cochrane's methods back.
+    options = MetaOptions(
+        ci=settings.get("ci") or defaults["ci"],
+        pi=settings.get("prediction_interval") or defaults["pi"],
+        i2=settings.get("i2") or defaults["i2"],
+    )
     if "ci" not in settings and isinstance(settings.get("knapp_hartung"), bool):
         options["ci"] = "hksj" if settings["knapp_hartung"] else "wald"
     return options
@@ -145,8 +153,7 @@ def _pooled(
     data = _data(kind, rows, estimates)
     options = meta_options(settings)
     if kind == "proportion":
-        reml = meta.pool_proportions(data["events"], data["n"], transform="logit", method="REML", **options)
-        reml = reml.to_dict()
+        reml = meta.pool_proportions(data["events"], data["n"], transform="logit", method="REML", **options).to_dict()
         glmm = meta.pool_proportions_glmm(data["events"], data["n"], **options)
         if glmm.converged:
             result = meta.glmm_pooled_result(data["events"], data["n"], glmm).to_dict()
@@ -159,16 +166,18 @@ def _pooled(
                 "fallback": None,
             }
         else:
+            result = reml
             pooled = {
-                "result": reml,
+                "result": result,
                 "sensitivity": None,
                 "note": "random effects (REML) on logit proportions, the GLMM not being usable",
                 "material": None,
                 "fallback": wording.glmm_fallback(glmm.message),
             }
     else:
+        result = meta.pool_means(data["means"], data["sds"], data["ns"], method="REML", **options).to_dict()
         pooled = {
-            "result": meta.pool_means(data["means"], data["sds"], data["ns"], method="REML", **options).to_dict(),
+            "result": result,
             "sensitivity": meta.pool_means(data["means"], data["sds"], data["ns"], method="DL", **options).to_dict(),
             "note": "random effects (REML), inverse-variance weights; DerSimonian–Laird as sensitivity analysis",
             "material": None,
@@ -178,7 +187,7 @@ def _pooled(
     labels = [s.get("short_name") or s["study_id"] for s in rows_studies]
     minimum = subgroups.min_studies(settings)
     return pooled | {
-        "robustness": robustness.analyse(kind, data, labels, pooled["result"], options),
+        "robustness": robustness.analyse(kind, data, labels, result, options),
         "subgroups": [
             subgroups.analyse(kind, data, rows_studies, spec, minimum, options)
             for spec in subgroups.specs(settings, modality_id)

@@ -26,7 +26,7 @@ REVIEWS_OWN = "a systematic review's own result: its table is detail (the HTML, 
 WHOLE_BRIEFING = "a figure of the whole briefing: a modality's PDF prints that modality only"
 SUBGROUP_CELL = "curated for the prespecified subgroups; the studies table prints the regimen in the source's words"
 _NOT_PRINTED = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, SUBGROUP_CELL)}
-STUDY_FIELDS = ("patients", "lesions", "dose_per_fraction_min_gy", "dose_per_fraction_max_gy")
+STUDY_FIELDS: tuple[str, ...] = ("patients", "lesions", "dose_per_fraction_min_gy", "dose_per_fraction_max_gy")
 STUDY_FIELDS += ("fractions_min", "fractions_max")
 # What a reader calls each study field, in What changed as anywhere a field is named.
 STUDY_FIELD_LABELS = {
@@ -127,7 +127,8 @@ def _randomised(s: dict[str, Any]) -> list[Entry]:
     for row in s.get("sof_stated", []):
         c = trials.get(row["comparison_id"])
         pair = [sizes.get(c["arm_id"]), sizes.get(c["comparator_arm_id"])] if c else [None]
-        if row["participants"] is None or None in pair or row["participants"] != sum(pair):
+        stated = [n for n in pair if n is not None]
+        if row["participants"] is None or not c or len(stated) < len(pair) or row["participants"] != sum(stated):
             continue  # a review's, a subgroup's, or the trial's own patients (a study figure)
         arms = [f"{c['arm_id']}:patients", f"{c['comparator_arm_id']}:patients"]
         label = f"Randomised, {c['measure']}"

@@ -4,7 +4,7 @@ briefing shows, one per tool, each cell a symbol and a word (never colour alone)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 from . import wording
 from .vocabulary import DESIGNS, DOMAINS, OVERALL, ROB_TOOLS, Appraisal, RobTool
@@ -63,7 +63,8 @@ def _row_rules(n: int, r: dict[str, Any], tool: RobTool, designs: dict[str, str]
                 "judgement",
                 f"{r.get('judgement')!r} is not a {tool.label} judgement for {domain}: use one of {', '.join(words)}",
             )
-    design = designs.get(r.get("study_id"))
+    study_id = r.get("study_id")
+    design = designs.get(study_id) if study_id is not None else None
     if design is not None and design not in tool.designs:
         fits = fitting(design)
         way = f"use {' or '.join(fits)}" if fits else "a review is not judged with a study-level tool: delete the row"
@@ -167,7 +168,16 @@ def _studies_of(entry: dict[str, Any], outcome_study: dict[str, str]) -> list[st
     return [outcome_study.get(o) for o in entry["outcome_ids"]]
 
 
-def shares(body: dict[str, Any], high: set[str]) -> list[dict[str, Any]]:
+class Share(TypedDict):
+    """The share of a body from studies at high risk (or flagged as indirect), and of what."""
+
+    basis: str  # "weight" (of a pooled result) or "participants"
+    label: str  # the pooled result's, or "" for participants
+    share: float | None  # a fraction; None when nothing is known to share
+    unknown: list[str]  # studies whose participants are not known
+
+
+def shares(body: dict[str, Any], high: set[str]) -> list[Share]:
     """The share of the body from studies at high risk: per pooled result, of its weight; where
     nothing is pooled, of the participants whose number is known (the others named)."""
     outcome_study = body.get("outcome_study") or {}
@@ -175,7 +185,7 @@ def shares(body: dict[str, Any], high: set[str]) -> list[dict[str, Any]]:
     pooled = [p for p in body.get("pooled") or [] if (p.get("result") or {}).get("weights")]
     pooled = [p for p in pooled if None not in _studies_of(p, outcome_study)]
     if pooled:
-        found = []
+        found: list[Share] = []
         for p in pooled:
             weights = dict.fromkeys(_studies_of(p, outcome_study), 0.0)
             for study, w in zip(_studies_of(p, outcome_study), p["result"]["weights"], strict=True):
@@ -273,8 +283,8 @@ def sensitivity(
             )
         else:
             full = meta.pool_means(d["means"], d["sds"], d["ns"], **options).to_dict()
-            pick = [[d[k][i] for i in keep] for k in ("means", "sds", "ns")]
-            fit = meta.pool_means(*pick, **options).to_dict() if len(keep) >= 2 else None
+            means, sds, ns = ([d[k][i] for i in keep] for k in ("means", "sds", "ns"))
+            fit = meta.pool_means(means, sds, ns, **options).to_dict() if len(keep) >= 2 else None
         scale = "proportion" if p["kind"] == "proportion" else "mean"
         entry = {"label": _label(p), "excluded": excluded, "k": len(keep), "scale": scale, "result": fit}
         # Which of the pooled result's rows were refitted, for the export of what was pooled.

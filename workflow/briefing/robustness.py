@@ -5,9 +5,12 @@ prints. The numerics are meta.py's; this module chooses what to run and says wha
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import figure_tables, numbers, wording
+
+if TYPE_CHECKING:
+    from .pooling import MetaOptions
 
 # Cochrane Handbook (ch. 13.3.5.4): tests for funnel-plot asymmetry only with at least 10 studies,
 # since with fewer they cannot tell chance from asymmetry.
@@ -51,7 +54,7 @@ def _on_scale(res: dict[str, Any], kind: str) -> dict[str, float | None]:
     return {key: res.get(f"{key}{suffix}") for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
 
 
-def estimators(kind: str, data: dict[str, list[float]], options: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def estimators(kind: str, data: dict[str, list[float]], options: MetaOptions | None = None) -> list[dict[str, Any]]:
     """The pooled result by each estimator (proportions: GLMM, then inverse-variance logit REML,
     DL and PM; means: REML, DL and PM), on the reporting scale, with tau²."""
     from . import meta
@@ -81,7 +84,7 @@ def leave_one_out(
     labels: list[str],
     method: str,
     full: dict[str, Any],
-    options: dict[str, str] | None = None,
+    options: MetaOptions | None = None,
 ) -> list[dict[str, Any]]:
     """The result refitted without each study in turn, by the primary model (`method`), with the
     change of the estimate and tau² against the full result; empty below three studies."""
@@ -98,12 +101,14 @@ def leave_one_out(
     rows = []
     for label, fit in zip(labels, fits, strict=True):
         values = _on_scale(fit, kind)
+        estimate, whole_estimate = values["estimate"], whole["estimate"]
+        assert estimate is not None and whole_estimate is not None, "every fit has its estimate"
         rows.append(
             {
                 "omitted": label,
                 **values,
                 "tau2": fit["tau2"],
-                "change": values["estimate"] - whole["estimate"],
+                "change": estimate - whole_estimate,
                 "tau2_change": fit["tau2"] - full["tau2"],
                 "note": "" if fit.get("converged", True) else fit["message"],
             }
@@ -133,7 +138,7 @@ def analyse(
     data: dict[str, list[float]],
     labels: list[str],
     result: dict[str, Any],
-    options: dict[str, str] | None = None,
+    options: MetaOptions | None = None,
 ) -> dict[str, Any]:
     """The robustness of one pooled result, with the tables and lines the briefing prints; `options`
     meta's ci/pi/i2 (pooling.meta_options), as the result was pooled."""
@@ -189,7 +194,7 @@ def analyse(
     }
 
 
-def _reml(kind: str, data: dict[str, list[float]], options: dict[str, str] | None) -> dict[str, Any]:
+def _reml(kind: str, data: dict[str, list[float]], options: MetaOptions | None) -> dict[str, Any]:
     """The inverse-variance REML result that leave-one-out compares with beyond LOO_GLMM_MAX."""
     from . import meta
 

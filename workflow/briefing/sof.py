@@ -66,8 +66,8 @@ def analysed(
         if n := _patients_denominator(o):
             stated[key] = max(stated.get(key, 0), n)
         elif o.get("denominator"):
-            unit = (o["study_id"], o["denominator_unit"])
-            other[unit] = max(other.get(unit, 0), o["denominator"])
+            study_unit = (o["study_id"], o["denominator_unit"])
+            other[study_unit] = max(other.get(study_unit, 0), o["denominator"])
     ids = sorted({o["study_id"] for o in outcomes})
     unstated = [sid for sid in ids if not any(k[0] == sid for k in stated)]
     enrolled = [studies[sid].get("patients") for sid in unstated]
@@ -98,7 +98,7 @@ def participants_text(size: dict[str, Any]) -> str:
 
 def _arm_order(outcomes: list[dict[str, Any]], arms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """A trial's intervention arm before its comparator (stable otherwise)."""
-    roles = {"intervention": 0, "comparator": 1}
+    roles: dict[str | None, int] = {"intervention": 0, "comparator": 1}
     return sorted(outcomes, key=lambda o: roles.get(arms.get(o.get("arm_id") or "", {}).get("role"), 0))
 
 
@@ -331,7 +331,7 @@ def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> dict[s
     gives that instead and is no gap."""
     stated = _stated_elsewhere(p, summary)
     treatment = wording.lower_first(summary["modality"]["name"])
-    row = {
+    row: dict[str, object] = {  # the fields of a SofRow (models.py)
         "domain": p.domain,
         "domain_label": wording.domain_label(p.domain),
         "outcome": p.label,

@@ -153,7 +153,8 @@ def _text(node: ET.Element | None) -> str:
 
 def _pubmed_article(article: ET.Element) -> Record:
     citation = article.find("MedlineCitation")
-    art = citation.find("Article")
+    art = citation.find("Article") if citation is not None else None
+    assert citation is not None and art is not None, "PubMed's DTD requires a citation and its article"
     ids = {i.get("IdType"): _text(i) for i in article.iter("ArticleId")}
     authors = [
         f"{_text(a.find('LastName'))} {_text(a.find('Initials'))}".strip() or _text(a.find("CollectiveName"))

@@ -6,9 +6,12 @@ every subgroup has the configured minimum of studies; otherwise the reason.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import figure_tables, numbers, wording
+
+if TYPE_CHECKING:
+    from .pooling import MetaOptions
 
 DEFAULT_MIN_STUDIES = 4
 # The study-level columns of studies.csv a subgroup analysis may use; the numeric ones can be split
@@ -40,7 +43,7 @@ def analyse(
     studies: list[dict[str, Any]],
     spec: dict[str, Any],
     minimum: int,
-    options: dict[str, str] | None = None,
+    options: MetaOptions | None = None,
 ) -> dict[str, Any]:
     """One prespecified covariate for one pooled result (data in the order of `studies`); `options`
     meta's ci/pi/i2 (pooling.meta_options): an HKSJ CI makes the meta-regression's tests t and F."""
@@ -121,7 +124,7 @@ def _effects(kind: str, data: dict[str, list[float]]) -> tuple[Any, Any]:
     return robustness.effects(kind, data)
 
 
-def _pool(kind: str, data: dict[str, list[float]], options: dict[str, str]) -> dict[str, Any]:
+def _pool(kind: str, data: dict[str, list[float]], options: MetaOptions) -> dict[str, Any]:
     """A subgroup pooled by the primary model: the GLMM for proportions (falling back to logit
     REML), REML for means; its estimate on the reporting scale and on the analysis scale."""
     from . import meta

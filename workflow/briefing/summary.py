@@ -8,7 +8,7 @@ the JSON it writes. Nothing here formats HTML: templates do that.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import (
     bodies,
@@ -26,6 +26,9 @@ from . import (
     wording,
 )
 from .vocabulary import CATEGORIES, COMPARISON_COLUMN_EVENTS, COMPARISON_COLUMNS, DESIGNS, DOMAINS, event_kind
+
+if TYPE_CHECKING:
+    from .pooling import MetaOptions
 
 
 def _by_year(studies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -223,7 +226,7 @@ def _with_comparisons(evidence: dict[str, Any], p: _Parts, result: dict[str, Any
 
 
 def _pooled_ratios(
-    comparisons: list[dict[str, Any]], arms: dict[str, dict[str, Any]], options: dict[str, str]
+    comparisons: list[dict[str, Any]], arms: dict[str, dict[str, Any]], options: MetaOptions
 ) -> list[dict[str, Any]]:
     """Ratios two or more trials state for one comparison, pooled, in words (issue 29, item 17)."""
     return [
@@ -238,7 +241,7 @@ def _comparative_sof(
     ratings: list[dict[str, Any]],
     baselines: list[dict[str, Any]],
     modality_id: str,
-    options: dict[str, str] | None = None,
+    options: MetaOptions | None = None,
 ) -> list[dict[str, Any]]:
     """The comparative summary-of-findings rows, worded, with the certainty of their body of
     evidence; a row pooled over several trials names its forest plot, numbered in order."""
@@ -273,7 +276,7 @@ def _difference_sof(
     differences: list[dict[str, Any]],
     arms: dict[str, dict[str, Any]],
     ratings: list[dict[str, Any]],
-    options: dict[str, str],
+    options: MetaOptions,
     modality_id: str,
 ) -> list[dict[str, Any]]:
     """The summary-of-findings rows of mean differences, worded, with their body's certainty."""
@@ -500,14 +503,14 @@ def _outcomes(
     """The primary studies' outcomes in reading order (study, domain, time, ICPR category), each
     with its label, words and estimate; and the estimates by outcome id."""
     # A trial's arms side by side, its intervention arm first (not in the order of their ids).
-    role = {"intervention": 0, "comparator": 1}
+    role: dict[str | None, int] = {"intervention": 0, "comparator": 1}
     outcomes = sorted(
         (o for o in rows if o["study_id"] in primary_ids),
         key=lambda o: (
             o["study_id"],
             DOMAINS.order(o["domain"]),
             o.get("time_days") or 0,
-            CATEGORIES.order(o.get("icpr_category")) if o.get("icpr_category") else 9,
+            CATEGORIES.order(o["icpr_category"]) if o.get("icpr_category") else 9,
             o["measure"] if o.get("arm_id") else "",
             role.get(arms.get(o.get("arm_id") or "", {}).get("role"), 2),
             o["outcome_id"],
@@ -747,7 +750,8 @@ def _participants_by_study(
         sid = s["study_id"]
         if comparator:
             sizes = [a.get("patients") for a in arms if a["study_id"] == sid]
-            result[sid] = sum(sizes) if sizes and all(sizes) else s.get("patients")
+            stated = [n for n in sizes if n]
+            result[sid] = sum(stated) if sizes and len(stated) == len(sizes) else s.get("patients")
         else:
             stated = [
                 o["denominator"]

@@ -174,7 +174,7 @@ def search_problems(path: str | Path) -> list[str]:
         for e in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     ]
     ids = [s.get("id") for s in (data or {}).get("searches", []) if isinstance(s, dict)]
-    found += [f"searches: the id {i!r} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    found += [f"searches: the id {i!r} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1}, key=str)]
     return found
 
 

@@ -49,6 +49,7 @@ import random
 import re
 import shutil
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from statistics import NormalDist
@@ -958,7 +959,11 @@ class _Generator:
 
     # ------------------------------------------------------------------ certainty
     def certainty(
-        self, modality_id: str, domains: set[str], designs: list[str], comparative: set[tuple[str, str]] = frozenset()
+        self,
+        modality_id: str,
+        domains: set[str],
+        designs: list[str],
+        comparative: AbstractSet[tuple[str | None, str]] = frozenset(),
     ) -> list[dict[str, Any]]:
         """The curator's judgements: a specific bias named (never just "no comparison group"), and
         rating up only where the modality has comparative evidence in that domain."""
@@ -1039,7 +1044,7 @@ class _Generator:
         package: dict[str, list[dict[str, Any]]] = {
             name: [] for name in ("studies", "arms", "outcomes", "comparisons", "review_includes")
         }
-        assignment = []
+        assignment: list[str] = []  # modality ids
         while len(assignment) < n_primary:  # evenly spread, in shuffled order
             block = list(quantitative)
             rng.shuffle(block)

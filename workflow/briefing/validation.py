@@ -484,8 +484,9 @@ def _certainty_rules(rows: dict[str, Rows], designs: dict[str, Any], add: Add) -
             randomised[st["modality_id"]] = randomised.get(st["modality_id"], True) and design.randomised
     named: dict[tuple[str, str, str], list[tuple[int, str]]] = defaultdict(list)
     for n, c in rows.get("certainty", []):
-        factor, judgement, reason = c.get("factor"), c.get("judgement") or 0, c.get("reason") or ""
-        key = (c.get("modality_id"), c.get("outcome_domain"))
+        # Typed rows passed the schema, which requires these three columns.
+        factor, judgement, reason = c["factor"], c.get("judgement") or 0, c.get("reason") or ""
+        key = (c["modality_id"], c["outcome_domain"])
         if factor in certainty.UPGRADE and judgement > 0 and key not in comparative:
             message = (
                 f"rates {key[0]}'s {key[1]} up without comparative evidence (no comparison or arm of a comparative "
@@ -588,7 +589,8 @@ def _identification_rules(tables: dict[str, _Table], rows: Rows, add: Add) -> No
 def _review_figure_rules(table: str, n: int, row: dict[str, Any], designs: dict[str, Any], add: Add) -> None:
     """A review is never a primary study: only a systematic review with meta-analysis gives figures
     (its pooled results, shown as that review's); other reviews give statements."""
-    design = designs.get(row.get("study_id"))
+    study_id = row.get("study_id")
+    design = designs.get(study_id) if study_id is not None else None
     if design and design.review and not design.pooled:
         add(
             table,
@@ -615,7 +617,9 @@ def _scale_rules(n: int, sc: dict[str, Any], add: Add) -> None:
 def _include_rules(rows: Rows, designs: dict[str, Any], add: Add) -> None:
     """A review's included study is a primary study of the data, named under a systematic review."""
     for n, r in rows:
-        review, study = designs.get(r.get("review_id")), designs.get(r.get("study_id"))
+        review_id, study_id = r.get("review_id"), r.get("study_id")
+        review = designs.get(review_id) if review_id is not None else None
+        study = designs.get(study_id) if study_id is not None else None
         if review is not None and not review.systematic:
             add("review_includes", n, "review_id", f"{r['review_id']!r} is not a systematic review ({review.singular})")
         if r.get("review_id") == r.get("study_id"):
@@ -637,8 +641,8 @@ def _arm_rules(rows: dict[str, Rows], add: Add) -> None:
             totals[a["study_id"]].append((n, a["patients"]))
     for study, sizes in totals.items():
         total = sum(size for _, size in sizes)
-        if patients.get(study) is not None and total > patients[study]:
-            message = f"the arms of {study} add up to {total} patients, more than its {patients[study]} in studies.csv"
+        if (stated := patients.get(study)) is not None and total > stated:
+            message = f"the arms of {study} add up to {total} patients, more than its {stated} in studies.csv"
             add("arms", sizes[-1][0], "patients", message + "; give each arm the patients the source allocated to it")
 
     def belongs(table: str, n: int, column: str, row: dict[str, Any]) -> None:
@@ -733,7 +737,7 @@ def _value_rules(n: int, o: dict[str, Any], add: Add, scales: dict[str, dict[str
 def _bounds(unit: str | None, scales: dict[str, dict[str, Any]]) -> tuple[float | None, float | None]:
     if unit in scales:
         return scales[unit].get("minimum"), scales[unit].get("maximum")
-    if unit in UNITS:
+    if unit is not None and unit in UNITS:
         return UNITS[unit].minimum, UNITS[unit].maximum
     return None, None
 
@@ -926,9 +930,9 @@ def config_agreement(tables: dict[str, _Table], rows: dict[str, Rows], modalitie
     shown = set(modalities)
     for name, way_out in _MODALITY_ROWS.items():
         for n, row in rows.get(name, []):
-            modality = row.get("modality_id")
-            if modality and modality in known and modality not in shown:
-                problems.append(Problem(tables[name].file, n, "modality_id", _not_shown(modality, way_out)))
+            row_modality = row.get("modality_id")
+            if row_modality and row_modality in known and row_modality not in shown:
+                problems.append(Problem(tables[name].file, n, "modality_id", _not_shown(row_modality, way_out)))
     return problems + _unshown_reviews(tables, rows, shown)
 
 

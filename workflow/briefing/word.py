@@ -195,7 +195,8 @@ def column_widths(ast: dict[str, Any]) -> dict[str, Any]:
 
 
 def _weights(columns: int, rows: list[Any]) -> list[float]:
-    longest, lengths = [4] * columns, [[] for _ in range(columns)]
+    longest = [4] * columns
+    lengths: list[list[int]] = [[] for _ in range(columns)]
     for row in rows:
         at = 0
         for cell in row[1]:

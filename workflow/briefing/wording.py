@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from .vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from .risk_of_bias import Share
     from .surveillance_flow import EvidenceBase
 
 # ----------------------------------------------------------------------------- words
@@ -101,7 +103,8 @@ def body_participant_counts(by_study: dict[str, int | None], members: list[dict[
     if known:
         return {"participants" if len(known) == len(by_study) else "stated": sum(known)}
     enrolled = [s.get("patients") for s in members]
-    return {"enrolled": sum(enrolled)} if enrolled and all(enrolled) else {}
+    stated = [n for n in enrolled if n]
+    return {"enrolled": sum(stated)} if enrolled and len(stated) == len(enrolled) else {}
 
 
 # ----------------------------------------------------------------------------- sentences
@@ -305,7 +308,7 @@ def _percent_display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
         est
         and o.get("as_printed")
         and not o.get("value_qualifier")
-        and not numbers.reproduces(est["events"], est["n"], value)
+        and not numbers.reproduces(est["events"], est["n"], _printed(value))
     ):
         exact = numbers.events_percent(est["events"], est["n"])
         text += (
@@ -322,6 +325,11 @@ def _percent_display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     else:
         text += f" of {o['denominator']} (no whole count reproduces the percentage; no CI shown)"
     return text
+
+
+def _printed(value_text: str | None) -> str:
+    assert value_text is not None, "a percent as printed has the text it is printed with"
+    return value_text
 
 
 def _stated_display(o: dict[str, Any], statistic: Statistic) -> str:
@@ -444,7 +452,7 @@ def trajectory_phrase(
     points: list[dict[str, Any]],
     with_measure: bool = True,
     label: str | None = None,
-    untimed: list[dict[str, Any]] = (),
+    untimed: Sequence[dict[str, Any]] = (),
 ) -> str:
     """A repeated measure in one phrase: its first and its last time point, and whether the
     number assessed at them is stated. The group's figures at a time with no day (`untimed`, "last
@@ -484,7 +492,7 @@ def study_sentence(
     s: dict[str, Any],
     outcomes: list[dict[str, Any]],
     estimates: dict[str, Any],
-    comparisons: list[dict[str, Any]] = (),
+    comparisons: Sequence[dict[str, Any]] = (),
 ) -> str:
     """One study in a sentence: its size, treatment and figures; a trial whose abstract states only
     between-arm results (Elhawwari 2012) is said to report them, in the comparisons' own words."""
@@ -1185,7 +1193,7 @@ def rob_proposal_unjudged(domain: str | None) -> str:
 
 def rob_proposal(
     high: list[tuple[str, str, str]],
-    share: dict[str, Any],
+    share: Share,
     judgement: int | None,
     rules: dict[str, Any],
     some: list[str],
@@ -1313,9 +1321,7 @@ def indirectness_none() -> str:
     )
 
 
-def indirectness_flagged(
-    flagged: list[tuple[str, list[tuple[str, str]]]], share: dict[str, Any], judgement: int | None
-) -> str:
+def indirectness_flagged(flagged: list[tuple[str, list[tuple[str, str]]]], share: Share, judgement: int | None) -> str:
     """Which studies are flagged as indirect and why, their share of the body, and the proposal."""
     who = "; ".join(name + " (" + "; ".join(f"{aspect}: {text}" for aspect, text in why) + ")" for name, why in flagged)
     if share["share"] is None:
