@@ -71,11 +71,11 @@ def client(clock: Clock | None = None) -> sources.Polite:
 
 def run(root: Path, number: int, fail: set[str] = frozenset()) -> dict:
     """`make surveil` in-process against recorded run `number`."""
-    from briefing import surveillance
+    from briefing import surveillance_run
 
     with respx.mock(assert_all_called=False) as router:
         serve(router, number, fail)
-        return surveillance.surveil(
+        return surveillance_run.surveil(
             root / "surveillance" / "searches.yaml",
             root / "surveillance",
             root / "data" / "datapackage.yaml",

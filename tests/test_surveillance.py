@@ -14,7 +14,7 @@ import respx
 import yaml
 from surveillance_fixture import RECORDED, Clock, client, project, run
 
-from briefing import sources, surveillance, surveillance_flow
+from briefing import sources, surveillance, surveillance_flow, surveillance_run
 from briefing.evidence import read_tables
 
 
@@ -108,7 +108,7 @@ def test_a_failed_run_is_recorded_and_does_not_move_the_last_search_date(root):
         searches = surveillance.load_searches(root / "surveillance" / "searches.yaml")
         from surveillance_fixture import WHEN
 
-        [path] = surveillance.run_searches(
+        [path] = surveillance_run.run_searches(
             searches, http, root / "surveillance" / "runs", lambda: WHEN[2], ["clinicaltrials"]
         )
     record = json.loads(path.read_text())
@@ -125,7 +125,7 @@ def test_a_run_cut_off_at_max_records_is_recorded_as_such(root):
         from surveillance_fixture import WHEN, serve
 
         serve(router, 1)
-        [path] = surveillance.run_searches(
+        [path] = surveillance_run.run_searches(
             searches, client(), root / "surveillance" / "runs", lambda: WHEN[1], ["pubmed"]
         )
     record = json.loads(path.read_text())

@@ -330,10 +330,10 @@ def cmd_surveil(args: argparse.Namespace) -> int:
     """Run the saved searches, record each run, queue the new records (make surveil)."""
     import datetime as dt
 
-    from . import sources, surveillance
+    from . import sources, surveillance_run
 
     http = sources.polite_client()
-    done = surveillance.surveil(
+    done = surveillance_run.surveil(
         args.searches, args.folder, args.package, http, lambda: dt.datetime.now(dt.UTC), args.templates, args.only
     )
     for name, status in zip(done["runs"], done["statuses"], strict=True):
