@@ -12,9 +12,11 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 import httpx
+
+from .surveillance import Bibliographic
 
 EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 EUROPEPMC = "https://www.ebi.ac.uk/europepmc/webservices/rest/search"
@@ -23,20 +25,11 @@ SOURCES = ("pubmed", "europepmc", "clinicaltrials")
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
-class Record(TypedDict):
+class Record(Bibliographic):
     """A record as every source returns it (`record`); absent fields are empty strings."""
 
     source: str
     source_id: str
-    pmid: str
-    pmcid: str
-    doi: str
-    nct_id: str
-    title: str
-    authors: str
-    year: str
-    journal: str
-    abstract: str
     preprint: bool
 
 

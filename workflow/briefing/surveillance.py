@@ -108,8 +108,8 @@ class Trial(TypedDict):
     has_results: bool | None
 
 
-class Group(TypedDict):
-    """A distinct record: its duplicates across runs and sources merged (group_records)."""
+class Bibliographic(TypedDict):
+    """What identifies and describes a work, as a record and a merged group of records hold it."""
 
     pmid: str
     pmcid: str
@@ -120,6 +120,11 @@ class Group(TypedDict):
     year: str
     journal: str
     abstract: str
+
+
+class Group(Bibliographic):
+    """A distinct record: its duplicates across runs and sources merged (group_records)."""
+
     record_id: str
     ids: list[str]
     sources: list[str]

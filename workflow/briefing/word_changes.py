@@ -12,6 +12,7 @@ import re
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,11 @@ class Revisions:
         return [{"t": "Span", "c": [["", [kind], self.attributes], inlines]}] if inlines else []
 
     def blocks(self, old: list[Any], new: list[Any]) -> list[Any]:
+        return self.aligned(old, new, self.block)
+
+    def aligned(self, old: list[Any], new: list[Any], changed: Callable[[Any, Any], list[Any]]) -> list[Any]:
+        """Blocks or table rows aligned as difflib matches them: the equal kept, a replaced one
+        paired with its new one (`changed` says how it changed), the rest deleted or inserted."""
         out: list[Any] = []
         matcher = difflib.SequenceMatcher(None, [_key(b) for b in old], [_key(b) for b in new], autojunk=False)
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -94,7 +100,7 @@ class Revisions:
             gone, came = old[i1:i2], new[j1:j2]
             paired = min(len(gone), len(came)) if op == "replace" else 0
             for before, after in zip(gone[:paired], came[:paired], strict=True):
-                out += self.block(before, after)
+                out += changed(before, after)
             out += [self.mark("deletion", b) for b in gone[paired:]]
             out += [self.mark("insertion", b) for b in came[paired:]]
         return out
@@ -154,23 +160,13 @@ class Revisions:
         return {"t": "Table", "c": [attr, caption, specs, head, [body], foot]}
 
     def rows(self, old: list[Any], new: list[Any]) -> list[Any]:
-        out = []
-        matcher = difflib.SequenceMatcher(None, [_key(r) for r in old], [_key(r) for r in new], autojunk=False)
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op == "equal":
-                out += new[j1:j2]
-                continue
-            gone, came = old[i1:i2], new[j1:j2]
-            paired = min(len(gone), len(came)) if op == "replace" else 0
-            for before, after in zip(gone[:paired], came[:paired], strict=True):
-                if len(before[1]) == len(after[1]):
-                    cells = [self.cell(a, b) for a, b in zip(before[1], after[1], strict=True)]
-                    out.append([after[0], cells])
-                else:
-                    out += [self.mark("deletion", before), self.mark("insertion", after)]
-            out += [self.mark("deletion", r) for r in gone[paired:]]
-            out += [self.mark("insertion", r) for r in came[paired:]]
-        return out
+        return self.aligned(old, new, self.row)
+
+    def row(self, old: Any, new: Any) -> list[Any]:
+        """A row changed cell by cell when it has as many cells, else the old one out, the new in."""
+        if len(old[1]) == len(new[1]):
+            return [[new[0], [self.cell(a, b) for a, b in zip(old[1], new[1], strict=True)]]]
+        return [self.mark("deletion", old), self.mark("insertion", new)]
 
     def cell(self, old: Any, new: Any) -> Any:
         return new[:4] + [self.blocks(old[4], new[4])]
