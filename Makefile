@@ -10,7 +10,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export MPLCONFIGDIR := $(abspath $(VENV))/mplconfig
 
 # Debian packages: the build needs poppler (pdftotext, for the numeric audit) and pandoc (the Word
-# edition, briefing/word.py); the PDF and the figures take their fonts from the pinned matplotlib,
+# edition, briefing/present/word.py); the PDF and the figures take their fonts from the pinned matplotlib,
 # not from the system. The tests also drive
 # Chromium (DejaVu fonts for what a reviewer sees), run the Nu HTML checker on Java, and render
 # the PDF with HarfBuzz-Subset present to show it changes nothing (tests/test_pdf_bytes.py), and

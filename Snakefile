@@ -17,7 +17,7 @@ include: "workflow/rules/common.smk"
 
 # A build killed with SIGKILL leaves Snakemake's locks behind and the next run would refuse to
 # start: a run that will lock the folder (the main process, not a dry run, which never locks)
-# clears them when no other build is alive here (workflow/briefing/locks.py). Kept open: the
+# clears them when no other build is alive here (workflow/briefing/build/locks.py). Kept open: the
 # flock that tells later runs this one is alive.
 if workflow.is_main_process and not workflow.output_settings.dryrun:
     BUILD_LOCK = clear_stale_locks(".snakemake")

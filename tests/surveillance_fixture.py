@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import respx
 
-from briefing import sources
+from briefing.surveil import sources
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDED = ROOT / "tests" / "fixtures" / "surveillance"
@@ -71,7 +71,7 @@ def client(clock: Clock | None = None) -> sources.Polite:
 
 def run(root: Path, number: int, fail: set[str] = frozenset()) -> dict:
     """`make surveil` in-process against recorded run `number`."""
-    from briefing import surveillance_run
+    from briefing.surveil import surveillance_run
 
     with respx.mock(assert_all_called=False) as router:
         serve(router, number, fail)

@@ -19,7 +19,8 @@ from test_arms import _three_trials, with_patchell
 from test_audit import _briefing_audit, _edition, _modality_audit, _project
 from test_comparative_evidence import edit, modality
 
-from briefing import evidence, summary
+from briefing.assemble import summary
+from briefing.data import evidence
 from conftest import ROOT
 
 Z = 1.959963984540054  # qnorm(0.975)

@@ -30,7 +30,10 @@ import yaml
 from pooling_fixture import extend
 from test_certainty_bodies import pooled_body
 
-from briefing import analyses_export, certainty, evidence, summary, synthetic
+from briefing import synthetic
+from briefing.assemble import analyses_export, summary
+from briefing.data import evidence
+from briefing.grade import certainty
 from conftest import ROOT
 from real_studies import add_studies
 

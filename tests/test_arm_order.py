@@ -10,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from briefing import evidence, summary
+from briefing.assemble import summary
+from briefing.data import evidence
 from conftest import ROOT
 from real_studies import add_studies
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from briefing import evidence, validation
+from briefing.data import evidence
+from briefing.verify import validation
 from conftest import ROOT, append_rows, edit_rows
 
 STUDY = {
@@ -128,7 +129,8 @@ def test_comparative_rows_that_cannot_be_right_are_refused(data, name, key, chan
 
 
 def test_the_summary_counts_the_modalitys_own_arm_and_words_the_stated_comparison(data):
-    from briefing import models, summary
+    from briefing.assemble import summary
+    from briefing.schema import models
 
     tables = evidence.read_tables(data / "datapackage.yaml")
     result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
@@ -170,7 +172,7 @@ def test_the_build_computes_the_risk_ratio_and_absolute_effect_beside_the_stated
     1/42 - 1/50 + 1/29 - 1/51 = 0.01859, so the 95 % CI is exp(0.3902 -/+ 1.96 x 0.1363) = 1.13 to
     1.93. At the comparator risk 29/51 (569 per 1,000), RR 1.4772 gives 840 per 1,000: 271 more;
     the CI's 1.93 would give 1,097 per 1,000, so that bound is capped at 1,000: 431 more."""
-    from briefing import summary
+    from briefing.assemble import summary
 
     tables = evidence.read_tables(data / "datapackage.yaml")
     result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
@@ -200,7 +202,7 @@ def test_a_subgroup_is_never_summed_with_the_whole_group_nor_pooled(data):
     ryu |= {"value": "40", "locator": "x", "outcome_id": "ryu2008-sub", "subgroup": "a subgroup for the test"}
     _append(data, "outcomes.csv", [ryu])
     assert validation.validate_package(data / "datapackage.yaml") == []  # 81.1 % + 40 % are two groups
-    from briefing import summary
+    from briefing.assemble import summary
 
     tables = evidence.read_tables(data / "datapackage.yaml")
     result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
@@ -240,7 +242,8 @@ def _three_trials(data: Path, domain: str = "toxicity", trials: list[tuple[int, 
 
 
 def test_three_trials_of_the_same_comparison_give_one_pooled_sof_row_with_absolute_effects(data):
-    from briefing import meta, summary
+    from briefing.assemble import summary
+    from briefing.stats import meta
 
     _three_trials(data)
     assert validation.validate_package(data / "datapackage.yaml") == []
@@ -270,7 +273,7 @@ BCG3_METAFOR = [(-0.8893, 0.3256), (-1.5854, 0.1946), (-1.3481, 0.4154)]
 
 
 def _three_trial_summary(data: Path, domain: str = "toxicity") -> dict:
-    from briefing import summary
+    from briefing.assemble import summary
 
     _three_trials(data, domain)
     tables = evidence.read_tables(data / "datapackage.yaml")
@@ -280,7 +283,10 @@ def _three_trial_summary(data: Path, domain: str = "toxicity") -> dict:
 def test_three_trials_get_a_comparative_forest_plot_with_each_trials_arms_ratio_and_weight(data):
     import math
 
-    from briefing import figure_tables, meta, models, numbers
+    from briefing.core import numbers
+    from briefing.present import figure_tables
+    from briefing.schema import models
+    from briefing.stats import meta
 
     result = _three_trial_summary(data)
     models.check(models.ModalitySummary, json_roundtrip(result))
@@ -357,7 +363,7 @@ def favours_sides(svg: str) -> tuple[str, str]:
     ],
 )
 def test_the_favours_words_sit_on_the_side_the_outcome_makes_good(data, domain, left, right):
-    from briefing.vocabulary import DOMAINS
+    from briefing.core.vocabulary import DOMAINS
 
     assert DOMAINS[domain].event_kind == ("harm" if domain == "toxicity" else "benefit")
     (forest,) = _three_trial_summary(data, domain)["comparison_figures"]
@@ -366,7 +372,7 @@ def test_the_favours_words_sit_on_the_side_the_outcome_makes_good(data, domain, 
 
 
 def test_a_single_trial_gets_no_comparative_forest_plot(data):
-    from briefing import summary
+    from briefing.assemble import summary
 
     tables = evidence.read_tables(data / "datapackage.yaml")
     result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
@@ -377,7 +383,7 @@ def test_a_single_trial_gets_no_comparative_forest_plot(data):
 
 @pytest.mark.slow
 def test_a_build_with_three_trials_shows_the_comparative_forest_plot_and_passes_the_audit(workspace, tmp_path):
-    from briefing import audit
+    from briefing.verify import audit
     from conftest import snakemake
 
     data = with_patchell(ROOT / "data", tmp_path / "data")

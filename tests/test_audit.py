@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from briefing import audit
+from briefing.verify import audit
 from oracle import beautifulsoup
 
 pytestmark = pytest.mark.slow
@@ -142,7 +142,7 @@ def test_numbers_of_texts_joined_are_those_of_each_text():
 def test_a_modality_pdf_is_audited_against_its_own_evidence(built, tmp_path):
     """Each modality's PDF job audits its print HTML and PDF against that modality's slice and
     summary: the built one passes; a number from another modality's data, or from nowhere, fails."""
-    from briefing import modality_print
+    from briefing.assemble import modality_print
 
     results = built / "results"
     summary = json.loads((results / "modalities" / "hfrt" / "summary.json").read_text(encoding="utf-8"))
@@ -187,7 +187,9 @@ def _edition(project, modalities=None):
 
     import yaml
 
-    from briefing import combine, evidence, render, summary
+    from briefing.assemble import combine, summary
+    from briefing.data import evidence
+    from briefing.present import render
     from conftest import PROVENANCE, ROOT
 
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -228,7 +230,9 @@ def _modality_audit(project, context, modality_id, pdf=False):
     """The modality's PDF job: its print HTML (and, with `pdf`, its PDF), audited both ways."""
     import yaml
 
-    from briefing import evidence, modality_print, render
+    from briefing.assemble import modality_print
+    from briefing.data import evidence
+    from briefing.present import render
     from conftest import ROOT
 
     m = next(s for s in context["modalities"] if s["modality_id"] == modality_id)

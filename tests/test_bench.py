@@ -94,11 +94,11 @@ def test_edit_is_local_only_for_its_own_modality(bench, ran, local):
 def test_profile_summary_counts_work_not_waiting(bench, tmp_path):
     raw = tmp_path / "profile.txt"
     raw.write_text(
-        'process 1:"python -m briefing pdf";render_pdf (briefing/render.py:140);'
+        'process 1:"python -m briefing pdf";render_pdf (briefing/present/render.py:140);'
         "layout (weasyprint/layout/block.py:10) 6\n"
         'process 2:"snakemake";<module> (x.py:1);_find_and_load (<frozen importlib._bootstrap>:1) 3\n'
         'process 2:"snakemake";run (threading.py:1);Condition.wait (threading.py:2) 50\n'
-        'process 3:"ipykernel_launcher";figure (briefing/figures.py:5) 1\n'
+        'process 3:"ipykernel_launcher";figure (briefing/present/figures.py:5) 1\n'
     )
     summary = bench.summarise_profile(raw, seconds=10.0)
     assert summary.splitlines()[0] == "10 on-CPU samples (50 idle samples dropped); scaled to 10.0 s of CPU"

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing import bodies, combine, evidence, summary
-from briefing.validation import validate_package
+from briefing.assemble import combine, summary
+from briefing.data import evidence
+from briefing.grade import bodies
+from briefing.verify.validation import validate_package
 from conftest import ROOT, append_rows
 from real_studies import add_studies
 
@@ -98,7 +100,7 @@ def test_a_body_not_assessed_reads_so_and_is_a_research_gap(summaries):
     row = next(r for r in srs["sof"]["rows"] if r.get("body") == "srs:relapse")
     assert row["conclusion"].startswith("Certainty not assessed: imprecision and publication bias are not yet judged")
     assert rating in srs["sof"]["not_assessed"] and rating["key"] not in [p["key"] for p in srs["sof"]["profile"]]
-    from briefing import messages
+    from briefing.present import messages
 
     gaps = messages.research_gaps(list(summaries.values()), 2)
     assert any(g.startswith("Outcomes with data whose certainty is not assessed") and "relapse" in g for g in gaps)

@@ -14,7 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing import audit, certainty, comparative, effects, numbers, pooling, registry, risk_of_bias, summary, wording
+from briefing.assemble import registry, summary
+from briefing.core import numbers
+from briefing.grade import certainty, risk_of_bias
+from briefing.present import wording
+from briefing.stats import comparative, effects, pooling
+from briefing.verify import audit
 from conftest import ROOT
 from real_studies import rows as fixture_rows
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import yaml
 
 import conftest
-from briefing import changes, combine, evidence, render, summary
+from briefing.assemble import changes, combine, summary
+from briefing.data import evidence
+from briefing.present import render
 from conftest import ROOT
 from real_studies import add_studies
 

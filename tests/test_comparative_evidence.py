@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing import combine, evidence, summary
-from briefing.validation import validate_package
+from briefing.assemble import combine, summary
+from briefing.data import evidence
+from briefing.verify.validation import validate_package
 from conftest import ROOT, append_rows, edit_rows
 from real_studies import add_studies
 
@@ -237,7 +238,7 @@ def test_an_outcome_says_when_its_events_are_a_benefit_and_time_points_are_never
 def test_knapp_hartung_is_an_option_of_the_config_for_pooled_comparisons(tmp_path):
     from test_arms import BCG3, _three_trials, with_patchell
 
-    from briefing import meta
+    from briefing.stats import meta
 
     data = with_patchell(ROOT / "data", tmp_path / "data")
     _three_trials(data)
@@ -258,7 +259,7 @@ def test_two_arms_means_give_a_mean_difference_pooled_over_trials_on_the_raw_sca
     radiosurgery against 3.83 (SD 2.97, n 130) with conventional radiotherapy. MD -0.83, variance
     3.34²/209 + 2.97²/130 = 0.121229 (escalc "MD", vtype "LS"), 95 % CI -1.51 to -0.15. A second
     trial makes the row pooled (REML, raw scale), equal to meta.pool_comparisons("MD")."""
-    from briefing import meta
+    from briefing.stats import meta
 
     def trial(sid: str, means: tuple[tuple[str, str, str], tuple[str, str, str]]) -> None:
         study = next(

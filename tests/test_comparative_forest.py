@@ -13,8 +13,11 @@ import re
 import pytest
 from test_comparisons import BCG
 
-from briefing import comparative, figure_tables, figures, numbers, summary, wording
-from briefing.vocabulary import DOMAINS
+from briefing.assemble import summary
+from briefing.core import numbers
+from briefing.core.vocabulary import DOMAINS
+from briefing.present import figure_tables, figures, wording
+from briefing.stats import comparative
 
 # dat.bcg (tpos, tneg, cpos, cneg) and metafor's escalc(measure="RR") yi and vi of each trial, as
 # docs/reference/escalc.html prints them.

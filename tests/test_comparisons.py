@@ -16,15 +16,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from briefing.absolute import absolute_effect, anticipated_risk
-from briefing.meta import (
-    escalc_2x2,
-    escalc_md,
-    log_ratio_from_ci,
-    pool,
-    pool_comparisons,
-    pool_proportions,
-)
+from briefing.stats.absolute import absolute_effect, anticipated_risk
+from briefing.stats.meta import escalc_2x2, escalc_md, log_ratio_from_ci, pool, pool_comparisons, pool_proportions
 
 # dat.bcg: tpos, tneg, cpos, cneg for 13 BCG trials (metadat data-raw/dat.bcg.txt)
 BCG = [

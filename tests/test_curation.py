@@ -1,4 +1,4 @@
-"""What a curator's edit may not do by accident (workflow/briefing/curation.py), figures kept as
+"""What a curator's edit may not do by accident (workflow/briefing/data/curation.py), figures kept as
 printed, and validation messages that say the way out. Each case edits a fresh copy of data/."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from briefing import combine, curation, evidence, summary
-from briefing.validation import validate_package
+from briefing.assemble import combine, summary
+from briefing.data import curation, evidence
+from briefing.verify.validation import validate_package
 from conftest import PROVENANCE, ROOT
 from test_validation import DATA, append_row, header_only, rewrite_bytes, set_cell
 
@@ -217,7 +218,7 @@ def _context(data: Path) -> dict:
 
 
 def test_the_data_dictionary_is_generated_from_the_descriptor():
-    from briefing import dictionary
+    from briefing.build import dictionary
 
     committed = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
     assert committed == dictionary.render(ROOT / "data" / "datapackage.yaml", ROOT / "templates"), (

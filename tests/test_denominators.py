@@ -1,5 +1,5 @@
 """Denominators that stated percentages are consistent with: a finding for the curator, never data
-(workflow/briefing/denominators.py)."""
+(workflow/briefing/data/denominators.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from briefing import denominators, evidence
+from briefing.data import denominators, evidence
 from conftest import ROOT
 from real_studies import add_studies
 

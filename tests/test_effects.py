@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from briefing import certainty, effects
+from briefing.grade import certainty
+from briefing.stats import effects
 
 
 @pytest.mark.parametrize(

@@ -243,7 +243,7 @@ def test_rules_run_with_the_venvs_interpreter_when_it_is_not_activated(workspace
 
 
 def test_streamed_json_is_the_canonical_text_and_a_failure_keeps_the_old_file(tmp_path):
-    from briefing import evidence
+    from briefing.data import evidence
 
     data = {"b": [1, 2.5, None, True], "a": {"τ²": "−0.2 %", "x": []}}
     path = tmp_path / "out.json"

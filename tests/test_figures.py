@@ -8,7 +8,10 @@ import re
 
 import pytest
 
-from briefing import evidence, figure_tables, figures, meta, summary
+from briefing.assemble import summary
+from briefing.data import evidence
+from briefing.present import figure_tables, figures
+from briefing.stats import meta
 from conftest import ROOT
 
 

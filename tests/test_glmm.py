@@ -1,5 +1,5 @@
 """Tests for the one-step binomial-normal model, estimator comparison, leave-one-out,
-meta-regression and Egger's test in briefing.meta, against metafor's published output.
+meta-regression and Egger's test in briefing.stats.meta, against metafor's published output.
 
 Sources of the reference numbers (metafor 4.x / metadat documentation, fetched sources):
 - dat.pritz1997 help page (metadat): predict(rma.glmm(measure="PLO"), transf=transf.ilogit) and
@@ -21,7 +21,7 @@ from scipy import integrate, special, stats
 from statsmodels.tools.numdiff import approx_hess3
 from test_meta import PRITZ_N, PRITZ_X  # metafor's dat.pritz1997, as test_meta has it
 
-from briefing.meta import (
+from briefing.stats.meta import (
     _glmm_negloglik,
     egger_test,
     escalc_2x2,

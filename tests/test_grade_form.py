@@ -15,7 +15,10 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from briefing import bodies, combine, evidence, modality_print, registry, render, summary, wording
+from briefing.assemble import combine, modality_print, registry, summary
+from briefing.data import evidence
+from briefing.grade import bodies
+from briefing.present import render, wording
 from conftest import PROVENANCE, ROOT
 from real_studies import add_studies
 

@@ -14,7 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing import certainty, evidence, importance, imprecision, summary, validation, wording
+from briefing.assemble import summary
+from briefing.data import evidence, importance
+from briefing.grade import certainty, imprecision
+from briefing.present import wording
+from briefing.verify import validation
 from conftest import ROOT
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())

@@ -9,7 +9,7 @@ import copy
 import yaml
 from test_comparative_evidence import CONFIG, modality, project  # noqa: F401 (the fixture)
 
-from briefing import evidence, importance
+from briefing.data import evidence, importance
 from conftest import ROOT
 
 RADIATION = {"Radiation myelopathy or myelitis", "Vertebral compression fracture"}
@@ -64,7 +64,7 @@ def test_the_config_schema_checks_events_and_modalities():
 
 
 def test_an_outcome_for_a_modality_the_config_does_not_build_is_refused():
-    from briefing import validation
+    from briefing.verify import validation
 
     assert validation.config_problems(CONFIG) == []
     bad = copy.deepcopy(CONFIG)

@@ -10,7 +10,8 @@ import re
 
 from test_comparative_evidence import CONFIG, modality, project  # noqa: F401 (the fixture)
 
-from briefing import combine, messages, sof
+from briefing.assemble import combine, sof
+from briefing.present import messages
 
 
 def summaries(project):  # noqa: F811

@@ -14,7 +14,8 @@ import jsonschema
 import pytest
 import yaml
 
-from briefing import combine, evidence, summary
+from briefing.assemble import combine, summary
+from briefing.data import evidence
 from conftest import ROOT
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())

@@ -19,7 +19,10 @@ import yaml
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from briefing import audit, evidence, modality_print, render, summary
+from briefing.assemble import modality_print, summary
+from briefing.data import evidence
+from briefing.present import render
+from briefing.verify import audit
 from conftest import ROOT, copy_project, edit_csv, keep_modalities, snakemake
 from real_studies import add_studies
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing import combine, evidence, summary
-from briefing.validation import validate_package
+from briefing.assemble import combine, summary
+from briefing.data import evidence
+from briefing.verify.validation import validate_package
 from conftest import ROOT, append_rows, edit_rows
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())

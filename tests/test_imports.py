@@ -1,4 +1,4 @@
-"""The code inputs of each rule: the modules a step imports, found from the source (briefing/imports.py)."""
+"""The code inputs of each rule: the modules a step imports, found from the source (briefing/build/imports.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing import imports
+from briefing.build import imports
 from conftest import ROOT
 
 
@@ -20,11 +20,14 @@ def found(source: str) -> set[str]:
     "source, modules",
     [
         ("from . import a, b", {"a", "b"}),
-        ("from .a import x", {"a"}),
-        ("from .a.b import x", {"a"}),
+        ("from .a import x", {"a", "a.x"}),  # x may be a function: closure drops what is no module
+        ("from .a.b import x", {"a", "a.b", "a.b.x"}),
         ("from briefing import a", {"a"}),
-        ("from briefing.a import x", {"a"}),
+        ("from briefing.a import x", {"a", "a.x"}),
         ("import briefing.a", {"a"}),
+        # A module in a subpackage, and the subpackage, whose __init__ runs first.
+        ("from briefing.stats import meta", {"stats", "stats.meta"}),
+        ("import briefing.stats.meta", {"stats", "stats.meta"}),
         ("import briefing", set()),
         ("def f():\n    if True:\n        from . import a\n", {"a"}),  # inside functions too
         ("import json\nfrom collections import abc\nfrom .. import up\nfrom other import a", set()),
@@ -95,17 +98,43 @@ def test_source_that_does_not_parse_leaves_the_failing_to_the_step(tmp_path):
     assert imports.notebook_imports(notebook) == {"one"}
 
 
+def modules_of(step: str, notebook: Path | None = None) -> set[str]:
+    """The step's modules by their own names (`meta` for `stats.meta`)."""
+    return {name.rpartition(".")[2] for name in imports.step_modules(step, notebook)}
+
+
 def test_the_real_steps():
-    audit = imports.step_modules("audit")
-    assert "audit" in audit and not {"summary", "effects", "figures", "render"} & set(audit)
-    assert "audit" not in imports.step_modules("combine") + imports.step_modules("pdf")
-    notebook = imports.step_modules("notebook", ROOT / "notebooks" / "modality.ipynb")
+    audit = modules_of("audit")
+    assert "audit" in audit and not {"summary", "effects", "figures", "render"} & audit
+    assert "audit" not in modules_of("combine") | modules_of("pdf")
+    notebook = modules_of("notebook", ROOT / "notebooks" / "modality.ipynb")
     # summary (the notebook's import), meta (imported inside a pooling function), not render.
-    assert {"summary", "effects", "figures", "pooling", "meta", "notebook"} <= set(notebook)
+    assert {"summary", "effects", "figures", "pooling", "meta", "notebook"} <= notebook
     assert "render" not in notebook and "audit" not in notebook
-    assert imports.step_modules("publish") == ["__init__", "__main__", "cli", "publish"]
+    assert imports.step_modules("publish") == ["__init__", "__main__", "cli", "core", "core.publish"]
     for step in ("validate", "slice", "combine", "html", "pdf", "audit", "publish"):
-        assert not {"site", "synthetic", "scaffold", "dictionary", "imports"} & set(imports.step_modules(step))
+        assert not {"site", "synthetic", "scaffold", "dictionary", "imports"} & modules_of(step)
+
+
+def test_a_module_in_a_subpackage_brings_its_packages_init(tmp_path):
+    package = write_package(
+        tmp_path / "briefing",
+        {"__init__": "", "__main__": "", "cli": "def cmd_go(args):\n    from briefing.stats import meta\n"},
+    )
+    write_package(package / "stats", {"__init__": "", "meta": "from briefing.core.numbers import f\n"})
+    write_package(package / "core", {"__init__": "", "numbers": "def f():\n    pass\n"})
+    assert imports.step_files("go", package_dir=package) == sorted(
+        str(package / p)
+        for p in (
+            "__init__.py",
+            "__main__.py",
+            "cli.py",
+            "stats/__init__.py",
+            "stats/meta.py",
+            "core/__init__.py",
+            "core/numbers.py",
+        )
+    )
 
 
 def test_the_code_inputs_are_kept_between_runs_until_a_module_changes(tmp_path, monkeypatch):

@@ -13,7 +13,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefing import effects, evidence, meta, registry, summary
+from briefing.assemble import registry, summary
+from briefing.data import evidence
+from briefing.stats import effects, meta
 from conftest import ROOT
 
 ANALYSIS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["analysis"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import fcntl
 
-from briefing.locks import clear_stale_locks
+from briefing.build.locks import clear_stale_locks
 
 
 def stale_lock(folder):

@@ -1,4 +1,4 @@
-"""Tests for briefing.meta against metafor reference numbers and hand computations."""
+"""Tests for briefing.stats.meta against metafor reference numbers and hand computations."""
 
 from __future__ import annotations
 
@@ -12,14 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
-from briefing.meta import (
-    PooledResult,
-    escalc_logit,
-    escalc_raw,
-    pool,
-    pool_means,
-    pool_proportions,
-)
+from briefing.stats.meta import PooledResult, escalc_logit, escalc_raw, pool, pool_means, pool_proportions
 
 # metafor dat.pritz1997 (two studies with xi == ni: 10/10 and 12/12)
 PRITZ_X = [16, 10, 4, 43, 10, 25, 13, 12, 22, 4, 5, 18, 58, 6]
@@ -275,7 +268,7 @@ def test_bcg_five_trials_prediction_interval_is_t_based_on_k_minus_2_df():
         predict(rma(..., test="knha"), transf=exp)                       # ci 0.1641 0.7336
         confint(r)                                                       # tau^2 0.2984 [0.0440, 2.4526]
         predict(r, transf=exp)                                           # z: pi 0.1022 1.1781"""
-    from briefing.meta import escalc_2x2, pool_comparisons
+    from briefing.stats.meta import escalc_2x2, pool_comparisons
 
     tpos, tneg, cpos, cneg = BCG5
     n1, n2 = [a + b for a, b in zip(tpos, tneg, strict=True)], [c + d for c, d in zip(cpos, cneg, strict=True)]

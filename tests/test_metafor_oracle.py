@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefing import meta
+from briefing.stats import meta
 
 pytestmark = [
     pytest.mark.oracle,

@@ -9,7 +9,9 @@ import json
 import jsonschema
 import pytest
 
-from briefing import combine, evidence, models, summary
+from briefing.assemble import combine, summary
+from briefing.data import evidence
+from briefing.schema import models
 from conftest import PROVENANCE, ROOT
 
 PACKAGE = ROOT / "data" / "datapackage.yaml"
@@ -125,7 +127,7 @@ def _all_models() -> list[type]:
 
 def test_a_pooled_result_is_checked_field_by_field():
     """meta's result type is a plain dataclass; inside a model it is checked like a model."""
-    from briefing import meta
+    from briefing.stats import meta
 
     result = meta.pool_proportions([4, 5, 7], [11, 13, 20], transform="logit", method="REML").to_dict()
     entry = {"domain": "d", "definition": "x", "label": "x", "kind": "proportion", "window": "w"}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing import notebook
+from briefing.build import notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,11 @@ from fractions import Fraction
 
 import pytest
 
-from briefing import changes, effects, figure_tables, models, numbers, registry, wording
+from briefing.assemble import changes, registry
+from briefing.core import numbers
+from briefing.present import figure_tables, wording
+from briefing.schema import models
+from briefing.stats import effects
 from conftest import ROOT
 
 N_MAX = 2000
@@ -258,7 +262,7 @@ def test_what_changed_prints_the_registrys_interval_as_the_sentence_does():
 
 
 def test_a_drawn_forest_plot_and_response_chart_print_their_tables():
-    from briefing import figures
+    from briefing.present import figures
 
     pooled = {"estimate_prop": 0.0625, "ci_low_prop": 0.0125, "ci_high_prop": 0.125, "pi_low_prop": 0.0125}
     pooled |= {"pi_high_prop": 0.5, "tau2": 0.00125, "i2": 62.25, "q": 1.005, "q_df": 1, "q_p": 0.0125}
@@ -364,8 +368,8 @@ def test_the_scan_lets_layout_and_text_through():
 
 def test_no_module_but_numbers_rounds_a_printed_number():
     found = {
-        path.name: problems
-        for path in sorted((ROOT / "workflow" / "briefing").glob("*.py"))
+        str(path.relative_to(ROOT)): problems
+        for path in sorted((ROOT / "workflow" / "briefing").rglob("*.py"))
         if path.name not in EXEMPT and (problems := offences(path.read_text(encoding="utf-8")))
     }
     assert found == {}

@@ -13,7 +13,10 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from briefing import importance, sof, validation, wording
+from briefing.assemble import sof
+from briefing.data import importance
+from briefing.present import wording
+from briefing.verify import validation
 from conftest import ROOT
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))

@@ -153,7 +153,7 @@ def test_a_modality_pdf_is_tagged_bookmarked_and_numbers_its_own_references(buil
 
 def test_a_modality_pdf_lists_its_parts_with_the_pages_they_start_on(built: Path):
     """Its contents name every part its print HTML has, each with the page its bookmark leads to."""
-    from briefing import modality_print
+    from briefing.assemble import modality_print
 
     for m in ("srs", "hfrt"):
         printed = (built / "results" / "modalities" / m / "print.html").read_text(encoding="utf-8")
@@ -181,7 +181,7 @@ def test_a_modality_pdf_lists_its_parts_with_the_pages_they_start_on(built: Path
 def test_the_briefing_pdf_grows_with_the_modalities_not_the_studies(built: Path, tmp_path: Path):
     """Forty more studies behind one modality's summary of findings: the HTML lists them, the print
     edition names their number and lists none of them; its reference list holds what it cites."""
-    from briefing import render
+    from briefing.present import render
 
     context = json.loads((built / "results" / "briefing_context.json").read_text(encoding="utf-8"))
     m = next(m for m in context["modalities"] if m["sof"]["rows"] and not m["sof"]["rows"][0].get("not_reported"))
@@ -227,7 +227,7 @@ def test_the_pdf_is_what_weasyprint_makes_of_the_print_edition(built: Path, tmp_
     makes of the print edition."""
     import weasyprint
 
-    from briefing import render, typesetting
+    from briefing.present import render, typesetting
 
     printed = built / "results" / "briefing.print.html"
     render.render_pdf(printed, tmp_path / "b.pdf")

@@ -73,7 +73,7 @@ def test_the_pdf_is_the_same_with_and_without_harfbuzz_subset(built, tmp_path):
 def test_every_font_is_a_pinned_dejavu_font_stamped_with_the_build_date(built):
     from fontTools.ttLib import TTFont
 
-    from briefing import typesetting
+    from briefing.present import typesetting
 
     pinned = {TTFont(p)["name"].getDebugName(4) for p in typesetting.font_files()}  # full names
     epoch = int(workflow_env(built)["SOURCE_DATE_EPOCH"])
@@ -95,7 +95,7 @@ def test_fonts_installed_on_the_system_are_not_used(tmp_path):
     )
     if system_only is None:
         pytest.skip("no system font outside the pinned set to try")
-    from briefing import render
+    from briefing.present import render
 
     html = tmp_path / "x.html"
     html.write_text(

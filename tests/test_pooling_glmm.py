@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from briefing import certainty, combine, meta, pooling, registry, robustness, subgroups, validation
+from briefing.assemble import combine, registry
+from briefing.grade import certainty
+from briefing.stats import meta, pooling, robustness, subgroups
+from briefing.verify import validation
 
 PRITZ_X = [16, 10, 4, 43, 10, 25, 13, 12, 22, 4, 5, 18, 58, 6]
 PRITZ_N = [17, 12, 8, 58, 10, 42, 14, 12, 41, 5, 6, 23, 68, 10]
@@ -240,7 +243,8 @@ def test_the_fixture_modalities_show_every_analysis(tmp_path):
     import yaml
     from pooling_fixture import extend
 
-    from briefing import evidence, summary
+    from briefing.assemble import summary
+    from briefing.data import evidence
     from conftest import ROOT
 
     shutil.copytree(ROOT / "data", tmp_path / "data")
@@ -288,7 +292,9 @@ def test_the_fallback_is_said_in_the_rendered_briefing(tmp_path):
     import yaml
     from pooling_fixture import _response, _study
 
-    from briefing import evidence, render, summary
+    from briefing.assemble import summary
+    from briefing.data import evidence
+    from briefing.present import render
     from conftest import PROVENANCE, ROOT, append_rows
 
     shutil.copytree(ROOT / "data", tmp_path / "data")

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from test_comparative_evidence import CONFIG, modality
 
-from briefing import figure_tables, headlines, messages, sof
+from briefing.assemble import headlines, sof
+from briefing.present import figure_tables, messages
 from conftest import ROOT
 from real_studies import add_studies
 
@@ -89,8 +90,8 @@ def test_a_subgroup_is_a_headline_only_without_a_whole_group_and_then_labelled_w
 def test_what_changed_never_reads_two_different_figures_as_one_that_changed():
     """A headline that moves to another figure (here from van der Velden 2018's response among all
     treated patients to its response among the assessable) is no change of one figure."""
-    from briefing import changes
-    from briefing.models import EditionModality
+    from briefing.assemble import changes
+    from briefing.schema.models import EditionModality
 
     old = EditionModality(
         modality_id="cebrt",
@@ -113,7 +114,7 @@ def test_the_same_responders_under_two_denominators_are_counted_once(project):
     """van der Velden 2018: 262 responders of 432 treated, the same 262 as 67 % of the 390
     assessable. The events the imprecision rule sets against the optimal information size were 524;
     the participants are 432 (each study once), not 822."""
-    from briefing import imprecision
+    from briefing.grade import imprecision
 
     cebrt = modality(project, "cebrt")
     assert cebrt["evidence_size"]["cebrt:pain_response"]["participants"] == 432

@@ -179,7 +179,7 @@ def test_pdf_memory_follows_the_html():
     """The briefing PDF job's declared memory covers the peaks measured for its HTML (bench/run
     --pdf: 113 MiB for the seeds' 0.10 MB of print HTML, 729 MiB for 1.52 MB at 30 x 1,000, 2,270 MiB
     for 4.95 MB at 100 x 5,000) and grows with it."""
-    from briefing.render import pdf_memory_mb
+    from briefing.present.render import pdf_memory_mb
 
     mib = 1.048576  # MB per MiB
     for html_bytes, peak_mib in [(100_000, 113), (1_520_000, 729), (4_952_205, 2270)]:

@@ -1,5 +1,5 @@
 """Publishing: the GitHub Actions workflow (.github/workflows/publish.yml) and the Pages site it
-deploys (workflow/briefing/site.py), exercised here as far as they run without GitHub.
+deploys (workflow/briefing/build/site.py), exercised here as far as they run without GitHub.
 
 actionlint checks the workflow. Its own shell steps run here as written, under bash with a stand-in
 $GITHUB_OUTPUT: fetching the previous edition from a published site on disk (plain path and
@@ -29,7 +29,7 @@ import yaml
 from bs4 import BeautifulSoup
 from test_word import plain, revised
 
-from briefing import site
+from briefing.build import site
 from conftest import ROOT, workflow_env
 
 WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
@@ -90,7 +90,7 @@ def test_a_pull_request_runs_lint_then_the_fast_tier_then_the_end_to_end_tier():
 
 @pytest.mark.parametrize(
     ("changed", "runs"),
-    [(["data/studies.csv"], "check"), (["data/studies.csv", "workflow/briefing/meta.py"], "test"), ([], "test")],
+    [(["data/studies.csv"], "check"), (["data/studies.csv", "workflow/briefing/stats/meta.py"], "test"), ([], "test")],
     ids=["data only", "data and code", "run by hand"],
 )
 def test_an_edition_whose_push_changed_only_data_runs_the_data_checks(tmp_path, changed, runs):

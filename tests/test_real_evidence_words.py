@@ -16,8 +16,10 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from briefing import combine, evidence, messages, render, summary, wording
-from briefing.validation import validate_package
+from briefing.assemble import combine, summary
+from briefing.data import evidence
+from briefing.present import messages, render, wording
+from briefing.verify.validation import validate_package
 from conftest import PROVENANCE, ROOT
 from real_studies import add_studies
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing import evidence, summary
-from briefing.validation import validate_package
+from briefing.assemble import summary
+from briefing.data import evidence
+from briefing.verify.validation import validate_package
 from conftest import ROOT
 from real_studies import add_studies, rows
 
@@ -76,7 +77,7 @@ def test_a_first_primary_study_makes_a_narrative_modality_quantitative(project):
 
 
 def test_the_bottom_line_words_very_low_certainty_as_grade_defines_it(project):
-    from briefing import combine
+    from briefing.assemble import combine
 
     summaries = [modality_summary(project, m) for m in CONFIG["modalities"]]
     points = " ".join(combine.bottom_line(summaries)["points"])

@@ -21,7 +21,9 @@ import pytest
 import rispy
 from bs4 import BeautifulSoup
 
-from briefing import citations, combine, evidence
+from briefing.assemble import combine
+from briefing.data import evidence
+from briefing.present import citations
 from conftest import ROOT
 from real_studies import add_studies
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from briefing import provenance
+from briefing.build import provenance
 from conftest import ROOT, copy_project, digest_tree, snakemake
 from real_studies import add_studies, rows
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from test_comparative_evidence import CONFIG, modality, problems
 
-from briefing import evidence
-from briefing.vocabulary import ROB_TOOLS
+from briefing.core.vocabulary import ROB_TOOLS
+from briefing.data import evidence
 from conftest import ROOT
 from real_studies import add_studies
 

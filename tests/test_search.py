@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import Page, sync_playwright
 from test_browser import AXE_SCRIPT, AXE_TAGS, launch
 
-from briefing.render import svg_without_css
+from briefing.present.render import svg_without_css
 
 pytestmark = pytest.mark.slow
 
@@ -174,7 +174,7 @@ def test_no_printed_edition_shows_the_search(page, built):
 
 def test_the_audit_reads_no_word_of_the_search(built):
     # The script and the empty results list add no text (and so no number) to what the audit reads.
-    from briefing.audit import html_text
+    from briefing.verify.audit import html_text
 
     text = html_text((built / "reports" / "briefing.html").read_text(encoding="utf-8"))
     assert "Search this briefing" in text

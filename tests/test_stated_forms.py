@@ -15,7 +15,11 @@ import pytest
 import stated_forms as real
 import yaml
 
-from briefing import audit, combine, effects, evidence, figures, pooling, render, sof, summary, wording
+from briefing.assemble import combine, sof, summary
+from briefing.data import evidence
+from briefing.present import figures, render, wording
+from briefing.stats import effects, pooling
+from briefing.verify import audit
 from conftest import PROVENANCE, ROOT
 from real_studies import add_studies
 from test_validation import DATA, append_row, set_cell, validate

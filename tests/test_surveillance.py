@@ -14,8 +14,8 @@ import respx
 import yaml
 from surveillance_fixture import RECORDED, Clock, client, project, run
 
-from briefing import sources, surveillance, surveillance_flow, surveillance_run
-from briefing.evidence import read_tables
+from briefing.data.evidence import read_tables
+from briefing.surveil import sources, surveillance, surveillance_flow, surveillance_run
 
 
 @pytest.fixture

@@ -14,7 +14,13 @@ import yaml
 from surveillance_fixture import project, run
 from test_surveillance import decide
 
-from briefing import audit, cli, combine, evidence, models, render, summary, surveillance_flow
+from briefing import cli
+from briefing.assemble import combine, summary
+from briefing.data import evidence
+from briefing.present import render
+from briefing.schema import models
+from briefing.surveil import surveillance_flow
+from briefing.verify import audit
 from conftest import PROVENANCE, ROOT
 from real_studies import add_studies
 

@@ -13,7 +13,8 @@ import yaml
 from surveillance_fixture import client, project, serve
 from test_publishing import run_actionlint
 
-from briefing import cli, surveillance
+from briefing import cli
+from briefing.surveil import surveillance
 from conftest import ROOT, snakemake
 
 WORKFLOW = ROOT / ".github" / "workflows" / "surveil.yml"
@@ -61,7 +62,7 @@ def test_the_workflows_command_runs_against_the_recorded_responses(tmp_path, mon
     """The rule's command, `briefing surveil`, with the real client (httpx), the sources served by respx."""
     root = project(tmp_path)
     monkeypatch.chdir(root)
-    monkeypatch.setattr("briefing.sources.polite_client", lambda **kwargs: client())  # no real waits
+    monkeypatch.setattr("briefing.surveil.sources.polite_client", lambda **kwargs: client())  # no real waits
     with respx.mock(assert_all_called=False) as router:
         serve(router, 1)
         assert cli.main(["surveil", "--templates", str(ROOT / "templates")]) == 0

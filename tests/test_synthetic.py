@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from briefing.core.vocabulary import DESIGNS, DOMAINS
 from briefing.synthetic import generate
-from briefing.validation import validate_package
-from briefing.vocabulary import DESIGNS, DOMAINS
+from briefing.verify.validation import validate_package
 
 ROOT = Path(__file__).resolve().parents[1]
 

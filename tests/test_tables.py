@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from briefing.tables import MAX_WIDTH, Table, cell_text
+from briefing.present.tables import MAX_WIDTH, Table, cell_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,9 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from briefing import evidence, wording
-from briefing.validation import validate_package
+from briefing.data import evidence
+from briefing.present import wording
+from briefing.verify.validation import validate_package
 from conftest import ROOT, edit_rows
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())

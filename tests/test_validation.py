@@ -1,4 +1,4 @@
-"""A catalogue of bad inputs for briefing.validation: each case copies the curated data package,
+"""A catalogue of bad inputs for briefing.verify.validation: each case copies the curated data package,
 makes one small edit and checks that validation names the right file, row and column with a
 message that says what is expected.
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.validation import Problem, format_problems, validate_package
+from briefing.verify.validation import Problem, format_problems, validate_package
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -1040,7 +1040,9 @@ def render_briefing(data_dir: Path, modalities: list[str]) -> str:
 
     import yaml
 
-    from briefing import combine, evidence, render, summary
+    from briefing.assemble import combine, summary
+    from briefing.data import evidence
+    from briefing.present import render
     from conftest import PROVENANCE, ROOT
 
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8")) | {"modalities": modalities}

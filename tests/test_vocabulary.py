@@ -14,8 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing import evidence, summary, validation, vocabulary
-from briefing.vocabulary import COLUMNS, DOMAINS
+from briefing.assemble import summary
+from briefing.core import vocabulary
+from briefing.core.vocabulary import COLUMNS, DOMAINS
+from briefing.data import evidence
+from briefing.verify import validation
 from conftest import ROOT, digest_tree, snakemake
 
 PACKAGE = ROOT / "data" / "datapackage.yaml"
@@ -50,7 +53,7 @@ def test_only_the_registry_spells_a_domain_id_or_label():
     for path in others:
         text = path.read_text(encoding="utf-8")
         found += [f"{path.relative_to(ROOT)}: {word!r}" for word in _spellings(text)]
-    assert found == [], "domain ids or labels outside workflow/briefing/vocabulary.py:\n" + "\n".join(found)
+    assert found == [], "domain ids or labels outside workflow/briefing/core/vocabulary.py:\n" + "\n".join(found)
 
 
 def test_the_scan_finds_a_spelled_domain(tmp_path):
@@ -127,7 +130,7 @@ def test_adding_an_outcome_domain_takes_the_registry_and_the_data(workspace):
     with outcomes.open("a", encoding="utf-8", newline="") as fh:
         csv.DictWriter(fh, header, lineterminator="\n").writerow(row)
     changed = sorted(k for k, v in _inputs(workspace).items() if before.get(k) != v)
-    assert changed == ["data/outcomes.csv", "workflow/briefing/vocabulary.py"]
+    assert changed == ["data/outcomes.csv", "workflow/briefing/core/vocabulary.py"]
 
     snakemake(workspace)
     briefing = json.loads((workspace / "reports" / "briefing.json").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""The Word edition (briefing/word.py): real footnotes for the GRADE marks, heading styles, native
+"""The Word edition (briefing/present/word.py): real footnotes for the GRADE marks, heading styles, native
 tables whose header rows repeat, numbered caption fields, no known breakage (a paragraph with two
 w:pPr), the same bytes from the same inputs, a numeric audit that reads it, and what-changed.docx,
 whose revisions accepted give the new edition's text and rejected the previous one's. The first
@@ -20,7 +20,8 @@ import pytest
 from bs4 import BeautifulSoup
 from lxml import etree
 
-from briefing import audit, word, word_changes
+from briefing.present import word, word_changes
+from briefing.verify import audit
 from conftest import ROOT
 
 REFERENCE = ROOT / "templates" / "reference.docx"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from briefing.audit import numbers
+from briefing.verify.audit import numbers
 
 
 def html_text(html: str) -> str:

@@ -1,5 +1,5 @@
 """Command line used by the Snakemake rules: `python -m briefing <step> ...`."""
 
-from .cli import main
+from briefing.cli import main
 
 raise SystemExit(main())

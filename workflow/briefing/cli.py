@@ -10,14 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .surveillance_flow import EvidenceBase
+    from briefing.surveil.surveillance_flow import EvidenceBase
 
 # Each command imports only what it uses: a step that copies files should not pay for the
 # scientific stack (bench/RESULTS.md measured 3.5 s of imports per step when it did).
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from . import models, provenance, validation
+    from briefing.build import provenance
+    from briefing.schema import models
+    from briefing.verify import validation
 
     rules, settings = json.loads(args.curation or "{}"), json.loads(args.settings or "{}")
     problems = validation.validate_package(args.package, args.modalities, rules, settings)
@@ -38,7 +40,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _findings(package: str | Path) -> list[str]:
     """What valid data still ask of the curator (denominators the percentages do not fit)."""
-    from . import denominators, evidence
+    from briefing.data import denominators, evidence
 
     found = denominators.findings(evidence.read_tables(package), str(Path(package).parent / "outcomes.csv"))
     if found:
@@ -50,7 +52,7 @@ def _findings(package: str | Path) -> list[str]:
 
 def cmd_slice(args: argparse.Namespace) -> int:
     """One modality's evidence, cut from data the validate step has already found valid."""
-    from . import evidence
+    from briefing.data import evidence
 
     settings = json.loads(args.settings) if args.settings else {}
     evidence.write_slice(args.package, args.modality, args.output, settings)
@@ -61,7 +63,10 @@ def cmd_slice(args: argparse.Namespace) -> int:
 def cmd_combine(args: argparse.Namespace) -> int:
     import yaml
 
-    from . import changes, combine, curation, evidence, models, provenance
+    from briefing.assemble import changes, combine
+    from briefing.build import provenance
+    from briefing.data import curation, evidence
+    from briefing.schema import models
 
     if args.config_json:
         config = json.loads(args.config_json)
@@ -95,7 +100,7 @@ def _evidence_base(
     previous edition; None without a folder or a completed run."""
     if not folder:
         return None
-    from . import surveillance_flow
+    from briefing.surveil import surveillance_flow
 
     base = surveillance_flow.load(folder, studies)
     if base is None:
@@ -111,7 +116,9 @@ def _evidence_base(
 
 def cmd_html(args: argparse.Namespace) -> int:
     """The HTML for reviewers and its print edition, which the PDF is made from."""
-    from . import models, publish, render
+    from briefing.core import publish
+    from briefing.present import render
+    from briefing.schema import models
 
     context = models.read(args.context, models.BriefingContext)
     publish.write_atomic(args.output, render.render_html(context, args.templates))
@@ -121,7 +128,7 @@ def cmd_html(args: argparse.Namespace) -> int:
 
 
 def cmd_pdf(args: argparse.Namespace) -> int:
-    from . import render
+    from briefing.present import render
 
     render.render_pdf(args.html, args.output)
     print(f"wrote {args.output}")
@@ -130,7 +137,8 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 
 def cmd_docx(args: argparse.Namespace) -> int:
     """The Word edition, from the print edition of the HTML, dated as the briefing."""
-    from . import publish, word
+    from briefing.core import publish
+    from briefing.present import word
 
     epoch = _build_epoch(args.json)
     publish.write_atomic(args.output, word.edition(args.html, args.reference, epoch))
@@ -140,7 +148,8 @@ def cmd_docx(args: argparse.Namespace) -> int:
 
 def cmd_what_changed(args: argparse.Namespace) -> int:
     """The previous edition's Word text with every change to this one as a tracked revision."""
-    from . import publish, word, word_changes
+    from briefing.core import publish
+    from briefing.present import word, word_changes
 
     epoch = _build_epoch(args.json)
     previous, note = word_changes.previous_docx(args.previous_edition)
@@ -158,7 +167,8 @@ def _build_epoch(briefing_json: str) -> int:
 
 
 def cmd_notebook(args: argparse.Namespace) -> int:
-    from . import notebook, publish
+    from briefing.build import notebook
+    from briefing.core import publish
 
     parameters = {
         "modality_id": args.modality,
@@ -171,7 +181,8 @@ def cmd_notebook(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from . import audit, models
+    from briefing.schema import models
+    from briefing.verify import audit
 
     briefing = models.read(args.json, models.PublishedBriefing)
     templates = [Path(t) for t in args.templates]
@@ -200,14 +211,18 @@ def _word_text(docx: str | None) -> list[tuple[str, str]]:
     cross-reference numbers, Word's counters as a PDF's page numbers are, no figure."""
     if docx is None:
         return []
-    from . import word
+    from briefing.present import word
 
     return [("DOCX", word.text(docx, fields=False))]
 
 
 def cmd_modality_pdf(args: argparse.Namespace) -> int:
     """One modality's own printed edition: its print HTML, its PDF, and their numeric audit."""
-    from . import audit, modality_print, models, publish, render
+    from briefing.assemble import modality_print
+    from briefing.core import publish
+    from briefing.present import render
+    from briefing.schema import models
+    from briefing.verify import audit
 
     summary = models.read(args.summary, models.ModalitySummary)
     evidence = models.read(args.evidence, models.Slice)
@@ -240,7 +255,8 @@ def cmd_modality_pdf(args: argparse.Namespace) -> int:
 
 def cmd_analyses(args: argparse.Namespace) -> int:
     """What one modality pooled, for a statistician: its study-level CSV and the R script that refits it."""
-    from . import analyses_export, models
+    from briefing.assemble import analyses_export
+    from briefing.schema import models
 
     summary = models.read(args.summary, models.ModalitySummary)
     evidence = models.read(args.evidence, models.Slice)
@@ -251,7 +267,9 @@ def cmd_analyses(args: argparse.Namespace) -> int:
 
 def cmd_references(args: argparse.Namespace) -> int:
     """The briefing's reference list for reference managers and RevMan: RIS and CSL-JSON."""
-    from . import citations, evidence, models
+    from briefing.data import evidence
+    from briefing.present import citations
+    from briefing.schema import models
 
     briefing = models.read(args.json, models.PublishedBriefing)
     count = citations.write(briefing, evidence.read_tables(args.package)["studies"], args.ris, args.csl_json)
@@ -260,7 +278,7 @@ def cmd_references(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from . import publish
+    from briefing.core import publish
 
     if len(args.sources) != len(args.targets):
         print("publish: as many sources as targets are needed", file=sys.stderr)
@@ -279,7 +297,7 @@ def _config(path: str) -> dict[str, Any]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validation only, as the build does it, with the config's modalities and curation rules."""
-    from . import validation
+    from briefing.verify import validation
 
     config = _config(args.config)
     # The config first, as the build does: data cannot be checked against a config it would refuse.
@@ -303,8 +321,9 @@ def _surveillance_problems(searches_path: str, package: str) -> bool:
     warnings printed, each naming its record; True when there is an error."""
     import datetime as dt
 
-    from . import surveillance, validation
-    from .evidence import read_tables
+    from briefing.data.evidence import read_tables
+    from briefing.surveil import surveillance
+    from briefing.verify import validation
 
     if not Path(searches_path).is_file():
         return False
@@ -330,7 +349,7 @@ def cmd_surveil(args: argparse.Namespace) -> int:
     """Run the saved searches, record each run, queue the new records (make surveil)."""
     import datetime as dt
 
-    from . import sources, surveillance_run
+    from briefing.surveil import sources, surveillance_run
 
     http = sources.polite_client()
     done = surveillance_run.surveil(
@@ -343,11 +362,11 @@ def cmd_surveil(args: argparse.Namespace) -> int:
 
 
 def cmd_new_study(args: argparse.Namespace) -> int:
-    from . import scaffold
+    from briefing.data import scaffold
 
     try:
         if args.record:
-            from . import surveillance
+            from briefing.surveil import surveillance
 
             runs = surveillance.read_runs(Path(args.surveillance) / "runs")
             record = surveillance.find_record(args.record, runs)
@@ -361,7 +380,7 @@ def cmd_new_study(args: argparse.Namespace) -> int:
 
 
 def cmd_dictionary(args: argparse.Namespace) -> int:
-    from . import dictionary
+    from briefing.build import dictionary
 
     dictionary.write(args.package, args.output, args.templates)
     print(f"wrote {args.output}")
@@ -369,7 +388,8 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
 
 
 def cmd_word_reference(args: argparse.Namespace) -> int:
-    from . import publish, word
+    from briefing.core import publish
+    from briefing.present import word
 
     publish.write_atomic(args.output, word.reference(word.default_reference()))
     print(f"wrote {args.output}")
@@ -377,7 +397,7 @@ def cmd_word_reference(args: argparse.Namespace) -> int:
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:
-    from . import models
+    from briefing.schema import models
 
     print(f"wrote {models.write_schema(args.folder)}")
     return 0
@@ -549,7 +569,7 @@ def _curator_commands(sub: Subparsers) -> None:
     s.add_argument("--output", default="templates/reference.docx")
     s.set_defaults(func=cmd_word_reference)
 
-    s = sub.add_parser("schemas", help="write the JSON Schema of what the steps write, from briefing/models.py")
+    s = sub.add_parser("schemas", help="write the JSON Schema of what the steps write, from briefing/schema/models.py")
     s.add_argument("--folder", default="workflow/schemas")
     s.set_defaults(func=cmd_schemas)
 

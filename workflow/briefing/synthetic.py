@@ -57,8 +57,8 @@ from typing import Any
 
 import yaml
 
-from . import certainty as grade
-from . import vocabulary
+from briefing.core import vocabulary
+from briefing.grade import certainty as grade
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
-from briefing.evidence import resource_paths, slice_digests  # noqa: E402
-from briefing.imports import cached_step_files  # noqa: E402
-from briefing.locks import clear_stale_locks  # noqa: E402
-from briefing.provenance import build_date, build_epoch  # noqa: E402
+from briefing.data.evidence import resource_paths, slice_digests  # noqa: E402
+from briefing.build.imports import cached_step_files  # noqa: E402
+from briefing.build.locks import clear_stale_locks  # noqa: E402
+from briefing.build.provenance import build_date, build_epoch  # noqa: E402
 
 MODALITIES = config["modalities"]
 
@@ -81,7 +81,7 @@ NOTEBOOK = "notebooks/modality.ipynb"
 
 def code(command, notebook=None):
     """The modules of the package that `briefing <command>` runs (and the notebook it executes),
-    found from their imports (briefing/imports.py): a change to a module re-runs only the steps
+    found from their imports (briefing/build/imports.py): a change to a module re-runs only the steps
     that import it, and the site builder, the synthetic generator and the curators' tools re-run
     nothing."""
     return cached_step_files(command, notebook, package_dir="workflow/briefing")
@@ -117,7 +117,7 @@ def pdf_memory(wildcards, input):
     """
     size = os.path.getsize(input.html)
     # Imported here, not at the top: Jinja is no part of a no-op's start.
-    from briefing.render import pdf_memory_mb
+    from briefing.present.render import pdf_memory_mb
 
     return pdf_memory_mb(size)
 

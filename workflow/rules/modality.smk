@@ -106,7 +106,7 @@ rule modality_pdf:
 
 
 # What the modality pooled, for a statistician: the study-level rows with the settings used and an
-# R script that refits each pooled result with metafor (workflow/briefing/analyses_export.py).
+# R script that refits each pooled result with metafor (workflow/briefing/assemble/analyses_export.py).
 rule modality_analyses:
     input:
         validation=validated,  # planned after validation, as modality_pdf is

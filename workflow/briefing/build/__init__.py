@@ -1,0 +1,2 @@
+"""Running the build: the notebook step, provenance, the rules' code inputs, stale locks, the
+published site and the data dictionary."""

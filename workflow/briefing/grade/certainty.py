@@ -1,0 +1,306 @@
+"""GRADE certainty of evidence: the starting level from the study designs, then each domain: the
+curator's judgement where data/certainty.csv records one (with a reason), else the build's
+proposal (imprecision and inconsistency only), always named as a proposal."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from briefing.core import numbers
+from briefing.core.vocabulary import DESIGNS, FACTORS
+from briefing.data import importance
+from briefing.grade import body_proposals, imprecision, risk_of_bias
+from briefing.present import wording
+from briefing.stats import robustness
+
+LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
+DOWNGRADE = tuple(f.id for f in FACTORS.where(direction="down"))
+UPGRADE = tuple(f.id for f in FACTORS.where(direction="up"))
+
+
+# Concerns a curator might count in two domains of one rating, each with the words that name it in a
+# reason: one concern is counted once, in the domain where it belongs (../shared/BRIEFING.md).
+CONCERNS = {
+    "denominator": ("denominator", "number assessed", "number of patients assessed", "how many were assessed"),
+    "outcome definition": ("not defined", "undefined", "definition", "defines", "icpr"),
+    "comparison group": ("comparison group", "control group", "single-arm", "single arm", "uncontrolled"),
+}
+
+# A risk-of-bias reason that names only the design (no comparison group, single-arm): the starting
+# level already reflects it. What is left once the design's words are taken out must name a bias.
+NO_COMPARISON = re.compile(
+    r"\b(no|without( a)?|lacks?( a)?|lacking( a)?)\s+(comparison|control|comparator)\s+(group|arm)s?\b"
+    r"|\buncontrolled\b",
+    re.IGNORECASE,
+)
+DESIGN_WORDS = re.compile(
+    r"\b(a|an|the|of|with|and|retrospective|prospective|single[- ]arm|single[- ]cent(re|er)|non-?randomi[sz]ed"
+    r"|observational|study|studies|cohort|case|series|design|patients|\d+)\b",
+    re.IGNORECASE,
+)
+
+
+def design_only(reason: str) -> bool:
+    """Whether a risk-of-bias reason says only that the design lacks a comparison group."""
+    rest = DESIGN_WORDS.sub(" ", NO_COMPARISON.sub(" ", reason))
+    return not re.search(r"[^\W\d_]{3,}", rest)
+
+
+def concerns(reason: str) -> set[str]:
+    text = reason.lower()
+    return {c for c, words in CONCERNS.items() if any(w in text for w in words)}
+
+
+def comparative_domains(
+    arms: list[dict[str, Any]], outcomes: list[dict[str, Any]], comparisons: list[dict[str, Any]]
+) -> set[tuple[str | None, str]]:
+    """(modality, domain) pairs with comparative evidence, the only evidence that may be rated up: a
+    comparison row, or an outcome of an arm of a study with arms of two modalities. A before-after
+    change in one arm is not one."""
+    by_id = {a["arm_id"]: a for a in arms}
+    modalities: dict[str, set[str | None]] = {}  # None: an arm outside the briefing's modalities
+    for a in arms:
+        modalities.setdefault(a["study_id"], set()).add(a.get("modality_id"))
+    pairs: set[tuple[str | None, str]] = set()
+    for c in comparisons:
+        for arm_id in (c.get("arm_id"), c.get("comparator_arm_id")):
+            if arm_id in by_id:
+                pairs.add((by_id[arm_id]["modality_id"], c["domain"]))
+    for o in outcomes:
+        if o.get("arm_id") in by_id and len(modalities.get(o["study_id"], ())) > 1:
+            pairs |= {(m, o["domain"]) for m in modalities[o["study_id"]]}
+    return pairs
+
+
+def symbols(level: int) -> str:
+    return "⊕" * level + "◯" * (4 - level)
+
+
+def starting_level(designs: list[str]) -> tuple[int, str]:
+    """Randomised evidence starts high; anything else starts low."""
+    if designs and all(DESIGNS[d].randomised for d in designs):
+        return 4, "randomised trials start at high certainty"
+    return 2, "non-randomised studies start at low certainty"
+
+
+def propose(
+    size: dict[str, Any], settings: dict[str, Any] | None = None, scales: list[dict[str, Any]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Judgements the build proposes for one body of evidence (`size`: its participants, studies,
+    I², results and, where given, its pooled results, studies' rows and risk-of-bias judgements):
+    imprecision (imprecision.py), inconsistency (GRADE 36; from I² alone for a body without its
+    pooled results), risk of bias (risk_of_bias.py), indirectness and publication bias
+    (body_proposals.py). A curator's record always wins."""
+    proposals = {
+        "imprecision": imprecision.propose(
+            size.get("items", []), size["participants"], settings, scales, size.get("enrolled")
+        ),
+        "inconsistency": body_proposals.inconsistency(size, settings) if "pooled" in size else _i2_only(size),
+    }
+    if size.get("risk_of_bias") is not None:
+        proposals["risk_of_bias"] = risk_of_bias.propose(size, settings)
+    if (indirect := body_proposals.indirectness(size)) is not None:
+        proposals["indirectness"] = indirect
+    # Egger's test where a pooled result had the studies for it, else the search record.
+    if (bias := body_proposals.publication_bias(size)) is not None:
+        proposals["publication_bias"] = bias
+    return proposals
+
+
+def _i2_only(size: dict[str, Any]) -> dict[str, Any]:
+    """Inconsistency from I² cut-offs, for a body given without its pooled results."""
+    i2 = size.get("i2")
+    if (size.get("studies") or len(size.get("study_ids") or [])) < 2 or i2 is None:
+        return {"judgement": 0, "reason": wording.inconsistency_reason(None, 0)}
+    judgement = 0 if i2 <= 50 else -1 if i2 <= 75 else -2
+    return {"judgement": judgement, "reason": wording.inconsistency_reason(i2, judgement)}
+
+
+def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, Any] | None) -> dict[str, Any]:
+    """One judgement as shown: the curator's or the build's proposal; a curator's judgement that
+    differs from what the build's rule proposes carries that proposal, so its footnote can say so."""
+    differs = source == "curator" and rule is not None and rule["judgement"] != record["judgement"]
+    shown = {k: rule[k] for k in ("judgement", "reason")} if differs and rule else None
+    return {
+        "factor": factor,
+        "label": FACTORS[factor].label,
+        "judgement": record["judgement"],
+        "judgement_text": wording.judgement_text(factor, record["judgement"]),
+        "reason": record["reason"],
+        "source": source,
+        "rule": (shown | {"judgement_text": wording.judgement_text(factor, shown["judgement"])}) if shown else None,
+        # The build's sensitivity analysis stands beside the curator's judgement too.
+        "sensitivity": (rule or record).get("sensitivity") or [],
+    }
+
+
+def rate(
+    domain: str,
+    designs: list[str] | tuple[int, str],
+    judgements: list[dict[str, Any]],
+    proposals: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The certainty of one body of evidence: the curator's judgements, and the build's proposals
+    for the domains the curator left unrecorded. `designs`: the body's study designs, or its starting
+    level and reason (bodies.start). Until each of the five domains that rate down has a judgement
+    (the curator's or a proposal the rule could make), the certainty is "not assessed": a level
+    never sits above a domain nobody judged."""
+    start, start_reason = designs if isinstance(designs, tuple) else starting_level(designs)
+    factors = []
+    for factor in DOWNGRADE + UPGRADE:
+        record = next((j for j in judgements if j["factor"] == factor), None)
+        rule = (proposals or {}).get(factor)
+        if record is not None:
+            factors.append(_factor(factor, record, "curator", rule))
+        elif rule is not None:
+            factors.append(_factor(factor, rule, "build", None))
+    judged = {f["factor"] for f in factors if f["judgement"] is not None}
+    missing = [f for f in DOWNGRADE if f not in judged]
+    total = sum(f["judgement"] or 0 for f in factors)
+    level = None if missing else max(1, min(4, start + total))
+    return {
+        "domain": domain,
+        "start": start,
+        "start_text": LEVELS[start],
+        "start_reason": start_reason,
+        "factors": factors,
+        "missing": [FACTORS[f].label.lower() for f in missing],
+        "level": level,
+        "level_text": LEVELS[level] if level else NOT_ASSESSED,
+        "symbols": symbols(level) if level else "",
+    }
+
+
+NOT_ASSESSED = "certainty not assessed"
+
+
+def rate_bodies(
+    bodies: list[dict[str, Any]],
+    certainty_rows: list[dict[str, Any]],
+    settings: dict[str, Any] | None = None,
+    scales: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """One rating per body of evidence (bodies.py), from the certainty rows recorded for that body
+    (question and outcome domain) and the build's proposals from the body's own data. No body
+    borrows another's judgements."""
+    ratings = []
+    for body in bodies:
+        rows = [c for c in certainty_rows if row_key(c) == body["key"]]
+        proposals = propose(body, settings, scales)
+        rating = rate(body["domain"], body["start"], rows, proposals)
+        ratings.append(rating | {k: body[k] for k in BODY_FIELDS})
+    return ratings
+
+
+# What a rating carries of its body, for every table that prints it.
+BODY_FIELDS = ("key", "label", "comparator_id", "study_ids", "designs", "participants_text")
+
+
+def row_key(row: dict[str, Any]) -> str:
+    """The body of evidence a certainty row rates."""
+    from briefing.grade import bodies
+
+    return bodies.key(row["modality_id"], row.get("comparator_id") or bodies.ALONE, row["outcome_domain"])
+
+
+def assessed(ratings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ratings with a level: a body whose certainty is not assessed has none to compare."""
+    return [r for r in ratings if r["level"]]
+
+
+def levels_present(ratings: Iterable[dict[str, Any]]) -> list[str]:
+    """The levels the assessed ratings reach, highest first ("moderate", "low", "very low")."""
+    reached = {r["level"] for r in ratings if r["level"]}
+    return [LEVELS[level] for level in sorted(reached, reverse=True)]
+
+
+def _declared_thresholds(
+    settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None, rules: dict[str, Any]
+) -> list[str]:
+    """Each rated outcome's declared threshold and optimal information size, with its source."""
+    names = {p.id: p.label for p in importance.prespecified(settings)}
+    mids = {s["scale_id"]: s for s in scales or [] if s.get("mid") is not None}
+    declared = []
+    # In the order of the prespecified outcomes (most important first), then any others.
+    order = [i for i in names if i in rules["outcomes"]] + [i for i in rules["outcomes"] if i not in names]
+    for outcome_id in order:
+        entry = rules["outcomes"][outcome_id]
+        name = names.get(outcome_id, outcome_id.replace("_", " "))
+        if entry.get("tolerable_risk") is not None:
+            what = f"tolerable risk {numbers.declared(entry['tolerable_risk'])} %"
+        elif entry.get("threshold") == "scale_mid":
+            what = (
+                "; ".join(
+                    f"minimally important difference {numbers.declared(s['mid'])} points on the {s['scale_id']} "
+                    f"({s.get('mid_source')})"
+                    for s in mids.values()
+                )
+                or "the scale's minimally important difference (none recorded)"
+            )
+        elif entry.get("threshold") is not None:
+            what = f"threshold {numbers.declared(entry['threshold'])} %"
+        else:
+            what = "no threshold declared"
+        if entry.get("ois_events") is not None:
+            what += f", optimal information size {entry['ois_events']} events"
+        elif "ois_events" in entry:
+            what += ", no optimal information size in events declared"
+        declared.append(f"{name}: {what} (source: {entry['source']})")
+    return declared
+
+
+def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> dict[str, str]:
+    """The Methods entries: how each judgement is made and whose it is ("certainty"), the rules the
+    build proposes by ("grade_rules"), and the thresholds the config declares ("thresholds"), so
+    the text states the values actually used. Three entries, so none outgrows a printed page."""
+    rules = imprecision.policy(settings)
+    rob = risk_of_bias.policy(settings)
+    declared = _declared_thresholds(settings, scales, rules)
+    ois = rules["continuous_ois"]
+    continuous = (
+        f"{ois['participants']} participants ({ois.get('source')})" if ois.get("participants") else "none declared"
+    )
+    text = (
+        "GRADE: randomised trials start high, other designs low; each domain of each rated outcome carries one "
+        "judgement. Where data/certainty.csv records one, it is the curator's, with a reason; otherwise the build "
+        "proposes one for imprecision, inconsistency, risk of bias (from the studies' recorded judgements) and "
+        "indirectness (from the studies' flags), and for publication bias (where a pooled result had the "
+        f"{robustness.SMALL_STUDY_MIN} studies Egger's test needs: strongly suspected (−1) at p < "
+        f"{numbers.declared(robustness.EGGER_ALPHA)}, else undetected; with fewer studies, from the search record: "
+        "undetected after a systematic search, not assessed for a curated selection), and names it as a proposal "
+        "(other domains "
+        "are then not assessed). Where the curator's judgement differs from what the build's rule proposes, the "
+        "curator's stands and its footnote says what the rule proposes and why. A concern is counted once, in the "
+        "domain where it belongs; a single-arm design is not rated down again for lacking a comparison group (its "
+        "starting level reflects it), and the evidence is rated up only on comparative evidence. Publication "
+        "bias is judged "
+        "undetected or strongly suspected. Inconsistency, proposed as GRADE guidance 36 advises (Guyatt et al., J "
+        "Clin Epidemiol 2023): for each pooled result, whether the studies' 95 % CIs overlap, whether their point "
+        "estimates lie on both sides of the threshold declared for the outcome (serious, −1, when they do and the "
+        "CIs do not all overlap), and the prediction interval, with I² as support only; without a threshold, CIs "
+        "that do not all overlap are left to the curator; a single study is not rated down (not applicable); "
+        "studies not pooled are not compared by the build. Risk of bias, proposed from each study's overall "
+        f"judgement (RoB 2, ROBINS-I or the JBI checklist; no information counted as some concerns): serious (−1) "
+        f"when studies at high risk carry {numbers.declared(rob['intermediate_share'])} % or more of the pooled "
+        f"weight, or of the participants where nothing is pooled ({numbers.declared(rob['serious_share'])} % or "
+        f"more: most of the evidence; GRADE guidelines 4, Guyatt et al., J Clin Epidemiol 2011), with each pooled "
+        "result refitted without them (inverse-variance REML) as a sensitivity analysis. Imprecision, proposed "
+        "by one rule (GRADE guidelines 6, Guyatt et al., J Clin Epidemiol 2011; GRADE guidance 34, Zeng et al., "
+        "J Clin Epidemiol 2022, minimally contextualised approach): a proportion's 95 % CI that crosses the "
+        "threshold declared for its outcome (a harm's tolerable risk, a benefit's threshold) is serious (−1; rating "
+        "down two or three levels where a CI crosses appreciably is left to the curator); a zero-event outcome is "
+        "judged by whether its upper 95 % limit exceeds the tolerable risk; a CI that does not cross is checked "
+        "against an optimal information size in events; a continuous outcome against an optimal information size "
+        "in participants. Where no threshold is declared, the build says so and judges only what it can. "
+        f"Thresholds used, per prespecified outcome: {'; '.join(declared) or 'none declared'}. Optimal information "
+        f"size for continuous outcomes: {continuous}"
+    )
+    first, _, rest = text.partition(" Inconsistency, proposed as GRADE guidance 36")
+    grade_rules, _, thresholds = rest.partition(" Thresholds used, per prespecified outcome: ")
+    return {
+        "certainty": first,
+        "grade_rules": "Inconsistency, proposed as GRADE guidance 36" + grade_rules,
+        "thresholds": thresholds,
+    }

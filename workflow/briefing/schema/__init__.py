@@ -1,0 +1,1 @@
+"""The shapes of what flows between the steps, as typed models."""
