@@ -39,7 +39,7 @@ def _spellings(text: str) -> list[str]:
 
 def test_only_the_registry_spells_a_domain_id_or_label():
     found = []
-    for path in sorted((ROOT / "workflow" / "briefing").glob("*.py")):
+    for path in sorted((ROOT / "workflow" / "briefing").rglob("*.py")):
         if path.name in DATA_WRITERS:
             continue
         ids, labels = {d.id for d in DOMAINS}, [d.label for d in DOMAINS]
@@ -112,7 +112,7 @@ def test_adding_an_outcome_domain_takes_the_registry_and_the_data(workspace):
     """The recipe of CONTRIBUTING.md: one Domain in the registry, rows in outcomes.csv; the briefing
     then shows the new domain's outcomes, and no other file was touched."""
     before = _inputs(workspace)
-    registry = workspace / "workflow" / "briefing" / "vocabulary.py"
+    registry = workspace / "workflow" / "briefing" / "core" / "vocabulary.py"
     text = registry.read_text(encoding="utf-8")
     registry.write_text(text.replace("DOMAIN_LIST = (\n", "DOMAIN_LIST = (\n" + NEW_DOMAIN, 1), encoding="utf-8")
     outcomes = workspace / "data" / "outcomes.csv"

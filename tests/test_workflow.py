@@ -219,9 +219,9 @@ AFTER_COMBINE = {
 @pytest.mark.parametrize(
     "module, plan",
     [
-        ("audit.py", {"modality_pdf": len(MODALITIES), "audit": 1, "publish": 1, "all": 1}),
+        ("verify/audit.py", {"modality_pdf": len(MODALITIES), "audit": 1, "publish": 1, "all": 1}),
         (
-            "render.py",
+            "present/render.py",
             {
                 "briefing_html": 1,
                 "briefing_pdf": 1,
@@ -233,10 +233,10 @@ AFTER_COMBINE = {
             },
         ),
         (
-            "summary.py",
+            "assemble/summary.py",
             dict.fromkeys(("modality_notebook", "modality_pdf", "modality_analyses"), len(MODALITIES)) | AFTER_COMBINE,
         ),
-        ("site.py", {}),  # not a step: nothing re-runs
+        ("build/site.py", {}),  # not a step: nothing re-runs
     ],
 )
 def test_a_module_edit_reruns_only_the_steps_that_import_it(workspace, module, plan):
@@ -246,7 +246,7 @@ def test_a_module_edit_reruns_only_the_steps_that_import_it(workspace, module, p
 
 
 def test_an_edit_of_effects_reruns_validation_and_every_notebook(workspace):
-    path = workspace / "workflow" / "briefing" / "effects.py"
+    path = workspace / "workflow" / "briefing" / "stats" / "effects.py"
     path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     plan = planned(workspace)
     assert plan["validate"] == 1 and plan["modality_notebook"] == len(MODALITIES)

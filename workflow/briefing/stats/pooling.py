@@ -148,11 +148,7 @@ def _pooled(
     pooling of logits is biased with few events or small studies), the inverse-variance logit REML
     result beside it; a GLMM that is not usable falls back to that REML result, and says so.
     Means: inverse-variance REML, DerSimonian–Laird beside it."""
-    from briefing.stats import (  # scipy and statsmodels: imported only when something is pooled
-        meta,
-        robustness,
-        subgroups,
-    )
+    from briefing.stats import meta, robustness, subgroups  # scipy, statsmodels: only when pooling
 
     data = _data(kind, rows, estimates)
     options = meta_options(settings)
