@@ -24,12 +24,13 @@ def long_functions(path: Path) -> list[str]:
         body = node.body[0].lineno - 1  # the first statement, after the signature
         head = lines[node.lineno - 1 : body + 1]
         if length > LIMIT and not any(REASON.search(line) for line in head):
-            found.append(f"{path.parent.name}/{path.name}:{node.lineno} {node.name} ({length} lines)")
+            found.append(f"{path.name}:{node.lineno} {node.name} ({length} lines)")
     return found
 
 
 def test_every_function_of_the_package_fits_on_a_screen():
-    found = [f for path in sorted((ROOT / "workflow" / "briefing").rglob("*.py")) for f in long_functions(path)]
+    package = ROOT / "workflow" / "briefing"
+    found = [f"{p.parent.name}/{f}" for p in sorted(package.rglob("*.py")) for f in long_functions(p)]
     assert found == [], f"functions over {LIMIT} lines without a '# long:' reason:\n" + "\n".join(found)
 
 
