@@ -198,10 +198,14 @@ def plain(docx: bytes) -> str:
 def what_changed(tmp_path: Path, old: bytes, new: bytes) -> bytes:
     (tmp_path / "old.docx").write_bytes(old)
     (tmp_path / "new.docx").write_bytes(new)
+    images = tmp_path / "images"
+    images.mkdir(exist_ok=True)
     ast = word_changes.what_changed(
-        word.read_docx(tmp_path / "old.docx"), word.read_docx(tmp_path / "new.docx"), word_changes.revision_date(EPOCH)
+        word.read_docx(tmp_path / "old.docx", images),
+        word.read_docx(tmp_path / "new.docx", images),
+        word_changes.revision_date(EPOCH),
     )
-    return word.write_docx(ast, REFERENCE, EPOCH)
+    return word.write_docx(ast, REFERENCE, EPOCH, images)
 
 
 def test_what_changed_accepted_is_the_new_edition_and_rejected_the_previous(tmp_path: Path, sof_docx: bytes):
@@ -277,10 +281,18 @@ def test_each_built_sof_table_has_its_footnote_marks_a_header_row_and_a_caption_
 
 
 def test_the_built_docx_is_what_the_same_inputs_make_again_and_passed_the_audit(built: Path):
-    html = built / "results" / "briefing.print.html"
+    html, screen = built / "results" / "briefing.print.html", built / "results" / "briefing.html"
     epoch = json.loads((built / "results" / "briefing.json").read_text())["provenance"]["build_epoch"]
-    assert word.edition(html, built / "templates" / "reference.docx", epoch) == built_docx(built).read_bytes()
+    assert word.edition(html, built / "templates" / "reference.docx", epoch, screen) == built_docx(built).read_bytes()
     assert "docx" in json.loads((built / "results" / "audit.json").read_text())["checked"]
+
+
+def test_the_built_docx_has_each_figure_of_the_html_edition_with_alt_text_and_a_caption_field(built: Path):
+    screen = BeautifulSoup((built / "results" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
+    shown = [" ".join(f.select_one("div.figure-image")["aria-label"].split()) for f in screen.select("figure")]
+    found = drawings(part(built_docx(built).read_bytes()))
+    assert [alt for alt, _, _ in found] == shown and shown
+    assert all(field.split()[:2] == ["SEQ", "Figure"] for _, field, _ in found)
 
 
 def test_the_previous_word_edition_is_read_from_beside_its_briefing_json(tmp_path: Path, sof_docx: bytes):
@@ -302,3 +314,120 @@ def test_columns_are_as_wide_as_their_words_need(sof_docx: bytes):
     outcome, participants, effect, certainty, comments = widths
     assert len(set(widths)) > 1
     assert certainty < participants and certainty < comments
+
+
+# Shaped as templates/briefing_modality.html.j2 prints an evidence profile's header and a row
+# (Sun 2026's 58 patients, tests/fixtures/real_studies).
+PROFILE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Briefing</title></head><body>
+<h1>Briefing</h1><table id="table-hfrt-profile" class="profile">
+<caption>GRADE evidence profile: Hypofractionated RT</caption>
+<thead><tr><th scope="col">Outcome</th><th scope="col">Studies (design)</th><th scope="col">Risk of bias</th>
+<th scope="col">Inconsistency</th><th scope="col">Indirectness</th><th scope="col">Imprecision</th>
+<th scope="col">Publication bias</th><th scope="col">Other</th><th scope="col">№ of patients</th>
+<th scope="col">Effect (95 % CI)</th><th scope="col">Certainty</th><th scope="col">Importance</th></tr></thead>
+<tbody><tr><th scope="row">Improved pain relief<br><span class="small">Pain response</span></th>
+<td>one retrospective cohort study; starts low</td><td>serious (−1) <span class="small">(curator)</span></td>
+<td>not serious <span class="small">(curator)</span></td><td>serious (−1) <span class="small">(curator)</span></td>
+<td>serious (−1) <span class="small">(curator)</span></td><td>undetected <span class="small">(curator)</span></td>
+<td>none</td><td>58</td><td>84.5 % (49/58 patients, count derived; 95 % CI 73.1 to 91.6 %)</td>
+<td>very low</td><td>Critical</td></tr></tbody></table></body></html>
+"""
+
+
+def test_an_evidence_profiles_header_words_fit_their_columns(tmp_path: Path):
+    """Pandoc gave the twelve columns equal shares, and the first share by words broke
+    "Inconsiste|ncy" in LibreOffice (/work/notes/docx-profile.png): each column is now at least its
+    longest word wide, at the header's 8 pt, in the landscape page's text width."""
+    (tmp_path / "profile.html").write_text(PROFILE, encoding="utf-8")
+    [(_, table)] = tables(part(word.edition(tmp_path / "profile.html", REFERENCE, EPOCH)))
+    grid = [int(c.get(f"{{{W}}}w")) for c in table.findall("w:tblGrid/w:gridCol", NS)]
+    points = [g / sum(grid) * word.TEXT_WIDTH for g in grid]  # the table spans the text width
+    header = ["Outcome", "(design)", "bias", "Inconsistency", "Indirectness", "Imprecision", "Publication"]
+    header += ["Other", "patients", "(95", "Certainty", "Importance"]
+    for width, longest in zip(points, header, strict=True):
+        assert width >= len(longest) * word.CHARACTER + 2 * word.CELL_MARGIN / 20, longest
+    styles = part(REFERENCE.read_bytes(), "word/styles.xml")
+    first = styles.find("w:style[@w:styleId='Table']/w:tblStylePr[@w:type='firstRow']", NS)
+    assert first.find("w:rPr/w:sz", NS).get(f"{{{W}}}val") == "16"
+
+
+# A heading after the figures, in both editions (pandoc keeps a heading's id, not a paragraph's).
+POOLED = 'Read with care.</p><h3 id="pooled-srs">Pooled results</h3><p>None.'
+
+
+def screen_page(tmp_path: Path) -> Path:
+    """The HTML edition of page(): the SoF page with Ryu 2008's response chart (46 %, 18.9 %, 16.2 %
+    of 49 patients: tests/fixtures/real_studies) as templates/briefing_macros.html.j2 prints a figure,
+    the SVG as figures.py draws it and render.py inlines it."""
+    from briefing import figures, render
+
+    categories = [("Complete pain relief", 46), ("Partial pain relief", 18.9), ("Stable symptoms", 16.2)]
+    group = {
+        "study_id": "ryu2008",
+        "timepoint": "time point not stated",
+        "categories": [
+            {"outcome_id": f"ryu-{i}", "label": label, "source_term": label, "value": v, "value_text": f"{v:g}"}
+            for i, (label, v) in enumerate(categories)
+        ],
+    }
+    drawn = figures.response_figure("fig-srs-response", [group], {"ryu2008": {"short_name": "Ryu 2008"}}, {})
+    alt = "Bar chart of pain response categories. Ryu 2008, Complete pain relief: 46 %."
+    shown = (
+        f'<figure id="fig-srs-response" aria-labelledby="fig-srs-response-caption">'
+        '<figcaption id="fig-srs-response-caption">'
+        f"<strong>Pain response categories as reported.</strong> {alt}</figcaption>"
+        f'<div class="figure-image" role="img" aria-label="{alt}" tabindex="0">{render.trusted_svg(drawn["svg"])}</div>'
+        '<details class="figure-data"><summary>Numbers behind the figure</summary>'
+        '<table id="fig-srs-response-data"><caption>data</caption><tbody><tr><td>46 %</td></tr></tbody></table>'
+        "</details></figure>"
+    )
+    path = tmp_path / "briefing.html"
+    printed = page(tmp_path, "screen.html", closing=POOLED).read_text(encoding="utf-8")
+    path.write_text(printed.replace('<h3 id="pooled-srs">', shown + '<h3 id="pooled-srs">'), encoding="utf-8")
+    return path
+
+
+def drawings(document: etree._Element) -> list[tuple[str, str]]:
+    """Each picture's alt text (wp:docPr/@descr) and the caption paragraph under it."""
+    wp = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+    found = []
+    for doc_pr in document.iter(f"{{{wp}}}docPr"):
+        para = next(doc_pr.iterancestors(f"{{{W}}}p"))
+        caption = para.getnext()
+        field = caption.find("w:fldSimple", NS)
+        found.append(
+            (doc_pr.get("descr"), field.get(f"{{{W}}}instr") if field is not None else "", "".join(caption.itertext()))
+        )
+    return found
+
+
+def test_the_html_editions_figures_are_images_with_alt_text_and_caption_fields(tmp_path: Path):
+    """The print edition has no figures (each modality's PDF prints them): the Word edition had
+    none. Each figure of the HTML edition is now an image (the SVG, with a PNG for Word before 2016)
+    where the HTML edition shows it, its text alternative Word's alt text, under it a numbered caption."""
+    screen = screen_page(tmp_path)
+    docx = word.edition(page(tmp_path, closing=POOLED), REFERENCE, EPOCH, screen)
+    document = part(docx)
+    [(alt, field, caption)] = drawings(document)
+    assert alt == "Bar chart of pain response categories. Ryu 2008, Complete pain relief: 46 %."
+    assert field.split()[:2] == ["SEQ", "Figure"]
+    assert caption == "Figure 1. Pain response categories as reported. " + alt
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        media = sorted(n.rsplit(".", 1)[1] for n in z.namelist() if n.startswith("word/media/"))
+    assert media == ["png", "svg"]
+    body = [p for p in document.iter(f"{{{W}}}p") if "".join(p.itertext()).strip()]
+    texts = ["".join(p.itertext()) for p in body]
+    assert texts.index(caption) == texts.index("Pooled results") - 1  # where the HTML edition shows it
+    assert word.edition(page(tmp_path, closing=POOLED), REFERENCE, EPOCH, screen) == docx
+
+
+def test_what_changed_shows_a_new_figure_as_an_insertion(tmp_path: Path):
+    """Read back without its pictures' files, a figure was lost from what-changed.docx."""
+    old = word.edition(page(tmp_path, closing=POOLED), REFERENCE, EPOCH)
+    new = word.edition(page(tmp_path, closing=POOLED), REFERENCE, EPOCH, screen_page(tmp_path))
+    changed = what_changed(tmp_path, old, new)
+    [(alt, _, caption)] = drawings(part(changed))
+    assert alt.startswith("Bar chart of pain response categories. Ryu 2008")
+    assert next(iter(part(changed).iter(f"{{{W}}}drawing"))).getparent().getparent().tag == f"{{{W}}}ins"
+    assert revised(changed, accept=True) == plain(new)
+    assert revised(changed, accept=False) == plain(old)

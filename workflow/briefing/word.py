@@ -11,13 +11,18 @@ what-changed.docx is word_changes.py's."""
 from __future__ import annotations
 
 import copy
+import hashlib
+import html
 import io
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,16 +54,32 @@ def read_html(html_path: str | Path) -> dict[str, Any]:
     return json.loads(pandoc(["--from", "html", "--to", "json", str(html_path)]))
 
 
-def read_docx(docx_path: str | Path) -> dict[str, Any]:
-    return json.loads(pandoc(["--from", "docx", "--to", "json", str(docx_path)]))
+def read_docx(docx_path: str | Path, images: Path | None = None) -> dict[str, Any]:
+    """The document's AST; with `images`, its pictures' files in that folder, each named by its
+    content (the same picture in two editions is the same image to what-changed's comparison) and
+    written back from there by write_docx(images=...)."""
+    if images is None:
+        return json.loads(pandoc(["--from", "docx", "--to", "json", str(docx_path)]))
+    with tempfile.TemporaryDirectory() as extracted:
+        ast = json.loads(pandoc(["--from", "docx", "--to", "json", "--extract-media", extracted, str(docx_path)]))
+        for node in _walk(ast["blocks"]):
+            if isinstance(node, dict) and node.get("t") == "Image":
+                source = Path(node["c"][2][0])
+                data = source.read_bytes()
+                name = hashlib.sha256(data).hexdigest()[:16] + source.suffix
+                (images / name).write_bytes(data)
+                node["c"][2][0] = name
+    return ast
 
 
-def write_docx(ast: dict[str, Any], reference: str | Path, epoch: int) -> bytes:
+def write_docx(ast: dict[str, Any], reference: str | Path, epoch: int, images: str | Path | None = None) -> bytes:
     """The document, its title in its properties only: pandoc would also print the metadata title
-    above the briefing's own first heading, which says the same."""
+    above the briefing's own first heading, which says the same. `images`: the folder its images'
+    files are in (an image's path is its name there, so the package does not hold the folder's)."""
     meta = dict(ast.get("meta") or {})
     title = plain_text(meta.pop("title", None))
     args = ["--from", "json", "--to", "docx", "--reference-doc", str(reference), "--output", "-"]
+    args += ["--resource-path", str(images), "--dpi", str(FALLBACK_DPI)] if images is not None else []
     return finish(pandoc(args, json.dumps(ast | {"meta": meta}).encode("utf-8"), epoch), epoch, title)
 
 
@@ -170,9 +191,8 @@ def _noteref(bookmark: str, number: int) -> str:
 
 
 def column_widths(ast: dict[str, Any]) -> dict[str, Any]:
-    """Each table's columns as wide as their words need: pandoc gives the columns of an HTML table
-    equal widths, which breaks "Inconsistency" across lines in an evidence profile's twelve. A
-    column's share grows with its longest word and its mean text, read from its cells."""
+    """Each table's columns as wide as their words need (_weights): pandoc gives the columns of an
+    HTML table equal widths, which broke "Inconsistency" across lines in an evidence profile's twelve."""
 
     def replace(node: Any) -> Any:
         if isinstance(node, list):
@@ -194,7 +214,19 @@ def column_widths(ast: dict[str, Any]) -> dict[str, Any]:
     return ast | {"blocks": replace(ast["blocks"])}
 
 
+# A table's columns in points: the page's text width (templates/reference.docx: A4 landscape, 1.5 cm
+# side margins), a cell's side margins (CELL_MARGIN twips each side) and a character of 9 pt text in
+# the reference document's Cambria (LibreOffice's Caladea). Layout estimates no reader sees.
+CELL_MARGIN = 57
+PAGE_WIDTH, SIDE_MARGIN = 16838, 850
+TEXT_WIDTH = (PAGE_WIDTH - 2 * SIDE_MARGIN) / 20
+CHARACTER = 5.2  # 9 pt text; a header's 8 pt bold is about as wide
+
+
 def _weights(columns: int, rows: list[Any]) -> list[float]:
+    """Each column at least as wide as its longest word (a word breaks only at its hyphens), the
+    width left over shared by the columns' mean text: with equal shares the evidence profile's
+    twelve broke "Inconsistency" and "Importance" inside the word."""
     longest = [4] * columns
     lengths: list[list[int]] = [[] for _ in range(columns)]
     for row in rows:
@@ -203,11 +235,13 @@ def _weights(columns: int, rows: list[Any]) -> list[float]:
             span = cell[3]
             if span == 1 and at < columns:
                 words = plain_text(_without_notes(cell[4])).split()
-                longest[at] = max([longest[at]] + [len(w) for w in words])
+                longest[at] = max([longest[at]] + [len(part) for w in words for part in re.split(r"(?<=[-–])", w)])
                 lengths[at].append(sum(len(w) + 1 for w in words))
             at += span
-    # Two characters for the cell's margins and a bold header's wider letters.
-    return [longest[i] + 2 + (sum(lengths[i]) / len(lengths[i]) / 6 if lengths[i] else 0) for i in range(columns)]
+    least = [n * CHARACTER + 2 * CELL_MARGIN / 20 for n in longest]
+    text = [sum(n) / len(n) if n else 0.0 for n in lengths]
+    spare = max(0.0, TEXT_WIDTH - sum(least))
+    return [w + (spare * t / sum(text) if sum(text) else 0.0) for w, t in zip(least, text, strict=True)]
 
 
 def _without_notes(node: Any) -> Any:
@@ -219,9 +253,124 @@ def _without_notes(node: Any) -> Any:
     return node
 
 
-def edition(print_html: str | Path, reference: str | Path, epoch: int) -> bytes:
-    """briefing.docx from the print edition of the HTML."""
-    return write_docx(column_widths(footnotes(read_html(print_html))), reference, epoch)
+def edition(print_html: str | Path, reference: str | Path, epoch: int, screen_html: str | Path | None = None) -> bytes:
+    """briefing.docx from the print edition of the HTML, with the figures of the HTML edition
+    (`screen_html`; the print edition leaves them to each modality's PDF) where that shows them."""
+    ast = column_widths(footnotes(read_html(print_html)))
+    if screen_html is None:
+        return write_docx(ast, reference, epoch)
+    with tempfile.TemporaryDirectory() as folder:
+        found = screen_figures(Path(screen_html).read_text(encoding="utf-8"), block_ids(ast["blocks"]))
+        return write_docx(with_figures(ast, found, Path(folder)), reference, epoch, folder)
+
+
+# --- the figures: the HTML edition's SVG, each with its text alternative and caption -------------
+
+# As templates/briefing_macros.html.j2's figure() prints one: the caption (title and text
+# alternative), then the SVG in a role="img" box labelled with the text alternative.
+FIGURE = re.compile(
+    r'<figure id="(?P<id>[^"]+)"[^>]*>\s*<figcaption[^>]*>(?P<caption>.*?)</figcaption>\s*'
+    r'<div class="figure-image" role="img" aria-label="(?P<alt>[^"]*)"[^>]*>\s*(?P<svg><svg\b.*?</svg>)',
+    re.S,
+)
+HTML_ID = re.compile(r'\bid="([^"]+)"')
+SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+)pt"')
+# The largest a figure is printed, in inches: the landscape page's text width, and its height less
+# a caption of a few lines (a forest plot of many studies is tall). Layout values no reader sees.
+MAX_WIDTH, MAX_HEIGHT = 10.0, 5.2
+# rsvg-convert's resolution for each figure's PNG, which Word before 2016 shows instead of the SVG.
+FALLBACK_DPI = 150
+RSVG = "rsvg-convert"
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    caption: str  # its title and text alternative, as the HTML edition's caption prints them
+    alt: str
+    svg: str
+    before: str | None  # the first block after it, in the HTML edition, that the print edition has
+
+
+def screen_figures(screen_html: str, ids: set[str]) -> list[Figure]:
+    """The HTML edition's figures, each with the id of the first element after it that is a block
+    of the print edition (`ids`), before which the Word edition places it."""
+    found = []
+    for match in FIGURE.finditer(screen_html):
+        end = screen_html.index("</figure>", match.end())
+        after = (m.group(1) for m in HTML_ID.finditer(screen_html, end))
+        caption = " ".join(html.unescape(re.sub(r"<[^>]+>", "", match["caption"])).split())
+        alt = " ".join(html.unescape(match["alt"]).split())
+        found.append(Figure(match["id"], caption, alt, match["svg"], next((i for i in after if i in ids), None)))
+    return found
+
+
+def _attr(block: Any) -> list[Any] | None:
+    """A block's [id, classes, attributes], for the blocks that have them."""
+    kind = block.get("t") if isinstance(block, dict) else None
+    if kind in ("Div", "Table", "CodeBlock"):
+        return block["c"][0]
+    return block["c"][1] if kind == "Header" else None
+
+
+def block_ids(blocks: list[Any]) -> set[str]:
+    return {a[0] for node in _walk(blocks) if (a := _attr(node)) is not None and a[0]}
+
+
+def _words(text: str) -> list[Any]:
+    out: list[Any] = []
+    for word in text.split():
+        out += [{"t": "Space"}, {"t": "Str", "c": word}] if out else [{"t": "Str", "c": word}]
+    return out
+
+
+def _styled(style: str, inlines: list[Any]) -> dict[str, Any]:
+    return {"t": "Div", "c": [["", [], [["custom-style", style]]], [{"t": "Para", "c": inlines}]]}
+
+
+def figure_blocks(figure: Figure, folder: Path) -> list[Any]:
+    """The image (the SVG, which pandoc gives a PNG fallback; its text alternative is the drawing's
+    description, Word's alt text) above its caption, which caption_fields() numbers."""
+    name = re.sub(r"[^\w-]", "_", figure.id) + ".svg"
+    (folder / name).write_text(figure.svg, encoding="utf-8")
+    image = {"t": "Image", "c": [["", [], [["width", _width(figure.svg)]]], _words(figure.alt), [name, ""]]}
+    return [_styled("Captioned Figure", [image]), _styled("Image Caption", _words(figure.caption))]
+
+
+def _width(svg: str) -> str:
+    """The figure's printed width: as drawn (matplotlib sizes it in points), smaller if the page needs."""
+    size = SVG_SIZE.search(svg)
+    if size is None:
+        return f"{MAX_WIDTH}in"
+    width, height = float(size[1]) / 72, float(size[2]) / 72
+    return f"{width * min(1.0, MAX_WIDTH / width, MAX_HEIGHT / height):.2f}in"
+
+
+def with_figures(ast: dict[str, Any], figures: list[Figure], folder: Path) -> dict[str, Any]:
+    """`figures` placed before their blocks (at the end, a figure with none after it)."""
+    if figures and shutil.which(RSVG) is None:
+        raise RuntimeError(
+            f"{RSVG} (Debian's librsvg2-bin) is needed: pandoc renders each figure's PNG fallback with it"
+        )
+    placed: dict[str, list[Any]] = {}
+    for figure in figures:
+        placed.setdefault(figure.before or "", []).extend(figure_blocks(figure, folder))
+
+    def insert(node: Any) -> Any:
+        if isinstance(node, list):
+            out = []
+            for item in node:
+                attr = _attr(item)
+                if attr is not None and attr[0] in placed:
+                    out += placed.pop(attr[0])
+                out.append(insert(item))
+            return out
+        if isinstance(node, dict):
+            return {k: insert(v) for k, v in node.items()}
+        return node
+
+    blocks = insert(ast["blocks"])
+    return ast | {"blocks": blocks + [b for rest in placed.values() for b in rest]}
 
 
 # --- the package: captions, revision ids, fixed bytes ------------------------------------------
@@ -239,33 +388,39 @@ def _run(text: str) -> etree._Element:
     return run
 
 
+# The caption styles pandoc writes and the label and SEQ field of each, as Word's Insert Caption names them.
+CAPTIONS = {"TableCaption": "Table", "ImageCaption": "Figure"}
+
+
 def caption_fields(document: etree._Element) -> int:
-    """Each table caption numbered by a SEQ field, as Word's Insert Caption makes it ("Table 3. …"):
-    Word's list of tables and cross-references find them. Returns how many."""
-    count = 0
+    """Each table and figure caption numbered by a SEQ field, as Word's Insert Caption makes it
+    ("Table 3. …", "Figure 2. …"): Word's lists of tables and figures and its cross-references find
+    them. Returns how many."""
+    count: dict[str, int] = {}
     for para in document.iter(_w("p")):
         style = para.find("w:pPr/w:pStyle", NS)
-        if style is None or style.get(_w("val")) != "TableCaption":
+        label = CAPTIONS.get(style.get(_w("val"), "")) if style is not None else None
+        if label is None:
             continue
         at = list(para).index(para.find("w:pPr", NS)) + 1
         revision = _revision(para)
         if revision is not None:
-            # A table only one edition has: its label goes with the revision, unnumbered (a field
+            # A caption only one edition has: its label goes with the revision, unnumbered (a field
             # cannot be inside one), and Word's counter skips it.
-            label = copy.deepcopy(revision)
-            label.extend([_run("Table "), _run(". ")])
-            if label.tag == _w("del"):
-                for t in label.iter(_w("t")):
+            unnumbered = copy.deepcopy(revision)
+            unnumbered.extend([_run(label + " "), _run(". ")])
+            if unnumbered.tag == _w("del"):
+                for t in unnumbered.iter(_w("t")):
                     t.tag = _w("delText")
-            para.insert(at, label)
+            para.insert(at, unnumbered)
             continue
-        count += 1
+        count[label] = count.get(label, 0) + 1
         field = etree.Element(_w("fldSimple"))
-        field.set(_w("instr"), r" SEQ Table \* ARABIC ")
-        field.append(_run(str(count)))
-        for offset, element in enumerate([_run("Table "), field, _run(". ")]):
+        field.set(_w("instr"), f" SEQ {label} \\* ARABIC ")
+        field.append(_run(str(count[label])))
+        for offset, element in enumerate([_run(label + " "), field, _run(". ")]):
             para.insert(at + offset, element)
-    return count
+    return sum(count.values())
 
 
 def _revision(para: etree._Element) -> etree._Element | None:
@@ -386,11 +541,14 @@ def text(docx: str | Path | bytes, fields: bool = True) -> str:
 # --- the reference document: the styles a committee can restyle -------------------------------
 
 # Changes to pandoc's default reference.docx: A4 landscape (a GRADE evidence profile has twelve
-# columns), 10 pt text, 9 pt tables, 8 pt footnotes set close, ruled tables with a shaded header
-# row, bold captions.
+# columns; 1.5 cm side margins), 10 pt text, 9 pt tables (their header rows 8 pt: "Inconsistency"
+# and "Importance" fit the evidence profile's columns whole) in the table style, not the paragraph
+# style (pandoc's Compact, also a tight list's), narrow cell margins, 8 pt footnotes set close, ruled
+# tables with a shaded header row, bold captions.
 PAGE = (
-    f'<w:sectPr xmlns:w="{W}"><w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>'
-    '<w:pgMar w:top="1134" w:right="1134" w:bottom="1134" w:left="1134" w:header="567" w:footer="567" w:gutter="0"/>'
+    f'<w:sectPr xmlns:w="{W}"><w:pgSz w:w="{PAGE_WIDTH}" w:h="11906" w:orient="landscape"/>'
+    f'<w:pgMar w:top="1134" w:right="{SIDE_MARGIN}" w:bottom="1134" w:left="{SIDE_MARGIN}"'
+    ' w:header="567" w:footer="567" w:gutter="0"/>'
     "</w:sectPr>"
 )
 RULES = (
@@ -434,8 +592,6 @@ def _size(rpr: etree._Element, half_points: int) -> None:
 def restyle(styles: etree._Element) -> None:
     default = styles.find("w:docDefaults/w:rPrDefault/w:rPr", NS)
     _size(default, 20)
-    compact = _style(styles, "Compact")
-    _size(_child(compact, "rPr"), 18)
     note = _style(styles, "FootnoteText")
     spacing = _child(_child(note, "pPr", ("rPr",)), "spacing")
     spacing.set(_w("before"), "0")
@@ -447,9 +603,14 @@ def restyle(styles: etree._Element) -> None:
     _child(caption, "b")
     table = _style(styles, "Table")
     table.find("w:tblPr", NS).append(etree.fromstring(RULES))
+    for side in ("left", "right"):  # narrow cell margins: twelve columns share the page
+        table.find(f"w:tblPr/w:tblCellMar/w:{side}", NS).set(_w("w"), str(CELL_MARGIN))
+    _size(_child(table, "rPr", ("tblPr",)), 18)
     first = table.find("w:tblStylePr[@w:type='firstRow']", NS)
     first.find("w:tcPr", NS).append(etree.fromstring(HEADER_SHADE))
-    _child(_child(first, "rPr", ("tblPr",)), "b")
+    header = _child(first, "rPr", ("tblPr",))
+    _child(header, "b")
+    _size(header, 16)
 
 
 def reference(default: bytes, epoch: int = ZIP_EPOCH_MIN) -> bytes:

@@ -37,9 +37,10 @@ def revision_date(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def previous_docx(location: str) -> tuple[dict[str, Any] | None, str | None]:
+def previous_docx(location: str, images: Path | None = None) -> tuple[dict[str, Any] | None, str | None]:
     """The previous edition's Word text (its briefing.docx, published beside its briefing.json),
-    read by pandoc; None and a note when that edition had no Word edition."""
+    read by pandoc (its pictures into `images`: read_docx); None and a note when that edition had
+    no Word edition."""
     source = re.sub(r"[^/]*$", "briefing.docx", location, count=1)
     try:
         if source.startswith(("http://", "https://", "file://")):
@@ -52,7 +53,7 @@ def previous_docx(location: str) -> tuple[dict[str, Any] | None, str | None]:
     with tempfile.NamedTemporaryFile(suffix=".docx") as fh:
         fh.write(data)
         fh.flush()
-        return read_docx(fh.name), None
+        return read_docx(fh.name, images), None
 
 
 def _flat(blocks: list[Any]) -> list[Any]:
