@@ -93,28 +93,38 @@ def sof_docx(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 def marks(element: etree._Element) -> list[str]:
     """The footnote marks in `element`, in order: a footnote's id, or the bookmark a cross-reference
-    (NOTEREF) to a footnote printed before names."""
+    (NOTEREF, a simple field or a complex one's instruction, as in a tracked revision) names."""
     found = []
-    for e in element.iter(f"{{{W}}}footnoteReference", f"{{{W}}}fldSimple"):
+    kinds = ("footnoteReference", "fldSimple", "instrText", "delInstrText")
+    for e in element.iter(*(f"{{{W}}}{kind}" for kind in kinds)):
+        instruction = (e.get(f"{{{W}}}instr") if e.tag == f"{{{W}}}fldSimple" else e.text) or ""
         if e.tag == f"{{{W}}}footnoteReference":
             found.append(e.get(f"{{{W}}}id"))
-        elif e.get(f"{{{W}}}instr").split()[0] == "NOTEREF":
-            found.append(e.get(f"{{{W}}}instr").split()[1])
+        elif instruction.split()[:1] == ["NOTEREF"]:
+            found.append(instruction.split()[1])
     return found
+
+
+def noted(docx: bytes, document: etree._Element | None = None) -> list[str]:
+    """The text of the footnote each mark of the document stands for, a cross-reference's through
+    its bookmark, which holds the footnote's reference."""
+    document = document if document is not None else part(docx)
+    notes = {n.get(f"{{{W}}}id"): "".join(n.itertext()) for n in part(docx, "word/footnotes.xml")}
+    ends = {e.get(f"{{{W}}}id"): e for e in document.iter(f"{{{W}}}bookmarkEnd")}
+    bookmarks = {}
+    for start in document.iter(f"{{{W}}}bookmarkStart"):
+        if start.get(f"{{{W}}}name").startswith("note_"):
+            reference = next(e for e in start.itersiblings() if e.find("w:footnoteReference", NS) is not None)
+            assert start.getparent().index(reference) < start.getparent().index(ends[start.get(f"{{{W}}}id")])
+            bookmarks[start.get(f"{{{W}}}name")] = reference.find("w:footnoteReference", NS).get(f"{{{W}}}id")
+    return [notes[bookmarks.get(m, m)].strip() for m in marks(document)]
 
 
 def test_each_footnote_mark_is_a_word_footnote_or_a_cross_reference_to_it(sof_docx: bytes):
     """Pandoc merges a cell's marks into one superscript: all three marks were missed, 30 of the
     seed briefing's 75, before the merged ones were read. A mark printed again refers to its note."""
     document = part(sof_docx)
-    notes = {n.get(f"{{{W}}}id"): "".join(n.itertext()) for n in part(sof_docx, "word/footnotes.xml")}
-    bookmarks = {
-        b.get(f"{{{W}}}name"): b.getnext().find("w:footnoteReference", NS).get(f"{{{W}}}id")
-        for b in document.iter(f"{{{W}}}bookmarkStart")
-        if b.get(f"{{{W}}}name").startswith("note_")
-    }
-    found = [notes[bookmarks.get(m, m)].strip() for m in marks(document)]
-    assert found == [
+    assert noted(sof_docx) == [
         "Risk of bias: serious (−1).",
         "Imprecision: very serious (−2); 49 patients.",
         "Risk of bias: serious (−1).",
@@ -431,3 +441,26 @@ def test_what_changed_shows_a_new_figure_as_an_insertion(tmp_path: Path):
     assert next(iter(part(changed).iter(f"{{{W}}}drawing"))).getparent().getparent().tag == f"{{{W}}}ins"
     assert revised(changed, accept=True) == plain(new)
     assert revised(changed, accept=False) == plain(old)
+
+
+def test_what_changed_keeps_the_marks_printed_again(tmp_path: Path, sof_docx: bytes):
+    """Pandoc's docx reader drops bookmarks and NOTEREF fields: what-changed.docx had lost every
+    mark printed again (the second row's "a"). Kept, it is a field in the text; in a deleted row,
+    a complex field (runs, which a revision holds)."""
+    same = what_changed(tmp_path, sof_docx, sof_docx)
+    assert (
+        noted(same)
+        == noted(sof_docx)
+        == [
+            "Risk of bias: serious (−1).",
+            "Imprecision: very serious (−2); 49 patients.",
+            "Risk of bias: serious (−1).",
+        ]
+    )
+    new = word.edition(page(tmp_path, row=""), REFERENCE, EPOCH)
+    gone = what_changed(tmp_path, sof_docx, new)
+    deleted = [e.text for e in part(gone).iter(f"{{{W}}}delInstrText")]
+    assert deleted == [" NOTEREF note_fn_srs_a \\f \\h "]
+    assert noted(gone) == noted(sof_docx)
+    assert revised(gone, accept=True) == plain(new)
+    assert revised(gone, accept=False) == plain(sof_docx)

@@ -58,10 +58,13 @@ def read_docx(docx_path: str | Path, images: Path | None = None) -> dict[str, An
     """The document's AST; with `images`, its pictures' files in that folder, each named by its
     content (the same picture in two editions is the same image to what-changed's comparison) and
     written back from there by write_docx(images=...)."""
-    if images is None:
-        return json.loads(pandoc(["--from", "docx", "--to", "json", str(docx_path)]))
     with tempfile.TemporaryDirectory() as extracted:
-        ast = json.loads(pandoc(["--from", "docx", "--to", "json", "--extract-media", extracted, str(docx_path)]))
+        marked = Path(extracted) / "marked.docx"
+        marked.write_bytes(cross_reference_tokens(Path(docx_path).read_bytes()))
+        media = ["--extract-media", extracted] if images is not None else []
+        ast = json.loads(pandoc(["--from", "docx", "--to", "json", *media, str(marked)]))
+        if images is None:
+            return ast
         for node in _walk(ast["blocks"]):
             if isinstance(node, dict) and node.get("t") == "Image":
                 source = Path(node["c"][2][0])
@@ -373,6 +376,111 @@ def with_figures(ast: dict[str, Any], figures: list[Figure], folder: Path) -> di
     return ast | {"blocks": blocks + [b for rest in placed.values() for b in rest]}
 
 
+# --- cross-references read back: what pandoc's docx reader drops ----------------------------------
+
+# A footnote's bookmark and a NOTEREF field to it, as text pandoc's reader keeps (it drops both) and
+# finish() turns back into them: what-changed.docx had lost every mark printed again.
+TOKEN = re.compile(r"\u27e6(BOOKMARK|NOTEREF):(\w+)(?::(\d+))?\u27e7")
+
+
+def _token(*parts: str) -> etree._Element:
+    return _run("\u27e6" + ":".join(parts) + "\u27e7")
+
+
+def cross_reference_tokens(docx: bytes) -> bytes:
+    """The package with each footnote's bookmark (note_…) and each NOTEREF field to one as a token."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    document = etree.fromstring(parts["word/document.xml"])
+    ends = {e.get(_w("id")): e for e in document.iter(_w("bookmarkEnd"))}
+    for start in list(document.iter(_w("bookmarkStart"))):
+        if start.get(_w("name"), "").startswith("note_"):
+            start.getparent().replace(start, _token("BOOKMARK", start.get(_w("name"))))
+            end = ends.get(start.get(_w("id")))
+            if end is not None:
+                end.getparent().remove(end)
+    for field in list(document.iter(_w("fldSimple"))):
+        instruction = field.get(_w("instr"), "").split()
+        if instruction[:1] == ["NOTEREF"]:
+            field.getparent().replace(field, _token("NOTEREF", instruction[1], "".join(field.itertext())))
+    parts["word/document.xml"] = _xml(document)
+    return package(parts, ZIP_EPOCH_MIN)
+
+
+def cross_references(document: etree._Element) -> None:
+    """Each token of cross_reference_tokens() made a bookmark around the footnote reference after it,
+    or a NOTEREF field: a simple field in the text, a complex one (runs, which a revision can hold)
+    inside a tracked insertion or deletion."""
+    numbers = [int(b.get(_w("id"))) for b in document.iter(_w("bookmarkStart"))]
+    ids = iter(range(max(numbers, default=0) + 1, 1 << 30))
+    for t in list(document.iter(_w("t"), _w("delText"))):
+        if t.text and TOKEN.search(t.text):
+            _split(t.getparent(), t, ids)
+
+
+def _split(run: etree._Element, t: etree._Element, ids: Iterator[int]) -> None:
+    """`run` as its text between tokens and the elements each token stands for."""
+    holder = run.getparent()
+    deleted = holder.tag == _w("del")
+    out: list[etree._Element] = []
+    pieces = TOKEN.split(t.text or "")
+    for at in range(0, len(pieces), 4):
+        if pieces[at]:
+            piece = copy.deepcopy(run)
+            piece.find(t.tag, NS).text = pieces[at]
+            out.append(piece)
+        if at + 1 < len(pieces):
+            kind, name, number = pieces[at + 1 : at + 4]
+            if kind == "BOOKMARK":
+                out.append(_bookmark(name, next(ids)))
+            else:
+                out += _noteref_field(name, number or "", holder.tag in (_w("ins"), _w("del")), deleted)
+    at = holder.index(run)
+    holder.remove(run)
+    for offset, element in enumerate(out):
+        holder.insert(at + offset, element)
+
+
+def _bookmark(name: str, number: int) -> etree._Element:
+    start = etree.Element(_w("bookmarkStart"))
+    start.set(_w("id"), str(number))
+    start.set(_w("name"), name)
+    return start
+
+
+def _noteref_field(bookmark: str, number: str, revised: bool, deleted: bool) -> list[etree._Element]:
+    if not revised:
+        return [
+            etree.fromstring(
+                _noteref(bookmark, int(number or 0)).replace("<w:fldSimple", f'<w:fldSimple xmlns:w="{W}"', 1)
+            )
+        ]
+    text, instruction = ("delText", "delInstrText") if deleted else ("t", "instrText")
+    xml = (
+        f'<w:r xmlns:w="{W}"><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r xmlns:w="{W}"><w:{instruction} xml:space="preserve"> NOTEREF {bookmark} \\f \\h </w:{instruction}></w:r>'
+        f'<w:r xmlns:w="{W}"><w:fldChar w:fldCharType="separate"/></w:r>'
+        f'<w:r xmlns:w="{W}"><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:{text}>{number}</w:{text}></w:r>'
+        f'<w:r xmlns:w="{W}"><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+    return list(etree.fromstring(f'<x xmlns:w="{W}">{xml}</x>'))
+
+
+def bookmark_ends(document: etree._Element) -> None:
+    """Each footnote bookmark closed after the footnote reference it was made before (NOTEREF finds
+    the footnote its bookmark holds)."""
+    ended = {e.get(_w("id")) for e in document.iter(_w("bookmarkEnd"))}
+    for start in document.iter(_w("bookmarkStart")):
+        if start.get(_w("id")) in ended or not start.get(_w("name"), "").startswith("note_"):
+            continue
+        reference = next(start.itersiblings(_w("r")), None)
+        while reference is not None and reference.find("w:footnoteReference", NS) is None:
+            reference = reference.getnext()
+        end = etree.Element(_w("bookmarkEnd"))
+        end.set(_w("id"), start.get(_w("id")))
+        (reference if reference is not None else start).addnext(end)
+
+
 # --- the package: captions, revision ids, fixed bytes ------------------------------------------
 
 
@@ -461,6 +569,8 @@ def finish(docx: bytes, epoch: int, title: str = "") -> bytes:
     with zipfile.ZipFile(io.BytesIO(docx)) as source:
         parts = {name: source.read(name) for name in source.namelist()}
     document = etree.fromstring(parts["word/document.xml"])
+    cross_references(document)
+    bookmark_ends(document)
     caption_fields(document)
     revision_ids(document)
     whole_rows(document)
@@ -521,8 +631,14 @@ def paragraphs(
 
 def _paragraph_text(para: etree._Element, notes: dict[str, str], fields: bool) -> str:
     out = []
-    for element in para.iter(_w("t"), _w("tab"), _w("br"), _w("footnoteReference")):
-        if not fields and any(a.tag == _w("fldSimple") for a in element.iterancestors()):
+    result = False  # inside a complex field's result (between its separate and end marks)
+    for element in para.iter(_w("t"), _w("tab"), _w("br"), _w("footnoteReference"), _w("fldChar")):
+        if element.tag == _w("fldChar"):
+            result = element.get(_w("fldCharType")) == "separate" or (
+                result and element.get(_w("fldCharType")) != "end"
+            )
+            continue
+        if not fields and (result or any(a.tag == _w("fldSimple") for a in element.iterancestors())):
             continue
         if element.tag == _w("t"):
             out.append(element.text or "")
