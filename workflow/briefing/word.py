@@ -449,20 +449,19 @@ def _bookmark(name: str, number: int) -> etree._Element:
 
 
 def _noteref_field(bookmark: str, number: str, revised: bool, deleted: bool) -> list[etree._Element]:
+    """A NOTEREF field: simple, as the Word edition writes it, or complex inside a tracked revision
+    (which holds runs, not a w:fldSimple), its instruction and result deleted text in a w:del."""
     if not revised:
-        return [
-            etree.fromstring(
-                _noteref(bookmark, int(number or 0)).replace("<w:fldSimple", f'<w:fldSimple xmlns:w="{W}"', 1)
-            )
-        ]
-    text, instruction = ("delText", "delInstrText") if deleted else ("t", "instrText")
-    xml = (
-        f'<w:r xmlns:w="{W}"><w:fldChar w:fldCharType="begin"/></w:r>'
-        f'<w:r xmlns:w="{W}"><w:{instruction} xml:space="preserve"> NOTEREF {bookmark} \\f \\h </w:{instruction}></w:r>'
-        f'<w:r xmlns:w="{W}"><w:fldChar w:fldCharType="separate"/></w:r>'
-        f'<w:r xmlns:w="{W}"><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:{text}>{number}</w:{text}></w:r>'
-        f'<w:r xmlns:w="{W}"><w:fldChar w:fldCharType="end"/></w:r>'
-    )
+        xml = _noteref(bookmark, int(number or 0))
+    else:
+        text, instruction = ("delText", "delInstrText") if deleted else ("t", "instrText")
+        xml = (
+            '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            f'<w:r><w:{instruction} xml:space="preserve"> NOTEREF {bookmark} \\f \\h </w:{instruction}></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:{text}>{number}</w:{text}></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        )
     return list(etree.fromstring(f'<x xmlns:w="{W}">{xml}</x>'))
 
 
