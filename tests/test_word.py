@@ -464,3 +464,21 @@ def test_what_changed_keeps_the_marks_printed_again(tmp_path: Path, sof_docx: by
     assert noted(gone) == noted(sof_docx)
     assert revised(gone, accept=True) == plain(new)
     assert revised(gone, accept=False) == plain(sof_docx)
+
+
+def test_what_changed_changes_a_block_in_place_after_a_new_figure(tmp_path: Path):
+    """A figure inserted before a block that also changed: difflib's replaced run paired the block
+    with the figure, so the block was deleted and inserted whole (the seed's three evidence
+    profiles, each after a new figure, every cell a revision). Paired by kind, only the changed word is."""
+    old = word.edition(page(tmp_path, closing=POOLED), REFERENCE, EPOCH)
+    changed_heading = POOLED.replace("Pooled results", "Pooled results, revised")
+    screen = screen_page(tmp_path)
+    screen.write_text(screen.read_text(encoding="utf-8").replace("Pooled results", "Pooled results, revised"))
+    new = word.edition(page(tmp_path, closing=changed_heading), REFERENCE, EPOCH, screen)
+    changed = what_changed(tmp_path, old, new)
+    document = part(changed)
+    assert ["".join(d.itertext()) for d in document.iter(f"{{{W}}}del")] == ["results"]  # one word
+    inserted = ["".join(i.itertext()) for i in document.iter(f"{{{W}}}ins")]
+    assert "results, revised" in inserted and "Pooled results, revised" not in inserted
+    assert revised(changed, accept=True) == plain(new)
+    assert revised(changed, accept=False) == plain(old)
