@@ -422,6 +422,10 @@ def test_the_html_editions_figures_are_images_with_alt_text_and_caption_fields(t
     assert alt == "Bar chart of pain response categories. Ryu 2008, Complete pain relief: 46 %."
     assert field.split()[:2] == ["SEQ", "Figure"]
     assert caption == "Figure 1. Pain response categories as reported. " + alt
+    # Set as the HTML edition sets it: the label and title bold, the long text alternative not.
+    para = next(p for p in document.iter(f"{{{W}}}p") if "".join(p.itertext()) == caption)
+    bold = ["".join(r.itertext()) for r in para.iter(f"{{{W}}}r") if r.find("w:rPr/w:b", NS) is not None]
+    assert "".join(bold) == "Figure 1. Pain response categories as reported."
     with zipfile.ZipFile(io.BytesIO(docx)) as z:
         media = sorted(n.rsplit(".", 1)[1] for n in z.namelist() if n.startswith("word/media/"))
     assert media == ["png", "svg"]

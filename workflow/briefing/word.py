@@ -223,7 +223,7 @@ def column_widths(ast: dict[str, Any]) -> dict[str, Any]:
 CELL_MARGIN = 57
 PAGE_WIDTH, SIDE_MARGIN = 16838, 850
 TEXT_WIDTH = (PAGE_WIDTH - 2 * SIDE_MARGIN) / 20
-CHARACTER = 5.2  # 9 pt text; a header's 8 pt bold is about as wide
+CHARACTER = 5.2  # 9 pt text; a header's 8 pt bold is about as wide (at 5.0 "Importance" broke)
 
 
 def _weights(columns: int, rows: list[Any]) -> list[float]:
@@ -289,7 +289,7 @@ RSVG = "rsvg-convert"
 @dataclass(frozen=True)
 class Figure:
     id: str
-    caption: str  # its title and text alternative, as the HTML edition's caption prints them
+    title: str  # the caption's strong part, then the text alternative, as the HTML edition prints them
     alt: str
     svg: str
     before: str | None  # the first block after it, in the HTML edition, that the print edition has
@@ -302,9 +302,10 @@ def screen_figures(screen_html: str, ids: set[str]) -> list[Figure]:
     for match in FIGURE.finditer(screen_html):
         end = screen_html.index("</figure>", match.end())
         after = (m.group(1) for m in HTML_ID.finditer(screen_html, end))
-        caption = " ".join(html.unescape(re.sub(r"<[^>]+>", "", match["caption"])).split())
+        strong = re.search(r"<strong>(.*?)</strong>", match["caption"], re.S)
+        title = " ".join(html.unescape(re.sub(r"<[^>]+>", "", strong[1] if strong else "")).split())
         alt = " ".join(html.unescape(match["alt"]).split())
-        found.append(Figure(match["id"], caption, alt, match["svg"], next((i for i in after if i in ids), None)))
+        found.append(Figure(match["id"], title, alt, match["svg"], next((i for i in after if i in ids), None)))
     return found
 
 
@@ -337,7 +338,8 @@ def figure_blocks(figure: Figure, folder: Path) -> list[Any]:
     name = re.sub(r"[^\w-]", "_", figure.id) + ".svg"
     (folder / name).write_text(figure.svg, encoding="utf-8")
     image = {"t": "Image", "c": [["", [], [["width", _width(figure.svg)]]], _words(figure.alt), [name, ""]]}
-    return [_styled("Captioned Figure", [image]), _styled("Image Caption", _words(figure.caption))]
+    caption = [{"t": "Strong", "c": _words(figure.title)}, {"t": "Space"}] if figure.title else []
+    return [_styled("Captioned Figure", [image]), _styled("Image Caption", caption + _words(figure.alt))]
 
 
 def _width(svg: str) -> str:
@@ -487,8 +489,10 @@ def _w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
-def _run(text: str) -> etree._Element:
+def _run(text: str, properties: etree._Element | None = None) -> etree._Element:
     run = etree.Element(_w("r"))
+    if properties is not None:
+        run.append(copy.deepcopy(properties))
     t = etree.SubElement(run, _w("t"))
     t.text = text
     t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
@@ -522,10 +526,12 @@ def caption_fields(document: etree._Element) -> int:
             para.insert(at, unnumbered)
             continue
         count[label] = count.get(label, 0) + 1
+        # The label as the caption's first words are set (a figure's title is bold, its text alternative not).
+        first = para.find("w:r/w:rPr", NS)
         field = etree.Element(_w("fldSimple"))
         field.set(_w("instr"), f" SEQ {label} \\* ARABIC ")
-        field.append(_run(str(count[label])))
-        for offset, element in enumerate([_run(label + " "), field, _run(". ")]):
+        field.append(_run(str(count[label]), first))
+        for offset, element in enumerate([_run(label + " ", first), field, _run(". ", first)]):
             para.insert(at + offset, element)
     return sum(count.values())
 
@@ -659,7 +665,7 @@ def text(docx: str | Path | bytes, fields: bool = True) -> str:
 # columns; 1.5 cm side margins), 10 pt text, 9 pt tables (their header rows 8 pt: "Inconsistency"
 # and "Importance" fit the evidence profile's columns whole) in the table style, not the paragraph
 # style (pandoc's Compact, also a tight list's), narrow cell margins, 8 pt footnotes set close, ruled
-# tables with a shaded header row, bold captions.
+# tables with a shaded header row, bold captions (a figure's: its title).
 PAGE = (
     f'<w:sectPr xmlns:w="{W}"><w:pgSz w:w="{PAGE_WIDTH}" w:h="11906" w:orient="landscape"/>'
     f'<w:pgMar w:top="1134" w:right="{SIDE_MARGIN}" w:bottom="1134" w:left="{SIDE_MARGIN}"'
@@ -716,6 +722,8 @@ def restyle(styles: etree._Element) -> None:
     for element in caption.findall("w:i", NS):
         caption.remove(element)
     _child(caption, "b")
+    # A figure's caption: its title bold (as the HTML edition's), its long text alternative not.
+    _child(_child(_style(styles, "ImageCaption"), "rPr"), "b").set(_w("val"), "0")
     table = _style(styles, "Table")
     table.find("w:tblPr", NS).append(etree.fromstring(RULES))
     for side in ("left", "right"):  # narrow cell margins: twelve columns share the page
