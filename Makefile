@@ -17,7 +17,7 @@ export MPLCONFIGDIR := $(abspath $(VENV))/mplconfig
 # check the statistics against R's metafor (tests/test_metafor_oracle.py), format the reference
 # list's CSL-JSON with pandoc's citeproc (tests/test_references.py), and convert the Word edition
 # to PDF with LibreOffice, as opening it without repair (tests/test_word.py).
-BUILD_DEBS := poppler-utils pandoc
+BUILD_DEBS := poppler-utils pandoc librsvg2-bin
 TEST_DEBS := chromium fonts-dejavu-core default-jre-headless libharfbuzz-subset0 r-cran-metafor r-cran-lme4 libreoffice-writer-nogui
 SNAKEMAKE_ARGS ?=
 

@@ -94,28 +94,38 @@ def sof_docx(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 def marks(element: etree._Element) -> list[str]:
     """The footnote marks in `element`, in order: a footnote's id, or the bookmark a cross-reference
-    (NOTEREF) to a footnote printed before names."""
+    (NOTEREF, a simple field or a complex one's instruction, as in a tracked revision) names."""
     found = []
-    for e in element.iter(f"{{{W}}}footnoteReference", f"{{{W}}}fldSimple"):
+    kinds = ("footnoteReference", "fldSimple", "instrText", "delInstrText")
+    for e in element.iter(*(f"{{{W}}}{kind}" for kind in kinds)):
+        instruction = (e.get(f"{{{W}}}instr") if e.tag == f"{{{W}}}fldSimple" else e.text) or ""
         if e.tag == f"{{{W}}}footnoteReference":
             found.append(e.get(f"{{{W}}}id"))
-        elif e.get(f"{{{W}}}instr").split()[0] == "NOTEREF":
-            found.append(e.get(f"{{{W}}}instr").split()[1])
+        elif instruction.split()[:1] == ["NOTEREF"]:
+            found.append(instruction.split()[1])
     return found
+
+
+def noted(docx: bytes, document: etree._Element | None = None) -> list[str]:
+    """The text of the footnote each mark of the document stands for, a cross-reference's through
+    its bookmark, which holds the footnote's reference."""
+    document = document if document is not None else part(docx)
+    notes = {n.get(f"{{{W}}}id"): "".join(n.itertext()) for n in part(docx, "word/footnotes.xml")}
+    ends = {e.get(f"{{{W}}}id"): e for e in document.iter(f"{{{W}}}bookmarkEnd")}
+    bookmarks = {}
+    for start in document.iter(f"{{{W}}}bookmarkStart"):
+        if start.get(f"{{{W}}}name").startswith("note_"):
+            reference = next(e for e in start.itersiblings() if e.find("w:footnoteReference", NS) is not None)
+            assert start.getparent().index(reference) < start.getparent().index(ends[start.get(f"{{{W}}}id")])
+            bookmarks[start.get(f"{{{W}}}name")] = reference.find("w:footnoteReference", NS).get(f"{{{W}}}id")
+    return [notes[bookmarks.get(m, m)].strip() for m in marks(document)]
 
 
 def test_each_footnote_mark_is_a_word_footnote_or_a_cross_reference_to_it(sof_docx: bytes):
     """Pandoc merges a cell's marks into one superscript: all three marks were missed, 30 of the
     seed briefing's 75, before the merged ones were read. A mark printed again refers to its note."""
     document = part(sof_docx)
-    notes = {n.get(f"{{{W}}}id"): "".join(n.itertext()) for n in part(sof_docx, "word/footnotes.xml")}
-    bookmarks = {
-        b.get(f"{{{W}}}name"): b.getnext().find("w:footnoteReference", NS).get(f"{{{W}}}id")
-        for b in document.iter(f"{{{W}}}bookmarkStart")
-        if b.get(f"{{{W}}}name").startswith("note_")
-    }
-    found = [notes[bookmarks.get(m, m)].strip() for m in marks(document)]
-    assert found == [
+    assert noted(sof_docx) == [
         "Risk of bias: serious (−1).",
         "Imprecision: very serious (−2); 49 patients.",
         "Risk of bias: serious (−1).",
@@ -199,10 +209,14 @@ def plain(docx: bytes) -> str:
 def what_changed(tmp_path: Path, old: bytes, new: bytes) -> bytes:
     (tmp_path / "old.docx").write_bytes(old)
     (tmp_path / "new.docx").write_bytes(new)
+    images = tmp_path / "images"
+    images.mkdir(exist_ok=True)
     ast = word_changes.what_changed(
-        word.read_docx(tmp_path / "old.docx"), word.read_docx(tmp_path / "new.docx"), word_changes.revision_date(EPOCH)
+        word.read_docx(tmp_path / "old.docx", images),
+        word.read_docx(tmp_path / "new.docx", images),
+        word_changes.revision_date(EPOCH),
     )
-    return word.write_docx(ast, REFERENCE, EPOCH)
+    return word.write_docx(ast, REFERENCE, EPOCH, images)
 
 
 def test_what_changed_accepted_is_the_new_edition_and_rejected_the_previous(tmp_path: Path, sof_docx: bytes):
@@ -278,10 +292,18 @@ def test_each_built_sof_table_has_its_footnote_marks_a_header_row_and_a_caption_
 
 
 def test_the_built_docx_is_what_the_same_inputs_make_again_and_passed_the_audit(built: Path):
-    html = built / "results" / "briefing.print.html"
+    html, screen = built / "results" / "briefing.print.html", built / "results" / "briefing.html"
     epoch = json.loads((built / "results" / "briefing.json").read_text())["provenance"]["build_epoch"]
-    assert word.edition(html, built / "templates" / "reference.docx", epoch) == built_docx(built).read_bytes()
+    assert word.edition(html, built / "templates" / "reference.docx", epoch, screen) == built_docx(built).read_bytes()
     assert "docx" in json.loads((built / "results" / "audit.json").read_text())["checked"]
+
+
+def test_the_built_docx_has_each_figure_of_the_html_edition_with_alt_text_and_a_caption_field(built: Path):
+    screen = BeautifulSoup((built / "results" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
+    shown = [" ".join(f.select_one("div.figure-image")["aria-label"].split()) for f in screen.select("figure")]
+    found = drawings(part(built_docx(built).read_bytes()))
+    assert [alt for alt, _, _ in found] == shown and shown
+    assert all(field.split()[:2] == ["SEQ", "Figure"] for _, field, _ in found)
 
 
 def test_the_previous_word_edition_is_read_from_beside_its_briefing_json(tmp_path: Path, sof_docx: bytes):
@@ -303,3 +325,165 @@ def test_columns_are_as_wide_as_their_words_need(sof_docx: bytes):
     outcome, participants, effect, certainty, comments = widths
     assert len(set(widths)) > 1
     assert certainty < participants and certainty < comments
+
+
+# Shaped as templates/briefing_modality.html.j2 prints an evidence profile's header and a row
+# (Sun 2026's 58 patients, tests/fixtures/real_studies).
+PROFILE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Briefing</title></head><body>
+<h1>Briefing</h1><table id="table-hfrt-profile" class="profile">
+<caption>GRADE evidence profile: Hypofractionated RT</caption>
+<thead><tr><th scope="col">Outcome</th><th scope="col">Studies (design)</th><th scope="col">Risk of bias</th>
+<th scope="col">Inconsistency</th><th scope="col">Indirectness</th><th scope="col">Imprecision</th>
+<th scope="col">Publication bias</th><th scope="col">Other</th><th scope="col">№ of patients</th>
+<th scope="col">Effect (95 % CI)</th><th scope="col">Certainty</th><th scope="col">Importance</th></tr></thead>
+<tbody><tr><th scope="row">Improved pain relief<br><span class="small">Pain response</span></th>
+<td>one retrospective cohort study; starts low</td><td>serious (−1) <span class="small">(curator)</span></td>
+<td>not serious <span class="small">(curator)</span></td><td>serious (−1) <span class="small">(curator)</span></td>
+<td>serious (−1) <span class="small">(curator)</span></td><td>undetected <span class="small">(curator)</span></td>
+<td>none</td><td>58</td><td>84.5 % (49/58 patients, count derived; 95 % CI 73.1 to 91.6 %)</td>
+<td>very low</td><td>Critical</td></tr></tbody></table></body></html>
+"""
+
+
+def test_an_evidence_profiles_header_words_fit_their_columns(tmp_path: Path):
+    """Pandoc gave the twelve columns equal shares, and the first share by words broke
+    "Inconsiste|ncy" in LibreOffice (/work/notes/docx-profile.png): each column is now at least its
+    longest word wide, at the header's 8 pt, in the landscape page's text width."""
+    (tmp_path / "profile.html").write_text(PROFILE, encoding="utf-8")
+    [(_, table)] = tables(part(word.edition(tmp_path / "profile.html", REFERENCE, EPOCH)))
+    grid = [int(c.get(f"{{{W}}}w")) for c in table.findall("w:tblGrid/w:gridCol", NS)]
+    points = [g / sum(grid) * word.TEXT_WIDTH for g in grid]  # the table spans the text width
+    header = ["Outcome", "(design)", "bias", "Inconsistency", "Indirectness", "Imprecision", "Publication"]
+    header += ["Other", "patients", "(95", "Certainty", "Importance"]
+    for width, longest in zip(points, header, strict=True):
+        assert width >= len(longest) * word.CHARACTER + 2 * word.CELL_MARGIN / 20, longest
+    styles = part(REFERENCE.read_bytes(), "word/styles.xml")
+    first = styles.find("w:style[@w:styleId='Table']/w:tblStylePr[@w:type='firstRow']", NS)
+    assert first.find("w:rPr/w:sz", NS).get(f"{{{W}}}val") == "16"
+
+
+# A heading after the figures, in both editions (pandoc keeps a heading's id, not a paragraph's).
+POOLED = 'Read with care.</p><h3 id="pooled-srs">Pooled results</h3><p>None.'
+
+
+def screen_page(tmp_path: Path) -> Path:
+    """The HTML edition of page(): the SoF page with Ryu 2008's response chart (46 %, 18.9 %, 16.2 %
+    of 49 patients: tests/fixtures/real_studies) as templates/briefing_macros.html.j2 prints a figure,
+    the SVG as figures.py draws it and render.py inlines it."""
+    from briefing.present import figures, render
+
+    categories = [("Complete pain relief", 46), ("Partial pain relief", 18.9), ("Stable symptoms", 16.2)]
+    group = {
+        "study_id": "ryu2008",
+        "timepoint": "time point not stated",
+        "categories": [
+            {"outcome_id": f"ryu-{i}", "label": label, "source_term": label, "value": v, "value_text": f"{v:g}"}
+            for i, (label, v) in enumerate(categories)
+        ],
+    }
+    drawn = figures.response_figure("fig-srs-response", [group], {"ryu2008": {"short_name": "Ryu 2008"}}, {})
+    alt = "Bar chart of pain response categories. Ryu 2008, Complete pain relief: 46 %."
+    shown = (
+        f'<figure id="fig-srs-response" aria-labelledby="fig-srs-response-caption">'
+        '<figcaption id="fig-srs-response-caption">'
+        f"<strong>Pain response categories as reported.</strong> {alt}</figcaption>"
+        f'<div class="figure-image" role="img" aria-label="{alt}" tabindex="0">{render.trusted_svg(drawn["svg"])}</div>'
+        '<details class="figure-data"><summary>Numbers behind the figure</summary>'
+        '<table id="fig-srs-response-data"><caption>data</caption><tbody><tr><td>46 %</td></tr></tbody></table>'
+        "</details></figure>"
+    )
+    path = tmp_path / "briefing.html"
+    printed = page(tmp_path, "screen.html", closing=POOLED).read_text(encoding="utf-8")
+    path.write_text(printed.replace('<h3 id="pooled-srs">', shown + '<h3 id="pooled-srs">'), encoding="utf-8")
+    return path
+
+
+def drawings(document: etree._Element) -> list[tuple[str, str]]:
+    """Each picture's alt text (wp:docPr/@descr) and the caption paragraph under it."""
+    wp = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+    found = []
+    for doc_pr in document.iter(f"{{{wp}}}docPr"):
+        para = next(doc_pr.iterancestors(f"{{{W}}}p"))
+        caption = para.getnext()
+        field = caption.find("w:fldSimple", NS)
+        found.append(
+            (doc_pr.get("descr"), field.get(f"{{{W}}}instr") if field is not None else "", "".join(caption.itertext()))
+        )
+    return found
+
+
+def test_the_html_editions_figures_are_images_with_alt_text_and_caption_fields(tmp_path: Path):
+    """The print edition has no figures (each modality's PDF prints them): the Word edition had
+    none. Each figure of the HTML edition is now an image (the SVG, with a PNG for Word before 2016)
+    where the HTML edition shows it, its text alternative Word's alt text, under it a numbered caption."""
+    screen = screen_page(tmp_path)
+    docx = word.edition(page(tmp_path, closing=POOLED), REFERENCE, EPOCH, screen)
+    document = part(docx)
+    [(alt, field, caption)] = drawings(document)
+    assert alt == "Bar chart of pain response categories. Ryu 2008, Complete pain relief: 46 %."
+    assert field.split()[:2] == ["SEQ", "Figure"]
+    assert caption == "Figure 1. Pain response categories as reported. " + alt
+    # Set as the HTML edition sets it: the label and title bold, the long text alternative not.
+    para = next(p for p in document.iter(f"{{{W}}}p") if "".join(p.itertext()) == caption)
+    bold = ["".join(r.itertext()) for r in para.iter(f"{{{W}}}r") if r.find("w:rPr/w:b", NS) is not None]
+    assert "".join(bold) == "Figure 1. Pain response categories as reported."
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        media = sorted(n.rsplit(".", 1)[1] for n in z.namelist() if n.startswith("word/media/"))
+    assert media == ["png", "svg"]
+    body = [p for p in document.iter(f"{{{W}}}p") if "".join(p.itertext()).strip()]
+    texts = ["".join(p.itertext()) for p in body]
+    assert texts.index(caption) == texts.index("Pooled results") - 1  # where the HTML edition shows it
+    assert word.edition(page(tmp_path, closing=POOLED), REFERENCE, EPOCH, screen) == docx
+
+
+def test_what_changed_shows_a_new_figure_as_an_insertion(tmp_path: Path):
+    """Read back without its pictures' files, a figure was lost from what-changed.docx."""
+    old = word.edition(page(tmp_path, closing=POOLED), REFERENCE, EPOCH)
+    new = word.edition(page(tmp_path, closing=POOLED), REFERENCE, EPOCH, screen_page(tmp_path))
+    changed = what_changed(tmp_path, old, new)
+    [(alt, _, caption)] = drawings(part(changed))
+    assert alt.startswith("Bar chart of pain response categories. Ryu 2008")
+    assert next(iter(part(changed).iter(f"{{{W}}}drawing"))).getparent().getparent().tag == f"{{{W}}}ins"
+    assert revised(changed, accept=True) == plain(new)
+    assert revised(changed, accept=False) == plain(old)
+
+
+def test_what_changed_keeps_the_marks_printed_again(tmp_path: Path, sof_docx: bytes):
+    """Pandoc's docx reader drops bookmarks and NOTEREF fields: what-changed.docx had lost every
+    mark printed again (the second row's "a"). Kept, it is a field in the text; in a deleted row,
+    a complex field (runs, which a revision holds)."""
+    same = what_changed(tmp_path, sof_docx, sof_docx)
+    assert (
+        noted(same)
+        == noted(sof_docx)
+        == [
+            "Risk of bias: serious (−1).",
+            "Imprecision: very serious (−2); 49 patients.",
+            "Risk of bias: serious (−1).",
+        ]
+    )
+    new = word.edition(page(tmp_path, row=""), REFERENCE, EPOCH)
+    gone = what_changed(tmp_path, sof_docx, new)
+    deleted = [e.text for e in part(gone).iter(f"{{{W}}}delInstrText")]
+    assert deleted == [" NOTEREF note_fn_srs_a \\f \\h "]
+    assert noted(gone) == noted(sof_docx)
+    assert revised(gone, accept=True) == plain(new)
+    assert revised(gone, accept=False) == plain(sof_docx)
+
+
+def test_what_changed_changes_a_block_in_place_after_a_new_figure(tmp_path: Path):
+    """A figure inserted before a block that also changed: difflib's replaced run paired the block
+    with the figure, so the block was deleted and inserted whole (the seed's three evidence
+    profiles, each after a new figure, every cell a revision). Paired by kind, only the changed word is."""
+    old = word.edition(page(tmp_path, closing=POOLED), REFERENCE, EPOCH)
+    changed_heading = POOLED.replace("Pooled results", "Pooled results, revised")
+    screen = screen_page(tmp_path)
+    screen.write_text(screen.read_text(encoding="utf-8").replace("Pooled results", "Pooled results, revised"))
+    new = word.edition(page(tmp_path, closing=changed_heading), REFERENCE, EPOCH, screen)
+    changed = what_changed(tmp_path, old, new)
+    document = part(changed)
+    assert ["".join(d.itertext()) for d in document.iter(f"{{{W}}}del")] == ["results"]  # one word
+    inserted = ["".join(i.itertext()) for i in document.iter(f"{{{W}}}ins")]
+    assert "results, revised" in inserted and "Pooled results, revised" not in inserted
+    assert revised(changed, accept=True) == plain(new)
+    assert revised(changed, accept=False) == plain(old)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -136,12 +137,12 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 
 
 def cmd_docx(args: argparse.Namespace) -> int:
-    """The Word edition, from the print edition of the HTML, dated as the briefing."""
+    """The Word edition, from the print edition of the HTML with the HTML edition's figures, dated as the briefing."""
     from briefing.core import publish
     from briefing.present import word
 
     epoch = _build_epoch(args.json)
-    publish.write_atomic(args.output, word.edition(args.html, args.reference, epoch))
+    publish.write_atomic(args.output, word.edition(args.html, args.reference, epoch, args.screen_html))
     print(f"wrote {args.output}")
     return 0
 
@@ -152,11 +153,14 @@ def cmd_what_changed(args: argparse.Namespace) -> int:
     from briefing.present import word, word_changes
 
     epoch = _build_epoch(args.json)
-    previous, note = word_changes.previous_docx(args.previous_edition)
-    if note:
-        print(note)
-    ast = word_changes.what_changed(previous, word.read_docx(args.docx), word_changes.revision_date(epoch))
-    publish.write_atomic(args.output, word.write_docx(ast, args.reference, epoch))
+    with tempfile.TemporaryDirectory() as folder:  # both editions' pictures
+        images = Path(folder)
+        previous, note = word_changes.previous_docx(args.previous_edition, images)
+        if note:
+            print(note)
+        new = word.read_docx(args.docx, images)
+        ast = word_changes.what_changed(previous, new, word_changes.revision_date(epoch))
+        publish.write_atomic(args.output, word.write_docx(ast, args.reference, epoch, images))
     print(f"wrote {args.output}")
     return 0
 
@@ -462,6 +466,7 @@ def _page_commands(sub: Subparsers) -> None:
 
     s = sub.add_parser("docx", help="write the Word edition from the print edition of the HTML")
     s.add_argument("--html", required=True, help="the print edition of the HTML")
+    s.add_argument("--screen-html", help="the HTML edition, whose figures the Word edition shows")
     s.add_argument("--json", required=True, help="briefing.json: the edition's date")
     s.add_argument("--reference", required=True, help="the reference document that holds the styles")
     s.add_argument("--output", required=True)

@@ -83,6 +83,7 @@ rule briefing_pdf:
 rule briefing_docx:
     input:
         html="results/briefing.print.html",
+        screen_html="results/briefing.html",
         json="results/briefing.json",
         reference=WORD_REFERENCE,
         code=code("docx"),
@@ -99,7 +100,8 @@ rule briefing_docx:
     message:
         job_message("briefing_docx: write the Word edition ({log})")
     shell:
-        "briefing docx --html {input.html} --json {input.json} --reference {input.reference}"
+        "briefing docx --html {input.html} --screen-html {input.screen_html} --json {input.json}"
+        " --reference {input.reference}"
         " --output {output} > {log} 2>&1"
 
 

@@ -4,8 +4,11 @@ list's order, with the work's PMID, DOI and PMCID.
 
 The records hold the curated fields as the source gives them (studies.csv): nothing is looked up.
 A PubMed citation line ("2008 Mar;35(3):292-8") is split into its date, volume, issue and pages;
-any other form is kept whole in the record's note. An author list the source cuts short ("Ryu S,
-et al.") lists the named authors only: "et al." is not an author."""
+any other form is the CSL date's literal (printed as given; its year the date) and in the record's
+note. An author list the source cuts short ("Ryu S, et al.") lists the named authors, then, in
+CSL-JSON, the name "others", which CSL processors print as "et al." (RIS has no such mark: its note
+says so). templates/briefing.csl, the briefing's own style, prints the briefing's reference list
+from the CSL-JSON."""
 
 from __future__ import annotations
 
@@ -21,10 +24,11 @@ if TYPE_CHECKING:
     from briefing.data.evidence import Table
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# PubMed's citation line: year, month and day, then volume(issue):pages, each part optional.
+# PubMed's citation line: year, month (or months: "Apr-Jun") and day, then volume(issue):pages,
+# each part optional; a supplement's pages may hold a colon ("70 Suppl 1:S1:78-84").
 PUBMED_DETAIL = re.compile(
-    r"^(?P<year>\d{4})(?: (?P<month>[A-Z][a-z]{2})(?: (?P<day>\d{1,2}))?)?;"
-    r"(?P<volume>[^();:]+)?(?:\((?P<issue>[^()]+)\))?(?::(?P<page>[^;:]+))?$"
+    r"^(?P<year>\d{4})(?: (?P<month>[A-Z][a-z]{2})(?:-(?P<last_month>[A-Z][a-z]{2}))?(?: (?P<day>\d{1,2}))?)?;"
+    r"(?P<volume>[^();:]+)?(?:\((?P<issue>[^()]+)\))?(?::(?P<page>[^;]+))?$"
 )
 # "Ryu S", "van der Velden JM": a family name and the initials of the given names.
 VANCOUVER_NAME = re.compile(r"^(?P<family>.+) (?P<initials>[A-Z]{1,4})$")
@@ -32,9 +36,10 @@ ET_AL = "et al."
 
 
 class JournalDetail(TypedDict, total=False):
-    """A PubMed citation line's parts: the date as numbers (year, month, day), the rest as printed."""
+    """A PubMed citation line's parts: the date as numbers (year, month, day; a second date for a
+    range of months), the rest as printed."""
 
-    date: list[int]
+    date: list[list[int]]
     volume: str
     issue: str
     page: str
@@ -48,7 +53,11 @@ class CslName(TypedDict, total=False):
     literal: str
 
 
-CslDate = TypedDict("CslDate", {"date-parts": list[list[int]]})
+# The name CSL processors print as "et al." (pandoc's citeproc; BibTeX's "and others").
+OTHERS: CslName = {"literal": "others"}
+
+
+CslDate = TypedDict("CslDate", {"date-parts": list[list[int]], "literal": NotRequired[str]})
 # A CSL-JSON item, its keys in the order they are written (`csl_item`).
 CslItem = TypedDict(
     "CslItem",
@@ -79,14 +88,15 @@ def journal_detail(detail: str | None) -> JournalDetail | None:
     """A PubMed citation line's parts (year, month and day as numbers; volume, issue, page as
     printed), or None for any other form."""
     found = PUBMED_DETAIL.match(detail or "")
-    if not found or (found["month"] and found["month"] not in MONTHS):
+    if not found or not {found["month"], found["last_month"]} <= {None, *MONTHS}:
         return None
     date = [int(found["year"])]
     if found["month"]:
         date.append(MONTHS.index(found["month"]) + 1)
         if found["day"]:
             date.append(int(found["day"]))
-    parts: JournalDetail = {"date": date}
+    last = [[date[0], MONTHS.index(found["last_month"]) + 1]] if found["last_month"] else []
+    parts: JournalDetail = {"date": [date, *last]}
     for key in DETAIL_PARTS:
         if found[key]:
             parts[key] = found[key].strip()
@@ -96,7 +106,8 @@ def journal_detail(detail: str | None) -> JournalDetail | None:
 def authors(listed: str) -> list[CslName]:
     """The named authors as CSL names: family and initials ("J. M.") where the source writes
     Vancouver's form, the name as written otherwise (a group, another order); none for a bracketed
-    remark such as "[authors not listed in the copy read]"."""
+    remark such as "[authors not listed in the copy read]"; "others" last where the source cuts the
+    list short ("et al.")."""
     names: list[CslName] = []
     for name in (part.strip() for part in listed.split(",")):
         if not name or name == ET_AL or name.startswith("["):
@@ -106,7 +117,7 @@ def authors(listed: str) -> list[CslName]:
             names.append({"family": vancouver["family"], "given": " ".join(f"{i}." for i in vancouver["initials"])})
         else:
             names.append({"literal": name})
-    return names
+    return names + [OTHERS] if names and listed.rstrip().endswith(ET_AL) else names
 
 
 def _note(reference: Reference, study: dict[str, Any], detail: JournalDetail | None) -> str:
@@ -129,9 +140,11 @@ def csl_item(reference: Reference, study: dict[str, Any]) -> CslItem:
         item["author"] = named
     if study.get("journal"):
         item["container-title"] = item["container-title-short"] = study["journal"].strip()
-    date = (detail or {}).get("date") or ([study["year"]] if study.get("year") else None)
-    if date:
-        item["issued"] = {"date-parts": [date]}
+    dates = (detail or {}).get("date") or ([[study["year"]]] if study.get("year") else None)
+    if dates:
+        item["issued"] = {"date-parts": dates}
+        if detail is None and study.get("journal") and study.get("citation_detail"):
+            item["issued"]["literal"] = study["citation_detail"]  # printed as the source gives it
     for key in DETAIL_PARTS:
         if detail and detail.get(key):
             item[key] = detail[key]
@@ -158,7 +171,8 @@ def ris_record(item: CslItem) -> list[tuple[str, str]]:
     """A CSL-JSON item as RIS tags (EndNote's use for PubMed records: AN the PMID, C2 the PMCID)."""
     tags = [("TY", "JOUR"), ("ID", item["id"]), ("TI", item["title"])]
     for name in item.get("author", []):
-        tags.append(("AU", name.get("literal") or f"{name['family']}, {name['given']}"))
+        if name != OTHERS:
+            tags.append(("AU", name.get("literal") or f"{name['family']}, {name['given']}"))
     if "container-title" in item:
         tags += [("JO", item["container-title"]), ("JA", item["container-title-short"])]
     if "issued" in item:

@@ -11,13 +11,18 @@ what-changed.docx is word_changes.py's."""
 from __future__ import annotations
 
 import copy
+import hashlib
+import html
 import io
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,16 +54,35 @@ def read_html(html_path: str | Path) -> dict[str, Any]:
     return json.loads(pandoc(["--from", "html", "--to", "json", str(html_path)]))
 
 
-def read_docx(docx_path: str | Path) -> dict[str, Any]:
-    return json.loads(pandoc(["--from", "docx", "--to", "json", str(docx_path)]))
+def read_docx(docx_path: str | Path, images: Path | None = None) -> dict[str, Any]:
+    """The document's AST; with `images`, its pictures' files in that folder, each named by its
+    content (the same picture in two editions is the same image to what-changed's comparison) and
+    written back from there by write_docx(images=...)."""
+    with tempfile.TemporaryDirectory() as extracted:
+        marked = Path(extracted) / "marked.docx"
+        marked.write_bytes(cross_reference_tokens(Path(docx_path).read_bytes()))
+        media = ["--extract-media", extracted] if images is not None else []
+        ast = json.loads(pandoc(["--from", "docx", "--to", "json", *media, str(marked)]))
+        if images is None:
+            return ast
+        for node in _walk(ast["blocks"]):
+            if isinstance(node, dict) and node.get("t") == "Image":
+                source = Path(node["c"][2][0])
+                data = source.read_bytes()
+                name = hashlib.sha256(data).hexdigest()[:16] + source.suffix
+                (images / name).write_bytes(data)
+                node["c"][2][0] = name
+    return ast
 
 
-def write_docx(ast: dict[str, Any], reference: str | Path, epoch: int) -> bytes:
+def write_docx(ast: dict[str, Any], reference: str | Path, epoch: int, images: str | Path | None = None) -> bytes:
     """The document, its title in its properties only: pandoc would also print the metadata title
-    above the briefing's own first heading, which says the same."""
+    above the briefing's own first heading, which says the same. `images`: the folder its images'
+    files are in (an image's path is its name there, so the package does not hold the folder's)."""
     meta = dict(ast.get("meta") or {})
     title = plain_text(meta.pop("title", None))
     args = ["--from", "json", "--to", "docx", "--reference-doc", str(reference), "--output", "-"]
+    args += ["--resource-path", str(images), "--dpi", str(FALLBACK_DPI)] if images is not None else []
     return finish(pandoc(args, json.dumps(ast | {"meta": meta}).encode("utf-8"), epoch), epoch, title)
 
 
@@ -170,9 +194,8 @@ def _noteref(bookmark: str, number: int) -> str:
 
 
 def column_widths(ast: dict[str, Any]) -> dict[str, Any]:
-    """Each table's columns as wide as their words need: pandoc gives the columns of an HTML table
-    equal widths, which breaks "Inconsistency" across lines in an evidence profile's twelve. A
-    column's share grows with its longest word and its mean text, read from its cells."""
+    """Each table's columns as wide as their words need (_weights): pandoc gives the columns of an
+    HTML table equal widths, which broke "Inconsistency" across lines in an evidence profile's twelve."""
 
     def replace(node: Any) -> Any:
         if isinstance(node, list):
@@ -194,7 +217,19 @@ def column_widths(ast: dict[str, Any]) -> dict[str, Any]:
     return ast | {"blocks": replace(ast["blocks"])}
 
 
+# A table's columns in points: the page's text width (templates/reference.docx: A4 landscape, 1.5 cm
+# side margins), a cell's side margins (CELL_MARGIN twips each side) and a character of 9 pt text in
+# the reference document's Cambria (LibreOffice's Caladea). Layout estimates no reader sees.
+CELL_MARGIN = 57
+PAGE_WIDTH, SIDE_MARGIN = 16838, 850
+TEXT_WIDTH = (PAGE_WIDTH - 2 * SIDE_MARGIN) / 20
+CHARACTER = 5.2  # 9 pt text; a header's 8 pt bold is about as wide (at 5.0 "Importance" broke)
+
+
 def _weights(columns: int, rows: list[Any]) -> list[float]:
+    """Each column at least as wide as its longest word (a word breaks only at its hyphens), the
+    width left over shared by the columns' mean text: with equal shares the evidence profile's
+    twelve broke "Inconsistency" and "Importance" inside the word."""
     longest = [4] * columns
     lengths: list[list[int]] = [[] for _ in range(columns)]
     for row in rows:
@@ -203,11 +238,13 @@ def _weights(columns: int, rows: list[Any]) -> list[float]:
             span = cell[3]
             if span == 1 and at < columns:
                 words = plain_text(_without_notes(cell[4])).split()
-                longest[at] = max([longest[at]] + [len(w) for w in words])
+                longest[at] = max([longest[at]] + [len(part) for w in words for part in re.split(r"(?<=[-–])", w)])
                 lengths[at].append(sum(len(w) + 1 for w in words))
             at += span
-    # Two characters for the cell's margins and a bold header's wider letters.
-    return [longest[i] + 2 + (sum(lengths[i]) / len(lengths[i]) / 6 if lengths[i] else 0) for i in range(columns)]
+    least = [n * CHARACTER + 2 * CELL_MARGIN / 20 for n in longest]
+    text = [sum(n) / len(n) if n else 0.0 for n in lengths]
+    spare = max(0.0, TEXT_WIDTH - sum(least))
+    return [w + (spare * t / sum(text) if sum(text) else 0.0) for w, t in zip(least, text, strict=True)]
 
 
 def _without_notes(node: Any) -> Any:
@@ -219,9 +256,230 @@ def _without_notes(node: Any) -> Any:
     return node
 
 
-def edition(print_html: str | Path, reference: str | Path, epoch: int) -> bytes:
-    """briefing.docx from the print edition of the HTML."""
-    return write_docx(column_widths(footnotes(read_html(print_html))), reference, epoch)
+def edition(print_html: str | Path, reference: str | Path, epoch: int, screen_html: str | Path | None = None) -> bytes:
+    """briefing.docx from the print edition of the HTML, with the figures of the HTML edition
+    (`screen_html`; the print edition leaves them to each modality's PDF) where that shows them."""
+    ast = column_widths(footnotes(read_html(print_html)))
+    if screen_html is None:
+        return write_docx(ast, reference, epoch)
+    with tempfile.TemporaryDirectory() as folder:
+        found = screen_figures(Path(screen_html).read_text(encoding="utf-8"), block_ids(ast["blocks"]))
+        return write_docx(with_figures(ast, found, Path(folder)), reference, epoch, folder)
+
+
+# --- the figures: the HTML edition's SVG, each with its text alternative and caption -------------
+
+# As templates/briefing_macros.html.j2's figure() prints one: the caption (title and text
+# alternative), then the SVG in a role="img" box labelled with the text alternative.
+FIGURE = re.compile(
+    r'<figure id="(?P<id>[^"]+)"[^>]*>\s*<figcaption[^>]*>(?P<caption>.*?)</figcaption>\s*'
+    r'<div class="figure-image" role="img" aria-label="(?P<alt>[^"]*)"[^>]*>\s*(?P<svg><svg\b.*?</svg>)',
+    re.S,
+)
+HTML_ID = re.compile(r'\bid="([^"]+)"')
+SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+)pt"')
+# The largest a figure is printed, in inches: the landscape page's text width, and its height less
+# a caption of a few lines (a forest plot of many studies is tall). Layout values no reader sees.
+MAX_WIDTH, MAX_HEIGHT = 10.0, 5.2
+# rsvg-convert's resolution for each figure's PNG, which Word before 2016 shows instead of the SVG.
+FALLBACK_DPI = 150
+RSVG = "rsvg-convert"
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    title: str  # the caption's strong part, then the text alternative, as the HTML edition prints them
+    alt: str
+    svg: str
+    before: str | None  # the first block after it, in the HTML edition, that the print edition has
+
+
+def screen_figures(screen_html: str, ids: set[str]) -> list[Figure]:
+    """The HTML edition's figures, each with the id of the first element after it that is a block
+    of the print edition (`ids`), before which the Word edition places it."""
+    found = []
+    for match in FIGURE.finditer(screen_html):
+        end = screen_html.index("</figure>", match.end())
+        after = (m.group(1) for m in HTML_ID.finditer(screen_html, end))
+        strong = re.search(r"<strong>(.*?)</strong>", match["caption"], re.S)
+        title = " ".join(html.unescape(re.sub(r"<[^>]+>", "", strong[1] if strong else "")).split())
+        alt = " ".join(html.unescape(match["alt"]).split())
+        found.append(Figure(match["id"], title, alt, match["svg"], next((i for i in after if i in ids), None)))
+    return found
+
+
+def _attr(block: Any) -> list[Any] | None:
+    """A block's [id, classes, attributes], for the blocks that have them."""
+    kind = block.get("t") if isinstance(block, dict) else None
+    if kind in ("Div", "Table", "CodeBlock"):
+        return block["c"][0]
+    return block["c"][1] if kind == "Header" else None
+
+
+def block_ids(blocks: list[Any]) -> set[str]:
+    return {a[0] for node in _walk(blocks) if (a := _attr(node)) is not None and a[0]}
+
+
+def _words(text: str) -> list[Any]:
+    out: list[Any] = []
+    for word in text.split():
+        out += [{"t": "Space"}, {"t": "Str", "c": word}] if out else [{"t": "Str", "c": word}]
+    return out
+
+
+def _styled(style: str, inlines: list[Any]) -> dict[str, Any]:
+    return {"t": "Div", "c": [["", [], [["custom-style", style]]], [{"t": "Para", "c": inlines}]]}
+
+
+def figure_blocks(figure: Figure, folder: Path) -> list[Any]:
+    """The image (the SVG, which pandoc gives a PNG fallback; its text alternative is the drawing's
+    description, Word's alt text) above its caption, which caption_fields() numbers."""
+    name = re.sub(r"[^\w-]", "_", figure.id) + ".svg"
+    (folder / name).write_text(figure.svg, encoding="utf-8")
+    image = {"t": "Image", "c": [["", [], [["width", _width(figure.svg)]]], _words(figure.alt), [name, ""]]}
+    caption = [{"t": "Strong", "c": _words(figure.title)}, {"t": "Space"}] if figure.title else []
+    return [_styled("Captioned Figure", [image]), _styled("Image Caption", caption + _words(figure.alt))]
+
+
+def _width(svg: str) -> str:
+    """The figure's printed width: as drawn (matplotlib sizes it in points), smaller if the page needs."""
+    size = SVG_SIZE.search(svg)
+    if size is None:
+        return f"{MAX_WIDTH}in"
+    width, height = float(size[1]) / 72, float(size[2]) / 72
+    return f"{width * min(1.0, MAX_WIDTH / width, MAX_HEIGHT / height):.2f}in"
+
+
+def with_figures(ast: dict[str, Any], figures: list[Figure], folder: Path) -> dict[str, Any]:
+    """`figures` placed before their blocks (at the end, a figure with none after it)."""
+    if figures and shutil.which(RSVG) is None:
+        raise RuntimeError(
+            f"{RSVG} (Debian's librsvg2-bin) is needed: pandoc renders each figure's PNG fallback with it"
+        )
+    placed: dict[str, list[Any]] = {}
+    for figure in figures:
+        placed.setdefault(figure.before or "", []).extend(figure_blocks(figure, folder))
+
+    def insert(node: Any) -> Any:
+        if isinstance(node, list):
+            out = []
+            for item in node:
+                attr = _attr(item)
+                if attr is not None and attr[0] in placed:
+                    out += placed.pop(attr[0])
+                out.append(insert(item))
+            return out
+        if isinstance(node, dict):
+            return {k: insert(v) for k, v in node.items()}
+        return node
+
+    blocks = insert(ast["blocks"])
+    return ast | {"blocks": blocks + [b for rest in placed.values() for b in rest]}
+
+
+# --- cross-references read back: what pandoc's docx reader drops ----------------------------------
+
+# A footnote's bookmark and a NOTEREF field to it, as text pandoc's reader keeps (it drops both) and
+# finish() turns back into them: what-changed.docx had lost every mark printed again.
+TOKEN = re.compile(r"\u27e6(BOOKMARK|NOTEREF):(\w+)(?::(\d+))?\u27e7")
+
+
+def _token(*parts: str) -> etree._Element:
+    return _run("\u27e6" + ":".join(parts) + "\u27e7")
+
+
+def cross_reference_tokens(docx: bytes) -> bytes:
+    """The package with each footnote's bookmark (note_…) and each NOTEREF field to one as a token."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    document = etree.fromstring(parts["word/document.xml"])
+    ends = {e.get(_w("id")): e for e in document.iter(_w("bookmarkEnd"))}
+    for start in list(document.iter(_w("bookmarkStart"))):
+        if start.get(_w("name"), "").startswith("note_"):
+            start.getparent().replace(start, _token("BOOKMARK", start.get(_w("name"))))
+            end = ends.get(start.get(_w("id")))
+            if end is not None:
+                end.getparent().remove(end)
+    for field in list(document.iter(_w("fldSimple"))):
+        instruction = field.get(_w("instr"), "").split()
+        if instruction[:1] == ["NOTEREF"]:
+            field.getparent().replace(field, _token("NOTEREF", instruction[1], "".join(field.itertext())))
+    parts["word/document.xml"] = _xml(document)
+    return package(parts, ZIP_EPOCH_MIN)
+
+
+def cross_references(document: etree._Element) -> None:
+    """Each token of cross_reference_tokens() made a bookmark around the footnote reference after it,
+    or a NOTEREF field: a simple field in the text, a complex one (runs, which a revision can hold)
+    inside a tracked insertion or deletion."""
+    numbers = [int(b.get(_w("id"))) for b in document.iter(_w("bookmarkStart"))]
+    ids = iter(range(max(numbers, default=0) + 1, 1 << 30))
+    for t in list(document.iter(_w("t"), _w("delText"))):
+        if t.text and TOKEN.search(t.text):
+            _split(t.getparent(), t, ids)
+
+
+def _split(run: etree._Element, t: etree._Element, ids: Iterator[int]) -> None:
+    """`run` as its text between tokens and the elements each token stands for."""
+    holder = run.getparent()
+    deleted = holder.tag == _w("del")
+    out: list[etree._Element] = []
+    pieces = TOKEN.split(t.text or "")
+    for at in range(0, len(pieces), 4):
+        if pieces[at]:
+            piece = copy.deepcopy(run)
+            piece.find(t.tag, NS).text = pieces[at]
+            out.append(piece)
+        if at + 1 < len(pieces):
+            kind, name, number = pieces[at + 1 : at + 4]
+            if kind == "BOOKMARK":
+                out.append(_bookmark(name, next(ids)))
+            else:
+                out += _noteref_field(name, number or "", holder.tag in (_w("ins"), _w("del")), deleted)
+    at = holder.index(run)
+    holder.remove(run)
+    for offset, element in enumerate(out):
+        holder.insert(at + offset, element)
+
+
+def _bookmark(name: str, number: int) -> etree._Element:
+    start = etree.Element(_w("bookmarkStart"))
+    start.set(_w("id"), str(number))
+    start.set(_w("name"), name)
+    return start
+
+
+def _noteref_field(bookmark: str, number: str, revised: bool, deleted: bool) -> list[etree._Element]:
+    """A NOTEREF field: simple, as the Word edition writes it, or complex inside a tracked revision
+    (which holds runs, not a w:fldSimple), its instruction and result deleted text in a w:del."""
+    if not revised:
+        xml = _noteref(bookmark, int(number or 0))
+    else:
+        text, instruction = ("delText", "delInstrText") if deleted else ("t", "instrText")
+        xml = (
+            '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            f'<w:r><w:{instruction} xml:space="preserve"> NOTEREF {bookmark} \\f \\h </w:{instruction}></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:{text}>{number}</w:{text}></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        )
+    return list(etree.fromstring(f'<x xmlns:w="{W}">{xml}</x>'))
+
+
+def bookmark_ends(document: etree._Element) -> None:
+    """Each footnote bookmark closed after the footnote reference it was made before (NOTEREF finds
+    the footnote its bookmark holds)."""
+    ended = {e.get(_w("id")) for e in document.iter(_w("bookmarkEnd"))}
+    for start in document.iter(_w("bookmarkStart")):
+        if start.get(_w("id")) in ended or not start.get(_w("name"), "").startswith("note_"):
+            continue
+        reference = next(start.itersiblings(_w("r")), None)
+        while reference is not None and reference.find("w:footnoteReference", NS) is None:
+            reference = reference.getnext()
+        end = etree.Element(_w("bookmarkEnd"))
+        end.set(_w("id"), start.get(_w("id")))
+        (reference if reference is not None else start).addnext(end)
 
 
 # --- the package: captions, revision ids, fixed bytes ------------------------------------------
@@ -231,41 +489,51 @@ def _w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
-def _run(text: str) -> etree._Element:
+def _run(text: str, properties: etree._Element | None = None) -> etree._Element:
     run = etree.Element(_w("r"))
+    if properties is not None:
+        run.append(copy.deepcopy(properties))
     t = etree.SubElement(run, _w("t"))
     t.text = text
     t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
     return run
 
 
+# The caption styles pandoc writes and the label and SEQ field of each, as Word's Insert Caption names them.
+CAPTIONS = {"TableCaption": "Table", "ImageCaption": "Figure"}
+
+
 def caption_fields(document: etree._Element) -> int:
-    """Each table caption numbered by a SEQ field, as Word's Insert Caption makes it ("Table 3. …"):
-    Word's list of tables and cross-references find them. Returns how many."""
-    count = 0
+    """Each table and figure caption numbered by a SEQ field, as Word's Insert Caption makes it
+    ("Table 3. …", "Figure 2. …"): Word's lists of tables and figures and its cross-references find
+    them. Returns how many."""
+    count: dict[str, int] = {}
     for para in document.iter(_w("p")):
         style = para.find("w:pPr/w:pStyle", NS)
-        if style is None or style.get(_w("val")) != "TableCaption":
+        label = CAPTIONS.get(style.get(_w("val"), "")) if style is not None else None
+        if label is None:
             continue
         at = list(para).index(para.find("w:pPr", NS)) + 1
         revision = _revision(para)
         if revision is not None:
-            # A table only one edition has: its label goes with the revision, unnumbered (a field
+            # A caption only one edition has: its label goes with the revision, unnumbered (a field
             # cannot be inside one), and Word's counter skips it.
-            label = copy.deepcopy(revision)
-            label.extend([_run("Table "), _run(". ")])
-            if label.tag == _w("del"):
-                for t in label.iter(_w("t")):
+            unnumbered = copy.deepcopy(revision)
+            unnumbered.extend([_run(label + " "), _run(". ")])
+            if unnumbered.tag == _w("del"):
+                for t in unnumbered.iter(_w("t")):
                     t.tag = _w("delText")
-            para.insert(at, label)
+            para.insert(at, unnumbered)
             continue
-        count += 1
+        count[label] = count.get(label, 0) + 1
+        # The label as the caption's first words are set (a figure's title is bold, its text alternative not).
+        first = para.find("w:r/w:rPr", NS)
         field = etree.Element(_w("fldSimple"))
-        field.set(_w("instr"), r" SEQ Table \* ARABIC ")
-        field.append(_run(str(count)))
-        for offset, element in enumerate([_run("Table "), field, _run(". ")]):
+        field.set(_w("instr"), f" SEQ {label} \\* ARABIC ")
+        field.append(_run(str(count[label]), first))
+        for offset, element in enumerate([_run(label + " ", first), field, _run(". ", first)]):
             para.insert(at + offset, element)
-    return count
+    return sum(count.values())
 
 
 def _revision(para: etree._Element) -> etree._Element | None:
@@ -306,6 +574,8 @@ def finish(docx: bytes, epoch: int, title: str = "") -> bytes:
     with zipfile.ZipFile(io.BytesIO(docx)) as source:
         parts = {name: source.read(name) for name in source.namelist()}
     document = etree.fromstring(parts["word/document.xml"])
+    cross_references(document)
+    bookmark_ends(document)
     caption_fields(document)
     revision_ids(document)
     whole_rows(document)
@@ -366,8 +636,14 @@ def paragraphs(
 
 def _paragraph_text(para: etree._Element, notes: dict[str, str], fields: bool) -> str:
     out = []
-    for element in para.iter(_w("t"), _w("tab"), _w("br"), _w("footnoteReference")):
-        if not fields and any(a.tag == _w("fldSimple") for a in element.iterancestors()):
+    result = False  # inside a complex field's result (between its separate and end marks)
+    for element in para.iter(_w("t"), _w("tab"), _w("br"), _w("footnoteReference"), _w("fldChar")):
+        if element.tag == _w("fldChar"):
+            result = element.get(_w("fldCharType")) == "separate" or (
+                result and element.get(_w("fldCharType")) != "end"
+            )
+            continue
+        if not fields and (result or any(a.tag == _w("fldSimple") for a in element.iterancestors())):
             continue
         if element.tag == _w("t"):
             out.append(element.text or "")
@@ -386,11 +662,14 @@ def text(docx: str | Path | bytes, fields: bool = True) -> str:
 # --- the reference document: the styles a committee can restyle -------------------------------
 
 # Changes to pandoc's default reference.docx: A4 landscape (a GRADE evidence profile has twelve
-# columns), 10 pt text, 9 pt tables, 8 pt footnotes set close, ruled tables with a shaded header
-# row, bold captions.
+# columns; 1.5 cm side margins), 10 pt text, 9 pt tables (their header rows 8 pt: "Inconsistency"
+# and "Importance" fit the evidence profile's columns whole) in the table style, not the paragraph
+# style (pandoc's Compact, also a tight list's), narrow cell margins, 8 pt footnotes set close, ruled
+# tables with a shaded header row, bold captions (a figure's: its title).
 PAGE = (
-    f'<w:sectPr xmlns:w="{W}"><w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>'
-    '<w:pgMar w:top="1134" w:right="1134" w:bottom="1134" w:left="1134" w:header="567" w:footer="567" w:gutter="0"/>'
+    f'<w:sectPr xmlns:w="{W}"><w:pgSz w:w="{PAGE_WIDTH}" w:h="11906" w:orient="landscape"/>'
+    f'<w:pgMar w:top="1134" w:right="{SIDE_MARGIN}" w:bottom="1134" w:left="{SIDE_MARGIN}"'
+    ' w:header="567" w:footer="567" w:gutter="0"/>'
     "</w:sectPr>"
 )
 RULES = (
@@ -434,8 +713,6 @@ def _size(rpr: etree._Element, half_points: int) -> None:
 def restyle(styles: etree._Element) -> None:
     default = styles.find("w:docDefaults/w:rPrDefault/w:rPr", NS)
     _size(default, 20)
-    compact = _style(styles, "Compact")
-    _size(_child(compact, "rPr"), 18)
     note = _style(styles, "FootnoteText")
     spacing = _child(_child(note, "pPr", ("rPr",)), "spacing")
     spacing.set(_w("before"), "0")
@@ -445,11 +722,18 @@ def restyle(styles: etree._Element) -> None:
     for element in caption.findall("w:i", NS):
         caption.remove(element)
     _child(caption, "b")
+    # A figure's caption: its title bold (as the HTML edition's), its long text alternative not.
+    _child(_child(_style(styles, "ImageCaption"), "rPr"), "b").set(_w("val"), "0")
     table = _style(styles, "Table")
     table.find("w:tblPr", NS).append(etree.fromstring(RULES))
+    for side in ("left", "right"):  # narrow cell margins: twelve columns share the page
+        table.find(f"w:tblPr/w:tblCellMar/w:{side}", NS).set(_w("w"), str(CELL_MARGIN))
+    _size(_child(table, "rPr", ("tblPr",)), 18)
     first = table.find("w:tblStylePr[@w:type='firstRow']", NS)
     first.find("w:tcPr", NS).append(etree.fromstring(HEADER_SHADE))
-    _child(_child(first, "rPr", ("tblPr",)), "b")
+    header = _child(first, "rPr", ("tblPr",))
+    _child(header, "b")
+    _size(header, 16)
 
 
 def reference(default: bytes, epoch: int = ZIP_EPOCH_MIN) -> bytes:

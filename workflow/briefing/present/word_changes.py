@@ -37,9 +37,10 @@ def revision_date(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def previous_docx(location: str) -> tuple[dict[str, Any] | None, str | None]:
+def previous_docx(location: str, images: Path | None = None) -> tuple[dict[str, Any] | None, str | None]:
     """The previous edition's Word text (its briefing.docx, published beside its briefing.json),
-    read by pandoc; None and a note when that edition had no Word edition."""
+    read by pandoc (its pictures into `images`: read_docx); None and a note when that edition had
+    no Word edition."""
     source = re.sub(r"[^/]*$", "briefing.docx", location, count=1)
     try:
         if source.startswith(("http://", "https://", "file://")):
@@ -52,7 +53,7 @@ def previous_docx(location: str) -> tuple[dict[str, Any] | None, str | None]:
     with tempfile.NamedTemporaryFile(suffix=".docx") as fh:
         fh.write(data)
         fh.flush()
-        return read_docx(fh.name), None
+        return read_docx(fh.name, images), None
 
 
 def _flat(blocks: list[Any]) -> list[Any]:
@@ -70,6 +71,19 @@ def _flat(blocks: list[Any]) -> list[Any]:
                 out.pop()
         out.append(block)
     return out
+
+
+def _kind(node: Any) -> str:
+    """What a block or row is, as far as block() and row() can change one into another in place:
+    text, a heading of a level, a table of so many columns, a row of so many cells, a list."""
+    if not isinstance(node, dict):
+        return f"row of {len(node[1])}"
+    kind = node["t"]
+    if kind in ("Para", "Plain"):
+        return "text"
+    if kind == "Header":
+        return f"heading {node['c'][0]}"
+    return f"table of {len(node['c'][2])}" if kind == "Table" else kind
 
 
 def _key(node: Any) -> str:
@@ -97,12 +111,22 @@ class Revisions:
             if op == "equal":
                 out += new[j1:j2]
                 continue
-            gone, came = old[i1:i2], new[j1:j2]
-            paired = min(len(gone), len(came)) if op == "replace" else 0
-            for before, after in zip(gone[:paired], came[:paired], strict=True):
-                out += changed(before, after)
-            out += [self.mark("deletion", b) for b in gone[paired:]]
-            out += [self.mark("insertion", b) for b in came[paired:]]
+            out += self.paired(old[i1:i2], new[j1:j2], changed)
+        return out
+
+    def paired(self, gone: list[Any], came: list[Any], changed: Callable[[Any, Any], list[Any]]) -> list[Any]:
+        """Blocks or rows that differ, paired by kind as difflib aligns their kinds: a figure
+        inserted before a changed table no longer pairs with the table (which was then deleted and
+        inserted whole, not changed cell by cell); the unpaired deleted or inserted."""
+        out: list[Any] = []
+        kinds = difflib.SequenceMatcher(None, [_kind(b) for b in gone], [_kind(b) for b in came], autojunk=False)
+        for op, i1, i2, j1, j2 in kinds.get_opcodes():
+            if op == "equal":
+                for before, after in zip(gone[i1:i2], came[j1:j2], strict=True):
+                    out += changed(before, after)
+                continue
+            out += [self.mark("deletion", b) for b in gone[i1:i2]]
+            out += [self.mark("insertion", b) for b in came[j1:j2]]
         return out
 
     def block(self, old: Any, new: Any) -> list[Any]:
