@@ -1156,7 +1156,7 @@ def check(model: type[BaseModel], data: Any, where: str | Path = "") -> Any:
 
 def write(path: str | Path, model: type[BaseModel], data: Any) -> None:
     """Check, then write atomically as canonical JSON."""
-    from .evidence import write_json
+    from .publish import write_json
 
     write_json(path, check(model, data, path))
 
@@ -1188,8 +1188,7 @@ SCHEMA_FILE = "steps.schema.json"
 
 def write_schema(folder: str | Path) -> Path:
     """workflow/schemas/steps.schema.json, as `json_schema` gives it."""
-    from .evidence import dumps
-    from .publish import write_atomic
+    from .publish import dumps, write_atomic
 
     path = Path(folder) / SCHEMA_FILE
     write_atomic(path, dumps(json_schema()))
