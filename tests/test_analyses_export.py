@@ -30,7 +30,7 @@ import yaml
 from pooling_fixture import extend
 from test_certainty_bodies import pooled_body
 
-from briefing import analyses_export, certainty, evidence, summary, synthetic
+from briefing import analyses_export, certainty, evidence, present, summary, synthetic
 from conftest import ROOT
 from real_studies import add_studies
 
@@ -179,7 +179,9 @@ def test_the_r_script_reproduces_the_refit_without_the_studies_at_high_risk_of_b
     """Four real studies' pain responses (test_certainty_bodies.py), TROG 96.05 judged at high risk:
     the risk-of-bias proposal's refit of the other three is exported and reproduced."""
     body = pooled_body()
-    rating = certainty.rate("pain_response", ["randomised_trial"], [], certainty.propose(body, CONFIG["analysis"]))
+    rating = present.present(
+        certainty.rate("pain_response", ["randomised_trial"], [], certainty.propose(body, CONFIG["analysis"]))
+    )
     outcomes = [{"outcome_id": o, "study_id": s} for o, s in body["outcome_study"].items()]
     s = json.loads(
         json.dumps({"modality_id": "cebrt", "pooled": body["pooled"], "outcomes": outcomes, "certainty": [rating]})

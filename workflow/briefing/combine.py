@@ -113,7 +113,7 @@ def pooling_method(settings: dict[str, Any] | None) -> str:
     planned = [
         f"{modality_id}: {spec.get('label') or spec['covariate'].replace('_', ' ')}"
         + (
-            f" ({wording.subgroup_label(spec, True)} versus {wording.subgroup_label(spec, False)})"
+            f" ({subgroups.label(spec, True)} versus {subgroups.label(spec, False)})"
             if spec.get("cutpoint") is not None
             else ""
         )
