@@ -1193,3 +1193,22 @@ def write_schema(folder: str | Path) -> Path:
     path = Path(folder) / SCHEMA_FILE
     write_atomic(path, dumps(json_schema()))
     return path
+
+
+# ----------------------------------------------------------------------------- a problem found in the data
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem validation (validation.py) or a surveillance record (surveillance.py) found: where, and what."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"

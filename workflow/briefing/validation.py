@@ -29,23 +29,8 @@ import yaml
 from . import bodies, certainty, curation, numbers, risk_of_bias
 from .effects import percent_reproduced
 from .evidence import read_package_descriptor
+from .models import Problem
 from .vocabulary import DESIGNS, DOMAINS, EFFECT_MEASURES, STATISTICS, UNITS, statistic_of
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column:
-            where += f", column '{self.column}'"
-        return f"{where}: {self.message}"
 
 
 def format_problems(problems: Iterable[Problem]) -> str:
