@@ -1,6 +1,7 @@
 """The import contract (pyproject.toml [tool.importlinter], import-linter): no cycle among the
-package's modules, each module in its layer (issue 32's), and the statistics and GRADE modules never word, lay out or draw (they return
-findings.py values that present.py words). No import is exempt."""
+package's modules, each module in its layer (issue 32's), and the statistics and GRADE modules
+never word, lay out or draw (they return findings.py values that present.py words). No import is
+exempt."""
 
 from __future__ import annotations
 
