@@ -1,6 +1,7 @@
 """How far one pooled result holds: the estimators side by side, leave-one-out influence, and
-small-study effects (Egger's test, with the data of its funnel plot), with the tables the briefing
-prints. The numerics are meta.py's; this module chooses what to run and says what it did not.
+small-study effects (Egger's test, with the data of its funnel plot), with what the briefing's
+tables and lines show as findings (findings.py; figure_tables and wording lay them out and word
+them). The numerics are meta.py's; this module chooses what to run and records what it did not.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def analyse(
     result: dict[str, Any],
     options: MetaOptions | None = None,
 ) -> dict[str, Any]:
-    """The robustness of one pooled result, with the tables and lines the briefing prints; `options`
+    """The robustness of one pooled result, with the findings its tables and lines present; `options`
     meta's ci/pi/i2 (pooling.meta_options), as the result was pooled."""
     scale = scale_of(kind)
     rows = estimators(kind, data, options)
