@@ -34,6 +34,7 @@ from briefing import synthetic
 from briefing.assemble import analyses_export, summary
 from briefing.data import evidence
 from briefing.grade import certainty
+from briefing.present import presenting as present
 from conftest import ROOT
 from real_studies import add_studies
 
@@ -182,7 +183,9 @@ def test_the_r_script_reproduces_the_refit_without_the_studies_at_high_risk_of_b
     """Four real studies' pain responses (test_certainty_bodies.py), TROG 96.05 judged at high risk:
     the risk-of-bias proposal's refit of the other three is exported and reproduced."""
     body = pooled_body()
-    rating = certainty.rate("pain_response", ["randomised_trial"], [], certainty.propose(body, CONFIG["analysis"]))
+    rating = present.present(
+        certainty.rate("pain_response", ["randomised_trial"], [], certainty.propose(body, CONFIG["analysis"]))
+    )
     outcomes = [{"outcome_id": o, "study_id": s} for o, s in body["outcome_study"].items()]
     s = json.loads(
         json.dumps({"modality_id": "cebrt", "pooled": body["pooled"], "outcomes": outcomes, "certainty": [rating]})

@@ -17,11 +17,27 @@ import yaml
 from briefing.assemble import registry, summary
 from briefing.core import numbers
 from briefing.grade import certainty, risk_of_bias
+from briefing.present import presenting as present
 from briefing.present import wording
 from briefing.stats import comparative, effects, pooling
 from briefing.verify import audit
 from conftest import ROOT
 from real_studies import rows as fixture_rows
+
+
+def propose(*args):
+    """The build's proposals, worded as the modality summary words them."""
+    return present.present(certainty.propose(*args))
+
+
+def rate(*args):
+    return present.present(certainty.rate(*args))
+
+
+def pool_outcomes(*args):
+    """Pooled entries, worded as the modality summary words them."""
+    return present.present(pooling.pool_outcomes(*args))
+
 
 SETTINGS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["analysis"]
 RSCRIPT = shutil.which("Rscript") or "/usr/bin/Rscript"
@@ -61,7 +77,7 @@ def pooled_body(high: str | None = "roos2000_trog9605") -> dict:
         for s in FIGURES
     ]
     estimates = {f"{s}-resp": {"events": e, "n": n} for s, (e, n) in FIGURES.items()}
-    pooled = pooling.pool_outcomes(outcomes, estimates, {})
+    pooled = pool_outcomes(outcomes, estimates, {})
     rob = rob_rows(set(FIGURES))
     for r in rob:
         if r["study_id"] == high and r["rob_domain"] == "overall":
@@ -101,7 +117,7 @@ def test_the_weight_share_from_high_risk_studies_is_printed_to_a_tenth_of_a_perc
         zip([body["outcome_study"][o] for o in entry["outcome_ids"]], entry["result"]["weights"], strict=True)
     )
     share = weights["roos2000_trog9605"] / sum(weights.values())
-    proposal = certainty.propose(body, SETTINGS)["risk_of_bias"]
+    proposal = propose(body, SETTINGS)["risk_of_bias"]
     assert numbers.percent(share) == "25.9"  # the GLMM's weights, as the forest plot sizes its squares
     assert (
         "TROG 96.05 (2000): RoB 2 high) carry 25.9 % of the weight of the pooled overall pain response, "
@@ -116,7 +132,7 @@ def test_the_weight_share_from_high_risk_studies_is_printed_to_a_tenth_of_a_perc
 
 def test_a_higher_cut_off_from_the_config_leaves_the_same_share_not_serious():
     settings = SETTINGS | {"risk_of_bias": SETTINGS["risk_of_bias"] | {"intermediate_share": 30}}
-    proposal = certainty.propose(pooled_body(), settings)["risk_of_bias"]
+    proposal = propose(pooled_body(), settings)["risk_of_bias"]
     assert proposal["judgement"] == 0
     assert (
         "carry 25.9 % of the weight of the pooled overall pain response, time point not stated: under 30 %, "
@@ -127,7 +143,7 @@ def test_a_higher_cut_off_from_the_config_leaves_the_same_share_not_serious():
 @pytest.mark.skipif(not Path(RSCRIPT).exists(), reason="R is not installed")
 def test_the_sensitivity_analysis_without_high_risk_studies_matches_metafors_subset():
     body = pooled_body()
-    [sens] = certainty.propose(body, SETTINGS)["risk_of_bias"]["sensitivity"]
+    [sens] = propose(body, SETTINGS)["risk_of_bias"]["sensitivity"]
     order = [body["outcome_study"][o] for o in body["pooled"][0]["outcome_ids"]]
     keep = [s != "roos2000_trog9605" for s in order]
     expected = metafor([FIGURES[s][0] for s in order], [FIGURES[s][1] for s in order], keep)
@@ -141,11 +157,11 @@ def test_the_sensitivity_analysis_without_high_risk_studies_matches_metafors_sub
 
 def test_a_sensitivity_analysis_is_kept_beside_the_curators_judgement():
     body = pooled_body()
-    rating = certainty.rate(
+    rating = rate(
         "pain_response",
         ["randomised_trial"],
         [{"factor": "risk_of_bias", "judgement": 0, "reason": "The interim analysis is not a concern for pain."}],
-        certainty.propose(body, SETTINGS),
+        propose(body, SETTINGS),
     )
     rob = next(f for f in rating["factors"] if f["factor"] == "risk_of_bias")
     assert rob["source"] == "curator" and rob["rule"]["judgement"] == -1
@@ -170,7 +186,7 @@ def unpooled_body() -> dict:
 
 
 def test_unpooled_evidence_is_weighed_by_participants_and_high_risk_most_of_them_is_serious():
-    proposal = certainty.propose(unpooled_body(), SETTINGS)["risk_of_bias"]
+    proposal = propose(unpooled_body(), SETTINGS)["risk_of_bias"]
     assert numbers.percent(353 / (353 + 49)) == "87.8"
     assert proposal["judgement"] == -1
     assert proposal["reason"].startswith(
@@ -184,7 +200,7 @@ def test_unpooled_evidence_is_weighed_by_participants_and_high_risk_most_of_them
 
 def test_a_body_without_judgements_for_its_outcome_proposes_nothing_and_says_why():
     body = unpooled_body() | {"study_ids": ["patchell2005"], "risk_of_bias": rob_rows({"patchell2005"})}
-    proposal = certainty.propose(body, SETTINGS)["risk_of_bias"]
+    proposal = propose(body, SETTINGS)["risk_of_bias"]
     assert proposal["judgement"] is None
     assert proposal["reason"] == (
         "No study of this body of evidence has an overall risk-of-bias judgement for pain response "
@@ -204,7 +220,7 @@ def forest_of(studies: list[str], rob: list[dict[str, str]]) -> dict:
         low, high = effects.wilson(e, n)
         estimates[oid] = {"events": e, "n": n, "proportion": e / n, "ci_low": low, "ci_high": high}
     rows = [outcomes[o] | {"measure": "Overall pain response", "icpr_category": "overall"} for o in outcomes]
-    entry = pooling.pool_outcomes(rows, {o: {"events": e, "n": n} for o, (e, n) in figures.items()}, {})[0]
+    entry = pool_outcomes(rows, {o: {"events": e, "n": n} for o, (e, n) in figures.items()}, {})[0]
     entry |= {"figure_id": "fig-test-forest-1"}
     [figure] = summary.forest(entry, outcomes, estimates, study_rows(set(studies)), rob)
     return figure
@@ -304,7 +320,7 @@ def test_a_large_i2_with_every_estimate_on_one_side_of_the_threshold_is_not_seri
     but all lie above a threshold of 50 %: GRADE 36 does not rate that down. The prediction interval
     is t-based on k - 2 df (issue 31), by hand in R from rma.glmm(measure = "PLO"):
     transf.ilogit(coef(r) + c(-1, 1) * qt(.975, 2) * sqrt(r$tau2 + r$se^2)) = 16.2 to 97.0 %."""
-    proposal = certainty.propose(pooled_body(), with_threshold(50))["inconsistency"]
+    proposal = propose(pooled_body(), with_threshold(50))["inconsistency"]
     assert proposal["judgement"] == 0
     assert proposal["reason"] == (
         "Pooled overall pain response, time point not stated: the studies' 95 % CIs do not all overlap; the point "
@@ -314,20 +330,20 @@ def test_a_large_i2_with_every_estimate_on_one_side_of_the_threshold_is_not_seri
 
 
 def test_estimates_on_both_sides_of_the_threshold_with_cis_apart_are_serious():
-    proposal = certainty.propose(pooled_body(), with_threshold(70))["inconsistency"]
+    proposal = propose(pooled_body(), with_threshold(70))["inconsistency"]
     assert proposal["judgement"] == -1
     assert "the point estimates lie on both sides of the threshold of 70 %" in proposal["reason"]
 
 
 def test_without_a_threshold_the_build_leaves_cis_apart_to_the_curator():
-    proposal = certainty.propose(pooled_body(), SETTINGS)["inconsistency"]  # the config declares none for pain
+    proposal = propose(pooled_body(), SETTINGS)["inconsistency"]  # the config declares none for pain
     assert proposal["judgement"] is None
     assert "no threshold declared for pain response, so the spread is not set against one" in proposal["reason"]
 
 
 def test_a_single_study_is_not_rated_down_for_inconsistency_and_says_why():
     body = unpooled_body() | {"study_ids": ["rtog0631"], "studies": 1, "pooled": []}
-    proposal = certainty.propose(body, SETTINGS)["inconsistency"]
+    proposal = propose(body, SETTINGS)["inconsistency"]
     assert proposal == {
         "judgement": 0,
         "reason": "A single study: inconsistency is not applicable, and the evidence is not rated down for it.",
@@ -335,7 +351,7 @@ def test_a_single_study_is_not_rated_down_for_inconsistency_and_says_why():
 
 
 def test_studies_not_pooled_are_not_compared_by_the_build():
-    proposal = certainty.propose(unpooled_body() | {"pooled": []}, SETTINGS)["inconsistency"]
+    proposal = propose(unpooled_body() | {"pooled": []}, SETTINGS)["inconsistency"]
     assert proposal["judgement"] is None and proposal["reason"].startswith("3 studies, no result of theirs pooled")
 
 
@@ -354,7 +370,7 @@ def test_studies_flagged_indirect_carrying_most_of_the_weight_rate_down_and_are_
             "vandervelden2018": "painful bone metastases, not only of the spine",
         },
     )
-    proposal = certainty.propose(body, SETTINGS)["indirectness"]
+    proposal = propose(body, SETTINGS)["indirectness"]
     assert proposal["judgement"] == -1
     assert proposal["reason"] == (
         "Flagged as indirect: Sr-89 series 1989 (population: bone pain at any skeletal site; the spine is not "
@@ -366,13 +382,13 @@ def test_studies_flagged_indirect_carrying_most_of_the_weight_rate_down_and_are_
 
 def test_one_flagged_study_with_a_quarter_of_the_weight_is_not_serious():
     body = flagged(pooled_body(), {"robinson1989_sr89": "bone pain at any skeletal site"})
-    proposal = certainty.propose(body, SETTINGS)["indirectness"]
+    proposal = propose(body, SETTINGS)["indirectness"]
     assert proposal["judgement"] == 0 and "24.6 % of the weight" in proposal["reason"]
 
 
 def test_no_flag_is_not_serious_and_no_study_rows_propose_nothing():
-    assert certainty.propose(pooled_body(), SETTINGS)["indirectness"]["judgement"] == 0
-    assert "indirectness" not in certainty.propose(pooled_body() | {"study_rows": {}}, SETTINGS)
+    assert propose(pooled_body(), SETTINGS)["indirectness"]["judgement"] == 0
+    assert "indirectness" not in propose(pooled_body() | {"study_rows": {}}, SETTINGS)
 
 
 # ----------------------------------------------------------------------------- publication bias
@@ -382,7 +398,7 @@ def identification() -> dict:
 
 
 def test_fewer_than_ten_studies_of_a_curated_selection_are_not_assessed_for_publication_bias():
-    proposal = certainty.propose(pooled_body() | {"search": identification()}, SETTINGS)["publication_bias"]
+    proposal = propose(pooled_body() | {"search": identification()}, SETTINGS)["publication_bias"]
     assert identification()["method"] == "curated_selection"
     assert proposal == {
         "judgement": None,
@@ -394,7 +410,7 @@ def test_fewer_than_ten_studies_of_a_curated_selection_are_not_assessed_for_publ
 
 def test_after_a_systematic_search_publication_bias_is_undetected_with_the_reason():
     search = {"method": "systematic_search", "databases": "MEDLINE;Embase", "last_search_date": "2026-11-30"}
-    proposal = certainty.propose(unpooled_body() | {"search": search}, SETTINGS)["publication_bias"]
+    proposal = propose(unpooled_body() | {"search": search}, SETTINGS)["publication_bias"]
     assert proposal["judgement"] == 0
     assert proposal["reason"].startswith("3 studies, fewer than the 10 a funnel-plot test needs (Cochrane Handbook")
     assert "systematic search of MEDLINE, Embase, last run on 2026-11-30" in proposal["reason"]
@@ -402,9 +418,9 @@ def test_after_a_systematic_search_publication_bias_is_undetected_with_the_reaso
 
 
 def test_without_a_search_record_publication_bias_is_not_assessed_and_without_the_key_not_proposed():
-    proposal = certainty.propose(unpooled_body() | {"search": None}, SETTINGS)["publication_bias"]
+    proposal = propose(unpooled_body() | {"search": None}, SETTINGS)["publication_bias"]
     assert proposal["judgement"] is None and "no search is recorded" in proposal["reason"]
-    assert "publication_bias" not in certainty.propose(unpooled_body(), SETTINGS)
+    assert "publication_bias" not in propose(unpooled_body(), SETTINGS)
 
 
 def test_three_tools_judge_one_body_and_their_high_risk_studies_are_weighed_together():
@@ -421,7 +437,7 @@ def test_three_tools_judge_one_body_and_their_high_risk_studies_are_weighed_toge
         "participants": 470,
         "studies": 3,
     }
-    proposal = certainty.propose(body, SETTINGS)["risk_of_bias"]
+    proposal = propose(body, SETTINGS)["risk_of_bias"]
     assert proposal["judgement"] == -1
     assert proposal["reason"].startswith(
         "Studies at high risk of bias (Ryu 2023 (RTOG 0631): RoB 2 high; Salazar (HBI series): ROBINS-I serious) "
@@ -435,8 +451,8 @@ def test_three_tools_judge_one_body_and_their_high_risk_studies_are_weighed_toge
 def test_the_numbers_a_proposal_prints_are_registered_where_its_footnote_prints_them():
     """The share and the sensitivity analysis a risk-of-bias footnote prints are figures the audit
     must trace: registered with the proposal's text, printed with the evidence profile."""
-    proposals = certainty.propose(pooled_body(), SETTINGS)
-    rating = certainty.rate("pain_response", ["randomised_trial", "case_series"], [], proposals)
+    proposals = propose(pooled_body(), SETTINGS)
+    rating = rate("pain_response", ["randomised_trial", "case_series"], [], proposals)
     rob = next(f for f in rating["factors"] if f["factor"] == "risk_of_bias")
     summary_like = {
         "modality_id": "cebrt",
@@ -471,6 +487,6 @@ def test_each_robins_i_overall_judgement_counts_as_grade_reads_it(judgement, con
 def test_pooled_results_without_their_rows_studies_are_weighed_by_participants_instead():
     body = pooled_body()
     body.pop("outcome_study")
-    proposal = certainty.propose(body, SETTINGS)["risk_of_bias"]
+    proposal = propose(body, SETTINGS)["risk_of_bias"]
     assert numbers.percent(90 / (90 + 100 + 432 + 58)) in proposal["reason"]  # TROG 96.05's 90 of 680
     assert "% of the participants" in proposal["reason"] and proposal["sensitivity"] == []

@@ -51,3 +51,9 @@ def test_a_new_cycle_breaks_the_contract(tmp_path):
     result = planted(tmp_path, "core.numbers", "from briefing.present import wording  # noqa")
     assert result.returncode == 1
     assert "No cycles are allowed" in result.stdout and "removing 1 dependency" in result.stdout
+
+
+def test_a_lower_layer_that_imports_a_higher_one_breaks_the_contract(tmp_path):
+    result = planted(tmp_path, "data.evidence", "from briefing.assemble import summary  # noqa")
+    assert result.returncode == 1
+    assert "briefing.data is not allowed to import briefing.assemble" in result.stdout

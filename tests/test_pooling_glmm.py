@@ -9,8 +9,24 @@ import pytest
 
 from briefing.assemble import combine, registry
 from briefing.grade import certainty
+from briefing.present import presenting as present
 from briefing.stats import meta, pooling, robustness, subgroups
 from briefing.verify import validation
+
+
+def propose(*args):
+    """The build's proposals, worded as the modality summary words them."""
+    return present.present(certainty.propose(*args))
+
+
+def rate(*args):
+    return present.present(certainty.rate(*args))
+
+
+def pool_outcomes(*args):
+    """Pooled entries, worded as the modality summary words them."""
+    return present.present(pooling.pool_outcomes(*args))
+
 
 PRITZ_X = [16, 10, 4, 43, 10, 25, 13, 12, 22, 4, 5, 18, 58, 6]
 PRITZ_N = [17, 12, 8, 58, 10, 42, 14, 12, 41, 5, 6, 23, 68, 10]
@@ -32,7 +48,7 @@ def pooled(events, n, studies=None, settings=None, modality="m"):
         for i in range(len(events))
     ]
     estimates = {f"o{i}": {"events": x, "n": m} for i, (x, m) in enumerate(zip(events, n, strict=True))}
-    [entry] = pooling.pool_outcomes(outcomes, estimates, WINDOWS, studies, settings, modality)
+    [entry] = pool_outcomes(outcomes, estimates, WINDOWS, studies, settings, modality)
     return entry
 
 
@@ -182,18 +198,16 @@ def test_egger_feeds_the_publication_bias_proposal_and_the_curator_wins():
     significant = {"label": "Overall response, 2 to 6 weeks", "p": 0.03, "significant": True}
     calm = significant | {"p": 0.4, "significant": False}
     size = {"studies": 12, "participants": 900, "i2": 30.0, "items": []}
-    assert "publication_bias" not in certainty.propose(size)  # no test, no proposal
-    proposal = certainty.propose(size | {"egger": [significant]})["publication_bias"]
+    assert "publication_bias" not in propose(size)  # no test, no proposal
+    proposal = propose(size | {"egger": [significant]})["publication_bias"]
     assert proposal["judgement"] == -1 and "suggests small-study effects" in proposal["reason"]
-    assert certainty.propose(size | {"egger": [calm]})["publication_bias"]["judgement"] == 0
+    assert propose(size | {"egger": [calm]})["publication_bias"]["judgement"] == 0
     # the build's proposal is named as such; a curator's record wins
-    rated = certainty.rate("pain_response", ["case_series"], [], certainty.propose(size | {"egger": [significant]}))
+    rated = rate("pain_response", ["case_series"], [], propose(size | {"egger": [significant]}))
     [factor] = [f for f in rated["factors"] if f["factor"] == "publication_bias"]
     assert factor["source"] == "build" and factor["judgement_text"] == "strongly suspected (−1)"
     curator = [{"factor": "publication_bias", "judgement": 0, "reason": "Searched registries; none unpublished."}]
-    rated = certainty.rate(
-        "pain_response", ["case_series"], curator, certainty.propose(size | {"egger": [significant]})
-    )
+    rated = rate("pain_response", ["case_series"], curator, propose(size | {"egger": [significant]}))
     [factor] = [f for f in rated["factors"] if f["factor"] == "publication_bias"]
     assert factor["source"] == "curator" and factor["judgement"] == 0 and factor["rule"]["judgement"] == -1
 

@@ -14,7 +14,7 @@ from conftest import ROOT
 
 MYPY = Path(sys.executable).parent / "mypy"
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
-NOT_YET_CLEAN = set(CONFIG["overrides"][0]["module"])
+NOT_YET_CLEAN = {m for o in CONFIG.get("overrides", []) if o.get("ignore_errors") for m in o["module"]}
 
 
 def mypy(root: Path, *args: str) -> subprocess.CompletedProcess:

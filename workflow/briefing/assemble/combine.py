@@ -17,7 +17,7 @@ from briefing.present import messages, wording
 from briefing.stats import comparative, effects, pooling, robustness, subgroups
 
 if TYPE_CHECKING:
-    from briefing.surveil.surveillance_flow import EvidenceBase
+    from briefing.surveil.surveillance_flow import EvidenceBase, Identification
 
 # The printed briefing lists a citation's studies up to this many (config outputs.print_cites_max).
 PRINT_CITES_MAX = 6
@@ -104,7 +104,7 @@ def pooling_method(settings: dict[str, Any] | None) -> str:
     planned = [
         f"{modality_id}: {spec.get('label') or spec['covariate'].replace('_', ' ')}"
         + (
-            f" ({wording.subgroup_label(spec, True)} versus {wording.subgroup_label(spec, False)})"
+            f" ({subgroups.label(spec, True)} versus {subgroups.label(spec, False)})"
             if spec.get("cutpoint") is not None
             else ""
         )
@@ -494,10 +494,22 @@ def _identification(tables: dict[str, list[dict[str, Any]]], surveillance: Evide
     """How the studies were identified: the searches' record where a search has completed, else the
     one record of identification.csv (validation lets a build through only with one)."""
     if surveillance:
-        from briefing.surveil.surveillance_flow import identification as searched
-
-        return searched(surveillance)
+        return _searched(surveillance)
     return next(iter(tables.get("identification", [])), None)
+
+
+def _searched(base: EvidenceBase) -> Identification:
+    """data/identification.csv's record, derived from the surveillance records."""
+    f = base["flow"]
+    return {
+        "method": "systematic_search",
+        "description": wording.surveillance_description(base),
+        "databases": "; ".join(s["label"] for s in base["sources"]),
+        "last_search_date": max(s["last_searched"] for s in base["sources"]),
+        "strategy": "surveillance/searches.yaml",
+        "records_screened": len(f["screened"]),
+        "studies_included": len(f["studies"]),
+    }
 
 
 def _figures(

@@ -21,6 +21,7 @@ from briefing.core.vocabulary import (
 )
 from briefing.grade import bodies, certainty, imprecision, risk_of_bias
 from briefing.present import figure_tables, figures, wording
+from briefing.present import presenting as present
 from briefing.stats import comparative, effects, pooling, robustness
 
 if TYPE_CHECKING:
@@ -114,9 +115,10 @@ def _parts(evidence: dict[str, Any]) -> _Parts:
     single = [o for o in own if o["outcome_id"] not in paired]
     settings = evidence.get("settings", {})
     by_id = {s["study_id"]: s for s in studies}
-    pooled = _figure_ids(pooling.pool_outcomes(single, estimates, windows, by_id, settings, modality_id), modality_id)
+    pooled = present.present(pooling.pool_outcomes(single, estimates, windows, by_id, settings, modality_id))
+    pooled = _figure_ids(pooled, modality_id)
     body_list = _bodies(evidence, outcomes, pooled, arms, settings)
-    ratings = certainty.rate_bodies(body_list, evidence["certainty"], settings, evidence.get("scales"))
+    ratings = present.present(certainty.rate_bodies(body_list, evidence["certainty"], settings, evidence.get("scales")))
     return _Parts(
         modality_id, settings, windows, studies, primary, primary_ids, arms, outcomes, estimates, own, groups,
         trajectories, computed, differences, stated_comparisons, paired, single, pooled, body_list, ratings,
@@ -185,7 +187,7 @@ def _findings_part(evidence: dict[str, Any], p: _Parts) -> dict[str, Any]:
         "overall_certainty": min(certainty.assessed(ratings), key=lambda r: r["level"], default=None),
         "comparators": bodies.comparators(evidence.get("arms", [])),
         "prespecified": _prespecified(p.settings, p.modality_id, p.pooled),
-        "risk_of_bias": risk_of_bias.summarise(evidence.get("risk_of_bias", []), primary),
+        "risk_of_bias": present.present(risk_of_bias.summarise(evidence.get("risk_of_bias", []), primary)),
     }
 
 
@@ -842,7 +844,7 @@ def _with_rob(
     rows: list[dict[str, Any]], study_ids: list[str], rob_rows: list[dict[str, Any]] | None, domain: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """A forest plot's rows with their studies' risk-of-bias cells, and its columns and legend."""
-    found = risk_of_bias.forest_columns(study_ids, rob_rows or [], domain)
+    found = present.present(risk_of_bias.forest_columns(study_ids, rob_rows or [], domain))
     if found is None:
         return rows, None
     rows = [r | {"rob": cells} for r, cells in zip(rows, found["cells"], strict=True)]

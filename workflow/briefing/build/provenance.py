@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import os
 import platform
-import subprocess
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from briefing.core.epoch import INPUTS, build_date, build_epoch, git
 from briefing.data.evidence import resource_paths
 from briefing.present import typesetting
 
@@ -31,8 +29,6 @@ LIBRARIES = (
     "frictionless",
     "PyYAML",
 )
-# Inputs whose last commit dates the build when SOURCE_DATE_EPOCH is not set.
-INPUTS = ("data", "config", "notebooks", "templates", "workflow", "Snakefile", "surveillance")
 
 
 def sha256(path: str | Path) -> str:
@@ -49,35 +45,12 @@ def data_checksums(package_path: str | Path) -> dict[str, Any]:
     return {"files": dict(sorted(files.items())), "package": hashlib.sha256(listing.encode()).hexdigest()}
 
 
-def _git(*args: str, cwd: str | Path = ".") -> str | None:
-    try:
-        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip() or None
-
-
 def commit(cwd: str | Path = ".") -> dict[str, Any]:
-    sha = _git("rev-parse", "HEAD", cwd=cwd)
+    sha = git("rev-parse", "HEAD", cwd=cwd)
     if sha is None:
         return {"sha": None, "dirty": None}
-    dirty = bool(_git("status", "--porcelain", "--", *INPUTS, cwd=cwd))
+    dirty = bool(git("status", "--porcelain", "--", *INPUTS, cwd=cwd))
     return {"sha": sha, "dirty": dirty}
-
-
-def build_epoch(cwd: str | Path = ".", data_dir: str | Path = "data") -> int:
-    """SOURCE_DATE_EPOCH if set; else the time of the last commit touching the inputs; else the
-    newest data file's modification time. Never the wall clock, so rebuilds are identical."""
-    if os.environ.get("SOURCE_DATE_EPOCH"):
-        return int(os.environ["SOURCE_DATE_EPOCH"])
-    stamp = _git("log", "-1", "--format=%ct", "--", *INPUTS, cwd=cwd)
-    if stamp:
-        return int(stamp)
-    return int(max(p.stat().st_mtime for p in Path(data_dir).iterdir() if p.is_file()))
-
-
-def build_date(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).strftime("%Y-%m-%d")
 
 
 def versions() -> dict[str, str]:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
-import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from briefing.core.publish import atomic_file
+from briefing.core.publish import dumps
+from briefing.core.publish import write_json as write_json  # the canonical JSON lives in publish.py; read here too
 from briefing.core.vocabulary import QUALIFIERS, UNITS, complete_descriptor
 from briefing.data import importance
 
@@ -167,24 +166,6 @@ def general_statements(tables: dict[str, Table]) -> Table:
 
 
 # Canonical JSON: the same data always gives the same bytes.
-CANONICAL = json.JSONEncoder(sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False)
-
-
-def dumps(obj: Any) -> str:
-    return CANONICAL.encode(obj) + "\n"
-
-
-def write_json(path: str | Path, obj: Any) -> None:
-    """`dumps(obj)` written atomically, streamed: at 5,000 studies the briefing's context is 195 MB of
-    JSON, and building it as one string first took 1.1 GB more than the data themselves."""
-    with atomic_file(path) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        text.writelines(CANONICAL.iterencode(obj))
-        text.write("\n")
-        text.flush()
-        text.detach()  # the atomic file closes the handle itself
-
-
 def slice_digests(
     package_path: str | Path, modality_ids: list[str], settings: dict[str, Any] | None = None
 ) -> dict[str, str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from briefing.data import importance
 from briefing.grade import imprecision
-from briefing.present import wording
+from briefing.schema import findings
 from briefing.stats import effects
 
 GRADE_36 = "GRADE guidance 36"
@@ -43,7 +43,7 @@ def _threshold(p: dict[str, Any], settings: dict[str, Any] | None) -> tuple[str 
     return (kind, value, name) if kind in ("benefit", "harm") else (None, None, name)
 
 
-def _one_inconsistency(p: dict[str, Any], settings: dict[str, Any] | None) -> tuple[int | None, str]:
+def _one_inconsistency(p: dict[str, Any], settings: dict[str, Any] | None) -> tuple[int | None, findings.Finding]:
     """One pooled result judged by GRADE 36's signs."""
     studies = _study_intervals(p)
     overlap = max(low for _, low, _ in studies) <= min(high for _, _, high in studies)
@@ -59,7 +59,7 @@ def _one_inconsistency(p: dict[str, Any], settings: dict[str, Any] | None) -> tu
         sides = {est * 100 > t for est, _, _ in studies}
         facts |= {"both_sides": len(sides) == 2, "pi_crosses": pi[0] is not None and pi[0] * 100 < t < pi[1] * 100}
         judgement = -1 if len(sides) == 2 and not overlap else 0
-    return judgement, wording.inconsistency_36(facts, judgement)
+    return judgement, findings.Inconsistency36(facts, judgement)
 
 
 def inconsistency(body: dict[str, Any], settings: dict[str, Any] | None) -> dict[str, Any]:
@@ -67,14 +67,14 @@ def inconsistency(body: dict[str, Any], settings: dict[str, Any] | None) -> dict
     pooled result judged by its signs, the worst proposed; studies not pooled are not compared."""
     k = body.get("studies") or len(body.get("study_ids") or [])
     if k < 2:
-        return {"judgement": 0, "reason": wording.inconsistency_single()}
+        return {"judgement": 0, "reason": findings.InconsistencySingle()}
     pooled = [p for p in body.get("pooled") or [] if p.get("result") and p.get("data")]
     if not pooled:
-        return {"judgement": None, "reason": wording.inconsistency_unpooled(k)}
+        return {"judgement": None, "reason": findings.InconsistencyUnpooled(k)}
     judged = [_one_inconsistency(p, settings) for p in pooled]
     made = [j for j, _ in judged if j is not None]
     judgement = min(made) if len(made) == len(judged) else None
-    return {"judgement": judgement, "reason": " ".join(text for _, text in judged)}
+    return {"judgement": judgement, "reason": findings.Sentences(tuple(text for _, text in judged))}
 
 
 # ----------------------------------------------------------------------------- indirectness
@@ -96,7 +96,7 @@ def indirectness(body: dict[str, Any]) -> dict[str, Any] | None:
     }
     flagged = {s: why for s, why in flagged.items() if why}
     if not flagged:
-        return {"judgement": 0, "reason": wording.indirectness_none()}
+        return {"judgement": 0, "reason": findings.IndirectnessNone()}
     from briefing.grade import risk_of_bias
 
     found = risk_of_bias.shares(body, set(flagged))
@@ -108,7 +108,7 @@ def indirectness(body: dict[str, Any]) -> dict[str, Any] | None:
     names = {s: (rows.get(s) or {}).get("short_name") or s for s in studies}
     return {
         "judgement": judgement,
-        "reason": wording.indirectness_flagged([(names[s], why) for s, why in flagged.items()], worst, judgement),
+        "reason": findings.IndirectnessFlagged([(names[s], why) for s, why in flagged.items()], worst, judgement),
     }
 
 
@@ -127,5 +127,5 @@ def publication_bias(body: dict[str, Any]) -> dict[str, Any] | None:
     record = body["search"] or {}
     k = body.get("studies") or len(body.get("study_ids") or [])
     if record.get("method") == "systematic_search":
-        return {"judgement": 0, "reason": wording.publication_bias_searched(record, k, robustness.SMALL_STUDY_MIN)}
-    return {"judgement": None, "reason": wording.publication_bias_unsearched(record, k, robustness.SMALL_STUDY_MIN)}
+        return {"judgement": 0, "reason": findings.PublicationBiasSearched(record, k, robustness.SMALL_STUDY_MIN)}
+    return {"judgement": None, "reason": findings.PublicationBiasUnsearched(record, k, robustness.SMALL_STUDY_MIN)}

@@ -12,7 +12,7 @@ from briefing.core import numbers
 from briefing.core.vocabulary import DESIGNS, FACTORS
 from briefing.data import importance
 from briefing.grade import body_proposals, imprecision, risk_of_bias
-from briefing.present import wording
+from briefing.schema import findings
 from briefing.stats import robustness
 
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
@@ -113,9 +113,9 @@ def _i2_only(size: dict[str, Any]) -> dict[str, Any]:
     """Inconsistency from I² cut-offs, for a body given without its pooled results."""
     i2 = size.get("i2")
     if (size.get("studies") or len(size.get("study_ids") or [])) < 2 or i2 is None:
-        return {"judgement": 0, "reason": wording.inconsistency_reason(None, 0)}
+        return {"judgement": 0, "reason": findings.InconsistencyByI2(None, 0)}
     judgement = 0 if i2 <= 50 else -1 if i2 <= 75 else -2
-    return {"judgement": judgement, "reason": wording.inconsistency_reason(i2, judgement)}
+    return {"judgement": judgement, "reason": findings.InconsistencyByI2(i2, judgement)}
 
 
 def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, Any] | None) -> dict[str, Any]:
@@ -127,10 +127,10 @@ def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, An
         "factor": factor,
         "label": FACTORS[factor].label,
         "judgement": record["judgement"],
-        "judgement_text": wording.judgement_text(factor, record["judgement"]),
+        "judgement_text": findings.JudgementText(factor, record["judgement"]),
         "reason": record["reason"],
         "source": source,
-        "rule": (shown | {"judgement_text": wording.judgement_text(factor, shown["judgement"])}) if shown else None,
+        "rule": (shown | {"judgement_text": findings.JudgementText(factor, shown["judgement"])}) if shown else None,
         # The build's sensitivity analysis stands beside the curator's judgement too.
         "sensitivity": (rule or record).get("sensitivity") or [],
     }

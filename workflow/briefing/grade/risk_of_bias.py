@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypedDict
 
 from briefing.core.vocabulary import DESIGNS, DOMAINS, OVERALL, ROB_TOOLS, Appraisal, RobTool
-from briefing.present import wording
+from briefing.schema import findings
 
 Rows = list[tuple[int, dict[str, Any]]]
 Add = Callable[[str, int | None, str | None, str], None]
@@ -94,7 +94,7 @@ def summarise(rows: list[dict[str, Any]], studies: list[dict[str, Any]]) -> dict
             result.append(_table(tool, used, names, order))
     judged = {r["study_id"] for r in mine}
     missing = [names[s["study_id"]] for s in studies if s["study_id"] not in judged]
-    return {"tables": result, "not_assessed": missing, "not_assessed_text": wording.rob_not_assessed(missing)}
+    return {"tables": result, "not_assessed": missing, "not_assessed_text": findings.RobNotAssessed(missing)}
 
 
 def _table(tool: RobTool, rows: list[dict[str, Any]], names: dict[str, str], order: dict[str, int]) -> dict[str, Any]:
@@ -225,24 +225,24 @@ def propose(body: dict[str, Any], settings: dict[str, Any] | None) -> dict[str, 
     studies = list(body.get("study_ids") or sorted(judged))
     names = _names(body)
     if not any(s in judged for s in studies):
-        return {"judgement": None, "reason": wording.rob_proposal_unjudged(domain), "sensitivity": []}
+        return {"judgement": None, "reason": findings.RobProposalUnjudged(domain), "sensitivity": []}
     high = [s for s in studies if s in judged and judged[s][1].concern == "high"]
     some = [s for s in studies if s in judged and judged[s][1].concern == "some"]
     found = shares(body, set(high))
     worst = max(found, key=lambda f: -1 if f["share"] is None else f["share"])
     judgement = judge(worst["share"], high, [s for s in studies if s in judged], rules)
-    reason = wording.rob_proposal(
+    reason: findings.Finding = findings.RobProposal(
         [(names[s], judged[s][0].label.split(" (")[0], judged[s][1].text) for s in high],
         worst,
         judgement,
         rules,
-        some=[names[s] for s in some],
-        unjudged=[names[s] for s in studies if s not in judged],
-        unknown=[names[s] for s in worst["unknown"]],
+        [names[s] for s in some],
+        [names[s] for s in studies if s not in judged],
+        [names[s] for s in worst["unknown"]],
     )
     refits = sensitivity(body, set(high), names, settings)
     if refits:  # printed with the reason: what the result would be without the studies at high risk
-        reason += " Sensitivity analysis: " + " ".join(r["text"] for r in refits)
+        reason = findings.WithSensitivity(reason, tuple(r["text"] for r in refits))
     return {"judgement": judgement, "reason": reason, "sensitivity": refits}
 
 
@@ -289,7 +289,7 @@ def sensitivity(
         entry = {"label": _label(p), "excluded": excluded, "k": len(keep), "scale": scale, "result": fit}
         # Which of the pooled result's rows were refitted, for the export of what was pooled.
         entry |= {"outcome_ids": [p["outcome_ids"][i] for i in keep]}
-        found.append(entry | {"full": full, "text": wording.rob_sensitivity(entry | {"full": full})})
+        found.append(entry | {"full": full, "text": findings.RobSensitivity(entry | {"full": full})})
     return found
 
 
@@ -311,7 +311,7 @@ def forest_columns(study_ids: list[str], rows: list[dict[str, Any]], domain: str
     for study in study_ids:
         cells.append([_forest_cell(judged.get((study, d)), d) for d in domains])
     shorts = ["Overall" if d == OVERALL else d for d in domains]
-    return {"columns": shorts, "cells": cells, "legend": wording.rob_forest_legend(tools, one)}
+    return {"columns": shorts, "cells": cells, "legend": findings.RobForestLegend(tools, one)}
 
 
 def _forest_cell(r: dict[str, Any] | None, domain: str) -> dict[str, str]:

@@ -412,3 +412,72 @@ def rob_alt(table: list[dict[str, str]], columns: list[str], k: int, legend: str
     """The risk-of-bias columns in words, study by study, for the text alternative."""
     studies = "; ".join(f"{r['Study']}: " + ", ".join(f"{c} {r[rob_key(c)]}" for c in columns) for r in table[:k])
     return f" {legend} Judgements: {studies}."
+
+
+# ----------------------------------------------------------------------------- under a pooled result
+ESTIMATE = "Estimate [95 % CI]"
+
+
+def robustness_tables(
+    rows: list[dict[str, Any]], shown: list[dict[str, Any]], total: int, method: str, kind: str, scale: str
+) -> list[dict[str, Any]]:
+    """The estimators side by side, then leave-one-out (`shown` of the `total` refits, by `method`)
+    when there was any (robustness.analyse)."""
+    tables = [
+        {
+            "caption": "Estimators side by side",
+            "columns": ["Model", ESTIMATE, PREDICTION_LABEL, "τ²"],
+            "rows": [
+                {
+                    "Model": r["label"] + (" — not usable, see note" if r["note"] else ""),
+                    ESTIMATE: estimate_cell(r["estimate"], r["ci_low"], r["ci_high"], scale),
+                    PREDICTION_LABEL: _interval(r, scale),
+                    "τ²": numbers.tau2(r["tau2"]),
+                }
+                for r in rows
+            ],
+        }
+    ]
+    if total:
+        caption = f"Leave-one-out, {method} refitted without each study"
+        caption += "" if len(shown) == total else f": the {len(shown)} most influential of {total}"
+        change = "Change, points" if kind == "proportion" else "Change"
+        tables.append(
+            {
+                "caption": caption,
+                "columns": ["Omitted", ESTIMATE, change, "τ²"],
+                "rows": [
+                    {
+                        "Omitted": r["omitted"] + (" (GLMM not usable: REML)" if r["note"] else ""),
+                        ESTIMATE: estimate_cell(r["estimate"], r["ci_low"], r["ci_high"], scale),
+                        change: numbers.change(r["change"], scale),
+                        "τ²": numbers.tau2(r["tau2"]),
+                    }
+                    for r in shown
+                ],
+            }
+        )
+    return tables
+
+
+def _interval(row: dict[str, Any], scale: str) -> str:
+    if row["pi_low"] is None:
+        return ""
+    return f"[{numbers.estimate(row['pi_low'], scale)}, {numbers.estimate(row['pi_high'], scale)}]"
+
+
+def subgroup_table(name: str, subgroups: list[dict[str, Any]], scale: str) -> dict[str, Any]:
+    """The subgroups' pooled estimates (subgroups.analyse)."""
+    return {
+        "caption": f"Subgroups by {name}",
+        "columns": ["Subgroup", "Studies", ESTIMATE, "τ²"],
+        "rows": [
+            {
+                "Subgroup": s["subgroup"],
+                "Studies": str(s["k"]),
+                ESTIMATE: estimate_cell(s["estimate"], s["ci_low"], s["ci_high"], scale),
+                "τ²": numbers.tau2(s["tau2"]),
+            }
+            for s in subgroups
+        ],
+    }

@@ -81,7 +81,7 @@ def pinned_fonts() -> Iterator[None]:
     unless SOURCE_DATE_EPOCH is set: the briefing's own build date is used."""
     import weasyprint.pdf.fonts as pdf_fonts
 
-    from briefing.build.provenance import build_epoch
+    from briefing.core.epoch import build_epoch
 
     subsetter = pdf_fonts.harfbuzz_subset
     quiet = _NoSubsetterWarning()

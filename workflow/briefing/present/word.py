@@ -348,7 +348,9 @@ def _width(svg: str) -> str:
     if size is None:
         return f"{MAX_WIDTH}in"
     width, height = float(size[1]) / 72, float(size[2]) / 72
-    return f"{width * min(1.0, MAX_WIDTH / width, MAX_HEIGHT / height):.2f}in"
+    # Whole millimetres: a layout size, not a printed number (numbers.py rounds those).
+    millimetres = round(width * min(1.0, MAX_WIDTH / width, MAX_HEIGHT / height) * 25.4)
+    return f"{millimetres}mm"
 
 
 def with_figures(ast: dict[str, Any], figures: list[Figure], folder: Path) -> dict[str, Any]:

@@ -1021,12 +1021,6 @@ def publication_bias_reason(tests: list[dict[str, Any]], flagged: list[dict[str,
     return f"Egger's test finds no small-study effects (p < {numbers.declared(alpha)} taken as a signal): {where}."
 
 
-def subgroup_label(spec: dict[str, Any], below: bool) -> str:
-    cut = numbers.declared(spec["cutpoint"])
-    unit = f" {spec['unit']}" if spec.get("unit") else ""
-    return f"below {cut}{unit}" if below else f"{cut}{unit} or more"
-
-
 def subgroups_not_done(name: str, sizes: dict[str, int], minimum: int, missing: int) -> str:
     if len(sizes) < 2:
         why = (
@@ -1251,6 +1245,11 @@ def _pooled_text(r: dict[str, Any], scale: str) -> str:
     unit = " %" if scale == "proportion" else ""
     ci = numbers.ci(r["ci_low" + key], r["ci_high" + key], scale)
     return f"{numbers.estimate(r['estimate' + key], scale)}{unit} ({ci})"
+
+
+def rob_with_sensitivity(reason: str, refits: list[str]) -> str:
+    """A risk-of-bias proposal, then what each pooled result would be without the studies at high risk."""
+    return reason + (" Sensitivity analysis: " + " ".join(refits) if refits else "")
 
 
 def rob_forest_legend(tools: list[Any], one: Any | None) -> str:

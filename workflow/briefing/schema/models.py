@@ -1156,7 +1156,7 @@ def check(model: type[BaseModel], data: Any, where: str | Path = "") -> Any:
 
 def write(path: str | Path, model: type[BaseModel], data: Any) -> None:
     """Check, then write atomically as canonical JSON."""
-    from briefing.data.evidence import write_json
+    from briefing.core.publish import write_json
 
     write_json(path, check(model, data, path))
 
@@ -1188,9 +1188,27 @@ SCHEMA_FILE = "steps.schema.json"
 
 def write_schema(folder: str | Path) -> Path:
     """workflow/schemas/steps.schema.json, as `json_schema` gives it."""
-    from briefing.core.publish import write_atomic
-    from briefing.data.evidence import dumps
+    from briefing.core.publish import dumps, write_atomic
 
     path = Path(folder) / SCHEMA_FILE
     write_atomic(path, dumps(json_schema()))
     return path
+
+
+# ----------------------------------------------------------------------------- a problem found in the data
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem validation (validation.py) or a surveillance record (surveillance.py) found: where, and what."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"

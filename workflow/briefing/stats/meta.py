@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import optimize, special, stats
@@ -27,6 +27,11 @@ from statsmodels.tools.numdiff import approx_hess3
 
 from briefing.core.vocabulary import EFFECT_MEASURES
 from briefing.schema.models import PooledResult
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from briefing.stats.pooling import MetaOptions
 
 METHODS = ("REML", "DL", "PM", "FE")
 
@@ -432,7 +437,7 @@ def pool_proportions(
     method: str = "REML",
     knapp_hartung: bool | None = None,
     level: float = 0.95,
-    **options: str,
+    **options: Unpack[MetaOptions],
 ) -> PooledResult:
     """Pool single-arm proportions on the logit or raw scale; *_prop fields are proportions.
     `options`: pool's ci, pi and i2.
@@ -444,7 +449,8 @@ def pool_proportions(
         yi, vi = escalc_logit(events, n)
         back = special.expit
     elif transform == "raw":
-        yi, vi = escalc_raw(events, n, **({"add": 0, "vtype": "AV"} if method == "FE" else {}))
+        raw: dict[str, Any] = {"add": 0, "vtype": "AV"} if method == "FE" else {}
+        yi, vi = escalc_raw(events, n, **raw)
         back = _clip01  # display only; estimate/ci_* stay unclipped
     else:
         raise ValueError(f"transform must be 'logit' or 'raw', not {transform!r}")
@@ -452,7 +458,7 @@ def pool_proportions(
     return replace(res, transform=transform, **_back_transformed(res, back, "_prop"))
 
 
-def _back_transformed(res: PooledResult, back: Any, suffix: str) -> dict[str, float | None]:
+def _back_transformed(res: PooledResult, back: Any, suffix: str) -> dict[str, Any]:
     """The estimate and both intervals on the reporting scale, as the fields ending in `suffix`."""
     return {
         f"{name}{suffix}": None if getattr(res, name) is None else float(back(getattr(res, name)))
@@ -467,7 +473,7 @@ def pool_comparisons(
     method: str = "REML",
     knapp_hartung: bool | None = None,
     level: float = 0.95,
-    **options: str,
+    **options: Unpack[MetaOptions],
 ) -> PooledResult:
     """Pool two-arm effects, yi on the analysis scale: log RR/OR/HR, raw RD/MD (escalc_2x2,
     escalc_md, log_ratio_from_ci). For ratio measures the *_ratio fields hold exp() of the
@@ -488,7 +494,7 @@ def pool_means(
     method: str = "REML",
     knapp_hartung: bool | None = None,
     level: float = 0.95,
-    **options: str,
+    **options: Unpack[MetaOptions],
 ) -> PooledResult:
     """Pool single-arm means (e.g. pain scores), vi = sd²/n (metafor measure "MN")."""
     mu, sd, nn = (np.asarray(a, dtype=float) for a in (means, sds, ns))
@@ -572,11 +578,11 @@ def _proportion_pool(
 
 def _from_pooled(res: PooledResult, **extra: Any) -> ProportionPool:
     """An inverse-variance logit result (pool_proportions) as a ProportionPool."""
-    names = ("estimate", "se", "tau2", "ci_low", "ci_high", "pi_low", "pi_high")
+    names: tuple[str, ...] = ("estimate", "se", "tau2", "ci_low", "ci_high", "pi_low", "pi_high")
     names += tuple(f"{f}_prop" for f in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"))
     names += ("tau2_ci_low", "tau2_ci_high")
-    values = {f: None if getattr(res, f) is None else float(getattr(res, f)) for f in names}
-    methods = {"ci_method": res.ci_method, "pi_method": res.pi_method}
+    values: dict[str, Any] = {f: None if getattr(res, f) is None else float(getattr(res, f)) for f in names}
+    methods: dict[str, Any] = {"ci_method": res.ci_method, "pi_method": res.pi_method}
     return ProportionPool(method=res.method, k=res.k, **values, **methods, **extra)
 
 
@@ -667,9 +673,7 @@ def pool_proportions_glmm(
     return _proportion_pool("GLMM", len(x), mu, se, tau**2, level, ci, pi, converged=True, message="", loglik=loglik)
 
 
-def _glmm_fit(
-    x: np.ndarray, m: np.ndarray, nagq: int, maxiter: int, ivr: ProportionPool
-) -> tuple[Any, tuple[Any, ...]]:
+def _glmm_fit(x: np.ndarray, m: np.ndarray, nagq: int, maxiter: int, ivr: PooledResult) -> tuple[Any, tuple[Any, ...]]:
     """The ML fit of (mu, tau) from the inverse-variance result, and the likelihood's arguments."""
     nodes, weights = np.polynomial.hermite.hermgauss(nagq)
     args = (x, m, nodes, weights)
@@ -735,13 +739,15 @@ def glmm_pooled_result(events: Any, n: Any, fit: ProportionPool) -> PooledResult
 SIDE_BY_SIDE = ("GLMM", "REML", "DL", "PM")
 
 
-def _pool_proportion(events: Any, n: Any, method: str, level: float, **options: str) -> ProportionPool:
+def _pool_proportion(events: Any, n: Any, method: str, level: float, **options: Unpack[MetaOptions]) -> ProportionPool:
     if method == "GLMM":
         return pool_proportions_glmm(events, n, level=level, **options)
     return _from_pooled(pool_proportions(events, n, transform="logit", method=method, level=level, **options))
 
 
-def estimators_side_by_side(events: Any, n: Any, level: float = 0.95, **options: str) -> list[ProportionPool]:
+def estimators_side_by_side(
+    events: Any, n: Any, level: float = 0.95, **options: Unpack[MetaOptions]
+) -> list[ProportionPool]:
     """The pooled proportion by the one-step GLMM and by inverse-variance logit pooling with the
     REML, DerSimonian-Laird and Paule-Mandel tau², in that order: a sensitivity check of the choice
     of estimator. A GLMM that falls back is reported as such (converged False, its message)."""
@@ -749,7 +755,7 @@ def estimators_side_by_side(events: Any, n: Any, level: float = 0.95, **options:
 
 
 def leave_one_out_effects(
-    yi: Any, vi: Any, method: str = "REML", level: float = 0.95, **options: str
+    yi: Any, vi: Any, method: str = "REML", level: float = 0.95, **options: Unpack[MetaOptions]
 ) -> list[PooledResult]:
     """metafor's leave1out() for an rma.uni model without moderators: the model refitted k times,
     the i-th result without study i (same estimator, tests and level; yi/vi as computed once)."""
@@ -761,7 +767,7 @@ def leave_one_out_effects(
 
 
 def leave_one_out(
-    events: Any, n: Any, method: str = "REML", level: float = 0.95, **options: str
+    events: Any, n: Any, method: str = "REML", level: float = 0.95, **options: Unpack[MetaOptions]
 ) -> list[ProportionPool]:
     """Leave-one-out pooled proportions (logit scale, back-transformed): the i-th entry omits study
     i (`omitted`). method "GLMM" refits the binomial-normal model (with its fallback); the

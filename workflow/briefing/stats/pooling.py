@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from briefing.core.vocabulary import DOMAINS, statistic_of
-from briefing.present import wording
+from briefing.schema import findings
 
 DEFAULT_WINDOW = {"label": "time point not stated", "min_days": None, "max_days": None}
 # The GLMM and the inverse-variance REML result differ "materially" when their estimates, or the
@@ -157,12 +157,12 @@ def _pooled(
         glmm = meta.pool_proportions_glmm(data["events"], data["n"], **options)
         if glmm.converged:
             result = meta.glmm_pooled_result(data["events"], data["n"], glmm).to_dict()
-            pooled = {
+            pooled: dict[str, Any] = {
                 "result": result,
                 "sensitivity": reml,
                 "note": "binomial–normal GLMM on logit proportions (maximum likelihood); inverse-variance "
                 "logit REML as sensitivity analysis",
-                "material": wording.material_difference(result, reml, MATERIAL_PP) if differs(result, reml) else None,
+                "material": findings.MaterialDifference(result, reml, MATERIAL_PP) if differs(result, reml) else None,
                 "fallback": None,
             }
         else:
@@ -172,7 +172,7 @@ def _pooled(
                 "sensitivity": None,
                 "note": "random effects (REML) on logit proportions, the GLMM not being usable",
                 "material": None,
-                "fallback": wording.glmm_fallback(glmm.message),
+                "fallback": findings.GlmmFallback(glmm.message),
             }
     else:
         result = meta.pool_means(data["means"], data["sds"], data["ns"], method="REML", **options).to_dict()

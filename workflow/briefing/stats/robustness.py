@@ -1,14 +1,14 @@
 """How far one pooled result holds: the estimators side by side, leave-one-out influence, and
-small-study effects (Egger's test, with the data of its funnel plot), with the tables the briefing
-prints. The numerics are meta.py's; this module chooses what to run and says what it did not.
+small-study effects (Egger's test, with the data of its funnel plot), with what the briefing's
+tables and lines show as findings (findings.py; figure_tables and wording lay them out and word
+them). The numerics are meta.py's; this module chooses what to run and records what it did not.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from briefing.core import numbers
-from briefing.present import figure_tables, wording
+from briefing.schema import findings
 
 if TYPE_CHECKING:
     from briefing.stats.pooling import MetaOptions
@@ -32,7 +32,6 @@ METHOD_LABELS = {
     "DL": "Inverse variance, DerSimonian–Laird",
     "PM": "Inverse variance, Paule–Mandel",
 }
-ESTIMATE = "Estimate [95 % CI]"
 
 
 def effects(kind: str, data: dict[str, list[float]]) -> tuple[Any, Any]:
@@ -124,14 +123,14 @@ def small_study(kind: str, data: dict[str, list[float]], labels: list[str]) -> d
 
     k = len(labels)
     if k < SMALL_STUDY_MIN:
-        return {"egger": None, "funnel": [], "text": wording.no_small_study_test(k, SMALL_STUDY_MIN)}
+        return {"egger": None, "funnel": [], "text": findings.NoSmallStudyTest(k, SMALL_STUDY_MIN)}
     yi, vi = effects(kind, data)
     test = meta.egger_test(yi, vi).to_dict()
     test["significant"] = test["p"] < EGGER_ALPHA
     funnel = [
         {"label": lab, "effect": float(y), "se": float(v) ** 0.5} for lab, y, v in zip(labels, yi, vi, strict=True)
     ]
-    return {"egger": test, "funnel": funnel, "text": wording.egger_result(test, EGGER_ALPHA)}
+    return {"egger": test, "funnel": funnel, "text": findings.EggerResult(test, EGGER_ALPHA)}
 
 
 def analyse(
@@ -141,7 +140,7 @@ def analyse(
     result: dict[str, Any],
     options: MetaOptions | None = None,
 ) -> dict[str, Any]:
-    """The robustness of one pooled result, with the tables and lines the briefing prints; `options`
+    """The robustness of one pooled result, with the findings its tables and lines present; `options`
     meta's ci/pi/i2 (pooling.meta_options), as the result was pooled."""
     scale = scale_of(kind)
     rows = estimators(kind, data, options)
@@ -149,42 +148,9 @@ def analyse(
     full = result if method == result["method"] else _reml(kind, data, options)
     loo = leave_one_out(kind, data, labels, method, full, options)
     small = small_study(kind, data, labels)
-    tables = [
-        {
-            "caption": "Estimators side by side",
-            "columns": ["Model", ESTIMATE, figure_tables.PREDICTION_LABEL, "τ²"],
-            "rows": [
-                {
-                    "Model": r["label"] + (" — not usable, see note" if r["note"] else ""),
-                    ESTIMATE: figure_tables.estimate_cell(r["estimate"], r["ci_low"], r["ci_high"], scale),
-                    figure_tables.PREDICTION_LABEL: _interval(r, scale),
-                    "τ²": numbers.tau2(r["tau2"]),
-                }
-                for r in rows
-            ],
-        }
-    ]
-    if loo:
-        shown = loo if len(loo) <= LOO_ALL_MAX else sorted(loo, key=lambda r: -abs(r["change"]))[:LOO_SHOWN]
-        caption = f"Leave-one-out, {method} refitted without each study"
-        caption += "" if len(loo) <= LOO_ALL_MAX else f": the {LOO_SHOWN} most influential of {len(loo)}"
-        change = "Change, points" if kind == "proportion" else "Change"
-        tables.append(
-            {
-                "caption": caption,
-                "columns": ["Omitted", ESTIMATE, change, "τ²"],
-                "rows": [
-                    {
-                        "Omitted": r["omitted"] + (" (GLMM not usable: REML)" if r["note"] else ""),
-                        ESTIMATE: figure_tables.estimate_cell(r["estimate"], r["ci_low"], r["ci_high"], scale),
-                        change: numbers.change(r["change"], scale),
-                        "τ²": numbers.tau2(r["tau2"]),
-                    }
-                    for r in shown
-                ],
-            }
-        )
-    lines = [wording.robustness_line(rows, loo, result, scale), small["text"]]
+    shown = loo if len(loo) <= LOO_ALL_MAX else sorted(loo, key=lambda r: -abs(r["change"]))[:LOO_SHOWN]
+    tables = findings.RobustnessTables(rows, shown, len(loo), method, kind, scale)
+    lines = [findings.RobustnessLine(rows, loo, result, scale), small["text"]]
     return {
         "estimators": rows,
         "leave_one_out": loo,
@@ -205,12 +171,6 @@ def _reml(kind: str, data: dict[str, list[float]], options: MetaOptions | None) 
     return meta.pool_means(data["means"], data["sds"], data["ns"], method="REML", **(options or {})).to_dict()
 
 
-def _interval(row: dict[str, Any], scale: str) -> str:
-    if row["pi_low"] is None:
-        return ""
-    return f"[{numbers.estimate(row['pi_low'], scale)}, {numbers.estimate(row['pi_high'], scale)}]"
-
-
 def publication_bias(tests: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The build's proposal on publication bias from the Egger tests of a domain's pooled results:
     strongly suspected (−1) when any is significant, undetected when none is; None when no pooled
@@ -218,4 +178,4 @@ def publication_bias(tests: list[dict[str, Any]]) -> dict[str, Any] | None:
     if not tests:
         return None
     flagged = [t for t in tests if t["significant"]]
-    return {"judgement": -1 if flagged else 0, "reason": wording.publication_bias_reason(tests, flagged, EGGER_ALPHA)}
+    return {"judgement": -1 if flagged else 0, "reason": findings.PublicationBiasByEgger(tests, flagged, EGGER_ALPHA)}

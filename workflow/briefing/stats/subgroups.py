@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from briefing.core import numbers
-from briefing.present import figure_tables, wording
+from briefing.schema import findings
 
 if TYPE_CHECKING:
     from briefing.stats.pooling import MetaOptions
@@ -30,11 +30,17 @@ def min_studies(settings: dict[str, Any] | None) -> int:
     return int((settings or {}).get("subgroup_min_studies") or DEFAULT_MIN_STUDIES)
 
 
+def label(spec: dict[str, Any], below: bool) -> str:
+    """A subgroup's name, from the config's cutpoint: what the analysis groups the studies by."""
+    cut = numbers.declared(spec["cutpoint"])
+    unit = f" {spec['unit']}" if spec.get("unit") else ""
+    return f"below {cut}{unit}" if below else f"{cut}{unit} or more"
+
+
 def _groups(spec: dict[str, Any], values: list[Any]) -> list[str | None]:
     """Each study's subgroup: below or at/above the cutpoint, else the value itself; None when
     the study does not state the covariate."""
     cut = spec.get("cutpoint")
-    label = wording.subgroup_label
     return [None if v is None else label(spec, v < cut) if cut is not None else str(v) for v in values]
 
 
@@ -60,7 +66,7 @@ def analyse(
             sizes[g] = sizes.get(g, 0) + 1
     missing = sum(g is None for g in groups)
     if len(sizes) < 2 or min(sizes.values()) < minimum:
-        return base | {"text": wording.subgroups_not_done(name, sizes, minimum, missing)}
+        return base | {"text": findings.SubgroupsNotDone(name, sizes, minimum, missing)}
     from briefing.stats import meta
 
     keep = [i for i, g in enumerate(groups) if g is not None]
@@ -78,7 +84,7 @@ def analyse(
         hksj = options.get("ci", "hksj") != "wald"
         regression = meta.meta_regression(yi, vi, x, method="REML", knapp_hartung=hksj).to_dict()
         regression |= {"rows": keep, "moderator": x}  # what it was fitted on (analyses_export)
-    table = _table(name, subgroups, "proportion" if kind == "proportion" else "mean")
+    table = findings.SubgroupTable(name, subgroups, "proportion" if kind == "proportion" else "mean")
     return base | {
         "done": True,
         "subgroups": subgroups,
@@ -87,7 +93,7 @@ def analyse(
         "p": p,
         "meta_regression": regression,
         "table": table,
-        "text": wording.subgroups_done(name, q, df, p, regression, spec, missing, kind),
+        "text": findings.SubgroupsDone(name, q, df, p, regression, spec, missing, kind),
     }
 
 
@@ -101,22 +107,6 @@ def _difference_test(subgroups: list[dict[str, Any]]) -> tuple[float, int, float
     from scipy import stats
 
     return q, df, float(stats.chi2.sf(q, df))
-
-
-def _table(name: str, subgroups: list[dict[str, Any]], scale: str) -> dict[str, Any]:
-    return {
-        "caption": f"Subgroups by {name}",
-        "columns": ["Subgroup", "Studies", "Estimate [95 % CI]", "τ²"],
-        "rows": [
-            {
-                "Subgroup": s["subgroup"],
-                "Studies": str(s["k"]),
-                "Estimate [95 % CI]": figure_tables.estimate_cell(s["estimate"], s["ci_low"], s["ci_high"], scale),
-                "τ²": numbers.tau2(s["tau2"]),
-            }
-            for s in subgroups
-        ],
-    }
 
 
 def _effects(kind: str, data: dict[str, list[float]]) -> tuple[Any, Any]:

@@ -20,8 +20,8 @@ import yaml
 
 if TYPE_CHECKING:
     from briefing.data.evidence import Table
+    from briefing.schema.models import Problem
     from briefing.surveil.sources import Record
-    from briefing.verify.validation import Problem
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "searches.schema.yaml"
 DECISIONS = ("include", "exclude", "awaiting")
@@ -413,7 +413,7 @@ def decision_problems(
     code, a decision without reviewer or date, an included record whose study is not in data/
     after the grace period (a warning within it), a study in data/ a queued record matches that is
     not included (an error), and a study in data/ that no search found (a warning)."""
-    from briefing.verify.validation import Problem
+    from briefing.schema.models import Problem
 
     codes = reason_codes(searches)
     grace = int(searches.get("grace_days", 90))

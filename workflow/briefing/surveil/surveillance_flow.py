@@ -259,19 +259,3 @@ def trials(groups: list[sv.Group]) -> list[OngoingTrial]:
             }
         )
     return found
-
-
-def identification(base: EvidenceBase) -> Identification:
-    """data/identification.csv's record, derived from the surveillance records."""
-    from briefing.present import wording
-
-    f = base["flow"]
-    return {
-        "method": "systematic_search",
-        "description": wording.surveillance_description(base),
-        "databases": "; ".join(s["label"] for s in base["sources"]),
-        "last_search_date": max(s["last_searched"] for s in base["sources"]),
-        "strategy": "surveillance/searches.yaml",
-        "records_screened": len(f["screened"]),
-        "studies_included": len(f["studies"]),
-    }

@@ -31,23 +31,8 @@ from briefing.core.vocabulary import DESIGNS, DOMAINS, EFFECT_MEASURES, STATISTI
 from briefing.data import curation
 from briefing.data.evidence import read_package_descriptor
 from briefing.grade import bodies, certainty, risk_of_bias
+from briefing.schema.models import Problem
 from briefing.stats.effects import percent_reproduced
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column:
-            where += f", column '{self.column}'"
-        return f"{where}: {self.message}"
 
 
 def format_problems(problems: Iterable[Problem]) -> str:
