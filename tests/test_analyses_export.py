@@ -30,7 +30,8 @@ import yaml
 from pooling_fixture import extend
 from test_certainty_bodies import pooled_body
 
-from briefing import analyses_export, certainty, evidence, summary, synthetic
+from bench import synthetic
+from briefing import analyses_export, certainty, evidence, summary
 from conftest import ROOT
 from real_studies import add_studies
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefing.synthetic import generate
+from bench.synthetic import generate
 from briefing.validation import validate_package
 from briefing.vocabulary import DESIGNS, DOMAINS
 
@@ -91,7 +91,7 @@ def test_command_line(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "briefing.synthetic",
+            "bench.synthetic",
             "--studies",
             "20",
             "--modalities",
@@ -101,6 +101,7 @@ def test_command_line(tmp_path: Path) -> None:
             "--out",
             str(tmp_path),
         ],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
