@@ -36,7 +36,6 @@ from bench.profile import (
     profile_cold_build,
     profile_pdf,
     summarise_profile,
-    workflow_on_path,
 )
 from bench.project import declared_memory, snakemake_cmd
 from bench.report import Results
@@ -142,10 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.profile:
         return profile_cold_build(args)
-    if args.pdf or args.pooling:
-        workflow_on_path()
-        if args.pdf:
-            return profile_pdf(args)
+    if args.pdf:
+        return profile_pdf(args)
+    if args.pooling:
         print(pooling_cost(repeats=max(args.repeats, 5)), flush=True)
         return 0
     if args.from_json:

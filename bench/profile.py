@@ -163,6 +163,7 @@ def profile_pdf(args: argparse.Namespace) -> int:
     import gc
     import tracemalloc
 
+    workflow_on_path()
     from briefing import render
 
     html = Path(args.pdf).read_text(encoding="utf-8")
@@ -224,6 +225,7 @@ def pooling_cost(studies: int = POOLING_STUDIES, repeats: int = 5, seed: int = 2
     import numpy as np
     from scipy import special
 
+    workflow_on_path()
     from briefing import meta, pooling, robustness
 
     rng = np.random.default_rng(seed)
@@ -250,5 +252,7 @@ def pooling_cost(studies: int = POOLING_STUDIES, repeats: int = 5, seed: int = 2
 
 
 def workflow_on_path() -> None:
-    """This tree's package first, for the in-process measures (--pdf, --pooling)."""
-    sys.path.insert(0, str(ROOT / "workflow"))
+    """This tree's package first, for the in-process measures (--pdf, --pooling), not the one the
+    interpreter has installed."""
+    if str(ROOT / "workflow") not in sys.path:
+        sys.path.insert(0, str(ROOT / "workflow"))
