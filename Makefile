@@ -46,8 +46,8 @@ test-e2e: $(STAMP) build-deps test-deps
 	$(BIN)/pytest -m "build or e2e or oracle" -n auto --dist loadscope --durations=30
 
 lint: $(STAMP)
-	$(BIN)/ruff check workflow/briefing tests bench/run
-	$(BIN)/ruff format --check workflow/briefing tests bench/run
+	$(BIN)/ruff check workflow/briefing tests bench
+	$(BIN)/ruff format --check workflow/briefing tests bench
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint
 	$(BIN)/mypy
@@ -90,4 +90,4 @@ dag: $(STAMP)
 	$(BIN)/snakemake --dag | dot -Tsvg > dag.svg
 
 clean:
-	rm -rf results logs .snakemake
+	rm -rf results logs benchmarks .snakemake

@@ -23,7 +23,9 @@ if workflow.is_main_process and not workflow.output_settings.dryrun:
     BUILD_LOCK = clear_stale_locks(".snakemake")
 
 
-# Every rule runs its step as `briefing <step>` (see shell_prefix in common.smk).
+# Every rule runs its step as `briefing <step>` (see shell_prefix in common.smk), and records the
+# job's seconds and peak memory in benchmarks/ (its `benchmark:` file, read by bench/jobs.py),
+# outside results/: nothing publishes or audits them.
 shell.prefix(shell_prefix())
 
 

@@ -30,7 +30,7 @@ import yaml
 from pooling_fixture import extend
 from test_certainty_bodies import pooled_body
 
-from briefing import synthetic
+from bench import synthetic
 from briefing.assemble import analyses_export, summary
 from briefing.data import evidence
 from briefing.grade import certainty

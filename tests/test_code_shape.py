@@ -1,11 +1,14 @@
-"""Every function of the package fits on a screen (CONTRIBUTING.md): at most 60 lines, or a
-one-line reason on its def line or as the first line of its body ("# long: one seeded pass ...")."""
+"""Every function of the package and of the benchmark (bench/) fits on a screen (CONTRIBUTING.md): at
+most 60 lines, or a one-line reason on its def line or as the first line of its body ("# long: one
+seeded pass ...")."""
 
 from __future__ import annotations
 
 import ast
 import re
 from pathlib import Path
+
+import pytest
 
 from conftest import ROOT
 
@@ -28,9 +31,9 @@ def long_functions(path: Path) -> list[str]:
     return found
 
 
-def test_every_function_of_the_package_fits_on_a_screen():
-    package = ROOT / "workflow" / "briefing"
-    found = [f"{p.parent.name}/{f}" for p in sorted(package.rglob("*.py")) for f in long_functions(p)]
+@pytest.mark.parametrize("folder", ["workflow/briefing", "bench"])
+def test_every_function_of_the_package_and_the_benchmark_fits_on_a_screen(folder):
+    found = [f"{p.parent.name}/{f}" for p in sorted((ROOT / folder).rglob("*.py")) for f in long_functions(p)]
     assert found == [], f"functions over {LIMIT} lines without a '# long:' reason:\n" + "\n".join(found)
 
 

@@ -253,7 +253,7 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
     """ "45 case series", "(12 studies)", "20 more studies": each is a derived figure with the studies
     it counts. The audit's set of allowed numbers passed them before only because, at scale, small
     counts also occur in data cells (checked: this data passes it with or without the entries)."""
-    from briefing import synthetic
+    from bench import synthetic
     from briefing.present.wording import count_words, design_counts, design_phrase
     from briefing.verify import audit
 

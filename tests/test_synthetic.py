@@ -6,7 +6,6 @@ on a declared scale), which a build on a small package shows."""
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -15,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bench.synthetic import generate
 from briefing.core.vocabulary import DESIGNS, DOMAINS
-from briefing.synthetic import generate
 from briefing.verify.validation import validate_package
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,13 +25,19 @@ def _files(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize(("studies", "modalities"), [(12, 3), (300, 12)], ids=["small", "medium"])
-def test_package_is_valid(tmp_path: Path, studies: int, modalities: int) -> None:
-    counts = generate(studies, modalities, seed=7, out=tmp_path)
-    assert counts["studies"] == studies
-    assert counts["modalities"] == modalities
-    config = yaml.safe_load((tmp_path / "config" / "config.yaml").read_text(encoding="utf-8"))
-    with open(tmp_path / "data" / "modalities.csv", encoding="utf-8", newline="") as fh:
+@pytest.fixture(scope="module")
+def medium(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One medium package for the checks that do not depend on its size: 300 studies over 12
+    modalities, so that one modality (the seventh) has review statements only."""
+    out = tmp_path_factory.mktemp("medium")
+    counts = generate(300, 12, seed=7, out=out)
+    assert counts["studies"] == 300 and counts["modalities"] == 12
+    return out
+
+
+def assert_valid(out: Path) -> None:
+    config = yaml.safe_load((out / "config" / "config.yaml").read_text(encoding="utf-8"))
+    with open(out / "data" / "modalities.csv", encoding="utf-8", newline="") as fh:
         ids = [row["modality_id"] for row in csv.DictReader(fh)]
     assert config["modalities"] == ids
     # Everything else of the config is the project's.
@@ -40,27 +45,31 @@ def test_package_is_valid(tmp_path: Path, studies: int, modalities: int) -> None
     assert {k: v for k, v in config.items() if k != "modalities"} == {
         k: v for k, v in original.items() if k != "modalities"
     }
-
-    problems = validate_package(tmp_path / "data" / "datapackage.yaml", config["modalities"])
+    problems = validate_package(out / "data" / "datapackage.yaml", config["modalities"])
     assert problems == [], "\n".join(map(str, problems))
 
 
-def test_columns_are_the_declared_ones_in_order(tmp_path: Path) -> None:
-    generate(40, 5, seed=1, out=tmp_path)
-    descriptor = yaml.safe_load((tmp_path / "data" / "datapackage.yaml").read_text(encoding="utf-8"))
-    assert (tmp_path / "data" / "datapackage.yaml").read_bytes() == (ROOT / "data" / "datapackage.yaml").read_bytes()
+def test_a_small_package_is_valid(tmp_path: Path) -> None:
+    counts = generate(12, 3, seed=7, out=tmp_path)
+    assert counts["studies"] == 12 and counts["modalities"] == 3
+    assert_valid(tmp_path)
+
+
+def test_a_medium_package_is_valid(medium: Path) -> None:
+    assert_valid(medium)
+
+
+def test_columns_are_the_declared_ones_in_order(medium: Path) -> None:
+    descriptor = yaml.safe_load((medium / "data" / "datapackage.yaml").read_text(encoding="utf-8"))
+    assert (medium / "data" / "datapackage.yaml").read_bytes() == (ROOT / "data" / "datapackage.yaml").read_bytes()
     for resource in descriptor["resources"]:
-        with open(tmp_path / "data" / resource["path"], encoding="utf-8", newline="") as fh:
+        with open(medium / "data" / resource["path"], encoding="utf-8", newline="") as fh:
             header = next(csv.reader(fh))
         assert header == [f["name"] for f in resource["schema"]["fields"]], resource["name"]
 
 
-def test_outcome_mix_is_realistic(tmp_path: Path) -> None:
-    generate(120, 7, seed=3, out=tmp_path)
-    with open(tmp_path / "data" / "outcomes.csv", encoding="utf-8", newline="") as fh:
-        outcomes = list(csv.DictReader(fh))
-    with open(tmp_path / "data" / "studies.csv", encoding="utf-8", newline="") as fh:
-        studies = list(csv.DictReader(fh))
+def test_outcome_mix_is_realistic(medium: Path) -> None:
+    outcomes, studies = _table(medium / "data", "outcomes"), _table(medium / "data", "studies")
     kinds = {(o["domain"], o["statistic"]) for o in outcomes}
     for expected in [
         ("pain_response", "percent"),
@@ -74,7 +83,7 @@ def test_outcome_mix_is_realistic(tmp_path: Path) -> None:
     assert any(o["domain"] == "pain_response" and o["denominator"] for o in outcomes)
     assert any(o["domain"] == "pain_score" and o["sd"] and o["time_days"] == "0" for o in outcomes)
     assert any(s["design"] == "narrative_review" for s in studies)
-    assert (tmp_path / "data" / "statements.csv").read_text(encoding="utf-8").count("\n") > 1
+    assert (medium / "data" / "statements.csv").read_text(encoding="utf-8").count("\n") > 1
 
 
 def test_same_seed_same_bytes_and_another_seed_differs(tmp_path: Path) -> None:
@@ -91,7 +100,7 @@ def test_command_line(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "briefing.synthetic",
+            "bench.synthetic",
             "--studies",
             "20",
             "--modalities",
@@ -101,6 +110,7 @@ def test_command_line(tmp_path: Path) -> None:
             "--out",
             str(tmp_path),
         ],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
@@ -189,13 +199,9 @@ def shapes(data: Path) -> dict[str, int]:
     }
 
 
-def test_every_shape_of_comparative_evidence_is_generated_and_valid(tmp_path: Path) -> None:
-    generate(200, 5, seed=0, out=tmp_path)
-    data = tmp_path / "data"
-    found = shapes(data)
+def test_every_shape_of_comparative_evidence_is_generated(medium: Path) -> None:
+    found = shapes(medium / "data")  # in a valid package: test_a_medium_package_is_valid
     assert all(found.values()), found
-    config = yaml.safe_load((tmp_path / "config" / "config.yaml").read_text(encoding="utf-8"))
-    assert validate_package(data / "datapackage.yaml", config["modalities"]) == []
 
 
 def test_the_shape_census_finds_none_in_data_without_comparative_evidence() -> None:
@@ -204,9 +210,8 @@ def test_the_shape_census_finds_none_in_data_without_comparative_evidence() -> N
     assert not any(found.values()), found
 
 
-def test_stated_effects_mean_changes_and_includes_are_as_a_source_gives_them(tmp_path: Path) -> None:
-    generate(200, 5, seed=0, out=tmp_path)
-    data = tmp_path / "data"
+def test_stated_effects_mean_changes_and_includes_are_as_a_source_gives_them(medium: Path) -> None:
+    data = medium / "data"
     studies = {s["study_id"]: s for s in _table(data, "studies")}
     comparisons = _table(data, "comparisons")
     assert {"OR", "RR", "HR", "MD"} <= {c["effect_measure"] for c in comparisons}
@@ -251,18 +256,22 @@ def test_comparative_studies_replace_single_arm_ones_in_realistic_proportion(
 
 
 @pytest.mark.slow
-def test_a_build_of_a_small_synthetic_package_shows_its_comparative_evidence(workspace: Path, tmp_path: Path) -> None:
+def test_a_build_of_a_small_synthetic_package_shows_its_comparative_evidence(tmp_path: Path) -> None:
+    """Two modalities are enough for every shape (checked first); the build goes as far as the
+    briefing's audit and each modality's PDF audit, which pass only if every printed number traces
+    to the data (the R export, the reference list and the copy to reports/ show nothing more here)."""
     from bs4 import BeautifulSoup
 
-    from conftest import snakemake
+    from conftest import copy_project, snakemake
 
-    generate(48, 3, seed=1, out=tmp_path)
-    for part in ("data", "config"):
-        for path in (tmp_path / part).iterdir():  # rewrite in place: the build sees edited inputs
-            shutil.copyfile(path, workspace / part / path.name)
-    snakemake(workspace)  # the audit step passes only if every printed number traces to the data
-    soup = BeautifulSoup((workspace / "reports" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
-    data = tmp_path / "data"
+    project = copy_project(tmp_path / "project")
+    generate(48, 2, seed=1, out=project, source=project)
+    data = project / "data"
+    found = shapes(data)
+    assert all(found.values()), found
+    config = yaml.safe_load((project / "config" / "config.yaml").read_text(encoding="utf-8"))
+    snakemake(project, "results/audit.json", *(f"results/modalities/{m}/audit.json" for m in config["modalities"]))
+    soup = BeautifulSoup((project / "results" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
     studies = _table(data, "studies")
     modalities = {s["study_id"]: s["modality_id"] for s in studies}
 

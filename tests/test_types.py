@@ -22,10 +22,9 @@ def mypy(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def copy(tmp_path: Path, listed: set[str]) -> Path:
-    """The package and a pyproject.toml whose list of modules not yet clean is `listed`."""
-    shutil.copytree(
-        ROOT / "workflow" / "briefing", tmp_path / "workflow" / "briefing", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    """The package, the benchmark and a pyproject.toml whose list of modules not yet clean is `listed`."""
+    for folder in ("workflow/briefing", "bench"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     names = "".join(f'    "{m}",\n' for m in sorted(listed))
     text = re.sub(

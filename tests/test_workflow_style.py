@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, workflow_env
 
 BIN = Path(sys.executable).parent
-PYTHON_SOURCES = ["workflow/briefing", "tests", "bench/run"]
+PYTHON_SOURCES = ["workflow/briefing", "tests", "bench"]
 
 
 def test_snakefmt_check_passes():

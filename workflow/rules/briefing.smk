@@ -18,6 +18,8 @@ rule combine:
         json="results/briefing.json",
     log:
         "logs/combine.log",
+    benchmark:
+        "benchmarks/combine.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1
@@ -45,6 +47,8 @@ rule briefing_html:
         print_html="results/briefing.print.html",
     log:
         "logs/briefing_html.log",
+    benchmark:
+        "benchmarks/briefing_html.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1
@@ -68,6 +72,8 @@ rule briefing_pdf:
         "results/briefing.pdf",
     log:
         "logs/briefing_pdf.log",
+    benchmark:
+        "benchmarks/briefing_pdf.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1
@@ -91,6 +97,8 @@ rule briefing_docx:
         "results/briefing.docx",
     log:
         "logs/briefing_docx.log",
+    benchmark:
+        "benchmarks/briefing_docx.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1
@@ -116,6 +124,8 @@ rule what_changed:
         "results/what-changed.docx",
     log:
         "logs/what_changed.log",
+    benchmark:
+        "benchmarks/what_changed.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1
@@ -144,6 +154,8 @@ rule references:
         csl_json="results/references.json",
     log:
         "logs/references.log",
+    benchmark:
+        "benchmarks/references.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1
@@ -174,6 +186,8 @@ rule audit:
         "results/audit.json",
     log:
         "logs/audit.log",
+    benchmark:
+        "benchmarks/audit.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1
@@ -198,6 +212,8 @@ rule publish:
         reported_outputs(),
     log:
         "logs/publish.log",
+    benchmark:
+        "benchmarks/publish.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1

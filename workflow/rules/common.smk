@@ -82,8 +82,7 @@ NOTEBOOK = "notebooks/modality.ipynb"
 def code(command, notebook=None):
     """The modules of the package that `briefing <command>` runs (and the notebook it executes),
     found from their imports (briefing/build/imports.py): a change to a module re-runs only the steps
-    that import it, and the site builder, the synthetic generator and the curators' tools re-run
-    nothing."""
+    that import it, and the site builder and the curators' tools re-run nothing."""
     return cached_step_files(command, notebook, package_dir="workflow/briefing")
 
 

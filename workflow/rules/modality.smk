@@ -17,6 +17,8 @@ rule evidence_slice:
         "results/evidence/{modality}.json",
     log:
         "logs/evidence/{modality}.log",
+    benchmark:
+        "benchmarks/evidence_slice/{modality}.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1
@@ -48,6 +50,8 @@ rule modality_notebook:
         html="results/modalities/{modality}.html",
     log:
         "logs/notebooks/{modality}.log",
+    benchmark:
+        "benchmarks/modality_notebook/{modality}.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1
@@ -81,6 +85,8 @@ rule modality_pdf:
         audit="results/modalities/{modality}/audit.json",
     log:
         "logs/modality_pdf/{modality}.log",
+    benchmark:
+        "benchmarks/modality_pdf/{modality}.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1
@@ -119,6 +125,8 @@ rule modality_analyses:
         r_script="results/analyses/{modality}.R",
     log:
         "logs/analyses/{modality}.log",
+    benchmark:
+        "benchmarks/modality_analyses/{modality}.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1

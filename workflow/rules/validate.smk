@@ -11,6 +11,8 @@ checkpoint validate:
         "results/validation.json",
     log:
         "logs/validate.log",
+    benchmark:
+        "benchmarks/validate.tsv"
     conda:
         "../envs/briefing.yaml"
     threads: 1
