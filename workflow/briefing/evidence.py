@@ -166,8 +166,18 @@ def general_statements(tables: dict[str, Table]) -> Table:
     return [s for s in tables["statements"] if not s.get("modality_id")]
 
 
+class _Encoder(json.JSONEncoder):
+    """JSON that also writes a model (models.py) as its fields: the steps compute with models and
+    turn them into JSON only where a file is written (the keys it was given, by their JSON names)."""
+
+    def default(self, o: Any) -> Any:
+        if hasattr(o, "model_dump"):  # a pydantic model; models.py imports this module, not back
+            return o.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return super().default(o)
+
+
 # Canonical JSON: the same data always gives the same bytes.
-CANONICAL = json.JSONEncoder(sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False)
+CANONICAL = _Encoder(sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False)
 
 
 def dumps(obj: Any) -> str:

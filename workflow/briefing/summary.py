@@ -28,6 +28,7 @@ from . import (
 from .vocabulary import CATEGORIES, COMPARISON_COLUMN_EVENTS, COMPARISON_COLUMNS, DESIGNS, DOMAINS, event_kind
 
 if TYPE_CHECKING:
+    from .models import Figure
     from .pooling import MetaOptions
 
 
@@ -409,7 +410,7 @@ def comparison_forest(
     computed: dict[str, dict[str, Any]],
     studies: dict[str, dict[str, Any]],
     rob_rows: list[dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Figure]:
     """Forest plot of one comparison pooled over several trials: each trial's arms' counts and
     risk ratio (escalc RR) with its REML weight, the pooled results of the row."""
     trials = [computed[i] for i in row["comparison_ids"]]
@@ -572,10 +573,10 @@ def _figures(
     study_names: dict[str, dict[str, Any]],
     scales: dict[str, dict[str, Any]],
     evidence: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Figure]:
     """The response chart, one chart per measure over time (a score on its scale's full range),
     then a forest plot per pooled result, its studies' risk of bias beside its rows."""
-    figure_list = []
+    figure_list: list[Figure] = []
     if groups:
         # Response categories of every response domain in one chart (the vocabulary declares one).
         response = DOMAINS.where(shape="response")[0]
@@ -805,7 +806,7 @@ def forest(
     estimates: dict[str, Any],
     studies: dict[str, dict[str, Any]],
     rob_rows: list[dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Figure]:
     """Forest plot of one pooled result: per-study Wilson intervals (proportions) or mean ± 1.96
     SD/√n (means), with the REML weights, and each study's risk-of-bias judgements beside its row."""
     rows = []
@@ -851,6 +852,15 @@ def _with_rob(
         return rows, None
     rows = [r | {"rob": cells} for r, cells in zip(rows, found["cells"], strict=True)]
     return rows, {"columns": found["columns"], "legend": found["legend"]}
+
+
+def as_written(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary as its JSON file holds it (what the combining step reads): its models as JSON."""
+    import json
+
+    from .evidence import dumps
+
+    return json.loads(dumps(summary))
 
 
 def write_summary(summary: dict[str, Any], summary_path: str) -> None:
