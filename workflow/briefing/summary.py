@@ -28,7 +28,7 @@ from . import (
 from .vocabulary import CATEGORIES, COMPARISON_COLUMN_EVENTS, COMPARISON_COLUMNS, DESIGNS, DOMAINS, event_kind
 
 if TYPE_CHECKING:
-    from .models import Figure
+    from .models import Figure, ModalityHeadline
     from .pooling import MetaOptions
 
 
@@ -41,7 +41,7 @@ def _primary(studies: list[dict[str, Any]], modality_id: str) -> list[dict[str, 
     return _by_year([s for s in studies if s.get("modality_id") == modality_id and not DESIGNS[s["design"]].review])
 
 
-def _main_pain(summary: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any] | None:
+def _main_pain(summary: dict[str, Any], settings: dict[str, Any]) -> ModalityHeadline | None:
     """The headline, by the one rule the bottom line, key message, side-by-side tables and What
     changed share (headlines.choose): the best evidence for the most important pain outcome."""
     return headlines.choose(summary, settings)
@@ -222,7 +222,7 @@ def _with_comparisons(evidence: dict[str, Any], p: _Parts, result: dict[str, Any
         "comparison_figures": forests,
     }
     between = sof_comparisons + sof_differences + result["sof_stated"]
-    result["sof"]["profile"] = sof.profile_outcomes(result["sof"], between, result, evidence.get("settings"))
+    result["sof"].profile = sof.profile_outcomes(result["sof"], between, result, evidence.get("settings"))
     return result
 
 
