@@ -55,7 +55,7 @@ def summaries(data: Path, config: dict[str, Any]) -> list[tuple[dict[str, Any], 
     found = []
     for m in config["modalities"]:
         piece = json.loads(evidence.dumps(evidence.build_slice(data / "datapackage.yaml", m, config["analysis"])))
-        found.append((summary.as_written(summary.build_summary(piece)), piece["settings"]))
+        found.append((json.loads(json.dumps(summary.build_summary(piece))), piece["settings"]))
     return found
 
 

@@ -21,7 +21,7 @@ def surgery(tmp_path: Path) -> dict:
     shutil.copytree(ROOT / "data", tmp_path / "data")
     add_studies(tmp_path, {"patchell2005"})
     piece = evidence.build_slice(tmp_path / "data" / "datapackage.yaml", "surgery", CONFIG["analysis"])
-    return summary.as_written(summary.build_summary(json.loads(evidence.dumps(piece))))
+    return summary.build_summary(json.loads(evidence.dumps(piece)))
 
 
 def test_a_trials_arms_are_listed_together_intervention_first(tmp_path):

@@ -131,7 +131,7 @@ def test_the_summary_counts_the_modalitys_own_arm_and_words_the_stated_compariso
     from briefing import models, summary
 
     tables = evidence.read_tables(data / "datapackage.yaml")
-    result = summary.as_written(summary.build_summary(evidence.slice_for_modality(tables, "surgery")))
+    result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
     models.check(models.ModalitySummary, json_roundtrip(result))
     assert result["patients"] == 50  # the surgery arm, not the 101 of both arms
     (comparison,) = result["comparisons"]
@@ -173,7 +173,7 @@ def test_the_build_computes_the_risk_ratio_and_absolute_effect_beside_the_stated
     from briefing import summary
 
     tables = evidence.read_tables(data / "datapackage.yaml")
-    result = summary.as_written(summary.build_summary(evidence.slice_for_modality(tables, "surgery")))
+    result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
     (rr,) = result["computed_comparisons"]
     assert round(rr["ratio"], 4) == 1.4772 and (round(rr["ci_low"], 2), round(rr["ci_high"], 2)) == (1.13, 1.93)
     assert rr["text"] == (
@@ -203,7 +203,7 @@ def test_a_subgroup_is_never_summed_with_the_whole_group_nor_pooled(data):
     from briefing import summary
 
     tables = evidence.read_tables(data / "datapackage.yaml")
-    result = summary.as_written(summary.build_summary(evidence.slice_for_modality(tables, "surgery")))
+    result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
     assert not any("patchell2005-regain-surgery" in p["outcome_ids"] for p in result["pooled"])
     regain = next(c for c in result["computed_comparisons"] if c["subgroup"])
     assert regain["counts"] == [[10, 16], [3, 16]] and "subgroup unable to walk at entry" in regain["scope"]
@@ -245,7 +245,7 @@ def test_three_trials_of_the_same_comparison_give_one_pooled_sof_row_with_absolu
     _three_trials(data)
     assert validation.validate_package(data / "datapackage.yaml") == []
     tables = evidence.read_tables(data / "datapackage.yaml")
-    result = summary.as_written(summary.build_summary(evidence.slice_for_modality(tables, "surgery")))
+    result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
     row = next(r for r in result["sof_comparisons"] if r["measure"] == "Event")
     yi, vi = meta.escalc_2x2("RR", *zip(*[(t, t + n, c, c + m) for t, n, c, m in BCG3], strict=True))
     expected = meta.pool_comparisons("RR", yi, vi)
@@ -274,7 +274,7 @@ def _three_trial_summary(data: Path, domain: str = "toxicity") -> dict:
 
     _three_trials(data, domain)
     tables = evidence.read_tables(data / "datapackage.yaml")
-    return summary.as_written(summary.build_summary(evidence.slice_for_modality(tables, "surgery")))
+    return summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
 
 
 def test_three_trials_get_a_comparative_forest_plot_with_each_trials_arms_ratio_and_weight(data):
@@ -369,7 +369,7 @@ def test_a_single_trial_gets_no_comparative_forest_plot(data):
     from briefing import summary
 
     tables = evidence.read_tables(data / "datapackage.yaml")
-    result = summary.as_written(summary.build_summary(evidence.slice_for_modality(tables, "surgery")))
+    result = summary.build_summary(evidence.slice_for_modality(tables, "surgery"))
     (row,) = result["sof_comparisons"]  # Patchell 2005 alone
     assert row["pooled"] is None and row["sensitivity"] is None and row["figure_id"] is None
     assert result["comparison_figures"] == []

@@ -195,7 +195,7 @@ def _edition(project, modalities=None):
     summaries = []
     for m in modalities or config["modalities"]:
         piece = json.loads(evidence.dumps(evidence.build_slice(package, m, config["analysis"])))
-        summaries.append(summary.as_written(summary.build_summary(piece)))
+        summaries.append(json.loads(evidence.dumps(summary.build_summary(piece))))
     tables = evidence.read_tables(package)
     context = combine.build(
         config | {"modalities": [s["modality_id"] for s in summaries]},

@@ -21,9 +21,7 @@ PROVENANCE["data"]["package"] = "a" * 64
 
 def edition(package: Path, date: str = "2026-01-01", previous: dict | None = None) -> dict:
     summaries = [
-        summary.as_written(
-            summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"]))))
-        )
+        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"]))))
         for m in CONFIG["modalities"]
     ]
     tables = evidence.read_tables(package)

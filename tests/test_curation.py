@@ -195,10 +195,8 @@ CONFIG = {"analysis": {"timepoint_windows": {}}, "title": "t", "question": {}, "
 
 
 def _summary(data: Path, modality: str) -> dict:
-    return summary.as_written(
-        summary.build_summary(
-            json.loads(evidence.dumps(evidence.build_slice(data / "datapackage.yaml", modality, CONFIG["analysis"])))
-        )
+    return summary.build_summary(
+        json.loads(evidence.dumps(evidence.build_slice(data / "datapackage.yaml", modality, CONFIG["analysis"])))
     )
 
 

@@ -175,9 +175,7 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict]:
 
 def _modality(modality_id: str) -> dict:
     package = ROOT / "data" / "datapackage.yaml"
-    return summary.as_written(
-        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, modality_id))))
-    )
+    return summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, modality_id))))
 
 
 def _figure(s: dict, figure_id: str) -> dict:

@@ -36,7 +36,7 @@ def summaries(package) -> dict[str, dict]:
     built = {}
     for m in CONFIG["modalities"]:
         piece = evidence.build_slice(package, m, CONFIG["analysis"])
-        built[m] = summary.as_written(summary.build_summary(json.loads(evidence.dumps(piece))))
+        built[m] = summary.build_summary(json.loads(evidence.dumps(piece)))
     return built
 
 

@@ -30,9 +30,7 @@ def with_rule(outcome_id: str, **entry) -> dict:
 
 
 def build(modality: str, settings: dict, package: Path = PACKAGE) -> dict:
-    return summary.as_written(
-        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, modality, settings))))
-    )
+    return summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, modality, settings))))
 
 
 def methods_text(settings: dict, scales: list[dict]) -> str:

@@ -27,7 +27,7 @@ def hfrt(tmp_path_factory) -> dict:
     project = tmp_path_factory.mktemp("seeds")
     shutil.copytree(ROOT / "data", Path(project) / "data")
     piece = evidence.build_slice(Path(project) / "data" / "datapackage.yaml", "hfrt", CONFIG["analysis"])
-    return summary.as_written(summary.build_summary(json.loads(evidence.dumps(piece))))
+    return summary.build_summary(json.loads(evidence.dumps(piece)))
 
 
 def test_a_single_group_result_is_worded_after_treatment_never_as_an_effect(hfrt):

@@ -89,9 +89,7 @@ def test_a_modality_pdf_prints_its_name_as_written_and_passes_its_audit(tmp_path
     piece = json.loads(
         evidence.dumps(evidence.build_slice(tmp_path / "data" / "datapackage.yaml", "surgery", config["analysis"]))
     )
-    context = modality_print.context(
-        summary.as_written(summary.build_summary(piece)), config["title"], "2026-01-01", "0" * 64
-    )
+    context = modality_print.context(summary.build_summary(piece), config["title"], "2026-01-01", "0" * 64)
     html, pdf = tmp_path / "surgery.print.html", tmp_path / "surgery.pdf"
     html.write_text(modality_print.render(context, ROOT / "templates"), encoding="utf-8")
     render.render_pdf(html, pdf)

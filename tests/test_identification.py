@@ -30,9 +30,7 @@ def context(project: Path) -> dict:
     package = project / "data" / "datapackage.yaml"
     tables = evidence.read_tables(package)
     summaries = [
-        summary.as_written(
-            summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"]))))
-        )
+        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"]))))
         for m in CONFIG["modalities"]
     ]
     provenance = {"build_date": "2026-12-01"}

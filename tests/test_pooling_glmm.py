@@ -250,9 +250,7 @@ def test_the_fixture_modalities_show_every_analysis(tmp_path):
     settings = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["analysis"]
 
     def build(m):
-        return summary.as_written(
-            summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, settings))))
-        )
+        return summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, settings))))
 
     srs = build("srs")
     [entry] = [p for p in srs["pooled"] if p["result"]]
@@ -307,9 +305,7 @@ def test_the_fallback_is_said_in_the_rendered_briefing(tmp_path):
     assert validation.validate_package(package) == []
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     summaries = [
-        summary.as_written(
-            summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, config["analysis"]))))
-        )
+        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, config["analysis"]))))
         for m in config["modalities"]
     ]
     [entry] = [p for s in summaries for p in s["pooled"] if p["result"] and p["domain"] == "pain_response"]

@@ -32,7 +32,7 @@ def project(tmp_path: Path, studies: set[str]) -> Path:
 
 def modality(package: Path, modality_id: str) -> dict:
     piece = evidence.build_slice(package, modality_id, CONFIG["analysis"])
-    return summary.as_written(summary.build_summary(json.loads(evidence.dumps(piece))))
+    return summary.build_summary(json.loads(evidence.dumps(piece)))
 
 
 def drop_outcomes(package: Path, study_id: str) -> None:

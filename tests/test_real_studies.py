@@ -27,8 +27,8 @@ def project(tmp_path: Path) -> Path:
 
 def modality_summary(project: Path, modality: str) -> dict:
     package = project / "data" / "datapackage.yaml"
-    return summary.as_written(
-        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, modality, CONFIG["analysis"]))))
+    return summary.build_summary(
+        json.loads(evidence.dumps(evidence.build_slice(package, modality, CONFIG["analysis"])))
     )
 
 

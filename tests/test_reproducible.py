@@ -32,8 +32,7 @@ project = copy_project(Path(tempfile.mkdtemp()) / "project")
 add_studies(project, set(sys.argv[1:]))
 config = yaml.safe_load((project / "config" / "config.yaml").read_text())
 package = project / "data" / "datapackage.yaml"
-out = {m: summary.as_written(summary.build_summary(
-    json.loads(evidence.dumps(evidence.build_slice(package, m, config["analysis"])))))
+out = {m: summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, config["analysis"]))))
        for m in config["modalities"]}
 sys.stdout.write(evidence.dumps(out))
 """

@@ -236,9 +236,7 @@ def build(data: Path) -> dict:
     package = data / "datapackage.yaml"
     tables = evidence.read_tables(package)
     summaries = [
-        summary.as_written(
-            summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"]))))
-        )
+        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"]))))
         for m in CONFIG["modalities"]
     ]
     return combine.build(CONFIG, summaries, tables, evidence.general_statements(tables), copy.deepcopy(PROVENANCE))

@@ -31,9 +31,7 @@ def edition(root: Path, previous: dict | None = None) -> tuple[dict, dict, str, 
     package = root / "data" / "datapackage.yaml"
     tables = evidence.read_tables(package)
     summaries = [
-        summary.as_written(
-            summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"]))))
-        )
+        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, CONFIG["analysis"]))))
         for m in CONFIG["modalities"]
     ]
     base = cli._evidence_base(str(root / "surveillance"), tables["studies"], previous)

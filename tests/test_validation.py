@@ -1046,9 +1046,7 @@ def render_briefing(data_dir: Path, modalities: list[str]) -> str:
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8")) | {"modalities": modalities}
     package = data_dir / "datapackage.yaml"
     summaries = [
-        summary.as_written(
-            summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, config["analysis"]))))
-        )
+        summary.build_summary(json.loads(evidence.dumps(evidence.build_slice(package, m, config["analysis"]))))
         for m in modalities
     ]
     tables = evidence.read_tables(package)

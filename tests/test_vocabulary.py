@@ -193,7 +193,7 @@ def test_adding_a_statistic_takes_the_registry_and_the_data(tmp_path):
         assert validation.validate_package(package) == []  # its printed CI kept, as the entry says
         config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
         piece = evidence.build_slice(package, "i125", config["analysis"])
-        s = summary.as_written(summary.build_summary(json.loads(evidence.dumps(piece))))
+        s = summary.build_summary(json.loads(evidence.dumps(piece)))
     o = next(o for o in s["outcomes"] if o["outcome_id"] == "shao_i125-nrs-geo")
     assert o["display"] == "geometric mean 4.1 points (NRS 0–10) (95 % CI 3.6 to 4.7, as printed)"
     (series,) = s["trajectories"]["pain_score"]

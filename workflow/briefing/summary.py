@@ -25,6 +25,7 @@ from . import (
     sof,
     wording,
 )
+from .models import ModalitySummary
 from .vocabulary import CATEGORIES, COMPARISON_COLUMN_EVENTS, COMPARISON_COLUMNS, DESIGNS, DOMAINS, event_kind
 
 if TYPE_CHECKING:
@@ -66,11 +67,18 @@ def _role_texts(
 
 
 def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
+    """The summary as its file holds it: what the modality notebook shows and writes. (The notebook's
+    code is printed on the modality's page: it reads the summary as JSON so that the page stays
+    as it was; `summarise` is the model.)"""
+    return as_written(summarise(evidence))
+
+
+def summarise(evidence: dict[str, Any]) -> ModalitySummary:
     """The whole summary of one modality from its evidence slice (see evidence.write_slice)."""
     p = _parts(evidence)
     result = _studies_part(evidence, p) | _findings_part(evidence, p)
     result = _with_comparisons(evidence, p, result)
-    return result | {"main_pain": _main_pain(result, p.settings)}
+    return ModalitySummary.model_validate(result | {"main_pain": _main_pain(result, p.settings)})
 
 
 @dataclass(frozen=True)
@@ -854,7 +862,7 @@ def _with_rob(
     return rows, {"columns": found["columns"], "legend": found["legend"]}
 
 
-def as_written(summary: dict[str, Any]) -> dict[str, Any]:
+def as_written(summary: ModalitySummary | dict[str, Any]) -> dict[str, Any]:
     """The summary as its JSON file holds it (what the combining step reads): its models as JSON."""
     import json
 
@@ -863,7 +871,7 @@ def as_written(summary: dict[str, Any]) -> dict[str, Any]:
     return json.loads(dumps(summary))
 
 
-def write_summary(summary: dict[str, Any], summary_path: str) -> None:
+def write_summary(summary: ModalitySummary | dict[str, Any], summary_path: str) -> None:
     """The summary JSON, figures inline as SVG, checked against its model and written so that a
     crash leaves no half-written JSON behind."""
     from . import models
