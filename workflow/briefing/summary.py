@@ -25,7 +25,7 @@ from . import (
     sof,
     wording,
 )
-from .models import ModalitySummary
+from .models import Finding, ModalitySummary, Sentence
 from .vocabulary import CATEGORIES, COMPARISON_COLUMN_EVENTS, COMPARISON_COLUMNS, DESIGNS, DOMAINS, event_kind
 
 if TYPE_CHECKING:
@@ -50,17 +50,17 @@ def _main_pain(summary: dict[str, Any], settings: dict[str, Any]) -> ModalityHea
 
 def _role_texts(
     primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], role: str
-) -> list[dict[str, Any]]:
+) -> list[Finding]:
     """The findings of the domains with this role (a column of the side-by-side table), in words;
     a column of one event kind (the Safety column: harms) lists only that kind's."""
     domains = {d.id for d in DOMAINS.where(role=role)}
     kind = COMPARISON_COLUMN_EVENTS.get(role)
     return [
-        {
-            "outcome_id": o["outcome_id"],
-            "study_id": o["study_id"],
-            "text": wording.finding(o, estimates.get(o["outcome_id"])),
-        }
+        Finding(
+            outcome_id=o["outcome_id"],
+            study_id=o["study_id"],
+            text=wording.finding(o, estimates.get(o["outcome_id"])),
+        )
         for o in outcomes
         if o["study_id"] in primary_ids and o["domain"] in domains and kind in (None, event_kind(o))
     ]
@@ -617,33 +617,33 @@ def _sentences(
     ratings: list[dict[str, Any]],
     modality: dict[str, Any],
     comparisons: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
+) -> list[Sentence]:
     """What the data say: one sentence per primary study, then one per certainty rating, worded as
     an effect only where its body of evidence is a comparison between arms."""
-    sentences: list[dict[str, Any]] = [
-        {
-            "text": wording.study_sentence(
+    sentences = [
+        Sentence(
+            text=wording.study_sentence(
                 s,
                 [o for o in outcomes if o["study_id"] == s["study_id"]],
                 estimates,
                 [c for c in comparisons if c["study_id"] == s["study_id"]],
             ),
-            "study_id": s["study_id"],
-        }
+            study_id=s["study_id"],
+        )
         for s in primary
     ]
     sentences += [
-        {
+        Sentence(
             # Scoped to the measures of the rating's own body of evidence, never its domain's others.
-            "text": wording.certainty_sentence(
+            text=wording.certainty_sentence(
                 r,
                 modality["name"],
                 [o["measure"] for o in outcomes if sof.body_of(o, summary) == r["key"]]
                 + [c["measure"] for c in comparisons if sof.body_of(c, summary) == r["key"]],
                 single_group=not r["comparator_id"],
             ),
-            "study_id": None,
-        }
+            study_id=None,
+        )
         for r in sorted(ratings, key=lambda r: (DOMAINS.order(r["domain"]), r["key"]))
     ]
     return sentences
