@@ -863,12 +863,11 @@ def _with_rob(
 
 
 def as_written(summary: ModalitySummary | dict[str, Any]) -> dict[str, Any]:
-    """The summary as its JSON file holds it (what the combining step reads): its models as JSON."""
-    import json
+    """The summary as its JSON file holds it (what the combining step reads): its models as JSON,
+    each mapping in the order it was built (the notebook shows a figure's table by its rows' keys)."""
+    from .evidence import plain
 
-    from .evidence import dumps
-
-    return json.loads(dumps(summary))
+    return plain(summary)
 
 
 def write_summary(summary: ModalitySummary | dict[str, Any], summary_path: str) -> None:
