@@ -230,9 +230,9 @@ def test_a_forest_plot_shows_each_studys_judgements_beside_its_row_in_the_plots_
     studies = ["vandervelden2018", "roos2000_trog9605", "sun2026", "robinson1989_sr89"]
     figure = forest_of(studies, rob_rows(set(studies)))
     names = {s: r["short_name"] for s, r in study_rows(set(studies)).items()}
-    order = [r["Study"] for r in figure["table"][: len(studies)]]
+    order = [r["Study"] for r in figure.table[: len(studies)]]
     assert order == [names[s] for s in studies]  # the rows in the pooled result's order, each with its own cells
-    overall = {r["Study"]: r["Risk of bias Overall"] for r in figure["table"][: len(studies)]}
+    overall = {r["Study"]: r["Risk of bias Overall"] for r in figure.table[: len(studies)]}
     # Two tools (RoB 2 for the trial, JBI for the series): each study's own overall judgement.
     assert overall == {
         "TROG 96.05 (2000)": "! Some concerns",
@@ -240,14 +240,13 @@ def test_a_forest_plot_shows_each_studys_judgements_beside_its_row_in_the_plots_
         "Sun 2026": "? Seek further info",
         "Sr-89 series 1989": "? Seek further info",
     }
-    assert [r["Risk of bias Overall"] for r in figure["table"][len(studies) :]] == [""] * (
-        len(figure["table"]) - len(studies)
+    assert [r["Risk of bias Overall"] for r in figure.table[len(studies) :]] == [""] * (
+        len(figure.table) - len(studies)
     )
-    assert "Risk of bias: each study's overall judgement" in figure["alt"]
+    assert "Risk of bias: each study's overall judgement" in figure.alt
     # In the drawing too: each symbol under "Overall" at the height of its study's name.
     texts = [
-        (float(x), float(y), t)
-        for x, y, t in re.findall(r'x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', figure["svg"])
+        (float(x), float(y), t) for x, y, t in re.findall(r'x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', figure.svg)
     ]
     column = next(x for x, _, t in texts if t == "Overall")
     symbols = [(y, t) for x, y, t in texts if x == column and t != "Overall"]
@@ -259,15 +258,15 @@ def test_a_forest_plot_shows_each_studys_judgements_beside_its_row_in_the_plots_
 def test_one_tool_gives_a_column_per_domain_under_its_short_name():
     studies = ["vandervelden2018", "sun2026", "robinson1989_sr89"]  # all three judged with JBI's checklist
     figure = forest_of(studies, rob_rows(set(studies)))
-    rob = [c for c in figure["columns"] if c.startswith("Risk of bias ")]
+    rob = [c for c in figure.columns if c.startswith("Risk of bias ")]
     assert rob == [f"Risk of bias Q{i}" for i in range(1, 11)] + ["Risk of bias Overall"]
-    by_study = {r["Study"]: r for r in figure["table"]}
+    by_study = {r["Study"]: r for r in figure.table}
     jbi = {r["rob_domain"]: r["judgement"] for r in rob_rows({"sun2026"})}
     words = {"yes": "+ Yes", "unclear": "? Unclear", "no": "− No", "seek_further_info": "? Seek further info"}
     assert [by_study["Sun 2026"][f"Risk of bias Q{i}"] for i in range(1, 11)] == [
         words[jbi[f"Q{i}"]] for i in range(1, 11)
     ]
-    assert "Risk of bias (JBI checklist for case series): Q1: clear criteria for inclusion" in figure["alt"]
+    assert "Risk of bias (JBI checklist for case series): Q1: clear criteria for inclusion" in figure.alt
 
 
 def test_a_comparative_forest_plot_shows_the_trials_rob2_domains_beside_their_rows():
@@ -298,14 +297,14 @@ def test_a_comparative_forest_plot_shows_the_trials_rob2_domains_beside_their_ro
     [figure] = summary.comparison_forest(
         row, {c["comparison_id"]: c for c in computed}, study_rows(set(trials)), rob_rows(set(trials))
     )
-    rob = [c for c in figure["columns"] if c.startswith("Risk of bias ")]
+    rob = [c for c in figure.columns if c.startswith("Risk of bias ")]
     assert rob == [f"Risk of bias D{i}" for i in range(1, 6)] + ["Risk of bias Overall"]
-    by_study = {r["Study"]: r for r in figure["table"]}
+    by_study = {r["Study"]: r for r in figure.table}
     for study, name in (("patchell2005", "Patchell 2005"), ("scorad2019", "Hoskin 2019 (SCORAD)")):
         judged = {r["rob_domain"]: r["judgement"] for r in rob_rows({study})}
         words = {"low": "+ Low", "some_concerns": "! Some concerns", "high": "− High"}
         assert [by_study[name][c] for c in rob] == [words[judged[d]] for d in ["D1", "D2", "D3", "D4", "D5", "overall"]]
-    assert "Risk of bias (RoB 2): D1: bias arising from the randomisation process" in figure["alt"]
+    assert "Risk of bias (RoB 2): D1: bias arising from the randomisation process" in figure.alt
 
 
 # ----------------------------------------------------------------------------- inconsistency (GRADE guidance 36)

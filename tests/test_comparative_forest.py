@@ -65,7 +65,7 @@ def printed(column: str) -> list[float]:
 def test_all_thirteen_bcg_trials_print_metafors_risk_ratios_weights_and_pooled_results():
     row, (forest,) = comparison(BCG)
     k = len(BCG)
-    trials, (total, prediction, sensitivity) = forest["table"][:k], forest["table"][k:]
+    trials, (total, prediction, sensitivity) = forest.table[:k], forest.table[k:]
     vi = printed(VI)
     reml_weights = [1 / (v + REML_TAU2) for v in vi]  # inverse variance with metafor's tau²
     for cells, c, (tpos, tneg, cpos, cneg), y, v, w in zip(
@@ -110,17 +110,17 @@ def test_all_thirteen_bcg_trials_print_metafors_risk_ratios_weights_and_pooled_r
     }
     # confint(rma(...)): tau² 0.3132 (0.1197 to 1.1115), the Q-profile CI
     heterogeneity = "Heterogeneity: τ² = 0.3132 (95 % CI 0.1197 to 1.1115); I² = 92.2 %; Q = 152.23, df = 12, p < 0.001"
-    assert forest["heterogeneity"] == heterogeneity
+    assert forest.heterogeneity == heterogeneity
     assert row["relative"].startswith("RR 0.49 (0.33 to 0.73)")  # the SoF row says what the plot says
 
 
 def test_the_axis_is_logarithmic_symmetric_about_one_with_ticks_as_ratios():
     _, (forest,) = comparison(BCG)
-    assert ticks(forest["svg"]) == ["0.05", "0.2", "1", "5", "20"]  # the narrowest reach that holds 0.07 to 6.53
-    assert "Risk ratio (log scale)" in forest["svg"]
+    assert ticks(forest.svg) == ["0.05", "0.2", "1", "5", "20"]  # the narrowest reach that holds 0.07 to 6.53
+    assert "Risk ratio (log scale)" in forest.svg
     # risk ratios near 1; five trials, so that the t-based prediction interval (k - 2 df) stays narrow
     narrow = [(40, 60, 50, 50), (45, 55, 50, 50), (48, 52, 50, 50), (46, 54, 50, 50), (44, 56, 50, 50)]
-    assert ticks(comparison(narrow)[1][0]["svg"]) == ["0.5", "1", "2"]
+    assert ticks(comparison(narrow)[1][0].svg) == ["0.5", "1", "2"]
     assert [numbers.axis_ratio(t) for t in (0.01, 0.05, 1, 1.0, 10, 100.0)] == ["0.01", "0.05", "1", "1", "10", "100"]
 
 
@@ -150,18 +150,18 @@ def test_a_comparison_of_many_trials_is_drawn_in_parts_on_one_axis_each_repeatin
         (draw.randint(1, 30), draw.randint(50, 100), draw.randint(1, 30), draw.randint(50, 100)) for _ in range(80)
     ]
     _, parts = comparison(trials)
-    assert [p["id"] for p in parts] == ["fig-x-comparison-1", "fig-x-comparison-1-cont1", "fig-x-comparison-1-cont2"]
-    assert {p["part_of"] for p in parts} == {"fig-x-comparison-1"}
-    assert all(p["title"].endswith("(continued)") for p in parts[1:]) and "continued" not in parts[0]["title"]
-    sizes = [len(p["table"]) - 3 for p in parts]  # less the total, prediction and sensitivity rows
+    assert [p.id for p in parts] == ["fig-x-comparison-1", "fig-x-comparison-1-cont1", "fig-x-comparison-1-cont2"]
+    assert {p.part_of for p in parts} == {"fig-x-comparison-1"}
+    assert all(p.title.endswith("(continued)") for p in parts[1:]) and "continued" not in parts[0].title
+    sizes = [len(p.table) - 3 for p in parts]  # less the total, prediction and sensitivity rows
     assert sum(sizes) == 80 and max(sizes) <= figures.FOREST_ROWS_PER_PART and max(sizes) - min(sizes) <= 1
-    summaries = {tuple(tuple(r.values()) for r in p["table"][-3:]) for p in parts}
+    summaries = {tuple(tuple(r.values()) for r in p.table[-3:]) for p in parts}
     assert len(summaries) == 1  # every part repeats the totals and pooled results of all 80 trials
-    assert parts[0]["table"][-3]["Study"] == "Total, all studies (REML)"
-    assert parts[0]["table"][-3]["Intervention: events/total"] == f"{sum(t[0] for t in trials)}/" + str(
+    assert parts[0].table[-3]["Study"] == "Total, all studies (REML)"
+    assert parts[0].table[-3]["Intervention: events/total"] == f"{sum(t[0] for t in trials)}/" + str(
         sum(t[0] + t[1] for t in trials)
     )
-    assert len({tuple(ticks(p["svg"])) for p in parts}) == 1 and ticks(parts[0]["svg"])  # one axis
-    assert parts[0]["alt"].startswith("Forest plot of risk ratios of 27 of 80 studies")
-    height = float(re.search(r'height="([\d.]+)pt"', parts[0]["svg"]).group(1))
+    assert len({tuple(ticks(p.svg)) for p in parts}) == 1 and ticks(parts[0].svg)  # one axis
+    assert parts[0].alt.startswith("Forest plot of risk ratios of 27 of 80 studies")
+    height = float(re.search(r'height="([\d.]+)pt"', parts[0].svg).group(1))
     assert height / 72 < 11  # one part fits an A4 page

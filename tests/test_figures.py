@@ -51,8 +51,8 @@ def test_two_studies_with_one_short_name_keep_their_own_bars():
     same = figures.response_figure("f", [_group("a", [10, 20]), _group("b", [70, 25])], studies, {})
     distinct = figures.response_figure("g", [_group("c", [10, 20]), _group("d", [70, 25])], studies, {})
     # A categorical bar plot merged equal labels into one averaged bar: fewer bars, shifted labels.
-    assert _bars(same["svg"]) == _bars(distinct["svg"])
-    assert [r["Percent"] for r in same["table"]] == ["10", "20", "70", "25"]
+    assert _bars(same.svg) == _bars(distinct.svg)
+    assert [r["Percent"] for r in same.table] == ["10", "20", "70", "25"]
 
 
 def test_a_study_reported_at_two_time_points_names_them():
@@ -60,7 +60,7 @@ def test_a_study_reported_at_two_time_points_names_them():
         "f", [_group("s0", [30, 40], "4 weeks"), _group("s0", [50, 20], "12 weeks")], _studies(1), {}
     )
     # Labels are wrapped (RESPONSE_LABEL_WIDTH): each line is a text of its own in the SVG.
-    assert "Study 0 (4 weeks): Complete pain" in fig["svg"] and "Study 0 (12 weeks): Complete pain" in fig["svg"]
+    assert "Study 0 (4 weeks): Complete pain" in fig.svg and "Study 0 (12 weeks): Complete pain" in fig.svg
 
 
 def test_a_long_response_label_is_wrapped_so_the_plot_keeps_its_width():
@@ -68,8 +68,8 @@ def test_a_long_response_label_is_wrapped_so_the_plot_keeps_its_width():
     squeezed its plot into a third of the figure: labels wrap at RESPONSE_LABEL_WIDTH."""
     studies = {"a": {"short_name": "van der Linden 2004, 24 Gy in multiple fractions, subgroup retreated"}}
     fig = figures.response_figure("f", [_group("a", [57, 20])], studies, {})
-    plot_width = float(re.search(r'<rect x="[0-9.]+" y="[0-9.]+" width="([0-9.]+)"', fig["svg"]).group(1))
-    svg_width = float(re.search(r'width="([0-9.]+)pt"', fig["svg"]).group(1))
+    plot_width = float(re.search(r'<rect x="[0-9.]+" y="[0-9.]+" width="([0-9.]+)"', fig.svg).group(1))
+    svg_width = float(re.search(r'width="([0-9.]+)pt"', fig.svg).group(1))
     assert plot_width / svg_width > 0.5
 
 
@@ -77,13 +77,13 @@ def test_response_chart_comes_in_parts_that_keep_every_row_and_each_study_whole(
     groups = [_group(f"s{i}", [10, 20, 30] if i % 2 else [40, 50]) for i in range(200)]
     parts = figures.response_figures("fig-x-response", groups, _studies(200), {})
     assert len(parts) > 1
-    assert parts[0]["id"] == "fig-x-response" and parts[0]["title"] == "Response categories as reported"
-    assert all(p["title"].endswith("(continued)") for p in parts[1:])
-    assert all(len(p["table"]) <= figures.BARS_PER_PART for p in parts)
-    assert [r for p in parts for r in p["table"]] == figures.response_figure("all", groups, _studies(200), {})["table"]
-    assert len({p["id"] for p in parts}) == len(parts)
+    assert parts[0].id == "fig-x-response" and parts[0].title == "Response categories as reported"
+    assert all(p.title.endswith("(continued)") for p in parts[1:])
+    assert all(len(p.table) <= figures.BARS_PER_PART for p in parts)
+    assert [r for p in parts for r in p.table] == figures.response_figure("all", groups, _studies(200), {}).table
+    assert len({p.id for p in parts}) == len(parts)
     for p in parts:  # a study's categories never straddle two parts
-        studies = [r["Study"] for r in p["table"]]
+        studies = [r["Study"] for r in p.table]
         assert all(studies.count(s) in (2, 3) for s in studies)
 
 
@@ -105,16 +105,16 @@ def test_forest_plot_of_200_studies_is_drawn_in_even_parts_on_one_axis():
         for i, (m, s, n, w) in enumerate(zip(means, sds, ns, pooled["weights"], strict=False))
     ]
     parts = figures.forest_figures("fig-x-forest-1", "Pain score, baseline", rows, pooled, "mean")
-    sizes = [len(p["table"]) - 2 for p in parts]  # less the pooled row and the prediction interval
+    sizes = [len(p.table) - 2 for p in parts]  # less the pooled row and the prediction interval
     assert sum(sizes) == k and max(sizes) <= figures.FOREST_ROWS_PER_PART and max(sizes) - min(sizes) <= 1
-    assert [p["id"] for p in parts][:2] == ["fig-x-forest-1", "fig-x-forest-1-cont1"]
-    pooled_rows = {p["table"][-2]["Estimate [95 % CI]"] for p in parts}
+    assert [p.id for p in parts][:2] == ["fig-x-forest-1", "fig-x-forest-1-cont1"]
+    pooled_rows = {p.table[-2]["Estimate [95 % CI]"] for p in parts}
     assert len(pooled_rows) == 1  # every part repeats the one pooled result of all 200 studies
-    assert all(p["table"][-2]["Study"] == "Random effects (REML), all studies" for p in parts)
+    assert all(p.table[-2]["Study"] == "Random effects (REML), all studies" for p in parts)
     # The tick labels (text, not comments, since svg.fonttype is "none": the old pattern found none).
-    ticks = {tuple(re.findall(r'<g id="[^"]*xtick_\d+">.*?<text[^>]*>([^<]*)</text>', p["svg"], re.S)) for p in parts}
+    ticks = {tuple(re.findall(r'<g id="[^"]*xtick_\d+">.*?<text[^>]*>([^<]*)</text>', p.svg, re.S)) for p in parts}
     assert len(ticks) == 1 and all(ticks.pop())  # the same axis in every part, so rows compare across parts
-    height = float(re.search(r'height="([\d.]+)pt"', parts[0]["svg"]).group(1))
+    height = float(re.search(r'height="([\d.]+)pt"', parts[0].svg).group(1))
     assert height / 72 < 11  # one part fits an A4 page
 
 
@@ -125,7 +125,7 @@ def test_few_studies_get_one_forest_plot():
         for i, w in enumerate(pooled["weights"])
     ]
     (only,) = figures.forest_figures("f", "t", rows, pooled, "mean")
-    assert only["table"][-2]["Study"] == "Random effects (REML)" and "continued" not in only["title"]
+    assert only.table[-2]["Study"] == "Random effects (REML)" and "continued" not in only.title
 
 
 def test_many_series_are_drawn_without_an_unreadable_legend():
@@ -151,9 +151,9 @@ def test_many_series_are_drawn_without_an_unreadable_legend():
 
     few = figures.trajectory_figure("few", series(figures.LEGEND_MAX), _studies(200), "Pain", "Pain score")
     many = figures.trajectory_figure("many", series(200), _studies(200), "Pain", "Pain score")
-    assert "legend" in few["svg"] and "legend" not in many["svg"]
-    assert "Study 199" not in many["svg"] and len(many["table"]) == 400  # every point is in the table
-    assert "one line per study" in many["title"] or "one line per study" in many["svg"]
+    assert "legend" in few.svg and "legend" not in many.svg
+    assert "Study 199" not in many.svg and len(many.table) == 400  # every point is in the table
+    assert "one line per study" in many.title or "one line per study" in many.svg
 
 
 # ----------------------------------------------------------------------------- charts over time (issue 19)

@@ -271,17 +271,17 @@ def test_a_drawn_forest_plot_and_response_chart_print_their_tables():
         {"label": "B", "estimate": 1 / 80, "ci_low": 0.002, "ci_high": 0.06, "n_text": "1/80", "weight": 37.75},
     ]
     (forest,) = figures.forest_figures("f", "t", rows, pooled, "proportion")
-    cells = [v for row in forest["table"] for v in row.values() if v]
+    cells = [v for row in forest.table for v in row.values() if v]
     assert cells[:8] == ["A", "1/16", "6.3 [1.0, 20.0]", "62.3 %", "B", "1/80", "1.3 [0.2, 6.0]", "37.8 %"]
-    drawn = [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", forest["svg"])]
+    drawn = [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", forest.svg)]
     assert all(cell in drawn for cell in cells)
-    assert forest["heterogeneity"] == "Heterogeneity: τ² = 0.0013; I² = 62.3 %; Q = 1.01, df = 1, p = 0.013"
-    assert forest["heterogeneity"] in drawn
+    assert forest.heterogeneity == "Heterogeneity: τ² = 0.0013; I² = 62.3 %; Q = 1.01, df = 1, p = 0.013"
+    assert forest.heterogeneity in drawn
     group = {"study_id": "s", "timepoint": None, "categories": [{"outcome_id": "o", "label": "Complete"}]}
     group["categories"][0] |= {"source_term": "complete", "value": 6.25, "value_text": "6.25"}
     chart = figures.response_figure("r", [group], {}, {"o": estimate(1, 16)})
-    assert chart["table"][0]["95 % CI"] == numbers.interval(*effects.wilson(1, 16))
-    assert "6.25 %" in re.findall(r"<text[^>]*>([^<]*)</text>", chart["svg"])
+    assert chart.table[0]["95 % CI"] == numbers.interval(*effects.wilson(1, 16))
+    assert "6.25 %" in re.findall(r"<text[^>]*>([^<]*)</text>", chart.svg)
 
 
 def test_trajectories_print_the_change_from_the_figures_as_printed():

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from test_comparative_evidence import CONFIG, modality
 
-from briefing.assemble import headlines, sof
+from briefing.assemble import headlines, sof, summary
 from briefing.present import figure_tables, messages
 from conftest import ROOT
 from real_studies import add_studies
@@ -82,7 +82,7 @@ def test_a_subgroup_is_a_headline_only_without_a_whole_group_and_then_labelled_w
     assert not surgery["main_pain"]["subgroup"]
     only = [r for r in surgery["sof"]["rows"] if r["subgroup"] or r["not_reported"]]
     alone = surgery | {"sof": surgery["sof"] | {"rows": only}, "sof_comparisons": [], "comparisons": []}
-    text = messages.key_message(alone | {"main_pain": headlines.choose(alone, CONFIG["analysis"])})
+    text = messages.key_message(summary.as_written(alone | {"main_pain": headlines.choose(alone, CONFIG["analysis"])}))
     assert "Regained the ability to walk, subgroup unable to walk at entry" in text
     assert "(a subgroup of Patchell 2005, whose whole group was 101 patients)" in text
 
@@ -151,10 +151,10 @@ def test_a_whole_trial_beside_its_arms_and_a_denominator_of_lesions_are_never_su
     per_arm = [o | {"denominator": arms[o["arm_id"]]["patients"], "denominator_unit": "patients"} for o in amb]
     whole = amb[0] | {"arm_id": None, "denominator": 686, "denominator_unit": "patients"}
     assert sof.participants(per_arm + [whole], studies, arms) == (686, 1)
-    assert sof.analysed(per_arm + [whole], studies, arms)["participants"] == 686
+    assert sof.analysed(per_arm + [whole], studies, arms).participants == 686
     lesions = amb[0] | {"arm_id": None, "denominator": 61, "denominator_unit": "lesions"}
     size = sof.analysed(per_arm + [lesions], studies, arms)
-    assert size["participants"] == 686 and sof.participants_text(size) == "686; figures of 61 lesions apart"
+    assert size.participants == 686 and sof.participants_text(size) == "686; figures of 61 lesions apart"
 
 
 @pytest.mark.slow

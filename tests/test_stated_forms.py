@@ -365,7 +365,7 @@ def test_lesions_and_procedures_are_never_counted_or_pooled_as_patients():
     studies = {"sahgal2013": {"patients": 252}}
     segments = [{"study_id": "sahgal2013", "denominator": 410, "denominator_unit": "lesions"}]
     assert sof.participants(segments, studies) == (252, 1)
-    assert sof.analysed(segments, studies)["participants"] is None
+    assert sof.analysed(segments, studies).participants is None
     share = {"measure": "Vertebral compression fracture", "denominator_unit": "patients"}
     assert pooling._definition(share) != pooling._definition(share | {"denominator_unit": "procedures"})
 

@@ -16,7 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ConfigDict
+
 from briefing.core.vocabulary import EFFECT_MEASURES
+from briefing.schema.models import (
+    ComparativeSofRow,
+    ComputedComparison,
+    ComputedDifference,
+    DifferenceSofRow,
+    ModalitySummary,
+    Pooled,
+    PooledResult,
+    PooledStatedRatio,
+    Rating,
+    SubgroupAnalysis,
+)
 from briefing.stats import pooling
 from briefing.stats.robustness import LOO_GLMM_MAX
 
@@ -58,6 +72,31 @@ COLUMNS = ("analysis", "result", "part", *SETTING_COLUMNS, "study_id", *DATA_COL
 TRANSF = {"proportion": "plogis", "ratio": "exp", "identity": "none"}
 # Where the summary keeps the estimate and intervals on the printed scale.
 SUFFIX = {"plogis": "_prop", "exp": "_ratio", "none": ""}
+
+
+class _Read(BaseModel):
+    """What the export reads of a summary, which may be a model's attributes or JSON's keys."""
+
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
+
+
+class _OutcomeStudy(_Read):
+    outcome_id: str
+    study_id: str
+
+
+class Pooling(_Read):
+    """The parts of a modality's summary (models.ModalitySummary) that hold what it pooled."""
+
+    modality_id: str
+    outcomes: list[_OutcomeStudy] = []
+    pooled: list[Pooled] = []
+    certainty: list[Rating] = []  # a rating's risk-of-bias proposal refits without some studies
+    computed_comparisons: list[ComputedComparison] = []
+    computed_differences: list[ComputedDifference] = []
+    sof_comparisons: list[ComparativeSofRow] = []
+    sof_differences: list[DifferenceSofRow] = []
+    pooled_ratios: list[PooledStatedRatio] = []
 
 
 @dataclass(frozen=True)
@@ -104,49 +143,50 @@ def _cell(value: Any) -> Any:
 # --- what was pooled ---------------------------------------------------------------------------
 
 
-def analyses(summary: dict[str, Any], settings: dict[str, Any] | None) -> list[Analysis]:
+def analyses(summary: Pooling, settings: dict[str, Any] | None) -> list[Analysis]:
     """Every fit behind a pooled number of one modality's summary, in the order it prints them."""
     options = pooling.meta_options(settings)
-    study_of = {o["outcome_id"]: o["study_id"] for o in summary.get("outcomes", [])}
-    modality = summary["modality_id"]
+    study_of = {o.outcome_id: o.study_id for o in summary.outcomes}
+    modality = summary.modality_id
     found: list[Analysis] = []
-    pooled = [p for p in summary.get("pooled", []) if p.get("result")]
+    pooled = [p for p in summary.pooled if p.result]
     for n, p in enumerate(pooled, 1):
-        found += _single_arm(f"{modality}-{n}", p, [study_of[o] for o in p["outcome_ids"]], options)
+        found += _single_arm(f"{modality}-{n}", p, [study_of[o] for o in p.outcome_ids], options)
     found += _risk_of_bias(modality, summary, pooled, study_of, options)
     found += _comparisons(modality, summary, options)
     return found
 
 
-def _name(p: dict[str, Any]) -> str:
-    return f"{p['label']}, {p['window']}" if p.get("window") else p["label"]
+def _name(p: Pooled) -> str:
+    return f"{p.label}, {p.window}" if p.window else p.label
 
 
-def _study_rows(p: dict[str, Any], studies: list[str], keep: list[int] | None = None) -> list[dict[str, Any]]:
-    d = p["data"]
+def _study_rows(p: Pooled, studies: list[str], keep: list[int] | None = None) -> list[dict[str, Any]]:
+    d = p.data or {}
     keep = list(range(len(studies))) if keep is None else keep
-    if p["kind"] == "proportion":
+    if p.kind == "proportion":
         return [{"study_id": studies[i], "xi": d["events"][i], "ni": d["n"][i]} for i in keep]
     return [{"study_id": studies[i], "mi": d["means"][i], "sdi": d["sds"][i], "ni": d["ns"][i]} for i in keep]
 
 
-def _values(fit: dict[str, Any], transf: str) -> dict[str, float | None]:
+def _values(fit: PooledResult, transf: str) -> dict[str, float | None]:
     """The briefing's values of one fit: the estimate and intervals on the printed scale."""
     suffix = SUFFIX[transf]
-    shown = {k: fit.get(f"{k}{suffix}", fit.get(k)) for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
-    return shown | {k: fit.get(k) for k in ("tau2", "tau2_ci_low", "tau2_ci_high", "i2")}
+    shown = {k: getattr(fit, f"{k}{suffix}") for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
+    return shown | {k: getattr(fit, k, None) for k in ("tau2", "tau2_ci_low", "tau2_ci_high", "i2")}
 
 
-def _fit(p: dict[str, Any], method: str) -> tuple[str, str, str]:
+def _fit(p: Pooled, method: str) -> tuple[str, str, str]:
     """model, measure and tau² estimator of a single-arm fit by `method` (GLMM or an IV estimator)."""
-    measure = "PLO" if p["kind"] == "proportion" else "MN"
+    measure = "PLO" if p.kind == "proportion" else "MN"
     return ("rma.glmm", measure, "ML") if method == "GLMM" else ("rma", measure, method)
 
 
-def _single_arm(aid: str, p: dict[str, Any], studies: list[str], options: MetaOptions) -> list[Analysis]:
+def _single_arm(aid: str, p: Pooled, studies: list[str], options: MetaOptions) -> list[Analysis]:
     """A single-arm pooled result: primary, sensitivity, the other estimators, leave-one-out,
     subgroups and meta-regression."""
-    transf = "plogis" if p["kind"] == "proportion" else "none"
+    assert p.result is not None  # only pooled results are exported
+    transf = "plogis" if p.kind == "proportion" else "none"
     name = _name(p)
 
     def one(suffix: str, part: str, method: str, values: dict[str, Any], keep: list[int] | None = None) -> Analysis:
@@ -154,54 +194,54 @@ def _single_arm(aid: str, p: dict[str, Any], studies: list[str], options: MetaOp
         rows = _study_rows(p, studies, keep)
         return Analysis(f"{aid}{suffix}", name, part, model, measure, tau2, options, transf, rows, values)
 
-    found = [one("", "primary", p["result"]["method"], _values(p["result"], transf))]
-    done = {p["result"]["method"]}
-    if p.get("sensitivity"):
-        found.append(one("-sensitivity", "sensitivity", p["sensitivity"]["method"], _values(p["sensitivity"], transf)))
-        done.add(p["sensitivity"]["method"])
-    robustness = p.get("robustness") or {}
-    for row in robustness.get("estimators", []):
+    found = [one("", "primary", p.result.method, _values(p.result, transf))]
+    done = {p.result.method}
+    if p.sensitivity:
+        found.append(one("-sensitivity", "sensitivity", p.sensitivity.method, _values(p.sensitivity, transf)))
+        done.add(p.sensitivity.method)
+    estimators = p.robustness.estimators if p.robustness else []
+    for row in estimators:
         if row["method"] not in done and not row["note"]:
             values = {k: row[k] for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2")}
             found.append(one(f"-{row['method'].lower()}", "estimator", row["method"], values))
-    method = p["result"]["method"] if p["k"] <= LOO_GLMM_MAX else "REML"
-    for i, row in enumerate(robustness.get("leave_one_out", [])):
+    method = p.result.method if p.k <= LOO_GLMM_MAX else "REML"
+    for i, row in enumerate(p.robustness.leave_one_out if p.robustness else []):
         keep = [j for j in range(len(studies)) if j != i]
         loo_method = "REML" if row["note"] else method  # a GLMM refit that fell back
         values = {k: row[k] for k in ("estimate", "ci_low", "ci_high", "tau2")}
         found.append(one(f"-loo-{i + 1}", f"leave-one-out: {studies[i]} omitted", loo_method, values, keep))
-    for s, analysis in enumerate(p.get("subgroups", []), 1):
-        for g, sub in enumerate(analysis.get("subgroups", []), 1):
-            part = f"subgroup: {analysis['label']} {sub['subgroup']}"
+    for s, analysis in enumerate(p.subgroups, 1):
+        for g, sub in enumerate(analysis.subgroups, 1):
+            part = f"subgroup: {analysis.label} {sub['subgroup']}"
             values = {k: sub.get(k) for k in ("estimate", "ci_low", "ci_high", "tau2")}
             found.append(one(f"-subgroup-{s}-{g}", part, sub["method"], values, sub["rows"]))
-        if analysis.get("q_between") is not None:
+        if analysis.q_between is not None:
             found.append(_between(f"{aid}-subgroups-{s}", name, analysis, options))
-        if analysis.get("meta_regression"):
+        if analysis.meta_regression:
             found.append(_regression(f"{aid}-regression-{s}", name, p, studies, analysis, options))
     return found
 
 
 def _regression(
-    aid: str, name: str, p: dict[str, Any], studies: list[str], analysis: dict[str, Any], options: MetaOptions
+    aid: str, name: str, p: Pooled, studies: list[str], analysis: SubgroupAnalysis, options: MetaOptions
 ) -> Analysis:
-    reg = analysis["meta_regression"]
+    reg = analysis.meta_regression or {}
     rows = [r | {"moderator": x} for r, x in zip(_study_rows(p, studies, reg["rows"]), reg["moderator"], strict=True)]
     slope = reg["slope"]
     values = {"slope": slope["estimate"], "slope_ci_low": slope["ci_low"], "slope_ci_high": slope["ci_high"]}
     values |= {"tau2": reg["tau2"], "qm_p": reg["qm_p"]}
-    measure = "PLO" if p["kind"] == "proportion" else "MN"
-    part = f"meta-regression on {analysis['label']}"
+    measure = "PLO" if p.kind == "proportion" else "MN"
+    part = f"meta-regression on {analysis.label}"
     return Analysis(aid, name, part, "rma", measure, "REML", options, "none", rows, values)
 
 
-def _between(aid: str, name: str, analysis: dict[str, Any], options: MetaOptions) -> Analysis:
+def _between(aid: str, name: str, analysis: SubgroupAnalysis, options: MetaOptions) -> Analysis:
     """The test for subgroup differences (Cochrane Handbook 10.11.3.1): a fixed-effect Q between
     the subgroups' random-effects estimates; each subgroup's estimate and SE are its rows."""
-    subs = analysis["subgroups"]
+    subs = analysis.subgroups
     rows = [{"study_id": sub["subgroup"], "yi": sub["logit_or_mean"], "vi": sub["se"] ** 2} for sub in subs]
-    values = {"q_between": analysis["q_between"], "p_between": analysis["p"]}
-    part = f"test for subgroup differences by {analysis['label']}"
+    values = {"q_between": analysis.q_between, "p_between": analysis.p}
+    part = f"test for subgroup differences by {analysis.label}"
     of = tuple(
         f"{aid.rsplit('-subgroups-', 1)[0]}-subgroup-{aid.rsplit('-', 1)[1]}-{g}" for g in range(1, len(subs) + 1)
     )
@@ -210,57 +250,57 @@ def _between(aid: str, name: str, analysis: dict[str, Any], options: MetaOptions
 
 def _risk_of_bias(
     modality: str,
-    summary: dict[str, Any],
-    pooled: list[dict[str, Any]],
+    summary: Pooling,
+    pooled: list[Pooled],
     study_of: dict[str, str],
     options: MetaOptions,
 ) -> list[Analysis]:
     """Each pooled result refitted without its studies at high risk of bias (inverse-variance REML),
     once however many bodies of evidence print it."""
     found: dict[tuple[str, ...], Analysis] = {}
-    for rating in summary.get("certainty", []):
-        for factor in rating.get("factors", []):
-            for entry in factor.get("sensitivity") or []:
-                kept = tuple(entry.get("outcome_ids") or [])
-                p = next((q for q in pooled if set(kept) <= set(q["outcome_ids"])), None)
-                if not entry.get("result") or p is None or kept in found:
+    for rating in summary.certainty:
+        for factor in rating.factors:
+            for entry in factor.sensitivity:
+                kept = tuple(entry.outcome_ids)
+                p = next((q for q in pooled if set(kept) <= set(q.outcome_ids)), None)
+                if not entry.result or p is None or kept in found:
                     continue
-                studies = [study_of[o] for o in p["outcome_ids"]]
-                keep = [p["outcome_ids"].index(o) for o in kept]
-                transf = "plogis" if p["kind"] == "proportion" else "none"
+                studies = [study_of[o] for o in p.outcome_ids]
+                keep = [p.outcome_ids.index(o) for o in kept]
+                transf = "plogis" if p.kind == "proportion" else "none"
                 model, measure, _ = _fit(p, "REML")
                 aid = f"{modality}-{pooled.index(p) + 1}-without-high-risk"
                 part = "sensitivity: without the studies at high risk of bias"
                 rows = _study_rows(p, studies, keep)
-                values = _values(entry["result"], transf)
+                values = _values(entry.result, transf)
                 found[kept] = Analysis(aid, _name(p), part, model, measure, "REML", options, transf, rows, values)
     return list(found.values())
 
 
-def _comparisons(modality: str, summary: dict[str, Any], options: MetaOptions) -> list[Analysis]:
+def _comparisons(modality: str, summary: Pooling, options: MetaOptions) -> list[Analysis]:
     """Two-arm comparisons pooled over trials: risk ratios from the arms' counts, mean differences
     and stated ratios from the effects the briefing computed (yi, vi); REML, DerSimonian-Laird as
     sensitivity."""
-    computed = {c["comparison_id"]: c for c in summary.get("computed_comparisons", [])}
-    computed |= {c["comparison_id"]: c for c in summary.get("computed_differences", [])}
-    groups = [("rr", r, "RR") for r in summary.get("sof_comparisons", [])]
-    groups += [("md", r, "MD") for r in summary.get("sof_differences", [])]
-    groups += [("stated", r, r["effect_measure"]) for r in summary.get("pooled_ratios", [])]
+    computed: dict[str, ComputedComparison | ComputedDifference] = {
+        c.comparison_id: c for c in summary.computed_comparisons
+    }
+    computed |= {c.comparison_id: c for c in summary.computed_differences}
+    groups: list[tuple[str, ComparativeSofRow | DifferenceSofRow | PooledStatedRatio, str]]
+    groups = [("rr", r, "RR") for r in summary.sof_comparisons]
+    groups += [("md", r, "MD") for r in summary.sof_differences]
+    groups += [("stated", r, r.effect_measure) for r in summary.pooled_ratios]
     found = []
-    for n, (tag, row, effect) in enumerate((g for g in groups if g[1].get("pooled")), 1):
-        if tag == "stated":
-            rows = [
-                {"study_id": s, "yi": y, "vi": v}
-                for s, y, v in zip(row["study_ids"], row["yi"], row["vi"], strict=True)
-            ]
+    for n, (tag, row, effect) in enumerate((g for g in groups if g[1].pooled), 1):
+        if isinstance(row, PooledStatedRatio):
+            rows = [{"study_id": s, "yi": y, "vi": v} for s, y, v in zip(row.study_ids, row.yi, row.vi, strict=True)]
         else:
-            rows = [_comparison_row(computed[c]) for c in row["comparison_ids"]]
+            rows = [_comparison_row(computed[c]) for c in row.comparison_ids]
         measure = "RR" if tag == "rr" else "GEN"
         transf = "exp" if EFFECT_MEASURES[effect].ratio else "none"
-        name = f"{effect}: {row['arm_id']} vs {row['comparator_arm_id']}, {row['measure']}"
-        name += f", {row['timepoint']}" if row.get("timepoint") else ""
-        for suffix, part, key in (("", "primary", "pooled"), ("-sensitivity", "sensitivity", "sensitivity")):
-            fit = row[key]
+        name = f"{effect}: {row.arm_id} vs {row.comparator_arm_id}, {row.measure}"
+        name += f", {row.timepoint}" if row.timepoint else ""
+        for suffix, part, fit in (("", "primary", row.pooled), ("-sensitivity", "sensitivity", row.sensitivity)):
+            assert fit is not None  # a pooled row has both fits
             values = _values(fit, transf)
             found.append(
                 Analysis(
@@ -269,7 +309,7 @@ def _comparisons(modality: str, summary: dict[str, Any], options: MetaOptions) -
                     part,
                     "rma",
                     measure,
-                    fit["method"],
+                    fit.method,
                     options,
                     transf,
                     rows,
@@ -279,13 +319,13 @@ def _comparisons(modality: str, summary: dict[str, Any], options: MetaOptions) -
     return found
 
 
-def _comparison_row(c: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {"study_id": c["study_id"]}
-    if c.get("counts"):
-        (a, n1), (cc, n2) = c["counts"]
+def _comparison_row(c: ComputedComparison | ComputedDifference) -> dict[str, Any]:
+    row: dict[str, Any] = {"study_id": c.study_id}
+    if isinstance(c, ComputedComparison):
+        (a, n1), (cc, n2) = c.counts
         return row | {"ai": a, "n1i": n1, "ci": cc, "n2i": n2}
-    (m1, sd1, n1), (m2, sd2, n2) = c["means"]  # as the source prints them
-    return row | {"m1i": m1, "sd1i": sd1, "n1i": n1, "m2i": m2, "sd2i": sd2, "n2i": n2, "yi": c["yi"], "vi": c["vi"]}
+    (m1, sd1, n1), (m2, sd2, n2) = c.means  # as the source prints them
+    return row | {"m1i": m1, "sd1i": sd1, "n1i": n1, "m2i": m2, "sd2i": sd2, "n2i": n2, "yi": c.yi, "vi": c.vi}
 
 
 # --- the files ---------------------------------------------------------------------------------
@@ -358,16 +398,18 @@ def r_script(modality: str, found: list[Analysis], templates: str | Path) -> str
 
 
 def write(
-    summary: dict[str, Any],
+    summary: ModalitySummary | dict[str, Any],
     settings: dict[str, Any] | None,
     templates: str | Path,
     csv_path: str | Path,
     r_path: str | Path,
 ) -> int:
-    """Write a modality's CSV and R script; returns how many analyses they hold."""
+    """Write a modality's CSV and R script (from the summary's model or its JSON, read as `Pooling`);
+    returns how many analyses they hold."""
     from briefing.core.publish import write_atomic
 
-    found = analyses(summary, settings)
+    parts = Pooling.model_validate(summary)
+    found = analyses(parts, settings)
     write_atomic(csv_path, csv_text(found))
-    write_atomic(r_path, r_script(summary["modality_id"], found, templates))
+    write_atomic(r_path, r_script(parts.modality_id, found, templates))
     return len(found)

@@ -22,13 +22,14 @@ from typing import Any
 from briefing.core.vocabulary import DESIGNS, DOMAINS
 from briefing.data import importance
 from briefing.present import wording
+from briefing.schema.models import ModalityHeadline, Sof, SofRow
 from briefing.stats import comparative
 
 OVERALL = ("ICPR overall response", "ICPR overall response (complete + partial, derived)")
 KINDS = ("computed", "difference", "stated", "review", "row")
 
 
-def choose(summary: dict[str, Any], settings: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def choose(summary: dict[str, Any], settings: dict[str, Any] | None = None) -> ModalityHeadline | None:
     """The modality's headline, or None when it reports no result."""
     ranked = sorted(candidates(summary, settings), key=_rank)
     return _public(ranked[0]) if ranked else None
@@ -42,7 +43,7 @@ def candidates(summary: dict[str, Any], settings: dict[str, Any] | None = None) 
     for r in summary.get("review_results", []):
         arms |= {a["arm_id"]: a for a in r["arms"]}
     # A row of effects stated between arms (sof._not_reported) is a candidate below, as stated.
-    rows = [r for r in summary["sof"]["rows"] if not r["not_reported"] and r["outcome_ids"]]
+    rows = [r for r in Sof.model_validate(summary["sof"]).rows if not r.not_reported and r.outcome_ids]
     found = [_from_row(r, summary, studies, outcomes) for r in rows]
     for row in summary.get("sof_comparisons", []):
         effect = f"{row['relative']}; {row['difference']}"
@@ -95,35 +96,35 @@ def _candidate(**fields: Any) -> dict[str, Any]:
 
 
 def _from_row(
-    r: dict[str, Any],
+    r: SofRow,
     summary: dict[str, Any],
     studies: dict[str, dict[str, Any]],
     outcomes: list[importance.Prespecified],
 ) -> dict[str, Any]:
     by_id = {o["outcome_id"]: o for o in summary["outcomes"]}
     total = None
-    if r.get("subgroup"):
-        study = studies[r["study_ids"][0]]
+    if r.subgroup:
+        study = studies[r.study_ids[0]]
         total = (study["short_name"], study["patients"])
     return _candidate(
         kind="row",
-        outcome=r["outcome"],
-        outcome_id=r["outcome_ids"][0],
-        domain=r["domain"],
-        timepoints=r["timepoints"],
-        participants=r["participants"] or r.get("enrolled_unstated"),
-        participants_text=r["participants_text"],
-        studies=r["studies"],
-        study_ids=r["study_ids"],
+        outcome=r.outcome,
+        outcome_id=r.outcome_ids[0],
+        domain=r.domain,
+        timepoints=r.timepoints,
+        participants=r.participants or r.enrolled_unstated,
+        participants_text=r.participants_text,
+        studies=r.studies,
+        study_ids=r.study_ids,
         # One study's effect reads on from the outcome; several start with a study's name.
-        effect=wording.lower_first(r["effect"]) if r["studies"] == 1 else r["effect"],
-        certainty=r["certainty"],
-        conclusion=r["conclusion"],
-        definition=r["definition"],
-        subgroup=r.get("subgroup"),
-        pooled=r["pooled"],
-        tier=_tier(r["study_ids"], studies, False),
-        prespecified=importance.classify(by_id[r["outcome_ids"][0]], outcomes) if r["outcome_ids"] else None,
+        effect=wording.lower_first(r.effect) if r.studies == 1 else r.effect,
+        certainty=r.certainty,
+        conclusion=r.conclusion,
+        definition=r.definition,
+        subgroup=r.subgroup,
+        pooled=r.pooled,
+        tier=_tier(r.study_ids, studies, False),
+        prespecified=importance.classify(by_id[r.outcome_ids[0]], outcomes) if r.outcome_ids else None,
         trial_total=total,
     )
 
@@ -239,8 +240,8 @@ def _randomised(n: int | None, study_ids: list[str], studies: dict[str, dict[str
     return f"{n} randomised" if randomised else str(n)
 
 
-def _public(c: dict[str, Any]) -> dict[str, Any]:
-    """The headline as the summary keeps it (models.ModalityHeadline): the rule's inputs left out."""
+def _public(c: dict[str, Any]) -> ModalityHeadline:
+    """The headline as the summary keeps it: the rule's inputs left out."""
     p = c["prespecified"]
     rest = {k: v for k, v in c.items() if k not in ("prespecified", "participants")}
-    return rest | {"importance_text": p.importance_text if p else "not prespecified"}
+    return ModalityHeadline(**rest, importance_text=p.importance_text if p else "not prespecified")

@@ -7,6 +7,7 @@ wording goes with each row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from string import ascii_lowercase
 from typing import Any
 
@@ -14,7 +15,11 @@ from briefing.core.vocabulary import DOMAINS
 from briefing.data import importance
 from briefing.grade import bodies
 from briefing.present import wording
+from briefing.schema.models import Footnote, MarkedJudgement, ProfileLead, ProfileRow, Rating, Sof, SofRow
 from briefing.stats import comparative
+
+# A row with its place in the table (critical outcomes first: importance.sort_key).
+Ranked = tuple[tuple[Any, ...], SofRow]
 
 
 def _mark(index: int) -> str:
@@ -54,9 +59,20 @@ def participants(
     return sum(per_study.values()), len(per_study)
 
 
+@dataclass(frozen=True)
+class Analysed:
+    """Who a row's figures are of (`analysed`)."""
+
+    participants: int | None  # None: no study states a number of patients for the row's figures
+    studies: int
+    unstated: list[str]  # the studies that state none
+    enrolled_unstated: int | None  # their enrolled patients, where every one states it
+    other_units: list[str]  # "61 lesions": denominators in another unit, printed apart
+
+
 def analysed(
     outcomes: list[dict[str, Any]], studies: dict[str, dict[str, Any]], arms: dict[str, dict[str, Any]] | None = None
-) -> dict[str, Any]:
+) -> Analysed:
     """Who a row's figures are of: per study (and per arm of a trial) the largest denominator of
     patients the source states for the row's figures, each study's patients once. A study that
     states none counts as "not stated", never as its enrolled number, which the source's percentages
@@ -77,24 +93,24 @@ def analysed(
     units: dict[str, int] = {}
     for (_, unit), n in other.items():
         units[unit] = units.get(unit, 0) + n
-    return {
-        "participants": sum(_per_study(stated).values()) if stated else None,
-        "studies": len(ids),
-        "unstated": unstated,
-        "enrolled_unstated": sum(n for n in enrolled if n) if all(enrolled) else None,
-        "other_units": [f"{n} {unit}" for unit, n in sorted(units.items())],
-    }
+    return Analysed(
+        participants=sum(_per_study(stated).values()) if stated else None,
+        studies=len(ids),
+        unstated=unstated,
+        enrolled_unstated=sum(n for n in enrolled if n) if all(enrolled) else None,
+        other_units=[f"{n} {unit}" for unit, n in sorted(units.items())],
+    )
 
 
-def participants_text(size: dict[str, Any]) -> str:
+def participants_text(size: Analysed) -> str:
     """ "58", "not stated (49 enrolled)", "at least 101; not stated for 1 study", "58; figures of
     61 lesions apart" """
-    n, unstated = size["participants"], size["unstated"]
-    apart = f"; figures of {', '.join(size['other_units'])} apart" if size.get("other_units") else ""
+    n, unstated = size.participants, size.unstated
+    apart = f"; figures of {', '.join(size.other_units)} apart" if size.other_units else ""
     if not unstated:
         return f"{n}{apart}"
     if n is None:
-        enrolled = size["enrolled_unstated"]
+        enrolled = size.enrolled_unstated
         return "not stated" + (f" ({enrolled} enrolled)" if enrolled else "") + apart
     return f"at least {n}; not stated for {len(unstated)} {'study' if len(unstated) == 1 else 'studies'}{apart}"
 
@@ -120,11 +136,11 @@ def body_of(o: dict[str, Any], summary: dict[str, Any]) -> str:
 
 def _footnotes(
     ratings: dict[str, dict[str, Any]], order: list[str]
-) -> tuple[list[dict[str, str]], dict[str, dict[str, str]]]:
+) -> tuple[list[Footnote], dict[str, dict[str, str]]]:
     """One footnote per GRADE judgement, "not serious" ones too, lettered in `order` (the rated
     bodies of evidence as the table shows them); and the letter of each (body, factor). A body
     whose certainty is not assessed has no footnotes: nothing under it reads as a judgement."""
-    footnotes: list[dict[str, str]] = []
+    footnotes: list[Footnote] = []
     marks: dict[str, dict[str, str]] = {}
     for body in order:
         rating = ratings[body]
@@ -133,12 +149,12 @@ def _footnotes(
             continue
         for f in rating["factors"]:
             letter = _mark(len(footnotes))
-            footnotes.append({"mark": letter, "text": wording.footnote(rating["label"], f)})
+            footnotes.append(Footnote(mark=letter, text=wording.footnote(rating["label"], f)))
             marks[body][f["factor"]] = letter
     return footnotes, marks
 
 
-def rows_for_modality(summary: dict[str, Any], prespecified: dict[str, Any] | None = None) -> dict[str, Any]:
+def rows_for_modality(summary: dict[str, Any], prespecified: dict[str, Any] | None = None) -> Sof:
     """The modality's SoF rows and their footnotes (letters), plus its evidence profile.
     `prespecified`: the analysis settings that list the outcomes and their importance."""
     studies = {s["study_id"]: s for s in summary["primary_studies"]}
@@ -167,30 +183,30 @@ def rows_for_modality(summary: dict[str, Any], prespecified: dict[str, Any] | No
     rows += _derived_overall_rows(summary, studies, ratings, marks, outcomes_list)
     reported = {p.id for p, _, _ in keyed if p}
     missing = [_not_reported(p, summary) for p in outcomes_list if p.critical and p.id not in reported]
-    rows = [{k: v for k, v in r.items() if k != "rank"} for r in sorted(rows + missing, key=lambda r: r["rank"])]
+    ranked = sorted(rows + missing, key=lambda r: r[0])
     profile = [
-        {
-            "domain": r["domain"],
-            "key": r["key"],
-            "label": r["label"],
-            "designs": r["designs"],
-            "participants_text": r["participants_text"],
-            "factors": {f["factor"]: f | {"mark": marks[r["key"]][f["factor"]]} for f in r["factors"]},
-            "rating": r,
-        }
+        ProfileRow(
+            domain=r["domain"],
+            key=r["key"],
+            label=r["label"],
+            designs=r["designs"],
+            participants_text=r["participants_text"],
+            factors={f["factor"]: MarkedJudgement(**f, mark=marks[r["key"]][f["factor"]]) for f in r["factors"]},
+            rating=Rating.model_validate(r),
+        )
         for r in (ratings[b] for b in order)
         if r["level"]
     ]
-    not_assessed = [ratings[b] for b in order if not ratings[b]["level"]]
-    return {"rows": rows, "footnotes": footnotes, "profile": profile, "not_assessed": not_assessed}
+    not_assessed = [Rating.model_validate(ratings[b]) for b in order if not ratings[b]["level"]]
+    return Sof(rows=[row for _, row in ranked], footnotes=footnotes, profile=profile, not_assessed=not_assessed)
 
 
 def profile_outcomes(
-    sof: dict[str, Any],
+    sof: Sof,
     comparative_rows: list[dict[str, Any]],
     summary: dict[str, Any],
     settings: dict[str, Any] | None,
-) -> list[dict[str, Any]]:
+) -> list[ProfileRow]:
     """The evidence profile's rows with GRADEpro's other columns: the outcomes the body's rows name
     (not its domain), the effect of its leading row (a between-arm effect before an arm's figures;
     the SoF's first row otherwise) and the highest importance among its outcomes."""
@@ -206,8 +222,13 @@ def profile_outcomes(
         }
         for r in comparative_rows
     ]
-    within = [r for r in sof["rows"] if r["outcome_ids"] and r.get("body")]  # a stated effect is in `between`
-    return [row | _profile_columns(row["key"], between + within) for row in sof["profile"]]
+    within = [  # a stated effect is in `between`
+        {"outcome": r.outcome, "effect": r.effect, "studies": r.studies, "pooled": r.pooled}
+        | {"importance": r.importance, "body": r.body}
+        for r in sof.rows
+        if r.outcome_ids and r.body
+    ]
+    return [_profile_columns(row, between + within) for row in sof.profile]
 
 
 def _importance(
@@ -221,18 +242,16 @@ def _importance(
     return p.importance if p else None
 
 
-def _profile_columns(body: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    mine = [r for r in rows if r["body"] == body]
-    if not mine:
-        return {"outcomes": [], "lead": None, "importance": None, "importance_text": "not prespecified"}
+def _profile_columns(row: ProfileRow, rows: list[dict[str, Any]]) -> ProfileRow:
+    """A profile row with the outcomes its body's rows name, its leading row's effect, and their
+    highest importance."""
+    mine = [r for r in rows if r["body"] == row.key]
     levels = [r["importance"] for r in mine if r.get("importance")]
     level = min(levels, key=importance.RANK.__getitem__) if levels else None
-    return {
-        "outcomes": list(dict.fromkeys(r["outcome"] for r in mine)),
-        "lead": {k: mine[0][k] for k in ("outcome", "effect", "studies", "pooled")},
-        "importance": level,
-        "importance_text": importance.LEVELS[level] if level else "not prespecified",
-    }
+    lead = ProfileLead(**{k: mine[0][k] for k in ("outcome", "effect", "studies", "pooled")}) if mine else None
+    outcomes = list(dict.fromkeys(r["outcome"] for r in mine))
+    text = importance.LEVELS[level] if level else "not prespecified"
+    return row.model_copy(update={"outcomes": outcomes, "lead": lead, "importance": level, "importance_text": text})
 
 
 def _derived_overall_rows(
@@ -241,7 +260,7 @@ def _derived_overall_rows(
     ratings: dict[str, dict[str, Any]],
     marks: dict[str, dict[str, str]],
     outcomes_list: list[importance.Prespecified],
-) -> list[dict[str, Any]]:
+) -> list[Ranked]:
     """One row for the ICPR overall responses (complete + partial) the build derived where studies
     report the two but not their sum: the figure that compares like with like across modalities.
     A subgroup's categories are left to its own rows."""
@@ -261,36 +280,39 @@ def _derived_overall_rows(
     several = len({g["study_id"] for g, _ in derived}) > 1
     rating = ratings.get(body_of(first, summary))
     treatment = wording.lower_first(summary["modality"]["name"])
-    return [
-        {
-            "domain": first["domain"],
-            "body": body_of(first, summary),
-            "domain_label": wording.domain_label(first["domain"]),
-            "outcome": "Overall pain response (complete + partial, derived)",
-            "timepoints": wording.timepoints(parts),
-            "participants": size["participants"],
-            "participants_text": participants_text(size),
-            "other_units": size["other_units"],
-            "enrolled_unstated": size["enrolled_unstated"],
-            "arms_summed": len({o.get("arm_id") for o in parts if o.get("arm_id") in arms}) > 1,
-            "studies": size["studies"],
-            "study_ids": sorted({g["study_id"] for g, _ in derived}),
-            "outcome_ids": [o["outcome_id"] for o in parts],
-            "effect": "; ".join(_derived_effect(g, group, studies, several) for g, group in derived),
-            "pooled": False,
-            "certainty": rating,
-            "marks": list(marks.get(body_of(first, summary), {}).values()),
-            "comments": ["Derived by the build as complete + partial; the sources do not report the sum."],
-            "conclusion": wording.single_group_conclusion(rating, treatment, first["domain"], first["measure"]),
-            "definition": DEFINITION_OVERALL_DERIVED,
-            "subgroup": None,
-            "importance": p.importance if p else None,
-            "importance_text": p.importance_text if p else "not prespecified",
-            "not_reported": False,
-            # Before the categories it is made of.
-            "rank": importance.sort_key(p, DOMAINS.order(first["domain"])) + (0,),
-        }
-    ]
+    row = SofRow(
+        domain=first["domain"],
+        body=body_of(first, summary),
+        domain_label=wording.domain_label(first["domain"]),
+        outcome="Overall pain response (complete + partial, derived)",
+        timepoints=wording.timepoints(parts),
+        participants=size.participants,
+        participants_text=participants_text(size),
+        other_units=size.other_units,
+        enrolled_unstated=size.enrolled_unstated,
+        arms_summed=len({o.get("arm_id") for o in parts if o.get("arm_id") in arms}) > 1,
+        studies=size.studies,
+        study_ids=sorted({g["study_id"] for g, _ in derived}),
+        outcome_ids=[o["outcome_id"] for o in parts],
+        effect="; ".join(_derived_effect(g, group, studies, several) for g, group in derived),
+        pooled=False,
+        certainty=_rating(rating),
+        marks=list(marks.get(body_of(first, summary), {}).values()),
+        comments=["Derived by the build as complete + partial; the sources do not report the sum."],
+        conclusion=wording.single_group_conclusion(rating, treatment, first["domain"], first["measure"]),
+        definition=DEFINITION_OVERALL_DERIVED,
+        subgroup=None,
+        importance=p.importance if p else None,
+        importance_text=p.importance_text if p else "not prespecified",
+        not_reported=False,
+    )
+    # Before the categories it is made of.
+    return [(importance.sort_key(p, DOMAINS.order(first["domain"])) + (0,), row)]
+
+
+def _rating(rating: dict[str, Any] | Rating | None) -> Rating | None:
+    """A body's rating as its model (certainty.rate_bodies gives it as a dict)."""
+    return Rating.model_validate(rating) if rating is not None else None
 
 
 def _derived_effect(
@@ -328,44 +350,44 @@ def _stated_elsewhere(p: importance.Prespecified, summary: dict[str, Any]) -> li
     return [c for c in stated if p.matches(importance.with_event(c, summary["outcomes"])) and not c.get("subgroup")]
 
 
-def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> dict[str, Any]:
+def _not_reported(p: importance.Prespecified, summary: dict[str, Any]) -> Ranked:
     """A critical outcome no study of the modality reports: a row, so that the gap shows. Where a
     trial or a systematic review states its effect between arms (Saito 2019's pooled OR), the row
     gives that instead and is no gap."""
     stated = _stated_elsewhere(p, summary)
     treatment = wording.lower_first(summary["modality"]["name"])
-    row: dict[str, object] = {  # the fields of a SofRow (models.py)
-        "domain": p.domain,
-        "domain_label": wording.domain_label(p.domain),
-        "outcome": p.label,
-        "timepoints": "",
-        "participants": None,
-        "participants_text": "–",
-        "enrolled_unstated": None,
-        "arms_summed": False,
-        "studies": 0,
-        "study_ids": [],
-        "outcome_ids": [],
-        "effect": "not reported",
-        "pooled": False,
-        "certainty": None,
-        "marks": [],
-        "comments": [],
-        "conclusion": f"No study in this briefing reports {wording.lower_first(p.label)} after {treatment}.",
-        "importance": p.importance,
-        "importance_text": p.importance_text,
-        "definition": "",
-        "subgroup": None,
-        "not_reported": True,
-        "rank": importance.sort_key(p, DOMAINS.order(p.domain)) + (0,),
-    }
-    return row | _stated_row(p, summary, stated, treatment) if stated else row
+    row = SofRow(
+        domain=p.domain,
+        domain_label=wording.domain_label(p.domain),
+        outcome=p.label,
+        timepoints="",
+        participants=None,
+        participants_text="–",
+        enrolled_unstated=None,
+        arms_summed=False,
+        studies=0,
+        study_ids=[],
+        outcome_ids=[],
+        effect="not reported",
+        pooled=False,
+        certainty=None,
+        marks=[],
+        comments=[],
+        conclusion=f"No study in this briefing reports {wording.lower_first(p.label)} after {treatment}.",
+        importance=p.importance,
+        importance_text=p.importance_text,
+        definition="",
+        subgroup=None,
+        not_reported=True,
+    )
+    rank = importance.sort_key(p, DOMAINS.order(p.domain)) + (0,)
+    return rank, _stated_row(row, summary, stated, treatment, p) if stated else row
 
 
 def _stated_row(
-    p: importance.Prespecified, summary: dict[str, Any], stated: list[dict[str, Any]], treatment: str
-) -> dict[str, Any]:
-    """A prespecified outcome's row from the between-arm effects trials or reviews state."""
+    row: SofRow, summary: dict[str, Any], stated: list[dict[str, Any]], treatment: str, p: importance.Prespecified
+) -> SofRow:
+    """A prespecified outcome's row (`row`, its gap) from the between-arm effects trials or reviews state."""
     studies = {s["study_id"]: s for s in summary["primary_studies"] + summary.get("reviews", [])}
     # The certainty of the stated effects' body of evidence, where they share one (bodies.py).
     ratings = [c.get("certainty") for c in stated]
@@ -386,18 +408,20 @@ def _stated_row(
         if rating and len(stated) == 1 and first["arm_id"] in arms and first["comparator_arm_id"] in arms
         else wording.sof_conclusion(rating, treatment, p.domain, p.label)
     )
-    return {
-        "body": rating["key"] if rating else "",
-        "certainty": rating,
-        "participants_text": "as the sources state",
-        "studies": sum(c.get("studies") or 1 for c in stated),
-        "study_ids": sorted({c["study_id"] for c in stated}),
-        "effect": "; ".join(wording.stated_effect_row(c, studies[c["study_id"]]) for c in stated),
-        "comments": ["No primary study's figures: the effect between arms as the trial or review states it."],
-        "conclusion": what,
-        "definition": "as the source defines it",
-        "not_reported": False,
-    }
+    return row.model_copy(
+        update={
+            "body": rating["key"] if rating else "",
+            "certainty": _rating(rating),
+            "participants_text": "as the sources state",
+            "studies": sum(c.get("studies") or 1 for c in stated),
+            "study_ids": sorted({c["study_id"] for c in stated}),
+            "effect": "; ".join(wording.stated_effect_row(c, studies[c["study_id"]]) for c in stated),
+            "comments": ["No primary study's figures: the effect between arms as the trial or review states it."],
+            "conclusion": what,
+            "definition": "as the source defines it",
+            "not_reported": False,
+        }
+    )
 
 
 def _row(
@@ -408,45 +432,45 @@ def _row(
     rating: dict[str, Any] | None,
     marks: dict[str, dict[str, str]],
     prespecified: importance.Prespecified | None = None,
-) -> dict[str, Any]:
+) -> Ranked:
     """One SoF row: the outcomes of one domain with one definition."""
     domain = outcomes[0]["domain"]
     arms = {a["arm_id"]: a for a in summary.get("arms", [])}
     outcomes = _arm_order(outcomes, arms)
     size = analysed(outcomes, studies, arms)
-    k = size["studies"]
+    k = size.studies
     pooled = [p for p in summary["pooled"] if p["result"] and p["domain"] == domain and p["definition"] == definition]
     subgroup = outcomes[0].get("subgroup")
     pooled = [] if subgroup else pooled  # a whole-group pooled result is not the subgroup's
     treatment = wording.lower_first(summary["modality"]["name"])
-    return {
-        "domain": domain,
-        "body": body_of(outcomes[0], summary),
-        "domain_label": wording.domain_label(domain),
-        "outcome": outcomes[0]["measure"] + (f", subgroup {subgroup}" if subgroup else ""),
-        "subgroup": subgroup,
-        "timepoints": wording.timepoints(outcomes),
-        "participants": size["participants"],
-        "participants_text": participants_text(size),
-        "other_units": size["other_units"],
-        "enrolled_unstated": size["enrolled_unstated"],
-        "importance": prespecified.importance if prespecified else None,
-        "importance_text": prespecified.importance_text if prespecified else "not prespecified",
-        "not_reported": False,
-        "definition": definition_of(outcomes[0]),
-        "rank": importance.sort_key(prespecified, DOMAINS.order(domain)) + (1,),
-        "arms_summed": len({o.get("arm_id") for o in outcomes if o.get("arm_id") in arms}) > 1,
-        "studies": k,
-        "study_ids": sorted({o["study_id"] for o in outcomes}),
-        "outcome_ids": [o["outcome_id"] for o in outcomes],
-        "effect": wording.sof_effect(outcomes, pooled, studies, k),
-        "pooled": bool(pooled),
-        "certainty": rating,
-        "marks": list(marks.get(body_of(outcomes[0], summary), {}).values()),
-        "comments": sorted({o["note"] for o in outcomes if o.get("note")}),
+    row = SofRow(
+        domain=domain,
+        body=body_of(outcomes[0], summary),
+        domain_label=wording.domain_label(domain),
+        outcome=outcomes[0]["measure"] + (f", subgroup {subgroup}" if subgroup else ""),
+        subgroup=subgroup,
+        timepoints=wording.timepoints(outcomes),
+        participants=size.participants,
+        participants_text=participants_text(size),
+        other_units=size.other_units,
+        enrolled_unstated=size.enrolled_unstated,
+        importance=prespecified.importance if prespecified else None,
+        importance_text=prespecified.importance_text if prespecified else "not prespecified",
+        not_reported=False,
+        definition=definition_of(outcomes[0]),
+        arms_summed=len({o.get("arm_id") for o in outcomes if o.get("arm_id") in arms}) > 1,
+        studies=k,
+        study_ids=sorted({o["study_id"] for o in outcomes}),
+        outcome_ids=[o["outcome_id"] for o in outcomes],
+        effect=wording.sof_effect(outcomes, pooled, studies, k),
+        pooled=bool(pooled),
+        certainty=_rating(rating),
+        marks=list(marks.get(body_of(outcomes[0], summary), {}).values()),
+        comments=sorted({o["note"] for o in outcomes if o.get("note")}),
         # One modality's figures: what happened after it (an arm read alone too), never its effect.
-        "conclusion": wording.single_group_conclusion(rating, treatment, domain, outcomes[0]["measure"]),
-    }
+        conclusion=wording.single_group_conclusion(rating, treatment, domain, outcomes[0]["measure"]),
+    )
+    return importance.sort_key(prespecified, DOMAINS.order(domain)) + (1,), row
 
 
 def across_modalities(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:

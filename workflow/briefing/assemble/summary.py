@@ -22,9 +22,11 @@ from briefing.core.vocabulary import (
 from briefing.grade import bodies, certainty, imprecision, risk_of_bias
 from briefing.present import figure_tables, figures, wording
 from briefing.present import presenting as present
+from briefing.schema.models import Finding, ModalitySummary, Sentence
 from briefing.stats import comparative, effects, pooling, robustness
 
 if TYPE_CHECKING:
+    from briefing.schema.models import Figure, ModalityHeadline
     from briefing.stats.pooling import MetaOptions
 
 
@@ -37,7 +39,7 @@ def _primary(studies: list[dict[str, Any]], modality_id: str) -> list[dict[str, 
     return _by_year([s for s in studies if s.get("modality_id") == modality_id and not DESIGNS[s["design"]].review])
 
 
-def _main_pain(summary: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any] | None:
+def _main_pain(summary: dict[str, Any], settings: dict[str, Any]) -> ModalityHeadline | None:
     """The headline, by the one rule the bottom line, key message, side-by-side tables and What
     changed share (headlines.choose): the best evidence for the most important pain outcome."""
     return headlines.choose(summary, settings)
@@ -45,28 +47,35 @@ def _main_pain(summary: dict[str, Any], settings: dict[str, Any]) -> dict[str, A
 
 def _role_texts(
     primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], role: str
-) -> list[dict[str, Any]]:
+) -> list[Finding]:
     """The findings of the domains with this role (a column of the side-by-side table), in words;
     a column of one event kind (the Safety column: harms) lists only that kind's."""
     domains = {d.id for d in DOMAINS.where(role=role)}
     kind = COMPARISON_COLUMN_EVENTS.get(role)
     return [
-        {
-            "outcome_id": o["outcome_id"],
-            "study_id": o["study_id"],
-            "text": wording.finding(o, estimates.get(o["outcome_id"])),
-        }
+        Finding(
+            outcome_id=o["outcome_id"],
+            study_id=o["study_id"],
+            text=wording.finding(o, estimates.get(o["outcome_id"])),
+        )
         for o in outcomes
         if o["study_id"] in primary_ids and o["domain"] in domains and kind in (None, event_kind(o))
     ]
 
 
 def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
+    """The summary as its file holds it: what the modality notebook shows and writes. (The notebook's
+    code is printed on the modality's page: it reads the summary as JSON so that the page stays
+    as it was; `summarise` is the model.)"""
+    return as_written(summarise(evidence))
+
+
+def summarise(evidence: dict[str, Any]) -> ModalitySummary:
     """The whole summary of one modality from its evidence slice (see evidence.write_slice)."""
     p = _parts(evidence)
     result = _studies_part(evidence, p) | _findings_part(evidence, p)
     result = _with_comparisons(evidence, p, result)
-    return result | {"main_pain": _main_pain(result, p.settings)}
+    return ModalitySummary.model_validate(result | {"main_pain": _main_pain(result, p.settings)})
 
 
 @dataclass(frozen=True)
@@ -219,7 +228,7 @@ def _with_comparisons(evidence: dict[str, Any], p: _Parts, result: dict[str, Any
         "comparison_figures": forests,
     }
     between = sof_comparisons + sof_differences + result["sof_stated"]
-    result["sof"]["profile"] = sof.profile_outcomes(result["sof"], between, result, evidence.get("settings"))
+    result["sof"].profile = sof.profile_outcomes(result["sof"], between, result, evidence.get("settings"))
     return result
 
 
@@ -407,7 +416,7 @@ def comparison_forest(
     computed: dict[str, dict[str, Any]],
     studies: dict[str, dict[str, Any]],
     rob_rows: list[dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Figure]:
     """Forest plot of one comparison pooled over several trials: each trial's arms' counts and
     risk ratio (escalc RR) with its REML weight, the pooled results of the row."""
     trials = [computed[i] for i in row["comparison_ids"]]
@@ -570,10 +579,10 @@ def _figures(
     study_names: dict[str, dict[str, Any]],
     scales: dict[str, dict[str, Any]],
     evidence: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Figure]:
     """The response chart, one chart per measure over time (a score on its scale's full range),
     then a forest plot per pooled result, its studies' risk of bias beside its rows."""
-    figure_list = []
+    figure_list: list[Figure] = []
     if groups:
         # Response categories of every response domain in one chart (the vocabulary declares one).
         response = DOMAINS.where(shape="response")[0]
@@ -606,33 +615,33 @@ def _sentences(
     ratings: list[dict[str, Any]],
     modality: dict[str, Any],
     comparisons: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
+) -> list[Sentence]:
     """What the data say: one sentence per primary study, then one per certainty rating, worded as
     an effect only where its body of evidence is a comparison between arms."""
-    sentences: list[dict[str, Any]] = [
-        {
-            "text": wording.study_sentence(
+    sentences = [
+        Sentence(
+            text=wording.study_sentence(
                 s,
                 [o for o in outcomes if o["study_id"] == s["study_id"]],
                 estimates,
                 [c for c in comparisons if c["study_id"] == s["study_id"]],
             ),
-            "study_id": s["study_id"],
-        }
+            study_id=s["study_id"],
+        )
         for s in primary
     ]
     sentences += [
-        {
+        Sentence(
             # Scoped to the measures of the rating's own body of evidence, never its domain's others.
-            "text": wording.certainty_sentence(
+            text=wording.certainty_sentence(
                 r,
                 modality["name"],
                 [o["measure"] for o in outcomes if sof.body_of(o, summary) == r["key"]]
                 + [c["measure"] for c in comparisons if sof.body_of(c, summary) == r["key"]],
                 single_group=not r["comparator_id"],
             ),
-            "study_id": None,
-        }
+            study_id=None,
+        )
         for r in sorted(ratings, key=lambda r: (DOMAINS.order(r["domain"]), r["key"]))
     ]
     return sentences
@@ -803,7 +812,7 @@ def forest(
     estimates: dict[str, Any],
     studies: dict[str, dict[str, Any]],
     rob_rows: list[dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Figure]:
     """Forest plot of one pooled result: per-study Wilson intervals (proportions) or mean ± 1.96
     SD/√n (means), with the REML weights, and each study's risk-of-bias judgements beside its row."""
     rows = []
@@ -851,7 +860,15 @@ def _with_rob(
     return rows, {"columns": found["columns"], "legend": found["legend"]}
 
 
-def write_summary(summary: dict[str, Any], summary_path: str) -> None:
+def as_written(summary: ModalitySummary | dict[str, Any]) -> dict[str, Any]:
+    """The summary as its JSON file holds it (what the combining step reads): its models as JSON,
+    each mapping in the order it was built (the notebook shows a figure's table by its rows' keys)."""
+    from briefing.data.evidence import plain
+
+    return plain(summary)
+
+
+def write_summary(summary: ModalitySummary | dict[str, Any], summary_path: str) -> None:
     """The summary JSON, figures inline as SVG, checked against its model and written so that a
     crash leaves no half-written JSON behind."""
     from briefing.schema import models

@@ -38,11 +38,27 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
         fh.write(content.encode("utf-8") if isinstance(content, str) else content)
 
 
-CANONICAL = json.JSONEncoder(sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False)
+class _Encoder(json.JSONEncoder):
+    """JSON that also writes a model (schema/models.py) as its fields: the steps compute with models
+    and turn them into JSON only where a file is written (the keys it was given, by their JSON names)."""
+
+    def default(self, o: Any) -> Any:
+        if hasattr(o, "model_dump"):  # a pydantic model; models.py imports this module, not back
+            return o.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return super().default(o)
+
+
+CANONICAL = _Encoder(sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False)
 
 
 def dumps(obj: Any) -> str:
     return CANONICAL.encode(obj) + "\n"
+
+
+def plain(obj: Any) -> Any:
+    """`obj` as the JSON values a file of it holds (its models as their fields), each mapping in
+    its own order: a table shown without named columns keeps the order of its rows' keys."""
+    return json.loads(_Encoder(ensure_ascii=False, allow_nan=False).encode(obj))
 
 
 def write_json(path: str | Path, obj: Any) -> None:

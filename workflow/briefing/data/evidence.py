@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from briefing.core.publish import dumps
+from briefing.core.publish import dumps, plain  # noqa: F401 (plain: read here too)
 from briefing.core.publish import write_json as write_json  # the canonical JSON lives in publish.py; read here too
 from briefing.core.vocabulary import QUALIFIERS, UNITS, complete_descriptor
 from briefing.data import importance
@@ -165,7 +165,6 @@ def general_statements(tables: dict[str, Table]) -> Table:
     return [s for s in tables["statements"] if not s.get("modality_id")]
 
 
-# Canonical JSON: the same data always gives the same bytes.
 def slice_digests(
     package_path: str | Path, modality_ids: list[str], settings: dict[str, Any] | None = None
 ) -> dict[str, str]:

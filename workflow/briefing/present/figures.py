@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cycler import cycler
 
 from briefing.present import figure_tables as tables
+from briefing.schema.models import Figure
 
 if TYPE_CHECKING:
     import matplotlib.figure
@@ -113,7 +114,7 @@ def trajectory_figure(
     title: str,
     ylabel: str,
     scales: dict[str, dict[str, Any]] | None = None,
-) -> dict[str, Any]:
+) -> Figure:
     """Mean (or reported summary) at each time point with error bars of ±1 SD where reported, on
     the full range of the series' scale (declared in scales.csv), else from 0. A series of fewer
     than tables.JOINED_MIN_POINTS time points is drawn as points, not as a line."""
@@ -152,14 +153,14 @@ def trajectory_figure(
             fontsize=8,
         )
     rows = tables.trajectory_table(series, studies)
-    return {
-        "id": figure_id,
-        "title": title,
-        "alt": tables.trajectory_alt(series, studies, ylabel),
-        "svg": _to_svg(fig, figure_id),
-        "table": rows,
-        "columns": list(rows[0]),
-    }
+    return Figure(
+        id=figure_id,
+        title=title,
+        alt=tables.trajectory_alt(series, studies, ylabel),
+        svg=_to_svg(fig, figure_id),
+        table=rows,
+        columns=list(rows[0]),
+    )
 
 
 def value_range(series: list[dict[str, Any]], scales: dict[str, dict[str, Any]]) -> tuple[float, float | None]:
@@ -179,7 +180,7 @@ def response_figures(
     studies: dict[str, dict[str, Any]],
     estimates: dict[str, dict[str, Any]],
     title: str = "Response categories as reported",
-) -> list[dict[str, Any]]:
+) -> list[Figure]:
     """The response chart, in parts of at most BARS_PER_PART bars; a study's categories stay together."""
     parts: list[list[dict[str, Any]]] = [[]]
     for g in groups:
@@ -199,9 +200,9 @@ def _part_id(figure_id: str, index: int) -> str:
     return figure_id if index == 0 else f"{figure_id}-cont{index}"
 
 
-def _parts(figure_id: str, figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _parts(figure_id: str, figures: list[Figure]) -> list[Figure]:
     """The parts of one figure, each naming the figure it belongs to (the first keeps its id)."""
-    return [f | {"part_of": figure_id} for f in figures]
+    return [f.model_copy(update={"part_of": figure_id}) for f in figures]
 
 
 def response_figure(
@@ -211,7 +212,7 @@ def response_figure(
     estimates: dict[str, dict[str, Any]],
     continued: bool = False,
     title: str = "Response categories as reported",
-) -> dict[str, Any]:
+) -> Figure:
     """Horizontal bars of each reported response category, with the 95 % CI where computable."""
     plt = _pyplot()
     title += " (continued)" if continued else ""
@@ -237,14 +238,14 @@ def response_figure(
     ax.set_xlabel("Patients, lesions or procedures (%)")
     ax.set_ylabel("")
     ax.set_title(title, loc="left")
-    return {
-        "id": figure_id,
-        "title": title,
-        "alt": tables.response_alt(rows),
-        "svg": _to_svg(fig, figure_id),
-        "table": rows,
-        "columns": list(rows[0]),
-    }
+    return Figure(
+        id=figure_id,
+        title=title,
+        alt=tables.response_alt(rows),
+        svg=_to_svg(fig, figure_id),
+        table=rows,
+        columns=list(rows[0]),
+    )
 
 
 def _response_bars(
@@ -269,7 +270,7 @@ def forest_figures(
     scale: str,
     sensitivity: dict[str, Any] | None = None,
     rob: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Figure]:
     """The forest plot, in parts of at most FOREST_ROWS_PER_PART studies on one shared axis; every
     part repeats the pooled result of all studies so that each can be read alone. `rob`: the
     risk-of-bias columns (risk_of_bias.forest_columns; each row then has its cells as "rob")."""
@@ -321,7 +322,7 @@ def forest_figure(
     all_studies: int | None = None,
     sensitivity: dict[str, Any] | None = None,
     rob: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Figure:
     """A forest plot in the field's standard form: one row per study (estimate, 95 % CI, marker
     sized by weight) with the numbers in columns beside it, the pooled diamond, the prediction
     interval, the sensitivity analysis (an open diamond) when given, and heterogeneity underneath.
@@ -356,15 +357,15 @@ def forest_figure(
     fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
     fig.text(0.0, 1 - 0.15 / height, title, fontsize=11, ha="left", va="top")
     alt = tables.forest_alt(table, heterogeneity, k, all_studies)
-    return {
-        "id": figure_id,
-        "title": title,
-        "alt": alt + (tables.rob_alt(table, columns, k, rob["legend"]) if rob else ""),
-        "svg": _to_svg(fig, figure_id),
-        "table": table,
-        "columns": list(table[0]),
-        "heterogeneity": heterogeneity,
-    }
+    return Figure(
+        id=figure_id,
+        title=title,
+        alt=alt + (tables.rob_alt(table, columns, k, rob["legend"]) if rob else ""),
+        svg=_to_svg(fig, figure_id),
+        table=table,
+        columns=list(table[0]),
+        heterogeneity=heterogeneity,
+    )
 
 
 FOREST_WIDTH = 8.6  # inches, before any risk-of-bias columns
@@ -537,7 +538,7 @@ COMPARISON_PANELS = ((0.0, 3.95), (4.1, 2.7), (6.95, 2.15))  # (left edge, width
 WRAP = {"title": 100, "favours": 30}  # characters per line
 
 
-def comparison_forest_figures(figure_id: str, comparison: dict[str, Any]) -> list[dict[str, Any]]:
+def comparison_forest_figures(figure_id: str, comparison: dict[str, Any]) -> list[Figure]:
     """The forest plot of one comparison pooled over two trials or more, in parts of at most
     FOREST_ROWS_PER_PART trials on one shared axis; every part repeats the totals, the pooled
     result, the prediction interval and the sensitivity estimate of all trials.
@@ -577,7 +578,7 @@ def comparison_forest_figure(
     reach: int,
     continued: bool = False,
     all_studies: int | None = None,
-) -> dict[str, Any]:
+) -> Figure:
     """A comparative forest plot as RevMan and metafor draw it: per trial each arm's events/total,
     the risk ratio with its 95 % CI (a square sized by weight) and the REML weight; the totals with
     the pooled diamond, the prediction interval and the DerSimonian-Laird estimate (an open diamond);
@@ -614,15 +615,15 @@ def comparison_forest_figure(
     fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
     fig.text(0.0, 1 - 0.15 / height, "\n".join(title_lines), fontsize=11, ha="left", va="top")
     alt = tables.comparison_alt(table, heterogeneity, sides, k, all_studies)
-    return {
-        "id": figure_id,
-        "title": title,
-        "alt": alt + (tables.rob_alt(table, columns, k, rob["legend"]) if rob else ""),
-        "svg": _to_svg(fig, figure_id),
-        "table": table,
-        "columns": list(table[0]),
-        "heterogeneity": heterogeneity,
-    }
+    return Figure(
+        id=figure_id,
+        title=title,
+        alt=alt + (tables.rob_alt(table, columns, k, rob["legend"]) if rob else ""),
+        svg=_to_svg(fig, figure_id),
+        table=table,
+        columns=list(table[0]),
+        heterogeneity=heterogeneity,
+    )
 
 
 def _comparison_canvas(
@@ -705,7 +706,7 @@ def _comparison_columns(
 
 
 # ----------------------------------------------------------------------------- funnel plots
-def funnel_figure(figure_id: str, title: str, entry: dict[str, Any], egger: str) -> dict[str, Any]:
+def funnel_figure(figure_id: str, title: str, entry: dict[str, Any], egger: str) -> Figure:
     """A funnel plot of one pooled result, on the analysis scale (logit proportion or mean): each
     study's effect against its standard error (the axis inverted, largest studies on top), the
     inverse-variance REML estimate as a vertical line and its pseudo-95 % limits (± 1.96 SE), with
@@ -727,18 +728,18 @@ def funnel_figure(figure_id: str, title: str, entry: dict[str, Any], egger: str)
     ax.set_xlabel("Logit proportion" if entry["kind"] == "proportion" else "Mean")
     ax.set_title(textwrap.fill(title, 70), fontsize=11, loc="left")
     fig.text(0.0, 0.0, textwrap.fill(egger, 110), fontsize=8, ha="left", va="top")
-    return {
-        "id": figure_id,
-        "title": title,
-        "alt": f"Funnel plot of {len(points)} studies: standard error against the "
+    return Figure(
+        id=figure_id,
+        title=title,
+        alt=f"Funnel plot of {len(points)} studies: standard error against the "
         + ("logit proportion" if entry["kind"] == "proportion" else "mean")
         + f". {egger}.",
-        "svg": _to_svg(fig, figure_id),
-        "table": table,
-        "columns": list(tables.FUNNEL_COLUMNS),
-        "part_of": entry["figure_id"],
-        "heterogeneity": egger,
-    }
+        svg=_to_svg(fig, figure_id),
+        table=table,
+        columns=list(tables.FUNNEL_COLUMNS),
+        part_of=entry["figure_id"],
+        heterogeneity=egger,
+    )
 
 
 def _funnel_centre(entry: dict[str, Any]) -> float:
