@@ -272,7 +272,7 @@ matplotlib.use("svg")
 import matplotlib.colors as mc
 before = {k: repr(v) for k, v in matplotlib.rcParams.items()}
 import seaborn
-from briefing import figures
+from briefing.present import figures
 seaborn.set_theme(style="whitegrid", context="notebook", palette=figures.PALETTE)
 def plain(key, value):
     if key == "axes.prop_cycle":
@@ -293,7 +293,7 @@ print(json.dumps(changed, default=str))
 
     # And building a figure does not load seaborn (nor the scipy.stats it pulls in).
     check = (
-        "import sys\nfrom briefing import figures\nfigures._pyplot()\n"
+        "import sys\nfrom briefing.present import figures\nfigures._pyplot()\n"
         "print('seaborn' in sys.modules, 'scipy.stats' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.split() == [
@@ -315,7 +315,7 @@ def test_a_summary_without_figures_does_not_import_matplotlib():
     import sys
 
     check = (
-        "import sys\nfrom briefing import figures, summary\nprint('matplotlib' in sys.modules)\n"
+        "import sys\nfrom briefing.assemble import summary\nfrom briefing.present import figures\nprint('matplotlib' in sys.modules)\n"
         "figures._pyplot()\nprint('matplotlib.pyplot' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)

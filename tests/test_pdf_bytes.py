@@ -30,7 +30,7 @@ cffi.FFI.dlopen = dlopen
 RENDER = """
 import sys
 import weasyprint.text.ffi
-from briefing import render
+from briefing.present import render
 print("HarfBuzz-Subset", "loaded" if weasyprint.text.ffi.harfbuzz_subset else "absent")
 render.render_pdf(sys.argv[1], sys.argv[2])
 """
