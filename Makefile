@@ -36,14 +36,15 @@ briefing: $(STAMP) build-deps
 	$(BIN)/snakemake --cores all $(SNAKEMAKE_ARGS)
 
 # Everything, on every core: the workers share one Snakemake build (tests/conftest.py, `built`),
-# each test module stays on one worker (its fixtures are built once), and the slowest tests are
+# each test module stays on one worker (its fixtures are built once), the modules that build most
+# start first (conftest.py's order, which --no-loadscope-reorder keeps), and the slowest tests are
 # listed at the end, to see where the time goes.
 test: $(STAMP) build-deps test-deps
-	$(BIN)/pytest -n auto --dist loadscope --durations=30
+	$(BIN)/pytest -n auto --dist loadscope --no-loadscope-reorder --durations=30
 
 # The tiers of a pull request (.github/workflows/tests.yml): lint, then test-fast, then this.
 test-e2e: $(STAMP) build-deps test-deps
-	$(BIN)/pytest -m "build or e2e or oracle" -n auto --dist loadscope --durations=30
+	$(BIN)/pytest -m "build or e2e or oracle" -n auto --dist loadscope --no-loadscope-reorder --durations=30
 
 lint: $(STAMP)
 	$(BIN)/ruff check workflow/briefing tests bench

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "built" in uses:
             item.add_marker(pytest.mark.build)
             item.add_marker(pytest.mark.slow)
+    heaviest_modules_first(items)
+
+
+# The modules that take longest, longest first (their builds, from `--durations` of fresh-clone
+# runs on 2 cores): they start first. A stale entry costs only some idle time at the end of a run.
+HEAVIEST = (
+    "test_real_build.py",  # two whole builds of the seeds and every real study
+    "test_faults.py",
+    "test_synthetic.py",
+    "test_workflow.py",
+    "test_arms.py",
+    "test_safety.py",
+    "test_hostile_text.py",
+    "test_vocabulary.py",
+    "test_publishing.py",
+    "test_surveillance_edition.py",
+    "test_browser.py",
+    "test_pdf_bytes.py",
+    "test_pdf.py",
+)
+
+
+def heaviest_modules_first(items: list[pytest.Item]) -> None:
+    """The heaviest modules first, then those with other end-to-end tests, then those that read the
+    shared build, then the in-process ones (ties in collection order; each module's tests in their
+    own order). `pytest-xdist --dist loadscope --no-loadscope-reorder` hands modules to the workers
+    in this order, so the long builds start at once and the many in-process tests fill both cores
+    at the end: xdist's own order, by number of tests, left the builds for last, on one core."""
+    rank: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        name = module.rsplit("/", 1)[-1]
+        tier = 0 if item.get_closest_marker("e2e") else 1 if item.get_closest_marker("build") else 2
+        known = HEAVIEST.index(name) - len(HEAVIEST) if name in HEAVIEST else tier
+        rank[module] = min(rank.get(module, known), known)
+    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
 
 
 def copy_project(target: Path) -> Path:
@@ -129,15 +166,18 @@ def inputs_digest(root: Path = ROOT) -> str:
 
 
 @pytest.fixture(scope="session")
-def built(testrun_uid: str) -> Path:
+def built(testrun_uid: str) -> Iterator[Path]:
     """A project copy on which the whole workflow has run once. Tests only read it: a test that
     edits, breaks or rebuilds takes a `workspace` of its own. Built once behind a file lock by
     whichever worker comes first, in a staging folder renamed into place when whole, and reused
     only while every file is as the build left it (its digest is kept beside it), checked once per
-    test run: a later worker must not take another worker's reading for damage."""
+    test run: a later worker must not take another worker's reading for damage. Held in use (a
+    shared lock) until the session ends: a run of other inputs (another checkout) prunes it not."""
     key = inputs_digest()[:16]
     done = BUILD_CACHE / key
     BUILD_CACHE.mkdir(parents=True, exist_ok=True)
+    in_use = open(BUILD_CACHE / f"{key}.use", "a")  # noqa: SIM115 (held for the session)
+    fcntl.flock(in_use, fcntl.LOCK_SH)
     with open(BUILD_CACHE / f"{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         checked = BUILD_CACHE / f"{key}.checked-{testrun_uid}"
@@ -149,11 +189,12 @@ def built(testrun_uid: str) -> Path:
             build_output(workdir).write_text(result.stdout + result.stderr, encoding="utf-8")
             (staging / "digest.json").write_text(json.dumps(digest_tree(workdir)), encoding="utf-8")
             staging.rename(done)
-            _prune(key)
+            _prune(key, BUILD_CACHE)
         for stale in BUILD_CACHE.glob(f"{key}.checked-*"):
             stale.unlink()
         checked.touch()
-    return done / "project"
+    yield done / "project"
+    in_use.close()
 
 
 def _intact(done: Path) -> bool:
@@ -162,23 +203,25 @@ def _intact(done: Path) -> bool:
     return record.exists() and json.loads(record.read_text(encoding="utf-8")) == digest_tree(done / "project")
 
 
-def _prune(keep: str) -> None:
-    """Builds of other inputs (earlier code), unless another run holds their lock."""
-    for other in BUILD_CACHE.glob("*.lock"):
+def _prune(keep: str, cache: Path) -> None:
+    """Builds of other inputs (earlier code, another checkout), unless a run builds or uses them."""
+    for other in cache.glob("*.lock"):
         key = other.name.removesuffix(".lock")
         if key == keep:
             continue
-        with open(other, "w") as lock:
+        with open(other, "w") as lock, open(cache / f"{key}.use", "a") as use:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(use, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 continue
-            shutil.rmtree(BUILD_CACHE / key, ignore_errors=True)
-            for stale in BUILD_CACHE.glob(f"{key}.staging-*"):
+            shutil.rmtree(cache / key, ignore_errors=True)
+            for stale in cache.glob(f"{key}.staging-*"):
                 shutil.rmtree(stale, ignore_errors=True)
-            for stale in BUILD_CACHE.glob(f"{key}.checked-*"):
+            for stale in cache.glob(f"{key}.checked-*"):
                 stale.unlink()
             other.unlink()
+            (cache / f"{key}.use").unlink()
 
 
 def build_output(built: Path) -> Path:

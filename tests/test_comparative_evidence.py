@@ -156,47 +156,7 @@ def test_direct_comparisons_list_every_trial_of_two_modalities_once(project):
     assert not any("scorad2019" in r["study_ids"] for r in rows)
 
 
-@pytest.mark.slow
-def test_a_build_with_every_real_study_shows_the_comparative_ones_and_passes_the_audit(workspace):
-    """The one whole build of the seeds and the whole real-study fixture (all but the deliberate
-    duplicate): every printed
-    number traces to its source, and the comparative studies show."""
-    from bs4 import BeautifulSoup
-
-    from conftest import snakemake
-    from real_studies import rows
-
-    studies = {r["study_id"] for r in rows("studies.csv")} - {"zhang2015_ott"}
-    assert COMPARATIVE <= studies
-    add_studies(workspace, studies)
-    row = {"baseline_id": "walk-test", "domain": "neurological", "measure": "Able to walk after treatment"}
-    row |= {"value": "30", "population": "a test population", "source": "test source", "locator": "Table 1"}
-    append(workspace, "baseline_risks.csv", [row])
-    snakemake(workspace)  # the audit step fails the build if a printed number traces to nothing
-    page = BeautifulSoup((workspace / "reports" / "briefing.html").read_text(encoding="utf-8"), "html.parser")
-    direct = page.find(id="table-direct-comparisons").get_text(" ", strip=True)
-    assert "Surgery against Conventional EBRT" in direct and "RR 1.48 (1.13 to 1.93)" in direct
-    assert "Radiosurgery (single fraction) against Conventional EBRT" in direct
-    review = page.find(id="table-cebrt-review-saito2019").get_text(" ", strip=True)
-    assert "OR 0.85 (95 % CI 0.66 to 1.08); 9 studies pooled" in review
-    assert "single fraction against multiple fractions" in review
-    assert review.index("Single fraction: 67 %") < review.index("Multiple fractions: 70 %")
-    assert "Pooled over the 9 included studies; evaluable patients." in review  # each arm's note too
-    note = page.find(id="comparator-in-cebrt").get_text(" ", strip=True)
-    assert note.startswith("Conventional EBRT was also the comparator in Patchell 2005")
-    side = page.find(id="table-comparison").get_text(" ", strip=True)
-    assert "301 and an arm of unstated size" in side  # Ryu's 49 and Sahgal's 252; RTOG 0631's arm unstated
-    assert "Hemibody irradiation one non-randomised clinical trial" in side
-    sof = page.find(id="table-surgery-sof-comparisons").get_text(" ", strip=True)
-    assert "At a stated risk of 300 per 1,000 (a test population; test source, Table 1): 143 more per 1,000" in sof
-    # Risk of bias per study, by the tool that fits its design (issue 30, item 2), passes the audit.
-    rob2 = page.find(id="table-surgery-rob-rob2").get_text(" ", strip=True)
-    assert "Patchell 2005 Neurological outcome ! Some concerns ! Some concerns + Low" in rob2
-    assert "Berenson 2011 (CAFE)" in rob2 and "− High" in rob2
-    jbi = page.find(id="table-surgery-rob-jbi_case_series").get_text(" ", strip=True)
-    assert "Q10 Overall" in jbi and "? Seek further info" in jbi
-    assert "− Serious" in page.find(id="table-hbi-rob-robins_i").get_text(" ", strip=True)
-    assert "Stopped early at an interim analysis" in page.find(id="modality-surgery").get_text(" ", strip=True)
+# The whole build of every real study, the comparative ones included: tests/test_real_build.py.
 
 
 def test_a_stated_baseline_risk_gives_a_second_absolute_effect(project):

@@ -2,16 +2,18 @@
 briefing changes only when a whole build succeeds, and the next plain `snakemake` publishes exactly
 what a clean build of the same inputs publishes, leaving nothing for a later run to do.
 
-No test here depends on the machine's speed: a build is stopped while a notebook is certainly
-running, because the notebook itself waits there (a cell the test adds that announces itself with
-a file and then waits for a file that never comes), never after a sleep. Each test works on a copy
-of a clean build of its own (the `workspace` fixture)."""
+No test here depends on the machine's speed: a build is stopped (or held) while a notebook or
+pdftotext is certainly running, because that step itself waits there (a cell the test adds to the
+notebook, or a pdftotext the test puts first on PATH, announces itself with a file and then waits
+for a file), never after a sleep. Each test works on a copy of the session's clean build (the
+`workspace` fixture), and compares with that build (`built`) where the inputs are the same."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,16 +22,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, digest_tree, snakemake, workflow_env
+from conftest import digest_tree, snakemake, workflow_env
 
 HOLD = "hold"  # the folder, in the workspace, through which a held notebook and the test talk
 
 
-def start(workdir: Path, *args: str) -> subprocess.Popen:
+def start(workdir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "2", *args],
         cwd=workdir,
-        env=workflow_env(workdir),
+        env=workflow_env(workdir) | (env or {}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -151,10 +153,27 @@ def test_build_killed_during_the_pdf_completes_next_time(workspace, built):
     assert_published_as_clean(workspace, built)
 
 
+def hold_pdftotext(workdir: Path, tools: Path) -> dict[str, str]:
+    """The environment of a build whose pdftotext (the numeric audits run it) announces that it runs
+    (hold/started-pdftotext), waits until hold/release exists and then is the real one: the build
+    is held without an edit of its inputs, so it completes as a clean build would."""
+    real = shutil.which("pdftotext")
+    assert real, "pdftotext (poppler-utils) is needed"
+    hold = workdir / HOLD
+    tools.mkdir()
+    (tools / "pdftotext").write_text(
+        f"#!/bin/sh\nmkdir -p '{hold}'\ntouch '{hold}/started-pdftotext'\n"
+        f"while [ ! -e '{hold}/release' ]; do sleep 0.05; done\nexec '{real}' \"$@\"\n"
+    )
+    (tools / "pdftotext").chmod(0o755)
+    return {"PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+
+
 @pytest.mark.slow
-def test_second_concurrent_build_refuses_clearly(workspace):
-    original, stat = hold_notebooks(workspace)
-    first = start(workspace)
+def test_second_concurrent_build_refuses_clearly(workspace, built, tmp_path):
+    """The first build audits again and is held in pdftotext: it is certainly running when the
+    second starts, and completes once released."""
+    first = start(workspace, "--forcerun", "audit", env=hold_pdftotext(workspace, tmp_path / "held-tools"))
     try:
         wait_for(workspace, f"{HOLD}/started-*", first)  # the first build is certainly running
         second = snakemake(workspace, check=False)
@@ -164,27 +183,30 @@ def test_second_concurrent_build_refuses_clearly(workspace):
         (workspace / HOLD / "release").touch()
         first.wait(timeout=600)
     assert first.returncode == 0, first.stdout.read()[-3000:]
+    assert digest_tree(workspace / "reports") == digest_tree(built / "reports")
 
 
 @pytest.mark.slow
-def test_data_edit_after_failures_in_two_modalities_is_published_as_a_clean_build_would(workspace, tmp_path):
+def test_data_edit_after_failures_in_two_modalities_is_published_as_a_clean_build_would(workspace, built, tmp_path):
     """A curator's edit touches two modalities; the build fails (one edit is invalid), then fails
     for an environment reason (a broken tool), then is killed during a notebook, then the fixed
     data build. The published edition must be the one a clean build of the final data publishes,
-    with the valid modality's edit in it."""
+    with the valid modality's edit in it. The edit corrects a value of the previous edition back
+    to the seeds', so the clean build of the final data is the session's `built`, not a build of
+    its own."""
     outcomes = workspace / "data" / "outcomes.csv"
-    text = outcomes.read_text(encoding="utf-8")
-    valid_edit = (
-        "shao_i125-nrs-w8,shao_i125,pain_score,Pain score (NRS 0-10),Numerical Rating Scale,,mean,,3.3,",
-        "shao_i125-nrs-w8,shao_i125,pain_score,Pain score (NRS 0-10),Numerical Rating Scale,,mean,,3.4,",
-    )
+    seeds = outcomes.read_text(encoding="utf-8")
+    row = "shao_i125-nrs-w8,shao_i125,pain_score,Pain score (NRS 0-10),Numerical Rating Scale,,mean,,{},"
     studies = workspace / "data" / "studies.csv"
     original_studies = studies.read_text(encoding="utf-8")
-    assert text.count(valid_edit[0]) == 1 and original_studies.count(",58,,hfrt,") == 1
-    edited = text.replace(*valid_edit)
+    assert seeds.count(row.format("3.3")) == 1 and original_studies.count(",58,,hfrt,") == 1
+    outcomes.write_text(seeds.replace(row.format("3.3"), row.format("3.4")), encoding="utf-8")
+    snakemake(workspace)  # the previous edition, with 3.4 where the seeds say 3.3
+    assert "3.4" in (workspace / "reports" / "briefing.json").read_text(encoding="utf-8")
     before = digest_tree(workspace / "reports")
+    assert before != digest_tree(built / "reports")  # the valid edit changes what is published
 
-    outcomes.write_text(edited, encoding="utf-8")  # i125: valid; hfrt (another modality): invalid
+    outcomes.write_text(seeds, encoding="utf-8")  # i125: valid; hfrt (another modality): invalid
     studies.write_text(original_studies.replace(",58,,hfrt,", ",fifty-eight,,hfrt,"), encoding="utf-8")
     failed = snakemake(workspace, check=False)
     assert failed.returncode != 0 and "column 'patients'" in failed.stdout + failed.stderr
@@ -214,32 +236,11 @@ def test_data_edit_after_failures_in_two_modalities_is_published_as_a_clean_buil
     restore_notebook(workspace, original, stat)
     assert digest_tree(workspace / "reports") == before
 
-    clean = copy_project(tmp_path / "clean")
-    (clean / "data" / "outcomes.csv").write_text(edited, encoding="utf-8")
-    snakemake(clean)
-    assert "3.4" in (clean / "reports" / "briefing.json").read_text(encoding="utf-8")
-    assert_published_as_clean(workspace, clean)
+    assert_published_as_clean(workspace, built)
 
 
-@pytest.mark.slow
-def test_rules_run_with_the_venvs_interpreter_when_it_is_not_activated(workspace, built):
-    """`.venv/bin/snakemake` (or its python) without the venv on PATH and without PYTHONPATH: the
-    rules still run the package with this interpreter, not whatever `python` PATH offers."""
-    bin_dir = str(Path(sys.executable).parent)
-    env = workflow_env(workspace)
-    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p and Path(p) != Path(bin_dir))
-    env.pop("PYTHONPATH", None)
-    env.pop("VIRTUAL_ENV", None)
-    # Every step runs again: validation, slices, notebooks, combine, HTML, PDF, audit, publish.
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--forcerun", "validate", "evidence_slice"],
-        cwd=workspace,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert digest_tree(workspace / "reports") == digest_tree(built / "reports")
+# A build run as `.venv/bin/snakemake` without the venv on PATH and without PYTHONPATH: the second
+# whole build of tests/test_real_build.py, which must give the first one's bytes.
 
 
 def test_streamed_json_is_the_canonical_text_and_a_failure_keeps_the_old_file(tmp_path):

@@ -315,7 +315,8 @@ def test_a_summary_without_figures_does_not_import_matplotlib():
     import sys
 
     check = (
-        "import sys\nfrom briefing.assemble import summary\nfrom briefing.present import figures\nprint('matplotlib' in sys.modules)\n"
+        "import sys\nfrom briefing.assemble import summary\nfrom briefing.present import figures\n"
+        "print('matplotlib' in sys.modules)\n"
         "figures._pyplot()\nprint('matplotlib.pyplot' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)

@@ -157,15 +157,4 @@ def test_a_whole_trial_beside_its_arms_and_a_denominator_of_lesions_are_never_su
     assert size.participants == 686 and sof.participants_text(size) == "686; figures of 61 lesions apart"
 
 
-@pytest.mark.slow
-def test_a_build_with_arms_subgroups_and_shared_responders_passes_the_audit(workspace):
-    """The whole workflow on these studies: every printed number, the arms' labels and the whole
-    trial's figure included, traces to the data (the audit step fails the build otherwise)."""
-    from conftest import snakemake
-
-    add_studies(workspace, {"scorad2019", "patchell2005", "salazar1996_hbi", "vandervelden2018"})
-    snakemake(workspace)
-    html = (workspace / "reports" / "briefing.html").read_text(encoding="utf-8")
-    assert "Salazar (HBI series), daily fractionated" in html and "Salazar (HBI series), split course" in html
-    assert "whole trial (all three arms): 4 %" in html
-    assert "72.7 at week 8" not in html
+# The whole workflow on these studies (with every other real study): tests/test_real_build.py.

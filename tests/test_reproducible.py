@@ -1,6 +1,6 @@
-"""Two clean builds of the same inputs, in different directories at different times and under
-different string-hash seeds, give byte-identical outputs; the build date never comes from the wall
-clock."""
+"""The summaries do not depend on the string-hash seed, and the build date never comes from the wall
+clock. Two whole builds of the same inputs, in different places, at different times and under
+different hash seeds, give byte-identical outputs: tests/test_real_build.py."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from briefing.build import provenance
-from conftest import ROOT, copy_project, digest_tree, snakemake
-from real_studies import add_studies, rows
+from conftest import ROOT
+from real_studies import rows
 
 # Two string-hash seeds under which a set of two strings iterates in both orders (checked on the
 # surgery modality's baselines, "before the operation" and "preoperatively").
@@ -54,33 +54,6 @@ def test_summaries_do_not_depend_on_the_string_hash():
     # Both studies' series, in the surgery SoF row, in the data's order; an adverb takes no "at".
     assert "7.43 (SD 0.98) before the operation, 4.29 (SD 0.98) at 12 months after the operation" in first
     assert "8.1 (SD 0.67) preoperatively, 2.8 (SD 2.0) at 6 months after vertebroplasty" in first
-
-
-@pytest.mark.slow
-def test_second_build_elsewhere_is_byte_identical(built, tmp_path):
-    other = copy_project(tmp_path / "a" / "different" / "place")
-    snakemake(other)
-    first, second = digest_tree(built / "reports"), digest_tree(other / "reports")
-    assert set(first) == set(second)
-    assert {name for name in first if first[name] != second[name]} == set()
-    for name in ("briefing.html", "briefing.json"):
-        text = (other / "reports" / name).read_text(encoding="utf-8")
-        assert str(other) not in text and str(built) not in text  # no absolute paths
-
-
-@pytest.mark.slow
-def test_the_real_studies_build_byte_identically_under_two_hash_seeds(tmp_path):
-    """The seeds plus every real-study fixture, built twice from scratch in two places under two
-    PYTHONHASHSEED values: every file of reports/ is the same, byte for byte."""
-    digests = []
-    for seed in HASH_SEEDS:
-        project = copy_project(tmp_path / f"hash-{seed}" / "project")
-        add_studies(project, set(REAL_STUDIES))
-        snakemake(project, env={"PYTHONHASHSEED": seed})
-        digests.append(digest_tree(project / "reports"))
-    first, second = digests
-    assert set(first) == set(second)
-    assert sorted(name for name in first if first[name] != second[name]) == []
 
 
 def test_build_date_comes_from_the_last_commit_touching_the_inputs(tmp_path, monkeypatch):

@@ -3,10 +3,11 @@ only while nothing has changed it; in-process, on small trees made here."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 from pathlib import Path
 
-from conftest import _intact, digest_tree, inputs_digest
+from conftest import _intact, _prune, digest_tree, inputs_digest
 
 
 def tree(root: Path, files: dict[str, str]) -> Path:
@@ -35,3 +36,15 @@ def test_a_build_someone_changed_is_not_reused(tmp_path):
     (project / "reports" / "briefing.html").write_text("<p>2</p>")
     assert not _intact(tmp_path)
     assert not _intact(tmp_path / "nothing-built-here")
+
+
+def test_a_build_another_run_uses_is_not_pruned(tmp_path):
+    """Another checkout's run (other inputs) prunes the builds nobody uses, never one a run reads:
+    a run holds its build's `.use` lock, shared, for the whole session."""
+    for key in ("mine", "used", "unused"):
+        tree(tmp_path / key / "project", {"reports/briefing.html": key})
+        (tmp_path / f"{key}.lock").touch()
+    with open(tmp_path / "used.use", "a") as in_use:
+        fcntl.flock(in_use, fcntl.LOCK_SH)
+        _prune("mine", tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["mine", "used"]
