@@ -6,27 +6,11 @@ the publication-bias proposal."""
 from __future__ import annotations
 
 import pytest
+from test_certainty_bodies import pool_outcomes, propose, rate
 
 from briefing.assemble import combine, registry
-from briefing.grade import certainty
-from briefing.present import presenting as present
 from briefing.stats import meta, pooling, robustness, subgroups
 from briefing.verify import validation
-
-
-def propose(*args):
-    """The build's proposals, worded as the modality summary words them."""
-    return present.present(certainty.propose(*args))
-
-
-def rate(*args):
-    return present.present(certainty.rate(*args))
-
-
-def pool_outcomes(*args):
-    """Pooled entries, worded as the modality summary words them."""
-    return present.present(pooling.pool_outcomes(*args))
-
 
 PRITZ_X = [16, 10, 4, 43, 10, 25, 13, 12, 22, 4, 5, 18, 58, 6]
 PRITZ_N = [17, 12, 8, 58, 10, 42, 14, 12, 41, 5, 6, 23, 68, 10]

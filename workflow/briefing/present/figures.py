@@ -357,20 +357,26 @@ def forest_figure(
     fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
     fig.text(0.0, 1 - 0.15 / height, title, fontsize=11, ha="left", va="top")
     alt = tables.forest_alt(table, heterogeneity, k, all_studies)
-    return Figure(
-        id=figure_id,
-        title=title,
-        alt=alt + (tables.rob_alt(table, columns, k, rob["legend"]) if rob else ""),
-        svg=_to_svg(fig, figure_id),
-        table=table,
-        columns=list(table[0]),
-        heterogeneity=heterogeneity,
-    )
+    alt += tables.rob_alt(table, columns, k, rob["legend"]) if rob else ""
+    return _plot_figure(fig, figure_id, title, alt, table, heterogeneity)
 
 
 FOREST_WIDTH = 8.6  # inches, before any risk-of-bias columns
 ROB_COLUMN = 0.42  # inches per risk-of-bias column
 ROB_LEGEND_LINE = 0.13  # inches of footer per line of the risk-of-bias legend
+
+
+def _plot_figure(fig: Any, figure_id: str, title: str, alt: str, table: Any, heterogeneity: Any) -> Figure:
+    """A forest plot as the summary's figure: drawn, with its table and text alternative."""
+    return Figure(
+        id=figure_id,
+        title=title,
+        alt=alt,
+        svg=_to_svg(fig, figure_id),
+        table=table,
+        columns=list(table[0]),
+        heterogeneity=heterogeneity,
+    )
 
 
 def _rob_width(columns: int, base: float = FOREST_WIDTH) -> float:
@@ -615,15 +621,8 @@ def comparison_forest_figure(
     fig.text(0.0, 0.12 / height, heterogeneity, fontsize=9, ha="left", va="bottom")
     fig.text(0.0, 1 - 0.15 / height, "\n".join(title_lines), fontsize=11, ha="left", va="top")
     alt = tables.comparison_alt(table, heterogeneity, sides, k, all_studies)
-    return Figure(
-        id=figure_id,
-        title=title,
-        alt=alt + (tables.rob_alt(table, columns, k, rob["legend"]) if rob else ""),
-        svg=_to_svg(fig, figure_id),
-        table=table,
-        columns=list(table[0]),
-        heterogeneity=heterogeneity,
-    )
+    alt += tables.rob_alt(table, columns, k, rob["legend"]) if rob else ""
+    return _plot_figure(fig, figure_id, title, alt, table, heterogeneity)
 
 
 def _comparison_canvas(
