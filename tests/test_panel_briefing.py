@@ -110,7 +110,7 @@ def test_a_mixed_row_says_for_how_many_studies_the_number_is_not_stated():
     studies = {"a": {"patients": 40}, "b": {"patients": 30}}
     outcomes = [{"study_id": "a", "denominator": 38}, {"study_id": "b", "denominator": None}]
     size = sof.analysed(outcomes, studies)
-    assert size["participants"] == 38 and size["unstated"] == ["b"]
+    assert size.participants == 38 and size.unstated == ["b"]
     assert sof.participants_text(size) == "at least 38; not stated for 1 study"
 
 

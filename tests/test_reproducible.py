@@ -25,7 +25,8 @@ REAL_STUDIES = sorted({r["study_id"] for r in rows("studies.csv")} - {"zhang2015
 SUMMARIES = """
 import json, sys, tempfile, yaml
 from pathlib import Path
-from briefing import evidence, summary
+from briefing.assemble import summary
+from briefing.data import evidence
 from conftest import copy_project
 from real_studies import add_studies
 project = copy_project(Path(tempfile.mkdtemp()) / "project")

@@ -387,7 +387,7 @@ def screen_page(tmp_path: Path) -> Path:
         f'<figure id="fig-srs-response" aria-labelledby="fig-srs-response-caption">'
         '<figcaption id="fig-srs-response-caption">'
         f"<strong>Pain response categories as reported.</strong> {alt}</figcaption>"
-        f'<div class="figure-image" role="img" aria-label="{alt}" tabindex="0">{render.trusted_svg(drawn["svg"])}</div>'
+        f'<div class="figure-image" role="img" aria-label="{alt}" tabindex="0">{render.trusted_svg(drawn.svg)}</div>'
         '<details class="figure-data"><summary>Numbers behind the figure</summary>'
         '<table id="fig-srs-response-data"><caption>data</caption><tbody><tr><td>46 %</td></tr></tbody></table>'
         "</details></figure>"
