@@ -138,7 +138,7 @@ def test_build_killed_during_a_notebook_completes_next_time(workspace, built, si
     # A notebook whose kernel was still starting can miss the signal and hold on: it is stopped
     # as a failure, so Snakemake, which waits for its running jobs, can finish.
     (workspace / HOLD / "stop").touch()
-    process.wait(timeout=120)
+    process.communicate(timeout=120)  # read its output: a full pipe would block the build
     assert process.returncode != 0
     assert digest_tree(workspace / "reports") == before  # nothing published half-way
 
@@ -153,7 +153,7 @@ def test_build_killed_during_the_pdf_completes_next_time(workspace, built):
     process = start(workspace, "--forcerun", "briefing_pdf")
     wait_for(workspace, "logs/briefing_pdf.log", process)  # the PDF job has started
     os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=120)
+    process.communicate(timeout=120)  # read its output: a full pipe would block the build
     assert digest_tree(workspace / "reports") == before
     assert_published_as_clean(workspace, built)
 
@@ -186,8 +186,8 @@ def test_second_concurrent_build_refuses_clearly(workspace, built, tmp_path):
         assert "cannot be locked" in (second.stdout + second.stderr)
     finally:
         (workspace / HOLD / "release").touch()
-        first.wait(timeout=600)
-    assert first.returncode == 0, first.stdout.read()[-3000:]
+        output, _ = first.communicate(timeout=600)  # read as it ends: a full pipe would block it
+    assert first.returncode == 0, output[-3000:]
     assert digest_tree(workspace / "reports") == digest_tree(built / "reports")
 
 
@@ -237,7 +237,7 @@ def test_data_edit_after_failures_in_two_modalities_is_published_as_a_clean_buil
     process = start(workspace)
     wait_for(workspace, f"{HOLD}/started-*", process)
     os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=120)
+    process.communicate(timeout=120)  # read its output: a full pipe would block the build
     restore_notebook(workspace, original, stat)
     assert digest_tree(workspace / "reports") == before
 
