@@ -66,8 +66,6 @@ def hold_notebooks(workdir: Path) -> tuple[bytes, os.stat_result]:
         "(hold / f'started-{modality_id}').touch()\n"
         "parent = os.getppid()  # and stop waiting if the build is killed\n"
         "while not (hold / 'release').exists() and os.getppid() == parent:\n"
-        "    if (hold / 'stop').exists():  # the build was interrupted: a job that missed it fails\n"
-        "        raise RuntimeError('the build was interrupted')\n"
         "    time.sleep(0.05)\n"
     )
     cell = {
@@ -134,11 +132,11 @@ def test_build_killed_during_a_notebook_completes_next_time(workspace, built, si
     original, stat = hold_notebooks(workspace)
     process = start(workspace)
     wait_for(workspace, f"{HOLD}/started-*", process)  # a notebook is running, and waits
+    # As Ctrl-C does: to Snakemake and its jobs, not to the kernels (sessions of their own). A
+    # notebook job kills its kernel and fails, whatever it was doing (a kernel still starting, a
+    # cell running), and Snakemake, which waits for its running jobs, ends.
     os.killpg(process.pid, sig)
-    # A notebook whose kernel was still starting can miss the signal and hold on: it is stopped
-    # as a failure, so Snakemake, which waits for its running jobs, can finish.
-    (workspace / HOLD / "stop").touch()
-    process.communicate(timeout=120)  # read its output: a full pipe would block the build
+    process.communicate(timeout=600)  # read its output (a full pipe would block the build); 600 s ends a hang
     assert process.returncode != 0
     assert digest_tree(workspace / "reports") == before  # nothing published half-way
 

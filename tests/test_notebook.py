@@ -64,3 +64,61 @@ def test_a_failing_cell_stops_the_run_and_its_kernel(tmp_path, monkeypatch):
         notebook.run(template, tmp_path / "out.ipynb", {"x": 2}, ROOT / "templates" / "nbconvert" / "offline")
     assert "ValueError" in (tmp_path / "out.ipynb").read_text()  # the executed notebook shows where it stopped
     assert _gone(kernels[0])
+
+
+def test_ctrl_c_during_a_cell_kills_the_kernel_and_ends_the_job(tmp_path):
+    """SIGINT (Ctrl-C reaches the job, not the kernel in its session of its own) ends the run at
+    once as interrupted, its kernel killed; the build, which waits for its jobs, can then end.
+    The cell announces itself with a file, so the signal certainly comes while it runs."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    started = tmp_path / "kernel-pid"
+    template = _notebook(
+        tmp_path / "in.ipynb",
+        f"import os, pathlib, time\npathlib.Path({str(started)!r}).write_text(str(os.getpid()))\ntime.sleep(3600)",
+    )
+    code = (
+        "import sys\nfrom briefing.build import notebook\n"
+        "notebook.run(sys.argv[1], sys.argv[2], {'x': 2}, sys.argv[3])\n"
+    )
+    args = [template, tmp_path / "out.ipynb", ROOT / "templates" / "nbconvert" / "offline"]
+    env = os.environ | {"PYTHONPATH": str(ROOT / "workflow")}
+    job = subprocess.Popen([sys.executable, "-c", code, *map(str, args)], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = __import__("time").monotonic() + 600  # only ends a run that hangs
+    while not (started.exists() and started.read_text()) and job.poll() is None:
+        assert __import__("time").monotonic() < deadline
+        __import__("time").sleep(0.05)
+    kernel = int(started.read_text())
+    job.send_signal(signal.SIGINT)
+    _, stderr = job.communicate(timeout=600)
+    assert job.returncode != 0 and "interrupted (SIGINT)" in stderr
+    with pytest.raises(ProcessLookupError):
+        os.kill(kernel, 0)
+
+
+def test_ctrl_c_while_the_kernel_starts_stops_it_before_any_cell(tmp_path, monkeypatch):
+    import os
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers belong to the main thread")
+    kernels = []
+
+    def start_then_ctrl_c():
+        kernels.append(start())
+        os.kill(os.getpid(), signal.SIGINT)  # handled here, at once, by the run's handler
+        return kernels[-1]
+
+    start = notebook.start_kernel
+    monkeypatch.setattr(notebook, "start_kernel", start_then_ctrl_c)
+    ran = tmp_path / "ran"
+    template = _notebook(tmp_path / "in.ipynb", f"open({str(ran)!r}, 'w').close()")
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt, match="interrupted"):
+        notebook.run(template, tmp_path / "out.ipynb", {"x": 2}, ROOT / "templates" / "nbconvert" / "offline")
+    assert not ran.exists() and _gone(kernels[0])
+    assert signal.getsignal(signal.SIGINT) is handler  # Python's own again

@@ -1,5 +1,13 @@
 """Command line used by the Snakemake rules: `python -m briefing <step> ...`."""
 
-from briefing.cli import main
+from briefing.build import interrupt
 
-raise SystemExit(main())
+interrupt.install()  # first: Ctrl-C during the imports below is remembered (see interrupt.py)
+
+from briefing.cli import main  # noqa: E402
+
+try:
+    status = main()
+except SystemExit as end:  # argparse's, among others
+    status = end.code
+raise SystemExit(130 if interrupt.received() else status)  # 130: ended by SIGINT, as a shell says

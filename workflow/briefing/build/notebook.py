@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from briefing.build import interrupt
+
 # What the W3C checker rejects in nbconvert's page and is of no use on a static one: WebKit
 # scrollbar pseudo-classes, a quoted box-shadow and `overflow: overlay` in JupyterLab's CSS, and
 # the <style scoped> inside each table's <div> (pandas' markup, which briefing.present.tables keeps; the
@@ -81,7 +83,7 @@ def stop_kernel(kernel: Any) -> None:
     from jupyter_core.utils import run_sync
 
     try:
-        if run_sync(kernel.is_alive)():
+        if kernel.has_kernel:  # alive, or killed by Ctrl-C: its process is waited for, either way
             run_sync(kernel.shutdown_kernel)(now=True)
     finally:
         run_sync(kernel.cleanup_resources)()
@@ -115,15 +117,16 @@ def run(template: str | Path, executed: str | Path, parameters: dict[str, str], 
     nbconvert's import and first render (Jinja compiles, regexes, lexers: about 0.5 s of CPU) run
     in a thread while the kernel starts and runs the cells, when the main thread mostly waits on
     the kernel's sockets."""
-    kernel = start_kernel()
-    try:
-        import papermill  # noqa: F401  # first: it imports nbformat and nbclient, which nbconvert imports too
+    with interrupt.stops_kernel() as held:  # Ctrl-C kills the kernel: the run fails, unwinding
+        kernel = held.hold(start_kernel())
+        try:
+            import papermill  # noqa: F401  # first: it imports nbformat and nbclient, which nbconvert imports too
 
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            warming = pool.submit(warm_exporter, templates, template)
-            notebook = execute(template, executed, parameters, kernel)
-    finally:
-        stop_kernel(kernel)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                warming = pool.submit(warm_exporter, templates, template)
+                notebook = execute(template, executed, parameters, kernel)
+        finally:
+            stop_kernel(kernel)
     return notebook_to_html(executed, templates, warming.result(), notebook)
 
 
