@@ -6,6 +6,7 @@ interrupt.install()  # first: Ctrl-C during the imports below is remembered (see
 
 from briefing.cli import main  # noqa: E402
 
+status: int | str | None
 try:
     status = main()
 except SystemExit as end:  # argparse's, among others
