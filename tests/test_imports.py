@@ -158,4 +158,33 @@ def test_the_code_inputs_are_kept_between_runs_until_a_module_changes(tmp_path, 
     imports._sources_digest.cache_clear()  # a new process, as the next Snakemake run is
     again = imports.cached_step_files("go", package_dir=package, cache_file=cache_file)
     assert again == sorted(first + [str(package / "b.py")])
-    assert list(json.loads(cache_file.read_text())) == [imports._sources_digest(str(package), "")]
+    assert list(json.loads(cache_file.read_text())) == [imports._sources_digest(str(package))]
+
+
+def test_the_steps_with_and_without_a_notebook_keep_each_others_answers(tmp_path, monkeypatch):
+    """Keyed on the notebook too, each step's answer dropped the other's: every run parsed again."""
+    package = write_package(
+        tmp_path / "pkg", {"__init__": "", "__main__": "", "cli": "def cmd_go():\n    from . import a\n", "a": ""}
+    )
+    notebook = tmp_path / "step.ipynb"
+    cell = {"cell_type": "code", "source": ["from pkg import a\n"], "metadata": {}, "outputs": []}
+    notebook.write_text(json.dumps({"cells": [cell]}), encoding="utf-8")
+    cache_file = tmp_path / ".snakemake" / "briefing-code-inputs.json"
+    imports._sources_digest.cache_clear()
+    imports._file_digest.cache_clear()
+    first = imports.cached_step_files("go", package_dir=package, cache_file=cache_file)
+    with_notebook = imports.cached_step_files("go", notebook, package_dir=package, cache_file=cache_file)
+
+    def parse_again(*args, **kwargs):
+        raise AssertionError("the package was parsed again")
+
+    monkeypatch.setattr(imports, "step_files", parse_again)
+    imports._sources_digest.cache_clear()  # the next run, a new process
+    imports._file_digest.cache_clear()
+    assert imports.cached_step_files("go", package_dir=package, cache_file=cache_file) == first
+    assert imports.cached_step_files("go", notebook, package_dir=package, cache_file=cache_file) == with_notebook
+    monkeypatch.undo()
+    notebook.write_text(json.dumps({"cells": []}), encoding="utf-8")  # an edit of the notebook asks again
+    imports._file_digest.cache_clear()
+    monkeypatch.setattr(imports, "step_files", lambda *a, **k: ["asked again"])
+    assert imports.cached_step_files("go", notebook, package_dir=package, cache_file=cache_file) == ["asked again"]

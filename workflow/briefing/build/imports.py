@@ -176,7 +176,8 @@ def step_files(command: str, notebook: str | Path | None = None, package_dir: st
 
 # The answers of step_files, kept between runs in Snakemake's own folder: parsing the package on
 # every start made most of a no-op's cost over `snakemake --version` (issue 35). Keyed on the
-# digest of every module and the notebook, so any edit of either asks the source again.
+# digest of every module, and each answer on its notebook's digest, so any edit of either asks the
+# source again.
 CACHE = Path(".snakemake") / "briefing-code-inputs.json"
 
 
@@ -184,24 +185,31 @@ def cached_step_files(
     command: str, notebook: str | Path | None = None, package_dir: str | Path = PACKAGE, cache_file: Path = CACHE
 ) -> list[str]:
     """step_files, answered from `cache_file` while no module of `package_dir` nor the notebook
-    changed (their digest is taken once per process: Snakemake parses the workflow once)."""
-    key = _sources_digest(str(package_dir), str(notebook or ""))
-    entry = f"{command} {notebook or ''}"
+    changed (their digests are taken once per process: Snakemake parses the workflow once)."""
+    key = _sources_digest(str(package_dir))
+    entry = f"{command} {notebook or ''} {_file_digest(str(notebook)) if notebook else ''}"
     table = _read_cache(cache_file)
     if entry in table.get(key, {}):
         return table[key][entry]
     files = step_files(command, notebook, package_dir)
-    # Only the current sources' answers are kept: the file never grows with the edits.
+    # Only the current package's answers are kept, so the file does not grow with its edits. (Keyed
+    # on the notebook as well, the steps with and without it took turns to drop the others'
+    # answers, and every run parsed the package again.)
     _write_cache(cache_file, {key: {**table.get(key, {}), entry: files}})
     return files
 
 
 @cache
-def _sources_digest(package_dir: str, notebook: str) -> str:
+def _sources_digest(package_dir: str) -> str:
     h = hashlib.sha256()
-    for path in sorted(Path(package_dir).rglob("*.py")) + ([Path(notebook)] if notebook else []):
+    for path in sorted(Path(package_dir).rglob("*.py")):
         h.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+@cache
+def _file_digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _read_cache(path: Path) -> dict[str, dict[str, list[str]]]:
