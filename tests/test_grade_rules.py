@@ -16,8 +16,8 @@ import yaml
 
 from briefing.assemble import summary
 from briefing.data import evidence, importance
-from briefing.grade import certainty, imprecision
-from briefing.present import wording
+from briefing.grade import imprecision
+from briefing.present import methods, wording
 from briefing.verify import validation
 from conftest import ROOT
 
@@ -39,7 +39,7 @@ def build(modality: str, settings: dict, package: Path = PACKAGE) -> dict:
 
 def methods_text(settings: dict, scales: list[dict]) -> str:
     """The Methods entries in one text."""
-    return " ".join(part.rstrip(".") + "." for part in certainty.methods_parts(settings, scales).values()).rstrip(".")
+    return " ".join(part.rstrip(".") + "." for part in methods.methods_parts(settings, scales).values()).rstrip(".")
 
 
 def factor(s: dict, domain: str, name: str) -> dict:

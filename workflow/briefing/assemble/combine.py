@@ -13,7 +13,7 @@ from briefing.assemble import changes, registry, sof
 from briefing.core.vocabulary import COMPARISON_COLUMNS, DESIGNS, DOMAINS, FACTORS, statistic_of
 from briefing.data import importance
 from briefing.grade import certainty
-from briefing.present import messages, wording
+from briefing.present import messages, methods, wording
 from briefing.stats import comparative, effects, pooling, robustness, subgroups
 
 if TYPE_CHECKING:
@@ -472,7 +472,7 @@ def build(
         # thresholds and the importance actually used.
         "methods": METHODS
         | {
-            **certainty.methods_parts(config.get("analysis"), tables.get("scales")),
+            **methods.methods_parts(config.get("analysis"), tables.get("scales")),
             "importance": importance_method(config.get("analysis")),
             "pooling": pooling_method(config.get("analysis")),
         },
