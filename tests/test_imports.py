@@ -188,3 +188,13 @@ def test_the_steps_with_and_without_a_notebook_keep_each_others_answers(tmp_path
     imports._file_digest.cache_clear()
     monkeypatch.setattr(imports, "step_files", lambda *a, **k: ["asked again"])
     assert imports.cached_step_files("go", notebook, package_dir=package, cache_file=cache_file) == ["asked again"]
+
+
+def test_a_build_leaves_the_answers_of_every_step_under_one_key(built):
+    """The real build's Snakemake start: the notebook step's answer and the others' are all kept,
+    so the next run (a no-op) parses nothing."""
+    table = json.loads((built / ".snakemake" / "briefing-code-inputs.json").read_text(encoding="utf-8"))
+    assert len(table) == 1
+    entries = next(iter(table.values()))
+    with_notebook = [e for e in entries if e.split(" ")[1]]
+    assert with_notebook and len(entries) > len(with_notebook)
