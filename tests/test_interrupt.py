@@ -13,42 +13,35 @@ import pytest
 from briefing.build import interrupt
 
 ROOT = Path(__file__).resolve().parents[1]
+# An object whose __del__ sends the process SIGINT: Python prints the KeyboardInterrupt raised
+# there ("Exception ignored in ...") and goes on, as it does in importlib's module-lock callbacks.
+DROPPED = "import os, signal\nclass Dropped:\n    def __del__(self):\n        os.kill(os.getpid(), signal.SIGINT)\n"
+
+
+def python(code: str) -> subprocess.CompletedProcess:
+    env = os.environ | {"PYTHONPATH": str(ROOT / "workflow")}
+    return subprocess.run([sys.executable, "-c", DROPPED + code], env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_a_sigint_whose_keyboardinterrupt_python_drops_is_still_received():
-    code = (
-        "import os, signal\n"
-        "from briefing.build import interrupt\n"
-        "interrupt.install()\n"
-        "class Dropped:\n"
-        "    def __del__(self):  # Python prints an exception raised here, and goes on\n"
-        "        os.kill(os.getpid(), signal.SIGINT)\n"
-        "Dropped()\n"
-        "print('went on', interrupt.received())\n"
+    result = python(
+        "from briefing.build import interrupt\ninterrupt.install()\nDropped()\nprint('went on', interrupt.received())\n"
     )
-    env = os.environ | {"PYTHONPATH": str(ROOT / "workflow")}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
     assert "KeyboardInterrupt" in result.stderr  # dropped: "Exception ignored in ... __del__"
     assert result.stdout == "went on True\n"
 
 
 def test_the_command_line_exits_130_after_a_dropped_sigint():
-    code = (
-        "import os, signal, sys\n"
+    result = python(
+        "import runpy, sys\n"
         "sys.argv = ['briefing', '--help']\n"
-        "class Dropped:\n"
-        "    def __del__(self):\n"
-        "        os.kill(os.getpid(), signal.SIGINT)\n"
         "import briefing.build.interrupt as i\n"
         "real = i.install\n"
         "def install():\n"  # the signal comes, and is dropped, just after the command line's first line
         "    real(); Dropped()\n"
         "i.install = install\n"
-        "import runpy\n"
         "runpy.run_module('briefing', run_name='__main__')\n"
     )
-    env = os.environ | {"PYTHONPATH": str(ROOT / "workflow")}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
     assert "usage:" in result.stdout  # the command went on ...
     assert result.returncode == 130  # ... and still ends as interrupted
 
