@@ -191,7 +191,9 @@ def _findings_part(evidence: dict[str, Any], p: _Parts) -> dict[str, Any]:
             p.stated_comparisons,
         ),
         "statements": evidence["statements"],
-        "unpooled": pooling.unpooled(p.single, estimates, p.windows, p.pooled) + pooling.compared(p.own, p.paired),
+        "unpooled": present.present(
+            [*pooling.unpooled(p.single, estimates, p.windows, p.pooled), *pooling.compared(p.own, p.paired)]
+        ),
         "findings": {c.id: _role_texts(p.primary_ids, p.own, estimates, c.id) for c in COMPARISON_COLUMNS},
         "overall_certainty": min(certainty.assessed(ratings), key=lambda r: r["level"], default=None),
         "comparators": bodies.comparators(evidence.get("arms", [])),

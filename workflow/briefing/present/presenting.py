@@ -40,6 +40,8 @@ PRESENT: dict[type[findings.Finding], Callable[..., Any]] = {
     findings.RobForestLegend: wording.rob_forest_legend,
     findings.MaterialDifference: wording.material_difference,
     findings.GlmmFallback: wording.glmm_fallback,
+    findings.PoolingNote: wording.pooling_note,
+    findings.NotPooled: wording.not_pooled,
     findings.NoSmallStudyTest: wording.no_small_study_test,
     findings.EggerResult: wording.egger_result,
     findings.RobustnessLine: wording.robustness_line,

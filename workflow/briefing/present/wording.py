@@ -947,6 +947,39 @@ def limitations(
 
 
 # ----------------------------------------------------------------------------- robustness of pooled results
+# How a group of comparable outcomes was pooled, or why not (findings.PoolingNote).
+POOLING_NOTES = {
+    "single_study": "one study: reported as it stands, nothing pooled",
+    "repeated_in_window": "a study reports this outcome more than once in the window; not pooled",
+    "glmm": "binomial–normal GLMM on logit proportions (maximum likelihood); inverse-variance logit REML as "
+    "sensitivity analysis",
+    "reml_logit": "random effects (REML) on logit proportions, the GLMM not being usable",
+    "reml_means": "random effects (REML), inverse-variance weights; DerSimonian–Laird as sensitivity analysis",
+}
+
+# Why a pain outcome was not pooled (findings.NotPooled), in a reader's words.
+NOT_POOLED = {
+    "bound": "stated as a bound",
+    "no_denominator": "no denominator stated",
+    "no_count": "no count reproduces the percentage",
+    "no_sd": "no SD stated",
+    "no_number_assessed": "no number assessed stated",
+    "no_time_point": "no time point (time_days)",
+    "outside_windows": "time point outside the pooling windows",
+    "one_study": "one study only",
+    "compared": "compared between the trial's arms (see the comparative summary of findings)",
+}
+
+
+def pooling_note(method: str) -> str:
+    return POOLING_NOTES[method]
+
+
+def not_pooled(reasons: tuple[str, ...], note: str | None = None) -> str:
+    """The reasons joined with "and"; "pooling_note" is the group's own note (`note`)."""
+    return " and ".join(note or "" if r == "pooling_note" else NOT_POOLED[r] for r in reasons)
+
+
 def glmm_fallback(message: str) -> str:
     """Why a pooled proportion is the inverse-variance REML result and not the GLMM's."""
     return sentence_start(message)

@@ -142,6 +142,22 @@ class GlmmFallback(Finding):
     message: str
 
 
+@dataclass(frozen=True, eq=False)
+class PoolingNote(Finding):
+    """How a group of comparable outcomes was pooled, or why not (wording.POOLING_NOTES' keys)."""
+
+    method: str
+
+
+@dataclass(frozen=True, eq=False)
+class NotPooled(Finding):
+    """Why a pain outcome was not pooled (wording.NOT_POOLED's keys), one reason or several; `note`
+    is its group's own pooling note where that is the reason."""
+
+    reasons: tuple[str, ...]
+    note: str | None = None
+
+
 # ----------------------------------------------------------------------------- robustness
 @dataclass(frozen=True, eq=False)
 class NoSmallStudyTest(Finding):

@@ -90,9 +90,9 @@ def pool_outcomes(
             "subgroups": [],
         }
         if len(ids) < 2:
-            note = "one study: reported as it stands, nothing pooled"
+            note = findings.PoolingNote("single_study")
         elif len(rows) != len(ids):
-            note = "a study reports this outcome more than once in the window; not pooled"
+            note = findings.PoolingNote("repeated_in_window")
         else:
             # The study-level data stay with the result: a risk-of-bias sensitivity analysis refits them.
             data = _data(kind, rows, estimates)
@@ -160,8 +160,7 @@ def _pooled(
             pooled: dict[str, Any] = {
                 "result": result,
                 "sensitivity": reml,
-                "note": "binomial–normal GLMM on logit proportions (maximum likelihood); inverse-variance "
-                "logit REML as sensitivity analysis",
+                "note": findings.PoolingNote("glmm"),
                 "material": findings.MaterialDifference(result, reml, MATERIAL_PP) if differs(result, reml) else None,
                 "fallback": None,
             }
@@ -170,7 +169,7 @@ def _pooled(
             pooled = {
                 "result": result,
                 "sensitivity": None,
-                "note": "random effects (REML) on logit proportions, the GLMM not being usable",
+                "note": findings.PoolingNote("reml_logit"),
                 "material": None,
                 "fallback": findings.GlmmFallback(glmm.message),
             }
@@ -179,7 +178,7 @@ def _pooled(
         pooled = {
             "result": result,
             "sensitivity": meta.pool_means(data["means"], data["sds"], data["ns"], method="DL", **options).to_dict(),
-            "note": "random effects (REML), inverse-variance weights; DerSimonian–Laird as sensitivity analysis",
+            "note": findings.PoolingNote("reml_means"),
             "material": None,
             "fallback": None,
         }
@@ -202,14 +201,24 @@ def differs(primary: dict[str, Any], reml: dict[str, Any]) -> bool:
     return any(abs(primary[k] - reml[k]) * 100 > MATERIAL_PP for k in keys)
 
 
+class NotPooledRow(TypedDict):
+    """A pain outcome single-arm pooling left out, and why (presented: words)."""
+
+    outcome_id: str
+    study_id: str
+    measure: str
+    reason: findings.NotPooled
+
+
 def unpooled(
     outcomes: list[dict[str, Any]],
     estimates: dict[str, Any],
     windows: dict[str, list[dict[str, Any]]],
     pooled: list[dict[str, Any]],
-) -> list[dict[str, str]]:
-    """Why each pain outcome was not pooled, in a reader's words: what "nothing pooled" rests on."""
-    reasons = []
+) -> list[NotPooledRow]:
+    """Why each pain outcome was not pooled (a finding wording.not_pooled words): what "nothing
+    pooled" rests on. `pooled` is the presented list, whose notes are already words."""
+    reasons: list[NotPooledRow] = []
     for o in outcomes:
         if DOMAINS[o["domain"]].role != "pain":
             continue
@@ -218,37 +227,40 @@ def unpooled(
             continue
         missing = []
         if o.get("value_qualifier"):
-            missing.append("stated as a bound")
+            missing.append("bound")
         elif DOMAINS[o["domain"]].shape == "response" and o["outcome_id"] not in estimates:
-            missing.append(
-                "no denominator stated" if not o.get("denominator") else "no count reproduces the percentage"
-            )
+            missing.append("no_denominator" if not o.get("denominator") else "no_count")
         elif DOMAINS[o["domain"]].shape == "series":
             if o.get("sd") is None:
-                missing.append("no SD stated")
+                missing.append("no_sd")
             if not o.get("denominator"):
-                missing.append("no number assessed stated")
+                missing.append("no_number_assessed")
         if o.get("time_days") is None:
-            missing.append("no time point (time_days)")
+            missing.append("no_time_point")
         elif window_for(o["time_days"], windows.get(o["domain"], [])) is None:
-            missing.append("time point outside the pooling windows")
+            missing.append("outside_windows")
+        note = None
         if not missing:
-            missing.append("one study only" if entry is None or entry["k"] < 2 else entry["note"])
-        why = " and ".join(missing)
+            if entry is None or entry["k"] < 2:
+                missing.append("one_study")
+            else:
+                missing.append("pooling_note")
+                note = entry["note"]
+        why = findings.NotPooled(tuple(missing), note)
         reasons.append(
             {"outcome_id": o["outcome_id"], "study_id": o["study_id"], "measure": o["measure"], "reason": why}
         )
     return reasons
 
 
-def compared(outcomes: list[dict[str, Any]], paired: set[str]) -> list[dict[str, str]]:
+def compared(outcomes: list[dict[str, Any]], paired: set[str]) -> list[NotPooledRow]:
     """The pain outcomes analysed as comparisons between a trial's arms, which single-arm pooling leaves out."""
     return [
         {
             "outcome_id": o["outcome_id"],
             "study_id": o["study_id"],
             "measure": o["measure"],
-            "reason": "compared between the trial's arms (see the comparative summary of findings)",
+            "reason": findings.NotPooled(("compared",)),
         }
         for o in outcomes
         if o["outcome_id"] in paired and DOMAINS[o["domain"]].role == "pain"
