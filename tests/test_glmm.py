@@ -23,6 +23,7 @@ from test_meta import PRITZ_N, PRITZ_X  # metafor's dat.pritz1997, as test_meta 
 
 from briefing.stats.meta import (
     _glmm_negloglik,
+    _logsumexp_rows,
     egger_test,
     escalc_2x2,
     escalc_logit,
@@ -373,3 +374,22 @@ def test_egger_warns_below_ten_studies_and_refuses_bad_model(bcg):
     assert "10" in egger_test(yi[:6], vi[:6]).message
     with pytest.raises(ValueError, match="model"):
         egger_test(yi, vi, model="peters")
+
+
+def test_the_likelihoods_logsumexp_gives_scipys_bits():
+    """The GLMM likelihood's own logsumexp (scipy's steps without its dispatch) must give the same
+    bits as scipy's, or every pooled GLMM result would move in its last digits: random rows, rows
+    with one term far above the rest, ties at the maximum, and -inf and overflowing terms."""
+    rng = np.random.default_rng(11)
+    weights = np.polynomial.hermite.hermgauss(7)[1]
+    rows = [rng.normal(0, s, (50, 7)) for s in (0.1, 3, 300)]
+    edge = rng.normal(0, 1, (6, 7))
+    edge[0, 3] = 40.0  # one term dominates
+    edge[1, :] = 2.0  # every term ties at the maximum
+    edge[2, :3] = -np.inf  # some terms vanish
+    edge[3, :] = -np.inf  # every term vanishes: the sum is 0
+    edge[4, 2] = 800.0  # exp overflows
+    edge[5, :] = -800.0  # every exp underflows
+    for a in [*rows, edge]:
+        expected = special.logsumexp(a, b=weights[None, :], axis=1)
+        assert _logsumexp_rows(a, weights).tobytes() == expected.tobytes()
