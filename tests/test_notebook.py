@@ -123,3 +123,39 @@ def test_ctrl_c_while_the_kernel_starts_stops_it_before_any_cell(tmp_path, monke
         notebook.run(template, tmp_path / "out.ipynb", {"x": 2}, ROOT / "templates" / "nbconvert" / "offline")
     assert not ran.exists() and _gone(kernels[0])
     assert signal.getsignal(signal.SIGINT) is handler  # Python's own again
+
+
+# What needs scipy and statsmodels (briefing.stats.meta): something pooled or computed between arms.
+COMPUTED = ("pooled_ratios", "computed_comparisons", "computed_differences")
+
+
+def test_a_modality_with_nothing_to_pool_summarises_without_scipy_or_statsmodels(tmp_path):
+    """Their import is 1.5 s of a notebook job's CPU (stats.meta). A seed modality that pools and
+    computes nothing must not pay it: pool_stated_ratios imported meta before finding it had
+    nothing to pool, so every job paid it."""
+    import json
+    import subprocess
+    import sys
+
+    import yaml
+
+    from briefing.assemble import summary
+    from briefing.data import evidence
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    package = ROOT / "data" / "datapackage.yaml"
+    plain = []
+    for m in config["modalities"]:
+        path = tmp_path / f"{m}.json"
+        path.write_text(evidence.dumps(evidence.build_slice(package, m, config["analysis"])))
+        s = summary.build_summary(json.loads(path.read_text()))
+        if not any(p["result"] for p in s["pooled"]) and not any(s[k] for k in COMPUTED):
+            plain.append(path)
+    assert plain, "some seed modality pools nothing (the test needs one)"
+    code = (
+        "import sys, json; from briefing.assemble import summary\n"
+        "for p in sys.argv[1:]: summary.build_summary(json.loads(open(p).read()))\n"
+        "print(sorted(m for m in ('scipy', 'statsmodels', 'pandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, *map(str, plain)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", f"{[p.stem for p in plain]} imported {out.stdout.strip()}"

@@ -260,14 +260,15 @@ def sensitivity(
     """Each pooled result with a study at high risk, refitted without those studies by
     inverse-variance REML (metafor's rma(yi, vi, subset = ...)) with the config's random-effects
     methods (pooling.meta_options): logit proportions or means."""
-    from briefing.stats import meta, pooling  # scipy: imported only when something was pooled
+    pooled = [p for p in body.get("pooled") or [] if p.get("result") and p.get("data")]
+    if not pooled:
+        return []  # without importing meta: scipy and statsmodels cost a notebook job 1.5 s
+    from briefing.stats import meta, pooling
 
     options = pooling.meta_options(settings)
     outcome_study = body.get("outcome_study") or {}
     found = []
-    for p in body.get("pooled") or []:
-        if not p.get("result") or not p.get("data"):
-            continue
+    for p in pooled:
         studies = _studies_of(p, outcome_study)
         keep = [i for i, s in enumerate(studies) if s not in high]
         if len(keep) == len(studies):
