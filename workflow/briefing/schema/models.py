@@ -24,14 +24,14 @@ Number = int | float
 class Model(BaseModel):
     """A shape this package builds: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class Row(BaseModel):
     """A row of a data table: the columns the code relies on are typed; the descriptor may declare
     more (each number comes with `<column>_text`, the number as written)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 # ----------------------------------------------------------------------------- the gates
