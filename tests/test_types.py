@@ -10,6 +10,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT
 
 MYPY = Path(sys.executable).parent / "mypy"
@@ -39,6 +41,7 @@ def test_the_package_type_checks():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.e2e  # mypy over a copy of the package, without a cache: 30 s, too slow for test-fast
 def test_a_planted_type_error_in_a_clean_module_fails_the_check(tmp_path):
     root = copy(tmp_path, NOT_YET_CLEAN)
     numbers = root / "workflow" / "briefing" / "core" / "numbers.py"
