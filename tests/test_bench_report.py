@@ -55,11 +55,12 @@ def test_the_verdict_states_each_target_with_its_figure():
     made = seeds_and_scale()
     lines = verdict(made.rows, made.declared)
     text = "\n".join(lines)
-    assert "seeds: cold build ≤ 2.5× the floor (wall): 40.0 s / 20.0 s = 2.00× -> HOLDS" in lines
-    assert "seeds: one-study edit ≤ 40 % of the cold build, and local: 35 %, only srs -> HOLDS" in lines
+    assert "seeds: cold build ≤ 15 s (wall): 40.0 s -> MISSES (by 25.0 s)" in lines
+    assert "seeds: cold build ≤ 1.2× the floor (wall): 40.0 s / 20.0 s = 2.00× -> MISSES (by 1.67×)" in lines
+    assert "seeds: one-study edit ≤ 30 % of the cold build, and local: 35 %, only srs -> MISSES (5 points over)" in lines
     assert "seeds: no-op within 0.5 s of snakemake --version: +0.30 s -> HOLDS" in lines
-    assert f"a modality notebook job's fixed cost ≤ 1.5 s ({NOTEBOOK_ROW}): 2.50 s (median of 1) -> MISSES" in text
-    assert "30 modalities × 1,000 studies: cold build ≤ 2× the floor: build M=30 N=1000 and floor M=30 N=1000" in text
+    assert f"a modality notebook job's fixed cost ≤ 1 s ({NOTEBOOK_ROW}): 2.50 s (median of 1) -> MISSES" in text
+    assert "30 modalities × 1,000 studies: cold build ≤ 1× the floor: build M=30 N=1000 and floor M=30 N=1000" in text
     assert "-> not shown" in next(line for line in lines if line.startswith("30 modalities × 1,000 studies: cold"))
     # A job over its limit misses even in a capped run.
     assert "30 modalities × 1,000 studies: the audit job < 10 s: 12.5 s -> MISSES" in lines
@@ -96,7 +97,8 @@ def test_the_verdict_says_what_was_not_measured_or_not_finished():
         ]
     )
     lines = verdict(made.rows, made.declared)
-    assert "seeds: cold build ≤ 2.5× the floor (wall): not measured" in lines
+    assert "seeds: cold build ≤ 15 s (wall): not measured" in lines
+    assert "seeds: cold build ≤ 1.2× the floor (wall): not measured" in lines
     assert any(line.startswith("30 modalities × 1,000 studies: the audit job < 10 s: not measured") for line in lines)
     assert (
         "100 modalities × 5,000 studies: the briefing_pdf job < 30 s:"
