@@ -257,7 +257,9 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
     from briefing.present.wording import count_words, design_counts, design_phrase
     from briefing.verify import audit
 
-    synthetic.generate(90, 2, seed=3, out=tmp_path)
+    # 16 studies (seed 4) leave safety findings of both modalities out of the comparison; durability
+    # findings do so only from about 45 studies, and both columns are counted by one loop.
+    synthetic.generate(16, 2, seed=4, out=tmp_path)
     package = tmp_path / "data" / "datapackage.yaml"
     config = yaml.safe_load((tmp_path / "config" / "config.yaml").read_text())
     summaries = [build(package, m) for m in config["modalities"]]
@@ -276,17 +278,18 @@ def test_every_count_of_studies_the_briefing_prints_is_a_registered_figure(tmp_p
         assert design_phrase(design, n) in text and count_words(n) in design_phrase(design, n)
     words = {"lasting": "durability", "safety": "safety"}
     more = [(row, part) for row in context["comparison"] for part in words if row["columns"][part]["more"]]
-    assert more, "90 studies over 2 modalities leave findings out of the comparison"
+    assert len(more) == 2, "16 studies over 2 modalities leave findings of each out of the comparison"
     for row, part in more:
         entry = registry[f"{row['modality_id']}:comparison:{words[part]}:more"]
         left_out = row["columns"][part]["more"]
         assert entry["value_text"] == str(len(left_out)) and entry["derived_from"] == left_out
-        assert f"{entry['value_text']} more studies: see the modality's section" in text
+        noun = "study" if len(left_out) == 1 else "studies"
+        assert f"{entry['value_text']} more {noun}: see the modality's section" in text
     for s in summaries:
         m = s["modality_id"]
         assert registry[f"{m}:studies"]["value_text"] == str(len(s["primary_studies"]))
         assert (f"{m}:reviews" in registry) == bool(s["reviews"])
         for design, n in design_counts(s["primary_studies"]).items():
             assert registry[f"{m}:design:{design}"]["value_text"] == str(n)
-        for row in s["sof"]["rows"]:
+        for row in (r for r in s["sof"]["rows"] if not r["not_reported"]):  # which print no count
             assert registry[f"{sof_key(m, row)}:studies"]["value_text"] == str(row["studies"])

@@ -1110,3 +1110,82 @@ def test_make_check_refuses_a_config_the_build_would_refuse(data_dir, changes, c
 def test_make_check_passes_the_config_as_it_is(data_dir):
     code, out, err = make_check(data_dir.parent)
     assert code == 0 and "the data are valid (7 modalities)" in out, err
+
+
+# --- the cell checks are Frictionless' own --------------------------------------------------------
+# validation._cell_errors and _link_errors loop over the rows themselves (Frictionless' package
+# validation re-validated the descriptor's metadata per table and per link: 75 % of the time).
+# Frictionless' package validation of the same inline rows is the reference they must match.
+ORACLE_CASES = [
+    "studies-patients-text",  # a type error
+    "outcomes-value-decimal-comma",  # a number's type
+    "studies-title-empty",  # required
+    "studies-year-1800",  # minimum
+    "outcomes-unknown-domain",  # enum
+    "studies-pmid-leading-zero",  # pattern
+    "studies-duplicate-id",  # unique
+    "certainty-duplicate-judgement",  # primary key of three columns
+    "outcomes-dangling-study",  # a link
+    "outcomes-study-id-trailing-space",
+    "csv-row-missing-cell",  # a row padded for Frictionless, then skipped
+    "modalities-header-only",  # links into an empty table
+]
+
+
+def frictionless_errors(descriptor: dict, tables: dict) -> set[tuple]:
+    import frictionless
+
+    resources = [
+        {
+            "name": r["name"],
+            "type": "table",
+            "schema": r["schema"],
+            "data": [tables[r["name"]].names] + tables[r["name"]].records,
+        }
+        for r in descriptor["resources"]
+    ]
+    report = frictionless.Package.from_descriptor({"name": "package", "resources": resources}).validate()
+    return {_error_key(task.name, e.to_dict()) for task in report.tasks for e in task.errors}
+
+
+def _error_key(table: str, e: dict) -> tuple:
+    """What validation reads of an error (a row's cells only for a key: they name its values; a
+    link's note not at all)."""
+    names = ("type", "rowNumber", "fieldName", "cell", "fieldNames", "fieldCells", "referenceName")
+    note = "" if e["type"] == "foreign-key" else e.get("note")
+    return (
+        (table, note)
+        + tuple(str(e.get(k)) for k in names)
+        + (str(e.get("cells")) if e["type"] == "primary-key" else "",)
+    )
+
+
+@pytest.mark.parametrize("case_id", ORACLE_CASES + ["real-studies"])
+def test_the_cell_and_link_checks_report_what_frictionless_package_validation_reports(data_dir, case_id):
+    from briefing.data.evidence import read_package_descriptor
+    from briefing.verify import validation
+    from real_studies import add_studies
+
+    if case_id == "real-studies":
+        add_studies(data_dir.parent)
+        set_cell(data_dir, "outcomes", _read(data_dir, "outcomes")[-1][0], "study_id", "nosuch")
+    else:
+        (case_,) = [c for c in CASES if c.id == case_id]
+        case_.values[0](data_dir)
+    descriptor = read_package_descriptor(data_dir / "datapackage.yaml")
+    tables = {
+        r["name"]: validation._read_table(r["name"], data_dir / r["path"], r["schema"])[0]
+        for r in descriptor["resources"]
+    }
+    ours = {
+        name: validation._cell_errors(tables[name], r["schema"])
+        for name, r in ((r["name"], r) for r in descriptor["resources"])
+    }
+    links, _ = validation._link_errors(
+        descriptor, "datapackage.yaml", tables, {n: typed for n, (typed, _) in ours.items()}
+    )
+    found = {_error_key(n, e) for n, (_, errors) in ours.items() for e in errors}
+    found |= {_error_key(n, e) for n, errors in links.items() for e in errors}
+    expected = frictionless_errors(descriptor, tables)
+    assert found, "every case has an error of the schema"
+    assert found == expected

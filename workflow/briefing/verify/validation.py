@@ -4,10 +4,10 @@ are reported at once.
 
 Rows are counted as a spreadsheet shows them: the header is row 1, the first record row 2.
 
-The CSV files are parsed here (strictly, with Python's csv module, as `evidence.py` reads them)
-and handed to Frictionless as inline data. Frictionless would otherwise guess the delimiter and
-accept a semicolon file that the rest of the workflow cannot read, and a broken file would bury
-its one real fault under dozens of follow-on errors.
+The CSV files are parsed here (strictly, with Python's csv module, as `evidence.py` reads them),
+and each cell is read by Frictionless' reader of its Table Schema field. Frictionless reading the
+files would guess the delimiter and accept a semicolon file that the rest of the workflow cannot
+read, and a broken file would bury its one real fault under dozens of follow-on errors.
 """
 
 from __future__ import annotations
@@ -296,38 +296,39 @@ def _constraint_message(note: str, cell: Any, spec: dict[str, Any]) -> str:
     return f"value {cell!r} {text}"
 
 
+Rows = list[tuple[int, dict[str, Any]]]  # (row number, typed cells by column)
+
+
 def _schema_problems(
     descriptor: dict[str, Any], descriptor_file: str, tables: dict[str, _Table]
-) -> tuple[list[Problem], dict[str, set[int]]]:
-    """Problems Frictionless finds, and per table the rows that have any."""
-    resources = []
+) -> tuple[list[Problem], dict[str, set[int]], dict[str, Rows]]:
+    """Problems against the Table Schema (types, constraints, unique ids, keys and links), per
+    table the rows that have any, and every record of every table typed.
+
+    Frictionless reads each cell (its types, missing values and constraints, and their notes);
+    the loops over rows are ours. Its package validation re-validated and copied the descriptor's
+    metadata for every table and again for every link (17), and typed each linked table once per
+    link: 75 % of validating the seeds. Its rules are kept: unique values and keys compared typed,
+    a key or link whose cells are all empty not checked, every row of a linked table counted."""
+    typed: dict[str, Rows] = {}
+    found: dict[str, list[dict[str, Any]]] = {}
     for r in descriptor["resources"]:
-        table = tables[r["name"]]
-        # A broken table is passed as its header alone, so that the links to it still resolve;
-        # the link errors that follow from its emptiness are dropped below.
-        resources.append(
-            {"name": r["name"], "type": "table", "schema": r["schema"], "data": [table.names] + table.records}
-        )
-    report = frictionless.Package.from_descriptor(
-        {"name": descriptor.get("name", "package"), "resources": resources}
-    ).validate()
-    problems, bad_rows = [], defaultdict(set)
+        typed[r["name"]], found[r["name"]] = _cell_errors(tables[r["name"]], r["schema"])
+    links, problems = _link_errors(descriptor, descriptor_file, tables, typed)
+    bad_rows: dict[str, set[int]] = defaultdict(set)
     # Links into a table without rows are summed up in one problem, not one per linking row.
     into_empty: dict[str, set[str]] = defaultdict(set)
-    for task in report.tasks:
-        table = tables[task.name]
-        for error in task.errors:
-            data = error.to_dict()
-            row = data.get("rowNumber")
+    for name, table in tables.items():
+        for data in found.get(name, []) + links.get(name, []):
+            row: int = data["rowNumber"]  # every error here is a row's
             target = tables.get(data.get("referenceName", ""))
             if row in table.skip or (target and target.broken):
                 continue
             if target and not target.records:
                 into_empty[target.name].add(table.file)
-                bad_rows[task.name].add(row)
+                bad_rows[name].add(row)
                 continue
-            if row is not None:
-                bad_rows[task.name].add(row)
+            bad_rows[name].add(row)
             problem = _translate(data, table, tables)
             if problem is not None:
                 problems.append(problem)
@@ -340,9 +341,87 @@ def _schema_problems(
                 f"the table has no rows, but rows of {', '.join(sorted(files))} refer to it",
             )
         )
-    for report_error in report.errors:  # errors of the package itself, not of a table
-        problems.append(Problem(descriptor_file, None, None, report_error.message))
-    return problems, bad_rows
+    return problems, bad_rows, typed
+
+
+def _cell_errors(table: _Table, schema: dict[str, Any]) -> tuple[Rows, list[dict[str, Any]]]:
+    """The table's records typed, and its cells' errors as Frictionless reports them (type,
+    constraint, unique and primary key), from Frictionless' own readers of the schema's fields."""
+    fields = frictionless.Schema.from_descriptor(schema).fields
+    readers = [(f.name, f.create_cell_reader()) for f in fields]
+    unique: dict[str, dict[Any, int]] = {f.name: {} for f in fields if f.constraints.get("unique")}
+    key, keys_seen = table.key, dict[tuple[Any, ...], int]()
+    typed: Rows = []
+    errors: list[dict[str, Any]] = []
+    for number, cells in enumerate(table.records, start=2):
+        row: dict[str, Any] = {}
+        for (name, reader), source in zip(readers, cells, strict=False):
+            value, notes = reader(source)
+            for kind, note in (notes or {}).items():
+                error = "type-error" if kind == "type" else "constraint-error"
+                errors.append(
+                    {"type": error, "rowNumber": number, "fieldName": name, "cell": str(source), "note": note}
+                )
+            row[name] = value
+        typed.append((number, row))
+        for name, seen in unique.items():
+            if row[name] is not None:
+                if row[name] in seen:
+                    note = f"the same as in the row at position {seen[row[name]]}"
+                    errors.append(
+                        {
+                            "type": "unique-error",
+                            "rowNumber": number,
+                            "fieldName": name,
+                            "cell": str(row[name]),
+                            "note": note,
+                        }
+                    )
+                seen[row[name]] = number
+        if key:
+            values = tuple(row.get(k) for k in key)
+            clash = 'cells composing the primary keys are all "None"' if set(values) == {None} else None
+            if clash is None and values in keys_seen:
+                clash = f"the same as in the row at position {keys_seen[values]}"
+            if clash is not None:
+                errors.append({"type": "primary-key", "rowNumber": number, "note": clash, "cells": list(cells)})
+            if set(values) != {None}:
+                keys_seen[values] = number
+    return typed, errors
+
+
+def _link_errors(
+    descriptor: dict[str, Any], descriptor_file: str, tables: dict[str, _Table], typed: dict[str, Rows]
+) -> tuple[dict[str, list[dict[str, Any]]], list[Problem]]:
+    """Per table, the rows whose links (foreignKeys) find no row, as Frictionless reports them."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    problems: list[Problem] = []
+    for r in descriptor["resources"]:
+        for link in r["schema"].get("foreignKeys", []):
+            own, target, keys = (
+                tuple(link["fields"]),
+                link["reference"]["resource"] or r["name"],
+                link["reference"]["fields"],
+            )
+            if target not in tables:
+                message = f"a foreign key refers to resource {target!r}, which the data package does not have"
+                problems.append(Problem(descriptor_file, None, None, f"resource {r['name']}: {message}"))
+                continue
+            known = {tuple(row.get(k) for k in keys) for _, row in typed[target]} - {(None,) * len(keys)}
+            for number, row in typed[r["name"]]:
+                cells = tuple(row.get(k) for k in own)
+                if set(cells) != {None} and cells not in known:
+                    found[r["name"]].append(
+                        {
+                            "type": "foreign-key",
+                            "rowNumber": number,
+                            "fieldNames": list(own),
+                            "fieldCells": list(cells),
+                            "referenceName": target,
+                            "referenceFieldNames": list(keys),
+                        }
+                    )
+    return found, problems
 
 
 def _translate(data: dict[str, Any], table: _Table, tables: dict[str, _Table]) -> Problem | None:
@@ -388,28 +467,24 @@ def _translate(data: dict[str, Any], table: _Table, tables: dict[str, _Table]) -
 # Rules across cells and rows that Table Schema cannot state
 
 
-def _typed_rows(
-    table: _Table, schema: dict[str, Any], bad_rows: set[int], problems: list[Problem]
-) -> list[tuple[int, dict[str, Any]]]:
+def _typed_rows(table: _Table, typed: Rows, bad_rows: set[int], problems: list[Problem]) -> Rows:
     """Rows with Frictionless' types, leaving out rows that already have a problem."""
-    fields = frictionless.Schema.from_descriptor(schema).fields
-    typed = []
-    for number, cells in enumerate(table.records, start=2):
+    rows = []
+    for number, row in typed:
         if number in bad_rows or number in table.skip:
             continue
-        row = {f.name: f.read_cell(c)[0] for f, c in zip(fields, cells, strict=False)}
         # Frictionless accepts NaN and Infinity as numbers; the briefing cannot show or sum them.
         odd = [k for k, v in row.items() if isinstance(v, Decimal) and not v.is_finite()]
         for name in odd:
+            cells = table.records[number - 2]
             problems.append(
                 Problem(table.file, number, name, f"value {cells[table.names.index(name)]!r} must be a finite number")
             )
         if not odd:
-            typed.append((number, row))
-    return typed
+            rows.append((number, row))
+    return rows
 
 
-Rows = list[tuple[int, dict[str, Any]]]
 # add(table, row, column, message): records one problem.
 Add = Callable[[str, int | None, str | None, str], None]
 
@@ -471,7 +546,7 @@ def _certainty_rules(rows: dict[str, Rows], designs: dict[str, Any], add: Add) -
             randomised[st["modality_id"]] = randomised.get(st["modality_id"], True) and design.randomised
     named: dict[tuple[str, str, str], list[tuple[int, str]]] = defaultdict(list)
     for n, c in rows.get("certainty", []):
-        # Typed rows passed the schema, which requires these three columns.
+        # Rows rows passed the schema, which requires these three columns.
         factor, judgement, reason = c["factor"], c.get("judgement") or 0, c.get("reason") or ""
         key = (c["modality_id"], c["outcome_domain"])
         if factor in certainty.UPGRADE and judgement > 0 and key not in comparative:
@@ -867,10 +942,10 @@ def validate_package(
         problems += found
 
     try:
-        schema_problems, bad_rows = _schema_problems(descriptor, _display(package_path), tables)
+        schema_problems, bad_rows, typed = _schema_problems(descriptor, _display(package_path), tables)
         problems += schema_problems
         rows = {
-            r["name"]: _typed_rows(tables[r["name"]], r["schema"], bad_rows[r["name"]], problems)
+            r["name"]: _typed_rows(tables[r["name"]], typed[r["name"]], bad_rows[r["name"]], problems)
             for r in descriptor["resources"]
             if not tables[r["name"]].broken
         }
