@@ -8,6 +8,10 @@ STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 # Matplotlib and fontconfig caches inside the venv: no writes to the home directory.
 export MPLCONFIGDIR := $(abspath $(VENV))/mplconfig
+# Bytecode cached even where the environment turns it off: pytest keeps its rewritten test modules
+# there, and without it every run and every worker compiled them again (6 of a worker's 12 s of
+# collection; .gitignore and the shared build's key leave __pycache__ out).
+export PYTHONDONTWRITEBYTECODE :=
 
 # Debian packages: the build needs poppler (pdftotext, for the numeric audit) and pandoc (the Word
 # edition, briefing/present/word.py); the PDF and the figures take their fonts from the pinned matplotlib,

@@ -141,6 +141,7 @@ def test_a_higher_cut_off_from_the_config_leaves_the_same_share_not_serious():
 
 
 @pytest.mark.skipif(not Path(RSCRIPT).exists(), reason="R is not installed")
+@pytest.mark.oracle  # runs R: test-fast leaves it to the machines with test-deps
 def test_the_sensitivity_analysis_without_high_risk_studies_matches_metafors_subset():
     body = pooled_body()
     [sens] = propose(body, SETTINGS)["risk_of_bias"]["sensitivity"]

@@ -5,6 +5,9 @@ the publication-bias proposal."""
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import pytest
 from test_certainty_bodies import pool_outcomes, propose, rate
 
@@ -36,12 +39,23 @@ def pooled(events, n, studies=None, settings=None, modality="m"):
     return entry
 
 
+@functools.cache
+def _pritz() -> dict:
+    return pooled(PRITZ_X, PRITZ_N)
+
+
+def pritz() -> dict:
+    """The Pritz entry with the default settings (14 GLMM fits for its leave-one-out: 4 s), computed
+    once per process and handed out as a copy."""
+    return copy.deepcopy(_pritz())
+
+
 def r4(x):
     return round(x, 4)
 
 
 def test_pritz_pooled_entry_reproduces_metafor_rma_glmm():
-    entry = pooled(PRITZ_X, PRITZ_N)
+    entry = pritz()
     r = entry["result"]
     assert r["method"] == "GLMM" and entry["fallback"] is None
     assert r4(r["estimate_prop"]) == 0.7984
@@ -61,7 +75,7 @@ def test_pritz_pooled_entry_reproduces_metafor_rma_glmm():
 
 
 def test_robustness_of_the_pritz_entry():
-    entry = pooled(PRITZ_X, PRITZ_N)
+    entry = pritz()
     rob = entry["robustness"]
     assert [e["method"] for e in rob["estimators"]] == ["GLMM", "REML", "DL", "PM"]
     assert [r4(e["estimate"]) for e in rob["estimators"]][:2] == [0.7984, 0.7575]
@@ -326,10 +340,11 @@ def test_the_config_switches_each_random_effects_method_back_and_methods_says_wh
     Wald and z the Pritz GLMM prints metafor's rma.glmm defaults again (0.6924 to 0.8746, PI
     0.4426 to 0.9518), and I² from Q is (Q - df)/Q."""
     old = {"ci": "wald", "prediction_interval": "z", "i2": "q"}
-    r = pooled(PRITZ_X, PRITZ_N, settings=old)["result"]
+    entry = pooled(PRITZ_X, PRITZ_N, settings=old)
+    r = entry["result"]
     assert (r4(r["ci_low_prop"]), r4(r["ci_high_prop"])) == (0.6924, 0.8746)
     assert (r4(r["pi_low_prop"]), r4(r["pi_high_prop"])) == (0.4426, 0.9518)
-    reml = pooled(PRITZ_X, PRITZ_N, settings=old)["sensitivity"]
+    reml = entry["sensitivity"]
     assert reml["i2"] == pytest.approx(100 * (reml["q"] - 13) / reml["q"])
     assert "a Wald (normal) 95 % CI" in combine.pooling_method(old)
     assert "from the normal distribution" in combine.pooling_method(old)

