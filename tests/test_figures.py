@@ -324,3 +324,23 @@ def test_a_summary_without_figures_does_not_import_matplotlib():
     )
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_the_same_inputs_give_the_same_figure_once_drawn_as_a_copy(monkeypatch):
+    """A process draws a figure once for the same inputs (figures._drawn_once): the same figure
+    again, as a copy that a caller may change; other inputs are drawn; at most DRAWN_MAX are kept."""
+    figures.forget_drawn()
+    drawn: list[str] = []
+    to_svg = figures._to_svg
+    monkeypatch.setattr(figures, "_to_svg", lambda fig, figure_id: drawn.append(figure_id) or to_svg(fig, figure_id))
+    groups = [_group("s0", [30, 40])]
+    first = figures.response_figure("f", groups, _studies(1), {})
+    first.table.clear()
+    again = figures.response_figure("f", groups, _studies(1), {})
+    assert drawn == ["f"] and again.table and again == figures.response_figure("f", groups, _studies(1), {})
+    figures.response_figure("g", groups, _studies(1), {})
+    assert drawn == ["f", "g"]
+    monkeypatch.setattr(figures, "DRAWN_MAX", 1)
+    figures.response_figure("h", groups, _studies(1), {})
+    figures.response_figure("g", groups, _studies(1), {})
+    assert drawn == ["f", "g", "h", "g"]

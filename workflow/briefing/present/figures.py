@@ -36,7 +36,7 @@ LEGEND_MAX = 8
 BARS_PER_PART = 40
 RESPONSE_LABEL_WIDTH = 34  # characters per line of a response bar's label
 FOREST_ROWS_PER_PART = 35
-DRAWN_MAX = 256  # figures a process keeps to hand out again (a few MB of SVG)
+DRAWN_MAX = 64  # figures a process keeps to hand out again (at most some 13 MB of SVG)
 
 P = ParamSpec("P")
 _drawn: OrderedDict[str, Figure] = OrderedDict()
@@ -56,7 +56,7 @@ def _drawn_once(draw: Callable[P, Figure]) -> Callable[P, Figure]:
             return draw(*args, **kwargs)
         if key not in _drawn:
             _drawn[key] = draw(*args, **kwargs)
-            if len(_drawn) > DRAWN_MAX:
+            while len(_drawn) > DRAWN_MAX:
                 _drawn.popitem(last=False)
         _drawn.move_to_end(key)
         return _drawn[key].model_copy(deep=True)
