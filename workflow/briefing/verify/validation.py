@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import frictionless
 import yaml
@@ -299,6 +299,21 @@ def _constraint_message(note: str, cell: Any, spec: dict[str, Any]) -> str:
 Rows = list[tuple[int, dict[str, Any]]]  # (row number, typed cells by column)
 
 
+class CellError(TypedDict, total=False):
+    """A row's error against the Table Schema, in Frictionless' words and keys (its error dicts)."""
+
+    type: Literal["type-error", "constraint-error", "unique-error", "primary-key", "foreign-key"]
+    rowNumber: int
+    fieldName: str
+    cell: str
+    note: str
+    cells: list[str]  # the row's cells: a key's values are named from them
+    fieldNames: list[str]  # a link's columns, the values in them, and what they point at
+    fieldCells: list[Any]
+    referenceName: str
+    referenceFieldNames: list[str]
+
+
 def _schema_problems(
     descriptor: dict[str, Any], descriptor_file: str, tables: dict[str, _Table]
 ) -> tuple[list[Problem], dict[str, set[int]], dict[str, Rows]]:
@@ -311,7 +326,7 @@ def _schema_problems(
     link: 75 % of validating the seeds. Its rules are kept: unique values and keys compared typed,
     a key or link whose cells are all empty not checked, every row of a linked table counted."""
     typed: dict[str, Rows] = {}
-    found: dict[str, list[dict[str, Any]]] = {}
+    found: dict[str, list[CellError]] = {}
     for r in descriptor["resources"]:
         typed[r["name"]], found[r["name"]] = _cell_errors(tables[r["name"]], r["schema"])
     links, problems = _link_errors(descriptor, descriptor_file, tables, typed)
@@ -344,7 +359,7 @@ def _schema_problems(
     return problems, bad_rows, typed
 
 
-def _cell_errors(table: _Table, schema: dict[str, Any]) -> tuple[Rows, list[dict[str, Any]]]:
+def _cell_errors(table: _Table, schema: dict[str, Any]) -> tuple[Rows, list[CellError]]:
     """The table's records typed, and its cells' errors as Frictionless reports them (type,
     constraint, unique and primary key), from Frictionless' own readers of the schema's fields."""
     fields = frictionless.Schema.from_descriptor(schema).fields
@@ -352,16 +367,15 @@ def _cell_errors(table: _Table, schema: dict[str, Any]) -> tuple[Rows, list[dict
     unique: dict[str, dict[Any, int]] = {f.name: {} for f in fields if f.constraints.get("unique")}
     key, keys_seen = table.key, dict[tuple[Any, ...], int]()
     typed: Rows = []
-    errors: list[dict[str, Any]] = []
+    errors: list[CellError] = []
     for number, cells in enumerate(table.records, start=2):
         row: dict[str, Any] = {}
         for (name, reader), source in zip(readers, cells, strict=False):
             value, notes = reader(source)
             for kind, note in (notes or {}).items():
-                error = "type-error" if kind == "type" else "constraint-error"
-                errors.append(
-                    {"type": error, "rowNumber": number, "fieldName": name, "cell": str(source), "note": note}
-                )
+                error: CellError = {"rowNumber": number, "fieldName": name, "cell": str(source), "note": note}
+                error["type"] = "type-error" if kind == "type" else "constraint-error"
+                errors.append(error)
             row[name] = value
         typed.append((number, row))
         for name, seen in unique.items():
@@ -392,9 +406,9 @@ def _cell_errors(table: _Table, schema: dict[str, Any]) -> tuple[Rows, list[dict
 
 def _link_errors(
     descriptor: dict[str, Any], descriptor_file: str, tables: dict[str, _Table], typed: dict[str, Rows]
-) -> tuple[dict[str, list[dict[str, Any]]], list[Problem]]:
+) -> tuple[dict[str, list[CellError]], list[Problem]]:
     """Per table, the rows whose links (foreignKeys) find no row, as Frictionless reports them."""
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    found: dict[str, list[CellError]] = defaultdict(list)
     problems: list[Problem] = []
     for r in descriptor["resources"]:
         for link in r["schema"].get("foreignKeys", []):
@@ -424,7 +438,7 @@ def _link_errors(
     return found, problems
 
 
-def _translate(data: dict[str, Any], table: _Table, tables: dict[str, _Table]) -> Problem | None:
+def _translate(data: CellError, table: _Table, tables: dict[str, _Table]) -> Problem | None:
     kind = data["type"]
     row = data.get("rowNumber")
     column = data.get("fieldName")
@@ -450,7 +464,7 @@ def _translate(data: dict[str, Any], table: _Table, tables: dict[str, _Table]) -
         )
         column = ", ".join(key)
         message = f"the combination ({values}) appears twice" + (f": row {first.group(1)} has it too" if first else "")
-    elif kind == "foreign-key":
+    else:  # a link (foreign-key): the five kinds are all _cell_errors and _link_errors report
         column = ", ".join(data.get("fieldNames", []))
         values = ", ".join(repr(v) for v in data.get("fieldCells", []))
         target = tables.get(data.get("referenceName", ""))
@@ -458,8 +472,6 @@ def _translate(data: dict[str, Any], table: _Table, tables: dict[str, _Table]) -
         message = f"{values} is not a {', '.join(data.get('referenceFieldNames', []))} in {where}"
         if any(isinstance(v, str) and v != v.strip() for v in data.get("fieldCells", [])):
             message += " (it has a leading or trailing space)"
-    else:  # nothing else is expected from well-formed inline rows; keep Frictionless' words
-        message = data.get("message", kind)
     return Problem(table.file, row, column, message)
 
 
