@@ -36,7 +36,7 @@ LEGEND_MAX = 8
 BARS_PER_PART = 40
 RESPONSE_LABEL_WIDTH = 34  # characters per line of a response bar's label
 FOREST_ROWS_PER_PART = 35
-DRAWN_MAX = 64  # figures a process keeps to hand out again (at most some 13 MB of SVG)
+DRAWN_MAX = 256  # figures kept (a full forest plot part is some 60 KB of SVG: 15 MB at most)
 
 P = ParamSpec("P")
 _drawn: OrderedDict[str, Figure] = OrderedDict()
