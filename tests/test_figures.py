@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 
 import pytest
 
@@ -175,7 +176,9 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict]:
         return to_svg(fig, figure_id)
 
     monkeypatch.setattr(figures, "_to_svg", spy)
-    figures.forget_drawn()  # a figure drawn before, by another test, would not pass the spy
+    # An empty store of drawn figures for this test: one drawn before, by another test, would not
+    # pass the spy (the process's own store comes back afterwards, for the tests that follow).
+    monkeypatch.setattr(figures, "_drawn", OrderedDict())
     return charts
 
 
@@ -329,7 +332,7 @@ def test_a_summary_without_figures_does_not_import_matplotlib():
 def test_the_same_inputs_give_the_same_figure_once_drawn_as_a_copy(monkeypatch):
     """A process draws a figure once for the same inputs (figures._drawn_once): the same figure
     again, as a copy that a caller may change; other inputs are drawn; at most DRAWN_MAX are kept."""
-    figures.forget_drawn()
+    monkeypatch.setattr(figures, "_drawn", OrderedDict())
     drawn: list[str] = []
     to_svg = figures._to_svg
     monkeypatch.setattr(figures, "_to_svg", lambda fig, figure_id: drawn.append(figure_id) or to_svg(fig, figure_id))

@@ -64,11 +64,6 @@ def _drawn_once(draw: Callable[P, Figure]) -> Callable[P, Figure]:
     return drawn
 
 
-def forget_drawn() -> None:
-    """Draw every figure anew (for a test that watches matplotlib draw)."""
-    _drawn.clear()
-
-
 # What seaborn.set_theme(style="whitegrid", context="notebook", palette=PALETTE) sets, as plain
 # rcParams: importing seaborn (and the scipy.stats it loads) to set them cost every notebook
 # kernel about a second and 65 MB (bench/RESULTS.md). tests/test_figures.py checks this against
