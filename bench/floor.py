@@ -16,9 +16,19 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import NotRequired, TextIO
+
+from typing_extensions import TypedDict
 
 RESULTS = Path("results")
+
+
+class PhaseMark(TypedDict):
+    """A line of the phases file: a phase that ended, when (time.perf_counter) and for which modality."""
+
+    phase: str
+    t: float
+    modality: NotRequired[str]
 
 
 class Floor:
@@ -38,7 +48,7 @@ class Floor:
         # An older commit (the floor may be run against one) has no modality PDFs.
         self.modality_pdfs = hasattr(cli, "cmd_modality_pdf")
 
-    def mark(self, phase: str, **extra: Any) -> None:
+    def mark(self, phase: str, **extra: str) -> None:
         self.phases.write(json.dumps({"phase": phase, "t": time.perf_counter(), **extra}) + "\n")
         self.phases.flush()
 
@@ -58,7 +68,7 @@ class Floor:
         from briefing.assemble import summary
         from briefing.data import evidence
 
-        tables, paths = evidence.read_tables(self.package), []
+        tables, paths = evidence.read_valid(self.package), []
         for m in self.modalities:
             text = evidence.dumps(evidence.slice_with_settings(tables, m, self.config.get("analysis", {})))
             if self.modality_pdfs:  # the modality PDF's audit reads it, as the build's does
@@ -163,13 +173,13 @@ def floor_worker(workdir: Path, phases_path: Path) -> int:
         return Floor(phases).run()
 
 
-def read_phases(path: Path) -> list[dict[str, Any]]:
+def read_phases(path: Path) -> list[PhaseMark]:
     if not path.is_file():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def phase_durations(marks: list[dict[str, Any]]) -> dict[str, float]:
+def phase_durations(marks: list[PhaseMark]) -> dict[str, float]:
     """Phase -> its seconds (a phase marked several times, once per modality, added up)."""
     durations: dict[str, float] = {}
     for before, mark in zip(marks, marks[1:], strict=False):

@@ -12,7 +12,32 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import TypedDict
+
+if TYPE_CHECKING:
+    from bench.floor import PhaseMark
+    from bench.jobs import JobRecord
+
+
+class RunExtra(TypedDict, total=False):
+    """What a run measured beside its times, by the scenario that ran it (scenarios.py). Read back
+    from --json, tuples are lists."""
+
+    root_mib: float  # the root process's own peak (measure)
+    jobs: list[JobRecord]  # a build's: each job's benchmark file
+    ran: list[tuple[str, str | None]]  # a build's: (rule, modality wildcard) of each job its log names
+    totals: dict[str, int]  # a build's: rule -> the jobs it planned
+    edited: tuple[str, str, str]  # a one-study edit's: (outcome_id, study_id, modality_id)
+    counts: str  # a scale build's: the row counts of its synthetic package, as printed
+    phases: list[PhaseMark]  # the floor's
+    durations: dict[str, float]  # the floor's: phase -> seconds
+    summaries_done: int
+    modality_pdfs_done: int
+    modalities: int  # a scale floor's
+    studies: int  # a notebook's: the studies of its evidence slice
+    modality: str  # a notebook's
 
 
 @dataclass
@@ -23,7 +48,7 @@ class Run:
     returncode: int
     capped: bool = False
     output: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: RunExtra = field(default_factory=RunExtra)
 
 
 class Watch:
@@ -114,5 +139,5 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str], cap: float | None = 
     if watch.capped.is_set():  # killed descendants are not all reaped by their parents: take the polled sum too
         cpu = max(cpu, sum(watch.cpu_seen.values()))
     peak = max(watch.peak, usage.ru_maxrss * 1024) / 2**20
-    extra = {"root_mib": round(watch.root_peak / 2**20, 1)}
+    extra: RunExtra = {"root_mib": round(watch.root_peak / 2**20, 1)}
     return Run(wall, cpu, peak, proc.returncode, watch.capped.is_set(), text, extra)

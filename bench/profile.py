@@ -15,11 +15,17 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from bench import CORES, ROOT
 from bench.measure import measure
 from bench.project import build_env, copy_project, snakemake_cmd
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Window
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Estimate, Outcome
 
 # py-spy counts a thread blocked in these as busy; they are waiting, not working.
 IDLE_LEAVES = (
@@ -231,13 +237,15 @@ def pooling_cost(studies: int = POOLING_STUDIES, repeats: int = 5, seed: int = 2
     rng = np.random.default_rng(seed)
     n = rng.integers(10, 200, studies)
     x = rng.binomial(n, special.expit(rng.normal(0.5, 0.8, studies)))
-    outcomes = [
+    rows = [
         {"outcome_id": f"o{i}", "study_id": f"s{i:04d}", "domain": "pain_response", "measure": "Overall response"}
         | {"statistic": "count", "time_days": 30, "icpr_category": "overall"}
         for i in range(studies)
     ]
-    estimates = {f"o{i}": {"events": int(a), "n": int(b)} for i, (a, b) in enumerate(zip(x, n, strict=True))}
-    windows = {"pain_response": [{"label": "2 to 6 weeks", "min_days": 14, "max_days": 42}]}
+    outcomes = cast("list[Outcome]", rows)  # partial rows: the columns pooling reads
+    counts = {f"o{i}": {"events": int(a), "n": int(b)} for i, (a, b) in enumerate(zip(x, n, strict=True))}
+    estimates = cast("dict[str, Estimate]", counts)  # partial too: the events and n pooling reads
+    windows: dict[str, list[Window]] = {"pain_response": [{"label": "2 to 6 weeks", "min_days": 14, "max_days": 42}]}
     glmm = _median_time(lambda: meta.pool_proportions_glmm(x, n), repeats)
     reml = _median_time(lambda: meta.pool_proportions(x, n, transform="logit", method="REML"), repeats)
     entry = _median_time(lambda: pooling.pool_outcomes(outcomes, estimates, windows), repeats)

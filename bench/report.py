@@ -249,7 +249,7 @@ class Results:
     def edit_notes(self, row: Row) -> list[str]:
         run = row.runs[-1]
         outcome, _, modality = run.extra["edited"]
-        ran = [tuple(job) for job in run.extra["ran"]]
+        ran = [(r, m) for r, m in run.extra["ran"]]  # pairs again: lists when read back from --json
         local = "; only that modality + combining steps: yes" if edit_is_local(ran, modality) else "; EXTRA JOBS RAN"
         jobs = ", ".join(f"{r}[{m}]" if m else r for r, m in ran)
         notes = [f"edited {outcome} ({modality}); ran {len(ran)} jobs: {jobs}{local}"]

@@ -48,17 +48,21 @@ import math
 import random
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, Protocol, cast
 
 import yaml
+from typing_extensions import TypedDict, Unpack
 
 from briefing.core import vocabulary
 from briefing.grade import certainty as grade
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Arm, Outcome
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -207,8 +211,8 @@ RDQ = {
     "scale_id": "RDQ 0-24",
     "name": "Roland-Morris Disability Questionnaire",
     "text": "points (RDQ 0–24)",
-    "minimum": 0,
-    "maximum": 24,
+    "minimum": "0",
+    "maximum": "24",
     "direction": "lower_better",
     "mid": "",
     "mid_source": "",
@@ -239,6 +243,208 @@ FACTORS = [f.id for f in vocabulary.FACTORS.where(direction="down")]
 UPGRADES = [f.id for f in vocabulary.FACTORS.where(direction="up")]
 RATED_DOMAINS = ("pain_response", "pain_score", "opioid_dose", "toxicity")
 
+# The rows of the tables, as the generator builds them: the CSV writer prints each cell with str(),
+# and "" is a blank cell.
+Blank = Literal[""]
+
+
+class ModalityRow(TypedDict):
+    modality_id: str
+    name: str
+    short_name: str
+    description: str
+
+
+class Identifiers(TypedDict):
+    pmid: str
+    pmcid: str
+    doi: str
+
+
+class StudyCells(Identifiers):
+    """The columns of studies.csv a primary study and a review fill alike."""
+
+    study_id: str
+    short_name: str
+    title: str
+    authors: str
+    year: int
+    journal: str
+    citation_detail: str
+    design: str
+    design_note: str
+    population: str
+    modality_id: str
+    regimen: str
+    dose_per_fraction_min_gy: float | Blank
+    dose_per_fraction_max_gy: float | Blank
+    fractions_min: int | Blank
+    fractions_max: int | Blank
+    enrolment_period: str
+    follow_up: str
+    funding: str
+    source_document: str
+    source_locator: str
+
+
+class PrimaryStudyRow(StudyCells):
+    patients: int
+    lesions: int | Blank
+
+
+class ReviewRow(StudyCells):
+    patients: int | Blank  # a meta-analysis's: its arms' totals
+    lesions: Blank
+
+
+StudyRow = PrimaryStudyRow | ReviewRow
+
+
+class Comparator(TypedDict):
+    """What a trial compares its modality with: a treatment outside the briefing or another modality."""
+
+    label: str
+    modality_id: str
+    regimen: str
+
+
+class ArmRow(TypedDict):
+    arm_id: str
+    study_id: str
+    label: str
+    role: str
+    modality_id: str
+    patients: int
+    regimen: str
+    locator: str
+
+
+class Reported(TypedDict):
+    """What the figures of one pain response share (a percentage at one time point)."""
+
+    domain: str
+    statistic: str
+    unit: str
+    timepoint: str
+    time_days: int
+
+
+class CountCells(TypedDict):
+    """A count of patients: events of n."""
+
+    statistic: str
+    value: int
+    events: int
+    denominator: int
+    denominator_unit: str
+    unit: str
+
+
+class Subgroup(TypedDict, total=False):
+    subgroup: str
+    subgroup_by: str
+
+
+class OutcomeCells(Subgroup):
+    """A figure's columns of outcomes.csv, but its ids and locator."""
+
+    domain: str
+    measure: str
+    source_term: str
+    statistic: str
+    value: NotRequired[str | int]
+    sd: NotRequired[str]
+    events: NotRequired[int | Blank]
+    denominator: NotRequired[int]
+    denominator_unit: NotRequired[str]
+    unit: NotRequired[str]
+    timepoint: NotRequired[str]
+    time_days: NotRequired[int]
+    icpr_category: NotRequired[str]
+    comparison: NotRequired[str]
+    direction: NotRequired[str]
+    p_value: NotRequired[str]
+    note: NotRequired[str]
+
+
+class OutcomeRow(OutcomeCells):
+    outcome_id: str
+    study_id: str
+    arm_id: NotRequired[str]
+    locator: str
+
+
+class StatedEffect(TypedDict):
+    """An effect as a source prints it: value, 95 % CI and p."""
+
+    value: str
+    ci_low: str
+    ci_high: str
+    p_value: str
+
+
+class ComparisonCells(StatedEffect, Subgroup):
+    """An effect's columns of comparisons.csv, but its ids, effect measure and locator."""
+
+    domain: str
+    measure: str
+    source_term: str
+    timepoint: str
+    time_days: NotRequired[int]
+    studies: NotRequired[int]
+    note: NotRequired[str]
+
+
+class ComparisonRow(ComparisonCells):
+    comparison_id: str
+    study_id: str
+    arm_id: str
+    comparator_arm_id: str
+    effect_measure: str
+    locator: str
+
+
+class ReviewIncludeRow(TypedDict):
+    review_id: str
+    study_id: str
+    locator: str
+
+
+class StatementRow(TypedDict):
+    statement_id: str
+    study_id: str
+    modality_id: str
+    topic: str
+    statement: str
+    locator: str
+
+
+class CertaintyRow(TypedDict):
+    modality_id: str
+    outcome_domain: str
+    factor: str
+    judgement: int
+    reason: str
+
+
+class Tables(TypedDict):
+    """The tables the generator draws, in the order it returns them."""
+
+    modalities: list[ModalityRow]
+    studies: list[StudyRow]
+    arms: list[ArmRow]
+    outcomes: list[OutcomeRow]
+    comparisons: list[ComparisonRow]
+    review_includes: list[ReviewIncludeRow]
+    statements: list[StatementRow]
+    certainty: list[CertaintyRow]
+
+
+class Add(Protocol):
+    """Adds a figure of the study to its outcomes (`_Generator.outcomes`)."""
+
+    def __call__(self, suffix: str, /, **fields: Unpack[OutcomeCells]) -> None: ...
+
 
 def _pct(events: int, n: int) -> str:
     """A percentage as a source prints it from a whole count: one decimal, half up."""
@@ -250,15 +456,15 @@ def _num(value: float, decimals: int = 1) -> str:
     return f"{value:.{decimals}f}"
 
 
-def _separate_lookalikes(primary: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> None:
+def _separate_lookalikes(primary: list[PrimaryStudyRow], outcomes: list[OutcomeRow]) -> None:
     """Two studies of one size whose random figures happen to coincide (three or more) look to
     validation like one study entered twice (curation.duplicate_studies): at thousands of studies
     a few pairs do. The later study gets one patient more until no study of its size matches it."""
-    figures: dict[str, set[tuple[Any, ...]]] = {}
+    figures: dict[str, set[tuple[str, str, str, int | None]]] = {}
     for o in outcomes:
         key = (o["domain"], o["statistic"], str(o.get("value", "")), o.get("denominator") or None)
         figures.setdefault(o["study_id"], set()).add(key)
-    by_size: dict[int, list[set[tuple[Any, ...]]]] = {}
+    by_size: dict[int, list[set[tuple[str, str, str, int | None]]]] = {}
     for study in primary:
         mine = figures.get(study["study_id"], set())
         while any(len(mine & theirs) >= 3 for theirs in by_size.get(study["patients"], [])):
@@ -282,7 +488,7 @@ def _p_value(z: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
 
 
-def _stated_effect(estimate: float, se: float, ratio: bool) -> dict[str, str]:
+def _stated_effect(estimate: float, se: float, ratio: bool) -> StatedEffect:
     """An effect as a source prints it: value, 95 % CI and p. A ratio comes as its logarithm (and
     its SE on that scale) and is printed with two decimals, never below 0.01 so it stays above 0;
     a difference is printed with one. Rounding keeps the value within its CI."""
@@ -291,10 +497,30 @@ def _stated_effect(estimate: float, se: float, ratio: bool) -> dict[str, str]:
     return {"value": texts[0], "ci_low": texts[1], "ci_high": texts[2], "p_value": _p_value(estimate / se)}
 
 
-def _count(events: int, n: int) -> dict[str, Any]:
+def _count(events: int, n: int) -> CountCells:
     """The cells of a count of patients: events of n, as outcomes.csv holds it."""
-    cells = {"statistic": "count", "value": events, "events": events, "denominator": n}
-    return cells | {"denominator_unit": "patients", "unit": "patients"}
+    return {
+        "statistic": "count",
+        "value": events,
+        "events": events,
+        "denominator": n,
+        "denominator_unit": "patients",
+        "unit": "patients",
+    }
+
+
+def _no_rows(modalities: list[ModalityRow]) -> Tables:
+    """The tables with their modalities and no other row yet."""
+    return {
+        "modalities": modalities,
+        "studies": [],
+        "arms": [],
+        "outcomes": [],
+        "comparisons": [],
+        "review_includes": [],
+        "statements": [],
+        "certainty": [],
+    }
 
 
 class _Generator:
@@ -306,8 +532,8 @@ class _Generator:
         self.n_modalities = n_modalities
 
     # ------------------------------------------------------------------ modalities
-    def modalities(self) -> list[dict[str, Any]]:
-        rows = []
+    def modalities(self) -> list[ModalityRow]:
+        rows: list[ModalityRow] = []
         for i in range(self.n_modalities):
             if i < len(SEED_MODALITIES):
                 mid, name, short = SEED_MODALITIES[i]
@@ -336,7 +562,7 @@ class _Generator:
             return f"{names[0]}, et al.", first
         return ", ".join(names), first
 
-    def _identifiers(self, number: int, year: int) -> dict[str, str]:
+    def _identifiers(self, number: int, year: int) -> Identifiers:
         """PMID, PMCID and DOI, each ending in the study's number: two random ones would now and then
         coincide at thousands of studies, and validation takes that for one study entered twice."""
         rng = self.rng
@@ -346,14 +572,15 @@ class _Generator:
             "doi": f"{rng.choice(DOI_PREFIXES)}/syn.{year}.{number:05d}" if rng.random() < 0.8 else "",
         }
 
-    def study(self, number: int, modality_id: str, design: str) -> dict[str, Any]:
-        # Long, but one row: every column of studies.csv, in order, then the primary study's figures.
+    def _study_cells(self, number: int, design: str) -> StudyCells:
+        """Every column of studies.csv but the patients and lesions, in order; blank where a
+        primary study's figures go."""
         rng = self.rng
         year = rng.randint(1990, 2025)
         authors, first = self._authors()
         journal = rng.choice(JOURNALS) if rng.random() < 0.85 else ""
         review = vocabulary.DESIGNS[design].review
-        row: dict[str, Any] = {
+        return {
             "study_id": f"s{number:05d}",
             "short_name": f"{first} {year}",
             "title": (
@@ -372,8 +599,6 @@ class _Generator:
             "design": design,
             "design_note": DESIGN_NOTES[design],
             "population": "" if review else "Adults with painful spinal metastases from solid tumours.",
-            "patients": "",
-            "lesions": "",
             "modality_id": "",
             "regimen": "",
             "dose_per_fraction_min_gy": "",
@@ -386,12 +611,21 @@ class _Generator:
             "source_document": f"syn_{number:05d}.txt",
             "source_locator": "PubMed record: citation line and abstract",
         }
-        if review:
-            # A meta-analysis belongs to the modality it pools; its patients are its arms' (set with them).
-            row["modality_id"] = modality_id if vocabulary.DESIGNS[design].pooled else ""
-            return row
+
+    def review(self, number: int, modality_id: str, design: str) -> ReviewRow:
+        """A review's row of studies.csv: a meta-analysis belongs to the modality it pools; its
+        patients are its arms' (set with them)."""
+        cells = self._study_cells(number, design)
+        modality = modality_id if vocabulary.DESIGNS[design].pooled else ""
+        return {**cells, "patients": "", "lesions": "", "modality_id": modality}
+
+    def study(self, number: int, modality_id: str, design: str) -> PrimaryStudyRow:
+        """A primary study's row of studies.csv: every column, then its figures."""
+        rng = self.rng
+        cells = self._study_cells(number, design)
         patients = int(rng.lognormvariate(4.2, 0.6)) + 12  # median about 80, a long right tail
-        row.update(patients=patients, modality_id=modality_id)
+        row: PrimaryStudyRow = {**cells, "patients": patients, "lesions": "", "modality_id": modality_id}
+        year = row["year"]
         if rng.random() < 0.5:
             row["lesions"] = patients + rng.randint(0, patients // 2)
         if rng.random() < 0.8:
@@ -400,13 +634,15 @@ class _Generator:
             fmin = rng.choice([1, 1, 1, 3, 5, 10])
             fmax = fmin if rng.random() < 0.6 else fmin + rng.choice([1, 2, 4])
             row.update(
-                dose_per_fraction_min_gy=dmin,
-                dose_per_fraction_max_gy=dmax,
-                fractions_min=fmin,
-                fractions_max=fmax,
-                regimen=f"{dmin}–{dmax} Gy per fraction in {fmin}–{fmax} fractions"
-                if (dmin, fmin) != (dmax, fmax)
-                else f"{dmin} Gy in {fmin} fraction{'s' if fmin > 1 else ''}",
+                {
+                    "dose_per_fraction_min_gy": dmin,
+                    "dose_per_fraction_max_gy": dmax,
+                    "fractions_min": fmin,
+                    "fractions_max": fmax,
+                    "regimen": f"{dmin}–{dmax} Gy per fraction in {fmin}–{fmax} fractions"
+                    if (dmin, fmin) != (dmax, fmax)
+                    else f"{dmin} Gy in {fmin} fraction{'s' if fmin > 1 else ''}",
+                }
             )
         if rng.random() < 0.6:
             start = rng.randint(1985, year - 1) if year > 1985 else 1985
@@ -420,15 +656,13 @@ class _Generator:
         return row
 
     # ------------------------------------------------------------------ outcomes
-    def outcomes(self, study: dict[str, Any]) -> list[dict[str, Any]]:
+    def outcomes(self, study: PrimaryStudyRow) -> list[OutcomeRow]:
         rng = self.rng
         sid = study["study_id"]
-        rows: list[dict[str, Any]] = []
+        rows: list[OutcomeRow] = []
 
-        def add(suffix: str, **fields: Any) -> None:
-            row = {"outcome_id": f"{sid}-{suffix}", "study_id": sid, "locator": rng.choice(LOCATORS)}
-            row.update(fields)
-            rows.append(row)
+        def add(suffix: str, **fields: Unpack[OutcomeCells]) -> None:
+            rows.append({"outcome_id": f"{sid}-{suffix}", "study_id": sid, "locator": rng.choice(LOCATORS), **fields})
 
         self._responses(study, add)
         self._series(study, add)
@@ -436,11 +670,17 @@ class _Generator:
         self._other_outcomes(study, add)
         if not rows:  # every draw above came up empty: a primary study needs a figure (validation)
             label, days = RESPONSE_TIMES[0]
-            common = dict(domain="pain_response", statistic="percent", unit="%", timepoint=label, time_days=days)
+            common: Reported = {
+                "domain": "pain_response",
+                "statistic": "percent",
+                "unit": "%",
+                "timepoint": label,
+                "time_days": days,
+            }
             self._overall_response(add, study["patients"], "patients", common)
         return rows
 
-    def _responses(self, study: dict[str, Any], add: Callable[..., None]) -> None:
+    def _responses(self, study: PrimaryStudyRow, add: Add) -> None:
         """Pain response: categories of a stated denominator, an overall count, or no denominator."""
         rng = self.rng
         n = study["patients"]
@@ -448,11 +688,18 @@ class _Generator:
         if rng.random() < 0.85:
             kind = rng.random()
             times = rng.sample(RESPONSE_TIMES[:2], rng.choice([1, 1, 2]))
+            lesions = study["lesions"] or 0  # a blank: no count of lesions stated
             for label, days in sorted(times, key=lambda t: t[1]):
-                unit_lesions = bool(study["lesions"]) and rng.random() < 0.15
-                denominator = study["lesions"] if unit_lesions else max(5, n - rng.randint(0, n // 5))
+                unit_lesions = bool(lesions) and rng.random() < 0.15
+                denominator = lesions if unit_lesions else max(5, n - rng.randint(0, n // 5))
                 dunit = "lesions" if unit_lesions else "patients"
-                common = dict(domain="pain_response", statistic="percent", unit="%", timepoint=label, time_days=days)
+                common: Reported = {
+                    "domain": "pain_response",
+                    "statistic": "percent",
+                    "unit": "%",
+                    "timepoint": label,
+                    "time_days": days,
+                }
                 # Never exactly 0 % or 100 %: the response figure cannot draw those yet (a Wilson
                 # bound a rounding error beyond the estimate gives matplotlib a negative error bar).
                 if kind < 0.55:
@@ -462,9 +709,7 @@ class _Generator:
                 else:
                     self._response_without_denominator(add, common)
 
-    def _response_categories(
-        self, add: Callable[..., None], denominator: int, dunit: str, common: dict[str, Any]
-    ) -> None:
+    def _response_categories(self, add: Add, denominator: int, dunit: str, common: Reported) -> None:
         """Complete and partial response of a stated denominator."""
         rng = self.rng
         complete = rng.randint(1, denominator // 2)
@@ -494,7 +739,7 @@ class _Generator:
             **common,
         )
 
-    def _overall_response(self, add: Callable[..., None], denominator: int, dunit: str, common: dict[str, Any]) -> None:
+    def _overall_response(self, add: Add, denominator: int, dunit: str, common: Reported) -> None:
         """An overall response, its count stated or left to the build."""
         rng = self.rng
         events = rng.randint(denominator // 3, denominator - 1)
@@ -512,7 +757,7 @@ class _Generator:
             **common,
         )
 
-    def _response_without_denominator(self, add: Callable[..., None], common: dict[str, Any]) -> None:
+    def _response_without_denominator(self, add: Add, common: Reported) -> None:
         """Categories as percentages of no stated denominator."""
         rng = self.rng
         complete = rng.randint(10, 50)
@@ -546,7 +791,7 @@ class _Generator:
             **common,
         )
 
-    def _series(self, study: dict[str, Any], add: Callable[..., None]) -> None:
+    def _series(self, study: PrimaryStudyRow, add: Add) -> None:
         """Repeated measures: pain score and opioid dose over time, mean (SD) or unspecified summary."""
         rng = self.rng
         n = study["patients"]
@@ -594,7 +839,7 @@ class _Generator:
                     note="The abstract does not say whether these are means or medians." if unspecified else "",
                 )
 
-    def _counts(self, study: dict[str, Any], add: Callable[..., None]) -> None:
+    def _counts(self, study: PrimaryStudyRow, add: Add) -> None:
         """Toxicity and neurological events, counts of patients."""
         rng = self.rng
         n = study["patients"]
@@ -620,7 +865,7 @@ class _Generator:
                 **_count(events, n),
             )
 
-    def _other_outcomes(self, study: dict[str, Any], add: Callable[..., None]) -> None:
+    def _other_outcomes(self, study: PrimaryStudyRow, add: Add) -> None:
         """Time to relief, durability, re-treatment and quality of life, now and then."""
         # Long, but a list: one optional row per outcome domain, each drawn with its own chance.
         rng = self.rng
@@ -676,12 +921,12 @@ class _Generator:
             )
 
     # ------------------------------------------------------------------ comparative studies
-    def comparators(self, modalities: list[dict[str, Any]], quantitative: list[str]) -> dict[str, list[dict[str, str]]]:
+    def comparators(self, modalities: list[ModalityRow], quantitative: list[str]) -> dict[str, list[Comparator]]:
         """What each modality's trials compare it with: one treatment outside the briefing and,
         when there is another, the next modality with primary studies (a direct comparison). The
         same two per modality, so that several trials compare the same treatments and pool."""
         short = {m["modality_id"]: m["short_name"] for m in modalities}
-        options = {}
+        options: dict[str, list[Comparator]] = {}
         for i, m in enumerate(quantitative):
             label, regimen = OUTSIDE_COMPARATORS[i % len(OUTSIDE_COMPARATORS)]
             options[m] = [{"label": label, "modality_id": "", "regimen": regimen}]
@@ -690,9 +935,7 @@ class _Generator:
                 options[m].append({"label": short[other], "modality_id": other, "regimen": ""})
         return options
 
-    def _arms(
-        self, study: dict[str, Any], label: str, comparator: dict[str, str], sizes: list[int]
-    ) -> list[dict[str, Any]]:
+    def _arms(self, study: StudyRow, label: str, comparator: Comparator, sizes: list[int]) -> list[ArmRow]:
         """The intervention arm (the study's modality) and the comparator arm, with their sizes."""
         sid, locator = study["study_id"], self.rng.choice(["Abstract (methods)", "Methods", "Table 1"])
         return [
@@ -719,8 +962,8 @@ class _Generator:
         ]
 
     def trial(
-        self, study: dict[str, Any], label: str, comparator: dict[str, str]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        self, study: PrimaryStudyRow, label: str, comparator: Comparator
+    ) -> tuple[list[ArmRow], list[OutcomeRow], list[ComparisonRow]]:
         """A two-arm study: its arms, each arm's figures (whole groups, sometimes a subgroup), and
         the effects it states between them. Its figures are all of an arm: a whole-study figure of
         the same outcome would make the modality's pooling see the study twice."""
@@ -729,8 +972,8 @@ class _Generator:
         allocated = n - rng.randint(0, n // 20)  # a few patients leave before allocation
         first = round(allocated * rng.uniform(0.45, 0.55))
         arms = self._arms(study, label, comparator, [first, allocated - first])
-        outcomes: list[dict[str, Any]] = []
-        comparisons: list[dict[str, Any]] = []
+        outcomes: list[OutcomeRow] = []
+        comparisons: list[ComparisonRow] = []
         counts = self._arm_responses(arms, outcomes)
         if rng.random() < 0.5:
             comparisons.append(self._response_comparison(arms, counts, "response", rng.choice(["OR", "RR"])))
@@ -744,16 +987,19 @@ class _Generator:
             comparisons.append(self._progression_hazard(arms))
         return arms, outcomes, comparisons
 
-    def _arm_row(self, arm: dict[str, Any], suffix: str, **fields: Any) -> dict[str, Any]:
+    def _arm_row(self, arm: ArmRow, suffix: str, **fields: Unpack[OutcomeCells]) -> OutcomeRow:
         """A figure of one arm (outcomes.csv)."""
         return {
             "outcome_id": f"{arm['arm_id']}-{suffix}",
             "study_id": arm["study_id"],
             "arm_id": arm["arm_id"],
             "locator": self.rng.choice(LOCATORS),
-        } | fields
+            **fields,
+        }
 
-    def _comparison(self, arms: list[dict[str, Any]], what: str, effect: str, **fields: Any) -> dict[str, Any]:
+    def _comparison(
+        self, arms: list[ArmRow], what: str, effect: str, **fields: Unpack[ComparisonCells]
+    ) -> ComparisonRow:
         """An effect a source states between the intervention and the comparator arm."""
         sid = arms[0]["study_id"]
         return {
@@ -763,9 +1009,10 @@ class _Generator:
             "comparator_arm_id": arms[1]["arm_id"],
             "effect_measure": effect,
             "locator": self.rng.choice(LOCATORS),
-        } | fields
+            **fields,
+        }
 
-    def _arm_responses(self, arms: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    def _arm_responses(self, arms: list[ArmRow], outcomes: list[OutcomeRow]) -> list[tuple[int, int]]:
         """The overall pain response of each arm at one month, with its count (a binary outcome
         the build compares). Never 0 % or 100 %, as for single-arm studies."""
         rng = self.rng
@@ -796,8 +1043,8 @@ class _Generator:
         return counts
 
     def _response_comparison(
-        self, arms: list[dict[str, Any]], counts: list[tuple[int, int]], what: str, effect: str, **fields: Any
-    ) -> dict[str, Any]:
+        self, arms: list[ArmRow], counts: list[tuple[int, int]], what: str, effect: str, **fields: Unpack[Subgroup]
+    ) -> ComparisonRow:
         """The odds or risk ratio of response the source states, from the arms' counts."""
         (a, n1), (c, n2) = counts
         label, days = RESPONSE_TIMES[0]
@@ -814,9 +1061,7 @@ class _Generator:
             **fields,
         )
 
-    def _subgroup(
-        self, arms: list[dict[str, Any]], outcomes: list[dict[str, Any]], comparisons: list[dict[str, Any]]
-    ) -> None:
+    def _subgroup(self, arms: list[ArmRow], outcomes: list[OutcomeRow], comparisons: list[ComparisonRow]) -> None:
         """The response of one subgroup in each arm (counts of patients) and the odds ratio the
         source states for it: figures the build keeps apart from the whole groups'."""
         rng = self.rng
@@ -846,7 +1091,7 @@ class _Generator:
             self._response_comparison(arms, counts, "response-subgroup", "OR", subgroup=subgroup, subgroup_by=by)
         )
 
-    def _arm_events(self, arms: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> None:
+    def _arm_events(self, arms: list[ArmRow], outcomes: list[OutcomeRow]) -> None:
         """Pain flare in each arm: a count of a safety outcome (zero counts included)."""
         for arm in arms:
             events = self.rng.randint(0, max(1, arm["patients"] // 5))
@@ -863,7 +1108,7 @@ class _Generator:
             )
 
     def _disability_change(
-        self, arms: list[dict[str, Any]], outcomes: list[dict[str, Any]], comparisons: list[dict[str, Any]]
+        self, arms: list[ArmRow], outcomes: list[OutcomeRow], comparisons: list[ComparisonRow]
     ) -> None:
         """The mean change in disability on a declared scale (RDQ) in each arm, and now and then
         the mean difference the source states."""
@@ -908,7 +1153,7 @@ class _Generator:
                 )
             )
 
-    def _progression_hazard(self, arms: list[dict[str, Any]]) -> dict[str, Any]:
+    def _progression_hazard(self, arms: list[ArmRow]) -> ComparisonRow:
         """A hazard ratio of pain progression, stated without arm figures (as survival analyses are)."""
         rng = self.rng
         effect = _stated_effect(math.log(rng.uniform(0.5, 1.2)), rng.uniform(0.12, 0.35), ratio=True)
@@ -924,8 +1169,8 @@ class _Generator:
         )
 
     def meta_analysis(
-        self, review: dict[str, Any], label: str, comparator: dict[str, str], candidates: list[dict[str, Any]]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        self, review: ReviewRow, label: str, comparator: Comparator, candidates: list[PrimaryStudyRow]
+    ) -> tuple[list[ArmRow], list[OutcomeRow], list[ComparisonRow], list[ReviewIncludeRow]]:
         """A systematic review's pooled result: its two arms (their totals over the trials it
         pooled), each arm's overall response, the pooled risk ratio with the number of studies,
         and the package's primary studies it includes (some of `candidates`)."""
@@ -936,7 +1181,7 @@ class _Generator:
         sizes = [sum(rng.randint(15, 60) for _ in range(k)) for _ in range(2)]
         review["patients"] = sum(sizes)
         arms = self._arms(review, label, comparator, sizes)
-        outcomes: list[dict[str, Any]] = []
+        outcomes: list[OutcomeRow] = []
         (a, n1), (c, n2) = self._arm_responses(arms, outcomes)
         log_rr, se = _log_ratio("RR", a, n1, c, n2)
         heterogeneity = rng.uniform(1.0, 1.6)  # random effects: wider than the totals alone give
@@ -954,7 +1199,9 @@ class _Generator:
             note="Random-effects meta-analysis.",
             **_stated_effect(log_rr, se * heterogeneity, ratio=True),
         )
-        includes = [{"review_id": rid, "study_id": s["study_id"], "locator": "Table 1"} for s in included]
+        includes: list[ReviewIncludeRow] = [
+            {"review_id": rid, "study_id": s["study_id"], "locator": "Table 1"} for s in included
+        ]
         return arms, outcomes, [comparison], includes
 
     # ------------------------------------------------------------------ certainty
@@ -964,11 +1211,11 @@ class _Generator:
         domains: set[str],
         designs: list[str],
         comparative: AbstractSet[tuple[str | None, str]] = frozenset(),
-    ) -> list[dict[str, Any]]:
+    ) -> list[CertaintyRow]:
         """The curator's judgements: a specific bias named (never just "no comparison group"), and
         rating up only where the modality has comparative evidence in that domain."""
         rng = self.rng
-        rows = []
+        rows: list[CertaintyRow] = []
         randomised = designs and all(vocabulary.DESIGNS[d].randomised for d in designs)
         for domain in (d for d in RATED_DOMAINS if d in domains):
             for factor in FACTORS:
@@ -1025,7 +1272,7 @@ class _Generator:
         designs, weights = zip(*weighted, strict=True)
         return self.rng.choices(designs, weights)[0]
 
-    def tables(self) -> dict[str, list[dict[str, Any]]]:
+    def tables(self) -> Tables:
         # Long on purpose: one seeded pass in a fixed order of draws, so a seed always gives the same data.
         rng = self.rng
         modalities = self.modalities()
@@ -1041,28 +1288,23 @@ class _Generator:
         n_primary = self.n_studies - n_reviews
         comparators = self.comparators(modalities, quantitative)
 
-        package: dict[str, list[dict[str, Any]]] = {
-            name: [] for name in ("studies", "arms", "outcomes", "comparisons", "review_includes")
-        }
-        assignment: list[str] = []  # modality ids
-        while len(assignment) < n_primary:  # evenly spread, in shuffled order
-            block = list(quantitative)
-            rng.shuffle(block)
-            assignment += block
+        package = _no_rows(modalities)
+        assignment = self._assignment(quantitative, n_primary)
         numbers = list(range(1, self.n_studies + 1))
         review_numbers = set(rng.sample(numbers, n_reviews)) if n_reviews else set()
         review_designs = self.review_designs(n_reviews)
-        primary_by_modality: dict[str, list[dict[str, Any]]] = {m: [] for m in ids}
+        primary_by_modality: dict[str, list[PrimaryStudyRow]] = {m: [] for m in ids}
         # Each modality's trials against each comparator: what its meta-analyses include.
-        trials: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        meta_analyses = []
+        trials: dict[tuple[str, str], list[PrimaryStudyRow]] = {}
+        meta_analyses: list[ReviewRow] = []
         for number in numbers:
             if number in review_numbers:
                 design = review_designs.pop()
                 pooled = vocabulary.DESIGNS[design].pooled
-                package["studies"].append(self.study(number, rng.choice(quantitative) if pooled else "", design))
+                review = self.review(number, rng.choice(quantitative) if pooled else "", design)
+                package["studies"].append(review)
                 if pooled:
-                    meta_analyses.append(package["studies"][-1])
+                    meta_analyses.append(review)
                 continue
             modality = assignment.pop()
             if rng.random() < COMPARATIVE_SHARE:
@@ -1086,36 +1328,60 @@ class _Generator:
             # would show the review in that modality's section too.
             comparator = comparators[m][0]
             candidates = trials.get((m, comparator["label"])) or primary_by_modality[m]
-            arms, outcomes, comparisons, includes = self.meta_analysis(review, labels[m], comparator, candidates)
-            package["arms"] += arms
-            package["outcomes"] += outcomes
-            package["comparisons"] += comparisons
-            package["review_includes"] += includes
+            self._add_pooled(package, self.meta_analysis(review, labels[m], comparator, candidates))
+        self._judgements(package, ids, primary_by_modality)
+        return package
 
+    def _assignment(self, quantitative: list[str], n_primary: int) -> list[str]:
+        """The modality of each primary study (popped from the end): evenly spread, in shuffled order."""
+        assignment: list[str] = []
+        while len(assignment) < n_primary:
+            block = list(quantitative)
+            self.rng.shuffle(block)
+            assignment += block
+        return assignment
+
+    @staticmethod
+    def _add_pooled(
+        package: Tables,
+        pooled: tuple[list[ArmRow], list[OutcomeRow], list[ComparisonRow], list[ReviewIncludeRow]],
+    ) -> None:
+        """A meta-analysis's rows (`meta_analysis`), added to the package."""
+        arms, outcomes, comparisons, includes = pooled
+        package["arms"] += arms
+        package["outcomes"] += outcomes
+        package["comparisons"] += comparisons
+        package["review_includes"] += includes
+
+    def _judgements(
+        self, package: Tables, ids: list[str], primary_by_modality: dict[str, list[PrimaryStudyRow]]
+    ) -> None:
+        """The certainty rows of each modality, then the reviews' statements (drawn in that order)."""
         speakers = [s for s in package["studies"] if s["design"] in ("narrative_review", "systematic_review")]
         domains: dict[str, set[str]] = {m: set() for m in ids}
         primary_modality = {s["study_id"]: m for m, studies in primary_by_modality.items() for s in studies}
         for o in package["outcomes"]:
             if o["study_id"] in primary_modality:  # a review's figures are not its modality's evidence
                 domains[primary_modality[o["study_id"]]].add(o["domain"])
-        comparative = grade.comparative_domains(package["arms"], package["outcomes"], package["comparisons"])
-        certainty = []
+        # Rows as the CSV files will hold them ("" for a blank): what comparative_domains reads of
+        # them (ids, modality, domain) is text either way.
+        comparative = grade.comparative_domains(
+            cast("list[Arm]", package["arms"]),
+            cast("list[Outcome]", package["outcomes"]),
+            cast("list[dict[str, Any]]", package["comparisons"]),  # untyped rows there: the same reading
+        )
         for m in ids:
-            certainty += self.certainty(m, domains[m], [s["design"] for s in primary_by_modality[m]], comparative)
-        return {
-            "modalities": modalities,
-            **package,
-            "statements": self.statements(speakers, ids, primary_by_modality),
-            "certainty": certainty,
-        }
+            designs = [s["design"] for s in primary_by_modality[m]]
+            package["certainty"] += self.certainty(m, domains[m], designs, comparative)
+        package["statements"] = self.statements(speakers, ids, primary_by_modality)
 
     def statements(
-        self, reviews: list[dict[str, Any]], ids: list[str], primary_by_modality: dict[str, list[dict[str, Any]]]
-    ) -> list[dict[str, Any]]:
+        self, reviews: list[StudyRow], ids: list[str], primary_by_modality: dict[str, list[PrimaryStudyRow]]
+    ) -> list[StatementRow]:
         """Each review speaks about one to three modalities; every modality without a primary study
         gets at least one statement; the first review also gives a general one."""
         rng = self.rng
-        statements: list[dict[str, Any]] = []
+        statements: list[StatementRow] = []
         if not reviews:
             return statements
         about: dict[str, list[str]] = {
@@ -1154,7 +1420,9 @@ class _Generator:
         return statements
 
 
-def _csv_text(fields: list[str], rows: list[dict[str, Any]]) -> str:
+def _csv_text(fields: list[str], rows: Sequence[Mapping[str, object]]) -> str:
+    """The table as CSV text: a row of any shape, each cell printed with str() (None and a missing
+    cell blank)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(fields)
@@ -1180,16 +1448,19 @@ def generate(studies: int, modalities: int, seed: int, out: str | Path, source: 
     descriptor_path = source / "data" / "datapackage.yaml"
     descriptor = yaml.safe_load(descriptor_path.read_text(encoding="utf-8"))
     config_source = (source / "config" / "config.yaml").read_text(encoding="utf-8")
-    tables = _Generator(studies, modalities, seed).tables()
+    drawn = _Generator(studies, modalities, seed).tables()
+    # Holds: each of Tables' values is a list of TypedDict rows, and a TypedDict is a Mapping[str, object].
+    tables = dict(cast("Mapping[str, Sequence[Mapping[str, object]]]", drawn))
     # How the studies were "identified": generated, which the briefing says as it says a selection.
     made = f"synthetic evidence generated by bench.synthetic ({studies} studies, {modalities} modalities, seed {seed})"
     tables["identification"] = [{"method": "curated_selection", "description": made}]
     # The scales are reference data, as the descriptor is: the project's own, copied, and the
     # disability scale the synthetic mean changes are on, unless the project declares it already.
     with open(source / "data" / "scales.csv", encoding="utf-8", newline="") as fh:
-        tables["scales"] = list(csv.DictReader(fh))
-    if RDQ["scale_id"] not in {sc["scale_id"] for sc in tables["scales"]}:
-        tables["scales"].append(RDQ)
+        scales: list[dict[str, str]] = list(csv.DictReader(fh))
+    if RDQ["scale_id"] not in {sc["scale_id"] for sc in scales}:
+        scales.append(RDQ)
+    tables["scales"] = scales
     (out / "data").mkdir(parents=True, exist_ok=True)
     (out / "config").mkdir(parents=True, exist_ok=True)
     if descriptor_path.resolve() != (out / "data" / "datapackage.yaml").resolve():
@@ -1198,7 +1469,7 @@ def generate(studies: int, modalities: int, seed: int, out: str | Path, source: 
         fields = [f["name"] for f in resource["schema"]["fields"]]
         text = _csv_text(fields, tables.get(resource["name"], []))
         (out / "data" / resource["path"]).write_bytes(text.encode("utf-8"))
-    config = _config_text(config_source, [m["modality_id"] for m in tables["modalities"]])
+    config = _config_text(config_source, [m["modality_id"] for m in drawn["modalities"]])
     (out / "config" / "config.yaml").write_bytes(config.encode("utf-8"))
     return {name: len(rows) for name, rows in tables.items()}
 

@@ -65,7 +65,7 @@ def edit_target(rows: dict[str, Row]) -> str:
         return "not measured"
     share = rows["one-study edit"].median("wall") / rows["cold build"].median("wall")
     run = rows["one-study edit"].runs[-1]
-    ran = [tuple(job) for job in run.extra["ran"]]
+    ran = [(r, m) for r, m in run.extra["ran"]]  # pairs again: lists when read back from --json
     modality = run.extra["edited"][2]
     touched = sorted({m for _, m in ran if m})
     local = edit_is_local(ran, modality)

@@ -8,6 +8,7 @@ import json
 
 import jsonschema
 import pytest
+from pydantic import TypeAdapter
 
 from briefing.assemble import combine, summary
 from briefing.data import evidence
@@ -78,8 +79,9 @@ def test_a_value_keeps_its_json_type_through_the_model():
     """28 and 28.0 stay apart: a model check never turns an integer into a float or back."""
     row = {"outcome_id": "o", "study_id": "s", "domain": "d", "measure": "m", "source_term": "t"}
     row |= {"statistic": "mean", "locator": "l", "value": 28, "sd": 2.50, "value_text": "28"}
-    checked = models.Outcome.model_validate(row).model_dump(exclude_unset=True)
+    checked = TypeAdapter(models.Outcome).validate_python(row)
     assert checked == row and isinstance(checked["value"], int) and isinstance(checked["sd"], float)
+    assert models.check(models.Outcome, row) is row
 
 
 def test_no_step_changes_what_it_was_given():
@@ -98,15 +100,21 @@ def test_no_step_changes_what_it_was_given():
 def test_every_model_forbids_unknown_keys_except_data_rows_and_old_editions():
     """A key one step adds and no model declares is an error, except in rows of the data tables,
     whose columns the data package's descriptor declares, and in editions of any age, which What
-    changed reads (`models.Edition`): there a key newer code dropped is ignored."""
+    changed reads (`models.Edition`): there a key newer code dropped is ignored. The rows are typed
+    dicts (TypedDict), checked by pydantic like the models."""
     rows = {models.Modality, models.Study, models.Arm, models.Outcome, models.StatedComparison}
     rows |= {models.Statement, models.CertaintyRow, models.ReviewInclude, models.Scale, models.BaselineRisk}
-    rows |= {models.RobJudgement}
+    rows |= {models.RobJudgement, models.DescribedOutcome, models.DescribedComparison}
+    for row in rows:
+        assert row.__pydantic_config__.get("extra") == "allow", row
+        with_extra = {key: None for key in row.__required_keys__} | {"unknown": 1}
+        with pytest.raises(ValueError) as error:  # the declared columns are still checked...
+            models.check(row, with_extra)
+        assert "unknown" not in str(error.value)  # ...and an undeclared one is no error
+    assert models.Slice.__pydantic_config__.get("extra") == "forbid"
     for model in _all_models():
         extra = model.model_config.get("extra")
-        if any(issubclass(model, row) for row in rows):
-            assert extra == "allow", model
-        elif issubclass(model, models.Lenient):
+        if issubclass(model, models.Lenient):
             assert extra == "ignore", model
         else:
             assert extra == "forbid", model
@@ -122,7 +130,7 @@ def test_an_edition_from_older_code_loads_with_defaults_for_what_it_lacks():
 
 def _all_models() -> list[type]:
     found = [m for m in vars(models).values() if isinstance(m, type) and issubclass(m, models.BaseModel)]
-    return [m for m in found if m not in (models.BaseModel, models.Model, models.Row, models.Lenient)]
+    return [m for m in found if m not in (models.BaseModel, models.Model, models.Lenient)]
 
 
 def test_a_pooled_result_is_checked_field_by_field():
@@ -137,3 +145,36 @@ def test_a_pooled_result_is_checked_field_by_field():
         models.check(models.Pooled, entry | {"result": result | {"tau": 1.0}, "sensitivity": None})
     with pytest.raises(ValueError, match="result.k"):
         models.check(models.Pooled, entry | {"result": result | {"k": "three"}, "sensitivity": None})
+
+
+def test_the_analysis_settings_type_names_the_keys_the_config_schema_allows():
+    """config.yaml's `analysis` is checked against workflow/schemas/config.schema.yaml; the code reads
+    it as models.AnalysisSettings: the two name the same keys, at each level, so neither drifts."""
+    import yaml
+
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text(encoding="utf-8"))
+    analysis = schema["properties"]["analysis"]["properties"]
+    assert set(analysis) == set(models.AnalysisSettings.__annotations__)
+    items = {
+        models.Window: analysis["timepoint_windows"]["additionalProperties"]["items"],
+        models.PrespecifiedOutcome: analysis["outcomes"]["items"],
+        models.ImportanceRecord: analysis["importance_record"],
+        models.ImprecisionSettings: analysis["imprecision"],
+        models.ContinuousOis: analysis["imprecision"]["properties"]["continuous_ois"],
+        models.ImprecisionRule: analysis["imprecision"]["properties"]["outcomes"]["additionalProperties"],
+        models.RobSettings: analysis["risk_of_bias"],
+        models.SubgroupSpec: analysis["subgroups"]["additionalProperties"]["items"],
+    }
+    for shape, declared in items.items():
+        assert set(shape.__annotations__) == set(declared["properties"]), shape
+        assert _required(shape) == set(declared.get("required", [])), shape
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    models.check(models.AnalysisSettings, config["analysis"])
+
+
+def _required(shape: type) -> set[str]:
+    """A TypedDict's required keys, from its annotations (strings here: `from __future__ import
+    annotations` hides NotRequired from `__required_keys__`; pydantic reads them right)."""
+    if not shape.__total__:
+        return set()
+    return {key for key, kind in shape.__annotations__.items() if "NotRequired[" not in str(kind)}

@@ -11,6 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Study
     from briefing.surveil.surveillance_flow import EvidenceBase
 
 # Each command imports only what it uses: a step that copies files should not pay for the
@@ -55,7 +59,7 @@ def cmd_slice(args: argparse.Namespace) -> int:
     """One modality's evidence, cut from data the validate step has already found valid."""
     from briefing.data import evidence
 
-    settings = json.loads(args.settings) if args.settings else {}
+    settings: AnalysisSettings = json.loads(args.settings) if args.settings else {}
     evidence.write_slice(args.package, args.modality, args.output, settings)
     print(f"wrote {args.output}")
     return 0
@@ -77,7 +81,7 @@ def cmd_combine(args: argparse.Namespace) -> int:
     summaries = [models.read(p, models.ModalitySummary) for p in args.summaries]
     order = {m: i for i, m in enumerate(config["modalities"])}
     summaries.sort(key=lambda s: order[s["modality_id"]])
-    tables = evidence.read_tables(args.package)
+    tables = evidence.read_valid(args.package)  # the rule waits for the validate step
     general = evidence.general_statements(tables)
     prov = provenance.collect(args.package, config) | {"jobs": json.loads(args.jobs) if args.jobs else {}}
     previous, note = changes.load_previous(config.get("previous_edition"))
@@ -94,9 +98,7 @@ def cmd_combine(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evidence_base(
-    folder: str | None, studies: list[dict[str, Any]], previous: dict[str, Any] | None
-) -> EvidenceBase | None:
+def _evidence_base(folder: str | None, studies: list[Study], previous: dict[str, Any] | None) -> EvidenceBase | None:
     """The saved searches' evidence base (surveillance_flow.py), with the records new since the
     previous edition; None without a folder or a completed run."""
     if not folder:
@@ -276,7 +278,8 @@ def cmd_references(args: argparse.Namespace) -> int:
     from briefing.schema import models
 
     briefing = models.read(args.json, models.PublishedBriefing)
-    count = citations.write(briefing, evidence.read_tables(args.package)["studies"], args.ris, args.csl_json)
+    studies = evidence.read_valid(args.package)["studies"]  # the briefing was built: valid
+    count = citations.write(briefing, studies, args.ris, args.csl_json)
     print(f"wrote {args.ris} and {args.csl_json}: {count} works")
     return 0
 
@@ -325,7 +328,7 @@ def _surveillance_problems(searches_path: str, package: str) -> bool:
     warnings printed, each naming its record; True when there is an error."""
     import datetime as dt
 
-    from briefing.data.evidence import read_tables
+    from briefing.data.evidence import read_valid
     from briefing.surveil import surveillance
     from briefing.verify import validation
 
@@ -338,7 +341,7 @@ def _surveillance_problems(searches_path: str, package: str) -> bool:
     folder = Path(searches_path).parent
     searches = surveillance.load_searches(searches_path)
     today = dt.datetime.now(dt.UTC).date().isoformat()
-    studies = read_tables(package)["studies"]
+    studies = read_valid(package)["studies"]  # cmd_check found the data valid first
     errors, warnings = surveillance.decision_problems(
         surveillance.read_queue(folder / "queue.csv"), searches, studies, today, str(folder / "queue.csv")
     )

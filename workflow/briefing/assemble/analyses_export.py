@@ -35,6 +35,9 @@ from briefing.stats import pooling
 from briefing.stats.robustness import LOO_GLMM_MAX
 
 if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
     from briefing.stats.pooling import MetaOptions
 
 # The study-level columns, in metafor's argument names: single-arm counts (xi/ni) or means
@@ -143,7 +146,7 @@ def _cell(value: Any) -> Any:
 # --- what was pooled ---------------------------------------------------------------------------
 
 
-def analyses(summary: Pooling, settings: dict[str, Any] | None) -> list[Analysis]:
+def analyses(summary: Pooling, settings: AnalysisSettings | None) -> list[Analysis]:
     """Every fit behind a pooled number of one modality's summary, in the order it prints them."""
     options = pooling.meta_options(settings)
     study_of = {o.outcome_id: o.study_id for o in summary.outcomes}
@@ -399,7 +402,7 @@ def r_script(modality: str, found: list[Analysis], templates: str | Path) -> str
 
 def write(
     summary: ModalitySummary | dict[str, Any],
-    settings: dict[str, Any] | None,
+    settings: AnalysisSettings | None,
     templates: str | Path,
     csv_path: str | Path,
     r_path: str | Path,

@@ -17,6 +17,13 @@ from briefing.present import messages, methods, wording
 from briefing.stats import comparative, effects, pooling, robustness, subgroups
 
 if TYPE_CHECKING:
+    from briefing.schema.models import RegisteredFigure
+
+if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Arm, Statement, Study, Tables
     from briefing.surveil.surveillance_flow import EvidenceBase, Identification
 
 # The printed briefing lists a citation's studies up to this many (config outputs.print_cites_max).
@@ -78,7 +85,7 @@ I2_WORDS = {
 }
 
 
-def random_effects_method(settings: dict[str, Any] | None) -> str:
+def random_effects_method(settings: AnalysisSettings | None) -> str:
     """The random-effects methods the config chose (pooling.meta_options), in Methods' words: what
     Cochrane's defaults are and which of them were switched back."""
     options = pooling.meta_options(settings)
@@ -97,7 +104,7 @@ def random_effects_method(settings: dict[str, Any] | None) -> str:
     )
 
 
-def pooling_method(settings: dict[str, Any] | None) -> str:
+def pooling_method(settings: AnalysisSettings | None) -> str:
     """The Methods entry on pooling: the models, the fallback and the thresholds actually used
     (pooling.py, robustness.py, subgroups.py and the config's prespecified subgroups)."""
     minimum = subgroups.min_studies(settings)
@@ -140,7 +147,7 @@ def pooling_method(settings: dict[str, Any] | None) -> str:
     )
 
 
-def importance_method(settings: dict[str, Any] | None) -> str:
+def importance_method(settings: AnalysisSettings | None) -> str:
     """The outcomes' GRADE importance as the config declares it, for the Methods section."""
     outcomes = importance.prespecified(settings)
     if not outcomes:
@@ -155,7 +162,7 @@ def importance_method(settings: dict[str, Any] | None) -> str:
 
 
 def references(
-    summaries: list[dict[str, Any]], general: list[dict[str, Any]], studies: dict[str, dict[str, Any]]
+    summaries: list[dict[str, Any]], general: list[Statement], studies: dict[str, Study]
 ) -> list[dict[str, Any]]:
     """Numbered in order of first citation: modality by modality, primary studies before reviews."""
     first_cited: dict[str, None] = {}  # an ordered set
@@ -234,7 +241,7 @@ def direct_comparisons(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _pooled_ratio_rows(s: dict[str, Any], arms: dict[str, dict[str, Any]], pair: Any) -> list[dict[str, Any]]:
+def _pooled_ratio_rows(s: dict[str, Any], arms: dict[str, Arm], pair: Any) -> list[dict[str, Any]]:
     """Stated ratios of two modalities' trials that the build pools (issue 29, item 17), beside
     each trial's own stated ratio."""
     rows = []
@@ -268,7 +275,7 @@ def _direct_effect(row: dict[str, Any]) -> str:
 
 
 def _modality_pair(
-    c: dict[str, Any], arms: dict[str, dict[str, Any]], modality_id: str, names: dict[str, str]
+    c: dict[str, Any], arms: dict[str, Arm], modality_id: str, names: dict[str, str]
 ) -> tuple[str, str] | None:
     """The names of the two modalities a comparison sets against each other, when its intervention
     arm is of this modality and its comparator of another the briefing covers."""
@@ -279,7 +286,7 @@ def _modality_pair(
 
 
 def _uncompared(
-    s: dict[str, Any], arms: dict[str, dict[str, Any]], names: dict[str, str], listed: set[str]
+    s: dict[str, Any], arms: dict[str, Arm], names: dict[str, str], listed: set[str]
 ) -> list[dict[str, Any]]:
     """A trial of this modality against another whose sources state no effect between the arms:
     listed all the same, with what it reports of each arm (the intervention's, then the
@@ -293,10 +300,12 @@ def _uncompared(
             continue
         shown = [mine[0]["arm_id"]] + [a["arm_id"] for a in others]
         findings = [o["label"] + ": " + o["display"] for arm in shown for o in s["outcomes"] if o.get("arm_id") == arm]
+        comparator = others[0]["modality_id"]
+        assert comparator is not None  # `others` are arms of a modality in `names`
         rows.append(
             {
                 "intervention": names[s["modality_id"]],
-                "comparator": names[others[0]["modality_id"]],
+                "comparator": names[comparator],
                 "measure": "no effect between the arms stated",
                 "arms": f"{mine[0]['label']} against {others[0]['label']}",
                 "participants": study.get("patients"),
@@ -351,7 +360,7 @@ def bottom_line(
 
 def limitations(
     summaries: list[dict[str, Any]],
-    studies: dict[str, dict[str, Any]],
+    studies: dict[str, Study],
     identification: dict[str, Any] | None = None,
     direct: list[dict[str, Any]] | None = None,
 ) -> list[str]:
@@ -433,8 +442,8 @@ def comparison_rows(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def build(
     config: dict[str, Any],
     summaries: list[dict[str, Any]],
-    tables: dict[str, list[dict[str, Any]]],
-    general: list[dict[str, Any]],
+    tables: Tables,
+    general: list[Statement],
     provenance: dict[str, Any],
     surveillance: EvidenceBase | None = None,
     *,
@@ -445,7 +454,7 @@ def build(
     briefing.json; None for a first edition, `note` saying why); `public_json` cuts briefing.json
     from it. `surveillance`: the evidence base from the saved searches' records
     (surveillance_flow.load), which then takes data/identification.csv's place; None where no
-    search has completed."""
+    search has completed. Of valid data only (the combine step waits for the validate step)."""
     studies = {s["study_id"]: s for s in tables["studies"]}
     identification = _identification(tables, surveillance)
     refs = references(summaries, general, studies)
@@ -490,7 +499,7 @@ def build(
     return context | {"changes": what_changed}
 
 
-def _identification(tables: dict[str, list[dict[str, Any]]], surveillance: EvidenceBase | None) -> Any:
+def _identification(tables: Tables, surveillance: EvidenceBase | None) -> Any:
     """How the studies were identified: the searches' record where a search has completed, else the
     one record of identification.csv (validation lets a build through only with one)."""
     if surveillance:
@@ -517,7 +526,7 @@ def _figures(
     comparison: list[dict[str, Any]],
     direct: list[dict[str, Any]],
     surveillance: EvidenceBase | None,
-) -> list[dict[str, Any]]:
+) -> list[RegisteredFigure]:
     """Every figure the briefing prints, with its provenance (registry.py)."""
     figures = (
         registry.figure_registry(summaries)
@@ -528,7 +537,7 @@ def _figures(
 
 
 def _research_gaps(
-    summaries: list[dict[str, Any]], direct: list[dict[str, Any]], analysis: dict[str, Any] | None
+    summaries: list[dict[str, Any]], direct: list[dict[str, Any]], analysis: AnalysisSettings | None
 ) -> list[str]:
     prespecified = importance.prespecified(analysis)
     return messages.research_gaps(

@@ -17,7 +17,7 @@ rule, in order (../shared/BRIEFING.md, "Headlines come from the best evidence"):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from briefing.core.vocabulary import DESIGNS, DOMAINS
 from briefing.data import importance
@@ -25,17 +25,23 @@ from briefing.present import wording
 from briefing.schema.models import ModalityHeadline, Sof, SofRow
 from briefing.stats import comparative
 
+if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Arm, Study
+
 OVERALL = ("ICPR overall response", "ICPR overall response (complete + partial, derived)")
 KINDS = ("computed", "difference", "stated", "review", "row")
 
 
-def choose(summary: dict[str, Any], settings: dict[str, Any] | None = None) -> ModalityHeadline | None:
+def choose(summary: dict[str, Any], settings: AnalysisSettings | None = None) -> ModalityHeadline | None:
     """The modality's headline, or None when it reports no result."""
     ranked = sorted(candidates(summary, settings), key=_rank)
     return _public(ranked[0]) if ranked else None
 
 
-def candidates(summary: dict[str, Any], settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def candidates(summary: dict[str, Any], settings: AnalysisSettings | None = None) -> list[dict[str, Any]]:
     """Every result the modality shows, in one shape (see `_candidate`), with what the rule ranks."""
     outcomes = importance.prespecified(settings)
     studies = {s["study_id"]: s for s in summary["primary_studies"] + summary.get("reviews", [])}
@@ -74,7 +80,7 @@ def _rank(c: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def _tier(study_ids: list[str], studies: dict[str, dict[str, Any]], comparison: bool) -> int:
+def _tier(study_ids: list[str], studies: dict[str, Study], comparison: bool) -> int:
     """0: a randomised comparison or a systematic review's pooled effect; 1: a non-randomised
     comparison; 2: a single group's result (an arm of a trial read alone, a cohort, a series)."""
     designs = [DESIGNS[studies[s]["design"]] for s in study_ids if s in studies]
@@ -98,7 +104,7 @@ def _candidate(**fields: Any) -> dict[str, Any]:
 def _from_row(
     r: SofRow,
     summary: dict[str, Any],
-    studies: dict[str, dict[str, Any]],
+    studies: dict[str, Study],
     outcomes: list[importance.Prespecified],
 ) -> dict[str, Any]:
     by_id = {o["outcome_id"]: o for o in summary["outcomes"]}
@@ -129,7 +135,7 @@ def _from_row(
     )
 
 
-def _review_size(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> int | None:
+def _review_size(c: dict[str, Any], arms: dict[str, Arm]) -> int | None:
     """A review's pooled arms' patients, for the rule's order only (never printed as one sample)."""
     sizes = [arms[a].get("patients") for a in (c["arm_id"], c["comparator_arm_id"])]
     known = [s for s in sizes if s is not None]
@@ -138,7 +144,7 @@ def _review_size(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> int | No
 
 def _from_computed(
     row: dict[str, Any],
-    studies: dict[str, dict[str, Any]],
+    studies: dict[str, Study],
     outcomes: list[importance.Prespecified],
     kind: str,
     effect: str,
@@ -167,8 +173,8 @@ def _from_computed(
 
 def _from_stated(
     c: dict[str, Any],
-    arms: dict[str, dict[str, Any]],
-    studies: dict[str, dict[str, Any]],
+    arms: dict[str, Arm],
+    studies: dict[str, Study],
     outcomes: list[importance.Prespecified],
     kind: str,
 ) -> dict[str, Any]:
@@ -216,7 +222,7 @@ def _stated_definition(c: dict[str, Any]) -> str:
     return wording.domain_label(c["domain"])
 
 
-def _who(study_ids: list[str], studies: dict[str, dict[str, Any]], n: int | None) -> str:
+def _who(study_ids: list[str], studies: dict[str, Study], n: int | None) -> str:
     """ "Patchell 2005, randomised trial, 101 randomised": whose result, of what design."""
     names = wording.join_and([studies[s]["short_name"] for s in study_ids])
     designs = {DESIGNS[studies[s]["design"]] for s in study_ids}
@@ -224,7 +230,7 @@ def _who(study_ids: list[str], studies: dict[str, dict[str, Any]], n: int | None
     return f"{names}, {kind}" + (f", {_randomised(n, study_ids, studies)}" if n else "")
 
 
-def _review_arms(c: dict[str, Any], arms: dict[str, dict[str, Any]], kind: str) -> str:
+def _review_arms(c: dict[str, Any], arms: dict[str, Arm], kind: str) -> str:
     """A review's arms as it states them (context, never one sample), or "not stated"."""
     sizes = [arms[a].get("patients") for a in (c["arm_id"], c["comparator_arm_id"])]
     if kind != "review" or None in sizes:
@@ -232,7 +238,7 @@ def _review_arms(c: dict[str, Any], arms: dict[str, dict[str, Any]], kind: str) 
     return f"{sizes[0]} and {sizes[1]} in the review's pooled arms"
 
 
-def _randomised(n: int | None, study_ids: list[str], studies: dict[str, dict[str, Any]]) -> str:
+def _randomised(n: int | None, study_ids: list[str], studies: dict[str, Study]) -> str:
     """ "101 randomised" for randomised trials (GRADEpro counts all randomised), else the number."""
     if n is None:
         return "not stated"

@@ -10,11 +10,17 @@ modalities rather than of studies. Its numbers are audited against the modality'
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from briefing.assemble import combine, registry
 from briefing.present import messages
 from briefing.verify import audit
+
+if TYPE_CHECKING:
+    from briefing.schema.models import RegisteredFigure
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Slice
 
 TEMPLATE = "modality.print.html.j2"
 # The templates this document renders: their fixed wording's numbers are sourced.
@@ -84,7 +90,7 @@ def render(context: dict[str, Any], templates: str | Path) -> str:
     return rendering.render_html(context, templates, template=TEMPLATE)
 
 
-def allowed_numbers(context: dict[str, Any], evidence: dict[str, Any], templates: list[Path]) -> set[str]:
+def allowed_numbers(context: dict[str, Any], evidence: Slice, templates: list[Path]) -> set[str]:
     """The numbers with provenance in this document: its figures (the registry's entries for this
     modality), the modality's curated cells (its evidence slice), its reference numbers, the
     edition and checksum it prints, the fixed wording of the code and of the templates."""
@@ -98,7 +104,7 @@ def allowed_numbers(context: dict[str, Any], evidence: dict[str, Any], templates
     return audit.allowed_from(record, audit.strings(evidence), templates)
 
 
-def figures(context: dict[str, Any]) -> list[dict[str, Any]]:
+def figures(context: dict[str, Any]) -> list[RegisteredFigure]:
     """The registry's entries for this modality: what this document prints (those marked
     `modality_pdf`) and the numbers it may print."""
     return registry.figure_registry([context["m"]])

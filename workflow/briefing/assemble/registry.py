@@ -7,7 +7,7 @@ editions.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from briefing.core import numbers
 from briefing.core.vocabulary import COMPARISON_COLUMNS, statistic_of
@@ -15,9 +15,14 @@ from briefing.present import messages, wording
 from briefing.present.wording import design_counts
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from briefing.schema.models import DescribedOutcome, Study
+    from briefing.schema.models import RegisteredFigure as Entry
+
+if TYPE_CHECKING:
     from briefing.surveil.surveillance_flow import EvidenceBase, Flow
 
-Entry = dict[str, Any]
 # The editions that print figures: the briefing's HTML, its PDF (the synthesis) and each modality's
 # PDF (its per-study detail). An entry says where it is printed and, where it is not, why.
 HTML, BRIEFING_PDF, MODALITY_PDF = "html", "briefing_pdf", "modality_pdf"
@@ -26,7 +31,16 @@ PER_STUDY = "per-study detail: the briefing's PDF prints the synthesis, the moda
 REVIEWS_OWN = "a systematic review's own result: its table is detail (the HTML, the modality's PDF), not the synthesis"
 WHOLE_BRIEFING = "a figure of the whole briefing: a modality's PDF prints that modality only"
 SUBGROUP_CELL = "curated for the prespecified subgroups; the studies table prints the regimen in the source's words"
-_NOT_PRINTED = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, SUBGROUP_CELL)}
+
+
+class Where(TypedDict):
+    """Where an entry is printed, and why not elsewhere (RegisteredFigure's last two fields)."""
+
+    printed_in: list[str]
+    left_out: dict[str, str]
+
+
+_NOT_PRINTED: Where = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, SUBGROUP_CELL)}
 STUDY_FIELDS: tuple[str, ...] = ("patients", "lesions", "dose_per_fraction_min_gy", "dose_per_fraction_max_gy")
 STUDY_FIELDS += ("fractions_min", "fractions_max")
 # What a reader calls each study field, in What changed as anywhere a field is named.
@@ -43,8 +57,9 @@ STUDY_FIELD_LABELS = {
 UNPRINTED_FIELDS = STUDY_FIELDS[2:]
 
 
-def _entry(**fields: Any) -> Entry:
-    return {k: v for k, v in fields.items() if v is not None}
+def _entry(**fields: Unpack[Entry]) -> Entry:
+    """An entry without the fields given as None (the model's keys are all optional but four)."""
+    return cast("Entry", {k: v for k, v in fields.items() if v is not None})
 
 
 def _derived(
@@ -74,7 +89,7 @@ def _derived(
 def printed(entries: list[Entry], left_out: dict[str, str] | None = None) -> list[Entry]:
     """The entries, marked as printed in every edition but those `left_out` (edition: why)."""
     left_out = left_out or {}
-    where = {"printed_in": [x for x in EDITIONS if x not in left_out], "left_out": dict(left_out)}
+    where: Where = {"printed_in": [x for x in EDITIONS if x not in left_out], "left_out": dict(left_out)}
     return [e if "printed_in" in e else e | where for e in entries]  # an entry may say so itself
 
 
@@ -97,11 +112,16 @@ def figure_registry(summaries: list[dict[str, Any]]) -> list[Entry]:
     return entries + printed(totals, {MODALITY_PDF: WHOLE_BRIEFING})
 
 
+def _unprinted(field: str, entry: Entry) -> Entry:
+    """A study's regimen cell, curated for the subgroups, is printed nowhere (SUBGROUP_CELL)."""
+    return entry | _NOT_PRINTED if field in UNPRINTED_FIELDS else entry
+
+
 def _reviews_own(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
     """A systematic review's figures (its arms, their figures, its effects): printed in its table
     with the modality's detail, never in the synthesis, where nothing is pooled with them."""
     reviews = {r["study_id"] for r in s.get("review_results", [])}
-    where = {"printed_in": [HTML, MODALITY_PDF], "left_out": {BRIEFING_PDF: REVIEWS_OWN}}
+    where: Where = {"printed_in": [HTML, MODALITY_PDF], "left_out": {BRIEFING_PDF: REVIEWS_OWN}}
     return [e | where if e.get("study_id") in reviews else e for e in entries]
 
 
@@ -114,7 +134,7 @@ def _headline_printed(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
     stated = s.get("comparisons", []) + [c for r in s.get("review_results", []) for c in r["comparisons"]]
     (c,) = [c for c in stated if c["comparison_id"] == head["outcome_id"]]
     ids = {c["comparison_id"], f"{c['arm_id']}:patients", f"{c['comparator_arm_id']}:patients"}
-    everywhere = {"printed_in": list(EDITIONS), "left_out": {}}
+    everywhere: Where = {"printed_in": list(EDITIONS), "left_out": {}}
     shown = [e | everywhere if e["id"] in ids else e for e in entries]
     return shown
 
@@ -164,19 +184,21 @@ def _stated_study_figures(s: dict[str, Any]) -> list[Entry]:
         if a.get("patients") is not None
     ]
     return arms + [
-        _entry(
-            id=f"{study['study_id']}:{field}",
-            modality_id=s["modality_id"],
-            study_id=study["study_id"],
-            table="studies",
-            field=field,
-            label=STUDY_FIELD_LABELS[field],
-            value_text=str(study.get(f"{field}_text", study[field])),
-            locator=study["source_locator"],
-            source_document=study["source_document"],
-            derived=False,
+        _unprinted(
+            field,
+            _entry(
+                id=f"{study['study_id']}:{field}",
+                modality_id=s["modality_id"],
+                study_id=study["study_id"],
+                table="studies",
+                field=field,
+                label=STUDY_FIELD_LABELS[field],
+                value_text=str(study.get(f"{field}_text", study[field])),
+                locator=study["source_locator"],
+                source_document=study["source_document"],
+                derived=False,
+            ),
         )
-        | (_NOT_PRINTED if field in UNPRINTED_FIELDS else {})
         for study in s["primary_studies"]
         for field in STUDY_FIELDS
         if study.get(field) is not None
@@ -217,13 +239,15 @@ def _outcome_figures(s: dict[str, Any]) -> list[Entry]:
     return entries
 
 
-def _as_printed(m: str, o: dict[str, Any]) -> list[Entry]:
+def _as_printed(m: str, o: DescribedOutcome) -> list[Entry]:
     """A percentage kept as printed (`as_printed`) that its stated count does not reproduce: the
     exact percentage of that count, which the briefing prints beside it ("10/16 is 62.5 %")."""
     est = o.get("estimate")
     if not (est and o.get("as_printed") and statistic_of(o).of_denominator and not o.get("value_qualifier")):
         return []
-    if numbers.reproduces(est["events"], est["n"], o["value_text"]):
+    printed = o["value_text"]
+    assert printed is not None  # a percentage with an estimate has a value (vocabulary.Statistic.counted)
+    if numbers.reproduces(est["events"], est["n"], printed):
         return []
     label = f"{o['label']}: {est['events']}/{est['n']} as a percentage"
     derivation = f"{est['events']}/{est['n']} × 100, half up; the source prints {o['value_text']} %"
@@ -547,7 +571,7 @@ def _proposals(s: dict[str, Any]) -> list[Entry]:
             id = f"{m}:{rating['domain']}:{i}:{f['factor']}:proposal"
             entry = _derived(id, m, "outcomes", label, "the build's GRADE rule", of, "GRADE proposal")
             entry |= {"shown": [proposal["reason"]]}
-            unshown = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, UNSHOWN_PROPOSAL)}
+            unshown: Where = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, UNSHOWN_PROPOSAL)}
             entries.append(entry if proposal["reason"] in footnotes else entry | unshown)
     return entries
 
@@ -561,7 +585,7 @@ def _where_named(s: dict[str, Any], entries: list[Entry]) -> list[Entry]:
     """The entries the GRADE footnotes name (printed in every edition, with the evidence profile);
     the others marked left out: the rule judged by another figure (a CI's bound, the OIS's events)."""
     named = set(_NUMBER.findall(" ".join(fn["text"] for fn in s["sof"].get("footnotes", []))))
-    unnamed = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, UNNAMED)}
+    unnamed: Where = {"printed_in": [], "left_out": dict.fromkeys(EDITIONS, UNNAMED)}
     return [e if e["value_text"] in named else e | unnamed for e in entries]
 
 
@@ -666,7 +690,7 @@ def _count(id: str, modality_id: str | None, label: str, study_ids: list[str], d
     return entry | {"value_text": str(len(study_ids))}
 
 
-def _study_counts(scope: str, primary: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> list[Entry]:
+def _study_counts(scope: str, primary: list[Study], reviews: list[Study]) -> list[Entry]:
     """The counts of studies the briefing prints ("45 case series", "one review"), each with the
     studies it counts: derived numbers, which the audit would otherwise pass only when some data
     cell happens to hold the same number."""

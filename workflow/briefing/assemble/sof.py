@@ -7,9 +7,10 @@ wording goes with each row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from string import ascii_lowercase
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from briefing.core.vocabulary import DOMAINS
 from briefing.data import importance
@@ -17,6 +18,15 @@ from briefing.grade import bodies
 from briefing.present import wording
 from briefing.schema.models import Footnote, MarkedJudgement, ProfileLead, ProfileRow, Rating, Sof, SofRow
 from briefing.stats import comparative
+
+if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import StatedComparison
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Arm, DescribedOutcome, Outcome, Study
 
 # A row with its place in the table (critical outcomes first: importance.sort_key).
 Ranked = tuple[tuple[Any, ...], SofRow]
@@ -27,7 +37,7 @@ def _mark(index: int) -> str:
     return ascii_lowercase[index] if index < 26 else _mark(index // 26 - 1) + ascii_lowercase[index % 26]
 
 
-def _patients_denominator(o: dict[str, Any]) -> int | None:
+def _patients_denominator(o: Outcome) -> int | None:
     """A figure's denominator when it counts patients: lesions or procedures are another unit."""
     return o.get("denominator") if (o.get("denominator_unit") or "patients") == "patients" else None
 
@@ -43,7 +53,7 @@ def _per_study(per_group: dict[tuple[str, str | None], int]) -> dict[str, int]:
 
 
 def participants(
-    outcomes: list[dict[str, Any]], studies: dict[str, dict[str, Any]], arms: dict[str, dict[str, Any]] | None = None
+    outcomes: Sequence[Outcome], studies: dict[str, Study], arms: dict[str, Arm] | None = None
 ) -> tuple[int, int]:
     """Participants and studies behind a row: per study the largest stated denominator of patients,
     else the study's size; for a comparative study, per arm (else the arm's size), summed over its
@@ -70,9 +80,7 @@ class Analysed:
     other_units: list[str]  # "61 lesions": denominators in another unit, printed apart
 
 
-def analysed(
-    outcomes: list[dict[str, Any]], studies: dict[str, dict[str, Any]], arms: dict[str, dict[str, Any]] | None = None
-) -> Analysed:
+def analysed(outcomes: Sequence[Outcome], studies: dict[str, Study], arms: dict[str, Arm] | None = None) -> Analysed:
     """Who a row's figures are of: per study (and per arm of a trial) the largest denominator of
     patients the source states for the row's figures, each study's patients once. A study that
     states none counts as "not stated", never as its enrolled number, which the source's percentages
@@ -82,11 +90,12 @@ def analysed(
     other: dict[tuple[str, str], int] = {}
     for o in outcomes:
         key = (o["study_id"], o.get("arm_id") if o.get("arm_id") in arms else None)
+        unit = o.get("denominator_unit")  # never empty below: a denominator without a unit counts patients
         if n := _patients_denominator(o):
             stated[key] = max(stated.get(key, 0), n)
-        elif o.get("denominator"):
-            study_unit = (o["study_id"], o["denominator_unit"])
-            other[study_unit] = max(other.get(study_unit, 0), o["denominator"])
+        elif (denominator := o.get("denominator")) and unit:
+            study_unit = (o["study_id"], unit)
+            other[study_unit] = max(other.get(study_unit, 0), denominator)
     ids = sorted({o["study_id"] for o in outcomes})
     unstated = [sid for sid in ids if not any(k[0] == sid for k in stated)]
     enrolled = [studies[sid].get("patients") for sid in unstated]
@@ -115,21 +124,21 @@ def participants_text(size: Analysed) -> str:
     return f"at least {n}; not stated for {len(unstated)} {'study' if len(unstated) == 1 else 'studies'}{apart}"
 
 
-def _arm_order(outcomes: list[dict[str, Any]], arms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _arm_order(outcomes: list[DescribedOutcome], arms: dict[str, Arm]) -> list[DescribedOutcome]:
     """A trial's intervention arm before its comparator (stable otherwise)."""
     roles: dict[str | None, int] = {"intervention": 0, "comparator": 1}
-    return sorted(outcomes, key=lambda o: roles.get(arms.get(o.get("arm_id") or "", {}).get("role"), 0))
+    return sorted(outcomes, key=lambda o: roles.get(arms.get(o.get("arm_id") or "", cast("Arm", {})).get("role"), 0))
 
 
-def _group_key(o: dict[str, Any], summary: dict[str, Any]) -> tuple[int, str, str, str]:
+def _group_key(o: Outcome, summary: dict[str, Any]) -> tuple[int, str, str, str]:
     # A subgroup's figures make their own row: never read together with the whole group's; and a
     # trial's arms answer another question than a series of one group (their own body of evidence).
     question = bodies.question(o, summary.get("comparators", {}))
     return DOMAINS.order(o["domain"]), o.get("icpr_category") or o["measure"], o.get("subgroup") or "", question
 
 
-def body_of(o: dict[str, Any], summary: dict[str, Any]) -> str:
-    """The body of evidence a figure belongs to (bodies.py)."""
+def body_of(o: Outcome | StatedComparison, summary: dict[str, Any]) -> str:
+    """The body of evidence a figure (or a stated comparison) belongs to (bodies.py)."""
     question = bodies.question(o, summary.get("comparators", {}))
     return bodies.key(summary["modality_id"], question, o["domain"])
 
@@ -154,13 +163,13 @@ def _footnotes(
     return footnotes, marks
 
 
-def rows_for_modality(summary: dict[str, Any], prespecified: dict[str, Any] | None = None) -> Sof:
+def rows_for_modality(summary: dict[str, Any], prespecified: AnalysisSettings | None = None) -> Sof:
     """The modality's SoF rows and their footnotes (letters), plus its evidence profile.
     `prespecified`: the analysis settings that list the outcomes and their importance."""
     studies = {s["study_id"]: s for s in summary["primary_studies"]}
     ratings = {r["key"]: r for r in summary["certainty"]}
     outcomes_list = importance.prespecified(prespecified)
-    groups: dict[tuple[int, str, str, str], list[dict[str, Any]]] = {}
+    groups: dict[tuple[int, str, str, str], list[DescribedOutcome]] = {}
     for o in summary["outcomes"]:
         groups.setdefault(_group_key(o, summary), []).append(o)
     # Critical outcomes first, then important ones, each in the config's order; within one, the
@@ -205,7 +214,7 @@ def profile_outcomes(
     sof: Sof,
     comparative_rows: list[dict[str, Any]],
     summary: dict[str, Any],
-    settings: dict[str, Any] | None,
+    settings: AnalysisSettings | None,
 ) -> list[ProfileRow]:
     """The evidence profile's rows with GRADEpro's other columns: the outcomes the body's rows name
     (not its domain), the effect of its leading row (a between-arm effect before an arm's figures;
@@ -231,9 +240,7 @@ def profile_outcomes(
     return [_profile_columns(row, between + within) for row in sof.profile]
 
 
-def _importance(
-    row: dict[str, Any], outcomes: list[dict[str, Any]], listed: list[importance.Prespecified]
-) -> str | None:
+def _importance(row: dict[str, Any], outcomes: list[Outcome], listed: list[importance.Prespecified]) -> str | None:
     """A between-arm row's importance: that of the prespecified outcome its measure reports."""
     o = importance.with_event(
         {"domain": row["domain"], "measure": row["measure"], "study_id": row["study_ids"][0]}, outcomes
@@ -256,7 +263,7 @@ def _profile_columns(row: ProfileRow, rows: list[dict[str, Any]]) -> ProfileRow:
 
 def _derived_overall_rows(
     summary: dict[str, Any],
-    studies: dict[str, dict[str, Any]],
+    studies: dict[str, Study],
     ratings: dict[str, dict[str, Any]],
     marks: dict[str, dict[str, str]],
     outcomes_list: list[importance.Prespecified],
@@ -315,9 +322,7 @@ def _rating(rating: dict[str, Any] | Rating | None) -> Rating | None:
     return Rating.model_validate(rating) if rating is not None else None
 
 
-def _derived_effect(
-    g: dict[str, Any], group: list[dict[str, Any]], studies: dict[str, dict[str, Any]], several: bool
-) -> str:
+def _derived_effect(g: dict[str, Any], group: list[Outcome], studies: dict[str, Study], several: bool) -> str:
     """A derived overall response with the categories it sums ("62 % (derived: complete 20 % + ...)")."""
     texts = " + ".join(f"{o['icpr_category']} {o['value_text']} %" for o in group)
     unstated = "" if group[0].get("denominator") else "; denominator not stated; no CI computable"
@@ -330,7 +335,7 @@ DEFINITION_OVERALL_DERIVED = "ICPR overall response (complete + partial, derived
 OVERALL_DEFINITIONS = (DEFINITION_OVERALL, DEFINITION_OVERALL_DERIVED)
 
 
-def definition_of(o: dict[str, Any]) -> str:
+def definition_of(o: Outcome) -> str:
     """What a row's figure measures, so that rows of different definitions are never read as one
     (a complete response beside an overall response)."""
     if DOMAINS[o["domain"]].shape == "response":
@@ -425,17 +430,17 @@ def _stated_row(
 
 
 def _row(
-    outcomes: list[dict[str, Any]],
+    outcomes: list[DescribedOutcome],
     definition: str,
     summary: dict[str, Any],
-    studies: dict[str, dict[str, Any]],
+    studies: dict[str, Study],
     rating: dict[str, Any] | None,
     marks: dict[str, dict[str, str]],
     prespecified: importance.Prespecified | None = None,
 ) -> Ranked:
     """One SoF row: the outcomes of one domain with one definition."""
     domain = outcomes[0]["domain"]
-    arms = {a["arm_id"]: a for a in summary.get("arms", [])}
+    arms: dict[str, Arm] = {a["arm_id"]: a for a in summary.get("arms", [])}
     outcomes = _arm_order(outcomes, arms)
     size = analysed(outcomes, studies, arms)
     k = size.studies
@@ -466,7 +471,7 @@ def _row(
         pooled=bool(pooled),
         certainty=_rating(rating),
         marks=list(marks.get(body_of(outcomes[0], summary), {}).values()),
-        comments=sorted({o["note"] for o in outcomes if o.get("note")}),
+        comments=sorted({note for o in outcomes if (note := o.get("note"))}),
         # One modality's figures: what happened after it (an arm read alone too), never its effect.
         conclusion=wording.single_group_conclusion(rating, treatment, domain, outcomes[0]["measure"]),
     )

@@ -7,8 +7,9 @@ the JSON it writes. Nothing here formats HTML: templates do that.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from briefing.assemble import headlines, sof
 from briefing.core.vocabulary import (
@@ -26,27 +27,54 @@ from briefing.schema.models import Finding, ModalitySummary, Sentence
 from briefing.stats import comparative, effects, pooling, robustness
 
 if TYPE_CHECKING:
-    from briefing.schema.models import Figure, ModalityHeadline
+    from briefing.schema.models import ResponseGroup
+
+if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import DescribedComparison, StatedComparison
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Estimate, Slice
+
+if TYPE_CHECKING:
+    from briefing.schema.models import (
+        Arm,
+        BaselineRisk,
+        DescribedOutcome,
+        Modality,
+        Outcome,
+        RobJudgement,
+        Scale,
+        Series,
+        Study,
+    )
+
+if TYPE_CHECKING:
+    from briefing.grade.bodies import Body
+    from briefing.grade.imprecision import Item
+    from briefing.schema.models import Figure, ModalityHeadline, ReviewResult, Size, StatedSofRow, Window
     from briefing.stats.pooling import MetaOptions
 
 
-def _by_year(studies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _by_year(studies: list[Study]) -> list[Study]:
     """Studies oldest first, so results never depend on the order of rows in the CSV."""
     return sorted(studies, key=lambda s: (s.get("year") or 9999, s["study_id"]))
 
 
-def _primary(studies: list[dict[str, Any]], modality_id: str) -> list[dict[str, Any]]:
+def _primary(studies: list[Study], modality_id: str) -> list[Study]:
     return _by_year([s for s in studies if s.get("modality_id") == modality_id and not DESIGNS[s["design"]].review])
 
 
-def _main_pain(summary: dict[str, Any], settings: dict[str, Any]) -> ModalityHeadline | None:
+def _main_pain(summary: dict[str, Any], settings: AnalysisSettings) -> ModalityHeadline | None:
     """The headline, by the one rule the bottom line, key message, side-by-side tables and What
     changed share (headlines.choose): the best evidence for the most important pain outcome."""
     return headlines.choose(summary, settings)
 
 
 def _role_texts(
-    primary_ids: set[str], outcomes: list[dict[str, Any]], estimates: dict[str, Any], role: str
+    primary_ids: set[str], outcomes: list[Outcome], estimates: dict[str, Estimate], role: str
 ) -> list[Finding]:
     """The findings of the domains with this role (a column of the side-by-side table), in words;
     a column of one event kind (the Safety column: harms) lists only that kind's."""
@@ -63,14 +91,14 @@ def _role_texts(
     ]
 
 
-def build_summary(evidence: dict[str, Any]) -> dict[str, Any]:
+def build_summary(evidence: Slice) -> dict[str, Any]:
     """The summary as its file holds it: what the modality notebook shows and writes. (The notebook's
     code is printed on the modality's page: it reads the summary as JSON so that the page stays
     as it was; `summarise` is the model.)"""
     return as_written(summarise(evidence))
 
 
-def summarise(evidence: dict[str, Any]) -> ModalitySummary:
+def summarise(evidence: Slice) -> ModalitySummary:
     """The whole summary of one modality from its evidence slice (see evidence.write_slice)."""
     p = _parts(evidence)
     result = _studies_part(evidence, p) | _findings_part(evidence, p)
@@ -83,37 +111,39 @@ class _Parts:
     """What build_summary computes once and its parts share."""
 
     modality_id: str
-    settings: dict[str, Any]
-    windows: dict[str, Any]
-    studies: list[dict[str, Any]]
-    primary: list[dict[str, Any]]
+    settings: AnalysisSettings
+    windows: dict[str, list[Window]]
+    studies: list[Study]
+    primary: list[Study]
     primary_ids: set[str]
-    arms: dict[str, dict[str, Any]]
-    outcomes: list[dict[str, Any]]
-    estimates: dict[str, Any]
-    own: list[dict[str, Any]]
-    groups: list[dict[str, Any]]
-    trajectories: dict[str, Any]
+    arms: dict[str, Arm]
+    outcomes: list[DescribedOutcome]
+    estimates: dict[str, Estimate]
+    own: list[Outcome]
+    groups: list[ResponseGroup]
+    trajectories: dict[str, list[Series]]
     computed: list[dict[str, Any]]
     differences: list[dict[str, Any]]
-    stated_comparisons: list[dict[str, Any]]
+    stated_comparisons: list[DescribedComparison]
     paired: set[str]
-    single: list[dict[str, Any]]
+    single: list[Outcome]
     pooled: list[dict[str, Any]]
-    body_list: list[dict[str, Any]]
+    body_list: list[Body]
     ratings: list[dict[str, Any]]
 
 
-def _parts(evidence: dict[str, Any]) -> _Parts:
+def _parts(evidence: Slice) -> _Parts:
     modality_id = evidence["modality_id"]
     windows = evidence.get("settings", {}).get("timepoint_windows", {})
-    studies = evidence["studies"]
+    studies: list[Study] = evidence["studies"]
     primary = _primary(studies, modality_id)
     primary_ids = {s["study_id"] for s in primary}
-    arms = {a["arm_id"]: a for a in evidence.get("arms", []) if a["study_id"] in primary_ids}
+    arms: dict[str, Arm] = {a["arm_id"]: a for a in evidence.get("arms", []) if a["study_id"] in primary_ids}
     outcomes, estimates = _outcomes(evidence["outcomes"], primary_ids, arms)
     # What this modality's treatment did: not the figures of a comparator arm of another treatment.
-    own = [o for o in outcomes if o.get("arm_id") is None or arms[o["arm_id"]].get("modality_id") == modality_id]
+    own: list[Outcome] = [
+        o for o in outcomes if (arm_id := o.get("arm_id")) is None or arms[arm_id].get("modality_id") == modality_id
+    ]
     groups = effects.response_categories(own)
     trajectories = {d.id: effects.trajectory(own, d.id) for d in DOMAINS.where(shape="series")}
     computed, differences = comparative.computed(outcomes, arms), comparative.differences(outcomes, arms)
@@ -121,7 +151,7 @@ def _parts(evidence: dict[str, Any]) -> _Parts:
     # An outcome compared between a trial's arms is analysed as a comparison (its own summary of
     # findings), never pooled with single-arm figures as if the trial were a case series.
     paired = {i for c in computed + differences for i in c["outcome_ids"]}
-    single = [o for o in own if o["outcome_id"] not in paired]
+    single: list[Outcome] = [o for o in own if o["outcome_id"] not in paired]
     settings = evidence.get("settings", {})
     by_id = {s["study_id"]: s for s in studies}
     pooled = present.present(pooling.pool_outcomes(single, estimates, windows, by_id, settings, modality_id))
@@ -134,7 +164,7 @@ def _parts(evidence: dict[str, Any]) -> _Parts:
     )  # fmt: skip
 
 
-def _studies_part(evidence: dict[str, Any], p: _Parts) -> dict[str, Any]:
+def _studies_part(evidence: Slice, p: _Parts) -> dict[str, Any]:
     """The studies, their patients and arms, and the comparisons they state or the build computes."""
     primary, arms, outcomes = p.primary, p.arms, p.outcomes
     return {
@@ -163,12 +193,11 @@ def _studies_part(evidence: dict[str, Any], p: _Parts) -> dict[str, Any]:
     }
 
 
-def _findings_part(evidence: dict[str, Any], p: _Parts) -> dict[str, Any]:
+def _findings_part(evidence: Slice, p: _Parts) -> dict[str, Any]:
     """The outcomes, what was pooled and rated, and the figures and sentences that show them."""
     outcomes, estimates, ratings, primary = p.outcomes, p.estimates, p.ratings, p.primary
     study_names = {s["study_id"]: s for s in p.studies}
-    scales = {sc["scale_id"]: sc for sc in evidence.get("scales", [])}
-    evidence_size = ("domain", "participants", "enrolled", "studies", "i2", "events", "printed")
+    scales: dict[str, Scale] = {sc["scale_id"]: sc for sc in evidence.get("scales", [])}
     return {
         "outcomes": outcomes,
         "estimates": estimates,
@@ -177,7 +206,7 @@ def _findings_part(evidence: dict[str, Any], p: _Parts) -> dict[str, Any]:
         "pooled": p.pooled,
         "certainty": ratings,
         # The rule's inputs stay here; the summary keeps the counts the proposals name.
-        "evidence_size": {b["key"]: {k: b.get(k) for k in evidence_size} for b in p.body_list},
+        "evidence_size": {b["key"]: _size(b) for b in p.body_list},
         "figures": _figures(
             p.modality_id, p.groups, p.trajectories, p.pooled, outcomes, estimates, study_names, scales, evidence
         ),
@@ -202,7 +231,20 @@ def _findings_part(evidence: dict[str, Any], p: _Parts) -> dict[str, Any]:
     }
 
 
-def _with_comparisons(evidence: dict[str, Any], p: _Parts, result: dict[str, Any]) -> dict[str, Any]:
+def _size(body: Body) -> Size:
+    """What a body's proposals rest on, as the summary keeps it: the counts the proposals name."""
+    return {
+        "domain": body["domain"],
+        "participants": body["participants"],
+        "enrolled": body.get("enrolled"),
+        "studies": body["studies"],
+        "i2": body["i2"],
+        "events": body["events"],
+        "printed": body["printed"],
+    }
+
+
+def _with_comparisons(evidence: Slice, p: _Parts, result: dict[str, Any]) -> dict[str, Any]:
     """The summaries of findings between arms (computed, stated, pooled), their forest plots and
     the modality's SoF and profile, which read the rest of the summary."""
     arms, ratings, modality_id = p.arms, p.ratings, p.modality_id
@@ -217,7 +259,7 @@ def _with_comparisons(evidence: dict[str, Any], p: _Parts, result: dict[str, Any
     ]
     sof_differences = _difference_sof(result["computed_differences"], arms, ratings, options, modality_id)
     result["comparisons"] = _rated_comparisons(result["comparisons"], arms, ratings, modality_id)
-    every_arm = {a["arm_id"]: a for a in evidence.get("arms", [])}
+    every_arm: dict[str, Arm] = {a["arm_id"]: a for a in evidence.get("arms", [])}
     for review in result["review_results"]:
         review["comparisons"] = _rated_comparisons(review["comparisons"], every_arm, ratings, modality_id)
     stated = result["comparisons"] + [c for r in result["review_results"] for c in r["comparisons"]]
@@ -235,7 +277,7 @@ def _with_comparisons(evidence: dict[str, Any], p: _Parts, result: dict[str, Any
 
 
 def _pooled_ratios(
-    comparisons: list[dict[str, Any]], arms: dict[str, dict[str, Any]], options: MetaOptions
+    comparisons: list[dict[str, Any]], arms: dict[str, Arm], options: MetaOptions
 ) -> list[dict[str, Any]]:
     """Ratios two or more trials state for one comparison, pooled, in words (issue 29, item 17)."""
     return [
@@ -246,9 +288,9 @@ def _pooled_ratios(
 
 def _comparative_sof(
     computed: list[dict[str, Any]],
-    arms: dict[str, dict[str, Any]],
+    arms: dict[str, Arm],
     ratings: list[dict[str, Any]],
-    baselines: list[dict[str, Any]],
+    baselines: list[BaselineRisk],
     modality_id: str,
     options: MetaOptions | None = None,
 ) -> list[dict[str, Any]]:
@@ -272,18 +314,18 @@ def _comparative_sof(
 
 
 def body_rating(
-    ratings: list[dict[str, Any]], modality_id: str, comparator_arm: dict[str, Any] | None, domain: str
+    ratings: list[dict[str, Any]], modality_id: str, comparator_arm: Arm | None, domain: str
 ) -> dict[str, Any] | None:
     """The rating of the body of evidence a comparison belongs to: this modality against the
     comparator arm's modality, in this outcome domain (bodies.py); None where there is none."""
-    comparator = (comparator_arm or {}).get("modality_id") or bodies.ALONE
+    comparator = (comparator_arm.get("modality_id") if comparator_arm else None) or bodies.ALONE
     wanted = bodies.key(modality_id, comparator, domain)
     return next((r for r in ratings if r["key"] == wanted), None)
 
 
 def _difference_sof(
     differences: list[dict[str, Any]],
-    arms: dict[str, dict[str, Any]],
+    arms: dict[str, Arm],
     ratings: list[dict[str, Any]],
     options: MetaOptions,
     modality_id: str,
@@ -303,16 +345,14 @@ def _difference_sof(
     return rows
 
 
-def _stated_sof(
-    stated: list[dict[str, Any]], arms: dict[str, dict[str, Any]], studies: dict[str, dict[str, Any]]
-) -> list[dict[str, Any]]:
+def _stated_sof(stated: list[dict[str, Any]], arms: dict[str, Arm], studies: dict[str, Study]) -> list[StatedSofRow]:
     """Summary-of-findings rows of the comparisons the sources state (a trial's between-arm
     finding, a review's pooled effect): the stated effect as printed, with its body's certainty,
     the same rating the comparisons table and Direct comparisons print, and a trial's participants
     as GRADEpro counts them (everyone randomised); a review's pooled arms are its own."""
     return [
-        _stated_participants(c, arms, studies.get(c["study_id"]))
-        | {
+        {
+            **_stated_participants(c, arms, studies.get(c["study_id"])),
             "comparison_id": c["comparison_id"],
             "domain": c["domain"],
             "measure": c["measure"],
@@ -337,7 +377,15 @@ def _stated_sof(
     ]
 
 
-def _stated_participants(c: dict[str, Any], arms: dict[str, dict[str, Any]], study: dict[str, Any] | None) -> dict:
+class _StatedParticipants(TypedDict):
+    """A stated row's participants (_stated_participants): a part of a models.StatedSofRow."""
+
+    participants: int | None
+    participants_text: str
+    studies: int | None
+
+
+def _stated_participants(c: dict[str, Any], arms: dict[str, Arm], study: Study | None) -> _StatedParticipants:
     """A stated row's participants: a trial's everyone randomised (comparative.randomised), "not
     stated" where neither its arms nor the trial say; a review's are its pooled arms, as it states them."""
     if study is None:  # a systematic review's comparison (its studies are not primary studies)
@@ -349,7 +397,7 @@ def _stated_participants(c: dict[str, Any], arms: dict[str, dict[str, Any]], stu
 
 
 def _rated_comparisons(
-    comparisons: list[dict[str, Any]], arms: dict[str, dict[str, Any]], ratings: list[dict[str, Any]], modality_id: str
+    comparisons: list[dict[str, Any]], arms: dict[str, Arm], ratings: list[dict[str, Any]], modality_id: str
 ) -> list[dict[str, Any]]:
     """Stated comparisons (a trial's between-arm finding, a review's pooled effect), each with the
     certainty of its body of evidence: the same rating its summary-of-findings row carries."""
@@ -359,10 +407,10 @@ def _rated_comparisons(
     ]
 
 
-def _comparator_in(evidence: dict[str, Any], modality_id: str, primary_ids: set[str]) -> list[dict[str, Any]]:
+def _comparator_in(evidence: Slice, modality_id: str, primary_ids: set[str]) -> list[dict[str, str]]:
     """Trials of other modalities in which this modality was the comparator: named in this
     modality's section, their figures counted under the modality of their intervention."""
-    studies = {s["study_id"]: s for s in evidence["studies"]}
+    studies: dict[str, Study] = {s["study_id"]: s for s in evidence["studies"]}
     return [
         {"study_id": a["study_id"], "short_name": studies[a["study_id"]]["short_name"], "arm": a["label"]}
         for a in evidence.get("arms", [])
@@ -372,22 +420,24 @@ def _comparator_in(evidence: dict[str, Any], modality_id: str, primary_ids: set[
     ]
 
 
-def _review_figures(evidence: dict[str, Any]) -> bool:
+def _review_figures(evidence: Slice) -> bool:
     """Whether a systematic review with meta-analysis states pooled figures for this modality."""
     pooled = {s["study_id"] for s in evidence["studies"] if DESIGNS[s["design"]].pooled}
     return any(r["study_id"] in pooled for r in evidence["outcomes"] + evidence.get("comparisons", []))
 
 
-def _review_results(evidence: dict[str, Any]) -> list[dict[str, Any]]:
+def _review_results(evidence: Slice) -> list[ReviewResult]:
     """Each systematic review's pooled results, as that review's: its arms' totals and its stated
     effects, with the included studies that are also in the data named (their patients and figures
     count once, as their own). Never pooled with or added to the primary studies'."""
-    results = []
+    results: list[ReviewResult] = []
     for review in _by_year([s for s in evidence["studies"] if DESIGNS[s["design"]].pooled]):
         rid = review["study_id"]
-        arms = {a["arm_id"]: a for a in evidence.get("arms", []) if a["study_id"] == rid}
+        arms: dict[str, Arm] = {a["arm_id"]: a for a in evidence.get("arms", []) if a["study_id"] == rid}
         described, _ = _outcomes(evidence["outcomes"], {rid}, arms)
-        outcomes = [o | {"display": wording.review_arm(o), "estimate": None} for o in described]
+        outcomes: list[DescribedOutcome] = [
+            {**o, "display": wording.review_arm(o), "estimate": None} for o in described
+        ]
         comparisons = _comparisons([c for c in evidence.get("comparisons", []) if c["study_id"] == rid], arms)
         results.append(
             {
@@ -403,7 +453,7 @@ def _review_results(evidence: dict[str, Any]) -> list[dict[str, Any]]:
     return results
 
 
-def _beside(o: dict[str, Any], c: dict[str, Any]) -> bool:
+def _beside(o: Outcome, c: DescribedComparison) -> bool:
     """Whether a review's arm figure is printed under the review's effect: an arm's figure of the
     same measure and subgroup (as briefing_modality.html.j2 lists them). The others get rows of their own."""
     return (
@@ -416,8 +466,8 @@ def _beside(o: dict[str, Any], c: dict[str, Any]) -> bool:
 def comparison_forest(
     row: dict[str, Any],
     computed: dict[str, dict[str, Any]],
-    studies: dict[str, dict[str, Any]],
-    rob_rows: list[dict[str, Any]] | None = None,
+    studies: dict[str, Study],
+    rob_rows: list[RobJudgement] | None = None,
 ) -> list[Figure]:
     """Forest plot of one comparison pooled over several trials: each trial's arms' counts and
     risk ratio (escalc RR) with its REML weight, the pooled results of the row."""
@@ -449,16 +499,14 @@ def comparison_forest(
     return figures.comparison_forest_figures(row["figure_id"], comparison)
 
 
-def _with_figures(
-    primary: list[dict[str, Any]], outcomes: list[dict[str, Any]], evidence: dict[str, Any]
-) -> list[dict[str, Any]]:
+def _with_figures(primary: list[Study], outcomes: Sequence[Outcome], evidence: Slice) -> list[Study]:
     """The primary studies with figures in the data: a study kept without them for now
     (curation.studies_without_outcomes) adds no patients to the figures set beside its count."""
     stated = {o["study_id"] for o in outcomes} | {c["study_id"] for c in evidence.get("comparisons", [])}
     return [s for s in primary if s["study_id"] in stated]
 
 
-def _patients(primary: list[dict[str, Any]], arms: dict[str, dict[str, Any]], modality_id: str) -> int:
+def _patients(primary: list[Study], arms: dict[str, Arm], modality_id: str) -> int:
     """Patients treated with this modality: a comparative study counts its arms of it only (all its
     patients when every arm is of this modality; an arm whose size the source omits counts 0)."""
     total = 0
@@ -471,7 +519,7 @@ def _patients(primary: list[dict[str, Any]], arms: dict[str, dict[str, Any]], mo
     return total
 
 
-def _arms_unstated(arms: dict[str, dict[str, Any]], modality_id: str) -> list[str]:
+def _arms_unstated(arms: dict[str, Arm], modality_id: str) -> list[str]:
     """Studies counted by their arms of this modality (as _patients: a study with an arm of another
     modality) where such an arm's size is not stated; a study of one modality counts its own total."""
     mixed = {a["study_id"] for a in arms.values() if a.get("modality_id") != modality_id}
@@ -484,31 +532,31 @@ def _arms_unstated(arms: dict[str, dict[str, Any]], modality_id: str) -> list[st
     )
 
 
-def _comparisons(rows: list[dict[str, Any]], arms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _comparisons(rows: list[StatedComparison], arms: dict[str, Arm]) -> list[DescribedComparison]:
     """The comparisons the primary studies state, each in words."""
     return [
-        c | {"text": _comparison_text(c, arms), "scope": wording.comparison_scope(c, arms)}
+        {**c, "text": _comparison_text(c, arms), "scope": wording.comparison_scope(c, arms)}
         for c in rows
         if c["arm_id"] in arms
     ]
 
 
-def _with_crude(c: dict[str, Any], computed: list[dict[str, Any]]) -> dict[str, Any]:
+def _with_crude(c: DescribedComparison, computed: list[dict[str, Any]]) -> DescribedComparison:
     """A stated OR or RR that differs from the crude one of the same arms' counts, with that crude
     ratio and a comment saying so (issue 30, item 7); a primary study's only: a review's pooled
     ratio is not one sample's."""
     crude = comparative.crude_ratio(c, computed)
-    return c | {"crude": crude, "crude_comment": wording.crude_ratio_comment(c, crude)} if crude else c
+    return {**c, "crude": crude, "crude_comment": wording.crude_ratio_comment(c, crude)} if crude else c
 
 
-def _comparison_text(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
+def _comparison_text(c: StatedComparison, arms: dict[str, Arm]) -> str:
     """A stated effect, or a finding the source states without one (issue 29)."""
     return wording.stated_comparison(c) if c.get("effect_measure") else wording.stated_finding(c, arms)
 
 
 def _outcomes(
-    rows: list[dict[str, Any]], primary_ids: set[str], arms: dict[str, dict[str, Any]]
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    rows: list[Outcome], primary_ids: set[str], arms: dict[str, Arm]
+) -> tuple[list[DescribedOutcome], dict[str, Estimate]]:
     """The primary studies' outcomes in reading order (study, domain, time, ICPR category), each
     with its label, words and estimate; and the estimates by outcome id."""
     # A trial's arms side by side, its intervention arm first (not in the order of their ids).
@@ -519,31 +567,36 @@ def _outcomes(
             o["study_id"],
             DOMAINS.order(o["domain"]),
             o.get("time_days") or 0,
-            CATEGORIES.order(o["icpr_category"]) if o.get("icpr_category") else 9,
+            CATEGORIES.order(category) if (category := o.get("icpr_category")) else 9,
             o["measure"] if o.get("arm_id") else "",
-            role.get(arms.get(o.get("arm_id") or "", {}).get("role"), 2),
+            role.get(arms.get(o.get("arm_id") or "", cast("Arm", {})).get("role"), 2),
             o["outcome_id"],
         ),
     )
     estimates = {o["outcome_id"]: est for o in outcomes if (est := effects.proportion_estimate(o))}
+    # Casts: arm_label and whole_trial are keys the outcome gains here (read by wording), and its
+    # estimate is effects.proportion_estimate's dict, which DescribedOutcome declares as an Estimate.
     described = [
-        o
-        | {
-            "display": wording.display(o, estimates.get(o["outcome_id"])),
-            "label": wording.outcome_label(o),
-            "domain_label": wording.domain_label(o["domain"]),
-            "estimate": estimates.get(o["outcome_id"]),
-        }
-        for o in (x | _group_of(x, arms) for x in outcomes)
+        cast(
+            "DescribedOutcome",
+            o
+            | {
+                "display": wording.display(o, estimates.get(o["outcome_id"])),
+                "label": wording.outcome_label(o),
+                "domain_label": wording.domain_label(o["domain"]),
+                "estimate": estimates.get(o["outcome_id"]),
+            },
+        )
+        for o in (cast("Outcome", x | _group_of(x, arms)) for x in outcomes)
     ]
     return described, estimates
 
 
-def _group_of(o: dict[str, Any], arms: dict[str, dict[str, Any]]) -> dict[str, str]:
+def _group_of(o: Outcome, arms: dict[str, Arm]) -> dict[str, str]:
     """Whose figure an outcome is: its arm's label, or, for a figure of a comparative study's whole
     group, that it is the whole trial's (never read as the figure of one arm)."""
-    if o.get("arm_id") in arms:
-        return {"arm_label": arms[o["arm_id"]]["label"]}
+    if (arm_id := o.get("arm_id")) in arms:
+        return {"arm_label": arms[arm_id]["label"]}
     study_arms = sum(a["study_id"] == o["study_id"] for a in arms.values())
     return {"whole_trial": wording.whole_trial(study_arms)} if study_arms > 1 else {}
 
@@ -562,7 +615,7 @@ def _figure_ids(pooled: list[dict[str, Any]], modality_id: str) -> list[dict[str
     return entries
 
 
-def _prespecified(settings: dict[str, Any], modality_id: str, pooled: list[dict[str, Any]]) -> list[str]:
+def _prespecified(settings: AnalysisSettings, modality_id: str, pooled: list[dict[str, Any]]) -> list[str]:
     """Prespecified subgroup analyses of a modality with nothing pooled, in one line each."""
     if any(p["result"] for p in pooled):
         return []
@@ -573,14 +626,14 @@ def _prespecified(settings: dict[str, Any], modality_id: str, pooled: list[dict[
 
 def _figures(
     modality_id: str,
-    groups: list[dict[str, Any]],
-    trajectories: dict[str, list[dict[str, Any]]],
+    groups: list[ResponseGroup],
+    trajectories: dict[str, list[Series]],
     pooled: list[dict[str, Any]],
-    outcomes: list[dict[str, Any]],
-    estimates: dict[str, Any],
-    study_names: dict[str, dict[str, Any]],
-    scales: dict[str, dict[str, Any]],
-    evidence: dict[str, Any] | None = None,
+    outcomes: Sequence[Outcome],
+    estimates: dict[str, Estimate],
+    study_names: dict[str, Study],
+    scales: dict[str, Scale],
+    evidence: Slice | None = None,
 ) -> list[Figure]:
     """The response chart, one chart per measure over time (a score on its scale's full range),
     then a forest plot per pooled result, its studies' risk of bias beside its rows."""
@@ -601,7 +654,9 @@ def _figures(
     by_id = {o["outcome_id"]: o for o in outcomes}
     for entry in pooled:
         if entry["result"]:
-            figure_list += forest(entry, by_id, estimates, study_names, (evidence or {}).get("risk_of_bias"))
+            figure_list += forest(
+                entry, by_id, estimates, study_names, evidence.get("risk_of_bias") if evidence else None
+            )
         if entry.get("funnel_id"):
             title = f"{entry['label']}, {entry['window']}: funnel plot"
             egger = wording.egger_result(entry["robustness"]["egger"], robustness.EGGER_ALPHA, pointer=False)
@@ -611,12 +666,12 @@ def _figures(
 
 def _sentences(
     summary: dict[str, Any],
-    primary: list[dict[str, Any]],
-    outcomes: list[dict[str, Any]],
-    estimates: dict[str, Any],
+    primary: list[Study],
+    outcomes: Sequence[Outcome],
+    estimates: dict[str, Estimate],
     ratings: list[dict[str, Any]],
-    modality: dict[str, Any],
-    comparisons: list[dict[str, Any]],
+    modality: Modality,
+    comparisons: list[DescribedComparison],
 ) -> list[Sentence]:
     """What the data say: one sentence per primary study, then one per certainty rating, worded as
     an effect only where its body of evidence is a comparison between arms."""
@@ -650,26 +705,26 @@ def _sentences(
 
 
 def _bodies(
-    evidence: dict[str, Any],
-    outcomes: list[dict[str, Any]],
+    evidence: Slice,
+    outcomes: list[DescribedOutcome],
     pooled: list[dict[str, Any]],
-    arms: dict[str, dict[str, Any]],
-    settings: dict[str, Any],
-) -> list[dict[str, Any]]:
+    arms: dict[str, Arm],
+    settings: AnalysisSettings,
+) -> list[Body]:
     """The modality's bodies of evidence (bodies.py), each with what its rating rests on: its
     studies and their designs, its starting level, its participants as GRADEpro counts them, and
     the inputs of the build's proposals (the figures, pooled results and risk-of-bias rows of its
     own studies only)."""
     modality_id = evidence["modality_id"]
-    studies = {s["study_id"]: s for s in evidence["studies"]}
-    all_arms = evidence.get("arms", [])
+    studies: dict[str, Study] = {s["study_id"]: s for s in evidence["studies"]}
+    all_arms: list[Arm] = evidence.get("arms", [])
     compared = bodies.comparators(all_arms)
     found = bodies.keys_with_data(
         modality_id, evidence["studies"], all_arms, evidence["outcomes"], evidence.get("comparisons", [])
     )
     rob_rows = evidence.get("risk_of_bias", [])
     robins = {r["study_id"] for r in rob_rows if r["tool"] == "robins_i" and r["rob_domain"] == "overall"}
-    result = []
+    result: list[Body] = []
     for body_key, study_ids in found.items():
         question_key, domain = body_key.rsplit(":", 1)
         comparator = question_key.partition("-vs-")[2]
@@ -681,25 +736,24 @@ def _bodies(
         in_body = {o["outcome_id"] for o in own}
         body_pooled = [p for p in pooled if p["domain"] == domain and set(p["outcome_ids"]) <= in_body]
         members = [studies[sid] for sid in study_ids]
-        size = _body_size(own, members, body_pooled, arms, settings, domain, comparator, all_arms)
-        by_study = size.pop("by_study")
+        size, by_study = _body_size(own, members, body_pooled, arms, settings, domain, comparator, all_arms)
         facts = _body_facts(evidence, body_key, comparator, members, own, robins, by_study)
-        result.append(size | facts | {"domain": domain, "pooled": body_pooled, "participants_by_study": by_study})
+        result.append({**size, **facts, "domain": domain, "pooled": body_pooled, "participants_by_study": by_study})
     return result
 
 
 def _body_size(
-    own: list[dict[str, Any]],
-    members: list[dict[str, Any]],
+    own: list[DescribedOutcome],
+    members: list[Study],
     body_pooled: list[dict[str, Any]],
-    arms: dict[str, dict[str, Any]],
-    settings: dict[str, Any],
+    arms: dict[str, Arm],
+    settings: AnalysisSettings,
     domain: str,
     comparator: str,
-    all_arms: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """A body's size as the proposals read it, with its participants by study ("by_study")."""
-    size = evidence_size(own, members, body_pooled, arms, settings).get(domain) or {
+    all_arms: list[Arm],
+) -> tuple[DomainSize, dict[str, int | None]]:
+    """A body's size as the proposals read it, and its participants by study."""
+    size: DomainSize = evidence_size(own, members, body_pooled, arms, settings).get(domain) or {
         "participants": None,
         "studies": len(members),
         "i2": None,
@@ -709,20 +763,21 @@ def _body_size(
     }
     by_study = _participants_by_study(members, own, all_arms, comparator)
     # The proposals count only participants the sources state (never enrolled for assessed).
-    size["participants"] = None if None in by_study.values() else sum(by_study.values())
+    stated = [n for n in by_study.values() if n is not None]
+    size["participants"] = sum(stated) if len(stated) == len(by_study) else None
     size["enrolled"] = sum(s.get("patients") or 0 for s in members) or None
-    return size | {"by_study": by_study}
+    return size, by_study
 
 
 def _body_facts(
-    evidence: dict[str, Any],
+    evidence: Slice,
     body_key: str,
     comparator: str,
-    members: list[dict[str, Any]],
-    own: list[dict[str, Any]],
+    members: list[Study],
+    own: list[DescribedOutcome],
     robins: set[str],
-    by_study: dict[str, Any],
-) -> dict[str, Any]:
+    by_study: dict[str, int | None],
+) -> _Facts:
     """What a body's rating rests on beside its size: its studies, designs, start, and words."""
     study_ids = [s["study_id"] for s in members]
     comparators = [
@@ -741,15 +796,35 @@ def _body_facts(
         "risk_of_bias": [r for r in evidence.get("risk_of_bias", []) if r["study_id"] in study_ids],
         "study_rows": {s["study_id"]: s for s in members},
         # The search record judges publication bias where Egger's test cannot run.
-        "search": (evidence.get("identification") or [None])[0],
+        "search": next(iter(evidence.get("identification") or []), None),
         "participants_text": wording.body_participants(by_study, members),
         "printed": wording.body_participant_counts(by_study, members),
         "label": wording.body_label(body_key.rsplit(":", 1)[1], comparators if comparator else []),
     }
 
 
+class _Facts(TypedDict):
+    """What a body's rating rests on beside its size (_body_facts): the rest of a bodies.Body."""
+
+    key: str
+    comparator_id: str
+    question: str
+    study_ids: list[str]
+    studies: int
+    designs: str
+    design_ids: dict[str, str]
+    start: tuple[int, str]
+    outcome_study: dict[str, str]
+    risk_of_bias: list[RobJudgement]
+    study_rows: dict[str, Study]
+    search: dict[str, Any] | None
+    participants_text: str
+    printed: dict[str, int]
+    label: str
+
+
 def _participants_by_study(
-    members: list[dict[str, Any]], own: list[dict[str, Any]], arms: list[dict[str, Any]], comparator: str
+    members: list[Study], own: list[DescribedOutcome], arms: list[Arm], comparator: str
 ) -> dict[str, int | None]:
     """Each study's participants in a body, counted one way (GRADEpro): a comparison's, every
     patient randomised or allocated (its arms' stated sizes, else the study's); a single group's,
@@ -763,10 +838,10 @@ def _participants_by_study(
             result[sid] = sum(stated) if sizes and len(stated) == len(sizes) else s.get("patients")
         else:
             stated = [
-                o["denominator"]
+                n
                 for o in own
                 if o["study_id"] == sid
-                and o.get("denominator")
+                and (n := o.get("denominator"))
                 and (o.get("denominator_unit") or "patients") == "patients"
             ]
             result[sid] = max(stated) if stated else None
@@ -774,29 +849,47 @@ def _participants_by_study(
 
 
 def evidence_size(
-    outcomes: list[dict[str, Any]],
-    primary: list[dict[str, Any]],
+    outcomes: list[DescribedOutcome],
+    primary: list[Study],
     pooled: list[dict[str, Any]],
-    arms: dict[str, dict[str, Any]] | None = None,
-    settings: dict[str, Any] | None = None,
-) -> dict[str, dict[str, Any]]:
+    arms: dict[str, Arm] | None = None,
+    settings: AnalysisSettings | None = None,
+) -> dict[str, DomainSize]:
     """Per outcome domain: participants (largest denominator per study, else its size), studies,
     the largest I² of its pooled results, and the results the imprecision rule judges (with their
     events); what the build's GRADE proposals rest on."""
     judged = imprecision.items(outcomes, pooled, settings)
     studies = {s["study_id"]: s for s in primary}
-    by_domain: dict[str, list[dict[str, Any]]] = {}
+    by_domain: dict[str, list[DescribedOutcome]] = {}
     for o in outcomes:
         by_domain.setdefault(o["domain"], []).append(o)
-    result = {}
+    result: dict[str, DomainSize] = {}
     for domain, rows in by_domain.items():
         n, k = sof.participants(rows, studies, arms)
         i2s = [p["result"]["i2"] for p in pooled if p["domain"] == domain and p["result"]]
         items = judged.get(domain, [])
         events = imprecision.events_once([i for i in items if i.kind == "proportion"])
-        result[domain] = {"participants": n, "studies": k, "i2": max(i2s) if i2s else None}
-        result[domain] |= {"items": items, "events": events, "egger": _egger_tests(pooled, domain)}
+        result[domain] = {
+            "participants": n,
+            "studies": k,
+            "i2": max(i2s) if i2s else None,
+            "items": items,
+            "events": events,
+            "egger": _egger_tests(pooled, domain),
+        }
     return result
+
+
+class DomainSize(TypedDict):
+    """What evidence_size gives per outcome domain: what the build's proposals rest on."""
+
+    participants: int | None
+    studies: int
+    i2: float | None
+    items: list[Item]
+    events: int | None
+    egger: list[dict[str, Any]]
+    enrolled: NotRequired[int | None]  # a body's (_body_size)
 
 
 def _egger_tests(pooled: list[dict[str, Any]], domain: str) -> list[dict[str, Any]]:
@@ -810,10 +903,10 @@ def _egger_tests(pooled: list[dict[str, Any]], domain: str) -> list[dict[str, An
 
 def forest(
     entry: dict[str, Any],
-    outcomes: dict[str, dict[str, Any]],
-    estimates: dict[str, Any],
-    studies: dict[str, dict[str, Any]],
-    rob_rows: list[dict[str, Any]] | None = None,
+    outcomes: dict[str, Outcome],
+    estimates: dict[str, Estimate],
+    studies: dict[str, Study],
+    rob_rows: list[RobJudgement] | None = None,
 ) -> list[Figure]:
     """Forest plot of one pooled result: per-study Wilson intervals (proportions) or mean ± 1.96
     SD/√n (means), with the REML weights, and each study's risk-of-bias judgements beside its row."""
@@ -829,12 +922,15 @@ def forest(
                 "n_text": f"{est['events']}/{est['n']}",
             }
         else:
-            half = effects.Z_95 * o["sd"] / o["denominator"] ** 0.5
+            value, sd, n = o["value"], o["sd"], o["denominator"]
+            # A pooled mean has all three (pooling._comparable); the figure would not compute otherwise.
+            assert value is not None and sd is not None and n is not None
+            half = effects.Z_95 * sd / n**0.5
             row = {
-                "estimate": o["value"],
-                "ci_low": o["value"] - half,
-                "ci_high": o["value"] + half,
-                "n_text": str(o["denominator"]),
+                "estimate": value,
+                "ci_low": value - half,
+                "ci_high": value + half,
+                "n_text": str(n),
             }
         rows.append({"label": studies[o["study_id"]]["short_name"], "weight": weight, **row})
     ids = [outcomes[oid]["study_id"] for oid in entry["outcome_ids"]][: len(rows)]
@@ -852,7 +948,7 @@ def forest(
 
 
 def _with_rob(
-    rows: list[dict[str, Any]], study_ids: list[str], rob_rows: list[dict[str, Any]] | None, domain: str
+    rows: list[dict[str, Any]], study_ids: list[str], rob_rows: list[RobJudgement] | None, domain: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """A forest plot's rows with their studies' risk-of-bias cells, and its columns and legend."""
     found = present.present(risk_of_bias.forest_columns(study_ids, rob_rows or [], domain))

@@ -13,7 +13,7 @@ it is worded, what is derived from it), so adding one is its entry and its rows.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -51,12 +51,12 @@ class Domain:
         return self.events or {"pain": "benefit", "lasting": "benefit", "safety": "harm"}.get(self.role, "")
 
 
-def statistic_of(row: dict[str, Any]) -> Statistic:
+def statistic_of(row: Mapping[str, Any]) -> Statistic:
     """A data row's statistic; one undeclared (validation reports it) as a plain stated figure."""
     return STATISTICS.get(row.get("statistic")) or _UNDECLARED
 
 
-def event_kind(row: dict[str, Any]) -> str:
+def event_kind(row: Mapping[str, Any]) -> str:
     """What a data row's events are for the patient: its own `event`, else its domain's kind."""
     return row.get("event") or DOMAINS[row["domain"]].event_kind
 
@@ -149,7 +149,7 @@ class Statistic:
     def name(self) -> str:
         return self.id.replace("_", " ")
 
-    def counted(self, o: dict[str, Any], derive: Callable[[str, int], int | None]) -> tuple[int, bool] | None:
+    def counted(self, o: Mapping[str, Any], derive: Callable[[str, int], int | None]) -> tuple[int, bool] | None:
         """The events behind row o's figure and whether the build derived them (`derive`: the whole
         count of a printed percent of n that reproduces it); None when nothing is counted, or the
         figure is a bound or an approximation ("> 80 %", "about 23") without a stated count."""

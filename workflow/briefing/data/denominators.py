@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from briefing.core import numbers
 from briefing.core.vocabulary import statistic_of
+
+if TYPE_CHECKING:
+    from briefing.data.evidence import Table
+    from briefing.schema.models import Arm, Outcome, Study
 
 # Percentages are checked against denominators up to this size (a large trial's arm).
 SEARCH_LIMIT = 5000
@@ -35,22 +39,25 @@ def smallest(percent_texts: list[str], limit: int = SEARCH_LIMIT) -> list[int]:
     return []
 
 
-def findings(tables: dict[str, list[dict[str, Any]]], outcomes_file: str = "data/outcomes.csv") -> list[str]:
+def findings(tables: dict[str, Table], outcomes_file: str = "data/outcomes.csv") -> list[str]:
     """One finding per group of percentages stated without a denominator (a study's outcome domain
     at one time point, in one arm or subgroup or the whole group) that none of that group's stated
-    counts reproduces: like with like, never an arm's figures against the whole trial's size."""
-    studies = {s["study_id"]: s for s in tables["studies"]}
-    arms = {a["arm_id"]: a for a in tables.get("arms", [])}
-    groups: dict[tuple[Any, ...], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-    for row, o in enumerate(tables["outcomes"], start=2):
+    counts reproduces: like with like, never an arm's figures against the whole trial's size.
+    Of valid data only (the callers' validation passed)."""
+    studies = {s["study_id"]: s for s in cast("list[Study]", tables["studies"])}
+    arms = {a["arm_id"]: a for a in cast("list[Arm]", tables.get("arms", []))}
+    groups: dict[tuple[str, str, str | None, str | None, str | None], list[tuple[int, str]]] = defaultdict(list)
+    for row, o in enumerate(cast("list[Outcome]", tables["outcomes"]), start=2):
         if statistic_of(o).of_denominator and o.get("value") is not None and not o.get("denominator"):
             if not o.get("value_qualifier") and o.get("study_id") in studies:
                 key = (o["study_id"], o["domain"], o.get("timepoint"), o.get("arm_id"), o.get("subgroup"))
-                groups[key].append((row, o))
+                text = o["value_text"]
+                assert text is not None  # a value comes with its text (evidence.read_tables)
+                groups[key].append((row, text))
     out = []
     for (study_id, domain, timepoint, arm_id, subgroup), rows in groups.items():
-        printed = [o["value_text"] for _, o in rows]
-        stated = _stated(studies[study_id], arms.get(arm_id), subgroup)
+        printed = [text for _, text in rows]
+        stated = _stated(studies[study_id], arms.get(arm_id) if arm_id is not None else None, subgroup)
         if any(all(reproduces(p, n) for p in printed) for n, _ in stated):
             continue
         fits = smallest(printed)
@@ -70,14 +77,16 @@ def findings(tables: dict[str, list[dict[str, Any]]], outcomes_file: str = "data
     return out
 
 
-def _stated(study: dict[str, Any], arm: dict[str, Any] | None, subgroup: str | None) -> list[tuple[int, str]]:
+def _stated(study: Study, arm: Arm | None, subgroup: str | None) -> list[tuple[int, str]]:
     """The counts a group's percentages may be of: a subgroup's size is never stated in a row of its
     own; an arm's is its patients; the whole group's, the study's patients or lesions."""
     if subgroup:
         return []
     if arm is not None:
-        return [(arm["patients"], "patients in the arm")] if arm.get("patients") else []
-    return [(study[f], f) for f in ("patients", "lesions") if study.get(f)]
+        patients = arm.get("patients")
+        return [(patients, "patients in the arm")] if patients else []
+    counts = {"patients": study.get("patients"), "lesions": study.get("lesions")}
+    return [(n, f) for f, n in counts.items() if n]
 
 
 def _unstated(arm_id: str | None, subgroup: str | None) -> str:

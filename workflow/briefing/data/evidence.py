@@ -11,7 +11,7 @@ import csv
 import hashlib
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
@@ -20,7 +20,15 @@ from briefing.core.publish import write_json as write_json  # the canonical JSON
 from briefing.core.vocabulary import QUALIFIERS, UNITS, complete_descriptor
 from briefing.data import importance
 
-Table = list[dict[str, Any]]
+if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Evidence, Slice, Statement, Tables
+
+# A row as read: typed cells, not yet validated (validation.py judges them), so not a row model.
+Row = dict[str, Any]
+Table = list[Row]
 
 
 # libyaml's parser where PyYAML has it (the same safe constructor): the descriptor is read each
@@ -121,7 +129,7 @@ def _unit_words(tables: dict[str, Table]) -> None:
             outcome["scale_range_unstated"] = True
 
 
-def _as_printed(outcome: dict[str, Any]) -> None:
+def _as_printed(outcome: Row) -> None:
     """A figure the source states as a bound ("> 80 %") keeps its qualifier wherever it is shown:
     it is part of the figure's text. Its number is a bound, not an estimate, so nothing is derived
     from it (no count, interval, change from baseline or pooled estimate: see effects, pooling)."""
@@ -131,13 +139,21 @@ def _as_printed(outcome: dict[str, Any]) -> None:
         outcome["value_text"] = f"{shown} {outcome['value_text']}"
 
 
-def slice_for_modality(tables: dict[str, Table], modality_id: str) -> dict[str, Any]:
+def read_valid(package_path: str | Path) -> Tables:
+    """`read_tables` of a package the validate step has passed, typed as the row models say (a step
+    that runs after validation: the slices, combine, references, surveillance)."""
+    return cast("Tables", read_tables(package_path))
+
+
+def slice_for_modality(tables: Tables, modality_id: str) -> Evidence:
     """The evidence one modality's summary is built from.
 
     Primary studies belong to the modality named in their row; a review belongs to every modality
     it makes a statement about.
     """
     modality = [m for m in tables["modalities"] if m.get("modality_id") == modality_id]
+    if not modality:
+        raise ValueError(f"modality {modality_id!r} is not in the modalities table")
     statements = [s for s in tables["statements"] if s.get("modality_id") == modality_id]
     cited = {s.get("study_id") for s in statements}
     # A comparative study belongs to every modality one of its arms is of.
@@ -149,7 +165,7 @@ def slice_for_modality(tables: dict[str, Table], modality_id: str) -> dict[str, 
     names = {s.get("study_id"): s.get("short_name") for s in tables["studies"]}
     return {
         "modality_id": modality_id,
-        "modality": modality[0] if modality else None,
+        "modality": modality[0],
         "studies": studies,
         "arms": [a for a in tables.get("arms", []) if a.get("study_id") in study_ids],
         "outcomes": [o for o in tables["outcomes"] if o.get("study_id") in study_ids],
@@ -171,22 +187,21 @@ def slice_for_modality(tables: dict[str, Table], modality_id: str) -> dict[str, 
     }
 
 
-def general_statements(tables: dict[str, Table]) -> Table:
+def general_statements(tables: Tables) -> list[Statement]:
     """Statements that concern no single modality (care pathway, team work)."""
     return [s for s in tables["statements"] if not s.get("modality_id")]
 
 
 def slice_digests(
-    package_path: str | Path, modality_ids: list[str], settings: dict[str, Any] | None = None
+    package_path: str | Path, modality_ids: list[str], settings: AnalysisSettings | None = None
 ) -> dict[str, str]:
     """Checksum of each modality's slice, reading the tables once; any reading failure gives every
     modality a digest of the raw files, so a broken package always counts as changed and
     validation gets to report it."""
     try:
-        tables = read_tables(package_path)
-        slices = {
-            m: slice_for_modality(tables, m) | {"settings": importance.for_modality(settings, m)} for m in modality_ids
-        }
+        # Read before validation: the rows are digested as they are, whatever their types.
+        tables = cast("Tables", read_tables(package_path))
+        slices = {m: slice_with_settings(tables, m, settings) for m in modality_ids}
     except Exception:  # noqa: BLE001 - any failure here must only force a rebuild
         digest = hashlib.sha256()
         package_path = Path(package_path)
@@ -197,28 +212,22 @@ def slice_digests(
     return {m: hashlib.sha256(dumps(data).encode("utf-8")).hexdigest() for m, data in slices.items()}
 
 
-def build_slice(package_path: str | Path, modality_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_slice(package_path: str | Path, modality_id: str, settings: AnalysisSettings | None = None) -> Slice:
     """The slice plus the analysis settings that shape the summary, so a settings change in the
     config re-runs the notebooks just as a data change does."""
-    return slice_with_settings(read_tables(package_path), modality_id, settings)
+    return slice_with_settings(read_valid(package_path), modality_id, settings)
 
 
-def slice_with_settings(
-    tables: dict[str, Any], modality_id: str, settings: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def slice_with_settings(tables: Tables, modality_id: str, settings: AnalysisSettings | None = None) -> Slice:
     """One modality's slice of read tables with its settings (its own prespecified outcomes): what
     build_slice writes, for callers that read the tables once for every modality (bench/run)."""
-    data = slice_for_modality(tables, modality_id)
-    data["settings"] = importance.for_modality(settings, modality_id)
-    return data
+    return {**slice_for_modality(tables, modality_id), "settings": importance.for_modality(settings, modality_id)}
 
 
 def write_slice(
-    package_path: str | Path, modality_id: str, out_path: str | Path, settings: dict[str, Any] | None = None
+    package_path: str | Path, modality_id: str, out_path: str | Path, settings: AnalysisSettings | None = None
 ) -> None:
-    data = build_slice(package_path, modality_id, settings)
-    if data["modality"] is None:
-        raise ValueError(f"modality {modality_id!r} is not in the modalities table")
+    data = build_slice(package_path, modality_id, settings)  # a ValueError names a modality not in the data
     from briefing.schema import models
 
     models.write(out_path, models.Slice, data)

@@ -14,10 +14,17 @@ toxicity for radionuclides); `for_modality` cuts the list for one modality's evi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from briefing.core.vocabulary import event_kind
+
+if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Outcome
 
 LEVELS = {"critical": "critical", "important": "important", "limited": "of limited importance"}
 RANK = {level: i for i, level in enumerate(LEVELS)}
@@ -47,7 +54,7 @@ class Prespecified:
         """ "" for every modality, else " (surgery only)" with the modalities' ids."""
         return f" ({', '.join(self.modalities)} only)" if self.modalities else ""
 
-    def matches(self, o: dict[str, Any]) -> bool:
+    def matches(self, o: Mapping[str, Any]) -> bool:
         if o.get("domain") != self.domain:
             return False
         if self.events and event_kind(o) != self.events:
@@ -56,7 +63,7 @@ class Prespecified:
         return not self.terms or any(t.lower() in text for t in self.terms)
 
 
-def prespecified(settings: dict[str, Any] | None) -> list[Prespecified]:
+def prespecified(settings: AnalysisSettings | None) -> list[Prespecified]:
     """The config's list (analysis.outcomes), in its order; empty when the config declares none."""
     return [
         Prespecified(
@@ -73,27 +80,29 @@ def prespecified(settings: dict[str, Any] | None) -> list[Prespecified]:
     ]
 
 
-def for_modality(settings: dict[str, Any] | None, modality_id: str) -> dict[str, Any]:
+def for_modality(settings: AnalysisSettings | None, modality_id: str) -> AnalysisSettings:
     """The analysis settings as one modality's slice carries them: the prespecified outcomes that
     apply to it (an entry without `modalities` applies to all). A change to another modality's
     outcomes leaves this slice, and so its build, as it was."""
-    settings = dict(settings or {})
-    if "outcomes" in settings:
-        settings["outcomes"] = [
-            e for e in settings["outcomes"] if not e.get("modalities") or modality_id in e["modalities"]
+    chosen = cast("AnalysisSettings", dict(settings or {}))  # a copy: the config's own list stays whole
+    if "outcomes" in chosen:
+        chosen["outcomes"] = [
+            e for e in chosen["outcomes"] if not e.get("modalities") or modality_id in e["modalities"]
         ]
-    return settings
+    return chosen
 
 
-def with_event(c: dict[str, Any], outcomes: list[dict[str, Any]]) -> dict[str, Any]:
+def with_event(c: dict[str, Any], outcomes: list[Outcome]) -> dict[str, Any]:
     """A stated comparison with the event kind its study's figures of the same measure declare
     (comparisons.csv has no `event` column): Patchell's OR for walking is a benefit, not a harm."""
     kinds = [o.get("event") for o in outcomes if (o["study_id"], o["measure"]) == (c["study_id"], c["measure"])]
     return c if c.get("event") else c | {"event": next((k for k in kinds if k), None)}
 
 
-def classify(o: dict[str, Any], outcomes: list[Prespecified]) -> Prespecified | None:
-    """The prespecified outcome an outcome row reports, or None."""
+def classify(o: Mapping[str, Any], outcomes: list[Prespecified]) -> Prespecified | None:
+    """The prespecified outcome a row reports, or None: any row with a domain and a measure (an
+    outcome, a stated comparison, a summary-of-findings row, a pooled result's domain and label),
+    its source term and event where it has them."""
     return next((p for p in outcomes if p.matches(o)), None)
 
 

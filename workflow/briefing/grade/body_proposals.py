@@ -11,12 +11,16 @@ is support only (a large I² with every estimate on one side of the threshold is
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from briefing.data import importance
 from briefing.grade import imprecision
 from briefing.schema import findings
 from briefing.stats import effects
+
+if TYPE_CHECKING:
+    from briefing.grade.bodies import Body
+    from briefing.schema.models import AnalysisSettings, Study
 
 GRADE_36 = "GRADE guidance 36"
 
@@ -31,7 +35,7 @@ def _study_intervals(p: dict[str, Any]) -> list[tuple[float, float, float]]:
     return [(m, m - h, m + h) for m, h in zip(d["means"], half, strict=True)]
 
 
-def _threshold(p: dict[str, Any], settings: dict[str, Any] | None) -> tuple[str | None, float | None, str]:
+def _threshold(p: dict[str, Any], settings: AnalysisSettings | None) -> tuple[str | None, float | None, str]:
     """The threshold that matters for a pooled proportion's outcome (a benefit's threshold or a
     harm's tolerable risk, in percent as declared) and the outcome's name; (None, None, name) when none is
     declared or the result is a mean (a scale's MID is a difference, not a level)."""
@@ -43,7 +47,7 @@ def _threshold(p: dict[str, Any], settings: dict[str, Any] | None) -> tuple[str 
     return (kind, value, name) if kind in ("benefit", "harm") else (None, None, name)
 
 
-def _one_inconsistency(p: dict[str, Any], settings: dict[str, Any] | None) -> tuple[int | None, findings.Finding]:
+def _one_inconsistency(p: dict[str, Any], settings: AnalysisSettings | None) -> tuple[int | None, findings.Finding]:
     """One pooled result judged by GRADE 36's signs."""
     studies = _study_intervals(p)
     overlap = max(low for _, low, _ in studies) <= min(high for _, _, high in studies)
@@ -62,7 +66,7 @@ def _one_inconsistency(p: dict[str, Any], settings: dict[str, Any] | None) -> tu
     return judgement, findings.Inconsistency36(facts, judgement)
 
 
-def inconsistency(body: dict[str, Any], settings: dict[str, Any] | None) -> dict[str, Any]:
+def inconsistency(body: Body, settings: AnalysisSettings | None) -> dict[str, Any]:
     """GRADE 36's inconsistency for a body of evidence: not applicable to a single study; each
     pooled result judged by its signs, the worst proposed; studies not pooled are not compared."""
     k = body.get("studies") or len(body.get("study_ids") or [])
@@ -82,7 +86,7 @@ INDIRECT = ("population", "intervention", "outcome")  # studies.csv: indirect_<a
 MOST = 0.5  # GRADE rates down when most of the evidence is indirect
 
 
-def indirectness(body: dict[str, Any]) -> dict[str, Any] | None:
+def indirectness(body: Body) -> dict[str, Any] | None:
     """Serious (−1) when the studies flagged as indirect in studies.csv carry most of the body's
     weight (pooled) or participants; not serious otherwise, naming them. None without the studies'
     rows to read the flags from."""
@@ -90,10 +94,7 @@ def indirectness(body: dict[str, Any]) -> dict[str, Any] | None:
     if not rows:
         return None
     studies = list(body.get("study_ids") or sorted(rows))
-    flagged = {
-        s: [(a, rows[s][f"indirect_{a}"]) for a in INDIRECT if (rows.get(s) or {}).get(f"indirect_{a}")]
-        for s in studies
-    }
+    flagged = {s: _flags(rows.get(s)) for s in studies}
     flagged = {s: why for s, why in flagged.items() if why}
     if not flagged:
         return {"judgement": 0, "reason": findings.IndirectnessNone()}
@@ -105,15 +106,27 @@ def indirectness(body: dict[str, Any]) -> dict[str, Any] | None:
         judgement = -1 if len(flagged) == len(studies) else None
     else:
         judgement = -1 if worst["share"] >= MOST else 0
-    names = {s: (rows.get(s) or {}).get("short_name") or s for s in studies}
+    names = {s: (row.get("short_name") if (row := rows.get(s)) else None) or s for s in studies}
     return {
         "judgement": judgement,
         "reason": findings.IndirectnessFlagged([(names[s], why) for s, why in flagged.items()], worst, judgement),
     }
 
 
+def _flags(row: Study | None) -> list[tuple[str, str]]:
+    """A study's indirectness flags (studies.csv: indirect_<aspect>), each aspect with its reason."""
+    if row is None:
+        return []
+    reasons = {
+        "population": row.get("indirect_population"),
+        "intervention": row.get("indirect_intervention"),
+        "outcome": row.get("indirect_outcome"),
+    }
+    return [(a, why) for a in INDIRECT if (why := reasons[a])]
+
+
 # ----------------------------------------------------------------------------- publication bias
-def publication_bias(body: dict[str, Any]) -> dict[str, Any] | None:
+def publication_bias(body: Body) -> dict[str, Any] | None:
     """Egger's test where a pooled result had the studies for it (robustness.publication_bias);
     otherwise from the search record (data/identification.csv, given as `search`): undetected after
     a systematic search, not assessed for a curated selection or without a record. None when the

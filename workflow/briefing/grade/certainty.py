@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from briefing.core.vocabulary import DESIGNS, FACTORS
 from briefing.grade import body_proposals, imprecision, risk_of_bias
 from briefing.schema import findings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.grade.bodies import Body
+    from briefing.schema.models import Arm, CertaintyRow, Outcome, Scale
 
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
 DOWNGRADE = tuple(f.id for f in FACTORS.where(direction="down"))
@@ -51,7 +58,7 @@ def concerns(reason: str) -> set[str]:
 
 
 def comparative_domains(
-    arms: list[dict[str, Any]], outcomes: list[dict[str, Any]], comparisons: list[dict[str, Any]]
+    arms: list[Arm], outcomes: list[Outcome], comparisons: list[dict[str, Any]]
 ) -> set[tuple[str | None, str]]:
     """(modality, domain) pairs with comparative evidence, the only evidence that may be rated up: a
     comparison row, or an outcome of an arm of a study with arms of two modalities. A before-after
@@ -83,7 +90,7 @@ def starting_level(designs: list[str]) -> tuple[int, str]:
 
 
 def propose(
-    size: dict[str, Any], settings: dict[str, Any] | None = None, scales: list[dict[str, Any]] | None = None
+    size: Body, settings: AnalysisSettings | None = None, scales: list[Scale] | None = None
 ) -> dict[str, dict[str, Any]]:
     """Judgements the build proposes for one body of evidence (`size`: its participants, studies,
     I², results and, where given, its pooled results, studies' rows and risk-of-bias judgements):
@@ -106,7 +113,7 @@ def propose(
     return proposals
 
 
-def _i2_only(size: dict[str, Any]) -> dict[str, Any]:
+def _i2_only(size: Body) -> dict[str, Any]:
     """Inconsistency from I² cut-offs, for a body given without its pooled results."""
     i2 = size.get("i2")
     if (size.get("studies") or len(size.get("study_ids") or [])) < 2 or i2 is None:
@@ -115,7 +122,9 @@ def _i2_only(size: dict[str, Any]) -> dict[str, Any]:
     return {"judgement": judgement, "reason": findings.InconsistencyByI2(i2, judgement)}
 
 
-def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, Any] | None) -> dict[str, Any]:
+def _factor(
+    factor: str, record: CertaintyRow | dict[str, Any], source: str, rule: dict[str, Any] | None
+) -> dict[str, Any]:
     """One judgement as shown: the curator's or the build's proposal; a curator's judgement that
     differs from what the build's rule proposes carries that proposal, so its footnote can say so."""
     differs = source == "curator" and rule is not None and rule["judgement"] != record["judgement"]
@@ -136,7 +145,7 @@ def _factor(factor: str, record: dict[str, Any], source: str, rule: dict[str, An
 def rate(
     domain: str,
     designs: list[str] | tuple[int, str],
-    judgements: list[dict[str, Any]],
+    judgements: list[CertaintyRow],
     proposals: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The certainty of one body of evidence: the curator's judgements, and the build's proposals
@@ -174,10 +183,10 @@ NOT_ASSESSED = "certainty not assessed"
 
 
 def rate_bodies(
-    bodies: list[dict[str, Any]],
-    certainty_rows: list[dict[str, Any]],
-    settings: dict[str, Any] | None = None,
-    scales: list[dict[str, Any]] | None = None,
+    bodies: list[Body],
+    certainty_rows: list[CertaintyRow],
+    settings: AnalysisSettings | None = None,
+    scales: list[Scale] | None = None,
 ) -> list[dict[str, Any]]:
     """One rating per body of evidence (bodies.py), from the certainty rows recorded for that body
     (question and outcome domain) and the build's proposals from the body's own data. No body
@@ -192,10 +201,17 @@ def rate_bodies(
 
 
 # What a rating carries of its body, for every table that prints it.
-BODY_FIELDS = ("key", "label", "comparator_id", "study_ids", "designs", "participants_text")
+BODY_FIELDS: tuple[Literal["key", "label", "comparator_id", "study_ids", "designs", "participants_text"], ...] = (
+    "key",
+    "label",
+    "comparator_id",
+    "study_ids",
+    "designs",
+    "participants_text",
+)
 
 
-def row_key(row: dict[str, Any]) -> str:
+def row_key(row: CertaintyRow) -> str:
     """The body of evidence a certainty row rates."""
     from briefing.grade import bodies
 

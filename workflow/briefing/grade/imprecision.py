@@ -21,11 +21,17 @@ declared the proposal says so and judges only what it can, or nothing (judgement
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from briefing.core import numbers
 from briefing.core.vocabulary import DOMAINS, statistic_of
 from briefing.data import importance
+
+if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import DescribedOutcome, Scale
 
 
 @dataclass(frozen=True)
@@ -64,20 +70,21 @@ def events_once(items: list[Item]) -> int:
     return sum(events for _, events in best.values())
 
 
-def policy(settings: dict[str, Any] | None) -> dict[str, Any]:
+def policy(settings: AnalysisSettings | None) -> dict[str, Any]:
     """The config's imprecision block, with empty defaults."""
     block = (settings or {}).get("imprecision") or {}
     return {"continuous_ois": block.get("continuous_ois") or {}, "outcomes": block.get("outcomes") or {}}
 
 
-def threshold(outcome_id: str | None, rules: dict[str, Any], scales: dict[str, dict[str, Any]], scale: str | None):
+def threshold(outcome_id: str | None, rules: dict[str, Any], scales: dict[str, Scale], scale: str | None):
     """(kind, value) of the declared threshold: ("harm", percent), ("benefit", percent), ("mid",
     points) or (None, None) when none is declared."""
     entry = rules["outcomes"].get(outcome_id or "") or {}
     if entry.get("tolerable_risk") is not None:
         return "harm", float(entry["tolerable_risk"])
     if entry.get("threshold") == "scale_mid":
-        mid = (scales.get(scale or "") or {}).get("mid")
+        found = scales.get(scale or "")
+        mid = found.get("mid") if found else None
         return ("mid", float(mid)) if mid is not None else (None, None)
     if entry.get("threshold") is not None:
         return "benefit", float(entry["threshold"])
@@ -93,7 +100,7 @@ def _ci(i: Item) -> str:
     return f"{i.label}: 95 % CI {numbers.percent(i.low)} % to {numbers.percent(i.high)} %"
 
 
-def _proportion(items: list[Item], rules: dict[str, Any], scales: dict[str, Any]) -> tuple[int | None, str]:
+def _proportion(items: list[Item], rules: dict[str, Any], scales: dict[str, Scale]) -> tuple[int | None, str]:
     outcome = items[0].outcome
     kind, value = threshold(outcome.id if outcome else None, rules, scales, None)
     ois = ((rules["outcomes"].get(outcome.id) or {}) if outcome else {}).get("ois_events")
@@ -127,7 +134,7 @@ def _proportion(items: list[Item], rules: dict[str, Any], scales: dict[str, Any]
 
 
 def _continuous(
-    items: list[Item], rules: dict[str, Any], scales: dict[str, Any], participants: int | None, enrolled: int | None
+    items: list[Item], rules: dict[str, Any], scales: dict[str, Scale], participants: int | None, enrolled: int | None
 ):
     outcome = items[0].outcome
     name = outcome.label.lower() if outcome else items[0].label.lower()
@@ -154,8 +161,8 @@ def _continuous(
 def propose(
     items: list[Item],
     participants: int | None,
-    settings: dict[str, Any] | None,
-    scales: list[dict[str, Any]] | None = None,
+    settings: AnalysisSettings | None,
+    scales: list[Scale] | None = None,
     enrolled: int | None = None,
 ) -> dict[str, Any]:
     """The build's proposal on imprecision for one domain: the worst over its prespecified outcomes,
@@ -182,9 +189,9 @@ def propose(
 
 
 def items(
-    outcomes: list[dict[str, Any]],
+    outcomes: list[DescribedOutcome],
     pooled: list[dict[str, Any]],
-    settings: dict[str, Any] | None,
+    settings: AnalysisSettings | None,
 ) -> dict[str, list[Item]]:
     """Per outcome domain, what the rule judges: each pooled proportion, and each proportion with a
     CI that was not pooled; each continuous outcome (mean or summary score)."""
@@ -197,8 +204,8 @@ def items(
         if r.get("ci_low_prop") is None:
             continue
         first = by_id[p["outcome_ids"][0]]
-        events = sum(by_id[i]["estimate"]["events"] for i in p["outcome_ids"] if by_id[i].get("estimate"))
-        n = sum(by_id[i]["estimate"]["n"] for i in p["outcome_ids"] if by_id[i].get("estimate"))
+        estimated = [est for i in p["outcome_ids"] if (est := by_id[i].get("estimate"))]
+        events, n = sum(est["events"] for est in estimated), sum(est["n"] for est in estimated)
         outcome = importance.classify(first, prespecified)
         label = f"pooled {p['label'].lower()}"
         counts = tuple(_count(by_id[i]) for i in p["outcome_ids"] if by_id[i].get("estimate"))
@@ -225,7 +232,9 @@ def items(
     return result
 
 
-def _count(o: dict[str, Any]) -> tuple[str, str, str, int, int]:
+def _count(o: DescribedOutcome) -> tuple[str, str, str, int, int]:
     """One figure's events under its group of patients, ranked by whether its category is ICPR's."""
     rank = 1 if o.get("icpr_category") or DOMAINS[o["domain"]].shape != "response" else 0
-    return o["study_id"], o.get("arm_id") or "", o.get("subgroup") or "", o["estimate"]["events"], rank
+    estimate = o["estimate"]
+    assert estimate is not None  # counted only for figures with an estimate (items)
+    return o["study_id"], o.get("arm_id") or "", o.get("subgroup") or "", estimate["events"], rank

@@ -3,12 +3,20 @@ briefing shows, one per tool, each cell a symbol and a word (never colour alone)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypedDict
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from briefing.core.vocabulary import DESIGNS, DOMAINS, OVERALL, ROB_TOOLS, Appraisal, RobTool
 from briefing.schema import findings
 
+if TYPE_CHECKING:
+    from briefing.grade.bodies import Body
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import RobCell, RobJudgement, RobSupport, RobTable, RobTableRow, Study
+
+# Rows as validation reads them (validation.Rows): not yet validated, so untyped.
 Rows = list[tuple[int, dict[str, Any]]]
 Add = Callable[[str, int | None, str | None, str], None]
 TABLE = "risk_of_bias"
@@ -75,19 +83,27 @@ def _row_rules(n: int, r: dict[str, Any], tool: RobTool, designs: dict[str, str]
         add(TABLE, n, "outcome_domain", f"{tool.label} judges the study once: leave outcome_domain empty")
 
 
-def _cell(tool: RobTool, domain: str, judgement: str) -> dict[str, str]:
+def _cell(tool: RobTool, domain: str, judgement: str) -> RobCell:
     words = {a.id: a for a in allowed(tool, domain)}
     a = words.get(judgement)
     return {"domain": domain, "judgement": judgement, "text": f"{a.symbol} {a.text}" if a else judgement}
 
 
-def summarise(rows: list[dict[str, Any]], studies: list[dict[str, Any]]) -> dict[str, Any]:
+class Summarised(TypedDict):
+    """models.RiskOfBias before its finding is worded (present.present)."""
+
+    tables: list[RobTable]
+    not_assessed: list[str]
+    not_assessed_text: findings.RobNotAssessed
+
+
+def summarise(rows: list[RobJudgement], studies: list[Study]) -> Summarised:
     """One table per tool used (rows: a study, or a study's outcome; columns: the tool's domains and
     overall), the supports listed below it, and the primary studies with no judgement."""
     names = {s["study_id"]: s.get("short_name") or s["study_id"] for s in studies}
     order = {s["study_id"]: i for i, s in enumerate(studies)}
     mine = [r for r in rows if r.get("study_id") in names and r.get("tool") in ROB_TOOLS]
-    result = []
+    result: list[RobTable] = []
     for tool in ROB_TOOLS:
         used = [r for r in mine if r["tool"] == tool.id]
         if used:
@@ -97,14 +113,15 @@ def summarise(rows: list[dict[str, Any]], studies: list[dict[str, Any]]) -> dict
     return {"tables": result, "not_assessed": missing, "not_assessed_text": findings.RobNotAssessed(missing)}
 
 
-def _table(tool: RobTool, rows: list[dict[str, Any]], names: dict[str, str], order: dict[str, int]) -> dict[str, Any]:
+def _table(tool: RobTool, rows: list[RobJudgement], names: dict[str, str], order: dict[str, int]) -> RobTable:
     keys = sorted({(r["study_id"], r.get("outcome_domain") or "") for r in rows}, key=lambda k: (order[k[0]], k[1]))
     by_key = {(r["study_id"], r.get("outcome_domain") or "", r["rob_domain"]): r for r in rows}
     labels = {d.id: d.text for d in tool.domains}
-    table_rows, supports = [], []
+    table_rows: list[RobTableRow] = []
+    supports: list[RobSupport] = []
     for study, outcome in keys:
         outcome_label = DOMAINS[outcome].label if outcome in DOMAINS else outcome
-        cells = []
+        cells: list[RobCell] = []
         for d in tool.domains:
             r = by_key.get((study, outcome, d.id))
             cells.append(
@@ -112,8 +129,14 @@ def _table(tool: RobTool, rows: list[dict[str, Any]], names: dict[str, str], ord
             )
             if r:
                 supports.append(
-                    {"study": names[study], "outcome": outcome_label, "domain": d.id, "domain_label": labels[d.id]}
-                    | {"text": r["support"], "locator": r["locator"]}
+                    {
+                        "study": names[study],
+                        "outcome": outcome_label,
+                        "domain": d.id,
+                        "domain_label": labels[d.id],
+                        "text": r["support"],
+                        "locator": r["locator"],
+                    }
                 )
         table_rows.append({"study_id": study, "study": names[study], "outcome": outcome_label, "cells": cells})
     return {
@@ -133,10 +156,10 @@ def _table(tool: RobTool, rows: list[dict[str, Any]], names: dict[str, str], ord
 CONCERN_RANK = {"low": 0, "some": 1, "high": 2}
 
 
-def policy(settings: dict[str, Any] | None) -> dict[str, Any]:
+def policy(settings: AnalysisSettings | None) -> dict[str, Any]:
     """The config's risk-of-bias shares (percent), with the values GRADE guidelines 4 reads as
     "most" and "enough" where the config declares none."""
-    block = (settings or {}).get("risk_of_bias") or {}
+    block: Mapping[str, Any] = (settings or {}).get("risk_of_bias") or {}
     return {
         "serious_share": block.get("serious_share", 50),
         "intermediate_share": block.get("intermediate_share", 25),
@@ -144,7 +167,7 @@ def policy(settings: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def overall(rows: list[dict[str, Any]], domain: str | None) -> dict[str, tuple[RobTool, Appraisal]]:
+def overall(rows: list[RobJudgement], domain: str | None) -> dict[str, tuple[RobTool, Appraisal]]:
     """Each study's overall judgement for one outcome domain (a tool that judges the study once:
     that judgement), the worst where two apply; a study judged for other outcomes only is absent."""
     found: dict[str, tuple[RobTool, Appraisal]] = {}
@@ -177,7 +200,7 @@ class Share(TypedDict):
     unknown: list[str]  # studies whose participants are not known
 
 
-def shares(body: dict[str, Any], high: set[str]) -> list[Share]:
+def shares(body: Body, high: set[str]) -> list[Share]:
     """The share of the body from studies at high risk: per pooled result, of its weight; where
     nothing is pooled, of the participants whose number is known (the others named)."""
     outcome_study = body.get("outcome_study") or {}
@@ -196,7 +219,7 @@ def shares(body: dict[str, Any], high: set[str]) -> list[Share]:
         return found
     by_study = body.get("participants_by_study") or {}
     studies = body.get("study_ids") or sorted(by_study)
-    known = {s: by_study[s] for s in studies if by_study.get(s)}
+    known = {s: n for s in studies if (n := by_study.get(s))}
     total = sum(known.values())
     share = sum(n for s, n in known.items() if s in high) / total if total else None
     unknown = [s for s in studies if s not in known]
@@ -215,7 +238,7 @@ def judge(share: float | None, high: list[str], studies: list[str], rules: dict[
     return -1 if share * 100 >= rules["intermediate_share"] else 0
 
 
-def propose(body: dict[str, Any], settings: dict[str, Any] | None) -> dict[str, Any]:
+def propose(body: Body, settings: AnalysisSettings | None) -> dict[str, Any]:
     """The build's proposal on risk of bias for one body of evidence (GRADE guidelines 4): the
     share from studies at high risk, the judgement it gives, and each pooled result refitted
     without those studies."""
@@ -246,16 +269,16 @@ def propose(body: dict[str, Any], settings: dict[str, Any] | None) -> dict[str, 
     return {"judgement": judgement, "reason": reason, "sensitivity": refits}
 
 
-def _names(body: dict[str, Any]) -> dict[str, str]:
+def _names(body: Body) -> dict[str, str]:
     """Each study's short name where the body gives its row, else its id."""
     rows = body.get("study_rows") or {}
     ids = set(body.get("study_ids") or []) | {r["study_id"] for r in body.get("risk_of_bias") or []}
     ids |= set(body.get("participants_by_study") or {})
-    return {s: (rows.get(s) or {}).get("short_name") or s for s in ids}
+    return {s: (row.get("short_name") if (row := rows.get(s)) else None) or s for s in ids}
 
 
 def sensitivity(
-    body: dict[str, Any], high: set[str], names: dict[str, str], settings: dict[str, Any] | None = None
+    body: Body, high: set[str], names: dict[str, str], settings: AnalysisSettings | None = None
 ) -> list[dict[str, Any]]:
     """Each pooled result with a study at high risk, refitted without those studies by
     inverse-variance REML (metafor's rma(yi, vi, subset = ...)) with the config's random-effects
@@ -295,7 +318,15 @@ def sensitivity(
 
 
 # ----------------------------------------------------------------------------- beside a forest plot's rows
-def forest_columns(study_ids: list[str], rows: list[dict[str, Any]], domain: str | None) -> dict[str, Any] | None:
+class ForestColumns(TypedDict):
+    """A forest plot's risk-of-bias columns (forest_columns), before its legend is worded."""
+
+    columns: list[str]
+    cells: list[list[dict[str, str]]]
+    legend: findings.RobForestLegend
+
+
+def forest_columns(study_ids: list[str], rows: list[RobJudgement], domain: str | None) -> ForestColumns | None:
     """The risk-of-bias columns beside a forest plot's rows, as RevMan draws them: one column per
     domain of the tool every judged study was assessed with (the studies' own tools, overall only,
     where they differ), each cell a symbol under the domain's short name, with its word in the
@@ -315,6 +346,6 @@ def forest_columns(study_ids: list[str], rows: list[dict[str, Any]], domain: str
     return {"columns": shorts, "cells": cells, "legend": findings.RobForestLegend(tools, one)}
 
 
-def _forest_cell(r: dict[str, Any] | None, domain: str) -> dict[str, str]:
+def _forest_cell(r: RobJudgement | None, domain: str) -> dict[str, str]:
     a = next((x for x in allowed(ROB_TOOLS[r["tool"]], domain) if x.id == r["judgement"]), None) if r else None
     return {"symbol": a.symbol, "text": f"{a.symbol} {a.text}"} if a else {"symbol": "", "text": "not judged"}

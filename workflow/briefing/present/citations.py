@@ -21,7 +21,7 @@ from briefing.core.publish import write_atomic
 from briefing.schema.models import Reference
 
 if TYPE_CHECKING:
-    from briefing.data.evidence import Table
+    from briefing.schema.models import Study
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # PubMed's citation line: year, month (or months: "Apr-Jun") and day, then volume(issue):pages,
@@ -120,7 +120,7 @@ def authors(listed: str) -> list[CslName]:
     return names + [OTHERS] if names and listed.rstrip().endswith(ET_AL) else names
 
 
-def _note(reference: Reference, study: dict[str, Any], detail: JournalDetail | None) -> str:
+def _note(reference: Reference, study: Study, detail: JournalDetail | None) -> str:
     note = [f"Reference {reference.number} of the briefing ({reference.short_name})."]
     if study.get("citation_detail") and detail is None:
         note.append(f"Citation as the source gives it: {study['citation_detail']}.")
@@ -130,21 +130,22 @@ def _note(reference: Reference, study: dict[str, Any], detail: JournalDetail | N
     return " ".join(note)
 
 
-def csl_item(reference: Reference, study: dict[str, Any]) -> CslItem:
+def csl_item(reference: Reference, study: Study) -> CslItem:
     """One cited work as a CSL-JSON item (study: its row of data/studies.csv, as evidence.read_tables
     gives it: models.Study declares only the columns every step needs)."""
-    detail = journal_detail(study.get("citation_detail")) if study.get("journal") else None
+    journal, citation_detail, year = study.get("journal"), study.get("citation_detail"), study.get("year")
+    detail = journal_detail(citation_detail) if journal else None
     # The note is set last: the item's keys are written in the order they are set.
     item = cast(CslItem, {"id": reference.study_id, "type": "article-journal", "title": study["title"]})
     if named := authors(study["authors"]):
         item["author"] = named
-    if study.get("journal"):
-        item["container-title"] = item["container-title-short"] = study["journal"].strip()
-    dates = (detail or {}).get("date") or ([[study["year"]]] if study.get("year") else None)
+    if journal:
+        item["container-title"] = item["container-title-short"] = journal.strip()
+    dates = (detail or {}).get("date") or ([[year]] if year else None)
     if dates:
         item["issued"] = {"date-parts": dates}
-        if detail is None and study.get("journal") and study.get("citation_detail"):
-            item["issued"]["literal"] = study["citation_detail"]  # printed as the source gives it
+        if detail is None and journal and citation_detail:
+            item["issued"]["literal"] = citation_detail  # printed as the source gives it
     for key in DETAIL_PARTS:
         if detail and detail.get(key):
             item[key] = detail[key]
@@ -200,13 +201,13 @@ def ris(items: list[CslItem]) -> str:
     return "\r\n".join(lines)
 
 
-def items(references: list[Reference], studies: Table) -> list[CslItem]:
+def items(references: list[Reference], studies: list[Study]) -> list[CslItem]:
     """Every work of the briefing's reference list, in its order."""
     by_id = {s["study_id"]: s for s in studies}
     return [csl_item(reference, by_id[reference.study_id]) for reference in references]
 
 
-def write(briefing: dict[str, Any], studies: Table, ris_path: str | Path, csl_path: str | Path) -> int:
+def write(briefing: dict[str, Any], studies: list[Study], ris_path: str | Path, csl_path: str | Path) -> int:
     """Write the RIS and CSL-JSON files of briefing.json's references (briefing: the document as
     models.read gives it); returns how many works they hold."""
     found = items([Reference.model_validate(r) for r in briefing["references"]], studies)

@@ -7,17 +7,24 @@ it; figures.py draws these same strings. Every derived number comes from briefin
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from briefing.core import numbers
 from briefing.core.vocabulary import statistic_of
 from briefing.present import wording
 
+if TYPE_CHECKING:
+    from briefing.schema.models import ResponseGroup
+
+if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisTable, Estimate, Point, Series, Study
+
 PREDICTION_LABEL = "95 % prediction interval"
 
 
-def study_label(studies: dict[str, dict[str, Any]], study_id: str) -> str:
-    return studies.get(study_id, {}).get("short_name", study_id)
+def study_label(studies: dict[str, Study], study_id: str) -> str:
+    study = studies.get(study_id)
+    return study_id if study is None else study.get("short_name", study_id)
 
 
 # ----------------------------------------------------------------------------- trajectories
@@ -32,16 +39,16 @@ JOINED_MIN_POINTS = 3
 _FEW = {1: "one time point only", 2: "two time points only"}
 
 
-def joined(series: dict[str, Any]) -> bool:
+def joined(series: Series) -> bool:
     """Whether a series is drawn as a line (a course over time), not as separate points."""
     return len(series["points"]) >= JOINED_MIN_POINTS
 
 
-def has_sd(series: dict[str, Any]) -> bool:
+def has_sd(series: Series) -> bool:
     return any(p["sd"] is not None for p in series["points"])
 
 
-def n_assessed(point: dict[str, Any]) -> str:
+def n_assessed(point: Point) -> str:
     """The number assessed at a time point as the source states it: never the enrolled count,
     which says nothing of how many were still assessed."""
     n = point.get("n")
@@ -51,17 +58,17 @@ def n_assessed(point: dict[str, Any]) -> str:
     return f"{n} {unit}" if unit and unit != "patients" else str(n)
 
 
-def n_unstated(series: dict[str, Any]) -> bool:
+def n_unstated(series: Series) -> bool:
     return any(point.get("n") is None for point in series["points"])
 
 
-def series_name(series: dict[str, Any], studies: dict[str, dict[str, Any]]) -> str:
+def series_name(series: Series, studies: dict[str, Study]) -> str:
     """ "Berenson 2011, balloon kyphoplasty": a series' study, and its arm or subgroup."""
     label = study_label(studies, series["study_id"])
     return f"{label}, {series['group']}" if series.get("group") else label
 
 
-def series_label(series: dict[str, Any], studies: dict[str, dict[str, Any]]) -> str:
+def series_label(series: Series, studies: dict[str, Study]) -> str:
     """A study's entry in the legend, with what its points are not."""
     notes = list(dict.fromkeys(statistic_of(p).word for p in series["points"] if statistic_of(p).unspecified))
     if not has_sd(series):
@@ -72,7 +79,7 @@ def series_label(series: dict[str, Any], studies: dict[str, dict[str, Any]]) -> 
     return f"{label} ({'; '.join(notes)})" if notes else label
 
 
-def trajectory_notes(series: list[dict[str, Any]], studies: dict[str, dict[str, Any]], names: bool = True) -> list[str]:
+def trajectory_notes(series: list[Series], studies: dict[str, Study], names: bool = True) -> list[str]:
     """The notes of a chart over time: what its error bars are, and whose n is not stated (by
     name, unless there are too many to name on a chart: the table names them)."""
     notes = [ERROR_BARS] if any(has_sd(s) for s in series) else []
@@ -88,14 +95,14 @@ def trajectory_notes(series: list[dict[str, Any]], studies: dict[str, dict[str, 
     return notes
 
 
-def trajectory_table(series: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+def trajectory_table(series: list[Series], studies: dict[str, Study]) -> list[dict[str, str]]:
     """One row per point: the value, SD and n as the source printed them, the change derived. The
     SD's header says it is what the error bars show, on a chart that draws any."""
     sd_column = SD_COLUMN if any(has_sd(s) for s in series) else "SD"
     return [
         {
             "Study": series_name(s, studies),
-            "Time point": p["timepoint"],
+            "Time point": _timepoint(p),
             N_COLUMN: n_assessed(p),
             "Value": p["value_text"],
             sd_column: p["sd_text"] or "not reported",
@@ -106,7 +113,15 @@ def trajectory_table(series: list[dict[str, Any]], studies: dict[str, dict[str, 
     ]
 
 
-def trajectory_alt(series: list[dict[str, Any]], studies: dict[str, dict[str, Any]], ylabel: str) -> str:
+def _timepoint(point: Point) -> str:
+    """A point's time point, as its figure's table prints it."""
+    timepoint = point["timepoint"]
+    # Holds in every drawn figure: its table (Figure.table, of strings) would refuse a None.
+    assert timepoint is not None, f"{point['outcome_id']}: a point of a series over time states its time point"
+    return timepoint
+
+
+def trajectory_alt(series: list[Series], studies: dict[str, Study], ylabel: str) -> str:
     """The chart in words: how each study is drawn (a line, or points that are not joined), its
     values, what the error bars are and whose n is not stated."""
     parts = []
@@ -123,7 +138,7 @@ def trajectory_alt(series: list[dict[str, Any]], studies: dict[str, dict[str, An
 
 
 # ----------------------------------------------------------------------------- response categories
-def response_group(g: dict[str, Any], studies: dict[str, dict[str, Any]], dated: bool = False) -> str:
+def response_group(g: ResponseGroup, studies: dict[str, Study], dated: bool = False) -> str:
     """Whose categories a bar shows: "Salazar 1996, daily fractionated", with the subgroup, and the
     time point when the study reports its categories at several."""
     parts = [
@@ -135,10 +150,10 @@ def response_group(g: dict[str, Any], studies: dict[str, dict[str, Any]], dated:
     return label + (f" ({g['timepoint']})" if dated and g["timepoint"] else "")
 
 
-def response_labels(groups: list[dict[str, Any]], studies: dict[str, dict[str, Any]]) -> list[str]:
+def response_labels(groups: list[ResponseGroup], studies: dict[str, Study]) -> list[str]:
     """The label of each bar: its study and group (an arm, a subgroup); a study reported at two time
     points names them."""
-    times: dict[str, set[Any]] = {}
+    times: dict[str, set[str | None]] = {}
     for g in groups:
         times.setdefault(g["study_id"], set()).add(g["timepoint"])
     return [
@@ -149,7 +164,7 @@ def response_labels(groups: list[dict[str, Any]], studies: dict[str, dict[str, A
 
 
 def response_table(
-    groups: list[dict[str, Any]], studies: dict[str, dict[str, Any]], estimates: dict[str, dict[str, Any]]
+    groups: list[ResponseGroup], studies: dict[str, Study], estimates: dict[str, Estimate]
 ) -> list[dict[str, str]]:
     """One row per bar: the percentage as the source printed it, the 95 % CI as the text prints it."""
     rows = []
@@ -420,10 +435,10 @@ ESTIMATE = "Estimate [95 % CI]"
 
 def robustness_tables(
     rows: list[dict[str, Any]], shown: list[dict[str, Any]], total: int, method: str, kind: str, scale: str
-) -> list[dict[str, Any]]:
+) -> list[AnalysisTable]:
     """The estimators side by side, then leave-one-out (`shown` of the `total` refits, by `method`)
     when there was any (robustness.analyse)."""
-    tables = [
+    tables: list[AnalysisTable] = [
         {
             "caption": "Estimators side by side",
             "columns": ["Model", ESTIMATE, PREDICTION_LABEL, "τ²"],
@@ -466,7 +481,7 @@ def _interval(row: dict[str, Any], scale: str) -> str:
     return f"[{numbers.estimate(row['pi_low'], scale)}, {numbers.estimate(row['pi_high'], scale)}]"
 
 
-def subgroup_table(name: str, subgroups: list[dict[str, Any]], scale: str) -> dict[str, Any]:
+def subgroup_table(name: str, subgroups: list[dict[str, Any]], scale: str) -> AnalysisTable:
     """The subgroups' pooled estimates (subgroups.analyse)."""
     return {
         "caption": f"Subgroups by {name}",

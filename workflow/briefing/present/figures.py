@@ -26,6 +26,12 @@ from briefing.present import figure_tables as tables
 from briefing.schema.models import Figure
 
 if TYPE_CHECKING:
+    from briefing.schema.models import ResponseGroup
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Estimate, Scale, Series, Study
+
+if TYPE_CHECKING:
     import matplotlib.figure
     from matplotlib.typing import RcKeyType
 
@@ -139,11 +145,11 @@ def _to_svg(fig: matplotlib.figure.Figure, figure_id: str) -> str:
 @_drawn_once
 def trajectory_figure(
     figure_id: str,
-    series: list[dict[str, Any]],
-    studies: dict[str, dict[str, Any]],
+    series: list[Series],
+    studies: dict[str, Study],
     title: str,
     ylabel: str,
-    scales: dict[str, dict[str, Any]] | None = None,
+    scales: dict[str, Scale] | None = None,
 ) -> Figure:
     """Mean (or reported summary) at each time point with error bars of ±1 SD where reported, on
     the full range of the series' scale (declared in scales.csv), else from 0. A series of fewer
@@ -193,26 +199,30 @@ def trajectory_figure(
     )
 
 
-def value_range(series: list[dict[str, Any]], scales: dict[str, dict[str, Any]]) -> tuple[float, float | None]:
+def value_range(series: list[Series], scales: dict[str, Scale]) -> tuple[float, float | None]:
     """The value axis: a score's whole scale, so that a change is seen against all the scale could
     show (a range cut to the data magnifies it); any other level (a dose) from 0 up."""
     # A scale whose range its source does not print (QLQ-BM22) is drawn as any other level, from 0.
-    ranged = {k for k, r in scales.items() if r.get("minimum") is not None and r.get("maximum") is not None}
-    ranges = [scales[s["unit"]] for s in series if s.get("unit") in ranged]
+    bounds = {
+        k: (low, high)
+        for k, r in scales.items()
+        if (low := r.get("minimum")) is not None and (high := r.get("maximum")) is not None
+    }
+    ranges = [bounds[unit] for s in series if (unit := s.get("unit")) is not None and unit in bounds]
     if ranges and len(ranges) == len(series):
-        return min(float(r["minimum"]) for r in ranges), max(float(r["maximum"]) for r in ranges)
-    return min([0.0] + [float(r["minimum"]) for r in ranges]), None
+        return min(float(low) for low, _ in ranges), max(float(high) for _, high in ranges)
+    return min([0.0] + [float(low) for low, _ in ranges]), None
 
 
 def response_figures(
     figure_id: str,
-    groups: list[dict[str, Any]],
-    studies: dict[str, dict[str, Any]],
-    estimates: dict[str, dict[str, Any]],
+    groups: list[ResponseGroup],
+    studies: dict[str, Study],
+    estimates: dict[str, Estimate],
     title: str = "Response categories as reported",
 ) -> list[Figure]:
     """The response chart, in parts of at most BARS_PER_PART bars; a study's categories stay together."""
-    parts: list[list[dict[str, Any]]] = [[]]
+    parts: list[list[ResponseGroup]] = [[]]
     for g in groups:
         if parts[-1] and sum(len(x["categories"]) for x in parts[-1]) + len(g["categories"]) > BARS_PER_PART:
             parts.append([])
@@ -238,9 +248,9 @@ def _parts(figure_id: str, figures: list[Figure]) -> list[Figure]:
 @_drawn_once
 def response_figure(
     figure_id: str,
-    groups: list[dict[str, Any]],
-    studies: dict[str, dict[str, Any]],
-    estimates: dict[str, dict[str, Any]],
+    groups: list[ResponseGroup],
+    studies: dict[str, Study],
+    estimates: dict[str, Estimate],
     continued: bool = False,
     title: str = "Response categories as reported",
 ) -> Figure:
@@ -280,7 +290,7 @@ def response_figure(
 
 
 def _response_bars(
-    groups: list[dict[str, Any]], estimates: dict[str, dict[str, Any]]
+    groups: list[ResponseGroup], estimates: dict[str, Estimate]
 ) -> tuple[list[float], list[float], list[float]]:
     """Each bar's length and how far its interval reaches below and above it (0 without one)."""
     values, lows, highs = [], [], []
@@ -398,7 +408,9 @@ ROB_COLUMN = 0.42  # inches per risk-of-bias column
 ROB_LEGEND_LINE = 0.13  # inches of footer per line of the risk-of-bias legend
 
 
-def _plot_figure(fig: Any, figure_id: str, title: str, alt: str, table: Any, heterogeneity: Any) -> Figure:
+def _plot_figure(
+    fig: matplotlib.figure.Figure, figure_id: str, title: str, alt: str, table: list[dict[str, str]], heterogeneity: str
+) -> Figure:
     """A forest plot as the summary's figure: drawn, with its table and text alternative."""
     return Figure(
         id=figure_id,
@@ -442,7 +454,7 @@ def _forest_canvas(
 
 
 def _rob_columns(
-    fig: Any,
+    fig: matplotlib.figure.Figure,
     rows: list[dict[str, Any]],
     ys: Sequence[float],
     columns: list[str],
@@ -545,7 +557,7 @@ def _draw_columns(
     ys: list[float],
     k: int,
     header_y: float,
-    header: dict[str, Any],
+    header: dict[str, str | int],
 ) -> None:
     """Each column's header, then its cells at each row's height; the pooled row (the k-th) bold."""
     for c in columns:

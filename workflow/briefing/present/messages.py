@@ -3,10 +3,13 @@ the research gaps the summaries of findings and the certainty ratings show."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from briefing.core.vocabulary import DESIGNS, FACTORS
 from briefing.present import wording
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Study
 
 
 def _missing(s: dict[str, Any]) -> list[str]:
@@ -46,7 +49,7 @@ def key_message(s: dict[str, Any]) -> str:
     return size + finding + gaps
 
 
-def without_figures(s: dict[str, Any]) -> list[dict[str, Any]]:
+def without_figures(s: dict[str, Any]) -> list[Study]:
     """Primary studies kept in the data without figures (curation.studies_without_outcomes)."""
     stated = {o["study_id"] for o in s["outcomes"]} | {c["study_id"] for c in s.get("comparisons", [])}
     return [st for st in s["primary_studies"] if st["study_id"] not in stated]

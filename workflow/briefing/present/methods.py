@@ -4,20 +4,26 @@ grade and stats modules actually use (they return values; the words are made her
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from briefing.core import numbers
 from briefing.data import importance
 from briefing.grade import imprecision, risk_of_bias
 from briefing.stats import robustness
 
+if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Scale
+
 
 def _declared_thresholds(
-    settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None, rules: dict[str, Any]
+    settings: AnalysisSettings | None, scales: list[Scale] | None, rules: dict[str, Any]
 ) -> list[str]:
     """Each rated outcome's declared threshold and optimal information size, with its source."""
     names = {p.id: p.label for p in importance.prespecified(settings)}
-    mids = {s["scale_id"]: s for s in scales or [] if s.get("mid") is not None}
+    mids = {s["scale_id"]: (mid, s.get("mid_source")) for s in scales or [] if (mid := s.get("mid")) is not None}
     declared = []
     # In the order of the prespecified outcomes (most important first), then any others.
     order = [i for i in names if i in rules["outcomes"]] + [i for i in rules["outcomes"] if i not in names]
@@ -29,9 +35,8 @@ def _declared_thresholds(
         elif entry.get("threshold") == "scale_mid":
             what = (
                 "; ".join(
-                    f"minimally important difference {numbers.declared(s['mid'])} points on the {s['scale_id']} "
-                    f"({s.get('mid_source')})"
-                    for s in mids.values()
+                    f"minimally important difference {numbers.declared(mid)} points on the {scale_id} ({source})"
+                    for scale_id, (mid, source) in mids.items()
                 )
                 or "the scale's minimally important difference (none recorded)"
             )
@@ -47,7 +52,7 @@ def _declared_thresholds(
     return declared
 
 
-def methods_parts(settings: dict[str, Any] | None, scales: list[dict[str, Any]] | None = None) -> dict[str, str]:
+def methods_parts(settings: AnalysisSettings | None, scales: list[Scale] | None = None) -> dict[str, str]:
     """The Methods entries: how each judgement is made and whose it is ("certainty"), the rules the
     build proposes by ("grade_rules"), and the thresholds the config declares ("thresholds"), so
     the text states the values actually used. Three entries, so none outgrows a printed page."""

@@ -29,6 +29,24 @@ from briefing.core.vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from briefing.schema.models import ResponseGroup
+
+if TYPE_CHECKING:
+    from briefing.schema.models import SubgroupSpec
+
+if TYPE_CHECKING:
+    from briefing.schema.models import ImportanceRecord
+
+if TYPE_CHECKING:
+    from briefing.schema.models import DescribedComparison
+
+if TYPE_CHECKING:
+    from briefing.schema.models import StatedComparison
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Arm, DescribedOutcome, Estimate, Number, Outcome, Study
+
+if TYPE_CHECKING:
     from briefing.grade.risk_of_bias import Share
     from briefing.surveil.surveillance_flow import EvidenceBase
 
@@ -60,7 +78,7 @@ def p_text(p: str | None) -> str:
     return numbers.p_value(p)
 
 
-def design_counts(primary: list[dict[str, Any]]) -> dict[str, int]:
+def design_counts(primary: list[Study]) -> dict[str, int]:
     """Primary studies per design, in the order the designs first occur."""
     return dict(Counter(s["design"] for s in primary))
 
@@ -71,7 +89,7 @@ def design_phrase(design: str, n: int) -> str:
     return f"{count_words(n)} {entry.singular if n == 1 else entry.plural}"
 
 
-def design_summary(primary: list[dict[str, Any]]) -> str:
+def design_summary(primary: list[Study]) -> str:
     parts = [design_phrase(d, n) for d, n in design_counts(primary).items()]
     return ", ".join(parts) if parts else "no primary study"
 
@@ -83,7 +101,7 @@ def body_label(domain: str, comparator_arms: list[str]) -> str:
     return domain_label(domain) + against
 
 
-def body_participants(by_study: dict[str, int | None], members: list[dict[str, Any]]) -> str:
+def body_participants(by_study: dict[str, int | None], members: list[Study]) -> str:
     """A body of evidence's number of patients as GRADEpro's profile prints it beside the design,
     counted one way everywhere: "101", "not stated (68 enrolled)", "at least 58; not stated for 1
     study". The numbers are body_participant_counts'."""
@@ -96,7 +114,7 @@ def body_participants(by_study: dict[str, int | None], members: list[dict[str, A
     return f"not stated ({counts['enrolled']} enrolled)" if "enrolled" in counts else "not stated"
 
 
-def body_participant_counts(by_study: dict[str, int | None], members: list[dict[str, Any]]) -> dict[str, int]:
+def body_participant_counts(by_study: dict[str, int | None], members: list[Study]) -> dict[str, int]:
     """The numbers body_participants prints: every study's patients ("participants"); else the sum
     of those stated ("stated"); else, none stated, the studies' enrolled ("enrolled") if all say."""
     known = [n for n in by_study.values() if n]
@@ -108,7 +126,7 @@ def body_participant_counts(by_study: dict[str, int | None], members: list[dict[
 
 
 # ----------------------------------------------------------------------------- sentences
-def study_count_phrase(primary: list[dict[str, Any]]) -> str:
+def study_count_phrase(primary: list[Study]) -> str:
     """ "three primary studies (one cohort study, two case series; 120 patients in total)"."""
     patients = sum(st.get("patients") or 0 for st in primary)
     parts = [design_phrase(d, n) for d, n in sorted(design_counts(primary).items())]
@@ -117,7 +135,7 @@ def study_count_phrase(primary: list[dict[str, Any]]) -> str:
 
 
 # ----------------------------------------------------------------------------- outcomes
-def ci_text(est: dict[str, Any]) -> str:
+def ci_text(est: Estimate) -> str:
     return numbers.ci(est["ci_low"], est["ci_high"])
 
 
@@ -126,15 +144,17 @@ def whole_trial(arms: int) -> str:
     return f"whole trial ({'both arms' if arms == 2 else f'all {count_words(arms)} arms'})"
 
 
-def group_prefix(o: dict[str, Any]) -> str:
+def group_prefix(o: Outcome) -> str:
     """ "surgery and radiotherapy: ", "whole trial (both arms): " or "": whose figure it is, before it."""
     who = o.get("arm_label") or o.get("whole_trial")
     return f"{who}: " if who else ""
 
 
-def outcome_label(o: dict[str, Any]) -> str:
+def outcome_label(o: Outcome) -> str:
     """ "Able to walk after treatment, surgery and radiotherapy arm, subgroup unable to walk at entry, week 4"."""
-    arm = f", {o['arm_label']} arm" if o.get("arm_label") else f", {o['whole_trial']}" if o.get("whole_trial") else ""
+    # Whose figure it is: added to the row by summary._group_of.
+    arm_label, whole = o.get("arm_label"), o.get("whole_trial")
+    arm = f", {arm_label} arm" if arm_label else f", {whole}" if whole else ""
     subgroup = f", subgroup {o['subgroup']}" if o.get("subgroup") else ""
     # A cumulative incidence names its time point in its figure ("12.35 % at 1 year"): not twice.
     timed = o.get("timepoint") and not statistic_of(o).at_timepoint
@@ -142,7 +162,7 @@ def outcome_label(o: dict[str, Any]) -> str:
     return f"{o['measure']}{arm}{subgroup}{when}"
 
 
-def comparison_scope(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
+def comparison_scope(c: StatedComparison | dict[str, Any], arms: dict[str, Arm]) -> str:
     """ "after treatment; surgery and radiotherapy against radiotherapy alone": what a comparison
     between arms is of, beside its outcome's name (the comparisons table's first column)."""
     when = c.get("timepoint") or "time point not stated"
@@ -150,7 +170,7 @@ def comparison_scope(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
     return f"{when}{subgroup}; {arms[c['arm_id']]['label']} against {arms[c['comparator_arm_id']]['label']}"
 
 
-def computed_comparison(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
+def computed_comparison(c: dict[str, Any], arms: dict[str, Arm]) -> str:
     """ "RR 1.47 (95 % CI 1.15 to 1.89), computed from 42/50 and 29/51; with radiotherapy alone 569
     per 1,000, 267 more per 1,000 (95 % CI 86 more to 506 more) with surgery and radiotherapy"
     (derived by the build): the effect only, its outcome and arms are named beside it."""
@@ -179,7 +199,7 @@ def _higher_or_lower(value: float) -> str:
     return f"{numbers.mean(abs(value))} {'higher' if value >= 0 else 'lower'}"
 
 
-def difference_sof_texts(row: dict[str, Any], arms: dict[str, dict[str, Any]]) -> dict[str, str]:
+def difference_sof_texts(row: dict[str, Any], arms: dict[str, Arm]) -> dict[str, str]:
     """GRADEpro's words for a continuous outcome: the comparator's mean, and the mean difference
     ("0.83 points lower (1.53 lower to 0.13 lower)"); no relative effect."""
     means = row["comparator_means"]
@@ -199,7 +219,7 @@ def difference_sof_texts(row: dict[str, Any], arms: dict[str, dict[str, Any]]) -
     }
 
 
-def comparative_sof_texts(row: dict[str, Any], arms: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def comparative_sof_texts(row: dict[str, Any], arms: dict[str, Arm]) -> dict[str, Any]:
     """The words of a comparative summary-of-findings row in GRADEpro's columns: relative effect,
     risk with the comparator (and which: the assumed comparator risk), risk with the intervention
     and risk difference with the intervention, each per 1,000 with its 95 % CI."""
@@ -254,10 +274,12 @@ def _more_or_fewer(difference: float) -> str:
     return f"{shown} {'more' if difference >= 0 else 'fewer'}"
 
 
-def stated_comparison(c: dict[str, Any]) -> str:
+def stated_comparison(c: StatedComparison) -> str:
     """ "OR 6.2 (95 % CI 2.0 to 19.8); p = 0.001", figures as printed: the effect only, its outcome
     and arms are named beside it (comparison_scope)."""
-    text = f"{EFFECT_MEASURES[c['effect_measure']].id} {c['value_text']}"
+    measure = c.get("effect_measure")
+    assert measure is not None  # worded so only with one (summary._comparison_text)
+    text = f"{EFFECT_MEASURES[measure].id} {c['value_text']}"
     if c.get("ci_low_text"):
         text += f" (95 % CI {c['ci_low_text']} to {c['ci_high_text']})"
     if c.get("p_value"):
@@ -265,11 +287,13 @@ def stated_comparison(c: dict[str, Any]) -> str:
     return text
 
 
-def crude_ratio_comment(c: dict[str, Any], crude: dict[str, Any]) -> str:
+def crude_ratio_comment(c: StatedComparison, crude: dict[str, Any]) -> str:
     """ "The source's OR 6.2 differs from the crude OR 3.98 computed from the arms' counts (42/50
     against 29/51); the source does not say whether its figure is adjusted." (comparative.crude_ratio):
     the data's note instead, where it says what the figure is adjusted for."""
-    measure = EFFECT_MEASURES[c["effect_measure"]].id
+    stated = c.get("effect_measure")
+    assert stated is not None  # a crude ratio is computed only beside a stated OR or RR
+    measure = EFFECT_MEASURES[stated].id
     (a, n1), (b, n2) = crude["counts"]
     zero = "; 1/2 added to each cell for a zero count" if crude["zero_cell"] else ""
     text = f"The source's {measure} {c['value_text']} differs from the crude {measure} "
@@ -280,7 +304,7 @@ def crude_ratio_comment(c: dict[str, Any], crude: dict[str, Any]) -> str:
     return text + "the source does not say whether its figure is adjusted."
 
 
-def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
+def display(o: Outcome, est: Estimate | None) -> str:
     """The outcome as a reader sees it: the figure as the source states it, then what the build
     computed from it (marked as derived)."""
     statistic = STATISTICS[o["statistic"]]
@@ -289,7 +313,9 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     elif statistic.counts:
         text = count_text(o) + (f" ({ci_text(est)})" if est else "")
     elif not statistic.figures:
-        text = DIRECTIONS[o["direction"]].text + " (no figures reported)"
+        direction = o.get("direction")
+        assert direction is not None, "a figure without figures states its direction (validation)"
+        text = DIRECTIONS[direction].text + " (no figures reported)"
     else:
         text = _stated_display(o, statistic)
     if not statistic.share and o.get("denominator"):
@@ -300,7 +326,7 @@ def display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
     return text
 
 
-def _percent_display(o: dict[str, Any], est: dict[str, Any] | None) -> str:
+def _percent_display(o: Outcome, est: Estimate | None) -> str:
     """A percent as printed, then its count and Wilson CI (or why there is none)."""
     value = o.get("value_text")
     text = f"{value} %"
@@ -332,7 +358,7 @@ def _printed(value_text: str | None) -> str:
     return value_text
 
 
-def _stated_display(o: dict[str, Any], statistic: Statistic) -> str:
+def _stated_display(o: Outcome, statistic: Statistic) -> str:
     """A stated figure in its statistic's words ("mean 6.2 points (SD 1.1)"), with what it carries."""
     unit = o.get("unit") or ""
     words = o.get("unit_text") or (UNITS[unit].text if unit in UNITS else unit)
@@ -340,14 +366,15 @@ def _stated_display(o: dict[str, Any], statistic: Statistic) -> str:
     first, _, rest = text.partition(" ")
     if rest and first.lower() in o["measure"].lower().split():  # "Earliest pain relief: ≤ 24 hours"
         text = rest
-    if statistic.mean and o.get("sd_text"):
-        text += f" ({numbers.sd(o['sd_text'])})"
+    sd_text = o.get("sd_text")
+    if statistic.mean and sd_text:
+        text += f" ({numbers.sd(sd_text)})"
     if statistic.ratio:
         text += ratio_groups(o)
     return text + stated_extras(o)
 
 
-def review_arm(o: dict[str, Any]) -> str:
+def review_arm(o: Outcome) -> str:
     """A systematic review's pooled arm as the review states it, with its counts summed over the
     review's studies ("67 % (884/1321 patients over the review's studies)"): context for the
     review's effect, never a CI, which would take patients of several studies as one sample."""
@@ -359,7 +386,7 @@ def review_arm(o: dict[str, Any]) -> str:
     return f"{o['value_text']} % ({count})" if statistic.of_denominator else count
 
 
-def ratio_groups(o: dict[str, Any]) -> str:
+def ratio_groups(o: Outcome) -> str:
     """A ratio's groups, and what the source says of its direction: ", moderate HFRT versus higher
     daily doses (the source reports re-irradiation more often with moderate HFRT; ...)". A ratio
     whose direction the source's words contradict says so where it is printed, not in a comment."""
@@ -379,12 +406,12 @@ def ratio_groups(o: dict[str, Any]) -> str:
     return text
 
 
-def finding(o: dict[str, Any], est: dict[str, Any] | None) -> str:
+def finding(o: Outcome, est: Estimate | None) -> str:
     """ "Complete pain relief, week 4: 46 % (...)": an outcome with its label."""
     return f"{outcome_label(o)}: {display(o, est)}"
 
 
-def reported_categories(group: dict[str, Any]) -> str:
+def reported_categories(group: ResponseGroup) -> str:
     """A study's response categories as reported, without a denominator."""
     text = ", ".join(f"{c['label'].lower()} {c['value_text']} %" for c in group["categories"])
     if group["derived_overall"]:
@@ -417,19 +444,19 @@ def sentence_start(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def series_key(o: dict[str, Any]) -> tuple[str, str, str] | None:
+def series_key(o: Outcome) -> tuple[str, str, str] | None:
     """One group's repeated measure: its measure, arm (or whole trial) and subgroup; None without a time."""
     if o.get("time_days") is None:
         return None
     return o["measure"], o.get("arm_id") or "", o.get("subgroup") or ""
 
 
-def _group(o: dict[str, Any]) -> tuple[str, str, str]:
+def _group(o: Outcome) -> tuple[str, str, str]:
     """The group a figure is of, whether or not it has a day: its measure, arm and subgroup."""
     return o["measure"], o.get("arm_id") or "", o.get("subgroup") or ""
 
 
-def _untimed_of(o: dict[str, Any], outcomes: list[dict[str, Any]]) -> tuple[str, str, str] | None:
+def _untimed_of(o: Outcome, outcomes: list[Outcome]) -> tuple[str, str, str] | None:
     """The series a figure at a named time without a day belongs to ("last available follow-up"):
     its group's, when that group has figures at two days or more; else None."""
     if o.get("time_days") is not None or not o.get("timepoint"):
@@ -443,29 +470,37 @@ def _untimed_of(o: dict[str, Any], outcomes: list[dict[str, Any]]) -> tuple[str,
     return key if alike and len(set(days)) == len(days) > 1 else None
 
 
-def series_label(o: dict[str, Any]) -> str:
+def _day(o: Outcome) -> Number:
+    """The day of a figure of a series (series_key: each has one), to order the series by."""
+    day = o["time_days"]
+    assert day is not None, "a figure of a series has its day"
+    return day
+
+
+def series_label(o: Outcome) -> str:
     """ "pain score (NRS 0-10), 8 Gy in one fraction arm": a series named by its measure and group."""
     return lower_first(outcome_label(o | {"timepoint": None}))
 
 
 def trajectory_phrase(
-    points: list[dict[str, Any]],
+    points: Sequence[Outcome],
     with_measure: bool = True,
     label: str | None = None,
-    untimed: Sequence[dict[str, Any]] = (),
+    untimed: Sequence[Outcome] = (),
 ) -> str:
     """A repeated measure in one phrase: its first and its last time point, and whether the
     number assessed at them is stated. The group's figures at a time with no day (`untimed`, "last
     available follow-up") follow them, and the last timed point is then not called the last."""
 
-    def at(o: dict[str, Any]) -> str:
+    def at(o: Outcome) -> str:
         # "3.43 before radiotherapy", "1.5 at 1 month after radiotherapy", "2.6 (SD 0.8) at week 2"
-        when = o["timepoint"]
+        when, value_text = o["timepoint"], o["value_text"]
+        assert when is not None and value_text is not None, "a point of a series is a figure at a named time"
         # A time point that is itself an adverb ("preoperatively", Tseng 2008) takes no "at" either.
         first = when.split()[0].lower()
         adverb = first.endswith("ly") and " " not in when.strip()
         joined = " " if first in ("before", "after", "during", "at", "within", "on") or adverb else " at "
-        return f"{numbers.mean_sd(o['value_text'], o.get('sd_text'))}{joined}{when}"
+        return f"{numbers.mean_sd(value_text, o.get('sd_text'))}{joined}{when}"
 
     # The first and the last time point reported: never a lowest point picked after seeing the
     # data (the series is in the chart and its table).
@@ -489,10 +524,10 @@ def trajectory_phrase(
 
 
 def study_sentence(
-    s: dict[str, Any],
-    outcomes: list[dict[str, Any]],
-    estimates: dict[str, Any],
-    comparisons: Sequence[dict[str, Any]] = (),
+    s: Study,
+    outcomes: list[Outcome],
+    estimates: dict[str, Estimate],
+    comparisons: Sequence[DescribedComparison] = (),
 ) -> str:
     """One study in a sentence: its size, treatment and figures; a trial whose abstract states only
     between-arm results (Elhawwari 2012) is said to report them, in the comparisons' own words."""
@@ -501,13 +536,14 @@ def study_sentence(
     size = f"{s['patients']} patients" if s.get("patients") is not None else PATIENTS_NOT_STATED
     if s.get("lesions"):
         size += f" with {s['lesions']} lesions"
-    regimen = f" treated with {lower_first(s['regimen'])}" if s.get("regimen") else ""
+    treatment = s.get("regimen")
+    regimen = f" treated with {lower_first(treatment)}" if treatment else ""
     findings = []
     done: set[tuple[str, str, str]] = set()
     series_of = {series_key(o) for o in outcomes} - {None}
     for o in outcomes:
         key = series_key(o)
-        series = sorted((x for x in outcomes if key and series_key(x) == key), key=lambda x: x["time_days"])
+        series = sorted((x for x in outcomes if key and series_key(x) == key), key=_day)
         # A series is one group's figure at several time points: two arms at one time point are two
         # figures, each named by its arm, never a course over time.
         if key and len({x["time_days"] for x in series}) == len(series) > 1:
@@ -600,7 +636,7 @@ def conclusion_after(level_text: str, treatment: str, outcome: str) -> str:
     return CONCLUSION_AFTER[level_text].format(treatment=treatment, outcome=outcome) + "."
 
 
-def importance_method(levels: list[str], record: dict[str, Any] | None) -> str:
+def importance_method(levels: list[str], record: ImportanceRecord | None) -> str:
     """The Methods entry on outcome importance: who rated it and when, from the config's record
     (analysis.importance_record); "before the results were read" only where the record says so."""
     if not record:
@@ -722,21 +758,22 @@ def tau2_text(r: dict[str, Any]) -> str:
 
 
 def sof_effect(
-    outcomes: list[dict[str, Any]], pooled: list[dict[str, Any]], studies: dict[str, dict[str, Any]], k: int
+    outcomes: list[DescribedOutcome], pooled: list[dict[str, Any]], studies: dict[str, Study], k: int
 ) -> str:
     """The row's effect: its pooled results; else each study's series over time; else each figure."""
     repeated = len({o.get("time_days") for o in outcomes}) > 1 and all(o.get("time_days") is not None for o in outcomes)
     if pooled:
         return " | ".join(f"{p['window']}: {pooled_effect(p)}" for p in pooled)
     if repeated:
-        by_study: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        by_study: dict[tuple[str, str], list[DescribedOutcome]] = {}
         for o in outcomes:  # a comparative study's arms are series of their own
-            by_study.setdefault((o["study_id"], o.get("arm_label") or o.get("whole_trial") or ""), []).append(o)
+            who = o.get("arm_label") or o.get("whole_trial") or ""
+            by_study.setdefault((o["study_id"], who), []).append(o)
         several = len({sid for sid, _ in by_study}) > 1
         return "; ".join(
             (f"{studies[sid]['short_name']}: " if several else "")
             + (f"{arm}: " if arm else "")
-            + trajectory_phrase(sorted(series, key=lambda x: x["time_days"]), with_measure=False)
+            + trajectory_phrase(sorted(series, key=_day), with_measure=False)
             for (sid, arm), series in by_study.items()
         )
     return "; ".join(
@@ -745,11 +782,11 @@ def sof_effect(
     )
 
 
-def timepoints(outcomes: list[dict[str, Any]]) -> str:
+def timepoints(outcomes: Sequence[Outcome]) -> str:
     # In reading order, then by day: two studies' baselines (both day 0) keep the order of their
     # studies, never a set's hash order (PYTHONHASHSEED).
     timepoints = sorted(
-        dict.fromkeys(o["timepoint"] for o in outcomes if o.get("timepoint")),
+        dict.fromkeys(timepoint for o in outcomes if (timepoint := o.get("timepoint"))),
         key=lambda t: next(o.get("time_days") or 0 for o in outcomes if o.get("timepoint") == t),
     )
     if not timepoints:
@@ -771,23 +808,24 @@ def sof_conclusion(rating: dict[str, Any] | None, treatment: str, domain: str, o
 
 # ----------------------------------------------------------------------------- the briefing
 # ----------------------------------------------------------------------------- references
-def vancouver(study: dict[str, Any]) -> str:
+def vancouver(study: Study) -> str:
     """A Vancouver-style reference from the fields the source gives; missing parts are left out,
     never guessed."""
     authors = [a.strip() for a in study["authors"].split(",")]
     if len(authors) > 6 and "et al." not in authors:
         authors = authors[:6] + ["et al."]
     parts = [", ".join(authors).replace(", et al.", ", et al"), study["title"]]
-    detail = study.get("year")
-    if study.get("journal"):
-        parts.append(study["journal"])  # an abbreviation may end with its own full stop ("Oncol.")
+    detail: str | int | None = study.get("year")
+    journal = study.get("journal")
+    if journal:
+        parts.append(journal)  # an abbreviation may end with its own full stop ("Oncol.")
         detail = study.get("citation_detail") or detail
     parts.append(str(detail) if detail else "Year not stated in the source")
     # Each part ends with one full stop: never "Oncol.. " nor ". ." where a part is missing.
     return " ".join(part.strip().rstrip(".") + "." for part in parts if part and part.strip())
 
 
-def study_size(study: dict[str, Any]) -> str:
+def study_size(study: Study) -> str:
     """ "Zhang 2016 (20 patients)"; the name alone when the source states no number."""
     return f"{study['short_name']} ({study['patients']} patients)" if study.get("patients") else study["short_name"]
 
@@ -834,7 +872,7 @@ def source_text(document: str, locator: str) -> str:
 
 
 def bottom_line_points(
-    primary: list[dict[str, Any]],
+    primary: list[Study],
     one_per_modality: bool,
     randomised: bool,
     levels: list[str],
@@ -1074,7 +1112,7 @@ def subgroups_done(
     df: int,
     p: float,
     regression: dict[str, Any] | None,
-    spec: dict[str, Any],
+    spec: SubgroupSpec,
     missing: int,
     kind: str,
 ) -> str:
@@ -1093,7 +1131,7 @@ def subgroups_done(
     return text
 
 
-def subgroups_nothing_pooled(spec: dict[str, Any]) -> str:
+def subgroups_nothing_pooled(spec: SubgroupSpec) -> str:
     name = spec.get("label") or spec["covariate"].replace("_", " ")
     return f"Prespecified subgroups by {name}: not analysed, nothing was pooled"
 
@@ -1104,13 +1142,15 @@ def subgroups_nothing_pooled(spec: dict[str, Any]) -> str:
 PATIENTS_NOT_STATED = "number of patients not stated"
 
 
-def stated_finding(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
+def stated_finding(c: StatedComparison, arms: dict[str, Arm]) -> str:
     """A between-arm finding without an effect measure, as the source words it: "higher with 8 Gy in one
     fraction than with 20 Gy in 5 fractions (the source: “twice as common”; no effect measure stated)".
     Never a change within an arm, never "increased"."""
-    finding = FINDINGS[c["finding"]]
+    stated = c.get("finding")
+    assert stated is not None  # validation: a comparison without an effect measure states a finding
+    finding = FINDINGS[stated]
     arm, comparator = (arms[c[k]]["label"] if c.get(k) in arms else "" for k in ("arm_id", "comparator_arm_id"))
-    text = finding.text if c["finding"] == "no_difference" else f"{finding.text} {arm} than with {comparator}"
+    text = finding.text if stated == "no_difference" else f"{finding.text} {arm} than with {comparator}"
     words = f"the source: “{c['finding_words']}”; " if c.get("finding_words") else ""
     text += f" ({words}no effect measure stated)"
     if c.get("p_value"):
@@ -1118,7 +1158,7 @@ def stated_finding(c: dict[str, Any], arms: dict[str, dict[str, Any]]) -> str:
     return text
 
 
-def stated_effect_row(c: dict[str, Any], study: dict[str, Any]) -> str:
+def stated_effect_row(c: dict[str, Any], study: Study) -> str:
     """A critical outcome's figure that no primary study of the modality gives but a trial or a
     systematic review states between two arms: "Saito 2019 (systematic review with meta-analysis,
     9 studies pooled): OR 0.85 (95 % CI 0.66 to 1.08); time point not stated; single fraction
@@ -1127,20 +1167,21 @@ def stated_effect_row(c: dict[str, Any], study: dict[str, Any]) -> str:
     return f"{study['short_name']} ({DESIGNS[study['design']].singular}{pooled}): {c['text']}; {c['scope']}"
 
 
-def patients_text(study: dict[str, Any]) -> str:
+def patients_text(study: Study) -> str:
     """A study's number of patients as printed, or that the source states none."""
     return PATIENTS_NOT_STATED if study.get("patients") is None else str(study["patients"])
 
 
-def arm_size_text(arm: dict[str, Any]) -> str:
+def arm_size_text(arm: Arm) -> str:
     """An arm's size: randomised (or allocated) and, where stated, analysed, side by side."""
     size = "size not stated" if arm.get("patients") is None else f"{arm['patients']} patients"
-    if arm.get("analysed") is not None:
-        size += f", {arm['analysed']} analysed"
+    analysed = arm.get("analysed")
+    if analysed is not None:
+        size += f", {analysed} analysed"
     return size
 
 
-def unestimated_percent(o: dict[str, Any]) -> str:
+def unestimated_percent(o: Outcome) -> str:
     """Why a percentage has no count or CI: a bound or an approximate value (nothing derived from
     either), or no denominator (its stated count, if any, shown as stated)."""
     if o.get("value_qualifier") == "approx":
@@ -1151,7 +1192,7 @@ def unestimated_percent(o: dict[str, Any]) -> str:
     return f" ({events}denominator not stated; no CI computable)"
 
 
-def count_text(o: dict[str, Any]) -> str:
+def count_text(o: Outcome) -> str:
     """ "42/50 patients", or a count the source states without a denominator: "23 patients (no
     denominator stated)", "none (0 patients; no denominator stated)"."""
     unit = o.get("denominator_unit") or ""
@@ -1164,22 +1205,24 @@ def count_text(o: dict[str, Any]) -> str:
     return f"none ({counted}; no denominator stated)" if o["events"] == 0 else f"{counted} (no denominator stated)"
 
 
-def range_value(o: dict[str, Any]) -> str:
+def range_value(o: Outcome) -> str:
     """The value as printed; a range's two ends, "0.03–43.01"."""
-    if o.get("value_high_text") and statistic_of(o).range:
-        return f"{o['value_text']}–{o['value_high_text']}"
+    high = o.get("value_high_text")
+    if high and statistic_of(o).range:
+        return f"{o['value_text']}–{high}"
     return o.get("value_text") or ""
 
 
-def stated_extras(o: dict[str, Any]) -> str:
+def stated_extras(o: Outcome) -> str:
     """What a figure carries beyond its value: a cumulative incidence's time point, a CI as printed
     (never recomputed), and a scale whose range the source does not print."""
     text = ""
     if o.get("timepoint") and statistic_of(o).at_timepoint:
         text += f" at {o['timepoint']}"
-    if o.get("ci_low_text") and o.get("ci_high_text"):
+    low, high = o.get("ci_low_text"), o.get("ci_high_text")
+    if low and high:
         unit = "%" if o.get("unit") == "%" else ""
-        text += f" ({numbers.ci_text(o['ci_low_text'], o['ci_high_text'], unit)}, as printed)"
+        text += f" ({numbers.ci_text(low, high, unit)}, as printed)"
     if o.get("scale_range_unstated"):
         text += " (the scale's range is not stated by the source)"
     return text

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from briefing.schema.models import SubgroupSpec
+
+if TYPE_CHECKING:
     from briefing.grade.risk_of_bias import Share
 
 
@@ -208,7 +211,7 @@ class SubgroupsDone(Finding):
     df: int
     p: float
     regression: dict[str, Any] | None
-    spec: dict[str, Any]
+    spec: SubgroupSpec
     missing: int
     kind: str
 

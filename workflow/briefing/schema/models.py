@@ -11,11 +11,13 @@ plain JSON values, and a model never adds or drops a key (`dump` is the value it
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, TypeAdapter, with_config
+from typing_extensions import TypedDict
 
 # JSON keeps 28 and 28.0 apart, and so must we: a figure is shown as the source printed it.
 Number = int | float
@@ -27,11 +29,13 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
-class Row(BaseModel):
-    """A row of a data table: the columns the code relies on are typed; the descriptor may declare
-    more (each number comes with `<column>_text`, the number as written)."""
-
-    model_config = ConfigDict(extra="allow", defer_build=True)
+# A row of a data table: a plain dict (as evidence.read_tables reads it), typed. The columns the
+# code relies on are declared; the descriptor may declare more (each number comes with
+# `<column>_text`, the number as written), which validation allows. A column a row may lack
+# (the models' former defaults) is NotRequired. Pydantic validates these like models.
+ROW = ConfigDict(extra="allow")
+# A value the build computes, as a typed dict: unknown keys are errors, as in a Model.
+FORBID = ConfigDict(extra="forbid")
 
 
 # ----------------------------------------------------------------------------- the gates
@@ -52,28 +56,44 @@ class AuditRecord(Model):
 
 
 # ----------------------------------------------------------------------------- the data rows
-class Modality(Row):
+@with_config(ROW)
+class Modality(TypedDict):
     modality_id: str
     name: str
     short_name: str
     description: str
 
 
-class Study(Row):
+@with_config(ROW)
+class Study(TypedDict):
     study_id: str
     short_name: str
     title: str
     authors: str
     design: str
-    modality_id: str | None = None
-    patients: int | None = None
-    lesions: int | None = None
-    year: int | None = None
+    modality_id: NotRequired[str | None]
+    patients: NotRequired[int | None]
+    lesions: NotRequired[int | None]
+    year: NotRequired[int | None]
+    journal: NotRequired[str | None]
+    citation_detail: NotRequired[str | None]
+    pmid: NotRequired[str | None]
+    pmcid: NotRequired[str | None]
+    doi: NotRequired[str | None]
+    patients_stated: NotRequired[bool | None]
+    pooled_design: NotRequired[str | None]
+    regimen: NotRequired[str | None]
+    # Indirectness: a reason in words where the study's population, intervention or outcome is not
+    # the question's (body_proposals.indirectness).
+    indirect_population: NotRequired[str | None]
+    indirect_intervention: NotRequired[str | None]
+    indirect_outcome: NotRequired[str | None]
     source_document: str
     source_locator: str
 
 
-class Outcome(Row):
+@with_config(ROW)
+class Outcome(TypedDict):
     outcome_id: str
     study_id: str
     domain: str
@@ -81,21 +101,48 @@ class Outcome(Row):
     source_term: str
     statistic: str
     locator: str
-    value: Number | None = None
-    value_text: str | None = None
-    sd: Number | None = None
-    events: int | None = None
-    denominator: int | None = None
-    time_days: Number | None = None
+    value: NotRequired[Number | None]
+    value_text: NotRequired[str | None]
+    sd: NotRequired[Number | None]
+    events: NotRequired[int | None]
+    denominator: NotRequired[int | None]
+    time_days: NotRequired[Number | None]
+    timepoint: NotRequired[str | None]
+    icpr_category: NotRequired[str | None]
+    denominator_unit: NotRequired[str | None]
+    unit: NotRequired[str | None]
+    unit_text: NotRequired[str]  # the unit in words (evidence.read_tables)
+    value_qualifier: NotRequired[str | None]
+    arm_id: NotRequired[str | None]
+    subgroup: NotRequired[str | None]
+    event: NotRequired[str | None]
+    as_printed: NotRequired[bool | None]
+    direction: NotRequired[str | None]
+    p_value: NotRequired[str | None]
+    comparison: NotRequired[str | None]
+    note: NotRequired[str | None]
+    subgroup_by: NotRequired[str | None]
+    value_high: NotRequired[Number | None]
+    ci_low: NotRequired[Number | None]
+    ci_high: NotRequired[Number | None]
+    # Each number as written (evidence.read_tables), where the cell is not empty.
+    sd_text: NotRequired[str]
+    value_high_text: NotRequired[str]
+    ci_low_text: NotRequired[str]
+    ci_high_text: NotRequired[str]
+    scale_range_unstated: NotRequired[bool]  # its scale's range is not printed (evidence._unit_words)
 
 
-class Arm(Row):
+@with_config(ROW)
+class Arm(TypedDict):
     arm_id: str
     study_id: str
     label: str
     role: str
-    modality_id: str | None = None
-    patients: int | None = None  # when the source states it
+    modality_id: NotRequired[str | None]
+    patients: NotRequired[int | None]  # when the source states it
+    analysed: NotRequired[int | None]
+    regimen: NotRequired[str | None]
     locator: str
 
 
@@ -110,58 +157,83 @@ class ArmPair(Model):
     measure: str
 
 
-class StatedComparison(ArmPair, Row):  # Row's config comes last: a data row, its columns allowed
-    """An effect of one arm against another, as the source states it."""
+@with_config(ROW)
+class StatedComparison(TypedDict):
+    """An effect of one arm against another, as the source states it (comparisons.csv); the arm pair
+    is ArmPair's."""
 
-    effect_measure: str | None = None  # empty: a finding without an effect measure (`finding`)
-    value: Number | None = None
-    finding: str | None = None
-    ci_low: Number | None = None
-    ci_high: Number | None = None
-    p_value: str | None = None
-    subgroup: str | None = None
+    comparison_id: str
+    study_id: str
+    arm_id: str
+    comparator_arm_id: str
+    domain: str
+    measure: str
+    effect_measure: NotRequired[str | None]  # empty: a finding without an effect measure (`finding`)
+    value: NotRequired[Number | None]
+    finding: NotRequired[str | None]
+    ci_low: NotRequired[Number | None]
+    ci_high: NotRequired[Number | None]
+    p_value: NotRequired[str | None]
+    subgroup: NotRequired[str | None]
     locator: str
+    source_term: NotRequired[str | None]
+    timepoint: NotRequired[str | None]
+    time_days: NotRequired[Number | None]
+    subgroup_by: NotRequired[str | None]
+    studies: NotRequired[int | None]  # a review's: how many studies its pooled effect is of
+    note: NotRequired[str | None]
+    finding_words: NotRequired[str | None]
+    event: NotRequired[str | None]  # the event kind of its study's figures (importance.with_event)
+    # Each number as written (evidence.read_tables), where the cell is not empty.
+    value_text: NotRequired[str]
+    ci_low_text: NotRequired[str]
+    ci_high_text: NotRequired[str]
 
 
-class Statement(Row):
+@with_config(ROW)
+class Statement(TypedDict):
     statement_id: str
     study_id: str
-    modality_id: str | None = None
+    modality_id: NotRequired[str | None]
     topic: str
     statement: str
     locator: str
 
 
-class CertaintyRow(Row):
+@with_config(ROW)
+class CertaintyRow(TypedDict):
     modality_id: str
-    comparator_id: str | None = None  # None: the modality's evidence alone (bodies.py)
+    comparator_id: NotRequired[str | None]  # None: the modality's evidence alone (bodies.py)
     outcome_domain: str
     factor: str
     judgement: int
     reason: str
 
 
-class ReviewInclude(Row):
+@with_config(ROW)
+class ReviewInclude(TypedDict):
     """A primary study of the data that a systematic review includes (named under the review)."""
 
     review_id: str
     study_id: str
     locator: str
-    short_name: str | None = None
+    short_name: NotRequired[str | None]
 
 
-class Scale(Row):
+@with_config(ROW)
+class Scale(TypedDict):
     scale_id: str
     name: str
     text: str
-    minimum: Number | None = None  # empty when the source does not print the scale's range
-    maximum: Number | None = None
+    minimum: NotRequired[Number | None]  # empty when the source does not print the scale's range
+    maximum: NotRequired[Number | None]
     direction: str
-    mid: Number | None = None
-    mid_source: str | None = None
+    mid: NotRequired[Number | None]
+    mid_source: NotRequired[str | None]
 
 
-class BaselineRisk(Row):
+@with_config(ROW)
+class BaselineRisk(TypedDict):
     baseline_id: str
     domain: str
     measure: str
@@ -171,58 +243,158 @@ class BaselineRisk(Row):
     locator: str
 
 
-class RobJudgement(Row):
+@with_config(ROW)
+class RobJudgement(TypedDict):
     """A row of data/risk_of_bias.csv."""
 
     study_id: str
     tool: str
-    outcome_domain: str | None = None
+    outcome_domain: NotRequired[str | None]
     rob_domain: str
     judgement: str
     support: str
     locator: str
 
 
-class Slice(Model):
-    """One modality's evidence (evidence.build_slice): what its notebook reads."""
+# ----------------------------------------------------------------------------- the analysis settings
+# config.yaml's `analysis`, as a slice carries it (importance.for_modality): the YAML is checked
+# against workflow/schemas/config.schema.yaml; these are the code's view of the same keys
+# (tests/test_models.py checks that the two name the same keys).
+class Window(TypedDict):
+    label: str
+    min_days: Number
+    max_days: Number
+
+
+class PrespecifiedOutcome(TypedDict):
+    id: str
+    label: str
+    domain: str
+    importance: Literal["critical", "important", "limited"]
+    terms: NotRequired[list[str]]
+    events: NotRequired[Literal["harm", "benefit"]]
+    modalities: NotRequired[list[str]]
+
+
+class ImportanceRecord(TypedDict):
+    rated_by: str
+    date: str
+    source: str
+    before_results: NotRequired[bool]
+
+
+class ContinuousOis(TypedDict):
+    participants: int | None
+    source: str
+
+
+class ImprecisionRule(TypedDict):
+    threshold: NotRequired[Number | Literal["scale_mid"] | None]
+    tolerable_risk: NotRequired[Number | None]
+    ois_events: NotRequired[int | None]
+    source: str
+
+
+class ImprecisionSettings(TypedDict, total=False):
+    continuous_ois: ContinuousOis
+    outcomes: dict[str, ImprecisionRule]
+
+
+class RobSettings(TypedDict):
+    serious_share: Number
+    intermediate_share: Number
+    source: str
+
+
+class SubgroupSpec(TypedDict):
+    covariate: str
+    cutpoint: NotRequired[Number]
+    unit: NotRequired[str]
+    label: NotRequired[str]
+
+
+class AnalysisSettings(TypedDict, total=False):
+    timepoint_windows: dict[str, list[Window]]
+    outcomes: list[PrespecifiedOutcome]
+    importance_record: ImportanceRecord
+    imprecision: ImprecisionSettings
+    risk_of_bias: RobSettings
+    knapp_hartung: bool
+    ci: Literal["hksj", "hksj_adhoc", "wald"]
+    prediction_interval: Literal["t", "z"]
+    i2: Literal["tau2", "q"]
+    subgroup_min_studies: int
+    subgroups: dict[str, list[SubgroupSpec]]
+
+
+class Tables(TypedDict, total=False):
+    """The data package's tables as rows, once validation has found them valid (evidence.read_valid)."""
+
+    modalities: list[Modality]
+    studies: list[Study]
+    arms: list[Arm]
+    outcomes: list[Outcome]
+    comparisons: list[StatedComparison]
+    review_includes: list[ReviewInclude]
+    identification: list[dict[str, Any]]
+    baseline_risks: list[BaselineRisk]
+    scales: list[Scale]
+    statements: list[Statement]
+    certainty: list[CertaintyRow]
+    risk_of_bias: list[RobJudgement]
+
+
+@with_config(FORBID)
+class Evidence(TypedDict):
+    """One modality's evidence (evidence.slice_for_modality): the rows its summary is built from."""
 
     modality_id: str
     modality: Modality
     studies: list[Study]
-    arms: list[Arm] = []
+    arms: NotRequired[list[Arm]]
     outcomes: list[Outcome]
-    comparisons: list[StatedComparison] = []
-    review_includes: list[ReviewInclude] = []
-    scales: list[Scale] = []
-    baseline_risks: list[BaselineRisk] = []
+    comparisons: NotRequired[list[StatedComparison]]
+    review_includes: NotRequired[list[ReviewInclude]]
+    scales: NotRequired[list[Scale]]
+    baseline_risks: NotRequired[list[BaselineRisk]]
     statements: list[Statement]
     certainty: list[CertaintyRow]
-    risk_of_bias: list[RobJudgement] = []
-    identification: list[dict[str, Any]] = []  # data/identification.csv: how the studies were found
-    settings: dict[str, Any]
+    risk_of_bias: NotRequired[list[RobJudgement]]
+    identification: NotRequired[list[dict[str, Any]]]  # data/identification.csv: how the studies were found
+
+
+@with_config(FORBID)
+class Slice(Evidence):
+    """One modality's evidence with its analysis settings (evidence.build_slice): what its notebook reads."""
+
+    settings: AnalysisSettings
 
 
 # ----------------------------------------------------------------------------- computed values
-class RobCell(Model):
+@with_config(FORBID)
+class RobCell(TypedDict):
     domain: str
     judgement: str
     text: str  # the symbol and the word ("+ Low"): never colour alone
 
 
-class RobTableRow(Model):
+@with_config(FORBID)
+class RobTableRow(TypedDict):
     study_id: str
     study: str
     outcome: str  # the outcome judged; empty where the tool judges the study once
     cells: list[RobCell]
 
 
-class RobDomain(Model):
+@with_config(FORBID)
+class RobDomain(TypedDict):
     id: str
     short: str
     label: str
 
 
-class RobSupport(Model):
+@with_config(FORBID)
+class RobSupport(TypedDict):
     study: str
     outcome: str
     domain: str
@@ -231,7 +403,8 @@ class RobSupport(Model):
     locator: str
 
 
-class RobTable(Model):
+@with_config(FORBID)
+class RobTable(TypedDict):
     """One tool's judgements of a modality's primary studies (risk_of_bias.summarise)."""
 
     tool: str
@@ -242,13 +415,17 @@ class RobTable(Model):
     supports: list[RobSupport]
 
 
-class RiskOfBias(Model):
-    tables: list[RobTable] = []
-    not_assessed: list[str] = []  # primary studies without a judgement, by short name
-    not_assessed_text: str = ""
+@with_config(FORBID)
+class RiskOfBias(TypedDict):
+    tables: NotRequired[list[RobTable]]
+    not_assessed: NotRequired[list[str]]  # primary studies without a judgement, by short name
+    not_assessed_text: NotRequired[str]
 
 
-class Estimate(Model):
+@with_config(FORBID)
+class Estimate(TypedDict):
+    """A proportion with its CI, computed from an outcome row (effects.proportion_estimate)."""
+
     events: int
     n: int
     proportion: float
@@ -258,6 +435,7 @@ class Estimate(Model):
     count_derived: bool
 
 
+@with_config(ROW)
 class DescribedOutcome(Outcome):
     """An outcome row as the summary shows it: in words, with its estimate."""
 
@@ -265,6 +443,8 @@ class DescribedOutcome(Outcome):
     label: str
     domain_label: str
     estimate: Estimate | None
+    arm_label: NotRequired[str]  # the arm a figure is of (summary._group_of)
+    whole_trial: NotRequired[str]  # or that it is the whole trial's
 
 
 class Proposal(Model):
@@ -363,7 +543,8 @@ class PooledResult:
         return out
 
 
-class AnalysisTable(Model):
+@with_config(FORBID)
+class AnalysisTable(TypedDict):
     """A small table the briefing prints beside a pooled result, every cell as printed."""
 
     caption: str
@@ -436,7 +617,8 @@ class Pooled(Model):
     data: dict[str, list[Number]] | None = None
 
 
-class Category(Model):
+@with_config(FORBID)
+class Category(TypedDict):
     outcome_id: str
     label: str
     source_term: str
@@ -446,23 +628,23 @@ class Category(Model):
     locator: str
 
 
-class DerivedOverall(Model):
-    value: float
-    value_text: str
-    from_: list[str] = Field(alias="from")
-    locator: str
+# Its key `from` is a keyword: declared in TypedDict's call form, which takes no decorator.
+DerivedOverall = TypedDict("DerivedOverall", {"value": float, "value_text": str, "from": list[str], "locator": str})
+DerivedOverall.__pydantic_config__ = FORBID  # type: ignore[attr-defined]  # (the call form's config)
 
 
-class ResponseGroup(Model):
+@with_config(FORBID)
+class ResponseGroup(TypedDict):
     study_id: str
     timepoint: str | None
-    group: str | None = None  # the arm's label, or that the figures are a whole trial's
-    subgroup: str | None = None
+    group: NotRequired[str | None]  # the arm's label, or that the figures are a whole trial's
+    subgroup: NotRequired[str | None]
     categories: list[Category]
     derived_overall: DerivedOverall | None
 
 
-class Point(Model):
+@with_config(FORBID)
+class Point(TypedDict):
     outcome_id: str
     timepoint: str | None
     time_days: Number
@@ -471,17 +653,18 @@ class Point(Model):
     value_text: str
     sd: Number | None
     sd_text: str | None
-    n: int | None = None  # the number assessed at this time point, where the source states it
-    n_unit: str | None = None
+    n: NotRequired[int | None]  # the number assessed at this time point, where the source states it
+    n_unit: NotRequired[str | None]
     unit: str | None
     locator: str
     change_pct: float | None
     change_pct_text: str | None
 
 
-class Series(Model):
+@with_config(FORBID)
+class Series(TypedDict):
     study_id: str
-    group: str | None = None  # the arm (or subgroup) whose series it is
+    group: NotRequired[str | None]  # the arm (or subgroup) whose series it is
     measure: str
     unit: str | None
     points: list[Point]
@@ -505,12 +688,13 @@ class Sentence(Model):
     study_id: str | None
 
 
+@with_config(ROW)
 class DescribedComparison(StatedComparison):
     text: str  # the effect, as stated
     scope: str  # its time point, subgroup and arms
-    certainty: Rating | None = None  # its body of evidence's
-    crude: dict[str, Any] | None = None  # the differing crude ratio of the same counts (comparative.crude_ratio)
-    crude_comment: str | None = None  # what the stated and the crude ratio are, in words
+    certainty: NotRequired[Rating | None]  # its body of evidence's
+    crude: NotRequired[dict[str, Any] | None]  # the differing crude ratio of the same counts (comparative.crude_ratio)
+    crude_comment: NotRequired[str | None]  # what the stated and the crude ratio are, in words
 
 
 class ComputedComparison(ArmPair):
@@ -580,7 +764,7 @@ class ComparativeSofRow(Model):
     comparator_basis: str  # which comparator risk: the trial's arm, or the median of several
     intervention_risk: str
     difference: str
-    baselines: list[dict[str, Any]] = []
+    baselines: list[BaselineRisk] = []
     baseline_texts: list[str] = []
     certainty: Rating | None
     conclusion: str
@@ -617,23 +801,25 @@ class ModalityHeadline(Model):
     text: str
 
 
-class Unpooled(Model):
+@with_config(FORBID)
+class Unpooled(TypedDict):
     outcome_id: str
     study_id: str
     measure: str
     reason: str
 
 
-class Size(Model):
+@with_config(FORBID)
+class Size(TypedDict):
     """What a body of evidence's proposals rest on (summary._bodies)."""
 
     domain: str
     participants: int | None  # None: not every study states how many its figures are of
-    enrolled: int | None = None
+    enrolled: NotRequired[int | None]
     studies: int
     i2: float | None
-    events: int | None = 0
-    printed: dict[str, int] = {}  # the patients the evidence profile prints (wording.body_participant_counts)
+    events: NotRequired[int | None]
+    printed: NotRequired[dict[str, int]]  # the patients the evidence profile prints (wording.body_participant_counts)
 
 
 class SofRow(Model):
@@ -702,7 +888,8 @@ class Sof(Model):
     not_assessed: list[Rating] = []  # bodies of evidence with data whose certainty is not assessed
 
 
-class StatedSofRow(Model):
+@with_config(FORBID)
+class StatedSofRow(TypedDict):
     """A summary-of-findings row of a comparison a source states (summary._stated_sof)."""
 
     comparison_id: str
@@ -714,15 +901,16 @@ class StatedSofRow(Model):
     comparator: str
     study_ids: list[str]
     relative: str
-    comment: str | None = None  # a stated ratio that differs from the crude one of the same counts
+    comment: NotRequired[str | None]  # a stated ratio that differs from the crude one of the same counts
     certainty: Rating | None
     conclusion: str
-    participants: int | None = None  # a trial's everyone randomised (comparative.randomised)
-    participants_text: str = ""
-    studies: int | None = None  # None: a review's pooled result, its studies its own
+    participants: NotRequired[int | None]  # a trial's everyone randomised (comparative.randomised)
+    participants_text: NotRequired[str]
+    studies: NotRequired[int | None]  # None: a review's pooled result, its studies its own
 
 
-class ReviewResult(Model):
+@with_config(FORBID)
+class ReviewResult(TypedDict):
     """A systematic review's pooled results, shown as that review's (summary._review_results)."""
 
     study_id: str
@@ -730,7 +918,7 @@ class ReviewResult(Model):
     arms: list[Arm]
     outcomes: list[DescribedOutcome]
     comparisons: list[DescribedComparison]
-    other_outcomes: list[DescribedOutcome] = []  # no comparison of the review lists them: rows of their own
+    other_outcomes: NotRequired[list[DescribedOutcome]]  # no comparison of the review lists them: rows of their own
     includes: list[ReviewInclude]
 
 
@@ -823,38 +1011,39 @@ class ModalitySummary(Model):
 
 
 # ----------------------------------------------------------------------------- the briefing
-class RegisteredFigure(Model):
+@with_config(FORBID)
+class RegisteredFigure(TypedDict):
     """A figure the briefing shows, stated or derived, traced to its rows and locator."""
 
     id: str
     table: str
     locator: str
     derived: bool
-    modality_id: str | None = None
-    study_id: str | None = None
-    field: str | None = None
-    label: str | None = None
-    statistic: str | None = None
-    value_text: str | None = None
-    sd_text: str | None = None
-    events: int | None = None
-    denominator: int | None = None
-    unit: str | None = None
-    timepoint: str | None = None
-    p_value: str | None = None
-    ci_low_text: str | None = None
-    ci_high_text: str | None = None
-    studies: int | None = None  # a systematic review's pooled result: the studies it pools
-    derivation: str | None = None
-    derived_from: list[str] | None = None
-    result: PooledResult | None = None
-    shown: list[str] | None = None
-    detail: list[str] | None = None  # printed only where the per-study detail is: forest plots, tables
-    source_document: str | None = None
+    modality_id: NotRequired[str | None]
+    study_id: NotRequired[str | None]
+    field: NotRequired[str | None]
+    label: NotRequired[str | None]
+    statistic: NotRequired[str | None]
+    value_text: NotRequired[str | None]
+    sd_text: NotRequired[str | None]
+    events: NotRequired[int | None]
+    denominator: NotRequired[int | None]
+    unit: NotRequired[str | None]
+    timepoint: NotRequired[str | None]
+    p_value: NotRequired[str | None]
+    ci_low_text: NotRequired[str | None]
+    ci_high_text: NotRequired[str | None]
+    studies: NotRequired[int | None]  # a systematic review's pooled result: the studies it pools
+    derivation: NotRequired[str | None]
+    derived_from: NotRequired[list[str] | None]
+    result: NotRequired[PooledResult | None]
+    shown: NotRequired[list[str] | None]
+    detail: NotRequired[list[str] | None]  # printed only where the per-study detail is: forest plots, tables
+    source_document: NotRequired[str | None]
     # Where it is printed ("html", "briefing_pdf", "modality_pdf"): the audit finds it there;
     # and where it is deliberately not, with the reason.
-    printed_in: list[str] = []
-    left_out: dict[str, str] = {}
+    printed_in: NotRequired[list[str]]
+    left_out: NotRequired[dict[str, str]]
 
 
 class Reference(Model):
@@ -1132,7 +1321,7 @@ class Edition(Lenient):
 
 
 # ----------------------------------------------------------------------------- at the boundaries
-SCHEMAS: dict[str, type[BaseModel]] = {
+SCHEMAS: dict[str, Any] = {  # a BaseModel or a TypedDict of this module
     "validation": ValidationRecord,
     "slice": Slice,
     "summary": ModalitySummary,
@@ -1142,26 +1331,31 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 }
 
 
-def check(model: type[BaseModel], data: Any, where: str | Path = "") -> Any:
-    """`data`, after checking that it has the model's shape; a ValueError names the first fields
-    that do not."""
+def check(model: Any, data: Any, where: str | Path = "") -> Any:
+    """`data`, after checking that it has the model's shape (a model, or a TypedDict of a row or a
+    slice); a ValueError names the first fields that do not."""
     from pydantic import ValidationError
 
     try:
-        model.model_validate(data)
+        _adapter(model).validate_python(data)
     except ValidationError as exc:
         raise ValueError(f"{where or model.__name__} does not have the shape of {model.__name__}:\n{exc}") from None
     return data
 
 
-def write(path: str | Path, model: type[BaseModel], data: Any) -> None:
+@functools.cache
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(model)
+
+
+def write(path: str | Path, model: Any, data: Any) -> None:
     """Check, then write atomically as canonical JSON."""
     from briefing.core.publish import write_json
 
     write_json(path, check(model, data, path))
 
 
-def read(path: str | Path, model: type[BaseModel]) -> Any:
+def read(path: str | Path, model: Any) -> Any:
     """Read a step's JSON and check its shape."""
     import json
 
@@ -1171,10 +1365,8 @@ def read(path: str | Path, model: type[BaseModel]) -> Any:
 
 def json_schema() -> dict[str, Any]:
     """One JSON Schema with a definition per model a step writes (shared parts defined once)."""
-    from pydantic.json_schema import models_json_schema
-
-    _, schema = models_json_schema(
-        [(model, "validation") for model in SCHEMAS.values()],
+    _, schema = TypeAdapter.json_schemas(
+        [(name, "validation", _adapter(model)) for name, model in SCHEMAS.items()],
         by_alias=True,
         title="What the steps of the briefing write",
         description="The models of workflow/briefing/schema/models.py: "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import asdict
 from decimal import Decimal
 from fractions import Fraction
@@ -20,19 +21,28 @@ from briefing.stats import absolute
 from briefing.stats.effects import Z_95
 
 if TYPE_CHECKING:
+    from briefing.schema.models import StatedComparison
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Arm, BaselineRisk, DescribedOutcome, Study
     from briefing.stats.pooling import MetaOptions
 
+# A comparison: a stated one (comparisons.csv, models.StatedComparison) or one computed here.
 Row = dict[str, Any]
+Pair = tuple["DescribedOutcome", "DescribedOutcome"]  # the intervention arm's figure, the comparator arm's
 
 
-def _pairs(outcomes: list[Row], arms: dict[str, Row], usable: Any) -> list[tuple[Row, Row]]:
+def _pairs(
+    outcomes: list[DescribedOutcome], arms: dict[str, Arm], usable: Callable[[DescribedOutcome], object]
+) -> list[Pair]:
     """The intervention arm's and the comparator arm's figure of the same outcome (study, measure,
     time point, subgroup), when both are `usable` and each arm has exactly one."""
-    groups: dict[tuple[Any, ...], dict[str, list[Row]]] = {}
+    groups: dict[tuple[str, str, str | None, str | None], dict[str, list[DescribedOutcome]]] = {}
     for o in outcomes:
-        if o.get("arm_id") in arms and usable(o):
+        arm_id = o.get("arm_id")
+        if arm_id in arms and usable(o):
             key = (o["study_id"], o["measure"], o.get("timepoint"), o.get("subgroup"))
-            groups.setdefault(key, {}).setdefault(arms[o["arm_id"]]["role"], []).append(o)
+            groups.setdefault(key, {}).setdefault(arms[arm_id]["role"], []).append(o)
     return [
         (roles["intervention"][0], roles["comparator"][0])
         for roles in groups.values()
@@ -40,12 +50,12 @@ def _pairs(outcomes: list[Row], arms: dict[str, Row], usable: Any) -> list[tuple
     ]
 
 
-def arm_pairs(outcomes: list[Row], arms: dict[str, Row]) -> list[tuple[Row, Row]]:
+def arm_pairs(outcomes: list[DescribedOutcome], arms: dict[str, Arm]) -> list[Pair]:
     """Pairs of arm figures with a count (an estimate)."""
     return _pairs(outcomes, arms, lambda o: o.get("estimate"))
 
 
-def _pair_fields(treated: Row, control: Row, suffix: str) -> Row:
+def _pair_fields(treated: DescribedOutcome, control: DescribedOutcome, suffix: str) -> Row:
     """What every computed comparison names: its id, study, arms, outcome, time point, subgroup."""
     return {
         "comparison_id": f"{treated['outcome_id']}:{suffix}",
@@ -60,12 +70,13 @@ def _pair_fields(treated: Row, control: Row, suffix: str) -> Row:
     }
 
 
-def risk_ratio(treated: Row, control: Row) -> Row:
+def risk_ratio(treated: DescribedOutcome, control: DescribedOutcome) -> Row:
     """The risk ratio of the treated arm against the control arm, its 95 % CI, and the absolute
     effect per 1,000 at the control arm's risk."""
     from briefing.stats import meta  # numpy, scipy and statsmodels: imported only when a comparison is computed
 
     t, c = treated["estimate"], control["estimate"]
+    assert t is not None and c is not None  # arm_pairs pairs only figures with an estimate
     y, v = meta.escalc_2x2("RR", [t["events"]], [t["n"]], [c["events"]], [c["n"]])
     half = Z_95 * math.sqrt(float(v[0]))
     rr, low, high = (math.exp(float(y[0]) + d) for d in (0.0, -half, half))
@@ -85,22 +96,22 @@ def risk_ratio(treated: Row, control: Row) -> Row:
     }
 
 
-def computed(outcomes: list[Row], arms: dict[str, Row]) -> list[Row]:
+def computed(outcomes: list[DescribedOutcome], arms: dict[str, Arm]) -> list[Row]:
     """A risk ratio for every pair of arm figures with counts."""
     return [risk_ratio(treated, control) for treated, control in arm_pairs(outcomes, arms)]
 
 
-def mean_pairs(outcomes: list[Row], arms: dict[str, Row]) -> list[tuple[Row, Row]]:
+def mean_pairs(outcomes: list[DescribedOutcome], arms: dict[str, Arm]) -> list[Pair]:
     """Pairs of arm means (or mean changes) stated with their SD and the number assessed."""
 
-    def usable(o: Row) -> bool:
+    def usable(o: DescribedOutcome) -> bool:
         stated = statistic_of(o).arm_difference and o.get("sd") and o.get("denominator")
         return bool(stated) and not o.get("value_qualifier")
 
     return _pairs(outcomes, arms, usable)
 
 
-def mean_difference(treated: Row, control: Row) -> Row:
+def mean_difference(treated: DescribedOutcome, control: DescribedOutcome) -> Row:
     """The treated arm's mean minus the control arm's, with its 95 % CI (variances not assumed
     equal, escalc's default)."""
     from briefing.stats import meta  # numpy, scipy and statsmodels: imported only when a comparison is computed
@@ -126,7 +137,7 @@ def mean_difference(treated: Row, control: Row) -> Row:
     }
 
 
-def differences(outcomes: list[Row], arms: dict[str, Row]) -> list[Row]:
+def differences(outcomes: list[DescribedOutcome], arms: dict[str, Arm]) -> list[Row]:
     """A mean difference for every pair of arm means with SD and n."""
     return [mean_difference(treated, control) for treated, control in mean_pairs(outcomes, arms)]
 
@@ -138,7 +149,7 @@ def _options(options: MetaOptions | bool | None) -> MetaOptions:
     return options.copy() if options else {}
 
 
-def sof_difference_rows(rows: list[Row], arms: dict[str, Row], options: MetaOptions | bool | None = None) -> list[Row]:
+def sof_difference_rows(rows: list[Row], arms: dict[str, Arm], options: MetaOptions | bool | None = None) -> list[Row]:
     """Summary-of-findings rows of continuous outcomes (GRADEpro: the comparator's mean, and the
     mean difference with its CI), whole groups only, pooled by REML on the raw scale when several
     trials compare the same treatment with the same comparator at the same time point."""
@@ -175,7 +186,7 @@ def sof_difference_rows(rows: list[Row], arms: dict[str, Row], options: MetaOpti
     return result
 
 
-def _sof_groups(rows: list[Row], arms: dict[str, Row]) -> list[list[Row]]:
+def _sof_groups(rows: list[Row], arms: dict[str, Arm]) -> list[list[Row]]:
     """Comparisons of one summary-of-findings row: whole groups, same outcome and time point, same
     treatment against the same comparator. A trial's figures at two time points are two rows, never
     pooled as if two trials."""
@@ -188,15 +199,15 @@ def _sof_groups(rows: list[Row], arms: dict[str, Row]) -> list[list[Row]]:
     return list(groups.values())
 
 
-def _comparator(arm: Row) -> str:
+def _comparator(arm: Arm) -> str:
     """What a comparator is, across trials: its modality, else its label."""
     return arm.get("modality_id") or arm["label"].lower()
 
 
 def sof_rows(
     computed_rows: list[Row],
-    arms: dict[str, Row],
-    baselines: list[Row] | None = None,
+    arms: dict[str, Arm],
+    baselines: list[BaselineRisk] | None = None,
     options: MetaOptions | bool | None = None,
 ) -> list[Row]:
     """One summary-of-findings row per outcome and comparison (same outcome, same treatment
@@ -206,7 +217,7 @@ def sof_rows(
     return [_sof_row(rows, baselines or [], _options(options)) for rows in _sof_groups(computed_rows, arms)]
 
 
-def _sof_row(rows: list[Row], baselines: list[Row], options: MetaOptions) -> Row:
+def _sof_row(rows: list[Row], baselines: list[BaselineRisk], options: MetaOptions) -> Row:
     if len(rows) == 1:
         ratio, low, high, pooled, sensitivity = rows[0]["ratio"], rows[0]["ci_low"], rows[0]["ci_high"], None, None
     else:
@@ -258,7 +269,7 @@ def assumed_risk(control_arms: list[list[int]]) -> Fraction:
 # --- ratios the sources state (issue 29, item 17) -----------------------------------------------
 
 
-def stated_ratio_groups(comparisons: list[Row], arms: dict[str, Row]) -> list[list[Row]]:
+def stated_ratio_groups(comparisons: list[Row], arms: dict[str, Arm]) -> list[list[Row]]:
     """Stated ratios (HR, OR, RR) with both bounds of their 95 % CI that may pool: whole groups, the
     same domain, measure, effect measure and time point, the same treatment against the same
     comparator (as _sof_groups), at least two studies, each once."""
@@ -280,7 +291,7 @@ def stated_ratio_groups(comparisons: list[Row], arms: dict[str, Row]) -> list[li
 
 
 def pool_stated_ratios(
-    comparisons: list[Row], arms: dict[str, Row], options: MetaOptions | bool | None = None
+    comparisons: list[Row], arms: dict[str, Arm], options: MetaOptions | bool | None = None
 ) -> list[Row]:
     """Stated ratios of one comparison pooled by generic inverse variance: log ratio, its variance
     from the CI's width (meta.log_ratio_from_ci, metafor's conv.wald), REML random effects on the
@@ -319,7 +330,7 @@ def pool_stated_ratios(
 # --- a stated ratio beside the crude one of the same counts (issue 30, item 7) -------------------
 
 
-def crude_ratio(stated: Row, computed_rows: list[Row]) -> Row | None:
+def crude_ratio(stated: StatedComparison, computed_rows: list[Row]) -> Row | None:
     """The crude ratio (metafor's escalc, 1/2 added to each cell only for a zero count) of the same
     measure as a stated OR or RR, from the counts of the computed comparison of the same study, arm
     pair, domain, measure and whole group (and time point where both give one), with the arms in
@@ -351,7 +362,7 @@ def crude_ratio(stated: Row, computed_rows: list[Row]) -> Row | None:
     }
 
 
-def _same_outcome(stated: Row, c: Row) -> bool:
+def _same_outcome(stated: StatedComparison, c: Row) -> bool:
     """Whether a computed comparison is of the stated one's arms (either way round) and outcome."""
     arms = {stated["arm_id"], stated["comparator_arm_id"]} == {c["arm_id"], c["comparator_arm_id"]}
     same = all(stated.get(k) == c.get(k) for k in ("study_id", "domain", "measure"))
@@ -376,7 +387,7 @@ def direction(row: Row, null: float = 1.0) -> str | None:
     return "increase" if low > null else "reduce"
 
 
-def randomised(c: Row, arms: dict[str, Row], study: Row) -> int | None:
+def randomised(c: Row, arms: dict[str, Arm], study: Study) -> int | None:
     """Everyone randomised to a comparison of two arms, as GRADEpro counts a trial's participants:
     the arms' stated sizes summed; a trial of only those two arms that states no arm sizes, the
     trial's patients (RTOG 0631's 353); otherwise None (not stated)."""

@@ -6,12 +6,21 @@ time point (the windows come from the config). One study: reported, not pooled.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from briefing.core.vocabulary import DOMAINS, statistic_of
 from briefing.schema import findings
 
-DEFAULT_WINDOW = {"label": "time point not stated", "min_days": None, "max_days": None}
+if TYPE_CHECKING:
+    from briefing.schema.models import Window
+
+if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Estimate, Outcome, Study
+
+DEFAULT_WINDOW = "time point not stated"  # the window of figures that state no time
 # The GLMM and the inverse-variance REML result differ "materially" when their estimates, or the
 # same bound of their 95 % CIs, are more than this many percentage points apart: then the briefing
 # says so beside the result (a difference a reader would weigh, well beyond rounding).
@@ -26,7 +35,7 @@ class MetaOptions(TypedDict, total=False):
     i2: str  # how I² is computed
 
 
-def meta_options(settings: dict[str, Any] | None) -> MetaOptions:
+def meta_options(settings: AnalysisSettings | None) -> MetaOptions:
     """meta's ci/pi/i2 keywords from the config's analysis settings, Cochrane's defaults
     (meta.DEFAULTS) where a key is absent. The older `knapp_hartung` key, when `ci` is absent,
     still chooses between the HKSJ (true) and Wald (false) CIs."""
@@ -43,16 +52,17 @@ def meta_options(settings: dict[str, Any] | None) -> MetaOptions:
     return options
 
 
-def window_for(time_days: float | None, windows: list[dict[str, Any]]) -> dict[str, Any] | None:
+def window_for(time_days: float | None, windows: list[Window]) -> str | None:
+    """The label of the window a time falls in, or None."""
     if time_days is None:
         return DEFAULT_WINDOW
     for w in windows:
         if w["min_days"] <= time_days <= w["max_days"]:
-            return w
+            return w["label"]
     return None
 
 
-def _definition(o: dict[str, Any]) -> str:
+def _definition(o: Outcome) -> str:
     """Outcomes count as the same only when their definition matches: the ICPR category where the
     source's term plainly maps to one, otherwise the measure as named."""
     unit = o.get("denominator_unit")
@@ -61,11 +71,11 @@ def _definition(o: dict[str, Any]) -> str:
 
 
 def pool_outcomes(
-    outcomes: list[dict[str, Any]],
-    estimates: dict[str, Any],
-    windows: dict[str, list[dict[str, Any]]],
-    studies: dict[str, dict[str, Any]] | None = None,
-    settings: dict[str, Any] | None = None,
+    outcomes: list[Outcome],
+    estimates: dict[str, Estimate],
+    windows: dict[str, list[Window]],
+    studies: dict[str, Study] | None = None,
+    settings: AnalysisSettings | None = None,
     modality_id: str = "",
 ) -> list[dict[str, Any]]:
     """One entry per group of comparable outcomes, pooled where two or more studies allow it, with
@@ -103,10 +113,10 @@ def pool_outcomes(
 
 
 def _comparable(
-    outcomes: list[dict[str, Any]], estimates: dict[str, Any], windows: dict[str, list[dict[str, Any]]]
-) -> dict[tuple[str, str, str, str], list[dict[str, Any]]]:
+    outcomes: list[Outcome], estimates: dict[str, Estimate], windows: dict[str, list[Window]]
+) -> dict[tuple[str, str, str, str], list[Outcome]]:
     """Outcomes that may be pooled, by domain, definition, kind (proportion or mean) and window."""
-    groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, str, str, str], list[Outcome]] = {}
     for o in outcomes:
         if o["outcome_id"] in estimates:
             kind = "proportion"
@@ -121,11 +131,11 @@ def _comparable(
             continue
         window = window_for(o.get("time_days"), windows.get(o["domain"], []))
         if window is not None and not o.get("subgroup"):  # a subgroup never pools with whole groups
-            groups.setdefault((o["domain"], _definition(o), kind, window["label"]), []).append(o)
+            groups.setdefault((o["domain"], _definition(o), kind, window), []).append(o)
     return groups
 
 
-def _data(kind: str, rows: list[dict[str, Any]], estimates: dict[str, Any]) -> dict[str, list[Any]]:
+def _data(kind: str, rows: list[Outcome], estimates: dict[str, Estimate]) -> dict[str, list[Any]]:
     if kind == "proportion":
         return {
             "events": [estimates[o["outcome_id"]]["events"] for o in rows],
@@ -136,10 +146,10 @@ def _data(kind: str, rows: list[dict[str, Any]], estimates: dict[str, Any]) -> d
 
 def _pooled(
     kind: str,
-    rows: list[dict[str, Any]],
-    estimates: dict[str, Any],
-    studies: dict[str, dict[str, Any]],
-    settings: dict[str, Any] | None,
+    rows: list[Outcome],
+    estimates: dict[str, Estimate],
+    studies: dict[str, Study],
+    settings: AnalysisSettings | None,
     modality_id: str,
 ) -> dict[str, Any]:
     """The primary result, its sensitivity analysis, how they were made, and how far they hold.
@@ -182,7 +192,7 @@ def _pooled(
             "material": None,
             "fallback": None,
         }
-    rows_studies = [studies.get(o["study_id"], {"study_id": o["study_id"]}) for o in rows]
+    rows_studies = [studies.get(o["study_id"]) or cast("Study", {"study_id": o["study_id"]}) for o in rows]
     labels = [s.get("short_name") or s["study_id"] for s in rows_studies]
     minimum = subgroups.min_studies(settings)
     return pooled | {
@@ -211,9 +221,9 @@ class NotPooledRow(TypedDict):
 
 
 def unpooled(
-    outcomes: list[dict[str, Any]],
-    estimates: dict[str, Any],
-    windows: dict[str, list[dict[str, Any]]],
+    outcomes: list[Outcome],
+    estimates: dict[str, Estimate],
+    windows: dict[str, list[Window]],
     pooled: list[dict[str, Any]],
 ) -> list[NotPooledRow]:
     """Why each pain outcome was not pooled (a finding wording.not_pooled words): what "nothing
@@ -253,7 +263,7 @@ def unpooled(
     return reasons
 
 
-def compared(outcomes: list[dict[str, Any]], paired: set[str]) -> list[NotPooledRow]:
+def compared(outcomes: list[Outcome], paired: set[str]) -> list[NotPooledRow]:
     """The pain outcomes analysed as comparisons between a trial's arms, which single-arm pooling leaves out."""
     return [
         {

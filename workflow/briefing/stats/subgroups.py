@@ -12,6 +12,15 @@ from briefing.core import numbers
 from briefing.schema import findings
 
 if TYPE_CHECKING:
+    from briefing.schema.models import SubgroupSpec
+
+if TYPE_CHECKING:
+    from briefing.schema.models import AnalysisSettings
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Study
+
+if TYPE_CHECKING:
     from briefing.stats.pooling import MetaOptions
 
 DEFAULT_MIN_STUDIES = 4
@@ -21,23 +30,23 @@ NUMERIC = ("dose_per_fraction_min_gy", "dose_per_fraction_max_gy", "fractions_mi
 COVARIATES = (*NUMERIC, "design")
 
 
-def specs(settings: dict[str, Any] | None, modality_id: str) -> list[dict[str, Any]]:
+def specs(settings: AnalysisSettings | None, modality_id: str) -> list[SubgroupSpec]:
     """The covariates the config prespecifies for this modality."""
     return list(((settings or {}).get("subgroups") or {}).get(modality_id) or [])
 
 
-def min_studies(settings: dict[str, Any] | None) -> int:
+def min_studies(settings: AnalysisSettings | None) -> int:
     return int((settings or {}).get("subgroup_min_studies") or DEFAULT_MIN_STUDIES)
 
 
-def label(spec: dict[str, Any], below: bool) -> str:
+def label(spec: SubgroupSpec, below: bool) -> str:
     """A subgroup's name, from the config's cutpoint: what the analysis groups the studies by."""
     cut = numbers.declared(spec["cutpoint"])
     unit = f" {spec['unit']}" if spec.get("unit") else ""
     return f"below {cut}{unit}" if below else f"{cut}{unit} or more"
 
 
-def _groups(spec: dict[str, Any], values: list[Any]) -> list[str | None]:
+def _groups(spec: SubgroupSpec, values: list[Any]) -> list[str | None]:
     """Each study's subgroup: below or at/above the cutpoint, else the value itself; None when
     the study does not state the covariate."""
     cut = spec.get("cutpoint")
@@ -47,8 +56,8 @@ def _groups(spec: dict[str, Any], values: list[Any]) -> list[str | None]:
 def analyse(
     kind: str,
     data: dict[str, list[float]],
-    studies: list[dict[str, Any]],
-    spec: dict[str, Any],
+    studies: list[Study],
+    spec: SubgroupSpec,
     minimum: int,
     options: MetaOptions | None = None,
 ) -> dict[str, Any]:

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 import yaml
 
 if TYPE_CHECKING:
-    from briefing.data.evidence import Table
+    from briefing.schema.models import Study
+
+if TYPE_CHECKING:
     from briefing.schema.models import Problem
     from briefing.surveil.sources import Record
 
@@ -334,7 +336,7 @@ def record_id(rec: Mapping[str, object]) -> str:
 
 
 # ---------------------------------------------------------------------------------- the queue
-def study_keys(studies: Table) -> dict[str, str]:
+def study_keys(studies: list[Study]) -> dict[str, str]:
     """data/studies.csv's identifiers: key -> study_id."""
     found: dict[str, str] = {}
     for st in studies:
@@ -362,7 +364,9 @@ def write_queue(path: str | Path, rows: list[QueueRow]) -> None:
     write_atomic(path, out.getvalue())
 
 
-def update_queue(queue: list[QueueRow], groups: list[Group], studies: Table) -> tuple[list[QueueRow], list[QueueRow]]:
+def update_queue(
+    queue: list[QueueRow], groups: list[Group], studies: list[Study]
+) -> tuple[list[QueueRow], list[QueueRow]]:
     """The queue with a row for each record not already in it (matched by any identifier); a record
     already in data/studies.csv enters as included, by the data. Returns (queue, new rows); the
     existing rows keep their decisions, and gain identifiers a later run adds (an article's PMID)."""
@@ -405,7 +409,7 @@ def row_of(group: Group, queue: list[QueueRow]) -> QueueRow | None:
 def decision_problems(
     queue: list[QueueRow],
     searches: Searches,
-    studies: Table,
+    studies: list[Study],
     today: str,
     where: str = "surveillance/queue.csv",
 ) -> tuple[list[Problem], list[str]]:

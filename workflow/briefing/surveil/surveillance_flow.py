@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, NotRequired, TypedDict, cast
 from briefing.surveil import surveillance as sv
 
 if TYPE_CHECKING:
-    from briefing.data.evidence import Table
+    from briefing.schema.models import Study
+
+if TYPE_CHECKING:
+    pass
 
 SOURCE_LABELS = {"pubmed": "PubMed", "europepmc": "Europe PMC", "clinicaltrials": "ClinicalTrials.gov"}
 # ClinicalTrials.gov's statuses of a trial still to report (completed: only without results).
@@ -120,7 +123,7 @@ class Identification(TypedDict):
     studies_included: int
 
 
-def load(folder: str | Path, studies: Table) -> EvidenceBase | None:
+def load(folder: str | Path, studies: list[Study]) -> EvidenceBase | None:
     """The evidence base from a surveillance folder (searches.yaml, runs/, queue.csv); None where no
     search has completed: the edition is then a curated selection, as data/identification.csv says."""
     folder = Path(folder)
@@ -131,7 +134,9 @@ def load(folder: str | Path, studies: Table) -> EvidenceBase | None:
     return evidence_base(runs, sv.read_queue(folder / "queue.csv"), studies, searches)
 
 
-def evidence_base(runs: list[sv.Run], queue: list[sv.QueueRow], studies: Table, searches: sv.Searches) -> EvidenceBase:
+def evidence_base(
+    runs: list[sv.Run], queue: list[sv.QueueRow], studies: list[Study], searches: sv.Searches
+) -> EvidenceBase:
     groups = sv.group_records(runs)
     in_data = sv.study_keys(studies)
     records = [_screened(g, sv.row_of(g, queue), in_data) for g in groups]
@@ -178,7 +183,7 @@ def _screened(group: sv.Group, row: sv.QueueRow | None, in_data: dict[str, str])
     }
 
 
-def flow(runs: list[sv.Run], records: list[Screened], studies: Table, searches: sv.Searches) -> Flow:
+def flow(runs: list[sv.Run], records: list[Screened], studies: list[Study], searches: sv.Searches) -> Flow:
     """The flow diagram's boxes, each a count and the records it counts. By construction:
     identified - duplicates = screened; screened - excluded = included + awaiting; the studies the
     included records are, and the studies no search found (other sources), are the studies in data/."""

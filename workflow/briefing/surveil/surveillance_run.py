@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from briefing.surveil.surveillance import (
     COMPLETE,
@@ -30,6 +30,9 @@ from briefing.surveil.surveillance import (
     update_queue,
     write_queue,
 )
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Study
 
 
 def run_searches(
@@ -106,7 +109,9 @@ def surveil(
     written = run_searches(searches, http, folder / "runs", now, only)
     runs = read_runs(folder / "runs")
     groups = group_records(runs)
-    studies = read_tables(package)["studies"]
+    # The data as they are (not validated here): the queue matches records only by their text
+    # identifiers (study_keys), whatever else a row holds.
+    studies = cast("list[Study]", read_tables(package)["studies"])
     queue, new = update_queue(read_queue(folder / "queue.csv"), groups, studies)
     write_queue(folder / "queue.csv", queue)
     write_page(folder / "queue.html", queue, groups, searches, templates)

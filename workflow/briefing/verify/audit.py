@@ -22,6 +22,9 @@ from briefing.data import evidence
 from briefing.present import wording
 
 if TYPE_CHECKING:
+    from briefing.schema.models import RegisteredFigure
+
+if TYPE_CHECKING:
     from bs4 import BeautifulSoup
 
 # A number standing alone: not part of a word, a hex checksum or a longer dotted version.
@@ -299,7 +302,7 @@ def check(
     pages: list[tuple[str, str | Path]],
     pdf_path: str | Path | None,
     allowed_numbers: Callable[[], set[str]],
-    figures: Iterable[dict[str, Any]] = (),
+    figures: Iterable[RegisteredFigure] = (),
     editions: dict[str, str] | None = None,
     documents: Sequence[tuple[str, str]] = (),
 ) -> list[str]:
@@ -371,7 +374,7 @@ class _Printed:
         return all(run in self.runs for run in self.runs_of(form))
 
 
-def forms(figure: dict[str, Any], edition: str) -> list[tuple[str, ...]]:
+def forms(figure: RegisteredFigure, edition: str) -> list[tuple[str, ...]]:
     """What a reader sees of a registry entry, as numbers.py and wording.py print it: each form with
     its alternatives (a count of 1 to 9 may be printed as a word: "two case series"). The forest
     plots and tables of `detail` are printed where the per-study detail is, not in the briefing's PDF."""
@@ -391,7 +394,7 @@ def forms(figure: dict[str, Any], edition: str) -> list[tuple[str, ...]]:
     return found + [(t,) for t in texts if t and t.strip()]
 
 
-def not_found(figures: Iterable[dict[str, Any]], edition: str, text: str, label: str, ordered: bool) -> list[str]:
+def not_found(figures: Iterable[RegisteredFigure], edition: str, text: str, label: str, ordered: bool) -> list[str]:
     """The registry's figures said to be printed in `edition` whose forms the page's `text` lacks,
     each named; `ordered`: the text is in reading order (an HTML page, not a PDF's layout)."""
     listed = [(f, forms(f, edition)) for f in figures if edition in f.get("printed_in", ())]

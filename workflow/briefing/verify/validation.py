@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 import frictionless
 import yaml
@@ -33,6 +33,15 @@ from briefing.data.evidence import read_package_descriptor
 from briefing.grade import bodies, certainty, risk_of_bias
 from briefing.schema.models import Problem
 from briefing.stats.effects import percent_reproduced
+
+if TYPE_CHECKING:
+    pass
+
+if TYPE_CHECKING:
+    from briefing.schema.models import StatedComparison
+
+if TYPE_CHECKING:
+    from briefing.schema.models import Arm, CertaintyRow, Outcome, Study
 
 
 def format_problems(problems: Iterable[Problem]) -> str:
@@ -546,9 +555,11 @@ def _certainty_rules(rows: dict[str, Rows], designs: dict[str, Any], add: Add) -
     """What a rule can check of the GRADE judgements (../shared/BRIEFING.md): rating up only with
     comparative evidence; no rating down for the design alone; one concern counted once;
     publication bias only undetected (0) or strongly suspected (-1)."""
+    # The rows passed the Table Schema (_typed_rows: required columns filled, cells of their types,
+    # numbers as Decimal); comparative_domains reads only their ids, modalities and domains.
     comparative = certainty.comparative_domains(
-        [a for _, a in rows.get("arms", [])],
-        [o for _, o in rows.get("outcomes", [])],
+        cast("list[Arm]", [a for _, a in rows.get("arms", [])]),
+        cast("list[Outcome]", [o for _, o in rows.get("outcomes", [])]),
         [c for _, c in rows.get("comparisons", [])],
     )
     randomised: dict[str, bool] = {}
@@ -609,17 +620,19 @@ def _body_problems(tables: dict[str, _Table], rows: dict[str, Rows], found: list
 def _certainty_bodies(rows: dict[str, Rows], designs: dict[str, Any], add: Add) -> None:
     """A certainty row rates one body of evidence (bodies.py): refused where that question and
     outcome have no data, so no rating stands for an outcome nobody reports or another question's."""
-    studies = [s for _, s in rows.get("studies", []) if s.get("study_id") in designs]
-    arms = [a for _, a in rows.get("arms", [])]
-    outcomes = [o for _, o in rows.get("outcomes", [])]
-    comparisons = [c for _, c in rows.get("comparisons", [])]
+    # Checked only when these tables have no problem (_body_problems): valid rows, their numbers
+    # Decimal (bodies reads only ids, designs, roles, modalities and domains).
+    studies = cast("list[Study]", [s for _, s in rows.get("studies", []) if s.get("study_id") in designs])
+    arms = cast("list[Arm]", [a for _, a in rows.get("arms", [])])
+    outcomes = cast("list[Outcome]", [o for _, o in rows.get("outcomes", [])])
+    comparisons = cast("list[StatedComparison]", [c for _, c in rows.get("comparisons", [])])
     found: dict[str, list[str]] = {}
-    for modality in sorted({s["modality_id"] for s in studies if s.get("modality_id")}):
+    for modality in sorted({m for s in studies if (m := s.get("modality_id"))}):
         found |= bodies.keys_with_data(modality, studies, arms, outcomes, comparisons)
     for n, c in rows.get("certainty", []):
         if not (c.get("modality_id") and c.get("outcome_domain")):
             continue
-        body = certainty.row_key(c)
+        body = certainty.row_key(cast("CertaintyRow", c))  # a valid row (above)
         if body in found:
             continue
         domain, question = c["outcome_domain"], body.rsplit(":", 1)[0]
@@ -932,7 +945,7 @@ def validate_package(
     package_path: str | Path,
     modalities: Iterable[str] = (),
     rules: dict[str, Any] | None = None,
-    settings: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,  # the config's, checked here (settings_problems)
 ) -> list[Problem]:
     """Every problem in the package, sorted by file and row; empty when the data are valid.
     `rules` is the config's `curation:` (which removals are intended), `settings` its `analysis:`."""
@@ -1090,7 +1103,7 @@ def _previous_edition_problems(location: Any) -> list[Problem]:
     return []
 
 
-def settings_problems(settings: dict[str, Any]) -> list[Problem]:
+def settings_problems(settings: dict[str, Any]) -> list[Problem]:  # the config, not yet checked
     """The config's analysis settings name outcome domains the vocabulary declares."""
     if not isinstance(settings.get("knapp_hartung", False), bool):
         message = f"must be true or false, not {settings['knapp_hartung']!r}"
