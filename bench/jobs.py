@@ -14,7 +14,8 @@ import csv
 import re
 import statistics
 from pathlib import Path
-from typing import Any
+
+from typing_extensions import TypedDict
 
 from bench import PER_MODALITY
 from bench.measure import Run
@@ -22,18 +23,31 @@ from bench.measure import Run
 BENCHMARKS = "benchmarks"
 
 
+class JobRecord(TypedDict):
+    """What one job of a build cost (its benchmark file)."""
+
+    rule: str
+    label: str  # the rule and its wildcards: "modality_pdf[srs]", "briefing_pdf"
+    seconds: float
+    max_rss: float | None  # peak MiB; None when Snakemake took no sample
+    end: float  # when the file was written (its mtime)
+
+
 def _mib(cell: str) -> float | None:
     try:
-        return round(float(cell), 1)
+        mib = round(float(cell), 1)
     except ValueError:
         return None  # "NA": the job ended before Snakemake's first sample
+    # 0: the sample came as the job's processes were ending (seen for `publish`, 0.11 s, on a
+    # fast machine): no process runs in 0 MiB, so that is no measurement either.
+    return mib if mib > 0 else None
 
 
-def job_benchmarks(workdir: Path, since: float = 0.0) -> list[dict[str, Any]]:
+def job_benchmarks(workdir: Path, since: float = 0.0) -> list[JobRecord]:
     """One record per job whose benchmark file was written since `since` (a time.time()): its rule,
     label ("modality_pdf[srs]", "briefing_pdf"), seconds and peak MiB (None when not sampled)."""
     folder = workdir / BENCHMARKS
-    jobs = []
+    jobs: list[JobRecord] = []
     for path in sorted(folder.rglob("*.tsv")) if folder.is_dir() else []:
         written = path.stat().st_mtime
         with path.open(encoding="utf-8", newline="") as fh:

@@ -98,3 +98,14 @@ def test_a_benchmark_file_gives_the_jobs_rule_modality_seconds_and_peak(tmp_path
     assert jobs.rule_peaks(jobs.job_peaks([run])) == {"modality_pdf": (812.4, "modality_pdf[srs]")}
     assert jobs.rule_means(run) == {"modality_pdf": 12.5, "publish": 0.3}
     assert jobs.job_seconds(run, "modality_pdf") == [12.5]
+
+
+def test_a_peak_of_zero_or_na_is_no_measurement(tmp_path):
+    """Snakemake writes NA before its first sample and 0.00 when the sample met the job's processes
+    ending (a 0.11 s `publish` on a fast machine): neither is a peak."""
+    folder = tmp_path / "benchmarks"
+    folder.mkdir()
+    for name, rss in (("publish", "0.00"), ("audit", "NA"), ("combine", "123.4")):
+        (folder / f"{name}.tsv").write_text(f"s\th:m:s\tmax_rss\n0.11\t0:00:00\t{rss}\n", encoding="utf-8")
+    peaks = {j["label"]: j["max_rss"] for j in jobs.job_benchmarks(tmp_path)}
+    assert peaks == {"publish": None, "audit": None, "combine": 123.4}
