@@ -329,6 +329,11 @@ class Reported(TypedDict):
     time_days: int
 
 
+def _reported(label: str, days: int) -> Reported:
+    """A pain response's percentage at one time point."""
+    return {"domain": "pain_response", "statistic": "percent", "unit": "%", "timepoint": label, "time_days": days}
+
+
 class CountCells(TypedDict):
     """A count of patients: events of n."""
 
@@ -669,15 +674,7 @@ class _Generator:
         self._counts(study, add)
         self._other_outcomes(study, add)
         if not rows:  # every draw above came up empty: a primary study needs a figure (validation)
-            label, days = RESPONSE_TIMES[0]
-            common: Reported = {
-                "domain": "pain_response",
-                "statistic": "percent",
-                "unit": "%",
-                "timepoint": label,
-                "time_days": days,
-            }
-            self._overall_response(add, study["patients"], "patients", common)
+            self._overall_response(add, study["patients"], "patients", _reported(*RESPONSE_TIMES[0]))
         return rows
 
     def _responses(self, study: PrimaryStudyRow, add: Add) -> None:
@@ -693,13 +690,7 @@ class _Generator:
                 unit_lesions = bool(lesions) and rng.random() < 0.15
                 denominator = lesions if unit_lesions else max(5, n - rng.randint(0, n // 5))
                 dunit = "lesions" if unit_lesions else "patients"
-                common: Reported = {
-                    "domain": "pain_response",
-                    "statistic": "percent",
-                    "unit": "%",
-                    "timepoint": label,
-                    "time_days": days,
-                }
+                common = _reported(label, days)
                 # Never exactly 0 % or 100 %: the response figure cannot draw those yet (a Wilson
                 # bound a rounding error beyond the estimate gives matplotlib a negative error bar).
                 if kind < 0.55:
