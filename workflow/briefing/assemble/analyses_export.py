@@ -208,10 +208,10 @@ def _single_arm(aid: str, p: Pooled, studies: list[str], options: MetaOptions) -
             values = {k: row[k] for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2")}
             found.append(one(f"-{row['method'].lower()}", "estimator", row["method"], values))
     method = p.result.method if p.k <= LOO_GLMM_MAX else "REML"
-    for i, row in enumerate(p.robustness.leave_one_out if p.robustness else []):
+    for i, refit in enumerate(p.robustness.leave_one_out if p.robustness else []):
         keep = [j for j in range(len(studies)) if j != i]
-        loo_method = "REML" if row["note"] else method  # a GLMM refit that fell back
-        values = {k: row[k] for k in ("estimate", "ci_low", "ci_high", "tau2")}
+        loo_method = "REML" if refit["note"] else method  # a GLMM refit that fell back
+        values = {k: refit[k] for k in ("estimate", "ci_low", "ci_high", "tau2")}
         found.append(one(f"-loo-{i + 1}", f"leave-one-out: {studies[i]} omitted", loo_method, values, keep))
     for s, analysis in enumerate(p.subgroups, 1):
         for g, sub in enumerate(analysis.subgroups, 1):

@@ -14,6 +14,9 @@ from briefing.core.vocabulary import statistic_of
 from briefing.present import wording
 
 if TYPE_CHECKING:
+    from briefing.schema.models import EstimatorRow, FunnelPoint, LooRow
+
+if TYPE_CHECKING:
     from briefing.schema.models import ResponseGroup
 
 if TYPE_CHECKING:
@@ -285,7 +288,7 @@ def heterogeneity(pooled: dict[str, Any]) -> str:
 FUNNEL_COLUMNS = ("Study", "Effect", "SE")
 
 
-def funnel_table(points: list[dict[str, Any]]) -> list[dict[str, str]]:
+def funnel_table(points: list[FunnelPoint]) -> list[dict[str, str]]:
     """The funnel plot's numbers: each study's logit proportion (or mean) and its standard error."""
     return [{"Study": p["label"], "Effect": numbers.slope(p["effect"]), "SE": numbers.slope(p["se"])} for p in points]
 
@@ -434,7 +437,7 @@ ESTIMATE = "Estimate [95 % CI]"
 
 
 def robustness_tables(
-    rows: list[dict[str, Any]], shown: list[dict[str, Any]], total: int, method: str, kind: str, scale: str
+    rows: list[EstimatorRow], shown: list[LooRow], total: int, method: str, kind: str, scale: str
 ) -> list[AnalysisTable]:
     """The estimators side by side, then leave-one-out (`shown` of the `total` refits, by `method`)
     when there was any (robustness.analyse)."""
@@ -475,10 +478,11 @@ def robustness_tables(
     return tables
 
 
-def _interval(row: dict[str, Any], scale: str) -> str:
-    if row["pi_low"] is None:
+def _interval(row: EstimatorRow, scale: str) -> str:
+    low, high = row["pi_low"], row["pi_high"]
+    if low is None or high is None:  # none below three studies: both bounds or neither
         return ""
-    return f"[{numbers.estimate(row['pi_low'], scale)}, {numbers.estimate(row['pi_high'], scale)}]"
+    return f"[{numbers.estimate(low, scale)}, {numbers.estimate(high, scale)}]"
 
 
 def subgroup_table(name: str, subgroups: list[dict[str, Any]], scale: str) -> AnalysisTable:

@@ -29,6 +29,9 @@ from briefing.core.vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from briefing.schema.models import EstimatorRow, LooRow
+
+if TYPE_CHECKING:
     from briefing.schema.models import ResponseGroup
 
 if TYPE_CHECKING:
@@ -1035,9 +1038,7 @@ def material_difference(primary: dict[str, Any], reml: dict[str, Any], threshold
     )
 
 
-def robustness_line(
-    estimators: list[dict[str, Any]], loo: list[dict[str, Any]], result: dict[str, Any], scale: str
-) -> str:
+def robustness_line(estimators: list[EstimatorRow], loo: list[LooRow], result: dict[str, Any], scale: str) -> str:
     """One line: the prediction interval first (the headline of heterogeneity), I² beside it, then
     how far the estimators and leaving out each study move the estimate."""
     unit = " %" if scale == "proportion" else ""

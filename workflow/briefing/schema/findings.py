@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from briefing.schema.models import EstimatorRow, LooRow
+
+if TYPE_CHECKING:
     from briefing.schema.models import SubgroupSpec
 
 if TYPE_CHECKING:
@@ -176,8 +179,8 @@ class EggerResult(Finding):
 
 @dataclass(frozen=True, eq=False)
 class RobustnessLine(Finding):
-    estimators: list[dict[str, Any]]
-    loo: list[dict[str, Any]]
+    estimators: list[EstimatorRow]
+    loo: list[LooRow]
     result: dict[str, Any]
     scale: str
 
@@ -187,8 +190,8 @@ class RobustnessTables(Finding):
     """The tables printed under a pooled result: its estimators, and leave-one-out (`shown` of all
     `total` refits, by `method`) when there was any."""
 
-    rows: list[dict[str, Any]]
-    shown: list[dict[str, Any]]
+    rows: list[EstimatorRow]
+    shown: list[LooRow]
     total: int
     method: str
     kind: str

@@ -552,15 +552,65 @@ class AnalysisTable(TypedDict):
     rows: list[dict[str, str]]
 
 
+@with_config(FORBID)
+class OnScale(TypedDict):
+    """A fit's estimate and intervals on the reporting scale (a proportion back-transformed, a mean);
+    no prediction interval below three studies."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    pi_low: float | None
+    pi_high: float | None
+
+
+@with_config(FORBID)
+class EstimatorRow(TypedDict):
+    """A pooled result by one estimator (robustness.estimators), in the order its table prints."""
+
+    method: str
+    label: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    pi_low: float | None
+    pi_high: float | None
+    tau2: float
+    note: str  # why a fit did not converge; "" when it did
+
+
+@with_config(FORBID)
+class LooRow(TypedDict):
+    """A pooled result refitted without one study (robustness.leave_one_out)."""
+
+    omitted: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    pi_low: float | None
+    pi_high: float | None
+    tau2: float
+    change: float  # of the estimate, against the whole result
+    tau2_change: float
+    note: str
+
+
+@with_config(FORBID)
+class FunnelPoint(TypedDict):
+    label: str
+    effect: float  # on the analysis scale
+    se: float
+
+
 class Robustness(Model):
     """How far a pooled result holds (robustness.analyse): each estimator's result and each
     leave-one-out refit on the reporting scale, Egger's test (None below its minimum of studies)
     with the funnel plot's data, and the tables and lines the briefing prints."""
 
-    estimators: list[dict[str, Any]]
-    leave_one_out: list[dict[str, Any]]
+    estimators: list[EstimatorRow]
+    leave_one_out: list[LooRow]
     egger: dict[str, Any] | None
-    funnel: list[dict[str, Any]]
+    funnel: list[FunnelPoint]
     tables: list[AnalysisTable]
     lines: list[str]
 

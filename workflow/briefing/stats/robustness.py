@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 from briefing.schema import findings
 
 if TYPE_CHECKING:
+    from briefing.schema.models import EstimatorRow, FunnelPoint, LooRow, OnScale
+
+if TYPE_CHECKING:
     from briefing.stats.pooling import MetaOptions
 
 # Cochrane Handbook (ch. 13.3.5.4): tests for funnel-plot asymmetry only with at least 10 studies,
@@ -48,13 +51,19 @@ def scale_of(kind: str) -> str:
     return "proportion" if kind == "proportion" else "mean"
 
 
-def _on_scale(res: dict[str, Any], kind: str) -> dict[str, float | None]:
+def _on_scale(res: dict[str, Any], kind: str) -> OnScale:
     """The estimate and intervals on the reporting scale (a proportion back-transformed, a mean)."""
     suffix = "_prop" if kind == "proportion" else ""
-    return {key: res.get(f"{key}{suffix}") for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
+    return {
+        "estimate": res[f"estimate{suffix}"],  # a fit always has its estimate and CI (meta.PooledResult)
+        "ci_low": res[f"ci_low{suffix}"],
+        "ci_high": res[f"ci_high{suffix}"],
+        "pi_low": res.get(f"pi_low{suffix}"),
+        "pi_high": res.get(f"pi_high{suffix}"),
+    }
 
 
-def estimators(kind: str, data: dict[str, list[float]], options: MetaOptions | None = None) -> list[dict[str, Any]]:
+def estimators(kind: str, data: dict[str, list[float]], options: MetaOptions | None = None) -> list[EstimatorRow]:
     """The pooled result by each estimator (proportions: GLMM, then inverse-variance logit REML,
     DL and PM; means: REML, DL and PM), on the reporting scale, with tau²."""
     from briefing.stats import meta
@@ -67,13 +76,12 @@ def estimators(kind: str, data: dict[str, list[float]], options: MetaOptions | N
             meta.pool_means(data["means"], data["sds"], data["ns"], method=m, **(options or {})).to_dict()
             for m in ("REML", "DL", "PM")
         ]
-    rows = []
+    rows: list[EstimatorRow] = []
     for fit in fits:
         asked = fit.get("asked", fit["method"])
         note = "" if fit.get("converged", True) else fit["message"]
         rows.append(
-            {"method": asked, "label": METHOD_LABELS[asked], **_on_scale(fit, kind), "tau2": fit["tau2"]}
-            | {"note": note}
+            {"method": asked, "label": METHOD_LABELS[asked], **_on_scale(fit, kind), "tau2": fit["tau2"], "note": note}
         )
     return rows
 
@@ -85,7 +93,7 @@ def leave_one_out(
     method: str,
     full: dict[str, Any],
     options: MetaOptions | None = None,
-) -> list[dict[str, Any]]:
+) -> list[LooRow]:
     """The result refitted without each study in turn, by the primary model (`method`), with the
     change of the estimate and tau² against the full result; empty below three studies."""
     from briefing.stats import meta
@@ -98,7 +106,7 @@ def leave_one_out(
         yi, vi = effects(kind, data)
         fits = [f.to_dict() for f in meta.leave_one_out_effects(yi, vi, method=method, **(options or {}))]
     whole = _on_scale(full, kind)
-    rows = []
+    rows: list[LooRow] = []
     for label, fit in zip(labels, fits, strict=True):
         values = _on_scale(fit, kind)
         estimate, whole_estimate = values["estimate"], whole["estimate"]
@@ -127,7 +135,7 @@ def small_study(kind: str, data: dict[str, list[float]], labels: list[str]) -> d
     yi, vi = effects(kind, data)
     test = meta.egger_test(yi, vi).to_dict()
     test["significant"] = test["p"] < EGGER_ALPHA
-    funnel = [
+    funnel: list[FunnelPoint] = [
         {"label": lab, "effect": float(y), "se": float(v) ** 0.5} for lab, y, v in zip(labels, yi, vi, strict=True)
     ]
     return {"egger": test, "funnel": funnel, "text": findings.EggerResult(test, EGGER_ALPHA)}
