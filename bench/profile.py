@@ -162,8 +162,9 @@ def _held(document: Any) -> tuple[int, int]:
 
 
 def profile_pdf(args: argparse.Namespace) -> int:
-    """The PDF of a built briefing.print.html, made as the briefing_pdf job makes it, in this process:
-    where its time and memory go. WeasyPrint keeps every page's boxes until the PDF is written
+    """The PDF of a print edition laid out as one document, as a modality's PDF is made (the
+    briefing's PDF is typeset in parts, present/printed.py, each part so), in this process: where
+    its time and memory go. WeasyPrint keeps every page's boxes until the PDF is written
     (Kozea/WeasyPrint#1824), so memory is counted in what those boxes hold: text boxes, and the
     Pango layout each line of text keeps in native memory."""
     import gc

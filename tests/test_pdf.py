@@ -222,17 +222,44 @@ def test_the_briefing_pdf_grows_with_the_modalities_not_the_studies(built: Path,
     assert listed == cited
 
 
-def test_the_pdf_is_what_weasyprint_makes_of_the_print_edition(built: Path, tmp_path: Path):
-    """render_pdf caches pydyf's page references; that may not change a byte of what WeasyPrint
-    makes of the print edition."""
+def test_the_pdf_is_its_parts_merged_and_reads_page_by_page_as_the_whole_print_edition(built: Path, tmp_path: Path):
+    """The build's PDF is what the parts make when every one is typeset afresh (the build took some
+    from its store of parts), and each of its pages reads as the same page of WeasyPrint's layout of
+    the whole print edition: the cuts fall where a page turns anyway, and the contents, the running
+    header and the page numbers are what the whole document gives them."""
     import weasyprint
 
-    from briefing.present import render, typesetting
+    from briefing.present import printed, render, typesetting
 
-    printed = built / "results" / "briefing.print.html"
-    render.render_pdf(printed, tmp_path / "b.pdf")
-    with typesetting.pinned_fonts():  # the same fonts and subsetter as the build's PDF
-        whole = weasyprint.HTML(string=printed.read_text(encoding="utf-8"), base_url=None).write_pdf(
-            **render.PDF_OPTIONS
-        )
-    assert (tmp_path / "b.pdf").read_bytes() == whole
+    html = (built / "results" / "briefing.print.html").read_text(encoding="utf-8")
+    assert printed.render_briefing_pdf(html, printed.PartStore(None)) == pdf(built).read_bytes()
+    with typesetting.pinned_fonts():
+        whole = weasyprint.HTML(string=html, base_url=None).write_pdf(**render.PDF_OPTIONS)
+    (tmp_path / "whole.pdf").write_bytes(whole)
+    merged, alone = page_texts(pdf(built)), page_texts(tmp_path / "whole.pdf")
+    assert len(merged) == len(alone)
+    for number, (ours, theirs) in enumerate(zip(merged, alone, strict=True), start=1):
+        assert ours.split() == theirs.split(), f"page {number}"
+
+
+def test_every_link_leads_to_a_destination_of_the_pdf(built: Path):
+    """Links within a part and across parts (the contents, a modality's citations of the reference
+    list) all name a destination the merged PDF has; none is left as the merge's own URI."""
+    import pikepdf
+
+    from briefing.present import printed
+
+    with pikepdf.open(pdf(built)) as document:
+        names = document.Root.Names.Dests.Names
+        destinations = {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+        pages = {page.objgen for page in document.pages}
+        assert all(dest[0].objgen in pages for dest in destinations.values())
+        internal = 0
+        for page in document.pages:
+            for annotation in page.obj.get("/Annots", []):
+                if "/Dest" in annotation:
+                    internal += 1
+                    assert str(annotation.Dest) in destinations, str(annotation.Dest)
+                else:
+                    assert not str(annotation.A.URI).startswith(printed.ACROSS)
+        assert internal > 20

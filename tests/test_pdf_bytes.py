@@ -29,10 +29,12 @@ cffi.FFI.dlopen = dlopen
 """
 RENDER = """
 import sys
+from pathlib import Path
 import weasyprint.text.ffi
-from briefing.present import render
+from briefing.present import printed
 print("HarfBuzz-Subset", "loaded" if weasyprint.text.ffi.harfbuzz_subset else "absent")
-render.render_pdf(sys.argv[1], sys.argv[2])
+html = Path(sys.argv[1]).read_text(encoding="utf-8")
+Path(sys.argv[2]).write_bytes(printed.render_briefing_pdf(html, printed.PartStore(None)))
 """
 
 
@@ -70,14 +72,21 @@ def test_the_pdf_is_the_same_with_and_without_harfbuzz_subset(built, tmp_path):
     assert (tmp_path / "absent.pdf").read_bytes() == published
 
 
-def test_every_font_is_a_pinned_dejavu_font_stamped_with_the_build_date(built):
+@pytest.mark.parametrize(
+    ("pdf", "stamped"),
+    [("modalities/srs.pdf", "the build date"), ("briefing.pdf", "the parts' fixed date")],
+)
+def test_every_font_is_a_pinned_dejavu_font_stamped_with_a_date_the_build_fixes(built, pdf, stamped):
+    """A modality's PDF stamps its fonts with the build's date; the briefing's, typeset in parts
+    kept between builds, with a fixed one (printed.FONT_EPOCH), so that a new build date does not
+    make every part new. Never the clock."""
     from fontTools.ttLib import TTFont
 
-    from briefing.present import typesetting
+    from briefing.present import printed, typesetting
 
     pinned = {TTFont(p)["name"].getDebugName(4) for p in typesetting.font_files()}  # full names
-    epoch = int(workflow_env(built)["SOURCE_DATE_EPOCH"])
-    fonts = embedded_fonts(built / "reports" / "briefing.pdf")
+    epoch = int(workflow_env(built)["SOURCE_DATE_EPOCH"]) if stamped == "the build date" else printed.FONT_EPOCH
+    fonts = embedded_fonts(built / "reports" / pdf)
     assert fonts
     for name, data in fonts:
         font = TTFont(io.BytesIO(data))

@@ -131,10 +131,18 @@ def cmd_html(args: argparse.Namespace) -> int:
 
 
 def cmd_pdf(args: argparse.Namespace) -> int:
-    from briefing.present import render
+    """The briefing's PDF, typeset part by part: with --parts, a part whose HTML an earlier build
+    typeset is taken from there (present/printed.py)."""
+    from pathlib import Path
 
-    render.render_pdf(args.html, args.output)
-    print(f"wrote {args.output}")
+    from briefing.core.publish import write_atomic
+    from briefing.present import printed
+
+    store = printed.PartStore(args.parts)
+    write_atomic(args.output, printed.render_briefing_pdf(Path(args.html).read_text(encoding="utf-8"), store))
+    store.prune()
+    kept = len(store.used) - store.typeset
+    print(f"wrote {args.output}: {store.typeset} parts typeset, {kept} as an earlier build typeset them")
     return 0
 
 
@@ -465,6 +473,7 @@ def _page_commands(sub: Subparsers) -> None:
     s = sub.add_parser("pdf", help="render the PDF from the briefing's print edition")
     s.add_argument("--html", required=True, help="the print edition of the HTML")
     s.add_argument("--output", required=True)
+    s.add_argument("--parts", help="where typeset parts are kept between builds (none: typeset every part)")
     s.set_defaults(func=cmd_pdf)
 
     s = sub.add_parser("docx", help="write the Word edition from the print edition of the HTML")

@@ -80,10 +80,12 @@ rule briefing_pdf:
     resources:
         mem_mb=pdf_memory,
         runtime=10,
+    params:
+        parts=PRINT_PARTS,
     message:
         job_message("briefing_pdf: print the briefing's PDF ({log})")
     shell:
-        "briefing pdf --html {input.html} --output {output} > {log} 2>&1"
+        "briefing pdf --html {input.html} --output {output} --parts {params.parts} > {log} 2>&1"
 
 
 rule briefing_docx:

@@ -35,6 +35,10 @@ MODALITY_PRINT_TEMPLATES = BRIEFING_TEMPLATES + ["templates/modality.print.html.
 ANALYSES_TEMPLATE = ["templates/analyses.R.j2"]
 # The Word edition's styles (python -m briefing word-reference writes it from pandoc's default).
 WORD_REFERENCE = "templates/reference.docx"
+# The briefing's PDF typesets its parts apart and keeps them here between builds, under the
+# digest of their HTML and of everything their bytes depend on: an edit typesets again only the
+# parts it changed (workflow/briefing/present/printed.py). Beside the code-inputs cache.
+PRINT_PARTS = ".snakemake/briefing-print-parts"
 NOTEBOOK_TEMPLATE = sorted(
     str(p) for p in Path("templates/nbconvert/offline").rglob("*") if p.is_file()
 )

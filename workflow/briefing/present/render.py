@@ -197,7 +197,7 @@ def _fast_page_references() -> Iterator[None]:
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "custom_metadata": True}
 
 
-def print_layout(html: str) -> Any:
+def print_layout(html: str, epoch: int | None = None) -> Any:
     """WeasyPrint's laid-out pages (a `weasyprint.Document`) of the briefing's print edition."""
     import weasyprint
 
@@ -205,14 +205,15 @@ def print_layout(html: str) -> Any:
 
     # No base URL: the HTML is self-contained, and resolving its relative links (the notebook
     # pages) would write this machine's absolute paths into the PDF.
-    with pinned_fonts():
+    with pinned_fonts(epoch):
         return weasyprint.HTML(string=html, base_url=None).render()
 
 
-def pdf_bytes(document: Any) -> bytes:
+def pdf_bytes(document: Any, epoch: int | None = None) -> bytes:
+    """The PDF of laid-out pages; `epoch` dates its fonts (typesetting.pinned_fonts)."""
     from briefing.present.typesetting import pinned_fonts
 
-    with pinned_fonts(), _fast_page_references():
+    with pinned_fonts(epoch), _fast_page_references():
         return document.write_pdf(**PDF_OPTIONS)
 
 

@@ -17,12 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 from xml.sax.saxutils import escape
 
 # The CSS's generic families, mapped to the pinned files (no system fontconfig rules are read).
 GENERIC_FAMILIES = {"sans-serif": "DejaVu Sans", "serif": "DejaVu Serif", "monospace": "DejaVu Sans Mono"}
 # Python packages whose versions decide the PDF's bytes, beside the fonts.
-PDF_PACKAGES = ("weasyprint", "pydyf", "fonttools", "matplotlib")
+PDF_PACKAGES = ("weasyprint", "pydyf", "fonttools", "pikepdf", "matplotlib")
 
 
 def font_dir() -> Path:
@@ -73,13 +75,14 @@ def _environment(**values: str) -> Iterator[None]:
 
 
 @contextmanager
-def pinned_fonts() -> Iterator[None]:
+def pinned_fonts(epoch: int | None = None) -> Iterator[None]:
     """Layout and writing inside this block use only the pinned fonts and the fontTools subsetter.
 
     FONTCONFIG_FILE is read each time WeasyPrint makes a font configuration (one per document), so
     it is set for the block only. fontTools stamps each subset font with the time it was written
-    unless SOURCE_DATE_EPOCH is set: the briefing's own build date is used."""
+    unless SOURCE_DATE_EPOCH is set: `epoch` if given, else the briefing's own build date."""
     import weasyprint.pdf.fonts as pdf_fonts
+    from fontTools import subset as fonttools_subset
 
     from briefing.core.epoch import build_epoch
 
@@ -87,17 +90,39 @@ def pinned_fonts() -> Iterator[None]:
     quiet = _NoSubsetterWarning()
     with (
         tempfile.TemporaryDirectory(prefix="briefing-fonts-") as folder,
-        _environment(FONTCONFIG_FILE=str(fontconfig_file(Path(folder))), SOURCE_DATE_EPOCH=str(build_epoch())),
+        _environment(
+            FONTCONFIG_FILE=str(fontconfig_file(Path(folder))),
+            SOURCE_DATE_EPOCH=str(build_epoch() if epoch is None else epoch),
+        ),
     ):
         # WeasyPrint subsets with HarfBuzz whenever it can load libharfbuzz-subset: a system
         # library whose version nothing pins. fontTools is pinned in constraints.txt.
         pdf_fonts.harfbuzz_subset = None
+        pdf_fonts.subset = SimpleNamespace(Subsetter=_subsetter(fonttools_subset), Options=fonttools_subset.Options)
         logging.getLogger("weasyprint").addFilter(quiet)
         try:
             yield
         finally:
             logging.getLogger("weasyprint").removeFilter(quiet)
             pdf_fonts.harfbuzz_subset = subsetter
+            pdf_fonts.subset = fonttools_subset
+
+
+def _subsetter(fonttools_subset: Any) -> type:
+    """fontTools' Subsetter, but dropping the tables it is told to drop before it starts: fontTools
+    4.68 decompiles a font's GSUB and GPOS (to compact them) before it drops them, which was a
+    quarter of a PDF's time (1.1 of 3.1 s for a 7-page part, profiled). The subset is the same
+    bytes (tests/test_pdf_bytes.py)."""
+
+    class Subsetter(fonttools_subset.Subsetter):  # type: ignore[misc, name-defined]
+        def subset(self, font: Any) -> None:
+            options = self.options
+            kern = "GPOS" in font and not options.legacy_kern  # as fontTools' own pruning decides
+            for tag in [t for t in font.keys() if t.strip() in options.drop_tables or (t == "kern" and kern)]:
+                del font[tag]
+            super().subset(font)
+
+    return Subsetter
 
 
 def _library_versions() -> dict[str, str]:
