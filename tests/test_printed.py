@@ -22,6 +22,7 @@ SECTIONS = [
     ("bottom-line", "Bottom line"),
     ("comparison", "Modalities side by side"),
     ("modalities", "Evidence by modality"),
+    ("considerations", "Clinical considerations"),
     ("references", "References"),
     ("provenance", "Build provenance"),
 ]
@@ -51,6 +52,7 @@ def print_edition(gamma: str = "gamma") -> str:
         "modalities": modality("alpha", "quantitative", 14)
         + modality("beta", "narrative", 2)
         + modality(gamma, "quantitative", 3, wide),
+        "considerations": f"<p>{words(30, 'consider')}</p>",
         "references": '<ol class="references"><li id="ref-one">One 2020</li></ol>',
         "provenance": f"<p>{words(20, 'digest')}</p>",
     }
@@ -83,7 +85,7 @@ def test_the_edition_is_cut_where_a_page_turns_anyway():
     parts = printed.split(print_edition())
     firsts = [re.search(r'<(?:section|header)[^>]*id="([^"]+)"', part.split("<body>", 1)[1]).group(1) for part in parts]
     # The first modality stays with the heading above it; a narrative one follows on its page.
-    assert firsts == ["top", "comparison", "modalities", "modality-gamma", "references", "provenance"]
+    assert firsts == ["top", "comparison", "modalities", "modality-gamma", "considerations", "provenance"]
     for part in parts:
         assert part.startswith("<!DOCTYPE html>") and part.endswith("</html>")
         assert printed.PART_STYLE in part

@@ -142,6 +142,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     write_atomic(args.output, printed.render_briefing_pdf(Path(args.html).read_text(encoding="utf-8"), store))
     store.prune()
     kept = len(store.used) - store.typeset
+    print("\n".join(f"typeset {line}" for line in store.timings))
     print(f"wrote {args.output}: {store.typeset} parts typeset, {kept} as an earlier build typeset them")
     return 0
 

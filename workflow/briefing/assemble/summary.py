@@ -602,15 +602,17 @@ def _group_of(o: Outcome, arms: dict[str, Arm]) -> dict[str, str]:
 
 
 def _figure_ids(pooled: list[dict[str, Any]], modality_id: str) -> list[dict[str, Any]]:
-    """Each pooled result with the id of its forest plot, numbered in order, and of its funnel
-    plot when it has one (the same number)."""
+    """Each pooled result with the id of its forest plot, numbered in order, of its funnel plot when
+    it has one (the same number), and its estimate in words: the pooled results list every one
+    (a summary of findings prints only the windows its rows take)."""
     number = iter(range(1, len(pooled) + 1))
     entries = []
     for p in pooled:
         if p["result"]:
             i = next(number)
             funnel = f"fig-{modality_id}-funnel-{i}" if p["robustness"]["funnel"] else None
-            p = p | {"figure_id": f"fig-{modality_id}-forest-{i}", "funnel_id": funnel}
+            effect = wording.pooled_effect(p)
+            p = p | {"figure_id": f"fig-{modality_id}-forest-{i}", "funnel_id": funnel, "effect": effect}
         entries.append(p)
     return entries
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,11 +23,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, TypedDict
 
-# Sections whose heading starts a new page in print (templates/briefing.css: `h2 { break-before:
-# page }` but for the headings it lists); a cut anywhere else would change the layout, which
-# tests/test_pdf.py checks page by page against WeasyPrint's layout of the whole document. The
-# build provenance changes with every edit of the data, so it is a part (and a page) of its own.
-PAGE_STARTS = frozenset({"comparison", "modalities", "considerations", "research-gaps", "references", "provenance"})
+# Where a part starts: sections whose heading starts a new page in print (templates/briefing.css:
+# `h2 { break-before: page }` but for the headings it lists); a cut anywhere else would change the
+# layout, which tests/test_pdf.py checks page by page against WeasyPrint's layout of the whole
+# document. Not at every such section: each part costs a typesetting's fixed cost (about 0.3 s),
+# so the sections an edit of a study seldom changes (considerations to references) are one part.
+# The build provenance changes with every edit of the data: a part (and a page) of its own.
+PAGE_STARTS = frozenset({"comparison", "modalities", "considerations", "provenance"})
 VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 # A link to an anchor in another part: WeasyPrint drops an internal link whose anchor it cannot
 # find, so it is written as a URI of this scheme and turned back into the named destination after
@@ -180,6 +183,7 @@ class PartStore:
         self.folder = Path(folder) if folder else None
         self.used: set[str] = set()
         self.typeset = 0
+        self.timings: list[str] = []  # what was typeset, for the job's log
         self._salt = _salt()
 
     def get(self, html: str, make: Callable[[str], Typeset] = typeset) -> Typeset:
@@ -189,8 +193,13 @@ class PartStore:
             pdf, info = self.folder / f"{key}.pdf", self.folder / f"{key}.json"
             if pdf.exists() and info.exists():
                 return Typeset(pdf.read_bytes(), json.loads(info.read_text(encoding="utf-8")))
+        start = time.perf_counter()
         part = make(html)
         self.typeset += 1
+        first = ID.search(html.split("<body", 1)[-1])
+        self.timings.append(
+            f"{first.group(1) if first else '?'}: {part.info['pages']} pages in {time.perf_counter() - start:.1f} s"
+        )
         if self.folder is not None:
             from briefing.core.publish import write_atomic
 

@@ -658,6 +658,7 @@ class Pooled(Model):
     sensitivity: PooledResult | None
     note: str
     figure_id: str | None = None
+    effect: str | None = None  # its estimate in words (wording.pooled_effect), as the pooled results list it
     fallback: str | None = None  # why the GLMM was not usable (the result is then REML's)
     material: str | None = None  # the GLMM and REML results differ materially (pooling.MATERIAL_PP)
     robustness: Robustness | None = None
