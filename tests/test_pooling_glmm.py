@@ -351,3 +351,54 @@ def test_the_config_switches_each_random_effects_method_back_and_methods_says_wh
     default = combine.pooling_method({})
     assert "Hartung–Knapp–Sidik–Jonkman" in default and "t distribution on k − 2 df" in default
     assert "Q-profile" in default and "RevMan since January 2025" in default
+
+
+def test_a_pooled_window_no_summary_row_takes_still_prints_its_estimate(tmp_path):
+    """Found by a 30 x 1,000 synthetic build: a modality pooled one outcome per patient and per
+    lesion, its summary of findings row took the first, and the other pooled result was registered
+    as printed in the modality's PDF but printed nowhere, so the PDF job's audit stopped the build. Every pooled
+    result's estimate is now in the pooled results list. Here the pooling fixture's two
+    hypofractionated studies at one month per patient, and three more per treated lesion (pooled
+    apart, under a definition of their own that no summary row has)."""
+    import json
+    import shutil
+
+    import yaml
+    from pooling_fixture import _response, _study, extend
+
+    from briefing.assemble import modality_print, summary
+    from briefing.data import evidence
+    from briefing.verify import audit
+    from conftest import ROOT, append_rows
+
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    extend(tmp_path / "data")
+    later = [("nash2022", 2022, 50, 31), ("owen2023", 2023, 40, 22), ("price2024", 2024, 36, 20)]
+    append_rows(tmp_path / "data" / "studies.csv", [_study(sid, year, n, 8, "hfrt") for sid, year, n, _ in later])
+    rows = [_response(sid, n, x, "Improved pain relief", "") for sid, _, n, x in later]
+    for row in rows:  # counted per treated lesion: pooled apart from the patients' rows
+        row.update(denominator_unit="lesions")
+    append_rows(tmp_path / "data" / "outcomes.csv", rows)
+    package = tmp_path / "data" / "datapackage.yaml"
+    assert validation.validate_package(package) == []
+    settings = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["analysis"]
+    piece = evidence.build_slice(package, "hfrt", settings)
+    hfrt = summary.build_summary(json.loads(evidence.dumps(piece)))
+    pooled = [p for p in hfrt["pooled"] if p["result"]]
+    assert [p["definition"] for p in pooled] == ["Improved pain relief", "Improved pain relief, per lesions"]
+    in_sof = [p for p in pooled if any(p["effect"] in (row.get("effect") or "") for row in hfrt["sof"]["rows"])]
+    assert len(in_sof) < len(pooled)  # the case: a pooled result no summary row prints
+
+    context = modality_print.context(hfrt, "Title", "2026-01-01", "a" * 64)
+    html = tmp_path / "hfrt.print.html"
+    html.write_text(modality_print.render(context, ROOT / "templates"), encoding="utf-8")
+    templates = [ROOT / "templates" / name for name in modality_print.TEMPLATES]
+    problems = audit.check(
+        [("print HTML", html)],
+        None,
+        lambda: modality_print.allowed_numbers(context, json.loads(evidence.dumps(piece)), templates),
+        modality_print.figures(context),
+        {"print HTML": "modality_pdf", "PDF": "modality_pdf"},
+    )
+    assert problems == []
+    assert all(p["effect"] in html.read_text(encoding="utf-8") for p in pooled)
