@@ -52,6 +52,10 @@ MARGIN_FORM = "/BriefingMargins"
 # The date the parts' fonts are stamped with (fontTools writes one into every subset): fixed, not
 # the build's, which moves with every commit of the data and would make every part new.
 FONT_EPOCH = 0
+# U+2007, as wide as a figure: the contents' page numbers are padded with it to one width.
+FIGURE_SPACE = "\u2007"
+# The store's note of the first part's length and anchors (_front_pages), beside the parts.
+FRONT_NOTE = "front"
 HREF = re.compile(r'href="#([^"]+)"')
 ID = re.compile(r'\sid="([^"]+)"')
 TOC = re.compile(r'<nav class="toc".*?</nav>', re.S)
@@ -143,11 +147,16 @@ def _across(part: str) -> str:
     return HREF.sub(lambda m: m.group(0) if m.group(1) in own else f'href="{ACROSS}{m.group(1)}"', part)
 
 
-def _with_pages(front: str, pages: dict[str, int]) -> str:
-    """The first part with the contents' page numbers written in."""
+def _with_pages(front: str, pages: dict[str, int], width: int) -> str:
+    """The first part with the contents' page numbers written in, each `width` figures wide (padded
+    with figure spaces, as wide as a figure in DejaVu Sans): the part lays out the same whatever
+    the numbers, so its length and where its headings fall never depend on them."""
+
+    def number(name: str) -> str:
+        return str(pages.get(name, "")).rjust(width, FIGURE_SPACE)
 
     def numbered(toc: re.Match[str]) -> str:
-        return TOC_LINK.sub(lambda m: f'{m.group(0)} data-page="{pages.get(m.group(1), "")}"', toc.group(0))
+        return TOC_LINK.sub(lambda m: f'{m.group(0)} data-page="{number(m.group(1))}"', toc.group(0))
 
     return TOC.sub(numbered, front, count=1)
 
@@ -208,11 +217,27 @@ class PartStore:
             write_atomic(self.folder / f"{key}.json", json.dumps(part.info, sort_keys=True))
         return part
 
+    def front(self) -> tuple[int, dict[str, int]] | None:
+        """The first part's length and its anchors' pages when it was last typeset, if noted."""
+        note = self.folder / f"{FRONT_NOTE}.json" if self.folder else None
+        if note is None or not note.exists():
+            return None
+        layout = json.loads(note.read_text(encoding="utf-8"))
+        return layout["pages"], layout["anchors"]
+
+    def remember_front(self, layout: tuple[int, dict[str, int]]) -> None:
+        if self.folder is not None:
+            from briefing.core.publish import write_atomic
+
+            self.folder.mkdir(parents=True, exist_ok=True)
+            note = {"pages": layout[0], "anchors": layout[1]}
+            write_atomic(self.folder / f"{FRONT_NOTE}.json", json.dumps(note, sort_keys=True))
+
     def prune(self) -> None:
         if self.folder is None or not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            if path.stem not in self.used:
+            if path.stem not in self.used and path.stem != FRONT_NOTE:
                 path.unlink()
 
 
@@ -228,21 +253,28 @@ def _salt() -> bytes:
 
 def _front_pages(front: str, rest: list[Typeset], store: PartStore) -> Typeset:
     """The first part with the contents' page numbers, which depend on its own length and on where
-    its own headings fall. Always from the same start (no numbers at all, so that start depends
-    on the part's content only), then again with the numbers it came to until they settle: the
-    result never depends on what the store holds."""
-    numbered = store.get(_with_pages(front, {}))
-    for _ in range(6):
-        length, own = numbered.info["pages"], numbered.info["anchors"]
+    its own headings fall. Since the numbers are of fixed width (_with_pages), those are the same
+    whatever numbers are written in, so the numbers are computed from what the part came to last
+    time (the store's note) or, without one, from a typesetting without numbers, and checked
+    against what it comes to: once they agree, the part is what a clean build makes."""
+    width = len(str(sum(part.info["pages"] for part in rest) + 99))  # the first part is under 100 pages
+    layout = store.front()
+    if layout is None:
+        blank = store.get(_with_pages(front, {}, width)).info
+        layout = (blank["pages"], blank["anchors"])
+    for _ in range(3):
+        length, own = layout
         pages = {name: page + 1 for name, page in own.items()}
         offset = length
         for part in rest:
             for name, page in part.info["anchors"].items():
                 pages.setdefault(name, offset + page + 1)
             offset += part.info["pages"]
-        numbered = store.get(_with_pages(front, pages))
-        if (numbered.info["pages"], numbered.info["anchors"]) == (length, own):
+        numbered = store.get(_with_pages(front, pages, width))
+        if (numbered.info["pages"], numbered.info["anchors"]) == layout:
+            store.remember_front(layout)
             return numbered
+        layout = (numbered.info["pages"], numbered.info["anchors"])
     raise RuntimeError("the contents' page numbers do not settle")
 
 
