@@ -487,3 +487,52 @@ def test_what_changed_changes_a_block_in_place_after_a_new_figure(tmp_path: Path
     assert "results, revised" in inserted and "Pooled results, revised" not in inserted
     assert revised(changed, accept=True) == plain(new)
     assert revised(changed, accept=False) == plain(old)
+
+
+def _svg(colour: str) -> bytes:
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40pt" height="20pt" viewBox="0 0 40 20">'
+        f'<rect width="40" height="20" fill="{colour}"/></svg>'
+    ).encode()
+
+
+def test_a_figures_png_fallback_is_rsvg_converts_and_kept_for_the_next_build(tmp_path):
+    """pandoc runs `rsvg-convert` once per SVG figure for its PNG fallback (674 runs, 80 s, at 30
+    modalities x 1,000 studies). word.png_fallbacks renders each PNG beforehand, keeps it by the
+    SVG's digest, and puts a stand-in first on pandoc's PATH that answers pandoc's call with it:
+    the same bytes as rsvg-convert's, and an edit renders only the figures it changed."""
+    from briefing.present import word
+
+    images, kept = tmp_path / "images", tmp_path / "kept"
+    images.mkdir()
+    (images / "a.svg").write_bytes(_svg("red"))
+    (images / "b.svg").write_bytes(_svg("blue"))
+    real = shutil.which(word.RSVG)
+    assert real is not None
+
+    def answered(env: dict[str, str], svg: bytes, *args: str) -> bytes:
+        path = env["PATH"].split(":", 1)[0]  # the stand-in, as pandoc finds it
+        return subprocess.run(
+            [f"{path}/{word.RSVG}", *args], input=svg, env=env, capture_output=True, check=True
+        ).stdout
+
+    with word.png_fallbacks(images, kept) as env:
+        for svg in (_svg("red"), _svg("blue"), _svg("green")):  # green: not a figure, passed through
+            assert (
+                answered(env, svg, *word.RSVG_ARGS)
+                == subprocess.run([real, *word.RSVG_ARGS], input=svg, capture_output=True, check=True).stdout
+            )
+        png = next(
+            p
+            for p in Path(env["BRIEFING_FALLBACKS"]).iterdir()
+            if p.read_bytes() == answered(env, _svg("red"), *word.RSVG_ARGS)
+        )
+        # Other arguments than pandoc's go to rsvg-convert itself.
+        assert answered(env, _svg("red"), "-f", "png", "--dpi-x", "72", "--dpi-y", "72") != png.read_bytes()
+    rendered = png.stat().st_mtime_ns
+    (images / "b.svg").write_bytes(_svg("green"))  # an edit changes one figure
+    with word.png_fallbacks(images, kept) as env:
+        assert png.stat().st_mtime_ns == rendered  # the unchanged figure's PNG is not rendered again
+        png.write_bytes(b"kept")
+        assert answered(env, _svg("red"), *word.RSVG_ARGS) == b"kept"  # pandoc's call answered from the store
+    assert len(list(png.parent.iterdir())) == 2  # the blue figure's PNG is gone, the green one's kept

@@ -153,7 +153,8 @@ def cmd_docx(args: argparse.Namespace) -> int:
     from briefing.present import word
 
     epoch = _build_epoch(args.json)
-    publish.write_atomic(args.output, word.edition(args.html, args.reference, epoch, args.screen_html))
+    docx = word.edition(args.html, args.reference, epoch, args.screen_html, args.figure_cache)
+    publish.write_atomic(args.output, docx)
     print(f"wrote {args.output}")
     return 0
 
@@ -483,6 +484,7 @@ def _page_commands(sub: Subparsers) -> None:
     s.add_argument("--json", required=True, help="briefing.json: the edition's date")
     s.add_argument("--reference", required=True, help="the reference document that holds the styles")
     s.add_argument("--output", required=True)
+    s.add_argument("--figure-cache", help="where the figures' PNG fallbacks are kept between builds")
     s.set_defaults(func=cmd_docx)
 
     s = sub.add_parser("what-changed", help="the previous edition's Word text with the changes as tracked revisions")

@@ -39,6 +39,9 @@ WORD_REFERENCE = "templates/reference.docx"
 # digest of their HTML and of everything their bytes depend on: an edit typesets again only the
 # parts it changed (workflow/briefing/present/printed.py). Beside the code-inputs cache.
 PRINT_PARTS = ".snakemake/briefing-print-parts"
+# The Word edition's PNG fallbacks of its figures, kept between builds by the SVG's digest: an edit
+# renders only the figures it changed (workflow/briefing/present/word.py, png_fallbacks).
+FIGURE_PNGS = ".snakemake/briefing-figure-png"
 NOTEBOOK_TEMPLATE = sorted(
     str(p) for p in Path("templates/nbconvert/offline").rglob("*") if p.is_file()
 )

@@ -206,9 +206,8 @@ class PartStore:
         part = make(html)
         self.typeset += 1
         first = ID.search(html.split("<body", 1)[-1])
-        self.timings.append(
-            f"{first.group(1) if first else '?'}: {part.info['pages']} pages in {time.perf_counter() - start:.1f} s"
-        )
+        took = int(1000 * (time.perf_counter() - start))
+        self.timings.append(f"{first.group(1) if first else '?'}: {part.info['pages']} pages in {took} ms")
         if self.folder is not None:
             from briefing.core.publish import write_atomic
 
