@@ -47,7 +47,10 @@ HELP = {
     "cases": "scale cases as MxN,... (modalities x studies) instead of the default series;"
     " issue 21's: --cases 30x1000,100x5000 --full",
     "profile": "instead: profile one cold seed build with py-spy, write the raw stacks to RAW and summarise them",
-    "pdf": "instead: make the PDF of a built briefing.print.html in this process; print its time, pages and memory",
+    "pdf": (
+        "instead: make the PDF of a print HTML laid out as one document (a modality's, as its job does)"
+        " in this process; print its time, pages and memory"
+    ),
     "python-heap": "with --pdf: also measure the Python objects' share of the memory (tracemalloc; slower)",
     "pooling": f"instead: time the pooling of one modality's {POOLING_STUDIES} studies, GLMM against REML",
 }

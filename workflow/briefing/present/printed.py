@@ -21,7 +21,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:
+    import pikepdf
 
 # Where a part starts: sections whose heading starts a new page in print (templates/briefing.css:
 # `h2 { break-before: page }` but for the headings it lists); a cut anywhere else would change the
@@ -383,7 +386,7 @@ def _destinations(merged: Any, sources: list[Any]) -> None:
     back into links to them."""
     import pikepdf
 
-    named: dict[str, Any] = {}
+    named: dict[str, pikepdf.Object] = {}
     for source in sources:
         if "/Names" in source.Root and "/Dests" in source.Root.Names:
             names = source.Root.Names.Dests.Names
